@@ -1,0 +1,70 @@
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace groundcrew {
+
+/// The closed set of error kinds. Every layer maps these (and only these) to its own vocabulary,
+/// e.g. the HTTP layer to status codes.
+enum class ErrorCode {
+  kInvalidArgument,     ///< the input is malformed; `field` names where
+  kNotFound,            ///< the thing asked for does not exist
+  kAlreadyExists,       ///< a unique key is taken
+  kFailedPrecondition,  ///< not allowed in the current state
+  kAborted,             ///< lost a concurrency race; re-read and retry
+  kUnavailable,         ///< transient; back off and retry
+  kInternal,            ///< a bug or an invariant broken outside our control
+};
+
+const char* ToString(ErrorCode code);
+
+/// An error as a value: what kind, where (`field`: a property name, "row 3, column 2", a
+/// character position...; empty when the whole input is at fault) and why, in words a person
+/// can act on.
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+  std::string field;
+
+  friend bool operator==(const Error&, const Error&) = default;
+};
+
+inline Error MakeError(ErrorCode code, std::string message, std::string field = {}) {
+  return Error{code, std::move(message), std::move(field)};
+}
+
+/// Either a T or an Error. Deliberately small: has_value/value/error and operator*/->.
+/// REQUIRES: value() and operator* only on success, error() only on failure.
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit
+
+  bool has_value() const { return state_.index() == 0; }
+  explicit operator bool() const { return has_value(); }
+
+  T& value() & { return std::get<0>(state_); }
+  const T& value() const& { return std::get<0>(state_); }
+  T&& value() && { return std::get<0>(std::move(state_)); }
+  const Error& error() const { return std::get<1>(state_); }
+
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+ private:
+  std::variant<T, Error> state_;
+};
+
+/// Success without a value.
+struct Ok {
+  friend bool operator==(Ok, Ok) = default;
+};
+using Status = Result<Ok>;
+
+}  // namespace groundcrew

@@ -1,0 +1,136 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model/ids.hpp"
+
+// What gets delivered to devices: apps, policies, certificate profiles, network profiles and
+// compliance policies.
+namespace groundcrew::core {
+
+/// Who an app installs as: the system (device context) or the signed-in user.
+enum class InstallContext { kDevice, kUser };
+
+/// How the agent decides an app is already present (Win32 detection rules).
+struct DetectionRule {
+  enum class Kind {
+    kFileExists,   ///< `path` exists under the device root
+    kFileHash,     ///< `path`'s SHA-256 equals `value` (hex)
+    kFileVersion,  ///< `path`'s first line, a dotted version, is >= `value`
+    kCommand,      ///< `command` run with /bin/sh exits 0
+  };
+  Kind kind = Kind::kFileExists;
+  std::string path;
+  std::string value;
+  std::string command;
+};
+
+/// What an installer's exit code means (Win32 return code types).
+enum class ReturnCodeType { kSuccess, kSoftReboot, kHardReboot, kRetry, kFailed };
+
+struct ReturnCode {
+  int code = 0;
+  ReturnCodeType type = ReturnCodeType::kSuccess;
+};
+
+/// The Win32 defaults: 0 and 1707 success, 3010 soft reboot, 1641 hard reboot, 1618 retry.
+std::vector<ReturnCode> DefaultReturnCodes();
+
+/// How an exit code is classified under `codes`; any code not listed is kFailed.
+ReturnCodeType ClassifyReturnCode(const std::vector<ReturnCode>& codes, int exit_code);
+
+struct AppDependency {
+  AppId app_id;
+  bool auto_install = true;  ///< install the dependency even when it is not assigned
+};
+
+/// Where an app's payload comes from: content-addressed by SHA-256.
+struct AppContent {
+  std::string file_name;
+  std::string sha256;  ///< lower-case hex
+  long long size = 0;  ///< bytes
+};
+
+/// A managed application (Graph `win32LobApp`, simplified to what the agent runs).
+struct App {
+  AppId id;
+  std::string display_name;
+  std::string description, publisher;
+  std::string display_version;  ///< a changed version is reinstalled in the user flow
+  InstallContext install_context = InstallContext::kDevice;
+  std::string install_command_line;
+  std::string uninstall_command_line;
+  std::vector<DetectionRule> detection_rules;
+  std::vector<ReturnCode> return_codes = DefaultReturnCodes();
+  std::vector<AppDependency> dependencies;
+  /// Items of one installer class never install concurrently (e.g. "msi": one installer
+  /// service); different classes may. Empty = the app's own class (no conflicts).
+  std::string installer_class = "win32";
+  AppContent content;
+  long long size = 0;  ///< bytes on disk once installed
+  int max_run_time_in_minutes = 60;  ///< per-item install limit
+  Timestamp created_date_time{};
+};
+
+/// A configuration policy (Graph `deviceConfiguration`): settings written as a JSON document.
+struct Policy {
+  PolicyId id;
+  std::string display_name;
+  std::string description;
+  std::string settings_json = "{}";  ///< opaque to the core
+  int version = 1;
+  Timestamp created_date_time{};
+};
+
+/// A certificate the device or user gets from the tenant's certificate authority.
+struct CertificateProfile {
+  CertificateProfileId id;
+  std::string display_name;
+  std::string subject_name_format = "CN={{DeviceName}}";
+  int validity_period_days = 365;
+  std::vector<std::string> extended_key_usages = {"clientAuth"};
+  int version = 1;
+  Timestamp created_date_time{};
+};
+
+enum class NetworkKind { kWifi, kVpn };
+/// kDevice: the connection is available to the system before sign-in; kUser: only to the user.
+enum class NetworkScope { kDevice, kUser };
+enum class WifiSecurity { kOpen, kWpa2Personal, kWpa3Personal, kWpa2Enterprise };
+
+/// A Wi-Fi or VPN profile, written on the device as a NetworkManager keyfile.
+struct NetworkProfile {
+  NetworkProfileId id;
+  std::string display_name;
+  NetworkKind kind = NetworkKind::kWifi;
+  NetworkScope scope = NetworkScope::kDevice;
+  std::string ssid;  ///< Wi-Fi
+  WifiSecurity security = WifiSecurity::kWpa2Personal;
+  std::string pre_shared_key;  ///< secret; never logged
+  bool connect_automatically = true;
+  bool hidden_network = false;
+  std::string server_address;  ///< VPN
+  std::string vpn_type;        ///< VPN, e.g. "openvpn", "wireguard"
+  int version = 1;
+  Timestamp created_date_time{};
+};
+
+/// A compliance policy (settings named after Graph `windows10CompliancePolicy`); unset
+/// optionals and false booleans are not checked.
+struct CompliancePolicy {
+  CompliancePolicyId id;
+  std::string display_name;
+  std::string os_minimum_version;  ///< osMinimumVersion, dotted
+  std::string os_maximum_version;  ///< osMaximumVersion, dotted
+  bool storage_require_encryption = false;  ///< storageRequireEncryption
+  bool secure_boot_enabled = false;         ///< secureBootEnabled
+  bool active_firewall_required = false;    ///< activeFirewallRequired
+  bool password_required = false;           ///< passwordRequired
+  std::optional<int> password_minimum_length;  ///< passwordMinimumLength
+  int version = 1;
+  Timestamp created_date_time{};
+};
+
+}  // namespace groundcrew::core
