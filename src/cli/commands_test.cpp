@@ -1,0 +1,139 @@
+#include "cli/commands.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+// Runs the commands on the Contoso examples (tests run from the repository root).
+namespace groundcrew::cli {
+namespace {
+
+constexpr const char* kDevices = "examples/contoso/devices.json";
+
+struct Outcome {
+  int code;
+  std::string out, err;
+};
+
+template <class Options, class Command>
+Outcome Invoke(Command command, const Options& options) {
+  std::ostringstream out, err;
+  const int code = command(options, out, err);
+  return {code, out.str(), err.str()};
+}
+
+TEST(RulesValidateTest, AllAutopilotDevicesRuleFromMicrosoftsDocs) {
+  RulesValidateOptions options;
+  options.rule = R"((device.devicePhysicalIDs -any (_ -startsWith "[ZTDid]")))";
+  options.devices_file = kDevices;
+  Outcome run = Invoke(RulesValidate, options);
+  EXPECT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(run.out.find("3 of 4 devices match."), std::string::npos) << run.out;
+
+  options.json = true;
+  run = Invoke(RulesValidate, options);
+  ASSERT_EQ(run.code, 0);
+  auto doc = boost::json::parse(run.out).as_object();
+  EXPECT_EQ(doc["matched"].as_int64(), 3);
+  EXPECT_EQ(doc["objectType"].as_string(), "device");
+  EXPECT_FALSE(doc["results"].as_array()[3].as_object()["matches"].as_bool());
+}
+
+TEST(RulesValidateTest, GroupTagRule) {
+  RulesValidateOptions options;
+  options.rule = R"((device.devicePhysicalIds -any (_ -eq "[OrderID]:179887111881")))";
+  options.devices_file = kDevices;
+  options.json = true;
+  Outcome run = Invoke(RulesValidate, options);
+  ASSERT_EQ(run.code, 0) << run.err;
+  auto doc = boost::json::parse(run.out).as_object();
+  EXPECT_EQ(doc["matched"].as_int64(), 1);
+  EXPECT_TRUE(doc["results"].as_array()[1].as_object()["matches"].as_bool());
+}
+
+TEST(RulesValidateTest, InvalidRuleExitsTwoWithPositionAndCaret) {
+  RulesValidateOptions options;
+  options.rule = R"(device.deviceModel -equals "Surface")";
+  options.devices_file = kDevices;
+  Outcome run = Invoke(RulesValidate, options);
+  EXPECT_EQ(run.code, 2);
+  EXPECT_NE(run.err.find("at position 20"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("\n                     ^"), std::string::npos) << run.err;
+  EXPECT_TRUE(run.out.empty());
+}
+
+TEST(RulesValidateTest, WrongInputKindAndMissingFileExitOne) {
+  RulesValidateOptions options;
+  options.rule = R"(user.department -eq "Sales")";
+  options.devices_file = kDevices;
+  Outcome run = Invoke(RulesValidate, options);
+  EXPECT_EQ(run.code, 1);
+  EXPECT_NE(run.err.find("--users"), std::string::npos);
+
+  options.rule = R"(device.deviceModel -eq "x")";
+  options.devices_file = "examples/contoso/no-such-file.json";
+  run = Invoke(RulesValidate, options);
+  EXPECT_EQ(run.code, 1);
+  EXPECT_NE(run.err.find("no-such-file.json"), std::string::npos);
+}
+
+TEST(CsvCheckTest, CleanFileIsValid) {
+  CsvCheckOptions options;
+  options.file = "examples/contoso/registration.csv";
+  Outcome run = Invoke(CsvCheck, options);
+  EXPECT_EQ(run.code, 0) << run.out;
+  EXPECT_NE(run.out.find("3 rows: 3 valid, 0 refused"), std::string::npos) << run.out;
+}
+
+TEST(CsvCheckTest, Utf16FileWithMistakesGetsOneResultPerRow) {
+  CsvCheckOptions options;
+  options.file = "examples/contoso/registration-with-errors.csv";
+  options.json = true;
+  Outcome run = Invoke(CsvCheck, options);
+  EXPECT_EQ(run.code, 1);
+  auto doc = boost::json::parse(run.out).as_object();
+  auto& rows = doc["rows"].as_array();
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[0].as_object()["status"].as_string(), "valid");
+  EXPECT_EQ(rows[1].as_object()["deviceErrorName"].as_string(), "InvalidZtdHardwareHash");
+  EXPECT_EQ(rows[2].as_object()["deviceErrorName"].as_string(), "ZtdDeviceDuplicated");
+  EXPECT_EQ(rows[3].as_object()["deviceErrorName"].as_string(), "InvalidZtdHardwareHash");
+  EXPECT_EQ(rows[4].as_object()["deviceErrorName"].as_string(), "InvalidZtdHardwareHash");
+  EXPECT_EQ(rows[4].as_object()["line"].as_int64(), 6);
+  EXPECT_EQ(doc["valid"].as_int64(), 1);
+}
+
+TEST(NamesPreviewTest, ExpandsWithASeedAndRefusesBadTemplates) {
+  NamesPreviewOptions options;
+  options.name_template = "CON-%SERIAL%";
+  options.serials = {"PF3XK2LM", "0123456789ABCDEF"};
+  options.json = true;
+  Outcome run = Invoke(NamesPreview, options);
+  ASSERT_EQ(run.code, 0) << run.err;
+  auto doc = boost::json::parse(run.out).as_object();
+  EXPECT_EQ(doc["worstCaseLength"].as_int64(), 15);
+  EXPECT_EQ(doc["names"].as_array()[1].as_object()["name"].as_string(), "CON-56789ABCDEF");
+
+  options.name_template = "LAB-%RAND:4%";
+  options.seed = 7;
+  options.serials = {"x"};
+  Outcome first = Invoke(NamesPreview, options);
+  Outcome second = Invoke(NamesPreview, options);
+  EXPECT_EQ(first.out, second.out);
+
+  options.name_template = "CONTOSO-LAPTOPS-%RAND:2%";
+  run = Invoke(NamesPreview, options);
+  EXPECT_EQ(run.code, 2);
+  EXPECT_NE(run.err.find("18 characters"), std::string::npos) << run.err;
+
+  options.name_template = "%SERIAL%";
+  options.serials = {"12345"};
+  options.json = false;
+  run = Invoke(NamesPreview, options);
+  EXPECT_EQ(run.code, 1);
+  EXPECT_NE(run.out.find("all digits"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace groundcrew::cli

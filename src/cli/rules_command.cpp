@@ -1,0 +1,115 @@
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "cli/graph_json.hpp"
+#include "cli/read_file.hpp"
+#include "cli/table.hpp"
+#include "core/rules/parser.hpp"
+#include "core/rules/rule.hpp"
+#include "core/rules/subject.hpp"
+
+namespace groundcrew::cli {
+namespace {
+
+// Prints the rule with a caret under the position (1-based), windowed for long rules.
+void ShowPosition(std::ostream& err, std::string_view rule, size_t position) {
+  if (position == 0) return;
+  constexpr size_t kWindow = 60;
+  size_t begin = position > kWindow ? position - kWindow : 0;
+  const size_t end = std::min(rule.size(), position + 20);
+  std::string line(rule.substr(begin, end - begin));
+  for (char& c : line) {
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+  }
+  err << "  " << (begin > 0 ? "..." : "") << line << '\n';
+  err << "  " << std::string((begin > 0 ? 3 : 0) + (position - 1 - begin), ' ') << "^\n";
+}
+
+struct Row {
+  std::string id, name;
+  bool matches = false;
+};
+
+}  // namespace
+
+int RulesValidate(const RulesValidateOptions& options, std::ostream& out, std::ostream& err) {
+  auto rule = core::rules::CompileRule(options.rule);
+  if (!rule) {
+    const size_t position = core::rules::ErrorPosition(rule.error()).value_or(0);
+    err << "error: invalid rule" << (position ? fmt::format(" at position {}", position) : "")
+        << ": " << rule.error().message << '\n';
+    ShowPosition(err, options.rule, position);
+    return 2;
+  }
+  const bool device_rule = rule->object_type() == core::rules::ObjectType::kDevice;
+  const std::string& file = device_rule ? options.devices_file : options.users_file;
+  if (file.empty()) {
+    err << "error: this is a " << (device_rule ? "device" : "user") << " rule; pass "
+        << (device_rule ? "--devices" : "--users") << " FILE.json\n";
+    return 1;
+  }
+  auto bytes = ReadWholeFile(file);
+  if (!bytes) {
+    err << "error: " << bytes.error().field << ": " << bytes.error().message << '\n';
+    return 1;
+  }
+
+  std::vector<Row> rows;
+  if (device_rule) {
+    auto devices = ParseGraphDevices(*bytes, file);
+    if (!devices) {
+      err << "error: " << devices.error().field << ": " << devices.error().message << '\n';
+      return 1;
+    }
+    for (const core::DirectoryDevice& device : *devices) {
+      core::rules::DeviceAttributes attributes(device, {});
+      rows.push_back({device.id.value(), device.display_name, rule->Matches(attributes.subject())});
+    }
+  } else {
+    auto users = ParseGraphUsers(*bytes, file);
+    if (!users) {
+      err << "error: " << users.error().field << ": " << users.error().message << '\n';
+      return 1;
+    }
+    for (const core::User& user : *users) {
+      core::rules::UserAttributes attributes(user, {});
+      rows.push_back({user.id.value(), user.user_principal_name,
+                      rule->Matches(attributes.subject())});
+    }
+  }
+  const size_t matched = std::count_if(rows.begin(), rows.end(), [](const Row& r) {
+    return r.matches;
+  });
+
+  if (options.json) {
+    boost::json::object doc;
+    doc["rule"] = rule->ToString();
+    doc["objectType"] = device_rule ? "device" : "user";
+    doc["evaluated"] = rows.size();
+    doc["matched"] = matched;
+    boost::json::array results;
+    for (const Row& row : rows) {
+      results.push_back(boost::json::object{
+          {"id", row.id}, {device_rule ? "displayName" : "userPrincipalName", row.name},
+          {"matches", row.matches}});
+    }
+    doc["results"] = std::move(results);
+    out << boost::json::serialize(doc) << '\n';
+    return 0;
+  }
+  out << "rule  " << rule->ToString() << '\n' << '\n';
+  Table table({"MATCH", device_rule ? "DISPLAY NAME" : "USER PRINCIPAL NAME", "ID"});
+  for (const Row& row : rows) table.Add({row.matches ? "yes" : "no", row.name, row.id});
+  table.Print(out);
+  out << '\n'
+      << fmt::format("{} of {} {} match.", matched, rows.size(), device_rule ? "devices" : "users")
+      << '\n';
+  return 0;
+}
+
+}  // namespace groundcrew::cli

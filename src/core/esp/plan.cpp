@@ -1,0 +1,337 @@
+#include "core/esp/plan.hpp"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+namespace groundcrew::core {
+namespace {
+
+// Win32 dependency graphs are limited to 100 apps (spec §11.7).
+constexpr size_t kMaxDependencyGraph = 100;
+
+int KindOrder(ItemKind kind) { return static_cast<int>(kind); }
+
+ItemKind ItemKindOf(PayloadKind kind) {
+  switch (kind) {
+    case PayloadKind::kPolicy: return ItemKind::kPolicy;
+    case PayloadKind::kCertificate: return ItemKind::kCertificate;
+    case PayloadKind::kNetwork: return ItemKind::kNetwork;
+    case PayloadKind::kApp:
+    case PayloadKind::kCompliance: return ItemKind::kApp;
+  }
+  return ItemKind::kApp;
+}
+
+PlanItem ItemFor(const Tenant& tenant, const Targeted& t, int time_limit) {
+  PlanItem item;
+  item.kind = ItemKindOf(t.kind);
+  item.action = t.intent == InstallIntent::kUninstall ? ItemAction::kUninstall : ItemAction::kInstall;
+  item.time_limit_minutes = time_limit;
+  switch (t.kind) {
+    case PayloadKind::kApp: {
+      const App& app = tenant.apps[t.index];
+      item.id = app.id.value();
+      item.display_name = app.display_name;
+      item.version = app.display_version;
+      item.context = app.install_context;
+      item.installer_class = app.installer_class;
+      item.time_limit_minutes = app.max_run_time_in_minutes;
+      item.size = app.content.size > 0 ? app.content.size : app.size;
+      break;
+    }
+    case PayloadKind::kPolicy: {
+      const Policy& policy = tenant.policies[t.index];
+      item.id = policy.id.value();
+      item.display_name = policy.display_name;
+      item.version = std::to_string(policy.version);
+      break;
+    }
+    case PayloadKind::kCertificate: {
+      const CertificateProfile& cert = tenant.certificates[t.index];
+      item.id = cert.id.value();
+      item.display_name = cert.display_name;
+      item.version = std::to_string(cert.version);
+      break;
+    }
+    case PayloadKind::kNetwork: {
+      const NetworkProfile& network = tenant.network_profiles[t.index];
+      item.id = network.id.value();
+      item.display_name = network.display_name;
+      item.version = std::to_string(network.version);
+      break;
+    }
+    case PayloadKind::kCompliance: break;  // not an ESP item; filtered by the caller
+  }
+  return item;
+}
+
+using ItemKey = std::pair<ItemKind, std::string>;
+
+// Adds the dependencies of every app in `items` (recursively), records edges, and sets
+// plan_error on apps whose dependencies cannot be satisfied. `elsewhere` holds apps planned in
+// an earlier phase of the same flow: they need no edge.
+void AddDependencies(const TargetingIndex& index, std::vector<PlanItem>& items,
+                     const std::unordered_set<std::string>& elsewhere) {
+  std::unordered_map<std::string, size_t> position;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].kind == ItemKind::kApp) position.emplace(items[i].id, i);
+  }
+  for (size_t i = 0; i < items.size(); ++i) {  // items grows while we walk it
+    if (items[i].kind != ItemKind::kApp || items[i].action != ItemAction::kInstall) continue;
+    const App* app = index.FindApp(items[i].id);
+    if (app == nullptr) continue;
+    for (const AppDependency& dependency : app->dependencies) {
+      const std::string& dep_id = dependency.app_id.value();
+      if (elsewhere.count(dep_id) != 0 && position.count(dep_id) == 0) continue;
+      auto found = position.find(dep_id);
+      if (found == position.end()) {
+        const App* dep = index.FindApp(dep_id);
+        if (dep == nullptr) {
+          items[i].plan_error = fmt::format("depends on app \"{}\", which does not exist", dep_id);
+          continue;
+        }
+        if (!dependency.auto_install) {
+          items[i].plan_error = fmt::format(
+              "depends on \"{}\", which is neither assigned nor set to install automatically",
+              dep->display_name);
+          continue;
+        }
+        if (position.size() >= kMaxDependencyGraph) {
+          items[i].plan_error = fmt::format("dependency graph exceeds {} apps", kMaxDependencyGraph);
+          continue;
+        }
+        PlanItem added;
+        added.kind = ItemKind::kApp;
+        added.id = dep->id.value();
+        added.display_name = dep->display_name;
+        added.version = dep->display_version;
+        added.context = dep->install_context;
+        added.installer_class = dep->installer_class;
+        added.time_limit_minutes = dep->max_run_time_in_minutes;
+        added.size = dep->content.size > 0 ? dep->content.size : dep->size;
+        added.auto_dependency = true;
+        added.blocking = items[i].blocking;
+        added.from_assigned_user = items[i].from_assigned_user;
+        found = position.emplace(dep_id, items.size()).first;
+        items.push_back(std::move(added));
+      } else if (items[i].blocking && !items[found->second].blocking) {
+        // A blocking app cannot wait on something that may be skipped.
+        items[found->second].blocking = true;
+        items[found->second].deferred = false;
+      }
+      items[i].depends_on.push_back(dep_id);
+    }
+  }
+}
+
+// Orders items so that dependencies come first; ties by kind, then display name, then id.
+// Items in a dependency cycle get a plan_error and keep their relative order at the end.
+void OrderItems(std::vector<PlanItem>& items) {
+  const size_t n = items.size();
+  std::unordered_map<std::string, size_t> app_position;
+  for (size_t i = 0; i < n; ++i) {
+    if (items[i].kind == ItemKind::kApp) app_position.emplace(items[i].id, i);
+  }
+  std::vector<std::vector<size_t>> dependents(n);
+  std::vector<int> pending(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    for (const std::string& dep : items[i].depends_on) {
+      auto it = app_position.find(dep);
+      if (it == app_position.end()) continue;
+      dependents[it->second].push_back(i);
+      ++pending[i];
+    }
+  }
+  auto before = [&](size_t a, size_t b) {
+    if (KindOrder(items[a].kind) != KindOrder(items[b].kind)) {
+      return KindOrder(items[a].kind) < KindOrder(items[b].kind);
+    }
+    if (items[a].display_name != items[b].display_name) {
+      return items[a].display_name < items[b].display_name;
+    }
+    return items[a].id < items[b].id;
+  };
+  auto cmp = [&](size_t a, size_t b) { return before(b, a); };  // min-heap
+  std::vector<size_t> ready;
+  for (size_t i = 0; i < n; ++i) {
+    if (pending[i] == 0) ready.push_back(i);
+  }
+  std::make_heap(ready.begin(), ready.end(), cmp);
+  std::vector<size_t> order;
+  order.reserve(n);
+  while (!ready.empty()) {
+    std::pop_heap(ready.begin(), ready.end(), cmp);
+    const size_t i = ready.back();
+    ready.pop_back();
+    order.push_back(i);
+    for (size_t d : dependents[i]) {
+      if (--pending[d] == 0) {
+        ready.push_back(d);
+        std::push_heap(ready.begin(), ready.end(), cmp);
+      }
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (pending[i] > 0) {
+      items[i].plan_error = "part of a dependency cycle";
+      order.push_back(i);
+    }
+  }
+  std::vector<PlanItem> sorted;
+  sorted.reserve(n);
+  for (size_t i : order) sorted.push_back(std::move(items[i]));
+  items = std::move(sorted);
+}
+
+}  // namespace
+
+Result<EspPlan> BuildEspPlan(const TargetingIndex& index, const PlanRequest& request) {
+  if (request.device == nullptr) {
+    return MakeError(ErrorCode::kInvalidArgument, "a plan needs a device", "device");
+  }
+  if ((request.flow == Flow::kUser) != (request.user != nullptr)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     request.flow == Flow::kUser ? "the user flow needs the signed-in user"
+                                                 : "the technician flow has no user",
+                     "user");
+  }
+  const Tenant& tenant = index.tenant();
+  const GroupSet device_groups = index.DeviceGroups(*request.device);
+  GroupSet user_groups;
+  if (request.user != nullptr) user_groups = index.UserGroups(*request.user);
+  const GroupSet* user_groups_ptr = request.user != nullptr ? &user_groups : nullptr;
+
+  EspPlan plan;
+  plan.flow = request.flow;
+  const EspProfile* esp = index.EspProfileFor(device_groups, user_groups_ptr);
+  EspProfile defaults;  // Graph defaults when the tenant has no ESP profile at all
+  if (esp != nullptr) {
+    plan.esp_profile_id = esp->id.value();
+    plan.esp_profile_name = esp->display_name;
+  } else {
+    esp = &defaults;
+  }
+  plan.show_progress = esp->show_installation_progress;
+  plan.block_device_use = !esp->allow_device_use_before_profile_and_app_install_complete;
+  plan.install_quality_updates = request.flow == Flow::kUser && esp->install_quality_updates;
+  plan.error_options.reset = esp->allow_device_reset_on_install_failure;
+  plan.error_options.try_again = !esp->block_device_setup_retry_by_user;
+  plan.error_options.continue_anyway = esp->allow_device_use_on_install_failure;
+  plan.error_options.collect_logs = esp->allow_log_collection_on_install_failure;
+  if (!esp->custom_error_message.empty()) plan.error_options.message = esp->custom_error_message;
+  const int timeout = esp->install_progress_timeout_in_minutes;
+
+  const std::unordered_set<std::string> selected = [&] {
+    std::unordered_set<std::string> ids;
+    for (const AppId& id : esp->selected_mobile_app_ids) ids.insert(id.value());
+    return ids;
+  }();
+  auto blocking_app = [&](const std::string& id) { return selected.empty() || selected.count(id); };
+
+  std::vector<PlanItem> device_items, account_items;
+  auto place = [&](const Targeted& t, bool from_assigned_user) {
+    if (t.kind == PayloadKind::kCompliance || t.intent == InstallIntent::kAvailable) return;
+    if (t.kind != PayloadKind::kApp && t.intent != InstallIntent::kRequired) return;
+    PlanItem item = ItemFor(tenant, t, timeout);
+    item.from_assigned_user = from_assigned_user;
+    item.blocking = item.action == ItemAction::kInstall &&
+                    (item.kind != ItemKind::kApp || blocking_app(item.id));
+    const bool device_phase = from_assigned_user ||
+                              (t.via == TargetedVia::kDevice &&
+                               (item.kind != ItemKind::kApp || item.context == InstallContext::kDevice));
+    if (device_phase) {
+      device_items.push_back(std::move(item));
+    } else if (request.flow == Flow::kUser) {
+      account_items.push_back(std::move(item));
+    }
+  };
+
+  for (const Targeted& t : index.Resolve(device_groups, user_groups_ptr)) place(t, false);
+
+  if (request.flow == Flow::kTechnician && request.registration != nullptr &&
+      !request.registration->user_principal_name.empty()) {
+    if (const User* assigned = index.FindUserByPrincipalName(
+            request.registration->user_principal_name)) {
+      const GroupSet assigned_groups = index.UserGroups(*assigned);
+      std::unordered_set<std::string> already;
+      for (const PlanItem& item : device_items) already.insert(item.id);
+      for (const Targeted& t : index.Resolve(device_groups, &assigned_groups)) {
+        if (t.kind != PayloadKind::kApp || t.via != TargetedVia::kUser ||
+            t.intent != InstallIntent::kRequired ||
+            tenant.apps[t.index].install_context != InstallContext::kDevice ||
+            already.count(tenant.apps[t.index].id.value()) != 0) {
+          continue;
+        }
+        place(t, true);
+      }
+    }
+  }
+
+  AddDependencies(index, device_items, {});
+  {
+    std::unordered_set<std::string> in_device;
+    for (const PlanItem& item : device_items) in_device.insert(item.id);
+    AddDependencies(index, account_items, in_device);
+  }
+
+  if (request.flow == Flow::kTechnician && !selected.empty() &&
+      !esp->allow_non_blocking_app_installation) {
+    for (PlanItem& item : device_items) {
+      if (item.kind == ItemKind::kApp && !item.blocking) item.deferred = true;
+    }
+  }
+
+  if (request.flow == Flow::kUser) {
+    std::map<ItemKey, const InstalledItem*> installed;
+    for (const InstalledItem& item : request.installed) installed[{item.kind, item.id}] = &item;
+    auto installed_same = [&](const PlanItem& item) {
+      auto it = installed.find({item.kind, item.id});
+      return it != installed.end() && it->second->outcome == ItemOutcome::kInstalled &&
+             it->second->version == item.version;
+    };
+    std::vector<PlanItem> delta;
+    for (PlanItem& item : device_items) {
+      auto it = installed.find({item.kind, item.id});
+      if (item.action == ItemAction::kUninstall) {
+        if (it != installed.end() && it->second->outcome == ItemOutcome::kInstalled) {
+          item.reason = DeltaReason::kTargeted;
+          delta.push_back(std::move(item));
+        }
+        continue;
+      }
+      if (it == installed.end()) {
+        item.reason = DeltaReason::kNew;
+      } else if (it->second->outcome == ItemOutcome::kFailed) {
+        item.reason = DeltaReason::kRetryFailed;
+      } else if (it->second->outcome == ItemOutcome::kSkipped) {
+        item.reason = DeltaReason::kRetrySkipped;
+      } else if (it->second->version != item.version) {
+        item.reason = DeltaReason::kChangedVersion;
+      } else {
+        continue;  // present at the same version: detected, not reinstalled
+      }
+      delta.push_back(std::move(item));
+    }
+    // Keep dependencies that are already installed out of the edges' way: an edge to an item
+    // that is not in the phase is satisfied.
+    device_items = std::move(delta);
+    std::erase_if(account_items, [&](const PlanItem& item) {
+      return item.kind == ItemKind::kApp && item.context == InstallContext::kDevice &&
+             item.action == ItemAction::kInstall && installed_same(item);
+    });
+  }
+
+  OrderItems(device_items);
+  plan.device_setup = PhasePlan{EspPhase::kDeviceSetup, std::move(device_items), timeout};
+  if (request.flow == Flow::kUser) {
+    OrderItems(account_items);
+    plan.account_setup = PhasePlan{EspPhase::kAccountSetup, std::move(account_items), timeout};
+  }
+  return plan;
+}
+
+}  // namespace groundcrew::core

@@ -1,0 +1,2 @@
+list(APPEND CORE_SRCS naming/device_name.cpp)
+list(APPEND CORE_TEST_SRCS naming/device_name_test.cpp)

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/model/device.hpp"
+#include "core/targeting/targeting.hpp"
+
+namespace groundcrew::core {
+
+/// Why a user may not sign in on a device's out-of-box flow. The agent shows `message`.
+struct SignInRefusal {
+  enum class Reason {
+    kNotAssignedUser,   ///< the device is assigned to someone else
+    kOutsideMdmScope,   ///< not covered by the tenant's MDM user scope
+    kJoinNotAllowed,    ///< not allowed to join devices
+    kDisabled,          ///< accountEnabled is false
+    kUnlicensed,        ///< no management license: Account setup would never finish
+  };
+  Reason reason;
+  std::string message;
+};
+
+std::string_view ToString(SignInRefusal::Reason reason);
+
+/// Checks, in this order, whether `user` (in `user_groups`) may run the user flow on
+/// `registration`: assigned user, disabled, unlicensed, MDM user scope, join permission.
+/// Returns nullopt when the user may sign in.
+std::optional<SignInRefusal> CheckSignIn(const TargetingIndex& index,
+                                         const AutopilotDeviceIdentity& registration,
+                                         const User& user, const GroupSet& user_groups);
+
+}  // namespace groundcrew::core
