@@ -8,15 +8,15 @@ std::vector<std::string> DeviceRules(int count) {
   std::vector<std::string> rules;
   rules.reserve(count);
   for (int i = 0; i < count; ++i) {
-    const int kind = i % 50;
-    if (kind < 45) {
+    const int kind = i % 100;
+    if (kind < 93) {
       rules.push_back(
           fmt::format(R"((device.devicePhysicalIds -any (_ -eq "[OrderID]:Tag{}")))", i));
-    } else if (kind < 47) {
+    } else if (kind == 93) {
       rules.push_back(R"((device.devicePhysicalIDs -any (_ -startsWith "[ZTDid]")))");
-    } else if (kind == 47) {
+    } else if (kind < 96) {
       rules.push_back(fmt::format(R"(device.deviceModel -eq "Model {}")", i % 20));
-    } else if (kind == 48) {
+    } else if (kind < 98) {
       rules.push_back(fmt::format(
           R"(device.deviceManufacturer -eq "Contoso" -and device.deviceModel -startsWith "Model {}")",
           i % 20));

@@ -10,9 +10,9 @@
 // the same arguments give the same data.
 namespace groundcrew::bench {
 
-/// Dynamic device rules of the kinds admins write, in these proportions: 90% group-tag rules
-/// (`-any (_ -eq "[OrderID]:TagN")`), 4% all-Autopilot `-startsWith "[ZTDId]"`, 4% model or
-/// manufacturer equality, 2% unindexable (`-contains`, `-match`, `-not`).
+/// Dynamic device rules of the kinds admins write, in these proportions: 93% group-tag rules
+/// (`-any (_ -eq "[OrderID]:TagN")`), 1% all-Autopilot `-startsWith "[ZTDId]"`, 4% model or
+/// manufacturer rules, 2% unindexable (`-match` ... `-or -not (... -contains ...)`).
 std::vector<std::string> DeviceRules(int count);
 
 /// `count` registered devices spread over `tags` group tags and 20 models.
