@@ -1,20 +1,22 @@
 #include "core/esp/run.hpp"
 
-#include <algorithm>
-#include <unordered_map>
-#include <unordered_set>
-
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_set>
 
 namespace groundcrew::core {
 namespace {
 
 std::string_view PhaseLabel(EspPhase phase) {
   switch (phase) {
-    case EspPhase::kDevicePreparation: return "Device preparation";
-    case EspPhase::kDeviceSetup: return "Device setup";
-    case EspPhase::kAccountSetup: return "Account setup";
+    case EspPhase::kDevicePreparation:
+      return "Device preparation";
+    case EspPhase::kDeviceSetup:
+      return "Device setup";
+    case EspPhase::kAccountSetup:
+      return "Account setup";
   }
   return "ESP";
 }
@@ -28,12 +30,14 @@ std::string Describe(const PlanItem& item) {
 bool Finished(ItemStatus status) {
   switch (status) {
     case ItemStatus::kWaiting:
-    case ItemStatus::kInProgress: return false;
+    case ItemStatus::kInProgress:
+      return false;
     case ItemStatus::kSucceeded:
     case ItemStatus::kFailed:
     case ItemStatus::kTimedOut:
     case ItemStatus::kDeferred:
-    case ItemStatus::kNotAttempted: return true;
+    case ItemStatus::kNotAttempted:
+      return true;
   }
   return true;
 }
@@ -72,6 +76,12 @@ Result<size_t> RunningItem(const PhaseRun& run, std::string_view id, std::string
                               Describe(item.plan), ToString(item.status)));
   }
   return *index;
+}
+
+ItemRun Waiting(PlanItem plan) {
+  ItemRun item;
+  item.plan = std::move(plan);
+  return item;
 }
 
 void Finish(ItemRun& item, ItemStatus status, Timestamp now) {
@@ -166,7 +176,7 @@ void Begin(PhaseRun& run, Timestamp now) {
   for (size_t i = 0; i < run.items.size(); ++i) {
     ItemRun& item = run.items[i];
     if (item.status == ItemStatus::kSucceeded) continue;
-    item = ItemRun{.plan = std::move(item.plan)};
+    item = Waiting(std::move(item.plan));
     if (item.plan.deferred) {
       Finish(item, ItemStatus::kDeferred, now);
       item.message = "deferred: installed in the user flow";
@@ -195,14 +205,14 @@ Result<PhaseRun> On(const PhaseRun& run, const ItemStarted& e, Timestamp now) {
     return Refuse(fmt::format("cannot start {}: it is {}", name, ToString(item.status)));
   }
   if (item.not_before && now < *item.not_before) {
-    return Refuse(fmt::format("cannot start {} before {:%FT%TZ} (retry delay)", name,
-                              *item.not_before));
+    return Refuse(
+        fmt::format("cannot start {} before {:%FT%TZ} (retry delay)", name, *item.not_before));
   }
   for (const std::string& dependency : item.plan.depends_on) {
     const std::optional<size_t> d = IndexOf(run, dependency);
     if (d && run.items[*d].status != ItemStatus::kSucceeded) {
-      return Refuse(fmt::format("cannot start {}: it waits for {}", name,
-                                Describe(run.items[*d].plan)));
+      return Refuse(
+          fmt::format("cannot start {}: it waits for {}", name, Describe(run.items[*d].plan)));
     }
   }
   if (!item.plan.installer_class.empty()) {
@@ -267,7 +277,8 @@ Result<PhaseRun> On(const PhaseRun& run, const ItemFailed& e, Timestamp now) {
   ItemRun& item = next.items[*index];
   Finish(item, ItemStatus::kFailed, now);
   item.code = e.code;
-  item.message = fmt::format("{} failed with error {}", Describe(item.plan), FormatErrorCode(e.code));
+  item.message =
+      fmt::format("{} failed with error {}", Describe(item.plan), FormatErrorCode(e.code));
   if (!e.message.empty()) item.message += ": " + e.message;
   Settle(next, *index, now);
   return next;
@@ -282,9 +293,9 @@ Result<PhaseRun> On(const PhaseRun& run, const ItemNeedsRetry& e, Timestamp now)
   if (item.attempt < kMaxInstallAttempts) {
     item.status = ItemStatus::kWaiting;
     item.not_before = now + kRetryDelay;
-    item.message = fmt::format("attempt {} of {} ended with {}; retrying after {:%FT%TZ}",
-                               item.attempt, kMaxInstallAttempts, FormatErrorCode(e.code),
-                               *item.not_before);
+    item.message =
+        fmt::format("attempt {} of {} ended with {}; retrying after {:%FT%TZ}", item.attempt,
+                    kMaxInstallAttempts, FormatErrorCode(e.code), *item.not_before);
     return next;
   }
   Finish(item, ItemStatus::kFailed, now);
@@ -305,8 +316,8 @@ Result<PhaseRun> On(const PhaseRun& run, const Tick&, Timestamp now) {
     if (now < *item.started_at + limit) continue;
     Finish(item, ItemStatus::kTimedOut, now);
     item.code = kTimeoutErrorCode;
-    item.message = fmt::format("{} did not finish within its {}-minute limit",
-                               Describe(item.plan), item.plan.time_limit_minutes);
+    item.message = fmt::format("{} did not finish within its {}-minute limit", Describe(item.plan),
+                               item.plan.time_limit_minutes);
     if (item.plan.blocking && !blocking_timeout) blocking_timeout = i;
   }
   if (blocking_timeout) {
@@ -341,9 +352,9 @@ Result<PhaseRun> On(const PhaseRun& run, const Tick&, Timestamp now) {
       names.push_back(Describe(item.plan));
     }
   }
-  failure.message = fmt::format("{} did not finish within {} minutes; {}: {}",
-                                PhaseLabel(next.phase), next.timeout_minutes, doing,
-                                fmt::join(names, ", "));
+  failure.message =
+      fmt::format("{} did not finish within {} minutes; {}: {}", PhaseLabel(next.phase),
+                  next.timeout_minutes, doing, fmt::join(names, ", "));
   FailPhase(next, std::move(failure), now);
   return next;
 }
@@ -374,59 +385,82 @@ std::string FormatErrorCode(std::int64_t code) {
 
 std::string_view ToString(ItemStatus status) {
   switch (status) {
-    case ItemStatus::kWaiting: return "waiting";
-    case ItemStatus::kInProgress: return "in-progress";
-    case ItemStatus::kSucceeded: return "succeeded";
-    case ItemStatus::kFailed: return "failed";
-    case ItemStatus::kTimedOut: return "timed-out";
-    case ItemStatus::kDeferred: return "deferred";
-    case ItemStatus::kNotAttempted: return "not-attempted";
+    case ItemStatus::kWaiting:
+      return "waiting";
+    case ItemStatus::kInProgress:
+      return "in-progress";
+    case ItemStatus::kSucceeded:
+      return "succeeded";
+    case ItemStatus::kFailed:
+      return "failed";
+    case ItemStatus::kTimedOut:
+      return "timed-out";
+    case ItemStatus::kDeferred:
+      return "deferred";
+    case ItemStatus::kNotAttempted:
+      return "not-attempted";
   }
   return "?";
 }
 
 std::string_view ToString(RebootKind reboot) {
   switch (reboot) {
-    case RebootKind::kNone: return "none";
-    case RebootKind::kSoft: return "soft";
-    case RebootKind::kHard: return "hard";
+    case RebootKind::kNone:
+      return "none";
+    case RebootKind::kSoft:
+      return "soft";
+    case RebootKind::kHard:
+      return "hard";
   }
   return "?";
 }
 
 std::string_view ToString(PhaseStatus status) {
   switch (status) {
-    case PhaseStatus::kNotStarted: return "not-started";
-    case PhaseStatus::kInProgress: return "in-progress";
-    case PhaseStatus::kComplete: return "complete";
-    case PhaseStatus::kFailed: return "failed";
+    case PhaseStatus::kNotStarted:
+      return "not-started";
+    case PhaseStatus::kInProgress:
+      return "in-progress";
+    case PhaseStatus::kComplete:
+      return "complete";
+    case PhaseStatus::kFailed:
+      return "failed";
   }
   return "?";
 }
 
 std::string_view ToString(PhaseFailure::Cause cause) {
   switch (cause) {
-    case PhaseFailure::Cause::kItemFailed: return "item-failed";
-    case PhaseFailure::Cause::kItemTimedOut: return "item-timed-out";
-    case PhaseFailure::Cause::kPhaseTimedOut: return "phase-timed-out";
+    case PhaseFailure::Cause::kItemFailed:
+      return "item-failed";
+    case PhaseFailure::Cause::kItemTimedOut:
+      return "item-timed-out";
+    case PhaseFailure::Cause::kPhaseTimedOut:
+      return "phase-timed-out";
   }
   return "?";
 }
 
 std::string_view ToString(PreparationStep step) {
   switch (step) {
-    case PreparationStep::kSecuringHardware: return "securing-hardware";
-    case PreparationStep::kJoiningOrganization: return "joining-organization";
-    case PreparationStep::kRegisteringForManagement: return "registering-for-management";
-    case PreparationStep::kPreparingForManagement: return "preparing-for-management";
+    case PreparationStep::kSecuringHardware:
+      return "securing-hardware";
+    case PreparationStep::kJoiningOrganization:
+      return "joining-organization";
+    case PreparationStep::kRegisteringForManagement:
+      return "registering-for-management";
+    case PreparationStep::kPreparingForManagement:
+      return "preparing-for-management";
   }
   return "?";
 }
 
 std::string_view DisplayName(PreparationStep step) {
   switch (step) {
-    case PreparationStep::kSecuringHardware: return "Securing your hardware";
-    case PreparationStep::kJoiningOrganization: return "Joining your organization's network";
+    case PreparationStep::kSecuringHardware:
+      return "Securing your hardware";
+    case PreparationStep::kJoiningOrganization:
+      return "Joining your organization's network";
     case PreparationStep::kRegisteringForManagement:
       return "Registering your device for mobile management";
     case PreparationStep::kPreparingForManagement:
@@ -444,7 +478,7 @@ PhaseRun NewPhaseRun(const PhasePlan& plan) {
   run.phase = plan.phase;
   run.timeout_minutes = plan.timeout_minutes;
   run.items.reserve(plan.items.size());
-  for (const PlanItem& item : plan.items) run.items.push_back(ItemRun{.plan = item});
+  for (const PlanItem& item : plan.items) run.items.push_back(Waiting(item));
   return run;
 }
 
@@ -461,7 +495,7 @@ PhaseRun NewDevicePreparationRun() {
     item.time_limit_minutes = kPreparationStepTimeLimitMinutes;
     if (!previous.empty()) item.depends_on = {previous};
     previous = item.id;
-    run.items.push_back(ItemRun{.plan = std::move(item)});
+    run.items.push_back(Waiting(std::move(item)));
   }
   return run;
 }
@@ -532,13 +566,27 @@ PhaseCounts CountItems(const PhaseRun& run) {
   PhaseCounts counts;
   for (const ItemRun& item : run.items) {
     switch (item.status) {
-      case ItemStatus::kWaiting: ++counts.waiting; break;
-      case ItemStatus::kInProgress: ++counts.in_progress; break;
-      case ItemStatus::kSucceeded: ++counts.succeeded; break;
-      case ItemStatus::kFailed: ++counts.failed; break;
-      case ItemStatus::kTimedOut: ++counts.timed_out; break;
-      case ItemStatus::kDeferred: ++counts.deferred; break;
-      case ItemStatus::kNotAttempted: ++counts.not_attempted; break;
+      case ItemStatus::kWaiting:
+        ++counts.waiting;
+        break;
+      case ItemStatus::kInProgress:
+        ++counts.in_progress;
+        break;
+      case ItemStatus::kSucceeded:
+        ++counts.succeeded;
+        break;
+      case ItemStatus::kFailed:
+        ++counts.failed;
+        break;
+      case ItemStatus::kTimedOut:
+        ++counts.timed_out;
+        break;
+      case ItemStatus::kDeferred:
+        ++counts.deferred;
+        break;
+      case ItemStatus::kNotAttempted:
+        ++counts.not_attempted;
+        break;
     }
   }
   counts.tracked = static_cast<int>(run.items.size()) - counts.deferred;
@@ -565,7 +613,9 @@ std::vector<InstalledItem> UpdateInventory(std::vector<InstalledItem> inventory,
         }
         break;
       case ItemStatus::kFailed:
-      case ItemStatus::kTimedOut: record.outcome = ItemOutcome::kFailed; break;
+      case ItemStatus::kTimedOut:
+        record.outcome = ItemOutcome::kFailed;
+        break;
       case ItemStatus::kWaiting:
       case ItemStatus::kInProgress:
       case ItemStatus::kDeferred:

@@ -90,10 +90,10 @@ struct PhaseRun {
   EspPhase phase = EspPhase::kDeviceSetup;
   PhaseStatus status = PhaseStatus::kNotStarted;
   int timeout_minutes = kDefaultInstallProgressTimeoutMinutes;  ///< phase clock; 0 = none
-  int run_number = 0;  ///< 1 for the first run, one more for every Try again
+  int run_number = 0;                   ///< 1 for the first run, one more for every Try again
   std::optional<Timestamp> started_at;  ///< start of the current run: the phase clock
   std::optional<Timestamp> finished_at;
-  std::vector<ItemRun> items;  ///< in plan order
+  std::vector<ItemRun> items;                     ///< in plan order
   RebootKind pending_reboot = RebootKind::kNone;  ///< strongest reboot asked for since the last
   std::optional<PhaseFailure> failure;            ///< set while status is kFailed
 };
@@ -143,7 +143,7 @@ struct ItemFailed {
   static constexpr std::string_view kName = "item-failed";
   std::string id;
   std::int64_t code = 0;  ///< exit code or HRESULT
-  std::string message;    ///< optional detail
+  std::string message{};  ///< optional detail
 };
 /// The installer asked to be run again later (Win32 return code type "retry", e.g. 1618).
 struct ItemNeedsRetry {

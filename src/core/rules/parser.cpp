@@ -384,6 +384,9 @@ class Parser {
       }
       return Expected(fmt::format("an operator such as -eq after {}", ref->spelling));
     }
+    if (ref->type == ValueType::kStringList && !ref->element) {
+      return ParseCollectionShorthand(*ref, keyword.op, op_token);
+    }
     if (!CheckOperator(*ref, keyword.op, op_token)) return std::nullopt;
     Take();
     std::optional<Literal> value = ParseValue(*ref, keyword.op);
@@ -395,6 +398,54 @@ class Parser {
     out.op = keyword.op;
     out.value = std::move(*value);
     return out;
+  }
+
+  // Entra's documentation compares collections directly (`device.systemLabels -startsWith
+  // "M365Managed"`, `user.otherMails -contains "x"`), so admins paste such rules. They mean:
+  // a positive operator holds for some element, a negated one for every element (no element has
+  // the property); `-eq null` holds when no element is set, `-ne null` when one is. The tree is
+  // the explicit -any/-all form, which is also how the rule prints.
+  std::optional<Expr> ParseCollectionShorthand(const Reference& collection, Operator op,
+                                               const Token& op_token) {
+    const Reference element{true, 0, ValueType::kString, ElementSpelling(collection.slot)};
+    if (!CheckOperator(element, op, op_token)) return std::nullopt;
+    Take();
+    std::optional<Literal> value = ParseValue(element, op);
+    if (!value) return std::nullopt;
+    const bool is_null = value->kind == Literal::Kind::kNull;
+    const bool every = is_null ? op == Operator::kEq : IsNegated(op);
+    Expr compare;
+    compare.kind = Expr::Kind::kCompare;
+    compare.on_element = true;
+    compare.op = op;
+    compare.value = std::move(*value);
+    Expr out;
+    out.kind = every ? Expr::Kind::kAll : Expr::Kind::kAny;
+    out.slot = collection.slot;
+    out.children.push_back(std::move(compare));
+    return out;
+  }
+
+  static bool IsNegated(Operator op) {
+    switch (op) {
+      case Operator::kNe:
+      case Operator::kNotStartsWith:
+      case Operator::kNotEndsWith:
+      case Operator::kNotContains:
+      case Operator::kNotMatch:
+      case Operator::kNotIn:
+        return true;
+      case Operator::kEq:
+      case Operator::kStartsWith:
+      case Operator::kEndsWith:
+      case Operator::kContains:
+      case Operator::kMatch:
+      case Operator::kIn:
+      case Operator::kLe:
+      case Operator::kGe:
+        return false;
+    }
+    return false;
   }
 
   std::optional<Reference> ResolveReference(const Token& token, const Scope& scope) {

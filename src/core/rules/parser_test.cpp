@@ -142,6 +142,16 @@ INSTANTIATE_TEST_SUITE_P(
         Accepted{R"(device.devicePhysicalIds -all (_ -ne null))",
                  R"(device.devicePhysicalIds -all (_ -ne null))"},
         Accepted{"((((device.deviceModel -eq \"a\"))))", R"(device.deviceModel -eq "a")"},
+        // Entra's documentation compares collections directly; such rules mean -any for a
+        // positive operator and -all for a negated one.
+        Accepted{R"(device.systemLabels -startsWith "M365Managed")",
+                 R"(device.systemLabels -any (_ -startsWith "M365Managed"))"},
+        Accepted{R"(user.otherMails -notContains "contoso")",
+                 R"(user.otherMails -all (_ -notContains "contoso"))"},
+        Accepted{R"(device.devicePhysicalIds -eq null)",
+                 R"(device.devicePhysicalIds -all (_ -eq null))"},
+        Accepted{R"(device.devicePhysicalIds -in ["[OrderID]:A", "[OrderID]:B"])",
+                 R"(device.devicePhysicalIds -any (_ -in ["[OrderID]:A", "[OrderID]:B"]))"},
         Accepted{" \t\r\ndevice.deviceModel\n-eq\t\"a\" ", R"(device.deviceModel -eq "a")"},
         Accepted{R"((device.deviceModel-eq"a")-or(device.deviceModel-eq"b"))",
                  R"(device.deviceModel -eq "a" -or device.deviceModel -eq "b")"}));
@@ -202,9 +212,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "a rule cannot mix device and user properties"},
         Rejected{R"(user.department -eq "y" -or device.deviceModel -eq "x")", 29,
                  "this rule is about users"},
-        Rejected{R"(device.devicePhysicalIds -eq "x")", 26,
-                 "device.devicePhysicalIds is a collection: compare its elements with -any"},
-        Rejected{R"(user.otherMails -startsWith "a")", 17, "is a collection"},
+        Rejected{R"(device.devicePhysicalIds -le "x")", 26, "-le"},
         Rejected{R"(device.accountEnabled -eq "true")", 27,
                  "expected true, false or null after -eq, found \"true\""},
         Rejected{"device.accountEnabled -contains \"t\"", 23, "a boolean; use -eq or -ne"},
