@@ -478,7 +478,15 @@ class World {
     if (word == "retry") return SendTech(RetryPressed{});
     if (word == "diagnostics") return SendTech(DiagnosticsPressed{});
     if (word == "reseal") return SendTech(ResealPressed{});
-    if (word == "reset") return SendAny(ResetPressed{});
+    if (word == "reset") {
+      // The device wipes itself and the service revokes what it was issued (its enrollment), so
+      // a reset device may be pre-provisioned again without an admin's reprovision.
+      Status sent = SendAny(ResetPressed{});
+      if (!sent) return sent;
+      Device().registration.enrollment_state = EnrollmentState::kNotContacted;
+      Device().joined = false;
+      return Ok{};
+    }
     if (word == "reboot") return SendAny(Rebooted{});
     if (word == "next") return SendUser(PageConfirmed{});
     if (word == "try-again") return SendUser(TryAgainPressed{});
@@ -586,8 +594,8 @@ class World {
     if (run == nullptr)
       return Bad(fmt::format("`run` needs an ESP phase on screen, not {}", ScreenName()));
     const EspPhase phase = run->phase;
-    if (line.words.size() > 1 && line.Word(1) != PhaseName(phase)) {
-      return Bad(fmt::format("the phase on screen is {}, not {}", PhaseName(phase), line.Word(1)));
+    if (line.words.size() > 1 && line.Word(1) != ToString(phase)) {
+      return Bad(fmt::format("the phase on screen is {}, not {}", ToString(phase), line.Word(1)));
     }
     for (int guard = 0; guard < 100000; ++guard) {
       run = CurrentRun();
@@ -855,7 +863,7 @@ class World {
       return Ok{};
     }
     const PhaseFailure& failure = *run->failure;
-    ExpectEq(line, "failed phase", line.Word(2), PhaseName(*phase));
+    ExpectEq(line, "failed phase", line.Word(2), ToString(*phase));
     if (line.words.size() > 3)
       ExpectEq(line, "failure cause", line.Word(3), ToString(failure.cause));
     if (const std::string* items = line.Option("items")) {
@@ -1081,7 +1089,7 @@ class World {
                                    [&](const PlanItem& i) { return i.id == id; });
           ExpectEq(line, fmt::format("reason for {}", id),
                    colon == std::string::npos ? "" : pair.substr(colon + 1),
-                   item == phase->items.end() ? "absent" : ReasonName(item->reason));
+                   item == phase->items.end() ? "absent" : ToString(item->reason));
         }
       } else if (key == "timeout") {
         ExpectEq(line, "phase timeout", value, std::to_string(phase->timeout_minutes));
@@ -1193,7 +1201,7 @@ class World {
     Result<DeviceRecord*> device = tenant_.FindDevice(line.Word(2));
     if (!device) return device.error();
     ExpectEq(line, "enrollment state", line.Word(3),
-             EnrollmentName((*device)->registration.enrollment_state));
+             ToString((*device)->registration.enrollment_state));
     return Ok{};
   }
 
@@ -1203,7 +1211,7 @@ class World {
     const std::string& id = line.Word(3);
     std::string actual = "absent";
     for (const InstalledItem& item : (*device)->inventory) {
-      if (item.id == id) actual = std::string(OutcomeName(item.outcome));
+      if (item.id == id) actual = std::string(ToString(item.outcome));
     }
     ExpectEq(line, fmt::format("inventory of {}: {}", line.Word(2), id), line.Word(4), actual);
     return Ok{};

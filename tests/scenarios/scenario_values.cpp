@@ -118,70 +118,12 @@ std::string JoinOrNone(const std::vector<std::string>& items) {
   return items.empty() ? "none" : fmt::format("{}", fmt::join(items, ","));
 }
 
-std::string_view PhaseName(EspPhase phase) {
-  switch (phase) {
-    case EspPhase::kDevicePreparation:
-      return "device-preparation";
-    case EspPhase::kDeviceSetup:
-      return "device-setup";
-    case EspPhase::kAccountSetup:
-      return "account-setup";
-  }
-  return "?";
-}
-
 Result<EspPhase> ParsePhase(std::string_view v) {
   for (EspPhase phase :
        {EspPhase::kDevicePreparation, EspPhase::kDeviceSetup, EspPhase::kAccountSetup}) {
-    if (PhaseName(phase) == v) return phase;
+    if (ToString(phase) == v) return phase;
   }
   return Bad(fmt::format("unknown phase \"{}\"", v));
-}
-
-std::string_view ReasonName(DeltaReason reason) {
-  switch (reason) {
-    case DeltaReason::kTargeted:
-      return "targeted";
-    case DeltaReason::kNew:
-      return "new";
-    case DeltaReason::kChangedVersion:
-      return "changed-version";
-    case DeltaReason::kRetryFailed:
-      return "retry-failed";
-    case DeltaReason::kRetrySkipped:
-      return "retry-skipped";
-  }
-  return "?";
-}
-
-std::string_view OutcomeName(ItemOutcome outcome) {
-  switch (outcome) {
-    case ItemOutcome::kInstalled:
-      return "installed";
-    case ItemOutcome::kFailed:
-      return "failed";
-    case ItemOutcome::kSkipped:
-      return "skipped";
-  }
-  return "?";
-}
-
-std::string_view EnrollmentName(EnrollmentState state) {
-  switch (state) {
-    case EnrollmentState::kUnknown:
-      return "unknown";
-    case EnrollmentState::kEnrolled:
-      return "enrolled";
-    case EnrollmentState::kPendingReset:
-      return "pending-reset";
-    case EnrollmentState::kFailed:
-      return "failed";
-    case EnrollmentState::kNotContacted:
-      return "not-contacted";
-    case EnrollmentState::kBlocked:
-      return "blocked";
-  }
-  return "?";
 }
 
 Result<PreparationStep> ParseStep(std::string_view v) {

@@ -34,11 +34,7 @@ std::vector<std::string> SplitList(std::string_view v);
 /// {a, b} -> "a,b"; {} -> "none".
 std::string JoinOrNone(const std::vector<std::string>& items);
 
-std::string_view PhaseName(EspPhase phase);  ///< "device-setup"
 Result<EspPhase> ParsePhase(std::string_view v);
-std::string_view ReasonName(DeltaReason reason);         ///< "retry-failed"
-std::string_view OutcomeName(ItemOutcome outcome);       ///< "installed"
-std::string_view EnrollmentName(EnrollmentState state);  ///< "pending-reset"
 Result<PreparationStep> ParseStep(std::string_view v);
 Result<RebootKind> ParseReboot(std::string_view v);
 /// group:<id>, exclude:<id>, all-devices, all-users.

@@ -189,6 +189,61 @@ void OrderItems(std::vector<PlanItem>& items) {
 
 }  // namespace
 
+std::string_view ToString(Flow flow) {
+  switch (flow) {
+    case Flow::kTechnician: return "technician";
+    case Flow::kUser: return "user";
+  }
+  return "?";
+}
+
+std::string_view ToString(EspPhase phase) {
+  switch (phase) {
+    case EspPhase::kDevicePreparation: return "device-preparation";
+    case EspPhase::kDeviceSetup: return "device-setup";
+    case EspPhase::kAccountSetup: return "account-setup";
+  }
+  return "?";
+}
+
+std::string_view ToString(ItemKind kind) {
+  switch (kind) {
+    case ItemKind::kPolicy: return "policy";
+    case ItemKind::kCertificate: return "certificate";
+    case ItemKind::kNetwork: return "network";
+    case ItemKind::kApp: return "app";
+  }
+  return "?";
+}
+
+std::string_view ToString(ItemAction action) {
+  switch (action) {
+    case ItemAction::kInstall: return "install";
+    case ItemAction::kUninstall: return "uninstall";
+  }
+  return "?";
+}
+
+std::string_view ToString(DeltaReason reason) {
+  switch (reason) {
+    case DeltaReason::kTargeted: return "targeted";
+    case DeltaReason::kNew: return "new";
+    case DeltaReason::kChangedVersion: return "changed-version";
+    case DeltaReason::kRetryFailed: return "retry-failed";
+    case DeltaReason::kRetrySkipped: return "retry-skipped";
+  }
+  return "?";
+}
+
+std::string_view ToString(ItemOutcome outcome) {
+  switch (outcome) {
+    case ItemOutcome::kInstalled: return "installed";
+    case ItemOutcome::kFailed: return "failed";
+    case ItemOutcome::kSkipped: return "skipped";
+  }
+  return "?";
+}
+
 Result<EspPlan> BuildEspPlan(const TargetingIndex& index, const PlanRequest& request) {
   if (request.device == nullptr) {
     return MakeError(ErrorCode::kInvalidArgument, "a plan needs a device", "device");

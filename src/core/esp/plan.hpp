@@ -96,6 +96,13 @@ struct InstalledItem {
   ItemOutcome outcome = ItemOutcome::kInstalled;
 };
 
+std::string_view ToString(Flow flow);              ///< "technician", "user"
+std::string_view ToString(EspPhase phase);         ///< "device-setup"
+std::string_view ToString(ItemKind kind);          ///< "policy", "certificate", "network", "app"
+std::string_view ToString(ItemAction action);      ///< "install", "uninstall"
+std::string_view ToString(DeltaReason reason);     ///< "retry-failed"
+std::string_view ToString(ItemOutcome outcome);    ///< "installed"
+
 /// Inputs of a plan. `user` is the signed-in user (user flow) — absent in the technician flow.
 struct PlanRequest {
   Flow flow = Flow::kTechnician;

@@ -2,6 +2,18 @@
 
 namespace groundcrew::core {
 
+std::string_view ToString(EnrollmentState state) {
+  switch (state) {
+    case EnrollmentState::kUnknown: return "unknown";
+    case EnrollmentState::kEnrolled: return "enrolled";
+    case EnrollmentState::kPendingReset: return "pendingReset";
+    case EnrollmentState::kFailed: return "failed";
+    case EnrollmentState::kNotContacted: return "notContacted";
+    case EnrollmentState::kBlocked: return "blocked";
+  }
+  return "unknown";
+}
+
 std::vector<std::string> PhysicalIdsFor(const AutopilotDeviceIdentity& device) {
   std::vector<std::string> ids;
   ids.push_back("[ZTDId]:" + device.id.value());

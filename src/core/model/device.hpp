@@ -3,6 +3,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/model/ids.hpp"
@@ -12,6 +13,9 @@ namespace groundcrew::core {
 
 /// Graph `enrollmentState`.
 enum class EnrollmentState { kUnknown, kEnrolled, kPendingReset, kFailed, kNotContacted, kBlocked };
+
+/// Graph's spelling: "enrolled", "pendingReset", "notContacted"...
+std::string_view ToString(EnrollmentState state);
 
 /// Graph `deploymentProfileAssignmentStatus` (the subset groundcrew reports; assignment is
 /// synchronous here, so `pending` appears only while a device has no profile at all).
