@@ -212,6 +212,7 @@ std::string_view ToString(ItemKind kind) {
     case ItemKind::kCertificate: return "certificate";
     case ItemKind::kNetwork: return "network";
     case ItemKind::kApp: return "app";
+    case ItemKind::kPreparationStep: return "preparation-step";
   }
   return "?";
 }

@@ -20,8 +20,9 @@ enum class Flow {
 
 enum class EspPhase { kDevicePreparation, kDeviceSetup, kAccountSetup };
 
-/// The ESP's categories ("Security policies", "Certificates", "Network connections", "Apps").
-enum class ItemKind { kPolicy, kCertificate, kNetwork, kApp };
+/// The ESP's categories ("Security policies", "Certificates", "Network connections", "Apps"),
+/// and the steps of Device preparation, which the runtime tracks like items.
+enum class ItemKind { kPolicy, kCertificate, kNetwork, kApp, kPreparationStep };
 
 enum class ItemAction { kInstall, kUninstall };
 
@@ -98,7 +99,7 @@ struct InstalledItem {
 
 std::string_view ToString(Flow flow);              ///< "technician", "user"
 std::string_view ToString(EspPhase phase);         ///< "device-setup"
-std::string_view ToString(ItemKind kind);          ///< "policy", "certificate", "network", "app"
+std::string_view ToString(ItemKind kind);          ///< "policy", ..., "app", "preparation-step"
 std::string_view ToString(ItemAction action);      ///< "install", "uninstall"
 std::string_view ToString(DeltaReason reason);     ///< "retry-failed"
 std::string_view ToString(ItemOutcome outcome);    ///< "installed"

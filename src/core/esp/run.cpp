@@ -489,6 +489,7 @@ PhaseRun NewDevicePreparationRun() {
   std::string previous;
   for (PreparationStep step : kPreparationSteps) {
     PlanItem item;
+    item.kind = ItemKind::kPreparationStep;
     item.id = std::string(ToString(step));
     item.display_name = std::string(DisplayName(step));
     item.blocking = true;

@@ -118,8 +118,8 @@ PhaseRun NewPhaseRun(const PhasePlan& plan);
 
 /// A NotStarted Device-preparation run: the four steps as blocking items (ids from
 /// ToString(PreparationStep)), each depending on the one before and limited to
-/// kPreparationStepTimeLimitMinutes; there is no phase clock. The steps' PlanItem::kind is
-/// meaningless (ItemKind has no value for a step) and left kPolicy.
+/// kPreparationStepTimeLimitMinutes, of kind ItemKind::kPreparationStep; there is no phase
+/// clock.
 PhaseRun NewDevicePreparationRun();
 
 // Events. Each names itself (kName) for logs and scenario files.
