@@ -2,10 +2,12 @@
 // Run: make bench (or build/release/bench/gc_core_bench). Figures: docs/performance.md.
 #include <benchmark/benchmark.h>
 
+#include <random>
 #include <thread>
 
 #include "bench/fixtures.hpp"
 #include "core/esp/plan.hpp"
+#include "core/esp/wall_time.hpp"
 #include "core/rules/rule.hpp"
 #include "core/rules/rule_set.hpp"
 #include "core/rules/subject.hpp"
@@ -41,11 +43,11 @@ size_t EvaluateRange(const rules::RuleSet& set, const std::vector<core::Director
 }
 
 // DESIGN.md §5: 1,000 rules over 1,000,000 devices fully evaluated in < 5 s (2 cores).
-// Arg: number of threads.
-void BM_RulesOverMillionDevices(benchmark::State& state) {
-  static const auto fleet = Fleet(1'000'000, 900);
-  static const auto set = CompileAll(DeviceRules(1000));
-  const int threads = static_cast<int>(state.range(0));
+// Args: devices, rules, threads. One iteration evaluates every rule set membership of every device.
+void BM_RuleEvaluation(benchmark::State& state) {
+  const auto fleet = Fleet(static_cast<int>(state.range(0)), 900);
+  const auto set = CompileAll(DeviceRules(static_cast<int>(state.range(1))));
+  const int threads = static_cast<int>(state.range(2));
   size_t pairs = 0;
   for (auto _ : state) {
     std::vector<std::thread> workers;
@@ -59,11 +61,22 @@ void BM_RulesOverMillionDevices(benchmark::State& state) {
     pairs = 0;
     for (size_t c : counts) pairs += c;
   }
-  state.counters["devices/s"] =
-      benchmark::Counter(static_cast<double>(fleet.size()), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["devices/s"] = benchmark::Counter(static_cast<double>(fleet.size()),
+                                                   benchmark::Counter::kIsIterationInvariantRate);
   state.counters["memberships"] = static_cast<double>(pairs);
+  state.counters["unindexed"] = static_cast<double>(set.unindexed_count());
 }
-BENCHMARK(BM_RulesOverMillionDevices)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_RuleEvaluation)
+    ->ArgNames({"devices", "rules", "threads"})
+    ->Args({10'000, 1000, 1})
+    ->Args({100'000, 1000, 1})
+    ->Args({1'000'000, 1000, 1})
+    ->Args({1'000'000, 1000, 2})
+    ->Args({100'000, 100, 1})
+    ->Args({100'000, 10'000, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
 
 // DESIGN.md §5: one device's memberships recomputed after a change in < 50 µs with 1,000 rules.
 void BM_OneDeviceMemberships(benchmark::State& state) {
@@ -115,6 +128,41 @@ void BM_BuildIndex(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_BuildIndex)->Args({1000, 10000})->Unit(benchmark::kMillisecond);
+
+// DESIGN.md §5: ESP wall time <= 1.05 x the critical path of the item graph under the
+// concurrency limit. A 50-item phase (8 installer classes, some dependencies, install times of
+// 10 s to 10 min) replayed through the ESP runtime; "ratio" is scheduled / critical path,
+// averaged over 20 random graphs. Args: items, max concurrent installs.
+void BM_EspWallTime(benchmark::State& state) {
+  const int items = static_cast<int>(state.range(0));
+  const int concurrency = static_cast<int>(state.range(1));
+  std::mt19937 rng(42);
+  std::vector<std::pair<core::PhasePlan, std::vector<std::chrono::seconds>>> graphs;
+  for (int g = 0; g < 20; ++g) {
+    core::PhasePlan plan;
+    std::vector<std::chrono::seconds> durations;
+    for (int i = 0; i < items; ++i) {
+      core::PlanItem item;
+      item.id = "app-" + std::to_string(i);
+      item.installer_class = "class-" + std::to_string(rng() % 8);
+      if (i > 0 && rng() % 4 == 0) item.depends_on = {"app-" + std::to_string(rng() % i)};
+      plan.items.push_back(std::move(item));
+      durations.emplace_back(10 + rng() % 590);
+    }
+    graphs.emplace_back(std::move(plan), std::move(durations));
+  }
+  double ratio = 0;
+  for (auto _ : state) {
+    ratio = 0;
+    for (const auto& [plan, durations] : graphs) {
+      const auto estimate = core::EstimateWallTime(plan, durations, concurrency);
+      ratio += static_cast<double>(estimate.scheduled.count()) / estimate.critical_path.count();
+    }
+    ratio /= static_cast<double>(graphs.size());
+  }
+  state.counters["ratio"] = ratio;
+}
+BENCHMARK(BM_EspWallTime)->Args({50, 4})->Args({50, 8})->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace groundcrew::bench
