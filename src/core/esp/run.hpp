@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -163,6 +164,12 @@ struct Rebooted {
 
 using RunEvent = std::variant<ItemStarted, ItemProgress, ItemSucceeded, ItemFailed, ItemNeedsRetry,
                               Tick, Rebooted>;
+
+/// The events about one item (the ones a flow forwards to its running phase as they are).
+template <class E>
+concept ItemEvent = std::is_same_v<E, ItemStarted> || std::is_same_v<E, ItemProgress> ||
+                    std::is_same_v<E, ItemSucceeded> || std::is_same_v<E, ItemFailed> ||
+                    std::is_same_v<E, ItemNeedsRetry>;
 
 std::string_view ToString(const RunEvent& event);
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,6 +89,55 @@ struct RegionKeyboardConfirmed {
 struct NetworkConnected {
   static constexpr std::string_view kName = "network-connected";
 };
+/// The network screens both flows share (spec §9.2 step 2, §10.2 step 1). `State` has a
+/// `screen` whose enum names kNetworkCheck, kRegionKeyboard, kConnectNetwork and
+/// kProfileDownload, plus `network_up` and `region_keyboard_shown`. With no network at start the
+/// region and keyboard pages are shown (even when the profile would hide them: it is not known
+/// yet), then "Let's connect you to a network"; with a network, the profile is downloaded.
+/// Each function returns the next state, or nullopt when the event does not fit the screen.
+namespace network_screens {
+
+template <class State>
+State Up(State state) {
+  state.network_up = true;
+  if (state.screen == decltype(state.screen)::kNetworkCheck) {
+    state.screen = decltype(state.screen)::kProfileDownload;
+  }
+  return state;
+}
+
+template <class State>
+State Down(State state) {
+  using Screen = decltype(state.screen);
+  state.network_up = false;
+  if (state.screen == Screen::kNetworkCheck) {
+    state.screen = Screen::kRegionKeyboard;
+    state.region_keyboard_shown = true;
+  } else if (state.screen == Screen::kProfileDownload) {
+    state.screen = Screen::kConnectNetwork;
+  }
+  return state;
+}
+
+template <class State>
+std::optional<State> RegionKeyboardConfirmed(State state) {
+  using Screen = decltype(state.screen);
+  if (state.screen != Screen::kRegionKeyboard) return std::nullopt;
+  state.screen = Screen::kConnectNetwork;
+  return state;
+}
+
+template <class State>
+std::optional<State> Connected(State state) {
+  using Screen = decltype(state.screen);
+  if (state.screen != Screen::kConnectNetwork) return std::nullopt;
+  state.network_up = true;
+  state.screen = Screen::kProfileDownload;
+  return state;
+}
+
+}  // namespace network_screens
+
 /// The deployment service sent the device's profile.
 struct ProfileReceived {
   static constexpr std::string_view kName = "profile-received";

@@ -138,37 +138,23 @@ TechnicianState StartOver(const TechnicianState& state) {
 }
 
 Next On(const TechnicianState& state, const NetworkUp&, Timestamp) {
-  TechnicianState next = state;
-  next.network_up = true;
-  if (state.screen == Screen::kNetworkCheck) next.screen = Screen::kProfileDownload;
-  return next;
+  return network_screens::Up(state);
 }
 
 Next On(const TechnicianState& state, const NetworkDown&, Timestamp) {
-  TechnicianState next = state;
-  next.network_up = false;
-  if (state.screen == Screen::kNetworkCheck) {
-    next.screen = Screen::kRegionKeyboard;
-    next.region_keyboard_shown = true;
-  } else if (state.screen == Screen::kProfileDownload) {
-    next.screen = Screen::kConnectNetwork;
-  }
-  return next;
+  return network_screens::Down(state);
 }
 
 Next On(const TechnicianState& state, const RegionKeyboardConfirmed& e, Timestamp) {
-  if (state.screen != Screen::kRegionKeyboard) return Refuse(state, e.kName);
-  TechnicianState next = state;
-  next.screen = Screen::kConnectNetwork;
-  return next;
+  auto next = network_screens::RegionKeyboardConfirmed(state);
+  if (!next) return Refuse(state, e.kName);
+  return *next;
 }
 
 Next On(const TechnicianState& state, const NetworkConnected& e, Timestamp) {
-  if (state.screen != Screen::kConnectNetwork) return Refuse(state, e.kName);
-  TechnicianState next = state;
-  next.network_up = true;
-  next.screen = Screen::kProfileDownload;
-  return next;
+  auto next = network_screens::Connected(state);
+  if (!next) return Refuse(state, e.kName);
+  return *next;
 }
 
 // After a download: back to the landing screen after Refresh, else to the first OOBE page.
@@ -315,23 +301,8 @@ Next On(const TechnicianState& state, const TrackingCreated& e, Timestamp now) {
   return AfterRun(std::move(next), now);
 }
 
-Next On(const TechnicianState& state, const ItemStarted& e, Timestamp now) {
-  if (state.screen != Screen::kDeviceSetup) return Refuse(state, e.kName);
-  return ForwardToRun(state, e, now);
-}
-Next On(const TechnicianState& state, const ItemProgress& e, Timestamp now) {
-  if (state.screen != Screen::kDeviceSetup) return Refuse(state, e.kName);
-  return ForwardToRun(state, e, now);
-}
-Next On(const TechnicianState& state, const ItemSucceeded& e, Timestamp now) {
-  if (state.screen != Screen::kDeviceSetup) return Refuse(state, e.kName);
-  return ForwardToRun(state, e, now);
-}
-Next On(const TechnicianState& state, const ItemFailed& e, Timestamp now) {
-  if (state.screen != Screen::kDeviceSetup) return Refuse(state, e.kName);
-  return ForwardToRun(state, e, now);
-}
-Next On(const TechnicianState& state, const ItemNeedsRetry& e, Timestamp now) {
+template <ItemEvent E>
+Next On(const TechnicianState& state, const E& e, Timestamp now) {
   if (state.screen != Screen::kDeviceSetup) return Refuse(state, e.kName);
   return ForwardToRun(state, e, now);
 }

@@ -142,37 +142,23 @@ Status RequireOption(const UserState& state, std::string_view event, bool offere
 }
 
 Next On(const UserState& state, const NetworkUp&, Timestamp) {
-  UserState next = state;
-  next.network_up = true;
-  if (state.screen == Screen::kNetworkCheck) next.screen = Screen::kProfileDownload;
-  return next;
+  return network_screens::Up(state);
 }
 
 Next On(const UserState& state, const NetworkDown&, Timestamp) {
-  UserState next = state;
-  next.network_up = false;
-  if (state.screen == Screen::kNetworkCheck) {
-    next.screen = Screen::kRegionKeyboard;
-    next.region_keyboard_shown = true;
-  } else if (state.screen == Screen::kProfileDownload) {
-    next.screen = Screen::kConnectNetwork;
-  }
-  return next;
+  return network_screens::Down(state);
 }
 
 Next On(const UserState& state, const RegionKeyboardConfirmed& e, Timestamp) {
-  if (state.screen != Screen::kRegionKeyboard) return Refuse(state, e.kName);
-  UserState next = state;
-  next.screen = Screen::kConnectNetwork;
-  return next;
+  auto next = network_screens::RegionKeyboardConfirmed(state);
+  if (!next) return Refuse(state, e.kName);
+  return *next;
 }
 
 Next On(const UserState& state, const NetworkConnected& e, Timestamp) {
-  if (state.screen != Screen::kConnectNetwork) return Refuse(state, e.kName);
-  UserState next = state;
-  next.network_up = true;
-  next.screen = Screen::kProfileDownload;
-  return next;
+  auto next = network_screens::Connected(state);
+  if (!next) return Refuse(state, e.kName);
+  return *next;
 }
 
 UserState ProfileArrived(UserState state) {
@@ -281,19 +267,8 @@ Next On(const UserState& state, const PlanReceived& e, Timestamp now) {
   return AfterRun(std::move(next), now);
 }
 
-Next On(const UserState& state, const ItemStarted& e, Timestamp now) {
-  return ForwardToRun(state, e, now);
-}
-Next On(const UserState& state, const ItemProgress& e, Timestamp now) {
-  return ForwardToRun(state, e, now);
-}
-Next On(const UserState& state, const ItemSucceeded& e, Timestamp now) {
-  return ForwardToRun(state, e, now);
-}
-Next On(const UserState& state, const ItemFailed& e, Timestamp now) {
-  return ForwardToRun(state, e, now);
-}
-Next On(const UserState& state, const ItemNeedsRetry& e, Timestamp now) {
+template <ItemEvent E>
+Next On(const UserState& state, const E& e, Timestamp now) {
   return ForwardToRun(state, e, now);
 }
 
