@@ -55,7 +55,8 @@ void BM_RuleEvaluation(benchmark::State& state) {
     const size_t chunk = fleet.size() / threads;
     for (int t = 0; t < threads; ++t) {
       const size_t begin = t * chunk, end = t + 1 == threads ? fleet.size() : begin + chunk;
-      workers.emplace_back([&, t, begin, end] { counts[t] = EvaluateRange(set, fleet, begin, end); });
+      workers.emplace_back(
+          [&, t, begin, end] { counts[t] = EvaluateRange(set, fleet, begin, end); });
     }
     for (auto& w : workers) w.join();
     pairs = 0;
@@ -121,7 +122,8 @@ BENCHMARK(BM_DevicePlan)
 
 // Building the targeting index (compiling every rule, grouping assignments).
 void BM_BuildIndex(benchmark::State& state) {
-  const auto tenant = LargeTenant(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  const auto tenant =
+      LargeTenant(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   for (auto _ : state) {
     auto index = core::TargetingIndex::Build(tenant);
     benchmark::DoNotOptimize(index);

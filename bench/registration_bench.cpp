@@ -1,7 +1,6 @@
 // Reading registration files (DESIGN.md §5: 100,000 rows imported, grouped and assigned in
 // < 5 s; this is the reading part, the service benchmark covers the rest).
 #include <benchmark/benchmark.h>
-
 #include <fmt/format.h>
 
 #include "common/base64.hpp"
@@ -12,7 +11,8 @@ namespace groundcrew::bench {
 namespace {
 
 std::string RegistrationFile(int rows) {
-  std::string csv = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User\r\n";
+  std::string csv =
+      "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User\r\n";
   for (int i = 0; i < rows; ++i) {
     core::HardwareHashFields fields;
     fields.serial_number = fmt::format("SN{:08}", i);
@@ -38,7 +38,11 @@ void BM_ReadRegistrationCsv(benchmark::State& state) {
                                                 benchmark::Counter::kIsIterationInvariantRate);
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * csv.size()));
 }
-BENCHMARK(BM_ReadRegistrationCsv)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ReadRegistrationCsv)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace groundcrew::bench

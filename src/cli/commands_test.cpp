@@ -1,8 +1,8 @@
 #include "cli/commands.hpp"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <sstream>
 
 // Runs the commands on the Contoso examples (tests run from the repository root).

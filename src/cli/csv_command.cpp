@@ -1,6 +1,6 @@
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include <boost/json.hpp>
 #include <ostream>
 
 #include "cli/commands.hpp"
@@ -17,8 +17,8 @@ int CsvCheck(const CsvCheckOptions& options, std::ostream& out, std::ostream& er
     return 1;
   }
   const core::RegistrationFile file = core::ReadRegistrationCsv(*bytes);
-  const size_t valid = std::count_if(file.rows.begin(), file.rows.end(),
-                                     [](const auto& r) { return r.ok(); });
+  const size_t valid =
+      std::count_if(file.rows.begin(), file.rows.end(), [](const auto& r) { return r.ok(); });
   const size_t refused = file.rows.size() - valid;
   const int code = file.ok() && refused == 0 ? 0 : 1;
 

@@ -1,7 +1,8 @@
 #include "cli/graph_json.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+
+#include <boost/json.hpp>
 
 #include "common/text.hpp"
 
@@ -118,13 +119,13 @@ class Reader {
   std::string path_;
 };
 
-#define GC_TRY(expr)                 \
-  do {                               \
-    if (auto status_ = (expr); !status_) { \
-      Error error_ = status_.error();       \
+#define GC_TRY(expr)                                               \
+  do {                                                             \
+    if (auto status_ = (expr); !status_) {                         \
+      Error error_ = status_.error();                              \
       error_.field = std::string(file_name) + ": " + error_.field; \
-      return error_;                 \
-    }                                \
+      return error_;                                               \
+    }                                                              \
   } while (false)
 
 core::TrustType ParseTrustType(std::string_view value) {
@@ -138,16 +139,20 @@ core::TrustType ParseTrustType(std::string_view value) {
 
 std::string_view TrustTypeName(core::TrustType type) {
   switch (type) {
-    case core::TrustType::kNone: return "";
-    case core::TrustType::kAzureAd: return "AzureAd";
-    case core::TrustType::kServerAd: return "ServerAd";
-    case core::TrustType::kWorkplace: return "Workplace";
+    case core::TrustType::kNone:
+      return "";
+    case core::TrustType::kAzureAd:
+      return "AzureAd";
+    case core::TrustType::kServerAd:
+      return "ServerAd";
+    case core::TrustType::kWorkplace:
+      return "Workplace";
   }
   return "";
 }
 
 Result<std::vector<core::DirectoryDevice>> ParseGraphDevices(std::string_view json_text,
-                                                              std::string_view file_name) {
+                                                             std::string_view file_name) {
   auto list = ParseObjectList(json_text, file_name);
   if (!list) return list.error();
   std::vector<core::DirectoryDevice> devices;

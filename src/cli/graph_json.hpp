@@ -20,7 +20,7 @@ namespace groundcrew::cli {
 
 /// Parses Graph `user` objects, likewise.
 [[nodiscard]] Result<std::vector<core::User>> ParseGraphUsers(std::string_view json_text,
-                                                             std::string_view file_name);
+                                                              std::string_view file_name);
 
 /// Graph's `trustType` spelling for a trust type ("AzureAd", "ServerAd", "Workplace", "").
 std::string_view TrustTypeName(core::TrustType type);

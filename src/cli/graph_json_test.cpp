@@ -31,8 +31,8 @@ TEST(GraphJsonTest, SyntaxErrorsNameLineAndColumn) {
 }
 
 TEST(GraphJsonTest, WrongTypesNameThePropertyPath) {
-  auto devices =
-      ParseGraphDevices(R"([{"id": "a"}, {"id": "b", "devicePhysicalIds": "[ZTDId]:z"}])", "f.json");
+  auto devices = ParseGraphDevices(
+      R"([{"id": "a"}, {"id": "b", "devicePhysicalIds": "[ZTDId]:z"}])", "f.json");
   ASSERT_FALSE(devices.has_value());
   EXPECT_EQ(devices.error().field, "f.json: value[1].devicePhysicalIds");
   EXPECT_NE(devices.error().message.find("array of strings"), std::string::npos);

@@ -1,5 +1,4 @@
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -15,30 +14,32 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   int code = 0;
 
-  CLI::App* rules = app.add_subcommand("rules", "Dynamic membership rules (Microsoft Entra syntax)");
+  CLI::App* rules =
+      app.add_subcommand("rules", "Dynamic membership rules (Microsoft Entra syntax)");
   rules->require_subcommand(1);
   RulesValidateOptions validate;
   CLI::App* validate_cmd = rules->add_subcommand(
       "validate",
       "Show which devices or users a rule matches, like Entra's \"Validate rules\".\n"
       "Exit codes: 0 checked, 1 unreadable input, 2 invalid rule (its position is shown).");
-  validate_cmd->add_option("--rule", validate.rule, "the rule, e.g. '(device.devicePhysicalIds "
-                                                    "-any (_ -startsWith \"[ZTDId]\"))'")
+  validate_cmd
+      ->add_option("--rule", validate.rule,
+                   "the rule, e.g. '(device.devicePhysicalIds "
+                   "-any (_ -startsWith \"[ZTDId]\"))'")
       ->required();
   validate_cmd->add_option("--devices", validate.devices_file,
                            "Graph device objects: a JSON array or {\"value\": [...]}");
-  validate_cmd->add_option("--users", validate.users_file,
-                           "Graph user objects, for user rules");
+  validate_cmd->add_option("--users", validate.users_file, "Graph user objects, for user rules");
   validate_cmd->add_flag("--json", validate.json, "print JSON instead of a table");
   validate_cmd->callback([&] { code = RulesValidate(validate, std::cout, std::cerr); });
 
   CLI::App* csv = app.add_subcommand("csv", "Autopilot registration files");
   csv->require_subcommand(1);
   CsvCheckOptions check;
-  CLI::App* check_cmd = csv->add_subcommand(
-      "check",
-      "Check a registration CSV row by row, with Microsoft's error names.\n"
-      "Exit codes: 0 every row valid, 1 some rows or the file have problems.");
+  CLI::App* check_cmd =
+      csv->add_subcommand("check",
+                          "Check a registration CSV row by row, with Microsoft's error names.\n"
+                          "Exit codes: 0 every row valid, 1 some rows or the file have problems.");
   check_cmd->add_option("FILE", check.file, "the CSV file (UTF-8 or UTF-16LE)")->required();
   check_cmd->add_flag("--json", check.json, "print JSON instead of a table");
   check_cmd->callback([&] { code = CsvCheck(check, std::cout, std::cerr); });

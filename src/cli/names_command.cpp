@@ -1,6 +1,6 @@
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include <boost/json.hpp>
 #include <ostream>
 #include <random>
 

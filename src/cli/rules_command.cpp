@@ -1,6 +1,6 @@
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include <boost/json.hpp>
 #include <fstream>
 #include <ostream>
 #include <sstream>
@@ -78,13 +78,12 @@ int RulesValidate(const RulesValidateOptions& options, std::ostream& out, std::o
     }
     for (const core::User& user : *users) {
       core::rules::UserAttributes attributes(user, {});
-      rows.push_back({user.id.value(), user.user_principal_name,
-                      rule->Matches(attributes.subject())});
+      rows.push_back(
+          {user.id.value(), user.user_principal_name, rule->Matches(attributes.subject())});
     }
   }
-  const size_t matched = std::count_if(rows.begin(), rows.end(), [](const Row& r) {
-    return r.matches;
-  });
+  const size_t matched =
+      std::count_if(rows.begin(), rows.end(), [](const Row& r) { return r.matches; });
 
   if (options.json) {
     boost::json::object doc;
@@ -94,9 +93,10 @@ int RulesValidate(const RulesValidateOptions& options, std::ostream& out, std::o
     doc["matched"] = matched;
     boost::json::array results;
     for (const Row& row : rows) {
-      results.push_back(boost::json::object{
-          {"id", row.id}, {device_rule ? "displayName" : "userPrincipalName", row.name},
-          {"matches", row.matches}});
+      results.push_back(
+          boost::json::object{{"id", row.id},
+                              {device_rule ? "displayName" : "userPrincipalName", row.name},
+                              {"matches", row.matches}});
     }
     doc["results"] = std::move(results);
     out << boost::json::serialize(doc) << '\n';

@@ -31,7 +31,8 @@ std::string Encode(std::string_view bytes) {
   size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     const uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) |
-                       (static_cast<uint8_t>(bytes[i + 1]) << 8) | static_cast<uint8_t>(bytes[i + 2]);
+                       (static_cast<uint8_t>(bytes[i + 1]) << 8) |
+                       static_cast<uint8_t>(bytes[i + 2]);
     out += kAlphabet[(n >> 18) & 63];
     out += kAlphabet[(n >> 12) & 63];
     out += kAlphabet[(n >> 6) & 63];
@@ -44,7 +45,8 @@ std::string Encode(std::string_view bytes) {
     out += kAlphabet[(n >> 12) & 63];
     out += "==";
   } else if (rest == 2) {
-    const uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8);
+    const uint32_t n =
+        (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8);
     out += kAlphabet[(n >> 18) & 63];
     out += kAlphabet[(n >> 12) & 63];
     out += kAlphabet[(n >> 6) & 63];
@@ -55,9 +57,9 @@ std::string Encode(std::string_view bytes) {
 
 Result<std::string> Decode(std::string_view text) {
   if (text.size() % 4 != 0) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "not padded base64: length " + std::to_string(text.size()) +
-                         " is not a multiple of 4 (pad with '=')");
+    return MakeError(ErrorCode::kInvalidArgument, "not padded base64: length " +
+                                                      std::to_string(text.size()) +
+                                                      " is not a multiple of 4 (pad with '=')");
   }
   size_t padding = 0;
   while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;

@@ -1,8 +1,8 @@
 #include "core/compliance/compliance.hpp"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 namespace groundcrew::core {
 namespace {
@@ -27,9 +27,12 @@ const char* YesNo(bool value) { return value ? "yes" : "no"; }
 
 std::string_view ToString(ComplianceState state) {
   switch (state) {
-    case ComplianceState::kUnknown: return "unknown";
-    case ComplianceState::kCompliant: return "compliant";
-    case ComplianceState::kNoncompliant: return "noncompliant";
+    case ComplianceState::kUnknown:
+      return "unknown";
+    case ComplianceState::kCompliant:
+      return "compliant";
+    case ComplianceState::kNoncompliant:
+      return "noncompliant";
   }
   return "unknown";
 }
@@ -53,17 +56,19 @@ ComplianceResult EvaluateCompliance(std::span<const CompliancePolicy> policies,
   ComplianceResult result;
   for (const CompliancePolicy& policy : policies) {
     auto fail = [&](const char* setting, std::string expected, std::string actual) {
-      result.findings.push_back({policy.display_name, setting, std::move(expected),
-                                 std::move(actual)});
+      result.findings.push_back(
+          {policy.display_name, setting, std::move(expected), std::move(actual)});
     };
     const std::string reported_version =
         facts.os_version.empty() ? "not reported" : facts.os_version;
     if (!policy.os_minimum_version.empty() &&
-        (facts.os_version.empty() || CompareVersions(facts.os_version, policy.os_minimum_version) < 0)) {
+        (facts.os_version.empty() ||
+         CompareVersions(facts.os_version, policy.os_minimum_version) < 0)) {
       fail("osMinimumVersion", ">= " + policy.os_minimum_version, reported_version);
     }
     if (!policy.os_maximum_version.empty() &&
-        (facts.os_version.empty() || CompareVersions(facts.os_version, policy.os_maximum_version) > 0)) {
+        (facts.os_version.empty() ||
+         CompareVersions(facts.os_version, policy.os_maximum_version) > 0)) {
       fail("osMaximumVersion", "<= " + policy.os_maximum_version, reported_version);
     }
     auto require = [&](bool wanted, const char* setting, const std::optional<bool>& fact) {
@@ -87,7 +92,8 @@ ComplianceResult EvaluateCompliance(std::span<const CompliancePolicy> policies,
 }
 
 ComplianceResult ResetAtUserFlowStart() {
-  return {ComplianceState::kUnknown, {},
+  return {ComplianceState::kUnknown,
+          {},
           "reset when the user flow started; evaluated again when it completes"};
 }
 

@@ -26,16 +26,16 @@ enum class ComplianceState { kUnknown, kCompliant, kNoncompliant };
 std::string_view ToString(ComplianceState state);
 
 struct ComplianceFinding {
-  std::string policy;    ///< policy display name
-  std::string setting;   ///< Graph setting name, e.g. "osMinimumVersion"
+  std::string policy;   ///< policy display name
+  std::string setting;  ///< Graph setting name, e.g. "osMinimumVersion"
   std::string expected;
-  std::string actual;    ///< "not reported" when the device did not say
+  std::string actual;  ///< "not reported" when the device did not say
 };
 
 struct ComplianceResult {
   ComplianceState state = ComplianceState::kUnknown;
   std::vector<ComplianceFinding> findings;  ///< why it is not compliant; empty when compliant
-  std::string note;  ///< e.g. why the state is unknown
+  std::string note;                         ///< e.g. why the state is unknown
 };
 
 /// Compares dotted numeric versions ("10.0.19045" < "10.0.22621"); missing parts count as 0

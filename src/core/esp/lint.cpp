@@ -1,9 +1,9 @@
 #include "core/esp/lint.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <unordered_set>
-
-#include <fmt/format.h>
 
 #include "core/naming/device_name.hpp"
 #include "core/targeting/eligibility.hpp"
@@ -40,9 +40,12 @@ void CheckEspSettings(const EspProfile& esp, std::vector<PlanFinding>& out) {
 
 std::string_view ToString(PlanFinding::Severity severity) {
   switch (severity) {
-    case Severity::kInfo: return "info";
-    case Severity::kWarning: return "warning";
-    case Severity::kError: return "error";
+    case Severity::kInfo:
+      return "info";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kError:
+      return "error";
   }
   return "info";
 }
@@ -73,9 +76,9 @@ std::vector<PlanFinding> LintDeployment(const TargetingIndex& index,
                                    name.error().message)});
       } else {
         for (const std::string& warning : name->warnings) {
-          out.push_back({Severity::kInfo, "name-template",
-                         fmt::format("deployment profile \"{}\": {}", profile->display_name,
-                                     warning)});
+          out.push_back(
+              {Severity::kInfo, "name-template",
+               fmt::format("deployment profile \"{}\": {}", profile->display_name, warning)});
         }
       }
     }

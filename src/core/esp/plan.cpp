@@ -1,11 +1,11 @@
 #include "core/esp/plan.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <fmt/format.h>
 
 namespace groundcrew::core {
 namespace {
@@ -17,11 +17,15 @@ int KindOrder(ItemKind kind) { return static_cast<int>(kind); }
 
 ItemKind ItemKindOf(PayloadKind kind) {
   switch (kind) {
-    case PayloadKind::kPolicy: return ItemKind::kPolicy;
-    case PayloadKind::kCertificate: return ItemKind::kCertificate;
-    case PayloadKind::kNetwork: return ItemKind::kNetwork;
+    case PayloadKind::kPolicy:
+      return ItemKind::kPolicy;
+    case PayloadKind::kCertificate:
+      return ItemKind::kCertificate;
+    case PayloadKind::kNetwork:
+      return ItemKind::kNetwork;
     case PayloadKind::kApp:
-    case PayloadKind::kCompliance: return ItemKind::kApp;
+    case PayloadKind::kCompliance:
+      return ItemKind::kApp;
   }
   return ItemKind::kApp;
 }
@@ -29,7 +33,8 @@ ItemKind ItemKindOf(PayloadKind kind) {
 PlanItem ItemFor(const Tenant& tenant, const Targeted& t, int time_limit) {
   PlanItem item;
   item.kind = ItemKindOf(t.kind);
-  item.action = t.intent == InstallIntent::kUninstall ? ItemAction::kUninstall : ItemAction::kInstall;
+  item.action =
+      t.intent == InstallIntent::kUninstall ? ItemAction::kUninstall : ItemAction::kInstall;
   item.time_limit_minutes = time_limit;
   switch (t.kind) {
     case PayloadKind::kApp: {
@@ -64,7 +69,8 @@ PlanItem ItemFor(const Tenant& tenant, const Targeted& t, int time_limit) {
       item.version = std::to_string(network.version);
       break;
     }
-    case PayloadKind::kCompliance: break;  // not an ESP item; filtered by the caller
+    case PayloadKind::kCompliance:
+      break;  // not an ESP item; filtered by the caller
   }
   return item;
 }
@@ -101,7 +107,8 @@ void AddDependencies(const TargetingIndex& index, std::vector<PlanItem>& items,
           continue;
         }
         if (position.size() >= kMaxDependencyGraph) {
-          items[i].plan_error = fmt::format("dependency graph exceeds {} apps", kMaxDependencyGraph);
+          items[i].plan_error =
+              fmt::format("dependency graph exceeds {} apps", kMaxDependencyGraph);
           continue;
         }
         PlanItem added;
@@ -191,56 +198,76 @@ void OrderItems(std::vector<PlanItem>& items) {
 
 std::string_view ToString(Flow flow) {
   switch (flow) {
-    case Flow::kTechnician: return "technician";
-    case Flow::kUser: return "user";
+    case Flow::kTechnician:
+      return "technician";
+    case Flow::kUser:
+      return "user";
   }
   return "?";
 }
 
 std::string_view ToString(EspPhase phase) {
   switch (phase) {
-    case EspPhase::kDevicePreparation: return "device-preparation";
-    case EspPhase::kDeviceSetup: return "device-setup";
-    case EspPhase::kAccountSetup: return "account-setup";
+    case EspPhase::kDevicePreparation:
+      return "device-preparation";
+    case EspPhase::kDeviceSetup:
+      return "device-setup";
+    case EspPhase::kAccountSetup:
+      return "account-setup";
   }
   return "?";
 }
 
 std::string_view ToString(ItemKind kind) {
   switch (kind) {
-    case ItemKind::kPolicy: return "policy";
-    case ItemKind::kCertificate: return "certificate";
-    case ItemKind::kNetwork: return "network";
-    case ItemKind::kApp: return "app";
-    case ItemKind::kPreparationStep: return "preparation-step";
+    case ItemKind::kPolicy:
+      return "policy";
+    case ItemKind::kCertificate:
+      return "certificate";
+    case ItemKind::kNetwork:
+      return "network";
+    case ItemKind::kApp:
+      return "app";
+    case ItemKind::kPreparationStep:
+      return "preparation-step";
   }
   return "?";
 }
 
 std::string_view ToString(ItemAction action) {
   switch (action) {
-    case ItemAction::kInstall: return "install";
-    case ItemAction::kUninstall: return "uninstall";
+    case ItemAction::kInstall:
+      return "install";
+    case ItemAction::kUninstall:
+      return "uninstall";
   }
   return "?";
 }
 
 std::string_view ToString(DeltaReason reason) {
   switch (reason) {
-    case DeltaReason::kTargeted: return "targeted";
-    case DeltaReason::kNew: return "new";
-    case DeltaReason::kChangedVersion: return "changed-version";
-    case DeltaReason::kRetryFailed: return "retry-failed";
-    case DeltaReason::kRetrySkipped: return "retry-skipped";
+    case DeltaReason::kTargeted:
+      return "targeted";
+    case DeltaReason::kNew:
+      return "new";
+    case DeltaReason::kChangedVersion:
+      return "changed-version";
+    case DeltaReason::kRetryFailed:
+      return "retry-failed";
+    case DeltaReason::kRetrySkipped:
+      return "retry-skipped";
   }
   return "?";
 }
 
 std::string_view ToString(ItemOutcome outcome) {
   switch (outcome) {
-    case ItemOutcome::kInstalled: return "installed";
-    case ItemOutcome::kFailed: return "failed";
-    case ItemOutcome::kSkipped: return "skipped";
+    case ItemOutcome::kInstalled:
+      return "installed";
+    case ItemOutcome::kFailed:
+      return "failed";
+    case ItemOutcome::kSkipped:
+      return "skipped";
   }
   return "?";
 }
@@ -296,9 +323,10 @@ Result<EspPlan> BuildEspPlan(const TargetingIndex& index, const PlanRequest& req
     item.from_assigned_user = from_assigned_user;
     item.blocking = item.action == ItemAction::kInstall &&
                     (item.kind != ItemKind::kApp || blocking_app(item.id));
-    const bool device_phase = from_assigned_user ||
-                              (t.via == TargetedVia::kDevice &&
-                               (item.kind != ItemKind::kApp || item.context == InstallContext::kDevice));
+    const bool device_phase =
+        from_assigned_user ||
+        (t.via == TargetedVia::kDevice &&
+         (item.kind != ItemKind::kApp || item.context == InstallContext::kDevice));
     if (device_phase) {
       device_items.push_back(std::move(item));
     } else if (request.flow == Flow::kUser) {
@@ -310,8 +338,8 @@ Result<EspPlan> BuildEspPlan(const TargetingIndex& index, const PlanRequest& req
 
   if (request.flow == Flow::kTechnician && request.registration != nullptr &&
       !request.registration->user_principal_name.empty()) {
-    if (const User* assigned = index.FindUserByPrincipalName(
-            request.registration->user_principal_name)) {
+    if (const User* assigned =
+            index.FindUserByPrincipalName(request.registration->user_principal_name)) {
       const GroupSet assigned_groups = index.UserGroups(*assigned);
       std::unordered_set<std::string> already;
       for (const PlanItem& item : device_items) already.insert(item.id);

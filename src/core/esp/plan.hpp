@@ -28,11 +28,11 @@ enum class ItemAction { kInstall, kUninstall };
 
 /// Why an item is in a user-flow Device setup (the delta); kTargeted everywhere else.
 enum class DeltaReason {
-  kTargeted,            ///< first time this item is planned for this device
-  kNew,                 ///< targeted at the device since the technician flow
-  kChangedVersion,      ///< installed, but the assigned version changed
-  kRetryFailed,         ///< failed in the technician flow
-  kRetrySkipped,        ///< not attempted in the technician flow
+  kTargeted,        ///< first time this item is planned for this device
+  kNew,             ///< targeted at the device since the technician flow
+  kChangedVersion,  ///< installed, but the assigned version changed
+  kRetryFailed,     ///< failed in the technician flow
+  kRetrySkipped,    ///< not attempted in the technician flow
 };
 
 /// One tracked item of a phase.
@@ -51,7 +51,7 @@ struct PlanItem {
   bool from_assigned_user = false;  ///< the assigned user's device-context app (DESIGN.md §3.4)
   bool auto_dependency = false;     ///< added only because an app in the phase depends on it
   InstallContext context = InstallContext::kDevice;
-  std::string installer_class;      ///< apps: items of one class never run concurrently
+  std::string installer_class;          ///< apps: items of one class never run concurrently
   std::vector<std::string> depends_on;  ///< ids of items in this phase that must succeed first
   int time_limit_minutes = 60;
   long long size = 0;
@@ -78,10 +78,10 @@ struct EspErrorOptions {
 
 struct EspPlan {
   Flow flow = Flow::kTechnician;
-  std::string esp_profile_id;     ///< empty when no ESP profile applies
+  std::string esp_profile_id;  ///< empty when no ESP profile applies
   std::string esp_profile_name;
-  bool show_progress = false;     ///< showInstallationProgress
-  bool block_device_use = true;   ///< the user is held until the ESP completes
+  bool show_progress = false;            ///< showInstallationProgress
+  bool block_device_use = true;          ///< the user is held until the ESP completes
   bool install_quality_updates = false;  ///< user flow only
   EspErrorOptions error_options;
   PhasePlan device_setup;
@@ -97,20 +97,20 @@ struct InstalledItem {
   ItemOutcome outcome = ItemOutcome::kInstalled;
 };
 
-std::string_view ToString(Flow flow);              ///< "technician", "user"
-std::string_view ToString(EspPhase phase);         ///< "device-setup"
-std::string_view ToString(ItemKind kind);          ///< "policy", ..., "app", "preparation-step"
-std::string_view ToString(ItemAction action);      ///< "install", "uninstall"
-std::string_view ToString(DeltaReason reason);     ///< "retry-failed"
-std::string_view ToString(ItemOutcome outcome);    ///< "installed"
+std::string_view ToString(Flow flow);            ///< "technician", "user"
+std::string_view ToString(EspPhase phase);       ///< "device-setup"
+std::string_view ToString(ItemKind kind);        ///< "policy", ..., "app", "preparation-step"
+std::string_view ToString(ItemAction action);    ///< "install", "uninstall"
+std::string_view ToString(DeltaReason reason);   ///< "retry-failed"
+std::string_view ToString(ItemOutcome outcome);  ///< "installed"
 
 /// Inputs of a plan. `user` is the signed-in user (user flow) — absent in the technician flow.
 struct PlanRequest {
   Flow flow = Flow::kTechnician;
-  const DirectoryDevice* device = nullptr;            ///< REQUIRES: non-null
+  const DirectoryDevice* device = nullptr;                ///< REQUIRES: non-null
   const AutopilotDeviceIdentity* registration = nullptr;  ///< its assigned user matters
-  const User* user = nullptr;                          ///< REQUIRES: non-null iff flow == kUser
-  std::vector<InstalledItem> installed;                ///< what the device already has
+  const User* user = nullptr;                             ///< REQUIRES: non-null iff flow == kUser
+  std::vector<InstalledItem> installed;                   ///< what the device already has
 };
 
 /// Builds the ESP plan for one device and flow.

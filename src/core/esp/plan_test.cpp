@@ -48,8 +48,8 @@ class PlanTest : public ::testing::Test {
     user_policy.id = PolicyId{"p-user"};
     user_policy.display_name = "User restrictions";
     tenant_.policies = {policy, user_policy};
-    tenant_.apps = {MakeApp("a-agent"), MakeApp("a-office"), MakeApp("a-runtime"),
-                    MakeApp("a-teams", InstallContext::kUser),
+    tenant_.apps = {MakeApp("a-agent"),      MakeApp("a-office"),
+                    MakeApp("a-runtime"),    MakeApp("a-teams", InstallContext::kUser),
                     MakeApp("a-crm-device"), MakeApp("a-legacy")};
     tenant_.apps[1].dependencies = {{AppId{"a-runtime"}, true}};
     tenant_.apps[1].installer_class = "msi";
@@ -116,9 +116,9 @@ TEST_F(PlanTest, TechnicianDeviceSetupHasDeviceItemsAndAssignedUsersDeviceContex
   EXPECT_FALSE(plan.account_setup.has_value());
   // Policies first; the runtime dependency before the app that needs it; user-context Teams
   // and the user policy wait for the real sign-in.
-  EXPECT_EQ(Ids(plan.device_setup), (std::vector<std::string>{"p-device", "a-agent", "a-crm-device",
-                                                               "a-legacy", "a-runtime",
-                                                               "a-office"}));
+  EXPECT_EQ(Ids(plan.device_setup),
+            (std::vector<std::string>{"p-device", "a-agent", "a-crm-device", "a-legacy",
+                                      "a-runtime", "a-office"}));
   EXPECT_TRUE(Find(plan.device_setup, "a-crm-device").from_assigned_user);
   EXPECT_TRUE(Find(plan.device_setup, "a-runtime").auto_dependency);
   EXPECT_EQ(Find(plan.device_setup, "a-office").depends_on, std::vector<std::string>{"a-runtime"});
@@ -215,8 +215,8 @@ TEST_F(PlanTest, LintFindsForbiddenPreprovisioningUserOnlyEspAndLongNames) {
   auto findings = LintDeployment(*index, registration_, device_, nullptr);
   std::vector<std::string> codes;
   for (const PlanFinding& f : findings) codes.push_back(f.code);
-  for (const char* expected : {"preprovisioning-not-allowed", "name-template", "esp-user-only",
-                               "blocking-list-ignored"}) {
+  for (const char* expected :
+       {"preprovisioning-not-allowed", "name-template", "esp-user-only", "blocking-list-ignored"}) {
     EXPECT_NE(std::find(codes.begin(), codes.end(), expected), codes.end()) << expected;
   }
   EXPECT_EQ(findings.front().severity, PlanFinding::Severity::kError);

@@ -168,8 +168,8 @@ using RunEvent = std::variant<ItemStarted, ItemProgress, ItemSucceeded, ItemFail
 /// The events about one item (the ones a flow forwards to its running phase as they are).
 template <class E>
 concept ItemEvent = std::is_same_v<E, ItemStarted> || std::is_same_v<E, ItemProgress> ||
-                    std::is_same_v<E, ItemSucceeded> || std::is_same_v<E, ItemFailed> ||
-                    std::is_same_v<E, ItemNeedsRetry>;
+    std::is_same_v<E, ItemSucceeded> || std::is_same_v<E, ItemFailed> ||
+    std::is_same_v<E, ItemNeedsRetry>;
 
 std::string_view ToString(const RunEvent& event);
 

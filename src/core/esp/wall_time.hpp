@@ -20,7 +20,8 @@ struct WallTimeEstimate {
   std::chrono::seconds scheduled{0};
   std::chrono::seconds critical_path{0};
 };
-WallTimeEstimate EstimateWallTime(const PhasePlan& plan, std::span<const std::chrono::seconds> durations,
+WallTimeEstimate EstimateWallTime(const PhasePlan& plan,
+                                  std::span<const std::chrono::seconds> durations,
                                   int max_concurrent);
 
 }  // namespace groundcrew::core

@@ -141,9 +141,7 @@ Status RequireOption(const UserState& state, std::string_view event, bool offere
   return Ok{};
 }
 
-Next On(const UserState& state, const NetworkUp&, Timestamp) {
-  return network_screens::Up(state);
-}
+Next On(const UserState& state, const NetworkUp&, Timestamp) { return network_screens::Up(state); }
 
 Next On(const UserState& state, const NetworkDown&, Timestamp) {
   return network_screens::Down(state);

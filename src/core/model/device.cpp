@@ -4,12 +4,18 @@ namespace groundcrew::core {
 
 std::string_view ToString(EnrollmentState state) {
   switch (state) {
-    case EnrollmentState::kUnknown: return "unknown";
-    case EnrollmentState::kEnrolled: return "enrolled";
-    case EnrollmentState::kPendingReset: return "pendingReset";
-    case EnrollmentState::kFailed: return "failed";
-    case EnrollmentState::kNotContacted: return "notContacted";
-    case EnrollmentState::kBlocked: return "blocked";
+    case EnrollmentState::kUnknown:
+      return "unknown";
+    case EnrollmentState::kEnrolled:
+      return "enrolled";
+    case EnrollmentState::kPendingReset:
+      return "pendingReset";
+    case EnrollmentState::kFailed:
+      return "failed";
+    case EnrollmentState::kNotContacted:
+      return "notContacted";
+    case EnrollmentState::kBlocked:
+      return "blocked";
   }
   return "unknown";
 }

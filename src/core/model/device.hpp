@@ -24,14 +24,14 @@ enum class ProfileAssignmentStatus { kUnknown, kAssignedInSync, kNotAssigned, kP
 /// A registered device (Graph `windowsAutopilotDeviceIdentity`).
 struct AutopilotDeviceIdentity {
   ZtdId id;  ///< the ZtdId: registration id, in the technician QR code and `[ZTDId]:` physical id
-  std::string serial_number;        ///< serialNumber
-  std::string product_key;          ///< productKey ("Windows Product ID" column)
-  std::string hardware_identifier;  ///< the decoded hardware hash (bytes)
-  std::string group_tag;            ///< groupTag -> "[OrderID]:<tag>"
+  std::string serial_number;              ///< serialNumber
+  std::string product_key;                ///< productKey ("Windows Product ID" column)
+  std::string hardware_identifier;        ///< the decoded hardware hash (bytes)
+  std::string group_tag;                  ///< groupTag -> "[OrderID]:<tag>"
   std::string purchase_order_identifier;  ///< purchaseOrderIdentifier -> "[PurchaseOrderId]:<po>"
-  std::string user_principal_name;  ///< assigned user, empty when none
-  std::string addressable_user_name;  ///< greeting name for the assigned user
-  std::string display_name;           ///< name to give the device, overrides the template
+  std::string user_principal_name;        ///< assigned user, empty when none
+  std::string addressable_user_name;      ///< greeting name for the assigned user
+  std::string display_name;               ///< name to give the device, overrides the template
   std::string manufacturer, model;
   DirectoryObjectId azure_ad_device_id;  ///< azureAdDeviceId: the placeholder directory object
   std::string managed_device_id;         ///< set once enrolled
@@ -48,18 +48,18 @@ enum class TrustType { kNone, kAzureAd, kServerAd, kWorkplace };
 /// A directory device object (Graph `device`, what dynamic device rules read). One is created as
 /// a placeholder when a device is registered and completed when the device joins.
 struct DirectoryDevice {
-  DirectoryObjectId id;          ///< objectId
-  std::string device_id;         ///< deviceId (GUID the device reports once joined)
-  std::string display_name;      ///< displayName
-  bool account_enabled = true;   ///< accountEnabled
+  DirectoryObjectId id;                          ///< objectId
+  std::string device_id;                         ///< deviceId (GUID the device reports once joined)
+  std::string display_name;                      ///< displayName
+  bool account_enabled = true;                   ///< accountEnabled
   std::vector<std::string> device_physical_ids;  ///< devicePhysicalIds
-  std::string manufacturer;      ///< rules: deviceManufacturer
-  std::string model;             ///< rules: deviceModel
-  std::string operating_system = "Windows";  ///< rules: deviceOSType
-  std::string operating_system_version;      ///< rules: deviceOSVersion
-  TrustType trust_type = TrustType::kNone;   ///< rules: deviceTrustType
-  std::string device_ownership = "Company";  ///< Personal | Company | Unknown
-  std::string enrollment_profile_name;       ///< name of the deployment profile in effect
+  std::string manufacturer;                      ///< rules: deviceManufacturer
+  std::string model;                             ///< rules: deviceModel
+  std::string operating_system = "Windows";      ///< rules: deviceOSType
+  std::string operating_system_version;          ///< rules: deviceOSVersion
+  TrustType trust_type = TrustType::kNone;       ///< rules: deviceTrustType
+  std::string device_ownership = "Company";      ///< Personal | Company | Unknown
+  std::string enrollment_profile_name;           ///< name of the deployment profile in effect
   std::string device_category;
   std::string management_type;  ///< "MDM" once enrolled
   bool is_managed = false;

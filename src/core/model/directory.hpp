@@ -58,7 +58,7 @@ struct Group {
   std::string display_name;
   std::string description;
   MembershipKind membership_kind = MembershipKind::kAssigned;
-  std::string membership_rule;  ///< membershipRule; Entra rule syntax; dynamic groups only
+  std::string membership_rule;          ///< membershipRule; Entra rule syntax; dynamic groups only
   bool rule_processing_paused = false;  ///< membershipRuleProcessingState == "Paused"
   /// Assigned members: directory device object ids and user ids, as strings.
   std::vector<std::string> members;

@@ -69,7 +69,7 @@ struct App {
   /// service); different classes may. Empty = the app's own class (no conflicts).
   std::string installer_class = "win32";
   AppContent content;
-  long long size = 0;  ///< bytes on disk once installed
+  long long size = 0;                ///< bytes on disk once installed
   int max_run_time_in_minutes = 60;  ///< per-item install limit
   Timestamp created_date_time{};
 };
@@ -122,12 +122,12 @@ struct NetworkProfile {
 struct CompliancePolicy {
   CompliancePolicyId id;
   std::string display_name;
-  std::string os_minimum_version;  ///< osMinimumVersion, dotted
-  std::string os_maximum_version;  ///< osMaximumVersion, dotted
-  bool storage_require_encryption = false;  ///< storageRequireEncryption
-  bool secure_boot_enabled = false;         ///< secureBootEnabled
-  bool active_firewall_required = false;    ///< activeFirewallRequired
-  bool password_required = false;           ///< passwordRequired
+  std::string os_minimum_version;              ///< osMinimumVersion, dotted
+  std::string os_maximum_version;              ///< osMaximumVersion, dotted
+  bool storage_require_encryption = false;     ///< storageRequireEncryption
+  bool secure_boot_enabled = false;            ///< secureBootEnabled
+  bool active_firewall_required = false;       ///< activeFirewallRequired
+  bool password_required = false;              ///< passwordRequired
   std::optional<int> password_minimum_length;  ///< passwordMinimumLength
   int version = 1;
   Timestamp created_date_time{};

@@ -17,10 +17,10 @@ enum class DeviceType { kWindowsPc, kHoloLens, kSurfaceHub2, kSurfaceHub2S, kVir
 
 /// Graph `outOfBoxExperienceSetting`: which out-of-box screens are shown.
 struct OutOfBoxExperienceSetting {
-  bool privacy_settings_hidden = false;        ///< privacySettingsHidden
-  bool eula_hidden = false;                    ///< eulaHidden
-  bool escape_link_hidden = false;             ///< escapeLinkHidden
-  bool keyboard_selection_page_skipped = false;  ///< keyboardSelectionPageSkipped
+  bool privacy_settings_hidden = false;                         ///< privacySettingsHidden
+  bool eula_hidden = false;                                     ///< eulaHidden
+  bool escape_link_hidden = false;                              ///< escapeLinkHidden
+  bool keyboard_selection_page_skipped = false;                 ///< keyboardSelectionPageSkipped
   WindowsUserType user_type = WindowsUserType::kAdministrator;  ///< userType
   DeviceUsageType device_usage_type = DeviceUsageType::kSingleUser;  ///< deviceUsageType
 };
@@ -60,9 +60,9 @@ struct EspProfile {
   Timestamp last_modified_date_time{};
   int version = 1;
 
-  bool show_installation_progress = false;         ///< showInstallationProgress
+  bool show_installation_progress = false;  ///< showInstallationProgress
   int install_progress_timeout_in_minutes = kDefaultInstallProgressTimeoutMinutes;
-  std::string custom_error_message;                ///< empty = kDefaultEspErrorMessage
+  std::string custom_error_message;  ///< empty = kDefaultEspErrorMessage
   bool allow_log_collection_on_install_failure = false;
   bool allow_device_reset_on_install_failure = false;
   bool allow_device_use_on_install_failure = false;  ///< "Continue anyway"

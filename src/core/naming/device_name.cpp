@@ -1,9 +1,9 @@
 #include "core/naming/device_name.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
-
-#include <fmt/format.h>
 
 #include "common/text.hpp"
 
@@ -12,9 +12,7 @@ namespace {
 
 constexpr const char* kField = "deviceNameTemplate";
 
-bool IsNameChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
-}
+bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-'; }
 
 bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
@@ -45,7 +43,8 @@ Result<NameTemplate> ParseNameTemplate(std::string_view text) {
       if (!IsNameChar(c)) {
         return Refuse(fmt::format(
             "character {} ('{}') is not allowed: use letters, digits, hyphens and the macros "
-            "%SERIAL% and %RAND:x%", i + 1, c));
+            "%SERIAL% and %RAND:x%",
+            i + 1, c));
       }
       literal += c;
       ++i;
@@ -91,13 +90,14 @@ Result<NameTemplate> ParseNameTemplate(std::string_view text) {
   if (result.uses_serial) {
     result.serial_budget = kMaxDeviceNameLength - fixed;
     if (result.serial_budget == 0) {
-      return Refuse(fmt::format("no room left for %SERIAL%: the rest of the name already uses {} "
-                                "characters",
-                                kMaxDeviceNameLength));
+      return Refuse(
+          fmt::format("no room left for %SERIAL%: the rest of the name already uses {} "
+                      "characters",
+                      kMaxDeviceNameLength));
     }
-    result.warnings.push_back(fmt::format(
-        "serials longer than {} characters are truncated from the beginning",
-        result.serial_budget));
+    result.warnings.push_back(
+        fmt::format("serials longer than {} characters are truncated from the beginning",
+                    result.serial_budget));
   }
   result.worst_case_length = fixed + result.serial_budget;
 
@@ -129,7 +129,9 @@ Result<std::string> ExpandName(const NameTemplate& name_template, std::string_vi
   size_t next_digit = 0;
   for (const auto& part : name_template.parts) {
     switch (part.kind) {
-      case NameTemplate::Part::Kind::kLiteral: name += part.literal; break;
+      case NameTemplate::Part::Kind::kLiteral:
+        name += part.literal;
+        break;
       case NameTemplate::Part::Kind::kSerial:
         if (name_template.uses_serial) name += clean_serial;
         break;

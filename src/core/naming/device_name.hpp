@@ -21,8 +21,8 @@ struct NameTemplate {
     int digits = 0;       ///< kRandom
   };
   std::vector<Part> parts;
-  int fixed_length = 0;    ///< literal characters
-  int random_digits = 0;   ///< sum of %RAND:x%
+  int fixed_length = 0;      ///< literal characters
+  int random_digits = 0;     ///< sum of %RAND:x%
   bool uses_serial = false;  ///< %SERIAL% present and not overridden by %RAND%
   /// Characters left for the serial (it is truncated from the beginning to fit); 0 without it.
   int serial_budget = 0;

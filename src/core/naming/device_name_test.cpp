@@ -53,17 +53,12 @@ TEST(NameTemplateTest, RefusesInvalidTemplatesWithPosition) {
     const char* text;
     const char* says;
   };
-  for (const Bad& bad : {Bad{"", "empty"},
-                         Bad{"CON_%SERIAL%", "character 4"},
-                         Bad{"A%RAND:0%", "between 1 and 15"},
-                         Bad{"A%RAND:16%", "between 1 and 15"},
-                         Bad{"A%RAND:x%", "between 1 and 15"},
-                         Bad{"A%SERIAL", "not closed"},
-                         Bad{"A%NAME%", "unknown macro"},
-                         Bad{"CONTOSO-LAPTOPS-%SERIAL%", "16 characters"},
-                         Bad{"CONTOSO-LAPTOP-%SERIAL%", "no room"},
-                         Bad{"%RAND:6%", "all digits"},
-                         Bad{"12-%RAND:2%", ""}}) {
+  for (const Bad& bad :
+       {Bad{"", "empty"}, Bad{"CON_%SERIAL%", "character 4"}, Bad{"A%RAND:0%", "between 1 and 15"},
+        Bad{"A%RAND:16%", "between 1 and 15"}, Bad{"A%RAND:x%", "between 1 and 15"},
+        Bad{"A%SERIAL", "not closed"}, Bad{"A%NAME%", "unknown macro"},
+        Bad{"CONTOSO-LAPTOPS-%SERIAL%", "16 characters"}, Bad{"CONTOSO-LAPTOP-%SERIAL%", "no room"},
+        Bad{"%RAND:6%", "all digits"}, Bad{"12-%RAND:2%", ""}}) {
     auto parsed = ParseNameTemplate(bad.text);
     if (std::string(bad.text) == "12-%RAND:2%") {
       EXPECT_TRUE(parsed.has_value()) << "a hyphen makes it not all digits";

@@ -46,8 +46,8 @@ DirectoryDevice Device() {
   d.display_name = "LAB-0042-WORKSTATION";
   d.model = "Surface Laptop 5";
   d.manufacturer = "Contoso";
-  d.device_physical_ids = {"[ZTDId]:6f2c0f6e-58a1-4f0c-8a53-2d1f0c9b0001",
-                           "[OrderID]:179887111881", "[PurchaseOrderId]:76222342342"};
+  d.device_physical_ids = {"[ZTDId]:6f2c0f6e-58a1-4f0c-8a53-2d1f0c9b0001", "[OrderID]:179887111881",
+                           "[PurchaseOrderId]:76222342342"};
   return d;
 }
 
@@ -88,7 +88,8 @@ TEST(RuleAllocationTest, MatchesAllocatesNothing) {
 
 TEST(RuleAllocationTest, RuleSetMatchAllocatesNothingOnceTheOutputHasCapacity) {
   std::vector<std::pair<uint32_t, CompiledRule>> compiled;
-  for (uint32_t i = 0; i < std::size(kRules); ++i) compiled.emplace_back(i, *CompileRule(kRules[i]));
+  for (uint32_t i = 0; i < std::size(kRules); ++i)
+    compiled.emplace_back(i, *CompileRule(kRules[i]));
   const RuleSet set(std::move(compiled));
   const DirectoryDevice device = Device();
   const DeviceAttributes attributes(device, {});

@@ -1,8 +1,8 @@
 #include "core/targeting/eligibility.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "common/text.hpp"
 
@@ -21,11 +21,16 @@ bool InAnyGroup(const TargetingIndex& index, const std::vector<GroupId>& groups,
 
 std::string_view ToString(SignInRefusal::Reason reason) {
   switch (reason) {
-    case SignInRefusal::Reason::kNotAssignedUser: return "notAssignedUser";
-    case SignInRefusal::Reason::kOutsideMdmScope: return "outsideMdmScope";
-    case SignInRefusal::Reason::kJoinNotAllowed: return "joinNotAllowed";
-    case SignInRefusal::Reason::kDisabled: return "disabled";
-    case SignInRefusal::Reason::kUnlicensed: return "unlicensed";
+    case SignInRefusal::Reason::kNotAssignedUser:
+      return "notAssignedUser";
+    case SignInRefusal::Reason::kOutsideMdmScope:
+      return "outsideMdmScope";
+    case SignInRefusal::Reason::kJoinNotAllowed:
+      return "joinNotAllowed";
+    case SignInRefusal::Reason::kDisabled:
+      return "disabled";
+    case SignInRefusal::Reason::kUnlicensed:
+      return "unlicensed";
   }
   return "unknown";
 }
@@ -53,10 +58,9 @@ std::optional<SignInRefusal> CheckSignIn(const TargetingIndex& index,
                     "set up for it. Contact your support person.",
                     user.user_principal_name)};
   }
-  const bool in_mdm_scope =
-      tenant.mdm_user_scope == MdmUserScope::kAll ||
-      (tenant.mdm_user_scope == MdmUserScope::kSome &&
-       InAnyGroup(index, tenant.mdm_user_scope_groups, user_groups));
+  const bool in_mdm_scope = tenant.mdm_user_scope == MdmUserScope::kAll ||
+                            (tenant.mdm_user_scope == MdmUserScope::kSome &&
+                             InAnyGroup(index, tenant.mdm_user_scope_groups, user_groups));
   if (!in_mdm_scope) {
     return SignInRefusal{
         Reason::kOutsideMdmScope,

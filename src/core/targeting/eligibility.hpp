@@ -11,11 +11,11 @@ namespace groundcrew::core {
 /// Why a user may not sign in on a device's out-of-box flow. The agent shows `message`.
 struct SignInRefusal {
   enum class Reason {
-    kNotAssignedUser,   ///< the device is assigned to someone else
-    kOutsideMdmScope,   ///< not covered by the tenant's MDM user scope
-    kJoinNotAllowed,    ///< not allowed to join devices
-    kDisabled,          ///< accountEnabled is false
-    kUnlicensed,        ///< no management license: Account setup would never finish
+    kNotAssignedUser,  ///< the device is assigned to someone else
+    kOutsideMdmScope,  ///< not covered by the tenant's MDM user scope
+    kJoinNotAllowed,   ///< not allowed to join devices
+    kDisabled,         ///< accountEnabled is false
+    kUnlicensed,       ///< no management license: Account setup would never finish
   };
   Reason reason;
   std::string message;

@@ -1,10 +1,10 @@
 #include "core/targeting/targeting.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "common/text.hpp"
 #include "core/rules/rule.hpp"
@@ -20,16 +20,20 @@ size_t KindSlot(PayloadKind kind) { return static_cast<size_t>(kind); }
 
 int IntentRank(InstallIntent intent) {
   switch (intent) {
-    case InstallIntent::kAvailable: return 1;
-    case InstallIntent::kUninstall: return 2;
-    case InstallIntent::kRequired: return 3;
+    case InstallIntent::kAvailable:
+      return 1;
+    case InstallIntent::kUninstall:
+      return 2;
+    case InstallIntent::kRequired:
+      return 3;
   }
   return 0;
 }
 
 InstallIntent IntentOfRank(int rank) {
-  return rank == 3 ? InstallIntent::kRequired
-                   : rank == 2 ? InstallIntent::kUninstall : InstallIntent::kAvailable;
+  return rank == 3   ? InstallIntent::kRequired
+         : rank == 2 ? InstallIntent::kUninstall
+                     : InstallIntent::kAvailable;
 }
 
 bool Contains(const GroupSet& set, uint32_t group) {
@@ -50,7 +54,8 @@ enum class Side { kNone, kDevice, kUser };
 Side Reach(const ProfileTargets& targets, const GroupSet& device_groups,
            const GroupSet* user_groups) {
   for (uint32_t g : targets.exclude_groups) {
-    if (Contains(device_groups, g) || (user_groups && Contains(*user_groups, g))) return Side::kNone;
+    if (Contains(device_groups, g) || (user_groups && Contains(*user_groups, g)))
+      return Side::kNone;
   }
   if (targets.all_devices) return Side::kDevice;
   for (uint32_t g : targets.include_groups) {
@@ -125,8 +130,12 @@ Result<ProfileTargets> ResolveTargets(const std::vector<AssignmentTarget>& targe
   for (size_t i = 0; i < targets.size(); ++i) {
     const AssignmentTarget& target = targets[i];
     switch (target.kind) {
-      case TargetKind::kAllDevices: out.all_devices = true; break;
-      case TargetKind::kAllLicensedUsers: out.all_users = true; break;
+      case TargetKind::kAllDevices:
+        out.all_devices = true;
+        break;
+      case TargetKind::kAllLicensedUsers:
+        out.all_users = true;
+        break;
       case TargetKind::kGroup:
       case TargetKind::kExclusionGroup: {
         auto it = groups.find(target.group_id.value());
@@ -202,16 +211,19 @@ Result<std::shared_ptr<const TargetingIndex>> TargetingIndex::Build(Tenant tenan
     }
     const CompiledAssignment compiled{assignment.payload_kind, payload->second, assignment.intent};
     switch (assignment.target.kind) {
-      case TargetKind::kAllDevices: impl->all_devices.push_back(compiled); break;
-      case TargetKind::kAllLicensedUsers: impl->all_users.push_back(compiled); break;
+      case TargetKind::kAllDevices:
+        impl->all_devices.push_back(compiled);
+        break;
+      case TargetKind::kAllLicensedUsers:
+        impl->all_users.push_back(compiled);
+        break;
       case TargetKind::kGroup:
       case TargetKind::kExclusionGroup: {
         auto group = impl->group_by_id.find(assignment.target.group_id.value());
         if (group == impl->group_by_id.end()) {
-          return MakeError(
-              ErrorCode::kInvalidArgument,
-              fmt::format("unknown group \"{}\"", assignment.target.group_id.value()),
-              field + ".target.groupId");
+          return MakeError(ErrorCode::kInvalidArgument,
+                           fmt::format("unknown group \"{}\"", assignment.target.group_id.value()),
+                           field + ".target.groupId");
         }
         auto& lists = assignment.target.kind == TargetKind::kGroup ? impl->includes_by_group
                                                                    : impl->excludes_by_group;
@@ -362,8 +374,7 @@ std::vector<Targeted> TargetingIndex::Resolve(const GroupSet& device_groups,
     const Accumulator& slot = acc[KindSlot(kind)][payload];
     if (slot.excluded) continue;
     const int rank = std::max(slot.device_rank, slot.user_rank);
-    const TargetedVia via =
-        slot.device_rank == rank ? TargetedVia::kDevice : TargetedVia::kUser;
+    const TargetedVia via = slot.device_rank == rank ? TargetedVia::kDevice : TargetedVia::kUser;
     out.push_back(Targeted{kind, payload, IntentOfRank(rank), via});
   }
   return out;
@@ -416,8 +427,10 @@ std::optional<uint32_t> TargetingIndex::GroupIndex(std::string_view group_id) co
 bool TargetingIndex::TargetIncludes(const AssignmentTarget& target, const GroupSet& device_groups,
                                     const GroupSet* user_groups) const {
   switch (target.kind) {
-    case TargetKind::kAllDevices: return true;
-    case TargetKind::kAllLicensedUsers: return user_groups != nullptr;
+    case TargetKind::kAllDevices:
+      return true;
+    case TargetKind::kAllLicensedUsers:
+      return user_groups != nullptr;
     case TargetKind::kGroup:
     case TargetKind::kExclusionGroup: {
       auto g = GroupIndex(target.group_id.value());

@@ -57,8 +57,7 @@ class TargetingIndex {
   /// Per payload: an exclusion matching the device or the user removes it whatever includes it
   /// ("exclusions win"); among the remaining intents required > uninstall > available; a payload
   /// reaching the device through a device target is reported kDevice even if the user also has it.
-  std::vector<Targeted> Resolve(const GroupSet& device_groups,
-                                const GroupSet* user_groups) const;
+  std::vector<Targeted> Resolve(const GroupSet& device_groups, const GroupSet* user_groups) const;
 
   /// The deployment profile for a device: oldest created among those targeted at it (exclusions
   /// win), else the tenant default profile, else none.
@@ -67,8 +66,7 @@ class TargetingIndex {
   /// The ESP profile: highest priority (1 first) targeted at the device, else (only when
   /// `user_groups` is given, i.e. never in the technician flow) at the user, else the default.
   /// Null only when the tenant has no default ESP profile and nothing targets.
-  const EspProfile* EspProfileFor(const GroupSet& device_groups,
-                                  const GroupSet* user_groups) const;
+  const EspProfile* EspProfileFor(const GroupSet& device_groups, const GroupSet* user_groups) const;
 
   /// Lookups by id (null when absent).
   const User* FindUserByPrincipalName(std::string_view upn) const;

@@ -169,8 +169,7 @@ TEST_F(TargetingTest, DeploymentProfileIsOldestTargetedElseDefault) {
   auto plain = Device("dev-1", {"[ZTDId]:z1"});
   EXPECT_EQ(index_->DeploymentProfileFor(index_->DeviceGroups(plain))->id.value(), "dp-new");
   auto stranger = Device("dev-9", {});
-  EXPECT_EQ(index_->DeploymentProfileFor(index_->DeviceGroups(stranger))->id.value(),
-            "dp-default");
+  EXPECT_EQ(index_->DeploymentProfileFor(index_->DeviceGroups(stranger))->id.value(), "dp-default");
 }
 
 TEST_F(TargetingTest, EspProfileByPriorityDeviceBeforeUserElseDefault) {
