@@ -336,7 +336,26 @@ class World {
     }
     if (user_->screen == UserScreen::kSigningIn) return ServeSignIn();
     if (user_->screen == UserScreen::kIdentifying) return ServeUserPlan();
+    if (user_->screen == UserScreen::kDesktop &&
+        user_->compliance.state == ComplianceState::kUnknown) {
+      return ServeCompliance();
+    }
     return Ok{};
+  }
+
+  // The desktop is reached: the service evaluates the device's compliance policies against the
+  // facts the device reports.
+  Status ServeCompliance() {
+    Result<const TargetingIndex*> index = tenant_.Index();
+    if (!index) return index.error();
+    Result<const User*> user = FindUserByUpn(user_->upn);
+    if (!user) return user.error();
+    const DeviceRecord& device = Device();
+    const GroupSet device_groups = (*index)->DeviceGroups(tenant_.DirectoryOf(device));
+    const GroupSet user_groups = (*index)->UserGroups(**user);
+    const std::vector<CompliancePolicy> policies =
+        CompliancePoliciesFor(**index, device_groups, &user_groups);
+    return SendUser(ComplianceEvaluated{EvaluateCompliance(policies, device.facts)});
   }
 
   // The identity service's verdict on the submitted credentials.
@@ -749,6 +768,7 @@ class World {
         {"esp-profile", &World::ExpectEspProfile},
         {"lint", &World::ExpectLint},
         {"enrollment", &World::ExpectEnrollment},
+        {"compliance", &World::ExpectCompliance},
         {"inventory", &World::ExpectInventory},
         {"csv", &World::ExpectCsv},
         {"csv-row", &World::ExpectCsvRow},
@@ -1202,6 +1222,18 @@ class World {
     if (!device) return device.error();
     ExpectEq(line, "enrollment state", line.Word(3),
              ToString((*device)->registration.enrollment_state));
+    return Ok{};
+  }
+
+  // `expect compliance <state> [failing=setting,...]`: the user flow's view of compliance.
+  Status ExpectCompliance(const Line& line) {
+    if (!user_) return Bad("no user flow is running");
+    ExpectEq(line, "compliance", line.Word(2), ToString(user_->compliance.state));
+    if (const std::string* failing = line.Option("failing")) {
+      std::vector<std::string> actual;
+      for (const ComplianceFinding& f : user_->compliance.findings) actual.push_back(f.setting);
+      ExpectEq(line, "failing settings", *failing, JoinOrNone(actual));
+    }
     return Ok{};
   }
 

@@ -250,6 +250,41 @@ const Setters<T>& ProfileOptions() {
   return kSetters;
 }
 
+// A fact the device reports, or "unreported".
+Setter<DeviceRecord> Fact(std::optional<bool> DeviceFacts::*member) {
+  return [member](DeviceRecord& device, const std::string& value) -> Status {
+    if (value == "unreported") {
+      device.facts.*member = std::nullopt;
+      return Ok{};
+    }
+    Result<bool> flag = ParseBool(value);
+    if (!flag) return flag.error();
+    device.facts.*member = *flag;
+    return Ok{};
+  };
+}
+
+const Setters<CompliancePolicy>& ComplianceOptions() {
+  static const Setters<CompliancePolicy> kSetters = {
+      {"name", Text(&CompliancePolicy::display_name)},
+      {"version", Number(&CompliancePolicy::version)},
+      {"os-min", Text(&CompliancePolicy::os_minimum_version)},
+      {"os-max", Text(&CompliancePolicy::os_maximum_version)},
+      {"encryption", Flag(&CompliancePolicy::storage_require_encryption)},
+      {"secure-boot", Flag(&CompliancePolicy::secure_boot_enabled)},
+      {"firewall", Flag(&CompliancePolicy::active_firewall_required)},
+      {"password", Flag(&CompliancePolicy::password_required)},
+      {"password-min",
+       [](CompliancePolicy& policy, const std::string& value) -> Status {
+         Result<long long> n = ParseInt(value);
+         if (!n) return n.error();
+         policy.password_minimum_length = static_cast<int>(*n);
+         return Ok{};
+       }},
+  };
+  return kSetters;
+}
+
 const Setters<NetworkProfile>& NetworkOptions() {
   static const Setters<NetworkProfile> kSetters = {
       {"name", Text(&NetworkProfile::display_name)},
@@ -284,6 +319,15 @@ const Setters<DeviceRecord>& DeviceOptions() {
       {"greeting", text(&Identity::addressable_user_name)},
       {"manufacturer", text(&Identity::manufacturer)},
       {"model", text(&Identity::model)},
+      {"os-version",
+       [](DeviceRecord& device, const std::string& value) -> Status {
+         device.facts.os_version = value;
+         return Ok{};
+       }},
+      {"encrypted", Fact(&DeviceFacts::storage_encrypted)},
+      {"secure-boot", Fact(&DeviceFacts::secure_boot_enabled)},
+      {"firewall", Fact(&DeviceFacts::firewall_active)},
+      {"password", Fact(&DeviceFacts::password_required)},
       {"enrolled",
        [](DeviceRecord& device, const std::string& value) -> Status {
          Result<bool> enrolled = ParseBool(value);
@@ -322,6 +366,7 @@ std::optional<Status> TenantBuilder::Execute(const Line& line) {
       {"policy", Kind::kPolicy},
       {"certificate", Kind::kCertificate},
       {"network-profile", Kind::kNetwork},
+      {"compliance-policy", Kind::kCompliance},
       {"device", Kind::kDevice},
   };
   const std::string& command = line.Word(0);
@@ -459,6 +504,9 @@ Status TenantBuilder::Declaration(const Line& line, Kind kind) {
     case Kind::kNetwork:
       make(tenant_.network_profiles, NetworkProfile{});
       break;
+    case Kind::kCompliance:
+      make(tenant_.compliance_policies, CompliancePolicy{});
+      break;
     case Kind::kDevice:
       devices_.emplace(id, NewDevice(id, id));
       break;
@@ -505,6 +553,9 @@ Status TenantBuilder::Set(const std::string& id, const Line& line) {
     case Kind::kNetwork:
       return ApplyOptions(*FindById(tenant_.network_profiles, id), line, NetworkOptions(),
                           "network-profile");
+    case Kind::kCompliance:
+      return ApplyOptions(*FindById(tenant_.compliance_policies, id), line, ComplianceOptions(),
+                          "compliance-policy");
     case Kind::kDevice:
       return ApplyOptions(devices_.at(id), line, DeviceOptions(), "device");
   }
@@ -547,6 +598,9 @@ Status TenantBuilder::Assign(const Line& line) {
       break;
     case Kind::kNetwork:
       payload = PayloadKind::kNetwork;
+      break;
+    case Kind::kCompliance:
+      payload = PayloadKind::kCompliance;
       break;
     case Kind::kUser:
     case Kind::kGroup:

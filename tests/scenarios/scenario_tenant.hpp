@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "core/compliance/compliance.hpp"
 #include "core/esp/plan.hpp"
 #include "core/model/device.hpp"
 #include "core/model/tenant.hpp"
@@ -26,6 +27,7 @@ struct DeviceRecord {
   bool joined = false;  ///< its directory object was completed by a join
   std::string enrollment_profile_name;
   std::vector<InstalledItem> inventory;  ///< what the device reported after its flows
+  DeviceFacts facts;                     ///< what the device reports for compliance
 };
 
 class TenantBuilder {
@@ -60,6 +62,7 @@ class TenantBuilder {
     kPolicy,
     kCertificate,
     kNetwork,
+    kCompliance,
     kDevice,
   };
 

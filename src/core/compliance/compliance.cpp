@@ -51,6 +51,18 @@ int CompareVersions(std::string_view a, std::string_view b) {
   return 0;
 }
 
+std::vector<CompliancePolicy> CompliancePoliciesFor(const TargetingIndex& index,
+                                                    const GroupSet& device_groups,
+                                                    const GroupSet* user_groups) {
+  std::vector<CompliancePolicy> policies;
+  for (const Targeted& t : index.Resolve(device_groups, user_groups)) {
+    if (t.kind == PayloadKind::kCompliance && t.intent == InstallIntent::kRequired) {
+      policies.push_back(index.tenant().compliance_policies[t.index]);
+    }
+  }
+  return policies;
+}
+
 ComplianceResult EvaluateCompliance(std::span<const CompliancePolicy> policies,
                                     const DeviceFacts& facts) {
   ComplianceResult result;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/model/payloads.hpp"
+#include "core/targeting/targeting.hpp"
 
 // Compliance: a device's facts checked against the compliance policies that apply to it.
 namespace groundcrew::core {
@@ -41,6 +42,12 @@ struct ComplianceResult {
 /// Compares dotted numeric versions ("10.0.19045" < "10.0.22621"); missing parts count as 0
 /// and non-numeric parts compare as text. Returns <0, 0 or >0.
 int CompareVersions(std::string_view a, std::string_view b);
+
+/// The compliance policies assigned (required) to a device in `device_groups` and, when given,
+/// its user in `user_groups`, exclusions winning; in tenant order.
+std::vector<CompliancePolicy> CompliancePoliciesFor(const TargetingIndex& index,
+                                                    const GroupSet& device_groups,
+                                                    const GroupSet* user_groups);
 
 /// Checks every policy; a setting the device did not report fails its check. No policies means
 /// compliant.

@@ -63,5 +63,39 @@ TEST(ComplianceTest, CompliantDeviceAndResetAtUserFlowStart) {
   EXPECT_FALSE(reset.note.empty());
 }
 
+TEST(ComplianceTest, PoliciesForADeviceFollowAssignmentsAndExclusions) {
+  Tenant tenant;
+  Group devices, lab;
+  devices.id = GroupId{"devices"};
+  devices.members = {"dev-1", "dev-2"};
+  lab.id = GroupId{"lab"};
+  lab.members = {"dev-2"};
+  tenant.groups = {devices, lab};
+  CompliancePolicy baseline, strict;
+  baseline.id = CompliancePolicyId{"baseline"};
+  strict.id = CompliancePolicyId{"strict"};
+  tenant.compliance_policies = {baseline, strict};
+  tenant.assignments = {
+      {AssignmentId{}, PayloadKind::kCompliance, "baseline", {TargetKind::kAllDevices, {}}},
+      {AssignmentId{}, PayloadKind::kCompliance, "strict", {TargetKind::kGroup, GroupId{"devices"}}},
+      {AssignmentId{}, PayloadKind::kCompliance, "strict",
+       {TargetKind::kExclusionGroup, GroupId{"lab"}}},
+  };
+  auto index = *TargetingIndex::Build(tenant);
+  DirectoryDevice office, lab_pc;
+  office.id = DirectoryObjectId{"dev-1"};
+  lab_pc.id = DirectoryObjectId{"dev-2"};
+
+  auto names = [&](const DirectoryDevice& device) {
+    std::vector<std::string> ids;
+    for (const auto& p : CompliancePoliciesFor(*index, index->DeviceGroups(device), nullptr)) {
+      ids.push_back(p.id.value());
+    }
+    return ids;
+  };
+  EXPECT_EQ(names(office), (std::vector<std::string>{"baseline", "strict"}));
+  EXPECT_EQ(names(lab_pc), std::vector<std::string>{"baseline"});
+}
+
 }  // namespace
 }  // namespace groundcrew::core

@@ -221,6 +221,7 @@ Next On(const UserState& state, const SignInRefused& e, Timestamp) {
 
 UserState SignedIn(UserState state) {
   state.signed_in = true;
+  state.compliance = ResetAtUserFlowStart();
   state.screen = Screen::kIdentifying;
   return state;
 }
@@ -344,6 +345,13 @@ Next On(const UserState& state, const CollectLogsPressed& e, Timestamp) {
 Next On(const UserState& state, const QualityUpdatesDone& e, Timestamp) {
   if (state.screen != Screen::kQualityUpdates) return Refuse(state, e.kName);
   return ShowDesktop(state);
+}
+
+Next On(const UserState& state, const ComplianceEvaluated& e, Timestamp) {
+  if (state.screen != Screen::kDesktop) return Refuse(state, e.kName);
+  UserState next = state;
+  next.compliance = e.result;
+  return next;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "common/result.hpp"
+#include "core/compliance/compliance.hpp"
 #include "core/esp/plan.hpp"
 #include "core/esp/run.hpp"
 #include "core/flow/flow_common.hpp"
@@ -91,6 +92,9 @@ struct UserState {
   bool retried = false;                  ///< Try again was used
   bool continued_anyway = false;
   bool logs_collected = false;
+  /// The device's compliance as the user flow sees it: reset (unknown) at sign-in, evaluated
+  /// again once the desktop is reached (DESIGN.md §4.11).
+  ComplianceResult compliance;
 };
 
 /// The user name the sign-in page pre-fills (the assigned user), empty when none.
@@ -144,13 +148,19 @@ struct QualityUpdatesDone {
   static constexpr std::string_view kName = "quality-updates-done";
 };
 
+/// The service evaluated the device's compliance after the flow reached the desktop.
+struct ComplianceEvaluated {
+  static constexpr std::string_view kName = "compliance-evaluated";
+  ComplianceResult result;
+};
+
 using UserEvent =
     std::variant<NetworkUp, NetworkDown, RegionKeyboardConfirmed, NetworkConnected, ProfileReceived,
                  ProfileUnavailable, PageConfirmed, SignInSubmitted, SignInRefused, SignInAccepted,
                  MfaRequired, MfaCodeAccepted, MfaCodeRefused, PlanReceived, ItemStarted,
                  ItemProgress, ItemSucceeded, ItemFailed, ItemNeedsRetry, Tick, Rebooted,
                  PrivacyAccepted, TryAgainPressed, ContinueAnywayPressed, ResetPressed,
-                 CollectLogsPressed, QualityUpdatesDone>;
+                 CollectLogsPressed, QualityUpdatesDone, ComplianceEvaluated>;
 
 std::string_view ToString(const UserEvent& event);
 

@@ -119,6 +119,33 @@ TEST(UserFlowTest, HappyPathWithMfaPrivacyAndQualityUpdates) {
   EXPECT_EQ(DeploymentStateOf(d.state()), DeploymentState::kSuccess);
 }
 
+TEST(UserFlowTest, ComplianceIsResetAtSignInAndEvaluatedAtTheDesktop) {
+  Driver d;
+  d.ToSignIn(Profile(/*privacy_hidden=*/true));
+  UserState compliant_before = d.state();
+  compliant_before.compliance.state = ComplianceState::kCompliant;  // after the technician flow
+  Result<UserState> signed_in = Apply(compliant_before, SignInSubmitted{"alice@contoso.com"}, kT0);
+  ASSERT_TRUE(signed_in.has_value());
+  signed_in = Apply(*signed_in, SignInAccepted{}, kT0);
+  ASSERT_TRUE(signed_in.has_value());
+  EXPECT_EQ(signed_in->compliance.state, ComplianceState::kUnknown);
+  EXPECT_FALSE(signed_in->compliance.note.empty());
+
+  ComplianceResult evaluated;
+  evaluated.state = ComplianceState::kNoncompliant;
+  evaluated.findings = {{"Baseline", "osMinimumVersion", ">= 13", "12.7"}};
+  // Not before the desktop: the flow is still setting the device up.
+  EXPECT_FALSE(Apply(*signed_in, ComplianceEvaluated{evaluated}, kT0).has_value());
+
+  Result<UserState> desktop = Apply(*signed_in, PlanReceived{Plan({}, {})}, kT0);
+  ASSERT_TRUE(desktop.has_value());
+  ASSERT_EQ(desktop->screen, Screen::kDesktop);
+  desktop = Apply(*desktop, ComplianceEvaluated{evaluated}, kT0 + minutes(1));
+  ASSERT_TRUE(desktop.has_value());
+  EXPECT_EQ(desktop->compliance.state, ComplianceState::kNoncompliant);
+  EXPECT_EQ(desktop->compliance.findings.size(), 1u);
+}
+
 TEST(UserFlowTest, HiddenPrivacyGoesStraightToAccountSetup) {
   Driver d;
   d.ToSignIn(Profile(/*privacy_hidden=*/true)).SignIn();
