@@ -400,8 +400,8 @@ Result<EspPlan> BuildEspPlan(const TargetingIndex& index, const PlanRequest& req
       }
       delta.push_back(std::move(item));
     }
-    // Keep dependencies that are already installed out of the edges' way: an edge to an item
-    // that is not in the phase is satisfied.
+    // Dependencies left out because they are installed stay in depends_on: the runtime treats an
+    // edge to an item that is not in the phase as satisfied.
     device_items = std::move(delta);
     std::erase_if(account_items, [&](const PlanItem& item) {
       return item.kind == ItemKind::kApp && item.context == InstallContext::kDevice &&
