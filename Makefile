@@ -6,7 +6,7 @@ ASAN_BUILD ?= build/asan
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 
-.PHONY: all bootstrap build demo test test-fast test-asan bench format clean
+.PHONY: all bootstrap build demo test test-fast test-asan bench fuzz format clean
 
 all: build
 
@@ -38,6 +38,22 @@ test-asan: bootstrap
 # Microbenchmarks (DESIGN.md §5); see docs/performance.md.
 bench: build
 	@$(BUILD)/bench/gc_core_bench --benchmark_counters_tabular=true
+
+# Coverage-guided fuzzing of the parsers (clang + libFuzzer, ASan + UBSan), FUZZ_SECONDS each.
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_SECONDS ?= 60
+.PHONY: bootstrap-fuzz
+bootstrap-fuzz:
+	@scripts/bootstrap --fuzz
+
+fuzz: bootstrap-fuzz
+	@cmake -S . -B $(FUZZ_BUILD) $(CMAKE_GEN) -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DGROUNDCREW_FUZZ=ON -DGROUNDCREW_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) --target gc_fuzz_rule_parser gc_fuzz_registration_csv gc_fuzz_name_template
+	@for t in rule_parser registration_csv name_template; do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	  $(FUZZ_BUILD)/fuzz/gc_fuzz_$$t $(FUZZ_BUILD)/corpus/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
+	done
 
 format:
 	@find src apps bench tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -158,8 +158,9 @@ RuleSet::RuleSet(std::vector<std::pair<uint32_t, CompiledRule>> rules) {
         index.keys += folded;
         entries.push_back(entry);
 
+        const uint8_t key_slot = slot;  // clang 14 cannot capture a structured binding
         auto probe = std::find_if(index.probes.begin(), index.probes.end(),
-                                  [&](const Probe& p) { return p.slot == slot; });
+                                  [&](const Probe& p) { return p.slot == key_slot; });
         if (probe == index.probes.end()) {
           probe = index.probes.insert(index.probes.end(), Probe{});
           probe->slot = slot;
