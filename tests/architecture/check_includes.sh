@@ -8,6 +8,8 @@ declare -A allowed=(
   [common]="common"
   [core]="core common"
   [cli]="cli core common"
+  [store]="store core common"
+  [store_sqlite]="store_sqlite store core common"
 )
 
 status=0

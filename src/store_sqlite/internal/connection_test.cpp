@@ -1,0 +1,76 @@
+#include "store_sqlite/internal/connection.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+
+namespace groundcrew::store::sqlite::internal {
+namespace {
+
+TEST(SqliteConnectionTest, TransactionsRollBackUnlessCommitted) {
+  auto db = Connection::Open(":memory:");
+  ASSERT_TRUE(db.has_value());
+  ASSERT_TRUE(db->Execute("CREATE TABLE t (k TEXT PRIMARY KEY)").has_value());
+  {
+    auto tx = Transaction::Begin(*db);
+    ASSERT_TRUE(tx.has_value());
+    ASSERT_TRUE(db->Execute("INSERT INTO t VALUES ('dropped')").has_value());
+  }  // no commit
+  {
+    auto tx = Transaction::Begin(*db);
+    ASSERT_TRUE(tx.has_value());
+    ASSERT_TRUE(db->Execute("INSERT INTO t VALUES ('kept')").has_value());
+    ASSERT_TRUE(tx->Commit().has_value());
+  }
+  auto count = db->Prepare("SELECT group_concat(k) FROM t");
+  ASSERT_TRUE(count.has_value());
+  ASSERT_TRUE(*count->Step());
+  EXPECT_EQ(count->Text(0), "kept");
+}
+
+TEST(SqliteConnectionTest, ConstraintViolationsMapToErrorCodes) {
+  auto db = Connection::Open(":memory:");
+  ASSERT_TRUE(db.has_value());
+  ASSERT_TRUE(db->Execute("CREATE TABLE p (id TEXT PRIMARY KEY); "
+                          "CREATE TABLE c (p TEXT NOT NULL REFERENCES p(id))")
+                  .has_value());
+  auto insert = db->Prepare("INSERT INTO p VALUES (?1)");
+  ASSERT_TRUE(insert.has_value());
+  insert->Bind(1, std::string_view("a"));
+  ASSERT_TRUE(insert->Run().has_value());
+  insert->Reset();
+  insert->Bind(1, std::string_view("a"));
+  EXPECT_EQ(insert->Run().error().code, ErrorCode::kAlreadyExists);
+
+  auto orphan = db->Prepare("INSERT INTO c VALUES ('missing')");
+  ASSERT_TRUE(orphan.has_value());
+  EXPECT_EQ(orphan->Run().error().code, ErrorCode::kFailedPrecondition);  // foreign keys are on
+
+  EXPECT_EQ(db->Prepare("SELEC 1").error().code, ErrorCode::kInternal);
+}
+
+TEST(SqliteConnectionTest, MigrationsApplyOnceInOrder) {
+  auto db = Connection::Open(":memory:");
+  ASSERT_TRUE(db.has_value());
+  const std::array<Migration, 2> migrations = {{
+      {1, "CREATE TABLE a (x INTEGER)"},
+      {2, "ALTER TABLE a ADD COLUMN y INTEGER"},
+  }};
+  ASSERT_TRUE(Migrate(*db, migrations).has_value());
+  ASSERT_TRUE(Migrate(*db, migrations).has_value());  // already at 2: nothing to do
+  auto version = db->Prepare("PRAGMA user_version");
+  ASSERT_TRUE(*version->Step());
+  EXPECT_EQ(version->Int(0), 2);
+
+  const std::array<Migration, 1> broken = {{{1, "CREATE TABLE b (x"}}};
+  auto fresh = Connection::Open(":memory:");
+  Status failed = Migrate(*fresh, broken);
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_NE(failed.error().message.find("migration 1"), std::string::npos);
+  auto still = fresh->Prepare("PRAGMA user_version");
+  ASSERT_TRUE(*still->Step());
+  EXPECT_EQ(still->Int(0), 0);  // the failed migration left nothing behind
+}
+
+}  // namespace
+}  // namespace groundcrew::store::sqlite::internal
