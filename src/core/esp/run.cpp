@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace groundcrew::core {
@@ -525,6 +526,51 @@ Result<PhaseRun> TryAgain(const PhaseRun& run, Timestamp now) {
   return next;
 }
 
+namespace {
+
+// How much waiting work an item stands in front of: the items that depend on it, directly or not,
+// plus the items still waiting in its installer class (a class is a queue of one: its backlog is
+// on the critical path). Install times are unknown before the fact, so work is counted in items.
+std::vector<int> WorkBehind(const PhaseRun& run) {
+  const size_t n = run.items.size();
+  std::unordered_map<std::string_view, size_t> position;
+  for (size_t i = 0; i < n; ++i) position.emplace(run.items[i].plan.id, i);
+  std::vector<std::vector<size_t>> dependents(n);
+  for (size_t i = 0; i < n; ++i) {
+    for (const std::string& dependency : run.items[i].plan.depends_on) {
+      auto it = position.find(dependency);
+      if (it != position.end()) dependents[it->second].push_back(i);
+    }
+  }
+  std::unordered_map<std::string_view, int> class_backlog;
+  for (const ItemRun& item : run.items) {
+    if (item.status == ItemStatus::kWaiting && !item.plan.installer_class.empty()) {
+      ++class_backlog[item.plan.installer_class];
+    }
+  }
+  std::vector<int> work(n, 0);
+  std::vector<char> seen(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (run.items[i].status != ItemStatus::kWaiting) continue;
+    std::fill(seen.begin(), seen.end(), 0);
+    std::vector<size_t> stack = dependents[i];
+    int downstream = 0;
+    while (!stack.empty()) {
+      const size_t d = stack.back();
+      stack.pop_back();
+      if (seen[d]) continue;
+      seen[d] = 1;
+      ++downstream;
+      stack.insert(stack.end(), dependents[d].begin(), dependents[d].end());
+    }
+    const std::string& cls = run.items[i].plan.installer_class;
+    work[i] = downstream + (cls.empty() ? 0 : class_backlog[cls]);
+  }
+  return work;
+}
+
+}  // namespace
+
 std::vector<std::string> ReadyItems(const PhaseRun& run, Timestamp now, int max_concurrent) {
   std::vector<std::string> ready;
   if (run.status != PhaseStatus::kInProgress || run.pending_reboot == RebootKind::kHard) {
@@ -537,8 +583,10 @@ std::vector<std::string> ReadyItems(const PhaseRun& run, Timestamp now, int max_
     ++running;
     if (!item.plan.installer_class.empty()) busy_classes.insert(item.plan.installer_class);
   }
-  for (const ItemRun& item : run.items) {
-    if (running >= max_concurrent) break;
+  // Candidates that may start, most work behind them first (plan order among equals).
+  std::vector<size_t> candidates;
+  for (size_t i = 0; i < run.items.size(); ++i) {
+    const ItemRun& item = run.items[i];
     if (item.status != ItemStatus::kWaiting) continue;
     if (item.not_before && now < *item.not_before) continue;
     const bool dependencies_met =
@@ -547,7 +595,16 @@ std::vector<std::string> ReadyItems(const PhaseRun& run, Timestamp now, int max_
                       const ItemRun* d = FindItem(run, dependency);
                       return d == nullptr || d->status == ItemStatus::kSucceeded;
                     });
-    if (!dependencies_met) continue;
+    if (dependencies_met) candidates.push_back(i);
+  }
+  if (candidates.size() > 1) {
+    const std::vector<int> work = WorkBehind(run);
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [&](size_t a, size_t b) { return work[a] > work[b]; });
+  }
+  for (size_t i : candidates) {
+    if (running >= max_concurrent) break;
+    const ItemRun& item = run.items[i];
     if (!item.plan.installer_class.empty() &&
         !busy_classes.insert(item.plan.installer_class).second) {
       continue;
