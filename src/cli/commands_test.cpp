@@ -63,6 +63,26 @@ TEST(RulesValidateTest, InvalidRuleExitsTwoWithPositionAndCaret) {
   EXPECT_TRUE(run.out.empty());
 }
 
+TEST(RulesValidateTest, JsonErrorsUseTheServicesShape) {
+  RulesValidateOptions options;
+  options.rule = R"(device.deviceModel -equals "Surface")";
+  options.devices_file = kDevices;
+  options.json = true;
+  Outcome run = Invoke(RulesValidate, options);
+  EXPECT_EQ(run.code, 2);
+  auto error = boost::json::parse(run.out).as_object()["error"].as_object();
+  EXPECT_EQ(error["code"].as_string(), "invalid_argument");
+  EXPECT_EQ(error["field"].as_string(), "position 20");
+
+  options.rule = R"(device.deviceModel -eq "x")";
+  options.devices_file = "examples/contoso/no-such-file.json";
+  run = Invoke(RulesValidate, options);
+  EXPECT_EQ(run.code, 1);
+  error = boost::json::parse(run.out).as_object()["error"].as_object();
+  EXPECT_EQ(error["code"].as_string(), "not_found");
+  EXPECT_EQ(error["field"].as_string(), "examples/contoso/no-such-file.json");
+}
+
 TEST(RulesValidateTest, WrongInputKindAndMissingFileExitOne) {
   RulesValidateOptions options;
   options.rule = R"(user.department -eq "Sales")";
@@ -123,8 +143,13 @@ TEST(NamesPreviewTest, ExpandsWithASeedAndRefusesBadTemplates) {
   EXPECT_EQ(first.out, second.out);
 
   options.name_template = "CONTOSO-LAPTOPS-%RAND:2%";
-  run = Invoke(NamesPreview, options);
+  run = Invoke(NamesPreview, options);  // --json: the error is JSON on stdout
   EXPECT_EQ(run.code, 2);
+  auto error = boost::json::parse(run.out).as_object()["error"].as_object();
+  EXPECT_EQ(error["field"].as_string(), "deviceNameTemplate");
+  EXPECT_NE(std::string(error["message"].as_string()).find("18 characters"), std::string::npos);
+  options.json = false;
+  run = Invoke(NamesPreview, options);
   EXPECT_NE(run.err.find("18 characters"), std::string::npos) << run.err;
 
   options.name_template = "%SERIAL%";

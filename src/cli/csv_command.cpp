@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/read_file.hpp"
+#include "cli/report.hpp"
 #include "cli/table.hpp"
 #include "core/registration/registration_csv.hpp"
 
@@ -12,10 +13,7 @@ namespace groundcrew::cli {
 
 int CsvCheck(const CsvCheckOptions& options, std::ostream& out, std::ostream& err) {
   auto bytes = ReadWholeFile(options.file);
-  if (!bytes) {
-    err << "error: " << bytes.error().field << ": " << bytes.error().message << '\n';
-    return 1;
-  }
+  if (!bytes) return ReportError(bytes.error(), 1, options.json, out, err);
   const core::RegistrationFile file = core::ReadRegistrationCsv(*bytes);
   const size_t valid =
       std::count_if(file.rows.begin(), file.rows.end(), [](const auto& r) { return r.ok(); });

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "cli/commands.hpp"
+#include "cli/report.hpp"
 #include "cli/table.hpp"
 #include "core/naming/device_name.hpp"
 
@@ -12,10 +13,7 @@ namespace groundcrew::cli {
 
 int NamesPreview(const NamesPreviewOptions& options, std::ostream& out, std::ostream& err) {
   auto parsed = core::ParseNameTemplate(options.name_template);
-  if (!parsed) {
-    err << "error: " << parsed.error().field << ": " << parsed.error().message << '\n';
-    return 2;
-  }
+  if (!parsed) return ReportError(parsed.error(), 2, options.json, out, err);
   std::mt19937 rng(options.seed != 0 ? options.seed : std::random_device{}());
   std::uniform_int_distribution<int> digit(0, 9);
 

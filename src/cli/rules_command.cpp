@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/graph_json.hpp"
 #include "cli/read_file.hpp"
+#include "cli/report.hpp"
 #include "cli/table.hpp"
 #include "core/rules/parser.hpp"
 #include "core/rules/rule.hpp"
@@ -40,6 +41,7 @@ struct Row {
 int RulesValidate(const RulesValidateOptions& options, std::ostream& out, std::ostream& err) {
   auto rule = core::rules::CompileRule(options.rule);
   if (!rule) {
+    if (options.json) return ReportError(rule.error(), 2, true, out, err);
     const size_t position = core::rules::ErrorPosition(rule.error()).value_or(0);
     err << "error: invalid rule" << (position ? fmt::format(" at position {}", position) : "")
         << ": " << rule.error().message << '\n';
@@ -49,33 +51,27 @@ int RulesValidate(const RulesValidateOptions& options, std::ostream& out, std::o
   const bool device_rule = rule->object_type() == core::rules::ObjectType::kDevice;
   const std::string& file = device_rule ? options.devices_file : options.users_file;
   if (file.empty()) {
-    err << "error: this is a " << (device_rule ? "device" : "user") << " rule; pass "
-        << (device_rule ? "--devices" : "--users") << " FILE.json\n";
-    return 1;
+    return ReportError(MakeError(ErrorCode::kInvalidArgument,
+                                 fmt::format("this is a {0} rule; pass {1} FILE.json",
+                                             device_rule ? "device" : "user",
+                                             device_rule ? "--devices" : "--users"),
+                                 device_rule ? "--devices" : "--users"),
+                       1, options.json, out, err);
   }
   auto bytes = ReadWholeFile(file);
-  if (!bytes) {
-    err << "error: " << bytes.error().field << ": " << bytes.error().message << '\n';
-    return 1;
-  }
+  if (!bytes) return ReportError(bytes.error(), 1, options.json, out, err);
 
   std::vector<Row> rows;
   if (device_rule) {
     auto devices = ParseGraphDevices(*bytes, file);
-    if (!devices) {
-      err << "error: " << devices.error().field << ": " << devices.error().message << '\n';
-      return 1;
-    }
+    if (!devices) return ReportError(devices.error(), 1, options.json, out, err);
     for (const core::DirectoryDevice& device : *devices) {
       core::rules::DeviceAttributes attributes(device, {});
       rows.push_back({device.id.value(), device.display_name, rule->Matches(attributes.subject())});
     }
   } else {
     auto users = ParseGraphUsers(*bytes, file);
-    if (!users) {
-      err << "error: " << users.error().field << ": " << users.error().message << '\n';
-      return 1;
-    }
+    if (!users) return ReportError(users.error(), 1, options.json, out, err);
     for (const core::User& user : *users) {
       core::rules::UserAttributes attributes(user, {});
       rows.push_back(

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace groundcrew::server {
+
+/// Orders header names without regard to ASCII case, so lookups are case-insensitive.
+struct HeaderNameLess {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const;
+};
+
+/// Request header fields by name, case-insensitive. A field that was sent more than once holds
+/// its values joined with ", " in the order received (RFC 9110 §5.3).
+class Headers {
+ public:
+  /// Adds a value; joins with an existing value of the same name.
+  void Add(std::string_view name, std::string_view value);
+  /// The value of `name`, or nullptr when absent. The pointer lives as long as this object is
+  /// not modified.
+  const std::string* Find(std::string_view name) const;
+  /// The value of `name`, or "" when absent.
+  std::string Get(std::string_view name) const;
+  bool Contains(std::string_view name) const { return Find(name) != nullptr; }
+  std::size_t size() const { return fields_.size(); }
+
+  auto begin() const { return fields_.begin(); }
+  auto end() const { return fields_.end(); }
+
+ private:
+  std::map<std::string, std::string, HeaderNameLess> fields_;
+};
+
+/// One HTTP request as the handlers see it: plain values, no network types.
+struct Request {
+  std::string method;  ///< as sent, case-sensitive ("GET", "POST", ...)
+  std::string target;  ///< the raw request target, e.g. "/v1/devices?state=new"
+  std::string path;    ///< the target up to '?', still percent-encoded
+  std::map<std::string, std::string> query;  ///< decoded; the first occurrence of a key wins
+  Headers headers;
+  std::string body;
+};
+
+/// One HTTP response. Content-Length and Connection are added by the server.
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  /// Extra header fields, written in order after Content-Type. Must not contain CR or LF.
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// A response with a JSON body (the body is sent as given; callers serialise).
+Response JsonResponse(int status, std::string body);
+
+/// Decodes %XX escapes; with `plus_as_space`, '+' becomes ' ' (form/query encoding). A '%' not
+/// followed by two hex digits is kept literally, so decoding never fails.
+std::string PercentDecode(std::string_view text, bool plus_as_space);
+
+/// Splits a request target into its path (up to '?', undecoded) and its decoded query
+/// parameters ("a=1&b&c=x%20y" -> {a:1, b:"", c:"x y"}; the first occurrence of a key wins;
+/// a fragment after '#' is dropped).
+void SplitTarget(std::string_view target, std::string& path,
+                 std::map<std::string, std::string>& query);
+
+}  // namespace groundcrew::server

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+namespace groundcrew::server {
+
+/// Request counters and latency histograms in Prometheus text format (exposition 0.0.4).
+/// `route` must come from a bounded set (a router pattern, or kUnmatchedRoute) so that the
+/// number of series stays bounded; methods outside the standard set are counted as "other".
+/// Thread-safe.
+class HttpMetrics {
+ public:
+  /// The route label of requests that matched no pattern (404) or could not be parsed.
+  static constexpr std::string_view kUnmatchedRoute = "unmatched";
+  /// Upper bounds of the latency histogram buckets, in seconds (+Inf is implied).
+  static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+
+  /// Counts one served request and its duration.
+  void Record(std::string_view route, std::string_view method, int status, double seconds);
+
+  /// The metrics in Prometheus text format, series sorted by labels.
+  std::string RenderPrometheus() const;
+
+  /// The counter value for one series (0 when never recorded). For tests and diagnostics.
+  std::uint64_t RequestCount(std::string_view route, std::string_view method, int status) const;
+
+ private:
+  struct Histogram {
+    std::array<std::uint64_t, kBuckets.size()> buckets{};  ///< not cumulative
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+
+  mutable std::mutex mutex_;
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
+  std::map<std::string, Histogram, std::less<>> durations_;
+};
+
+}  // namespace groundcrew::server
