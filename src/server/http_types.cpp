@@ -18,7 +18,7 @@ int HexValue(char c) {
 
 bool HeaderNameLess::operator()(std::string_view a, std::string_view b) const {
   return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return FoldAscii(x) < FoldAscii(y);
+    return text::FoldAscii(x) < text::FoldAscii(y);
   });
 }
 

@@ -77,8 +77,8 @@ Status Router::Add(std::string_view method, std::string_view pattern, Handler ha
     }
     if (route.pattern != pattern) {
       return MakeError(ErrorCode::kInvalidArgument,
-                       "pattern " + std::string(pattern) + " names its parameters differently from " +
-                           route.pattern,
+                       "pattern " + std::string(pattern) +
+                           " names its parameters differently from " + route.pattern,
                        "pattern");
     }
     route.handlers.emplace(std::string(method), std::move(handler));

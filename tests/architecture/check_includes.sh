@@ -10,6 +10,7 @@ declare -A allowed=(
   [cli]="cli core common"
   [store]="store core common"
   [store_sqlite]="store_sqlite store core common"
+  [server]="server core common"
 )
 
 status=0
