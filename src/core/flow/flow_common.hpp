@@ -136,6 +136,21 @@ std::optional<State> Connected(State state) {
   return state;
 }
 
+/// The profile download both flows share: on the profile-download screen, records the profile
+/// (or, when `profile` is empty, why there is none: `unavailable`, or "no deployment profile");
+/// nullopt on any other screen. The flow then decides the next screen.
+template <class State>
+std::optional<State> ProfileDownloaded(State state, std::optional<ProfileInfo> profile,
+                                       std::string_view unavailable) {
+  if (state.screen != decltype(state.screen)::kProfileDownload) return std::nullopt;
+  state.profile = std::move(profile);
+  state.profile_unavailable.clear();
+  if (!state.profile) {
+    state.profile_unavailable = unavailable.empty() ? "no deployment profile" : unavailable;
+  }
+  return state;
+}
+
 }  // namespace network_screens
 
 /// The deployment service sent the device's profile.

@@ -174,19 +174,15 @@ TechnicianState ProfileArrived(TechnicianState state) {
 }
 
 Next On(const TechnicianState& state, const ProfileReceived& e, Timestamp) {
-  if (state.screen != Screen::kProfileDownload) return Refuse(state, e.kName);
-  TechnicianState next = state;
-  next.profile = e.profile;
-  next.profile_unavailable.clear();
-  return ProfileArrived(std::move(next));
+  auto next = network_screens::ProfileDownloaded(state, std::optional(e.profile), {});
+  if (!next) return Refuse(state, e.kName);
+  return ProfileArrived(std::move(*next));
 }
 
 Next On(const TechnicianState& state, const ProfileUnavailable& e, Timestamp) {
-  if (state.screen != Screen::kProfileDownload) return Refuse(state, e.kName);
-  TechnicianState next = state;
-  next.profile.reset();
-  next.profile_unavailable = e.reason.empty() ? "no deployment profile" : e.reason;
-  return ProfileArrived(std::move(next));
+  auto next = network_screens::ProfileDownloaded(state, std::nullopt, e.reason);
+  if (!next) return Refuse(state, e.kName);
+  return ProfileArrived(std::move(*next));
 }
 
 Next On(const TechnicianState& state, const TechnicianKeyPressed& e, Timestamp) {

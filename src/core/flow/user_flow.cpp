@@ -167,19 +167,15 @@ UserState ProfileArrived(UserState state) {
 }
 
 Next On(const UserState& state, const ProfileReceived& e, Timestamp) {
-  if (state.screen != Screen::kProfileDownload) return Refuse(state, e.kName);
-  UserState next = state;
-  next.profile = e.profile;
-  next.profile_unavailable.clear();
-  return ProfileArrived(std::move(next));
+  auto next = network_screens::ProfileDownloaded(state, std::optional(e.profile), {});
+  if (!next) return Refuse(state, e.kName);
+  return ProfileArrived(std::move(*next));
 }
 
 Next On(const UserState& state, const ProfileUnavailable& e, Timestamp) {
-  if (state.screen != Screen::kProfileDownload) return Refuse(state, e.kName);
-  UserState next = state;
-  next.profile.reset();
-  next.profile_unavailable = e.reason.empty() ? "no deployment profile" : e.reason;
-  return ProfileArrived(std::move(next));
+  auto next = network_screens::ProfileDownloaded(state, std::nullopt, e.reason);
+  if (!next) return Refuse(state, e.kName);
+  return ProfileArrived(std::move(*next));
 }
 
 Next On(const UserState& state, const PageConfirmed& e, Timestamp) {

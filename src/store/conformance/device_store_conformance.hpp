@@ -9,8 +9,9 @@
 
 namespace groundcrew::store::conformance {
 
-/// A fresh, empty DeviceStore, kept alive by `owner` (the adapter's database), or null when this
-/// backend is not available here (the suite then skips, saying why).
+/// A fresh, empty DeviceStore, kept alive by `owner` (the adapter's database). `store` is null
+/// only when the backend is not configured on this machine (PostgreSQL without a DSN): the
+/// suite then skips. A backend that is configured but fails to open must fail the test instead.
 struct DeviceStoreHandle {
   std::shared_ptr<void> owner;
   DeviceStore* store = nullptr;
