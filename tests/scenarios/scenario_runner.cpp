@@ -1125,15 +1125,7 @@ class World {
     if (!device) return device.error();
     Result<const TargetingIndex*> index = tenant_.Index();
     if (!index) return index.error();
-    std::vector<std::string> actual;
-    for (uint32_t g : (*index)->DeviceGroups(tenant_.DirectoryOf(**device))) {
-      actual.push_back((*index)->tenant().groups[g].id.value());
-    }
-    std::vector<std::string> expected = SplitList(line.Word(3));
-    std::sort(actual.begin(), actual.end());
-    std::sort(expected.begin(), expected.end());
-    ExpectEq(line, fmt::format("groups of {}", line.Word(2)), JoinOrNone(expected),
-             JoinOrNone(actual));
+    ExpectGroupIds(line, **index, (*index)->DeviceGroups(tenant_.DirectoryOf(**device)));
     return Ok{};
   }
 
@@ -1142,16 +1134,19 @@ class World {
     if (!index) return index.error();
     const core::User* user = tenant_.FindUser(line.Word(2));
     if (user == nullptr) return Bad(fmt::format("no user \"{}\"", line.Word(2)));
+    ExpectGroupIds(line, **index, (*index)->UserGroups(*user));
+    return Ok{};
+  }
+
+  // `... <name> <ids>`: the group ids in `groups`, in any order, against the line's third word.
+  void ExpectGroupIds(const Line& line, const TargetingIndex& index, const GroupSet& groups) {
     std::vector<std::string> actual;
-    for (uint32_t g : (*index)->UserGroups(*user)) {
-      actual.push_back((*index)->tenant().groups[g].id.value());
-    }
+    for (uint32_t g : groups) actual.push_back(index.tenant().groups[g].id.value());
     std::vector<std::string> expected = SplitList(line.Word(3));
     std::sort(actual.begin(), actual.end());
     std::sort(expected.begin(), expected.end());
     ExpectEq(line, fmt::format("groups of {}", line.Word(2)), JoinOrNone(expected),
              JoinOrNone(actual));
-    return Ok{};
   }
 
   Status ExpectDeploymentProfile(const Line& line) {

@@ -15,63 +15,53 @@ constexpr size_t kMaxDependencyGraph = 100;
 
 int KindOrder(ItemKind kind) { return static_cast<int>(kind); }
 
-ItemKind ItemKindOf(PayloadKind kind) {
-  switch (kind) {
-    case PayloadKind::kPolicy:
-      return ItemKind::kPolicy;
-    case PayloadKind::kCertificate:
-      return ItemKind::kCertificate;
-    case PayloadKind::kNetwork:
-      return ItemKind::kNetwork;
-    case PayloadKind::kApp:
-    case PayloadKind::kCompliance:
-      return ItemKind::kApp;
-  }
-  return ItemKind::kApp;
+// An app as a plan item to install (its own time limit, content size, installer class).
+PlanItem AppItem(const App& app) {
+  PlanItem item;
+  item.kind = ItemKind::kApp;
+  item.id = app.id.value();
+  item.display_name = app.display_name;
+  item.version = app.display_version;
+  item.context = app.install_context;
+  item.installer_class = app.installer_class;
+  item.time_limit_minutes = app.max_run_time_in_minutes;
+  item.size = app.content.size > 0 ? app.content.size : app.size;
+  return item;
 }
 
+// A policy, certificate or network profile as a plan item; its version is the profile's.
+template <class Profile>
+PlanItem ProfileItem(ItemKind kind, const Profile& profile, int time_limit) {
+  PlanItem item;
+  item.kind = kind;
+  item.id = profile.id.value();
+  item.display_name = profile.display_name;
+  item.version = std::to_string(profile.version);
+  item.time_limit_minutes = time_limit;
+  return item;
+}
+
+// REQUIRES: t.kind is not kCompliance (compliance policies are not ESP items).
 PlanItem ItemFor(const Tenant& tenant, const Targeted& t, int time_limit) {
   PlanItem item;
-  item.kind = ItemKindOf(t.kind);
+  switch (t.kind) {
+    case PayloadKind::kApp:
+      item = AppItem(tenant.apps[t.index]);
+      break;
+    case PayloadKind::kPolicy:
+      item = ProfileItem(ItemKind::kPolicy, tenant.policies[t.index], time_limit);
+      break;
+    case PayloadKind::kCertificate:
+      item = ProfileItem(ItemKind::kCertificate, tenant.certificates[t.index], time_limit);
+      break;
+    case PayloadKind::kNetwork:
+      item = ProfileItem(ItemKind::kNetwork, tenant.network_profiles[t.index], time_limit);
+      break;
+    case PayloadKind::kCompliance:
+      break;
+  }
   item.action =
       t.intent == InstallIntent::kUninstall ? ItemAction::kUninstall : ItemAction::kInstall;
-  item.time_limit_minutes = time_limit;
-  switch (t.kind) {
-    case PayloadKind::kApp: {
-      const App& app = tenant.apps[t.index];
-      item.id = app.id.value();
-      item.display_name = app.display_name;
-      item.version = app.display_version;
-      item.context = app.install_context;
-      item.installer_class = app.installer_class;
-      item.time_limit_minutes = app.max_run_time_in_minutes;
-      item.size = app.content.size > 0 ? app.content.size : app.size;
-      break;
-    }
-    case PayloadKind::kPolicy: {
-      const Policy& policy = tenant.policies[t.index];
-      item.id = policy.id.value();
-      item.display_name = policy.display_name;
-      item.version = std::to_string(policy.version);
-      break;
-    }
-    case PayloadKind::kCertificate: {
-      const CertificateProfile& cert = tenant.certificates[t.index];
-      item.id = cert.id.value();
-      item.display_name = cert.display_name;
-      item.version = std::to_string(cert.version);
-      break;
-    }
-    case PayloadKind::kNetwork: {
-      const NetworkProfile& network = tenant.network_profiles[t.index];
-      item.id = network.id.value();
-      item.display_name = network.display_name;
-      item.version = std::to_string(network.version);
-      break;
-    }
-    case PayloadKind::kCompliance:
-      break;  // not an ESP item; filtered by the caller
-  }
   return item;
 }
 
@@ -111,15 +101,7 @@ void AddDependencies(const TargetingIndex& index, std::vector<PlanItem>& items,
               fmt::format("dependency graph exceeds {} apps", kMaxDependencyGraph);
           continue;
         }
-        PlanItem added;
-        added.kind = ItemKind::kApp;
-        added.id = dep->id.value();
-        added.display_name = dep->display_name;
-        added.version = dep->display_version;
-        added.context = dep->install_context;
-        added.installer_class = dep->installer_class;
-        added.time_limit_minutes = dep->max_run_time_in_minutes;
-        added.size = dep->content.size > 0 ? dep->content.size : dep->size;
+        PlanItem added = AppItem(*dep);
         added.auto_dependency = true;
         added.blocking = items[i].blocking;
         added.from_assigned_user = items[i].from_assigned_user;
