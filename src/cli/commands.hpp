@@ -1,12 +1,18 @@
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
 
-// The `groundcrew` commands that need no server. Each returns the process exit code and writes
-// results to `out`, problems to `err`. Exit codes: 0 success; 1 the input has problems (invalid
-// rows, unreadable file); 2 the rule or template itself is invalid (with its position).
+namespace CLI {
+class App;
+}  // namespace CLI
+
+// The `groundcrew` commands that need no server (the others are in remote_commands.hpp). Each
+// returns the process exit code and writes results to `out`, problems to `err`. Exit codes: 0
+// success; 1 the input has problems (invalid rows, unreadable file); 2 the rule or template itself
+// is invalid (with its position).
 namespace groundcrew::cli {
 
 struct RulesValidateOptions {
@@ -31,7 +37,13 @@ struct NamesPreviewOptions {
 };
 int NamesPreview(const NamesPreviewOptions& options, std::ostream& out, std::ostream& err);
 
-/// Parses `argv` (CLI11) and runs the chosen command.
-int Main(int argc, char** argv);
+/// Adds subcommands defined outside src/cli (e.g. apps/groundcrew adds `init`) to the top-level
+/// `app` before parsing. A subcommand's callback stores its exit code in `exit_code`, which Main
+/// returns. Global options (--server, --timeout) are parsed before callbacks run.
+using ExtendCli = std::function<void(CLI::App& app, int& exit_code)>;
+
+/// Parses `argv` (CLI11) and runs the chosen command. Exit codes: 0 success, 1 failure (the
+/// input has problems, the server refused, cannot reach the server), 2 usage error.
+int Main(int argc, char** argv, const ExtendCli& extend = nullptr);
 
 }  // namespace groundcrew::cli

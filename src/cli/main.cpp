@@ -1,19 +1,113 @@
+#include <termios.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iostream>
+#include <iterator>
 
 #include "cli/commands.hpp"
+#include "cli/config.hpp"
+#include "cli/http_client.hpp"
+#include "cli/remote_commands.hpp"
+#include "cli/report.hpp"
+#include "common/text.hpp"
 
 namespace groundcrew::cli {
+namespace {
 
-int Main(int argc, char** argv) {
+constexpr const char* kJsonHelp = "print the server's JSON answer instead of a table";
+
+struct Globals {
+  std::string server;   ///< --server; "" = not given
+  double timeout = 30;  ///< --timeout, seconds
+};
+
+Console ProcessConsole(const Environment& env) {
+  const bool no_color = env.no_color && !env.no_color->empty();
+  const bool err_tty = ::isatty(STDERR_FILENO) == 1;
+  return Console{std::cout, std::cerr, Style{!no_color && ::isatty(STDOUT_FILENO) == 1},
+                 Style{!no_color && err_tty}, err_tty};
+}
+
+// The token for `login`: all of stdin when it is not a terminal, else one line typed without
+// echo after a prompt on stderr. Surrounding white space is dropped.
+std::string ReadToken() {
+  std::string token;
+  if (::isatty(STDIN_FILENO) != 1) {
+    token.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    return std::string(text::Trim(token));
+  }
+  std::cerr << "Token: " << std::flush;
+  termios saved{};
+  const bool restore = ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (restore) {
+    termios silent = saved;
+    silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent);
+  }
+  std::getline(std::cin, token);
+  if (restore) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  std::cerr << '\n';
+  return std::string(text::Trim(token));
+}
+
+// Resolves the server and the token (config.hpp), connects and runs `command`. `token` overrides
+// the resolved token (login). Returns the command's exit code, or 1 when the configuration is
+// unusable.
+int RunRemote(const Globals& globals, bool json, const std::function<int(Api&)>& command,
+              const std::optional<std::string>& token = std::nullopt,
+              Connection* resolved = nullptr) {
+  const Environment env = Environment::FromProcess();
+  Console console = ProcessConsole(env);
+  std::optional<SavedLogin> saved;
+  if (auto path = CredentialsPath(env)) {
+    auto loaded = LoadLogin(*path);
+    if (!loaded) return ReportApiError(ToApiError(loaded.error()), json, console);
+    saved = std::move(*loaded);
+  }
+  Connection connection = ResolveConnection(globals.server, env, saved);
+  if (token) connection.token = *token;
+  if (resolved) *resolved = connection;
+  HttpClientOptions options;
+  options.timeout = std::chrono::milliseconds(static_cast<long long>(globals.timeout * 1000));
+  options.bearer_token = connection.token;
+  options.user_agent = std::string("groundcrew/") + GROUNDCREW_VERSION;
+  auto client = HttpClient::Create(connection.server, options);
+  if (!client) {
+    Error error = client.error();
+    error.field = connection.server_source;
+    return ReportApiError(ToApiError(error), json, console);
+  }
+  Api api((*client)->AsTransport());
+  return command(api);
+}
+
+}  // namespace
+
+int Main(int argc, char** argv, const ExtendCli& extend) {
   CLI::App app{
       "groundcrew: pre-provisioned zero-touch device deployment.\n"
-      "These commands need no server: they apply groundcrew's rules to local files."};
+      "rules, csv and names need no server: they apply groundcrew's rules to local files.\n"
+      "The other commands call groundcrewd's admin API: the server is --server, else\n"
+      "GROUNDCREW_SERVER, else the saved login, else http://127.0.0.1:8080; the token is\n"
+      "GROUNDCREW_TOKEN, else the saved login (see `groundcrew login`).\n"
+      "Exit codes: 0 success, 1 failure, 2 usage error."};
   app.name("groundcrew");
   app.set_version_flag("--version", std::string(GROUNDCREW_VERSION));
   app.require_subcommand(1);
+  // Global options may also follow the subcommand (`groundcrew get users --server URL`).
+  app.fallthrough();
   int code = 0;
 
+  Globals globals;
+  app.add_option("--server", globals.server, "admin API base URL, e.g. http://127.0.0.1:8080")
+      ->type_name("URL");
+  app.add_option("--timeout", globals.timeout, "seconds to wait for the server (default 30)")
+      ->check(CLI::PositiveNumber)
+      ->type_name("SECONDS");
+
+  // ---- Offline commands ---------------------------------------------------------------------
   CLI::App* rules =
       app.add_subcommand("rules", "Dynamic membership rules (Microsoft Entra syntax)");
   rules->require_subcommand(1);
@@ -58,10 +152,202 @@ int Main(int argc, char** argv) {
   preview_cmd->add_flag("--json", preview.json, "print JSON instead of a table");
   preview_cmd->callback([&] { code = NamesPreview(preview, std::cout, std::cerr); });
 
+  // ---- Credentials --------------------------------------------------------------------------
+  LoginOptions login;
+  CLI::App* login_cmd = app.add_subcommand(
+      "login",
+      "Verify a token with the server (GET /v1/me) and save the server and the token to\n"
+      "$XDG_CONFIG_HOME/groundcrew/credentials.json (default ~/.config/...; mode 0600).\n"
+      "Without --token the token is read from stdin, or prompted for without echo.");
+  login_cmd->add_option("--token", login.token,
+                        "the token (visible in the process list: "
+                        "prefer stdin)");
+  login_cmd->add_flag("--json", login.json, "print the result as JSON");
+  login_cmd->callback([&] {
+    const Environment env = Environment::FromProcess();
+    Console console = ProcessConsole(env);
+    auto path = CredentialsPath(env);
+    if (!path) {
+      code = ReportApiError(ToApiError(path.error()), login.json, console);
+      return;
+    }
+    login.credentials_path = *path;
+    if (login.token.empty()) login.token = ReadToken();
+    Connection connection;
+    code = RunRemote(
+        globals, login.json,
+        [&](Api& api) {
+          login.server = connection.server;
+          return Login(login, api, console);
+        },
+        login.token, &connection);
+  });
+
+  CLI::App* logout_cmd = app.add_subcommand("logout", "Remove the saved login.");
+  logout_cmd->callback([&] {
+    const Environment env = Environment::FromProcess();
+    Console console = ProcessConsole(env);
+    auto path = CredentialsPath(env);
+    code = path ? Logout(*path, console) : ReportApiError(ToApiError(path.error()), false, console);
+  });
+
+  // ---- Admin API commands -------------------------------------------------------------------
+  // Runs `command` against the server once parsing is complete.
+  auto remote = [&](bool json, std::function<int(Api&, Console&)> command) {
+    code = RunRemote(globals, json, [&](Api& api) {
+      Console console = ProcessConsole(Environment::FromProcess());
+      return command(api, console);
+    });
+  };
+
+  ApplyOptions apply;
+  CLI::App* apply_cmd = app.add_subcommand(
+      "apply",
+      "Apply a declarative tenant (YAML; docs/admin-api.md \"Declarative tenants\").\n"
+      "App content files ({file: PATH}) are uploaded first, devices {csv: PATH} are read;\n"
+      "paths are relative to the YAML file. Prints what was created, updated or unchanged.\n"
+      "Applying the same file twice changes nothing the second time.");
+  apply_cmd->add_option("-f,--file", apply.file, "the tenant YAML file")->required();
+  apply_cmd->add_flag("--dry-run", apply.dry_run,
+                      "show what would change without changing anything (content is still "
+                      "uploaded)");
+  apply_cmd->add_flag("--json", apply.json, kJsonHelp);
+  apply_cmd->callback(
+      [&] { remote(apply.json, [&](Api& a, Console& c) { return Apply(apply, a, c); }); });
+
+  PlanOptions plan;
+  CLI::App* plan_cmd = app.add_subcommand(
+      "plan",
+      "Show what a device would get: its name, groups, deployment profile, and for the\n"
+      "technician flow and the user flow the ESP profile and the items of Device setup and\n"
+      "Account setup (blocking, deferred, why), then lint findings.");
+  plan_cmd->add_option("SERIAL", plan.serial, "the device's serial number")->required();
+  plan_cmd
+      ->add_option("--user", plan.user,
+                   "plan the user flow for this UPN (default: the assigned user)")
+      ->type_name("UPN");
+  plan_cmd->add_flag("--json", plan.json, kJsonHelp);
+  plan_cmd->callback(
+      [&] { remote(plan.json, [&](Api& a, Console& c) { return Plan(plan, a, c); }); });
+
+  GetOptions get;
+  std::string kinds_text;
+  for (const auto& kind : CatalogKinds()) kinds_text += (kinds_text.empty() ? "" : ", ") + kind;
+  CLI::App* get_cmd = app.add_subcommand(
+      "get", "List the resources of a kind (all pages), or show one by id.\nKinds: " + kinds_text);
+  get_cmd->add_option("KIND", get.kind, "the kind")
+      ->required()
+      ->check(CLI::IsMember(CatalogKinds()));
+  get_cmd->add_option("ID", get.id, "a resource id (default: list all)");
+  get_cmd->add_flag("--json", get.json, kJsonHelp);
+  get_cmd->callback([&] { remote(get.json, [&](Api& a, Console& c) { return Get(get, a, c); }); });
+
+  MembersOptions members;
+  CLI::App* members_cmd =
+      app.add_subcommand("members", "List a group's current members (computed now).");
+  members_cmd->add_option("GROUP_ID", members.group_id, "the group's id")->required();
+  members_cmd->add_flag("--json", members.json, kJsonHelp);
+  members_cmd->callback(
+      [&] { remote(members.json, [&](Api& a, Console& c) { return Members(members, a, c); }); });
+
+  CLI::App* devices = app.add_subcommand("devices", "Windows Autopilot devices");
+  devices->require_subcommand(1);
+
+  DevicesListOptions list;
+  CLI::App* list_cmd = devices->add_subcommand("list", "List registered devices (all pages).");
+  list_cmd->add_option("--serial", list.serial, "only this serial number");
+  list_cmd->add_option("--group-tag", list.group_tag, "only devices with this group tag");
+  list_cmd->add_option("--state", list.state,
+                       "only this enrollmentState (notContacted, enrolled, ...)");
+  list_cmd->add_flag("--json", list.json, kJsonHelp);
+  list_cmd->callback(
+      [&] { remote(list.json, [&](Api& a, Console& c) { return DevicesList(list, a, c); }); });
+
+  DeviceOptions show;
+  CLI::App* show_cmd = devices->add_subcommand("show", "Show one device.");
+  show_cmd->add_option("ID", show.id, "the device's id")->required();
+  show_cmd->add_flag("--json", show.json, kJsonHelp);
+  show_cmd->callback(
+      [&] { remote(show.json, [&](Api& a, Console& c) { return DevicesShow(show, a, c); }); });
+
+  DevicesImportOptions import;
+  CLI::App* import_cmd = devices->add_subcommand(
+      "import",
+      "Import a registration CSV (sent as is; UTF-8 or UTF-16). When any row fails nothing\n"
+      "is imported. Exit codes: 0 all rows imported, 1 some row failed or the file was refused.");
+  import_cmd->add_option("FILE", import.file, "the CSV file")->required();
+  import_cmd->add_flag("--json", import.json, kJsonHelp);
+  import_cmd->callback([&] {
+    remote(import.json, [&](Api& a, Console& c) { return DevicesImport(import, a, c); });
+  });
+
+  DevicesUpdateOptions update;
+  CLI::App* update_cmd =
+      devices->add_subcommand("update", "Change a device's group tag, assigned user or name.");
+  update_cmd->add_option("ID", update.device.id, "the device's id")->required();
+  update_cmd->add_option("--group-tag", update.group_tag, "the new group tag (\"\" clears it)");
+  update_cmd->add_option("--user", update.user, "the assigned user's UPN (\"\" removes it)")
+      ->type_name("UPN");
+  update_cmd->add_option("--addressable-user-name", update.addressable_user_name,
+                         "the name greeting the user at sign-in");
+  update_cmd->add_option("--display-name", update.display_name, "the device's display name");
+  update_cmd
+      ->add_option("--if-match", update.device.if_match,
+                   "only change the device if its version is this one")
+      ->type_name("VERSION");
+  update_cmd->add_flag("--json", update.device.json, kJsonHelp);
+  update_cmd->callback([&] {
+    update.set_group_tag = update_cmd->count("--group-tag") > 0;
+    update.set_user = update_cmd->count("--user") > 0;
+    update.set_addressable_user_name = update_cmd->count("--addressable-user-name") > 0;
+    update.set_display_name = update_cmd->count("--display-name") > 0;
+    remote(update.device.json, [&](Api& a, Console& c) { return DevicesUpdate(update, a, c); });
+  });
+
+  DeviceOptions remove;
+  CLI::App* delete_cmd = devices->add_subcommand("delete", "Delete a device's registration.");
+  delete_cmd->add_option("ID", remove.id, "the device's id")->required();
+  delete_cmd
+      ->add_option("--if-match", remove.if_match,
+                   "only delete the device if its version is this one")
+      ->type_name("VERSION");
+  delete_cmd->add_flag("--json", remove.json, "print the result as JSON");
+  delete_cmd->callback([&] {
+    remote(remove.json, [&](Api& a, Console& c) { return DevicesDelete(remove, a, c); });
+  });
+
+  DeviceOptions reprovision;
+  CLI::App* reprovision_cmd = devices->add_subcommand(
+      "reprovision", "Allow a fresh technician flow for a device (clears its enrollment).");
+  reprovision_cmd->add_option("ID", reprovision.id, "the device's id")->required();
+  reprovision_cmd->add_flag("--json", reprovision.json, "print the result as JSON");
+  reprovision_cmd->callback([&] {
+    remote(reprovision.json,
+           [&](Api& a, Console& c) { return DevicesReprovision(reprovision, a, c); });
+  });
+
+  AuditOptions audit;
+  CLI::App* audit_cmd = app.add_subcommand("audit", "Show the audit log (all pages).");
+  audit_cmd->add_flag("--json", audit.json, kJsonHelp);
+  audit_cmd->callback(
+      [&] { remote(audit.json, [&](Api& a, Console& c) { return Audit(audit, a, c); }); });
+
+  SessionsOptions sessions;
+  CLI::App* sessions_cmd =
+      app.add_subcommand("sessions", "List deployment sessions (technician and user flows).");
+  sessions_cmd->add_option("--device", sessions.device_id, "only this device's sessions")
+      ->type_name("ID");
+  sessions_cmd->add_flag("--json", sessions.json, kJsonHelp);
+  sessions_cmd->callback(
+      [&] { remote(sessions.json, [&](Api& a, Console& c) { return Sessions(sessions, a, c); }); });
+
+  if (extend) extend(app, code);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the message; help and --version exit 0, every usage error exits 2.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   return code;
 }

@@ -7,12 +7,20 @@ namespace groundcrew::cli {
 
 int ReportError(const Error& error, int exit_code, bool json, std::ostream& out,
                 std::ostream& err) {
+  return ReportError(ToString(error.code), error.message, error.field, exit_code, json, false, out,
+                     err);
+}
+
+int ReportError(std::string_view code, std::string_view message, std::string_view field,
+                int exit_code, bool json, bool color, std::ostream& out, std::ostream& err) {
   if (json) {
-    boost::json::object body{{"code", ToString(error.code)}, {"message", error.message}};
-    if (!error.field.empty()) body["field"] = error.field;
+    boost::json::object body{{"code", code}, {"message", message}};
+    if (!field.empty()) body["field"] = field;
     out << boost::json::serialize(boost::json::object{{"error", std::move(body)}}) << '\n';
   } else {
-    err << "error: " << (error.field.empty() ? "" : error.field + ": ") << error.message << '\n';
+    err << (color ? "\x1b[31merror:\x1b[0m " : "error: ");
+    if (!field.empty()) err << field << ": ";
+    err << message << '\n';
   }
   return exit_code;
 }

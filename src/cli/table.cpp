@@ -6,9 +6,20 @@
 namespace groundcrew::cli {
 namespace {
 
+// Code points, not counting ANSI colour sequences (ESC '[' ... 'm').
 size_t Width(const std::string& s) {
-  return static_cast<size_t>(std::count_if(
-      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  size_t width = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\x1b' && i + 1 < s.size() && s[i + 1] == '[') {
+      const size_t end = s.find('m', i);
+      if (end != std::string::npos) {
+        i = end;
+        continue;
+      }
+    }
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) ++width;
+  }
+  return width;
 }
 
 }  // namespace
@@ -25,6 +36,7 @@ void Table::Print(std::ostream& out) const {
       line += row[c];
       if (c + 1 < row.size()) line.append(widths[c] - Width(row[c]) + 2, ' ');
     }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << '\n';
   }
 }

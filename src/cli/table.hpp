@@ -7,7 +7,8 @@
 namespace groundcrew::cli {
 
 /// A plain-text table with a header row; columns are padded to the widest cell (by UTF-8 code
-/// points), two spaces apart. The last column is not padded.
+/// points, ignoring ANSI colour sequences), two spaces apart. The last column is not
+/// padded and lines carry no trailing spaces.
 class Table {
  public:
   explicit Table(std::vector<std::string> header) : rows_{std::move(header)} {}

@@ -15,6 +15,8 @@ enum class ErrorCode {
   kFailedPrecondition,  ///< not allowed in the current state
   kAborted,             ///< lost a concurrency race; re-read and retry
   kUnavailable,         ///< transient; back off and retry
+  kUnauthenticated,     ///< no valid credential was presented
+  kPermissionDenied,    ///< the credential is valid but may not do this
   kInternal,            ///< a bug or an invariant broken outside our control
 };
 

@@ -17,6 +17,10 @@ int HttpStatusFor(ErrorCode code) {
       return 409;
     case ErrorCode::kUnavailable:
       return 503;
+    case ErrorCode::kUnauthenticated:
+      return 401;
+    case ErrorCode::kPermissionDenied:
+      return 403;
     case ErrorCode::kInternal:
       return 500;
   }

@@ -9,7 +9,7 @@ namespace groundcrew::server {
 
 /// THE mapping from ErrorCode to HTTP status; every handler error goes through it:
 /// kInvalidArgument 400, kNotFound 404, kAlreadyExists 409, kFailedPrecondition 409,
-/// kAborted 409, kUnavailable 503, kInternal 500.
+/// kAborted 409, kUnavailable 503, kUnauthenticated 401, kPermissionDenied 403, kInternal 500.
 int HttpStatusFor(ErrorCode code);
 
 /// THE JSON error body: {"error":{"code":"invalid_argument","message":"...","field":"..."}}.

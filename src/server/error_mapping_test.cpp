@@ -12,6 +12,7 @@ TEST(ErrorMappingTest, EveryErrorCodeHasItsStatusAndBody) {
       {ErrorCode::kInvalidArgument, 400}, {ErrorCode::kNotFound, 404},
       {ErrorCode::kAlreadyExists, 409},   {ErrorCode::kFailedPrecondition, 409},
       {ErrorCode::kAborted, 409},         {ErrorCode::kUnavailable, 503},
+      {ErrorCode::kUnauthenticated, 401}, {ErrorCode::kPermissionDenied, 403},
       {ErrorCode::kInternal, 500},
   };
   // Walks the enum by value so that a new ErrorCode fails here until it is mapped.

@@ -113,7 +113,8 @@ class HttpServer::Impl {
   /// Answers a request that failed to read; false when the connection should just be closed.
   asio::awaitable<void> AnswerReadFailure(Connection& connection, const ErrorCodeT& ec,
                                           http::request_parser<http::string_body>& parser);
-  asio::awaitable<bool> Write(Connection& connection, Response response, unsigned version,
+  asio::awaitable<bool> Write(Connection& connection, Response response, bool head_only,
+                              unsigned version,
                               bool keep_alive);
   asio::awaitable<void> LingeringClose(Connection& connection);
   Response Dispatch(const Request& request, std::string& route);
@@ -348,13 +349,23 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection& connection) {
     const unsigned version = message.version();
     const bool wants_keep_alive = message.keep_alive();
     Request request = ToRequest(message);
+    // HEAD is answered as GET without the body (RFC 9110 §9.3.2), unless a route takes HEAD.
+    const bool head_only = request.method == "HEAD" &&
+                           router_.Find("HEAD", request.path).outcome != Router::Outcome::kFound;
+    if (head_only) request.method = "GET";
     std::string route;
     Response response = Dispatch(request, route);
+    if (head_only) request.method = "HEAD";
     const std::chrono::duration<double> elapsed = Clock::now() - started;
     metrics_.Record(route, request.method, response.status, elapsed.count());
+    if (options_.access_log) {
+      options_.access_log(RequestRecord{request.method, request.path, route, response.status,
+                                        elapsed.count(), response.body.size()});
+    }
 
     const bool keep_alive = wants_keep_alive && !stopping_;
-    if (!co_await Write(connection, std::move(response), version, keep_alive) || !keep_alive) {
+    if (!co_await Write(connection, std::move(response), head_only, version, keep_alive) ||
+        !keep_alive) {
       co_return;
     }
   }
@@ -386,12 +397,13 @@ asio::awaitable<void> HttpServer::Impl::AnswerReadFailure(
   const std::string method =
       parser.is_header_done() ? std::string(parser.get().method_string()) : std::string();
   metrics_.Record(HttpMetrics::kUnmatchedRoute, method, status, 0.0);
-  if (co_await Write(connection, ErrorResponse(status, error), 11, false)) {
+  if (co_await Write(connection, ErrorResponse(status, error), false, 11, false)) {
     co_await LingeringClose(connection);
   }
 }
 
 asio::awaitable<bool> HttpServer::Impl::Write(Connection& connection, Response response,
+                                              bool head_only,
                                               unsigned version, bool keep_alive) {
   if (response.status < 100 || response.status > 599) {
     Log("handler returned invalid status " + std::to_string(response.status));
@@ -413,6 +425,11 @@ asio::awaitable<bool> HttpServer::Impl::Write(Connection& connection, Response r
   out.keep_alive(keep_alive);
   out.body() = std::move(response.body);
   out.prepare_payload();
+  if (head_only) {  // the GET answer's header, Content-Length included, without its body
+    const std::size_t length = out.body().size();
+    out.body().clear();
+    out.content_length(length);
+  }
   ErrorCodeT ec;
   connection.stream.expires_after(options_.write_timeout);
   co_await http::async_write(connection.stream, out, asio::redirect_error(kAwait, ec));

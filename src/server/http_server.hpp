@@ -15,6 +15,16 @@
 
 namespace groundcrew::server {
 
+/// What the access log learns about one request. Never holds headers or bodies (secrets).
+struct RequestRecord {
+  std::string_view method;
+  std::string_view path;   ///< the target up to '?', undecoded
+  std::string_view route;  ///< the matched pattern, or HttpMetrics::kUnmatchedRoute
+  int status = 0;
+  double seconds = 0;  ///< time in the handler
+  std::size_t response_bytes = 0;
+};
+
 struct HttpServerOptions {
   /// Address to bind. Loopback by default; anything else should sit behind TLS (DESIGN.md §6).
   std::string address = "127.0.0.1";
@@ -38,6 +48,9 @@ struct HttpServerOptions {
   /// Receives one line per server-side problem (escaped exceptions with their detail, accept
   /// failures). Called from worker threads, possibly concurrently. Empty: lines go to stderr.
   std::function<void(std::string_view line)> log;
+  /// Receives one record per answered request (access log), after the handler ran and before
+  /// the response is written. Called from worker threads, possibly concurrently. May be empty.
+  std::function<void(const RequestRecord& record)> access_log;
 };
 
 /// An HTTP/1.1 server (keep-alive, no TLS yet) that dispatches every request through a Router

@@ -48,7 +48,8 @@ class DeviceStore {
   [[nodiscard]] virtual Result<DeviceRecord> Update(const core::AutopilotDeviceIdentity& device,
                                                     int64_t expected_version) = 0;
 
-  /// Deletes the device if it still has `expected_version` (kAborted / kNotFound otherwise).
+  /// Deletes the device if it still has `expected_version` (kAborted / kNotFound otherwise),
+  /// with its deployment sessions and their events (session_store.hpp).
   [[nodiscard]] virtual Status Delete(const core::ZtdId& id, int64_t expected_version) = 0;
 
   /// Devices matching `filter` in id order. kInvalidArgument for a limit outside 1..kMaxPageSize.

@@ -32,8 +32,88 @@ CREATE INDEX autopilot_devices_group_tag ON autopilot_devices (group_tag);
 CREATE INDEX autopilot_devices_user ON autopilot_devices (user_principal_name);
 )sql";
 
-constexpr std::array<internal::Migration, 1> kMigrations = {{
+// 2: catalog resources, keyed by (kind, id), names unique per kind ASCII case-insensitively
+// (NOCASE folds ASCII only), and the one-row generation every Create/Update/Delete bumps in its
+// own transaction. The primary key serves the id-ordered listing of a kind.
+constexpr std::string_view kResources = R"sql(
+CREATE TABLE resources (
+  kind         TEXT NOT NULL,
+  id           TEXT NOT NULL,
+  name         TEXT NOT NULL COLLATE NOCASE,
+  body         TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  modified_at  INTEGER NOT NULL,
+  version      INTEGER NOT NULL,
+  PRIMARY KEY (kind, id),
+  UNIQUE (kind, name)
+);
+CREATE TABLE catalog_generation (
+  singleton    INTEGER PRIMARY KEY CHECK (singleton = 1),
+  generation   INTEGER NOT NULL
+);
+INSERT INTO catalog_generation (singleton, generation) VALUES (1, 0);
+)sql";
+
+// 3: the append-only audit log. AUTOINCREMENT: a sequence is never reused, even after the
+// newest entries were removed.
+constexpr std::string_view kAuditLog = R"sql(
+CREATE TABLE audit_log (
+  sequence       INTEGER PRIMARY KEY AUTOINCREMENT,
+  at             INTEGER NOT NULL,
+  actor          TEXT NOT NULL,
+  action         TEXT NOT NULL,
+  resource_kind  TEXT NOT NULL,
+  resource_id    TEXT NOT NULL,
+  resource_name  TEXT NOT NULL,
+  detail         TEXT NOT NULL
+);
+)sql";
+
+// 4: admin-API credentials; only the token's SHA-256 is stored. The name index (NOCASE) serves
+// the name-ordered listing.
+constexpr std::string_view kAdminCredentials = R"sql(
+CREATE TABLE admin_credentials (
+  id            TEXT PRIMARY KEY,
+  name          TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  role          TEXT NOT NULL CHECK (role IN ('admin', 'reader')),
+  token_sha256  TEXT NOT NULL UNIQUE,
+  created_at    INTEGER NOT NULL,
+  revoked_at    INTEGER
+);
+)sql";
+
+// 5: deployment sessions and their events. A session belongs to a registered device and goes
+// with it: deleting the device deletes its sessions, and deleting a session its events (ON DELETE
+// CASCADE; foreign keys are enforced by every connection).
+constexpr std::string_view kSessions = R"sql(
+CREATE TABLE deployment_sessions (
+  id                   TEXT PRIMARY KEY,
+  device_id            TEXT NOT NULL REFERENCES autopilot_devices (id) ON DELETE CASCADE,
+  flow                 TEXT NOT NULL,
+  user_principal_name  TEXT NOT NULL DEFAULT '',
+  deployment_state     TEXT NOT NULL,
+  started_at           INTEGER NOT NULL,
+  finished_at          INTEGER
+);
+CREATE INDEX deployment_sessions_device ON deployment_sessions (device_id, id);
+CREATE TABLE session_events (
+  sequence         INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id       TEXT NOT NULL REFERENCES deployment_sessions (id) ON DELETE CASCADE,
+  idempotency_key  TEXT NOT NULL,
+  at               INTEGER NOT NULL,
+  kind             TEXT NOT NULL,
+  detail           TEXT NOT NULL,
+  UNIQUE (session_id, idempotency_key)
+);
+CREATE INDEX session_events_session ON session_events (session_id, sequence);
+)sql";
+
+constexpr std::array<internal::Migration, 5> kMigrations = {{
     {1, kDevices},
+    {2, kResources},
+    {3, kAuditLog},
+    {4, kAdminCredentials},
+    {5, kSessions},
 }};
 
 }  // namespace

@@ -7,10 +7,15 @@ cd "$(dirname "$0")/../.."
 declare -A allowed=(
   [common]="common"
   [core]="core common"
-  [cli]="cli core common"
+  [cli]="cli wire identity core common"
   [store]="store core common"
   [store_sqlite]="store_sqlite store core common"
   [server]="server core common"
+  [identity]="identity common"
+  [wire]="wire core common"
+  [service]="service identity wire store core common"
+  [api]="api server service identity wire store core common"
+  [daemon]="daemon common"
 )
 
 status=0

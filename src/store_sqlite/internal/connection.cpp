@@ -52,13 +52,19 @@ Result<Connection> Connection::Open(const std::string& path, int busy_timeout_ms
   return connection;
 }
 
-Connection::Connection(Connection&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+Connection::Connection(Connection&& other) noexcept
+    : db_(other.db_), transaction_depth_(other.transaction_depth_) {
+  other.db_ = nullptr;
+  other.transaction_depth_ = 0;
+}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {
     if (db_ != nullptr) sqlite3_close_v2(db_);
     db_ = other.db_;
+    transaction_depth_ = other.transaction_depth_;
     other.db_ = nullptr;
+    other.transaction_depth_ = 0;
   }
   return *this;
 }
@@ -90,6 +96,7 @@ Result<Statement> Connection::Prepare(std::string_view sql) {
 
 int64_t Connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 int Connection::changes() const { return sqlite3_changes(db_); }
+bool Connection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
   other.stmt_ = nullptr;
@@ -163,24 +170,62 @@ bool Statement::IsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
+namespace {
+
+// The savepoint of a nested Transaction at `level` (>= 2).
+std::string SavepointName(int level) { return fmt::format("gc_savepoint_{}", level); }
+
+}  // namespace
+
 Result<Transaction> Transaction::Begin(Connection& connection) {
-  if (Status s = connection.Execute("BEGIN IMMEDIATE"); !s) return s.error();
-  return Transaction(&connection);
+  const int level = connection.transaction_depth_ + 1;
+  if (level == 1) {
+    if (Status s = connection.Execute("BEGIN IMMEDIATE"); !s) return s.error();
+  } else {
+    if (!connection.in_transaction()) {
+      return MakeError(ErrorCode::kAborted,
+                       "the enclosing transaction was rolled back by the database after an "
+                       "earlier error; start the operation again");
+    }
+    if (Status s = connection.Execute(fmt::format("SAVEPOINT {}", SavepointName(level))); !s) {
+      return s.error();
+    }
+  }
+  connection.transaction_depth_ = level;
+  return Transaction(&connection, level);
 }
 
-Transaction::Transaction(Transaction&& other) noexcept : connection_(other.connection_) {
+Transaction::Transaction(Transaction&& other) noexcept
+    : connection_(other.connection_), level_(other.level_) {
   other.connection_ = nullptr;
 }
 
 Transaction::~Transaction() {
-  if (connection_ != nullptr) (void)connection_->Execute("ROLLBACK");
+  if (connection_ == nullptr) return;
+  if (level_ == 1) {
+    // SQLite may have rolled back already (after an I/O error); ROLLBACK would then fail.
+    if (connection_->in_transaction()) (void)connection_->Execute("ROLLBACK");
+  } else if (connection_->in_transaction()) {
+    // ROLLBACK TO undoes the savepoint's changes but keeps it open; RELEASE ends it.
+    const std::string name = SavepointName(level_);
+    (void)connection_->Execute(fmt::format("ROLLBACK TO {0}; RELEASE {0}", name));
+  }
+  connection_->transaction_depth_ = level_ - 1;
 }
 
 Status Transaction::Commit() {
   if (connection_ == nullptr) {
     return MakeError(ErrorCode::kInternal, "the transaction is already finished");
   }
-  if (Status s = connection_->Execute("COMMIT"); !s) return s;
+  if (!connection_->in_transaction()) {
+    return MakeError(ErrorCode::kAborted,
+                     "the transaction was rolled back by the database after an earlier error; "
+                     "start the operation again");
+  }
+  const std::string sql =
+      level_ == 1 ? std::string("COMMIT") : fmt::format("RELEASE {}", SavepointName(level_));
+  if (Status s = connection_->Execute(sql); !s) return s;
+  connection_->transaction_depth_ = level_ - 1;
   connection_ = nullptr;
   return Ok{};
 }

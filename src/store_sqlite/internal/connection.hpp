@@ -12,9 +12,9 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-// A thin RAII layer over the SQLite C API that reports errors as values. SQLite is used in
-// serialized mode by one Connection per thread of use; a Connection is not shared between threads
-// without external locking.
+// A thin RAII layer over the SQLite C API that reports errors as values. Connections are opened
+// without SQLite's own mutex (SQLITE_OPEN_NOMUTEX): a Connection must not be used by two threads
+// at once; callers that share one lock around it (SqliteStore does).
 namespace groundcrew::store::sqlite::internal {
 
 class Statement;
@@ -41,11 +41,20 @@ class Connection {
   int64_t last_insert_rowid() const;
   int changes() const;
 
+  /// How many Transactions are open on this connection: 0 = none, 1 = a transaction, more =
+  /// savepoints nested in it.
+  int transaction_depth() const { return transaction_depth_; }
+  /// Whether SQLite has a transaction open (false in autocommit mode). Can be false while
+  /// transaction_depth() > 0 when SQLite rolled the transaction back itself (after an I/O error).
+  bool in_transaction() const;
+
   sqlite3* handle() const { return db_; }
 
  private:
+  friend class Transaction;
   explicit Connection(sqlite3* db) : db_(db) {}
   sqlite3* db_ = nullptr;
+  int transaction_depth_ = 0;
 };
 
 /// A prepared statement. Parameters are 1-based, columns 0-based (SQLite's convention).
@@ -83,21 +92,37 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-/// A transaction: BEGIN IMMEDIATE on construction (takes the write lock at once, so concurrent
-/// writers queue on the busy timeout instead of deadlocking), ROLLBACK on destruction unless
-/// Commit() succeeded.
+/// A transaction, or a savepoint inside one, rolled back on destruction unless Commit()
+/// succeeded.
+///
+/// The outermost Transaction of a connection runs BEGIN IMMEDIATE (takes the write lock at once,
+/// so concurrent writers queue on the busy timeout instead of deadlocking) and COMMIT / ROLLBACK.
+/// One begun while another is open on the same connection is nested: it runs SAVEPOINT, its
+/// Commit only RELEASEs the savepoint (the enclosing transaction decides what is kept) and its
+/// rollback (ROLLBACK TO + RELEASE) undoes only what was done since it began.
+///
+/// REQUIRES: the Transactions of one connection end in the reverse order of their beginning
+/// (scoped objects do), on a connection used by one thread at a time.
 class Transaction {
  public:
+  /// kAborted when nested in a transaction that SQLite has already rolled back (after an I/O
+  /// error, say): statements run now would commit one by one, outside any transaction.
   [[nodiscard]] static Result<Transaction> Begin(Connection& connection);
   Transaction(Transaction&&) noexcept;
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();
 
+  /// COMMIT (outermost) or RELEASE (nested). On failure the transaction stays open and is
+  /// rolled back on destruction. kAborted when SQLite already rolled the transaction back.
   [[nodiscard]] Status Commit();
 
+  /// 1 for the outermost transaction, 2 for a savepoint in it, and so on.
+  int level() const { return level_; }
+
  private:
-  explicit Transaction(Connection* connection) : connection_(connection) {}
-  Connection* connection_ = nullptr;  // null once committed or moved from
+  Transaction(Connection* connection, int level) : connection_(connection), level_(level) {}
+  Connection* connection_ = nullptr;  // null once finished or moved from
+  int level_ = 0;
 };
 
 /// One numbered schema change. Versions start at 1 and have no gaps.

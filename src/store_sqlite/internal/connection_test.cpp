@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <string>
 
 namespace groundcrew::store::sqlite::internal {
 namespace {
@@ -26,6 +27,89 @@ TEST(SqliteConnectionTest, TransactionsRollBackUnlessCommitted) {
   ASSERT_TRUE(count.has_value());
   ASSERT_TRUE(*count->Step());
   EXPECT_EQ(count->Text(0), "kept");
+}
+
+std::string Keys(Connection& db) {
+  auto all =
+      db.Prepare("SELECT coalesce(group_concat(k, ','), '') FROM (SELECT k FROM t ORDER BY k)");
+  EXPECT_TRUE(all.has_value());
+  EXPECT_TRUE(*all->Step());
+  return all->Text(0);
+}
+
+TEST(SqliteConnectionTest, NestedTransactionsAreSavepoints) {
+  auto db = Connection::Open(":memory:");
+  ASSERT_TRUE(db.has_value());
+  ASSERT_TRUE(db->Execute("CREATE TABLE t (k TEXT PRIMARY KEY)").has_value());
+  EXPECT_EQ(db->transaction_depth(), 0);
+  {
+    auto outer = Transaction::Begin(*db);
+    ASSERT_TRUE(outer.has_value());
+    EXPECT_EQ(outer->level(), 1);
+    ASSERT_TRUE(db->Execute("INSERT INTO t VALUES ('a')").has_value());
+    {
+      auto inner = Transaction::Begin(*db);
+      ASSERT_TRUE(inner.has_value());
+      EXPECT_EQ(inner->level(), 2);
+      EXPECT_EQ(db->transaction_depth(), 2);
+      ASSERT_TRUE(db->Execute("INSERT INTO t VALUES ('dropped')").has_value());
+      {
+        auto innermost = Transaction::Begin(*db);
+        ASSERT_TRUE(innermost.has_value());
+        ASSERT_TRUE(db->Execute("INSERT INTO t VALUES ('dropped too')").has_value());
+        ASSERT_TRUE(innermost->Commit().has_value());  // released into `inner`
+      }
+    }  // `inner` rolls back, with what `innermost` released into it
+    EXPECT_EQ(db->transaction_depth(), 1);
+    EXPECT_TRUE(db->in_transaction());
+    EXPECT_EQ(Keys(*db), "a");
+    {
+      auto inner = Transaction::Begin(*db);
+      ASSERT_TRUE(inner.has_value());
+      ASSERT_TRUE(db->Execute("INSERT INTO t VALUES ('b')").has_value());
+      ASSERT_TRUE(inner->Commit().has_value());
+    }
+    ASSERT_TRUE(outer->Commit().has_value());
+  }
+  EXPECT_EQ(db->transaction_depth(), 0);
+  EXPECT_FALSE(db->in_transaction());
+  EXPECT_EQ(Keys(*db), "a,b");
+
+  {
+    auto outer = Transaction::Begin(*db);
+    ASSERT_TRUE(outer.has_value());
+    {
+      auto inner = Transaction::Begin(*db);
+      ASSERT_TRUE(inner.has_value());
+      ASSERT_TRUE(db->Execute("INSERT INTO t VALUES ('c')").has_value());
+      ASSERT_TRUE(inner->Commit().has_value());
+    }
+  }  // the outer rollback takes what the inner one released with it
+  EXPECT_EQ(db->transaction_depth(), 0);
+  EXPECT_FALSE(db->in_transaction());
+  EXPECT_EQ(Keys(*db), "a,b");
+}
+
+TEST(SqliteConnectionTest, NestingInATransactionSqliteRolledBackIsAborted) {
+  auto db = Connection::Open(":memory:");
+  ASSERT_TRUE(db.has_value());
+  ASSERT_TRUE(db->Execute("CREATE TABLE t (k TEXT PRIMARY KEY)").has_value());
+  {
+    auto outer = Transaction::Begin(*db);
+    ASSERT_TRUE(outer.has_value());
+    ASSERT_TRUE(db->Execute("ROLLBACK").has_value());  // as SQLite does after some I/O errors
+    auto inner = Transaction::Begin(*db);
+    ASSERT_FALSE(inner.has_value());
+    EXPECT_EQ(inner.error().code, ErrorCode::kAborted);
+    Status committed = outer->Commit();
+    ASSERT_FALSE(committed.has_value());
+    EXPECT_EQ(committed.error().code, ErrorCode::kAborted);
+  }
+  EXPECT_EQ(db->transaction_depth(), 0);
+  auto again = Transaction::Begin(*db);  // the connection is usable again
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->level(), 1);
+  ASSERT_TRUE(again->Commit().has_value());
 }
 
 TEST(SqliteConnectionTest, ConstraintViolationsMapToErrorCodes) {

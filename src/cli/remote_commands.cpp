@@ -1,0 +1,314 @@
+#include "cli/remote_commands.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <optional>
+#include <ostream>
+
+#include "cli/config.hpp"
+#include "cli/read_file.hpp"
+#include "cli/report.hpp"
+#include "cli/tenant_file.hpp"
+
+namespace groundcrew::cli {
+namespace json = boost::json;
+namespace {
+
+std::string HumanSize(std::uint64_t bytes) {
+  if (bytes < 1024) return fmt::format("{} B", bytes);
+  if (bytes < 1024 * 1024) return fmt::format("{:.1f} KiB", bytes / 1024.0);
+  if (bytes < 1024ull * 1024 * 1024) return fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024));
+  return fmt::format("{:.2f} GiB", bytes / (1024.0 * 1024 * 1024));
+}
+
+// A one-line progress bar redrawn on `err` (a terminal).
+class ProgressBar {
+ public:
+  ProgressBar(std::ostream& err, std::string label) : err_(err), label_(std::move(label)) {}
+
+  void Update(std::uint64_t sent, std::uint64_t total) {
+    const int percent = total == 0 ? 100 : static_cast<int>(sent * 100 / total);
+    if (percent == last_percent_) return;
+    last_percent_ = percent;
+    constexpr int kWidth = 30;
+    const int filled = percent * kWidth / 100;
+    err_ << '\r' << label_ << " [" << std::string(static_cast<size_t>(filled), '#')
+         << std::string(static_cast<size_t>(kWidth - filled), '.') << "] "
+         << fmt::format("{:3}% {}/{}", percent, HumanSize(sent), HumanSize(total)) << std::flush;
+  }
+
+  void Clear() {
+    if (last_percent_ >= 0) err_ << "\r\x1b[K" << std::flush;
+  }
+
+ private:
+  std::ostream& err_;
+  std::string label_;
+  int last_percent_ = -1;
+};
+
+std::string DevicePath(const std::string& id) { return "/v1/autopilotDevices/" + UrlEscape(id); }
+
+HttpHeaders IfMatch(const std::string& version) {
+  if (version.empty()) return {};
+  return {{"If-Match", version}};
+}
+
+size_t FailedRows(const json::value& result) {
+  size_t failed = 0;
+  const json::object* object = result.if_object();
+  const json::value* rows = object ? object->if_contains("rows") : nullptr;
+  if (!rows || !rows->is_array()) return 0;
+  for (const json::value& row : rows->as_array()) {
+    if (CellText(row, "status") == "failed") ++failed;
+  }
+  return failed;
+}
+
+// Lists `target` completely and prints it as {"value": [...]} or a table of `kind`.
+int ListCommand(const std::string& target, std::string_view kind, bool as_json, Api& api,
+                Console& console) {
+  auto items = api.ListAll(target);
+  if (!items) return ReportApiError(items.error(), as_json, console);
+  if (as_json) {
+    WriteJson(console.out, json::object{{"value", std::move(*items)}});
+  } else {
+    RenderList(kind, *items, console.out_style, console.out);
+  }
+  return 0;
+}
+
+int ShowCommand(const std::string& target, bool as_json, Api& api, Console& console) {
+  auto answer = api.Call("GET", target);
+  if (!answer) return ReportApiError(answer.error(), as_json, console);
+  if (as_json) {
+    WriteJson(console.out, *answer);
+  } else {
+    RenderObject(*answer, console.out);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int ReportApiError(const ApiError& error, bool json, Console& console) {
+  ReportError(error.code, error.message, error.field, 1, json, console.err_style.color, console.out,
+              console.err);
+  if (!json && error.code == "unauthenticated") {
+    console.err << "hint: log in with `groundcrew login --server URL`, or set GROUNDCREW_TOKEN\n";
+  } else if (!json && error.code == "permission_denied") {
+    console.err << "hint: this credential may only read; use an admin credential\n";
+  }
+  return 1;
+}
+
+int Apply(const ApplyOptions& options, Api& api, Console& console) {
+  // The server's answer when an upload failed, so it is reported with its own code.
+  std::optional<ApiError> upload_error;
+  Uploader upload = [&](const ContentFile& file) -> Status {
+    auto failed = [&](std::string_view what, ApiError error) -> Status {
+      error.message = fmt::format("{} {}: {}", what, file.path, error.message);
+      upload_error = error;
+      return MakeError(ErrorCode::kUnavailable, error.message, error.field);
+    };
+    const std::string target = "/v1/content/" + file.sha256;
+    HttpRequest head;
+    head.method = "HEAD";
+    head.target = target;
+    auto present = api.Send(head);
+    if (present) {
+      console.err << fmt::format("content {} ({}) is already on the server\n", file.path,
+                                 HumanSize(file.size));
+      return Ok{};
+    }
+    if (present.error().code != "not_found") return failed("checking", present.error());
+    HttpRequest put;
+    put.method = "PUT";
+    put.target = target;
+    put.body = *file.bytes;
+    put.content_type = "application/octet-stream";
+    ProgressBar bar(console.err, "uploading " + file.path);
+    if (console.err_is_terminal) {
+      put.progress = [&bar](std::uint64_t sent, std::uint64_t total) { bar.Update(sent, total); };
+    }
+    auto stored = api.Send(put);
+    bar.Clear();
+    if (!stored) return failed("uploading", stored.error());
+    console.err << fmt::format("uploaded {} ({})\n", file.path, HumanSize(file.size));
+    return Ok{};
+  };
+
+  auto document = LoadTenantFile(options.file, upload);
+  if (!document) {
+    return ReportApiError(upload_error ? *upload_error : ToApiError(document.error()), options.json,
+                          console);
+  }
+  auto answer =
+      api.CallJson("POST", options.dry_run ? "/v1/apply?dryRun=true" : "/v1/apply", *document);
+  if (!answer) return ReportApiError(answer.error(), options.json, console);
+  size_t failed = 0;
+  if (const json::object* object = answer->if_object()) {
+    if (const json::value* devices = object->if_contains("devices")) failed = FailedRows(*devices);
+  }
+  if (options.json) {
+    WriteJson(console.out, *answer);
+  } else {
+    RenderApply(*answer, console.out_style, console.out);
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+int Plan(const PlanOptions& options, Api& api, Console& console) {
+  std::string target = "/v1/plan?serialNumber=" + UrlEscape(options.serial);
+  if (!options.user.empty()) target += "&user=" + UrlEscape(options.user);
+  auto plan = api.Call("GET", target);
+  if (!plan) return ReportApiError(plan.error(), options.json, console);
+  if (options.json) {
+    WriteJson(console.out, *plan);
+  } else {
+    RenderPlan(*plan, console.out_style, console.out);
+  }
+  return 0;
+}
+
+int Get(const GetOptions& options, Api& api, Console& console) {
+  const std::string collection = "/v1/" + options.kind;
+  if (!options.id.empty()) {
+    return ShowCommand(collection + "/" + UrlEscape(options.id), options.json, api, console);
+  }
+  return ListCommand(collection, options.kind, options.json, api, console);
+}
+
+int Members(const MembersOptions& options, Api& api, Console& console) {
+  return ListCommand("/v1/groups/" + UrlEscape(options.group_id) + "/members", "members",
+                     options.json, api, console);
+}
+
+int DevicesList(const DevicesListOptions& options, Api& api, Console& console) {
+  std::string query;
+  auto add = [&](const char* name, const std::string& value) {
+    if (value.empty()) return;
+    query += (query.empty() ? "?" : "&") + std::string(name) + "=" + UrlEscape(value);
+  };
+  add("serialNumber", options.serial);
+  add("groupTag", options.group_tag);
+  add("enrollmentState", options.state);
+  return ListCommand("/v1/autopilotDevices" + query, "autopilotDevices", options.json, api,
+                     console);
+}
+
+int DevicesShow(const DeviceOptions& options, Api& api, Console& console) {
+  return ShowCommand(DevicePath(options.id), options.json, api, console);
+}
+
+int DevicesDelete(const DeviceOptions& options, Api& api, Console& console) {
+  auto answer = api.Call("DELETE", DevicePath(options.id), IfMatch(options.if_match));
+  if (!answer) return ReportApiError(answer.error(), options.json, console);
+  if (options.json) {
+    WriteJson(console.out, json::object{{"deleted", options.id}});
+  } else {
+    console.out << fmt::format("Deleted device {}.\n", options.id);
+  }
+  return 0;
+}
+
+int DevicesReprovision(const DeviceOptions& options, Api& api, Console& console) {
+  auto answer = api.Call("POST", DevicePath(options.id) + "/reprovision");
+  if (!answer) return ReportApiError(answer.error(), options.json, console);
+  if (options.json) {
+    WriteJson(console.out,
+              answer->is_null() ? json::value(json::object{{"id", options.id}}) : *answer);
+  } else {
+    console.out << fmt::format(
+        "Device {} may run the technician flow again (its enrollment was cleared).\n", options.id);
+  }
+  return 0;
+}
+
+int DevicesImport(const DevicesImportOptions& options, Api& api, Console& console) {
+  auto bytes = ReadWholeFile(options.file);
+  if (!bytes) return ReportApiError(ToApiError(bytes.error()), options.json, console);
+  HttpRequest request;
+  request.method = "POST";
+  request.target = "/v1/autopilotDevices/import";
+  request.body = std::move(*bytes);
+  request.content_type = "text/csv";
+  auto answer = api.Send(request);
+  if (!answer) return ReportApiError(answer.error(), options.json, console);
+  const size_t failed = FailedRows(*answer);
+  if (options.json) {
+    WriteJson(console.out, *answer);
+  } else {
+    RenderImport(*answer, console.out_style, console.out);
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+int DevicesUpdate(const DevicesUpdateOptions& options, Api& api, Console& console) {
+  json::object body;
+  if (options.set_group_tag) body["groupTag"] = options.group_tag;
+  if (options.set_user) body["userPrincipalName"] = options.user;
+  if (options.set_addressable_user_name) {
+    body["addressableUserName"] = options.addressable_user_name;
+  }
+  if (options.set_display_name) body["displayName"] = options.display_name;
+  if (body.empty()) {
+    ReportError("invalid_argument",
+                "nothing to change: give --group-tag, --user, --addressable-user-name or "
+                "--display-name",
+                "", 2, options.device.json, console.err_style.color, console.out, console.err);
+    return 2;
+  }
+  auto answer =
+      api.CallJson("PATCH", DevicePath(options.device.id), body, IfMatch(options.device.if_match));
+  if (!answer) return ReportApiError(answer.error(), options.device.json, console);
+  if (options.device.json) {
+    WriteJson(console.out, *answer);
+  } else {
+    RenderObject(*answer, console.out);
+  }
+  return 0;
+}
+
+int Audit(const AuditOptions& options, Api& api, Console& console) {
+  return ListCommand("/v1/audit", "audit", options.json, api, console);
+}
+
+int Sessions(const SessionsOptions& options, Api& api, Console& console) {
+  std::string target = "/v1/deploymentSessions";
+  if (!options.device_id.empty()) target += "?deviceId=" + UrlEscape(options.device_id);
+  return ListCommand(target, "deploymentSessions", options.json, api, console);
+}
+
+int Login(const LoginOptions& options, Api& api, Console& console) {
+  if (options.token.empty()) {
+    return ReportApiError({"invalid_argument", "no token given", "--token", 0}, options.json,
+                          console);
+  }
+  auto me = api.Call("GET", "/v1/me");
+  if (!me) return ReportApiError(me.error(), options.json, console);
+  Status saved = SaveLogin(options.credentials_path, {options.server, options.token});
+  if (!saved) return ReportApiError(ToApiError(saved.error()), options.json, console);
+  if (options.json) {
+    WriteJson(console.out, json::object{{"server", options.server},
+                                        {"name", me->is_object() ? CellText(*me, "name") : ""},
+                                        {"role", me->is_object() ? CellText(*me, "role") : ""},
+                                        {"credentialsFile", options.credentials_path}});
+  } else {
+    console.out << fmt::format("Logged in to {} as {} ({}). Saved to {}.\n", options.server,
+                               CellText(*me, "name"), CellText(*me, "role"),
+                               options.credentials_path);
+  }
+  return 0;
+}
+
+int Logout(const std::string& credentials_path, Console& console) {
+  auto removed = RemoveLogin(credentials_path);
+  if (!removed) return ReportApiError(ToApiError(removed.error()), false, console);
+  console.out << (*removed ? fmt::format("Logged out: removed {}.\n", credentials_path)
+                           : std::string("Not logged in.\n"));
+  return 0;
+}
+
+}  // namespace groundcrew::cli

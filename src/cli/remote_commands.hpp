@@ -1,0 +1,111 @@
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "cli/api.hpp"
+#include "cli/render.hpp"
+
+// The `groundcrew` commands that talk to groundcrewd's admin API (docs/admin-api.md). Each
+// returns the process exit code: 0 success, 1 a failed call (local, transport or server error;
+// reported like local errors, as JSON on stdout with --json), 2 a usage error found after
+// parsing. Results go to `out`, errors and progress to `err`.
+namespace groundcrew::cli {
+
+/// Where a command writes, and how.
+struct Console {
+  std::ostream& out;
+  std::ostream& err;
+  Style out_style;               ///< colour on `out`
+  Style err_style;               ///< colour on `err`
+  bool err_is_terminal = false;  ///< progress bars on `err`
+};
+
+/// Reports `error` (see report.hpp; a hint follows "unauthenticated") and returns 1.
+int ReportApiError(const ApiError& error, bool json, Console& console);
+
+struct ApplyOptions {
+  std::string file;
+  bool dry_run = false;
+  bool json = false;
+};
+/// Reads the YAML tenant, uploads app content that is not on the server yet (HEAD, then PUT),
+/// posts the document to /v1/apply and prints the changes. Exit 1 also when device rows failed.
+int Apply(const ApplyOptions& options, Api& api, Console& console);
+
+struct PlanOptions {
+  std::string serial;
+  std::string user;  ///< UPN; "" = the device's assigned user, if any
+  bool json = false;
+};
+int Plan(const PlanOptions& options, Api& api, Console& console);
+
+struct GetOptions {
+  std::string kind;  ///< one of CatalogKinds()
+  std::string id;    ///< "" = list all
+  bool json = false;
+};
+int Get(const GetOptions& options, Api& api, Console& console);
+
+struct MembersOptions {
+  std::string group_id;
+  bool json = false;
+};
+int Members(const MembersOptions& options, Api& api, Console& console);
+
+struct DevicesListOptions {
+  std::string serial, group_tag, state;  ///< filters; "" = any
+  bool json = false;
+};
+int DevicesList(const DevicesListOptions& options, Api& api, Console& console);
+
+struct DeviceOptions {
+  std::string id;
+  std::string if_match;  ///< a version for If-Match; "" = none
+  bool json = false;
+};
+int DevicesShow(const DeviceOptions& options, Api& api, Console& console);
+int DevicesDelete(const DeviceOptions& options, Api& api, Console& console);
+int DevicesReprovision(const DeviceOptions& options, Api& api, Console& console);
+
+struct DevicesImportOptions {
+  std::string file;
+  bool json = false;
+};
+/// Exit 1 when the server refused the file or any row failed.
+int DevicesImport(const DevicesImportOptions& options, Api& api, Console& console);
+
+struct DevicesUpdateOptions {
+  DeviceOptions device;
+  /// Each field is sent only when its flag was given (an empty value clears the field).
+  bool set_group_tag = false, set_user = false, set_addressable_user_name = false,
+       set_display_name = false;
+  std::string group_tag, user, addressable_user_name, display_name;
+};
+/// Exit 2 when no field was given.
+int DevicesUpdate(const DevicesUpdateOptions& options, Api& api, Console& console);
+
+struct AuditOptions {
+  bool json = false;
+};
+int Audit(const AuditOptions& options, Api& api, Console& console);
+
+struct SessionsOptions {
+  std::string device_id;
+  bool json = false;
+};
+int Sessions(const SessionsOptions& options, Api& api, Console& console);
+
+struct LoginOptions {
+  std::string server;            ///< as resolved (see config.hpp)
+  std::string token;             ///< the token to verify and save
+  std::string credentials_path;  ///< CredentialsPath()
+  bool json = false;
+};
+/// Verifies the token with GET /v1/me (`api` must send it), then saves {server, token}.
+int Login(const LoginOptions& options, Api& api, Console& console);
+
+/// Removes the saved login (not an error when there is none).
+int Logout(const std::string& credentials_path, Console& console);
+
+}  // namespace groundcrew::cli

@@ -1,0 +1,593 @@
+#include "cli/render.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cctype>
+#include <functional>
+#include <map>
+#include <ostream>
+#include <sstream>
+
+#include "cli/table.hpp"
+
+namespace groundcrew::cli {
+namespace json = boost::json;
+namespace {
+
+const json::value* Find(const json::value& value, std::string_view path) {
+  const json::value* current = &value;
+  while (true) {
+    const json::object* object = current->if_object();
+    if (!object) return nullptr;
+    const size_t dot = path.find('.');
+    current = object->if_contains(path.substr(0, dot));
+    if (!current || dot == std::string_view::npos) return current;
+    path.remove_prefix(dot + 1);
+  }
+}
+
+bool Flag(const json::value& value, std::string_view path) {
+  const json::value* found = Find(value, path);
+  return found && found->is_bool() && found->as_bool();
+}
+
+const json::array& ArrayAt(const json::value& value, std::string_view path) {
+  static const json::array kEmpty;
+  const json::value* found = Find(value, path);
+  return found && found->is_array() ? found->as_array() : kEmpty;
+}
+
+bool IsScalar(const json::value& v) { return !v.is_object() && !v.is_array(); }
+
+std::string ScalarText(const json::value& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_bool()) return v.as_bool() ? "yes" : "no";
+  return json::serialize(v);
+}
+
+std::string ValueText(const json::value& v) {
+  if (IsScalar(v)) return ScalarText(v);
+  if (v.is_array()) {
+    const json::array& array = v.as_array();
+    if (std::all_of(array.begin(), array.end(), [](const json::value& e) { return IsScalar(e); })) {
+      std::string text;
+      for (const auto& e : array) {
+        if (!text.empty()) text += ", ";
+        text += ScalarText(e);
+      }
+      return text;
+    }
+  }
+  return json::serialize(v);
+}
+
+// Prints `table` with every line prefixed by `indent`.
+void PrintIndented(const Table& table, std::string_view indent, std::ostream& out) {
+  std::ostringstream text;
+  table.Print(text);
+  std::istringstream lines(text.str());
+  for (std::string line; std::getline(lines, line);) out << indent << line << '\n';
+}
+
+// "activityDateTime" -> "ACTIVITY DATE TIME".
+std::string HeaderFor(std::string_view key) {
+  std::string header;
+  for (size_t i = 0; i < key.size(); ++i) {
+    const char c = key[i];
+    if (i > 0 && std::isupper(static_cast<unsigned char>(c)) &&
+        !std::isupper(static_cast<unsigned char>(key[i - 1]))) {
+      header += ' ';
+    }
+    header += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return header;
+}
+
+std::string Plural(size_t n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+Color SeverityColor(std::string_view severity) {
+  if (severity == "error") return Color::kRed;
+  if (severity == "warning") return Color::kYellow;
+  return Color::kDim;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plans
+
+void RenderPhase(const json::value& phase, std::string_view title,
+                 const std::map<std::string, std::string>& names, const Style& style,
+                 std::ostream& out) {
+  const json::value* timeout = Find(phase, "timeoutInMinutes");
+  out << "  " << title;
+  if (timeout && !timeout->is_null()) out << " (timeout " << ScalarText(*timeout) << " min)";
+  out << '\n';
+  const json::array& items = ArrayAt(phase, "items");
+  if (items.empty()) {
+    out << "    nothing to install\n";
+    return;
+  }
+  Table table({"KIND", "NAME", "VERSION", "BLOCKING", "DEFERRED", "REASON", "NOTES"});
+  for (const json::value& item : items) {
+    std::vector<std::string> notes;
+    if (Flag(item, "autoDependency")) notes.emplace_back("auto dependency");
+    if (Flag(item, "fromAssignedUser")) notes.emplace_back("assigned user's app");
+    if (CellText(item, "context") == "user") notes.emplace_back("user context");
+    std::string after;
+    for (const json::value& dependency : ArrayAt(item, "dependsOn")) {
+      const std::string id = ScalarText(dependency);
+      auto name = names.find(id);
+      after += (after.empty() ? "" : ", ") + (name != names.end() ? name->second : id);
+    }
+    if (!after.empty()) notes.push_back("after " + after);
+    const std::string plan_error = CellText(item, "planError");
+    if (!plan_error.empty()) {
+      notes.push_back(style.Paint("plan error: " + plan_error, Color::kRed));
+    }
+    std::string note_text;
+    for (const auto& note : notes) note_text += (note_text.empty() ? "" : "; ") + note;
+    table.Add({CellText(item, "kind"), CellText(item, "displayName"), CellText(item, "version"),
+               Flag(item, "blocking") ? "yes" : "no", Flag(item, "deferred") ? "yes" : "no",
+               CellText(item, "reason"), note_text});
+  }
+  PrintIndented(table, "    ", out);
+}
+
+void RenderEspPlan(const json::value* plan, std::string_view flow, const Style& style,
+                   std::ostream& out) {
+  out << '\n';
+  if (!plan || !plan->is_object()) {
+    out << style.Paint(fmt::format("{} flow", flow), Color::kBold)
+        << ": none (no user: no assigned user and no --user)\n";
+    return;
+  }
+  std::string profile = CellText(*plan, "espProfileName");
+  if (profile.empty()) profile = "(none)";
+  out << style.Paint(fmt::format("{} flow", flow), Color::kBold) << ": ESP profile " << profile;
+  std::vector<std::string> traits;
+  traits.emplace_back(Flag(*plan, "showInstallationProgress") ? "progress shown"
+                                                              : "progress not shown");
+  if (Flag(*plan, "blockDeviceUse")) traits.emplace_back("device use blocked until done");
+  if (Flag(*plan, "installQualityUpdates")) traits.emplace_back("quality updates installed");
+  std::string trait_text;
+  for (const auto& t : traits) trait_text += (trait_text.empty() ? "" : ", ") + t;
+  out << " (" << trait_text << ")\n";
+
+  if (const json::value* options = Find(*plan, "errorOptions"); options && options->is_object()) {
+    std::vector<std::string> offered;
+    if (Flag(*options, "tryAgain")) offered.emplace_back("try again");
+    if (Flag(*options, "reset")) offered.emplace_back("reset");
+    if (Flag(*options, "continueAnyway")) offered.emplace_back("continue anyway");
+    if (Flag(*options, "collectLogs")) offered.emplace_back("collect logs");
+    std::string text;
+    for (const auto& o : offered) text += (text.empty() ? "" : ", ") + o;
+    out << "  On error: " << (text.empty() ? "no options" : text) << '\n';
+  }
+
+  // Item ids to names, so "dependsOn" reads as names.
+  std::map<std::string, std::string> names;
+  for (const char* phase : {"deviceSetup", "accountSetup"}) {
+    if (const json::value* p = Find(*plan, phase)) {
+      for (const json::value& item : ArrayAt(*p, "items")) {
+        names.emplace(CellText(item, "id"), CellText(item, "displayName"));
+      }
+    }
+  }
+  if (const json::value* device = Find(*plan, "deviceSetup"); device && device->is_object()) {
+    RenderPhase(*device, "Device setup", names, style, out);
+  }
+  if (const json::value* account = Find(*plan, "accountSetup"); account && account->is_object()) {
+    RenderPhase(*account, "Account setup", names, style, out);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists
+
+struct Column {
+  const char* header;
+  std::vector<const char*> keys;  ///< the first present one is shown
+};
+
+const std::map<std::string, std::vector<Column>, std::less<>>& ColumnsByKind() {
+  static const auto* columns = new std::map<std::string, std::vector<Column>, std::less<>>{
+      {"users",
+       {{"ID", {"id"}},
+        {"USER PRINCIPAL NAME", {"userPrincipalName"}},
+        {"DISPLAY NAME", {"displayName"}},
+        {"DEPARTMENT", {"department"}},
+        {"ENABLED", {"accountEnabled"}}}},
+      {"groups",
+       {{"ID", {"id"}},
+        {"NAME", {"displayName"}},
+        {"MEMBERSHIP", {"membershipKind"}},
+        {"RULE", {"membershipRule"}}}},
+      {"deploymentProfiles",
+       {{"ID", {"id"}},
+        {"NAME", {"displayName"}},
+        {"PRE-PROVISIONING", {"preprovisioningAllowed"}},
+        {"NAME TEMPLATE", {"deviceNameTemplate"}},
+        {"DEFAULT", {"isTenantDefault"}}}},
+      {"espProfiles",
+       {{"ID", {"id"}},
+        {"NAME", {"displayName"}},
+        {"PRIORITY", {"priority"}},
+        {"PROGRESS", {"showInstallationProgress"}},
+        {"TIMEOUT", {"installProgressTimeoutInMinutes"}},
+        {"DEFAULT", {"isDefault"}}}},
+      {"apps",
+       {{"ID", {"id"}},
+        {"NAME", {"displayName"}},
+        {"VERSION", {"displayVersion"}},
+        {"CONTEXT", {"installContext"}},
+        {"FILE", {"content.fileName"}}}},
+      {"policies",
+       {{"ID", {"id"}},
+        {"NAME", {"displayName"}},
+        {"VERSION", {"version"}},
+        {"DESCRIPTION", {"description"}}}},
+      {"certificateProfiles",
+       {{"ID", {"id"}},
+        {"NAME", {"displayName"}},
+        {"SUBJECT", {"subjectNameFormat"}},
+        {"VALIDITY DAYS", {"validityPeriodDays"}}}},
+      {"networkProfiles",
+       {{"ID", {"id"}},
+        {"NAME", {"displayName"}},
+        {"KIND", {"kind"}},
+        {"SCOPE", {"scope"}},
+        {"SSID", {"ssid"}}}},
+      {"compliancePolicies",
+       {{"ID", {"id"}},
+        {"NAME", {"displayName"}},
+        {"MIN OS", {"osMinimumVersion"}},
+        {"ENCRYPTION", {"storageRequireEncryption"}},
+        {"SECURE BOOT", {"secureBootEnabled"}}}},
+      {"assignments",
+       {{"ID", {"id"}},
+        {"PAYLOAD KIND", {"payloadKind"}},
+        {"PAYLOAD", {"payloadName", "payloadId"}},
+        {"TARGET", {"target.kind"}},
+        {"GROUP", {"target.groupName", "target.groupId"}},
+        {"INTENT", {"intent", "installIntent"}}}},
+      {"autopilotDevices",
+       {{"ID", {"id"}},
+        {"SERIAL", {"serialNumber"}},
+        {"GROUP TAG", {"groupTag"}},
+        {"USER", {"userPrincipalName"}},
+        {"STATE", {"enrollmentState"}},
+        {"MODEL", {"model"}}}},
+      {"members",
+       {{"ID", {"id"}}, {"TYPE", {"@odata.type"}}, {"NAME", {"userPrincipalName", "displayName"}}}},
+  };
+  return *columns;
+}
+
+// Columns for lists whose shape the API document leaves open: the preferred keys present in
+// some item, in this order; failing that, the scalar keys of the first item.
+std::vector<std::string> DiscoverColumns(const json::array& items,
+                                         const std::vector<std::string>& preferred) {
+  std::vector<std::string> keys;
+  for (const std::string& key : preferred) {
+    for (const json::value& item : items) {
+      const json::value* found = Find(item, key);
+      if (found && IsScalar(*found)) {
+        keys.push_back(key);
+        break;
+      }
+    }
+  }
+  if (keys.empty() && !items.empty() && items.front().is_object()) {
+    for (const auto& entry : items.front().as_object()) {
+      if (IsScalar(entry.value())) keys.emplace_back(entry.key());
+    }
+  }
+  return keys;
+}
+
+std::string MemberType(const json::value& item) {
+  std::string type = CellText(item, "@odata.type");
+  if (!type.empty()) {
+    const size_t dot = type.find_last_of('.');
+    return dot == std::string::npos ? type : type.substr(dot + 1);
+  }
+  if (Find(item, "userPrincipalName")) return "user";
+  return "device";
+}
+
+}  // namespace
+
+std::string Style::Paint(std::string_view text, Color c) const {
+  if (!color) return std::string(text);
+  const char* code = "";
+  switch (c) {
+    case Color::kRed:
+      code = "31";
+      break;
+    case Color::kGreen:
+      code = "32";
+      break;
+    case Color::kYellow:
+      code = "33";
+      break;
+    case Color::kBold:
+      code = "1";
+      break;
+    case Color::kDim:
+      code = "2";
+      break;
+  }
+  return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
+}
+
+void WriteJson(std::ostream& out, const json::value& value) {
+  struct Writer {
+    std::ostream& out;
+    void Write(const json::value& v, int depth) {
+      const std::string indent(static_cast<size_t>(depth + 1) * 2, ' ');
+      const std::string close(static_cast<size_t>(depth) * 2, ' ');
+      if (v.is_object()) {
+        const json::object& object = v.as_object();
+        if (object.empty()) {
+          out << "{}";
+          return;
+        }
+        out << "{\n";
+        size_t i = 0;
+        for (const auto& entry : object) {
+          out << indent << json::serialize(json::string(entry.key())) << ": ";
+          Write(entry.value(), depth + 1);
+          out << (++i < object.size() ? ",\n" : "\n");
+        }
+        out << close << '}';
+      } else if (v.is_array()) {
+        const json::array& array = v.as_array();
+        if (array.empty()) {
+          out << "[]";
+          return;
+        }
+        out << "[\n";
+        for (size_t i = 0; i < array.size(); ++i) {
+          out << indent;
+          Write(array[i], depth + 1);
+          out << (i + 1 < array.size() ? ",\n" : "\n");
+        }
+        out << close << ']';
+      } else {
+        out << json::serialize(v);
+      }
+    }
+  };
+  Writer{out}.Write(value, 0);
+  out << '\n';
+}
+
+std::string CellText(const json::value& object, std::string_view path) {
+  const json::value* found = Find(object, path);
+  return found ? ValueText(*found) : std::string();
+}
+
+void RenderPlan(const json::value& plan, const Style& style, std::ostream& out) {
+  Table head({"Device", CellText(plan, "serialNumber")});
+  if (const std::string id = CellText(plan, "deviceId"); !id.empty()) head.Add({"Device id", id});
+  const std::string name = CellText(plan, "deviceName");
+  head.Add({"Device name", name.empty() ? "(kept: no name template)" : name});
+  const std::string user = CellText(plan, "userPrincipalName");
+  head.Add({"User", user.empty() ? "none" : user});
+  const std::string groups = CellText(plan, "groups");
+  head.Add({"Groups", groups.empty() ? "none" : groups});
+  const json::value* profile = Find(plan, "deploymentProfile");
+  if (profile && profile->is_object()) {
+    const bool allowed = Flag(*profile, "preprovisioningAllowed");
+    head.Add({"Deployment profile",
+              fmt::format(
+                  "{} ({})", CellText(*profile, "displayName"),
+                  allowed ? "pre-provisioning allowed"
+                          : style.Paint("pre-provisioning not allowed: 0x80180005", Color::kRed))});
+  } else {
+    head.Add({"Deployment profile",
+              style.Paint("none (the device cannot be pre-provisioned)", Color::kRed)});
+  }
+  head.Print(out);
+
+  RenderEspPlan(Find(plan, "technician"), "Technician", style, out);
+  RenderEspPlan(Find(plan, "user"), "User", style, out);
+
+  out << '\n';
+  const json::array& findings = ArrayAt(plan, "findings");
+  if (findings.empty()) {
+    out << style.Paint("Findings", Color::kBold) << ": none\n";
+    return;
+  }
+  out << style.Paint("Findings", Color::kBold) << '\n';
+  Table table({"SEVERITY", "CODE", "MESSAGE"});
+  for (const json::value& finding : findings) {
+    const std::string severity = CellText(finding, "severity");
+    table.Add({style.Paint(severity, SeverityColor(severity)), CellText(finding, "code"),
+               CellText(finding, "message")});
+  }
+  PrintIndented(table, "  ", out);
+}
+
+void RenderApply(const json::value& answer, const Style& style, std::ostream& out) {
+  const bool dry_run = Flag(answer, "dryRun");
+  const json::array& changes = ArrayAt(answer, "changes");
+  std::map<std::string, size_t> counts;
+  if (!changes.empty()) {
+    Table table({"KIND", "NAME", "ACTION"});
+    for (const json::value& change : changes) {
+      const std::string action = CellText(change, "action");
+      ++counts[action];
+      Color color = Color::kDim;
+      if (action == "create") color = Color::kGreen;
+      if (action == "update") color = Color::kYellow;
+      if (action == "delete") color = Color::kRed;
+      table.Add({CellText(change, "kind"), CellText(change, "name"), style.Paint(action, color)});
+    }
+    table.Print(out);
+    out << '\n';
+  }
+  if (dry_run) {
+    out << fmt::format("Dry run: {} to create, {} to update, {} unchanged; nothing was changed.\n",
+                       counts["create"], counts["update"], counts["unchanged"]);
+  } else {
+    out << fmt::format("{} created, {} updated, {} unchanged.\n", counts["create"],
+                       counts["update"], counts["unchanged"]);
+  }
+  if (const json::value* devices = Find(answer, "devices"); devices && devices->is_object()) {
+    out << '\n' << style.Paint("Devices", Color::kBold) << '\n';
+    RenderImport(*devices, style, out);
+  }
+}
+
+size_t RenderImport(const json::value& result, const Style& style, std::ostream& out) {
+  const json::array& rows = ArrayAt(result, "rows");
+  size_t failed = 0;
+  if (!rows.empty()) {
+    Table table({"ROW", "SERIAL", "STATUS", "DETAIL"});
+    for (const json::value& row : rows) {
+      const std::string status = CellText(row, "status");
+      std::string detail = CellText(row, "id");
+      if (const json::value* error = Find(row, "error"); error && !error->is_null()) {
+        std::string name = CellText(*error, "deviceErrorName");
+        if (name.empty()) name = CellText(*error, "code");
+        const std::string message = CellText(*error, "message");
+        detail = error->is_object() ? (name.empty() ? message : name + ": " + message)
+                                    : ValueText(*error);
+      }
+      Color color = Color::kGreen;
+      if (status == "failed") {
+        ++failed;
+        color = Color::kRed;
+      } else if (status == "unchanged") {
+        color = Color::kDim;
+      } else if (status == "updated") {
+        color = Color::kYellow;
+      }
+      table.Add({CellText(row, "row"), CellText(row, "serialNumber"), style.Paint(status, color),
+                 detail});
+    }
+    table.Print(out);
+    out << '\n';
+  }
+  // The counters the answer carries ("imported", and in apply answers perhaps "updated",
+  // "unchanged"), in the order sent.
+  std::string counters;
+  if (const json::object* object = result.if_object()) {
+    for (const auto& entry : *object) {
+      if (entry.value().is_number()) {
+        counters += fmt::format("{}{} {}", counters.empty() ? "" : ", ",
+                                json::serialize(entry.value()), std::string(entry.key()));
+      }
+    }
+  }
+  if (rows.empty() && !counters.empty()) {
+    out << counters;
+  } else {
+    out << Plural(rows.size(), "row", "rows");
+    if (!counters.empty()) out << ": " << counters;
+  }
+  if (failed > 0) {
+    out << "; " << style.Paint(fmt::format("{} failed: nothing was imported", failed), Color::kRed);
+  }
+  out << ".\n";
+  return failed;
+}
+
+const std::vector<std::string>& CatalogKinds() {
+  static const auto* kinds = new std::vector<std::string>{"users",
+                                                          "groups",
+                                                          "deploymentProfiles",
+                                                          "espProfiles",
+                                                          "apps",
+                                                          "policies",
+                                                          "certificateProfiles",
+                                                          "networkProfiles",
+                                                          "compliancePolicies",
+                                                          "assignments"};
+  return *kinds;
+}
+
+void RenderList(std::string_view kind, const json::array& items, const Style& style,
+                std::ostream& out) {
+  (void)style;
+  std::vector<std::string> headers;
+  std::vector<std::function<std::string(const json::value&)>> cells;
+  const auto& known = ColumnsByKind();
+  if (auto it = known.find(kind); it != known.end()) {
+    for (const Column& column : it->second) {
+      headers.emplace_back(column.header);
+      const std::string header = column.header;
+      const std::vector<const char*> keys = column.keys;
+      cells.emplace_back([keys, header, kind](const json::value& item) -> std::string {
+        if (kind == "members" && header == "TYPE") return MemberType(item);
+        if (kind == "groups" && header == "MEMBERSHIP") {
+          std::string membership = CellText(item, "membershipKind");
+          if (!membership.empty()) return membership;
+          return CellText(item, "membershipRule").empty() ? "assigned" : "dynamic";
+        }
+        for (const char* key : keys) {
+          if (const json::value* found = Find(item, key); found && !found->is_null()) {
+            return ValueText(*found);
+          }
+        }
+        return "";
+      });
+    }
+  } else {
+    std::vector<std::string> preferred;
+    if (kind == "audit") {
+      preferred = {
+          "sequence", "seq",          "time",       "timestamp", "dateTime",    "activityDateTime",
+          "actor",    "credential",   "role",       "action",    "operation",   "method",
+          "kind",     "resourceKind", "resourceId", "name",      "displayName", "result",
+          "status"};
+    } else if (kind == "deploymentSessions") {
+      preferred = {"id",
+                   "deviceId",
+                   "serialNumber",
+                   "flow",
+                   "state",
+                   "status",
+                   "phase",
+                   "userPrincipalName",
+                   "startedDateTime",
+                   "createdDateTime",
+                   "lastUpdatedDateTime",
+                   "completedDateTime",
+                   "result"};
+    }
+    for (const std::string& key : DiscoverColumns(items, preferred)) {
+      headers.push_back(HeaderFor(key));
+      cells.emplace_back([key](const json::value& item) { return CellText(item, key); });
+    }
+  }
+  if (!items.empty() && !headers.empty()) {
+    Table table(headers);
+    for (const json::value& item : items) {
+      std::vector<std::string> row;
+      for (const auto& cell : cells) row.push_back(cell(item));
+      table.Add(std::move(row));
+    }
+    table.Print(out);
+    out << '\n';
+  }
+  out << Plural(items.size(), "item", "items") << ".\n";
+}
+
+void RenderObject(const json::value& object, std::ostream& out) {
+  const json::object* fields = object.if_object();
+  if (!fields) {
+    WriteJson(out, object);
+    return;
+  }
+  Table table({"PROPERTY", "VALUE"});
+  for (const auto& entry : *fields) table.Add({std::string(entry.key()), ValueText(entry.value())});
+  table.Print(out);
+}
+
+}  // namespace groundcrew::cli

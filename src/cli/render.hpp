@@ -1,0 +1,58 @@
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// Human renderings of the admin API's answers. Pure functions of the JSON (no I/O but the
+// stream), so they are tested byte for byte against golden files in src/cli/testdata/.
+// Unknown or missing properties render as empty cells rather than failing: the server may
+// grow fields the CLI does not know yet.
+namespace groundcrew::cli {
+
+enum class Color { kRed, kGreen, kYellow, kBold, kDim };
+
+/// Whether to colour text (ANSI escapes). Off unless the stream is a terminal and NO_COLOR
+/// is unset; decided by the caller.
+struct Style {
+  bool color = false;
+  /// `text` wrapped in the escape sequence for `color`, or `text` unchanged when colour is off.
+  std::string Paint(std::string_view text, Color color) const;
+};
+
+/// Writes `value` as indented JSON (two spaces per level, "key": value, one document followed
+/// by a newline).
+void WriteJson(std::ostream& out, const boost::json::value& value);
+
+/// A property as cell text: "" for absent or null, strings as they are, booleans "yes"/"no",
+/// numbers as JSON, arrays of scalars joined with ", ", anything else as compact JSON.
+/// `path` may be dotted ("content.fileName").
+std::string CellText(const boost::json::value& object, std::string_view path);
+
+/// `groundcrew plan`: the device, its groups and profiles, each flow's phases as tables of items,
+/// and the findings (docs/admin-api.md "The plan document").
+void RenderPlan(const boost::json::value& plan, const Style& style, std::ostream& out);
+
+/// `groundcrew apply`: the changes as a table (kind, name, action), a summary line, and the
+/// device import result when the answer has one.
+void RenderApply(const boost::json::value& answer, const Style& style, std::ostream& out);
+
+/// A device import result ({"imported": n, "rows": [...]}, also the "devices" part of an apply
+/// answer): a table of the rows and a summary line. Returns the number of failed rows.
+size_t RenderImport(const boost::json::value& result, const Style& style, std::ostream& out);
+
+/// The kinds `groundcrew get` knows, in the API's spelling.
+const std::vector<std::string>& CatalogKinds();
+
+/// A list of resources of `kind` (a catalog kind, "autopilotDevices", "members", "audit" or
+/// "deploymentSessions") as a table with the columns useful for that kind, then "N items".
+void RenderList(std::string_view kind, const boost::json::array& items, const Style& style,
+                std::ostream& out);
+
+/// One resource as "property  value" lines, in the order the server sent them.
+void RenderObject(const boost::json::value& object, std::ostream& out);
+
+}  // namespace groundcrew::cli

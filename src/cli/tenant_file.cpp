@@ -1,0 +1,230 @@
+#include "cli/tenant_file.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <map>
+
+#include "cli/read_file.hpp"
+#include "cli/yaml_json.hpp"
+#include "identity/sha256.hpp"
+
+namespace groundcrew::cli {
+namespace json = boost::json;
+namespace {
+
+std::string JoinPath(const std::string& base_dir, const std::string& path) {
+  if (base_dir.empty() || (!path.empty() && path.front() == '/')) return path;
+  return base_dir.back() == '/' ? base_dir + path : base_dir + "/" + path;
+}
+
+std::string BaseName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+void AppendUtf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// The first invalid UTF-8 byte offset, or npos.
+size_t InvalidUtf8At(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return i;
+    }
+    for (size_t k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return i;
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    const std::uint32_t min = n == 1 ? 0x80 : n == 2 ? 0x800 : 0x10000;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
+
+// The CSV's text as UTF-8 (see ResolveFileReferences).
+Result<std::string> CsvText(std::string bytes, const std::string& path) {
+  const bool le = bytes.size() >= 2 && bytes[0] == '\xFF' && bytes[1] == '\xFE';
+  const bool be = bytes.size() >= 2 && bytes[0] == '\xFE' && bytes[1] == '\xFF';
+  if (le || be) {
+    std::string out;
+    for (size_t i = 2; i + 1 < bytes.size(); i += 2) {
+      const auto lo = static_cast<unsigned char>(bytes[le ? i : i + 1]);
+      const auto hi = static_cast<unsigned char>(bytes[le ? i + 1 : i]);
+      std::uint32_t unit = (hi << 8) | lo;
+      if (unit >= 0xD800 && unit <= 0xDBFF && i + 3 < bytes.size()) {
+        const auto lo2 = static_cast<unsigned char>(bytes[le ? i + 2 : i + 3]);
+        const auto hi2 = static_cast<unsigned char>(bytes[le ? i + 3 : i + 2]);
+        const std::uint32_t next = (hi2 << 8) | lo2;
+        if (next >= 0xDC00 && next <= 0xDFFF) {
+          unit = 0x10000 + ((unit - 0xD800) << 10) + (next - 0xDC00);
+          i += 2;
+        }
+      }
+      if (unit >= 0xD800 && unit <= 0xDFFF) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         fmt::format("{}: lone UTF-16 surrogate at byte {}", path, i),
+                         "devices.csv");
+      }
+      AppendUtf8(out, unit);
+    }
+    return out;
+  }
+  if (const size_t bad = InvalidUtf8At(bytes); bad != std::string_view::npos) {
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: byte {} is not UTF-8 (save the file as UTF-8 or UTF-16)", path, bad),
+        "devices.csv");
+  }
+  return bytes;
+}
+
+class Resolver {
+ public:
+  Resolver(const std::string& base_dir, const Uploader& upload)
+      : base_dir_(base_dir), upload_(upload) {}
+
+  Status Run(json::object& doc) {
+    if (json::value* apps = doc.if_contains("apps"); apps && apps->is_array()) {
+      json::array& list = apps->as_array();
+      for (size_t i = 0; i < list.size(); ++i) {
+        json::object* app = list[i].if_object();
+        json::value* content = app ? app->if_contains("content") : nullptr;
+        if (!content) continue;
+        Status done = ResolveContent(*content, fmt::format("apps[{}].content", i));
+        if (!done) return done;
+      }
+    }
+    if (json::value* devices = doc.if_contains("devices"); devices && devices->is_object()) {
+      json::object& object = devices->as_object();
+      if (json::value* csv = object.if_contains("csv")) {
+        if (!csv->is_string()) {
+          return MakeError(ErrorCode::kInvalidArgument, "expected a file path", "devices.csv");
+        }
+        if (object.size() != 1) {
+          return MakeError(ErrorCode::kInvalidArgument,
+                           "give either {csv: PATH} or {rows: [...]}, nothing else", "devices");
+        }
+        const std::string path = JoinPath(base_dir_, std::string(csv->as_string()));
+        auto bytes = ReadWholeFile(path);
+        if (!bytes) {
+          return MakeError(bytes.error().code,
+                           fmt::format("cannot read {}: {}", path, bytes.error().message),
+                           "devices.csv");
+        }
+        auto text = CsvText(std::move(*bytes), path);
+        if (!text) return text.error();
+        *devices = json::object{{"csvText", std::move(*text)}};
+      }
+    }
+    return Ok{};
+  }
+
+ private:
+  Status ResolveContent(json::value& content, const std::string& field) {
+    json::object* object = content.if_object();
+    if (!object) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "expected {file: PATH} or {fileName, sha256, size}", field);
+    }
+    json::value* file = object->if_contains("file");
+    if (!file) return Ok{};  // already resolved
+    if (!file->is_string() || file->as_string().empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "expected a file path", field + ".file");
+    }
+    if (object->size() != 1) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "give either {file: PATH} or {fileName, sha256, size}, not both", field);
+    }
+    const std::string path = JoinPath(base_dir_, std::string(file->as_string()));
+    auto known = resolved_.find(path);
+    if (known == resolved_.end()) {
+      auto bytes = ReadWholeFile(path);
+      if (!bytes) {
+        return MakeError(bytes.error().code,
+                         fmt::format("cannot read {}: {}", path, bytes.error().message),
+                         field + ".file");
+      }
+      ContentFile upload{path, BaseName(path), identity::Sha256Hex(*bytes), bytes->size(), &*bytes};
+      Status uploaded = upload_(upload);
+      if (!uploaded) return uploaded;
+      upload.bytes = nullptr;
+      known = resolved_.emplace(path, std::move(upload)).first;
+    }
+    const ContentFile& resolved = known->second;
+    content = json::object{
+        {"fileName", resolved.file_name}, {"sha256", resolved.sha256}, {"size", resolved.size}};
+    return Ok{};
+  }
+
+  const std::string& base_dir_;
+  const Uploader& upload_;
+  std::map<std::string, ContentFile> resolved_;
+};
+
+}  // namespace
+
+Status ResolveFileReferences(json::value& document, const std::string& base_dir,
+                             const Uploader& upload) {
+  json::object* doc = document.if_object();
+  if (!doc) {
+    return MakeError(ErrorCode::kInvalidArgument, "a tenant document must be a mapping");
+  }
+  return Resolver(base_dir, upload).Run(*doc);
+}
+
+Result<json::value> LoadTenantFile(const std::string& path, const Uploader& upload) {
+  auto bytes = ReadWholeFile(path);
+  if (!bytes) return bytes.error();
+  auto document = YamlToJson(*bytes, path);
+  if (!document) return document.error();
+  if (!document->is_object()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "a tenant document must be a mapping (tenant:, users:, groups:, ...)", path);
+  }
+  const size_t slash = path.find_last_of('/');
+  const std::string base_dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  Status resolved = ResolveFileReferences(*document, base_dir, upload);
+  if (!resolved) {
+    Error error = resolved.error();
+    if (!error.field.empty()) error.field = path + ": " + error.field;
+    return error;
+  }
+  return document;
+}
+
+}  // namespace groundcrew::cli

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <string_view>
+
+#include "common/result.hpp"
+
+// Declarative tenant files are YAML; the API takes JSON. yaml-cpp stays inside yaml_json.cpp.
+namespace groundcrew::cli {
+
+/// Converts the first YAML document in `text` to JSON.
+///
+/// Scalars: a quoted scalar ('x' or "x"), a block scalar (| or >) and a `!!str` scalar are
+/// strings. A plain scalar is null for `~`, `null`, `Null`, `NULL` or nothing; a boolean for
+/// true/false (also True, TRUE, False, FALSE; not yes/no/on/off); an integer for [-+]?[0-9]+
+/// without a leading zero (so a serial like 007 stays "007"); a number for decimals such as
+/// 1.5, -0.25 or 1e3; a string otherwise. Map keys are always strings.
+///
+/// Errors are kInvalidArgument with field "<file_name>: line L, column C" (1-based): YAML
+/// syntax errors, non-scalar or duplicate map keys, tags other than the YAML core ones (!!str,
+/// !!int, !!float, !!bool, !!null, !!map, !!seq) and scalars that do not fit their tag.
+[[nodiscard]] Result<boost::json::value> YamlToJson(std::string_view text,
+                                                    std::string_view file_name);
+
+}  // namespace groundcrew::cli

@@ -1,0 +1,143 @@
+#include "daemon/config.hpp"
+
+#include <boost/json/parse.hpp>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+namespace groundcrew::daemon {
+namespace {
+
+template <class T>
+bool ParseNumber(std::string_view text, T& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+}
+
+void Overlay(Config& config, const ConfigLayer& layer, std::string& listen) {
+  if (layer.data_dir) config.data_dir = *layer.data_dir;
+  if (layer.listen) listen = *layer.listen;
+  if (layer.port_file) config.port_file = *layer.port_file;
+  if (layer.log_level) config.log_level = *layer.log_level;
+  if (layer.threads) config.threads = *layer.threads;
+  if (layer.max_body_bytes) config.max_body_bytes = *layer.max_body_bytes;
+}
+
+}  // namespace
+
+Result<ConfigLayer> ReadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return MakeError(ErrorCode::kNotFound, fmt::format("{}: cannot open the file", path), path);
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  const boost::json::value json = boost::json::parse(text.str(), ec);
+  if (ec || !json.is_object()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("{}: not a JSON object{}", path, ec ? ": " + ec.message() : ""),
+                     path);
+  }
+  ConfigLayer layer;
+  for (const auto& field : json.as_object()) {
+    const std::string key(field.key());
+    auto bad = [&](std::string_view expected) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("{}: {} must be {}", path, key, expected), key);
+    };
+    const boost::json::value& value = field.value();
+    if (key == "dataDir" || key == "listen" || key == "portFile" || key == "logLevel") {
+      if (!value.is_string()) return bad("a string");
+      std::string text_value(value.as_string());
+      (key == "dataDir"    ? layer.data_dir
+       : key == "listen"   ? layer.listen
+       : key == "portFile" ? layer.port_file
+                           : layer.log_level) = std::move(text_value);
+    } else if (key == "threads") {
+      if (!value.is_int64()) return bad("a whole number");
+      layer.threads = static_cast<int>(value.as_int64());
+    } else if (key == "maxBodyBytes") {
+      if (!value.is_int64() || value.as_int64() < 0) return bad("a whole number of bytes");
+      layer.max_body_bytes = static_cast<std::size_t>(value.as_int64());
+    } else {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("{}: unknown key \"{}\" (known: dataDir, listen, threads, "
+                                   "maxBodyBytes, portFile, logLevel)",
+                                   path, key),
+                       key);
+    }
+  }
+  return layer;
+}
+
+Result<ConfigLayer> ReadEnvironment(const std::map<std::string, std::string>& environment) {
+  ConfigLayer layer;
+  auto get = [&](const char* name) -> const std::string* {
+    auto it = environment.find(name);
+    return it == environment.end() ? nullptr : &it->second;
+  };
+  if (auto* v = get("GROUNDCREW_DATA_DIR")) layer.data_dir = *v;
+  if (auto* v = get("GROUNDCREW_LISTEN")) layer.listen = *v;
+  if (auto* v = get("GROUNDCREW_LOG_LEVEL")) layer.log_level = *v;
+  if (auto* v = get("GROUNDCREW_THREADS")) {
+    int threads = 0;
+    if (!ParseNumber(*v, threads)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "GROUNDCREW_THREADS: must be a whole number", "GROUNDCREW_THREADS");
+    }
+    layer.threads = threads;
+  }
+  if (auto* v = get("GROUNDCREW_MAX_BODY_BYTES")) {
+    std::size_t bytes = 0;
+    if (!ParseNumber(*v, bytes)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "GROUNDCREW_MAX_BODY_BYTES: must be a whole number of bytes",
+                       "GROUNDCREW_MAX_BODY_BYTES");
+    }
+    layer.max_body_bytes = bytes;
+  }
+  return layer;
+}
+
+Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
+                       const ConfigLayer& flags) {
+  Config config;
+  std::string listen = "127.0.0.1:8080";
+  Overlay(config, file, listen);
+  Overlay(config, environment, listen);
+  Overlay(config, flags, listen);
+  const size_t colon = listen.rfind(':');
+  unsigned port = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      !ParseNumber(std::string_view(listen).substr(colon + 1), port) || port > 65535) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("listen: expected address:port such as 127.0.0.1:8080, not \"{}\"",
+                                 listen),
+                     "listen");
+  }
+  config.address = listen.substr(0, colon);
+  if (config.address.size() > 2 && config.address.front() == '[' && config.address.back() == ']') {
+    config.address = config.address.substr(1, config.address.size() - 2);  // [::1]:8080
+  }
+  config.port = static_cast<std::uint16_t>(port);
+  if (config.threads < 1 || config.threads > 64) {
+    return MakeError(ErrorCode::kInvalidArgument, "threads: must be from 1 to 64", "threads");
+  }
+  if (config.max_body_bytes < 1024) {
+    return MakeError(ErrorCode::kInvalidArgument, "maxBodyBytes: must be at least 1024",
+                     "maxBodyBytes");
+  }
+  if (config.log_level != "info" && config.log_level != "debug" && config.log_level != "warn") {
+    return MakeError(ErrorCode::kInvalidArgument, "logLevel: must be debug, info or warn",
+                     "logLevel");
+  }
+  if (config.data_dir.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "dataDir: must not be empty", "dataDir");
+  }
+  return config;
+}
+
+}  // namespace groundcrew::daemon

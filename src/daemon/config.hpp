@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "common/result.hpp"
+
+namespace groundcrew::daemon {
+
+/// How groundcrewd runs. Each setting comes from, in order of precedence: a command-line flag,
+/// the environment (GROUNDCREW_<NAME>), the configuration file (JSON, camelCase keys), the
+/// default here.
+struct Config {
+  std::string data_dir = "./var";         ///< dataDir / GROUNDCREW_DATA_DIR / --data-dir
+  std::string address = "127.0.0.1";      ///< from listen = "address:port"
+  std::uint16_t port = 8080;              ///< from listen; 0 picks a free port
+  int threads = 2;                        ///< threads / GROUNDCREW_THREADS / --threads
+  std::size_t max_body_bytes = 64 << 20;  ///< maxBodyBytes / GROUNDCREW_MAX_BODY_BYTES
+  std::string port_file;                  ///< portFile / --port-file: written once listening
+  std::string log_level = "info";         ///< logLevel: "debug" logs every request
+};
+
+/// The settings given at one level; unset ones do not override lower levels.
+struct ConfigLayer {
+  std::optional<std::string> data_dir, listen, port_file, log_level;
+  std::optional<int> threads;
+  std::optional<std::size_t> max_body_bytes;
+};
+
+/// Reads a JSON configuration file. kInvalidArgument names the file and the key (unknown keys
+/// and wrong types are refused); kNotFound when the file does not exist.
+[[nodiscard]] Result<ConfigLayer> ReadConfigFile(const std::string& path);
+
+/// Reads GROUNDCREW_DATA_DIR, GROUNDCREW_LISTEN, GROUNDCREW_THREADS, GROUNDCREW_MAX_BODY_BYTES,
+/// GROUNDCREW_LOG_LEVEL from `environment`. kInvalidArgument names the variable.
+[[nodiscard]] Result<ConfigLayer> ReadEnvironment(
+    const std::map<std::string, std::string>& environment);
+
+/// Defaults, then `file`, then `environment`, then `flags`. kInvalidArgument for a listen
+/// address that is not "address:port", threads outside 1..64, a body limit under 1 KiB, an
+/// unknown log level.
+[[nodiscard]] Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
+                                     const ConfigLayer& flags);
+
+}  // namespace groundcrew::daemon

@@ -1,0 +1,66 @@
+#include "daemon/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace groundcrew::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string WriteFile(const std::string& name, const std::string& text) {
+  const fs::path path = fs::temp_directory_path() / (name + std::to_string(::getpid()));
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+TEST(ConfigTest, DefaultsAreLoopbackAndVar) {
+  Result<Config> config = Resolve({}, {}, {});
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->address, "127.0.0.1");
+  EXPECT_EQ(config->port, 8080);
+  EXPECT_EQ(config->data_dir, "./var");
+}
+
+TEST(ConfigTest, FlagsBeatEnvironmentBeatFile) {
+  Result<ConfigLayer> file = ReadConfigFile(
+      WriteFile("gc-config", R"({"dataDir": "/srv/file", "listen": "127.0.0.1:1", "threads": 3})"));
+  ASSERT_TRUE(file) << file.error().message;
+  Result<ConfigLayer> env =
+      ReadEnvironment({{"GROUNDCREW_LISTEN", "127.0.0.1:2"}, {"GROUNDCREW_THREADS", "4"}});
+  ASSERT_TRUE(env);
+  ConfigLayer flags;
+  flags.listen = "[::1]:3";
+  Result<Config> config = Resolve(*file, *env, flags);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->data_dir, "/srv/file");  // only the file sets it
+  EXPECT_EQ(config->threads, 4);             // environment beats file
+  EXPECT_EQ(config->address, "::1");         // flag beats both
+  EXPECT_EQ(config->port, 3);
+}
+
+TEST(ConfigTest, BadInputNamesTheSetting) {
+  Result<ConfigLayer> unknown = ReadConfigFile(WriteFile("gc-config-bad", R"({"colour": 1})"));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().field, "colour");
+  Result<ConfigLayer> wrong_type = ReadConfigFile(WriteFile("gc-config-type", R"({"threads": "2"})"));
+  ASSERT_FALSE(wrong_type);
+  EXPECT_EQ(wrong_type.error().field, "threads");
+  EXPECT_EQ(ReadConfigFile("/nonexistent/gc.json").error().code, ErrorCode::kNotFound);
+  Result<ConfigLayer> env = ReadEnvironment({{"GROUNDCREW_THREADS", "many"}});
+  ASSERT_FALSE(env);
+  EXPECT_EQ(env.error().field, "GROUNDCREW_THREADS");
+  ConfigLayer flags;
+  flags.listen = "localhost";
+  EXPECT_EQ(Resolve({}, {}, flags).error().field, "listen");
+  flags.listen = "127.0.0.1:70000";
+  EXPECT_EQ(Resolve({}, {}, flags).error().field, "listen");
+  ConfigLayer threads;
+  threads.threads = 0;
+  EXPECT_EQ(Resolve({}, {}, threads).error().field, "threads");
+}
+
+}  // namespace
+}  // namespace groundcrew::daemon

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+// Unpredictable values from the operating system's CSPRNG (libsodium's randombytes).
+namespace groundcrew::identity {
+
+/// `bytes` random bytes as unpadded base64url (URL- and header-safe).
+std::string RandomToken(std::size_t bytes = 32);
+
+/// A random RFC 9562 version 4 UUID, lower-case: "0f8e...-4...-[89ab]...-...".
+std::string RandomUuid();
+
+}  // namespace groundcrew::identity

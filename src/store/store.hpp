@@ -1,0 +1,37 @@
+#pragma once
+
+#include <functional>
+
+#include "common/result.hpp"
+#include "store/audit_store.hpp"
+#include "store/credential_store.hpp"
+#include "store/device_store.hpp"
+#include "store/resource_store.hpp"
+#include "store/session_store.hpp"
+
+namespace groundcrew::store {
+
+/// One database behind every port. Each port call is a transaction of its own, unless it is
+/// made inside Transact(), which makes a use case's calls one transaction.
+///
+/// Thread-safety: may be called from several threads at once.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual DeviceStore& devices() = 0;
+  virtual ResourceStore& resources() = 0;
+  virtual AuditStore& audit() = 0;
+  virtual CredentialStore& credentials() = 0;
+  virtual SessionStore& sessions() = 0;
+
+  /// Runs `use_case` as one transaction: every port call it makes on this thread joins it. It
+  /// commits when `use_case` returns Ok and rolls back (leaving the database as it was) when
+  /// it returns an error, which Transact returns. A Transact inside a Transact joins the outer
+  /// one (an inner error rolls back only the inner part; the outer use case decides). Likewise
+  /// a port call that fails inside it undoes only its own changes. Other threads' calls wait
+  /// until it ends, so `use_case` must not wait for another thread's store call.
+  [[nodiscard]] virtual Status Transact(const std::function<Status()>& use_case) = 0;
+};
+
+}  // namespace groundcrew::store

@@ -1,0 +1,88 @@
+#include <fmt/format.h>
+
+#include <mutex>
+
+#include "store_sqlite/internal/ports.hpp"
+
+namespace groundcrew::store::sqlite::internal {
+namespace {
+
+constexpr const char* kInsertAuditEntry =
+    "INSERT INTO audit_log (at, actor, action, resource_kind, resource_id, resource_name, "
+    "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr const char* kListAuditEntries =
+    "SELECT sequence, at, actor, action, resource_kind, resource_id, resource_name, detail "
+    "FROM audit_log WHERE sequence > ?1 ORDER BY sequence LIMIT ?2";
+
+AuditEntry ReadAuditEntry(const Statement& row) {
+  AuditEntry entry;
+  entry.sequence = row.Int(0);
+  entry.at = TimeAt(row, 1);
+  entry.actor = row.Text(2);
+  entry.action = row.Text(3);
+  entry.resource_kind = row.Text(4);
+  entry.resource_id = row.Text(5);
+  entry.resource_name = row.Text(6);
+  entry.detail = row.Text(7);
+  return entry;
+}
+
+class SqliteAuditStore final : public AuditStore {
+ public:
+  explicit SqliteAuditStore(Shared shared) : connection_(shared.connection), mutex_(shared.mutex) {}
+
+  Result<AuditEntry> Append(const AuditEntry& entry) override {
+    std::lock_guard lock(mutex_);
+    Result<Transaction> transaction = Transaction::Begin(connection_);
+    if (!transaction) return transaction.error();
+    Result<Statement> insert = connection_.Prepare(kInsertAuditEntry);
+    if (!insert) return insert.error();
+    insert->Bind(1, Seconds(entry.at));
+    insert->Bind(2, entry.actor);
+    insert->Bind(3, entry.action);
+    insert->Bind(4, entry.resource_kind);
+    insert->Bind(5, entry.resource_id);
+    insert->Bind(6, entry.resource_name);
+    insert->Bind(7, entry.detail);
+    if (Status s = insert->Run(); !s) return s.error();
+    AuditEntry stored = entry;
+    stored.sequence = connection_.last_insert_rowid();
+    if (Status s = transaction->Commit(); !s) return s.error();
+    return stored;
+  }
+
+  Result<Page<AuditEntry>> List(const PageRequest& page) override {
+    if (Status s = CheckLimit(page); !s) return s.error();
+    Result<int64_t> after = ParseSequenceCursor(page.after);
+    if (!after) return after.error();
+    std::lock_guard lock(mutex_);
+    Result<Statement> list = connection_.Prepare(kListAuditEntries);
+    if (!list) return list.error();
+    list->Bind(1, *after);
+    list->Bind(2, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
+    Page<AuditEntry> result;
+    for (;;) {
+      Result<bool> row = list->Step();
+      if (!row) return row.error();
+      if (!*row) break;
+      if (static_cast<int>(result.items.size()) == page.limit) {
+        result.next_after = std::to_string(result.items.back().sequence);
+        break;
+      }
+      result.items.push_back(ReadAuditEntry(*list));
+    }
+    return result;
+  }
+
+ private:
+  Connection& connection_;
+  std::recursive_mutex& mutex_;
+};
+
+}  // namespace
+
+std::unique_ptr<AuditStore> MakeAuditStore(Shared shared) {
+  return std::make_unique<SqliteAuditStore>(shared);
+}
+
+}  // namespace groundcrew::store::sqlite::internal

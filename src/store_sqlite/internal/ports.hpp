@@ -1,0 +1,59 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "core/model/ids.hpp"
+#include "store/audit_store.hpp"
+#include "store/credential_store.hpp"
+#include "store/device_store.hpp"
+#include "store/resource_store.hpp"
+#include "store/session_store.hpp"
+#include "store/types.hpp"
+#include "store_sqlite/internal/connection.hpp"
+
+// The SQLite implementations of the store ports, and what they share. Each port method locks
+// `Shared::mutex` for its whole duration and runs as one internal::Transaction, which nests (as
+// a savepoint) in the one SqliteStore::Transact opened on the same thread.
+namespace groundcrew::store::sqlite::internal {
+
+/// The connection every port of one SqliteStore uses and the lock that serializes its use.
+/// Recursive: Transact holds it while the use case calls the ports on the same thread.
+struct Shared {
+  Connection& connection;
+  std::recursive_mutex& mutex;
+};
+
+std::unique_ptr<DeviceStore> MakeDeviceStore(Shared shared);
+std::unique_ptr<ResourceStore> MakeResourceStore(Shared shared);
+std::unique_ptr<AuditStore> MakeAuditStore(Shared shared);
+std::unique_ptr<CredentialStore> MakeCredentialStore(Shared shared);
+std::unique_ptr<SessionStore> MakeSessionStore(Shared shared);
+
+/// kInvalidArgument (field "limit") unless 1 <= page.limit <= kMaxPageSize.
+[[nodiscard]] Status CheckLimit(const PageRequest& page);
+
+/// A sequence cursor: "" is 0 (from the start), otherwise decimal digits of a non-negative
+/// int64. kInvalidArgument (field "after") for anything else.
+[[nodiscard]] Result<int64_t> ParseSequenceCursor(std::string_view after);
+
+/// Timestamps are stored as Unix seconds; NULL for an unset optional.
+inline int64_t Seconds(core::Timestamp t) { return t.time_since_epoch().count(); }
+inline std::optional<int64_t> Seconds(const std::optional<core::Timestamp>& t) {
+  if (!t) return std::nullopt;
+  return Seconds(*t);
+}
+inline core::Timestamp TimeAt(const Statement& row, int column) {
+  return core::Timestamp{std::chrono::seconds{row.Int(column)}};
+}
+inline std::optional<core::Timestamp> OptionalTimeAt(const Statement& row, int column) {
+  if (row.IsNull(column)) return std::nullopt;
+  return TimeAt(row, column);
+}
+
+}  // namespace groundcrew::store::sqlite::internal

@@ -1,0 +1,249 @@
+#include <fmt/format.h>
+
+#include <mutex>
+
+#include "store_sqlite/internal/ports.hpp"
+
+namespace groundcrew::store::sqlite::internal {
+namespace {
+
+#define GC_SESSION_COLUMNS \
+  "id, device_id, flow, user_principal_name, deployment_state, started_at, finished_at"
+#define GC_EVENT_COLUMNS "sequence, session_id, idempotency_key, at, kind, detail"
+
+constexpr const char* kInsertSession =
+    "INSERT INTO deployment_sessions (" GC_SESSION_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr const char* kUpdateSession =
+    "UPDATE deployment_sessions SET deployment_state = ?2, finished_at = ?3 WHERE id = ?1";
+constexpr const char* kSelectSession =
+    "SELECT " GC_SESSION_COLUMNS " FROM deployment_sessions WHERE id = ?1";
+constexpr const char* kSessionExists = "SELECT 1 FROM deployment_sessions WHERE id = ?1";
+constexpr const char* kDeviceExists = "SELECT 1 FROM autopilot_devices WHERE id = ?1";
+constexpr const char* kListSessions =
+    "SELECT " GC_SESSION_COLUMNS
+    " FROM deployment_sessions WHERE id > ?1 AND (?2 = '' OR device_id = ?2) "
+    "ORDER BY id LIMIT ?3";
+constexpr const char* kInsertEvent =
+    "INSERT INTO session_events (session_id, idempotency_key, at, kind, detail) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr const char* kSelectEventByKey = "SELECT " GC_EVENT_COLUMNS
+                                          " FROM session_events WHERE session_id = ?1 AND "
+                                          "idempotency_key = ?2";
+constexpr const char* kListEvents = "SELECT " GC_EVENT_COLUMNS
+                                    " FROM session_events WHERE session_id = ?1 AND sequence > ?2 "
+                                    "ORDER BY sequence LIMIT ?3";
+
+#undef GC_SESSION_COLUMNS
+#undef GC_EVENT_COLUMNS
+
+void BindSession(Statement& s, const DeploymentSession& session) {
+  s.Bind(1, session.id);
+  s.Bind(2, session.device_id);
+  s.Bind(3, session.flow);
+  s.Bind(4, session.user_principal_name);
+  s.Bind(5, session.deployment_state);
+  s.Bind(6, Seconds(session.started_date_time));
+  s.Bind(7, Seconds(session.finished_date_time));
+}
+
+DeploymentSession ReadSession(const Statement& row) {
+  DeploymentSession session;
+  session.id = row.Text(0);
+  session.device_id = row.Text(1);
+  session.flow = row.Text(2);
+  session.user_principal_name = row.Text(3);
+  session.deployment_state = row.Text(4);
+  session.started_date_time = TimeAt(row, 5);
+  session.finished_date_time = OptionalTimeAt(row, 6);
+  return session;
+}
+
+SessionEvent ReadEvent(const Statement& row) {
+  SessionEvent event;
+  event.sequence = row.Int(0);
+  event.session_id = row.Text(1);
+  event.idempotency_key = row.Text(2);
+  event.at = TimeAt(row, 3);
+  event.kind = row.Text(4);
+  event.detail = row.Text(5);
+  return event;
+}
+
+Error NoSession(std::string_view id) {
+  return MakeError(ErrorCode::kNotFound, fmt::format("no deployment session has id {}", id), "id");
+}
+
+class SqliteSessionStore final : public SessionStore {
+ public:
+  explicit SqliteSessionStore(Shared shared)
+      : connection_(shared.connection), mutex_(shared.mutex) {}
+
+  Status CreateSession(const DeploymentSession& session) override {
+    std::lock_guard lock(mutex_);
+    Result<Transaction> transaction = Transaction::Begin(connection_);
+    if (!transaction) return transaction.error();
+    // Checked first so that a missing device is kNotFound rather than a foreign-key failure.
+    Result<bool> device = Exists(kDeviceExists, session.device_id);
+    if (!device) return device.error();
+    if (!*device) {
+      return MakeError(
+          ErrorCode::kNotFound,
+          fmt::format("session {}: no device has id {}", session.id, session.device_id),
+          "deviceId");
+    }
+    Result<Statement> insert = connection_.Prepare(kInsertSession);
+    if (!insert) return insert.error();
+    BindSession(*insert, session);
+    if (Status s = insert->Run(); !s) {
+      if (s.error().code == ErrorCode::kAlreadyExists) {
+        return MakeError(ErrorCode::kAlreadyExists,
+                         fmt::format("a deployment session with id {} already exists", session.id),
+                         "id");
+      }
+      return s;
+    }
+    return transaction->Commit();
+  }
+
+  Status UpdateSession(const DeploymentSession& session) override {
+    std::lock_guard lock(mutex_);
+    Result<Transaction> transaction = Transaction::Begin(connection_);
+    if (!transaction) return transaction.error();
+    Result<Statement> update = connection_.Prepare(kUpdateSession);
+    if (!update) return update.error();
+    update->Bind(1, session.id);
+    update->Bind(2, session.deployment_state);
+    update->Bind(3, Seconds(session.finished_date_time));
+    if (Status s = update->Run(); !s) return s;
+    if (connection_.changes() == 0) return NoSession(session.id);
+    return transaction->Commit();
+  }
+
+  Result<DeploymentSession> GetSession(std::string_view id) override {
+    std::lock_guard lock(mutex_);
+    Result<Statement> select = connection_.Prepare(kSelectSession);
+    if (!select) return select.error();
+    select->Bind(1, id);
+    Result<bool> row = select->Step();
+    if (!row) return row.error();
+    if (!*row) return NoSession(id);
+    return ReadSession(*select);
+  }
+
+  Result<Page<DeploymentSession>> ListSessions(const SessionFilter& filter,
+                                               const PageRequest& page) override {
+    if (Status s = CheckLimit(page); !s) return s.error();
+    std::lock_guard lock(mutex_);
+    Result<Statement> list = connection_.Prepare(kListSessions);
+    if (!list) return list.error();
+    list->Bind(1, page.after);
+    list->Bind(2, filter.device_id);
+    list->Bind(3, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
+    Page<DeploymentSession> result;
+    for (;;) {
+      Result<bool> row = list->Step();
+      if (!row) return row.error();
+      if (!*row) break;
+      if (static_cast<int>(result.items.size()) == page.limit) {
+        result.next_after = result.items.back().id;
+        break;
+      }
+      result.items.push_back(ReadSession(*list));
+    }
+    return result;
+  }
+
+  Result<SessionEvent> AppendEvent(const SessionEvent& event) override {
+    if (event.idempotency_key.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "a session event needs an idempotency key (a resent event reuses it)",
+                       "idempotencyKey");
+    }
+    std::lock_guard lock(mutex_);
+    Result<Transaction> transaction = Transaction::Begin(connection_);
+    if (!transaction) return transaction.error();
+    Result<bool> session = Exists(kSessionExists, event.session_id);
+    if (!session) return session.error();
+    if (!*session) return NoSession(event.session_id);
+    Result<std::optional<SessionEvent>> stored = FindEvent(event);
+    if (!stored) return stored.error();
+    if (*stored) return std::move(**stored);  // a resend: the first one stands
+    Result<Statement> insert = connection_.Prepare(kInsertEvent);
+    if (!insert) return insert.error();
+    insert->Bind(1, event.session_id);
+    insert->Bind(2, event.idempotency_key);
+    insert->Bind(3, Seconds(event.at));
+    insert->Bind(4, event.kind);
+    insert->Bind(5, event.detail);
+    if (Status s = insert->Run(); !s) return s.error();
+    SessionEvent appended = event;
+    appended.sequence = connection_.last_insert_rowid();
+    if (Status s = transaction->Commit(); !s) return s.error();
+    return appended;
+  }
+
+  Result<Page<SessionEvent>> ListEvents(std::string_view session_id,
+                                        const PageRequest& page) override {
+    if (Status s = CheckLimit(page); !s) return s.error();
+    Result<int64_t> after = ParseSequenceCursor(page.after);
+    if (!after) return after.error();
+    std::lock_guard lock(mutex_);
+    // One transaction, so that the existence check and the page agree.
+    Result<Transaction> transaction = Transaction::Begin(connection_);
+    if (!transaction) return transaction.error();
+    Result<bool> session = Exists(kSessionExists, session_id);
+    if (!session) return session.error();
+    if (!*session) return NoSession(session_id);
+    Result<Statement> list = connection_.Prepare(kListEvents);
+    if (!list) return list.error();
+    list->Bind(1, session_id);
+    list->Bind(2, *after);
+    list->Bind(3, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
+    Page<SessionEvent> result;
+    for (;;) {
+      Result<bool> row = list->Step();
+      if (!row) return row.error();
+      if (!*row) break;
+      if (static_cast<int>(result.items.size()) == page.limit) {
+        result.next_after = std::to_string(result.items.back().sequence);
+        break;
+      }
+      result.items.push_back(ReadEvent(*list));
+    }
+    list->Reset();  // done reading before the transaction ends
+    if (Status s = transaction->Commit(); !s) return s.error();
+    return result;
+  }
+
+ private:
+  // REQUIRES: mutex_ held.
+  Result<bool> Exists(const char* sql, std::string_view id) {
+    Result<Statement> select = connection_.Prepare(sql);
+    if (!select) return select.error();
+    select->Bind(1, id);
+    return select->Step();
+  }
+
+  // REQUIRES: mutex_ held.
+  Result<std::optional<SessionEvent>> FindEvent(const SessionEvent& event) {
+    Result<Statement> select = connection_.Prepare(kSelectEventByKey);
+    if (!select) return select.error();
+    select->Bind(1, event.session_id);
+    select->Bind(2, event.idempotency_key);
+    Result<bool> row = select->Step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<SessionEvent>();
+    return std::optional<SessionEvent>(ReadEvent(*select));
+  }
+
+  Connection& connection_;
+  std::recursive_mutex& mutex_;
+};
+
+}  // namespace
+
+std::unique_ptr<SessionStore> MakeSessionStore(Shared shared) {
+  return std::make_unique<SqliteSessionStore>(shared);
+}
+
+}  // namespace groundcrew::store::sqlite::internal

@@ -1,0 +1,206 @@
+#include "tests/integration/harness.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace groundcrew::integration {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string ReadAll(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> MergedEnvironment(const std::map<std::string, std::string>& extra) {
+  std::map<std::string, std::string> all;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string text = *entry;
+    const size_t equals = text.find('=');
+    if (equals != std::string::npos) all[text.substr(0, equals)] = text.substr(equals + 1);
+  }
+  for (const auto& [name, value] : extra) all[name] = value;
+  std::vector<std::string> out;
+  for (const auto& [name, value] : all) out.push_back(name + "=" + value);
+  return out;
+}
+
+// Spawns `argv` with stdin/stdout/stderr redirected to files; returns the pid.
+pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+            const fs::path& in, const fs::path& out, const fs::path& err) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  const std::vector<std::string> merged = MergedEnvironment(env);
+  std::vector<char*> envp;
+  for (const std::string& entry : merged) envp.push_back(const_cast<char*>(entry.c_str()));
+  envp.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data()) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+int WaitFor(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  static std::atomic<int> counter{0};
+  path_ = fs::temp_directory_path() /
+          ("gc-it-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+  fs::remove_all(path_);
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                  const std::map<std::string, std::string>& environment,
+                  const std::string& stdin_text) {
+  TempDir io;
+  const fs::path in = io.path() / "in", out = io.path() / "out", err = io.path() / "err";
+  std::ofstream(in, std::ios::binary) << stdin_text;
+  CommandResult result;
+  const pid_t pid = Spawn(argv, environment, in, out, err);
+  if (pid < 0) return result;
+  result.exit_code = WaitFor(pid);
+  result.out = ReadAll(out);
+  result.err = ReadAll(err);
+  return result;
+}
+
+HttpResult Http(std::uint16_t port, const std::string& method, const std::string& target,
+                const std::string& body, const std::map<std::string, std::string>& headers) {
+  HttpResult result;
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return result;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return result;
+  }
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
+  request += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+  request += body;
+  for (size_t sent = 0; sent < request.size();) {
+    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may answer (413) and close before reading everything
+    sent += static_cast<size_t>(n);
+  }
+  std::string response;
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) break;
+    response.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  const size_t header_end = response.find("\r\n\r\n");
+  if (header_end == std::string::npos || response.size() < 12) return result;
+  result.status = std::stoi(response.substr(9, 3));
+  std::istringstream lines(response.substr(0, header_end));
+  std::string line;
+  std::getline(lines, line);  // status line
+  while (std::getline(lines, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    size_t start = colon + 1;
+    while (start < line.size() && line[start] == ' ') ++start;
+    result.headers[name] = line.substr(start);
+  }
+  result.body = response.substr(header_end + 4);
+  return result;
+}
+
+Daemon::~Daemon() {
+  if (pid_ > 0) Kill();
+}
+
+bool Daemon::Start() {
+  const fs::path port_file = data_dir_ / "port";
+  fs::remove(port_file);
+  static std::atomic<int> counter{0};
+  const fs::path log = data_dir_.parent_path() /
+                       ("groundcrewd-" + std::to_string(++counter) + ".log");
+  pid_ = Spawn({GroundcrewdPath(), "--data-dir", data_dir_.string(), "--listen", "127.0.0.1:0",
+                "--port-file", port_file.string(), "--threads", "2"},
+               {}, "/dev/null", "/dev/null", log);
+  log_path_ = log;
+  if (pid_ < 0) return false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fs::exists(port_file)) {
+      port_ = static_cast<std::uint16_t>(std::stoi(ReadAll(port_file)));
+      return true;
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {  // exited early
+      pid_ = -1;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+int Daemon::Stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  const int code = WaitFor(pid_);
+  pid_ = -1;
+  return code;
+}
+
+void Daemon::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  WaitFor(pid_);
+  pid_ = -1;
+}
+
+std::string Daemon::log() const { return ReadAll(log_path_); }
+
+std::string GroundcrewdPath() { return GC_GROUNDCREWD_PATH; }
+std::string GroundcrewPath() { return GC_GROUNDCREW_PATH; }
+fs::path SourceDir() { return GC_SOURCE_DIR; }
+
+}  // namespace groundcrew::integration

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+// Runs the real binaries against each other: groundcrewd on a free loopback port with a
+// temporary data directory, the groundcrew CLI, and plain HTTP calls.
+namespace groundcrew::integration {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs `argv` (argv[0] a path) with `environment` added to this process's, waits for it and
+/// captures its output. `stdin_text` is fed to its standard input.
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                  const std::map<std::string, std::string>& environment = {},
+                  const std::string& stdin_text = "");
+
+struct HttpResult {
+  int status = 0;
+  std::map<std::string, std::string> headers;  ///< names lower-cased
+  std::string body;
+};
+
+/// One HTTP/1.1 request to 127.0.0.1:`port` (Connection: close). status 0 when the connection
+/// failed.
+HttpResult Http(std::uint16_t port, const std::string& method, const std::string& target,
+                const std::string& body = "",
+                const std::map<std::string, std::string>& headers = {});
+
+/// A fresh temporary directory, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// groundcrewd over a data directory.
+class Daemon {
+ public:
+  explicit Daemon(std::filesystem::path data_dir) : data_dir_(std::move(data_dir)) {}
+  ~Daemon();
+
+  /// Starts it on a free port and waits until it accepts connections (false after 20 s).
+  bool Start();
+  /// SIGTERM, then waits; returns its exit code.
+  int Stop();
+  /// SIGKILL, then waits: a crash.
+  void Kill();
+
+  std::uint16_t port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  /// What it wrote to stderr so far (its JSON-lines log).
+  std::string log() const;
+
+ private:
+  std::filesystem::path data_dir_;
+  std::filesystem::path log_path_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+/// Paths of the binaries under test and of the source tree (set by CMake).
+std::string GroundcrewdPath();
+std::string GroundcrewPath();
+std::filesystem::path SourceDir();
+
+}  // namespace groundcrew::integration
