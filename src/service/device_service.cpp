@@ -314,8 +314,11 @@ Result<boost::json::object> DeviceService::Plan(std::string_view serial_number,
   boost::json::object plan;
   plan["serialNumber"] = registration.serial_number;
   plan["deviceId"] = registration.id.value();
+  std::vector<std::string> group_names;
+  for (uint32_t g : device_groups) group_names.push_back(index.tenant().groups[g].display_name);
+  std::sort(group_names.begin(), group_names.end());
   boost::json::array groups;
-  for (uint32_t g : device_groups) groups.push_back(boost::json::string(index.tenant().groups[g].display_name));
+  for (const std::string& name : group_names) groups.push_back(boost::json::string(name));
   plan["groups"] = std::move(groups);
 
   const core::DeploymentProfile* profile = index.DeploymentProfileFor(device_groups);

@@ -8,6 +8,7 @@
 #include "common/base64.hpp"
 #include "identity/sha256.hpp"
 #include "tests/integration/harness.hpp"
+#include "tests/integration/service_fixture.hpp"
 
 namespace groundcrew::integration {
 namespace {
@@ -15,49 +16,7 @@ namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-// An initialized data directory and a running daemon over it.
-class ServiceTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    data_dir_ = temp_.path() / "var";
-    CommandResult init = RunCommand({GroundcrewPath(), "init", "--data-dir", data_dir_.string(),
-                              "--organization", "Contoso", "--domain", "contoso.com"});
-    ASSERT_EQ(init.exit_code, 0) << init.out << init.err;
-    std::smatch match;
-    ASSERT_TRUE(std::regex_search(init.out, match, std::regex("gcadm_[A-Za-z0-9_-]+")))
-        << init.out;
-    token_ = match.str();
-    daemon_ = std::make_unique<Daemon>(data_dir_);
-    ASSERT_TRUE(daemon_->Start()) << daemon_->log();
-  }
-
-  HttpResult Call(const std::string& method, const std::string& target,
-                  const std::string& body = "", std::map<std::string, std::string> headers = {}) {
-    headers.emplace("Authorization", "Bearer " + token_);
-    return Http(daemon_->port(), method, target, body, headers);
-  }
-
-  json::value CallJson(const std::string& method, const std::string& target,
-                       const json::value& body, int expected_status) {
-    HttpResult result = Call(method, target, json::serialize(body));
-    EXPECT_EQ(result.status, expected_status) << method << " " << target << ": " << result.body;
-    return result.body.empty() ? json::value() : json::parse(result.body);
-  }
-
-  // The CLI against this daemon.
-  CommandResult Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), GroundcrewPath());
-    return RunCommand(args, {{"GROUNDCREW_SERVER", daemon_->url()},
-                      {"GROUNDCREW_TOKEN", token_},
-                      {"XDG_CONFIG_HOME", (temp_.path() / "config").string()},
-                      {"NO_COLOR", "1"}});
-  }
-
-  TempDir temp_;
-  fs::path data_dir_;
-  std::string token_;
-  std::unique_ptr<Daemon> daemon_;
-};
+using ServiceTest = ServiceFixture;
 
 std::string ErrorField(const HttpResult& result) {
   return std::string(json::parse(result.body).at("error").at("field").as_string());
