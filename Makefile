@@ -17,8 +17,8 @@ build: bootstrap
 	@cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD)
 
-# The main job: the rule validator, the registration file checker and the name previewer on
-# the Contoso examples.
+# The main job: groundcrewd on SQLite with the Contoso tenant applied and every device's plan
+# (scripts/demo), then the offline tools on the same examples.
 demo: build
 	@scripts/demo $(BUILD)
 

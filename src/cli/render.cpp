@@ -262,7 +262,7 @@ const std::map<std::string, std::vector<Column>, std::less<>>& ColumnsByKind() {
         {"STATE", {"enrollmentState"}},
         {"MODEL", {"model"}}}},
       {"members",
-       {{"ID", {"id"}}, {"TYPE", {"@odata.type"}}, {"NAME", {"userPrincipalName", "displayName"}}}},
+       {{"ID", {"id"}}, {"TYPE", {"@odata.type"}}, {"NAME", {"userPrincipalName", "displayName", "serialNumber"}}}},
   };
   return *columns;
 }
