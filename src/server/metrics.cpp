@@ -98,4 +98,60 @@ std::string HttpMetrics::RenderPrometheus() const {
   return out;
 }
 
+void OperationMetrics::Record(std::string_view operation, double seconds, bool ok) {
+  std::size_t bucket = 0;
+  while (bucket < HttpMetrics::kBuckets.size() && seconds > HttpMetrics::kBuckets[bucket]) {
+    ++bucket;
+  }
+  std::lock_guard lock(mutex_);
+  auto it = series_.find(operation);
+  if (it == series_.end()) it = series_.emplace(std::string(operation), Series{}).first;
+  Series& series = it->second;
+  ++(ok ? series.ok : series.failed);
+  if (bucket < series.buckets.size()) ++series.buckets[bucket];
+  series.sum += seconds;
+}
+
+std::uint64_t OperationMetrics::Count(std::string_view operation, bool ok) const {
+  std::lock_guard lock(mutex_);
+  auto it = series_.find(operation);
+  if (it == series_.end()) return 0;
+  return ok ? it->second.ok : it->second.failed;
+}
+
+std::string OperationMetrics::RenderPrometheus() const {
+  const std::string total = "groundcrew_" + subsystem_ + "_operations_total";
+  const std::string duration = "groundcrew_" + subsystem_ + "_operation_duration_seconds";
+  std::string out = "# HELP " + total + " Calls by operation and outcome.\n# TYPE " + total +
+                    " counter\n";
+  std::lock_guard lock(mutex_);
+  for (const auto& [operation, series] : series_) {
+    for (const auto& [outcome, count] : {std::pair{"ok", series.ok}, {"error", series.failed}}) {
+      out += total + "{operation=\"";
+      AppendLabelValue(out, operation);
+      out += std::string("\",outcome=\"") + outcome + "\"} " + std::to_string(count) + "\n";
+    }
+  }
+  out += "# HELP " + duration + " Time per call, by operation.\n# TYPE " + duration +
+         " histogram\n";
+  for (const auto& [operation, series] : series_) {
+    std::string labels = "operation=\"";
+    AppendLabelValue(labels, operation);
+    labels += "\"";
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < series.buckets.size(); ++i) {
+      cumulative += series.buckets[i];
+      out += duration + "_bucket{" + labels + ",le=\"";
+      AppendNumber(out, HttpMetrics::kBuckets[i]);
+      out += "\"} " + std::to_string(cumulative) + "\n";
+    }
+    const std::uint64_t count = series.ok + series.failed;
+    out += duration + "_bucket{" + labels + ",le=\"+Inf\"} " + std::to_string(count) + "\n";
+    out += duration + "_sum{" + labels + "} ";
+    AppendNumber(out, series.sum);
+    out += "\n" + duration + "_count{" + labels + "} " + std::to_string(count) + "\n";
+  }
+  return out;
+}
+
 }  // namespace groundcrew::server

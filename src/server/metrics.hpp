@@ -43,4 +43,29 @@ class HttpMetrics {
   std::map<std::string, Histogram, std::less<>> durations_;
 };
 
+/// Counts and times named operations (e.g. store calls) for Prometheus:
+/// groundcrew_<subsystem>_operations_total{operation,outcome} and
+/// groundcrew_<subsystem>_operation_duration_seconds{operation}. Operation names must come from
+/// a bounded set. Thread-safe.
+class OperationMetrics {
+ public:
+  /// `subsystem` names the metric family, e.g. "store"; letters, digits and '_' only.
+  explicit OperationMetrics(std::string subsystem) : subsystem_(std::move(subsystem)) {}
+
+  void Record(std::string_view operation, double seconds, bool ok);
+  std::string RenderPrometheus() const;
+  /// Calls recorded for `operation` with that outcome (0 when none). For tests.
+  std::uint64_t Count(std::string_view operation, bool ok) const;
+
+ private:
+  struct Series {
+    std::uint64_t ok = 0, failed = 0;
+    std::array<std::uint64_t, HttpMetrics::kBuckets.size()> buckets{};  ///< not cumulative
+    double sum = 0;
+  };
+  std::string subsystem_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Series, std::less<>> series_;
+};
+
 }  // namespace groundcrew::server

@@ -66,5 +66,29 @@ TEST(HttpMetricsTest, ConcurrentRecordingLosesNothing) {
                        "groundcrew_http_request_duration_seconds_count{route=\"/r\"} 8000\n"));
 }
 
+TEST(OperationMetricsTest, CountsOutcomesAndRendersAHistogramPerOperation) {
+  OperationMetrics metrics("store");
+  metrics.Record("devices.Insert", 0.0002, true);
+  metrics.Record("devices.Insert", 0.003, false);
+  metrics.Record("Transact", 0.02, true);
+  EXPECT_EQ(metrics.Count("devices.Insert", true), 1u);
+  EXPECT_EQ(metrics.Count("devices.Insert", false), 1u);
+  EXPECT_EQ(metrics.Count("devices.Get", true), 0u);
+  const std::string text = metrics.RenderPrometheus();
+  EXPECT_NE(text.find("# TYPE groundcrew_store_operations_total counter"), std::string::npos);
+  EXPECT_NE(text.find(R"(groundcrew_store_operations_total{operation="devices.Insert",outcome="error"} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(groundcrew_store_operation_duration_seconds_bucket{operation="devices.Insert",le="0.0005"} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(groundcrew_store_operation_duration_seconds_bucket{operation="devices.Insert",le="0.005"} 2)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(groundcrew_store_operation_duration_seconds_count{operation="Transact"} 1)"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace groundcrew::server

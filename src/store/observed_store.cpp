@@ -1,0 +1,198 @@
+#include "store/observed_store.hpp"
+
+#include <chrono>
+
+namespace groundcrew::store {
+namespace {
+
+// Runs `call`, reports its duration and outcome as `operation`, returns its result.
+template <class Call>
+auto Timed(const StoreObserver& observer, std::string_view operation, Call&& call) {
+  const auto started = std::chrono::steady_clock::now();
+  auto result = call();
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+  observer(operation, elapsed.count(), static_cast<bool>(result));
+  return result;
+}
+
+class ObservedDevices final : public DeviceStore {
+ public:
+  ObservedDevices(DeviceStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Result<std::vector<DeviceRecord>> Insert(
+      std::span<const core::AutopilotDeviceIdentity> devices) override {
+    return Timed(observer_, "devices.Insert", [&] { return inner_.Insert(devices); });
+  }
+  Result<DeviceRecord> Get(const core::ZtdId& id) override {
+    return Timed(observer_, "devices.Get", [&] { return inner_.Get(id); });
+  }
+  Result<std::optional<DeviceRecord>> FindBySerialNumber(std::string_view serial) override {
+    return Timed(observer_, "devices.FindBySerialNumber",
+                 [&] { return inner_.FindBySerialNumber(serial); });
+  }
+  Result<std::optional<DeviceRecord>> FindByHardwareHash(std::string_view hash) override {
+    return Timed(observer_, "devices.FindByHardwareHash",
+                 [&] { return inner_.FindByHardwareHash(hash); });
+  }
+  Result<DeviceRecord> Update(const core::AutopilotDeviceIdentity& device,
+                              int64_t expected_version) override {
+    return Timed(observer_, "devices.Update",
+                 [&] { return inner_.Update(device, expected_version); });
+  }
+  Status Delete(const core::ZtdId& id, int64_t expected_version) override {
+    return Timed(observer_, "devices.Delete", [&] { return inner_.Delete(id, expected_version); });
+  }
+  Result<Page<DeviceRecord>> List(const DeviceFilter& filter, const PageRequest& page) override {
+    return Timed(observer_, "devices.List", [&] { return inner_.List(filter, page); });
+  }
+
+ private:
+  DeviceStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedResources final : public ResourceStore {
+ public:
+  ObservedResources(ResourceStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Result<ResourceRecord> Create(const Resource& resource) override {
+    return Timed(observer_, "resources.Create", [&] { return inner_.Create(resource); });
+  }
+  Result<ResourceRecord> Get(ResourceKind kind, std::string_view id) override {
+    return Timed(observer_, "resources.Get", [&] { return inner_.Get(kind, id); });
+  }
+  Result<std::optional<ResourceRecord>> FindByName(ResourceKind kind,
+                                                   std::string_view name) override {
+    return Timed(observer_, "resources.FindByName", [&] { return inner_.FindByName(kind, name); });
+  }
+  Result<ResourceRecord> Update(const Resource& resource, int64_t expected_version) override {
+    return Timed(observer_, "resources.Update",
+                 [&] { return inner_.Update(resource, expected_version); });
+  }
+  Status Delete(ResourceKind kind, std::string_view id, int64_t expected_version) override {
+    return Timed(observer_, "resources.Delete",
+                 [&] { return inner_.Delete(kind, id, expected_version); });
+  }
+  Result<Page<ResourceRecord>> List(ResourceKind kind, const PageRequest& page) override {
+    return Timed(observer_, "resources.List", [&] { return inner_.List(kind, page); });
+  }
+  Result<std::vector<ResourceRecord>> ListAll(ResourceKind kind) override {
+    return Timed(observer_, "resources.ListAll", [&] { return inner_.ListAll(kind); });
+  }
+  Result<int64_t> Generation() override {
+    return Timed(observer_, "resources.Generation", [&] { return inner_.Generation(); });
+  }
+
+ private:
+  ResourceStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedAudit final : public AuditStore {
+ public:
+  ObservedAudit(AuditStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Result<AuditEntry> Append(const AuditEntry& entry) override {
+    return Timed(observer_, "audit.Append", [&] { return inner_.Append(entry); });
+  }
+  Result<Page<AuditEntry>> List(const PageRequest& page) override {
+    return Timed(observer_, "audit.List", [&] { return inner_.List(page); });
+  }
+
+ private:
+  AuditStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedCredentials final : public CredentialStore {
+ public:
+  ObservedCredentials(CredentialStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Status Create(const AdminCredential& credential) override {
+    return Timed(observer_, "credentials.Create", [&] { return inner_.Create(credential); });
+  }
+  Result<std::optional<AdminCredential>> FindByTokenSha256(std::string_view hash) override {
+    return Timed(observer_, "credentials.FindByTokenSha256",
+                 [&] { return inner_.FindByTokenSha256(hash); });
+  }
+  Result<std::vector<AdminCredential>> List() override {
+    return Timed(observer_, "credentials.List", [&] { return inner_.List(); });
+  }
+  Status Revoke(std::string_view id, core::Timestamp at) override {
+    return Timed(observer_, "credentials.Revoke", [&] { return inner_.Revoke(id, at); });
+  }
+
+ private:
+  CredentialStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedSessions final : public SessionStore {
+ public:
+  ObservedSessions(SessionStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Status CreateSession(const DeploymentSession& session) override {
+    return Timed(observer_, "sessions.CreateSession", [&] { return inner_.CreateSession(session); });
+  }
+  Status UpdateSession(const DeploymentSession& session) override {
+    return Timed(observer_, "sessions.UpdateSession", [&] { return inner_.UpdateSession(session); });
+  }
+  Result<DeploymentSession> GetSession(std::string_view id) override {
+    return Timed(observer_, "sessions.GetSession", [&] { return inner_.GetSession(id); });
+  }
+  Result<Page<DeploymentSession>> ListSessions(const SessionFilter& filter,
+                                               const PageRequest& page) override {
+    return Timed(observer_, "sessions.ListSessions",
+                 [&] { return inner_.ListSessions(filter, page); });
+  }
+  Result<SessionEvent> AppendEvent(const SessionEvent& event) override {
+    return Timed(observer_, "sessions.AppendEvent", [&] { return inner_.AppendEvent(event); });
+  }
+  Result<Page<SessionEvent>> ListEvents(std::string_view session_id,
+                                        const PageRequest& page) override {
+    return Timed(observer_, "sessions.ListEvents",
+                 [&] { return inner_.ListEvents(session_id, page); });
+  }
+
+ private:
+  SessionStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedStore final : public Store {
+ public:
+  ObservedStore(Store& inner, StoreObserver observer)
+      : inner_(inner),
+        observer_(std::move(observer)),
+        devices_(inner.devices(), observer_),
+        resources_(inner.resources(), observer_),
+        audit_(inner.audit(), observer_),
+        credentials_(inner.credentials(), observer_),
+        sessions_(inner.sessions(), observer_) {}
+
+  DeviceStore& devices() override { return devices_; }
+  ResourceStore& resources() override { return resources_; }
+  AuditStore& audit() override { return audit_; }
+  CredentialStore& credentials() override { return credentials_; }
+  SessionStore& sessions() override { return sessions_; }
+  Status Transact(const std::function<Status()>& use_case) override {
+    return Timed(observer_, "Transact", [&] { return inner_.Transact(use_case); });
+  }
+
+ private:
+  Store& inner_;
+  StoreObserver observer_;
+  ObservedDevices devices_;
+  ObservedResources resources_;
+  ObservedAudit audit_;
+  ObservedCredentials credentials_;
+  ObservedSessions sessions_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> Observe(Store& inner, StoreObserver observer) {
+  return std::make_unique<ObservedStore>(inner, std::move(observer));
+}
+
+}  // namespace groundcrew::store
