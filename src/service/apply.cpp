@@ -107,8 +107,17 @@ class Applier {
     if (Status s = SyncAssignments(); !s) return s;
     Result<core::Tenant> tenant = LoadTenant(store_.resources());
     if (!tenant) return tenant.error();
-    if (auto index = Compile(std::move(*tenant)); !index) return index.error();
+    Result<std::shared_ptr<const core::TargetingIndex>> index = Compile(std::move(*tenant));
+    if (!index) return index.error();
+    Result<int64_t> generation = store_.resources().Generation();
+    if (!generation) return generation.error();
+    compiled_ = {*generation, std::move(*index)};
     return Ok{};
+  }
+
+  /// The generation the tenant was written at and its compiled index (after Run succeeded).
+  std::pair<int64_t, std::shared_ptr<const core::TargetingIndex>> TakeCompiled() {
+    return std::move(compiled_);
   }
 
  private:
@@ -659,6 +668,7 @@ class Applier {
   std::vector<std::pair<ResourceRecord, core::Assignment>> existing_assignments_;
   std::vector<std::pair<core::Assignment, std::string>> desired_assignments_;
   std::set<std::string> payloads_listed_;
+  std::pair<int64_t, std::shared_ptr<const core::TargetingIndex>> compiled_;
 };
 
 }  // namespace
@@ -669,17 +679,20 @@ Result<ApplyOutcome> ApplyService::Apply(const Actor& actor, const boost::json::
   if (!document.is_object()) return At("document", "must be a mapping of sections");
   ApplyOutcome outcome;
   outcome.dry_run = dry_run;
+  std::pair<int64_t, std::shared_ptr<const core::TargetingIndex>> compiled;
   // A dry run does all the work, then rolls it back by failing the transaction on purpose.
   static const Error kDryRun = MakeError(ErrorCode::kAborted, "dry run: rolled back");
   Status done = store_.Transact([&]() -> Status {
     Applier applier(store_, devices_, actor, clock_(), outcome);
     if (Status s = applier.Run(document.as_object()); !s) return s;
     if (dry_run) return kDryRun;
+    compiled = applier.TakeCompiled();
     Status summary = Audit(store_, actor, clock_(), "apply", "tenant", "tenant", "tenant",
                            fmt::format(R"({{"changes":{}}})", outcome.changes.size()));
     return summary;
   });
   if (!done && !(dry_run && done.error().message == kDryRun.message)) return done.error();
+  if (compiled.second) catalog_.Publish(compiled.first, std::move(compiled.second));
   return outcome;
 }
 

@@ -34,14 +34,15 @@ struct ApplyOutcome {
 /// kInvalidArgument names the document path ("apps[Company Portal].dependencies[0].app").
 class ApplyService {
  public:
-  ApplyService(store::Store& store, DeviceService& devices, Clock clock)
-      : store_(store), devices_(devices), clock_(std::move(clock)) {}
+  ApplyService(store::Store& store, Catalog& catalog, DeviceService& devices, Clock clock)
+      : store_(store), catalog_(catalog), devices_(devices), clock_(std::move(clock)) {}
 
   [[nodiscard]] Result<ApplyOutcome> Apply(const Actor& actor, const boost::json::value& document,
                                            bool dry_run);
 
  private:
   store::Store& store_;
+  Catalog& catalog_;
   DeviceService& devices_;
   Clock clock_;
 };

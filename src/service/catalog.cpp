@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "service/resource_model.hpp"
@@ -23,6 +24,27 @@ Result<core::Tenant> LoadTenant(store::ResourceStore& resources) {
     }
   }
   return tenant;
+}
+
+namespace {
+template <class Items>
+void ById(Items& items) {
+  std::sort(items.begin(), items.end(),
+            [](const auto& a, const auto& b) { return a.id.value() < b.id.value(); });
+}
+}  // namespace
+
+void SortById(core::Tenant& tenant) {
+  ById(tenant.users);
+  ById(tenant.groups);
+  ById(tenant.deployment_profiles);
+  ById(tenant.esp_profiles);
+  ById(tenant.apps);
+  ById(tenant.policies);
+  ById(tenant.certificates);
+  ById(tenant.network_profiles);
+  ById(tenant.compliance_policies);
+  ById(tenant.assignments);
 }
 
 Result<std::shared_ptr<const core::TargetingIndex>> Compile(core::Tenant tenant) {
@@ -93,6 +115,22 @@ Result<std::shared_ptr<const Snapshot>> Catalog::Current() {
   std::lock_guard lock(mutex_);
   if (!cached_ || cached_->generation < fresh->generation) cached_ = fresh;
   return std::shared_ptr<const Snapshot>(fresh);
+}
+
+Result<core::Tenant> Catalog::TenantForUpdate() {
+  Result<int64_t> generation = store_.resources().Generation();
+  if (!generation) return generation.error();
+  {
+    std::lock_guard lock(mutex_);
+    if (cached_ && cached_->generation == *generation) return cached_->tenant();
+  }
+  return LoadTenant(store_.resources());
+}
+
+void Catalog::Publish(int64_t generation, std::shared_ptr<const core::TargetingIndex> index) {
+  std::lock_guard lock(mutex_);
+  if (cached_ && cached_->generation >= generation) return;
+  cached_ = std::make_shared<Snapshot>(Snapshot{generation, std::move(index)});
 }
 
 }  // namespace groundcrew::service

@@ -53,9 +53,6 @@ Status ValidateGroup(const core::Group& group) {
   return Ok{};
 }
 
-// The tenant as this use case's transaction sees it.
-Result<core::Tenant> CurrentTenant(store::Store& store) { return LoadTenant(store.resources()); }
-
 // Replaces (same kind and id) or adds `resource` in `tenant`.
 void Upsert(core::Tenant& tenant, const AnyResource& resource) {
   const std::string id = IdOf(resource);
@@ -141,6 +138,29 @@ void Remove(core::Tenant& tenant, ResourceKind kind, const std::string& id) {
       break;
   }
 }
+
+// The index a use case compiled for the tenant it wrote, and the generation it wrote it at;
+// published to the catalog once the transaction committed.
+struct Compiled {
+  int64_t generation = 0;
+  std::shared_ptr<const core::TargetingIndex> index;
+
+  // Compiles `tenant` (kInvalidArgument naming what is wrong) and reads the generation after
+  // this use case's writes. REQUIRES: inside the transaction, after the writes.
+  Status Build(store::Store& store, core::Tenant tenant) {
+    SortById(tenant);
+    Result<std::shared_ptr<const core::TargetingIndex>> compiled = Compile(std::move(tenant));
+    if (!compiled) return compiled.error();
+    Result<int64_t> at = store.resources().Generation();
+    if (!at) return at.error();
+    generation = *at;
+    index = std::move(*compiled);
+    return Ok{};
+  }
+  void PublishTo(Catalog& catalog) {
+    if (index) catalog.Publish(generation, std::move(index));
+  }
+};
 
 }  // namespace
 
@@ -258,8 +278,9 @@ Result<boost::json::object> CatalogService::Create(const Actor& actor, ResourceK
   SetId(resource, identity::RandomUuid());
   const core::Timestamp now = clock_();
   ResourceRecord stored;
+  Compiled compiled;
   Status done = store_.Transact([&]() -> Status {
-    Result<core::Tenant> tenant = CurrentTenant(store_);
+    Result<core::Tenant> tenant = catalog_.TenantForUpdate();
     if (!tenant) return tenant.error();
     if (Status s = ValidateResource(resource, tenant->settings); !s) return s;
     store::Resource row{kind, IdOf(resource), NameOf(resource), StoredBody(resource), now, now};
@@ -267,12 +288,13 @@ Result<boost::json::object> CatalogService::Create(const Actor& actor, ResourceK
     if (!created) return created.error();
     SetBookkeeping(resource, *created);
     Upsert(*tenant, resource);
-    if (auto index = Compile(std::move(*tenant)); !index) return index.error();
+    if (Status s = compiled.Build(store_, std::move(*tenant)); !s) return s;
     stored = std::move(*created);
     return Audit(store_, actor, now, "create", store::ToString(kind), stored.value.id,
                  stored.value.name);
   });
   if (!done) return done.error();
+  compiled.PublishTo(catalog_);
   return ToJson(stored);
 }
 
@@ -283,6 +305,7 @@ Result<boost::json::object> CatalogService::Update(const Actor& actor, ResourceK
   if (Status s = RequireAdmin(actor); !s) return s.error();
   const core::Timestamp now = clock_();
   ResourceRecord stored;
+  Compiled compiled;
   Status done = store_.Transact([&]() -> Status {
     Result<ResourceRecord> current = store_.resources().Get(kind, id);
     if (!current) return current.error();
@@ -296,7 +319,7 @@ Result<boost::json::object> CatalogService::Update(const Actor& actor, ResourceK
     if (!resource) return resource.error();
     if (Status s = DecodeOnto(patch, *resource); !s) return s;
     SetId(*resource, current->value.id);
-    Result<core::Tenant> tenant = CurrentTenant(store_);
+    Result<core::Tenant> tenant = catalog_.TenantForUpdate();
     if (!tenant) return tenant.error();
     const core::TenantSettings& settings =
         kind == ResourceKind::kTenant ? std::get<core::TenantSettings>(*resource)
@@ -314,12 +337,13 @@ Result<boost::json::object> CatalogService::Update(const Actor& actor, ResourceK
     if (!updated) return updated.error();
     SetBookkeeping(*resource, *updated);
     Upsert(*tenant, *resource);
-    if (auto index = Compile(std::move(*tenant)); !index) return index.error();
+    if (Status s = compiled.Build(store_, std::move(*tenant)); !s) return s;
     stored = std::move(*updated);
     return Audit(store_, actor, now, "update", store::ToString(kind), stored.value.id,
                  stored.value.name, boost::json::serialize(patch));
   });
   if (!done) return done.error();
+  compiled.PublishTo(catalog_);
   return ToJson(stored);
 }
 
@@ -330,23 +354,27 @@ Status CatalogService::Delete(const Actor& actor, ResourceKind kind, std::string
     return MakeError(ErrorCode::kFailedPrecondition, "the tenant cannot be deleted");
   }
   const core::Timestamp now = clock_();
-  return store_.Transact([&]() -> Status {
+  Compiled compiled;
+  Status done = store_.Transact([&]() -> Status {
     Result<ResourceRecord> current = store_.resources().Get(kind, id);
     if (!current) return current.error();
     const int64_t version = if_match.value_or(current->version);
-    Result<core::Tenant> tenant = CurrentTenant(store_);
+    Result<core::Tenant> tenant = catalog_.TenantForUpdate();
     if (!tenant) return tenant.error();
     Remove(*tenant, kind, current->value.id);
-    if (auto index = Compile(std::move(*tenant)); !index) {
+    if (Status s = store_.resources().Delete(kind, id, version); !s) return s;
+    if (Status s = compiled.Build(store_, std::move(*tenant)); !s) {
       return MakeError(ErrorCode::kFailedPrecondition,
                        fmt::format("{} \"{}\" is still in use: {} ({}); remove that first",
                                    store::ToString(kind), current->value.name,
-                                   index.error().message, index.error().field));
+                                   s.error().message, s.error().field));
     }
-    if (Status s = store_.resources().Delete(kind, id, version); !s) return s;
     return Audit(store_, actor, now, "delete", store::ToString(kind), current->value.id,
                  current->value.name);
   });
+  if (!done) return done;
+  compiled.PublishTo(catalog_);
+  return Ok{};
 }
 
 }  // namespace groundcrew::service

@@ -18,7 +18,7 @@ struct Services {
         catalog(store),
         resources(store, catalog, clock),
         devices(store, catalog, clock),
-        apply(store, devices, clock),
+        apply(store, catalog, devices, clock),
         content(std::move(content_in)) {}
 
   store::Store& store;
