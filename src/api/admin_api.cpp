@@ -444,13 +444,14 @@ Status AddCredentialRoutes(server::Router& router, Services& s) {
               return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
                                              "role: must be \"admin\" or \"reader\"", "role"));
             }
-            Result<std::string> token =
+            Result<service::IssuedCredential> issued =
                 service::IssueCredential(s.store, std::string(name->as_string()), *parsed,
                                          s.clock());
-            if (!token) return ErrorResponse(token.error());
-            return Json(201, json::object{{"name", name->as_string()},
+            if (!issued) return ErrorResponse(issued.error());
+            return Json(201, json::object{{"id", issued->id},
+                                          {"name", name->as_string()},
                                           {"role", store::ToString(*parsed)},
-                                          {"token", *token}});
+                                          {"token", issued->token}});
           }));
       !st) {
     return st;

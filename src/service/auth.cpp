@@ -39,7 +39,7 @@ Result<Actor> Authenticate(store::CredentialStore& credentials, std::string_view
   return Actor{(*found)->name, (*found)->role};
 }
 
-Result<std::string> IssueCredential(store::Store& store, std::string_view name,
+Result<IssuedCredential> IssueCredential(store::Store& store, std::string_view name,
                                     store::CredentialRole role, core::Timestamp now) {
   if (name.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "a credential needs a name", "name");
@@ -66,7 +66,7 @@ Result<std::string> IssueCredential(store::Store& store, std::string_view name,
     return Ok{};
   });
   if (!stored) return stored.error();
-  return token;
+  return IssuedCredential{credential.id, token};
 }
 
 }  // namespace groundcrew::service

@@ -19,9 +19,14 @@ inline constexpr std::string_view kAdminTokenPrefix = "gcadm_";
 [[nodiscard]] Result<Actor> Authenticate(store::CredentialStore& credentials,
                                          std::string_view authorization);
 
-/// A new credential; returns the token (shown once, never stored). kAlreadyExists when the
-/// name is taken; kInvalidArgument for an empty name.
-[[nodiscard]] Result<std::string> IssueCredential(store::Store& store, std::string_view name,
+/// A credential just issued: its id and its token (shown once, never stored).
+struct IssuedCredential {
+  std::string id;
+  std::string token;
+};
+
+/// A new credential. kAlreadyExists when the name is taken; kInvalidArgument for an empty name.
+[[nodiscard]] Result<IssuedCredential> IssueCredential(store::Store& store, std::string_view name,
                                                   store::CredentialRole role,
                                                   core::Timestamp now);
 

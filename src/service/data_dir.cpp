@@ -47,10 +47,10 @@ Result<InitResult> Init(
     if (Result<store::ResourceRecord> created = (*store)->resources().Create(row); !created) {
       return created.error();
     }
-    Result<std::string> issued =
+    Result<IssuedCredential> issued =
         IssueCredential(**store, request.admin_name, store::CredentialRole::kAdmin, now);
     if (!issued) return issued.error();
-    token = std::move(*issued);
+    token = std::move(issued->token);
     return Audit(**store, Actor{request.admin_name, store::CredentialRole::kAdmin}, now, "create",
                  "tenant", "tenant", request.organization_name);
   });

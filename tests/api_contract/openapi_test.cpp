@@ -1,0 +1,1084 @@
+// Keeps docs/openapi.yaml honest. The document is checked against
+//   - the routes api::AddAdminRoutes registers (both directions, probed through Router::Find),
+//   - the properties and enumeration spellings of the wire codecs (src/wire), and
+//   - real answers of the real handlers over an in-memory SQLite store: every status, header
+//     and JSON body a request produces must be documented for that operation, and every
+//     documented property must appear in the answer (write-only ones excepted).
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/admin_api.hpp"
+#include "common/base64.hpp"
+#include "core/esp/lint.hpp"
+#include "identity/sha256.hpp"
+#include "server/router.hpp"
+#include "service/auth.hpp"
+#include "service/resource_model.hpp"
+#include "service/services.hpp"
+#include "store_sqlite/sqlite_store.hpp"
+#include "wire/model_json.hpp"
+#include "wire/spellings.hpp"
+
+namespace groundcrew {
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using server::Router;
+
+constexpr const char* kDocumentPath = GC_SOURCE_DIR "/docs/openapi.yaml";
+constexpr const char* kAdminApiSource = GC_SOURCE_DIR "/src/api/admin_api.cpp";
+
+// Every HTTP method the probes try (OpenAPI's operation keys, upper-cased).
+const std::vector<std::string> kMethods = {"GET",   "PUT",     "POST", "DELETE",
+                                           "PATCH", "OPTIONS", "HEAD", "TRACE"};
+
+// The catalog fields the store keeps in columns: wire::Encode may lack them, the API answer
+// always has them (service::ToJson puts them back; see service/resource_model.hpp).
+const std::set<std::string> kStoreColumns = {"createdDateTime", "lastModifiedDateTime", "version"};
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+std::string Upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return text;
+}
+
+std::string Join(const std::set<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+std::set<std::string> Keys(const json::object& object) {
+  std::set<std::string> keys;
+  for (const auto& field : object) keys.insert(std::string(field.key()));
+  return keys;
+}
+
+// ---- The document ------------------------------------------------------------------------
+
+// Read access to the OpenAPI document. yaml-cpp's non-const operator[] may add keys and its
+// assignment writes through, so every lookup here goes through const nodes and fresh handles.
+class OpenApi {
+ public:
+  static const OpenApi& Get() {
+    static const OpenApi* document = new OpenApi(YAML::LoadFile(kDocumentPath));
+    return *document;
+  }
+
+  const YAML::Node& root() const { return root_; }
+
+  static YAML::Node At(const YAML::Node& node, const std::string& key) {
+    const YAML::Node& constant = node;
+    if (!constant.IsDefined() || !constant.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+    YAML::Node value = constant[key];
+    // A missing key yields an invalid node that throws on use: answer a plain undefined one.
+    if (!value.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
+    return value;
+  }
+
+  // The node a local JSON pointer ("#/components/schemas/App/properties/size") names.
+  YAML::Node Pointer(const std::string& ref) const {
+    if (ref.rfind("#/", 0) != 0) return YAML::Node(YAML::NodeType::Undefined);
+    std::vector<YAML::Node> path = {root_};
+    std::stringstream parts(ref.substr(2));
+    std::string part;
+    while (std::getline(parts, part, '/')) {
+      part = std::regex_replace(part, std::regex("~1"), "/");
+      part = std::regex_replace(part, std::regex("~0"), "~");
+      YAML::Node next = At(path.back(), part);
+      if (!next.IsDefined()) return next;
+      path.push_back(next);
+    }
+    return path.back();
+  }
+
+  // Follows $ref until a node without one.
+  YAML::Node Resolve(const YAML::Node& node) const {
+    if (!node.IsDefined() || !node.IsMap()) return node;
+    const YAML::Node ref = At(node, "$ref");
+    if (!ref.IsDefined()) return node;
+    return Resolve(Pointer(ref.as<std::string>()));
+  }
+
+  // The schema and every schema it is made of (through $ref and allOf), outermost first.
+  std::vector<YAML::Node> Parts(const YAML::Node& schema) const {
+    std::vector<YAML::Node> parts;
+    if (!schema.IsDefined() || !schema.IsMap()) return parts;
+    parts.push_back(schema);
+    if (const YAML::Node ref = At(schema, "$ref"); ref.IsDefined()) {
+      for (const YAML::Node& part : Parts(Pointer(ref.as<std::string>()))) parts.push_back(part);
+    }
+    if (const YAML::Node all = At(schema, "allOf"); all.IsSequence()) {
+      for (const YAML::Node& item : all) {
+        for (const YAML::Node& part : Parts(item)) parts.push_back(part);
+      }
+    }
+    return parts;
+  }
+
+  // The first value of `key` in the schema's parts.
+  YAML::Node Keyword(const YAML::Node& schema, const std::string& key) const {
+    for (const YAML::Node& part : Parts(schema)) {
+      if (YAML::Node value = At(part, key); value.IsDefined()) return value;
+    }
+    return YAML::Node(YAML::NodeType::Undefined);
+  }
+
+  bool Flag(const YAML::Node& schema, const std::string& key) const {
+    const YAML::Node value = Keyword(schema, key);
+    return value.IsDefined() && value.as<bool>();
+  }
+
+  std::map<std::string, YAML::Node> Properties(const YAML::Node& schema) const {
+    std::map<std::string, YAML::Node> properties;
+    for (const YAML::Node& part : Parts(schema)) {
+      if (const YAML::Node props = At(part, "properties"); props.IsMap()) {
+        for (const auto& entry : props) {
+          properties.emplace(entry.first.as<std::string>(), entry.second);
+        }
+      }
+    }
+    return properties;
+  }
+
+  std::set<std::string> Required(const YAML::Node& schema) const {
+    std::set<std::string> required;
+    for (const YAML::Node& part : Parts(schema)) {
+      if (const YAML::Node names = At(part, "required"); names.IsSequence()) {
+        for (const YAML::Node& name : names) required.insert(name.as<std::string>());
+      }
+    }
+    return required;
+  }
+
+  bool HasRequired(const YAML::Node& schema) const {
+    return Keyword(schema, "required").IsSequence();
+  }
+
+  // Whether properties beyond `properties` are documented. Absent counts as no: the test holds
+  // the server to exactly what the document lists.
+  bool OpenObject(const YAML::Node& schema) const {
+    const YAML::Node value = Keyword(schema, "additionalProperties");
+    if (!value.IsDefined()) return false;
+    return value.IsMap() || value.as<bool>();
+  }
+
+  std::set<std::string> Enum(const YAML::Node& schema) const {
+    std::set<std::string> values;
+    if (const YAML::Node list = Keyword(schema, "enum"); list.IsSequence()) {
+      for (const YAML::Node& value : list) values.insert(value.as<std::string>());
+    }
+    return values;
+  }
+
+  YAML::Node Schema(const std::string& name) const {
+    return At(At(At(root_, "components"), "schemas"), name);
+  }
+
+  YAML::Node Paths() const { return At(root_, "paths"); }
+
+  // (METHOD, path) of every documented operation.
+  std::set<std::pair<std::string, std::string>> Operations() const {
+    std::set<std::pair<std::string, std::string>> operations;
+    for (const auto& path : Paths()) {
+      for (const auto& entry : path.second) {
+        const std::string key = entry.first.as<std::string>();
+        if (std::find(kMethods.begin(), kMethods.end(), Upper(key)) != kMethods.end()) {
+          operations.emplace(Upper(key), path.first.as<std::string>());
+        }
+      }
+    }
+    return operations;
+  }
+
+  YAML::Node Operation(const std::string& method, const std::string& path) const {
+    return At(At(Paths(), path), Lower(method));
+  }
+
+ private:
+  explicit OpenApi(YAML::Node root) : root_(std::move(root)) {}
+  YAML::Node root_;
+};
+
+// Checks JSON against a schema: types, nullability, string enumerations, required properties,
+// and no property the schema does not list (unless it is an open object).
+void Validate(const json::value& value, const YAML::Node& schema, const std::string& where,
+              std::vector<std::string>& errors) {
+  const OpenApi& api = OpenApi::Get();
+  if (value.is_null()) {
+    if (!api.Flag(schema, "nullable")) errors.push_back(where + ": null but not nullable");
+    return;
+  }
+  const YAML::Node type_node = api.Keyword(schema, "type");
+  if (!type_node.IsDefined()) return;  // any JSON
+  const std::string type = type_node.as<std::string>();
+  if (type == "string") {
+    if (!value.is_string()) {
+      errors.push_back(where + ": expected a string, found " + json::serialize(value));
+      return;
+    }
+    const std::set<std::string> allowed = api.Enum(schema);
+    if (!allowed.empty() && !allowed.contains(std::string(value.as_string()))) {
+      errors.push_back(where + ": \"" + std::string(value.as_string()) +
+                       "\" is not in the documented enum {" + Join(allowed) + "}");
+    }
+  } else if (type == "integer") {
+    if (!value.is_int64() && !value.is_uint64()) {
+      errors.push_back(where + ": expected an integer, found " + json::serialize(value));
+    }
+  } else if (type == "number") {
+    if (!value.is_number()) errors.push_back(where + ": expected a number");
+  } else if (type == "boolean") {
+    if (!value.is_bool()) errors.push_back(where + ": expected a boolean");
+  } else if (type == "array") {
+    if (!value.is_array()) {
+      errors.push_back(where + ": expected an array, found " + json::serialize(value));
+      return;
+    }
+    const YAML::Node items = api.Keyword(schema, "items");
+    for (size_t i = 0; i < value.as_array().size(); ++i) {
+      Validate(value.as_array()[i], items, where + "[" + std::to_string(i) + "]", errors);
+    }
+  } else if (type == "object") {
+    if (!value.is_object()) {
+      errors.push_back(where + ": expected an object, found " + json::serialize(value));
+      return;
+    }
+    const auto properties = api.Properties(schema);
+    const bool open = api.OpenObject(schema);
+    for (const auto& field : value.as_object()) {
+      const std::string key(field.key());
+      if (auto it = properties.find(key); it != properties.end()) {
+        Validate(field.value(), it->second, where + "." + key, errors);
+      } else if (!open) {
+        errors.push_back(where + ": property \"" + key + "\" is not documented");
+      }
+    }
+    for (const std::string& key : api.Required(schema)) {
+      if (!value.as_object().contains(key)) {
+        errors.push_back(where + ": required property \"" + key + "\" is missing");
+      }
+    }
+  }
+}
+
+// The other direction: every documented property (except write-only ones) is in `value`. A
+// schema that declares `required` makes its other properties optional.
+void ExpectComplete(const json::value& value, const YAML::Node& schema, const std::string& where,
+                    std::vector<std::string>& errors) {
+  const OpenApi& api = OpenApi::Get();
+  if (value.is_array()) {
+    const YAML::Node items = api.Keyword(schema, "items");
+    for (size_t i = 0; i < value.as_array().size(); ++i) {
+      ExpectComplete(value.as_array()[i], items, where + "[" + std::to_string(i) + "]", errors);
+    }
+    return;
+  }
+  if (!value.is_object() || api.OpenObject(schema)) return;
+  // Only the non-empty extension attributes are answered (the schema's description says so).
+  if (api.Resolve(schema).is(api.Schema("OnPremisesExtensionAttributes"))) return;
+  const bool declares_required = api.HasRequired(schema);
+  const std::set<std::string> required = api.Required(schema);
+  for (const auto& [key, property] : api.Properties(schema)) {
+    if (const json::value* field = value.as_object().if_contains(key)) {
+      ExpectComplete(*field, property, where + "." + key, errors);
+    } else if (!api.Flag(property, "writeOnly") && (!declares_required || required.contains(key))) {
+      errors.push_back(where + ": documented property \"" + key + "\" is not in the answer");
+    }
+  }
+}
+
+std::string Lines(const std::vector<std::string>& errors) {
+  std::string out;
+  for (const std::string& error : errors) out += "\n  " + error;
+  return out;
+}
+
+// ---- The real routes -----------------------------------------------------------------------
+
+core::Timestamp Now() { return core::Timestamp(std::chrono::seconds(1'780'000'000)); }
+
+// The daemon's wiring (apps/groundcrewd/main.cpp) over an in-memory store, with the tenant
+// `groundcrew init` makes and an admin and a reader credential.
+class Api {
+ public:
+  Api() {
+    std::string pattern = (fs::temp_directory_path() / "gc-openapi-XXXXXX").string();
+    const char* made = mkdtemp(pattern.data());
+    EXPECT_NE(made, nullptr);
+    content_dir_ = pattern;
+    auto opened = store::sqlite::SqliteStore::Open({.path = ":memory:"});
+    EXPECT_TRUE(opened) << opened.error().message;
+    store_ = std::move(*opened);
+    services_ = std::make_unique<service::Services>(*store_, service::ContentStore(content_dir_),
+                                                    [] { return Now(); });
+    Status added = api::AddAdminRoutes(router_, *services_);
+    EXPECT_TRUE(added) << added.error().message;
+  }
+  ~Api() {
+    std::error_code ec;
+    fs::remove_all(content_dir_, ec);
+  }
+
+  const Router& router() const { return router_; }
+
+  // What `groundcrew init --organization Contoso --domain contoso.com` stores.
+  void Init() {
+    core::TenantSettings settings;
+    settings.id = core::TenantId{"tenant"};
+    settings.organization_name = "Contoso";
+    settings.domain = "contoso.com";
+    store::Resource row{store::ResourceKind::kTenant,
+                        "tenant",
+                        "tenant",
+                        service::StoredBody(service::AnyResource(settings)),
+                        Now(),
+                        Now()};
+    ASSERT_TRUE(store_->resources().Create(row));
+    auto admin = service::IssueCredential(*store_, "admin", store::CredentialRole::kAdmin, Now());
+    ASSERT_TRUE(admin);
+    admin_token_ = admin->token;
+    auto reader =
+        service::IssueCredential(*store_, "auditor", store::CredentialRole::kReader, Now());
+    ASSERT_TRUE(reader);
+    reader_token_ = reader->token;
+  }
+
+  const std::string& admin_token() const { return admin_token_; }
+  const std::string& reader_token() const { return reader_token_; }
+
+ private:
+  fs::path content_dir_;
+  std::unique_ptr<store::sqlite::SqliteStore> store_;
+  std::unique_ptr<service::Services> services_;
+  Router router_;
+  std::string admin_token_;
+  std::string reader_token_;
+};
+
+// "/v1/apps/{id}/x" -> "/v1/apps/sample-id/x".
+std::string Sample(const std::string& pattern) {
+  return std::regex_replace(pattern, std::regex("\\{([^}/]+)\\}"), "sample-$1");
+}
+
+// Route patterns compare without parameter names: the router treats "/a/{x}" and "/a/{y}" as
+// the same pattern.
+std::string Shape(const std::string& pattern) {
+  return std::regex_replace(pattern, std::regex("\\{[^}/]+\\}"), "{}");
+}
+
+TEST(OpenApiDocumentTest, IsOpenApi303AndEveryRefResolves) {
+  const OpenApi& api = OpenApi::Get();
+  EXPECT_EQ(OpenApi::At(api.root(), "openapi").as<std::string>(), "3.0.3");
+  std::vector<std::string> dangling;
+  std::function<void(const YAML::Node&)> walk = [&](const YAML::Node& node) {
+    if (node.IsMap()) {
+      for (const auto& entry : node) {
+        if (entry.first.as<std::string>() == "$ref" &&
+            !api.Pointer(entry.second.as<std::string>()).IsDefined()) {
+          dangling.push_back(entry.second.as<std::string>());
+        }
+        walk(entry.second);
+      }
+    } else if (node.IsSequence()) {
+      for (const YAML::Node& item : node) walk(item);
+    }
+  };
+  walk(api.root());
+  EXPECT_TRUE(dangling.empty()) << "unresolvable $ref:" << Lines(dangling);
+}
+
+// Schemas the brief names; each must exist.
+constexpr const char* kRequiredSchemas[] = {"TenantSettings",
+                                            "User",
+                                            "Group",
+                                            "DeploymentProfile",
+                                            "EspProfile",
+                                            "App",
+                                            "Policy",
+                                            "CertificateProfile",
+                                            "NetworkProfile",
+                                            "CompliancePolicy",
+                                            "Assignment",
+                                            "AssignmentTarget",
+                                            "WindowsAutopilotDeviceIdentity",
+                                            "ImportResult",
+                                            "Plan",
+                                            "EspPlan",
+                                            "Phase",
+                                            "PlanItem",
+                                            "Finding",
+                                            "ApplyDocument",
+                                            "ApplyResult",
+                                            "AuditEntry",
+                                            "DeploymentSession",
+                                            "SessionEvent",
+                                            "Credential",
+                                            "Error",
+                                            "UserPage",
+                                            "AuditEntryPage",
+                                            "WindowsAutopilotDeviceIdentityPage"};
+
+TEST(OpenApiDocumentTest, DocumentsEveryResourceKind) {
+  for (const char* name : kRequiredSchemas) {
+    EXPECT_TRUE(OpenApi::Get().Schema(name).IsMap()) << "components/schemas/" << name;
+  }
+}
+
+TEST(OpenApiDocumentTest, EveryV1OperationNeedsTheBearerTokenAndOnlyOpsPathsAreOpen) {
+  const OpenApi& api = OpenApi::Get();
+  const YAML::Node scheme = api.Pointer("#/components/securitySchemes/bearerAuth");
+  ASSERT_TRUE(scheme.IsMap());
+  EXPECT_EQ(OpenApi::At(scheme, "type").as<std::string>(), "http");
+  EXPECT_EQ(OpenApi::At(scheme, "scheme").as<std::string>(), "bearer");
+  const YAML::Node global = OpenApi::At(api.root(), "security");
+  ASSERT_TRUE(global.IsSequence() && global.size() == 1);
+  EXPECT_TRUE(OpenApi::At(global[0], "bearerAuth").IsDefined());
+
+  std::set<std::string> open_paths;
+  for (const auto& [method, path] : api.Operations()) {
+    const YAML::Node operation = api.Operation(method, path);
+    const YAML::Node security = OpenApi::At(operation, "security");
+    const bool open = security.IsSequence() && security.size() == 0;
+    if (path.rfind("/v1/", 0) == 0) {
+      EXPECT_FALSE(open) << method << " " << path << " must need bearerAuth";
+      EXPECT_TRUE(OpenApi::At(OpenApi::At(operation, "responses"), "401").IsDefined())
+          << method << " " << path << " must document 401";
+    } else {
+      EXPECT_TRUE(open) << method << " " << path << " is served without a credential";
+      open_paths.insert(path);
+    }
+  }
+  EXPECT_EQ(open_paths, (std::set<std::string>{"/healthz", "/metrics"}));
+}
+
+// ---- Routes --------------------------------------------------------------------------------
+
+TEST(OpenApiRoutesTest, EveryDocumentedV1OperationIsRegisteredAndNoOtherMethodIs) {
+  Api api;
+  const OpenApi& doc = OpenApi::Get();
+  const auto operations = doc.Operations();
+  for (const auto& path_entry : doc.Paths()) {
+    const std::string path = path_entry.first.as<std::string>();
+    // /healthz and /metrics are HttpServer built-ins, not admin routes.
+    if (path.rfind("/v1/", 0) != 0) continue;
+    for (const std::string& method : kMethods) {
+      const Router::Match match = api.router().Find(method, Sample(path));
+      const bool documented = operations.contains({method, path});
+      const bool routed_here =
+          match.outcome == Router::Outcome::kFound && Shape(match.pattern) == Shape(path);
+      if (documented) {
+        EXPECT_TRUE(routed_here) << method << " " << path << " is documented but not registered";
+        EXPECT_EQ(match.pattern, path) << "parameter names differ from the registered pattern";
+      } else if (match.outcome == Router::Outcome::kFound) {
+        // Served by another, more general pattern (GET /v1/autopilotDevices/import is
+        // GET /v1/autopilotDevices/{id}): that one must be documented.
+        EXPECT_FALSE(routed_here) << method << " " << path << " is registered, not documented";
+        EXPECT_TRUE(operations.contains({method, match.pattern}))
+            << method << " " << match.pattern << " is registered, not documented";
+      } else {
+        EXPECT_EQ(match.outcome, Router::Outcome::kMethodNotAllowed)
+            << method << " " << path << ": the path itself should be routed";
+      }
+    }
+  }
+}
+
+// Router has no listing, so candidate paths are probed: every documented path and a child of
+// it, every catalog collection, and every combination of the path literals in admin_api.cpp
+// ("/v1/autopilotDevices" + "/{id}" + "/reprovision"). Whatever answers must be documented.
+TEST(OpenApiRoutesTest, EveryRegisteredOperationIsDocumented) {
+  Api api;
+  const OpenApi& doc = OpenApi::Get();
+  const auto operations = doc.Operations();
+
+  std::ifstream source_file(kAdminApiSource);
+  ASSERT_TRUE(source_file) << kAdminApiSource;
+  std::stringstream source;
+  source << source_file.rdbuf();
+  std::vector<std::string> kinds;
+  for (int k = 0; k <= static_cast<int>(store::ResourceKind::kAssignment); ++k) {
+    kinds.emplace_back(store::ToString(static_cast<store::ResourceKind>(k)));
+  }
+  std::set<std::string> roots;
+  std::set<std::string> suffixes;
+  const std::string text = source.str();
+  const std::regex literal("\"(/[^\"\\s]*)\"");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), literal);
+       it != std::sregex_iterator(); ++it) {
+    const std::string value = (*it)[1];
+    if (value.rfind("/v1", 0) != 0) {
+      suffixes.insert(value);
+    } else if (value.find("{}") != std::string::npos) {
+      for (const std::string& kind : kinds) {
+        roots.insert(std::regex_replace(value, std::regex("\\{\\}"), kind));
+      }
+    } else {
+      roots.insert(value);
+    }
+  }
+  std::set<std::string> candidates;
+  for (const std::string& root : roots) {
+    candidates.insert(root);
+    for (const std::string& a : suffixes) {
+      candidates.insert(root + a);
+      for (const std::string& b : suffixes) candidates.insert(root + a + b);
+    }
+  }
+  for (const auto& [method, path] : operations) {
+    if (path.rfind("/v1/", 0) != 0) continue;
+    EXPECT_TRUE(candidates.contains(path))
+        << path << " was not found among admin_api.cpp's literals: the probe is out of date";
+    candidates.insert(path);
+    candidates.insert(path + "/sample-child");
+  }
+  for (const std::string& kind : kinds) {
+    candidates.insert("/v1/" + kind);
+    candidates.insert("/v1/" + kind + "/{id}");
+    candidates.insert("/v1/" + kind + "/{id}/sample-child");
+  }
+
+  std::set<std::string> registered;
+  for (const std::string& candidate : candidates) {
+    std::set<std::string> methods(kMethods.begin(), kMethods.end());
+    const Router::Match probe = api.router().Find("SAMPLE-METHOD", Sample(candidate));
+    std::stringstream allow(probe.allow);
+    for (std::string method; std::getline(allow, method, ',');) {
+      methods.insert(std::regex_replace(method, std::regex("^\\s+"), ""));
+    }
+    for (const std::string& method : methods) {
+      const Router::Match match = api.router().Find(method, Sample(candidate));
+      if (match.outcome != Router::Outcome::kFound) continue;
+      registered.insert(method + " " + match.pattern);
+      EXPECT_TRUE(operations.contains({method, match.pattern}))
+          << method << " " << match.pattern << " is registered but not in docs/openapi.yaml";
+    }
+  }
+  size_t documented_v1 = 0;
+  for (const auto& [method, path] : operations) documented_v1 += path.rfind("/v1/", 0) == 0;
+  EXPECT_EQ(registered.size(), documented_v1);
+}
+
+// ---- Schemas against the wire codecs ---------------------------------------------------------
+
+struct ResourceCase {
+  const char* schema;
+  store::ResourceKind kind;
+};
+
+const ResourceCase kCatalogKinds[] = {
+    {"TenantSettings", store::ResourceKind::kTenant},
+    {"User", store::ResourceKind::kUser},
+    {"Group", store::ResourceKind::kGroup},
+    {"DeploymentProfile", store::ResourceKind::kDeploymentProfile},
+    {"EspProfile", store::ResourceKind::kEspProfile},
+    {"App", store::ResourceKind::kApp},
+    {"Policy", store::ResourceKind::kPolicy},
+    {"CertificateProfile", store::ResourceKind::kCertificateProfile},
+    {"NetworkProfile", store::ResourceKind::kNetworkProfile},
+    {"CompliancePolicy", store::ResourceKind::kCompliancePolicy},
+    {"Assignment", store::ResourceKind::kAssignment},
+};
+
+std::set<std::string> SchemaProperties(const char* name, bool with_write_only) {
+  const OpenApi& api = OpenApi::Get();
+  std::set<std::string> names;
+  for (const auto& [key, property] : api.Properties(api.Schema(name))) {
+    if (with_write_only || !api.Flag(property, "writeOnly")) names.insert(key);
+  }
+  return names;
+}
+
+std::set<std::string> Minus(std::set<std::string> a, const std::set<std::string>& b) {
+  for (const std::string& item : b) a.erase(item);
+  return a;
+}
+
+// The brief of the check: the keys of wire::Encode(T{}) are the schema's properties, modulo
+// write-only properties and the store's columns, which the API answer adds.
+TEST(OpenApiSchemasTest, CatalogSchemasHaveExactlyTheWireProperties) {
+  for (const ResourceCase& c : kCatalogKinds) {
+    SCOPED_TRACE(c.schema);
+    const service::AnyResource resource = service::DefaultResource(c.kind);
+    const std::set<std::string> encoded = Keys(service::Encode(resource));
+    const std::set<std::string> documented = SchemaProperties(c.schema, false);
+    EXPECT_EQ(Minus(encoded, documented), std::set<std::string>())
+        << "wire::Encode emits properties the schema lacks";
+    EXPECT_EQ(Minus(Minus(documented, encoded), kStoreColumns), std::set<std::string>())
+        << "the schema documents properties wire::Encode never emits";
+
+    // What GET answers: the stored body with the store's columns put back.
+    store::ResourceRecord record{
+        store::Resource{c.kind, "id-1", "name", service::StoredBody(resource), Now(), Now()}, 1};
+    EXPECT_EQ(Keys(service::ToJson(record)), documented) << "the API answer differs";
+  }
+}
+
+TEST(OpenApiSchemasTest, WriteOnlyPropertiesAreAcceptedButNeverEmitted) {
+  const std::set<std::string> all = SchemaProperties("NetworkProfile", true);
+  const std::set<std::string> readable = SchemaProperties("NetworkProfile", false);
+  EXPECT_EQ(Minus(all, readable), std::set<std::string>{"preSharedKey"});
+  core::NetworkProfile profile;
+  ASSERT_TRUE(
+      wire::Decode(json::parse(R"({"displayName": "Wi-Fi", "preSharedKey": "k"})"), profile));
+  EXPECT_FALSE(wire::Encode(profile).contains("preSharedKey"));
+}
+
+TEST(OpenApiSchemasTest, DeviceAndPlanSchemasHaveExactlyTheWireProperties) {
+  const OpenApi& api = OpenApi::Get();
+  std::vector<std::string> errors;
+  core::AutopilotDeviceIdentity device;
+  const json::object encoded_device = wire::Encode(device);
+  Validate(encoded_device, api.Schema("WindowsAutopilotDeviceIdentity"), "device", errors);
+  // DeviceService adds the profile assigned now and the record's version.
+  EXPECT_EQ(Minus(SchemaProperties("WindowsAutopilotDeviceIdentity", false), Keys(encoded_device)),
+            (std::set<std::string>{"deploymentProfile", "version"}));
+
+  core::EspPlan plan;
+  plan.flow = core::Flow::kUser;
+  plan.device_setup.items.push_back(core::PlanItem{});
+  plan.account_setup = core::PhasePlan{};
+  plan.account_setup->phase = core::EspPhase::kAccountSetup;
+  const json::object encoded_plan = wire::Encode(plan);
+  Validate(encoded_plan, api.Schema("EspPlan"), "espPlan", errors);
+  ExpectComplete(encoded_plan, api.Schema("EspPlan"), "espPlan", errors);
+  EXPECT_EQ(Keys(encoded_plan), SchemaProperties("EspPlan", false));
+
+  const json::object finding = wire::Encode(core::PlanFinding{});
+  Validate(finding, api.Schema("Finding"), "finding", errors);
+  ExpectComplete(finding, api.Schema("Finding"), "finding", errors);
+
+  core::RegistrationRowResult row;
+  row.failure = core::RowFailure{core::ImportError::kZtdDeviceDuplicated, "twice", ""};
+  json::object encoded_row = wire::Encode(row);
+  encoded_row["id"] = "device-id";  // admin_api.cpp adds it to imported rows
+  Validate(encoded_row, api.Schema("ImportRow"), "row", errors);
+  EXPECT_EQ(Keys(encoded_row), SchemaProperties("ImportRow", false));
+
+  for (core::TargetKind kind : {core::TargetKind::kGroup, core::TargetKind::kAllDevices}) {
+    core::AssignmentTarget target;
+    target.kind = kind;
+    target.group_id = core::GroupId{"g"};
+    Validate(wire::Encode(target), api.Schema("AssignmentTarget"), "target", errors);
+  }
+  EXPECT_TRUE(errors.empty()) << Lines(errors);
+}
+
+// ---- Enumerations --------------------------------------------------------------------------
+
+template <class T, size_t N>
+std::set<std::string> Spellings(const wire::internal::Spelling<T> (&table)[N]) {
+  std::set<std::string> names;
+  for (const auto& spelling : table) names.insert(std::string(spelling.name));
+  return names;
+}
+
+// Names of enum values 0..last through `to_string`.
+template <class E, class F>
+std::set<std::string> Named(E last, F to_string) {
+  std::set<std::string> names;
+  for (int i = 0; i <= static_cast<int>(last); ++i) {
+    names.insert(std::string(to_string(static_cast<E>(i))));
+  }
+  return names;
+}
+
+// The enum of a schema or of "Schema/property" or "Schema/property/nested".
+std::set<std::string> DocumentedEnum(const std::string& dotted) {
+  const OpenApi& api = OpenApi::Get();
+  std::stringstream parts(dotted);
+  std::string part;
+  std::getline(parts, part, '/');
+  YAML::Node node = api.Schema(part);
+  while (std::getline(parts, part, '/')) {
+    const auto properties = api.Properties(node);
+    auto it = properties.find(part);
+    if (it == properties.end()) return {};
+    node.reset(it->second);
+  }
+  return api.Enum(node);
+}
+
+TEST(OpenApiSchemasTest, EnumsUseTheWireSpellings) {
+  namespace w = wire::internal;
+  const std::vector<std::pair<std::string, std::set<std::string>>> cases = {
+      {"TenantSettings/mdmUserScope", Spellings(w::kMdmUserScopes)},
+      {"TenantSettings/deviceJoinScope", Spellings(w::kDeviceJoinScopes)},
+      {"Group/membershipKind", Spellings(w::kMembershipKinds)},
+      {"Group/membershipRuleProcessingState", Spellings(w::kRuleProcessingStates)},
+      {"AssignmentTarget/@odata.type", Spellings(w::kTargetKinds)},
+      {"Assignment/intent", Spellings(w::kInstallIntents)},
+      {"ApplyPayloadAssignment/intent", Spellings(w::kInstallIntents)},
+      {"Assignment/payloadKind", Spellings(w::kPayloadKinds)},
+      {"OutOfBoxExperienceSetting/userType", Spellings(w::kWindowsUserTypes)},
+      {"OutOfBoxExperienceSetting/deviceUsageType", Spellings(w::kDeviceUsageTypes)},
+      {"DeploymentProfile/deviceType", Spellings(w::kDeviceTypes)},
+      {"App/installContext", Spellings(w::kInstallContexts)},
+      {"PlanItem/context", Spellings(w::kInstallContexts)},
+      {"DetectionRule/kind", Spellings(w::kDetectionRuleKinds)},
+      {"ReturnCode/type", Spellings(w::kReturnCodeTypes)},
+      {"NetworkProfile/kind", Spellings(w::kNetworkKinds)},
+      {"NetworkProfile/scope", Spellings(w::kNetworkScopes)},
+      {"NetworkProfile/security", Spellings(w::kWifiSecurities)},
+      {"WindowsAutopilotDeviceIdentity/deploymentProfileAssignmentStatus",
+       Spellings(w::kProfileAssignmentStatuses)},
+      {"Phase/phase", Spellings(w::kEspPhases)},
+      {"PlanItem/kind", Spellings(w::kItemKinds)},
+      {"PlanItem/reason", Spellings(w::kDeltaReasons)},
+      {"EnrollmentState", Named(core::EnrollmentState::kBlocked,
+                                [](core::EnrollmentState e) { return core::ToString(e); })},
+      {"WindowsAutopilotDeviceIdentity/enrollmentState",
+       Named(core::EnrollmentState::kBlocked,
+             [](core::EnrollmentState e) { return core::ToString(e); })},
+      {"EspPlan/flow", Named(core::Flow::kUser, [](core::Flow f) { return core::ToString(f); })},
+      {"PlanItem/action",
+       Named(core::ItemAction::kUninstall, [](core::ItemAction a) { return core::ToString(a); })},
+      {"Finding/severity", Named(core::PlanFinding::Severity::kError,
+                                 [](core::PlanFinding::Severity s) { return core::ToString(s); })},
+      {"ImportRowError/code", Named(core::ImportError::kInvalidAssignedUserPrincipalName,
+                                    [](core::ImportError e) { return core::ImportErrorName(e); })},
+      {"CredentialRole", Named(store::CredentialRole::kReader,
+                               [](store::CredentialRole r) { return store::ToString(r); })},
+      {"Error/error/code",
+       Named(ErrorCode::kInternal, [](ErrorCode c) { return std::string(ToString(c)); })},
+  };
+  for (const auto& [where, spellings] : cases) {
+    EXPECT_EQ(DocumentedEnum(where), spellings) << where;
+  }
+}
+
+// The apply document's entries are the resources with by-name references (service/apply.cpp):
+// the same properties (server-owned ones aside) plus or instead of the listed ones.
+TEST(OpenApiSchemasTest, ApplyEntriesFollowTheirResources) {
+  const OpenApi& api = OpenApi::Get();
+  struct Variant {
+    const char* apply;
+    const char* resource;
+    std::set<std::string> added;
+  };
+  const std::set<std::string> payload = {"assignments"};
+  const std::vector<Variant> variants = {
+      {"ApplyTenant", "TenantSettings", {"mdmUserScopeGroups"}},
+      {"ApplyGroup", "Group", {}},
+      {"ApplyApp", "App", payload},
+      {"ApplyPolicy", "Policy", payload},
+      {"ApplyCertificateProfile", "CertificateProfile", payload},
+      {"ApplyNetworkProfile", "NetworkProfile", payload},
+      {"ApplyCompliancePolicy", "CompliancePolicy", payload},
+      {"ApplyDeploymentProfile", "DeploymentProfile", {}},
+      {"ApplyEspProfile", "EspProfile", {"selectedMobileApps"}},
+  };
+  for (const Variant& v : variants) {
+    std::set<std::string> expected = v.added;
+    for (const auto& [key, property] : api.Properties(api.Schema(v.resource))) {
+      if (!api.Flag(property, "readOnly")) expected.insert(key);
+    }
+    EXPECT_EQ(SchemaProperties(v.apply, true), expected) << v.apply;
+  }
+}
+
+// ---- Real answers --------------------------------------------------------------------------
+
+struct Answer {
+  int status = 0;
+  std::string body;
+  json::value json;
+};
+
+class OpenApiAnswersTest : public ::testing::Test {
+ protected:
+  void SetUp() override { api_.Init(); }
+
+  // Sends a request through the real handler and checks request and answer against the
+  // documented operation.
+  Answer Call(const std::string& method, const std::string& target, const std::string& body = "",
+              std::vector<std::pair<std::string, std::string>> headers = {},
+              const std::string* token = nullptr) {
+    server::Request request;
+    request.method = method;
+    request.target = target;
+    server::SplitTarget(target, request.path, request.query);
+    if (token == nullptr) token = &api_.admin_token();
+    if (!token->empty()) request.headers.Add("Authorization", "Bearer " + *token);
+    for (const auto& [name, value] : headers) request.headers.Add(name, value);
+    request.body = body;
+    Answer answer;
+    const Router::Match match = api_.router().Find(method, request.path);
+    if (match.outcome != Router::Outcome::kFound) {
+      ADD_FAILURE() << method << " " << target << " is not routed";
+      return answer;
+    }
+    const server::Response response = (*match.handler)(request, match.params);
+    answer.status = response.status;
+    answer.body = response.body;
+    const std::string what = method + " " + target + " -> " + std::to_string(response.status);
+    SCOPED_TRACE(what);
+
+    const OpenApi& doc = OpenApi::Get();
+    const YAML::Node operation = doc.Operation(method, match.pattern);
+    if (!operation.IsDefined()) {
+      ADD_FAILURE() << method << " " << match.pattern << " is not documented";
+      return answer;
+    }
+    std::vector<std::string> errors;
+    const YAML::Node request_schema = OpenApi::At(
+        OpenApi::At(OpenApi::At(doc.Resolve(OpenApi::At(operation, "requestBody")), "content"),
+                    "application/json"),
+        "schema");
+    // What the server accepted the document must accept too.
+    if (request_schema.IsDefined() && !body.empty() && response.status < 300) {
+      boost::system::error_code ec;
+      const json::value sent = json::parse(body, ec);
+      if (!ec) Validate(sent, request_schema, "request", errors);
+    }
+    const YAML::Node documented = doc.Resolve(
+        OpenApi::At(OpenApi::At(operation, "responses"), std::to_string(response.status)));
+    if (!documented.IsDefined()) {
+      ADD_FAILURE() << "status " << response.status << " is not documented for " << method << " "
+                    << match.pattern << ": " << response.body;
+      return answer;
+    }
+    if (const YAML::Node names = OpenApi::At(documented, "headers"); names.IsMap()) {
+      for (const auto& header : names) {
+        const std::string name = header.first.as<std::string>();
+        const bool sent = std::any_of(response.headers.begin(), response.headers.end(),
+                                      [&](const auto& h) { return Lower(h.first) == Lower(name); });
+        if (!sent) errors.push_back("documented header " + name + " was not sent");
+      }
+    }
+    const YAML::Node content = OpenApi::At(documented, "content");
+    if (response.status == 204) {
+      if (content.IsDefined()) errors.push_back("a 204 must not document content");
+      if (!response.body.empty()) errors.push_back("a 204 answered a body");
+    } else if (response.content_type == "application/json") {
+      const YAML::Node schema = OpenApi::At(OpenApi::At(content, "application/json"), "schema");
+      if (!schema.IsDefined()) {
+        errors.push_back("the answer is JSON, the document says otherwise");
+      } else {
+        boost::system::error_code ec;
+        answer.json = json::parse(response.body, ec);
+        if (ec) errors.push_back("the answer is not JSON: " + response.body);
+        Validate(answer.json, schema, "answer", errors);
+        ExpectComplete(answer.json, schema, "answer", errors);
+      }
+    } else if (!OpenApi::At(content, response.content_type).IsDefined()) {
+      errors.push_back("content type " + response.content_type + " is not documented");
+    }
+    EXPECT_TRUE(errors.empty()) << Lines(errors) << "\nbody: " << response.body;
+    return answer;
+  }
+
+  Answer Expect(int status, const std::string& method, const std::string& target,
+                const std::string& body = "",
+                std::vector<std::pair<std::string, std::string>> headers = {},
+                const std::string* token = nullptr) {
+    Answer answer = Call(method, target, body, std::move(headers), token);
+    EXPECT_EQ(answer.status, status) << method << " " << target << ": " << answer.body;
+    return answer;
+  }
+
+  static inline const std::string kNoToken;
+
+  static std::string IdOf(const Answer& answer) {
+    const json::value* id =
+        answer.json.is_object() ? answer.json.as_object().if_contains("id") : nullptr;
+    return id != nullptr && id->is_string() ? std::string(id->as_string()) : "";
+  }
+
+  Api api_;
+};
+
+// A dynamic device group of every registered device.
+constexpr const char* kAllDevicesGroup = R"json({
+    "displayName": "All Autopilot devices", "membershipKind": "dynamic",
+    "membershipRule": "(device.devicePhysicalIds -any (_ -startsWith \"[ZTDId]\"))"})json";
+
+std::string RegistrationCsv(const std::vector<std::string>& serials) {
+  std::string csv = "Device Serial Number,Windows Product ID,Hardware Hash\r\n";
+  for (const std::string& serial : serials) {
+    csv += serial + ",," + base64::Encode("4k-hash-" + serial) + "\r\n";
+  }
+  return csv;
+}
+
+TEST_F(OpenApiAnswersTest, CatalogAnswersMatchTheirSchemas) {
+  const std::string content = "#!/bin/sh\necho portal\n";
+  const std::string sha256 = identity::Sha256Hex(content);
+  Expect(201, "PUT", "/v1/content/" + sha256, content);
+
+  Expect(200, "GET", "/v1/tenant");
+  Expect(200, "PATCH", "/v1/tenant", R"({"additionalDomains": ["fabrikam.com"]})");
+  std::string user = R"({"userPrincipalName": "adele@contoso.com", "displayName": "Adele",
+      "otherMails": ["a@fabrikam.com"], "onPremisesExtensionAttributes": {)";
+  for (int i = 1; i <= 15; ++i) {
+    user += (i > 1 ? ", " : "") + ("\"extensionAttribute" + std::to_string(i)) + "\": \"x\"";
+  }
+  const std::string user_id = IdOf(Expect(201, "POST", "/v1/users", user + "}}"));
+  const std::string group_id = IdOf(Expect(201, "POST", "/v1/groups", kAllDevicesGroup));
+  Expect(201, "POST", "/v1/groups",
+         R"({"displayName": "Sales", "members": [")" + user_id + R"("]})");
+  const std::string target = R"({"@odata.type": "#microsoft.graph.groupAssignmentTarget",
+      "groupId": ")" + group_id +
+                             R"("})";
+  const std::string runtime_id =
+      IdOf(Expect(201, "POST", "/v1/apps", R"({"displayName": "Runtime"})"));
+  const std::string app_id =
+      IdOf(Expect(201, "POST", "/v1/apps",
+                  R"({
+      "displayName": "Company Portal", "displayVersion": "1.0", "installContext": "device",
+      "installCommandLine": "sh install.sh",
+      "detectionRules": [{"kind": "fileExists", "path": "/opt/portal"}],
+      "returnCodes": [{"returnCode": 0, "type": "success"}],
+      "dependencies": [{"appId": ")" +
+                      runtime_id + R"(", "autoInstall": true}],
+      "content": {"fileName": "portal.sh", "sha256": ")" +
+                      sha256 + R"(", "size": )" + std::to_string(content.size()) + "}}"));
+  Expect(201, "POST", "/v1/policies", R"({"displayName": "Edge", "settings": {"home": "x"}})");
+  Expect(201, "POST", "/v1/certificateProfiles", R"({"displayName": "Device cert"})");
+  Expect(201, "POST", "/v1/networkProfiles",
+         R"({"displayName": "Office Wi-Fi", "kind": "wifi", "ssid": "contoso",
+             "security": "wpa2Personal", "preSharedKey": "secret"})");
+  Expect(201, "POST", "/v1/compliancePolicies",
+         R"({"displayName": "Baseline", "passwordMinimumLength": 8})");
+  Expect(201, "POST", "/v1/deploymentProfiles",
+         R"({"displayName": "Contoso", "deviceNameTemplate": "CON-%SERIAL%",
+             "outOfBoxExperienceSetting": {"userType": "standard"},
+             "assignments": [)" +
+             target + "]}");
+  Expect(201, "POST", "/v1/espProfiles",
+         R"({"displayName": "Contoso ESP", "selectedMobileAppIds": [")" + app_id +
+             R"("], "assignments": [)" + target + "]}");
+  const std::string assignment_id = IdOf(Expect(201, "POST", "/v1/assignments",
+                                                R"({"payloadKind": "app", "payloadId": ")" +
+                                                    app_id + R"(", "intent": "required",
+          "target": )" + target + "}"));
+
+  for (const char* kind :
+       {"users", "groups", "deploymentProfiles", "espProfiles", "apps", "policies",
+        "certificateProfiles", "networkProfiles", "compliancePolicies", "assignments"}) {
+    const Answer page = Expect(200, "GET", std::string("/v1/") + kind + "?limit=1");
+    Expect(200, "GET",
+           std::string("/v1/") + kind + "/" +
+               std::string(page.json.at("value").at(0).at("id").as_string()));
+  }
+  Expect(200, "GET", "/v1/groups/" + group_id + "/members");
+  Expect(200, "PATCH", "/v1/apps/" + app_id, R"({"description": "The portal"})",
+         {{"If-Match", "1"}});
+
+  // Errors keep the one shape and their documented statuses.
+  Expect(400, "GET", "/v1/users?limit=0");
+  Expect(400, "POST", "/v1/users", R"({"userPrincipalName": "x@contoso.com", "bogus": 1})");
+  Expect(401, "GET", "/v1/users", "", {}, &kNoToken);
+  Expect(403, "POST", "/v1/users", R"({"userPrincipalName": "y@contoso.com"})", {},
+         &api_.reader_token());
+  Expect(404, "GET", "/v1/users/no-such-user");
+  Expect(409, "POST", "/v1/users", R"({"userPrincipalName": "ADELE@contoso.com"})");
+  Expect(409, "PATCH", "/v1/apps/" + app_id, R"({"description": "again"})", {{"If-Match", "1"}});
+  Expect(409, "DELETE", "/v1/apps/" + runtime_id);
+  Expect(204, "DELETE", "/v1/assignments/" + assignment_id);
+}
+
+TEST_F(OpenApiAnswersTest, DeviceContentPlanApplyAndReportAnswersMatchTheirSchemas) {
+  Expect(201, "POST", "/v1/users", R"({"userPrincipalName": "adele@contoso.com"})");
+  Expect(201, "POST", "/v1/groups", kAllDevicesGroup);
+  const Answer imported =
+      Expect(200, "POST", "/v1/autopilotDevices/import", RegistrationCsv({"SN-0001"}));
+  // A refused row fails the import: the valid row says notImported.
+  Expect(200, "POST", "/v1/autopilotDevices/import", RegistrationCsv({"SN-0002", "SN-0002"}));
+  const std::string device_id = std::string(imported.json.at("rows").at(0).at("id").as_string());
+  Expect(200, "GET", "/v1/autopilotDevices?serialNumber=SN-0001&enrollmentState=notContacted");
+  Expect(400, "GET", "/v1/autopilotDevices?enrollmentState=sleeping");
+  Expect(200, "GET", "/v1/autopilotDevices/" + device_id);
+  Expect(200, "PATCH", "/v1/autopilotDevices/" + device_id,
+         R"({"groupTag": "Sales", "userPrincipalName": "adele@contoso.com"})");
+  Expect(400, "PATCH", "/v1/autopilotDevices/" + device_id, R"({"serialNumber": "X"})");
+  Expect(200, "POST", "/v1/autopilotDevices/" + device_id + "/reprovision");
+
+  Expect(200, "GET", "/v1/plan?serialNumber=SN-0001");
+  Expect(200, "GET", "/v1/plan?serialNumber=SN-0001&user=adele@contoso.com");
+  Expect(400, "GET", "/v1/plan");
+  Expect(404, "GET", "/v1/plan?serialNumber=SN-9999");
+
+  const std::string content = "0123456789";
+  const std::string sha256 = identity::Sha256Hex(content);
+  Expect(400, "PUT", "/v1/content/" + sha256, "not the same bytes");
+  Expect(201, "PUT", "/v1/content/" + sha256, content);
+  Expect(200, "PUT", "/v1/content/" + sha256, content);
+  Expect(403, "PUT", "/v1/content/" + sha256, content, {}, &api_.reader_token());
+  EXPECT_EQ(Expect(200, "GET", "/v1/content/" + sha256).body, content);
+  EXPECT_EQ(Expect(206, "GET", "/v1/content/" + sha256, "", {{"Range", "bytes=2-4"}}).body, "234");
+  Expect(416, "GET", "/v1/content/" + sha256, "", {{"Range", "bytes=10-"}});
+  Expect(400, "GET", "/v1/content/" + sha256, "", {{"Range", "bytes=0-1,4-5"}});
+  Expect(404, "GET", "/v1/content/" + std::string(64, '0'));
+
+  const std::string document = R"({
+      "apiVersion": "groundcrew/v1",
+      "tenant": {"organizationName": "Contoso", "mdmUserScope": "some",
+                 "mdmUserScopeGroups": ["Sales"]},
+      "users": [{"userPrincipalName": "megan@contoso.com", "displayName": "Megan"}],
+      "groups": [{"displayName": "Sales", "members": ["adele@contoso.com", "SN-0001"]}],
+      "apps": [{"displayName": "Runtime"},
+               {"displayName": "Portal", "dependencies": [{"app": "Runtime", "autoInstall": true}],
+                "assignments": [{"group": "Sales", "intent": "available"}, {"allDevices": true}]}],
+      "policies": [{"displayName": "Edge", "assignments": [{"excludeGroup": "Sales"}]}],
+      "deploymentProfiles": [{"displayName": "Contoso",
+                              "assignments": [{"group": "All Autopilot devices"}]}],
+      "espProfiles": [{"displayName": "ESP", "selectedMobileApps": ["Portal"],
+                       "assignments": [{"allDevices": true}]}],
+      "devices": {"rows": [{"serialNumber": "SN-0003", "hardwareHash": ")" +
+                               base64::Encode("4k-hash-SN-0003") + R"("}]}})";
+  const Answer dry = Expect(200, "POST", "/v1/apply?dryRun=true", document);
+  EXPECT_EQ(dry.json.at("dryRun"), json::value(true));
+  Expect(200, "POST", "/v1/apply", document);
+  Expect(400, "POST", "/v1/apply", R"({"widgets": []})");
+  Expect(400, "POST", "/v1/apply?dryRun=maybe", document);
+
+  Expect(200, "GET", "/v1/audit?limit=2");
+  Expect(200, "GET", "/v1/deploymentSessions?deviceId=" + device_id);
+  Expect(404, "GET", "/v1/deploymentSessions/no-such-session");
+  Expect(404, "GET", "/v1/deploymentSessions/no-such-session/events");
+  Expect(204, "DELETE", "/v1/autopilotDevices/" + device_id);
+}
+
+TEST_F(OpenApiAnswersTest, CredentialAnswersMatchTheirSchemas) {
+  Expect(200, "GET", "/v1/me");
+  Expect(200, "GET", "/v1/me", "", {}, &api_.reader_token());
+  Expect(201, "POST", "/v1/credentials", R"({"name": "ci", "role": "reader"})");
+  Expect(400, "POST", "/v1/credentials", R"({"name": "ci2", "role": "owner"})");
+  Expect(409, "POST", "/v1/credentials", R"({"name": "CI"})");
+  Expect(403, "POST", "/v1/credentials", R"({"name": "x"})", {}, &api_.reader_token());
+  const Answer listed = Expect(200, "GET", "/v1/credentials");
+  std::string ci_id;
+  for (const json::value& credential : listed.json.at("value").as_array()) {
+    if (credential.at("name") == json::value("ci")) ci_id = credential.at("id").as_string();
+  }
+  ASSERT_FALSE(ci_id.empty());
+  Expect(403, "DELETE", "/v1/credentials/" + ci_id, "", {}, &api_.reader_token());
+  Expect(204, "DELETE", "/v1/credentials/" + ci_id);
+  Expect(404, "DELETE", "/v1/credentials/no-such-credential");
+}
+
+}  // namespace
+}  // namespace groundcrew
