@@ -39,6 +39,14 @@ test-asan: bootstrap
 bench: build
 	@$(BUILD)/bench/gc_core_bench --benchmark_counters_tabular=true
 
+# Service-level benchmarks (import end to end, plan latency, admin API throughput against a bare
+# Beast endpoint; about 2 minutes); see docs/performance.md, "Service". Extra flags, e.g.
+# SERVICE_BENCH_ARGS="--runs 5 --json service.json".
+SERVICE_BENCH_ARGS ?=
+.PHONY: bench-service
+bench-service: build
+	@$(BUILD)/bench/gc_service_bench $(SERVICE_BENCH_ARGS)
+
 # Coverage-guided fuzzing of the parsers (clang + libFuzzer, ASan + UBSan), FUZZ_SECONDS each.
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 60
@@ -49,8 +57,8 @@ bootstrap-fuzz:
 fuzz: bootstrap-fuzz
 	@cmake -S . -B $(FUZZ_BUILD) $(CMAKE_GEN) -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DGROUNDCREW_FUZZ=ON -DGROUNDCREW_BENCH=OFF >/dev/null
-	@cmake --build $(FUZZ_BUILD) --target gc_fuzz_rule_parser gc_fuzz_registration_csv gc_fuzz_name_template
-	@for t in rule_parser registration_csv name_template; do \
+	@cmake --build $(FUZZ_BUILD) --target gc_fuzz_rule_parser gc_fuzz_registration_csv gc_fuzz_name_template gc_fuzz_api_json
+	@for t in rule_parser registration_csv name_template api_json; do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
 	  $(FUZZ_BUILD)/fuzz/gc_fuzz_$$t $(FUZZ_BUILD)/corpus/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
 	done

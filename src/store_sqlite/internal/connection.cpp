@@ -52,25 +52,37 @@ Result<Connection> Connection::Open(const std::string& path, int busy_timeout_ms
   return connection;
 }
 
+Connection::Connection(sqlite3* db) : db_(db), cache_(std::make_unique<StatementCache>()) {}
+
 Connection::Connection(Connection&& other) noexcept
-    : db_(other.db_), transaction_depth_(other.transaction_depth_) {
+    : db_(other.db_),
+      transaction_depth_(other.transaction_depth_),
+      cache_(std::move(other.cache_)) {
   other.db_ = nullptr;
   other.transaction_depth_ = 0;
 }
 
 Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {
-    if (db_ != nullptr) sqlite3_close_v2(db_);
+    Close();
     db_ = other.db_;
     transaction_depth_ = other.transaction_depth_;
+    cache_ = std::move(other.cache_);
     other.db_ = nullptr;
     other.transaction_depth_ = 0;
   }
   return *this;
 }
 
-Connection::~Connection() {
+Connection::~Connection() { Close(); }
+
+void Connection::Close() {
+  if (cache_) {
+    for (auto& [sql, cached] : *cache_) sqlite3_finalize(cached.stmt);
+    cache_->clear();
+  }
   if (db_ != nullptr) sqlite3_close_v2(db_);
+  db_ = nullptr;
 }
 
 Status Connection::Execute(std::string_view sql) {
@@ -88,32 +100,57 @@ Status Connection::Execute(std::string_view sql) {
 }
 
 Result<Statement> Connection::Prepare(std::string_view sql) {
+  CachedStatement& cached = (*cache_)[std::string(sql)];
+  if (cached.stmt != nullptr && !cached.in_use) {
+    cached.in_use = true;
+    return Statement(db_, cached.stmt, &cached.in_use);
+  }
   sqlite3_stmt* stmt = nullptr;
   const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc != SQLITE_OK) return FromSqlite(db_, rc, "cannot prepare a statement");
-  return Statement(db_, stmt);
+  if (cached.stmt != nullptr) return Statement(db_, stmt, nullptr);  // in use: an extra one
+  cached.stmt = stmt;
+  cached.in_use = true;
+  return Statement(db_, stmt, &cached.in_use);
 }
 
 int64_t Connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 int Connection::changes() const { return sqlite3_changes(db_); }
 bool Connection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
-Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+Statement::Statement(Statement&& other) noexcept
+    : db_(other.db_), stmt_(other.stmt_), in_use_(other.in_use_) {
   other.stmt_ = nullptr;
+  other.in_use_ = nullptr;
 }
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+    Release();
     db_ = other.db_;
     stmt_ = other.stmt_;
+    in_use_ = other.in_use_;
     other.stmt_ = nullptr;
+    other.in_use_ = nullptr;
   }
   return *this;
 }
 
-Statement::~Statement() {
-  if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+Statement::~Statement() { Release(); }
+
+// A cached statement goes back to its connection's cache, rewound (so that it holds no read
+// lock) and without bindings; an uncached one is finalized.
+void Statement::Release() {
+  if (stmt_ == nullptr) return;
+  if (in_use_ != nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    *in_use_ = false;
+  } else {
+    sqlite3_finalize(stmt_);
+  }
+  stmt_ = nullptr;
+  in_use_ = nullptr;
 }
 
 void Statement::Bind(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }

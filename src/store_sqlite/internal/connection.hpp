@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "common/result.hpp"
 
@@ -34,7 +35,11 @@ class Connection {
   /// Runs one or more statements that return no rows (DDL, PRAGMA, BEGIN...).
   [[nodiscard]] Status Execute(std::string_view sql);
 
-  /// Compiles one statement. kInternal on a syntax error (SQL here is constant text).
+  /// A compiled statement for `sql`. Statements are compiled once per connection and reused:
+  /// the Statement returned is reset (bindings cleared) when it is destroyed and handed out
+  /// again by the next Prepare of the same text. A text already in use (a second Statement
+  /// alive at once) gets a fresh, uncached statement. kInternal on a syntax error (SQL here is
+  /// constant text). REQUIRES: Statements are destroyed before their Connection.
   [[nodiscard]] Result<Statement> Prepare(std::string_view sql);
 
   /// The database's rowid of the last insert and rows changed by the last statement.
@@ -52,9 +57,18 @@ class Connection {
 
  private:
   friend class Transaction;
-  explicit Connection(sqlite3* db) : db_(db) {}
+  struct CachedStatement {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+  using StatementCache = std::unordered_map<std::string, CachedStatement>;
+
+  explicit Connection(sqlite3* db);
+  void Close();
+
   sqlite3* db_ = nullptr;
   int transaction_depth_ = 0;
+  std::unique_ptr<StatementCache> cache_;  // stable addresses across moves
 };
 
 /// A prepared statement. Parameters are 1-based, columns 0-based (SQLite's convention).
@@ -87,9 +101,13 @@ class Statement {
 
  private:
   friend class Connection;
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(sqlite3* db, sqlite3_stmt* stmt, bool* in_use)
+      : db_(db), stmt_(stmt), in_use_(in_use) {}
+  void Release();
+
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
+  bool* in_use_ = nullptr;  // the cache entry's flag; null for an uncached statement
 };
 
 /// A transaction, or a savepoint inside one, rolled back on destruction unless Commit()

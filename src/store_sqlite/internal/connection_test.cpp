@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
 #include <array>
+#include <cstdio>
 #include <string>
 
 namespace groundcrew::store::sqlite::internal {
@@ -131,6 +134,59 @@ TEST(SqliteConnectionTest, ConstraintViolationsMapToErrorCodes) {
   EXPECT_EQ(orphan->Run().error().code, ErrorCode::kFailedPrecondition);  // foreign keys are on
 
   EXPECT_EQ(db->Prepare("SELEC 1").error().code, ErrorCode::kInternal);
+}
+
+TEST(SqliteConnectionTest, ReusedStatementsStartClean) {
+  auto db = Connection::Open(":memory:");
+  ASSERT_TRUE(db.has_value());
+  ASSERT_TRUE(db->Execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)").has_value());
+  constexpr const char* kInsert = "INSERT INTO t VALUES (?1, ?2)";
+  {
+    auto insert = db->Prepare(kInsert);
+    insert->Bind(1, "a");
+    insert->Bind(2, int64_t{1});
+    ASSERT_TRUE(insert->Run().has_value());
+  }
+  {
+    auto again = db->Prepare(kInsert);  // the cached statement: its bindings were cleared
+    again->Bind(1, "b");
+    ASSERT_TRUE(again->Run().has_value());
+    // The same text while the first is alive: an independent statement.
+    auto second = db->Prepare(kInsert);
+    second->Bind(1, "c");
+    second->Bind(2, int64_t{3});
+    ASSERT_TRUE(second->Run().has_value());
+  }
+  auto select = db->Prepare("SELECT k, v FROM t ORDER BY k");
+  std::string rows;
+  while (*select->Step()) {
+    rows += select->Text(0) + "=" + (select->IsNull(1) ? "null" : std::to_string(select->Int(1))) + " ";
+  }
+  EXPECT_EQ(rows, "a=1 b=null c=3 ");
+}
+
+TEST(SqliteConnectionTest, AReleasedStatementHoldsNoLock) {
+  const std::string path = ::testing::TempDir() + "gc-connection-lock.db";
+  std::remove(path.c_str());
+  auto reader = Connection::Open(path);
+  auto writer = Connection::Open(path, 50);
+  ASSERT_TRUE(reader && writer);
+  ASSERT_TRUE(writer->Execute("CREATE TABLE t (k TEXT)").has_value());
+  ASSERT_TRUE(writer->Execute("INSERT INTO t VALUES ('a'), ('b')").has_value());
+  {
+    auto select = reader->Prepare("SELECT k FROM t");
+    ASSERT_TRUE(*select->Step());  // stopped mid-way: a read transaction is open here
+  }  // released: rewound, so the cached statement no longer pins a snapshot
+  ASSERT_TRUE(writer->Execute("INSERT INTO t VALUES ('c')").has_value());
+  // A checkpoint can only complete when no reader holds an old snapshot.
+  int log = -1, checkpointed = -1;
+  ASSERT_EQ(sqlite3_wal_checkpoint_v2(writer->handle(), nullptr, 3 /* TRUNCATE */, &log,
+                                      &checkpointed),
+            0);
+  auto count = reader->Prepare("SELECT count(*) FROM t");
+  ASSERT_TRUE(*count->Step());
+  EXPECT_EQ(count->Int(0), 3);  // and the reader sees the new row
+  std::remove(path.c_str());
 }
 
 TEST(SqliteConnectionTest, MigrationsApplyOnceInOrder) {
