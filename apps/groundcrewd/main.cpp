@@ -14,6 +14,8 @@
 #include "daemon/config.hpp"
 #include "daemon/log.hpp"
 #include "server/http_server.hpp"
+#include "server/metrics.hpp"
+#include "store/observed_store.hpp"
 #include "service/data_dir.hpp"
 #include "service/services.hpp"
 #include "store_sqlite/sqlite_store.hpp"
@@ -60,7 +62,8 @@ int main(int argc, char** argv) {
   std::string config_path;
   groundcrew::daemon::ConfigLayer flags;
   app.add_option("--config", config_path, "JSON configuration file (keys: dataDir, listen, "
-                                          "threads, maxBodyBytes, portFile, logLevel)");
+                                          "threads, maxBodyBytes, portFile, logLevel, tlsCert, "
+                                          "tlsKey)");
   app.add_option("--data-dir", flags.data_dir, "data directory made by `groundcrew init` "
                                                "[GROUNDCREW_DATA_DIR, default ./var]");
   app.add_option("--listen", flags.listen, "address:port to serve on; port 0 picks a free port "
@@ -71,6 +74,14 @@ int main(int argc, char** argv) {
   app.add_option("--port-file", flags.port_file, "write the bound port to this file once "
                                                  "listening");
   app.add_option("--log-level", flags.log_level, "debug (every request), info or warn");
+  app.add_option("--tls-cert", flags.tls_cert,
+                 "serve HTTPS only, with this PEM certificate chain (server certificate first; "
+                 "ECDSA P-256 recommended); needs --tls-key [GROUNDCREW_TLS_CERT]")
+      ->type_name("FILE");
+  app.add_option("--tls-key", flags.tls_key,
+                 "the certificate's PEM private key, unencrypted; needs --tls-cert "
+                 "[GROUNDCREW_TLS_KEY]")
+      ->type_name("FILE");
   CLI11_PARSE(app, argc, argv);
 
   JsonLog startup_log(JsonLog::Level::kInfo);
@@ -97,17 +108,35 @@ int main(int argc, char** argv) {
                              " --organization NAME --domain DOMAIN` first",
                          "data-dir"));
   }
-  auto store = groundcrew::store::sqlite::SqliteStore::Open({.path = data_dir.database().string()});
-  if (!store) return Fail(log, store.error());
+  auto database =
+      groundcrew::store::sqlite::SqliteStore::Open({.path = data_dir.database().string()});
+  if (!database) return Fail(log, database.error());
+  // Every store call is timed for /metrics.
+  groundcrew::server::OperationMetrics store_metrics("store");
+  std::unique_ptr<groundcrew::store::Store> store = groundcrew::store::Observe(
+      **database, [&store_metrics](std::string_view operation, double seconds, bool ok) {
+        store_metrics.Record(operation, seconds, ok);
+      });
 
   groundcrew::service::Services services(
-      **store, groundcrew::service::ContentStore(data_dir.content()), [] {
+      *store, groundcrew::service::ContentStore(data_dir.content()), [] {
         return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
       });
   groundcrew::server::Router router;
   if (auto added = groundcrew::api::AddAdminRoutes(router, services); !added) {
     return Fail(log, added.error());
   }
+  // /metrics: the server's request metrics (the built-in route's) followed by store timings.
+  groundcrew::server::HttpServer* server_metrics = nullptr;  // set once the server exists
+  (void)router.Add("GET", "/metrics",
+                   [&server_metrics, &store_metrics](const groundcrew::server::Request&,
+                                                     const groundcrew::server::PathParams&) {
+                     groundcrew::server::Response response;
+                     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                     response.body = server_metrics->metrics().RenderPrometheus() +
+                                     store_metrics.RenderPrometheus();
+                     return response;
+                   });
 
   // SIGINT/SIGTERM are taken by sigwait below, never delivered asynchronously: block them
   // before any thread starts so every thread inherits the mask.
@@ -122,35 +151,53 @@ int main(int argc, char** argv) {
   options.port = config->port;
   options.threads = config->threads;
   options.max_body_bytes = config->max_body_bytes;
+  const bool https = !config->tls_cert.empty();  // Resolve() guarantees the key is set too
+  if (https) options.tls = groundcrew::server::TlsOptions{config->tls_cert, config->tls_key};
   options.log = [&log](std::string_view line) { log.Write(JsonLog::Level::kError, line); };
-  if (log.Enabled(JsonLog::Level::kDebug)) {
-    options.access_log = [&log](const groundcrew::server::RequestRecord& r) {
-      log.Write(JsonLog::Level::kDebug, "request",
-                {{"method", r.method},
-                 {"path", r.path},
-                 {"route", r.route},
-                 {"status", r.status},
-                 {"ms", r.seconds * 1000},
-                 {"bytes", r.response_bytes}});
-    };
-  }
+  // Every request at debug level; server errors (5xx) always.
+  options.access_log = [&log](const groundcrew::server::RequestRecord& r) {
+    const JsonLog::Level level = r.status >= 500 ? JsonLog::Level::kError : JsonLog::Level::kDebug;
+    if (!log.Enabled(level)) return;
+    log.Write(level, "request",
+              {{"method", r.method},
+               {"path", r.path},
+               {"route", r.route},
+               {"status", r.status},
+               {"ms", r.seconds * 1000},
+               {"bytes", r.response_bytes}});
+  };
   groundcrew::server::HttpServer server(options, std::move(router));
-  if (auto started = server.Start(); !started) return Fail(log, started.error());
+  server_metrics = &server;
+  if (auto started = server.Start(); !started) {
+    groundcrew::Error error = started.error();  // name the setting as groundcrewd spells it
+    if (error.field == "certificate_chain_file") error.field = "tlsCert";
+    if (error.field == "private_key_file") error.field = "tlsKey";
+    return Fail(log, error);
+  }
   if (!config->port_file.empty() && !WritePortFile(config->port_file, server.port())) {
     server.Stop();
     return Fail(log, groundcrew::MakeError(groundcrew::ErrorCode::kUnavailable,
                                            "cannot write the port file " + config->port_file,
                                            "port-file"));
   }
+  if (!https && config->address != "127.0.0.1" && config->address != "::1" &&
+      config->address != "localhost") {
+    log.Write(JsonLog::Level::kWarn,
+              "serving plain HTTP beyond loopback: credentials cross the network unencrypted; "
+              "use --tls-cert and --tls-key",
+              {{"address", config->address}});
+  }
   log.Write(JsonLog::Level::kInfo, "listening",
-            {{"address", config->address},
+            {{"scheme", https ? "https" : "http"},
+             {"address", config->address},
              {"port", server.port()},
              {"dataDir", config->data_dir},
              {"threads", config->threads}});
 
   int received = 0;
   sigwait(&signals, &received);
-  log.Write(JsonLog::Level::kInfo, "stopping", {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
+  log.Write(JsonLog::Level::kInfo, "stopping",
+            {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
   server.Stop();
   log.Write(JsonLog::Level::kInfo, "stopped");
   return 0;

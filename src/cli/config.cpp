@@ -57,6 +57,7 @@ Environment Environment::FromProcess() {
   env.xdg_config_home = GetEnv("XDG_CONFIG_HOME");
   env.home = GetEnv("HOME");
   env.no_color = GetEnv("NO_COLOR");
+  env.ca = GetEnv("GROUNDCREW_CA");
   return env;
 }
 
@@ -91,6 +92,12 @@ Connection ResolveConnection(const std::string& server_flag, const Environment& 
     connection.token_source = "saved login";
   }
   return connection;
+}
+
+CaFile ResolveCaFile(const std::string& ca_flag, const Environment& env) {
+  if (!ca_flag.empty()) return CaFile{ca_flag, "--ca"};
+  if (NonEmpty(env.ca)) return CaFile{*env.ca, "GROUNDCREW_CA"};
+  return CaFile{};
 }
 
 Result<std::string> CredentialsPath(const Environment& env) {

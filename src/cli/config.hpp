@@ -18,6 +18,7 @@ struct Environment {
   std::optional<std::string> xdg_config_home;  ///< XDG_CONFIG_HOME
   std::optional<std::string> home;             ///< HOME
   std::optional<std::string> no_color;         ///< NO_COLOR
+  std::optional<std::string> ca;               ///< GROUNDCREW_CA
 
   static Environment FromProcess();
 };
@@ -43,6 +44,15 @@ struct Connection {
 /// is never sent to a server it was not saved for). Trailing '/' on servers are ignored.
 Connection ResolveConnection(const std::string& server_flag, const Environment& env,
                              const std::optional<SavedLogin>& saved);
+
+/// The CA file trusted for https:// servers and where it came from.
+struct CaFile {
+  std::string path;    ///< "" = the system trust store
+  std::string source;  ///< "--ca", "GROUNDCREW_CA" or "" (none)
+};
+
+/// `ca_flag` (when non-empty) > GROUNDCREW_CA (when non-empty) > none. Not saved by `login`.
+CaFile ResolveCaFile(const std::string& ca_flag, const Environment& env);
 
 /// $XDG_CONFIG_HOME/groundcrew/credentials.json, or $HOME/.config/groundcrew/credentials.json
 /// when XDG_CONFIG_HOME is unset, empty or relative (as the XDG spec says). kFailedPrecondition

@@ -1,11 +1,19 @@
 #include "cli/http_client.hpp"
 
 #include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -15,8 +23,13 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <fstream>
+#include <type_traits>
 
 #include "common/text.hpp"
 
@@ -26,8 +39,10 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using ErrorCodeT = boost::system::error_code;
+using SslStream = beast::ssl_stream<beast::tcp_stream>;
 
 /// Response bodies larger than this are refused (content downloads are not made by the CLI).
 constexpr std::uint64_t kMaxResponseBody = std::uint64_t{1} << 32;
@@ -42,7 +57,49 @@ bool HasLineBreak(std::string_view text) {
 bool IsStaleConnection(const ErrorCodeT& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == asio::error::connection_aborted || ec == asio::error::not_connected;
+         ec == asio::error::connection_aborted || ec == asio::error::not_connected ||
+         ec == ssl::error::stream_truncated;
+}
+
+/// The reason of the oldest queued OpenSSL error; empties the queue.
+std::string OpenSslReason() {
+  const unsigned long code = ERR_peek_error();
+  const char* reason = code == 0 ? nullptr : ERR_reason_error_string(code);
+  std::string text = reason ? reason : "unknown OpenSSL error";
+  ERR_clear_error();
+  return text;
+}
+
+/// The client TLS context for https://: TLS 1.2 or later, peer verification on, trusting
+/// `ca_file` (PEM) or, when empty, the system trust store. kInvalidArgument (field "ca") when
+/// `ca_file` is unusable.
+Result<std::unique_ptr<ssl::context>> MakeTlsContext(const std::string& ca_file) {
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_client);
+  SSL_CTX* native = context->native_handle();
+  ERR_clear_error();
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1) {
+    return MakeError(ErrorCode::kInternal, "cannot require TLS 1.2: " + OpenSslReason());
+  }
+  context->set_verify_mode(ssl::verify_peer);
+  if (ca_file.empty()) {
+    if (SSL_CTX_set_default_verify_paths(native) != 1) {
+      return MakeError(ErrorCode::kInternal,
+                       "cannot load the system trust store: " + OpenSslReason());
+    }
+    return context;
+  }
+  if (!std::ifstream(ca_file, std::ios::binary)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("cannot read the CA file {}: {}", ca_file, std::strerror(errno)),
+                     "ca");
+  }
+  if (SSL_CTX_load_verify_locations(native, ca_file.c_str(), nullptr) != 1) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("cannot use the CA file {}: {} (expected PEM certificates)",
+                                 ca_file, OpenSslReason()),
+                     "ca");
+  }
+  return context;
 }
 
 }  // namespace
@@ -56,18 +113,17 @@ std::string HttpResponse::Header(std::string_view name) const {
 
 Result<BaseUrl> ParseBaseUrl(std::string_view url) {
   auto invalid = [&](std::string why) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("{}: \"{}\" (expected http://host:port)", why, url), "server");
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: \"{}\" (expected http://host:port or https://host:port)", why, url),
+        "server");
   };
   const size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return invalid("no scheme");
   const std::string scheme = text::ToLowerAscii(url.substr(0, scheme_end));
-  if (scheme == "https") {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("https is not supported yet: \"{}\"; use http://host:port", url),
-                     "server");
+  if (scheme != "http" && scheme != "https") {
+    return invalid(fmt::format("unsupported scheme \"{}\"", scheme));
   }
-  if (scheme != "http") return invalid(fmt::format("unsupported scheme \"{}\"", scheme));
   std::string_view rest = url.substr(scheme_end + 3);
   if (rest.find_first_of("?#") != std::string_view::npos) {
     return invalid("a query or fragment is not allowed");
@@ -98,7 +154,7 @@ Result<BaseUrl> ParseBaseUrl(std::string_view url) {
   }
   if (result.host.empty()) return invalid("no host");
   if (port.empty()) {
-    result.port = "80";
+    result.port = scheme == "https" ? "443" : "80";
   } else {
     unsigned value = 0;
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
@@ -112,12 +168,17 @@ Result<BaseUrl> ParseBaseUrl(std::string_view url) {
 
 class HttpClient::Impl {
  public:
-  Impl(BaseUrl url, HttpClientOptions options)
-      : url_(std::move(url)), options_(std::move(options)), stream_(ioc_) {
+  /// `tls`: the client TLS context, non-null exactly for https://.
+  Impl(BaseUrl url, HttpClientOptions options, std::unique_ptr<ssl::context> tls)
+      : url_(std::move(url)),
+        options_(std::move(options)),
+        tls_context_(std::move(tls)),
+        plain_(ioc_) {
     const bool v6 = url_.host.find(':') != std::string::npos;
+    const std::string default_port = url_.scheme == "https" ? "443" : "80";
     host_field_ = (v6 ? "[" + url_.host + "]" : url_.host);
-    if (url_.port != "80") host_field_ += ":" + url_.port;
-    origin_ = "http://" + (v6 ? "[" + url_.host + "]" : url_.host) + ":" + url_.port;
+    if (url_.port != default_port) host_field_ += ":" + url_.port;
+    origin_ = url_.scheme + "://" + (v6 ? "[" + url_.host + "]" : url_.host) + ":" + url_.port;
   }
 
   Result<HttpResponse> Request(const HttpRequest& request) {
@@ -142,7 +203,9 @@ class HttpClient::Impl {
     if (ec) {
       Close();
       std::string reason = ec.message();
-      if (ec == beast::error::timeout) {
+      if (!tls_failure_.empty()) {
+        reason = tls_failure_;
+      } else if (ec == beast::error::timeout) {
         reason = fmt::format("no answer within {} s", options_.timeout.count() / 1000.0);
       }
       return MakeError(ErrorCode::kUnavailable,
@@ -153,14 +216,15 @@ class HttpClient::Impl {
 
  private:
   // Runs one asynchronous operation started by `start(handler)` to completion; the stream's
-  // expiry (set before) bounds it.
+  // expiry (set before) bounds it. `transferred` receives the byte count of reads and writes.
   template <class Start>
   ErrorCodeT Run(Start start, std::size_t* transferred = nullptr) {
     ErrorCodeT result = asio::error::would_block;
-    start([&result, transferred](ErrorCodeT ec, auto&& detail) {
+    start([&result, transferred](ErrorCodeT ec, auto&&... detail) {
       result = ec;
-      if constexpr (std::is_convertible_v<decltype(detail), std::size_t>) {
-        if (transferred) *transferred = detail;
+      if constexpr (sizeof...(detail) == 1 &&
+                    (std::is_convertible_v<decltype(detail), std::size_t> && ...)) {
+        if (transferred) ((*transferred = detail), ...);
       }
     });
     ioc_.restart();
@@ -168,24 +232,84 @@ class HttpClient::Impl {
     return result;
   }
 
+  /// The TCP layer of the current connection's stream.
+  beast::tcp_stream& Lowest() { return tls_ ? beast::get_lowest_layer(*tls_) : plain_; }
+
   ErrorCodeT Connect() {
+    tls_failure_.clear();
     tcp::resolver resolver(ioc_);
     ErrorCodeT ec;
     auto endpoints = resolver.resolve(url_.host, url_.port, ec);
     if (ec) return ec;
-    stream_.expires_after(options_.timeout);
-    ec = Run([&](auto handler) { stream_.async_connect(endpoints, std::move(handler)); });
+    if (tls_context_) {
+      tls_ = std::make_unique<SslStream>(ioc_, *tls_context_);  // TLS state is per connection
+      if (ErrorCodeT failed = ExpectPeerName()) return failed;
+    }
+    Lowest().expires_after(options_.timeout);
+    ec = Run([&](auto handler) { Lowest().async_connect(endpoints, std::move(handler)); });
     if (ec) return ec;
-    stream_.socket().set_option(tcp::no_delay(true), ec);
+    Lowest().socket().set_option(tcp::no_delay(true), ec);
+    if (tls_) {
+      Lowest().expires_after(options_.timeout);
+      ec = Run([&](auto handler) {
+        tls_->async_handshake(ssl::stream_base::client, std::move(handler));
+      });
+      if (ec) {
+        tls_failure_ = DescribeHandshakeFailure(ec);
+        return ec;
+      }
+    }
     connected_ = true;
     buffer_.clear();
     return {};
   }
 
+  // Makes the handshake require a certificate for url_.host (an IP address is matched against
+  // the certificate's IP addresses, a name against its DNS names) and sends the name as SNI.
+  ErrorCodeT ExpectPeerName() {
+    SSL* native = tls_->native_handle();
+    X509_VERIFY_PARAM* param = SSL_get0_param(native);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    ErrorCodeT not_ip;
+    asio::ip::make_address(url_.host, not_ip);
+    const bool ok = not_ip ? SSL_set1_host(native, url_.host.c_str()) == 1 &&
+                                 SSL_set_tlsext_host_name(native, url_.host.c_str()) == 1
+                           : X509_VERIFY_PARAM_set1_ip_asc(param, url_.host.c_str()) == 1;
+    if (ok) return {};
+    tls_failure_ = "cannot check the certificate for " + url_.host + ": " + OpenSslReason();
+    return ErrorCodeT(EINVAL, boost::system::generic_category());
+  }
+
+  std::string DescribeHandshakeFailure(const ErrorCodeT& ec) {
+    const long verify = SSL_get_verify_result(tls_->native_handle());
+    ERR_clear_error();
+    if (verify != X509_V_OK) {
+      return fmt::format(
+          "certificate verify failed: {} (the server's certificate must name {} and chain to a "
+          "trusted CA: {})",
+          X509_verify_cert_error_string(verify), url_.host,
+          options_.ca_file.empty() ? "the system trust store; give the CA with --ca or "
+                                     "GROUNDCREW_CA"
+                                   : "the CA file " + options_.ca_file);
+    }
+    if (ec == beast::error::timeout) {
+      return fmt::format("TLS handshake failed: no answer within {} s",
+                         options_.timeout.count() / 1000.0);
+    }
+    std::string reason = "TLS handshake failed: " + ec.message();
+    if (ec.category() == asio::error::get_ssl_category() &&
+        ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_WRONG_VERSION_NUMBER) {
+      reason += " (does the server speak HTTPS? try http://)";
+    }
+    return reason;
+  }
+
   void Close() {
     ErrorCodeT ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    if (!tls_context_ || tls_) {
+      Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      Lowest().close();
+    }
     connected_ = false;
     buffer_.clear();
   }
@@ -194,6 +318,12 @@ class HttpClient::Impl {
     if (!connected_) {
       if (ErrorCodeT ec = Connect()) return ec;
     }
+    return tls_ ? Exchange(*tls_, request, response) : Exchange(plain_, request, response);
+  }
+
+  template <class Stream>
+  ErrorCodeT Exchange(Stream& stream, const HttpRequest& request, HttpResponse& response) {
+    beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
     http::request<http::string_body> message;
     const http::verb verb = http::string_to_verb(request.method);
     if (verb == http::verb::unknown) {
@@ -220,11 +350,11 @@ class HttpClient::Impl {
     const std::uint64_t total = request.body.size();
     std::uint64_t written = 0;
     while (!serializer.is_done()) {
-      stream_.expires_after(options_.timeout);
+      lowest.expires_after(options_.timeout);
       std::size_t n = 0;
-      ErrorCodeT ec = Run(
-          [&](auto handler) { http::async_write_some(stream_, serializer, std::move(handler)); },
-          &n);
+      ErrorCodeT ec =
+          Run([&](auto handler) { http::async_write_some(stream, serializer, std::move(handler)); },
+              &n);
       if (ec) return ec;
       written += n;
       if (request.progress && total > 0) {
@@ -236,15 +366,15 @@ class HttpClient::Impl {
     parser.body_limit(kMaxResponseBody);
     if (verb == http::verb::head) parser.skip(true);
     // The timeout bounds each wait for the server, so a slow but steady answer completes.
-    stream_.expires_after(options_.timeout);
+    lowest.expires_after(options_.timeout);
     ErrorCodeT ec = Run([&](auto handler) {
-      http::async_read_header(stream_, buffer_, parser, std::move(handler));
+      http::async_read_header(stream, buffer_, parser, std::move(handler));
     });
     if (ec) return ec;
     while (!parser.is_done()) {
-      stream_.expires_after(options_.timeout);
+      lowest.expires_after(options_.timeout);
       ec = Run([&](auto handler) {
-        http::async_read_some(stream_, buffer_, parser, std::move(handler));
+        http::async_read_some(stream, buffer_, parser, std::move(handler));
       });
       if (ec) return ec;
     }
@@ -261,10 +391,13 @@ class HttpClient::Impl {
   BaseUrl url_;
   HttpClientOptions options_;
   asio::io_context ioc_;
-  beast::tcp_stream stream_;
+  std::unique_ptr<ssl::context> tls_context_;  ///< https:// only
+  beast::tcp_stream plain_;                    ///< the connection for http://
+  std::unique_ptr<SslStream> tls_;             ///< the connection for https://; new per connect
   beast::flat_buffer buffer_;
   std::string host_field_;
   std::string origin_;
+  std::string tls_failure_;  ///< why the last TLS handshake failed, in words; "" otherwise
   bool connected_ = false;
 };
 
@@ -275,8 +408,14 @@ Result<std::unique_ptr<HttpClient>> HttpClient::Create(std::string_view base_url
                                                        HttpClientOptions options) {
   auto url = ParseBaseUrl(base_url);
   if (!url) return url.error();
+  std::unique_ptr<ssl::context> tls;
+  if (url->scheme == "https") {
+    auto context = MakeTlsContext(options.ca_file);
+    if (!context) return context.error();
+    tls = std::move(*context);
+  }
   return std::unique_ptr<HttpClient>(
-      new HttpClient(std::make_unique<Impl>(std::move(*url), std::move(options))));
+      new HttpClient(std::make_unique<Impl>(std::move(*url), std::move(options), std::move(tls))));
 }
 
 Result<HttpResponse> HttpClient::Request(const HttpRequest& request) {

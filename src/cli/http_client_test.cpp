@@ -7,10 +7,27 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "cli/config.hpp"
+#include "test_certs.hpp"
 
 namespace groundcrew::cli {
 namespace {
@@ -30,10 +47,20 @@ TEST(ParseBaseUrlTest, AcceptsHttpHostPortAndRefusesTheRest) {
   EXPECT_EQ(url->host, "::1");
   EXPECT_EQ(url->port, "9000");
 
-  auto https = ParseBaseUrl("https://groundcrew.contoso.com");
-  ASSERT_FALSE(https.has_value());
-  EXPECT_EQ(https.error().field, "server");
-  EXPECT_NE(https.error().message.find("https is not supported yet"), std::string::npos);
+  EXPECT_EQ(ParseBaseUrl("http://h").value().scheme, "http");
+  auto https = ParseBaseUrl("HTTPS://groundcrew.contoso.com");
+  ASSERT_TRUE(https.has_value()) << https.error().message;
+  EXPECT_EQ(https->scheme, "https");
+  EXPECT_EQ(https->host, "groundcrew.contoso.com");
+  EXPECT_EQ(https->port, "443");
+  https = ParseBaseUrl("https://[::1]:8443/admin");
+  ASSERT_TRUE(https.has_value()) << https.error().message;
+  EXPECT_EQ(https->port, "8443");
+  EXPECT_EQ(https->prefix, "/admin");
+  auto bad_scheme = ParseBaseUrl("ftp://x");
+  ASSERT_FALSE(bad_scheme.has_value());
+  EXPECT_EQ(bad_scheme.error().field, "server");
+  EXPECT_NE(bad_scheme.error().message.find("https://host:port"), std::string::npos);
   for (const char* bad : {"127.0.0.1:8080", "ftp://x", "http://", "http://h:0", "http://h:99999",
                           "http://h:12a", "http://u@h:1", "http://h:1/?q=1", "http://[::1"}) {
     EXPECT_FALSE(ParseBaseUrl(bad).has_value()) << bad;
@@ -205,6 +232,230 @@ TEST(HttpClientTest, UnreachableAndSilentServersAreUnavailable) {
   auto timed_out = (*slow)->Request(HttpRequest{"GET", "/v1/me", "", "", {}, nullptr});
   ASSERT_FALSE(timed_out.has_value());
   EXPECT_EQ(timed_out.error().message, "cannot reach " + silent.url() + ": no answer within 0.1 s");
+}
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using test_support::MakeTestPki;
+using test_support::ServerNames;
+using test_support::TempDir;
+using test_support::TestPki;
+
+// A minimal HTTPS loopback server (asio::ssl, one thread): completes handshakes with the given
+// certificate and answers every request 200 {"tls":true}, keeping connections alive.
+class TlsLoopbackServer {
+ public:
+  TlsLoopbackServer(const std::string& cert_pem, const std::string& key_pem)
+      : context_(ssl::context::tls_server),
+        acceptor_(ioc_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    context_.use_certificate_chain(asio::buffer(cert_pem));
+    context_.use_private_key(asio::buffer(key_pem), ssl::context::pem);
+    port_ = acceptor_.local_endpoint().port();
+    asio::co_spawn(ioc_, Accept(), asio::detached);
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  ~TlsLoopbackServer() {
+    ioc_.stop();
+    thread_.join();
+  }
+
+  std::string url(const std::string& host = "127.0.0.1") const {
+    return "https://" + host + ":" + std::to_string(port_);
+  }
+  int handshakes() const { return handshakes_; }
+  /// "METHOD target authorization" of each request answered so far.
+  std::vector<std::string> requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  asio::awaitable<void> Accept() {
+    while (true) {
+      asio::ip::tcp::socket socket = co_await acceptor_.async_accept(asio::use_awaitable);
+      asio::co_spawn(ioc_, Serve(std::move(socket)), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> Serve(asio::ip::tcp::socket socket) {
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), context_);
+    boost::system::error_code ec;
+    auto token = asio::redirect_error(asio::use_awaitable, ec);
+    co_await stream.async_handshake(ssl::stream_base::server, token);
+    if (ec) co_return;
+    ++handshakes_;
+    beast::flat_buffer buffer;
+    while (true) {
+      http::request<http::string_body> request;
+      co_await http::async_read(stream, buffer, request, token);
+      if (ec) co_return;
+      {
+        std::lock_guard lock(mutex_);
+        requests_.push_back(std::string(request.method_string()) + " " +
+                            std::string(request.target()) + " " +
+                            std::string(request[http::field::authorization]));
+      }
+      http::response<http::string_body> response{http::status::ok, 11};
+      response.set(http::field::content_type, "application/json");
+      response.body() = R"({"tls":true})";
+      response.keep_alive(request.keep_alive());
+      response.prepare_payload();
+      co_await http::async_write(stream, response, token);
+      if (ec) co_return;
+    }
+  }
+
+  ssl::context context_;  // outlives the streams in coroutine frames destroyed with ioc_
+  asio::io_context ioc_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::atomic<int> handshakes_{0};
+  std::mutex mutex_;
+  std::vector<std::string> requests_;
+  std::thread thread_;
+};
+
+HttpRequest GetMe() { return HttpRequest{"GET", "/v1/me", "", "", {}, nullptr}; }
+
+class HttpClientTlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto pki = MakeTestPki();
+    ASSERT_TRUE(pki) << pki.error().message;
+    pki_ = *pki;
+    ca_file_ = dir_.Write("ca.pem", pki_.ca_cert);
+  }
+
+  TestPki pki_;
+  TempDir dir_;
+  std::string ca_file_;
+};
+
+TEST_F(HttpClientTlsTest, TalksHttpsToAServerItsCaFileTrusts) {
+  TlsLoopbackServer server(pki_.server_cert, pki_.server_key);
+  HttpClientOptions options;
+  options.ca_file = ca_file_;
+  options.bearer_token = "tok-tls";
+  auto client = HttpClient::Create(server.url(), options);
+  ASSERT_TRUE(client.has_value()) << client.error().message;
+  for (int i = 0; i < 2; ++i) {
+    auto response = (*client)->Request(GetMe());
+    ASSERT_TRUE(response.has_value()) << response.error().message;
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->body, R"({"tls":true})");
+  }
+  EXPECT_EQ(server.handshakes(), 1);  // one kept-alive TLS connection
+  EXPECT_EQ(server.requests(),
+            (std::vector<std::string>{"GET /v1/me Bearer tok-tls", "GET /v1/me Bearer tok-tls"}));
+
+  // By DNS name (the certificate names localhost too).
+  auto by_name = HttpClient::Create(server.url("localhost"), options);
+  ASSERT_TRUE(by_name.has_value()) << by_name.error().message;
+  auto response = (*by_name)->Request(GetMe());
+  ASSERT_TRUE(response.has_value()) << response.error().message;
+  EXPECT_EQ(response->status, 200);
+}
+
+TEST_F(HttpClientTlsTest, AnUntrustedCertificateIsRefused) {
+  TlsLoopbackServer server(pki_.server_cert, pki_.server_key);
+  const std::string prefix = "cannot reach " + server.url() + ": certificate verify failed: ";
+
+  // The system trust store does not know the test CA.
+  auto system = HttpClient::Create(server.url(), {});
+  ASSERT_TRUE(system.has_value()) << system.error().message;
+  auto refused = (*system)->Request(GetMe());
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(refused.error().message.rfind(prefix + "unable to get local issuer certificate", 0), 0u)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("--ca"), std::string::npos);
+
+  // Another CA.
+  auto other = MakeTestPki();
+  ASSERT_TRUE(other) << other.error().message;
+  HttpClientOptions options;
+  options.ca_file = dir_.Write("other-ca.pem", other->ca_cert);
+  auto wrong_ca = HttpClient::Create(server.url(), options);
+  ASSERT_TRUE(wrong_ca.has_value()) << wrong_ca.error().message;
+  refused = (*wrong_ca)->Request(GetMe());
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(refused.error().message.rfind(prefix, 0), 0u) << refused.error().message;
+  EXPECT_TRUE(server.requests().empty());
+}
+
+TEST_F(HttpClientTlsTest, TheCertificateMustNameTheHost) {
+  ServerNames names;
+  names.dns = {"gc.example"};
+  names.ips = {};
+  auto pki = MakeTestPki(names);
+  ASSERT_TRUE(pki) << pki.error().message;
+  TlsLoopbackServer server(pki->server_cert, pki->server_key);
+  HttpClientOptions options;
+  options.ca_file = dir_.Write("named-ca.pem", pki->ca_cert);
+  for (const auto& [host, reason] : {std::pair{"127.0.0.1", "IP address mismatch"},
+                                     std::pair{"localhost", "hostname mismatch"}}) {
+    auto client = HttpClient::Create(server.url(host), options);
+    ASSERT_TRUE(client.has_value()) << client.error().message;
+    auto refused = (*client)->Request(GetMe());
+    ASSERT_FALSE(refused.has_value()) << host;
+    EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+    EXPECT_NE(refused.error().message.find(std::string("certificate verify failed: ") + reason),
+              std::string::npos)
+        << refused.error().message;
+  }
+  EXPECT_EQ(server.handshakes(), 0);
+}
+
+TEST_F(HttpClientTlsTest, AnUnusableCaFileIsInvalidArgument) {
+  HttpClientOptions options;
+  options.ca_file = (dir_.path() / "missing.pem").string();
+  auto missing = HttpClient::Create("https://127.0.0.1:1", options);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(missing.error().field, "ca");
+  EXPECT_NE(missing.error().message.find(options.ca_file), std::string::npos);
+
+  options.ca_file = dir_.Write("not-pem.txt", "hello\n");
+  auto not_pem = HttpClient::Create("https://127.0.0.1:1", options);
+  ASSERT_FALSE(not_pem.has_value());
+  EXPECT_EQ(not_pem.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(not_pem.error().field, "ca");
+
+  // Only https:// reads it.
+  EXPECT_TRUE(HttpClient::Create("http://127.0.0.1:1", options).has_value());
+}
+
+TEST_F(HttpClientTlsTest, HttpsToAPlainHttpServerFailsClearly) {
+  LoopbackServer plain([](const std::string&) {
+    return std::string("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  });
+  const std::string url = "https" + plain.url().substr(4);
+  HttpClientOptions options;
+  options.ca_file = ca_file_;
+  options.timeout = std::chrono::milliseconds(200);
+  auto client = HttpClient::Create(url, options);
+  ASSERT_TRUE(client.has_value()) << client.error().message;
+  auto failed = (*client)->Request(GetMe());
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(failed.error().message.rfind("cannot reach " + url + ": TLS handshake failed: ", 0), 0u)
+      << failed.error().message;
+}
+
+TEST(ResolveCaFileTest, FlagThenEnvironmentThenNone) {
+  Environment env;
+  EXPECT_EQ(ResolveCaFile("", env).path, "");
+  EXPECT_EQ(ResolveCaFile("", env).source, "");
+  env.ca = "";  // set but empty: ignored
+  EXPECT_EQ(ResolveCaFile("", env).source, "");
+  env.ca = "/env/ca.pem";
+  EXPECT_EQ(ResolveCaFile("", env).path, "/env/ca.pem");
+  EXPECT_EQ(ResolveCaFile("", env).source, "GROUNDCREW_CA");
+  EXPECT_EQ(ResolveCaFile("/flag/ca.pem", env).path, "/flag/ca.pem");
+  EXPECT_EQ(ResolveCaFile("/flag/ca.pem", env).source, "--ca");
 }
 
 }  // namespace

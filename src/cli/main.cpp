@@ -20,6 +20,7 @@ constexpr const char* kJsonHelp = "print the server's JSON answer instead of a t
 
 struct Globals {
   std::string server;   ///< --server; "" = not given
+  std::string ca;       ///< --ca; "" = not given
   double timeout = 30;  ///< --timeout, seconds
 };
 
@@ -73,10 +74,12 @@ int RunRemote(const Globals& globals, bool json, const std::function<int(Api&)>&
   options.timeout = std::chrono::milliseconds(static_cast<long long>(globals.timeout * 1000));
   options.bearer_token = connection.token;
   options.user_agent = std::string("groundcrew/") + GROUNDCREW_VERSION;
+  const CaFile ca = ResolveCaFile(globals.ca, env);
+  options.ca_file = ca.path;
   auto client = HttpClient::Create(connection.server, options);
   if (!client) {
     Error error = client.error();
-    error.field = connection.server_source;
+    error.field = error.field == "ca" ? ca.source : connection.server_source;
     return ReportApiError(ToApiError(error), json, console);
   }
   Api api((*client)->AsTransport());
@@ -91,7 +94,8 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
       "rules, csv and names need no server: they apply groundcrew's rules to local files.\n"
       "The other commands call groundcrewd's admin API: the server is --server, else\n"
       "GROUNDCREW_SERVER, else the saved login, else http://127.0.0.1:8080; the token is\n"
-      "GROUNDCREW_TOKEN, else the saved login (see `groundcrew login`).\n"
+      "GROUNDCREW_TOKEN, else the saved login (see `groundcrew login`). An https:// server's\n"
+      "certificate must be trusted by the system or by --ca / GROUNDCREW_CA.\n"
       "Exit codes: 0 success, 1 failure, 2 usage error."};
   app.name("groundcrew");
   app.set_version_flag("--version", std::string(GROUNDCREW_VERSION));
@@ -101,8 +105,13 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
   int code = 0;
 
   Globals globals;
-  app.add_option("--server", globals.server, "admin API base URL, e.g. http://127.0.0.1:8080")
+  app.add_option("--server", globals.server,
+                 "admin API base URL, e.g. http://127.0.0.1:8080 or https://gc.example:8443")
       ->type_name("URL");
+  app.add_option("--ca", globals.ca,
+                 "PEM file of CA certificates to trust for https:// instead of the system "
+                 "trust store [GROUNDCREW_CA]")
+      ->type_name("FILE");
   app.add_option("--timeout", globals.timeout, "seconds to wait for the server (default 30)")
       ->check(CLI::PositiveNumber)
       ->type_name("SECONDS");

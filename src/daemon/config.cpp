@@ -1,8 +1,8 @@
 #include "daemon/config.hpp"
 
-#include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
+#include <boost/json/parse.hpp>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -23,6 +23,8 @@ void Overlay(Config& config, const ConfigLayer& layer, std::string& listen) {
   if (layer.log_level) config.log_level = *layer.log_level;
   if (layer.threads) config.threads = *layer.threads;
   if (layer.max_body_bytes) config.max_body_bytes = *layer.max_body_bytes;
+  if (layer.tls_cert) config.tls_cert = *layer.tls_cert;
+  if (layer.tls_key) config.tls_key = *layer.tls_key;
 }
 
 }  // namespace
@@ -49,12 +51,15 @@ Result<ConfigLayer> ReadConfigFile(const std::string& path) {
                        fmt::format("{}: {} must be {}", path, key, expected), key);
     };
     const boost::json::value& value = field.value();
-    if (key == "dataDir" || key == "listen" || key == "portFile" || key == "logLevel") {
+    if (key == "dataDir" || key == "listen" || key == "portFile" || key == "logLevel" ||
+        key == "tlsCert" || key == "tlsKey") {
       if (!value.is_string()) return bad("a string");
       std::string text_value(value.as_string());
       (key == "dataDir"    ? layer.data_dir
        : key == "listen"   ? layer.listen
        : key == "portFile" ? layer.port_file
+       : key == "tlsCert"  ? layer.tls_cert
+       : key == "tlsKey"   ? layer.tls_key
                            : layer.log_level) = std::move(text_value);
     } else if (key == "threads") {
       if (!value.is_int64()) return bad("a whole number");
@@ -65,7 +70,7 @@ Result<ConfigLayer> ReadConfigFile(const std::string& path) {
     } else {
       return MakeError(ErrorCode::kInvalidArgument,
                        fmt::format("{}: unknown key \"{}\" (known: dataDir, listen, threads, "
-                                   "maxBodyBytes, portFile, logLevel)",
+                                   "maxBodyBytes, portFile, logLevel, tlsCert, tlsKey)",
                                    path, key),
                        key);
     }
@@ -82,11 +87,13 @@ Result<ConfigLayer> ReadEnvironment(const std::map<std::string, std::string>& en
   if (auto* v = get("GROUNDCREW_DATA_DIR")) layer.data_dir = *v;
   if (auto* v = get("GROUNDCREW_LISTEN")) layer.listen = *v;
   if (auto* v = get("GROUNDCREW_LOG_LEVEL")) layer.log_level = *v;
+  if (auto* v = get("GROUNDCREW_TLS_CERT")) layer.tls_cert = *v;
+  if (auto* v = get("GROUNDCREW_TLS_KEY")) layer.tls_key = *v;
   if (auto* v = get("GROUNDCREW_THREADS")) {
     int threads = 0;
     if (!ParseNumber(*v, threads)) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "GROUNDCREW_THREADS: must be a whole number", "GROUNDCREW_THREADS");
+      return MakeError(ErrorCode::kInvalidArgument, "GROUNDCREW_THREADS: must be a whole number",
+                       "GROUNDCREW_THREADS");
     }
     layer.threads = threads;
   }
@@ -113,10 +120,10 @@ Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
   unsigned port = 0;
   if (colon == std::string::npos || colon == 0 ||
       !ParseNumber(std::string_view(listen).substr(colon + 1), port) || port > 65535) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("listen: expected address:port such as 127.0.0.1:8080, not \"{}\"",
-                                 listen),
-                     "listen");
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        fmt::format("listen: expected address:port such as 127.0.0.1:8080, not \"{}\"", listen),
+        "listen");
   }
   config.address = listen.substr(0, colon);
   if (config.address.size() > 2 && config.address.front() == '[' && config.address.back() == ']') {
@@ -136,6 +143,17 @@ Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
   }
   if (config.data_dir.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "dataDir: must not be empty", "dataDir");
+  }
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    const bool key_missing = config.tls_key.empty();
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        key_missing ? "tlsKey: a TLS certificate is set (tlsCert: " + config.tls_cert +
+                          ") but no private key: give --tls-key, GROUNDCREW_TLS_KEY or tlsKey too"
+                    : "tlsCert: a TLS private key is set (tlsKey: " + config.tls_key +
+                          ") but no certificate: give --tls-cert, GROUNDCREW_TLS_CERT or tlsCert "
+                          "too",
+        key_missing ? "tlsKey" : "tlsCert");
   }
   return config;
 }

@@ -21,11 +21,14 @@ struct Config {
   std::size_t max_body_bytes = 64 << 20;  ///< maxBodyBytes / GROUNDCREW_MAX_BODY_BYTES
   std::string port_file;                  ///< portFile / --port-file: written once listening
   std::string log_level = "info";         ///< logLevel: "debug" logs every request
+  /// HTTPS: both set (PEM certificate chain, PEM private key) or both empty (plain HTTP).
+  std::string tls_cert;  ///< tlsCert / GROUNDCREW_TLS_CERT / --tls-cert
+  std::string tls_key;   ///< tlsKey / GROUNDCREW_TLS_KEY / --tls-key
 };
 
 /// The settings given at one level; unset ones do not override lower levels.
 struct ConfigLayer {
-  std::optional<std::string> data_dir, listen, port_file, log_level;
+  std::optional<std::string> data_dir, listen, port_file, log_level, tls_cert, tls_key;
   std::optional<int> threads;
   std::optional<std::size_t> max_body_bytes;
 };
@@ -35,13 +38,16 @@ struct ConfigLayer {
 [[nodiscard]] Result<ConfigLayer> ReadConfigFile(const std::string& path);
 
 /// Reads GROUNDCREW_DATA_DIR, GROUNDCREW_LISTEN, GROUNDCREW_THREADS, GROUNDCREW_MAX_BODY_BYTES,
-/// GROUNDCREW_LOG_LEVEL from `environment`. kInvalidArgument names the variable.
+/// GROUNDCREW_LOG_LEVEL, GROUNDCREW_TLS_CERT, GROUNDCREW_TLS_KEY from `environment`.
+/// kInvalidArgument names the variable.
 [[nodiscard]] Result<ConfigLayer> ReadEnvironment(
     const std::map<std::string, std::string>& environment);
 
 /// Defaults, then `file`, then `environment`, then `flags`. kInvalidArgument for a listen
 /// address that is not "address:port", threads outside 1..64, a body limit under 1 KiB, an
-/// unknown log level.
+/// unknown log level, a TLS certificate without a key or a key without a certificate (`field`
+/// names the missing one: "tlsKey" or "tlsCert"; an empty value counts as not set, so a
+/// higher layer can turn TLS off with empty values). The files are read by the server.
 [[nodiscard]] Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
                                      const ConfigLayer& flags);
 

@@ -45,7 +45,8 @@ TEST(ConfigTest, BadInputNamesTheSetting) {
   Result<ConfigLayer> unknown = ReadConfigFile(WriteFile("gc-config-bad", R"({"colour": 1})"));
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().field, "colour");
-  Result<ConfigLayer> wrong_type = ReadConfigFile(WriteFile("gc-config-type", R"({"threads": "2"})"));
+  Result<ConfigLayer> wrong_type =
+      ReadConfigFile(WriteFile("gc-config-type", R"({"threads": "2"})"));
   ASSERT_FALSE(wrong_type);
   EXPECT_EQ(wrong_type.error().field, "threads");
   EXPECT_EQ(ReadConfigFile("/nonexistent/gc.json").error().code, ErrorCode::kNotFound);
@@ -60,6 +61,61 @@ TEST(ConfigTest, BadInputNamesTheSetting) {
   ConfigLayer threads;
   threads.threads = 0;
   EXPECT_EQ(Resolve({}, {}, threads).error().field, "threads");
+}
+
+TEST(ConfigTest, TlsIsOffByDefaultAndLayersLikeTheRest) {
+  Result<Config> plain = Resolve({}, {}, {});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->tls_cert, "");
+  EXPECT_EQ(plain->tls_key, "");
+
+  Result<ConfigLayer> file = ReadConfigFile(
+      WriteFile("gc-config-tls",
+                R"({"tlsCert": "/etc/gc/file-cert.pem", "tlsKey": "/etc/gc/file-key.pem"})"));
+  ASSERT_TRUE(file) << file.error().message;
+  Result<ConfigLayer> env = ReadEnvironment({{"GROUNDCREW_TLS_KEY", "/env/key.pem"}});
+  ASSERT_TRUE(env);
+  ConfigLayer flags;
+  flags.tls_cert = "/flag/cert.pem";
+  Result<Config> config = Resolve(*file, *env, flags);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->tls_cert, "/flag/cert.pem");  // flag beats file
+  EXPECT_EQ(config->tls_key, "/env/key.pem");     // environment beats file
+
+  // Empty values from a higher layer turn TLS off again.
+  Result<ConfigLayer> off =
+      ReadEnvironment({{"GROUNDCREW_TLS_CERT", ""}, {"GROUNDCREW_TLS_KEY", ""}});
+  ASSERT_TRUE(off);
+  config = Resolve(*file, *off, {});
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->tls_cert, "");
+  EXPECT_EQ(config->tls_key, "");
+
+  Result<ConfigLayer> wrong_type =
+      ReadConfigFile(WriteFile("gc-config-tls-type", R"({"tlsKey": 1})"));
+  ASSERT_FALSE(wrong_type);
+  EXPECT_EQ(wrong_type.error().field, "tlsKey");
+}
+
+TEST(ConfigTest, TlsNeedsBothTheCertificateAndTheKey) {
+  ConfigLayer only_cert;
+  only_cert.tls_cert = "/etc/gc/cert.pem";
+  Result<Config> config = Resolve({}, {}, only_cert);
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(config.error().field, "tlsKey");
+  EXPECT_NE(config.error().message.find("--tls-key"), std::string::npos) << config.error().message;
+
+  Result<ConfigLayer> only_key = ReadEnvironment({{"GROUNDCREW_TLS_KEY", "/etc/gc/key.pem"}});
+  ASSERT_TRUE(only_key);
+  config = Resolve({}, *only_key, {});
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "tlsCert");
+  EXPECT_NE(config.error().message.find("--tls-cert"), std::string::npos) << config.error().message;
+
+  ConfigLayer empty_key = only_cert;
+  empty_key.tls_key = "";
+  EXPECT_EQ(Resolve({}, {}, empty_key).error().field, "tlsKey");
 }
 
 }  // namespace

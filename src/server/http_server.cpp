@@ -1,15 +1,22 @@
 #include "server/http_server.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
@@ -19,12 +26,18 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <fstream>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -37,7 +50,9 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using SslStream = beast::ssl_stream<beast::tcp_stream>;
 using Clock = std::chrono::steady_clock;
 using ErrorCodeT = boost::system::error_code;
 
@@ -48,16 +63,120 @@ constexpr std::chrono::milliseconds kLingerTime{500};
 constexpr std::size_t kLingerBytes = 1024 * 1024;
 /// After the shutdown deadline, how long Stop() waits for force-closed connections to unwind.
 constexpr std::chrono::milliseconds kForcedCloseGrace{1'000};
+/// How long sending a TLS close_notify may take before the connection is just closed.
+constexpr std::chrono::milliseconds kCloseNotifyTime{500};
 
-/// One accepted connection. `stream` is bound to a strand; everything here is touched only on
-/// that strand (the serving coroutine and the lambdas Stop() posts to it).
-struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-  beast::tcp_stream stream;
-  /// True while waiting for the next request with nothing of it buffered: safe to close on
-  /// shutdown without losing a request.
+/// One accepted connection, as Stop() sees it whatever its stream type. The stream is bound to a
+/// strand; everything here is touched only on that strand (the serving coroutine and the
+/// lambdas Stop() posts to it).
+struct ConnectionBase {
+  virtual ~ConnectionBase() = default;
+  /// The TCP layer: its executor is the strand; cancel()/close() end what is pending on it.
+  virtual beast::tcp_stream& Lowest() = 0;
+  /// True while waiting for the next request (or the TLS handshake) with nothing of it
+  /// buffered: safe to close on shutdown without losing a request.
   bool idle = true;
 };
+
+/// `Stream` is beast::tcp_stream (HTTP) or SslStream (HTTPS).
+template <class Stream>
+struct Connection final : ConnectionBase {
+  template <class... Args>
+  explicit Connection(Args&&... args) : stream(std::forward<Args>(args)...) {}
+  beast::tcp_stream& Lowest() override { return beast::get_lowest_layer(stream); }
+  Stream stream;
+};
+
+/// The reason of the oldest queued OpenSSL error (e.g. "no start line"); empties the queue.
+std::string OpenSslReason(unsigned long* code_out = nullptr) {
+  const unsigned long code = ERR_peek_error();
+  if (code_out) *code_out = code;
+  const char* reason = code == 0 ? nullptr : ERR_reason_error_string(code);
+  std::string text = reason ? reason : "unknown OpenSSL error";
+  ERR_clear_error();
+  return text;
+}
+
+/// Checks that `path` can be opened for reading, so a missing file gets the system's reason
+/// rather than OpenSSL's less direct one.
+Status CheckReadable(const std::string& path, const std::string& what, const std::string& field) {
+  std::ifstream in(path, std::ios::binary);
+  if (in) return Ok{};
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "cannot read the " + what + " " + path + ": " + std::strerror(errno), field);
+}
+
+/// A server TLS context (TLS 1.2 or later) holding the certificate chain and its key.
+/// kInvalidArgument naming the file and OpenSSL's reason when either cannot be used.
+Result<std::unique_ptr<ssl::context>> MakeTlsContext(const TlsOptions& tls) {
+  const std::string& cert = tls.certificate_chain_file;
+  const std::string& key = tls.private_key_file;
+  if (Status ok = CheckReadable(cert, "TLS certificate chain", "certificate_chain_file"); !ok) {
+    return ok.error();
+  }
+  if (Status ok = CheckReadable(key, "TLS private key", "private_key_file"); !ok) {
+    return ok.error();
+  }
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* native = context->native_handle();
+  ERR_clear_error();
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1) {
+    return MakeError(ErrorCode::kInternal, "cannot require TLS 1.2: " + OpenSslReason());
+  }
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_compression |
+                       ssl::context::single_dh_use);
+  // An encrypted key fails to load instead of prompting on the terminal.
+  SSL_CTX_set_default_passwd_cb(native, [](char*, int, int, void*) { return 0; });
+  if (SSL_CTX_use_certificate_chain_file(native, cert.c_str()) != 1) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "cannot use the TLS certificate chain " + cert + ": " + OpenSslReason(),
+                     "certificate_chain_file");
+  }
+  if (SSL_CTX_use_PrivateKey_file(native, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    unsigned long code = 0;
+    const std::string reason = OpenSslReason(&code);
+    if (ERR_GET_LIB(code) == ERR_LIB_X509 && ERR_GET_REASON(code) == X509_R_KEY_VALUES_MISMATCH) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "the TLS private key " + key + " does not match the certificate in " + cert +
+                           ": " + reason,
+                       "private_key_file");
+    }
+    std::stringstream text;
+    text << std::ifstream(key, std::ios::binary).rdbuf();
+    const bool encrypted = text.str().find("ENCRYPTED") != std::string::npos;
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "cannot use the TLS private key " + key + ": " + reason +
+                         (encrypted ? " (the key is encrypted; an unencrypted one is needed)" : ""),
+                     "private_key_file");
+  }
+  if (SSL_CTX_check_private_key(native) != 1) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the TLS private key " + key + " does not match the certificate in " + cert +
+                         ": " + OpenSslReason(),
+                     "private_key_file");
+  }
+  return context;
+}
+
+/// Plain HTTP has no close_notify.
+asio::awaitable<void> SendCloseNotify(beast::tcp_stream&) { co_return; }
+
+/// Sends a TLS close_notify once the handshake is done, unless one was sent already (OpenSSL
+/// also marks fatal alerts so) or the socket is closed. Does not wait for the client's
+/// close_notify (RFC 8446 §6.1 allows it). Best effort, bounded by kCloseNotifyTime.
+asio::awaitable<void> SendCloseNotify(SslStream& stream) {
+  beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
+  SSL* native = stream.native_handle();
+  if (!lowest.socket().is_open() || SSL_is_init_finished(native) != 1 ||
+      (SSL_get_shutdown(native) & SSL_SENT_SHUTDOWN) != 0) {
+    co_return;
+  }
+  SSL_set_shutdown(native, SSL_get_shutdown(native) | SSL_RECEIVED_SHUTDOWN);
+  lowest.expires_after(kCloseNotifyTime);
+  ErrorCodeT ignored;
+  co_await stream.async_shutdown(asio::redirect_error(kAwait, ignored));
+  ERR_clear_error();
+}
 
 Request ToRequest(http::request<http::string_body>& message) {
   Request request;
@@ -108,15 +227,25 @@ class HttpServer::Impl {
 
  private:
   asio::awaitable<void> AcceptLoop();
-  asio::awaitable<void> Serve(std::shared_ptr<Connection> connection);
-  asio::awaitable<void> ServeRequests(Connection& connection);
-  /// Answers a request that failed to read; false when the connection should just be closed.
-  asio::awaitable<void> AnswerReadFailure(Connection& connection, const ErrorCodeT& ec,
+  template <class Stream>
+  asio::awaitable<void> Serve(std::shared_ptr<Connection<Stream>> connection);
+  /// Answers plain HTTP on the HTTPS port with a 400, else completes the TLS handshake (the
+  /// bytes the detection read are in `buffer`). True when requests can be served.
+  asio::awaitable<bool> Handshake(Connection<SslStream>& connection, beast::flat_buffer& buffer);
+  template <class Stream>
+  asio::awaitable<void> ServeRequests(Connection<Stream>& connection, beast::flat_buffer& buffer);
+  /// Answers a request that failed to read when there is something to answer (400/413/431).
+  template <class Stream>
+  asio::awaitable<void> AnswerReadFailure(Stream& stream, const ErrorCodeT& ec,
                                           http::request_parser<http::string_body>& parser);
-  asio::awaitable<bool> Write(Connection& connection, Response response, bool head_only,
-                              unsigned version,
+  /// Writes `response`; false when the connection failed.
+  template <class Stream>
+  asio::awaitable<bool> Write(Stream& stream, Response response, bool head_only, unsigned version,
                               bool keep_alive);
-  asio::awaitable<void> LingeringClose(Connection& connection);
+  /// Ends a connection after an error response: close_notify (TLS), half-close, then discards
+  /// what the client still sends for a moment.
+  template <class Stream>
+  asio::awaitable<void> LingeringClose(Stream& stream);
   Response Dispatch(const Request& request, std::string& route);
   void Log(std::string_view line) const;
   /// Completion of a detached coroutine: logs an exception that escaped it.
@@ -145,8 +274,9 @@ class HttpServer::Impl {
   bool started_ = false;
   bool stopped_ = false;
   std::uint64_t next_id_ = 0;
-  std::unordered_map<std::uint64_t, std::shared_ptr<Connection>> connections_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<ConnectionBase>> connections_;
 
+  std::unique_ptr<ssl::context> ssl_context_;  // set by Start() when options_.tls; then const
   std::unique_ptr<asio::io_context> ioc_;
   std::unique_ptr<tcp::acceptor> acceptor_;  // bound to a strand; touched only on it
   std::vector<std::thread> threads_;
@@ -177,6 +307,11 @@ Status HttpServer::Impl::Start() {
   if (ec) {
     return MakeError(ErrorCode::kInvalidArgument, "not an IP address: " + options_.address,
                      "address");
+  }
+  if (options_.tls) {
+    auto context = MakeTlsContext(*options_.tls);
+    if (!context) return context.error();
+    ssl_context_ = std::move(*context);
   }
   auto ioc = std::make_unique<asio::io_context>(options_.threads);
   auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*ioc));
@@ -243,18 +378,19 @@ void HttpServer::Impl::Stop() {
 
   auto post_to_all = [this](auto action) {  // REQUIRES: mutex_ held
     for (auto& [id, connection] : connections_) {
-      asio::post(connection->stream.get_executor(), [connection, action] { action(*connection); });
+      asio::post(connection->Lowest().get_executor(),
+                 [connection, action] { action(*connection); });
     }
   };
   std::unique_lock lock(mutex_);
-  post_to_all([](Connection& connection) {
-    if (connection.idle) connection.stream.cancel();
+  post_to_all([](ConnectionBase& connection) {
+    if (connection.idle) connection.Lowest().cancel();
   });
   const auto deadline = Clock::now() + options_.shutdown_deadline;
   if (!changed_.wait_until(lock, deadline, [this] { return connections_.empty(); })) {
     Log("shutdown deadline passed with " + std::to_string(connections_.size()) +
         " connection(s) open; closing them");
-    post_to_all([](Connection& connection) { connection.stream.close(); });
+    post_to_all([](ConnectionBase& connection) { connection.Lowest().close(); });
     changed_.wait_for(lock, kForcedCloseGrace, [this] { return connections_.empty(); });
   }
   lock.unlock();
@@ -282,12 +418,20 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
     }
     if (stopping_) continue;  // the acceptor is about to close; drop the socket
     socket.set_option(tcp::no_delay(true), ec);
-    auto connection = std::make_shared<Connection>(std::move(socket));
-    asio::co_spawn(connection->stream.get_executor(), Serve(connection), LogEscaped("connection"));
+    if (ssl_context_) {
+      auto connection = std::make_shared<Connection<SslStream>>(std::move(socket), *ssl_context_);
+      asio::co_spawn(connection->Lowest().get_executor(), Serve(connection),
+                     LogEscaped("connection"));
+    } else {
+      auto connection = std::make_shared<Connection<beast::tcp_stream>>(std::move(socket));
+      asio::co_spawn(connection->Lowest().get_executor(), Serve(connection),
+                     LogEscaped("connection"));
+    }
   }
 }
 
-asio::awaitable<void> HttpServer::Impl::Serve(std::shared_ptr<Connection> connection) {
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::Serve(std::shared_ptr<Connection<Stream>> connection) {
   std::uint64_t id = 0;
   {
     std::lock_guard lock(mutex_);
@@ -304,25 +448,61 @@ asio::awaitable<void> HttpServer::Impl::Serve(std::shared_ptr<Connection> connec
     }
   } unregister{this, id};
 
+  beast::flat_buffer buffer;
   try {
-    co_await ServeRequests(*connection);
+    bool ready = true;
+    if constexpr (std::is_same_v<Stream, SslStream>) {
+      ready = co_await Handshake(*connection, buffer);
+    }
+    if (ready) co_await ServeRequests(*connection, buffer);
   } catch (const std::exception& e) {
     Log(std::string("connection: ") + e.what());
   }
+  co_await SendCloseNotify(connection->stream);
   ErrorCodeT ignored;
-  connection->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  connection->stream.close();
+  connection->Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  connection->Lowest().close();
 }
 
-asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection& connection) {
-  beast::flat_buffer buffer;
+asio::awaitable<bool> HttpServer::Impl::Handshake(Connection<SslStream>& connection,
+                                                  beast::flat_buffer& buffer) {
+  beast::tcp_stream& lowest = connection.Lowest();
+  lowest.expires_after(options_.handshake_timeout);
+  ErrorCodeT ec;
+  const bool tls =
+      co_await beast::async_detect_ssl(lowest, buffer, asio::redirect_error(kAwait, ec));
+  if (ec) co_return false;  // closed, timed out or cancelled by Stop()
+  if (!tls) {
+    // Plain HTTP (or anything but a TLS ClientHello): answer in plain HTTP so a person sees why.
+    connection.idle = false;
+    metrics_.Record(HttpMetrics::kUnmatchedRoute, "", 400, 0.0);
+    Response response =
+        ErrorResponse(400, MakeError(ErrorCode::kInvalidArgument,
+                                     "this port speaks HTTPS only: use https:// to reach it"));
+    if (co_await Write(lowest, std::move(response), false, 11, false)) {
+      co_await LingeringClose(lowest);
+    }
+    co_return false;
+  }
+  const std::size_t used = co_await connection.stream.async_handshake(
+      ssl::stream_base::server, buffer.data(), asio::redirect_error(kAwait, ec));
+  ERR_clear_error();  // a failed handshake leaves its reason queued on this thread
+  if (ec) co_return false;
+  buffer.consume(used);
+  co_return true;
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection<Stream>& connection,
+                                                      beast::flat_buffer& buffer) {
+  beast::tcp_stream& lowest = connection.Lowest();
   while (!stopping_) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
     parser.body_limit(options_.max_body_bytes);
     ErrorCodeT ec;
     connection.idle = buffer.size() == 0;
-    connection.stream.expires_after(options_.header_timeout);
+    lowest.expires_after(options_.header_timeout);
     co_await http::async_read_header(connection.stream, buffer, parser,
                                      asio::redirect_error(kAwait, ec));
     connection.idle = false;
@@ -330,17 +510,17 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection& connection) {
         beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       // The client waits for this before sending the body (curl does for large uploads).
       http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
-      connection.stream.expires_after(options_.write_timeout);
+      lowest.expires_after(options_.write_timeout);
       co_await http::async_write(connection.stream, go_on, asio::redirect_error(kAwait, ec));
       if (ec) co_return;
     }
     if (!ec && !parser.is_done()) {
-      connection.stream.expires_after(options_.body_timeout);
+      lowest.expires_after(options_.body_timeout);
       co_await http::async_read(connection.stream, buffer, parser,
                                 asio::redirect_error(kAwait, ec));
     }
     if (ec) {
-      co_await AnswerReadFailure(connection, ec, parser);
+      co_await AnswerReadFailure(connection.stream, ec, parser);
       co_return;
     }
 
@@ -364,15 +544,16 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection& connection) {
     }
 
     const bool keep_alive = wants_keep_alive && !stopping_;
-    if (!co_await Write(connection, std::move(response), head_only, version, keep_alive) ||
+    if (!co_await Write(connection.stream, std::move(response), head_only, version, keep_alive) ||
         !keep_alive) {
       co_return;
     }
   }
 }
 
+template <class Stream>
 asio::awaitable<void> HttpServer::Impl::AnswerReadFailure(
-    Connection& connection, const ErrorCodeT& ec, http::request_parser<http::string_body>& parser) {
+    Stream& stream, const ErrorCodeT& ec, http::request_parser<http::string_body>& parser) {
   int status = 0;
   Error error;
   if (ec == http::error::body_limit) {
@@ -391,19 +572,20 @@ asio::awaitable<void> HttpServer::Impl::AnswerReadFailure(
     status = 400;
     error = MakeError(ErrorCode::kInvalidArgument, "malformed HTTP request: " + ec.message());
   } else {
-    // Closed by the client, timed out, reset or cancelled by Stop(): nothing to answer.
+    // Closed by the client, timed out, reset, cancelled by Stop() or a TLS error: nothing to
+    // answer.
     co_return;
   }
   const std::string method =
       parser.is_header_done() ? std::string(parser.get().method_string()) : std::string();
   metrics_.Record(HttpMetrics::kUnmatchedRoute, method, status, 0.0);
-  if (co_await Write(connection, ErrorResponse(status, error), false, 11, false)) {
-    co_await LingeringClose(connection);
+  if (co_await Write(stream, ErrorResponse(status, error), false, 11, false)) {
+    co_await LingeringClose(stream);
   }
 }
 
-asio::awaitable<bool> HttpServer::Impl::Write(Connection& connection, Response response,
-                                              bool head_only,
+template <class Stream>
+asio::awaitable<bool> HttpServer::Impl::Write(Stream& stream, Response response, bool head_only,
                                               unsigned version, bool keep_alive) {
   if (response.status < 100 || response.status > 599) {
     Log("handler returned invalid status " + std::to_string(response.status));
@@ -431,23 +613,27 @@ asio::awaitable<bool> HttpServer::Impl::Write(Connection& connection, Response r
     out.content_length(length);
   }
   ErrorCodeT ec;
-  connection.stream.expires_after(options_.write_timeout);
-  co_await http::async_write(connection.stream, out, asio::redirect_error(kAwait, ec));
+  beast::get_lowest_layer(stream).expires_after(options_.write_timeout);
+  co_await http::async_write(stream, out, asio::redirect_error(kAwait, ec));
   co_return !ec;
 }
 
-asio::awaitable<void> HttpServer::Impl::LingeringClose(Connection& connection) {
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::LingeringClose(Stream& stream) {
   // Closing a socket with unread input makes the kernel send a reset, which can destroy the
   // response before the client reads it. So: half-close, then discard input for a moment.
+  // Under TLS the close_notify goes first; what follows is discarded undecrypted.
+  co_await SendCloseNotify(stream);
+  beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
   ErrorCodeT ec;
-  connection.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
   if (ec) co_return;
-  connection.stream.expires_after(kLingerTime);
+  lowest.expires_after(kLingerTime);
   char discard[4096];
   std::size_t total = 0;
   while (total < kLingerBytes) {
-    total += co_await connection.stream.async_read_some(asio::buffer(discard),
-                                                        asio::redirect_error(kAwait, ec));
+    total +=
+        co_await lowest.async_read_some(asio::buffer(discard), asio::redirect_error(kAwait, ec));
     if (ec) co_return;
   }
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,8 +26,17 @@ struct RequestRecord {
   std::size_t response_bytes = 0;
 };
 
+/// HTTPS settings. Both files are read once, by HttpServer::Start().
+struct TlsOptions {
+  /// PEM: the server certificate first, then any intermediate CA certificates. ECDSA P-256 is
+  /// what groundcrew recommends (browsers refuse Ed25519); any key type OpenSSL loads works.
+  std::string certificate_chain_file;
+  /// PEM: the certificate's private key, unencrypted (it is never prompted for).
+  std::string private_key_file;
+};
+
 struct HttpServerOptions {
-  /// Address to bind. Loopback by default; anything else should sit behind TLS (DESIGN.md §6).
+  /// Address to bind. Loopback by default; anything else should use `tls` (DESIGN.md §6).
   std::string address = "127.0.0.1";
   /// Port to bind; 0 picks a free port, readable through HttpServer::port() after Start().
   std::uint16_t port = 8080;
@@ -43,6 +53,13 @@ struct HttpServerOptions {
   std::chrono::milliseconds body_timeout{30'000};
   /// Time allowed to write one response.
   std::chrono::milliseconds write_timeout{30'000};
+  /// When set, the port speaks only HTTPS (TLS 1.2 or later). A client that sends plain HTTP
+  /// to it gets a plain-HTTP 400 saying so and is disconnected; a failed handshake just closes
+  /// the connection (not logged: it is the client's problem).
+  std::optional<TlsOptions> tls;
+  /// Time allowed for a new connection's TLS handshake, counted from the accept (so a client
+  /// that connects and sends nothing is dropped after it). Unused without `tls`.
+  std::chrono::milliseconds handshake_timeout{10'000};
   /// Stop() lets requests in flight finish for at most this long, then closes connections.
   std::chrono::milliseconds shutdown_deadline{5'000};
   /// Receives one line per server-side problem (escaped exceptions with their detail, accept
@@ -53,10 +70,10 @@ struct HttpServerOptions {
   std::function<void(const RequestRecord& record)> access_log;
 };
 
-/// An HTTP/1.1 server (keep-alive, no TLS yet) that dispatches every request through a Router
-/// and records it in HttpMetrics. Built in: GET /healthz (200 {"status":"ok"}) and GET
-/// /metrics (Prometheus text), unless the router already routes GET on those paths.
-/// Every response is produced by exactly one of: the matched handler; 404/405 from the router;
+/// An HTTP/1.1 server (keep-alive; HTTPS when options.tls is set) that dispatches every request
+/// through a Router and records it in HttpMetrics. Built in: GET /healthz (200 {"status":"ok"}) and
+/// GET /metrics (Prometheus text), unless the router already routes GET on those paths. Every
+/// response is produced by exactly one of: the matched handler; 404/405 from the router;
 /// 400/413/431 for requests that cannot be parsed or are too large; 500 with a generic body
 /// when a handler throws (the detail goes to the log). The server never throws out of a
 /// handler into the network code and never crashes on input.
@@ -72,8 +89,10 @@ class HttpServer {
 
   /// Binds, listens and starts the worker threads; returns once the port accepts connections.
   /// Errors: kUnavailable when the address cannot be bound (in use, not local, ...);
-  /// kInvalidArgument for a malformed address or threads < 1; kFailedPrecondition when
-  /// called twice.
+  /// kInvalidArgument for a malformed address or threads < 1, and for TLS files that cannot be
+  /// read or used (missing, not PEM, encrypted key, a key that does not match the certificate):
+  /// the message names the file and gives OpenSSL's reason, `field` is
+  /// "certificate_chain_file" or "private_key_file"; kFailedPrecondition when called twice.
   Status Start();
 
   /// Start(), then blocks until Stop() has completed (from another thread, e.g. a signal
@@ -82,9 +101,10 @@ class HttpServer {
 
   /// Graceful shutdown: stops accepting, closes idle keep-alive connections, lets requests in
   /// flight finish (their responses carry "Connection: close") for at most
-  /// options.shutdown_deadline, then closes what is left and joins the worker threads.
-  /// Idempotent; safe from any thread except a worker thread (i.e. not from a handler).
-  /// A handler that never returns blocks Stop().
+  /// options.shutdown_deadline, then closes what is left and joins the worker threads. HTTPS
+  /// connections are sent a TLS close_notify first (best effort, bounded, without waiting for
+  /// the client's). Idempotent; safe from any thread except a worker thread (i.e. not from a
+  /// handler). A handler that never returns blocks Stop().
   void Stop();
 
   /// The bound port; 0 before Start() succeeded.

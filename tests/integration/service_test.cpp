@@ -226,6 +226,21 @@ TEST_F(ServiceTest, ContentIsAddressedBySha256AndServedInRanges) {
   EXPECT_EQ(Http(daemon_->port(), "GET", "/v1/content/" + sha).status, 401);
 }
 
+TEST_F(ServiceTest, MetricsCountRequestsByRouteAndTimeStoreCalls) {
+  EXPECT_EQ(Call("GET", "/v1/users").status, 200);
+  HttpResult metrics = Http(daemon_->port(), "GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find(R"(groundcrew_http_requests_total{route="/v1/users",method="GET",status="200"} 1)"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find(R"(groundcrew_store_operations_total{operation="credentials.FindByTokenSha256",outcome="ok"})"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find(R"(groundcrew_store_operation_duration_seconds_count{operation="resources.List"} 1)"),
+            std::string::npos)
+      << metrics.body;
+}
+
 TEST_F(ServiceTest, AcknowledgedChangesSurviveSigkill) {
   CallJson("POST", "/v1/groups", {{"displayName", "Before the crash"}}, 201);
   HttpResult imported = Call("POST", "/v1/autopilotDevices/import", RegistrationCsv(50));
