@@ -425,38 +425,6 @@ class Applier {
     return Ok{};
   }
 
-  static std::string_view PayloadKindName(core::PayloadKind kind) {
-    switch (kind) {
-      case core::PayloadKind::kApp:
-        return "app";
-      case core::PayloadKind::kPolicy:
-        return "policy";
-      case core::PayloadKind::kCertificate:
-        return "certificate";
-      case core::PayloadKind::kNetwork:
-        return "network";
-      case core::PayloadKind::kCompliance:
-        return "compliance";
-    }
-    return "app";
-  }
-
-  static ResourceKind KindOfPayload(core::PayloadKind kind) {
-    switch (kind) {
-      case core::PayloadKind::kApp:
-        return ResourceKind::kApp;
-      case core::PayloadKind::kPolicy:
-        return ResourceKind::kPolicy;
-      case core::PayloadKind::kCertificate:
-        return ResourceKind::kCertificateProfile;
-      case core::PayloadKind::kNetwork:
-        return ResourceKind::kNetworkProfile;
-      case core::PayloadKind::kCompliance:
-        return ResourceKind::kCompliancePolicy;
-    }
-    return ResourceKind::kApp;
-  }
-
   // "Company Portal -> group Sales devices (required)"
   std::string Describe(const core::Assignment& assignment) {
     const std::string payload = names_[KindOfPayload(assignment.payload_kind)][assignment.payload_id];

@@ -41,7 +41,9 @@ std::string_view TargetKey(const core::AssignmentTarget& target) {
   return "group";
 }
 
-std::string_view PayloadKey(core::PayloadKind kind) {
+}  // namespace
+
+std::string_view PayloadKindName(core::PayloadKind kind) {
   switch (kind) {
     case core::PayloadKind::kApp:
       return "app";
@@ -57,7 +59,21 @@ std::string_view PayloadKey(core::PayloadKind kind) {
   return "app";
 }
 
-}  // namespace
+ResourceKind KindOfPayload(core::PayloadKind kind) {
+  switch (kind) {
+    case core::PayloadKind::kApp:
+      return ResourceKind::kApp;
+    case core::PayloadKind::kPolicy:
+      return ResourceKind::kPolicy;
+    case core::PayloadKind::kCertificate:
+      return ResourceKind::kCertificateProfile;
+    case core::PayloadKind::kNetwork:
+      return ResourceKind::kNetworkProfile;
+    case core::PayloadKind::kCompliance:
+      return ResourceKind::kCompliancePolicy;
+  }
+  return ResourceKind::kApp;
+}
 
 ResourceKind KindOf(const AnyResource& resource) {
   return static_cast<ResourceKind>(resource.index());
@@ -120,7 +136,7 @@ std::string NameOf(const AnyResource& resource) {
         } else if constexpr (std::is_same_v<T, core::User>) {
           return value.user_principal_name;
         } else if constexpr (std::is_same_v<T, core::Assignment>) {
-          return fmt::format("{}:{}/{}:{}", PayloadKey(value.payload_kind), value.payload_id,
+          return fmt::format("{}:{}/{}:{}", PayloadKindName(value.payload_kind), value.payload_id,
                              TargetKey(value.target), value.target.group_id.value());
         } else {
           return value.display_name;

@@ -21,6 +21,12 @@ using AnyResource =
 
 store::ResourceKind KindOf(const AnyResource& resource);
 
+/// An assignment's payload kind as the API spells it: "app", "policy", "certificate",
+/// "network", "compliance".
+std::string_view PayloadKindName(core::PayloadKind kind);
+/// The catalog kind holding payloads of `kind`.
+store::ResourceKind KindOfPayload(core::PayloadKind kind);
+
 /// The kind's model defaults (what a create starts from).
 AnyResource DefaultResource(store::ResourceKind kind);
 
