@@ -16,6 +16,7 @@ declare -A allowed=(
   [service]="service identity wire store core common"
   [api]="api server service identity wire store core common"
   [daemon]="daemon common"
+  [agent]="agent identity core common"
 )
 
 status=0

@@ -201,6 +201,7 @@ std::string Daemon::log() const { return ReadAll(log_path_); }
 
 std::string GroundcrewdPath() { return GC_GROUNDCREWD_PATH; }
 std::string GroundcrewPath() { return GC_GROUNDCREW_PATH; }
+std::string AgentPath() { return GC_AGENT_PATH; }
 fs::path SourceDir() { return GC_SOURCE_DIR; }
 
 }  // namespace groundcrew::integration

@@ -75,6 +75,7 @@ class Daemon {
 /// Paths of the binaries under test and of the source tree (set by CMake).
 std::string GroundcrewdPath();
 std::string GroundcrewPath();
+std::string AgentPath();
 std::filesystem::path SourceDir();
 
 }  // namespace groundcrew::integration

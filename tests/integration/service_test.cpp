@@ -241,6 +241,31 @@ TEST_F(ServiceTest, MetricsCountRequestsByRouteAndTimeStoreCalls) {
       << metrics.body;
 }
 
+TEST_F(ServiceTest, TheAgentsRegistrationRowImportsWithItsFacts) {
+  const std::string state = (temp_.path() / "agent").string();
+  const std::vector<std::string> hwid = {AgentPath(), "hwid", "--state", state, "--serial",
+                                         "SIM-0001", "--manufacturer", "Contoso",
+                                         "--model", "Simulated", "--group-tag", "Sales"};
+  CommandResult first = RunCommand(hwid);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  CommandResult again = RunCommand(hwid);
+  EXPECT_EQ(again.out, first.out) << "the device key is created once";
+  EXPECT_EQ(fs::status(fs::path(state) / "device.key").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  HttpResult imported = Call("POST", "/v1/autopilotDevices/import", first.out);
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  ASSERT_EQ(json::parse(imported.body).at("imported"), 1) << imported.body;
+  json::value devices = json::parse(Call("GET", "/v1/autopilotDevices?serialNumber=SIM-0001").body);
+  ASSERT_EQ(devices.at("value").as_array().size(), 1u);
+  const json::value& device = devices.at("value").as_array()[0];
+  EXPECT_EQ(device.at("manufacturer"), "Contoso");
+  EXPECT_EQ(device.at("model"), "Simulated");
+  EXPECT_EQ(device.at("groupTag"), "Sales");
+  // Registering the same device again is refused by name.
+  HttpResult twice = Call("POST", "/v1/autopilotDevices/import", first.out);
+  EXPECT_NE(twice.body.find("ZtdDeviceAlreadyAssigned"), std::string::npos) << twice.body;
+}
+
 TEST_F(ServiceTest, AcknowledgedChangesSurviveSigkill) {
   CallJson("POST", "/v1/groups", {{"displayName", "Before the crash"}}, 201);
   HttpResult imported = Call("POST", "/v1/autopilotDevices/import", RegistrationCsv(50));
