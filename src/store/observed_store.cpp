@@ -159,6 +159,27 @@ class ObservedSessions final : public SessionStore {
   const StoreObserver& observer_;
 };
 
+class ObservedUserCredentials final : public UserCredentialStore {
+ public:
+  ObservedUserCredentials(UserCredentialStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Result<std::optional<UserCredentialRecord>> Find(std::string_view user_id) override {
+    return Timed(observer_, "userCredentials.Find", [&] { return inner_.Find(user_id); });
+  }
+  Result<UserCredentialRecord> Put(const UserCredential& credential,
+                                   std::optional<int64_t> expected_version) override {
+    return Timed(observer_, "userCredentials.Put",
+                 [&] { return inner_.Put(credential, expected_version); });
+  }
+  Status Delete(std::string_view user_id) override {
+    return Timed(observer_, "userCredentials.Delete", [&] { return inner_.Delete(user_id); });
+  }
+
+ private:
+  UserCredentialStore& inner_;
+  const StoreObserver& observer_;
+};
+
 class ObservedStore final : public Store {
  public:
   ObservedStore(Store& inner, StoreObserver observer)
@@ -168,13 +189,15 @@ class ObservedStore final : public Store {
         resources_(inner.resources(), observer_),
         audit_(inner.audit(), observer_),
         credentials_(inner.credentials(), observer_),
-        sessions_(inner.sessions(), observer_) {}
+        sessions_(inner.sessions(), observer_),
+        user_credentials_(inner.user_credentials(), observer_) {}
 
   DeviceStore& devices() override { return devices_; }
   ResourceStore& resources() override { return resources_; }
   AuditStore& audit() override { return audit_; }
   CredentialStore& credentials() override { return credentials_; }
   SessionStore& sessions() override { return sessions_; }
+  UserCredentialStore& user_credentials() override { return user_credentials_; }
   Status Transact(const std::function<Status()>& use_case) override {
     return Timed(observer_, "Transact", [&] { return inner_.Transact(use_case); });
   }
@@ -187,6 +210,7 @@ class ObservedStore final : public Store {
   ObservedAudit audit_;
   ObservedCredentials credentials_;
   ObservedSessions sessions_;
+  ObservedUserCredentials user_credentials_;
 };
 
 }  // namespace

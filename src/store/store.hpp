@@ -8,6 +8,7 @@
 #include "store/device_store.hpp"
 #include "store/resource_store.hpp"
 #include "store/session_store.hpp"
+#include "store/user_credential_store.hpp"
 
 namespace groundcrew::store {
 
@@ -24,6 +25,7 @@ class Store {
   virtual AuditStore& audit() = 0;
   virtual CredentialStore& credentials() = 0;
   virtual SessionStore& sessions() = 0;
+  virtual UserCredentialStore& user_credentials() = 0;
 
   /// Runs `use_case` as one transaction: every port call it makes on this thread joins it. It
   /// commits when `use_case` returns Ok and rolls back (leaving the database as it was) when

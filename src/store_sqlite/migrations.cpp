@@ -108,12 +108,28 @@ CREATE TABLE session_events (
 CREATE INDEX session_events_session ON session_events (session_id, sequence);
 )sql";
 
-constexpr std::array<internal::Migration, 5> kMigrations = {{
+// 6: what users sign in with (secret at rest: password hash, TOTP secret). A user's row goes
+// with the user only through the service (users are catalog resources, not a table).
+constexpr std::string_view kUserCredentials = R"sql(
+CREATE TABLE user_credentials (
+  user_id          TEXT PRIMARY KEY,
+  password_hash    TEXT NOT NULL DEFAULT '',
+  totp_secret      BLOB NOT NULL DEFAULT x'',
+  totp_last_step   INTEGER NOT NULL DEFAULT -1,
+  recent_failures  TEXT NOT NULL DEFAULT '',
+  locked_until     INTEGER,
+  updated_at       INTEGER NOT NULL,
+  version          INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<internal::Migration, 6> kMigrations = {{
     {1, kDevices},
     {2, kResources},
     {3, kAuditLog},
     {4, kAdminCredentials},
     {5, kSessions},
+    {6, kUserCredentials},
 }};
 
 }  // namespace

@@ -20,13 +20,15 @@ class SqliteStoreImpl final : public SqliteStore {
         resources_(internal::MakeResourceStore(shared())),
         audit_(internal::MakeAuditStore(shared())),
         credentials_(internal::MakeCredentialStore(shared())),
-        sessions_(internal::MakeSessionStore(shared())) {}
+        sessions_(internal::MakeSessionStore(shared())),
+        user_credentials_(internal::MakeUserCredentialStore(shared())) {}
 
   DeviceStore& devices() override { return *devices_; }
   ResourceStore& resources() override { return *resources_; }
   AuditStore& audit() override { return *audit_; }
   CredentialStore& credentials() override { return *credentials_; }
   SessionStore& sessions() override { return *sessions_; }
+  UserCredentialStore& user_credentials() override { return *user_credentials_; }
 
   Status Transact(const std::function<Status()>& use_case) override {
     std::lock_guard lock(mutex_);
@@ -48,6 +50,7 @@ class SqliteStoreImpl final : public SqliteStore {
   std::unique_ptr<AuditStore> audit_;
   std::unique_ptr<CredentialStore> credentials_;
   std::unique_ptr<SessionStore> sessions_;
+  std::unique_ptr<UserCredentialStore> user_credentials_;
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "store/conformance/resource_store_conformance.hpp"
 #include "store/conformance/session_store_conformance.hpp"
 #include "store/conformance/transact_conformance.hpp"
+#include "store/conformance/user_credential_store_conformance.hpp"
 #include "store_sqlite/internal/connection.hpp"
 
 namespace groundcrew::store::sqlite {
@@ -83,6 +84,7 @@ using conformance::ResourceStoreConformance;
 using conformance::SessionStoreConformance;
 using conformance::StoreFactory;
 using conformance::TransactConformance;
+using conformance::UserCredentialStoreConformance;
 #define GC_INSTANTIATE_STORE_SUITE(suite)                                                     \
   INSTANTIATE_TEST_SUITE_P(SqliteFile, suite, ::testing::Values(StoreFactory(SqliteStores))); \
   INSTANTIATE_TEST_SUITE_P(SqliteMemory, suite, ::testing::Values(StoreFactory(InMemoryStores)))
@@ -91,6 +93,7 @@ GC_INSTANTIATE_STORE_SUITE(AuditStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(CredentialStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(SessionStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(TransactConformance);
+GC_INSTANTIATE_STORE_SUITE(UserCredentialStoreConformance);
 #undef GC_INSTANTIATE_STORE_SUITE
 
 TEST(SqliteStoreTest, DataSurvivesReopening) {

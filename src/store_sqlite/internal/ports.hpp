@@ -14,6 +14,7 @@
 #include "store/device_store.hpp"
 #include "store/resource_store.hpp"
 #include "store/session_store.hpp"
+#include "store/user_credential_store.hpp"
 #include "store/types.hpp"
 #include "store_sqlite/internal/connection.hpp"
 
@@ -34,6 +35,7 @@ std::unique_ptr<ResourceStore> MakeResourceStore(Shared shared);
 std::unique_ptr<AuditStore> MakeAuditStore(Shared shared);
 std::unique_ptr<CredentialStore> MakeCredentialStore(Shared shared);
 std::unique_ptr<SessionStore> MakeSessionStore(Shared shared);
+std::unique_ptr<UserCredentialStore> MakeUserCredentialStore(Shared shared);
 
 /// kInvalidArgument (field "limit") unless 1 <= page.limit <= kMaxPageSize.
 [[nodiscard]] Status CheckLimit(const PageRequest& page);
