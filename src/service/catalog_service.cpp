@@ -363,6 +363,9 @@ Status CatalogService::Delete(const Actor& actor, ResourceKind kind, std::string
     if (!tenant) return tenant.error();
     Remove(*tenant, kind, current->value.id);
     if (Status s = store_.resources().Delete(kind, id, version); !s) return s;
+    if (kind == ResourceKind::kUser) {  // a user's sign-in secrets go with the user
+      if (Status s = store_.user_credentials().Delete(current->value.id); !s) return s;
+    }
     if (Status s = compiled.Build(store_, std::move(*tenant)); !s) {
       return MakeError(ErrorCode::kFailedPrecondition,
                        fmt::format("{} \"{}\" is still in use: {} ({}); remove that first",

@@ -98,6 +98,17 @@ TEST_F(ServiceTest, AGroupInUseCannotBeDeleted) {
   EXPECT_TRUE(services_->resources.Get(ResourceKind::kGroup, group_id));
 }
 
+TEST_F(ServiceTest, DeletingAUserDeletesTheirSignInSecrets) {
+  json::object user = Create(ResourceKind::kUser, {{"userPrincipalName", "adele@contoso.com"}});
+  const std::string user_id(user.at("id").as_string());
+  store::UserCredential credential;
+  credential.user_id = user_id;
+  credential.password_hash = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA";
+  ASSERT_TRUE(store_->user_credentials().Put(credential, std::nullopt));
+  ASSERT_TRUE(services_->resources.Delete(admin_, ResourceKind::kUser, user_id, std::nullopt));
+  EXPECT_FALSE(store_->user_credentials().Find(user_id)->has_value());
+}
+
 TEST_F(ServiceTest, ReadersMayReadButNotChange) {
   const Actor reader{"auditor", store::CredentialRole::kReader};
   auto refused = services_->resources.Create(reader, ResourceKind::kGroup, {{"displayName", "G"}});
