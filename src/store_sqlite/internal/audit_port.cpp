@@ -60,17 +60,9 @@ class SqliteAuditStore final : public AuditStore {
     if (!list) return list.error();
     list->Bind(1, *after);
     list->Bind(2, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
-    Page<AuditEntry> result;
-    for (;;) {
-      Result<bool> row = list->Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      if (static_cast<int>(result.items.size()) == page.limit) {
-        result.next_after = std::to_string(result.items.back().sequence);
-        break;
-      }
-      result.items.push_back(ReadAuditEntry(*list));
-    }
+    Result<Page<AuditEntry>> result = ReadPage<AuditEntry>(
+        *list, page.limit, [&](const Statement& row) { return ReadAuditEntry(row); },
+        [](const AuditEntry& item) { return std::to_string(item.sequence); });
     return result;
   }
 

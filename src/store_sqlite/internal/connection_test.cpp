@@ -1,7 +1,6 @@
 #include "store_sqlite/internal/connection.hpp"
 
 #include <gtest/gtest.h>
-
 #include <sqlite3.h>
 
 #include <array>
@@ -160,7 +159,8 @@ TEST(SqliteConnectionTest, ReusedStatementsStartClean) {
   auto select = db->Prepare("SELECT k, v FROM t ORDER BY k");
   std::string rows;
   while (*select->Step()) {
-    rows += select->Text(0) + "=" + (select->IsNull(1) ? "null" : std::to_string(select->Int(1))) + " ";
+    rows +=
+        select->Text(0) + "=" + (select->IsNull(1) ? "null" : std::to_string(select->Int(1))) + " ";
   }
   EXPECT_EQ(rows, "a=1 b=null c=3 ");
 }
@@ -180,9 +180,9 @@ TEST(SqliteConnectionTest, AReleasedStatementHoldsNoLock) {
   ASSERT_TRUE(writer->Execute("INSERT INTO t VALUES ('c')").has_value());
   // A checkpoint can only complete when no reader holds an old snapshot.
   int log = -1, checkpointed = -1;
-  ASSERT_EQ(sqlite3_wal_checkpoint_v2(writer->handle(), nullptr, 3 /* TRUNCATE */, &log,
-                                      &checkpointed),
-            0);
+  ASSERT_EQ(
+      sqlite3_wal_checkpoint_v2(writer->handle(), nullptr, 3 /* TRUNCATE */, &log, &checkpointed),
+      0);
   auto count = reader->Prepare("SELECT count(*) FROM t");
   ASSERT_TRUE(*count->Step());
   EXPECT_EQ(count->Int(0), 3);  // and the reader sees the new row

@@ -193,17 +193,9 @@ class SqliteDeviceStore final : public DeviceStore {
                       ? std::optional<int64_t>(static_cast<int64_t>(*filter.enrollment_state))
                       : std::nullopt);
     list->Bind(5, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
-    Page<DeviceRecord> result;
-    for (;;) {
-      Result<bool> row = list->Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      if (static_cast<int>(result.items.size()) == page.limit) {
-        result.next_after = result.items.back().value.id.value();
-        break;
-      }
-      result.items.push_back(ReadDevice(*list));
-    }
+    Result<Page<DeviceRecord>> result = ReadPage<DeviceRecord>(
+        *list, page.limit, [&](const Statement& row) { return ReadDevice(row); },
+        [](const DeviceRecord& item) { return item.value.id.value(); });
     return result;
   }
 

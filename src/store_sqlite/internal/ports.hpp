@@ -14,8 +14,8 @@
 #include "store/device_store.hpp"
 #include "store/resource_store.hpp"
 #include "store/session_store.hpp"
-#include "store/user_credential_store.hpp"
 #include "store/types.hpp"
+#include "store/user_credential_store.hpp"
 #include "store_sqlite/internal/connection.hpp"
 
 // The SQLite implementations of the store ports, and what they share. Each port method locks
@@ -43,6 +43,25 @@ std::unique_ptr<UserCredentialStore> MakeUserCredentialStore(Shared shared);
 /// A sequence cursor: "" is 0 (from the start), otherwise decimal digits of a non-negative
 /// int64. kInvalidArgument (field "after") for anything else.
 [[nodiscard]] Result<int64_t> ParseSequenceCursor(std::string_view after);
+
+/// Reads one page of rows from `list`, a statement that was asked for `limit` + 1 rows (the
+/// extra row only tells whether another page follows): each row through `read(statement)`, and,
+/// when more rows follow, `next_after` = `cursor(last item)`.
+template <class T, class Read, class Cursor>
+Result<Page<T>> ReadPage(Statement& list, int limit, Read&& read, Cursor&& cursor) {
+  Page<T> page;
+  for (;;) {
+    Result<bool> row = list.Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    if (static_cast<int>(page.items.size()) == limit) {
+      page.next_after = cursor(page.items.back());
+      break;
+    }
+    page.items.push_back(read(list));
+  }
+  return page;
+}
 
 /// Timestamps are stored as Unix seconds; NULL for an unset optional.
 inline int64_t Seconds(core::Timestamp t) { return t.time_since_epoch().count(); }

@@ -140,17 +140,9 @@ class SqliteResourceStore final : public ResourceStore {
     list->Bind(1, ToString(kind));
     list->Bind(2, page.after);
     list->Bind(3, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
-    Page<ResourceRecord> result;
-    for (;;) {
-      Result<bool> row = list->Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      if (static_cast<int>(result.items.size()) == page.limit) {
-        result.next_after = result.items.back().value.id;
-        break;
-      }
-      result.items.push_back(ReadResource(kind, *list));
-    }
+    Result<Page<ResourceRecord>> result = ReadPage<ResourceRecord>(
+        *list, page.limit, [&](const Statement& row) { return ReadResource(kind, row); },
+        [](const ResourceRecord& item) { return item.value.id; });
     return result;
   }
 

@@ -139,17 +139,9 @@ class SqliteSessionStore final : public SessionStore {
     list->Bind(1, page.after);
     list->Bind(2, filter.device_id);
     list->Bind(3, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
-    Page<DeploymentSession> result;
-    for (;;) {
-      Result<bool> row = list->Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      if (static_cast<int>(result.items.size()) == page.limit) {
-        result.next_after = result.items.back().id;
-        break;
-      }
-      result.items.push_back(ReadSession(*list));
-    }
+    Result<Page<DeploymentSession>> result = ReadPage<DeploymentSession>(
+        *list, page.limit, [&](const Statement& row) { return ReadSession(row); },
+        [](const DeploymentSession& item) { return item.id; });
     return result;
   }
 
@@ -199,17 +191,10 @@ class SqliteSessionStore final : public SessionStore {
     list->Bind(1, session_id);
     list->Bind(2, *after);
     list->Bind(3, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
-    Page<SessionEvent> result;
-    for (;;) {
-      Result<bool> row = list->Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      if (static_cast<int>(result.items.size()) == page.limit) {
-        result.next_after = std::to_string(result.items.back().sequence);
-        break;
-      }
-      result.items.push_back(ReadEvent(*list));
-    }
+    Result<Page<SessionEvent>> result = ReadPage<SessionEvent>(
+        *list, page.limit, [&](const Statement& row) { return ReadEvent(row); },
+        [](const SessionEvent& item) { return std::to_string(item.sequence); });
+    if (!result) return result.error();
     list->Reset();  // done reading before the transaction ends
     if (Status s = transaction->Commit(); !s) return s.error();
     return result;

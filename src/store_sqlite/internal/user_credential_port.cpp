@@ -8,7 +8,7 @@
 namespace groundcrew::store::sqlite::internal {
 namespace {
 
-#define GC_USER_CREDENTIAL_COLUMNS                                                          \
+#define GC_USER_CREDENTIAL_COLUMNS                                                       \
   "user_id, password_hash, totp_secret, totp_last_step, recent_failures, locked_until, " \
   "updated_at, version"
 
@@ -100,8 +100,7 @@ class SqliteUserCredentialStore final : public UserCredentialStore {
   Result<UserCredentialRecord> Put(const UserCredential& credential,
                                    std::optional<int64_t> expected_version) override {
     if (credential.user_id.empty()) {
-      return MakeError(ErrorCode::kInvalidArgument, "a user credential needs a user id",
-                       "userId");
+      return MakeError(ErrorCode::kInvalidArgument, "a user credential needs a user id", "userId");
     }
     std::lock_guard lock(mutex_);
     Result<Transaction> transaction = Transaction::Begin(connection_);
@@ -143,8 +142,8 @@ class SqliteUserCredentialStore final : public UserCredentialStore {
     Result<bool> row = version->Step();
     if (!row) return row.error();
     if (!*row) {
-      return MakeError(ErrorCode::kNotFound,
-                       fmt::format("user {} has no credential", user_id), "userId");
+      return MakeError(ErrorCode::kNotFound, fmt::format("user {} has no credential", user_id),
+                       "userId");
     }
     return MakeError(ErrorCode::kAborted,
                      fmt::format("the credential of user {} changed (version {}, not {}); read "
