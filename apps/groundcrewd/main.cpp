@@ -9,14 +9,18 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 
 #include "api/admin_api.hpp"
+#include "api/device_api.hpp"
 #include "daemon/config.hpp"
 #include "daemon/log.hpp"
 #include "server/http_server.hpp"
 #include "server/metrics.hpp"
 #include "store/observed_store.hpp"
 #include "service/data_dir.hpp"
+#include "service/durable_file.hpp"
+#include "service/secrets.hpp"
 #include "service/services.hpp"
 #include "store_sqlite/sqlite_store.hpp"
 
@@ -55,6 +59,55 @@ bool WritePortFile(const std::string& path, std::uint16_t port) {
   return !ec;
 }
 
+// The wall clock, or for tests the Unix seconds written in `test_clock_path` (re-read on every
+// call, so a test moves time by rewriting the file; unreadable text falls back to the wall).
+groundcrew::service::Clock MakeClock(const std::string& test_clock_path) {
+  auto wall = [] {
+    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  };
+  if (test_clock_path.empty()) return wall;
+  return [test_clock_path, wall]() -> groundcrew::core::Timestamp {
+    std::ifstream in(test_clock_path);
+    long long seconds = 0;
+    if (in >> seconds) return groundcrew::core::Timestamp(std::chrono::seconds(seconds));
+    return wall();
+  };
+}
+
+// Issues groundcrewd's TLS certificate for `names` ("localhost,127.0.0.1") from the tenant's CA
+// and writes it (chain: server certificate, then the CA) and its key beside the CA. Returns the
+// two paths.
+groundcrew::Result<std::pair<std::string, std::string>> IssueServerCertificate(
+    const groundcrew::service::Secrets& secrets, const groundcrew::service::SecretPaths& paths,
+    const std::string& names, groundcrew::core::Timestamp now) {
+  groundcrew::identity::ServerNames server_names;
+  std::stringstream list(names);
+  for (std::string name; std::getline(list, name, ',');) {
+    if (name.empty()) continue;
+    const bool ip = name.find_first_not_of("0123456789.") == std::string::npos ||
+                    name.find(':') != std::string::npos;
+    (ip ? server_names.ips : server_names.dns).push_back(name);
+  }
+  auto issued = secrets.ca.IssueServerCertificate(server_names, now,
+                                                  std::chrono::hours(24 * 90));
+  if (!issued) {
+    groundcrew::Error error = issued.error();
+    error.field = "tlsNames";
+    return error;
+  }
+  const fs::path certificate = paths.directory / "server.crt";
+  const fs::path key = paths.directory / "server.key";
+  if (auto s = groundcrew::service::WriteFileAtomically(
+          certificate, issued->certificate_pem + secrets.ca_certificate_pem, 0644);
+      !s) {
+    return s.error();
+  }
+  if (auto s = groundcrew::service::WriteFileAtomically(key, issued->private_key_pem, 0600); !s) {
+    return s.error();
+  }
+  return std::pair{certificate.string(), key.string()};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -63,7 +116,8 @@ int main(int argc, char** argv) {
   groundcrew::daemon::ConfigLayer flags;
   app.add_option("--config", config_path, "JSON configuration file (keys: dataDir, listen, "
                                           "threads, maxBodyBytes, portFile, logLevel, tlsCert, "
-                                          "tlsKey)");
+                                          "tlsKey, tlsNames, lockoutThreshold, "
+                                          "lockoutWindowMinutes, lockoutDurationMinutes)");
   app.add_option("--data-dir", flags.data_dir, "data directory made by `groundcrew init` "
                                                "[GROUNDCREW_DATA_DIR, default ./var]");
   app.add_option("--listen", flags.listen, "address:port to serve on; port 0 picks a free port "
@@ -82,6 +136,24 @@ int main(int argc, char** argv) {
                  "the certificate's PEM private key, unencrypted; needs --tls-cert "
                  "[GROUNDCREW_TLS_KEY]")
       ->type_name("FILE");
+  app.add_option("--tls-names", flags.tls_names,
+                 "serve HTTPS with a certificate groundcrewd issues from the tenant's CA "
+                 "(<data-dir>/secrets/ca.crt) for these comma-separated DNS names and IP "
+                 "addresses, e.g. localhost,127.0.0.1 [GROUNDCREW_TLS_NAMES]")
+      ->type_name("NAMES");
+  app.add_option("--lockout-threshold", flags.lockout_threshold,
+                 "sign-in failures that lock an account [GROUNDCREW_LOCKOUT_THRESHOLD, "
+                 "default 10]");
+  app.add_option("--lockout-window-minutes", flags.lockout_window_minutes,
+                 "...counted within this many minutes [default 10]");
+  app.add_option("--lockout-duration-minutes", flags.lockout_duration_minutes,
+                 "...lock it for this many minutes [default 15]");
+  std::string test_clock_path;
+  app.add_option("--test-clock", test_clock_path,
+                 "FOR TESTS ONLY: read the current time (Unix seconds) from this file on every "
+                 "use")
+      ->type_name("FILE")
+      ->group("Testing");
   CLI11_PARSE(app, argc, argv);
 
   JsonLog startup_log(JsonLog::Level::kInfo);
@@ -118,12 +190,29 @@ int main(int argc, char** argv) {
         store_metrics.Record(operation, seconds, ok);
       });
 
+  const groundcrew::service::Clock clock = MakeClock(test_clock_path);
+  if (!test_clock_path.empty()) {
+    log.Write(JsonLog::Level::kWarn, "the clock is read from a file: for tests only",
+              {{"testClock", test_clock_path}});
+  }
+  const groundcrew::service::SecretPaths secret_paths{data_dir.secrets()};
+  auto secrets = groundcrew::service::LoadOrCreateSecrets(secret_paths, "groundcrew", clock());
+  if (!secrets) return Fail(log, secrets.error());
+  groundcrew::service::IdentityOptions identity;
+  identity.sign_in.lockout = {config->lockout_threshold,
+                              std::chrono::minutes(config->lockout_window_minutes),
+                              std::chrono::minutes(config->lockout_duration_minutes)};
   groundcrew::service::Services services(
-      *store, groundcrew::service::ContentStore(data_dir.content()), [] {
-        return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-      });
+      *store, groundcrew::service::ContentStore(data_dir.content()), clock, std::move(*secrets),
+      [secret_paths](const groundcrew::identity::KeyRing& keys) {
+        return groundcrew::service::SaveKeyRing(secret_paths, keys);
+      },
+      identity);
   groundcrew::server::Router router;
   if (auto added = groundcrew::api::AddAdminRoutes(router, services); !added) {
+    return Fail(log, added.error());
+  }
+  if (auto added = groundcrew::api::AddDeviceApiRoutes(router, services); !added) {
     return Fail(log, added.error());
   }
   // /metrics: the server's request metrics (the built-in route's) followed by store timings.
@@ -151,6 +240,13 @@ int main(int argc, char** argv) {
   options.port = config->port;
   options.threads = config->threads;
   options.max_body_bytes = config->max_body_bytes;
+  if (!config->tls_names.empty()) {  // HTTPS with a certificate from the tenant's CA
+    auto issued = IssueServerCertificate(services.secrets, secret_paths, config->tls_names,
+                                         clock());
+    if (!issued) return Fail(log, issued.error());
+    config->tls_cert = issued->first;
+    config->tls_key = issued->second;
+  }
   const bool https = !config->tls_cert.empty();  // Resolve() guarantees the key is set too
   if (https) options.tls = groundcrew::server::TlsOptions{config->tls_cert, config->tls_key};
   options.log = [&log](std::string_view line) { log.Write(JsonLog::Level::kError, line); };

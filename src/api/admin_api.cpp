@@ -4,9 +4,9 @@
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
-#include <charconv>
-
+#include "api/content_response.hpp"
 #include "api/http_json.hpp"
+#include "identity/totp.hpp"
 #include "server/error_mapping.hpp"
 #include "service/auth.hpp"
 #include "service/catalog_service.hpp"
@@ -216,42 +216,6 @@ Status AddDeviceRoutes(server::Router& router, Services& s) {
                     }));
 }
 
-// "bytes=a-b", "bytes=a-" or "bytes=-n" against a file of `size` bytes -> [first, last].
-// nullopt when unsatisfiable; kInvalidArgument for syntax we do not serve (several ranges).
-Result<std::optional<std::pair<uint64_t, uint64_t>>> ParseRange(std::string_view header,
-                                                                  uint64_t size) {
-  using Range = std::optional<std::pair<uint64_t, uint64_t>>;
-  constexpr std::string_view kUnit = "bytes=";
-  auto bad = [&]() {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "Range: expected one range such as bytes=0-1023, bytes=1024- or bytes=-512",
-                     "Range");
-  };
-  if (!header.starts_with(kUnit)) return bad();
-  const std::string_view spec = header.substr(kUnit.size());
-  const size_t dash = spec.find('-');
-  if (dash == std::string_view::npos || spec.find(',') != std::string_view::npos) return bad();
-  auto number = [](std::string_view text, uint64_t& out) {
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return !text.empty() && ec == std::errc() && end == text.data() + text.size();
-  };
-  uint64_t first = 0, last = 0;
-  if (dash == 0) {  // suffix: the last n bytes
-    uint64_t n = 0;
-    if (!number(spec.substr(1), n)) return bad();
-    if (n == 0 || size == 0) return Range();
-    return Range(std::pair{size - std::min(n, size), size - 1});
-  }
-  if (!number(spec.substr(0, dash), first)) return bad();
-  if (dash + 1 == spec.size()) {
-    last = size == 0 ? 0 : size - 1;
-  } else if (!number(spec.substr(dash + 1), last) || last < first) {
-    return bad();
-  }
-  if (first >= size) return Range();
-  return Range(std::pair{first, std::min(last, size - 1)});
-}
-
 Status AddContentRoutes(server::Router& router, Services& s) {
   const std::string item = "/v1/content/{sha256}";
   if (Status st = router.Add("PUT", item,
@@ -272,39 +236,7 @@ Status AddContentRoutes(server::Router& router, Services& s) {
   return router.Add(
       "GET", item,
       Authenticated(s, [&s](const Actor&, const Request& r, const PathParams& p) {
-        const std::string& sha256 = p.at("sha256");
-        Result<uint64_t> size = s.content.Size(sha256);
-        if (!size) return ErrorResponse(size.error());
-        uint64_t first = 0, last = *size == 0 ? 0 : *size - 1;
-        int status = 200;
-        if (const std::string* range = r.headers.Find("Range")) {
-          auto parsed = ParseRange(*range, *size);
-          if (!parsed) return ErrorResponse(parsed.error());
-          if (!*parsed) {
-            Response response = ErrorResponse(
-                416, MakeError(ErrorCode::kInvalidArgument,
-                               fmt::format("Range: outside the content's {} bytes", *size),
-                               "Range"));
-            response.headers.emplace_back("Content-Range", fmt::format("bytes */{}", *size));
-            return response;
-          }
-          std::tie(first, last) = **parsed;
-          status = 206;
-        }
-        const uint64_t length = *size == 0 ? 0 : last - first + 1;
-        Result<std::string> bytes = s.content.Read(sha256, first, length);
-        if (!bytes) return ErrorResponse(bytes.error());
-        Response response;
-        response.status = status;
-        response.content_type = "application/octet-stream";
-        response.body = std::move(*bytes);
-        response.headers.emplace_back("Accept-Ranges", "bytes");
-        response.headers.emplace_back("ETag", fmt::format("\"{}\"", sha256));
-        if (status == 206) {
-          response.headers.emplace_back("Content-Range",
-                                        fmt::format("bytes {}-{}/{}", first, last, *size));
-        }
-        return response;
+        return ContentResponse(s.content, r, p.at("sha256"));
       }));
 }
 
@@ -406,6 +338,69 @@ json::object CredentialJson(const store::AdminCredential& credential) {
 }
 
 // Admin credentials: list, issue (the token is in the answer, once), revoke.
+// Users' sign-in credentials: password, MFA enrollment and reset, unlock, state.
+Status AddUserSignInRoutes(server::Router& router, Services& s) {
+  const std::string user = "/v1/users/{id}";
+  if (Status st = router.Add("GET", user + "/signIn",
+                             Authenticated(s, [&s](const Actor&, const Request&,
+                                                   const PathParams& p) {
+                               return OkJson(s.sign_in.State(p.at("id")));
+                             }));
+      !st) {
+    return st;
+  }
+  if (Status st = router.Add(
+          "PUT", user + "/password",
+          Authenticated(s, [&s](const Actor& actor, const Request& r, const PathParams& p) {
+            auto body = StringMembers(r, {"password"});
+            if (!body) return ErrorResponse(body.error());
+            return NoContent(s.sign_in.SetPassword(actor, p.at("id"), body->at("password")));
+          }));
+      !st) {
+    return st;
+  }
+  if (Status st = router.Add(
+          "POST", user + "/mfa",
+          Authenticated(s, [&s](const Actor& actor, const Request& r, const PathParams& p) {
+            std::string secret;  // empty: the service makes a fresh one
+            if (!r.body.empty()) {
+              auto body = StringMembers(r, {}, {"secret"});
+              if (!body) return ErrorResponse(body.error());
+              if (auto given = body->find("secret"); given != body->end()) {
+                Result<std::string> decoded = identity::Base32Decode(given->second);
+                if (!decoded) {
+                  return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                                 decoded.error().message, "secret"));
+                }
+                secret = std::move(*decoded);
+              }
+            }
+            Result<service::MfaEnrollment> enrolled =
+                s.sign_in.EnrollMfa(actor, p.at("id"), std::move(secret));
+            if (!enrolled) return ErrorResponse(enrolled.error());
+            return Json(201, json::object{{"secret", enrolled->secret_base32},
+                                          {"otpauthUri", enrolled->otpauth_uri},
+                                          {"qrSvg", enrolled->qr_svg},
+                                          {"qrText", enrolled->qr_text}});
+          }));
+      !st) {
+    return st;
+  }
+  if (Status st = router.Add("DELETE", user + "/mfa",
+                             Authenticated(s, [&s](const Actor& actor, const Request&,
+                                                   const PathParams& p) {
+                               return NoContent(s.sign_in.ResetMfa(actor, p.at("id")));
+                             }));
+      !st) {
+    return st;
+  }
+  return router.Add("POST", user + "/unlock",
+                    Authenticated(s, [&s](const Actor& actor, const Request&,
+                                          const PathParams& p) {
+                      return NoContent(s.sign_in.Unlock(actor, p.at("id")));
+                    }));
+}
+
 Status AddCredentialRoutes(server::Router& router, Services& s) {
   if (Status st = router.Add(
           "GET", "/v1/credentials",
@@ -514,6 +509,7 @@ Status AddAdminRoutes(server::Router& router, Services& s) {
   if (Status st = AddContentRoutes(router, s); !st) return st;
   if (Status st = AddReportRoutes(router, s); !st) return st;
   if (Status st = AddCredentialRoutes(router, s); !st) return st;
+  if (Status st = AddUserSignInRoutes(router, s); !st) return st;
   if (Status st = router.Add(
           "GET", "/v1/plan",
           Authenticated(s, [&s](const Actor&, const Request& r, const PathParams&) {

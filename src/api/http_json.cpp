@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace groundcrew::api {
@@ -26,6 +27,40 @@ Result<boost::json::value> ParseJsonBody(const server::Request& request) {
                      "body");
   }
   return parser.release();
+}
+
+Result<std::map<std::string, std::string, std::less<>>> StringMembers(
+    const server::Request& request, std::initializer_list<std::string_view> required,
+    std::initializer_list<std::string_view> optional) {
+  Result<boost::json::value> body = ParseJsonBody(request);
+  if (!body) return body.error();
+  const boost::json::object* object = body->if_object();
+  if (object == nullptr) {
+    return MakeError(ErrorCode::kInvalidArgument, "body: expected a JSON object", "body");
+  }
+  auto listed = [](std::initializer_list<std::string_view> names, std::string_view name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  std::map<std::string, std::string, std::less<>> members;
+  for (const auto& member : *object) {
+    const std::string name(member.key());
+    if (!listed(required, name) && !listed(optional, name)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("{}: not a member of this request", name), name);
+    }
+    if (!member.value().is_string()) {
+      return MakeError(ErrorCode::kInvalidArgument, fmt::format("{}: must be a string", name),
+                       name);
+    }
+    members.emplace(name, std::string(member.value().as_string()));
+  }
+  for (std::string_view name : required) {
+    if (!members.contains(name)) {
+      return MakeError(ErrorCode::kInvalidArgument, fmt::format("{}: required", name),
+                       std::string(name));
+    }
+  }
+  return members;
 }
 
 Result<store::PageRequest> PageFrom(const server::Request& request) {

@@ -3,7 +3,11 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <initializer_list>
+#include <map>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 #include "server/http_types.hpp"
@@ -15,6 +19,13 @@ namespace groundcrew::api {
 /// The request body as JSON. kInvalidArgument (field "body") for an empty or malformed body,
 /// naming the offset of the problem.
 [[nodiscard]] Result<boost::json::value> ParseJsonBody(const server::Request& request);
+
+/// The request body as a JSON object whose members are strings: every name in `required`
+/// must be present, names in `optional` may be, nothing else may. kInvalidArgument naming the
+/// member that is missing, unexpected or not a string (or "body" when it is not an object).
+[[nodiscard]] Result<std::map<std::string, std::string, std::less<>>> StringMembers(
+    const server::Request& request, std::initializer_list<std::string_view> required,
+    std::initializer_list<std::string_view> optional = {});
 
 /// `?limit=` (1..1000, default 100) and `?after=`. kInvalidArgument naming "limit".
 [[nodiscard]] Result<store::PageRequest> PageFrom(const server::Request& request);

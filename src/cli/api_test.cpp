@@ -1,6 +1,7 @@
 #include "cli/api.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -10,7 +11,9 @@
 #include <sstream>
 
 #include "cli/config.hpp"
+#include "cli/read_file.hpp"
 #include "cli/remote_commands.hpp"
+#include "cli/user_commands.hpp"
 
 // The API layer and the remote commands against a scripted fake transport (no server).
 namespace groundcrew::cli {
@@ -331,6 +334,282 @@ TEST_F(ApplyCommandTest, LoginVerifiesThenSavesAndLogoutRemoves) {
   Captured out;
   EXPECT_EQ(Logout(path, out.console), 0);
   EXPECT_FALSE(fs::exists(path));
+}
+
+// ---- users: sign-in credentials -----------------------------------------------------------
+
+constexpr const char* kUsersPage1 =
+    R"({"value":[{"id":"u-1","userPrincipalName":"megan.bowen@contoso.com"},)"
+    R"({"id":"u-2","userPrincipalName":"Adele.Vance@contoso.com"}],"nextAfter":"u-2"})";
+constexpr const char* kUsersPage2 =
+    R"({"value":[{"id":"u-3","userPrincipalName":"adele.vance@CONTOSO.com"},)"
+    R"({"id":"u-4","userPrincipalName":"lee.gu@contoso.com"}]})";
+
+TEST(UsersTest, ResolveUserTakesIdsAsGivenAndFindsUpnsAcrossPages) {
+  FakeServer server;
+  Api api(server.transport());
+  auto by_id = ResolveUser(api, "u-9");
+  ASSERT_TRUE(by_id.has_value());
+  EXPECT_EQ(by_id->id, "u-9");
+  EXPECT_EQ(by_id->label(), "u-9");
+  EXPECT_TRUE(server.requests.empty());  // no listing for an id
+
+  server.Answer(200, kUsersPage1);
+  server.Answer(200, kUsersPage2);
+  auto folded = ResolveUser(api, "LEE.GU@contoso.com");
+  ASSERT_TRUE(folded.has_value()) << folded.error().message;
+  EXPECT_EQ(folded->id, "u-4");
+  EXPECT_EQ(folded->label(), "lee.gu@contoso.com");
+  ASSERT_EQ(server.requests.size(), 2u);
+  EXPECT_EQ(server.requests[0].target, "/v1/users?limit=1000");
+  EXPECT_EQ(server.requests[1].target, "/v1/users?limit=1000&after=u-2");
+
+  // Two UPNs differ in case only: the exact spelling picks one, another spelling is ambiguous.
+  server.Answer(200, kUsersPage1);
+  server.Answer(200, kUsersPage2);
+  auto exact = ResolveUser(api, "adele.vance@CONTOSO.com");
+  ASSERT_TRUE(exact.has_value());
+  EXPECT_EQ(exact->id, "u-3");
+  server.Answer(200, kUsersPage1);
+  server.Answer(200, kUsersPage2);
+  auto ambiguous = ResolveUser(api, "ADELE.VANCE@contoso.com");
+  ASSERT_FALSE(ambiguous.has_value());
+  EXPECT_EQ(ambiguous.error().code, "invalid_argument");
+  EXPECT_EQ(ambiguous.error().field, "USER");
+
+  server.Answer(200, R"({"value":[]})");
+  auto missing = ResolveUser(api, "nobody@contoso.com");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, "not_found");
+  EXPECT_EQ(missing.error().message, "no user has the user principal name nobody@contoso.com");
+
+  server.Unreachable();
+  EXPECT_EQ(ResolveUser(api, "x@contoso.com").error().code, "unavailable");
+}
+
+TEST(UsersTest, PasswordFromStdinIsTheFirstLineWithoutItsLineEnd) {
+  std::istringstream plain("  correct horse battery  \nsecond line\n");
+  EXPECT_EQ(*PasswordFromStdin(plain), "  correct horse battery  ");
+  std::istringstream crlf("Tr0ub4dor&3-long\r\n");
+  EXPECT_EQ(*PasswordFromStdin(crlf), "Tr0ub4dor&3-long");
+  std::istringstream unterminated("no-newline-at-all");
+  EXPECT_EQ(*PasswordFromStdin(unterminated), "no-newline-at-all");
+  for (const char* text : {"", "\n", "\r\n", "\nsecond line\n"}) {
+    std::istringstream in(text);
+    auto empty = PasswordFromStdin(in);
+    ASSERT_FALSE(empty.has_value()) << text;
+    EXPECT_EQ(empty.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(empty.error().field, "--password-stdin");
+  }
+}
+
+TEST(UsersTest, PasswordTypedTwiceMustMatch) {
+  auto typing = [](std::vector<std::optional<std::string>> lines) {
+    return [lines = std::move(lines), i = size_t{0}](std::string_view) mutable {
+      return i < lines.size() ? lines[i++] : std::nullopt;
+    };
+  };
+  auto same = PasswordTypedTwice(typing({"s3cret passphrase", "s3cret passphrase"}));
+  ASSERT_TRUE(same.has_value());
+  EXPECT_EQ(*same, "s3cret passphrase");
+
+  auto differ = PasswordTypedTwice(typing({"s3cret passphrase", "s3cret passphrasE"}));
+  ASSERT_FALSE(differ.has_value());
+  EXPECT_EQ(differ.error().field, "password");
+  EXPECT_EQ(differ.error().message.find("s3cret"), std::string::npos);
+  EXPECT_FALSE(PasswordTypedTwice(typing({""})).has_value());
+  EXPECT_FALSE(PasswordTypedTwice(typing({std::nullopt})).has_value());
+  EXPECT_FALSE(PasswordTypedTwice(typing({"s3cret passphrase", std::nullopt})).has_value());
+
+  std::vector<std::string> prompts;
+  (void)PasswordTypedTwice([&](std::string_view prompt) -> std::optional<std::string> {
+    prompts.emplace_back(prompt);
+    return "x";
+  });
+  EXPECT_EQ(prompts, (std::vector<std::string>{"New password: ", "Repeat the password: "}));
+}
+
+TEST(UsersTest, ShowRendersTheSignInStateOrPrintsItsJson) {
+  const std::string locked =
+      R"({"userId":"u-4","userPrincipalName":"lee.gu@contoso.com","passwordSet":true,)"
+      R"("mfaEnrolled":false,"recentFailures":5,"lockedUntil":"2030-01-02T03:04:05Z"})";
+  const std::string fresh =
+      R"({"userId":"u-2","userPrincipalName":"adele.vance@contoso.com","passwordSet":false,)"
+      R"("mfaEnrolled":true,"recentFailures":0,"lockedUntil":null})";
+  FakeServer server;
+  server.Answer(200, kUsersPage1);
+  server.Answer(200, kUsersPage2);
+  server.Answer(200, locked);
+  server.Answer(200, fresh);
+  Api api(server.transport());
+  Captured text;
+  EXPECT_EQ(UsersShow({"Lee.Gu@contoso.com", false}, api, text.console), 0) << text.err.str();
+  EXPECT_EQ(server.requests[2].target, "/v1/users/u-4/signIn");
+  EXPECT_EQ(text.out.str(),
+            "User             lee.gu@contoso.com\n"
+            "User id          u-4\n"
+            "Password         set\n"
+            "MFA              not enrolled (registers at the next sign-in that needs MFA)\n"
+            "Recent failures  5\n"
+            "Locked           until 2030-01-02T03:04:05Z (groundcrew users unlock clears it)\n");
+  Captured as_json;
+  EXPECT_EQ(UsersShow({"u 2", true}, api, as_json.console), 0);
+  EXPECT_EQ(server.requests[3].target, "/v1/users/u%202/signIn");
+  EXPECT_EQ(json::parse(as_json.out.str()), json::parse(fresh));
+
+  std::ostringstream rendered;
+  RenderSignInState(json::parse(fresh), Style{}, rendered);
+  EXPECT_NE(rendered.str().find("Password         not set (the user cannot sign in)\n"),
+            std::string::npos)
+      << rendered.str();
+  EXPECT_NE(rendered.str().find("MFA              enrolled\n"), std::string::npos);
+  EXPECT_NE(rendered.str().find("Locked           no\n"), std::string::npos);
+}
+
+TEST(UsersTest, SetPasswordSendsItOnlyToTheServer) {
+  const std::string password = "plum-Orchard-Kettle-42";
+  FakeServer server;
+  server.Answer(204, "");
+  server.Answer(400, R"({"error":{"code":"invalid_argument","message":"password is too common; )"
+                     R"(choose another one","field":"password"}})");
+  Api api(server.transport());
+  int asked = 0;
+  PasswordSource source = [&]() -> Result<std::string> {
+    ++asked;
+    return password;
+  };
+  Captured ok;
+  EXPECT_EQ(UsersSetPassword({"u-2", false}, source, api, ok.console), 0) << ok.err.str();
+  EXPECT_EQ(server.requests[0].method, "PUT");
+  EXPECT_EQ(server.requests[0].target, "/v1/users/u-2/password");
+  EXPECT_EQ(json::parse(server.requests[0].body), (json::object{{"password", password}}));
+  EXPECT_EQ(ok.out.str(),
+            "Password set for u-2: their lockout is cleared and their tokens are revoked.\n");
+
+  Captured refused;
+  EXPECT_EQ(UsersSetPassword({"u-2", false}, source, api, refused.console), 1);
+  EXPECT_EQ(refused.err.str(), "error: password: password is too common; choose another one\n");
+  for (const Captured* run : {&ok, &refused}) {
+    EXPECT_EQ(run->out.str().find(password), std::string::npos);
+    EXPECT_EQ(run->err.str().find(password), std::string::npos);
+  }
+
+  // An unknown user fails before the password is asked for; a refused password is not sent.
+  server.Answer(200, R"({"value":[]})");
+  Captured unknown;
+  EXPECT_EQ(UsersSetPassword({"nobody@contoso.com", true}, source, api, unknown.console), 1);
+  EXPECT_EQ(asked, 2);
+  EXPECT_EQ(json::parse(unknown.out.str()).at("error").at("field"), json::value("USER"));
+  Captured typo;
+  PasswordSource differ = [] {
+    return Result<std::string>(
+        MakeError(ErrorCode::kInvalidArgument, "the two passwords differ", "password"));
+  };
+  EXPECT_EQ(UsersSetPassword({"u-2", true}, differ, api, typo.console), 1);
+  EXPECT_EQ(server.requests.size(), 3u);
+  EXPECT_EQ(json::parse(typo.out.str()),
+            json::parse(R"({"error":{"code":"invalid_argument",)"
+                        R"("message":"the two passwords differ","field":"password"}})"));
+}
+
+TEST(UsersTest, MfaResetAndUnlockUseTheirEndpoints) {
+  FakeServer server;
+  server.Answer(200, kUsersPage1);
+  server.Answer(200, kUsersPage2);
+  server.Answer(204, "");
+  server.Answer(204, "");
+  server.Answer(404,
+                R"({"error":{"code":"not_found","message":"no user has id u-9","field":"id"}})");
+  Api api(server.transport());
+  Captured reset;
+  EXPECT_EQ(UsersMfaReset({"megan.bowen@contoso.com", true}, api, reset.console), 0);
+  EXPECT_EQ(server.requests[2].method, "DELETE");
+  EXPECT_EQ(server.requests[2].target, "/v1/users/u-1/mfa");
+  EXPECT_EQ(json::parse(reset.out.str()),
+            json::parse(R"({"userId":"u-1","userPrincipalName":"megan.bowen@contoso.com",)"
+                        R"("mfaEnrolled":false})"));
+  Captured unlock;
+  EXPECT_EQ(UsersUnlock({"u-1", false}, api, unlock.console), 0);
+  EXPECT_EQ(server.requests[3].method, "POST");
+  EXPECT_EQ(server.requests[3].target, "/v1/users/u-1/unlock");
+  EXPECT_TRUE(server.requests[3].body.empty());
+  EXPECT_EQ(unlock.out.str(), "Unlocked u-1: their recent sign-in failures are cleared.\n");
+  Captured missing;
+  EXPECT_EQ(UsersUnlock({"u-9", false}, api, missing.console), 1);
+  EXPECT_EQ(missing.err.str(), "error: id: no user has id u-9\n");
+}
+
+class UsersMfaEnrollTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "gc-cli-mfa-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+constexpr const char* kEnrollment =
+    R"({"secret":"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",)"
+    R"("otpauthUri":"otpauth://totp/groundcrew:u-1?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP)"
+    R"(&issuer=groundcrew&algorithm=SHA1&digits=6&period=30",)"
+    R"("qrSvg":"<svg>qr</svg>","qrText":"\u2588\u2580\u2584\n"})";
+
+TEST_F(UsersMfaEnrollTest, PrintsTheQrCodeSecretAndUriAndWritesAPrivateSvg) {
+  FakeServer server;
+  server.Answer(201, kEnrollment);
+  server.Answer(201, kEnrollment);
+  Api api(server.transport());
+  const std::string svg = (dir_ / "qr.svg").string();
+  Captured text;
+  const mode_t old_umask = ::umask(0);
+  const int code = UsersMfaEnroll({{"u-1", false}, "", svg}, api, text.console);
+  ::umask(old_umask);
+  EXPECT_EQ(code, 0) << text.err.str();
+  EXPECT_EQ(server.requests[0].method, "POST");
+  EXPECT_EQ(server.requests[0].target, "/v1/users/u-1/mfa");
+  EXPECT_TRUE(server.requests[0].body.empty());  // the server makes a fresh secret
+  const std::string out = text.out.str();
+  EXPECT_EQ(out.rfind("\u2588\u2580\u2584\n", 0), 0u) << out;
+  EXPECT_NE(out.find("Secret   JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("URI      otpauth://totp/groundcrew:u-1?secret="), std::string::npos);
+  EXPECT_NE(out.find("SVG      " + svg + " (mode 0600"), std::string::npos);
+  EXPECT_EQ(*ReadWholeFile(svg), "<svg>qr</svg>");
+  struct stat info {};
+  ASSERT_EQ(::stat(svg.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0600u);
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    EXPECT_EQ(entry.path().filename(), "qr.svg");  // no temporary file left behind
+  }
+
+  Captured as_json;
+  EXPECT_EQ(
+      UsersMfaEnroll({{"u-1", true}, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", ""}, api, as_json.console),
+      0);
+  EXPECT_EQ(json::parse(server.requests[1].body),
+            (json::object{{"secret", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}}));
+  EXPECT_EQ(server.requests[1].content_type, "application/json");
+  EXPECT_EQ(json::parse(as_json.out.str()), json::parse(kEnrollment));
+}
+
+TEST_F(UsersMfaEnrollTest, AnUnwritableSvgFailsBeforeEnrollingAndBadSecretsNameTheField) {
+  FakeServer server;
+  server.Answer(400, R"({"error":{"code":"invalid_argument","message":"secret: not base32",)"
+                     R"("field":"secret"}})");
+  Api api(server.transport());
+  Captured no_dir;
+  EXPECT_EQ(UsersMfaEnroll({{"u-1", false}, "", (dir_ / "none" / "qr.svg").string()}, api,
+                           no_dir.console),
+            1);
+  EXPECT_TRUE(server.requests.empty());
+  EXPECT_NE(no_dir.err.str().find("cannot create"), std::string::npos) << no_dir.err.str();
+
+  const std::string svg = (dir_ / "qr.svg").string();
+  Captured bad;
+  EXPECT_EQ(UsersMfaEnroll({{"u-1", false}, "not base32!", svg}, api, bad.console), 1);
+  EXPECT_EQ(bad.err.str(), "error: secret: secret: not base32\n");
+  EXPECT_TRUE(fs::is_empty(dir_));  // the refused enrollment left no file behind
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "cli/config.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,7 +7,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <random>
 
 #include "cli/read_file.hpp"
 
@@ -140,36 +138,9 @@ Status SaveLogin(const std::string& path, const SavedLogin& login) {
   const std::string content = boost::json::serialize(boost::json::object{{"server", login.server},
                                                                          {"token", login.token}}) +
                               "\n";
-  std::random_device entropy;
-  const std::string temp =
-      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(entropy() & 0xFFFFFFu);
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return SystemError("cannot create", temp, errno);
-  // The umask can only remove bits; make the mode exact regardless.
-  ::fchmod(fd, 0600);
-  size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int error = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return SystemError("cannot write", temp, error);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const int error = errno;
-    ::unlink(temp.c_str());
-    return SystemError("cannot write", temp, error);
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(temp.c_str());
-    return SystemError("cannot replace", path, error);
-  }
-  return Ok{};
+  auto file = PrivateFile::Open(path);
+  if (!file) return file.error();
+  return file->Commit(content);
 }
 
 Result<bool> RemoveLogin(const std::string& path) {

@@ -5,12 +5,15 @@
 #include <chrono>
 #include <iostream>
 #include <iterator>
+#include <optional>
+#include <string_view>
 
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
 #include "cli/http_client.hpp"
 #include "cli/remote_commands.hpp"
 #include "cli/report.hpp"
+#include "cli/user_commands.hpp"
 #include "common/text.hpp"
 
 namespace groundcrew::cli {
@@ -31,6 +34,26 @@ Console ProcessConsole(const Environment& env) {
                  Style{!no_color && err_tty}, err_tty};
 }
 
+// One line typed on the terminal (stdin) without echo, after `prompt` on stderr; nullopt at the
+// end of input. Only the line end is dropped. REQUIRES: stdin is a terminal (else the line is
+// read as it comes, without a prompt's guarantee of no echo).
+std::optional<std::string> ReadHiddenLine(std::string_view prompt) {
+  std::cerr << prompt << std::flush;
+  termios saved{};
+  const bool restore = ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (restore) {
+    termios silent = saved;
+    silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent);
+  }
+  std::string line;
+  const bool read = static_cast<bool>(std::getline(std::cin, line));
+  if (restore) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  std::cerr << '\n';
+  if (!read) return std::nullopt;
+  return line;
+}
+
 // The token for `login`: all of stdin when it is not a terminal, else one line typed without
 // echo after a prompt on stderr. Surrounding white space is dropped.
 std::string ReadToken() {
@@ -39,18 +62,7 @@ std::string ReadToken() {
     token.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     return std::string(text::Trim(token));
   }
-  std::cerr << "Token: " << std::flush;
-  termios saved{};
-  const bool restore = ::tcgetattr(STDIN_FILENO, &saved) == 0;
-  if (restore) {
-    termios silent = saved;
-    silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent);
-  }
-  std::getline(std::cin, token);
-  if (restore) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-  std::cerr << '\n';
-  return std::string(text::Trim(token));
+  return std::string(text::Trim(ReadHiddenLine("Token: ").value_or("")));
 }
 
 // Resolves the server and the token (config.hpp), connects and runs `command`. `token` overrides
@@ -349,6 +361,95 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
   sessions_cmd->add_flag("--json", sessions.json, kJsonHelp);
   sessions_cmd->callback(
       [&] { remote(sessions.json, [&](Api& a, Console& c) { return Sessions(sessions, a, c); }); });
+
+  // ---- Users' sign-in credentials -----------------------------------------------------------
+  CLI::App* users = app.add_subcommand(
+      "users",
+      "Users' sign-in credentials: password, MFA, lockout. USER is a user principal name\n"
+      "(matched case-insensitively) or a user id.");
+  users->require_subcommand(1);
+  constexpr const char* kUserHelp = "the user's UPN or id";
+
+  UserOptions user_show;
+  CLI::App* user_show_cmd = users->add_subcommand(
+      "show", "Show whether a password is set, MFA enrollment, recent failures and lock.");
+  user_show_cmd->add_option("USER", user_show.user, kUserHelp)->required();
+  user_show_cmd->add_flag("--json", user_show.json, kJsonHelp);
+  user_show_cmd->callback([&] {
+    remote(user_show.json, [&](Api& a, Console& c) { return UsersShow(user_show, a, c); });
+  });
+
+  UserOptions set_password;
+  bool password_stdin = false;
+  CLI::App* set_password_cmd = users->add_subcommand(
+      "set-password",
+      "Set a user's password (the server's policy applies, e.g. at least 12 characters).\n"
+      "Also clears the lockout and revokes the user's tokens. The password is typed twice\n"
+      "without echo, or read from stdin with --password-stdin; it is never printed.");
+  set_password_cmd->add_option("USER", set_password.user, kUserHelp)->required();
+  set_password_cmd->add_flag("--password-stdin", password_stdin,
+                             "read the password from stdin's first line (no prompt)");
+  set_password_cmd->add_flag("--json", set_password.json, "print the result as JSON");
+  set_password_cmd->callback([&] {
+    if (!password_stdin && ::isatty(STDIN_FILENO) != 1) {
+      Console console = ProcessConsole(Environment::FromProcess());
+      code = ReportError("invalid_argument",
+                         "stdin is not a terminal to type the password on: give --password-stdin "
+                         "to read it from stdin",
+                         "--password-stdin", 2, set_password.json, console.err_style.color,
+                         console.out, console.err);
+      return;
+    }
+    PasswordSource password = [&]() -> Result<std::string> {
+      if (password_stdin) return PasswordFromStdin(std::cin);
+      return PasswordTypedTwice(ReadHiddenLine);
+    };
+    remote(set_password.json,
+           [&](Api& a, Console& c) { return UsersSetPassword(set_password, password, a, c); });
+  });
+
+  CLI::App* mfa = users->add_subcommand("mfa", "Time-based one-time codes (TOTP) for sign-in");
+  mfa->require_subcommand(1);
+
+  MfaEnrollOptions enroll;
+  CLI::App* enroll_cmd = mfa->add_subcommand(
+      "enroll",
+      "Enroll a user in MFA, replacing any enrollment (their tokens are revoked). Prints the\n"
+      "QR code for an authenticator app to scan from the terminal, the secret and the\n"
+      "otpauth:// URI: pass them on to the user only.");
+  enroll_cmd->add_option("USER", enroll.user.user, kUserHelp)->required();
+  enroll_cmd
+      ->add_option("--secret", enroll.secret,
+                   "enroll this base32 secret instead of a fresh one (visible in the process "
+                   "list)")
+      ->type_name("BASE32");
+  enroll_cmd
+      ->add_option("--svg", enroll.svg_file,
+                   "also write the QR code as SVG to FILE (mode 0600: it holds the secret)")
+      ->type_name("FILE");
+  enroll_cmd->add_flag("--json", enroll.user.json, kJsonHelp);
+  enroll_cmd->callback([&] {
+    remote(enroll.user.json, [&](Api& a, Console& c) { return UsersMfaEnroll(enroll, a, c); });
+  });
+
+  UserOptions mfa_reset;
+  CLI::App* mfa_reset_cmd = mfa->add_subcommand(
+      "reset",
+      "Remove a user's MFA enrollment (they register again at the next sign-in that needs\n"
+      "MFA; their tokens are revoked).");
+  mfa_reset_cmd->add_option("USER", mfa_reset.user, kUserHelp)->required();
+  mfa_reset_cmd->add_flag("--json", mfa_reset.json, "print the result as JSON");
+  mfa_reset_cmd->callback([&] {
+    remote(mfa_reset.json, [&](Api& a, Console& c) { return UsersMfaReset(mfa_reset, a, c); });
+  });
+
+  UserOptions unlock;
+  CLI::App* unlock_cmd =
+      users->add_subcommand("unlock", "Clear a user's recent sign-in failures and lock.");
+  unlock_cmd->add_option("USER", unlock.user, kUserHelp)->required();
+  unlock_cmd->add_flag("--json", unlock.json, "print the result as JSON");
+  unlock_cmd->callback(
+      [&] { remote(unlock.json, [&](Api& a, Console& c) { return UsersUnlock(unlock, a, c); }); });
 
   if (extend) extend(app, code);
 

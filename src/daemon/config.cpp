@@ -4,6 +4,8 @@
 
 #include <boost/json/parse.hpp>
 #include <charconv>
+#include <climits>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -25,7 +27,28 @@ void Overlay(Config& config, const ConfigLayer& layer, std::string& listen) {
   if (layer.max_body_bytes) config.max_body_bytes = *layer.max_body_bytes;
   if (layer.tls_cert) config.tls_cert = *layer.tls_cert;
   if (layer.tls_key) config.tls_key = *layer.tls_key;
+  if (layer.tls_names) config.tls_names = *layer.tls_names;
+  if (layer.lockout_threshold) config.lockout_threshold = *layer.lockout_threshold;
+  if (layer.lockout_window_minutes) config.lockout_window_minutes = *layer.lockout_window_minutes;
+  if (layer.lockout_duration_minutes) {
+    config.lockout_duration_minutes = *layer.lockout_duration_minutes;
+  }
 }
+
+// The integer settings, by their file key and environment variable.
+struct IntSetting {
+  const char* key;
+  const char* variable;
+  std::optional<int> ConfigLayer::*member;
+};
+constexpr IntSetting kIntSettings[] = {
+    {"threads", "GROUNDCREW_THREADS", &ConfigLayer::threads},
+    {"lockoutThreshold", "GROUNDCREW_LOCKOUT_THRESHOLD", &ConfigLayer::lockout_threshold},
+    {"lockoutWindowMinutes", "GROUNDCREW_LOCKOUT_WINDOW_MINUTES",
+     &ConfigLayer::lockout_window_minutes},
+    {"lockoutDurationMinutes", "GROUNDCREW_LOCKOUT_DURATION_MINUTES",
+     &ConfigLayer::lockout_duration_minutes},
+};
 
 }  // namespace
 
@@ -51,8 +74,12 @@ Result<ConfigLayer> ReadConfigFile(const std::string& path) {
                        fmt::format("{}: {} must be {}", path, key, expected), key);
     };
     const boost::json::value& value = field.value();
+    const IntSetting* int_setting = nullptr;
+    for (const IntSetting& setting : kIntSettings) {
+      if (key == setting.key) int_setting = &setting;
+    }
     if (key == "dataDir" || key == "listen" || key == "portFile" || key == "logLevel" ||
-        key == "tlsCert" || key == "tlsKey") {
+        key == "tlsCert" || key == "tlsKey" || key == "tlsNames") {
       if (!value.is_string()) return bad("a string");
       std::string text_value(value.as_string());
       (key == "dataDir"    ? layer.data_dir
@@ -60,17 +87,22 @@ Result<ConfigLayer> ReadConfigFile(const std::string& path) {
        : key == "portFile" ? layer.port_file
        : key == "tlsCert"  ? layer.tls_cert
        : key == "tlsKey"   ? layer.tls_key
+       : key == "tlsNames" ? layer.tls_names
                            : layer.log_level) = std::move(text_value);
-    } else if (key == "threads") {
-      if (!value.is_int64()) return bad("a whole number");
-      layer.threads = static_cast<int>(value.as_int64());
+    } else if (int_setting != nullptr) {
+      if (!value.is_int64() || value.as_int64() < INT32_MIN || value.as_int64() > INT32_MAX) {
+        return bad("a whole number");
+      }
+      layer.*(int_setting->member) = static_cast<int>(value.as_int64());
     } else if (key == "maxBodyBytes") {
       if (!value.is_int64() || value.as_int64() < 0) return bad("a whole number of bytes");
       layer.max_body_bytes = static_cast<std::size_t>(value.as_int64());
     } else {
       return MakeError(ErrorCode::kInvalidArgument,
                        fmt::format("{}: unknown key \"{}\" (known: dataDir, listen, threads, "
-                                   "maxBodyBytes, portFile, logLevel, tlsCert, tlsKey)",
+                                   "maxBodyBytes, portFile, logLevel, tlsCert, tlsKey, tlsNames, "
+                                   "lockoutThreshold, lockoutWindowMinutes, "
+                                   "lockoutDurationMinutes)",
                                    path, key),
                        key);
     }
@@ -89,13 +121,17 @@ Result<ConfigLayer> ReadEnvironment(const std::map<std::string, std::string>& en
   if (auto* v = get("GROUNDCREW_LOG_LEVEL")) layer.log_level = *v;
   if (auto* v = get("GROUNDCREW_TLS_CERT")) layer.tls_cert = *v;
   if (auto* v = get("GROUNDCREW_TLS_KEY")) layer.tls_key = *v;
-  if (auto* v = get("GROUNDCREW_THREADS")) {
-    int threads = 0;
-    if (!ParseNumber(*v, threads)) {
-      return MakeError(ErrorCode::kInvalidArgument, "GROUNDCREW_THREADS: must be a whole number",
-                       "GROUNDCREW_THREADS");
+  if (auto* v = get("GROUNDCREW_TLS_NAMES")) layer.tls_names = *v;
+  for (const IntSetting& setting : kIntSettings) {
+    if (auto* v = get(setting.variable)) {
+      int number = 0;
+      if (!ParseNumber(*v, number)) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         fmt::format("{}: must be a whole number", setting.variable),
+                         setting.variable);
+      }
+      layer.*(setting.member) = number;
     }
-    layer.threads = threads;
   }
   if (auto* v = get("GROUNDCREW_MAX_BODY_BYTES")) {
     std::size_t bytes = 0;
@@ -154,6 +190,30 @@ Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
                           ") but no certificate: give --tls-cert, GROUNDCREW_TLS_CERT or tlsCert "
                           "too",
         key_missing ? "tlsKey" : "tlsCert");
+  }
+  if (!config.tls_names.empty() && !config.tls_cert.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "tlsNames: groundcrewd issues its own certificate for tlsNames; do not give "
+                     "tlsCert and tlsKey as well",
+                     "tlsNames");
+  }
+  struct Bound {
+    int value;
+    int max;
+    const char* message;
+  };
+  for (const Bound& bound : {
+           Bound{config.lockout_threshold, 1000, "lockoutThreshold: must be from 1 to 1000"},
+           Bound{config.lockout_window_minutes, 1440,
+                 "lockoutWindowMinutes: must be from 1 to 1440"},
+           Bound{config.lockout_duration_minutes, 10080,
+                 "lockoutDurationMinutes: must be from 1 to 10080"},
+       }) {
+    if (bound.value < 1 || bound.value > bound.max) {
+      const std::string message = bound.message;
+      return MakeError(ErrorCode::kInvalidArgument, message,
+                       message.substr(0, message.find(':')));
+    }
   }
   return config;
 }

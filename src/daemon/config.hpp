@@ -24,12 +24,19 @@ struct Config {
   /// HTTPS: both set (PEM certificate chain, PEM private key) or both empty (plain HTTP).
   std::string tls_cert;  ///< tlsCert / GROUNDCREW_TLS_CERT / --tls-cert
   std::string tls_key;   ///< tlsKey / GROUNDCREW_TLS_KEY / --tls-key
+  /// HTTPS with a certificate groundcrewd issues itself from the tenant's CA for these names
+  /// (comma-separated DNS names and IP addresses); excludes tlsCert/tlsKey.
+  std::string tls_names;  ///< tlsNames / GROUNDCREW_TLS_NAMES / --tls-names
+  /// Sign-in lockout: this many failures within the window lock the account for the duration.
+  int lockout_threshold = 10;         ///< lockoutThreshold / GROUNDCREW_LOCKOUT_THRESHOLD
+  int lockout_window_minutes = 10;    ///< lockoutWindowMinutes / GROUNDCREW_LOCKOUT_WINDOW_MINUTES
+  int lockout_duration_minutes = 15;  ///< lockoutDurationMinutes / ..._LOCKOUT_DURATION_MINUTES
 };
 
 /// The settings given at one level; unset ones do not override lower levels.
 struct ConfigLayer {
-  std::optional<std::string> data_dir, listen, port_file, log_level, tls_cert, tls_key;
-  std::optional<int> threads;
+  std::optional<std::string> data_dir, listen, port_file, log_level, tls_cert, tls_key, tls_names;
+  std::optional<int> threads, lockout_threshold, lockout_window_minutes, lockout_duration_minutes;
   std::optional<std::size_t> max_body_bytes;
 };
 
@@ -38,7 +45,8 @@ struct ConfigLayer {
 [[nodiscard]] Result<ConfigLayer> ReadConfigFile(const std::string& path);
 
 /// Reads GROUNDCREW_DATA_DIR, GROUNDCREW_LISTEN, GROUNDCREW_THREADS, GROUNDCREW_MAX_BODY_BYTES,
-/// GROUNDCREW_LOG_LEVEL, GROUNDCREW_TLS_CERT, GROUNDCREW_TLS_KEY from `environment`.
+/// GROUNDCREW_LOG_LEVEL, GROUNDCREW_TLS_CERT, GROUNDCREW_TLS_KEY, GROUNDCREW_TLS_NAMES and
+/// GROUNDCREW_LOCKOUT_{THRESHOLD,WINDOW_MINUTES,DURATION_MINUTES} from `environment`.
 /// kInvalidArgument names the variable.
 [[nodiscard]] Result<ConfigLayer> ReadEnvironment(
     const std::map<std::string, std::string>& environment);
@@ -47,7 +55,9 @@ struct ConfigLayer {
 /// address that is not "address:port", threads outside 1..64, a body limit under 1 KiB, an
 /// unknown log level, a TLS certificate without a key or a key without a certificate (`field`
 /// names the missing one: "tlsKey" or "tlsCert"; an empty value counts as not set, so a
-/// higher layer can turn TLS off with empty values). The files are read by the server.
+/// higher layer can turn TLS off with empty values), tlsNames together with tlsCert, or lockout
+/// settings below 1 (or above 1000 failures, 1440 minutes of window, 10080 of duration). The
+/// files are read by the server.
 [[nodiscard]] Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
                                      const ConfigLayer& flags);
 

@@ -63,6 +63,46 @@ TEST(ConfigTest, BadInputNamesTheSetting) {
   EXPECT_EQ(Resolve({}, {}, threads).error().field, "threads");
 }
 
+TEST(ConfigTest, LockoutDefaultsLayersAndBounds) {
+  Result<Config> defaults = Resolve({}, {}, {});
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->lockout_threshold, 10);
+  EXPECT_EQ(defaults->lockout_window_minutes, 10);
+  EXPECT_EQ(defaults->lockout_duration_minutes, 15);
+  Result<ConfigLayer> file = ReadConfigFile(WriteFile(
+      "gc-config-lockout", R"({"lockoutThreshold": 3, "lockoutDurationMinutes": 60})"));
+  ASSERT_TRUE(file) << file.error().message;
+  Result<ConfigLayer> env = ReadEnvironment({{"GROUNDCREW_LOCKOUT_THRESHOLD", "5"},
+                                             {"GROUNDCREW_LOCKOUT_WINDOW_MINUTES", "2"}});
+  ASSERT_TRUE(env) << env.error().message;
+  Result<Config> config = Resolve(*file, *env, {});
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->lockout_threshold, 5);
+  EXPECT_EQ(config->lockout_window_minutes, 2);
+  EXPECT_EQ(config->lockout_duration_minutes, 60);
+
+  EXPECT_EQ(ReadEnvironment({{"GROUNDCREW_LOCKOUT_THRESHOLD", "x"}}).error().field,
+            "GROUNDCREW_LOCKOUT_THRESHOLD");
+  EXPECT_EQ(ReadConfigFile(WriteFile("gc-config-lockout-type", R"({"lockoutThreshold": "3"})"))
+                .error()
+                .field,
+            "lockoutThreshold");
+  ConfigLayer zero;
+  zero.lockout_duration_minutes = 0;
+  EXPECT_EQ(Resolve({}, {}, zero).error().field, "lockoutDurationMinutes");
+}
+
+TEST(ConfigTest, GeneratedCertificateExcludesGivenOne) {
+  ConfigLayer flags;
+  flags.tls_names = "localhost,127.0.0.1";
+  Result<Config> config = Resolve({}, {}, flags);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->tls_names, "localhost,127.0.0.1");
+  flags.tls_cert = "server.pem";
+  flags.tls_key = "server.key";
+  EXPECT_EQ(Resolve({}, {}, flags).error().field, "tlsNames");
+}
+
 TEST(ConfigTest, TlsIsOffByDefaultAndLayersLikeTheRest) {
   Result<Config> plain = Resolve({}, {}, {});
   ASSERT_TRUE(plain);

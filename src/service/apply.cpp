@@ -233,22 +233,35 @@ class Applier {
     return target;
   }
 
+  // Replaces the list of group names at `tenant`[names_key], when present, by the list of
+  // their ids at `tenant`[ids_key] (which it overwrites). Errors name `tenant.<names_key>[i]`.
+  Status GroupNamesToIds(json::object& tenant, std::string_view names_key,
+                         std::string_view ids_key) {
+    json::value* names = tenant.if_contains(names_key);
+    if (names == nullptr) return Ok{};
+    const std::string path = fmt::format("tenant.{}", names_key);
+    if (!names->is_array()) return At(path, "must be a list");
+    json::array ids;
+    for (size_t i = 0; i < names->as_array().size(); ++i) {
+      Result<std::string> id = IdOfName(ResourceKind::kGroup, "group", names->as_array()[i],
+                                        fmt::format("{}[{}]", path, i));
+      if (!id) return id.error();
+      ids.push_back(json::string(*id));
+    }
+    tenant.erase(names_key);
+    tenant[ids_key] = std::move(ids);
+    return Ok{};
+  }
+
+  // tenant: TenantSettings properties, plus mdmUserScopeGroups and mfaGroups (group names) in
+  // place of mdmUserScopeGroupIds and mfaGroupIds.
   Status ApplyTenant(const json::value& spec) {
     if (!spec.is_object()) return At("tenant", "must be a mapping");
     json::object translated = spec.as_object();
-    if (json::value* groups = translated.if_contains("mdmUserScopeGroups")) {
-      json::array ids;
-      if (!groups->is_array()) return At("tenant.mdmUserScopeGroups", "must be a list");
-      for (size_t i = 0; i < groups->as_array().size(); ++i) {
-        Result<std::string> id =
-            IdOfName(ResourceKind::kGroup, "group", groups->as_array()[i],
-                     fmt::format("tenant.mdmUserScopeGroups[{}]", i));
-        if (!id) return id.error();
-        ids.push_back(json::string(*id));
-      }
-      translated.erase("mdmUserScopeGroups");
-      translated["mdmUserScopeGroupIds"] = std::move(ids);
+    if (Status s = GroupNamesToIds(translated, "mdmUserScopeGroups", "mdmUserScopeGroupIds"); !s) {
+      return s;
     }
+    if (Status s = GroupNamesToIds(translated, "mfaGroups", "mfaGroupIds"); !s) return s;
     AnyResource resource = settings_;
     if (Status s = DecodeOnto(translated, resource); !s) return Within("tenant", s.error());
     if (Status s = ValidateResource(resource, std::get<core::TenantSettings>(resource)); !s) {

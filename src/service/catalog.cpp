@@ -48,6 +48,17 @@ void SortById(core::Tenant& tenant) {
 }
 
 Result<std::shared_ptr<const core::TargetingIndex>> Compile(core::Tenant tenant) {
+  std::unordered_set<std::string> group_ids;
+  for (const core::Group& group : tenant.groups) group_ids.insert(group.id.value());
+  const std::vector<core::GroupId>& mfa_groups = tenant.settings.mfa_groups;
+  for (size_t i = 0; i < mfa_groups.size(); ++i) {
+    if (!group_ids.contains(mfa_groups[i].value())) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("the tenant's mfaGroupIds names an unknown group \"{}\"",
+                                   mfa_groups[i].value()),
+                       fmt::format("mfaGroupIds[{}]", i));
+    }
+  }
   std::unordered_set<std::string> app_ids;
   for (const core::App& app : tenant.apps) app_ids.insert(app.id.value());
   for (const core::App& app : tenant.apps) {

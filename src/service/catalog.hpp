@@ -25,9 +25,9 @@ struct Snapshot {
 /// memory compiles exactly like the same tenant loaded from the store).
 void SortById(core::Tenant& tenant);
 
-/// Compiles a tenant and checks what targeting alone does not: references from ESP profiles'
-/// blocking lists and from app dependencies, at most one default ESP and one default deployment
-/// profile. kInvalidArgument names the resource and field.
+/// Compiles a tenant and checks what targeting alone does not: references from the tenant's
+/// mfaGroupIds, from ESP profiles' blocking lists and from app dependencies, at most one default
+/// ESP and one default deployment profile. kInvalidArgument names the resource and field.
 [[nodiscard]] Result<std::shared_ptr<const core::TargetingIndex>> Compile(core::Tenant tenant);
 
 /// The current snapshot, rebuilt only when the catalog's generation moved. Thread-safe.

@@ -176,6 +176,12 @@ Status ValidateResource(const AnyResource& resource, const core::TenantSettings&
             return Invalid("domain", "must be a domain name such as contoso.com");
           }
           if (value.device_join_limit < 1) return Invalid("deviceJoinLimit", "must be at least 1");
+          // That mfaGroupIds name existing groups is checked with the whole tenant (Compile).
+          if (value.mfa_requirement == core::MfaRequirement::kSelectedGroups &&
+              value.mfa_groups.empty()) {
+            return Invalid("mfaGroupIds",
+                           "name at least one group when mfaRequirement is selectedGroups");
+          }
           return Ok{};
         } else if constexpr (std::is_same_v<T, core::User>) {
           if (!core::IsPlausibleUserPrincipalName(value.user_principal_name)) {
@@ -365,6 +371,10 @@ Status CatalogService::Delete(const Actor& actor, ResourceKind kind, std::string
     if (Status s = store_.resources().Delete(kind, id, version); !s) return s;
     if (kind == ResourceKind::kUser) {  // a user's sign-in secrets go with the user
       if (Status s = store_.user_credentials().Delete(current->value.id); !s) return s;
+      if (Result<int64_t> revoked = store_.tokens().RevokeForSubject(current->value.id, clock_());
+          !revoked) {
+        return revoked.error();
+      }
     }
     if (Status s = compiled.Build(store_, std::move(*tenant)); !s) {
       return MakeError(ErrorCode::kFailedPrecondition,

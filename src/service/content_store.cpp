@@ -1,15 +1,11 @@
 #include "service/content_store.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 
-#include "identity/random.hpp"
 #include "identity/sha256.hpp"
+#include "service/durable_file.hpp"
 
 namespace groundcrew::service {
 namespace fs = std::filesystem;
@@ -20,35 +16,6 @@ Status CheckDigest(std::string_view sha256) {
   if (identity::IsSha256Hex(sha256)) return Ok{};
   return MakeError(ErrorCode::kInvalidArgument,
                    "sha256: must be 64 lower-case hexadecimal digits", "sha256");
-}
-
-Error DiskError(const fs::path& path, std::string_view what) {
-  return MakeError(ErrorCode::kUnavailable,
-                   fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(errno)));
-}
-
-// Writes `bytes` to `path` and flushes them to the disk.
-Status WriteDurably(const fs::path& path, std::string_view bytes) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return DiskError(path, "create");
-  size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Error error = DiskError(path, "write");
-      ::close(fd);
-      return error;
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    Error error = DiskError(path, "flush");
-    ::close(fd);
-    return error;
-  }
-  ::close(fd);
-  return Ok{};
 }
 
 }  // namespace
@@ -73,17 +40,8 @@ Result<bool> ContentStore::Put(std::string_view sha256, std::string_view bytes) 
     return MakeError(ErrorCode::kUnavailable,
                      fmt::format("cannot create {}: {}", path.parent_path().string(), ec.message()));
   }
-  const fs::path temporary = path.parent_path() / (".upload-" + identity::RandomToken(8));
-  if (Status s = WriteDurably(temporary, bytes); !s) {
-    fs::remove(temporary, ec);
-    return s.error();
-  }
-  fs::rename(temporary, path, ec);  // atomic; a concurrent upload of the same bytes is harmless
-  if (ec) {
-    fs::remove(temporary, ec);
-    return MakeError(ErrorCode::kUnavailable,
-                     fmt::format("cannot store {}: {}", path.string(), ec.message()));
-  }
+  // Atomic: a concurrent upload of the same bytes is harmless.
+  if (Status s = WriteFileAtomically(path, bytes, 0644); !s) return s.error();
   return true;
 }
 

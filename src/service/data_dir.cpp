@@ -5,6 +5,7 @@
 #include "service/auth.hpp"
 #include "service/catalog_service.hpp"
 #include "service/resource_model.hpp"
+#include "service/secrets.hpp"
 
 namespace groundcrew::service {
 namespace fs = std::filesystem;
@@ -55,6 +56,9 @@ Result<InitResult> Init(
                  "tenant", "tenant", request.organization_name);
   });
   if (!done) return done.error();
+  Result<Secrets> secrets =
+      LoadOrCreateSecrets(SecretPaths{dir.secrets()}, request.organization_name, now);
+  if (!secrets) return secrets.error();
   return InitResult{token};
 }
 

@@ -212,6 +212,10 @@ Status DeviceService::Delete(const Actor& actor, std::string_view id,
         !s) {
       return s;
     }
+    // Its trust goes with it (the store cascades); what was issued to it stops working.
+    if (Result<int64_t> revoked = store_.tokens().RevokeForDevice(id, clock_()); !revoked) {
+      return revoked.error();
+    }
     return Audit(store_, actor, clock_(), "delete", "autopilotDevices", current->value.id.value(),
                  current->value.serial_number);
   });
@@ -228,6 +232,11 @@ Result<boost::json::object> DeviceService::Reprovision(const Actor& actor, std::
     device.managed_device_id.clear();
     Result<DeviceRecord> updated = store_.devices().Update(device, current->version);
     if (!updated) return updated.error();
+    // Revoke what was issued: its join, enrollment and reseal, and every token issued on it.
+    if (Status s = store_.device_trust().Delete(id); !s) return s;
+    if (Result<int64_t> revoked = store_.tokens().RevokeForDevice(id, clock_()); !revoked) {
+      return revoked.error();
+    }
     stored = std::move(*updated);
     return Audit(store_, actor, clock_(), "reprovision", "autopilotDevices", device.id.value(),
                  device.serial_number);

@@ -49,7 +49,8 @@ class DeviceService {
   [[nodiscard]] Status Delete(const Actor& actor, std::string_view id,
                               std::optional<int64_t> if_match);
   /// Lets the device run the technician flow again (Autopilot's 0x80180014 without deleting
-  /// records): enrollment state back to notContacted, managed device id cleared.
+  /// records): enrollment state back to notContacted, managed device id cleared, its join,
+  /// enrollment and reseal forgotten and every token issued on it revoked.
   [[nodiscard]] Result<boost::json::object> Reprovision(const Actor& actor, std::string_view id);
 
   /// Members of a group, computed now: users (by id) for user groups, devices (registration

@@ -180,6 +180,85 @@ class ObservedUserCredentials final : public UserCredentialStore {
   const StoreObserver& observer_;
 };
 
+class ObservedDeviceTrust final : public DeviceTrustStore {
+ public:
+  ObservedDeviceTrust(DeviceTrustStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Result<std::optional<DeviceTrustRecord>> Find(std::string_view device_id) override {
+    return Timed(observer_, "deviceTrust.Find", [&] { return inner_.Find(device_id); });
+  }
+  Result<DeviceTrustRecord> Put(const DeviceTrust& trust,
+                                std::optional<int64_t> expected_version) override {
+    return Timed(observer_, "deviceTrust.Put", [&] { return inner_.Put(trust, expected_version); });
+  }
+  Status Delete(std::string_view device_id) override {
+    return Timed(observer_, "deviceTrust.Delete", [&] { return inner_.Delete(device_id); });
+  }
+
+ private:
+  DeviceTrustStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedChallenges final : public ChallengeStore {
+ public:
+  ObservedChallenges(ChallengeStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Status Create(const Challenge& challenge) override {
+    return Timed(observer_, "challenges.Create", [&] { return inner_.Create(challenge); });
+  }
+  Result<std::optional<Challenge>> Find(std::string_view id, core::Timestamp now) override {
+    return Timed(observer_, "challenges.Find", [&] { return inner_.Find(id, now); });
+  }
+  Status SetAttempts(std::string_view id, int attempts) override {
+    return Timed(observer_, "challenges.SetAttempts",
+                 [&] { return inner_.SetAttempts(id, attempts); });
+  }
+  Result<bool> Delete(std::string_view id) override {
+    return Timed(observer_, "challenges.Delete", [&] { return inner_.Delete(id); });
+  }
+  Result<int64_t> DeleteExpired(core::Timestamp now) override {
+    return Timed(observer_, "challenges.DeleteExpired", [&] { return inner_.DeleteExpired(now); });
+  }
+
+ private:
+  ChallengeStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedTokens final : public TokenStore {
+ public:
+  ObservedTokens(TokenStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Status Record(const IssuedTokenRecord& token) override {
+    return Timed(observer_, "tokens.Record", [&] { return inner_.Record(token); });
+  }
+  Result<bool> IsRevoked(std::string_view id) override {
+    return Timed(observer_, "tokens.IsRevoked", [&] { return inner_.IsRevoked(id); });
+  }
+  Result<std::optional<IssuedTokenRecord>> Find(std::string_view id) override {
+    return Timed(observer_, "tokens.Find", [&] { return inner_.Find(id); });
+  }
+  Result<bool> Revoke(std::string_view id, core::Timestamp now) override {
+    return Timed(observer_, "tokens.Revoke", [&] { return inner_.Revoke(id, now); });
+  }
+  Result<int64_t> RevokeForDevice(std::string_view device_id, core::Timestamp now) override {
+    return Timed(observer_, "tokens.RevokeForDevice",
+                 [&] { return inner_.RevokeForDevice(device_id, now); });
+  }
+  Result<int64_t> RevokeForSubject(std::string_view subject, core::Timestamp now) override {
+    return Timed(observer_, "tokens.RevokeForSubject",
+                 [&] { return inner_.RevokeForSubject(subject, now); });
+  }
+  Result<int64_t> DeleteExpired(core::Timestamp before) override {
+    return Timed(observer_, "tokens.DeleteExpired", [&] { return inner_.DeleteExpired(before); });
+  }
+
+ private:
+  TokenStore& inner_;
+  const StoreObserver& observer_;
+};
+
 class ObservedStore final : public Store {
  public:
   ObservedStore(Store& inner, StoreObserver observer)
@@ -190,7 +269,10 @@ class ObservedStore final : public Store {
         audit_(inner.audit(), observer_),
         credentials_(inner.credentials(), observer_),
         sessions_(inner.sessions(), observer_),
-        user_credentials_(inner.user_credentials(), observer_) {}
+        user_credentials_(inner.user_credentials(), observer_),
+        device_trust_(inner.device_trust(), observer_),
+        challenges_(inner.challenges(), observer_),
+        tokens_(inner.tokens(), observer_) {}
 
   DeviceStore& devices() override { return devices_; }
   ResourceStore& resources() override { return resources_; }
@@ -198,6 +280,9 @@ class ObservedStore final : public Store {
   CredentialStore& credentials() override { return credentials_; }
   SessionStore& sessions() override { return sessions_; }
   UserCredentialStore& user_credentials() override { return user_credentials_; }
+  DeviceTrustStore& device_trust() override { return device_trust_; }
+  ChallengeStore& challenges() override { return challenges_; }
+  TokenStore& tokens() override { return tokens_; }
   Status Transact(const std::function<Status()>& use_case) override {
     return Timed(observer_, "Transact", [&] { return inner_.Transact(use_case); });
   }
@@ -211,6 +296,9 @@ class ObservedStore final : public Store {
   ObservedCredentials credentials_;
   ObservedSessions sessions_;
   ObservedUserCredentials user_credentials_;
+  ObservedDeviceTrust device_trust_;
+  ObservedChallenges challenges_;
+  ObservedTokens tokens_;
 };
 
 }  // namespace

@@ -4,10 +4,13 @@
 
 #include "common/result.hpp"
 #include "store/audit_store.hpp"
+#include "store/challenge_store.hpp"
 #include "store/credential_store.hpp"
 #include "store/device_store.hpp"
+#include "store/device_trust_store.hpp"
 #include "store/resource_store.hpp"
 #include "store/session_store.hpp"
+#include "store/token_store.hpp"
 #include "store/user_credential_store.hpp"
 
 namespace groundcrew::store {
@@ -26,6 +29,9 @@ class Store {
   virtual CredentialStore& credentials() = 0;
   virtual SessionStore& sessions() = 0;
   virtual UserCredentialStore& user_credentials() = 0;
+  virtual DeviceTrustStore& device_trust() = 0;
+  virtual ChallengeStore& challenges() = 0;
+  virtual TokenStore& tokens() = 0;
 
   /// Runs `use_case` as one transaction: every port call it makes on this thread joins it. It
   /// commits when `use_case` returns Ok and rolls back (leaving the database as it was) when

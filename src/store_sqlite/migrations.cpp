@@ -123,13 +123,61 @@ CREATE TABLE user_credentials (
 );
 )sql";
 
-constexpr std::array<internal::Migration, 6> kMigrations = {{
+// 7: what devices proved and the service handed out for sign-in and device proof.
+// device_trust: one row per registered device once it joins, going with the device (ON DELETE
+// CASCADE); trust_type is core::TrustType as an integer (as autopilot_devices stores its enums).
+// challenges: single-use and short-lived; data may hold raw bytes (and secrets); the expiry
+// index serves the purge. issued_tokens: only the id (jti) and what a token was for, never its
+// text; revoked_at NULL = not revoked. No foreign key to autopilot_devices: device_id may be ""
+// (none), and a token's row stays until it expired (the purge), whatever becomes of its device.
+// The indexes serve revoking by device and by subject, and the purge.
+constexpr std::string_view kDeviceTrustChallengesTokens = R"sql(
+CREATE TABLE device_trust (
+  device_id               TEXT PRIMARY KEY REFERENCES autopilot_devices (id) ON DELETE CASCADE,
+  directory_device_id     TEXT NOT NULL DEFAULT '',
+  trust_type              INTEGER NOT NULL,
+  display_name            TEXT NOT NULL DEFAULT '',
+  joined_at               INTEGER,
+  certificate_serial      TEXT NOT NULL DEFAULT '',
+  certificate_expires_at  INTEGER,
+  enrolled_at             INTEGER,
+  resealed_at             INTEGER,
+  primary_user_id         TEXT NOT NULL DEFAULT '',
+  updated_at              INTEGER NOT NULL,
+  version                 INTEGER NOT NULL
+);
+CREATE TABLE challenges (
+  id          TEXT PRIMARY KEY,
+  purpose     TEXT NOT NULL,
+  subject     TEXT NOT NULL DEFAULT '',
+  device_id   TEXT NOT NULL DEFAULT '',
+  data        BLOB NOT NULL DEFAULT x'',
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  expires_at  INTEGER NOT NULL
+);
+CREATE INDEX challenges_expires ON challenges (expires_at);
+CREATE TABLE issued_tokens (
+  id          TEXT PRIMARY KEY,
+  audience    TEXT NOT NULL,
+  subject     TEXT NOT NULL,
+  device_id   TEXT NOT NULL DEFAULT '',
+  issued_at   INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  revoked_at  INTEGER
+);
+CREATE INDEX issued_tokens_device ON issued_tokens (device_id);
+CREATE INDEX issued_tokens_subject ON issued_tokens (subject);
+CREATE INDEX issued_tokens_expires ON issued_tokens (expires_at);
+)sql";
+
+constexpr std::array<internal::Migration, 7> kMigrations = {{
     {1, kDevices},
     {2, kResources},
     {3, kAuditLog},
     {4, kAdminCredentials},
     {5, kSessions},
     {6, kUserCredentials},
+    {7, kDeviceTrustChallengesTokens},
 }};
 
 }  // namespace

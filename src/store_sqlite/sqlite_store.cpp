@@ -21,7 +21,10 @@ class SqliteStoreImpl final : public SqliteStore {
         audit_(internal::MakeAuditStore(shared())),
         credentials_(internal::MakeCredentialStore(shared())),
         sessions_(internal::MakeSessionStore(shared())),
-        user_credentials_(internal::MakeUserCredentialStore(shared())) {}
+        user_credentials_(internal::MakeUserCredentialStore(shared())),
+        device_trust_(internal::MakeDeviceTrustStore(shared())),
+        challenges_(internal::MakeChallengeStore(shared())),
+        tokens_(internal::MakeTokenStore(shared())) {}
 
   DeviceStore& devices() override { return *devices_; }
   ResourceStore& resources() override { return *resources_; }
@@ -29,6 +32,9 @@ class SqliteStoreImpl final : public SqliteStore {
   CredentialStore& credentials() override { return *credentials_; }
   SessionStore& sessions() override { return *sessions_; }
   UserCredentialStore& user_credentials() override { return *user_credentials_; }
+  DeviceTrustStore& device_trust() override { return *device_trust_; }
+  ChallengeStore& challenges() override { return *challenges_; }
+  TokenStore& tokens() override { return *tokens_; }
 
   Status Transact(const std::function<Status()>& use_case) override {
     std::lock_guard lock(mutex_);
@@ -51,6 +57,9 @@ class SqliteStoreImpl final : public SqliteStore {
   std::unique_ptr<CredentialStore> credentials_;
   std::unique_ptr<SessionStore> sessions_;
   std::unique_ptr<UserCredentialStore> user_credentials_;
+  std::unique_ptr<DeviceTrustStore> device_trust_;
+  std::unique_ptr<ChallengeStore> challenges_;
+  std::unique_ptr<TokenStore> tokens_;
 };
 
 }  // namespace

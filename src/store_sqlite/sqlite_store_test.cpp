@@ -10,10 +10,13 @@
 #include <thread>
 
 #include "store/conformance/audit_store_conformance.hpp"
+#include "store/conformance/challenge_store_conformance.hpp"
 #include "store/conformance/credential_store_conformance.hpp"
 #include "store/conformance/device_store_conformance.hpp"
+#include "store/conformance/device_trust_store_conformance.hpp"
 #include "store/conformance/resource_store_conformance.hpp"
 #include "store/conformance/session_store_conformance.hpp"
+#include "store/conformance/token_store_conformance.hpp"
 #include "store/conformance/transact_conformance.hpp"
 #include "store/conformance/user_credential_store_conformance.hpp"
 #include "store_sqlite/internal/connection.hpp"
@@ -79,10 +82,13 @@ INSTANTIATE_TEST_SUITE_P(SqliteMemory, DeviceStoreConformance,
 
 // The Store-wide suites, for both a file and an in-memory database.
 using conformance::AuditStoreConformance;
+using conformance::ChallengeStoreConformance;
 using conformance::CredentialStoreConformance;
+using conformance::DeviceTrustStoreConformance;
 using conformance::ResourceStoreConformance;
 using conformance::SessionStoreConformance;
 using conformance::StoreFactory;
+using conformance::TokenStoreConformance;
 using conformance::TransactConformance;
 using conformance::UserCredentialStoreConformance;
 #define GC_INSTANTIATE_STORE_SUITE(suite)                                                     \
@@ -94,6 +100,9 @@ GC_INSTANTIATE_STORE_SUITE(CredentialStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(SessionStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(TransactConformance);
 GC_INSTANTIATE_STORE_SUITE(UserCredentialStoreConformance);
+GC_INSTANTIATE_STORE_SUITE(DeviceTrustStoreConformance);
+GC_INSTANTIATE_STORE_SUITE(ChallengeStoreConformance);
+GC_INSTANTIATE_STORE_SUITE(TokenStoreConformance);
 #undef GC_INSTANTIATE_STORE_SUITE
 
 TEST(SqliteStoreTest, DataSurvivesReopening) {
@@ -213,6 +222,62 @@ TEST(SqliteStoreTest, EveryPortsDataSurvivesReopening) {
     changed.name = "Sales EMEA";
     ASSERT_TRUE(store.resources().Update(changed, 1).has_value());
     EXPECT_GT(*store.resources().Generation(), generation);
+  }
+  fs::remove_all(dir);
+}
+
+TEST(SqliteStoreTest, TrustChallengesAndTokensSurviveReopening) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("gc-reopen-trust-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "groundcrew.db").string();
+  const auto at = [](int64_t s) { return core::Timestamp{std::chrono::seconds{s}}; };
+  core::AutopilotDeviceIdentity device;
+  device.id = core::ZtdId{"ztd-1"};
+  device.serial_number = "SN1";
+  device.hardware_identifier = "hash";
+  DeviceTrust trust;
+  trust.device_id = "ztd-1";
+  trust.trust_type = core::TrustType::kAzureAd;
+  trust.certificate_expiration_date_time = at(2'000'000'000);
+  trust.updated_date_time = at(100);
+  Challenge challenge;
+  challenge.id = "c1";
+  challenge.purpose = "mfa";
+  challenge.data = std::string("\0seed", 5);
+  challenge.expires_date_time = at(1'000);
+  IssuedTokenRecord token;
+  token.id = "t1";
+  token.audience = "device";
+  token.subject = "ztd-1";
+  token.device_id = "ztd-1";
+  token.issued_date_time = at(100);
+  token.expiration_date_time = at(3'700);
+  {
+    auto opened = SqliteStore::Open({.path = path});
+    ASSERT_TRUE(opened.has_value()) << opened.error().message;
+    Store& store = **opened;
+    ASSERT_TRUE(store.devices().Insert({&device, 1}).has_value());
+    ASSERT_TRUE(store.device_trust().Put(trust, std::nullopt).has_value());
+    ASSERT_TRUE(store.challenges().Create(challenge).has_value());
+    ASSERT_TRUE(store.tokens().Record(token).has_value());
+    ASSERT_TRUE(*store.tokens().Revoke("t1", at(200)));
+  }
+  {
+    auto opened = SqliteStore::Open({.path = path});
+    ASSERT_TRUE(opened.has_value()) << opened.error().message;
+    Store& store = **opened;
+    auto found_trust = store.device_trust().Find("ztd-1");
+    ASSERT_TRUE(found_trust.has_value() && found_trust->has_value());
+    EXPECT_EQ((*found_trust)->value.trust_type, core::TrustType::kAzureAd);
+    EXPECT_EQ((*found_trust)->value.certificate_expiration_date_time, at(2'000'000'000));
+    EXPECT_EQ((*found_trust)->version, 1);
+    auto found_challenge = store.challenges().Find("c1", at(500));
+    ASSERT_TRUE(found_challenge.has_value() && found_challenge->has_value());
+    EXPECT_EQ((*found_challenge)->data, challenge.data);
+    auto found_token = store.tokens().Find("t1");
+    ASSERT_TRUE(found_token.has_value() && found_token->has_value());
+    EXPECT_EQ((*found_token)->revoked_date_time, at(200));
   }
   fs::remove_all(dir);
 }

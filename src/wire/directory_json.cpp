@@ -72,6 +72,8 @@ json::object Encode(const core::TenantSettings& settings) {
   o["deviceJoinUserIds"] = IdsToArray(settings.device_join_users);
   o["deviceJoinGroupIds"] = IdsToArray(settings.device_join_groups);
   o["deviceJoinLimit"] = settings.device_join_limit;
+  o["mfaRequirement"] = NameOf(internal::kMfaRequirements, settings.mfa_requirement);
+  o["mfaGroupIds"] = IdsToArray(settings.mfa_groups);
   return o;
 }
 
@@ -87,8 +89,10 @@ Status Decode(const json::value& json, core::TenantSettings& out) {
         GC_WIRE_TRY(r.Enum("deviceJoinScope", internal::kDeviceJoinScopes, s.device_join_scope));
         GC_WIRE_TRY(r.Ids("deviceJoinUserIds", s.device_join_users));
         GC_WIRE_TRY(r.Ids("deviceJoinGroupIds", s.device_join_groups));
-        return r.Int("deviceJoinLimit", s.device_join_limit, kMinDeviceJoinLimit,
-                     kMaxDeviceJoinLimit);
+        GC_WIRE_TRY(r.Int("deviceJoinLimit", s.device_join_limit, kMinDeviceJoinLimit,
+                          kMaxDeviceJoinLimit));
+        GC_WIRE_TRY(r.Enum("mfaRequirement", internal::kMfaRequirements, s.mfa_requirement));
+        return r.Ids("mfaGroupIds", s.mfa_groups);
       },
       [](const core::TenantSettings&) -> Status { return Ok{}; });
 }

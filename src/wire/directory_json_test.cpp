@@ -24,6 +24,8 @@ core::TenantSettings SampleSettings() {
   s.device_join_users = {core::UserId("u-1")};
   s.device_join_groups = {core::GroupId("g-3")};
   s.device_join_limit = 7;
+  s.mfa_requirement = core::MfaRequirement::kSelectedGroups;
+  s.mfa_groups = {core::GroupId("g-4"), core::GroupId("g-5")};
   return s;
 }
 
@@ -78,6 +80,8 @@ TEST(DirectoryJsonTest, TenantSettingsRoundTrip) {
   EXPECT_EQ(decoded.device_join_users, original.device_join_users);
   EXPECT_EQ(decoded.device_join_groups, original.device_join_groups);
   EXPECT_EQ(decoded.device_join_limit, 7);
+  EXPECT_EQ(decoded.mfa_requirement, core::MfaRequirement::kSelectedGroups);
+  EXPECT_EQ(decoded.mfa_groups, original.mfa_groups);
   EXPECT_TRUE(decoded.id.empty()) << "id is server-owned";
 
   const boost::json::object o = Encode(original);
@@ -86,6 +90,25 @@ TEST(DirectoryJsonTest, TenantSettingsRoundTrip) {
   EXPECT_EQ(o.at("mdmUserScopeGroupIds"), Json(R"(["g-1","g-2"])"));
   EXPECT_EQ(o.at("additionalDomains"), Json(R"(["contoso.net","fabrikam.com"])"));
   EXPECT_EQ(o.at("deviceJoinLimit"), 7);
+  EXPECT_EQ(o.at("mfaRequirement"), "selectedGroups");
+  EXPECT_EQ(o.at("mfaGroupIds"), Json(R"(["g-4","g-5"])"));
+}
+
+TEST(DirectoryJsonTest, TenantSettingsMfaDefaultsAndSpellings) {
+  const boost::json::object defaults = Encode(core::TenantSettings{});
+  EXPECT_EQ(defaults.at("mfaRequirement"), "allUsers") << "encoded even when left at default";
+  EXPECT_EQ(defaults.at("mfaGroupIds"), Json("[]"));
+
+  core::TenantSettings s = SampleSettings();
+  ASSERT_TRUE(Decode(Json(R"({"organizationName": "Fabrikam"})"), s).has_value());
+  EXPECT_EQ(s.mfa_requirement, core::MfaRequirement::kSelectedGroups) << "absent: unchanged";
+  EXPECT_EQ(s.mfa_groups, SampleSettings().mfa_groups);
+
+  ASSERT_TRUE(Decode(Json(R"({"mfaRequirement": "none", "mfaGroupIds": []})"), s).has_value());
+  EXPECT_EQ(s.mfa_requirement, core::MfaRequirement::kNone);
+  EXPECT_TRUE(s.mfa_groups.empty());
+  ASSERT_TRUE(Decode(Json(R"({"mfaRequirement": "allUsers"})"), s).has_value());
+  EXPECT_EQ(s.mfa_requirement, core::MfaRequirement::kAllUsers);
 }
 
 TEST(DirectoryJsonTest, TenantSettingsRangesAndEnums) {
@@ -97,6 +120,13 @@ TEST(DirectoryJsonTest, TenantSettingsRangesAndEnums) {
             R"(mdmUserScope: expected one of "none", "some", "all", found "All")");
   ExpectDecodeError(R"({"deviceJoinGroupIds": ["g", ""]})", s, "deviceJoinGroupIds[1]");
   ExpectDecodeError(R"({"deviceJoinUserIds": "u-1"})", s, "deviceJoinUserIds");
+  EXPECT_EQ(ExpectDecodeError(R"({"mfaRequirement": "all"})", s, "mfaRequirement"),
+            R"(mfaRequirement: expected one of "allUsers", "selectedGroups", "none", found "all")");
+  ExpectDecodeError(R"({"mfaRequirement": true})", s, "mfaRequirement");
+  ExpectDecodeError(R"({"mfaGroupIds": ["g", 7]})", s, "mfaGroupIds[1]");
+  ExpectDecodeError(R"({"mfaGroupIds": "g"})", s, "mfaGroupIds");
+  EXPECT_EQ(s.mfa_requirement, core::MfaRequirement::kAllUsers)
+      << "a failed decode changes nothing";
   EXPECT_EQ(s.device_join_limit, 50) << "a failed decode changes nothing";
 }
 

@@ -55,7 +55,9 @@ Result<core::Timestamp> ParseTimestamp(std::string_view text);
 
 /// organizationName, domain, additionalDomains, mdmUserScope ("none"|"some"|"all"),
 /// mdmUserScopeGroupIds, deviceJoinScope ("all"|"selected"|"none"), deviceJoinUserIds,
-/// deviceJoinGroupIds, deviceJoinLimit (1..1000).
+/// deviceJoinGroupIds, deviceJoinLimit (1..1000), mfaRequirement
+/// ("allUsers"|"selectedGroups"|"none"), mfaGroupIds. Every member is encoded; decoding takes
+/// each one optionally onto `out`.
 boost::json::object Encode(const core::TenantSettings& settings);
 [[nodiscard]] Status Decode(const boost::json::value& json, core::TenantSettings& out);
 

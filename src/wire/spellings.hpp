@@ -24,6 +24,12 @@ inline constexpr Spelling<core::DeviceJoinScope> kDeviceJoinScopes[] = {
     {"none", core::DeviceJoinScope::kNone},
 };
 
+inline constexpr Spelling<core::MfaRequirement> kMfaRequirements[] = {
+    {"allUsers", core::MfaRequirement::kAllUsers},
+    {"selectedGroups", core::MfaRequirement::kSelectedGroups},
+    {"none", core::MfaRequirement::kNone},
+};
+
 inline constexpr Spelling<core::MembershipKind> kMembershipKinds[] = {
     {"assigned", core::MembershipKind::kAssigned},
     {"dynamic", core::MembershipKind::kDynamic},

@@ -161,9 +161,11 @@ bool Daemon::Start() {
   static std::atomic<int> counter{0};
   const fs::path log = data_dir_.parent_path() /
                        ("groundcrewd-" + std::to_string(++counter) + ".log");
-  pid_ = Spawn({GroundcrewdPath(), "--data-dir", data_dir_.string(), "--listen", "127.0.0.1:0",
-                "--port-file", port_file.string(), "--threads", "2"},
-               {}, "/dev/null", "/dev/null", log);
+  std::vector<std::string> argv = {GroundcrewdPath(), "--data-dir", data_dir_.string(),
+                                   "--listen",         "127.0.0.1:0",      "--port-file",
+                                   port_file.string(), "--threads",        "2"};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  pid_ = Spawn(argv, {}, "/dev/null", "/dev/null", log);
   log_path_ = log;
   if (pid_ < 0) return false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);

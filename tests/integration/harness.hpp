@@ -50,7 +50,9 @@ class TempDir {
 /// groundcrewd over a data directory.
 class Daemon {
  public:
-  explicit Daemon(std::filesystem::path data_dir) : data_dir_(std::move(data_dir)) {}
+  /// `extra_args` are added to groundcrewd's command line (e.g. "--test-clock", FILE).
+  explicit Daemon(std::filesystem::path data_dir, std::vector<std::string> extra_args = {})
+      : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {}
   ~Daemon();
 
   /// Starts it on a free port and waits until it accepts connections (false after 20 s).
@@ -67,6 +69,7 @@ class Daemon {
 
  private:
   std::filesystem::path data_dir_;
+  std::vector<std::string> extra_args_;
   std::filesystem::path log_path_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;

@@ -27,7 +27,8 @@ class ServiceTest : public ::testing::Test {
     ASSERT_TRUE(store_->resources().Create(
         {ResourceKind::kTenant, "tenant", "tenant", StoredBody(AnyResource(settings)), now_, now_}));
     services_ = std::make_unique<Services>(*store_, ContentStore("/nonexistent"),
-                                           [this] { return now_; });
+                                           [this] { return now_; },
+                                           CreateSecrets("Contoso", now_).value());
   }
 
   json::object Create(ResourceKind kind, const json::value& body) {
@@ -154,6 +155,72 @@ TEST_F(ServiceTest, ADryRunReportsWhatTheApplyDoesAndWritesNothing) {
       false);
   ASSERT_FALSE(broken);
   EXPECT_EQ(broken.error().field, "policies[X].assignments[0].group");
+}
+
+}  // namespace
+}  // namespace groundcrew::service
+
+namespace groundcrew::service {
+namespace {
+
+TEST_F(ServiceTest, RotatedSigningKeysKeepEarlierTokensValidAndSaveTheRing) {
+  int saves = 0;
+  std::string saved_kid;
+  TokenService tokens(*store_, [this] { return now_; }, identity::KeyRing::Create(now_),
+                      [&](const identity::KeyRing& keys) {
+                        ++saves;
+                        saved_kid = keys.Current().kid;
+                        return Status(Ok{});
+                      });
+  auto before = tokens.IssueDeviceToken("device-1");
+  ASSERT_TRUE(before) << before.error().message;
+  const std::string first_kid = tokens.CurrentKeyId();
+  ASSERT_TRUE(tokens.RotateIfDue());
+  EXPECT_EQ(saves, 0) << "a fresh key is not rotated";
+
+  now_ += std::chrono::days(30);  // the default rotation period
+  auto after = tokens.IssueDeviceToken("device-1");  // rotates first
+  ASSERT_TRUE(after);
+  EXPECT_EQ(saves, 1);
+  EXPECT_NE(tokens.CurrentKeyId(), first_kid);
+  EXPECT_EQ(saved_kid, tokens.CurrentKeyId());
+  // Both verify (the first by its retired key, had it not expired: check with its own time).
+  EXPECT_TRUE(tokens.Authenticate("Bearer " + after->token, identity::Audience::kDevice));
+  now_ -= std::chrono::days(30);
+  EXPECT_TRUE(tokens.Authenticate("bearer " + before->token, identity::Audience::kDevice));
+  EXPECT_FALSE(tokens.Authenticate("Bearer " + before->token, identity::Audience::kUser));
+  EXPECT_FALSE(tokens.Authenticate("Basic " + before->token, identity::Audience::kDevice));
+
+  // A token this service never recorded is refused even with a valid signature.
+  identity::KeyRing ring = identity::KeyRing::Create(now_);
+  TokenService other(*store_, [this] { return now_; }, ring, {});
+  identity::Claims claims{.issuer = "groundcrew", .subject = "device-1",
+                          .audience = identity::Audience::kDevice,
+                          .expires_at = now_ + std::chrono::minutes(5), .issued_at = now_};
+  auto unrecorded = identity::Issue(ring, claims);
+  ASSERT_TRUE(unrecorded);
+  EXPECT_FALSE(other.Authenticate("Bearer " + unrecorded->token, identity::Audience::kDevice));
+}
+
+TEST_F(ServiceTest, SettingAPasswordAppliesThePolicyAndNeverEchoesIt) {
+  json::object user = Create(ResourceKind::kUser, {{"userPrincipalName", "adele@contoso.com"},
+                                                   {"displayName", "Adele"}});
+  const std::string id(user.at("id").as_string());
+  Status weak = services_->sign_in.SetPassword(admin_, id, "short");
+  ASSERT_FALSE(weak);
+  EXPECT_EQ(weak.error().field, "password");
+  EXPECT_EQ(weak.error().message.find("short"), std::string::npos);
+  Actor reader{"reader", store::CredentialRole::kReader};
+  EXPECT_EQ(services_->sign_in.SetPassword(reader, id, "a long enough passphrase 7").error().code,
+            ErrorCode::kPermissionDenied);
+  ASSERT_TRUE(services_->sign_in.SetPassword(admin_, id, "a long enough passphrase 7"));
+  auto state = services_->sign_in.State(id);
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->at("passwordSet"), true);
+  EXPECT_EQ(state->at("mfaEnrolled"), false);
+  auto stored = store_->user_credentials().Find(id);
+  ASSERT_TRUE(stored && *stored);
+  EXPECT_TRUE((*stored)->value.password_hash.starts_with("$argon2id$"));
 }
 
 }  // namespace

@@ -37,7 +37,11 @@ DirectoryDevice PlaceholderFor(const AutopilotDeviceIdentity& device) {
   object.device_physical_ids = PhysicalIdsFor(device);
   object.manufacturer = device.manufacturer;
   object.model = device.model;
-  object.trust_type = TrustType::kNone;
+  if (device.enrollment_state == EnrollmentState::kEnrolled) {
+    object.trust_type = TrustType::kAzureAd;
+    object.management_type = "MDM";
+    object.is_managed = true;
+  }
   return object;
 }
 

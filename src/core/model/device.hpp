@@ -72,8 +72,9 @@ struct DirectoryDevice {
 /// "[PurchaseOrderId]:<po>" when a purchase order is known.
 std::vector<std::string> PhysicalIdsFor(const AutopilotDeviceIdentity& device);
 
-/// The placeholder directory object created at registration: physical ids, manufacturer,
-/// model, display name (the serial until the device is named), trust type none.
+/// The directory object of a registration: physical ids, manufacturer, model, display name (the
+/// serial until the device is named); trust type none until the device enrolled (it joins and
+/// enrolls in one Device preparation), then AzureAd, managed by MDM.
 DirectoryDevice PlaceholderFor(const AutopilotDeviceIdentity& device);
 
 }  // namespace groundcrew::core

@@ -26,6 +26,17 @@ TEST(DeviceModelTest, PlaceholderCarriesPhysicalIdsForTagAndPurchaseOrder) {
   EXPECT_EQ(object.trust_type, TrustType::kNone);
 }
 
+TEST(DeviceModelTest, EnrolledDeviceIsJoinedAndManaged) {
+  AutopilotDeviceIdentity device;
+  device.id = ZtdId{"z1"};
+  EXPECT_FALSE(PlaceholderFor(device).is_managed);
+  device.enrollment_state = EnrollmentState::kEnrolled;
+  DirectoryDevice object = PlaceholderFor(device);
+  EXPECT_EQ(object.trust_type, TrustType::kAzureAd);
+  EXPECT_EQ(object.management_type, "MDM");
+  EXPECT_TRUE(object.is_managed);
+}
+
 TEST(DeviceModelTest, UntaggedDeviceHasOnlyItsZtdId) {
   AutopilotDeviceIdentity device;
   device.id = ZtdId{"z1"};

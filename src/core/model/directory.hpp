@@ -14,6 +14,10 @@ namespace groundcrew::core {
 /// "MDM user scope"). kSome limits it to members of `mdm_user_scope_groups`.
 enum class MdmUserScope { kNone, kSome, kAll };
 
+/// Who must complete a second factor (TOTP) at sign-in. kSelectedGroups limits it to members of
+/// `mfa_groups`; kNone requires it of nobody.
+enum class MfaRequirement { kAllUsers, kSelectedGroups, kNone };
+
 /// Who may join devices to the organization ("Users may join devices": All, Selected, None).
 enum class DeviceJoinScope { kAll, kSelected, kNone };
 
@@ -28,6 +32,8 @@ struct TenantSettings {
   std::vector<UserId> device_join_users;    ///< used when device_join_scope == kSelected
   std::vector<GroupId> device_join_groups;  ///< used when device_join_scope == kSelected
   int device_join_limit = 50;               ///< Entra devices per user
+  MfaRequirement mfa_requirement = MfaRequirement::kAllUsers;
+  std::vector<GroupId> mfa_groups;  ///< used when mfa_requirement == kSelectedGroups
 };
 
 /// A person in the directory (Graph `user`). Only the attributes that rules, sign-in and

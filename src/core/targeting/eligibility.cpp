@@ -83,4 +83,17 @@ std::optional<SignInRefusal> CheckSignIn(const TargetingIndex& index,
   return std::nullopt;
 }
 
+bool MfaRequiredFor(const TargetingIndex& index, const GroupSet& user_groups) {
+  const TenantSettings& tenant = index.tenant().settings;
+  switch (tenant.mfa_requirement) {
+    case MfaRequirement::kAllUsers:
+      return true;
+    case MfaRequirement::kSelectedGroups:
+      return InAnyGroup(index, tenant.mfa_groups, user_groups);
+    case MfaRequirement::kNone:
+      return false;
+  }
+  return true;  // an out-of-range value fails closed
+}
+
 }  // namespace groundcrew::core

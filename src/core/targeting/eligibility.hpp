@@ -30,4 +30,11 @@ std::optional<SignInRefusal> CheckSignIn(const TargetingIndex& index,
                                          const AutopilotDeviceIdentity& registration,
                                          const User& user, const GroupSet& user_groups);
 
+/// Whether a user in `user_groups` (from index.UserGroups) must complete a second factor (TOTP)
+/// at sign-in, by the tenant's mfa_requirement: always for kAllUsers, never for kNone, and for
+/// kSelectedGroups iff the user is in at least one of mfa_groups (ids the index does not know
+/// match nobody; the service refuses to store them). Pure: the caller decides what to do.
+/// (Not named MfaRequired: that is the user flow's event, core/flow/user_flow.hpp.)
+bool MfaRequiredFor(const TargetingIndex& index, const GroupSet& user_groups);
+
 }  // namespace groundcrew::core

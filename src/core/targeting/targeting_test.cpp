@@ -249,5 +249,40 @@ TEST(EligibilityTest, RefusalsInOrder) {
             SignInRefusal::Reason::kUnlicensed);
 }
 
+TEST(EligibilityTest, MfaRequiredForFollowsTheTenantRequirement) {
+  Tenant t;
+  t.groups = {Assigned("admins", {"u-admin"}), Assigned("others", {"u-plain"})};
+  User admin;
+  admin.id = UserId{"u-admin"};
+  User plain;
+  plain.id = UserId{"u-plain"};
+
+  auto index = *TargetingIndex::Build(t);  // the default requirement is kAllUsers
+  EXPECT_TRUE(MfaRequiredFor(*index, index->UserGroups(admin)));
+  EXPECT_TRUE(MfaRequiredFor(*index, index->UserGroups(plain)));
+  EXPECT_TRUE(MfaRequiredFor(*index, {})) << "no groups at all";
+
+  t.settings.mfa_requirement = MfaRequirement::kNone;
+  t.settings.mfa_groups = {GroupId{"admins"}};  // ignored unless kSelectedGroups
+  index = *TargetingIndex::Build(t);
+  EXPECT_FALSE(MfaRequiredFor(*index, index->UserGroups(admin)));
+  EXPECT_FALSE(MfaRequiredFor(*index, index->UserGroups(plain)));
+
+  t.settings.mfa_requirement = MfaRequirement::kSelectedGroups;
+  index = *TargetingIndex::Build(t);
+  EXPECT_TRUE(MfaRequiredFor(*index, index->UserGroups(admin)));
+  EXPECT_FALSE(MfaRequiredFor(*index, index->UserGroups(plain)));
+  EXPECT_FALSE(MfaRequiredFor(*index, {}));
+
+  t.settings.mfa_groups = {GroupId{"ghost"}, GroupId{"others"}};  // unknown ids match nobody
+  index = *TargetingIndex::Build(t);
+  EXPECT_FALSE(MfaRequiredFor(*index, index->UserGroups(admin)));
+  EXPECT_TRUE(MfaRequiredFor(*index, index->UserGroups(plain)));
+
+  t.settings.mfa_groups.clear();
+  index = *TargetingIndex::Build(t);
+  EXPECT_FALSE(MfaRequiredFor(*index, index->UserGroups(admin)));
+}
+
 }  // namespace
 }  // namespace groundcrew::core

@@ -10,10 +10,13 @@
 #include "common/result.hpp"
 #include "core/model/ids.hpp"
 #include "store/audit_store.hpp"
+#include "store/challenge_store.hpp"
 #include "store/credential_store.hpp"
 #include "store/device_store.hpp"
+#include "store/device_trust_store.hpp"
 #include "store/resource_store.hpp"
 #include "store/session_store.hpp"
+#include "store/token_store.hpp"
 #include "store/types.hpp"
 #include "store/user_credential_store.hpp"
 #include "store_sqlite/internal/connection.hpp"
@@ -36,6 +39,9 @@ std::unique_ptr<AuditStore> MakeAuditStore(Shared shared);
 std::unique_ptr<CredentialStore> MakeCredentialStore(Shared shared);
 std::unique_ptr<SessionStore> MakeSessionStore(Shared shared);
 std::unique_ptr<UserCredentialStore> MakeUserCredentialStore(Shared shared);
+std::unique_ptr<DeviceTrustStore> MakeDeviceTrustStore(Shared shared);
+std::unique_ptr<ChallengeStore> MakeChallengeStore(Shared shared);
+std::unique_ptr<TokenStore> MakeTokenStore(Shared shared);
 
 /// kInvalidArgument (field "limit") unless 1 <= page.limit <= kMaxPageSize.
 [[nodiscard]] Status CheckLimit(const PageRequest& page);
