@@ -38,6 +38,7 @@ test-asan: bootstrap
 # Microbenchmarks (DESIGN.md §5); see docs/performance.md.
 bench: build
 	@$(BUILD)/bench/gc_core_bench --benchmark_counters_tabular=true
+	@$(BUILD)/bench/gc_identity_bench
 
 # Service-level benchmarks (import end to end, plan latency, admin API throughput against a bare
 # Beast endpoint; about 2 minutes); see docs/performance.md, "Service". Extra flags, e.g.

@@ -289,6 +289,12 @@ Result<json::object> DeviceTrustService::Enroll(const DeviceCaller& caller, std:
                        "the device has not joined the organization yet; join before enrolling",
                        "id");
     }
+    if ((*trust)->value.resealed_date_time) {  // Autopilot's 0x80180014 case (spec §4.6)
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       "0x80180014: this device was already pre-provisioned and resealed; to "
+                       "provision it again an admin runs `groundcrew devices reprovision` first",
+                       "id");
+    }
     Result<std::string> issued = ca_.IssueFromCsr(csr_pem, std::string(id),
                                                   options_.certificate_validity_days, now, serial);
     if (!issued) return issued.error();

@@ -81,7 +81,8 @@ class DeviceTrustService {
   /// tenant's CA for options().certificate_validity_days, subject CN=<device id>; the
   /// registration becomes "enrolled" with a managed device id. Answers {"certificate",
   /// "caCertificate", "certificateSerialNumber", "certificateExpirationDateTime",
-  /// "managedDeviceId"}. kFailedPrecondition before Join; kInvalidArgument ("csr") for a bad
+  /// "managedDeviceId"}. kFailedPrecondition before Join, and after a reseal until an admin
+  /// reprovisions the device (Autopilot's 0x80180014); kInvalidArgument ("csr") for a bad
   /// request.
   [[nodiscard]] Result<boost::json::object> Enroll(const DeviceCaller& caller, std::string_view id,
                                                    std::string_view csr_pem);

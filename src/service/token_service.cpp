@@ -71,6 +71,10 @@ Result<identity::IssuedToken> TokenService::Issue(identity::Claims claims,
   record.issued_date_time = issued->claims.issued_at;
   record.expiration_date_time = issued->claims.expires_at;
   if (Status recorded = store_.tokens().Record(record); !recorded) return recorded.error();
+  // Housekeeping: expired tokens fail on their expiry alone, so their records can go.
+  if (issued_.fetch_add(1, std::memory_order_relaxed) % kPurgeEvery == 0) {
+    (void)store_.tokens().DeleteExpired(issued->claims.issued_at);
+  }
   return issued;
 }
 

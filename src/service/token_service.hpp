@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -68,6 +69,8 @@ class TokenService {
   Clock clock_;
   SaveKeys save_;
   TokenOptions options_;
+  static constexpr int kPurgeEvery = 256;  // issues between sweeps of expired token records
+  std::atomic<int> issued_{0};
   mutable std::shared_mutex mutex_;  // guards keys_
   identity::KeyRing keys_;
 };

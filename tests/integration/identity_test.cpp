@@ -271,6 +271,12 @@ TEST_F(IdentityTest, TechnicianFlowCredentialsThenUserFlowAtOnce) {
            std::string(issued.as_string()) + " +%s)) / 86400 ))"});
   EXPECT_GE(std::stoi(days.out), 180) << until << " " << issued;
 
+  // A resealed device does not enroll again until an admin reprovisions it (0x80180014).
+  HttpResult again = As(device, "POST", DevicePath("GC-A", "/enroll"),
+                        json::serialize(json::object{{"csr", *csr}}));
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_NE(again.body.find("0x80180014"), std::string::npos) << again.body;
+
   // The same second: the user flow proves the key again and signs in. No pause.
   const std::string fresh = DeviceToken("GC-A");
   const std::string user = SignInWithMfa(fresh, "GC-A", "adele.vance@contoso.com", kAdeleSeed);
