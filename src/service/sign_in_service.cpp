@@ -153,7 +153,25 @@ Result<SignInStep> SignInService::Begin(const DeviceCaller& caller, std::string_
     return Refused(core::ToString(refusal->reason), refusal->message);
   }
   const bool enrolled = !credential->value.totp_secret.empty();
-  if (!enrolled && !core::MfaRequiredFor(index, groups)) return SignedIn(*user, device_id);
+  if (!enrolled && !core::MfaRequiredFor(index, groups)) {
+    Status recorded = store_.Transact([&]() -> Status {
+      Result<std::optional<store::UserCredentialRecord>> current =
+          store_.user_credentials().Find(user->id.value());
+      if (!current) return current.error();
+      if (!*current) return ChallengeGone();  // deleted meanwhile
+      store::UserCredential c = (*current)->value;
+      SetLockout(c, identity::RecordSuccess(LockoutOf(c)));
+      c.updated_date_time = now;
+      if (Result<store::UserCredentialRecord> put =
+              store_.user_credentials().Put(c, (*current)->version);
+          !put) {
+        return put.error();
+      }
+      return RecordPrimaryUser(device_id, user->id.value(), now);
+    });
+    if (!recorded) return recorded.error();
+    return SignedIn(*user, device_id);
+  }
 
   store::Challenge challenge;
   challenge.id = identity::RandomToken(32);
@@ -199,6 +217,15 @@ Result<SignInStep> SignInService::Complete(const DeviceCaller& caller,
   const bool registering = challenge.purpose == kMfaRegistrationPurpose;
   Result<core::User> user = FindUser(challenge.subject);
   if (!user) return ChallengeGone();
+  // The directory may have changed during the challenge (e.g. the account was disabled).
+  Result<store::DeviceRecord> device = store_.devices().Get(core::ZtdId{std::string(device_id)});
+  if (!device) return device.error();
+  Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
+  if (!snapshot) return snapshot.error();
+  const core::TargetingIndex& index = *(*snapshot)->index;
+  if (auto refusal = core::CheckSignIn(index, device->value, *user, index.UserGroups(*user))) {
+    return Refused(core::ToString(refusal->reason), refusal->message);
+  }
 
   std::optional<SignInStep> locked;
   std::optional<Error> refusal;
@@ -264,17 +291,7 @@ Result<SignInStep> SignInService::Complete(const DeviceCaller& caller,
         !put) {
       return put.error();
     }
-    Result<std::optional<store::DeviceTrustRecord>> trust =
-        store_.device_trust().Find(device_id);
-    if (!trust) return trust.error();
-    store::DeviceTrust t = *trust ? (*trust)->value : store::DeviceTrust{};
-    t.device_id = std::string(device_id);
-    t.primary_user_id = challenge.subject;
-    t.updated_date_time = now;
-    Result<store::DeviceTrustRecord> stored = store_.device_trust().Put(
-        t, *trust ? std::optional<int64_t>((*trust)->version) : std::nullopt);
-    if (!stored) return stored.error();
-    return Ok{};
+    return RecordPrimaryUser(device_id, challenge.subject, now);
   });
   if (!done) {
     // Two answers raced on one challenge or credential: the loser starts again.
@@ -284,6 +301,20 @@ Result<SignInStep> SignInService::Complete(const DeviceCaller& caller,
   if (locked) return *locked;
   if (refusal) return *refusal;
   return SignedIn(*user, device_id);
+}
+
+Status SignInService::RecordPrimaryUser(std::string_view device_id, std::string_view user_id,
+                                        core::Timestamp now) {
+  Result<std::optional<store::DeviceTrustRecord>> trust = store_.device_trust().Find(device_id);
+  if (!trust) return trust.error();
+  store::DeviceTrust t = *trust ? (*trust)->value : store::DeviceTrust{};
+  t.device_id = std::string(device_id);
+  t.primary_user_id = std::string(user_id);
+  t.updated_date_time = now;
+  Result<store::DeviceTrustRecord> stored = store_.device_trust().Put(
+      t, *trust ? std::optional<int64_t>((*trust)->version) : std::nullopt);
+  if (!stored) return stored.error();
+  return Ok{};
 }
 
 Result<SignInStep> SignInService::SignedIn(const core::User& user, std::string_view device_id) {

@@ -97,6 +97,10 @@ class SignInService {
  private:
   [[nodiscard]] Result<core::User> FindUser(std::string_view user_id);
   [[nodiscard]] Result<SignInStep> SignedIn(const core::User& user, std::string_view device_id);
+  /// Records `user_id` as the device's primary user (the last to sign in on it), in the
+  /// caller's transaction.
+  [[nodiscard]] Status RecordPrimaryUser(std::string_view device_id, std::string_view user_id,
+                                         core::Timestamp now);
   /// Changes the user's credential with `change` (creating it when absent) in the caller's
   /// transaction; then audits `action` and, when `revoke`, revokes the user's tokens.
   [[nodiscard]] Status ChangeCredential(

@@ -1,9 +1,13 @@
 // Keeps docs/openapi.yaml honest. The document is checked against
-//   - the routes api::AddAdminRoutes registers (both directions, probed through Router::Find),
-//   - the properties and enumeration spellings of the wire codecs (src/wire), and
+//   - the routes api::AddAdminRoutes and api::AddDeviceApiRoutes register (both directions,
+//     probed through Router::Find), and the credential each operation takes,
+//   - the properties and enumeration spellings of the wire codecs (src/wire) and of the
+//     identity services (sign-in steps and refusals, nonces, users' sign-in state), and
 //   - real answers of the real handlers over an in-memory SQLite store: every status, header
 //     and JSON body a request produces must be documented for that operation, and every
-//     documented property must appear in the answer (write-only ones excepted).
+//     documented property must appear in the answer (write-only ones excepted). The device API
+//     is driven as a device does it: its own Ed25519 key in a registered hardware hash, a proof,
+//     join, enroll, reseal, content, and users signing in with a password and TOTP codes.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <yaml-cpp/yaml.h>
@@ -23,9 +27,16 @@
 #include <vector>
 
 #include "api/admin_api.hpp"
+#include "api/device_api.hpp"
 #include "common/base64.hpp"
 #include "core/esp/lint.hpp"
+#include "core/registration/hardware_hash.hpp"
+#include "core/targeting/eligibility.hpp"
+#include "identity/ca.hpp"
+#include "identity/device_key.hpp"
+#include "identity/password.hpp"
 #include "identity/sha256.hpp"
+#include "identity/totp.hpp"
 #include "server/router.hpp"
 #include "service/auth.hpp"
 #include "service/resource_model.hpp"
@@ -42,7 +53,11 @@ namespace fs = std::filesystem;
 using server::Router;
 
 constexpr const char* kDocumentPath = GC_SOURCE_DIR "/docs/openapi.yaml";
-constexpr const char* kAdminApiSource = GC_SOURCE_DIR "/src/api/admin_api.cpp";
+// The route sources whose path literals EveryRegisteredOperationIsDocumented combines.
+constexpr const char* kRouteSources[] = {GC_SOURCE_DIR "/src/api/admin_api.cpp",
+                                         GC_SOURCE_DIR "/src/api/device_api.cpp"};
+// Where the sign-in steps' statuses are spelled.
+constexpr const char* kSignInServiceSource = GC_SOURCE_DIR "/src/service/sign_in_service.cpp";
 
 // Every HTTP method the probes try (OpenAPI's operation keys, upper-cased).
 const std::vector<std::string> kMethods = {"GET",   "PUT",     "POST", "DELETE",
@@ -74,6 +89,14 @@ std::set<std::string> Keys(const json::object& object) {
   std::set<std::string> keys;
   for (const auto& field : object) keys.insert(std::string(field.key()));
   return keys;
+}
+
+std::string ReadSource(const std::string& path) {
+  std::ifstream file(path);
+  EXPECT_TRUE(file) << path;
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
 }
 
 // ---- The document ------------------------------------------------------------------------
@@ -320,29 +343,49 @@ std::string Lines(const std::vector<std::string>& errors) {
 
 core::Timestamp Now() { return core::Timestamp(std::chrono::seconds(1'780'000'000)); }
 
-// The daemon's wiring (apps/groundcrewd/main.cpp) over an in-memory store, with the tenant
-// `groundcrew init` makes and an admin and a reader credential.
+fs::path MakeTempDir() {
+  std::string pattern = (fs::temp_directory_path() / "gc-openapi-XXXXXX").string();
+  const char* made = mkdtemp(pattern.data());
+  EXPECT_NE(made, nullptr);
+  return pattern;
+}
+
+// The lockout threshold of the tests' sign-in service.
+constexpr int kLockoutThreshold = 3;
+
+// The daemon's wiring (apps/groundcrewd/main.cpp: admin and device routes) over an in-memory
+// store, with the tenant `groundcrew init` makes and an admin and a reader credential. Password
+// hashing runs at libsodium's minimum cost (the contract does not depend on it) and a user is
+// locked after kLockoutThreshold failures.
 class Api {
  public:
   Api() {
-    std::string pattern = (fs::temp_directory_path() / "gc-openapi-XXXXXX").string();
-    const char* made = mkdtemp(pattern.data());
-    EXPECT_NE(made, nullptr);
-    content_dir_ = pattern;
+    content_dir_ = MakeTempDir();
+    scratch_dir_ = MakeTempDir();
     auto opened = store::sqlite::SqliteStore::Open({.path = ":memory:"});
     EXPECT_TRUE(opened) << opened.error().message;
     store_ = std::move(*opened);
-    services_ = std::make_unique<service::Services>(*store_, service::ContentStore(content_dir_),
-                                                    [] { return Now(); });
+    service::IdentityOptions options;
+    options.sign_in.password_cost = identity::kMinimumPasswordCost;
+    options.sign_in.lockout.max_failures = kLockoutThreshold;
+    services_ = std::make_unique<service::Services>(
+        *store_, service::ContentStore(content_dir_), [] { return Now(); },
+        service::CreateSecrets("Contoso", Now()).value(), service::SaveKeys{}, options);
     Status added = api::AddAdminRoutes(router_, *services_);
+    EXPECT_TRUE(added) << added.error().message;
+    added = api::AddDeviceApiRoutes(router_, *services_);
     EXPECT_TRUE(added) << added.error().message;
   }
   ~Api() {
     std::error_code ec;
     fs::remove_all(content_dir_, ec);
+    fs::remove_all(scratch_dir_, ec);
   }
 
   const Router& router() const { return router_; }
+  service::Services& services() { return *services_; }
+  // A private directory for the test's own files (device keys).
+  const fs::path& scratch() const { return scratch_dir_; }
 
   // What `groundcrew init --organization Contoso --domain contoso.com` stores.
   void Init() {
@@ -371,6 +414,7 @@ class Api {
 
  private:
   fs::path content_dir_;
+  fs::path scratch_dir_;
   std::unique_ptr<store::sqlite::SqliteStore> store_;
   std::unique_ptr<service::Services> services_;
   Router router_;
@@ -380,13 +424,15 @@ class Api {
 
 // "/v1/apps/{id}/x" -> "/v1/apps/sample-id/x".
 std::string Sample(const std::string& pattern) {
-  return std::regex_replace(pattern, std::regex("\\{([^}/]+)\\}"), "sample-$1");
+  static const std::regex parameter("\\{([^}/]+)\\}");
+  return std::regex_replace(pattern, parameter, "sample-$1");
 }
 
 // Route patterns compare without parameter names: the router treats "/a/{x}" and "/a/{y}" as
 // the same pattern.
 std::string Shape(const std::string& pattern) {
-  return std::regex_replace(pattern, std::regex("\\{[^}/]+\\}"), "{}");
+  static const std::regex parameter("\\{[^}/]+\\}");
+  return std::regex_replace(pattern, parameter, "{}");
 }
 
 TEST(OpenApiDocumentTest, IsOpenApi303AndEveryRefResolves) {
@@ -439,7 +485,18 @@ constexpr const char* kRequiredSchemas[] = {"TenantSettings",
                                             "Error",
                                             "UserPage",
                                             "AuditEntryPage",
-                                            "WindowsAutopilotDeviceIdentityPage"};
+                                            "WindowsAutopilotDeviceIdentityPage",
+                                            "UserSignInState",
+                                            "MfaEnrollment",
+                                            "DeviceNonce",
+                                            "DeviceToken",
+                                            "AgentRegistration",
+                                            "DeviceTrustState",
+                                            "DeviceJoin",
+                                            "DeviceEnrollment",
+                                            "DeviceReseal",
+                                            "SignInStep",
+                                            "AgentMe"};
 
 TEST(OpenApiDocumentTest, DocumentsEveryResourceKind) {
   for (const char* name : kRequiredSchemas) {
@@ -447,31 +504,65 @@ TEST(OpenApiDocumentTest, DocumentsEveryResourceKind) {
   }
 }
 
-TEST(OpenApiDocumentTest, EveryV1OperationNeedsTheBearerTokenAndOnlyOpsPathsAreOpen) {
+// The credential an operation takes (a security scheme's name), "" for an open one: the admin
+// API's bearerAuth (the document's global requirement) below /v1/, except the device API below
+// /v1/agent/: device tokens for the device routes, a user token for /v1/agent/me, none for
+// asking for a nonce and proving a key. /healthz and /metrics are open.
+std::string ExpectedScheme(const std::string& path) {
+  if (path == "/v1/agent/nonce" || path == "/v1/agent/token") return "";
+  if (path == "/v1/agent/me") return "userToken";
+  if (path.rfind("/v1/agent/", 0) == 0) return "deviceToken";
+  if (path.rfind("/v1/", 0) == 0) return "bearerAuth";
+  return "";
+}
+
+TEST(OpenApiDocumentTest, EveryOperationNamesTheCredentialItTakes) {
   const OpenApi& api = OpenApi::Get();
-  const YAML::Node scheme = api.Pointer("#/components/securitySchemes/bearerAuth");
-  ASSERT_TRUE(scheme.IsMap());
-  EXPECT_EQ(OpenApi::At(scheme, "type").as<std::string>(), "http");
-  EXPECT_EQ(OpenApi::At(scheme, "scheme").as<std::string>(), "bearer");
+  for (const char* name : {"bearerAuth", "deviceToken", "userToken"}) {
+    const YAML::Node scheme = api.Pointer(std::string("#/components/securitySchemes/") + name);
+    ASSERT_TRUE(scheme.IsMap()) << name;
+    EXPECT_EQ(OpenApi::At(scheme, "type").as<std::string>(), "http") << name;
+    EXPECT_EQ(OpenApi::At(scheme, "scheme").as<std::string>(), "bearer") << name;
+  }
   const YAML::Node global = OpenApi::At(api.root(), "security");
   ASSERT_TRUE(global.IsSequence() && global.size() == 1);
   EXPECT_TRUE(OpenApi::At(global[0], "bearerAuth").IsDefined());
 
   std::set<std::string> open_paths;
   for (const auto& [method, path] : api.Operations()) {
+    SCOPED_TRACE(method + " " + path);
     const YAML::Node operation = api.Operation(method, path);
     const YAML::Node security = OpenApi::At(operation, "security");
-    const bool open = security.IsSequence() && security.size() == 0;
-    if (path.rfind("/v1/", 0) == 0) {
-      EXPECT_FALSE(open) << method << " " << path << " must need bearerAuth";
-      EXPECT_TRUE(OpenApi::At(OpenApi::At(operation, "responses"), "401").IsDefined())
-          << method << " " << path << " must document 401";
+    std::set<std::string> schemes;
+    if (!security.IsDefined()) {
+      schemes.insert("bearerAuth");  // the global requirement
     } else {
-      EXPECT_TRUE(open) << method << " " << path << " is served without a credential";
-      open_paths.insert(path);
+      ASSERT_TRUE(security.IsSequence());
+      for (const YAML::Node& requirement : security) {
+        for (const auto& entry : requirement) schemes.insert(entry.first.as<std::string>());
+      }
     }
+    const std::string expected = ExpectedScheme(path);
+    const YAML::Node unauthorized =
+        api.Resolve(OpenApi::At(OpenApi::At(operation, "responses"), "401"));
+    if (expected.empty()) {
+      EXPECT_TRUE(security.IsSequence() && security.size() == 0) << "must be open";
+      open_paths.insert(path);
+      continue;
+    }
+    EXPECT_EQ(schemes, std::set<std::string>{expected});
+    ASSERT_TRUE(unauthorized.IsDefined()) << "must document 401";
+    // 401 says how to authenticate (RFC 9110); the device API names its own realm.
+    const YAML::Node header = OpenApi::At(OpenApi::At(unauthorized, "headers"), "WWW-Authenticate");
+    ASSERT_TRUE(header.IsDefined()) << "401 must document WWW-Authenticate";
+    const std::string realm = OpenApi::At(api.Resolve(header), "description").as<std::string>();
+    EXPECT_NE(realm.find(expected == "bearerAuth" ? "realm=\"groundcrew\""
+                                                  : "realm=\"groundcrew-device\""),
+              std::string::npos)
+        << realm;
   }
-  EXPECT_EQ(open_paths, (std::set<std::string>{"/healthz", "/metrics"}));
+  EXPECT_EQ(open_paths,
+            (std::set<std::string>{"/healthz", "/metrics", "/v1/agent/nonce", "/v1/agent/token"}));
 }
 
 // ---- Routes --------------------------------------------------------------------------------
@@ -507,50 +598,52 @@ TEST(OpenApiRoutesTest, EveryDocumentedV1OperationIsRegisteredAndNoOtherMethodIs
 }
 
 // Router has no listing, so candidate paths are probed: every documented path and a child of
-// it, every catalog collection, and every combination of the path literals in admin_api.cpp
-// ("/v1/autopilotDevices" + "/{id}" + "/reprovision"). Whatever answers must be documented.
+// it, every catalog collection, and every combination of the path literals of each route
+// source, admin_api.cpp ("/v1/autopilotDevices" + "/{id}" + "/reprovision") and device_api.cpp
+// ("/v1/agent/devices/{id}" + "/signIn/{challengeId}"). Whatever answers must be documented.
 TEST(OpenApiRoutesTest, EveryRegisteredOperationIsDocumented) {
   Api api;
   const OpenApi& doc = OpenApi::Get();
   const auto operations = doc.Operations();
 
-  std::ifstream source_file(kAdminApiSource);
-  ASSERT_TRUE(source_file) << kAdminApiSource;
-  std::stringstream source;
-  source << source_file.rdbuf();
   std::vector<std::string> kinds;
   for (int k = 0; k <= static_cast<int>(store::ResourceKind::kAssignment); ++k) {
     kinds.emplace_back(store::ToString(static_cast<store::ResourceKind>(k)));
   }
-  std::set<std::string> roots;
-  std::set<std::string> suffixes;
-  const std::string text = source.str();
-  const std::regex literal("\"(/[^\"\\s]*)\"");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), literal);
-       it != std::sregex_iterator(); ++it) {
-    const std::string value = (*it)[1];
-    if (value.rfind("/v1", 0) != 0) {
-      suffixes.insert(value);
-    } else if (value.find("{}") != std::string::npos) {
-      for (const std::string& kind : kinds) {
-        roots.insert(std::regex_replace(value, std::regex("\\{\\}"), kind));
-      }
-    } else {
-      roots.insert(value);
-    }
-  }
   std::set<std::string> candidates;
-  for (const std::string& root : roots) {
-    candidates.insert(root);
-    for (const std::string& a : suffixes) {
-      candidates.insert(root + a);
-      for (const std::string& b : suffixes) candidates.insert(root + a + b);
+  const std::regex literal("\"(/[^\"\\s]*)\"");
+  const std::regex kind_placeholder("\\{\\}");
+  for (const char* source : kRouteSources) {
+    // A source's literals combine among themselves only: routes are built within one file.
+    std::set<std::string> roots;
+    std::set<std::string> suffixes;
+    const std::string text = ReadSource(source);
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), literal);
+         it != std::sregex_iterator(); ++it) {
+      const std::string value = (*it)[1];
+      if (value.rfind("/v1", 0) != 0) {
+        suffixes.insert(value);
+      } else if (value.find("{}") != std::string::npos) {
+        for (const std::string& kind : kinds) {
+          roots.insert(std::regex_replace(value, kind_placeholder, kind));
+        }
+      } else {
+        roots.insert(value);
+      }
+    }
+    EXPECT_FALSE(roots.empty()) << source << ": no path literal found";
+    for (const std::string& root : roots) {
+      candidates.insert(root);
+      for (const std::string& a : suffixes) {
+        candidates.insert(root + a);
+        for (const std::string& b : suffixes) candidates.insert(root + a + b);
+      }
     }
   }
   for (const auto& [method, path] : operations) {
     if (path.rfind("/v1/", 0) != 0) continue;
     EXPECT_TRUE(candidates.contains(path))
-        << path << " was not found among admin_api.cpp's literals: the probe is out of date";
+        << path << " was not found among the route sources' literals: the probe is out of date";
     candidates.insert(path);
     candidates.insert(path + "/sample-child");
   }
@@ -561,15 +654,17 @@ TEST(OpenApiRoutesTest, EveryRegisteredOperationIsDocumented) {
   }
 
   std::set<std::string> registered;
+  const std::regex leading_space("^\\s+");
   for (const std::string& candidate : candidates) {
+    const std::string target = Sample(candidate);
     std::set<std::string> methods(kMethods.begin(), kMethods.end());
-    const Router::Match probe = api.router().Find("SAMPLE-METHOD", Sample(candidate));
+    const Router::Match probe = api.router().Find("SAMPLE-METHOD", target);
     std::stringstream allow(probe.allow);
     for (std::string method; std::getline(allow, method, ',');) {
-      methods.insert(std::regex_replace(method, std::regex("^\\s+"), ""));
+      methods.insert(std::regex_replace(method, leading_space, ""));
     }
     for (const std::string& method : methods) {
-      const Router::Match match = api.router().Find(method, Sample(candidate));
+      const Router::Match match = api.router().Find(method, target);
       if (match.outcome != Router::Outcome::kFound) continue;
       registered.insert(method + " " + match.pattern);
       EXPECT_TRUE(operations.contains({method, match.pattern}))
@@ -726,6 +821,7 @@ TEST(OpenApiSchemasTest, EnumsUseTheWireSpellings) {
   const std::vector<std::pair<std::string, std::set<std::string>>> cases = {
       {"TenantSettings/mdmUserScope", Spellings(w::kMdmUserScopes)},
       {"TenantSettings/deviceJoinScope", Spellings(w::kDeviceJoinScopes)},
+      {"TenantSettings/mfaRequirement", Spellings(w::kMfaRequirements)},
       {"Group/membershipKind", Spellings(w::kMembershipKinds)},
       {"Group/membershipRuleProcessingState", Spellings(w::kRuleProcessingStates)},
       {"AssignmentTarget/@odata.type", Spellings(w::kTargetKinds)},
@@ -769,6 +865,64 @@ TEST(OpenApiSchemasTest, EnumsUseTheWireSpellings) {
   }
 }
 
+// SignInStep's status and reason against their spellings in code: the refusals of
+// core::CheckSignIn plus the lockout's, and every status sign_in_service.cpp answers with.
+TEST(OpenApiSchemasTest, SignInStepEnumsUseTheSpellingsInCode) {
+  std::set<std::string> reasons =
+      Named(core::SignInRefusal::Reason::kUnlicensed,
+            [](core::SignInRefusal::Reason r) { return std::string(core::ToString(r)); });
+  reasons.insert("accountLocked");
+  EXPECT_EQ(DocumentedEnum("SignInStep/reason"), reasons);
+
+  // {"status", "refused"} and {"status", enrolled ? "mfaRequired" : "mfaRegistrationRequired"}.
+  const std::string text = ReadSource(kSignInServiceSource);
+  const std::regex status_member("\\{\"status\",([^}]*)\\}");
+  const std::regex quoted("\"([A-Za-z]+)\"");
+  std::set<std::string> statuses;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), status_member);
+       it != std::sregex_iterator(); ++it) {
+    const std::string value = (*it)[1];
+    for (auto q = std::sregex_iterator(value.begin(), value.end(), quoted);
+         q != std::sregex_iterator(); ++q) {
+      statuses.insert((*q)[1]);
+    }
+  }
+  EXPECT_EQ(statuses.size(), 4u) << Join(statuses) << ": the probe is out of date";
+  EXPECT_EQ(DocumentedEnum("SignInStep/status"), statuses);
+}
+
+// What the identity services emit, produced in-process: the keys of each answer are exactly
+// the schema's properties (wire::Encode's for the device's own registration).
+TEST(OpenApiSchemasTest, IdentitySchemasHaveExactlyTheEmittedProperties) {
+  const OpenApi& api = OpenApi::Get();
+  std::vector<std::string> errors;
+  Api wired;
+  wired.Init();
+  service::Services& services = wired.services();
+
+  const service::Actor admin{"admin", store::CredentialRole::kAdmin};
+  Result<json::object> user = services.resources.Create(
+      admin, store::ResourceKind::kUser, json::parse(R"({"userPrincipalName": "a@contoso.com"})"));
+  ASSERT_TRUE(user) << user.error().message;
+  const Result<json::object> state =
+      services.sign_in.State(std::string(user->at("id").as_string()));
+  ASSERT_TRUE(state) << state.error().message;
+  Validate(*state, api.Schema("UserSignInState"), "signInState", errors);
+  EXPECT_EQ(Keys(*state), SchemaProperties("UserSignInState", false));
+
+  const Result<json::object> nonce = services.trust.NewNonce("SN-1");
+  ASSERT_TRUE(nonce) << nonce.error().message;
+  Validate(*nonce, api.Schema("DeviceNonce"), "nonce", errors);
+  EXPECT_EQ(Keys(*nonce), SchemaProperties("DeviceNonce", false));
+
+  // GET /v1/agent/devices/{id} answers wire::Encode of the registration and of the profile.
+  EXPECT_EQ(api.Required(api.Schema("AgentDeviceIdentity")),
+            Keys(wire::Encode(core::AutopilotDeviceIdentity{})));
+  EXPECT_EQ(api.Required(api.Schema("AgentDeploymentProfile")),
+            Keys(wire::Encode(core::DeploymentProfile{})));
+  EXPECT_TRUE(errors.empty()) << Lines(errors);
+}
+
 // The apply document's entries are the resources with by-name references (service/apply.cpp):
 // the same properties (server-owned ones aside) plus or instead of the listed ones.
 TEST(OpenApiSchemasTest, ApplyEntriesFollowTheirResources) {
@@ -780,7 +934,7 @@ TEST(OpenApiSchemasTest, ApplyEntriesFollowTheirResources) {
   };
   const std::set<std::string> payload = {"assignments"};
   const std::vector<Variant> variants = {
-      {"ApplyTenant", "TenantSettings", {"mdmUserScopeGroups"}},
+      {"ApplyTenant", "TenantSettings", {"mdmUserScopeGroups", "mfaGroups"}},
       {"ApplyGroup", "Group", {}},
       {"ApplyApp", "App", payload},
       {"ApplyPolicy", "Policy", payload},
@@ -907,6 +1061,101 @@ class OpenApiAnswersTest : public ::testing::Test {
     return id != nullptr && id->is_string() ? std::string(id->as_string()) : "";
   }
 
+  // The `field` of an error answer.
+  static std::string FieldOf(const Answer& answer) {
+    const json::value* error =
+        answer.json.is_object() ? answer.json.as_object().if_contains("error") : nullptr;
+    const json::value* field =
+        error != nullptr && error->is_object() ? error->as_object().if_contains("field") : nullptr;
+    return field != nullptr && field->is_string() ? std::string(field->as_string()) : "";
+  }
+
+  static std::string Text(const json::value& value, const char* key) {
+    const json::value* member = value.is_object() ? value.as_object().if_contains(key) : nullptr;
+    return member != nullptr && member->is_string() ? std::string(member->as_string()) : "";
+  }
+
+  // A device as `groundcrew-agent hwid` registers it: its own Ed25519 key, in a groundcrew
+  // hardware hash in its registration row. Answers the registration id.
+  std::string RegisterDevice(const std::string& serial,
+                             std::unique_ptr<identity::FileDeviceKey>& key) {
+    auto opened = identity::FileDeviceKey::OpenOrCreate(api_.scratch() / serial);
+    EXPECT_TRUE(opened) << opened.error().message;
+    if (!opened) return "";
+    key = std::move(*opened);
+    const Result<identity::DevicePublicKey> public_key = key->PublicKey();
+    EXPECT_TRUE(public_key);
+    if (!public_key) return "";
+    const std::string hash = core::EncodeHardwareHash(
+        core::HardwareHashFields{serial, "Contoso", "Laptop", *public_key});
+    const Answer imported = Expect(200, "POST", "/v1/autopilotDevices/import",
+                                   "Device Serial Number,Windows Product ID,Hardware Hash\r\n" +
+                                       serial + ",," + base64::Encode(hash) + "\r\n");
+    EXPECT_EQ(imported.json.at("imported"), 1) << imported.body;
+    return IdOf(Answer{0, "", imported.json.at("rows").at(0)});
+  }
+
+  // A fresh nonce for `serial` (POST /v1/agent/nonce, no credential).
+  json::value Nonce(const std::string& serial) {
+    return Expect(200, "POST", "/v1/agent/nonce",
+                  json::serialize(json::object{{"serialNumber", serial}}), {}, &kNoToken)
+        .json;
+  }
+
+  // The proof of `key` for `serial` over a fresh nonce: the body of POST /v1/agent/token.
+  std::string Proof(const std::string& serial, identity::DeviceKeyStore& key) {
+    const json::value nonce = Nonce(serial);
+    const Result<identity::Signature> signature =
+        key.Sign(identity::ProofMessage(Text(nonce, "nonce"), serial, Text(nonce, "audience")));
+    EXPECT_TRUE(signature);
+    if (!signature) return "";
+    return json::serialize(json::object{
+        {"serialNumber", serial},
+        {"nonce", Text(nonce, "nonce")},
+        {"signature", base64::Encode(std::string_view(
+                          reinterpret_cast<const char*>(signature->data()), signature->size()))}});
+  }
+
+  // The properties SignInStep documents for `step`: "status" and every property whose
+  // description starts with a parenthesized list naming the step's status (and, when the list
+  // names a refusal reason too, the step's reason).
+  static std::set<std::string> DocumentedStepProperties(const json::value& step) {
+    const OpenApi& api = OpenApi::Get();
+    const std::set<std::string> reasons = DocumentedEnum("SignInStep/reason");
+    const std::string status = Text(step, "status");
+    const std::string reason = Text(step, "reason");
+    static const std::regex prefix("^\\(([^)]*)\\)");
+    std::set<std::string> names = {"status"};
+    for (const auto& [key, property] : api.Properties(api.Schema("SignInStep"))) {
+      if (key == "status") continue;
+      const YAML::Node description = api.Keyword(property, "description");
+      const std::string text = description.IsDefined() ? description.as<std::string>() : "";
+      std::smatch match;
+      if (!std::regex_search(text, match, prefix)) {
+        ADD_FAILURE() << "SignInStep/" << key << ": the description names no status";
+        continue;
+      }
+      std::set<std::string> listed;
+      std::stringstream items(match[1].str());
+      for (std::string item; std::getline(items, item, ',');) {
+        listed.insert(std::regex_replace(item, std::regex("^\\s+|\\s+$"), ""));
+      }
+      const bool names_reason = std::any_of(
+          listed.begin(), listed.end(), [&](const std::string& l) { return reasons.contains(l); });
+      if (listed.contains(status) && (!names_reason || listed.contains(reason))) names.insert(key);
+    }
+    return names;
+  }
+
+  // A sign-in step answer: its status, and exactly the properties documented for it.
+  void ExpectStep(const Answer& answer, const std::string& status) {
+    EXPECT_EQ(Text(answer.json, "status"), status) << answer.body;
+    if (answer.json.is_object()) {
+      EXPECT_EQ(Keys(answer.json.as_object()), DocumentedStepProperties(answer.json))
+          << answer.body;
+    }
+  }
+
   Api api_;
 };
 
@@ -937,8 +1186,10 @@ TEST_F(OpenApiAnswersTest, CatalogAnswersMatchTheirSchemas) {
   }
   const std::string user_id = IdOf(Expect(201, "POST", "/v1/users", user + "}}"));
   const std::string group_id = IdOf(Expect(201, "POST", "/v1/groups", kAllDevicesGroup));
-  Expect(201, "POST", "/v1/groups",
-         R"({"displayName": "Sales", "members": [")" + user_id + R"("]})");
+  const std::string sales_id = IdOf(Expect(
+      201, "POST", "/v1/groups", R"({"displayName": "Sales", "members": [")" + user_id + R"("]})"));
+  Expect(200, "PATCH", "/v1/tenant",
+         R"({"mfaRequirement": "selectedGroups", "mfaGroupIds": [")" + sales_id + R"("]})");
   const std::string target = R"({"@odata.type": "#microsoft.graph.groupAssignmentTarget",
       "groupId": ")" + group_id +
                              R"("})";
@@ -997,6 +1248,14 @@ TEST_F(OpenApiAnswersTest, CatalogAnswersMatchTheirSchemas) {
   Expect(409, "POST", "/v1/users", R"({"userPrincipalName": "ADELE@contoso.com"})");
   Expect(409, "PATCH", "/v1/apps/" + app_id, R"({"description": "again"})", {{"If-Match", "1"}});
   Expect(409, "DELETE", "/v1/apps/" + runtime_id);
+  Expect(409, "DELETE", "/v1/groups/" + sales_id);  // named by the tenant's mfaGroupIds
+  EXPECT_EQ(Expect(400, "PATCH", "/v1/tenant", R"({"mfaGroupIds": []})").json.at("error"),
+            json::parse(R"({"code": "invalid_argument", "field": "mfaGroupIds", "message":
+                "mfaGroupIds: name at least one group when mfaRequirement is selectedGroups"})"));
+  const Answer unknown = Expect(400, "PATCH", "/v1/tenant",
+                                R"({"mfaGroupIds": [")" + sales_id + R"(", "no-such-group"]})");
+  EXPECT_EQ(unknown.json.at("error").at("field"), "mfaGroupIds[1]");
+  Expect(400, "PATCH", "/v1/tenant", R"({"mfaRequirement": "someUsers"})");
   Expect(204, "DELETE", "/v1/assignments/" + assignment_id);
 }
 
@@ -1036,7 +1295,8 @@ TEST_F(OpenApiAnswersTest, DeviceContentPlanApplyAndReportAnswersMatchTheirSchem
   const std::string document = R"({
       "apiVersion": "groundcrew/v1",
       "tenant": {"organizationName": "Contoso", "mdmUserScope": "some",
-                 "mdmUserScopeGroups": ["Sales"]},
+                 "mdmUserScopeGroups": ["Sales"], "mfaRequirement": "selectedGroups",
+                 "mfaGroups": ["Sales"]},
       "users": [{"userPrincipalName": "megan@contoso.com", "displayName": "Megan"}],
       "groups": [{"displayName": "Sales", "members": ["adele@contoso.com", "SN-0001"]}],
       "apps": [{"displayName": "Runtime"},
@@ -1053,6 +1313,14 @@ TEST_F(OpenApiAnswersTest, DeviceContentPlanApplyAndReportAnswersMatchTheirSchem
   EXPECT_EQ(dry.json.at("dryRun"), json::value(true));
   Expect(200, "POST", "/v1/apply", document);
   Expect(400, "POST", "/v1/apply", R"({"widgets": []})");
+  EXPECT_EQ(Expect(400, "POST", "/v1/apply", R"({"tenant": {"mfaGroups": ["Sales", "Nobody"]}})")
+                .json.at("error")
+                .at("field"),
+            "tenant.mfaGroups[1]");
+  EXPECT_EQ(Expect(400, "POST", "/v1/apply", R"({"tenant": {"mfaGroups": "Sales"}})")
+                .json.at("error")
+                .at("field"),
+            "tenant.mfaGroups");
   Expect(400, "POST", "/v1/apply?dryRun=maybe", document);
 
   Expect(200, "GET", "/v1/audit?limit=2");
@@ -1078,6 +1346,231 @@ TEST_F(OpenApiAnswersTest, CredentialAnswersMatchTheirSchemas) {
   Expect(403, "DELETE", "/v1/credentials/" + ci_id, "", {}, &api_.reader_token());
   Expect(204, "DELETE", "/v1/credentials/" + ci_id);
   Expect(404, "DELETE", "/v1/credentials/no-such-credential");
+}
+
+constexpr const char* kPassword = "correct horse battery staple 42";
+
+// A device proves its key, then does what a device token reaches; every answer is checked
+// against the document by Call.
+TEST_F(OpenApiAnswersTest, DeviceApiAnswersMatchTheirSchemas) {
+  Expect(201, "POST", "/v1/users",
+         R"({"userPrincipalName": "adele@contoso.com", "displayName": "Adele"})");
+  const std::string group_id = IdOf(Expect(201, "POST", "/v1/groups", kAllDevicesGroup));
+  std::unique_ptr<identity::FileDeviceKey> key;
+  std::unique_ptr<identity::FileDeviceKey> other_key;
+  const std::string device_id = RegisterDevice("GC-1", key);
+  const std::string other_id = RegisterDevice("GC-2", other_key);
+  ASSERT_TRUE(key && other_key);
+
+  // Device proof: open routes; request members are strings, and only the listed ones.
+  EXPECT_EQ(FieldOf(Expect(400, "POST", "/v1/agent/nonce",
+                           R"({"serialNumber": "GC-1", "model": "Laptop"})", {}, &kNoToken)),
+            "model");
+  EXPECT_EQ(
+      FieldOf(Expect(400, "POST", "/v1/agent/nonce", R"({"serialNumber": 7})", {}, &kNoToken)),
+      "serialNumber");
+  Expect(400, "POST", "/v1/agent/nonce", R"({"serialNumber": ""})", {}, &kNoToken);
+  EXPECT_EQ(
+      FieldOf(Expect(400, "POST", "/v1/agent/token", R"({"serialNumber": "GC-1"})", {}, &kNoToken)),
+      "nonce");
+  const std::string proof = Proof("GC-1", *key);
+  const Answer token_answer = Expect(200, "POST", "/v1/agent/token", proof, {}, &kNoToken);
+  const std::string token = Text(token_answer.json, "token");
+  EXPECT_EQ(Text(token_answer.json, "deviceId"), device_id);
+  // The nonce is used up; a signature by another key is refused (and uses its nonce up).
+  EXPECT_EQ(FieldOf(Expect(401, "POST", "/v1/agent/token", proof, {}, &kNoToken)), "nonce");
+  const std::string forged = Proof("GC-1", *other_key);
+  EXPECT_EQ(FieldOf(Expect(401, "POST", "/v1/agent/token", forged, {}, &kNoToken)), "signature");
+  EXPECT_EQ(FieldOf(Expect(401, "POST", "/v1/agent/token", forged, {}, &kNoToken)), "nonce");
+
+  // What the device token reaches: its own registration only.
+  const std::string device = "/v1/agent/devices/" + device_id;
+  const Answer fresh = Expect(200, "GET", device, "", {}, &token);
+  EXPECT_TRUE(fresh.json.at("deploymentProfile").is_null());
+  EXPECT_EQ(Keys(fresh.json.at("trust").as_object()),
+            OpenApi::Get().Required(OpenApi::Get().Schema("DeviceTrustState")));
+  Expect(401, "GET", device);  // an admin credential
+  Expect(401, "GET", device, "", {}, &kNoToken);
+  Expect(404, "GET", "/v1/agent/devices/" + other_id, "", {}, &token);
+  Expect(404, "POST", "/v1/agent/devices/" + other_id + "/join", "", {}, &token);
+  Expect(200, "GET", device + "/plan", "", {}, &token);
+
+  const Result<std::string> private_key = identity::GenerateP256KeyPem();
+  ASSERT_TRUE(private_key);
+  const Result<std::string> csr = identity::MakeCsr(*private_key, device_id);
+  ASSERT_TRUE(csr);
+  const std::string enroll = json::serialize(json::object{{"csr", *csr}});
+  // No deployment profile applies yet: no join; no enrollment before join, no reseal before it.
+  EXPECT_EQ(FieldOf(Expect(409, "POST", device + "/join", "", {}, &token)), "deploymentProfile");
+  Expect(409, "POST", device + "/enroll", enroll, {}, &token);
+  Expect(409, "POST", device + "/reseal", "", {}, &token);
+  Expect(201, "POST", "/v1/deploymentProfiles",
+         R"({"displayName": "Contoso", "deviceNameTemplate": "CON-%SERIAL%", "assignments": [
+             {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": ")" +
+             group_id + R"("}]})");
+  EXPECT_EQ(Text(Expect(200, "POST", device + "/join", "", {}, &token).json, "displayName"),
+            "CON-GC-1");
+  EXPECT_EQ(FieldOf(Expect(400, "POST", device + "/enroll",
+                           R"({"csr": "-----BEGIN CERTIFICATE REQUEST-----"})", {}, &token)),
+            "csr");
+  Expect(400, "POST", device + "/enroll", R"({"csr": "x", "key": "y"})", {}, &token);
+  Expect(200, "POST", device + "/enroll", enroll, {}, &token);
+  Expect(200, "POST", device + "/reseal", "", {}, &token);
+  const Answer sealed = Expect(200, "GET", device, "", {}, &token);
+  EXPECT_TRUE(sealed.json.at("deploymentProfile").is_object());
+  EXPECT_EQ(Keys(sealed.json.at("trust").as_object()), SchemaProperties("DeviceTrustState", false));
+
+  // Content: only an app the device's plans name.
+  const std::string content = "#!/bin/sh\necho installed\n";
+  const std::string sha256 = identity::Sha256Hex(content);
+  Expect(201, "PUT", "/v1/content/" + sha256, content);
+  const std::string app_id =
+      IdOf(Expect(201, "POST", "/v1/apps",
+                  R"({"displayName": "Runtime", "displayVersion": "1.0", "installContext": "device",
+          "installCommandLine": "sh install.sh",
+          "content": {"fileName": "install.sh", "sha256": ")" +
+                      sha256 + R"(", "size": )" + std::to_string(content.size()) + "}}"));
+  Expect(201, "POST", "/v1/assignments",
+         R"({"payloadKind": "app", "payloadId": ")" + app_id + R"(", "intent": "required",
+             "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget",
+                        "groupId": ")" +
+             group_id + R"("}})");
+  const std::string blob = device + "/content/" + sha256;
+  EXPECT_EQ(Expect(200, "GET", blob, "", {}, &token).body, content);
+  EXPECT_EQ(Expect(206, "GET", blob, "", {{"Range", "bytes=0-8"}}, &token).body, "#!/bin/sh");
+  Expect(416, "GET", blob, "", {{"Range", "bytes=999-"}}, &token);
+  Expect(400, "GET", blob, "", {{"Range", "bytes=0-1,4-5"}}, &token);
+  Expect(404, "GET", device + "/content/" + std::string(64, 'a'), "", {}, &token);
+  Expect(401, "GET", blob, "", {}, &kNoToken);
+}
+
+// The admin side of users' sign-in credentials, then users signing in on a device: every
+// step's properties are the ones SignInStep documents for its status.
+TEST_F(OpenApiAnswersTest, SignInAnswersMatchTheirSchemas) {
+  const std::string adele =
+      IdOf(Expect(201, "POST", "/v1/users",
+                  R"({"userPrincipalName": "adele@contoso.com", "displayName": "Adele Vance"})"));
+  const std::string megan =
+      IdOf(Expect(201, "POST", "/v1/users", R"({"userPrincipalName": "megan@contoso.com"})"));
+  Expect(201, "POST", "/v1/groups", kAllDevicesGroup);
+  std::unique_ptr<identity::FileDeviceKey> key;
+  const std::string device_id = RegisterDevice("GC-1", key);
+  ASSERT_TRUE(key);
+  Expect(200, "PATCH", "/v1/autopilotDevices/" + device_id,
+         R"({"userPrincipalName": "adele@contoso.com"})");
+
+  // Admin: password, state, MFA, unlock.
+  const std::string password = json::serialize(json::object{{"password", kPassword}});
+  const Answer unset = Expect(200, "GET", "/v1/users/" + adele + "/signIn");
+  EXPECT_EQ(unset.json.at("passwordSet"), json::value(false));
+  Expect(200, "GET", "/v1/users/" + adele + "/signIn", "", {}, &api_.reader_token());
+  Expect(404, "GET", "/v1/users/no-such-user/signIn");
+  Expect(401, "GET", "/v1/users/" + adele + "/signIn", "", {}, &kNoToken);
+  Expect(204, "PUT", "/v1/users/" + adele + "/password", password);
+  Expect(204, "PUT", "/v1/users/" + megan + "/password", password);
+  EXPECT_EQ(
+      FieldOf(Expect(400, "PUT", "/v1/users/" + adele + "/password", R"({"password": "short"})")),
+      "password");
+  EXPECT_EQ(FieldOf(Expect(400, "PUT", "/v1/users/" + adele + "/password",
+                           R"({"password": "correct horse battery staple 42", "old": "x"})")),
+            "old");
+  Expect(403, "PUT", "/v1/users/" + adele + "/password", password, {}, &api_.reader_token());
+  Expect(404, "PUT", "/v1/users/no-such-user/password", password);
+  Expect(201, "POST", "/v1/users/" + megan + "/mfa");
+  Expect(201, "POST", "/v1/users/" + megan + "/mfa",
+         R"({"secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"})");
+  EXPECT_EQ(
+      FieldOf(Expect(400, "POST", "/v1/users/" + megan + "/mfa", R"({"secret": "JBSWY3DP"})")),
+      "secret");
+  EXPECT_EQ(FieldOf(Expect(400, "POST", "/v1/users/" + megan + "/mfa", R"({"secret": "!!"})")),
+            "secret");
+  EXPECT_EQ(FieldOf(Expect(400, "POST", "/v1/users/" + megan + "/mfa", R"({"seed": "x"})")),
+            "seed");
+  Expect(403, "POST", "/v1/users/" + megan + "/mfa", "", {}, &api_.reader_token());
+  Expect(404, "POST", "/v1/users/no-such-user/mfa");
+  Expect(204, "DELETE", "/v1/users/" + megan + "/mfa");
+  Expect(403, "DELETE", "/v1/users/" + megan + "/mfa", "", {}, &api_.reader_token());
+  Expect(404, "DELETE", "/v1/users/no-such-user/mfa");
+
+  const std::string token = Text(
+      Expect(200, "POST", "/v1/agent/token", Proof("GC-1", *key), {}, &kNoToken).json, "token");
+  const std::string sign_in = "/v1/agent/devices/" + device_id + "/signIn";
+  auto begin = [&](const std::string& upn, const std::string& pw, int status) {
+    return Expect(status, "POST", sign_in,
+                  json::serialize(json::object{{"userPrincipalName", upn}, {"password", pw}}), {},
+                  &token);
+  };
+  EXPECT_EQ(FieldOf(begin("adele@contoso.com", "wrong password here", 401)), "password");
+  EXPECT_EQ(FieldOf(begin("nobody@contoso.com", kPassword, 401)), "password");
+  EXPECT_EQ(FieldOf(Expect(400, "POST", sign_in, R"({"userPrincipalName": "adele@contoso.com"})",
+                           {}, &token)),
+            "password");
+  Expect(400, "POST", sign_in,
+         R"({"userPrincipalName": "a@contoso.com", "password": "x", "remember": "yes"})", {},
+         &token);
+  Expect(401, "POST", sign_in, password, {}, &kNoToken);
+  const Answer refused = begin("megan@contoso.com", kPassword, 403);
+  ExpectStep(refused, "refused");
+  EXPECT_EQ(Text(refused.json, "reason"), "notAssignedUser");
+
+  // The tenant requires MFA of everyone (the default) and adele has no authenticator yet.
+  const Answer registration = begin("adele@contoso.com", kPassword, 200);
+  ExpectStep(registration, "mfaRegistrationRequired");
+  const std::string challenge = sign_in + "/" + Text(registration.json, "challengeId");
+  std::smatch seed;
+  const std::string uri = Text(registration.json, "otpauthUri");
+  ASSERT_TRUE(std::regex_search(uri, seed, std::regex("[?&]secret=([A-Z2-7]+)"))) << uri;
+  const Result<std::string> secret = identity::Base32Decode(seed[1].str());
+  ASSERT_TRUE(secret);
+  const Result<std::string> code = identity::GenerateTotp(*secret, Now());
+  ASSERT_TRUE(code);
+  std::string wrong = "000000";  // a code valid at no step VerifyTotp tries
+  for (int step : {-1, 0, 1}) {
+    if (identity::GenerateTotp(*secret, Now() + std::chrono::seconds(30 * step)).value() == wrong) {
+      wrong = "111111";
+    }
+  }
+  auto answer = [&](const std::string& target, const std::string& digits, int status) {
+    return Expect(status, "POST", target, json::serialize(json::object{{"code", digits}}), {},
+                  &token);
+  };
+  EXPECT_EQ(FieldOf(answer(challenge, "12ab", 400)), "code");
+  EXPECT_EQ(FieldOf(answer(challenge, wrong, 401)), "code");
+  Expect(400, "POST", challenge, R"({"code": "123456", "trust": "yes"})", {}, &token);
+  const Answer signed_in = answer(challenge, *code, 200);
+  ExpectStep(signed_in, "signedIn");
+  EXPECT_EQ(FieldOf(answer(challenge, *code, 401)), "challengeId");  // completed
+
+  // The user token.
+  const std::string user_token = Text(signed_in.json, "token");
+  const Answer me = Expect(200, "GET", "/v1/agent/me", "", {}, &user_token);
+  EXPECT_EQ(Text(me.json, "userId"), adele);
+  EXPECT_EQ(Text(me.json, "deviceId"), device_id);
+  Expect(401, "GET", "/v1/agent/me", "", {}, &token);  // a device token
+  Expect(401, "GET", "/v1/agent/me");                  // an admin credential
+  Expect(401, "GET", "/v1/agent/devices/" + device_id, "", {}, &user_token);
+
+  // Enrolled now: a code, accepted once.
+  const Answer mfa = begin("adele@contoso.com", kPassword, 200);
+  ExpectStep(mfa, "mfaRequired");
+  EXPECT_EQ(FieldOf(answer(sign_in + "/" + Text(mfa.json, "challengeId"), *code, 401)), "code");
+
+  // Lockout: kLockoutThreshold wrong passwords lock megan; the lock is refused with its end.
+  begin("megan@contoso.com", "wrong password!", 401);
+  const Answer failed = Expect(200, "GET", "/v1/users/" + megan + "/signIn");
+  EXPECT_EQ(failed.json.at("recentFailures"), 1);
+  EXPECT_TRUE(failed.json.at("lockedUntil").is_null());
+  for (int i = 1; i < kLockoutThreshold; ++i) begin("megan@contoso.com", "wrong password!", 401);
+  const Answer locked = begin("megan@contoso.com", kPassword, 403);
+  ExpectStep(locked, "refused");
+  EXPECT_EQ(Text(locked.json, "reason"), "accountLocked");
+  const Answer state = Expect(200, "GET", "/v1/users/" + megan + "/signIn");
+  EXPECT_EQ(state.json.at("lockedUntil"), locked.json.at("lockedUntil"));
+  Expect(403, "POST", "/v1/users/" + megan + "/unlock", "", {}, &api_.reader_token());
+  Expect(404, "POST", "/v1/users/no-such-user/unlock");
+  Expect(204, "POST", "/v1/users/" + megan + "/unlock");
+  EXPECT_TRUE(
+      Expect(200, "GET", "/v1/users/" + megan + "/signIn").json.at("lockedUntil").is_null());
 }
 
 }  // namespace

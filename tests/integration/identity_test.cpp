@@ -374,6 +374,21 @@ TEST_F(IdentityTest, UsersWithoutMfaRegisterAtTheirFirstSignIn) {
   EXPECT_EQ(json::parse(again.body).at("status"), "mfaRegistrationRequired");
 }
 
+TEST_F(IdentityTest, WithoutAnMfaRequirementThePasswordSignsIn) {
+  ASSERT_EQ(Admin("PATCH", "/v1/tenant", R"({"mfaRequirement": "none"})").status, 200);
+  const std::string b = DeviceToken("GC-B");
+  EXPECT_EQ(SignIn(b, "GC-B", "megan.bowen@contoso.com", "not the password at all").status, 401);
+  HttpResult signed_in = SignIn(b, "GC-B", "megan.bowen@contoso.com", kPassword);
+  ASSERT_EQ(signed_in.status, 200) << signed_in.body;
+  EXPECT_EQ(json::parse(signed_in.body).at("status"), "signedIn");
+  json::value state = json::parse(
+      Admin("GET", "/v1/users/" + UserId("megan.bowen@contoso.com") + "/signIn").body);
+  EXPECT_EQ(state.at("recentFailures"), 0) << "a success clears earlier failures";
+  // Enrolled users still answer a code: the requirement decides only who must register.
+  HttpResult adele = SignIn(DeviceToken("GC-A"), "GC-A", "adele.vance@contoso.com", kPassword);
+  EXPECT_EQ(json::parse(adele.body).at("status"), "mfaRequired") << adele.body;
+}
+
 TEST_F(IdentityTest, ForgedExpiredWrongAudienceAndRevokedTokensAreRefused) {
   const std::string device = DeviceToken("GC-A");
   const std::string own = DevicePath("GC-A");
