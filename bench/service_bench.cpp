@@ -191,7 +191,8 @@ double BuildTenant(const fs::path& root, const TenantShape& shape, Tenant& tenan
   tenant.token = Must(service::Init(request, WallClock(), OpenStore), "init").admin_token;
   tenant.store = Must(OpenStore(tenant.dir.database().string()), "open");
   tenant.services = std::make_unique<service::Services>(
-      *tenant.store, service::ContentStore(tenant.dir.content()), WallClock());
+      *tenant.store, service::ContentStore(tenant.dir.content()), WallClock(),
+      Must(service::CreateSecrets("Bench", WallClock()()), "secrets"));
   const json::value document = TenantDocument(shape);
   const Clock::time_point start = Clock::now();
   service::ApplyOutcome applied =

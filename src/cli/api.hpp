@@ -7,12 +7,23 @@
 #include <utility>
 #include <variant>
 
-#include "cli/http_client.hpp"
+#include "http_client/http_client.hpp"
 #include "common/result.hpp"
 
 // The admin API (docs/admin-api.md) as JSON calls: errors of every origin (local, transport,
 // the server's {"error": {...}} answers) become one ApiError the commands report alike.
 namespace groundcrew::cli {
+
+// The HTTP client the commands use (src/http_client/, shared with the device agent).
+using http::BaseUrl;
+using http::HttpClient;
+using http::HttpClientOptions;
+using http::HttpHeaders;
+using http::HttpRequest;
+using http::HttpResponse;
+using http::ParseBaseUrl;
+using http::ProgressFn;
+using http::Transport;
 
 /// A failed call. `code` is the API's spelling ("invalid_argument", "unauthenticated", ...);
 /// `http_status` is 0 when no answer was received.

@@ -139,5 +139,18 @@ TEST_F(SavedLoginTest, RemoveSaysWhetherThereWasALogin) {
   EXPECT_FALSE(*removed);
 }
 
+TEST(ResolveCaFileTest, FlagThenEnvironmentThenNone) {
+  Environment env;
+  EXPECT_EQ(ResolveCaFile("", env).path, "");
+  EXPECT_EQ(ResolveCaFile("", env).source, "");
+  env.ca = "";  // set but empty: ignored
+  EXPECT_EQ(ResolveCaFile("", env).source, "");
+  env.ca = "/env/ca.pem";
+  EXPECT_EQ(ResolveCaFile("", env).path, "/env/ca.pem");
+  EXPECT_EQ(ResolveCaFile("", env).source, "GROUNDCREW_CA");
+  EXPECT_EQ(ResolveCaFile("/flag/ca.pem", env).path, "/flag/ca.pem");
+  EXPECT_EQ(ResolveCaFile("/flag/ca.pem", env).source, "--ca");
+}
+
 }  // namespace
 }  // namespace groundcrew::cli

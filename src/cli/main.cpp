@@ -10,7 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
-#include "cli/http_client.hpp"
+#include "http_client/http_client.hpp"
 #include "cli/remote_commands.hpp"
 #include "cli/report.hpp"
 #include "cli/user_commands.hpp"

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/../.."
 declare -A allowed=(
   [common]="common"
   [core]="core common"
-  [cli]="cli wire identity core common"
+  [cli]="cli http_client wire identity core common"
+  [http_client]="http_client common"
   [store]="store core common"
   [store_sqlite]="store_sqlite store core common"
   [server]="server core common"
@@ -16,7 +17,8 @@ declare -A allowed=(
   [service]="service identity wire store core common"
   [api]="api server service identity wire store core common"
   [daemon]="daemon common"
-  [agent]="agent identity core common"
+  [agent]="agent agent_executor http_client wire identity core common"
+  [agent_executor]="agent_executor identity core common"
 )
 
 status=0

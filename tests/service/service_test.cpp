@@ -194,9 +194,12 @@ TEST_F(ServiceTest, RotatedSigningKeysKeepEarlierTokensValidAndSaveTheRing) {
   // A token this service never recorded is refused even with a valid signature.
   identity::KeyRing ring = identity::KeyRing::Create(now_);
   TokenService other(*store_, [this] { return now_; }, ring, {});
-  identity::Claims claims{.issuer = "groundcrew", .subject = "device-1",
-                          .audience = identity::Audience::kDevice,
-                          .expires_at = now_ + std::chrono::minutes(5), .issued_at = now_};
+  identity::Claims claims;
+  claims.issuer = "groundcrew";
+  claims.subject = "device-1";
+  claims.audience = identity::Audience::kDevice;
+  claims.expires_at = now_ + std::chrono::minutes(5);
+  claims.issued_at = now_;
   auto unrecorded = identity::Issue(ring, claims);
   ASSERT_TRUE(unrecorded);
   EXPECT_FALSE(other.Authenticate("Bearer " + unrecorded->token, identity::Audience::kDevice));

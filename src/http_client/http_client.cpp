@@ -1,4 +1,4 @@
-#include "cli/http_client.hpp"
+#include "http_client/http_client.hpp"
 
 #include <fmt/format.h>
 #include <openssl/err.h>
@@ -33,7 +33,7 @@
 
 #include "common/text.hpp"
 
-namespace groundcrew::cli {
+namespace groundcrew::http {
 namespace {
 
 namespace asio = boost::asio;
@@ -426,4 +426,4 @@ Transport HttpClient::AsTransport() {
   return [this](const HttpRequest& request) { return Request(request); };
 }
 
-}  // namespace groundcrew::cli
+}  // namespace groundcrew::http

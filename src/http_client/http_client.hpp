@@ -11,9 +11,9 @@
 
 #include "common/result.hpp"
 
-// A small synchronous HTTP/1.1 client (HTTPS too) for the admin API. Beast, Asio and OpenSSL are
+// A small synchronous HTTP/1.1 client (HTTPS too) for the CLI and the device agent. Beast, Asio and OpenSSL are
 // confined to http_client.cpp so that only one translation unit pays for them.
-namespace groundcrew::cli {
+namespace groundcrew::http {
 
 /// Header fields in the order given; names compare case-insensitively on lookup.
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
@@ -95,4 +95,4 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace groundcrew::cli
+}  // namespace groundcrew::http

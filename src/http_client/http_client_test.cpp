@@ -1,4 +1,4 @@
-#include "cli/http_client.hpp"
+#include "http_client/http_client.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -26,10 +26,9 @@
 #include <thread>
 #include <vector>
 
-#include "cli/config.hpp"
 #include "test_certs.hpp"
 
-namespace groundcrew::cli {
+namespace groundcrew::http {
 namespace {
 
 TEST(ParseBaseUrlTest, AcceptsHttpHostPortAndRefusesTheRest) {
@@ -445,18 +444,5 @@ TEST_F(HttpClientTlsTest, HttpsToAPlainHttpServerFailsClearly) {
       << failed.error().message;
 }
 
-TEST(ResolveCaFileTest, FlagThenEnvironmentThenNone) {
-  Environment env;
-  EXPECT_EQ(ResolveCaFile("", env).path, "");
-  EXPECT_EQ(ResolveCaFile("", env).source, "");
-  env.ca = "";  // set but empty: ignored
-  EXPECT_EQ(ResolveCaFile("", env).source, "");
-  env.ca = "/env/ca.pem";
-  EXPECT_EQ(ResolveCaFile("", env).path, "/env/ca.pem");
-  EXPECT_EQ(ResolveCaFile("", env).source, "GROUNDCREW_CA");
-  EXPECT_EQ(ResolveCaFile("/flag/ca.pem", env).path, "/flag/ca.pem");
-  EXPECT_EQ(ResolveCaFile("/flag/ca.pem", env).source, "--ca");
-}
-
 }  // namespace
-}  // namespace groundcrew::cli
+}  // namespace groundcrew::http
