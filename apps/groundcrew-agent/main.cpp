@@ -1,11 +1,19 @@
-// groundcrew-agent: the device agent. Wiring only. Today it has `hwid`; `oobe` (the out-of-box
-// flow) follows in the device agent issue.
+// groundcrew-agent: the device agent. Wiring only: `hwid` prints the registration row; `oobe`
+// runs the out-of-box flow (src/agent/oobe.hpp) with the real executor under --root.
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include <chrono>
+#include <filesystem>
 #include <iostream>
 
+#include "agent/answers.hpp"
+#include "agent/executor_wiring.hpp"
 #include "agent/hwid.hpp"
+#include "agent/journal.hpp"
+#include "agent/oobe.hpp"
+#include "agent/service_client.hpp"
+#include "agent/ui.hpp"
 #include "common/base64.hpp"
 #include "identity/device_key.hpp"
 
@@ -53,6 +61,86 @@ int Hwid(const HwidOptions& options) {
   return 0;
 }
 
+struct OobeCommand {
+  std::string server;
+  std::string ca_file;
+  std::string root = "/";
+  std::string state_dir = "/var/lib/groundcrew";
+  std::string answers_file;
+  std::string ui = "plain";
+  std::string serial;
+  bool preprovision = false;
+  std::string on_complete;
+  int concurrency = 4;
+  int network_wait_seconds = 300;
+};
+
+int Oobe(const OobeCommand& command) {
+  using groundcrew::agent::OobeExit;
+  auto usage = [](const groundcrew::Error& error) {
+    std::cerr << "groundcrew-agent oobe: " << (error.field.empty() ? "" : error.field + ": ")
+              << error.message << "\n";
+    return static_cast<int>(OobeExit::kUsage);
+  };
+  std::unique_ptr<groundcrew::agent::Ui> ui = groundcrew::agent::MakeUi(command.ui, std::cout);
+  if (!ui) {
+    return usage(groundcrew::MakeError(groundcrew::ErrorCode::kInvalidArgument,
+                                       "must be terminal, plain or json", "--ui"));
+  }
+  groundcrew::agent::OobeOptions options;
+  options.root = command.root;
+  options.state = command.state_dir;
+  options.preprovision = command.preprovision;
+  options.on_complete = command.on_complete;
+  options.concurrency = std::max(1, command.concurrency);
+  options.network_wait = std::chrono::seconds(std::max(1, command.network_wait_seconds));
+  if (!command.answers_file.empty()) {
+    auto answers = groundcrew::agent::ReadAnswers(command.answers_file);
+    if (!answers) return usage(answers.error());
+    options.answers = std::move(*answers);
+  }
+  std::string serial = command.serial;
+  if (serial.empty()) {
+    auto facts = groundcrew::agent::ReadDeviceFacts("/", {});
+    if (!facts) return usage(facts.error());
+    serial = facts->serial_number;
+  }
+  auto key = groundcrew::identity::FileDeviceKey::OpenOrCreate(command.state_dir);
+  if (!key) return usage(key.error());
+  // The CA received at enrollment is trusted when no --ca is given.
+  std::string ca_file = command.ca_file;
+  if (ca_file.empty() && std::filesystem::exists(options.state / "ca.pem") &&
+      command.server.starts_with("https://")) {
+    ca_file = (options.state / "ca.pem").string();
+  }
+  auto service = groundcrew::agent::ServiceClient::Create(command.server, ca_file, **key,
+                                                          serial);
+  if (!service) return usage(service.error());
+  std::error_code ec;
+  std::filesystem::create_directories(options.root, ec);  // installers run in it
+  if (ec) {
+    return usage(groundcrew::MakeError(groundcrew::ErrorCode::kUnavailable,
+                                       "cannot create " + command.root + ": " + ec.message(),
+                                       "--root"));
+  }
+  auto journal = groundcrew::agent::Journal::Open(command.state_dir);
+  if (!journal) return usage(journal.error());
+
+  groundcrew::agent::HttpContentSource content(**service);
+  groundcrew::executor::RealExecutor executor(
+      options.root, options.state, content,
+      groundcrew::agent::ServiceCertificateIssuer(**service),
+      [](std::string_view, std::string_view) {});
+  options.read_facts = [&executor] { return executor.ReadFacts(); };
+  const groundcrew::agent::RunnerFactory runners =
+      groundcrew::agent::ExecutorRunners(executor, serial);
+  const groundcrew::agent::WallClock clock = [] {
+    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  };
+  return static_cast<int>(
+      groundcrew::agent::RunOobe(options, **service, *journal, *ui, runners, clock));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -80,6 +168,38 @@ int main(int argc, char** argv) {
   hwid_cmd->add_flag("--json", hwid.json, "print the serial number, hash and key as JSON");
   int code = 0;
   hwid_cmd->callback([&] { code = Hwid(hwid); });
+
+  OobeCommand oobe;
+  CLI::App* oobe_cmd = app.add_subcommand(
+      "oobe",
+      "Run the out-of-box flow against the service: the technician flow (pre-provisioning,\n"
+      "then Reseal) with --preprovision or \"technician\": true in the answers file, the user\n"
+      "flow on a resealed device. Changes are applied under --root; the device key, the\n"
+      "checkpoint journal, content and logs are kept in --state. Killed or restarted, it\n"
+      "resumes where it stopped. Exit codes: 0 done (resealed, or the desktop), 1 failed or\n"
+      "refused, 2 usage, 3 an app asked for a restart (run again), 4 the device was reset.");
+  oobe_cmd->add_option("--server", oobe.server, "the service's URL")->required();
+  oobe_cmd->add_option("--ca", oobe.ca_file,
+                       "PEM CA bundle to trust for https:// (default: the CA received at "
+                       "enrollment, then the system's)");
+  oobe_cmd->add_option("--root", oobe.root, "where changes are applied")->capture_default_str();
+  oobe_cmd->add_option("--state", oobe.state_dir, "the agent's state directory")
+      ->capture_default_str();
+  oobe_cmd->add_option("--answers", oobe.answers_file,
+                       "JSON file answering every screen (src/agent/answers.hpp)");
+  oobe_cmd->add_option("--ui", oobe.ui, "terminal, plain or json")->capture_default_str();
+  oobe_cmd->add_option("--serial", oobe.serial,
+                       "serial number (default: /sys/class/dmi/id/product_serial)");
+  oobe_cmd->add_flag("--preprovision", oobe.preprovision,
+                     "the technician key sequence: run the technician flow");
+  oobe_cmd->add_option("--on-complete", oobe.on_complete,
+                       "command run with /bin/sh when the desktop appears");
+  oobe_cmd->add_option("--concurrency", oobe.concurrency, "items installing at once")
+      ->capture_default_str();
+  oobe_cmd->add_option("--network-wait", oobe.network_wait_seconds,
+                       "seconds to wait for the service before giving up")
+      ->capture_default_str();
+  oobe_cmd->callback([&] { code = Oobe(oobe); });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -294,6 +294,7 @@ int main(int argc, char** argv) {
   sigwait(&signals, &received);
   log.Write(JsonLog::Level::kInfo, "stopping",
             {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
+  services.deployment.StopWaiting();  // long polls for events answer now
   server.Stop();
   log.Write(JsonLog::Level::kInfo, "stopped");
   return 0;

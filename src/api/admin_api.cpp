@@ -4,6 +4,10 @@
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
+#include <charconv>
+#include <chrono>
+#include <limits>
+
 #include "api/content_response.hpp"
 #include "api/http_json.hpp"
 #include "identity/totp.hpp"
@@ -252,16 +256,39 @@ json::object AuditJson(const store::AuditEntry& entry) {
 }
 
 json::object SessionJson(const store::DeploymentSession& session) {
-  json::object out{{"id", session.id},
-                   {"deviceId", session.device_id},
-                   {"flow", session.flow},
-                   {"userPrincipalName", session.user_principal_name},
-                   {"deploymentState", session.deployment_state},
-                   {"startedDateTime", wire::FormatTimestamp(session.started_date_time)}};
-  out["finishedDateTime"] = session.finished_date_time
-                                ? json::value(wire::FormatTimestamp(*session.finished_date_time))
-                                : json::value(nullptr);
-  return out;
+  return service::ToJson(session);
+}
+
+// `?name=` as a whole number in min..max (absent: `fallback`); kInvalidArgument naming it.
+Result<long long> IntegerParameter(const Request& request, const char* name, long long min,
+                                   long long max, long long fallback) {
+  auto it = request.query.find(name);
+  if (it == request.query.end()) return fallback;
+  const std::string& text = it->second;
+  long long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("{}: must be a whole number from {} to {}, not \"{}\"", name,
+                                 min, max, text),
+                     name);
+  }
+  return value;
+}
+
+// GET /v1/deploymentEvents?after=N&limit=L&waitSeconds=S: every device's events after N; a
+// long poll when S > 0 (docs/admin-api.md "Reports").
+Response DeploymentEvents(Services& s, const Request& r) {
+  Result<long long> after =
+      IntegerParameter(r, "after", 0, std::numeric_limits<long long>::max(), 0);
+  if (!after) return ErrorResponse(after.error());
+  Result<long long> limit = IntegerParameter(r, "limit", 1, store::kMaxPageSize, 100);
+  if (!limit) return ErrorResponse(limit.error());
+  Result<long long> wait =
+      IntegerParameter(r, "waitSeconds", 0, s.deployment.options().max_wait.count(), 0);
+  if (!wait) return ErrorResponse(wait.error());
+  return OkJson(
+      s.deployment.Events(*after, static_cast<int>(*limit), std::chrono::seconds(*wait)));
 }
 
 Status AddReportRoutes(server::Router& router, Services& s) {
@@ -303,6 +330,22 @@ Status AddReportRoutes(server::Router& router, Services& s) {
                                auto session = s.store.sessions().GetSession(p.at("id"));
                                if (!session) return ErrorResponse(session.error());
                                return Json(200, SessionJson(*session));
+                             }));
+      !st) {
+    return st;
+  }
+  if (Status st = router.Add("GET", "/v1/reports/{serialNumber}",
+                             Authenticated(s, [&s](const Actor&, const Request&,
+                                                   const PathParams& p) {
+                               return OkJson(s.deployment.Report(p.at("serialNumber")));
+                             }));
+      !st) {
+    return st;
+  }
+  if (Status st = router.Add("GET", "/v1/deploymentEvents",
+                             Authenticated(s, [&s](const Actor&, const Request& r,
+                                                   const PathParams&) {
+                               return DeploymentEvents(s, r);
                              }));
       !st) {
     return st;

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <iterator>
@@ -13,6 +14,7 @@
 #include "http_client/http_client.hpp"
 #include "cli/remote_commands.hpp"
 #include "cli/report.hpp"
+#include "cli/report_commands.hpp"
 #include "cli/user_commands.hpp"
 #include "common/text.hpp"
 
@@ -361,6 +363,35 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
   sessions_cmd->add_flag("--json", sessions.json, kJsonHelp);
   sessions_cmd->callback(
       [&] { remote(sessions.json, [&](Api& a, Console& c) { return Sessions(sessions, a, c); }); });
+
+  ReportOptions report;
+  CLI::App* report_cmd = app.add_subcommand(
+      "report",
+      "Show a device's deployment: per flow (technician, user) its final state, phases and\n"
+      "items with status, attempts, durations and error codes, and compliance before and\n"
+      "after, from the events its agent reported.");
+  report_cmd->add_option("SERIAL", report.serial, "the device's serial number")->required();
+  report_cmd->add_flag("--json", report.json, kJsonHelp);
+  report_cmd->callback(
+      [&] { remote(report.json, [&](Api& a, Console& c) { return Report(report, a, c); }); });
+
+  WatchOptions watch;
+  CLI::App* watch_cmd = app.add_subcommand(
+      "watch",
+      "Stream every device's deployment events as they are reported, one line each:\n"
+      "time, serial number, flow, event, what it is about. Runs until interrupted.");
+  watch_cmd
+      ->add_option("--after", watch.after,
+                   "only events after this sequence number (default 0: from the first)")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("N");
+  watch_cmd->add_flag("--once", watch.once, "print the events there are now and exit");
+  watch_cmd->add_flag("--json", watch.json, "print each event as one line of JSON");
+  watch_cmd->callback([&] {
+    // Each long poll must end well within the HTTP timeout.
+    watch.wait_seconds = std::clamp(static_cast<int>(globals.timeout) - 5, 0, 25);
+    remote(watch.json, [&](Api& a, Console& c) { return Watch(watch, a, c); });
+  });
 
   // ---- Users' sign-in credentials -----------------------------------------------------------
   CLI::App* users = app.add_subcommand(

@@ -5,6 +5,7 @@
 #include "service/catalog_service.hpp"
 #include "service/content_store.hpp"
 #include "service/context.hpp"
+#include "service/deployment_service.hpp"
 #include "service/device_service.hpp"
 #include "service/device_trust_service.hpp"
 #include "service/secrets.hpp"
@@ -14,11 +15,12 @@
 
 namespace groundcrew::service {
 
-/// The settings of the identity use cases.
+/// The settings of the identity use cases (and of the deployments devices run with them).
 struct IdentityOptions {
   TokenOptions tokens;
   SignInOptions sign_in;
   DeviceTrustOptions trust;
+  DeploymentOptions deployment;
 };
 
 /// Every use case of the service over one store, wired once by the daemon's main.
@@ -36,7 +38,9 @@ struct Services {
         tokens(store, clock, secrets.keys, std::move(save_keys), options.tokens),
         trust(store, catalog, devices, tokens, secrets.ca, secrets.ca_certificate_pem, clock,
               options.trust),
-        sign_in(store, catalog, tokens, clock, options.sign_in) {}
+        sign_in(store, catalog, tokens, clock, options.sign_in),
+        deployment(store, catalog, secrets.ca, secrets.ca_certificate_pem, clock,
+                   options.deployment) {}
 
   store::Store& store;
   Clock clock;
@@ -49,6 +53,7 @@ struct Services {
   TokenService tokens;
   DeviceTrustService trust;
   SignInService sign_in;
+  DeploymentService deployment;  ///< call StopWaiting() before stopping the HTTP server
 };
 
 }  // namespace groundcrew::service

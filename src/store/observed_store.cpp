@@ -153,6 +153,9 @@ class ObservedSessions final : public SessionStore {
     return Timed(observer_, "sessions.ListEvents",
                  [&] { return inner_.ListEvents(session_id, page); });
   }
+  Result<Page<SessionEvent>> ListAllEvents(const PageRequest& page) override {
+    return Timed(observer_, "sessions.ListAllEvents", [&] { return inner_.ListAllEvents(page); });
+  }
 
  private:
   SessionStore& inner_;

@@ -63,6 +63,11 @@ class SessionStore {
   /// `after` or a limit outside 1..kMaxPageSize.
   [[nodiscard]] virtual Result<Page<SessionEvent>> ListEvents(std::string_view session_id,
                                                               const PageRequest& page) = 0;
+  /// Every session's events in sequence order (the order they were stored); `page.after` is a
+  /// sequence in decimal ("" = from the start). A live stream reads on from the last sequence
+  /// it saw. kInvalidArgument for a malformed `after` (field "after") or a limit outside
+  /// 1..kMaxPageSize (field "limit").
+  [[nodiscard]] virtual Result<Page<SessionEvent>> ListAllEvents(const PageRequest& page) = 0;
 };
 
 }  // namespace groundcrew::store

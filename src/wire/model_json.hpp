@@ -1,12 +1,15 @@
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 #include "core/esp/plan.hpp"
+#include "core/flow/flow_common.hpp"
 #include "core/model/assignment.hpp"
 #include "core/model/device.hpp"
 #include "core/model/directory.hpp"
@@ -162,7 +165,49 @@ boost::json::object Encode(const core::RegistrationRowResult& row);
 /// <phase> {"phase", "timeoutInMinutes", "items": [...]}.
 boost::json::object Encode(const core::EspPlan& plan);
 
+/// The strict inverse of Encode(EspPlan), for the device that receives a plan. Unlike the
+/// resource decoders it never merges: EVERY property Encode emits is required ("accountSetup"
+/// only when present), and `out` is replaced whole. Item "id" must be non-empty; integers must
+/// be >= 0. Errors name the path, e.g. "deviceSetup.items[2].reason".
+[[nodiscard]] Status Decode(const boost::json::value& json, core::EspPlan& out);
+
 /// {"severity": "info"|"warning"|"error", "code", "message"}.
 boost::json::object Encode(const core::PlanFinding& finding);
+
+// ---- The device's deployment (docs/device-api.md "Deployment") ----------------------------
+
+/// What a device reports it has: [{"kind", "id", "version", "outcome"}], kind spelled as plan
+/// items spell it ("app", "preparationStep", ...), outcome "installed"|"failed"|"skipped".
+boost::json::array Encode(const std::vector<core::InstalledItem>& installed);
+
+/// The strict inverse: `json` must be an array of objects with all four properties (a
+/// non-empty "id"); paths are "[3].outcome". `out` is replaced whole.
+[[nodiscard]] Status Decode(const boost::json::value& json,
+                            std::vector<core::InstalledItem>& out);
+
+/// The deployment profile as the device sees it: {"organizationName", "profileName",
+/// "registrationId", "assignedUserUpn", "greetingName", "preprovisioningAllowed",
+/// "privacySettingsHidden", "eulaHidden", "keyboardSelectionPageSkipped", "locale"}
+/// (camelCase of core::ProfileInfo's members; "" for an absent user or greeting).
+boost::json::object Encode(const core::ProfileInfo& profile);
+
+/// The strict inverse: every property required, nothing else accepted; `out` is replaced whole.
+[[nodiscard]] Status Decode(const boost::json::value& json, core::ProfileInfo& out);
+
+/// The "payloads" of a deployment document, each payload with its id (and, where the model has
+/// one, its version), which the resource decoders ignore as server-owned.
+struct DeploymentPayloads {
+  std::vector<core::App> apps;
+  std::vector<core::Policy> policies;
+  std::vector<core::CertificateProfile> certificate_profiles;
+  std::vector<core::NetworkProfile> network_profiles;  ///< with their pre-shared keys: SECRET
+};
+
+/// {"apps", "policies", "certificateProfiles", "networkProfiles"}, all four required, each an
+/// array of the resource as Encode (EncodeWithSecrets for network profiles) writes it: decoded
+/// with the resource's Decode onto a default, plus its "id" (required, non-empty) and "version"
+/// (optional integer >= 1, where the model has one). Paths name the element
+/// ("apps[2].installContext"). `out` is replaced whole.
+[[nodiscard]] Status Decode(const boost::json::value& json, DeploymentPayloads& out);
 
 }  // namespace groundcrew::wire

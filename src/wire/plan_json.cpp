@@ -1,4 +1,10 @@
-// ESP plans and lint findings (docs/admin-api.md, "The plan document").
+// ESP plans, lint findings, device inventories and the profile as a device sees it
+// (docs/admin-api.md "The plan document", docs/device-api.md "Deployment").
+#include <fmt/format.h>
+
+#include <initializer_list>
+#include <limits>
+
 #include "core/esp/lint.hpp"
 #include "wire/json_reader.hpp"
 #include "wire/model_json.hpp"
@@ -6,9 +12,59 @@
 
 namespace groundcrew::wire {
 namespace json = boost::json;
+using internal::IndexPath;
+using internal::Invalid;
 using internal::NameOf;
+using internal::ObjectReader;
+using internal::Spelling;
 
 namespace {
+
+// core::ToString spells these as the API does; the tables let Decode share the reader's
+// "expected one of" messages.
+constexpr Spelling<core::Flow> kFlows[] = {
+    {"technician", core::Flow::kTechnician},
+    {"user", core::Flow::kUser},
+};
+constexpr Spelling<core::ItemAction> kItemActions[] = {
+    {"install", core::ItemAction::kInstall},
+    {"uninstall", core::ItemAction::kUninstall},
+};
+constexpr Spelling<core::ItemOutcome> kItemOutcomes[] = {
+    {"installed", core::ItemOutcome::kInstalled},
+    {"failed", core::ItemOutcome::kFailed},
+    {"skipped", core::ItemOutcome::kSkipped},
+};
+
+constexpr long long kMaxLong = std::numeric_limits<long long>::max();
+
+// Every key in `keys` must be present in the object `reader` reads (the first missing one is
+// "<path>: required").
+Status RequireAll(ObjectReader& reader, std::initializer_list<std::string_view> keys) {
+  for (std::string_view key : keys) {
+    if (reader.Take(key) == nullptr) return Invalid(reader.PathOf(key), "required");
+  }
+  return Ok{};
+}
+
+// Runs `decode(reader, element)` on each object of the array at `path`, elements starting from
+// T{}.
+template <class T, class DecodeFn>
+Status DecodeObjects(const json::value& value, const std::string& path, std::vector<T>& out,
+                     DecodeFn decode) {
+  if (!value.is_array()) {
+    return Invalid(path, "expected an array of objects, found " + internal::Describe(value));
+  }
+  std::vector<T> result(value.as_array().size());
+  for (size_t i = 0; i < result.size(); ++i) {
+    auto reader = ObjectReader::Open(value.as_array()[i], IndexPath(path, i));
+    if (!reader) return reader.error();
+    GC_WIRE_TRY(decode(*reader, result[i]));
+    GC_WIRE_TRY(reader->Finish());
+  }
+  out = std::move(result);
+  return Ok{};
+}
 
 json::object EncodeItem(const core::PlanItem& item) {
   json::object o;
@@ -31,6 +87,30 @@ json::object EncodeItem(const core::PlanItem& item) {
   return o;
 }
 
+Status DecodeItem(ObjectReader& r, core::PlanItem& item) {
+  GC_WIRE_TRY(
+      RequireAll(r, {"kind", "id", "displayName", "version", "action", "blocking", "deferred",
+                     "fromAssignedUser", "autoDependency", "context", "installerClass", "dependsOn",
+                     "timeLimitInMinutes", "size", "reason", "planError"}));
+  GC_WIRE_TRY(r.Enum("kind", internal::kItemKinds, item.kind));
+  GC_WIRE_TRY(r.String("id", item.id));
+  if (item.id.empty()) return Invalid(r.PathOf("id"), "must not be empty");
+  GC_WIRE_TRY(r.String("displayName", item.display_name));
+  GC_WIRE_TRY(r.String("version", item.version));
+  GC_WIRE_TRY(r.Enum("action", kItemActions, item.action));
+  GC_WIRE_TRY(r.Bool("blocking", item.blocking));
+  GC_WIRE_TRY(r.Bool("deferred", item.deferred));
+  GC_WIRE_TRY(r.Bool("fromAssignedUser", item.from_assigned_user));
+  GC_WIRE_TRY(r.Bool("autoDependency", item.auto_dependency));
+  GC_WIRE_TRY(r.Enum("context", internal::kInstallContexts, item.context));
+  GC_WIRE_TRY(r.String("installerClass", item.installer_class));
+  GC_WIRE_TRY(r.Strings("dependsOn", item.depends_on));
+  GC_WIRE_TRY(r.Int("timeLimitInMinutes", item.time_limit_minutes, 0));
+  GC_WIRE_TRY(r.Int64("size", item.size, 0, kMaxLong));
+  GC_WIRE_TRY(r.Enum("reason", internal::kDeltaReasons, item.reason));
+  return r.String("planError", item.plan_error);
+}
+
 json::object EncodePhase(const core::PhasePlan& phase) {
   json::object o;
   o["phase"] = NameOf(internal::kEspPhases, phase.phase);
@@ -40,6 +120,37 @@ json::object EncodePhase(const core::PhasePlan& phase) {
   for (const core::PlanItem& item : phase.items) items.emplace_back(EncodeItem(item));
   o["items"] = std::move(items);
   return o;
+}
+
+Status DecodePhase(const json::value& value, const std::string& path, core::PhasePlan& out) {
+  auto reader = ObjectReader::Open(value, path);
+  if (!reader) return reader.error();
+  ObjectReader& r = *reader;
+  core::PhasePlan phase;
+  GC_WIRE_TRY(RequireAll(r, {"phase", "timeoutInMinutes", "items"}));
+  GC_WIRE_TRY(r.Enum("phase", internal::kEspPhases, phase.phase));
+  GC_WIRE_TRY(r.Int("timeoutInMinutes", phase.timeout_minutes, 0));
+  GC_WIRE_TRY(DecodeObjects(*r.Take("items"), r.PathOf("items"), phase.items, DecodeItem));
+  GC_WIRE_TRY(r.Finish());
+  out = std::move(phase);
+  return Ok{};
+}
+
+Status DecodeErrorOptions(const json::value& value, const std::string& path,
+                          core::EspErrorOptions& out) {
+  auto reader = ObjectReader::Open(value, path);
+  if (!reader) return reader.error();
+  ObjectReader& r = *reader;
+  core::EspErrorOptions options;
+  GC_WIRE_TRY(RequireAll(r, {"reset", "tryAgain", "continueAnyway", "collectLogs", "message"}));
+  GC_WIRE_TRY(r.Bool("reset", options.reset));
+  GC_WIRE_TRY(r.Bool("tryAgain", options.try_again));
+  GC_WIRE_TRY(r.Bool("continueAnyway", options.continue_anyway));
+  GC_WIRE_TRY(r.Bool("collectLogs", options.collect_logs));
+  GC_WIRE_TRY(r.String("message", options.message));
+  GC_WIRE_TRY(r.Finish());
+  out = std::move(options);
+  return Ok{};
 }
 
 }  // namespace
@@ -62,12 +173,162 @@ json::object Encode(const core::EspPlan& plan) {
   return o;
 }
 
+Status Decode(const json::value& json, core::EspPlan& out) {
+  auto reader = ObjectReader::Open(json, "");
+  if (!reader) return reader.error();
+  ObjectReader& r = *reader;
+  core::EspPlan plan;
+  GC_WIRE_TRY(
+      RequireAll(r, {"flow", "espProfileId", "espProfileName", "showInstallationProgress",
+                     "blockDeviceUse", "installQualityUpdates", "errorOptions", "deviceSetup"}));
+  GC_WIRE_TRY(r.Enum("flow", kFlows, plan.flow));
+  GC_WIRE_TRY(r.String("espProfileId", plan.esp_profile_id));
+  GC_WIRE_TRY(r.String("espProfileName", plan.esp_profile_name));
+  GC_WIRE_TRY(r.Bool("showInstallationProgress", plan.show_progress));
+  GC_WIRE_TRY(r.Bool("blockDeviceUse", plan.block_device_use));
+  GC_WIRE_TRY(r.Bool("installQualityUpdates", plan.install_quality_updates));
+  GC_WIRE_TRY(
+      DecodeErrorOptions(*r.Take("errorOptions"), r.PathOf("errorOptions"), plan.error_options));
+  GC_WIRE_TRY(DecodePhase(*r.Take("deviceSetup"), r.PathOf("deviceSetup"), plan.device_setup));
+  if (const json::value* account = r.Take("accountSetup")) {
+    core::PhasePlan phase;
+    GC_WIRE_TRY(DecodePhase(*account, r.PathOf("accountSetup"), phase));
+    plan.account_setup = std::move(phase);
+  }
+  GC_WIRE_TRY(r.Finish());
+  out = std::move(plan);
+  return Ok{};
+}
+
 json::object Encode(const core::PlanFinding& finding) {
   json::object o;
   o["severity"] = core::ToString(finding.severity);
   o["code"] = finding.code;
   o["message"] = finding.message;
   return o;
+}
+
+json::array Encode(const std::vector<core::InstalledItem>& installed) {
+  json::array items;
+  items.reserve(installed.size());
+  for (const core::InstalledItem& item : installed) {
+    items.emplace_back(json::object{{"kind", NameOf(internal::kItemKinds, item.kind)},
+                                    {"id", item.id},
+                                    {"version", item.version},
+                                    {"outcome", NameOf(kItemOutcomes, item.outcome)}});
+  }
+  return items;
+}
+
+Status Decode(const json::value& json, std::vector<core::InstalledItem>& out) {
+  std::vector<core::InstalledItem> items;
+  GC_WIRE_TRY(
+      DecodeObjects(json, "", items, [](ObjectReader& r, core::InstalledItem& item) -> Status {
+        GC_WIRE_TRY(RequireAll(r, {"kind", "id", "version", "outcome"}));
+        GC_WIRE_TRY(r.Enum("kind", internal::kItemKinds, item.kind));
+        GC_WIRE_TRY(r.String("id", item.id));
+        if (item.id.empty()) return Invalid(r.PathOf("id"), "must not be empty");
+        GC_WIRE_TRY(r.String("version", item.version));
+        return r.Enum("outcome", kItemOutcomes, item.outcome);
+      }));
+  out = std::move(items);
+  return Ok{};
+}
+
+json::object Encode(const core::ProfileInfo& profile) {
+  json::object o;
+  o["organizationName"] = profile.organization_name;
+  o["profileName"] = profile.profile_name;
+  o["registrationId"] = profile.registration_id;
+  o["assignedUserUpn"] = profile.assigned_user_upn;
+  o["greetingName"] = profile.greeting_name;
+  o["preprovisioningAllowed"] = profile.preprovisioning_allowed;
+  o["privacySettingsHidden"] = profile.privacy_settings_hidden;
+  o["eulaHidden"] = profile.eula_hidden;
+  o["keyboardSelectionPageSkipped"] = profile.keyboard_selection_page_skipped;
+  o["locale"] = profile.locale;
+  return o;
+}
+
+Status Decode(const json::value& json, core::ProfileInfo& out) {
+  auto reader = ObjectReader::Open(json, "");
+  if (!reader) return reader.error();
+  ObjectReader& r = *reader;
+  core::ProfileInfo profile;
+  GC_WIRE_TRY(RequireAll(r, {"organizationName", "profileName", "registrationId", "assignedUserUpn",
+                             "greetingName", "preprovisioningAllowed", "privacySettingsHidden",
+                             "eulaHidden", "keyboardSelectionPageSkipped", "locale"}));
+  GC_WIRE_TRY(r.String("organizationName", profile.organization_name));
+  GC_WIRE_TRY(r.String("profileName", profile.profile_name));
+  GC_WIRE_TRY(r.String("registrationId", profile.registration_id));
+  GC_WIRE_TRY(r.String("assignedUserUpn", profile.assigned_user_upn));
+  GC_WIRE_TRY(r.String("greetingName", profile.greeting_name));
+  GC_WIRE_TRY(r.Bool("preprovisioningAllowed", profile.preprovisioning_allowed));
+  GC_WIRE_TRY(r.Bool("privacySettingsHidden", profile.privacy_settings_hidden));
+  GC_WIRE_TRY(r.Bool("eulaHidden", profile.eula_hidden));
+  GC_WIRE_TRY(r.Bool("keyboardSelectionPageSkipped", profile.keyboard_selection_page_skipped));
+  GC_WIRE_TRY(r.String("locale", profile.locale));
+  GC_WIRE_TRY(r.Finish());
+  out = std::move(profile);
+  return Ok{};
+}
+
+namespace {
+
+// Decodes the array `key` of `payloads` into `out`: each element with Decode(T) onto T{}, its
+// "id" and "version" (which Decode ignores as server-owned) taken as well.
+template <class T>
+Status DecodePayloadList(ObjectReader& payloads, std::string_view key, std::vector<T>& out) {
+  const json::value* list = payloads.Take(key);
+  const std::string path = payloads.PathOf(key);
+  if (list == nullptr) return Invalid(path, "required");
+  if (!list->is_array()) {
+    return Invalid(path, "expected an array of objects, found " + internal::Describe(*list));
+  }
+  std::vector<T> result;
+  result.reserve(list->as_array().size());
+  for (size_t i = 0; i < list->as_array().size(); ++i) {
+    const std::string element = IndexPath(path, i);
+    const json::value& value = list->as_array()[i];
+    auto reader = ObjectReader::Open(value, element);  // refuses a non-object with its path
+    if (!reader) return reader.error();
+    T payload{};
+    if (Status decoded = Decode(value, payload); !decoded) {
+      // The resource decoder's paths are relative to the element: prefix them.
+      Error error = decoded.error();
+      const bool unknown = error.message.starts_with("unknown field \"");
+      error.field = internal::JoinPath(element, error.field);
+      error.message = unknown ? fmt::format("unknown field \"{}\"", error.field)
+                              : fmt::format("{}.{}", element, error.message);
+      return error;
+    }
+    std::string id;
+    GC_WIRE_TRY(RequireAll(*reader, {"id"}));
+    GC_WIRE_TRY(reader->String("id", id));
+    if (id.empty()) return Invalid(reader->PathOf("id"), "must not be empty");
+    payload.id = decltype(payload.id)(std::move(id));
+    if constexpr (requires { payload.version; }) {
+      GC_WIRE_TRY(reader->Int("version", payload.version, 1));
+    }
+    result.push_back(std::move(payload));
+  }
+  out = std::move(result);
+  return Ok{};
+}
+
+}  // namespace
+
+Status Decode(const json::value& json, DeploymentPayloads& out) {
+  auto reader = ObjectReader::Open(json, "");
+  if (!reader) return reader.error();
+  DeploymentPayloads payloads;
+  GC_WIRE_TRY(DecodePayloadList(*reader, "apps", payloads.apps));
+  GC_WIRE_TRY(DecodePayloadList(*reader, "policies", payloads.policies));
+  GC_WIRE_TRY(DecodePayloadList(*reader, "certificateProfiles", payloads.certificate_profiles));
+  GC_WIRE_TRY(DecodePayloadList(*reader, "networkProfiles", payloads.network_profiles));
+  GC_WIRE_TRY(reader->Finish());
+  out = std::move(payloads);
+  return Ok{};
 }
 
 }  // namespace groundcrew::wire

@@ -29,7 +29,9 @@
 #include "api/admin_api.hpp"
 #include "api/device_api.hpp"
 #include "common/base64.hpp"
+#include "core/compliance/compliance.hpp"
 #include "core/esp/lint.hpp"
+#include "core/flow/flow_common.hpp"
 #include "core/registration/hardware_hash.hpp"
 #include "core/targeting/eligibility.hpp"
 #include "identity/ca.hpp"
@@ -496,7 +498,24 @@ constexpr const char* kRequiredSchemas[] = {"TenantSettings",
                                             "DeviceEnrollment",
                                             "DeviceReseal",
                                             "SignInStep",
-                                            "AgentMe"};
+                                            "AgentMe",
+                                            "DeploymentRequest",
+                                            "InstalledItem",
+                                            "Deployment",
+                                            "DeploymentProfileInfo",
+                                            "DeploymentPayloads",
+                                            "ProfileCertificate",
+                                            "SessionStartRequest",
+                                            "SessionEventsRequest",
+                                            "SessionEventInput",
+                                            "SessionEventsResult",
+                                            "SessionFinishRequest",
+                                            "DeploymentReport",
+                                            "ReportSession",
+                                            "ReportPhase",
+                                            "ReportItem",
+                                            "DeploymentEventStream",
+                                            "DeploymentStreamEvent"};
 
 TEST(OpenApiDocumentTest, DocumentsEveryResourceKind) {
   for (const char* name : kRequiredSchemas) {
@@ -504,16 +523,18 @@ TEST(OpenApiDocumentTest, DocumentsEveryResourceKind) {
   }
 }
 
-// The credential an operation takes (a security scheme's name), "" for an open one: the admin
-// API's bearerAuth (the document's global requirement) below /v1/, except the device API below
-// /v1/agent/: device tokens for the device routes, a user token for /v1/agent/me, none for
-// asking for a nonce and proving a key. /healthz and /metrics are open.
-std::string ExpectedScheme(const std::string& path) {
-  if (path == "/v1/agent/nonce" || path == "/v1/agent/token") return "";
-  if (path == "/v1/agent/me") return "userToken";
-  if (path.rfind("/v1/agent/", 0) == 0) return "deviceToken";
-  if (path.rfind("/v1/", 0) == 0) return "bearerAuth";
-  return "";
+// The credentials an operation takes (security schemes' names), none for an open one: the
+// admin API's bearerAuth (the document's global requirement) below /v1/, except the device API
+// below /v1/agent/: device tokens for the device routes, a user token for /v1/agent/me, either
+// for a deployment (the technician flow's with the device's, the user flow's with the user's),
+// none for asking for a nonce and proving a key. /healthz and /metrics are open.
+std::set<std::string> ExpectedSchemes(const std::string& path) {
+  if (path == "/v1/agent/nonce" || path == "/v1/agent/token") return {};
+  if (path == "/v1/agent/me") return {"userToken"};
+  if (path == "/v1/agent/devices/{id}/deployment") return {"deviceToken", "userToken"};
+  if (path.rfind("/v1/agent/", 0) == 0) return {"deviceToken"};
+  if (path.rfind("/v1/", 0) == 0) return {"bearerAuth"};
+  return {};
 }
 
 TEST(OpenApiDocumentTest, EveryOperationNamesTheCredentialItTakes) {
@@ -542,7 +563,7 @@ TEST(OpenApiDocumentTest, EveryOperationNamesTheCredentialItTakes) {
         for (const auto& entry : requirement) schemes.insert(entry.first.as<std::string>());
       }
     }
-    const std::string expected = ExpectedScheme(path);
+    const std::set<std::string> expected = ExpectedSchemes(path);
     const YAML::Node unauthorized =
         api.Resolve(OpenApi::At(OpenApi::At(operation, "responses"), "401"));
     if (expected.empty()) {
@@ -550,14 +571,14 @@ TEST(OpenApiDocumentTest, EveryOperationNamesTheCredentialItTakes) {
       open_paths.insert(path);
       continue;
     }
-    EXPECT_EQ(schemes, std::set<std::string>{expected});
+    EXPECT_EQ(schemes, expected);
     ASSERT_TRUE(unauthorized.IsDefined()) << "must document 401";
     // 401 says how to authenticate (RFC 9110); the device API names its own realm.
     const YAML::Node header = OpenApi::At(OpenApi::At(unauthorized, "headers"), "WWW-Authenticate");
     ASSERT_TRUE(header.IsDefined()) << "401 must document WWW-Authenticate";
     const std::string realm = OpenApi::At(api.Resolve(header), "description").as<std::string>();
-    EXPECT_NE(realm.find(expected == "bearerAuth" ? "realm=\"groundcrew\""
-                                                  : "realm=\"groundcrew-device\""),
+    EXPECT_NE(realm.find(expected.contains("bearerAuth") ? "realm=\"groundcrew\""
+                                                         : "realm=\"groundcrew-device\""),
               std::string::npos)
         << realm;
   }
@@ -816,6 +837,14 @@ std::set<std::string> DocumentedEnum(const std::string& dotted) {
   return api.Enum(node);
 }
 
+// Graph's deployment states a session may end in: all but inProgress.
+std::set<std::string> FinalDeploymentStates() {
+  std::set<std::string> states = Named(core::DeploymentState::kSuccessOnRetry,
+                                       [](core::DeploymentState d) { return core::ToString(d); });
+  states.erase("inProgress");
+  return states;
+}
+
 TEST(OpenApiSchemasTest, EnumsUseTheWireSpellings) {
   namespace w = wire::internal;
   const std::vector<std::pair<std::string, std::set<std::string>>> cases = {
@@ -859,6 +888,20 @@ TEST(OpenApiSchemasTest, EnumsUseTheWireSpellings) {
                                [](store::CredentialRole r) { return store::ToString(r); })},
       {"Error/error/code",
        Named(ErrorCode::kInternal, [](ErrorCode c) { return std::string(ToString(c)); })},
+      {"InstalledItem/kind", Spellings(w::kItemKinds)},
+      {"InstalledItem/outcome", Named(core::ItemOutcome::kSkipped,
+                                      [](core::ItemOutcome o) { return core::ToString(o); })},
+      {"DeploymentRequest/flow",
+       Named(core::Flow::kUser, [](core::Flow f) { return core::ToString(f); })},
+      {"Deployment/flow", Named(core::Flow::kUser, [](core::Flow f) { return core::ToString(f); })},
+      {"SessionStartRequest/flow",
+       Named(core::Flow::kUser, [](core::Flow f) { return core::ToString(f); })},
+      {"ReportPhase/phase", Spellings(w::kEspPhases)},
+      {"ReportItem/phase", Spellings(w::kEspPhases)},
+      {"SessionFinishRequest/deploymentState", FinalDeploymentStates()},
+      {"ReportComplianceState/state",
+       Named(core::ComplianceState::kNoncompliant,
+             [](core::ComplianceState c) { return core::ToString(c); })},
   };
   for (const auto& [where, spellings] : cases) {
     EXPECT_EQ(DocumentedEnum(where), spellings) << where;
@@ -920,6 +963,39 @@ TEST(OpenApiSchemasTest, IdentitySchemasHaveExactlyTheEmittedProperties) {
             Keys(wire::Encode(core::AutopilotDeviceIdentity{})));
   EXPECT_EQ(api.Required(api.Schema("AgentDeploymentProfile")),
             Keys(wire::Encode(core::DeploymentProfile{})));
+  EXPECT_TRUE(errors.empty()) << Lines(errors);
+}
+
+// The deployment document's parts are the wire codecs' output: the profile as a device sees
+// it, installed items, and the payloads (each the catalog resource without the store's columns;
+// network profiles with their secret).
+TEST(OpenApiSchemasTest, DeploymentSchemasHaveExactlyTheWireProperties) {
+  const OpenApi& api = OpenApi::Get();
+  std::vector<std::string> errors;
+  const json::object profile = wire::Encode(core::ProfileInfo{});
+  Validate(profile, api.Schema("DeploymentProfileInfo"), "profile", errors);
+  EXPECT_EQ(Keys(profile), SchemaProperties("DeploymentProfileInfo", false));
+  const json::array installed = wire::Encode(std::vector<core::InstalledItem>(1));
+  EXPECT_EQ(Keys(installed.at(0).as_object()), SchemaProperties("InstalledItem", false));
+
+  const std::set<std::string> network = Keys(wire::EncodeWithSecrets(core::NetworkProfile{}));
+  EXPECT_EQ(Minus(Minus(SchemaProperties("DeploymentNetworkProfile", false), network),
+                  kStoreColumns),
+            std::set<std::string>());
+  EXPECT_EQ(Minus(network, SchemaProperties("DeploymentNetworkProfile", false)),
+            std::set<std::string>());
+  const std::vector<std::pair<const char*, std::set<std::string>>> payloads = {
+      {"DeploymentApp", Keys(wire::Encode(core::App{}))},
+      {"DeploymentPolicy", Keys(wire::Encode(core::Policy{}))},
+      {"DeploymentCertificateProfile", Keys(wire::Encode(core::CertificateProfile{}))},
+      {"DeploymentCompliancePolicy", Keys(wire::Encode(core::CompliancePolicy{}))},
+  };
+  for (const auto& [schema, encoded] : payloads) {
+    EXPECT_EQ(Minus(encoded, SchemaProperties(schema, false)), std::set<std::string>()) << schema;
+    EXPECT_EQ(Minus(Minus(SchemaProperties(schema, false), encoded), kStoreColumns),
+              std::set<std::string>())
+        << schema;
+  }
   EXPECT_TRUE(errors.empty()) << Lines(errors);
 }
 
@@ -1442,6 +1518,171 @@ TEST_F(OpenApiAnswersTest, DeviceApiAnswersMatchTheirSchemas) {
   Expect(400, "GET", blob, "", {{"Range", "bytes=0-1,4-5"}}, &token);
   Expect(404, "GET", device + "/content/" + std::string(64, 'a'), "", {}, &token);
   Expect(401, "GET", blob, "", {}, &kNoToken);
+}
+
+// A device runs both flows' deployments: documents, a certificate, a session with events, and
+// the admin reads the report and the event stream. Every answer is checked by Call.
+TEST_F(OpenApiAnswersTest, DeploymentAnswersMatchTheirSchemas) {
+  const std::string adele_id =
+      IdOf(Expect(201, "POST", "/v1/users",
+                  R"({"userPrincipalName": "adele@contoso.com", "displayName": "Adele"})"));
+  std::unique_ptr<identity::FileDeviceKey> key;
+  std::unique_ptr<identity::FileDeviceKey> other_key;
+  const std::string device_id = RegisterDevice("GC-1", key);
+  const std::string other_id = RegisterDevice("GC-2", other_key);
+  ASSERT_TRUE(key && other_key);
+  Expect(200, "PATCH", "/v1/autopilotDevices/" + device_id,
+         R"({"userPrincipalName": "adele@contoso.com"})");
+  Expect(200, "POST", "/v1/apply", R"json({
+      "groups": [{"displayName": "All devices",
+                  "membershipRule": "(device.devicePhysicalIds -any (_ -startsWith \"[ZTDId]\"))"},
+                 {"displayName": "Sales", "members": ["adele@contoso.com"]}],
+      "deploymentProfiles": [{"displayName": "Contoso", "assignments": [{"group": "All devices"}]}],
+      "apps": [{"displayName": "Portal", "assignments": [{"group": "All devices"}]},
+               {"displayName": "Notes", "installContext": "user",
+                "assignments": [{"group": "Sales"}]}],
+      "policies": [{"displayName": "Baseline", "assignments": [{"group": "All devices"}]}],
+      "certificateProfiles": [{"displayName": "Device certificate",
+                               "assignments": [{"group": "All devices"}]}],
+      "networkProfiles": [{"displayName": "Corp", "ssid": "corp", "preSharedKey": "demo key",
+                           "assignments": [{"group": "All devices"}]}],
+      "compliancePolicies": [{"displayName": "Encrypted", "storageRequireEncryption": true,
+                              "assignments": [{"group": "All devices"}]}]})json");
+  const std::string token =
+      Text(Expect(200, "POST", "/v1/agent/token", Proof("GC-1", *key), {}, &kNoToken).json,
+           "token");
+  const std::string other_token =
+      Text(Expect(200, "POST", "/v1/agent/token", Proof("GC-2", *other_key), {}, &kNoToken).json,
+           "token");
+  ASSERT_FALSE(token.empty());
+  ASSERT_FALSE(other_token.empty());
+  const std::string device = "/v1/agent/devices/" + device_id;
+
+  // The technician flow's deployment, with the device token only.
+  const Answer technician =
+      Expect(200, "POST", device + "/deployment", R"({"flow": "technician"})", {}, &token);
+  ASSERT_TRUE(technician.json.is_object());
+  EXPECT_EQ(technician.json.at("payloads").at("networkProfiles").at(0).at("preSharedKey"),
+            "demo key");
+  Expect(401, "POST", device + "/deployment", R"({"flow": "technician"})");  // admin credential
+  Expect(404, "POST", "/v1/agent/devices/" + other_id + "/deployment", R"({"flow": "technician"})",
+         {}, &token);
+  EXPECT_EQ(FieldOf(Expect(400, "POST", device + "/deployment", R"({"flow": "admin"})", {},
+                           &token)),
+            "flow");
+  EXPECT_EQ(FieldOf(Expect(400, "POST", device + "/deployment",
+                           R"({"flow": "technician", "installed": []})", {}, &token)),
+            "installed");
+
+  // The user flow's, with the signed-in user's token.
+  auto user_token = api_.services().tokens.IssueUserToken(adele_id, device_id,
+                                                          {{"upn", "adele@contoso.com"}});
+  ASSERT_TRUE(user_token) << user_token.error().message;
+  std::string installed;
+  for (const json::value& item :
+       technician.json.at("plan").at("deviceSetup").at("items").as_array()) {
+    installed += std::string(installed.empty() ? "" : ",") + R"({"kind": )" +
+                 json::serialize(item.at("kind")) + R"(, "id": )" + json::serialize(item.at("id")) +
+                 R"(, "version": )" + json::serialize(item.at("version")) +
+                 R"(, "outcome": "installed"})";
+  }
+  const std::string user_request = R"({"flow": "user", "installed": [)" + installed + "]}";
+  const Answer user_flow =
+      Expect(200, "POST", device + "/deployment", user_request, {}, &user_token->token);
+  EXPECT_TRUE(user_flow.json.at("plan").at("deviceSetup").at("items").as_array().empty());
+  Expect(401, "POST", device + "/deployment", user_request, {}, &token);  // a device token
+  Expect(401, "POST", device + "/deployment", R"({"flow": "technician"})", {},
+         &user_token->token);
+  Expect(404, "POST", "/v1/agent/devices/" + other_id + "/deployment", user_request, {},
+         &user_token->token);
+  EXPECT_EQ(FieldOf(Expect(400, "POST", device + "/deployment",
+                           R"({"flow": "user", "installed": [{"kind": "app"}]})", {},
+                           &user_token->token)),
+            "installed[0].id");
+
+  // A certificate for the plan's certificate profile.
+  const std::string profile_id = Text(
+      technician.json.at("payloads").at("certificateProfiles").at(0), "id");
+  const Result<std::string> private_key = identity::GenerateP256KeyPem();
+  ASSERT_TRUE(private_key);
+  const Result<std::string> csr = identity::MakeCsr(*private_key, "device");
+  ASSERT_TRUE(csr);
+  const std::string csr_body = json::serialize(json::object{{"csr", *csr}});
+  Expect(200, "POST", device + "/certificates/" + profile_id, csr_body, {}, &token);
+  EXPECT_EQ(FieldOf(Expect(404, "POST", device + "/certificates/no-such-profile", csr_body, {},
+                           &token)),
+            "profileId");
+  EXPECT_EQ(FieldOf(Expect(400, "POST", device + "/certificates/" + profile_id,
+                           R"({"csr": "not a request"})", {}, &token)),
+            "csr");
+
+  // A session: idempotent start, events, finish.
+  const std::string session = device + "/sessions/3f2c9a6e-0b1d-4d8e-9c51-7a2b1f0e6d44";
+  const std::string start = R"({"flow": "technician", "startedDateTime": "2026-05-28T20:00:00Z"})";
+  Expect(201, "PUT", session, start, {}, &token);
+  Expect(200, "PUT", session, start, {}, &token);
+  EXPECT_EQ(FieldOf(Expect(409, "PUT", session,
+                           R"({"flow": "user", "startedDateTime": "2026-05-28T20:00:00Z"})", {},
+                           &token)),
+            "sessionId");
+  EXPECT_EQ(FieldOf(Expect(400, "PUT", session,
+                           R"({"flow": "technician", "startedDateTime": "yesterday"})", {},
+                           &token)),
+            "startedDateTime");
+  EXPECT_EQ(FieldOf(Expect(400, "PUT", device + "/sessions/not%20valid", start, {}, &token)),
+            "sessionId");
+  const std::string events = R"({"events": [
+      {"idempotencyKey": "k1", "at": "2026-05-28T20:00:01Z", "kind": "phaseStarted",
+       "detail": {"phase": "deviceSetup"}},
+      {"idempotencyKey": "k2", "at": "2026-05-28T20:00:02Z", "kind": "itemStarted",
+       "detail": {"phase": "deviceSetup", "id": "app-1", "displayName": "Portal", "attempt": 1}},
+      {"idempotencyKey": "k3", "at": "2026-05-28T20:00:09Z", "kind": "itemSucceeded",
+       "detail": {"phase": "deviceSetup", "id": "app-1"}},
+      {"idempotencyKey": "k4", "at": "2026-05-28T20:00:10Z", "kind": "phaseCompleted",
+       "detail": {"phase": "deviceSetup"}}]})";
+  const Answer appended = Expect(200, "POST", session + "/events", events, {}, &token);
+  EXPECT_EQ(Expect(200, "POST", session + "/events", events, {}, &token).json, appended.json);
+  EXPECT_EQ(FieldOf(Expect(400, "POST", session + "/events",
+                           R"({"events": [{"idempotencyKey": "k9", "at": "2026-05-28T20:00:11Z",
+                                           "kind": "itemFailed", "detail": {"id": "x"}}]})",
+                           {}, &token)),
+            "events[0].detail.phase");
+  EXPECT_EQ(FieldOf(Expect(400, "POST", session + "/events",
+                           R"({"events": [{"at": "2026-05-28T20:00:11Z", "kind": "button"}]})", {},
+                           &token)),
+            "events[0].idempotencyKey");
+  // Another device cannot write to it (as if it did not exist).
+  const std::string session_id = "3f2c9a6e-0b1d-4d8e-9c51-7a2b1f0e6d44";
+  Expect(404, "POST", "/v1/agent/devices/" + other_id + "/sessions/" + session_id + "/events",
+         events, {}, &other_token);
+  Expect(401, "POST", session + "/events", events);  // an admin credential
+  EXPECT_EQ(FieldOf(Expect(400, "POST", session + "/finish",
+                           R"({"deploymentState": "inProgress",
+                               "finishedDateTime": "2026-05-28T20:00:12Z"})",
+                           {}, &token)),
+            "deploymentState");
+  Expect(200, "POST", session + "/finish",
+         R"({"deploymentState": "success", "finishedDateTime": "2026-05-28T20:00:12Z"})", {},
+         &token);
+  Expect(404, "POST", device + "/sessions/no-such-session/finish",
+         R"({"deploymentState": "success", "finishedDateTime": "2026-05-28T20:00:12Z"})", {},
+         &token);
+
+  // The admin's side: the report and the event stream.
+  const Answer report = Expect(200, "GET", "/v1/reports/GC-1");
+  EXPECT_EQ(report.json.at("deploymentState"), "success");
+  EXPECT_EQ(report.json.at("sessions").at(0).at("items").at(0).at("status"), "succeeded");
+  EXPECT_TRUE(Expect(200, "GET", "/v1/reports/GC-2").json.at("deploymentState").is_null());
+  Expect(404, "GET", "/v1/reports/GC-404");
+  Expect(401, "GET", "/v1/reports/GC-1", "", {}, &token);  // a device token
+  const Answer stream = Expect(200, "GET", "/v1/deploymentEvents?limit=3");
+  EXPECT_EQ(stream.json.at("value").as_array().size(), 3u);
+  const std::string next = Text(stream.json, "nextAfter");
+  const Answer rest = Expect(200, "GET", "/v1/deploymentEvents?after=" + next + "&waitSeconds=0");
+  EXPECT_EQ(rest.json.at("value").as_array().size(), 1u);
+  EXPECT_EQ(FieldOf(Expect(400, "GET", "/v1/deploymentEvents?after=x")), "after");
+  EXPECT_EQ(FieldOf(Expect(400, "GET", "/v1/deploymentEvents?waitSeconds=31")), "waitSeconds");
+  Expect(200, "GET", "/v1/deploymentSessions/3f2c9a6e-0b1d-4d8e-9c51-7a2b1f0e6d44/events");
 }
 
 // The admin side of users' sign-in credentials, then users signing in on a device: every

@@ -2,11 +2,18 @@
 // tenant, atomicity, audit, authorization and the catalog cache.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
 
+#include "identity/ca.hpp"
 #include "service/auth.hpp"
 #include "service/services.hpp"
 #include "store_sqlite/sqlite_store.hpp"
+#include "wire/model_json.hpp"
 
 namespace groundcrew::service {
 namespace {
@@ -224,6 +231,510 @@ TEST_F(ServiceTest, SettingAPasswordAppliesThePolicyAndNeverEchoesIt) {
   auto stored = store_->user_credentials().Find(id);
   ASSERT_TRUE(stored && *stored);
   EXPECT_TRUE((*stored)->value.password_hash.starts_with("$argon2id$"));
+}
+
+}  // namespace
+}  // namespace groundcrew::service
+
+// ---- Deployments: documents, certificates, sessions, reports, the event stream ------------------
+
+namespace groundcrew::service {
+namespace {
+
+// A tenant with every kind of payload, a registered device assigned to adele and a second one.
+class DeploymentServiceTest : public ServiceTest {
+ protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    const json::value document = json::parse(R"json({
+      "users": [{"userPrincipalName": "adele@contoso.com", "displayName": "Adele"},
+                {"userPrincipalName": "megan@contoso.com", "displayName": "Megan"}],
+      "groups": [
+        {"displayName": "Devices",
+         "membershipRule": "(device.devicePhysicalIds -any (_ -startsWith \"[ZTDId]\"))"},
+        {"displayName": "Sales users", "members": ["adele@contoso.com"]}],
+      "deploymentProfiles": [{"displayName": "Contoso", "preprovisioningAllowed": true,
+                              "assignments": [{"group": "Devices"}]}],
+      "apps": [
+        {"displayName": "Device App", "displayVersion": "1.0", "installContext": "device",
+         "assignments": [{"group": "Devices"}]},
+        {"displayName": "Adele Tool", "displayVersion": "2.0", "installContext": "device",
+         "assignments": [{"group": "Sales users"}]},
+        {"displayName": "User App", "displayVersion": "3.0", "installContext": "user",
+         "assignments": [{"group": "Sales users"}]}],
+      "policies": [{"displayName": "Baseline", "assignments": [{"group": "Devices"}]}],
+      "certificateProfiles": [{"displayName": "Device certificate",
+                               "subjectNameFormat": "CN={{DeviceName}}-{{SerialNumber}},O=Contoso",
+                               "validityPeriodDays": 30,
+                               "assignments": [{"group": "Devices"}]},
+                              {"displayName": "Unassigned certificate"}],
+      "networkProfiles": [{"displayName": "Corp Wi-Fi", "ssid": "corp",
+                           "preSharedKey": "correct horse", "assignments": [{"group": "Devices"}]}],
+      "compliancePolicies": [
+        {"displayName": "Device baseline", "storageRequireEncryption": true,
+         "assignments": [{"group": "Devices"}]},
+        {"displayName": "Sales users", "passwordRequired": true,
+         "assignments": [{"group": "Sales users"}]}],
+      "devices": {"rows": [
+        {"serialNumber": "SN-1", "hardwareHash": "aGFzaC0x", "assignedUser": "adele@contoso.com"},
+        {"serialNumber": "SN-2", "hardwareHash": "aGFzaC0y"}]}
+    })json");
+    auto applied = services_->apply.Apply(admin_, document, false);
+    ASSERT_TRUE(applied) << applied.error().message << " at " << applied.error().field;
+    device_ = DeviceIdOf("SN-1");
+    other_ = DeviceIdOf("SN-2");
+    adele_ = UserIdOf("adele@contoso.com");
+  }
+
+  std::string DeviceIdOf(const std::string& serial) {
+    auto found = store_->devices().FindBySerialNumber(serial);
+    EXPECT_TRUE(found && *found) << serial;
+    return found && *found ? (*found)->value.id.value() : "";
+  }
+
+  std::string UserIdOf(const std::string& upn) {
+    auto snapshot = services_->catalog.Current();
+    EXPECT_TRUE(snapshot);
+    const core::User* user = (*snapshot)->index->FindUserByPrincipalName(upn);
+    EXPECT_NE(user, nullptr) << upn;
+    return user ? user->id.value() : "";
+  }
+
+  std::string PayloadIdOf(const json::value& deployment, const char* kind, std::string_view name) {
+    for (const json::value& payload : deployment.at("payloads").at(kind).as_array()) {
+      if (payload.at("displayName").as_string() == name) {
+        return std::string(payload.at("id").as_string());
+      }
+    }
+    return "";
+  }
+
+  static std::vector<std::string> Names(const json::value& deployment, const char* kind) {
+    std::vector<std::string> names;
+    for (const json::value& payload : deployment.at("payloads").at(kind).as_array()) {
+      names.emplace_back(payload.at("displayName").as_string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  static std::vector<std::string> ItemNames(const json::value& phase) {
+    std::vector<std::string> names;
+    for (const json::value& item : phase.at("items").as_array()) {
+      names.emplace_back(item.at("displayName").as_string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  identity::Claims UserToken(const std::string& user_id, const std::string& device_id) {
+    identity::Claims claims;
+    claims.subject = user_id;
+    claims.audience = identity::Audience::kUser;
+    claims.extra = {{"upn", "adele@contoso.com"}, {"did", device_id}};
+    return claims;
+  }
+
+  DeploymentEvent Event(std::string key, int second, std::string kind, json::object detail) {
+    return DeploymentEvent{std::move(key), now_ + std::chrono::seconds(second), std::move(kind),
+                           std::move(detail)};
+  }
+
+  DeviceCaller caller() const { return DeviceCaller{device_, "token-1"}; }
+
+  std::string device_, other_, adele_;
+};
+
+TEST_F(DeploymentServiceTest, TechnicianDeploymentHasDeviceItemsAndTheAssignedUsersDeviceApp) {
+  auto deployment = services_->deployment.Technician(caller(), device_);
+  ASSERT_TRUE(deployment) << deployment.error().message;
+  const json::value doc = *deployment;
+  EXPECT_EQ(doc.at("flow"), "technician");
+  EXPECT_EQ(doc.at("profile").at("profileName"), "Contoso");
+  EXPECT_EQ(doc.at("profile").at("assignedUserUpn"), "adele@contoso.com");
+  EXPECT_EQ(doc.at("profile").at("registrationId"), json::string(device_));
+  EXPECT_EQ(doc.at("profile").at("preprovisioningAllowed"), true);
+  core::EspPlan plan;
+  ASSERT_TRUE(wire::Decode(doc.at("plan"), plan));
+  EXPECT_EQ(plan.flow, core::Flow::kTechnician);
+  EXPECT_FALSE(plan.account_setup.has_value());
+  EXPECT_EQ(ItemNames(doc.at("plan").at("deviceSetup")),
+            (std::vector<std::string>{"Adele Tool", "Baseline", "Corp Wi-Fi", "Device App",
+                                      "Device certificate"}));
+  // Exactly the payloads the items name: no user-context app, no unassigned certificate.
+  EXPECT_EQ(Names(doc, "apps"), (std::vector<std::string>{"Adele Tool", "Device App"}));
+  EXPECT_EQ(Names(doc, "policies"), std::vector<std::string>{"Baseline"});
+  EXPECT_EQ(Names(doc, "certificateProfiles"), std::vector<std::string>{"Device certificate"});
+  EXPECT_EQ(Names(doc, "networkProfiles"), std::vector<std::string>{"Corp Wi-Fi"});
+  // The device writes the key into its keyfile: the document carries it (the admin API never).
+  EXPECT_EQ(doc.at("payloads").at("networkProfiles").at(0).at("preSharedKey"), "correct horse");
+  // Technician flow: the device's compliance policies only.
+  ASSERT_EQ(doc.at("compliancePolicies").as_array().size(), 1u);
+  EXPECT_EQ(doc.at("compliancePolicies").at(0).at("displayName"), "Device baseline");
+
+  // Another device's id, or one that does not exist, is the same 404.
+  auto other = services_->deployment.Technician(caller(), other_);
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, ErrorCode::kNotFound);
+  auto missing = services_->deployment.Technician(caller(), "no-such-device");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(other.error().field, missing.error().field);
+}
+
+TEST_F(DeploymentServiceTest, UserDeploymentIsTheDeltaPlusAccountSetupForTheTokensUser) {
+  // What the technician flow installed, as the device reports it.
+  auto technician = services_->deployment.Technician(caller(), device_);
+  ASSERT_TRUE(technician);
+  std::vector<core::InstalledItem> installed;
+  for (const json::value& item : technician->at("plan").at("deviceSetup").at("items").as_array()) {
+    std::vector<core::InstalledItem> one;
+    json::value entry = {{"kind", item.at("kind")},
+                         {"id", item.at("id")},
+                         {"version", item.at("version")},
+                         {"outcome", "installed"}};
+    ASSERT_TRUE(wire::Decode(json::array{entry}, one));
+    installed.push_back(one.front());
+  }
+  // An app assigned between the flows.
+  auto late = services_->apply.Apply(
+      admin_,
+      json::parse(R"({"apps": [{"displayName": "Late App", "displayVersion": "1.0",
+                                "assignments": [{"group": "Devices"}]}]})"),
+      false);
+  ASSERT_TRUE(late) << late.error().message;
+
+  auto deployment = services_->deployment.User(UserToken(adele_, device_), device_, installed);
+  ASSERT_TRUE(deployment) << deployment.error().message;
+  const json::value doc = *deployment;
+  EXPECT_EQ(doc.at("flow"), "user");
+  EXPECT_EQ(ItemNames(doc.at("plan").at("deviceSetup")), std::vector<std::string>{"Late App"});
+  EXPECT_EQ(ItemNames(doc.at("plan").at("accountSetup")), std::vector<std::string>{"User App"});
+  EXPECT_EQ(Names(doc, "apps"), (std::vector<std::string>{"Late App", "User App"}));
+  EXPECT_TRUE(doc.at("payloads").at("policies").as_array().empty());
+  EXPECT_EQ(doc.at("compliancePolicies").as_array().size(), 2u);  // device's and the user's
+
+  // Nothing reported installed: the device's items again, and the user's device-context app
+  // in Account setup.
+  auto fresh = services_->deployment.User(UserToken(adele_, device_), device_, {});
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(ItemNames(fresh->at("plan").at("deviceSetup")),
+            (std::vector<std::string>{"Baseline", "Corp Wi-Fi", "Device App",
+                                      "Device certificate", "Late App"}));
+  EXPECT_EQ(ItemNames(fresh->at("plan").at("accountSetup")),
+            (std::vector<std::string>{"Adele Tool", "User App"}));
+
+  // A token from a sign-in on another device reaches nothing, like a missing device.
+  auto elsewhere = services_->deployment.User(UserToken(adele_, other_), device_, installed);
+  ASSERT_FALSE(elsewhere);
+  EXPECT_EQ(elsewhere.error().code, ErrorCode::kNotFound);
+  identity::Claims no_device = UserToken(adele_, device_);
+  no_device.extra.erase("did");
+  EXPECT_EQ(services_->deployment.User(no_device, device_, {}).error().code,
+            ErrorCode::kNotFound);
+  auto ghost = services_->deployment.User(UserToken("no-such-user", device_), device_, {});
+  ASSERT_FALSE(ghost);
+  EXPECT_EQ(ghost.error().field, "user");
+}
+
+TEST_F(DeploymentServiceTest, CertificatesAreIssuedOnlyForProfilesInThePlan) {
+  auto deployment = services_->deployment.Technician(caller(), device_);
+  ASSERT_TRUE(deployment);
+  const std::string profile_id =
+      PayloadIdOf(*deployment, "certificateProfiles", "Device certificate");
+  ASSERT_FALSE(profile_id.empty());
+  auto key = identity::GenerateP256KeyPem();
+  ASSERT_TRUE(key);
+  auto csr = identity::MakeCsr(*key, "anything");
+  ASSERT_TRUE(csr);
+
+  auto issued = services_->deployment.IssueCertificate(caller(), device_, profile_id, *csr);
+  ASSERT_TRUE(issued) << issued.error().message;
+  EXPECT_TRUE(issued->at("certificate").as_string().starts_with("-----BEGIN CERTIFICATE-----"));
+  EXPECT_EQ(issued->at("caCertificate"), json::string(services_->secrets.ca_certificate_pem));
+  // 30 days asked for; the CA's minimum is 180.
+  EXPECT_EQ(issued->at("expirationDateTime"),
+            json::string(wire::FormatTimestamp(now_ + std::chrono::days(180))));
+  // Audited with the subject: the format's CN, placeholders filled in, other attributes not.
+  auto audit = store_->audit().List({.after = "", .limit = 1000});
+  ASSERT_TRUE(audit && !audit->items.empty());
+  const store::AuditEntry& entry = audit->items.back();
+  EXPECT_EQ(entry.action, "issueCertificate");
+  EXPECT_EQ(json::parse(entry.detail).at("subject"), "CN=SN-1-SN-1");
+  EXPECT_EQ(json::parse(entry.detail).at("certificateProfileId"), json::string(profile_id));
+
+  std::string unassigned;
+  for (const core::CertificateProfile& c : (*services_->catalog.Current())->tenant().certificates) {
+    if (c.display_name == "Unassigned certificate") unassigned = c.id.value();
+  }
+  auto refused = services_->deployment.IssueCertificate(caller(), device_, unassigned, *csr);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(refused.error().field, "profileId");
+  EXPECT_EQ(services_->deployment.IssueCertificate(caller(), other_, profile_id, *csr)
+                .error()
+                .code,
+            ErrorCode::kNotFound);
+  auto bad = services_->deployment.IssueCertificate(caller(), device_, profile_id, "not a csr");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "csr");
+}
+
+TEST_F(DeploymentServiceTest, SessionsAreIdempotentAndOnlyTheirDevicesOwn) {
+  auto started = services_->deployment.StartSession(caller(), device_, "s-1", "technician", "",
+                                                    now_);
+  ASSERT_TRUE(started) << started.error().message;
+  EXPECT_TRUE(started->created);
+  EXPECT_EQ(started->session.at("deploymentState"), "inProgress");
+  EXPECT_TRUE(started->session.at("finishedDateTime").is_null());
+  // The same start again (a retried request) answers the stored session.
+  auto again = services_->deployment.StartSession(caller(), device_, "s-1", "technician", "",
+                                                  now_ + std::chrono::seconds(9));
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->session, started->session);
+  // A taken id with another flow, or by another device, is refused.
+  EXPECT_EQ(
+      services_->deployment.StartSession(caller(), device_, "s-1", "user", "", now_).error().code,
+      ErrorCode::kAlreadyExists);
+  const DeviceCaller other{other_, "token-2"};
+  EXPECT_EQ(services_->deployment.StartSession(other, other_, "s-1", "technician", "", now_)
+                .error()
+                .field,
+            "sessionId");
+  EXPECT_EQ(services_->deployment.StartSession(caller(), device_, "bad id", "user", "", now_)
+                .error()
+                .field,
+            "sessionId");
+  EXPECT_EQ(
+      services_->deployment.StartSession(caller(), device_, "s-2", "admin", "", now_).error().field,
+      "flow");
+
+  // Events: duplicates stored once, in one batch or across batches.
+  const std::vector<DeploymentEvent> batch = {
+      Event("e1", 1, "phaseStarted", {{"phase", "device-setup"}}),
+      Event("e2", 2, "itemStarted", {{"phase", "deviceSetup"}, {"id", "a"}, {"attempt", 1}}),
+      Event("e1", 3, "phaseStarted", {{"phase", "deviceSetup"}})};
+  auto appended = services_->deployment.AppendEvents(caller(), device_, "s-1", batch);
+  ASSERT_TRUE(appended) << appended.error().message;
+  const json::array& sequences = appended->at("sequences").as_array();
+  ASSERT_EQ(sequences.size(), 3u);
+  EXPECT_EQ(sequences[0], sequences[2]);
+  auto resent = services_->deployment.AppendEvents(caller(), device_, "s-1", batch);
+  ASSERT_TRUE(resent);
+  EXPECT_EQ(resent->at("sequences"), appended->at("sequences"));
+  auto stored = store_->sessions().ListEvents("s-1", {});
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->items.size(), 2u);
+  EXPECT_EQ(stored->items[0].detail, R"({"phase":"deviceSetup"})");  // the plan's spelling
+
+  // A bad event refuses the whole batch, naming it.
+  const std::vector<DeploymentEvent> bad = {
+      Event("e3", 4, "itemSucceeded", {{"phase", "deviceSetup"}, {"id", "a"}}),
+      Event("e4", 5, "itemFailed", {{"phase", "setup"}, {"id", "a"}})};
+  auto refused = services_->deployment.AppendEvents(caller(), device_, "s-1", bad);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().field, "events[1].detail.phase");
+  EXPECT_EQ(store_->sessions().ListEvents("s-1", {})->items.size(), 2u);
+  EXPECT_EQ(services_->deployment
+                .AppendEvents(caller(), device_, "s-1",
+                              {Event("e5", 5, "compliance", {{"when", "during"}})})
+                .error()
+                .field,
+            "events[0].detail.when");
+
+  // Another device's session is not found, for events and finishing alike.
+  EXPECT_EQ(services_->deployment.AppendEvents(other, other_, "s-1", batch).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(services_->deployment.FinishSession(other, other_, "s-1", "success", now_).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(services_->deployment.AppendEvents(caller(), other_, "s-1", batch).error().code,
+            ErrorCode::kNotFound);
+
+  EXPECT_EQ(services_->deployment.FinishSession(caller(), device_, "s-1", "inProgress", now_)
+                .error()
+                .field,
+            "deploymentState");
+  auto finished = services_->deployment.FinishSession(caller(), device_, "s-1", "success",
+                                                      now_ + std::chrono::seconds(60));
+  ASSERT_TRUE(finished) << finished.error().message;
+  EXPECT_EQ(finished->at("deploymentState"), "success");
+  EXPECT_EQ(finished->at("finishedDateTime"),
+            json::string(wire::FormatTimestamp(now_ + std::chrono::seconds(60))));
+}
+
+TEST_F(DeploymentServiceTest, TheReportDerivesPhasesItemsDurationsComplianceAndFinalStates) {
+  auto& d = services_->deployment;
+  ASSERT_TRUE(d.StartSession(caller(), device_, "tech", "technician", "", now_));
+  auto tech = d.AppendEvents(
+      caller(), device_, "tech",
+      {Event("1", 0, "phaseStarted", {{"phase", "devicePreparation"}}),
+       Event("2", 20, "phaseCompleted", {{"phase", "devicePreparation"}}),
+       Event("3", 20, "phaseStarted", {{"phase", "deviceSetup"}}),
+       Event("4", 21, "itemStarted",
+             {{"phase", "deviceSetup"}, {"id", "app-1"}, {"displayName", "Device App"},
+              {"attempt", 1}}),
+       Event("5", 31, "itemFailed",
+             {{"phase", "deviceSetup"}, {"id", "app-1"}, {"code", 1603}, {"message", "boom"}}),
+       Event("6", 22, "itemStarted",
+             {{"phase", "deviceSetup"}, {"id", "app-2"}, {"displayName", "Adele Tool"}}),
+       Event("7", 32, "phaseFailed",
+             {{"phase", "deviceSetup"}, {"code", 1603}, {"message", "Device App failed"}}),
+       Event("8", 40, "button", {{"button", "retry"}}),
+       Event("9", 41, "phaseStarted", {{"phase", "deviceSetup"}}),
+       Event("10", 42, "itemStarted", {{"phase", "deviceSetup"}, {"id", "app-1"}}),
+       Event("11", 52, "itemSucceeded", {{"phase", "deviceSetup"}, {"id", "app-1"}}),
+       Event("12", 53, "itemDetected",
+             {{"phase", "deviceSetup"}, {"id", "app-2"}, {"displayName", "Adele Tool"}}),
+       Event("13", 55, "itemStarted", {{"phase", "deviceSetup"}, {"id", "net-1"}}),
+       Event("14", 70, "itemTimedOut", {{"phase", "deviceSetup"}, {"id", "net-1"}}),
+       Event("15", 80, "phaseCompleted", {{"phase", "deviceSetup"}}),
+       Event("16", 80, "flowFinished", {{"deploymentState", "successOnRetry"}})});
+  ASSERT_TRUE(tech) << tech.error().message;
+  ASSERT_TRUE(d.FinishSession(caller(), device_, "tech", "successOnRetry",
+                              now_ + std::chrono::seconds(90)));
+
+  ASSERT_TRUE(d.StartSession(caller(), device_, "user", "user", "adele@contoso.com",
+                             now_ + std::chrono::hours(1)));
+  const int h = 3600;
+  ASSERT_TRUE(d.AppendEvents(
+      caller(), device_, "user",
+      {Event("1", h, "compliance", {{"when", "before"}, {"state", "unknown"}}),
+       Event("2", h + 5, "phaseStarted", {{"phase", "account-setup"}}),
+       Event("3", h + 35, "phaseCompleted", {{"phase", "accountSetup"}}),
+       Event("4", h + 40, "compliance",
+             {{"when", "after"},
+              {"state", "noncompliant"},
+              {"findings", json::array{{{"setting", "storageRequireEncryption"}}}}})}));
+
+  auto report = d.Report("SN-1");
+  ASSERT_TRUE(report) << report.error().message;
+  const json::value& r = *report;
+  EXPECT_EQ(r.at("device").at("serialNumber"), "SN-1");
+  EXPECT_EQ(r.at("device").at("id"), json::string(device_));
+  EXPECT_EQ(r.at("device").at("userPrincipalName"), "adele@contoso.com");
+  EXPECT_EQ(r.at("deploymentState"), "inProgress");  // the user flow has not finished
+  const json::array& sessions = r.at("sessions").as_array();
+  ASSERT_EQ(sessions.size(), 2u);
+
+  const json::value& t = sessions[0];
+  EXPECT_EQ(t.at("flow"), "technician");
+  EXPECT_EQ(t.at("deploymentState"), "successOnRetry");
+  EXPECT_EQ(t.at("durationSeconds"), 90);
+  const json::array& phases = t.at("phases").as_array();
+  ASSERT_EQ(phases.size(), 2u);
+  EXPECT_EQ(phases[0], json::parse(R"({"phase": "devicePreparation", "status": "complete",
+      "runs": 1, "startedDateTime": "2027-01-15T08:00:00Z",
+      "finishedDateTime": "2027-01-15T08:00:20Z", "durationSeconds": 20, "code": null,
+      "message": null})"));
+  EXPECT_EQ(phases[1].at("phase"), "deviceSetup");
+  EXPECT_EQ(phases[1].at("status"), "complete");
+  EXPECT_EQ(phases[1].at("runs"), 2);
+  EXPECT_EQ(phases[1].at("durationSeconds"), 60);  // first start to the last end
+  EXPECT_TRUE(phases[1].at("code").is_null());
+
+  const json::array& items = t.at("items").as_array();
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0], json::parse(R"({"phase": "deviceSetup", "id": "app-1",
+      "displayName": "Device App", "status": "succeeded", "attempts": 2,
+      "startedDateTime": "2027-01-15T08:00:21Z", "finishedDateTime": "2027-01-15T08:00:52Z",
+      "durationSeconds": 31, "code": null, "message": null})"));
+  EXPECT_EQ(items[1].at("id"), "app-2");  // cut off by the failure, then found installed
+  EXPECT_EQ(items[1].at("status"), "detected");
+  EXPECT_EQ(items[1].at("attempts"), 1);
+  EXPECT_EQ(items[2].at("status"), "timedOut");
+  EXPECT_EQ(items[2].at("code"), "0x800705B4");
+  EXPECT_EQ(items[2].at("durationSeconds"), 15);
+  EXPECT_TRUE(t.at("compliance").at("before").is_null());
+
+  const json::value& u = sessions[1];
+  EXPECT_EQ(u.at("flow"), "user");
+  EXPECT_EQ(u.at("userPrincipalName"), "adele@contoso.com");
+  EXPECT_TRUE(u.at("durationSeconds").is_null());
+  EXPECT_EQ(u.at("phases").at(0).at("phase"), "accountSetup");
+  EXPECT_EQ(u.at("phases").at(0).at("durationSeconds"), 30);
+  EXPECT_EQ(u.at("compliance").at("before").at("state"), "unknown");
+  EXPECT_EQ(u.at("compliance").at("before").at("findings"), json::array());
+  EXPECT_EQ(u.at("compliance").at("after").at("state"), "noncompliant");
+  EXPECT_EQ(u.at("compliance").at("after").at("findings").as_array().size(), 1u);
+
+  // A failed phase leaves its unfinished items not attempted; codes are shown as Windows does.
+  ASSERT_TRUE(d.FinishSession(caller(), device_, "user", "success", now_ + std::chrono::hours(2)));
+  ASSERT_TRUE(d.StartSession(caller(), device_, "again", "user", "adele@contoso.com",
+                             now_ + std::chrono::hours(3)));
+  ASSERT_TRUE(d.AppendEvents(
+      caller(), device_, "again",
+      {Event("1", 3 * h, "phaseStarted", {{"phase", "accountSetup"}}),
+       Event("2", 3 * h + 1, "itemStarted", {{"phase", "accountSetup"}, {"id", "u-1"}}),
+       Event("3", 3 * h + 9, "phaseFailed",
+             {{"phase", "accountSetup"}, {"code", 0x800705B4LL}, {"message", "timed out"}}),
+       Event("4", 3 * h + 9, "itemNotAttempted", {{"phase", "account-setup"}, {"id", "u-2"}})}));
+  auto finished = d.Report("SN-1");
+  ASSERT_TRUE(finished);
+  EXPECT_EQ(finished->at("sessions").at(1).at("deploymentState"), "success");
+  const json::value& again = finished->at("sessions").at(2);
+  EXPECT_EQ(finished->at("deploymentState"), "inProgress");
+  EXPECT_EQ(again.at("phases").at(0).at("status"), "failed");
+  EXPECT_EQ(again.at("phases").at(0).at("code"), "0x800705B4");
+  EXPECT_EQ(again.at("phases").at(0).at("message"), "timed out");
+  EXPECT_EQ(again.at("items").at(0).at("status"), "notAttempted");
+  EXPECT_EQ(again.at("items").at(0).at("durationSeconds"), 8);
+  EXPECT_EQ(again.at("items").at(1).at("status"), "notAttempted");
+  EXPECT_EQ(again.at("items").at(1).at("attempts"), 0);
+  auto missing = d.Report("SN-404");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().field, "serialNumber");
+}
+
+TEST_F(DeploymentServiceTest, EventsStreamAcrossSessionsAndLongPollsEndAtTheNextEvent) {
+  auto& d = services_->deployment;
+  ASSERT_TRUE(d.StartSession(caller(), device_, "a", "technician", "", now_));
+  ASSERT_TRUE(d.AppendEvents(caller(), device_, "a",
+                             {Event("1", 0, "screen", {{"screen", "landing"}}),
+                              Event("2", 1, "phaseStarted", {{"phase", "devicePreparation"}})}));
+  auto all = d.Events(0, 100, std::chrono::seconds(0));
+  ASSERT_TRUE(all) << all.error().message;
+  const json::array& value = all->at("value").as_array();
+  ASSERT_EQ(value.size(), 2u);
+  EXPECT_EQ(value[0].at("serialNumber"), "SN-1");
+  EXPECT_EQ(value[0].at("deviceId"), json::string(device_));
+  EXPECT_EQ(value[0].at("flow"), "technician");
+  EXPECT_EQ(value[0].at("kind"), "screen");
+  EXPECT_EQ(value[0].at("detail"), json::parse(R"({"screen": "landing"})"));
+  const std::string last = std::string(all->at("nextAfter").as_string());
+  EXPECT_EQ(last, std::to_string(value[1].at("sequence").as_int64()));
+
+  // Nothing new: the answer is empty and keeps the cursor.
+  auto none = d.Events(std::stoll(last), 100, std::chrono::seconds(0));
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->at("value").as_array().empty());
+  EXPECT_EQ(none->at("nextAfter"), json::string(last));
+
+  // A long poll ends as soon as an event is appended.
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ASSERT_TRUE(d.AppendEvents(
+        caller(), device_, "a",
+        {Event("3", 2, "phaseCompleted", {{"phase", "devicePreparation"}})}));
+  });
+  const auto started = std::chrono::steady_clock::now();
+  auto polled = d.Events(std::stoll(last), 100, std::chrono::seconds(10));
+  const auto waited = std::chrono::steady_clock::now() - started;
+  writer.join();
+  ASSERT_TRUE(polled) << polled.error().message;
+  ASSERT_EQ(polled->at("value").as_array().size(), 1u);
+  EXPECT_EQ(polled->at("value").at(0).at("kind"), "phaseCompleted");
+  EXPECT_LT(waited, std::chrono::seconds(5));
+
+  // After StopWaiting, polls answer at once.
+  d.StopWaiting();
+  const auto before_stop = std::chrono::steady_clock::now();
+  auto quick = d.Events(std::stoll(std::string(polled->at("nextAfter").as_string())), 100,
+                        std::chrono::seconds(10));
+  ASSERT_TRUE(quick);
+  EXPECT_LT(std::chrono::steady_clock::now() - before_stop, std::chrono::seconds(2));
+  EXPECT_EQ(d.Events(-1, 100, std::chrono::seconds(0)).error().field, "after");
+  EXPECT_EQ(d.Events(0, 0, std::chrono::seconds(0)).error().field, "limit");
 }
 
 }  // namespace

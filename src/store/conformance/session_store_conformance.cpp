@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace groundcrew::store::conformance {
@@ -266,6 +267,65 @@ TEST_P(SessionStoreConformance, ListsEventsByPagesAfterASequence) {
   auto bad_limit = store().sessions().ListEvents(a.id, {.after = "", .limit = kMaxPageSize + 1});
   ASSERT_FALSE(bad_limit.has_value());
   EXPECT_EQ(bad_limit.error().field, "limit");
+}
+
+TEST_P(SessionStoreConformance, ListsEveryEventInSequenceOrderAfterASequence) {
+  ASSERT_TRUE(store().devices().Insert(std::vector{Device(1), Device(2)}).has_value());
+  const DeploymentSession a = Session(1, 1);
+  const DeploymentSession b = Session(2, 2);
+  ASSERT_TRUE(store().sessions().CreateSession(a).has_value());
+  ASSERT_TRUE(store().sessions().CreateSession(b).has_value());
+  auto empty = store().sessions().ListAllEvents({});
+  ASSERT_TRUE(empty.has_value()) << empty.error().message;
+  EXPECT_TRUE(empty->items.empty());
+  EXPECT_TRUE(empty->next_after.empty());
+
+  std::vector<std::pair<std::string, int64_t>> appended;  // (session, sequence), interleaved
+  for (int i = 0; i < 7; ++i) {
+    const DeploymentSession& session = i % 3 == 0 ? b : a;
+    auto e = store().sessions().AppendEvent(Event(session, "k" + std::to_string(i)));
+    ASSERT_TRUE(e.has_value());
+    appended.emplace_back(session.id, e->sequence);
+  }
+  ASSERT_TRUE(store().sessions().AppendEvent(Event(a, "k1")).has_value());  // a resend: no row
+
+  std::vector<std::pair<std::string, int64_t>> seen;
+  PageRequest request{.after = "", .limit = 3};
+  for (int pages = 0;; ++pages) {
+    ASSERT_LT(pages, 10) << "paging does not end";
+    auto page = store().sessions().ListAllEvents(request);
+    ASSERT_TRUE(page.has_value()) << page.error().message;
+    for (const auto& e : page->items) seen.emplace_back(e.session_id, e.sequence);
+    if (page->next_after.empty()) break;
+    EXPECT_EQ(page->next_after, std::to_string(page->items.back().sequence));
+    request.after = page->next_after;
+  }
+  EXPECT_EQ(seen, appended);
+
+  // A stream reads on from the last sequence it saw: nothing new, then the next event only.
+  const std::string last = std::to_string(appended.back().second);
+  auto none = store().sessions().ListAllEvents({.after = last, .limit = 10});
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->items.empty());
+  auto next = store().sessions().AppendEvent(Event(b, "k-next"));
+  ASSERT_TRUE(next.has_value());
+  auto one = store().sessions().ListAllEvents({.after = last, .limit = 10});
+  ASSERT_TRUE(one.has_value());
+  ASSERT_EQ(one->items.size(), 1u);
+  ExpectSame(one->items[0], *next);
+  EXPECT_EQ(one->items[0].sequence, next->sequence);
+
+  for (const char* after : {"x", "-3", "12a"}) {
+    auto bad = store().sessions().ListAllEvents({.after = after, .limit = 5});
+    ASSERT_FALSE(bad.has_value()) << after;
+    EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(bad.error().field, "after");
+  }
+  for (int limit : {0, kMaxPageSize + 1}) {
+    auto bad = store().sessions().ListAllEvents({.after = "", .limit = limit});
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_EQ(bad.error().field, "limit");
+  }
 }
 
 TEST_P(SessionStoreConformance, DeletingADeviceDeletesItsSessionsAndEvents) {

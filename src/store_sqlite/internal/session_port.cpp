@@ -33,6 +33,10 @@ constexpr const char* kListEvents = "SELECT " GC_EVENT_COLUMNS
                                     " FROM session_events WHERE session_id = ?1 AND sequence > ?2 "
                                     "ORDER BY sequence LIMIT ?3";
 
+constexpr const char* kListAllEvents = "SELECT " GC_EVENT_COLUMNS
+                                       " FROM session_events WHERE sequence > ?1 "
+                                       "ORDER BY sequence LIMIT ?2";
+
 #undef GC_SESSION_COLUMNS
 #undef GC_EVENT_COLUMNS
 
@@ -197,6 +201,21 @@ class SqliteSessionStore final : public SessionStore {
     if (!result) return result.error();
     list->Reset();  // done reading before the transaction ends
     if (Status s = transaction->Commit(); !s) return s.error();
+    return result;
+  }
+
+  Result<Page<SessionEvent>> ListAllEvents(const PageRequest& page) override {
+    if (Status s = CheckLimit(page); !s) return s.error();
+    Result<int64_t> after = ParseSequenceCursor(page.after);
+    if (!after) return after.error();
+    std::lock_guard lock(mutex_);
+    Result<Statement> list = connection_.Prepare(kListAllEvents);
+    if (!list) return list.error();
+    list->Bind(1, *after);
+    list->Bind(2, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
+    Result<Page<SessionEvent>> result = ReadPage<SessionEvent>(
+        *list, page.limit, [&](const Statement& row) { return ReadEvent(row); },
+        [](const SessionEvent& item) { return std::to_string(item.sequence); });
     return result;
   }
 

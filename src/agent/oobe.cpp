@@ -1,0 +1,1253 @@
+#include "agent/oobe.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <boost/json/array.hpp>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "agent/flow_events.hpp"
+#include "core/compliance/compliance.hpp"
+#include "core/flow/technician_flow.hpp"
+#include "core/flow/user_flow.hpp"
+#include "identity/ca.hpp"
+#include "identity/random.hpp"
+#include "identity/totp.hpp"
+#include "wire/model_json.hpp"
+
+namespace groundcrew::agent {
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using core::TechnicianScreen;
+using core::UserScreen;
+
+constexpr std::string_view kTechnician = "technician";
+constexpr std::string_view kUser = "user";
+constexpr int kReportBatch = 100;
+constexpr auto kPoll = std::chrono::milliseconds(200);
+
+std::string Str(const json::value& v, const char* name) {
+  if (const json::object* o = v.if_object()) {
+    if (const json::value* m = o->if_contains(name); m && m->is_string()) {
+      return std::string(m->as_string());
+    }
+  }
+  return "";
+}
+
+bool Bool(const json::object& o, const char* name) {
+  const json::value* v = o.if_contains(name);
+  return v != nullptr && v->is_bool() && v->as_bool();
+}
+
+// Writes a file only this user can read (created 0600, never looser).
+Status WritePrivateFile(const fs::path& path, std::string_view bytes) {
+  std::error_code ec;
+  fs::remove(path, ec);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return MakeError(ErrorCode::kUnavailable, fmt::format("cannot write {}", path.string()),
+                     "state");
+  }
+  const bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) {
+    return MakeError(ErrorCode::kUnavailable, fmt::format("cannot write {}", path.string()),
+                     "state");
+  }
+  return Ok{};
+}
+
+// The four Device-preparation steps by item id.
+std::optional<core::PreparationStep> StepOf(std::string_view id) {
+  for (core::PreparationStep step : core::kPreparationSteps) {
+    if (core::ToString(step) == id) return step;
+  }
+  return std::nullopt;
+}
+
+// The profile as the device sees it, from GET /v1/agent/devices/{id}.
+core::ProfileInfo ProfileFrom(const json::object& answer) {
+  core::ProfileInfo info;
+  info.organization_name = Str(answer, "organizationName");
+  const json::object* device = answer.at("device").if_object();
+  if (device != nullptr) {
+    info.registration_id = Str(*device, "id");
+    info.assigned_user_upn = Str(*device, "userPrincipalName");
+    info.greeting_name = Str(*device, "addressableUserName");
+  }
+  if (const json::object* profile = answer.at("deploymentProfile").if_object()) {
+    info.profile_name = Str(*profile, "displayName");
+    info.preprovisioning_allowed = Bool(*profile, "preprovisioningAllowed");
+    if (std::string locale = Str(*profile, "locale"); !locale.empty()) info.locale = locale;
+    if (const json::value* oobe = profile->if_contains("outOfBoxExperienceSetting");
+        oobe && oobe->is_object()) {
+      info.privacy_settings_hidden = Bool(oobe->as_object(), "privacySettingsHidden");
+      info.eula_hidden = Bool(oobe->as_object(), "eulaHidden");
+      info.keyboard_selection_page_skipped =
+          Bool(oobe->as_object(), "keyboardSelectionPageSkipped");
+    }
+  }
+  return info;
+}
+
+// What distinguishes two runs for reporting and for deciding whether a tick mattered.
+std::string Signature(const core::PhaseRun& run) {
+  std::string text = std::string(core::ToString(run.status));
+  for (const core::ItemRun& item : run.items) {
+    text += fmt::format("|{}:{}:{}", item.plan.id, core::ToString(item.status), item.attempt);
+  }
+  return text;
+}
+
+std::vector<const core::PhaseRun*> Runs(const core::TechnicianState& s) {
+  std::vector<const core::PhaseRun*> runs{&s.preparation};
+  if (s.device_setup) runs.push_back(&*s.device_setup);
+  return runs;
+}
+std::vector<const core::PhaseRun*> Runs(const core::UserState& s) {
+  std::vector<const core::PhaseRun*> runs;
+  if (s.device_setup) runs.push_back(&*s.device_setup);
+  if (s.account_setup) runs.push_back(&*s.account_setup);
+  return runs;
+}
+
+json::array InventoryJson(const std::vector<core::InstalledItem>& items) {
+  json::array out;
+  for (const core::InstalledItem& item : items) {
+    out.push_back({{"kind", static_cast<int>(item.kind)},
+                   {"id", item.id},
+                   {"version", item.version},
+                   {"outcome", static_cast<int>(item.outcome)}});
+  }
+  return out;
+}
+
+std::vector<core::InstalledItem> InventoryFrom(const json::value& value) {
+  std::vector<core::InstalledItem> items;
+  if (!value.is_array()) return items;
+  for (const json::value& v : value.as_array()) {
+    const json::object& o = v.as_object();
+    items.push_back({static_cast<core::ItemKind>(o.at("kind").as_int64()),
+                     std::string(o.at("id").as_string()),
+                     std::string(o.at("version").as_string()),
+                     static_cast<core::ItemOutcome>(o.at("outcome").as_int64())});
+  }
+  return items;
+}
+
+// The service's spelling of an inventory, for the user-flow plan request.
+json::array InventoryWire(const std::vector<core::InstalledItem>& items) {
+  json::array out;
+  for (const core::InstalledItem& item : items) {
+    out.push_back({{"kind", core::ToString(item.kind)},
+                   {"id", item.id},
+                   {"version", item.version},
+                   {"outcome", core::ToString(item.outcome)}});
+  }
+  return out;
+}
+
+core::SignInError SignInErrorOf(std::string_view reason) {
+  if (reason == "notAssignedUser") return core::SignInError::kNotAssignedUser;
+  if (reason == "outsideMdmScope") return core::SignInError::kOutsideMdmScope;
+  if (reason == "joinNotAllowed") return core::SignInError::kJoinNotAllowed;
+  if (reason == "disabled") return core::SignInError::kDisabled;
+  if (reason == "unlicensed") return core::SignInError::kUnlicensed;
+  if (reason == "accountLocked") return core::SignInError::kLockedOut;
+  return core::SignInError::kInvalidCredentials;
+}
+
+class Driver {
+ public:
+  Driver(const OobeOptions& options, ServiceClient& service, Journal& journal, Ui& ui,
+         const RunnerFactory& make_runner, const WallClock& clock)
+      : options_(options),
+        service_(service),
+        journal_(journal),
+        ui_(ui),
+        make_runner_(make_runner),
+        clock_(clock),
+        answers_(options.answers) {}
+
+  OobeExit Run();
+
+ private:
+  // ---- journal ----
+  Status Replay();
+  Status Record(json::object record) { return journal_.Append(std::move(record)); }
+  long long Seconds(core::Timestamp t) const { return t.time_since_epoch().count(); }
+
+  // ---- applying events (journal first, then report) ----
+  Status Tech(const core::TechnicianEvent& event);
+  Status User(const core::UserEvent& event);
+  template <class State>
+  void ReportTransition(std::string_view flow, const State& before, const State& after);
+  void Report(std::string_view flow, std::string_view kind, json::object detail);
+  void Flush(bool wait);
+  Status StartFlow(std::string_view flow);
+
+  // ---- screens ----
+  OobeExit RunTechnician();
+  OobeExit RunUser();
+  Status NetworkScreens(std::string_view flow);
+  Status DownloadProfile(std::string_view flow);
+  Status PreparationStep();
+  Result<ItemRunner> RunnerFor(std::string_view flow);
+  /// Runs the phase on screen until it leaves that screen; kRebootRequested when an app asked
+  /// for a hard restart.
+  Result<bool> RunPhase(std::string_view flow);
+  OobeExit Wipe();
+  std::string NextButton();
+  void CollectLogs();
+  void Render();
+  void Fail(const Error& error) { ui_.Event("error", {{"field", error.field}}, error.message); }
+
+  const OobeOptions& options_;
+  ServiceClient& service_;
+  Journal& journal_;
+  Ui& ui_;
+  const RunnerFactory& make_runner_;
+  const WallClock& clock_;
+  Answers answers_;
+
+  core::TechnicianState tech_;
+  core::UserState user_;
+  std::string flow_;  // the flow in progress ("" before the first)
+  std::map<std::string, std::string, std::less<>> sessions_;   // flow -> session id
+  std::map<std::string, json::object, std::less<>> payloads_;  // flow -> deployment payloads
+  std::map<std::string, json::array, std::less<>> compliance_policies_;
+  std::string user_token_;
+  std::vector<core::InstalledItem> inventory_;
+  bool resealed_ = false;
+  std::vector<json::object> outbox_;  // report records, in order
+  size_t reported_ = 0;               // how many the service acknowledged
+  std::set<std::string> sessions_opened_;
+  std::chrono::steady_clock::time_point next_flush_{};
+  std::map<std::string, ItemRunner, std::less<>> runners_;
+  std::string mfa_challenge_;
+  std::optional<std::string> registration_seed_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Journal
+
+Status Driver::Replay() {
+  for (const json::object& r : journal_.records()) {
+    const std::string type = Str(r, "t");
+    if (type == "flow") {
+      flow_ = Str(r, "flow");
+    } else if (type == "event") {
+      const core::Timestamp at{std::chrono::seconds(r.at("at").as_int64())};
+      const json::object& event = r.at("event").as_object();
+      if (Str(r, "flow") == kTechnician) {
+        Result<core::TechnicianEvent> e = DecodeTechnicianEvent(event);
+        if (!e) return e.error();
+        Result<core::TechnicianState> next = core::Apply(tech_, *e, at);
+        if (!next) return next.error();
+        tech_ = std::move(*next);
+      } else {
+        Result<core::UserEvent> e = DecodeUserEvent(event);
+        if (!e) return e.error();
+        Result<core::UserState> next = core::Apply(user_, *e, at);
+        if (!next) return next.error();
+        user_ = std::move(*next);
+      }
+    } else if (type == "session") {
+      sessions_[Str(r, "flow")] = Str(r, "id");
+    } else if (type == "payloads") {
+      payloads_[Str(r, "flow")] = r.at("payloads").as_object();
+      compliance_policies_[Str(r, "flow")] = r.at("compliancePolicies").as_array();
+    } else if (type == "userToken") {
+      user_token_ = Str(r, "token");
+    } else if (type == "inventory") {
+      inventory_ = InventoryFrom(r.at("items"));
+    } else if (type == "resealed") {
+      resealed_ = true;
+    } else if (type == "report") {
+      outbox_.push_back(r);
+    } else if (type == "reported") {
+      reported_ = static_cast<size_t>(r.at("count").as_int64());
+    }
+  }
+  return Ok{};
+}
+
+Status Driver::StartFlow(std::string_view flow) {
+  flow_ = std::string(flow);
+  if (Status s = Record({{"t", "flow"}, {"flow", flow}}); !s) return s;
+  const std::string id = identity::RandomUuid();
+  sessions_[flow_] = id;
+  return Record({{"t", "session"}, {"flow", flow}, {"id", id}});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+Status Driver::Tech(const core::TechnicianEvent& event) {
+  const core::Timestamp now = clock_();
+  Result<core::TechnicianState> next = core::Apply(tech_, event, now);
+  if (!next) return next.error();
+  if (Status s = Record({{"t", "event"},
+                         {"flow", kTechnician},
+                         {"at", Seconds(now)},
+                         {"event", EncodeEvent(event)}});
+      !s) {
+    return s;
+  }
+  core::TechnicianState before = std::move(tech_);
+  tech_ = std::move(*next);
+  ReportTransition(kTechnician, before, tech_);
+  Render();
+  Flush(false);
+  return Ok{};
+}
+
+Status Driver::User(const core::UserEvent& event) {
+  const core::Timestamp now = clock_();
+  Result<core::UserState> next = core::Apply(user_, event, now);
+  if (!next) return next.error();
+  if (Status s = Record({{"t", "event"},
+                         {"flow", kUser},
+                         {"at", Seconds(now)},
+                         {"event", EncodeEvent(event)}});
+      !s) {
+    return s;
+  }
+  core::UserState before = std::move(user_);
+  user_ = std::move(*next);
+  ReportTransition(kUser, before, user_);
+  Render();
+  Flush(false);
+  return Ok{};
+}
+
+void Driver::Report(std::string_view flow, std::string_view kind, json::object detail) {
+  const std::string& session = sessions_[std::string(flow)];
+  json::object record{{"t", "report"},
+                      {"flow", flow},
+                      {"session", session},
+                      {"key", fmt::format("{}:{}", session, outbox_.size())},
+                      {"kind", kind},
+                      {"at", Seconds(clock_())},
+                      {"detail", detail}};
+  if (!Record(record)) return;  // the journal refused: the report is lost with it
+  outbox_.push_back(record);
+  if (kind == "screen") return;  // the UI draws screens itself
+  // One sentence: the kind, then what it is about.
+  std::string text = std::string(kind);
+  for (const char* name : {"phase", "displayName", "deploymentState", "state", "code",
+                           "message"}) {
+    if (const json::value* v = detail.if_contains(name); v && v->is_string()) {
+      text += fmt::format(" {}", std::string(v->as_string()));
+    }
+  }
+  ui_.Event(kind, detail, text);
+}
+
+template <class State>
+void Driver::ReportTransition(std::string_view flow, const State& before, const State& after) {
+  if (before.screen != after.screen) {
+    Report(flow, "screen", {{"screen", core::ToString(after.screen)}});
+  }
+  // Phase starts come before the items' events, phase ends after them.
+  auto phases = [&](bool starting) {
+    for (core::EspPhase phase : {core::EspPhase::kDevicePreparation, core::EspPhase::kDeviceSetup,
+                                 core::EspPhase::kAccountSetup}) {
+      const core::PhaseStatus was = core::PhaseStatusOf(before, phase);
+      const core::PhaseStatus is = core::PhaseStatusOf(after, phase);
+      if (was == is || (is == core::PhaseStatus::kInProgress) != starting) continue;
+      const std::string name(core::ToString(phase));
+      if (is == core::PhaseStatus::kInProgress) Report(flow, "phaseStarted", {{"phase", name}});
+      if (is == core::PhaseStatus::kComplete) Report(flow, "phaseCompleted", {{"phase", name}});
+      if (is == core::PhaseStatus::kFailed) {
+        json::object detail{{"phase", name}};
+        for (const core::PhaseRun* run : Runs(after)) {
+          if (run->phase == phase && run->failure) {
+            detail["code"] = core::FormatErrorCode(run->failure->code);
+            detail["message"] = run->failure->message;
+          }
+        }
+        Report(flow, "phaseFailed", std::move(detail));
+      }
+    }
+  };
+  phases(true);
+  std::map<std::string, const core::ItemRun*> previous;
+  for (const core::PhaseRun* run : Runs(before)) {
+    for (const core::ItemRun& item : run->items) {
+      previous[std::string(core::ToString(run->phase)) + "/" + item.plan.id] = &item;
+    }
+  }
+  for (const core::PhaseRun* run : Runs(after)) {
+    const std::string phase(core::ToString(run->phase));
+    for (const core::ItemRun& item : run->items) {
+      auto it = previous.find(phase + "/" + item.plan.id);
+      const bool changed = it == previous.end() || it->second->status != item.status ||
+                           it->second->attempt != item.attempt;
+      if (!changed) continue;
+      json::object detail{{"phase", phase}, {"id", item.plan.id},
+                          {"displayName", item.plan.display_name}};
+      switch (item.status) {
+        case core::ItemStatus::kInProgress:
+          detail["attempt"] = item.attempt;
+          Report(flow, "itemStarted", std::move(detail));
+          break;
+        case core::ItemStatus::kSucceeded:
+          Report(flow, "itemSucceeded", std::move(detail));
+          break;
+        case core::ItemStatus::kFailed:
+          detail["code"] = core::FormatErrorCode(item.code);
+          detail["message"] = item.message;
+          Report(flow, "itemFailed", std::move(detail));
+          break;
+        case core::ItemStatus::kTimedOut:
+          Report(flow, "itemTimedOut", std::move(detail));
+          break;
+        case core::ItemStatus::kNotAttempted:
+          Report(flow, "itemNotAttempted", std::move(detail));
+          break;
+        case core::ItemStatus::kWaiting:
+        case core::ItemStatus::kDeferred:
+          break;
+      }
+    }
+  }
+
+  phases(false);
+}
+
+// Sends the queued reports (opening the flow's session first), as far as the service takes
+// them. Without `wait`, gives up at once when the service is unreachable (and does not try
+// again for two seconds); with `wait`, retries until options_.network_wait passes.
+void Driver::Flush(bool wait) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.network_wait;
+  while (reported_ < outbox_.size()) {
+    if (!wait && std::chrono::steady_clock::now() < next_flush_) return;
+    const json::object& first = outbox_[reported_];
+    const std::string flow = Str(first, "flow");
+    const std::string session = Str(first, "session");
+    bool sent = false;
+    // A user-flow session is opened once the user is known (its user name is set then).
+    if (flow == kUser && !user_.signed_in) return;
+    if (!sessions_opened_.contains(session)) {
+      Result<Answer> opened = service_.Device(
+          "PUT", "/sessions/" + session,
+          json::object{{"flow", flow},
+                       {"userPrincipalName", flow == kUser ? user_.upn : std::string()},
+                       {"startedDateTime",
+                        wire::FormatTimestamp(core::Timestamp(
+                            std::chrono::seconds(first.at("at").as_int64())))}});
+      if (opened && opened->ok()) sessions_opened_.insert(session);
+    }
+    if (sessions_opened_.contains(session)) {
+      json::array events;
+      size_t end = reported_;
+      std::optional<json::object> finish;
+      for (; end < outbox_.size() && events.size() < kReportBatch; ++end) {
+        const json::object& r = outbox_[end];
+        if (Str(r, "session") != session) break;
+        events.push_back({{"idempotencyKey", r.at("key")},
+                          {"at", wire::FormatTimestamp(core::Timestamp(
+                                     std::chrono::seconds(r.at("at").as_int64())))},
+                          {"kind", r.at("kind")},
+                          {"detail", r.at("detail")}});
+        if (Str(r, "kind") == "flowFinished") {
+          finish = r;
+          ++end;
+          break;
+        }
+      }
+      Result<Answer> posted =
+          service_.Device("POST", "/sessions/" + session + "/events",
+                          json::object{{"events", std::move(events)}});
+      sent = posted && posted->ok();
+      if (posted && posted->status == 400) {
+        // The service will never take this batch as it is: say so and move past it rather than
+        // holding every later report back.
+        ui_.Event("reportRefused", {}, "the service refused reports: " + ErrorOf(*posted).message);
+        sent = true;
+        finish.reset();
+      }
+      if (sent && finish) {
+        Result<Answer> finished = service_.Device(
+            "POST", "/sessions/" + session + "/finish",
+            json::object{{"deploymentState", finish->at("detail").at("deploymentState")},
+                         {"finishedDateTime",
+                          wire::FormatTimestamp(core::Timestamp(
+                              std::chrono::seconds(finish->at("at").as_int64())))}});
+        sent = finished && finished->ok();
+      }
+      if (sent) {
+        reported_ = end;
+        (void)Record({{"t", "reported"}, {"count", static_cast<int64_t>(reported_)}});
+      }
+    }
+    if (!sent) {
+      next_flush_ = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      if (!wait || std::chrono::steady_clock::now() > deadline) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Screens shared by both flows
+
+Status Driver::NetworkScreens(std::string_view flow) {
+  auto apply = [&](auto event) { return flow == kTechnician ? Tech(event) : User(event); };
+  const auto screen_name = [&] {
+    return std::string(flow == kTechnician ? core::ToString(tech_.screen)
+                                           : core::ToString(user_.screen));
+  };
+  const std::string screen = screen_name();
+  if (screen == "network-check") {
+    return service_.Reachable() ? apply(core::NetworkUp{}) : apply(core::NetworkDown{});
+  }
+  if (screen == "region-keyboard") return apply(core::RegionKeyboardConfirmed{});
+  if (screen == "connect-network") {
+    const auto deadline = std::chrono::steady_clock::now() + options_.network_wait;
+    while (!service_.Reachable()) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return MakeError(ErrorCode::kUnavailable,
+                         "the service cannot be reached: check the network and --server",
+                         "server");
+      }
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    return apply(core::NetworkConnected{});
+  }
+  return DownloadProfile(flow);
+}
+
+Status Driver::DownloadProfile(std::string_view flow) {
+  auto apply = [&](auto event) { return flow == kTechnician ? Tech(event) : User(event); };
+  Result<Answer> answer = service_.Device("GET", "");
+  if (!answer) {
+    if (answer.error().code == ErrorCode::kUnavailable) return apply(core::NetworkDown{});
+    return apply(core::ProfileUnavailable{answer.error().message});
+  }
+  if (!answer->ok()) return apply(core::ProfileUnavailable{ErrorOf(*answer).message});
+  if (!answer->body.is_object() || answer->body.at("deploymentProfile").is_null()) {
+    return apply(core::ProfileUnavailable{"no deployment profile is assigned to this device"});
+  }
+  return apply(core::ProfileReceived{ProfileFrom(answer->body.as_object())});
+}
+
+Result<ItemRunner> Driver::RunnerFor(std::string_view flow) {
+  if (auto it = runners_.find(flow); it != runners_.end()) return it->second;
+  auto payloads = payloads_.find(flow);
+  if (payloads == payloads_.end()) {
+    return MakeError(ErrorCode::kFailedPrecondition, "no deployment payloads yet", "payloads");
+  }
+  Result<ItemRunner> runner =
+      make_runner_(payloads->second, flow == kUser ? user_.upn : std::string());
+  if (!runner) return runner.error();
+  runners_[std::string(flow)] = *runner;
+  return runner;
+}
+
+Result<bool> Driver::RunPhase(std::string_view flow) {
+  const bool technician = flow == kTechnician;
+  auto run = [&]() -> const core::PhaseRun* {
+    if (technician) return tech_.device_setup ? &*tech_.device_setup : nullptr;
+    if (user_.screen == UserScreen::kAccountSetup) return user_.account_setup ? &*user_.account_setup : nullptr;
+    return user_.device_setup ? &*user_.device_setup : nullptr;
+  };
+  auto screen = [&] {
+    return technician ? static_cast<int>(tech_.screen) : static_cast<int>(user_.screen);
+  };
+  auto apply = [&](const core::RunEvent& event) -> Status {
+    return std::visit(
+        [&](const auto& e) { return technician ? Tech(e) : User(e); }, event);
+  };
+  Result<ItemRunner> runner = RunnerFor(flow);
+  if (!runner) return runner.error();
+
+  struct Done {
+    std::string id;
+    ItemOutcome outcome;
+  };
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::deque<Done> done;
+  std::vector<std::thread> workers;
+  int running = 0;
+  const int start_screen = screen();
+  bool reboot = false;
+  auto last_tick = std::chrono::steady_clock::now();
+
+  while (screen() == start_screen && run() != nullptr &&
+         run()->status == core::PhaseStatus::kInProgress) {
+    if (run()->pending_reboot == core::RebootKind::kHard) reboot = true;
+    if (!reboot) {
+      for (const std::string& id : core::ReadyItems(*run(), clock_(), options_.concurrency - running)) {
+        const core::ItemRun* item = core::FindItem(*run(), id);
+        const core::PlanItem plan = item->plan;
+        if (Status s = apply(core::ItemStarted{.id = id}); !s) return s.error();
+        ++running;
+        workers.emplace_back([&, plan, id] {
+          ItemOutcome outcome = (*runner)(plan);
+          std::lock_guard lock(mutex);
+          done.push_back({id, std::move(outcome)});
+          ready.notify_one();
+        });
+      }
+    }
+    if (reboot && running == 0) break;
+    std::optional<Done> finished;
+    {
+      std::unique_lock lock(mutex);
+      ready.wait_for(lock, kPoll, [&] { return !done.empty(); });
+      if (!done.empty()) {
+        finished = std::move(done.front());
+        done.pop_front();
+      }
+    }
+    if (finished) {
+      --running;
+      const ItemOutcome& o = finished->outcome;
+      const core::ItemRun* item = core::FindItem(*run(), finished->id);
+      if (item == nullptr || item->status != core::ItemStatus::kInProgress) continue;  // gone
+      const std::string phase(core::ToString(run()->phase));
+      Status applied = Ok{};
+      switch (o.kind) {
+        case ItemOutcome::Kind::kDetected:
+          Report(flow, "itemDetected",
+                 {{"phase", phase}, {"id", finished->id}, {"displayName", item->plan.display_name}});
+          applied = apply(core::ItemSucceeded{.id = finished->id});
+          break;
+        case ItemOutcome::Kind::kSucceeded:
+          applied = apply(core::ItemSucceeded{.id = finished->id, .reboot = o.reboot});
+          break;
+        case ItemOutcome::Kind::kFailed:
+          applied = apply(core::ItemFailed{.id = finished->id, .code = o.code, .message = o.message});
+          break;
+        case ItemOutcome::Kind::kRetry:
+          applied = apply(core::ItemNeedsRetry{.id = finished->id, .code = o.code});
+          break;
+      }
+      if (!applied) return applied.error();
+    }
+    if (std::chrono::steady_clock::now() - last_tick >= std::chrono::seconds(1)) {
+      last_tick = std::chrono::steady_clock::now();
+      const std::string before = Signature(*run());
+      const core::Timestamp now = clock_();
+      Result<core::PhaseRun> ticked = core::Apply(*run(), core::Tick{}, now);
+      if (ticked && Signature(*ticked) != before) {
+        if (Status s = apply(core::Tick{}); !s) return s.error();
+      }
+      Flush(false);
+    }
+  }
+  // Installs still running when the phase ended (it failed) finish before the flow moves on.
+  for (std::thread& worker : workers) worker.join();
+  return reboot;
+}
+
+// Diagnostics / Collect logs: the journal and the install logs as one tar.gz in the state
+// folder (the device key and certificate keys stay out).
+void Driver::CollectLogs() {
+  const std::string name = fmt::format("diagnostics-{}.tar.gz", Seconds(clock_()));
+  const std::string command = fmt::format(
+      "cd '{}' && tar -czf '{}' --exclude='*.key' {} $(test -d logs && echo logs) 2>/dev/null",
+      options_.state.string(), name, Journal::kFileName);
+  const bool ok = std::system(command.c_str()) == 0;
+  ui_.Event("diagnostics", {{"file", (options_.state / name).string()}, {"ok", ok}},
+            ok ? "Diagnostics saved to " + (options_.state / name).string()
+               : "Diagnostics could not be saved");
+}
+
+std::string Driver::NextButton() {
+  if (answers_.on_error.empty()) return "stop";
+  std::string button = answers_.on_error.front();
+  answers_.on_error.pop_front();
+  return button;
+}
+
+// Reset: the device forgets everything but its key (which belongs to the hardware).
+OobeExit Driver::Wipe() {
+  Flush(true);
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(options_.state, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name == "device.key" || name == Journal::kFileName) continue;
+    fs::remove_all(entry.path(), ec);
+  }
+  (void)journal_.Clear();
+  ui_.Event("reset", {}, "The device was reset. Start it again to set it up.");
+  return OobeExit::kReset;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+void Driver::Render() {
+  ScreenView view;
+  auto phase_lines = [&](const core::PhaseRun& run) {
+    const core::PhaseCounts counts = core::CountItems(run);
+    view.lines.push_back(fmt::format("{} ({} of {})", core::ToString(run.phase), counts.succeeded,
+                                     counts.tracked));
+    for (const core::ItemRun& item : run.items) {
+      view.lines.push_back(fmt::format("  {:<11} {}{}", core::ToString(item.status),
+                                       item.plan.display_name,
+                                       item.attempt > 1 ? fmt::format(" (attempt {})",
+                                                                      item.attempt)
+                                                        : ""));
+    }
+  };
+  if (flow_ == kTechnician) {
+    view.name = std::string(core::ToString(tech_.screen));
+    const core::TechnicianState& s = tech_;
+    switch (s.screen) {
+      case TechnicianScreen::kLanding:
+        view.title = "Pre-provisioning";
+        if (s.profile) {
+          view.lines = {"Organization: " + s.profile->organization_name,
+                        "Profile: " + s.profile->profile_name,
+                        "Assigned user: " + (s.profile->assigned_user_upn.empty()
+                                                 ? std::string("none")
+                                                 : s.profile->assigned_user_upn),
+                        "Registration: " + s.profile->registration_id};
+        }
+        if (s.refusal) {
+          view.lines.push_back(fmt::format("Error {}: {}", core::FormatErrorCode(s.refusal->code),
+                                           s.refusal->message));
+        }
+        break;
+      case TechnicianScreen::kDevicePreparation:
+      case TechnicianScreen::kDeviceSetup:
+        view.title = "Setting up your device for work";
+        for (const core::PhaseRun* run : Runs(s)) phase_lines(*run);
+        break;
+      case TechnicianScreen::kResultSuccess:
+      case TechnicianScreen::kResultFailure:
+      case TechnicianScreen::kResealed:
+        view.title = s.screen == TechnicianScreen::kResultFailure ? "Something went wrong"
+                     : s.screen == TechnicianScreen::kResealed  ? "Resealed"
+                                                                : "Pre-provisioning complete";
+        if (s.result) {
+          view.lines = {"Organization: " + s.result->organization_name,
+                        "Profile: " + s.result->profile_name,
+                        "Assigned user: " + s.result->assigned_user_upn,
+                        fmt::format("Elapsed: {}s", s.result->elapsed.count())};
+          if (s.result->error) {
+            view.lines.push_back(fmt::format("Error {}: {}",
+                                             core::FormatErrorCode(s.result->error->code),
+                                             s.result->error->message));
+            view.lines.push_back("[Retry] [Reset] [Diagnostics]");
+          } else if (s.screen == TechnicianScreen::kResultSuccess) {
+            view.lines.push_back("[Reseal]");
+          }
+        }
+        break;
+      default:
+        view.title = view.name;
+        break;
+    }
+  } else {
+    view.name = std::string(core::ToString(user_.screen));
+    const core::UserState& s = user_;
+    switch (s.screen) {
+      case UserScreen::kSignIn:
+        view.title = "Sign in";
+        view.lines.push_back("User name: " + std::string(core::PrefilledUpn(s)));
+        if (s.sign_in_problem) view.lines.push_back(s.sign_in_problem->message);
+        break;
+      case UserScreen::kMfa:
+        view.title = "Enter the code from your authenticator app";
+        break;
+      case UserScreen::kDeviceSetup:
+      case UserScreen::kAccountSetup:
+      case UserScreen::kPrivacy:
+      case UserScreen::kEspError:
+        view.title = s.screen == UserScreen::kEspError ? "Something went wrong"
+                                                       : "Setting up your device for work";
+        view.lines.push_back("device-preparation (complete)");
+        for (const core::PhaseRun* run : Runs(s)) phase_lines(*run);
+        break;
+      case UserScreen::kDesktop:
+        view.title = "Your desktop is ready";
+        break;
+      default:
+        view.title = view.name;
+        break;
+    }
+  }
+  ui_.Screen(view);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The technician flow
+
+Status Driver::PreparationStep() {
+  const core::ItemRun* running = nullptr;
+  for (const core::ItemRun& item : tech_.preparation.items) {
+    if (item.status == core::ItemStatus::kInProgress) running = &item;
+  }
+  if (running == nullptr) {
+    return MakeError(ErrorCode::kInternal, "Device preparation has no step in progress");
+  }
+  const core::PreparationStep step = *StepOf(running->plan.id);
+  auto failed = [&](std::int64_t code, const Error& error) {
+    return Tech(core::StepFailed{step, code, error.message});
+  };
+  auto call = [&](std::string_view method, std::string_view path,
+                  const json::value& body) -> Result<json::value> {
+    Result<Answer> answer = service_.Device(method, path, body);
+    if (!answer) return answer.error();
+    if (!answer->ok()) return ErrorOf(*answer);
+    return answer->body;
+  };
+  switch (step) {
+    case core::PreparationStep::kSecuringHardware: {
+      service_.DropDeviceToken();
+      if (Status proven = service_.EnsureDeviceToken(); !proven) {
+        return failed(0x80070005, proven.error());
+      }
+      return Tech(core::StepSucceeded{step});
+    }
+    case core::PreparationStep::kJoiningOrganization: {
+      Result<json::value> joined = call("POST", "/join", nullptr);
+      if (!joined) return failed(0x801c0003, joined.error());
+      return Tech(core::StepSucceeded{step});
+    }
+    case core::PreparationStep::kRegisteringForManagement: {
+      Result<std::string> key = identity::GenerateP256KeyPem();
+      if (!key) return failed(0x80180001, key.error());
+      Result<std::string> csr = identity::MakeCsr(*key, service_.device_id());
+      if (!csr) return failed(0x80180001, csr.error());
+      Result<json::value> enrolled = call("POST", "/enroll", json::object{{"csr", *csr}});
+      if (!enrolled) {
+        const bool again = enrolled.error().message.starts_with("0x80180014");
+        return failed(again ? core::kDeviceAlreadyEnrolledCode : 0x80180001, enrolled.error());
+      }
+      // The device's management identity, and the CA it now trusts (for later runs).
+      std::ofstream(options_.state / "device.crt") << Str(*enrolled, "certificate");
+      std::ofstream(options_.state / "ca.pem") << Str(*enrolled, "caCertificate");
+      if (Status saved = WritePrivateFile(options_.state / "device-cert.key", *key); !saved) {
+        return failed(0x80180001, saved.error());
+      }
+      return Tech(core::StepSucceeded{step});
+    }
+    case core::PreparationStep::kPreparingForManagement: {
+      Result<json::value> deployment =
+          call("POST", "/deployment", json::object{{"flow", kTechnician}});
+      if (!deployment) return failed(0x80180002, deployment.error());
+      core::EspPlan plan;
+      if (Status decoded = wire::Decode(deployment->at("plan"), plan); !decoded) {
+        return failed(0x80180002, decoded.error());
+      }
+      if (Status s = Record({{"t", "payloads"},
+                             {"flow", kTechnician},
+                             {"payloads", deployment->at("payloads")},
+                             {"compliancePolicies", deployment->at("compliancePolicies")}});
+          !s) {
+        return s;
+      }
+      payloads_[std::string(kTechnician)] = deployment->at("payloads").as_object();
+      compliance_policies_[std::string(kTechnician)] =
+          deployment->at("compliancePolicies").as_array();
+      runners_.erase(std::string(kTechnician));
+      return Tech(core::TrackingCreated{std::move(plan)});
+    }
+  }
+  return Ok{};
+}
+
+OobeExit Driver::RunTechnician() {
+  for (;;) {
+    Status step = Ok{};
+    switch (tech_.screen) {
+      case TechnicianScreen::kNetworkCheck:
+      case TechnicianScreen::kRegionKeyboard:
+      case TechnicianScreen::kConnectNetwork:
+      case TechnicianScreen::kProfileDownload:
+        step = NetworkScreens(kTechnician);
+        break;
+      case TechnicianScreen::kFirstScreen:
+        step = Tech(core::TechnicianKeyPressed{});
+        break;
+      case TechnicianScreen::kOptionsMenu:
+        step = Tech(core::OptionChosen{core::MenuOption::kPreprovision});
+        break;
+      case TechnicianScreen::kLanding:
+        if (tech_.refusal) {  // refused at once: nothing was installed
+          Report(kTechnician, "flowFinished", {{"deploymentState", "failure"}});
+          Flush(true);
+          return OobeExit::kFailed;
+        }
+        step = Tech(core::ProvisionPressed{});
+        break;
+      case TechnicianScreen::kDevicePreparation:
+        step = PreparationStep();
+        break;
+      case TechnicianScreen::kDeviceSetup: {
+        Result<bool> reboot = RunPhase(kTechnician);
+        if (!reboot) {
+          step = reboot.error();
+        } else if (*reboot) {
+          Flush(true);
+          ui_.Event("reboot", {}, "An app asked for a restart: run the agent again to go on.");
+          return OobeExit::kRebootRequested;
+        }
+        break;
+      }
+      case TechnicianScreen::kResultSuccess: {
+        if (!answers_.reseal) {
+          Flush(true);
+          return OobeExit::kDone;
+        }
+        Result<Answer> resealed = service_.Device("POST", "/reseal");
+        if (!resealed || !resealed->ok()) {
+          step = resealed ? ErrorOf(*resealed) : resealed.error();
+          break;
+        }
+        std::vector<core::InstalledItem> inventory;
+        for (const core::PhaseRun* run : Runs(tech_)) {
+          if (run->phase == core::EspPhase::kDeviceSetup) {
+            inventory = core::UpdateInventory(std::move(inventory), *run);
+          }
+        }
+        if (Status s = Record({{"t", "inventory"}, {"items", InventoryJson(inventory)}}); !s) {
+          step = s;
+          break;
+        }
+        inventory_ = std::move(inventory);
+        ui_.Event("resealed", resealed->body.as_object(),
+                  "Resealed. The user flow may start at once, until " +
+                      Str(resealed->body, "credentialsValidUntil"));
+        if (Status s = Record({{"t", "resealed"}, {"detail", resealed->body}}); !s) {
+          step = s;
+          break;
+        }
+        resealed_ = true;
+        step = Tech(core::ResealPressed{});
+        break;
+      }
+      case TechnicianScreen::kResultFailure: {
+        const std::string button = NextButton();
+        ui_.Event("button", {{"button", button}}, "Pressed " + button);
+        if (button == "retry") {
+          step = Tech(core::RetryPressed{});
+        } else if (button == "reset") {
+          step = Tech(core::ResetPressed{});
+        } else if (button == "diagnostics") {
+          CollectLogs();
+          step = Tech(core::DiagnosticsPressed{});
+        } else {
+          Report(kTechnician, "flowFinished", {{"deploymentState", "failure"}});
+          Flush(true);
+          return OobeExit::kFailed;
+        }
+        break;
+      }
+      case TechnicianScreen::kResealed:
+        Report(kTechnician, "flowFinished",
+               {{"deploymentState", core::ToString(core::DeploymentStateOf(tech_))}});
+        Flush(true);
+        return OobeExit::kDone;
+      case TechnicianScreen::kReset:
+        return Wipe();
+    }
+    if (!step) {
+      Fail(step.error());
+      Flush(true);
+      return OobeExit::kFailed;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The user flow
+
+OobeExit Driver::RunUser() {
+  int mfa_tries = 0;
+  for (;;) {
+    Status step = Ok{};
+    switch (user_.screen) {
+      case UserScreen::kNetworkCheck:
+      case UserScreen::kRegionKeyboard:
+      case UserScreen::kConnectNetwork:
+      case UserScreen::kProfileDownload:
+        step = NetworkScreens(kUser);
+        break;
+      case UserScreen::kOobePages:
+        step = User(core::PageConfirmed{});
+        break;
+      case UserScreen::kSignIn: {
+        if (user_.sign_in_problem &&
+            user_.sign_in_problem->error != core::SignInError::kInvalidCredentials) {
+          Report(kUser, "flowFinished", {{"deploymentState", "failure"}});
+          Flush(true);
+          return OobeExit::kFailed;  // refused: another attempt cannot succeed
+        }
+        if (user_.sign_in_problem && !answers_.password) return OobeExit::kFailed;
+        std::string upn = answers_.user_principal_name.value_or(
+            std::string(core::PrefilledUpn(user_)));
+        if (upn.empty()) {
+          Fail(MakeError(ErrorCode::kInvalidArgument,
+                         "no user name: give userPrincipalName in the answers file",
+                         "userPrincipalName"));
+          return OobeExit::kUsage;
+        }
+        step = User(core::SignInSubmitted{upn});
+        break;
+      }
+      case UserScreen::kSigningIn: {
+        if (!answers_.password) {
+          Fail(MakeError(ErrorCode::kInvalidArgument,
+                         "no password: give password in the answers file", "password"));
+          return OobeExit::kUsage;
+        }
+        Result<Answer> answer = service_.Device(
+            "POST", "/signIn",
+            json::object{{"userPrincipalName", user_.upn}, {"password", *answers_.password}});
+        answers_.password.reset();  // typed once; a refusal needs it typed again
+        if (!answer) {
+          step = answer.error();
+          break;
+        }
+        const std::string status = Str(answer->body, "status");
+        if (status == "mfaRequired" || status == "mfaRegistrationRequired") {
+          mfa_challenge_ = Str(answer->body, "challengeId");
+          registration_seed_.reset();
+          if (status == "mfaRegistrationRequired") {
+            ui_.Event("mfaRegistration", {},
+                      "Scan this code with your authenticator app:\n" +
+                          Str(answer->body, "qrText"));
+            std::smatch m;
+            const std::string uri = Str(answer->body, "otpauthUri");
+            if (std::regex_search(uri, m, std::regex("secret=([A-Z2-7]+)"))) {
+              if (auto seed = identity::Base32Decode(m[1].str())) registration_seed_ = *seed;
+            }
+          }
+          step = User(core::MfaRequired{});
+        } else if (status == "signedIn") {
+          user_token_ = Str(answer->body, "token");
+          if (Status s = Record({{"t", "userToken"}, {"token", user_token_}}); !s) return OobeExit::kFailed;
+          step = User(core::SignInAccepted{});
+        } else {
+          answers_.password = std::nullopt;
+          const core::SignInError error = answer->status == 401
+                                              ? core::SignInError::kInvalidCredentials
+                                              : SignInErrorOf(Str(answer->body, "reason"));
+          const std::string message =
+              answer->status == 401 ? ErrorOf(*answer).message : Str(answer->body, "message");
+          step = User(core::SignInRefused{{error, message}});
+        }
+        break;
+      }
+      case UserScreen::kMfa: {
+        std::string code;
+        if (answers_.totp_code) {
+          code = *answers_.totp_code;
+          answers_.totp_code.reset();
+        } else if (registration_seed_ || answers_.totp_seed) {
+          if (mfa_tries > 0) {  // a code per 30-second step: wait for the next one
+            std::this_thread::sleep_for(std::chrono::seconds(
+                30 - clock_().time_since_epoch().count() % 30));
+          }
+          Result<std::string> generated =
+              identity::GenerateTotp(registration_seed_ ? *registration_seed_ : *answers_.totp_seed,
+                                     clock_());
+          if (!generated) return OobeExit::kFailed;
+          code = *generated;
+        } else {
+          Fail(MakeError(ErrorCode::kInvalidArgument,
+                         "no MFA code: give totpSeed or totpCode in the answers file", "totpSeed"));
+          return OobeExit::kUsage;
+        }
+        ++mfa_tries;
+        Result<Answer> answer = service_.Device("POST", "/signIn/" + mfa_challenge_,
+                                                json::object{{"code", code}});
+        if (!answer) {
+          step = answer.error();
+          break;
+        }
+        const std::string status = Str(answer->body, "status");
+        if (status == "signedIn") {
+          user_token_ = Str(answer->body, "token");
+          if (Status s = Record({{"t", "userToken"}, {"token", user_token_}}); !s) return OobeExit::kFailed;
+          step = User(core::MfaCodeAccepted{});
+        } else if (answer->status == 401 && ErrorOf(*answer).field == "code" && mfa_tries < 3) {
+          ui_.Event("mfaRefused", {}, ErrorOf(*answer).message);
+          step = User(core::MfaCodeRefused{});
+        } else {
+          const std::string message =
+              status == "refused" ? Str(answer->body, "message") : ErrorOf(*answer).message;
+          step = User(core::SignInRefused{
+              {status == "refused" ? SignInErrorOf(Str(answer->body, "reason"))
+                                   : core::SignInError::kInvalidCredentials,
+               message}});
+        }
+        break;
+      }
+      case UserScreen::kIdentifying: {
+        Result<Answer> answer = service_.WithToken(
+            user_token_, "POST", "/deployment",
+            json::object{{"flow", kUser}, {"installed", InventoryWire(inventory_)}});
+        if (!answer || !answer->ok()) {
+          step = answer ? ErrorOf(*answer) : answer.error();
+          break;
+        }
+        core::EspPlan plan;
+        if (Status decoded = wire::Decode(answer->body.at("plan"), plan); !decoded) {
+          step = decoded;
+          break;
+        }
+        if (Status s = Record({{"t", "payloads"},
+                               {"flow", kUser},
+                               {"payloads", answer->body.at("payloads")},
+                               {"compliancePolicies", answer->body.at("compliancePolicies")}});
+            !s) {
+          step = s;
+          break;
+        }
+        payloads_[std::string(kUser)] = answer->body.at("payloads").as_object();
+        compliance_policies_[std::string(kUser)] = answer->body.at("compliancePolicies").as_array();
+        runners_.erase(std::string(kUser));
+        step = User(core::PlanReceived{std::move(plan)});
+        break;
+      }
+      case UserScreen::kDeviceSetup:
+      case UserScreen::kAccountSetup: {
+        Result<bool> reboot = RunPhase(kUser);
+        if (!reboot) {
+          step = reboot.error();
+        } else if (*reboot) {
+          Flush(true);
+          ui_.Event("reboot", {}, "An app asked for a restart: run the agent again to go on.");
+          return OobeExit::kRebootRequested;
+        }
+        break;
+      }
+      case UserScreen::kPrivacy:
+        step = User(core::PrivacyAccepted{});
+        break;
+      case UserScreen::kQualityUpdates:
+        step = User(core::QualityUpdatesDone{});
+        break;
+      case UserScreen::kEspError: {
+        const std::string button = NextButton();
+        ui_.Event("button", {{"button", button}}, "Pressed " + button);
+        if (button == "retry") {
+          step = User(core::TryAgainPressed{});
+        } else if (button == "continue") {
+          step = User(core::ContinueAnywayPressed{});
+        } else if (button == "reset") {
+          step = User(core::ResetPressed{});
+        } else if (button == "collectLogs") {
+          CollectLogs();
+          step = User(core::CollectLogsPressed{});
+        } else {
+          Report(kUser, "flowFinished", {{"deploymentState", "failure"}});
+          Flush(true);
+          return OobeExit::kFailed;
+        }
+        break;
+      }
+      case UserScreen::kDesktop: {
+        if (user_.compliance.state == core::ComplianceState::kUnknown &&
+            user_.compliance.note != "evaluated") {
+          std::vector<core::CompliancePolicy> policies;
+          for (const json::value& p : compliance_policies_[std::string(kUser)]) {
+            core::CompliancePolicy policy;
+            if (wire::Decode(p, policy)) policies.push_back(std::move(policy));
+          }
+          core::DeviceFacts facts;
+          if (options_.read_facts) {
+            if (Result<core::DeviceFacts> read = options_.read_facts(); read) facts = *read;
+          }
+          core::ComplianceResult result = core::EvaluateCompliance(policies, facts);
+          json::array findings;
+          for (const core::ComplianceFinding& f : result.findings) {
+            findings.push_back({{"policy", f.policy}, {"setting", f.setting},
+                                {"expected", f.expected}, {"actual", f.actual}});
+          }
+          Report(kUser, "compliance",
+                 {{"when", "after"}, {"state", core::ToString(result.state)},
+                  {"findings", std::move(findings)}});
+          if (result.state == core::ComplianceState::kUnknown) result.note = "evaluated";
+          step = User(core::ComplianceEvaluated{std::move(result)});
+          break;
+        }
+        Report(kUser, "flowFinished",
+               {{"deploymentState", core::ToString(core::DeploymentStateOf(user_))}});
+        Flush(true);
+        if (!options_.on_complete.empty()) {
+          ui_.Event("onComplete", {}, "Running " + options_.on_complete);
+          (void)std::system(options_.on_complete.c_str());
+        }
+        return OobeExit::kDone;
+      }
+      case UserScreen::kReset:
+        return Wipe();
+    }
+    if (!step) {
+      Fail(step.error());
+      Flush(true);
+      return OobeExit::kFailed;
+    }
+  }
+}
+
+OobeExit Driver::Run() {
+  if (Status replayed = Replay(); !replayed) {
+    Fail(replayed.error());
+    return OobeExit::kFailed;
+  }
+  // A restart: the flow in progress resumes where it was (the core decides what that means).
+  bool restarted = !flow_.empty();
+  if (flow_ == kTechnician && tech_.screen == TechnicianScreen::kResealed) {
+    restarted = false;  // the technician's part is over; the user's begins
+    flow_.clear();
+  }
+  if (flow_ == kUser && (user_.screen == UserScreen::kDesktop && reported_ == outbox_.size())) {
+    ui_.Event("done", {}, "This device is set up already.");
+    return OobeExit::kDone;
+  }
+  if (restarted) {
+    ui_.Event("resume", {{"flow", flow_}}, "Resuming the " + flow_ + " flow after a restart");
+    Status rebooted = flow_ == kTechnician ? Tech(core::Rebooted{}) : User(core::Rebooted{});
+    if (!rebooted) {
+      Fail(rebooted.error());
+      return OobeExit::kFailed;
+    }
+  } else {
+    const bool technician = !resealed_ && (options_.preprovision || answers_.technician);
+    if (Status s = StartFlow(technician ? kTechnician : kUser); !s) {
+      Fail(s.error());
+      return OobeExit::kFailed;
+    }
+    if (!technician) {
+      core::ComplianceResult reset = core::ResetAtUserFlowStart();
+      Report(kUser, "compliance", {{"when", "before"}, {"state", core::ToString(reset.state)},
+                                   {"findings", json::array()}});
+    }
+  }
+  Render();
+  return flow_ == kTechnician ? RunTechnician() : RunUser();
+}
+
+}  // namespace
+
+OobeExit RunOobe(const OobeOptions& options, ServiceClient& service, Journal& journal, Ui& ui,
+                 const RunnerFactory& make_runner, const WallClock& clock) {
+  Driver driver(options, service, journal, ui, make_runner, clock);
+  return driver.Run();
+}
+
+}  // namespace groundcrew::agent

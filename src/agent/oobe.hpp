@@ -1,0 +1,76 @@
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "agent/answers.hpp"
+#include "agent/journal.hpp"
+#include "agent/service_client.hpp"
+#include "agent/ui.hpp"
+#include "core/compliance/compliance.hpp"
+#include "core/esp/plan.hpp"
+#include "core/esp/run.hpp"
+
+// `groundcrew-agent oobe`: drives the core's technician flow and user flow
+// (core/flow/technician_flow.hpp, user_flow.hpp) against the service, screen by screen:
+// network, profile, the technician's pre-provisioning (Device preparation, Device setup, the
+// result, reseal) or the user's sign-in with MFA, Device setup (the delta), privacy and Account
+// setup, up to the desktop. Every event it applies is journaled first (journal.hpp), so that a
+// restart rebuilds the flow exactly and resumes it (the core treats the restart as Rebooted);
+// every transition is reported to the service as an event with an idempotency key, queued in
+// the journal while the service cannot be reached.
+namespace groundcrew::agent {
+
+/// How a run ended (the process exit code).
+enum class OobeExit {
+  kDone = 0,             ///< resealed (technician flow) or at the desktop (user flow)
+  kFailed = 1,           ///< an error screen with no button left to press, or a refusal
+  kUsage = 2,            ///< bad options or answers
+  kRebootRequested = 3,  ///< an app asked for a restart: run again to continue
+  kReset = 4,            ///< the device was reset: its local state is wiped
+};
+
+/// What one item did, as the executor reports it.
+struct ItemOutcome {
+  enum class Kind { kSucceeded, kDetected, kFailed, kRetry };
+  Kind kind = Kind::kSucceeded;
+  core::RebootKind reboot = core::RebootKind::kNone;  ///< kSucceeded only
+  std::int64_t code = 0;                              ///< kFailed / kRetry
+  std::string message;
+};
+
+/// Applies one plan item on the device (an executor over the plan's payloads). Called from
+/// several threads at once, for different items.
+using ItemRunner = std::function<ItemOutcome(const core::PlanItem& item)>;
+
+/// Makes the runner for one flow from the deployment's payloads (JSON as the service sent
+/// them) and the signed-in user's name ("" in the technician flow).
+using RunnerFactory =
+    std::function<Result<ItemRunner>(const boost::json::object& payloads, const std::string& user)>;
+
+struct OobeOptions {
+  std::filesystem::path root = "/";
+  std::filesystem::path state = "/var/lib/groundcrew";
+  bool preprovision = false;  ///< the technician key sequence, for scripts
+  Answers answers;
+  bool interactive = false;  ///< ask on the terminal what the answers do not say
+  std::string on_complete;   ///< a command run with /bin/sh when the desktop appears
+  int concurrency = 4;       ///< items installing at once
+  std::chrono::seconds network_wait{std::chrono::minutes(5)};  ///< before giving up, per wait
+  /// Reads the device's compliance facts (the executor's reader); null = report nothing.
+  std::function<Result<core::DeviceFacts>()> read_facts;
+};
+
+/// The clock the driver reads (tests may pass another).
+using WallClock = std::function<core::Timestamp()>;
+
+/// Runs the out-of-box flow until it ends or needs a restart. Never throws; errors reach the UI
+/// and the exit code.
+OobeExit RunOobe(const OobeOptions& options, ServiceClient& service, Journal& journal, Ui& ui,
+                 const RunnerFactory& make_runner, const WallClock& clock);
+
+}  // namespace groundcrew::agent

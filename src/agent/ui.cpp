@@ -1,0 +1,97 @@
+#include "agent/ui.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <deque>
+
+namespace groundcrew::agent {
+namespace {
+
+class PlainUi final : public Ui {
+ public:
+  explicit PlainUi(std::ostream& out) : out_(out) {}
+  void Screen(const ScreenView& screen) override {
+    if (screen.name == last_screen_ && screen.lines == last_lines_) return;
+    out_ << "[" << screen.name << "] " << screen.title;
+    for (const std::string& line : screen.lines) out_ << " | " << line;
+    out_ << "\n" << std::flush;
+    last_screen_ = screen.name;
+    last_lines_ = screen.lines;
+  }
+  void Event(std::string_view kind, const boost::json::object&, std::string_view text) override {
+    out_ << "  " << kind << ": " << text << "\n" << std::flush;
+  }
+
+ private:
+  std::ostream& out_;
+  std::string last_screen_;
+  std::vector<std::string> last_lines_;
+};
+
+class JsonUi final : public Ui {
+ public:
+  explicit JsonUi(std::ostream& out) : out_(out) {}
+  void Screen(const ScreenView& screen) override {
+    boost::json::array lines;
+    for (const std::string& line : screen.lines) lines.push_back(boost::json::string(line));
+    out_ << boost::json::serialize(boost::json::object{{"type", "screen"},
+                                                       {"screen", screen.name},
+                                                       {"title", screen.title},
+                                                       {"lines", std::move(lines)}})
+         << "\n"
+         << std::flush;
+  }
+  void Event(std::string_view kind, const boost::json::object& detail,
+             std::string_view text) override {
+    out_ << boost::json::serialize(boost::json::object{
+                {"type", "event"}, {"kind", kind}, {"text", text}, {"detail", detail}})
+         << "\n"
+         << std::flush;
+  }
+
+ private:
+  std::ostream& out_;
+};
+
+// Redraws the whole screen in place, like the real out-of-box experience: the title, the
+// screen's lines, then the last few events.
+class TerminalUi final : public Ui {
+ public:
+  explicit TerminalUi(std::ostream& out) : out_(out) {}
+  void Screen(const ScreenView& screen) override {
+    screen_ = screen;
+    Draw();
+  }
+  void Event(std::string_view, const boost::json::object&, std::string_view text) override {
+    recent_.emplace_back(text);
+    if (recent_.size() > kRecent) recent_.pop_front();
+    Draw();
+  }
+
+ private:
+  static constexpr size_t kRecent = 6;
+  void Draw() {
+    out_ << "\033[H\033[2J";  // home, clear
+    out_ << "\033[1m" << screen_.title << "\033[0m\n\n";
+    for (const std::string& line : screen_.lines) out_ << "  " << line << "\n";
+    if (!recent_.empty()) {
+      out_ << "\n\033[2m";
+      for (const std::string& line : recent_) out_ << "  " << line << "\n";
+      out_ << "\033[0m";
+    }
+    out_ << std::flush;
+  }
+  std::ostream& out_;
+  ScreenView screen_;
+  std::deque<std::string> recent_;
+};
+
+}  // namespace
+
+std::unique_ptr<Ui> MakeUi(std::string_view kind, std::ostream& out) {
+  if (kind == "terminal") return std::make_unique<TerminalUi>(out);
+  if (kind == "plain") return std::make_unique<PlainUi>(out);
+  if (kind == "json") return std::make_unique<JsonUi>(out);
+  return nullptr;
+}
+
+}  // namespace groundcrew::agent
