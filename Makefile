@@ -17,8 +17,8 @@ build: bootstrap
 	@cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD)
 
-# The main job: groundcrewd on SQLite with the Contoso tenant applied and every device's plan
-# (scripts/demo), then the offline tools on the same examples.
+# The main job: a Contoso device from the depot to the desktop on the embedded database
+# (scripts/demo): technician flow, reseal, a new app, the user flow with MFA, the report.
 demo: build
 	@scripts/demo $(BUILD)
 

@@ -346,12 +346,12 @@ void Driver::Report(std::string_view flow, std::string_view kind, json::object d
   if (!Record(record)) return;  // the journal refused: the report is lost with it
   outbox_.push_back(record);
   if (kind == "screen") return;  // the UI draws screens itself
-  // One sentence: the kind, then what it is about.
-  std::string text = std::string(kind);
+  // What it is about, in a few words (the UI shows the kind beside it).
+  std::string text;
   for (const char* name : {"phase", "displayName", "deploymentState", "state", "code",
                            "message"}) {
     if (const json::value* v = detail.if_contains(name); v && v->is_string()) {
-      text += fmt::format(" {}", std::string(v->as_string()));
+      text += fmt::format("{}{}", text.empty() ? "" : " ", std::string(v->as_string()));
     }
   }
   ui_.Event(kind, detail, text);

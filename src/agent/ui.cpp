@@ -9,13 +9,19 @@ namespace {
 class PlainUi final : public Ui {
  public:
   explicit PlainUi(std::ostream& out) : out_(out) {}
+  // A screen is printed when it appears (progress on it arrives as events); the ESP screens'
+  // item lists are left to the events.
   void Screen(const ScreenView& screen) override {
-    if (screen.name == last_screen_ && screen.lines == last_lines_) return;
-    out_ << "[" << screen.name << "] " << screen.title;
-    for (const std::string& line : screen.lines) out_ << " | " << line;
-    out_ << "\n" << std::flush;
+    const bool esp = screen.name == "device-preparation" || screen.name == "device-setup" ||
+                     screen.name == "account-setup" || screen.name == "privacy";
+    if (screen.name == last_screen_ && (esp || screen.lines == last_lines_)) return;
     last_screen_ = screen.name;
     last_lines_ = screen.lines;
+    out_ << "[" << screen.name << "] " << screen.title;
+    if (!esp) {
+      for (const std::string& line : screen.lines) out_ << " | " << line;
+    }
+    out_ << "\n" << std::flush;
   }
   void Event(std::string_view kind, const boost::json::object&, std::string_view text) override {
     out_ << "  " << kind << ": " << text << "\n" << std::flush;

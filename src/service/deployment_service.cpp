@@ -899,7 +899,9 @@ Result<json::object> DeploymentService::Report(std::string_view serial_number) {
   }
   std::stable_sort(sessions.begin(), sessions.end(),
                    [](const DeploymentSession& a, const DeploymentSession& b) {
-                     return a.started_date_time < b.started_date_time;
+                     // The technician flow comes first when both started in one second.
+                     return std::pair(a.started_date_time, a.flow != "technician") <
+                            std::pair(b.started_date_time, b.flow != "technician");
                    });
 
   json::array reports;
