@@ -19,7 +19,7 @@
 #include "server/metrics.hpp"
 #include "store/observed_store.hpp"
 #include "service/data_dir.hpp"
-#include "service/durable_file.hpp"
+#include "durable_file/durable_file.hpp"
 #include "service/secrets.hpp"
 #include "service/services.hpp"
 #include "store_sqlite/sqlite_store.hpp"
@@ -97,12 +97,12 @@ groundcrew::Result<std::pair<std::string, std::string>> IssueServerCertificate(
   }
   const fs::path certificate = paths.directory / "server.crt";
   const fs::path key = paths.directory / "server.key";
-  if (auto s = groundcrew::service::WriteFileAtomically(
+  if (auto s = groundcrew::durable::WriteFileAtomically(
           certificate, issued->certificate_pem + secrets.ca_certificate_pem, 0644);
       !s) {
     return s.error();
   }
-  if (auto s = groundcrew::service::WriteFileAtomically(key, issued->private_key_pem, 0600); !s) {
+  if (auto s = groundcrew::durable::WriteFileAtomically(key, issued->private_key_pem, 0600); !s) {
     return s.error();
   }
   return std::pair{certificate.string(), key.string()};

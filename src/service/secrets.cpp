@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "service/durable_file.hpp"
+#include "durable_file/durable_file.hpp"
 
 namespace groundcrew::service {
 namespace fs = std::filesystem;
@@ -28,7 +28,7 @@ Result<std::optional<std::string>> ReadSecret(const fs::path& path) {
                                  path.string()),
                      path.filename().string());
   }
-  Result<std::string> bytes = ReadWholeFile(path);
+  Result<std::string> bytes = durable::ReadWholeFile(path);
   if (!bytes) return bytes.error();
   return std::optional<std::string>(std::move(*bytes));
 }
@@ -64,7 +64,7 @@ Result<identity::CertificateAuthority> LoadOrCreateCa(const SecretPaths& paths,
   Result<std::optional<std::string>> key = ReadSecret(paths.ca_key());
   if (!key) return key.error();
   if (*key) {
-    Result<std::string> certificate = ReadWholeFile(paths.ca_certificate());
+    Result<std::string> certificate = durable::ReadWholeFile(paths.ca_certificate());
     if (!certificate) return certificate.error();
     Result<identity::CertificateAuthority> ca =
         identity::CertificateAuthority::FromPem(*certificate, **key);
@@ -76,11 +76,11 @@ Result<identity::CertificateAuthority> LoadOrCreateCa(const SecretPaths& paths,
   Result<identity::CertificateAndKey> pem = ca->ToPem();
   if (!pem) return pem.error();
   // The certificate first: a key without its certificate is never left behind.
-  if (Status s = WriteFileAtomically(paths.ca_certificate(), pem->certificate_pem, kPublicMode);
+  if (Status s = durable::WriteFileAtomically(paths.ca_certificate(), pem->certificate_pem, kPublicMode);
       !s) {
     return s.error();
   }
-  if (Status s = WriteFileAtomically(paths.ca_key(), pem->private_key_pem, kSecretMode); !s) {
+  if (Status s = durable::WriteFileAtomically(paths.ca_key(), pem->private_key_pem, kSecretMode); !s) {
     return s.error();
   }
   return ca;
@@ -97,7 +97,7 @@ Result<Secrets> CreateSecrets(std::string_view organization, core::Timestamp now
 }
 
 Status SaveKeyRing(const SecretPaths& paths, const identity::KeyRing& keys) {
-  return WriteFileAtomically(paths.token_keys(), keys.Serialize(), kSecretMode);
+  return durable::WriteFileAtomically(paths.token_keys(), keys.Serialize(), kSecretMode);
 }
 
 Result<Secrets> LoadOrCreateSecrets(const SecretPaths& paths, std::string_view organization,

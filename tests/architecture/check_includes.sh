@@ -14,11 +14,12 @@ declare -A allowed=(
   [server]="server core common"
   [identity]="identity common"
   [wire]="wire core common"
-  [service]="service identity wire store core common"
+  [service]="service durable_file identity wire store core common"
   [api]="api server service identity wire store core common"
   [daemon]="daemon common"
   [agent]="agent agent_executor http_client wire identity core common"
-  [agent_executor]="agent_executor identity core common"
+  [agent_executor]="agent_executor durable_file identity core common"
+  [durable_file]="durable_file identity common"
 )
 
 status=0

@@ -1,17 +1,17 @@
-#include "service/durable_file.hpp"
+#include "durable_file/durable_file.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <system_error>
 
 #include "identity/random.hpp"
 
-namespace groundcrew::service {
+namespace groundcrew::durable {
 namespace fs = std::filesystem;
 namespace {
 
@@ -36,19 +36,27 @@ int WriteAndSync(int fd, std::string_view bytes) {
 
 }  // namespace
 
+void SyncDirectory(const fs::path& directory) {
+  if (const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+}
+
 Status WriteFileAtomically(const fs::path& path, std::string_view bytes, mode_t mode) {
   const fs::path directory = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::error_code ec;
+  fs::create_directories(directory, ec);
+  if (ec) return DiskError(directory, "create folder", ec.value());
   const fs::path temporary =
       directory / fmt::format(".{}.{}", path.filename().string(), identity::RandomToken(8));
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return DiskError(temporary, "create", errno);
-  const int write_error = WriteAndSync(fd, bytes);
+  int write_error = ::fchmod(fd, mode) == 0 ? 0 : errno;
+  if (write_error == 0) write_error = WriteAndSync(fd, bytes);
   ::close(fd);
   if (write_error == 0 && ::rename(temporary.c_str(), path.c_str()) == 0) {
-    if (const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
-      ::fsync(dir);  // the new directory entry survives a crash
-      ::close(dir);
-    }
+    SyncDirectory(directory);  // the new directory entry survives a crash
     return Ok{};
   }
   const int error = write_error != 0 ? write_error : errno;
@@ -57,17 +65,38 @@ Status WriteFileAtomically(const fs::path& path, std::string_view bytes, mode_t 
 }
 
 Result<std::string> ReadWholeFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (errno == ENOENT) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) {
       return MakeError(ErrorCode::kNotFound, fmt::format("{} does not exist", path.string()));
     }
     return DiskError(path, "read", errno);
   }
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) return DiskError(path, "read", errno);
-  return bytes.str();
+  std::string bytes;
+  char buffer[16384];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int error = errno;
+      ::close(fd);
+      return DiskError(path, "read", error);
+    }
+    if (n == 0) break;
+    bytes.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return bytes;
 }
 
-}  // namespace groundcrew::service
+Status RemoveFile(const fs::path& path) {
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return Ok{};
+    return DiskError(path, "remove", errno);
+  }
+  SyncDirectory(path.has_parent_path() ? path.parent_path() : fs::path("."));
+  return Ok{};
+}
+
+
+}  // namespace groundcrew::durable
