@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "agent/answers.hpp"
@@ -73,7 +74,24 @@ struct OobeCommand {
   std::string on_complete;
   int concurrency = 4;
   int network_wait_seconds = 300;
+  std::string test_clock;
 };
+
+// The wall clock, or for tests the Unix seconds written in `test_clock_path` (re-read on every
+// call, so a test moves time by rewriting the file; unreadable text falls back to the wall), as
+// groundcrewd's --test-clock.
+groundcrew::agent::WallClock MakeClock(const std::string& test_clock_path) {
+  auto wall = [] {
+    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  };
+  if (test_clock_path.empty()) return wall;
+  return [test_clock_path, wall]() -> groundcrew::core::Timestamp {
+    std::ifstream in(test_clock_path);
+    long long seconds = 0;
+    if (in >> seconds) return groundcrew::core::Timestamp(std::chrono::seconds(seconds));
+    return wall();
+  };
+}
 
 int Oobe(const OobeCommand& command) {
   using groundcrew::agent::OobeExit;
@@ -134,9 +152,7 @@ int Oobe(const OobeCommand& command) {
   options.read_facts = [&executor] { return executor.ReadFacts(); };
   const groundcrew::agent::RunnerFactory runners =
       groundcrew::agent::ExecutorRunners(executor, serial);
-  const groundcrew::agent::WallClock clock = [] {
-    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  };
+  const groundcrew::agent::WallClock clock = MakeClock(command.test_clock);
   return static_cast<int>(
       groundcrew::agent::RunOobe(options, **service, *journal, *ui, runners, clock));
 }
@@ -199,6 +215,12 @@ int main(int argc, char** argv) {
   oobe_cmd->add_option("--network-wait", oobe.network_wait_seconds,
                        "seconds to wait for the service before giving up")
       ->capture_default_str();
+  // Hidden (no group): the clock of the ESP (phase clocks, item limits, TOTP codes) from a file.
+  oobe_cmd->add_option("--test-clock", oobe.test_clock,
+                       "FOR TESTS ONLY: read the current time (Unix seconds) from this file on "
+                       "every use")
+      ->type_name("FILE")
+      ->group("");
   oobe_cmd->callback([&] { code = Oobe(oobe); });
   try {
     app.parse(argc, argv);

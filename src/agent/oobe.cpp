@@ -191,11 +191,32 @@ class Driver {
   long long Seconds(core::Timestamp t) const { return t.time_since_epoch().count(); }
 
   // ---- applying events (journal first, then report) ----
-  Status Tech(const core::TechnicianEvent& event);
-  Status User(const core::UserEvent& event);
+  /// A report about to be queued: its kind and detail.
+  struct Pending {
+    std::string kind;
+    json::object detail;
+  };
+  /// Applies `event` and journals it in one record with the reports of the transition
+  /// (`reports` first), so that a kill leaves both or neither: none lost, none made twice.
+  Status Tech(const core::TechnicianEvent& event, std::vector<Pending> reports = {});
+  Status User(const core::UserEvent& event, std::vector<Pending> reports = {});
+  Status Commit(std::string_view flow, core::Timestamp now, json::object event,
+                const std::vector<Pending>& reports);
   template <class State>
-  void ReportTransition(std::string_view flow, const State& before, const State& after);
+  void ReportTransition(const State& before, const State& after, std::vector<Pending>& out);
+  /// The report record for the outbox, with the idempotency key of position `index`.
+  json::object ReportRecord(std::string_view flow, const Pending& report, core::Timestamp at,
+                            size_t index);
+  /// Queues a journaled report and tells the UI.
+  void Queue(json::object record);
+  /// A report on its own (not part of a transition).
   void Report(std::string_view flow, std::string_view kind, json::object detail);
+  /// A sign-in step (POST `path` with the device token), sent once: a 401 about the password
+  /// or the code is the user's answer, not a reason to prove the key and send it again.
+  Result<Answer> SignIn(std::string_view path, const json::object& body);
+  /// Makes a service call, again every second while the service cannot be reached (up to
+  /// options_.network_wait), telling the UI once.
+  Result<Answer> CallWaiting(const std::function<Result<Answer>()>& call);
   void Flush(bool wait);
   Status StartFlow(std::string_view flow);
 
@@ -265,6 +286,11 @@ Status Driver::Replay() {
         if (!next) return next.error();
         user_ = std::move(*next);
       }
+      if (const json::value* reports = r.if_contains("reports"); reports && reports->is_array()) {
+        for (const json::value& report : reports->as_array()) {
+          outbox_.push_back(report.as_object());
+        }
+      }
     } else if (type == "session") {
       sessions_[Str(r, "flow")] = Str(r, "id");
     } else if (type == "payloads") {
@@ -296,57 +322,66 @@ Status Driver::StartFlow(std::string_view flow) {
 // ---------------------------------------------------------------------------------------------
 // Events
 
-Status Driver::Tech(const core::TechnicianEvent& event) {
+Status Driver::Tech(const core::TechnicianEvent& event, std::vector<Pending> reports) {
   const core::Timestamp now = clock_();
   Result<core::TechnicianState> next = core::Apply(tech_, event, now);
   if (!next) return next.error();
-  if (Status s = Record({{"t", "event"},
-                         {"flow", kTechnician},
-                         {"at", Seconds(now)},
-                         {"event", EncodeEvent(event)}});
-      !s) {
-    return s;
-  }
-  core::TechnicianState before = std::move(tech_);
+  ReportTransition(tech_, *next, reports);
+  if (Status s = Commit(kTechnician, now, EncodeEvent(event), reports); !s) return s;
   tech_ = std::move(*next);
-  ReportTransition(kTechnician, before, tech_);
   Render();
   Flush(false);
   return Ok{};
 }
 
-Status Driver::User(const core::UserEvent& event) {
+Status Driver::User(const core::UserEvent& event, std::vector<Pending> reports) {
   const core::Timestamp now = clock_();
   Result<core::UserState> next = core::Apply(user_, event, now);
   if (!next) return next.error();
-  if (Status s = Record({{"t", "event"},
-                         {"flow", kUser},
-                         {"at", Seconds(now)},
-                         {"event", EncodeEvent(event)}});
-      !s) {
-    return s;
-  }
-  core::UserState before = std::move(user_);
+  ReportTransition(user_, *next, reports);
+  if (Status s = Commit(kUser, now, EncodeEvent(event), reports); !s) return s;
   user_ = std::move(*next);
-  ReportTransition(kUser, before, user_);
   Render();
   Flush(false);
   return Ok{};
 }
 
-void Driver::Report(std::string_view flow, std::string_view kind, json::object detail) {
+Status Driver::Commit(std::string_view flow, core::Timestamp now, json::object event,
+                      const std::vector<Pending>& reports) {
+  json::array records;
+  for (const Pending& report : reports) {
+    records.push_back(ReportRecord(flow, report, now, outbox_.size() + records.size()));
+  }
+  if (Status s = Record({{"t", "event"},
+                         {"flow", flow},
+                         {"at", Seconds(now)},
+                         {"event", std::move(event)},
+                         {"reports", records}});
+      !s) {
+    return s;
+  }
+  for (json::value& record : records) Queue(std::move(record.as_object()));
+  return Ok{};
+}
+
+json::object Driver::ReportRecord(std::string_view flow, const Pending& report,
+                                  core::Timestamp at, size_t index) {
   const std::string& session = sessions_[std::string(flow)];
-  json::object record{{"t", "report"},
-                      {"flow", flow},
-                      {"session", session},
-                      {"key", fmt::format("{}:{}", session, outbox_.size())},
-                      {"kind", kind},
-                      {"at", Seconds(clock_())},
-                      {"detail", detail}};
-  if (!Record(record)) return;  // the journal refused: the report is lost with it
+  return {{"t", "report"},
+          {"flow", flow},
+          {"session", session},
+          {"key", fmt::format("{}:{}", session, index)},
+          {"kind", report.kind},
+          {"at", Seconds(at)},
+          {"detail", report.detail}};
+}
+
+void Driver::Queue(json::object record) {
   outbox_.push_back(record);
+  const std::string kind = Str(record, "kind");
   if (kind == "screen") return;  // the UI draws screens itself
   // What it is about, in a few words (the UI shows the kind beside it).
+  const json::object& detail = record.at("detail").as_object();
   std::string text;
   for (const char* name : {"phase", "displayName", "deploymentState", "state", "code",
                            "message"}) {
@@ -357,10 +392,54 @@ void Driver::Report(std::string_view flow, std::string_view kind, json::object d
   ui_.Event(kind, detail, text);
 }
 
+void Driver::Report(std::string_view flow, std::string_view kind, json::object detail) {
+  json::object record =
+      ReportRecord(flow, {std::string(kind), std::move(detail)}, clock_(), outbox_.size());
+  if (!Record(record)) return;  // the journal refused: the report is lost with it
+  Queue(std::move(record));
+}
+
+Result<Answer> Driver::CallWaiting(const std::function<Result<Answer>()>& call) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.network_wait;
+  bool told = false;
+  for (;;) {
+    Result<Answer> answer = call();
+    if (answer || answer.error().code != ErrorCode::kUnavailable ||
+        std::chrono::steady_clock::now() > deadline) {
+      return answer;
+    }
+    if (!told) {
+      ui_.Event("serviceUnreachable", {}, answer.error().message + "; trying again");
+      told = true;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+Result<Answer> Driver::SignIn(std::string_view path, const json::object& body) {
+  // Not service_.Device(), which resends after any 401: a wrong password or code would be
+  // counted twice toward the lockout (and a code refused as replayed the second time).
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (Status proven = service_.EnsureDeviceToken(); !proven) return proven.error();
+    Result<Answer> answer =
+        service_.WithToken(service_.CurrentCredentials().token, "POST", path, body);
+    if (!answer || answer->status != 401) return answer;
+    const std::string field = ErrorOf(*answer).field;
+    if (field != "token" && field != "Authorization") return answer;
+    service_.DropDeviceToken();  // the device token itself was refused: prove the key again
+  }
+  return MakeError(ErrorCode::kUnauthenticated, "the service refuses this device's token",
+                   "token");
+}
+
 template <class State>
-void Driver::ReportTransition(std::string_view flow, const State& before, const State& after) {
+void Driver::ReportTransition(const State& before, const State& after,
+                              std::vector<Pending>& out) {
+  auto report = [&out](std::string kind, json::object detail) {
+    out.push_back({std::move(kind), std::move(detail)});
+  };
   if (before.screen != after.screen) {
-    Report(flow, "screen", {{"screen", core::ToString(after.screen)}});
+    report("screen", {{"screen", core::ToString(after.screen)}});
   }
   // Phase starts come before the items' events, phase ends after them.
   auto phases = [&](bool starting) {
@@ -368,10 +447,16 @@ void Driver::ReportTransition(std::string_view flow, const State& before, const 
                                  core::EspPhase::kAccountSetup}) {
       const core::PhaseStatus was = core::PhaseStatusOf(before, phase);
       const core::PhaseStatus is = core::PhaseStatusOf(after, phase);
-      if (was == is || (is == core::PhaseStatus::kInProgress) != starting) continue;
+      if (was == is) continue;
       const std::string name(core::ToString(phase));
-      if (is == core::PhaseStatus::kInProgress) Report(flow, "phaseStarted", {{"phase", name}});
-      if (is == core::PhaseStatus::kComplete) Report(flow, "phaseCompleted", {{"phase", name}});
+      if (starting) {
+        // Also a phase that ended as it started (nothing to do): its run has a start too.
+        if (is == core::PhaseStatus::kInProgress || was == core::PhaseStatus::kNotStarted) {
+          report("phaseStarted", {{"phase", name}});
+        }
+        continue;
+      }
+      if (is == core::PhaseStatus::kComplete) report("phaseCompleted", {{"phase", name}});
       if (is == core::PhaseStatus::kFailed) {
         json::object detail{{"phase", name}};
         for (const core::PhaseRun* run : Runs(after)) {
@@ -380,7 +465,7 @@ void Driver::ReportTransition(std::string_view flow, const State& before, const 
             detail["message"] = run->failure->message;
           }
         }
-        Report(flow, "phaseFailed", std::move(detail));
+        report("phaseFailed", std::move(detail));
       }
     }
   };
@@ -403,21 +488,21 @@ void Driver::ReportTransition(std::string_view flow, const State& before, const 
       switch (item.status) {
         case core::ItemStatus::kInProgress:
           detail["attempt"] = item.attempt;
-          Report(flow, "itemStarted", std::move(detail));
+          report("itemStarted", std::move(detail));
           break;
         case core::ItemStatus::kSucceeded:
-          Report(flow, "itemSucceeded", std::move(detail));
+          report("itemSucceeded", std::move(detail));
           break;
         case core::ItemStatus::kFailed:
           detail["code"] = core::FormatErrorCode(item.code);
           detail["message"] = item.message;
-          Report(flow, "itemFailed", std::move(detail));
+          report("itemFailed", std::move(detail));
           break;
         case core::ItemStatus::kTimedOut:
-          Report(flow, "itemTimedOut", std::move(detail));
+          report("itemTimedOut", std::move(detail));
           break;
         case core::ItemStatus::kNotAttempted:
-          Report(flow, "itemNotAttempted", std::move(detail));
+          report("itemNotAttempted", std::move(detail));
           break;
         case core::ItemStatus::kWaiting:
         case core::ItemStatus::kDeferred:
@@ -563,15 +648,20 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
   const bool technician = flow == kTechnician;
   auto run = [&]() -> const core::PhaseRun* {
     if (technician) return tech_.device_setup ? &*tech_.device_setup : nullptr;
-    if (user_.screen == UserScreen::kAccountSetup) return user_.account_setup ? &*user_.account_setup : nullptr;
+    if (user_.screen == UserScreen::kAccountSetup) {
+      return user_.account_setup ? &*user_.account_setup : nullptr;
+    }
     return user_.device_setup ? &*user_.device_setup : nullptr;
   };
   auto screen = [&] {
     return technician ? static_cast<int>(tech_.screen) : static_cast<int>(user_.screen);
   };
-  auto apply = [&](const core::RunEvent& event) -> Status {
+  auto apply = [&](const core::RunEvent& event, std::vector<Pending> reports = {}) -> Status {
     return std::visit(
-        [&](const auto& e) { return technician ? Tech(e) : User(e); }, event);
+        [&](const auto& e) {
+          return technician ? Tech(e, std::move(reports)) : User(e, std::move(reports));
+        },
+        event);
   };
   Result<ItemRunner> runner = RunnerFor(flow);
   if (!runner) return runner.error();
@@ -593,7 +683,8 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
          run()->status == core::PhaseStatus::kInProgress) {
     if (run()->pending_reboot == core::RebootKind::kHard) reboot = true;
     if (!reboot) {
-      for (const std::string& id : core::ReadyItems(*run(), clock_(), options_.concurrency - running)) {
+      for (const std::string& id :
+           core::ReadyItems(*run(), clock_(), options_.concurrency - running)) {
         const core::ItemRun* item = core::FindItem(*run(), id);
         const core::PlanItem plan = item->plan;
         if (Status s = apply(core::ItemStarted{.id = id}); !s) return s.error();
@@ -624,16 +715,19 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
       const std::string phase(core::ToString(run()->phase));
       Status applied = Ok{};
       switch (o.kind) {
-        case ItemOutcome::Kind::kDetected:
-          Report(flow, "itemDetected",
-                 {{"phase", phase}, {"id", finished->id}, {"displayName", item->plan.display_name}});
-          applied = apply(core::ItemSucceeded{.id = finished->id});
+        case ItemOutcome::Kind::kDetected:  // journaled with the success: reported once
+          applied = apply(core::ItemSucceeded{.id = finished->id},
+                          {{"itemDetected",
+                            {{"phase", phase},
+                             {"id", finished->id},
+                             {"displayName", item->plan.display_name}}}});
           break;
         case ItemOutcome::Kind::kSucceeded:
           applied = apply(core::ItemSucceeded{.id = finished->id, .reboot = o.reboot});
           break;
         case ItemOutcome::Kind::kFailed:
-          applied = apply(core::ItemFailed{.id = finished->id, .code = o.code, .message = o.message});
+          applied = apply(
+              core::ItemFailed{.id = finished->id, .code = o.code, .message = o.message});
           break;
         case ItemOutcome::Kind::kRetry:
           applied = apply(core::ItemNeedsRetry{.id = finished->id, .code = o.code});
@@ -679,6 +773,10 @@ std::string Driver::NextButton() {
 
 // Reset: the device forgets everything but its key (which belongs to the hardware).
 OobeExit Driver::Wipe() {
+  // The session ends here (a reset run failed); a fresh start opens another.
+  const core::DeploymentState state =
+      flow_ == kTechnician ? core::DeploymentStateOf(tech_) : core::DeploymentStateOf(user_);
+  Report(flow_, "flowFinished", {{"deploymentState", core::ToString(state)}});
   Flush(true);
   std::error_code ec;
   for (const fs::directory_entry& entry : fs::directory_iterator(options_.state, ec)) {
@@ -777,6 +875,27 @@ void Driver::Render() {
                                                        : "Setting up your device for work";
         view.lines.push_back("device-preparation (complete)");
         for (const core::PhaseRun* run : Runs(s)) phase_lines(*run);
+        if (s.screen == UserScreen::kEspError && s.plan) {
+          // The failure, the profile's message and exactly the buttons the profile offers.
+          for (const core::PhaseRun* run : Runs(s)) {
+            if (run->phase == s.failed_phase && run->failure) {
+              view.lines.push_back(fmt::format("Error {}: {}",
+                                               core::FormatErrorCode(run->failure->code),
+                                               run->failure->message));
+            }
+          }
+          const core::EspErrorOptions& options = s.plan->error_options;
+          view.lines.push_back(options.message);
+          std::string buttons;
+          for (const auto& [offered, label] : {std::pair{options.try_again, "Try again"},
+                                               std::pair{options.continue_anyway,
+                                                         "Continue anyway"},
+                                               std::pair{options.reset, "Reset device"},
+                                               std::pair{options.collect_logs, "Collect logs"}}) {
+            if (offered) buttons += fmt::format("{}[{}]", buttons.empty() ? "" : " ", label);
+          }
+          if (!buttons.empty()) view.lines.push_back(buttons);
+        }
         break;
       case UserScreen::kDesktop:
         view.title = "Your desktop is ready";
@@ -910,7 +1029,7 @@ OobeExit Driver::RunTechnician() {
           Flush(true);
           return OobeExit::kDone;
         }
-        Result<Answer> resealed = service_.Device("POST", "/reseal");
+        Result<Answer> resealed = CallWaiting([&] { return service_.Device("POST", "/reseal"); });
         if (!resealed || !resealed->ok()) {
           step = resealed ? ErrorOf(*resealed) : resealed.error();
           break;
@@ -975,6 +1094,7 @@ OobeExit Driver::RunTechnician() {
 
 OobeExit Driver::RunUser() {
   int mfa_tries = 0;
+  bool seed_code_sent = false;  // a code computed from the seed was sent
   for (;;) {
     Status step = Ok{};
     switch (user_.screen) {
@@ -1012,8 +1132,8 @@ OobeExit Driver::RunUser() {
                          "no password: give password in the answers file", "password"));
           return OobeExit::kUsage;
         }
-        Result<Answer> answer = service_.Device(
-            "POST", "/signIn",
+        Result<Answer> answer = SignIn(
+            "/signIn",
             json::object{{"userPrincipalName", user_.upn}, {"password", *answers_.password}});
         answers_.password.reset();  // typed once; a refusal needs it typed again
         if (!answer) {
@@ -1037,7 +1157,9 @@ OobeExit Driver::RunUser() {
           step = User(core::MfaRequired{});
         } else if (status == "signedIn") {
           user_token_ = Str(answer->body, "token");
-          if (Status s = Record({{"t", "userToken"}, {"token", user_token_}}); !s) return OobeExit::kFailed;
+          if (Status s = Record({{"t", "userToken"}, {"token", user_token_}}); !s) {
+            return OobeExit::kFailed;
+          }
           step = User(core::SignInAccepted{});
         } else {
           answers_.password = std::nullopt;
@@ -1056,10 +1178,13 @@ OobeExit Driver::RunUser() {
           code = *answers_.totp_code;
           answers_.totp_code.reset();
         } else if (registration_seed_ || answers_.totp_seed) {
-          if (mfa_tries > 0) {  // a code per 30-second step: wait for the next one
+          // A code per 30-second step: after a computed code was refused, wait for the next
+          // one (after a typed code that was wrong, the current one is still unused).
+          if (seed_code_sent) {
             std::this_thread::sleep_for(std::chrono::seconds(
                 30 - clock_().time_since_epoch().count() % 30));
           }
+          seed_code_sent = true;
           Result<std::string> generated =
               identity::GenerateTotp(registration_seed_ ? *registration_seed_ : *answers_.totp_seed,
                                      clock_());
@@ -1071,8 +1196,8 @@ OobeExit Driver::RunUser() {
           return OobeExit::kUsage;
         }
         ++mfa_tries;
-        Result<Answer> answer = service_.Device("POST", "/signIn/" + mfa_challenge_,
-                                                json::object{{"code", code}});
+        Result<Answer> answer =
+            SignIn("/signIn/" + mfa_challenge_, json::object{{"code", code}});
         if (!answer) {
           step = answer.error();
           break;
@@ -1080,7 +1205,9 @@ OobeExit Driver::RunUser() {
         const std::string status = Str(answer->body, "status");
         if (status == "signedIn") {
           user_token_ = Str(answer->body, "token");
-          if (Status s = Record({{"t", "userToken"}, {"token", user_token_}}); !s) return OobeExit::kFailed;
+          if (Status s = Record({{"t", "userToken"}, {"token", user_token_}}); !s) {
+            return OobeExit::kFailed;
+          }
           step = User(core::MfaCodeAccepted{});
         } else if (answer->status == 401 && ErrorOf(*answer).field == "code" && mfa_tries < 3) {
           ui_.Event("mfaRefused", {}, ErrorOf(*answer).message);
@@ -1096,9 +1223,11 @@ OobeExit Driver::RunUser() {
         break;
       }
       case UserScreen::kIdentifying: {
-        Result<Answer> answer = service_.WithToken(
-            user_token_, "POST", "/deployment",
-            json::object{{"flow", kUser}, {"installed", InventoryWire(inventory_)}});
+        Result<Answer> answer = CallWaiting([&] {
+          return service_.WithToken(
+              user_token_, "POST", "/deployment",
+              json::object{{"flow", kUser}, {"installed", InventoryWire(inventory_)}});
+        });
         if (!answer || !answer->ok()) {
           step = answer ? ErrorOf(*answer) : answer.error();
           break;

@@ -149,6 +149,10 @@ Result<Answer> ServiceClient::Device(std::string_view method, std::string_view p
     Result<Answer> answer =
         Send(method, fmt::format("/v1/agent/devices/{}{}", device_id_, path), body, device_token_);
     if (!answer || answer->status != 401) return answer;
+    // Only a refused token is worth a new proof; a 401 about what was sent (a wrong password
+    // or code) is the answer itself.
+    const std::string field = ErrorOf(*answer).field;
+    if (field != "Authorization" && field != "token") return answer;
     DropDeviceToken();  // revoked or expired early: prove the key again, once
   }
   return MakeError(ErrorCode::kUnauthenticated, "the service refuses this device's token",

@@ -1,15 +1,27 @@
 // The device agent end to end (issue 5): the real groundcrewd and groundcrew-agent, the Contoso
 // tenant, a sandbox root per device. The technician flow pre-provisions and reseals; an app is
 // assigned between the flows; the user flow signs in with MFA (seed from the answers file),
-// installs only the delta and the user's items; the report shows both flows.
+// installs only the delta and the user's items; the report shows both flows. Then what goes
+// wrong: failing apps (blocking or not), a phase timeout, Reset, the agent killed in the middle
+// of an install, MFA mistakes and lockout, and the service going away during Device setup.
+//
+// Every installer appends its name to ROOT/installs.log each time it runs, so that a test can
+// say how often each app was really installed.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
 
 #include "tests/integration/harness.hpp"
 
@@ -21,11 +33,53 @@ namespace json = boost::json;
 
 constexpr const char* kPassword = "Contoso-demo-passphrase-1";
 constexpr const char* kSeed = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+constexpr const char* kSerial = "GC-1001";
+// The Contoso apps installed in the technician flow, by the folder of their installer.
+constexpr std::string_view kTechnicianApps[] = {"runtime", "agent", "vpn-client", "sales-crm"};
 
 std::string ReadText(const fs::path& path) {
   std::ifstream in(path);
   return std::string((std::istreambuf_iterator<char>(in)), {});
 }
+
+void Touch(const fs::path& path) { std::ofstream(path) << ""; }
+
+// Whether `value` is the string `text`.
+bool Is(const json::value& value, std::string_view text) {
+  return value.is_string() && value.as_string() == text;
+}
+
+// Installer steps (shell) for a TestApp's `before`:
+// fails with 1603 (a code above 255: through $GROUNDCREW_EXIT_CODE_FILE) until ROOT/<flag> exists.
+std::string FailsUntil(const std::string& flag) {
+  return "if [ ! -e \"$GROUNDCREW_ROOT/" + flag + "\" ]; then\n" +
+         "  echo 1603 > \"$GROUNDCREW_EXIT_CODE_FILE\"\n" +
+         "  exit 1\n" +
+         "fi\n";
+}
+// Says it is running (ROOT/<name>.running), then waits until ROOT/<name>.release exists (giving
+// up after a minute, so that a failed test leaves nothing running for long).
+std::string HeldUntilReleased(const std::string& name) {
+  const std::string flag = "\"$GROUNDCREW_ROOT/" + name;
+  return "touch " + flag + ".running\"\n" +
+         "i=0\n" +
+         "while [ ! -e " + flag + ".release\" ]; do\n" +
+         "  i=$((i + 1)); [ \"$i\" -lt 1200 ] || exit 1; sleep 0.05\n" +
+         "done\n";
+}
+
+// An app the test adds to the tenant: its installer counts its run, does `before`, then writes
+// /opt/test/<slug>/VERSION, which its detection rule looks for.
+struct TestApp {
+  std::string name;
+  std::string slug;
+  std::string before = {};
+  std::string context = "device";
+  std::string group = "All Autopilot devices";
+  bool blocking = false;  ///< one of the ESP profile's selected (blocking) apps
+  std::vector<std::string> dependencies = {};
+  int max_run_minutes = 0;  ///< 0: the default
+};
 
 class AgentTest : public ::testing::Test {
  protected:
@@ -40,18 +94,26 @@ class AgentTest : public ::testing::Test {
     daemon_ = std::make_unique<Daemon>(data_dir_);
     ASSERT_TRUE(daemon_->Start()) << daemon_->log();
 
-    // The Contoso tenant without its example devices (their hashes carry no device key).
+    // The Contoso tenant without its example devices (their hashes carry no device key), with
+    // installers that count their runs.
     const fs::path contoso = SourceDir() / "examples" / "contoso";
-    std::string yaml = ReadText(contoso / "tenant.yaml");
-    yaml = std::regex_replace(yaml, std::regex("\ndevices:[^\n]*"), "\n");
+    yaml_ = ReadText(contoso / "tenant.yaml");
+    yaml_ = std::regex_replace(yaml_, std::regex("\ndevices:[^\n]*"), "\n");
     tenant_ = temp_.path() / "tenant";
     fs::create_directories(tenant_);
-    fs::create_directory_symlink(contoso / "apps", tenant_ / "apps");
-    std::ofstream(tenant_ / "tenant.yaml") << yaml;
-    ASSERT_EQ(Cli({"apply", "-f", (tenant_ / "tenant.yaml").string()}).exit_code, 0);
+    fs::copy(contoso / "apps", tenant_ / "apps", fs::copy_options::recursive);
+    for (const fs::directory_entry& app : fs::directory_iterator(tenant_ / "apps")) {
+      const fs::path script = app.path() / "install.sh";
+      std::string text = ReadText(script);
+      const size_t first_line = text.find('\n') + 1;
+      text.insert(first_line, "printf '%s\\n' " + app.path().filename().string() +
+                                  " >> \"$GROUNDCREW_ROOT/installs.log\"\n");
+      std::ofstream(script, std::ios::trunc) << text;
+    }
+    ASSERT_NO_FATAL_FAILURE(ApplyTenant());
 
     CommandResult row = RunCommand({AgentPath(), "hwid", "--state", State().string(), "--serial",
-                                    "GC-1001", "--manufacturer", "Contoso", "--model", "Laptop",
+                                    kSerial, "--manufacturer", "Contoso", "--model", "Laptop",
                                     "--group-tag", "Sales", "--assigned-user",
                                     "adele.vance@contoso.com"});
     ASSERT_EQ(row.exit_code, 0) << row.err;
@@ -65,6 +127,11 @@ class AgentTest : public ::testing::Test {
     ASSERT_EQ(Cli({"users", "mfa", "enroll", "adele.vance@contoso.com", "--secret", kSeed})
                   .exit_code,
               0);
+  }
+
+  void TearDown() override {
+    // Installers still held (a test that failed half-way) may end now.
+    for (const std::string& name : held_) Touch(Root() / (name + ".release"));
   }
 
   std::map<std::string, std::string> CliEnvironment() {
@@ -84,27 +151,149 @@ class AgentTest : public ::testing::Test {
   fs::path State() { return temp_.path() / "state"; }
   fs::path Root() { return temp_.path() / "root"; }
 
-  CommandResult Agent(const json::object& answers, std::vector<std::string> extra = {}) {
-    const fs::path file = temp_.path() / "answers.json";
-    std::ofstream(file, std::ios::trunc) << json::serialize(answers);
-    std::vector<std::string> argv = {AgentPath(), "oobe", "--server", daemon_->url(), "--root",
-                                     Root().string(), "--state", State().string(), "--serial",
-                                     "GC-1001", "--answers", file.string(), "--ui", "plain"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return RunCommand(argv);
+  // ---- the tenant ----
+
+  void ApplyTenant() {
+    std::ofstream(tenant_ / "tenant.yaml", std::ios::trunc) << yaml_;
+    CommandResult applied = Cli({"apply", "-f", (tenant_ / "tenant.yaml").string()});
+    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  }
+  // Replaces `from` (a regular expression) in the tenant document; it must be there.
+  void Edit(const std::string& from, const std::string& to) {
+    const std::string edited = std::regex_replace(yaml_, std::regex(from), to);
+    ASSERT_NE(edited, yaml_) << from;
+    yaml_ = edited;
+  }
+  // Adds a line to the Contoso ESP profile.
+  void EditEsp(const std::string& setting) {
+    Edit("\n    allowLogCollectionOnInstallFailure: true\n",
+         "\n    allowLogCollectionOnInstallFailure: true\n    " + setting + "\n");
+  }
+  void AddApp(const TestApp& app) {
+    std::string block = "\n  - displayName: " + app.name;
+    block += "\n    displayVersion: \"1.0.0\"";
+    block += "\n    installContext: " + app.context;
+    block += "\n    installCommandLine: sh " + app.slug + ".sh";
+    block += "\n    detectionRules:";
+    block += "\n      - {kind: fileVersion, path: /opt/test/" + app.slug +
+             "/VERSION, value: \"1.0.0\"}";
+    if (app.max_run_minutes > 0) {
+      block += "\n    maxRunTimeInMinutes: " + std::to_string(app.max_run_minutes);
+    }
+    if (!app.dependencies.empty()) {
+      block += "\n    dependencies:";
+      for (const std::string& dependency : app.dependencies) {
+        block += "\n      - {app: " + dependency + ", autoInstall: true}";
+      }
+    }
+    block += "\n    content: {file: " + app.slug + ".sh}";
+    block += "\n    assignments: [{group: " + app.group + ", intent: required}]\n";
+    Edit("\npolicies:", block + "\npolicies:");
+    if (app.blocking) {
+      Edit("selectedMobileApps: \\[Contoso Agent, Contoso Runtime\\]",
+           "selectedMobileApps: [Contoso Agent, Contoso Runtime, " + app.name + "]");
+    }
+    const std::string dir = "\"$GROUNDCREW_ROOT/opt/test/" + app.slug;
+    std::ofstream(tenant_ / (app.slug + ".sh"))
+        << "set -eu\n"
+        << "printf '%s\\n' " << app.slug << " >> \"$GROUNDCREW_ROOT/installs.log\"\n"
+        << app.before << "mkdir -p " << dir << "\"\n"
+        << "echo 1.0.0 > " << dir << "/VERSION.new\"\n"
+        << "mv " << dir << "/VERSION.new\" " << dir << "/VERSION\"\n";
+    if (app.before.find(".release") != std::string::npos) held_.push_back(app.slug);
+  }
+  bool Installed(const std::string& slug) {
+    return ReadText(Root() / "opt/test" / slug / "VERSION") == "1.0.0\n";
+  }
+  // How many times each installer ran.
+  std::map<std::string, int> InstallRuns() {
+    std::map<std::string, int> runs;
+    std::istringstream lines(ReadText(Root() / "installs.log"));
+    for (std::string line; std::getline(lines, line);) ++runs[line];
+    return runs;
   }
 
+  // ---- the agent ----
+
+  std::vector<std::string> AgentArgv(const json::object& answers,
+                                     const std::vector<std::string>& extra) {
+    const fs::path file = temp_.path() / ("answers-" + std::to_string(++answers_) + ".json");
+    std::ofstream(file) << json::serialize(answers);
+    std::vector<std::string> argv = {AgentPath(), "oobe", "--server", daemon_->url(), "--root",
+                                     Root().string(), "--state", State().string(), "--serial",
+                                     kSerial, "--answers", file.string(), "--ui", "plain"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+  }
+  CommandResult Agent(const json::object& answers, const std::vector<std::string>& extra = {}) {
+    return RunCommand(AgentArgv(answers, extra));
+  }
+  // The agent in the background.
+  std::unique_ptr<Process> StartAgent(const json::object& answers,
+                                      const std::vector<std::string>& extra = {}) {
+    return std::make_unique<Process>(AgentArgv(answers, extra));
+  }
+
+  // ---- the report ----
+
   json::value Report() {
-    HttpResult report = Admin("GET", "/v1/reports/GC-1001");
+    HttpResult report = Admin("GET", std::string("/v1/reports/") + kSerial);
     EXPECT_EQ(report.status, 200) << report.body;
     return json::parse(report.body);
+  }
+  // The sessions of `flow` in the report, oldest first.
+  static std::vector<json::value> Sessions(const json::value& report, const std::string& flow) {
+    std::vector<json::value> out;
+    for (const json::value& session : report.at("sessions").as_array()) {
+      if (Is(session.at("flow"), flow)) out.push_back(session);
+    }
+    return out;
+  }
+  // The last session of `flow` (an empty object when there is none).
+  static json::value Session(const json::value& report, const std::string& flow) {
+    std::vector<json::value> sessions = Sessions(report, flow);
+    return sessions.empty() ? json::value(json::object()) : sessions.back();
+  }
+  // Every event the service stored for the session, in order.
+  std::vector<json::value> Events(const json::value& session) {
+    std::vector<json::value> events;
+    std::string after;
+    for (;;) {
+      HttpResult page =
+          Admin("GET", "/v1/deploymentSessions/" + std::string(session.at("id").as_string()) +
+                           "/events?limit=1000" + (after.empty() ? "" : "&after=" + after));
+      EXPECT_EQ(page.status, 200) << page.body;
+      if (page.status != 200) return events;
+      json::value body = json::parse(page.body);
+      for (const json::value& event : body.at("value").as_array()) events.push_back(event);
+      if (!body.as_object().contains("nextAfter")) return events;
+      after = std::string(body.at("nextAfter").as_string());
+    }
+  }
+  // How many reports the agent queued for the session (its journal, STATE/journal.jsonl).
+  size_t QueuedReports(const json::value& session) {
+    const std::string id(session.at("id").as_string());
+    size_t count = 0;
+    std::istringstream lines(ReadText(State() / "journal.jsonl"));
+    for (std::string line; std::getline(lines, line);) {
+      const json::value record = json::parse(line);
+      auto ours = [&](const json::value& report) { return Is(report.at("session"), id); };
+      if (record.at("t") == "report" && ours(record)) ++count;
+      if (const json::value* reports = record.as_object().if_contains("reports")) {
+        for (const json::value& report : reports->as_array()) count += ours(report) ? 1 : 0;
+      }
+    }
+    return count;
   }
 
   TempDir temp_;
   fs::path data_dir_;
   fs::path tenant_;
+  std::string yaml_;
   std::string admin_;
   std::unique_ptr<Daemon> daemon_;
+  std::vector<std::string> held_;  // slugs of held installers
+  int answers_ = 0;
 };
 
 // The items a session's report shows with `status`, by display name.
@@ -116,6 +305,49 @@ std::set<std::string> ItemsWith(const json::value& session, const std::string& s
     }
   }
   return names;
+}
+
+// The report's row of the item named `name` in `phase` (null when absent).
+json::value Item(const json::value& session, const std::string& name,
+                 const std::string& phase = "deviceSetup") {
+  for (const json::value& item : session.at("items").as_array()) {
+    if (Is(item.at("displayName"), name) && Is(item.at("phase"), phase)) return item;
+  }
+  return nullptr;
+}
+
+// The display names of the items of `phase` in a session's report.
+std::set<std::string> PhaseItems(const json::value& session, const std::string& phase) {
+  std::set<std::string> names;
+  for (const json::value& item : session.at("items").as_array()) {
+    if (Is(item.at("phase"), phase)) names.insert(std::string(item.at("displayName").as_string()));
+  }
+  return names;
+}
+
+// How many events are of `kind` and, unless empty, of `phase` and about the item `id`.
+int Count(const std::vector<json::value>& events, const std::string& kind,
+          const std::string& phase = "", const std::string& id = "") {
+  int count = 0;
+  for (const json::value& event : events) {
+    const json::object& detail = event.at("detail").as_object();
+    auto is = [&](const char* name, const std::string& value) {
+      const json::value* v = detail.if_contains(name);
+      return value.empty() || (v != nullptr && Is(*v, value));
+    };
+    if (Is(event.at("kind"), kind) && is("phase", phase) && is("id", id)) ++count;
+  }
+  return count;
+}
+
+// A line of the plain UI starting with `[screen]` (empty when the screen never appeared).
+std::string ScreenLine(const std::string& out, const std::string& screen) {
+  std::istringstream lines(out);
+  std::string found;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("[" + screen + "]")) found = line;
+  }
+  return found;
 }
 
 TEST_F(AgentTest, TechnicianFlowResealThenUserFlowWithTheDeltaAndAccountSetup) {
@@ -131,72 +363,320 @@ TEST_F(AgentTest, TechnicianFlowResealThenUserFlowWithTheDeltaAndAccountSetup) {
   EXPECT_NE(technician.out.find("[resealed]"), std::string::npos) << technician.out;
 
   // Assigned between the flows: a new device app.
-  std::string yaml = ReadText(tenant_ / "tenant.yaml");
-  yaml = std::regex_replace(yaml, std::regex("\npolicies:"), R"(
-  - displayName: Contoso Whiteboard
-    displayVersion: "1.0.0"
-    installContext: device
-    installCommandLine: sh whiteboard.sh
-    detectionRules:
-      - {kind: fileVersion, path: /opt/contoso/whiteboard/VERSION, value: "1.0.0"}
-    content: {file: whiteboard.sh}
-    assignments: [{group: All Autopilot devices, intent: required}]
-
-policies:)");
-  std::ofstream(tenant_ / "tenant.yaml", std::ios::trunc) << yaml;
-  std::ofstream(tenant_ / "whiteboard.sh")
-      << "mkdir -p \"$GROUNDCREW_ROOT/opt/contoso/whiteboard\"\n"
-         "echo 1.0.0 > \"$GROUNDCREW_ROOT/opt/contoso/whiteboard/VERSION\"\n";
-  CommandResult applied = Cli({"apply", "-f", (tenant_ / "tenant.yaml").string()});
-  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  AddApp({.name = "Contoso Whiteboard", .slug = "whiteboard"});
+  ASSERT_NO_FATAL_FAILURE(ApplyTenant());
 
   CommandResult user = Agent({{"password", kPassword}, {"totpSeed", kSeed}});
   ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
-  EXPECT_TRUE(fs::exists(Root() / "opt/contoso/whiteboard/VERSION")) << user.out;
+  EXPECT_TRUE(Installed("whiteboard")) << user.out;
   EXPECT_EQ(ReadText(Root() / "opt/contoso/notes/VERSION"), "3.2.0\n");
+  // Every app was installed once, in one flow or the other.
+  EXPECT_EQ(InstallRuns(), (std::map<std::string, int>{{"agent", 1},
+                                                       {"notes", 1},
+                                                       {"runtime", 1},
+                                                       {"sales-crm", 1},
+                                                       {"vpn-client", 1},
+                                                       {"whiteboard", 1}}));
 
   json::value report = Report();
-  const json::array& sessions = report.at("sessions").as_array();
-  ASSERT_EQ(sessions.size(), 2u) << report;
-  const json::value& tech = sessions[0].at("flow") == "technician" ? sessions[0] : sessions[1];
-  const json::value& usr = sessions[0].at("flow") == "user" ? sessions[0] : sessions[1];
+  ASSERT_EQ(report.at("sessions").as_array().size(), 2u) << report;
+  const json::value tech = Session(report, "technician");
+  const json::value usr = Session(report, "user");
   EXPECT_EQ(tech.at("deploymentState"), "success") << tech;
   EXPECT_EQ(usr.at("deploymentState"), "success") << usr;
   EXPECT_TRUE(ItemsWith(tech, "succeeded").contains("Contoso Runtime")) << tech;
   EXPECT_FALSE(ItemsWith(tech, "succeeded").contains("Contoso Notes")) << tech;
   // The user flow's Device setup: only what was assigned since; then the user's items.
-  std::set<std::string> user_items;
-  for (const json::value& item : usr.at("items").as_array()) {
-    if (item.at("phase") == "deviceSetup") {
-      user_items.insert(std::string(item.at("displayName").as_string()));
+  EXPECT_EQ(PhaseItems(usr, "deviceSetup"), std::set<std::string>{"Contoso Whiteboard"}) << usr;
+  EXPECT_TRUE(ItemsWith(usr, "succeeded").contains("Contoso Notes")) << usr;
+  for (const json::value& session : {tech, usr}) {
+    for (const json::value& phase : session.at("phases").as_array()) {
+      EXPECT_TRUE(phase.at("durationSeconds").is_number()) << phase;
     }
   }
-  EXPECT_EQ(user_items, std::set<std::string>{"Contoso Whiteboard"}) << usr;
-  EXPECT_TRUE(ItemsWith(usr, "succeeded").contains("Contoso Notes")) << usr;
 
   // Done: running the agent again changes nothing.
   CommandResult again = Agent({});
   EXPECT_EQ(again.exit_code, 0) << again.out;
 }
 
-TEST_F(AgentTest, TheWrongUserIsRefusedAtSignIn) {
-  ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
-  CommandResult wrong = Agent({{"userPrincipalName", "megan.bowen@contoso.com"},
-                               {"password", kPassword}, {"totpSeed", kSeed}});
-  EXPECT_EQ(wrong.exit_code, 1) << wrong.out;
-  EXPECT_NE(wrong.out.find("adele.vance@contoso.com"), std::string::npos) << wrong.out;
+TEST_F(AgentTest, ABlockingAppFailingGivesTheFailureScreenAndRetryAfterTheFixSucceedsOnRetry) {
+  AddApp({.name = "Contoso Flaky", .slug = "flaky", .before = FailsUntil("flaky.fixed"),
+          .blocking = true});
+  ASSERT_NO_FATAL_FAILURE(ApplyTenant());
+
+  CommandResult failed = Agent({{"technician", true}});
+  EXPECT_EQ(failed.exit_code, 1) << failed.out << failed.err;
+  const std::string failure = ScreenLine(failed.out, "result-failure");
+  EXPECT_NE(failure.find("Error 1603"), std::string::npos) << failed.out;
+  EXPECT_NE(failure.find("[Retry] [Reset] [Diagnostics]"), std::string::npos) << failure;
+  EXPECT_FALSE(Installed("flaky"));
+  json::value tech = Session(Report(), "technician");
+  EXPECT_EQ(tech.at("deploymentState"), "failure") << tech;
+  EXPECT_EQ(Item(tech, "Contoso Flaky").at("status"), "failed") << tech;
+  EXPECT_EQ(Item(tech, "Contoso Flaky").at("code"), "1603") << tech;
+
+  // Fixed on the device; the technician presses Retry.
+  Touch(Root() / "flaky.fixed");
+  CommandResult retried = Agent({{"technician", true}, {"onError", json::array{"retry"}}});
+  ASSERT_EQ(retried.exit_code, 0) << retried.out << retried.err;
+  EXPECT_TRUE(Installed("flaky"));
+  EXPECT_NE(retried.out.find("[resealed]"), std::string::npos) << retried.out;
+
+  json::value report = Report();
+  ASSERT_EQ(Sessions(report, "technician").size(), 1u) << "Retry goes on in the same session";
+  tech = Session(report, "technician");
+  EXPECT_EQ(tech.at("deploymentState"), "successOnRetry") << tech;
+  EXPECT_EQ(Item(tech, "Contoso Flaky").at("status"), "succeeded") << tech;
+  EXPECT_EQ(Item(tech, "Contoso Flaky").at("attempts"), 2) << tech;
+  EXPECT_EQ(report.at("deploymentState"), "successOnRetry");
+  std::map<std::string, int> runs = InstallRuns();
+  EXPECT_EQ(runs["flaky"], 2);
+  for (std::string_view app : kTechnicianApps) EXPECT_EQ(runs[std::string(app)], 1) << app;
 }
 
-TEST_F(AgentTest, AProfileThatForbidsPreprovisioningIsRefusedBeforeAnythingIsInstalled) {
-  std::string yaml = ReadText(tenant_ / "tenant.yaml");
-  yaml = std::regex_replace(yaml, std::regex("preprovisioningAllowed: true"),
-                            "preprovisioningAllowed: false");
-  std::ofstream(tenant_ / "tenant.yaml", std::ios::trunc) << yaml;
-  ASSERT_EQ(Cli({"apply", "-f", (tenant_ / "tenant.yaml").string()}).exit_code, 0);
-  CommandResult refused = Agent({{"technician", true}});
-  EXPECT_EQ(refused.exit_code, 1) << refused.out;
-  EXPECT_NE(refused.out.find("0x80180005"), std::string::npos) << refused.out;
-  EXPECT_FALSE(fs::exists(Root() / "opt")) << "nothing installed";
+TEST_F(AgentTest, ANonBlockingFailureInTheTechnicianFlowIsRetriedInTheUserFlow) {
+  AddApp({.name = "Contoso Flaky", .slug = "flaky", .before = FailsUntil("flaky.fixed")});
+  ASSERT_NO_FATAL_FAILURE(ApplyTenant());
+
+  CommandResult technician = Agent({{"technician", true}});
+  ASSERT_EQ(technician.exit_code, 0) << technician.out << technician.err;
+  EXPECT_FALSE(Installed("flaky"));
+  json::value tech = Session(Report(), "technician");
+  EXPECT_EQ(tech.at("deploymentState"), "success") << tech;
+  EXPECT_EQ(Item(tech, "Contoso Flaky").at("status"), "failed") << tech;
+
+  Touch(Root() / "flaky.fixed");
+  CommandResult user = Agent({{"password", kPassword}, {"totpSeed", kSeed}});
+  ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
+  EXPECT_TRUE(Installed("flaky"));
+  const json::value usr = Session(Report(), "user");
+  EXPECT_EQ(usr.at("deploymentState"), "success") << usr;
+  // Device setup in the user flow: the failed item only, installed this time.
+  EXPECT_EQ(PhaseItems(usr, "deviceSetup"), std::set<std::string>{"Contoso Flaky"}) << usr;
+  EXPECT_EQ(Item(usr, "Contoso Flaky").at("status"), "succeeded") << usr;
+  EXPECT_EQ(InstallRuns()["flaky"], 2);
+}
+
+TEST_F(AgentTest, APhaseTimeoutOffersWhatTheProfileAllowsAndContinueAnywaySucceedsWithTimeout) {
+  // Account setup holds on a user app; its own limit (120 minutes) is longer than the phase's
+  // (the profile's 60 minutes), so the phase clock runs out first.
+  EditEsp("allowDeviceUseOnInstallFailure: true");
+  AddApp({.name = "Contoso Slow", .slug = "slow", .before = HeldUntilReleased("slow"),
+          .context = "user", .group = "Sales users", .max_run_minutes = 120});
+  ASSERT_NO_FATAL_FAILURE(ApplyTenant());
+  ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
+
+  const fs::path clock = temp_.path() / "agent-clock";  // absent: the wall clock
+  std::unique_ptr<Process> user =
+      StartAgent({{"password", kPassword}, {"totpSeed", kSeed},
+                  {"onError", json::array{"continue"}}},
+                 {"--test-clock", clock.string()});
+  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Root() / "slow.running"); }))
+      << user->out() << user->err();
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  std::ofstream(clock) << std::chrono::duration_cast<std::chrono::seconds>(now).count() + 61 * 60;
+  ASSERT_TRUE(WaitUntil([&] { return !ScreenLine(user->out(), "esp-error").empty(); }))
+      << user->out() << user->err();
+  Touch(Root() / "slow.release");
+  EXPECT_EQ(user->Wait(), 0) << user->out() << user->err();
+
+  // Exactly the options of the profile: Try again (not blocked), Continue anyway (allowed),
+  // Collect logs (allowed); no Reset (not allowed).
+  const std::string error = ScreenLine(user->out(), "esp-error");
+  EXPECT_NE(error.find("0x800705B4"), std::string::npos) << error;
+  EXPECT_NE(error.find("Contoso Slow"), std::string::npos) << error;
+  EXPECT_NE(error.find("Call the Contoso help desk"), std::string::npos) << error;
+  EXPECT_NE(error.find("[Try again] [Continue anyway] [Collect logs]"), std::string::npos)
+      << error;
+  EXPECT_EQ(error.find("Reset"), std::string::npos) << error;
+  EXPECT_NE(user->out().find("[desktop]"), std::string::npos) << user->out();
+
+  const json::value usr = Session(Report(), "user");
+  EXPECT_EQ(usr.at("deploymentState"), "successWithTimeout") << usr;
+  EXPECT_EQ(Item(usr, "Contoso Slow", "accountSetup").at("status"), "timedOut") << usr;
+  for (const json::value& phase : usr.at("phases").as_array()) {
+    if (phase.at("phase") == "accountSetup") {
+      EXPECT_EQ(phase.at("status"), "failed") << phase;
+    }
+  }
+}
+
+TEST_F(AgentTest, ResetWipesTheDeviceWhichIsThenProvisionedAgainWithoutTheAdmin) {
+  AddApp({.name = "Contoso Flaky", .slug = "flaky", .before = FailsUntil("flaky.fixed"),
+          .blocking = true});
+  ASSERT_NO_FATAL_FAILURE(ApplyTenant());
+
+  CommandResult reset = Agent({{"technician", true}, {"onError", json::array{"reset"}}});
+  EXPECT_EQ(reset.exit_code, 4) << reset.out << reset.err;
+  // The state folder keeps only the device key (it belongs to the hardware) and an empty
+  // journal.
+  std::set<std::string> left;
+  for (const fs::directory_entry& entry : fs::directory_iterator(State())) {
+    left.insert(entry.path().filename().string());
+  }
+  EXPECT_EQ(left, (std::set<std::string>{"device.key", "journal.jsonl"}));
+  EXPECT_EQ(fs::file_size(State() / "journal.jsonl"), 0u);
+
+  // A fresh start provisions the device; nobody touched the service's records.
+  Touch(Root() / "flaky.fixed");
+  CommandResult again = Agent({{"technician", true}});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_TRUE(Installed("flaky"));
+  EXPECT_NE(again.out.find("[resealed]"), std::string::npos) << again.out;
+
+  json::value report = Report();
+  // The reset run ended as a failure, the fresh one succeeded (both may have started in one
+  // second, so in either order).
+  std::multiset<std::string> states;
+  for (const json::value& session : Sessions(report, "technician")) {
+    states.insert(std::string(session.at("deploymentState").as_string()));
+  }
+  EXPECT_EQ(states, (std::multiset<std::string>{"failure", "success"})) << report;
+  EXPECT_FALSE(report.at("device").at("resealedDateTime").is_null()) << report;
+
+  // And the user flow finishes it.
+  CommandResult user = Agent({{"password", kPassword}, {"totpSeed", kSeed}});
+  EXPECT_EQ(user.exit_code, 0) << user.out << user.err;
+}
+
+TEST_F(AgentTest, AnAgentKilledDuringAnInstallResumesWithoutInstallingTwiceOrLosingEvents) {
+  // Held until released; it comes after every other app (its dependencies), so that no other
+  // installer is running when the agent is killed.
+  AddApp({.name = "Contoso Hold", .slug = "hold", .before = HeldUntilReleased("hold"),
+          .dependencies = {"Contoso Runtime", "Contoso Agent", "Contoso VPN Client",
+                           "Sales CRM"}});
+  ASSERT_NO_FATAL_FAILURE(ApplyTenant());
+
+  std::unique_ptr<Process> agent = StartAgent({{"technician", true}});
+  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Root() / "hold.running"); }))
+      << agent->out() << agent->err();
+  agent->Kill();
+  // The installer outlives the agent (as it would not outlive a power cut) and finishes.
+  Touch(Root() / "hold.release");
+  ASSERT_TRUE(WaitUntil([&] { return Installed("hold"); }));
+
+  CommandResult resumed = Agent({{"technician", true}});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_NE(resumed.out.find("Resuming the technician flow"), std::string::npos) << resumed.out;
+  EXPECT_NE(resumed.out.find("[resealed]"), std::string::npos) << resumed.out;
+  std::map<std::string, int> runs = InstallRuns();
+  for (std::string_view app : kTechnicianApps) EXPECT_EQ(runs[std::string(app)], 1) << app;
+  EXPECT_EQ(runs["hold"], 1) << "detected after the restart, not installed again";
+
+  json::value report = Report();
+  ASSERT_EQ(Sessions(report, "technician").size(), 1u) << report;
+  const json::value tech = Session(report, "technician");
+  EXPECT_EQ(tech.at("deploymentState"), "success") << tech;
+  const std::vector<json::value> events = Events(tech);
+  EXPECT_EQ(tech.at("eventCount"), events.size());
+  EXPECT_EQ(events.size(), QueuedReports(tech)) << "every queued report stored once";
+  EXPECT_EQ(Count(events, "phaseStarted", "deviceSetup"), 1);
+  EXPECT_EQ(Count(events, "phaseCompleted", "deviceSetup"), 1);
+  EXPECT_EQ(Count(events, "flowFinished"), 1);
+  for (const json::value& item : tech.at("items").as_array()) {
+    const std::string id(item.at("id").as_string());
+    const std::string phase(item.at("phase").as_string());
+    EXPECT_EQ(item.at("status"), "succeeded") << item;
+    EXPECT_EQ(Count(events, "itemSucceeded", phase, id), 1) << item;
+  }
+}
+
+TEST_F(AgentTest, AWrongMfaCodeCanBeRetried) {
+  ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
+  // The code typed first is wrong; the authenticator (the seed) gives the right one.
+  CommandResult user =
+      Agent({{"password", kPassword}, {"totpCode", "000000"}, {"totpSeed", kSeed}});
+  ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
+  EXPECT_NE(user.out.find("mfaRefused"), std::string::npos) << user.out;
+  EXPECT_NE(user.out.find("[desktop]"), std::string::npos) << user.out;
+  const json::value usr = Session(Report(), "user");
+  EXPECT_EQ(usr.at("deploymentState"), "success") << usr;
+  // Device setup had nothing to do (the technician flow did it all): a run of no time.
+  for (const json::value& phase : usr.at("phases").as_array()) {
+    EXPECT_EQ(phase.at("status"), "complete") << phase;
+    EXPECT_TRUE(phase.at("durationSeconds").is_number()) << phase;
+    EXPECT_EQ(phase.at("runs"), 1) << phase;
+  }
+}
+
+TEST_F(AgentTest, RepeatedSignInFailuresLockTheAccount) {
+  ASSERT_EQ(daemon_->Stop(), 0);
+  daemon_ = std::make_unique<Daemon>(data_dir_,
+                                     std::vector<std::string>{"--lockout-threshold", "3"});
+  ASSERT_TRUE(daemon_->Start()) << daemon_->log();
+  ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
+
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    CommandResult wrong = Agent({{"password", "not-the-passphrase"}, {"totpSeed", kSeed}});
+    EXPECT_EQ(wrong.exit_code, 1) << wrong.out << wrong.err;
+    EXPECT_EQ(wrong.out.find("locked"), std::string::npos) << attempt << ": " << wrong.out;
+    EXPECT_NE(ScreenLine(wrong.out, "sign-in").find("password is incorrect"), std::string::npos)
+        << attempt << ": " << wrong.out;
+  }
+  // Locked now: even the right password is refused, and the sign-in page says why.
+  CommandResult locked = Agent({{"password", kPassword}, {"totpSeed", kSeed}});
+  EXPECT_EQ(locked.exit_code, 1) << locked.out << locked.err;
+  EXPECT_NE(ScreenLine(locked.out, "sign-in").find("locked"), std::string::npos) << locked.out;
+  EXPECT_FALSE(fs::exists(Root() / "opt/contoso/notes")) << "no user item without a sign-in";
+}
+
+TEST_F(AgentTest, TheServiceGoingAwayDuringDeviceSetupIsWaitedFor) {
+  // Two held apps, one after the other and after every other app.
+  AddApp({.name = "Contoso Hold", .slug = "hold", .before = HeldUntilReleased("hold"),
+          .dependencies = {"Contoso Runtime", "Contoso Agent", "Contoso VPN Client",
+                           "Sales CRM"}});
+  AddApp({.name = "Contoso Later", .slug = "later", .before = HeldUntilReleased("later"),
+          .dependencies = {"Contoso Hold"}});
+  ASSERT_NO_FATAL_FAILURE(ApplyTenant());
+  std::unique_ptr<Process> agent = StartAgent({{"technician", true}});
+
+  // Away while an app installs: its end is reported later, and the next app's content waits
+  // for the service.
+  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Root() / "hold.running"); }))
+      << agent->out() << agent->err();
+  ASSERT_EQ(daemon_->Stop(), 0);
+  Touch(Root() / "hold.release");
+  ASSERT_TRUE(WaitUntil([&] {
+    return agent->out().find("itemStarted: device-setup Contoso Later") != std::string::npos;
+  })) << agent->out() << agent->err();
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // its download fails meanwhile
+  ASSERT_TRUE(daemon_->Restart()) << daemon_->log();
+
+  // Away when Device setup ends: the reseal waits for the service.
+  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Root() / "later.running"); }))
+      << agent->out() << agent->err();
+  ASSERT_EQ(daemon_->Stop(), 0);
+  Touch(Root() / "later.release");
+  ASSERT_TRUE(WaitUntil([&] {
+    return agent->out().find("serviceUnreachable:") != std::string::npos;
+  })) << agent->out() << agent->err();
+  EXPECT_TRUE(agent->Running());
+  ASSERT_TRUE(daemon_->Restart()) << daemon_->log();
+  ASSERT_EQ(agent->Wait(), 0) << agent->out() << agent->err();
+  EXPECT_NE(agent->out().find("[resealed]"), std::string::npos) << agent->out();
+  EXPECT_TRUE(Installed("hold"));
+  EXPECT_TRUE(Installed("later"));
+
+  json::value report = Report();
+  EXPECT_FALSE(report.at("device").at("resealedDateTime").is_null()) << report;
+  const json::value tech = Session(report, "technician");
+  EXPECT_EQ(tech.at("deploymentState"), "success") << tech;
+  const std::vector<json::value> events = Events(tech);
+  EXPECT_EQ(events.size(), QueuedReports(tech)) << "every queued report stored once";
+  EXPECT_EQ(Count(events, "phaseCompleted", "deviceSetup"), 1);
+  EXPECT_EQ(Count(events, "flowFinished"), 1);
+  for (const json::value& item : tech.at("items").as_array()) {
+    EXPECT_EQ(item.at("status"), "succeeded") << item;
+    EXPECT_EQ(Count(events, "itemSucceeded", std::string(item.at("phase").as_string()),
+                    std::string(item.at("id").as_string())),
+              1)
+        << item;
+  }
+  // The second app did wait for its content (its install log, STATE/logs/<id>.log).
+  const std::string later(Item(tech, "Contoso Later").at("id").as_string());
+  EXPECT_NE(ReadText(State() / "logs" / (later + ".log")).find("content not available yet"),
+            std::string::npos);
 }
 
 }  // namespace

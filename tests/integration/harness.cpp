@@ -155,15 +155,25 @@ Daemon::~Daemon() {
   if (pid_ > 0) Kill();
 }
 
-bool Daemon::Start() {
+bool Daemon::Start() { return StartOn(0); }
+
+bool Daemon::Restart() { return StartOn(port_); }
+
+bool Daemon::StartOn(std::uint16_t port) {
   const fs::path port_file = data_dir_ / "port";
   fs::remove(port_file);
   static std::atomic<int> counter{0};
   const fs::path log = data_dir_.parent_path() /
                        ("groundcrewd-" + std::to_string(++counter) + ".log");
-  std::vector<std::string> argv = {GroundcrewdPath(), "--data-dir", data_dir_.string(),
-                                   "--listen",         "127.0.0.1:0",      "--port-file",
-                                   port_file.string(), "--threads",        "2"};
+  std::vector<std::string> argv = {GroundcrewdPath(),
+                                   "--data-dir",
+                                   data_dir_.string(),
+                                   "--listen",
+                                   "127.0.0.1:" + std::to_string(port),
+                                   "--port-file",
+                                   port_file.string(),
+                                   "--threads",
+                                   "2"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   pid_ = Spawn(argv, {}, "/dev/null", "/dev/null", log);
   log_path_ = log;
@@ -200,6 +210,49 @@ void Daemon::Kill() {
 }
 
 std::string Daemon::log() const { return ReadAll(log_path_); }
+
+Process::Process(const std::vector<std::string>& argv,
+                 const std::map<std::string, std::string>& environment) {
+  pid_ = Spawn(argv, environment, "/dev/null", io_.path() / "out", io_.path() / "err");
+}
+
+Process::~Process() { Kill(); }
+
+bool Process::Running() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return true;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  pid_ = -1;
+  return false;
+}
+
+int Process::Wait() {
+  if (pid_ > 0) {
+    exit_code_ = WaitFor(pid_);
+    pid_ = -1;
+  }
+  return exit_code_;
+}
+
+void Process::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  exit_code_ = WaitFor(pid_);
+  pid_ = -1;
+}
+
+std::string Process::out() const { return ReadAll(io_.path() / "out"); }
+std::string Process::err() const { return ReadAll(io_.path() / "err"); }
+
+bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
 
 std::string GroundcrewdPath() { return GC_GROUNDCREWD_PATH; }
 std::string GroundcrewPath() { return GC_GROUNDCREW_PATH; }

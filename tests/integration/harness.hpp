@@ -2,8 +2,10 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -57,6 +59,9 @@ class Daemon {
 
   /// Starts it on a free port and waits until it accepts connections (false after 20 s).
   bool Start();
+  /// Starts it again (after Stop or Kill) on the port it had, so that clients configured with
+  /// its URL reach it again.
+  bool Restart();
   /// SIGTERM, then waits; returns its exit code.
   int Stop();
   /// SIGKILL, then waits: a crash.
@@ -68,12 +73,47 @@ class Daemon {
   std::string log() const;
 
  private:
+  bool StartOn(std::uint16_t port);  // 0: a free port
+
   std::filesystem::path data_dir_;
   std::vector<std::string> extra_args_;
   std::filesystem::path log_path_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
 };
+
+/// A command running in the background with its output going to files (any command; e.g. the
+/// agent, to kill it in the middle of its work). Killed (SIGKILL) on destruction if still running.
+class Process {
+ public:
+  /// Starts `argv` (argv[0] a path) with `environment` added to this process's; stdin is
+  /// /dev/null. pid() is -1 when it could not be started.
+  explicit Process(const std::vector<std::string>& argv,
+                   const std::map<std::string, std::string>& environment = {});
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  /// Whether it is still running (reaps it when it has ended).
+  bool Running();
+  /// Waits for it to end; its exit code (128 + N when killed by signal N).
+  int Wait();
+  /// SIGKILL, then waits: a crash or a power cut.
+  void Kill();
+  /// What it wrote so far.
+  std::string out() const;
+  std::string err() const;
+
+ private:
+  TempDir io_;
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+};
+
+/// Polls `done` every 20 ms until it holds (true) or `timeout` passes (false).
+bool WaitUntil(const std::function<bool()>& done,
+               std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 /// Paths of the binaries under test and of the source tree (set by CMake).
 std::string GroundcrewdPath();
