@@ -105,12 +105,15 @@ RunnerFactory ExecutorRunners(executor::Executor& executor, std::string device_n
     context.user_principal_name = user;
     context.user_name = user.substr(0, user.find('@'));
     context.device_name = device_name;
-    return ItemRunner([&executor, payloads, context](const core::PlanItem& item) {
+    return ItemRunner([&executor, payloads, context](const core::PlanItem& item,
+                                                     std::stop_token stop) {
       const auto deadline = std::chrono::steady_clock::now() +
                             std::chrono::minutes(std::max(item.time_limit_minutes, 1));
+      executor::ApplyContext item_context = context;
+      item_context.stop = stop;
       auto pause = std::chrono::seconds(1);
       for (;;) {
-        Result<executor::ItemResult> result = executor.Apply(item, *payloads, context, {});
+        Result<executor::ItemResult> result = executor.Apply(item, *payloads, item_context, {});
         if (result) {
           ItemOutcome outcome;
           outcome.code = result->code;
@@ -135,7 +138,11 @@ RunnerFactory ExecutorRunners(executor::Executor& executor, std::string device_n
           return ItemOutcome{ItemOutcome::Kind::kFailed, core::RebootKind::kNone,
                              executor::kGenericFailureCode, result.error().message};
         }
-        std::this_thread::sleep_for(pause);  // the service is unreachable: wait it out
+        // The service is unreachable: wait it out (unless the item is stopped meanwhile).
+        for (auto waited = std::chrono::milliseconds(0); waited < pause && !stop.stop_requested();
+             waited += std::chrono::milliseconds(100)) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
         pause = std::min(pause * 2, std::chrono::seconds(30));
       }
     });

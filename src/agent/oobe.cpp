@@ -674,6 +674,7 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
   std::condition_variable ready;
   std::deque<Done> done;
   std::vector<std::thread> workers;
+  std::map<std::string, std::stop_source> stops;  // running items: stopped once the run is done
   int running = 0;
   const int start_screen = screen();
   bool reboot = false;
@@ -689,8 +690,9 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
         const core::PlanItem plan = item->plan;
         if (Status s = apply(core::ItemStarted{.id = id}); !s) return s.error();
         ++running;
-        workers.emplace_back([&, plan, id] {
-          ItemOutcome outcome = (*runner)(plan);
+        std::stop_token stop = stops[id].get_token();
+        workers.emplace_back([&, plan, id, stop] {
+          ItemOutcome outcome = (*runner)(plan, stop);
           std::lock_guard lock(mutex);
           done.push_back({id, std::move(outcome)});
           ready.notify_one();
@@ -709,6 +711,7 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
     }
     if (finished) {
       --running;
+      stops.erase(finished->id);
       const ItemOutcome& o = finished->outcome;
       const core::ItemRun* item = core::FindItem(*run(), finished->id);
       if (item == nullptr || item->status != core::ItemStatus::kInProgress) continue;  // gone
@@ -745,8 +748,14 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
       }
       Flush(false);
     }
+    // An item that timed out no longer runs for the ESP: kill what it runs.
+    for (auto& [id, stop] : stops) {
+      const core::ItemRun* item = run() != nullptr ? core::FindItem(*run(), id) : nullptr;
+      if (item == nullptr || item->status != core::ItemStatus::kInProgress) stop.request_stop();
+    }
   }
-  // Installs still running when the phase ended (it failed) finish before the flow moves on.
+  // Whatever still runs when the phase ended (it failed) is stopped before the flow moves on.
+  for (auto& [id, stop] : stops) stop.request_stop();
   for (std::thread& worker : workers) worker.join();
   return reboot;
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "agent/answers.hpp"
@@ -44,8 +45,10 @@ struct ItemOutcome {
 };
 
 /// Applies one plan item on the device (an executor over the plan's payloads). Called from
-/// several threads at once, for different items.
-using ItemRunner = std::function<ItemOutcome(const core::PlanItem& item)>;
+/// several threads at once, for different items. When `stop` is requested (the item timed out,
+/// or its phase failed) it ends at once, killing what it runs; its outcome is then ignored.
+using ItemRunner =
+    std::function<ItemOutcome(const core::PlanItem& item, std::stop_token stop)>;
 
 /// Makes the runner for one flow from the deployment's payloads (JSON as the service sent
 /// them) and the signed-in user's name ("" in the technician flow).
