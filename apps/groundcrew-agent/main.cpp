@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <termios.h>
+#include <unistd.h>
 
 #include "agent/answers.hpp"
 #include "agent/executor_wiring.hpp"
@@ -93,6 +96,26 @@ groundcrew::agent::WallClock MakeClock(const std::string& test_clock_path) {
   };
 }
 
+// Asks on the terminal; a secret is typed without echo.
+std::optional<std::string> AskOnTerminal(std::string_view prompt, bool secret) {
+  std::cout << "\n" << prompt << ": " << std::flush;
+  termios saved{};
+  const bool hide = secret && ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (hide) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  const bool read = static_cast<bool>(std::getline(std::cin, line));
+  if (hide) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    std::cout << "\n";
+  }
+  if (!read) return std::nullopt;
+  return line;
+}
+
 int Oobe(const OobeCommand& command) {
   using groundcrew::agent::OobeExit;
   auto usage = [](const groundcrew::Error& error) {
@@ -112,6 +135,8 @@ int Oobe(const OobeCommand& command) {
   options.on_complete = command.on_complete;
   options.concurrency = std::max(1, command.concurrency);
   options.network_wait = std::chrono::seconds(std::max(1, command.network_wait_seconds));
+  // On a terminal, the person at the device answers what the answers file does not say.
+  if (command.ui == "terminal" && ::isatty(STDIN_FILENO) != 0) options.ask = AskOnTerminal;
   if (!command.answers_file.empty()) {
     auto answers = groundcrew::agent::ReadAnswers(command.answers_file);
     if (!answers) return usage(answers.error());

@@ -774,6 +774,24 @@ void Driver::CollectLogs() {
 }
 
 std::string Driver::NextButton() {
+  if (answers_.on_error.empty() && options_.ask) {
+    for (;;) {
+      std::optional<std::string> typed = options_.ask(
+          "Press: r = retry, c = continue anyway, x = reset, l = collect logs, d = diagnostics, "
+          "s = stop",
+          false);
+      if (!typed || typed->empty()) return "stop";
+      switch ((*typed)[0]) {
+        case 'r': return "retry";
+        case 'c': return "continue";
+        case 'x': return "reset";
+        case 'l': return "collectLogs";
+        case 'd': return "diagnostics";
+        case 's': return "stop";
+        default: break;
+      }
+    }
+  }
   if (answers_.on_error.empty()) return "stop";
   std::string button = answers_.on_error.front();
   answers_.on_error.pop_front();
@@ -1123,9 +1141,12 @@ OobeExit Driver::RunUser() {
           Flush(true);
           return OobeExit::kFailed;  // refused: another attempt cannot succeed
         }
-        if (user_.sign_in_problem && !answers_.password) return OobeExit::kFailed;
+        if (user_.sign_in_problem && !answers_.password && !options_.ask) {
+          return OobeExit::kFailed;
+        }
         std::string upn = answers_.user_principal_name.value_or(
             std::string(core::PrefilledUpn(user_)));
+        if (upn.empty() && options_.ask) upn = options_.ask("User name", false).value_or("");
         if (upn.empty()) {
           Fail(MakeError(ErrorCode::kInvalidArgument,
                          "no user name: give userPrincipalName in the answers file",
@@ -1136,6 +1157,9 @@ OobeExit Driver::RunUser() {
         break;
       }
       case UserScreen::kSigningIn: {
+        if (!answers_.password && options_.ask) {
+          answers_.password = options_.ask("Password for " + user_.upn, true);
+        }
         if (!answers_.password) {
           Fail(MakeError(ErrorCode::kInvalidArgument,
                          "no password: give password in the answers file", "password"));
@@ -1199,6 +1223,10 @@ OobeExit Driver::RunUser() {
                                      clock_());
           if (!generated) return OobeExit::kFailed;
           code = *generated;
+        } else if (std::optional<std::string> typed =
+                       options_.ask ? options_.ask("Code from your authenticator app", false)
+                                    : std::nullopt) {
+          code = *typed;
         } else {
           Fail(MakeError(ErrorCode::kInvalidArgument,
                          "no MFA code: give totpSeed or totpCode in the answers file", "totpSeed"));

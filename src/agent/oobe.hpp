@@ -60,7 +60,10 @@ struct OobeOptions {
   std::filesystem::path state = "/var/lib/groundcrew";
   bool preprovision = false;  ///< the technician key sequence, for scripts
   Answers answers;
-  bool interactive = false;  ///< ask on the terminal what the answers do not say
+  /// Asks the person at the device what the answers do not say: `prompt` shown, the answer
+  /// typed (without echo when `secret`); nullopt when nobody can answer (end of input). Null:
+  /// unattended, a missing answer ends the run (exit 2).
+  std::function<std::optional<std::string>(std::string_view prompt, bool secret)> ask;
   std::string on_complete;   ///< a command run with /bin/sh when the desktop appears
   int concurrency = 4;       ///< items installing at once
   std::chrono::seconds network_wait{std::chrono::minutes(5)};  ///< before giving up, per wait
