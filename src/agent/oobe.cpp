@@ -11,7 +11,6 @@
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -1181,10 +1180,12 @@ OobeExit Driver::RunUser() {
             ui_.Event("mfaRegistration", {},
                       "Scan this code with your authenticator app:\n" +
                           Str(answer->body, "qrText"));
-            std::smatch m;
+            // Unattended, the agent plays the authenticator app: the seed is in the URI.
             const std::string uri = Str(answer->body, "otpauthUri");
-            if (std::regex_search(uri, m, std::regex("secret=([A-Z2-7]+)"))) {
-              if (auto seed = identity::Base32Decode(m[1].str())) registration_seed_ = *seed;
+            if (const size_t at = uri.find("secret="); at != std::string::npos) {
+              const size_t start = at + 7;
+              const std::string secret = uri.substr(start, uri.find('&', start) - start);
+              if (auto seed = identity::Base32Decode(secret)) registration_seed_ = *seed;
             }
           }
           step = User(core::MfaRequired{});

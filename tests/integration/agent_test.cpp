@@ -586,6 +586,34 @@ TEST_F(AgentTest, AnAgentKilledDuringAnInstallResumesWithoutInstallingTwiceOrLos
   }
 }
 
+TEST_F(AgentTest, TheWrongUserIsRefusedAtSignIn) {
+  ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
+  CommandResult wrong = Agent({{"userPrincipalName", "megan.bowen@contoso.com"},
+                               {"password", kPassword}, {"totpSeed", kSeed}});
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.out;
+  EXPECT_NE(wrong.out.find("adele.vance@contoso.com"), std::string::npos) << wrong.out;
+}
+
+TEST_F(AgentTest, AProfileThatForbidsPreprovisioningIsRefusedBeforeAnythingIsInstalled) {
+  ASSERT_NO_FATAL_FAILURE(Edit("preprovisioningAllowed: true", "preprovisioningAllowed: false"));
+  ASSERT_NO_FATAL_FAILURE(ApplyTenant());
+  CommandResult refused = Agent({{"technician", true}});
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_NE(refused.out.find("0x80180005"), std::string::npos) << refused.out;
+  EXPECT_FALSE(fs::exists(Root() / "opt")) << "nothing installed";
+}
+
+TEST_F(AgentTest, AUserWithoutAnAuthenticatorRegistersOneAtSignIn) {
+  ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
+  ASSERT_EQ(Cli({"users", "mfa", "reset", "adele.vance@contoso.com"}).exit_code, 0);
+  // No seed in the answers: the agent reads the QR code's URI like an authenticator app.
+  CommandResult user = Agent({{"password", kPassword}});
+  ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
+  EXPECT_NE(user.out.find("mfaRegistration"), std::string::npos) << user.out;
+  CommandResult state = Cli({"users", "show", "adele.vance@contoso.com", "--json"});
+  EXPECT_EQ(json::parse(state.out).at("mfaEnrolled"), true) << state.out;
+}
+
 TEST_F(AgentTest, AWrongMfaCodeCanBeRetried) {
   ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
   // The code typed first is wrong; the authenticator (the seed) gives the right one.
