@@ -416,19 +416,9 @@ Result<Answer> Driver::CallWaiting(const std::function<Result<Answer>()>& call) 
 }
 
 Result<Answer> Driver::SignIn(std::string_view path, const json::object& body) {
-  // Not service_.Device(), which resends after any 401: a wrong password or code would be
-  // counted twice toward the lockout (and a code refused as replayed the second time).
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (Status proven = service_.EnsureDeviceToken(); !proven) return proven.error();
-    Result<Answer> answer =
-        service_.WithToken(service_.CurrentCredentials().token, "POST", path, body);
-    if (!answer || answer->status != 401) return answer;
-    const std::string field = ErrorOf(*answer).field;
-    if (field != "token" && field != "Authorization") return answer;
-    service_.DropDeviceToken();  // the device token itself was refused: prove the key again
-  }
-  return MakeError(ErrorCode::kUnauthenticated, "the service refuses this device's token",
-                   "token");
+  // Sent once: ServiceClient proves the key again only when the device token itself was
+  // refused; a 401 about the password or the code is the user's answer.
+  return service_.Device("POST", path, body);
 }
 
 template <class State>

@@ -53,7 +53,9 @@ class ServiceClient {
   const std::string& device_id() const { return device_id_; }
 
   /// A request with the device token (proving the key first when needed, and once more after a
-  /// 401). `path` is below /v1/agent/devices/{id}, e.g. "/join"; "" for the device itself.
+  /// 401 that refused the token itself — not after one about what was sent, such as a wrong
+  /// password, which must not be sent twice). `path` is below /v1/agent/devices/{id}, e.g.
+  /// "/join"; "" for the device itself.
   [[nodiscard]] Result<Answer> Device(std::string_view method, std::string_view path,
                                       const boost::json::value& body = nullptr);
 
