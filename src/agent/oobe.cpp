@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <condition_variable>
 #include <cstdlib>
@@ -231,6 +232,7 @@ class Driver {
   Result<bool> RunPhase(std::string_view flow);
   OobeExit Wipe();
   std::string NextButton();
+  bool TechnicianKeyPressed();
   void CollectLogs();
   void Render();
   void Fail(const Error& error) { ui_.Event("error", {{"field", error.field}}, error.message); }
@@ -590,8 +592,17 @@ Status Driver::NetworkScreens(std::string_view flow) {
   if (screen == "network-check") {
     return service_.Reachable() ? apply(core::NetworkUp{}) : apply(core::NetworkDown{});
   }
-  if (screen == "region-keyboard") return apply(core::RegionKeyboardConfirmed{});
+  if (screen == "region-keyboard") {
+    // Shown because there is no network yet (the profile, which may hide them, is unknown).
+    if (!answers_.region && options_.ask) answers_.region = options_.ask("Region", false);
+    if (!answers_.keyboard && options_.ask) answers_.keyboard = options_.ask("Keyboard", false);
+    return apply(core::RegionKeyboardConfirmed{});
+  }
   if (screen == "connect-network") {
+    if (!answers_.network && options_.ask) {
+      answers_.network = options_.ask(
+          "Let's connect you to a network: connect a cable or Wi-Fi, then press Enter", false);
+    }
     const auto deadline = std::chrono::steady_clock::now() + options_.network_wait;
     while (!service_.Reachable()) {
       if (std::chrono::steady_clock::now() > deadline) {
@@ -760,6 +771,17 @@ void Driver::CollectLogs() {
   ui_.Event("diagnostics", {{"file", (options_.state / name).string()}, {"ok", ok}},
             ok ? "Diagnostics saved to " + (options_.state / name).string()
                : "Diagnostics could not be saved");
+}
+
+// The first screen on a terminal: the technician key (w, as Windows' key) pressed five times
+// opens pre-provisioning; Enter goes on as the user. Typed as a line: "wwwww" then Enter.
+bool Driver::TechnicianKeyPressed() {
+  if (!options_.ask) return false;
+  const std::optional<std::string> typed = options_.ask(
+      "Welcome. Press Enter to set up this device, or press the technician key w five times "
+      "(wwwww, then Enter) to pre-provision it",
+      false);
+  return typed && std::count(typed->begin(), typed->end(), 'w') >= core::kTechnicianKeyPresses;
 }
 
 std::string Driver::NextButton() {
@@ -1384,7 +1406,8 @@ OobeExit Driver::Run() {
       return OobeExit::kFailed;
     }
   } else {
-    const bool technician = !resealed_ && (options_.preprovision || answers_.technician);
+    const bool technician =
+        !resealed_ && (options_.preprovision || answers_.technician || TechnicianKeyPressed());
     if (Status s = StartFlow(technician ? kTechnician : kUser); !s) {
       Fail(s.error());
       return OobeExit::kFailed;

@@ -67,8 +67,8 @@ class TerminalUi final : public Ui {
     screen_ = screen;
     Draw();
   }
-  void Event(std::string_view, const boost::json::object&, std::string_view text) override {
-    recent_.emplace_back(text);
+  void Event(std::string_view kind, const boost::json::object&, std::string_view text) override {
+    recent_.push_back(std::string(kind) + ": " + std::string(text));
     if (recent_.size() > kRecent) recent_.pop_front();
     Draw();
   }

@@ -614,6 +614,26 @@ TEST_F(AgentTest, AUserWithoutAnAuthenticatorRegistersOneAtSignIn) {
   EXPECT_EQ(json::parse(state.out).at("mfaEnrolled"), true) << state.out;
 }
 
+TEST_F(AgentTest, OnATerminalThePersonAtTheDeviceAnswers) {
+  // `script` gives the agent a terminal; what is typed goes to it line by line.
+  auto on_terminal = [&](const std::string& typed) {
+    const std::string command =
+        AgentPath() + " oobe --server " + daemon_->url() + " --root " + Root().string() +
+        " --state " + State().string() + " --serial GC-1001 --ui terminal";
+    return RunCommand({"/usr/bin/script", "-qec", command, "/dev/null"}, {}, typed);
+  };
+  // The technician key, five times, opens pre-provisioning.
+  CommandResult technician = on_terminal("wwwww\n");
+  ASSERT_EQ(technician.exit_code, 0) << technician.out;
+  EXPECT_TRUE(fs::exists(Root() / "opt/contoso/runtime/VERSION"));
+  // The user types the password and the code of the authenticator app. (That the password is
+  // not echoed cannot be seen here: `script` echoes what is typed ahead before the agent asks.)
+  CommandResult code = RunCommand({"/usr/bin/oathtool", "--totp", "-b", kSeed});
+  CommandResult user = on_terminal(std::string(kPassword) + "\n" + code.out.substr(0, 6) + "\n");
+  ASSERT_EQ(user.exit_code, 0) << user.out;
+  EXPECT_TRUE(fs::exists(Root() / "opt/contoso/notes/VERSION"));
+}
+
 TEST_F(AgentTest, AWrongMfaCodeCanBeRetried) {
   ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
   // The code typed first is wrong; the authenticator (the seed) gives the right one.
