@@ -653,6 +653,15 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
     }
     return user_.device_setup ? &*user_.device_setup : nullptr;
   };
+  // The phase this call runs (the screen moves on when it completes).
+  const core::EspPhase phase_run = run() != nullptr ? run()->phase : core::EspPhase::kDeviceSetup;
+  auto finished_run = [&]() -> const core::PhaseRun* {
+    if (technician) return tech_.device_setup ? &*tech_.device_setup : nullptr;
+    if (phase_run == core::EspPhase::kAccountSetup) {
+      return user_.account_setup ? &*user_.account_setup : nullptr;
+    }
+    return user_.device_setup ? &*user_.device_setup : nullptr;
+  };
   auto screen = [&] {
     return technician ? static_cast<int>(tech_.screen) : static_cast<int>(user_.screen);
   };
@@ -757,6 +766,13 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
   // Whatever still runs when the phase ended (it failed) is stopped before the flow moves on.
   for (auto& [id, stop] : stops) stop.request_stop();
   for (std::thread& worker : workers) worker.join();
+  // A soft restart (3010) that an app asked for happens once its phase is complete, as the ESP
+  // does; the next run's Rebooted satisfies it.
+  if (const core::PhaseRun* done = finished_run();
+      done != nullptr && done->status == core::PhaseStatus::kComplete &&
+      done->pending_reboot == core::RebootKind::kSoft) {
+    reboot = true;
+  }
   return reboot;
 }
 

@@ -586,6 +586,23 @@ TEST_F(AgentTest, AnAgentKilledDuringAnInstallResumesWithoutInstallingTwiceOrLos
   }
 }
 
+TEST_F(AgentTest, ASoftRestartEndsTheRunOnceItsPhaseIsCompleteAndTheNextRunGoesOn) {
+  // Installs, then asks for a restart (3010, through the exit-code file).
+  AddApp({.name = "Contoso Restart", .slug = "restart",
+          .before = "mkdir -p \"$GROUNDCREW_ROOT/opt/test/restart\"\n"
+                    "echo 1.0.0 > \"$GROUNDCREW_ROOT/opt/test/restart/VERSION\"\n"
+                    "echo 3010 > \"$GROUNDCREW_EXIT_CODE_FILE\"\n"
+                    "exit 1\n"});
+  ASSERT_NO_FATAL_FAILURE(ApplyTenant());
+  CommandResult first = Agent({{"technician", true}});
+  EXPECT_EQ(first.exit_code, 3) << first.out;  // restart requested, Device setup complete
+  EXPECT_NE(first.out.find("Contoso Restart"), std::string::npos) << first.out;
+  CommandResult second = Agent({{"technician", true}});
+  EXPECT_EQ(second.exit_code, 0) << second.out;  // after the restart: the result, Reseal
+  EXPECT_NE(second.out.find("[resealed]"), std::string::npos) << second.out;
+  EXPECT_EQ(InstallRuns()["restart"], 1);
+}
+
 TEST_F(AgentTest, TheWrongUserIsRefusedAtSignIn) {
   ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
   CommandResult wrong = Agent({{"userPrincipalName", "megan.bowen@contoso.com"},
