@@ -257,6 +257,7 @@ struct ItemRow {
   std::string phase, id, display_name;
   std::string status = "inProgress";
   int attempts = 0;
+  int64_t last_attempt = 0;  // the attempt number of the last start (0 = not given)
   std::optional<core::Timestamp> started, finished;
   json::value code = nullptr, message = nullptr;
 
@@ -347,7 +348,14 @@ json::object SessionReport(const DeploymentSession& session,
         row.display_name = std::move(name);
       }
       if (kind == "itemStarted") {
-        ++row.attempts;
+        // A restart re-runs the interrupted attempt under the same number (the core does not
+        // count it): one attempt, not two.
+        const json::value* number = detail.if_contains("attempt");
+        const int64_t attempt = number != nullptr && number->is_int64() ? number->as_int64() : 0;
+        if (!(row.status == "inProgress" && attempt != 0 && attempt == row.last_attempt)) {
+          ++row.attempts;
+        }
+        row.last_attempt = attempt;
         row.status = "inProgress";
         if (!row.started) row.started = event.at;
         row.finished.reset();

@@ -583,6 +583,7 @@ TEST_F(AgentTest, AnAgentKilledDuringAnInstallResumesWithoutInstallingTwiceOrLos
     const std::string phase(item.at("phase").as_string());
     EXPECT_EQ(item.at("status"), "succeeded") << item;
     EXPECT_EQ(Count(events, "itemSucceeded", phase, id), 1) << item;
+    EXPECT_EQ(item.at("attempts"), 1) << "the interrupted install is one attempt: " << item;
   }
 }
 
