@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <map>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include "common/text.hpp"
@@ -905,15 +906,10 @@ Result<json::object> DeploymentService::Report(std::string_view serial_number) {
     if (listed->next_after.empty()) break;
     page.after = listed->next_after;
   }
-  std::stable_sort(sessions.begin(), sessions.end(),
-                   [](const DeploymentSession& a, const DeploymentSession& b) {
-                     // The technician flow comes first when both started in one second.
-                     return std::pair(a.started_date_time, a.flow != "technician") <
-                            std::pair(b.started_date_time, b.flow != "technician");
-                   });
-
-  json::array reports;
-  for (const DeploymentSession& session : sessions) {
+  // Each session with its events; sessions in the order they started (a second apart at best,
+  // so ties go by their first stored event).
+  std::vector<std::pair<DeploymentSession, std::vector<SessionEvent>>> timeline;
+  for (DeploymentSession& session : sessions) {
     std::vector<SessionEvent> events;
     store::PageRequest events_page{.after = "", .limit = store::kMaxPageSize};
     for (;;) {
@@ -924,8 +920,18 @@ Result<json::object> DeploymentService::Report(std::string_view serial_number) {
       if (listed->next_after.empty()) break;
       events_page.after = listed->next_after;
     }
-    reports.push_back(SessionReport(session, events));
+    timeline.emplace_back(std::move(session), std::move(events));
   }
+  auto order = [](const auto& entry) {
+    const auto& [session, events] = entry;
+    return std::tuple(session.started_date_time,
+                      events.empty() ? INT64_MAX : events.front().sequence,
+                      session.flow != "technician");
+  };
+  std::stable_sort(timeline.begin(), timeline.end(),
+                   [&](const auto& a, const auto& b) { return order(a) < order(b); });
+  json::array reports;
+  for (const auto& [session, events] : timeline) reports.push_back(SessionReport(session, events));
 
   json::object summary;
   summary["id"] = device.id.value();
