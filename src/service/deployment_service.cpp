@@ -41,10 +41,6 @@ Error Invalid(std::string field, std::string_view what) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message), std::move(field));
 }
 
-Error NoSuchDevice(std::string_view id) {
-  return MakeError(ErrorCode::kNotFound, fmt::format("no device has id {}", id), "id");
-}
-
 Error NoSuchSession(std::string_view session_id) {
   return MakeError(ErrorCode::kNotFound,
                    fmt::format("this device has no deployment session {}", session_id),
@@ -542,17 +538,12 @@ DeploymentService::DeploymentService(store::Store& store, Catalog& catalog,
       clock_(std::move(clock)),
       options_(options) {}
 
-Result<DeviceRecord> DeploymentService::Own(const DeviceCaller& caller, std::string_view id) {
-  if (id != caller.device_id) return NoSuchDevice(id);
-  Result<DeviceRecord> record = store_.devices().Get(core::ZtdId{std::string(id)});
-  if (!record && record.error().code == ErrorCode::kNotFound) return NoSuchDevice(id);
-  return record;
-}
-
 Result<DeploymentSession> DeploymentService::OwnSession(const DeviceCaller& caller,
                                                         std::string_view id,
                                                         std::string_view session_id) {
-  if (Result<DeviceRecord> record = Own(caller, id); !record) return record.error();
+  if (Result<DeviceRecord> record = OwnDevice(store_.devices(), caller, id); !record) {
+    return record.error();
+  }
   Result<DeploymentSession> session = store_.sessions().GetSession(session_id);
   if (!session) {
     if (session.error().code == ErrorCode::kNotFound) return NoSuchSession(session_id);
@@ -641,7 +632,7 @@ Result<json::object> DeploymentService::Document(const Snapshot& snapshot,
 
 Result<json::object> DeploymentService::Technician(const DeviceCaller& caller,
                                                    std::string_view id) {
-  Result<DeviceRecord> record = Own(caller, id);
+  Result<DeviceRecord> record = OwnDevice(store_.devices(), caller, id);
   if (!record) return record.error();
   Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
   if (!snapshot) return snapshot.error();
@@ -674,7 +665,7 @@ Result<json::object> DeploymentService::IssueCertificate(const DeviceCaller& cal
                                                          std::string_view id,
                                                          std::string_view profile_id,
                                                          std::string_view csr_pem) {
-  Result<DeviceRecord> record = Own(caller, id);
+  Result<DeviceRecord> record = OwnDevice(store_.devices(), caller, id);
   if (!record) return record.error();
   Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
   if (!snapshot) return snapshot.error();
@@ -778,7 +769,9 @@ Result<StartedSession> DeploymentService::StartSession(
   }
   StartedSession out;
   Status done = store_.Transact([&]() -> Status {
-    if (Result<DeviceRecord> record = Own(caller, id); !record) return record.error();
+    if (Result<DeviceRecord> record = OwnDevice(store_.devices(), caller, id); !record) {
+    return record.error();
+  }
     Result<DeploymentSession> existing = store_.sessions().GetSession(session_id);
     if (existing) {
       if (existing->device_id != id || existing->flow != flow) {

@@ -167,7 +167,6 @@ class DeploymentService {
   const DeploymentOptions& options() const { return options_; }
 
  private:
-  [[nodiscard]] Result<store::DeviceRecord> Own(const DeviceCaller& caller, std::string_view id);
   [[nodiscard]] Result<store::DeploymentSession> OwnSession(const DeviceCaller& caller,
                                                             std::string_view id,
                                                             std::string_view session_id);

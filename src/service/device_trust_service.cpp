@@ -29,10 +29,6 @@ Error ProofFailed(std::string reason, std::string field) {
                    std::move(field));
 }
 
-Error NoSuchDevice(std::string_view id) {
-  return MakeError(ErrorCode::kNotFound, fmt::format("no device has id {}", id), "id");
-}
-
 Actor DeviceActor(const core::AutopilotDeviceIdentity& device) {
   return Actor{"device:" + device.serial_number, store::CredentialRole::kReader};
 }
@@ -176,16 +172,21 @@ Result<DeviceCaller> DeviceTrustService::Authenticate(std::string_view authoriza
   return DeviceCaller{claims->subject, claims->id};
 }
 
-Result<DeviceRecord> DeviceTrustService::Own(const DeviceCaller& caller, std::string_view id) {
+Error NoSuchDevice(std::string_view id) {
+  return MakeError(ErrorCode::kNotFound, fmt::format("no device has id {}", id), "id");
+}
+
+Result<DeviceRecord> OwnDevice(store::DeviceStore& devices, const DeviceCaller& caller,
+                               std::string_view id) {
   if (id != caller.device_id) return NoSuchDevice(id);
-  Result<DeviceRecord> record = store_.devices().Get(core::ZtdId{std::string(id)});
+  Result<DeviceRecord> record = devices.Get(core::ZtdId{std::string(id)});
   if (!record && record.error().code == ErrorCode::kNotFound) return NoSuchDevice(id);
   return record;
 }
 
 Result<json::object> DeviceTrustService::Registration(const DeviceCaller& caller,
                                                        std::string_view id) {
-  Result<DeviceRecord> record = Own(caller, id);
+  Result<DeviceRecord> record = OwnDevice(store_.devices(), caller, id);
   if (!record) return record.error();
   Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
   if (!snapshot) return snapshot.error();
@@ -204,7 +205,7 @@ Result<json::object> DeviceTrustService::Registration(const DeviceCaller& caller
 }
 
 Result<json::object> DeviceTrustService::Plan(const DeviceCaller& caller, std::string_view id) {
-  Result<DeviceRecord> record = Own(caller, id);
+  Result<DeviceRecord> record = OwnDevice(store_.devices(), caller, id);
   if (!record) return record.error();
   return devices_.Plan(record->value.serial_number, "");
 }
@@ -217,7 +218,7 @@ Result<json::object> DeviceTrustService::Join(const DeviceCaller& caller, std::s
   store::DeviceTrust joined;
   core::AutopilotDeviceIdentity device;
   Status done = store_.Transact([&]() -> Status {
-    Result<DeviceRecord> record = Own(caller, id);
+    Result<DeviceRecord> record = OwnDevice(store_.devices(), caller, id);
     if (!record) return record.error();
     device = record->value;
     const core::DeploymentProfile* profile =
@@ -280,7 +281,7 @@ Result<json::object> DeviceTrustService::Enroll(const DeviceCaller& caller, std:
   std::string managed_device_id;
   core::Timestamp expires{};
   Status done = store_.Transact([&]() -> Status {
-    Result<DeviceRecord> record = Own(caller, id);
+    Result<DeviceRecord> record = OwnDevice(store_.devices(), caller, id);
     if (!record) return record.error();
     Result<std::optional<store::DeviceTrustRecord>> trust = store_.device_trust().Find(id);
     if (!trust) return trust.error();
@@ -336,7 +337,7 @@ Result<json::object> DeviceTrustService::Reseal(const DeviceCaller& caller, std:
   const core::Timestamp now = clock_();
   store::DeviceTrust resealed;
   Status done = store_.Transact([&]() -> Status {
-    Result<DeviceRecord> record = Own(caller, id);
+    Result<DeviceRecord> record = OwnDevice(store_.devices(), caller, id);
     if (!record) return record.error();
     Result<std::optional<store::DeviceTrustRecord>> trust = store_.device_trust().Find(id);
     if (!trust) return trust.error();
@@ -366,7 +367,7 @@ Result<json::object> DeviceTrustService::Reseal(const DeviceCaller& caller, std:
 
 Status DeviceTrustService::MayReadContent(const DeviceCaller& caller, std::string_view id,
                                           std::string_view sha256) {
-  Result<DeviceRecord> record = Own(caller, id);
+  Result<DeviceRecord> record = OwnDevice(store_.devices(), caller, id);
   if (!record) return record.error();
   Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
   if (!snapshot) return snapshot.error();

@@ -34,6 +34,14 @@ struct DeviceCaller {
   std::string token_id;
 };
 
+/// What an unknown device id answers — and, so that ids cannot be probed, another device's id.
+Error NoSuchDevice(std::string_view id);
+
+/// The caller's own registration `id`: NoSuchDevice unless `id` is the caller's and exists.
+[[nodiscard]] Result<store::DeviceRecord> OwnDevice(store::DeviceStore& devices,
+                                                    const DeviceCaller& caller,
+                                                    std::string_view id);
+
 class DeviceTrustService {
  public:
   DeviceTrustService(store::Store& store, Catalog& catalog, DeviceService& devices,
@@ -102,7 +110,6 @@ class DeviceTrustService {
   const std::string& ca_certificate_pem() const { return ca_certificate_pem_; }
 
  private:
-  [[nodiscard]] Result<store::DeviceRecord> Own(const DeviceCaller& caller, std::string_view id);
 
   store::Store& store_;
   Catalog& catalog_;
