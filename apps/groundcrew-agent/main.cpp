@@ -8,7 +8,6 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <termios.h>
 #include <unistd.h>
 
 #include "agent/answers.hpp"
@@ -17,6 +16,7 @@
 #include "agent/journal.hpp"
 #include "agent/oobe.hpp"
 #include "agent/service_client.hpp"
+#include "agent/terminal_input.hpp"
 #include "agent/ui.hpp"
 #include "common/base64.hpp"
 #include "identity/device_key.hpp"
@@ -96,24 +96,30 @@ groundcrew::agent::WallClock MakeClock(const std::string& test_clock_path) {
   };
 }
 
-// Asks on the terminal; a secret is typed without echo.
+// Asks on the terminal for a line; a secret is typed without echo (echo is off before the
+// prompt appears, so nothing typed after it is shown, and back on however the read ends).
 std::optional<std::string> AskOnTerminal(std::string_view prompt, bool secret) {
+  using groundcrew::agent::TerminalMode;
+  std::unique_ptr<TerminalMode> quiet;
+  if (secret) {
+    auto mode = TerminalMode::Enter(STDIN_FILENO, TerminalMode::Kind::kNoEcho);
+    if (!mode) return std::nullopt;  // a secret is never read with echo
+    quiet = std::move(*mode);
+  }
   std::cout << "\n" << prompt << ": " << std::flush;
-  termios saved{};
-  const bool hide = secret && ::tcgetattr(STDIN_FILENO, &saved) == 0;
-  if (hide) {
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  }
-  std::string line;
-  const bool read = static_cast<bool>(std::getline(std::cin, line));
-  if (hide) {
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-    std::cout << "\n";
-  }
-  if (!read) return std::nullopt;
+  std::optional<std::string> line = groundcrew::agent::ReadLine(STDIN_FILENO);
+  if (line && line->ends_with('\r')) line->pop_back();
+  if (quiet) std::cout << "\n" << std::flush;  // the Enter was not echoed either
   return line;
+}
+
+// On the terminal: one key press, read as it is pressed, not echoed; the terminal is back in
+// its mode before this returns (or if a signal ends the agent while it waits).
+std::optional<char> ReadKeyOnTerminal() {
+  using groundcrew::agent::TerminalMode;
+  auto keys = TerminalMode::Enter(STDIN_FILENO, TerminalMode::Kind::kKeys);
+  if (!keys) return std::nullopt;
+  return groundcrew::agent::ReadKey(STDIN_FILENO);
 }
 
 int Oobe(const OobeCommand& command) {
@@ -135,8 +141,13 @@ int Oobe(const OobeCommand& command) {
   options.on_complete = command.on_complete;
   options.concurrency = std::max(1, command.concurrency);
   options.network_wait = std::chrono::seconds(std::max(1, command.network_wait_seconds));
-  // On a terminal, the person at the device answers what the answers file does not say.
-  if (command.ui == "terminal" && ::isatty(STDIN_FILENO) != 0) options.ask = AskOnTerminal;
+  // On a terminal, the person at the device answers what the answers file does not say: the
+  // technician key as key presses, the rest a line at a time. (Not on a terminal, nothing is
+  // asked: the answers file and --preprovision say it all.)
+  if (command.ui == "terminal" && ::isatty(STDIN_FILENO) != 0) {
+    options.ask = AskOnTerminal;
+    options.read_key = ReadKeyOnTerminal;
+  }
   if (!command.answers_file.empty()) {
     auto answers = groundcrew::agent::ReadAnswers(command.answers_file);
     if (!answers) return usage(answers.error());

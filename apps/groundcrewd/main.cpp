@@ -20,6 +20,7 @@
 #include "store/observed_store.hpp"
 #include "service/data_dir.hpp"
 #include "durable_file/durable_file.hpp"
+#include "identity/password.hpp"
 #include "service/secrets.hpp"
 #include "service/services.hpp"
 #include "store_sqlite/sqlite_store.hpp"
@@ -154,6 +155,13 @@ int main(int argc, char** argv) {
                  "use")
       ->type_name("FILE")
       ->group("Testing");
+  bool minimum_password_cost = false;
+  app.add_flag("--insecure-minimum-password-cost", minimum_password_cost,
+               "FOR LOAD TESTS ONLY: hash and verify new passwords at libsodium's minimum "
+               "argon2id cost (1 pass, 8 KiB) instead of the interactive one (2 passes, "
+               "64 MiB, about 64 ms here), so that a fleet of thousands of simulated users can "
+               "sign in on a small machine")
+      ->group("Testing");
   CLI11_PARSE(app, argc, argv);
 
   JsonLog startup_log(JsonLog::Level::kInfo);
@@ -202,6 +210,11 @@ int main(int argc, char** argv) {
   identity.sign_in.lockout = {config->lockout_threshold,
                               std::chrono::minutes(config->lockout_window_minutes),
                               std::chrono::minutes(config->lockout_duration_minutes)};
+  if (minimum_password_cost) {
+    identity.sign_in.password_cost = groundcrew::identity::kMinimumPasswordCost;
+    log.Write(JsonLog::Level::kWarn,
+              "passwords are hashed at the minimum argon2id cost: for load tests only", {});
+  }
   groundcrew::service::Services services(
       *store, groundcrew::service::ContentStore(data_dir.content()), clock, std::move(*secrets),
       [secret_paths](const groundcrew::identity::KeyRing& keys) {

@@ -106,14 +106,16 @@ RunnerFactory ExecutorRunners(executor::Executor& executor, std::string device_n
     context.user_name = user.substr(0, user.find('@'));
     context.device_name = device_name;
     return ItemRunner([&executor, payloads, context](const core::PlanItem& item,
-                                                     std::stop_token stop) {
+                                                     std::stop_token stop,
+                                                     const ItemProgressFn& progress) {
       const auto deadline = std::chrono::steady_clock::now() +
                             std::chrono::minutes(std::max(item.time_limit_minutes, 1));
       executor::ApplyContext item_context = context;
       item_context.stop = stop;
       auto pause = std::chrono::seconds(1);
       for (;;) {
-        Result<executor::ItemResult> result = executor.Apply(item, *payloads, item_context, {});
+        Result<executor::ItemResult> result =
+            executor.Apply(item, *payloads, item_context, progress);
         if (result) {
           ItemOutcome outcome;
           outcome.code = result->code;

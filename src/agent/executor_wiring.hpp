@@ -32,7 +32,8 @@ executor::CertificateIssuer ServiceCertificateIssuer(const ServiceClient& servic
 /// A RunnerFactory over `executor`: decodes the deployment's payloads and applies items. An item
 /// the executor cannot decide because the service is unreachable (content, certificate) is
 /// tried again with a growing pause (1 s up to 30 s) until the item's own time limit, so Device
-/// setup waits out an outage instead of failing.
+/// setup waits out an outage instead of failing. The executor's progress (content downloaded)
+/// goes to the runner's progress sink.
 RunnerFactory ExecutorRunners(executor::Executor& executor, std::string device_name);
 
 }  // namespace groundcrew::agent

@@ -16,6 +16,8 @@
 #include <thread>
 
 #include "agent/flow_events.hpp"
+#include "agent/device_answers.hpp"
+#include "agent/flow_reports.hpp"
 #include "core/compliance/compliance.hpp"
 #include "core/flow/technician_flow.hpp"
 #include "core/flow/user_flow.hpp"
@@ -36,20 +38,6 @@ constexpr std::string_view kTechnician = "technician";
 constexpr std::string_view kUser = "user";
 constexpr int kReportBatch = 100;
 constexpr auto kPoll = std::chrono::milliseconds(200);
-
-std::string Str(const json::value& v, const char* name) {
-  if (const json::object* o = v.if_object()) {
-    if (const json::value* m = o->if_contains(name); m && m->is_string()) {
-      return std::string(m->as_string());
-    }
-  }
-  return "";
-}
-
-bool Bool(const json::object& o, const char* name) {
-  const json::value* v = o.if_contains(name);
-  return v != nullptr && v->is_bool() && v->as_bool();
-}
 
 // Writes a file only this user can read (created 0600, never looser).
 Status WritePrivateFile(const fs::path& path, std::string_view bytes) {
@@ -78,31 +66,6 @@ std::optional<core::PreparationStep> StepOf(std::string_view id) {
   return std::nullopt;
 }
 
-// The profile as the device sees it, from GET /v1/agent/devices/{id}.
-core::ProfileInfo ProfileFrom(const json::object& answer) {
-  core::ProfileInfo info;
-  info.organization_name = Str(answer, "organizationName");
-  const json::object* device = answer.at("device").if_object();
-  if (device != nullptr) {
-    info.registration_id = Str(*device, "id");
-    info.assigned_user_upn = Str(*device, "userPrincipalName");
-    info.greeting_name = Str(*device, "addressableUserName");
-  }
-  if (const json::object* profile = answer.at("deploymentProfile").if_object()) {
-    info.profile_name = Str(*profile, "displayName");
-    info.preprovisioning_allowed = Bool(*profile, "preprovisioningAllowed");
-    if (std::string locale = Str(*profile, "locale"); !locale.empty()) info.locale = locale;
-    if (const json::value* oobe = profile->if_contains("outOfBoxExperienceSetting");
-        oobe && oobe->is_object()) {
-      info.privacy_settings_hidden = Bool(oobe->as_object(), "privacySettingsHidden");
-      info.eula_hidden = Bool(oobe->as_object(), "eulaHidden");
-      info.keyboard_selection_page_skipped =
-          Bool(oobe->as_object(), "keyboardSelectionPageSkipped");
-    }
-  }
-  return info;
-}
-
 // What distinguishes two runs for reporting and for deciding whether a tick mattered.
 std::string Signature(const core::PhaseRun& run) {
   std::string text = std::string(core::ToString(run.status));
@@ -110,18 +73,6 @@ std::string Signature(const core::PhaseRun& run) {
     text += fmt::format("|{}:{}:{}", item.plan.id, core::ToString(item.status), item.attempt);
   }
   return text;
-}
-
-std::vector<const core::PhaseRun*> Runs(const core::TechnicianState& s) {
-  std::vector<const core::PhaseRun*> runs{&s.preparation};
-  if (s.device_setup) runs.push_back(&*s.device_setup);
-  return runs;
-}
-std::vector<const core::PhaseRun*> Runs(const core::UserState& s) {
-  std::vector<const core::PhaseRun*> runs;
-  if (s.device_setup) runs.push_back(&*s.device_setup);
-  if (s.account_setup) runs.push_back(&*s.account_setup);
-  return runs;
 }
 
 json::array InventoryJson(const std::vector<core::InstalledItem>& items) {
@@ -148,28 +99,6 @@ std::vector<core::InstalledItem> InventoryFrom(const json::value& value) {
   return items;
 }
 
-// The service's spelling of an inventory, for the user-flow plan request.
-json::array InventoryWire(const std::vector<core::InstalledItem>& items) {
-  json::array out;
-  for (const core::InstalledItem& item : items) {
-    out.push_back({{"kind", core::ToString(item.kind)},
-                   {"id", item.id},
-                   {"version", item.version},
-                   {"outcome", core::ToString(item.outcome)}});
-  }
-  return out;
-}
-
-core::SignInError SignInErrorOf(std::string_view reason) {
-  if (reason == "notAssignedUser") return core::SignInError::kNotAssignedUser;
-  if (reason == "outsideMdmScope") return core::SignInError::kOutsideMdmScope;
-  if (reason == "joinNotAllowed") return core::SignInError::kJoinNotAllowed;
-  if (reason == "disabled") return core::SignInError::kDisabled;
-  if (reason == "unlicensed") return core::SignInError::kUnlicensed;
-  if (reason == "accountLocked") return core::SignInError::kLockedOut;
-  return core::SignInError::kInvalidCredentials;
-}
-
 class Driver {
  public:
   Driver(const OobeOptions& options, ServiceClient& service, Journal& journal, Ui& ui,
@@ -191,21 +120,14 @@ class Driver {
   long long Seconds(core::Timestamp t) const { return t.time_since_epoch().count(); }
 
   // ---- applying events (journal first, then report) ----
-  /// A report about to be queued: its kind and detail.
-  struct Pending {
-    std::string kind;
-    json::object detail;
-  };
   /// Applies `event` and journals it in one record with the reports of the transition
   /// (`reports` first), so that a kill leaves both or neither: none lost, none made twice.
-  Status Tech(const core::TechnicianEvent& event, std::vector<Pending> reports = {});
-  Status User(const core::UserEvent& event, std::vector<Pending> reports = {});
+  Status Tech(const core::TechnicianEvent& event, std::vector<FlowReport> reports = {});
+  Status User(const core::UserEvent& event, std::vector<FlowReport> reports = {});
   Status Commit(std::string_view flow, core::Timestamp now, json::object event,
-                const std::vector<Pending>& reports);
-  template <class State>
-  void ReportTransition(const State& before, const State& after, std::vector<Pending>& out);
+                const std::vector<FlowReport>& reports);
   /// The report record for the outbox, with the idempotency key of position `index`.
-  json::object ReportRecord(std::string_view flow, const Pending& report, core::Timestamp at,
+  json::object ReportRecord(std::string_view flow, const FlowReport& report, core::Timestamp at,
                             size_t index);
   /// Queues a journaled report and tells the UI.
   void Queue(json::object record);
@@ -234,7 +156,12 @@ class Driver {
   std::string NextButton();
   bool TechnicianKeyPressed();
   void CollectLogs();
-  void Render();
+  /// The screen up, as the UI shows it (with the progress of running items).
+  ScreenView View();
+  void Render() { ui_.Screen(View()); }
+  /// Redraws the screen with the progress of running items when some changed, at most five
+  /// times a second. UI-only: nothing is journaled or reported.
+  void ShowProgress();
   void Fail(const Error& error) { ui_.Event("error", {{"field", error.field}}, error.message); }
 
   const OobeOptions& options_;
@@ -261,6 +188,8 @@ class Driver {
   std::map<std::string, ItemRunner, std::less<>> runners_;
   std::string mfa_challenge_;
   std::optional<std::string> registration_seed_;
+  ProgressBoard progress_;  // written by install threads (joined before RunPhase returns)
+  RedrawThrottle redraw_{std::chrono::milliseconds(200)};
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -268,13 +197,13 @@ class Driver {
 
 Status Driver::Replay() {
   for (const json::object& r : journal_.records()) {
-    const std::string type = Str(r, "t");
+    const std::string type = JsonText(r, "t");
     if (type == "flow") {
-      flow_ = Str(r, "flow");
+      flow_ = JsonText(r, "flow");
     } else if (type == "event") {
       const core::Timestamp at{std::chrono::seconds(r.at("at").as_int64())};
       const json::object& event = r.at("event").as_object();
-      if (Str(r, "flow") == kTechnician) {
+      if (JsonText(r, "flow") == kTechnician) {
         Result<core::TechnicianEvent> e = DecodeTechnicianEvent(event);
         if (!e) return e.error();
         Result<core::TechnicianState> next = core::Apply(tech_, *e, at);
@@ -293,12 +222,12 @@ Status Driver::Replay() {
         }
       }
     } else if (type == "session") {
-      sessions_[Str(r, "flow")] = Str(r, "id");
+      sessions_[JsonText(r, "flow")] = JsonText(r, "id");
     } else if (type == "payloads") {
-      payloads_[Str(r, "flow")] = r.at("payloads").as_object();
-      compliance_policies_[Str(r, "flow")] = r.at("compliancePolicies").as_array();
+      payloads_[JsonText(r, "flow")] = r.at("payloads").as_object();
+      compliance_policies_[JsonText(r, "flow")] = r.at("compliancePolicies").as_array();
     } else if (type == "userToken") {
-      user_token_ = Str(r, "token");
+      user_token_ = JsonText(r, "token");
     } else if (type == "inventory") {
       inventory_ = InventoryFrom(r.at("items"));
     } else if (type == "resealed") {
@@ -323,11 +252,11 @@ Status Driver::StartFlow(std::string_view flow) {
 // ---------------------------------------------------------------------------------------------
 // Events
 
-Status Driver::Tech(const core::TechnicianEvent& event, std::vector<Pending> reports) {
+Status Driver::Tech(const core::TechnicianEvent& event, std::vector<FlowReport> reports) {
   const core::Timestamp now = clock_();
   Result<core::TechnicianState> next = core::Apply(tech_, event, now);
   if (!next) return next.error();
-  ReportTransition(tech_, *next, reports);
+  for (FlowReport& r : TransitionReports(tech_, *next)) reports.push_back(std::move(r));
   if (Status s = Commit(kTechnician, now, EncodeEvent(event), reports); !s) return s;
   tech_ = std::move(*next);
   Render();
@@ -335,11 +264,11 @@ Status Driver::Tech(const core::TechnicianEvent& event, std::vector<Pending> rep
   return Ok{};
 }
 
-Status Driver::User(const core::UserEvent& event, std::vector<Pending> reports) {
+Status Driver::User(const core::UserEvent& event, std::vector<FlowReport> reports) {
   const core::Timestamp now = clock_();
   Result<core::UserState> next = core::Apply(user_, event, now);
   if (!next) return next.error();
-  ReportTransition(user_, *next, reports);
+  for (FlowReport& r : TransitionReports(user_, *next)) reports.push_back(std::move(r));
   if (Status s = Commit(kUser, now, EncodeEvent(event), reports); !s) return s;
   user_ = std::move(*next);
   Render();
@@ -348,9 +277,9 @@ Status Driver::User(const core::UserEvent& event, std::vector<Pending> reports) 
 }
 
 Status Driver::Commit(std::string_view flow, core::Timestamp now, json::object event,
-                      const std::vector<Pending>& reports) {
+                      const std::vector<FlowReport>& reports) {
   json::array records;
-  for (const Pending& report : reports) {
+  for (const FlowReport& report : reports) {
     records.push_back(ReportRecord(flow, report, now, outbox_.size() + records.size()));
   }
   if (Status s = Record({{"t", "event"},
@@ -365,7 +294,7 @@ Status Driver::Commit(std::string_view flow, core::Timestamp now, json::object e
   return Ok{};
 }
 
-json::object Driver::ReportRecord(std::string_view flow, const Pending& report,
+json::object Driver::ReportRecord(std::string_view flow, const FlowReport& report,
                                   core::Timestamp at, size_t index) {
   const std::string& session = sessions_[std::string(flow)];
   return {{"t", "report"},
@@ -379,7 +308,7 @@ json::object Driver::ReportRecord(std::string_view flow, const Pending& report,
 
 void Driver::Queue(json::object record) {
   outbox_.push_back(record);
-  const std::string kind = Str(record, "kind");
+  const std::string kind = JsonText(record, "kind");
   if (kind == "screen") return;  // the UI draws screens itself
   // What it is about, in a few words (the UI shows the kind beside it).
   const json::object& detail = record.at("detail").as_object();
@@ -423,88 +352,6 @@ Result<Answer> Driver::SignIn(std::string_view path, const json::object& body) {
   return service_.Device("POST", path, body);
 }
 
-template <class State>
-void Driver::ReportTransition(const State& before, const State& after,
-                              std::vector<Pending>& out) {
-  auto report = [&out](std::string kind, json::object detail) {
-    out.push_back({std::move(kind), std::move(detail)});
-  };
-  if (before.screen != after.screen) {
-    report("screen", {{"screen", core::ToString(after.screen)}});
-  }
-  // Phase starts come before the items' events, phase ends after them.
-  auto phases = [&](bool starting) {
-    for (core::EspPhase phase : {core::EspPhase::kDevicePreparation, core::EspPhase::kDeviceSetup,
-                                 core::EspPhase::kAccountSetup}) {
-      const core::PhaseStatus was = core::PhaseStatusOf(before, phase);
-      const core::PhaseStatus is = core::PhaseStatusOf(after, phase);
-      if (was == is) continue;
-      const std::string name(core::ToString(phase));
-      if (starting) {
-        // Also a phase that ended as it started (nothing to do): its run has a start too.
-        if (is == core::PhaseStatus::kInProgress || was == core::PhaseStatus::kNotStarted) {
-          report("phaseStarted", {{"phase", name}});
-        }
-        continue;
-      }
-      if (is == core::PhaseStatus::kComplete) report("phaseCompleted", {{"phase", name}});
-      if (is == core::PhaseStatus::kFailed) {
-        json::object detail{{"phase", name}};
-        for (const core::PhaseRun* run : Runs(after)) {
-          if (run->phase == phase && run->failure) {
-            detail["code"] = core::FormatErrorCode(run->failure->code);
-            detail["message"] = run->failure->message;
-          }
-        }
-        report("phaseFailed", std::move(detail));
-      }
-    }
-  };
-  phases(true);
-  std::map<std::string, const core::ItemRun*> previous;
-  for (const core::PhaseRun* run : Runs(before)) {
-    for (const core::ItemRun& item : run->items) {
-      previous[std::string(core::ToString(run->phase)) + "/" + item.plan.id] = &item;
-    }
-  }
-  for (const core::PhaseRun* run : Runs(after)) {
-    const std::string phase(core::ToString(run->phase));
-    for (const core::ItemRun& item : run->items) {
-      auto it = previous.find(phase + "/" + item.plan.id);
-      const bool changed = it == previous.end() || it->second->status != item.status ||
-                           it->second->attempt != item.attempt;
-      if (!changed) continue;
-      json::object detail{{"phase", phase}, {"id", item.plan.id},
-                          {"displayName", item.plan.display_name}};
-      switch (item.status) {
-        case core::ItemStatus::kInProgress:
-          detail["attempt"] = item.attempt;
-          report("itemStarted", std::move(detail));
-          break;
-        case core::ItemStatus::kSucceeded:
-          report("itemSucceeded", std::move(detail));
-          break;
-        case core::ItemStatus::kFailed:
-          detail["code"] = core::FormatErrorCode(item.code);
-          detail["message"] = item.message;
-          report("itemFailed", std::move(detail));
-          break;
-        case core::ItemStatus::kTimedOut:
-          report("itemTimedOut", std::move(detail));
-          break;
-        case core::ItemStatus::kNotAttempted:
-          report("itemNotAttempted", std::move(detail));
-          break;
-        case core::ItemStatus::kWaiting:
-        case core::ItemStatus::kDeferred:
-          break;
-      }
-    }
-  }
-
-  phases(false);
-}
-
 // Sends the queued reports (opening the flow's session first), as far as the service takes
 // them. Without `wait`, gives up at once when the service is unreachable (and does not try
 // again for two seconds); with `wait`, retries until options_.network_wait passes.
@@ -513,8 +360,8 @@ void Driver::Flush(bool wait) {
   while (reported_ < outbox_.size()) {
     if (!wait && std::chrono::steady_clock::now() < next_flush_) return;
     const json::object& first = outbox_[reported_];
-    const std::string flow = Str(first, "flow");
-    const std::string session = Str(first, "session");
+    const std::string flow = JsonText(first, "flow");
+    const std::string session = JsonText(first, "session");
     bool sent = false;
     // A user-flow session is opened once the user is known (its user name is set then).
     if (flow == kUser && !user_.signed_in) return;
@@ -534,13 +381,13 @@ void Driver::Flush(bool wait) {
       std::optional<json::object> finish;
       for (; end < outbox_.size() && events.size() < kReportBatch; ++end) {
         const json::object& r = outbox_[end];
-        if (Str(r, "session") != session) break;
+        if (JsonText(r, "session") != session) break;
         events.push_back({{"idempotencyKey", r.at("key")},
                           {"at", wire::FormatTimestamp(core::Timestamp(
                                      std::chrono::seconds(r.at("at").as_int64())))},
                           {"kind", r.at("kind")},
                           {"detail", r.at("detail")}});
-        if (Str(r, "kind") == "flowFinished") {
+        if (JsonText(r, "kind") == "flowFinished") {
           finish = r;
           ++end;
           break;
@@ -628,7 +475,7 @@ Status Driver::DownloadProfile(std::string_view flow) {
   if (!answer->body.is_object() || answer->body.at("deploymentProfile").is_null()) {
     return apply(core::ProfileUnavailable{"no deployment profile is assigned to this device"});
   }
-  return apply(core::ProfileReceived{ProfileFrom(answer->body.as_object())});
+  return apply(core::ProfileReceived{ProfileOf(answer->body.as_object())});
 }
 
 Result<ItemRunner> Driver::RunnerFor(std::string_view flow) {
@@ -665,7 +512,7 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
   auto screen = [&] {
     return technician ? static_cast<int>(tech_.screen) : static_cast<int>(user_.screen);
   };
-  auto apply = [&](const core::RunEvent& event, std::vector<Pending> reports = {}) -> Status {
+  auto apply = [&](const core::RunEvent& event, std::vector<FlowReport> reports = {}) -> Status {
     return std::visit(
         [&](const auto& e) {
           return technician ? Tech(e, std::move(reports)) : User(e, std::move(reports));
@@ -700,8 +547,9 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
         if (Status s = apply(core::ItemStarted{.id = id}); !s) return s.error();
         ++running;
         std::stop_token stop = stops[id].get_token();
-        workers.emplace_back([&, plan, id, stop] {
-          ItemOutcome outcome = (*runner)(plan, stop);
+        ItemProgressFn progress = progress_.Track(id);
+        workers.emplace_back([&, plan, id, stop, progress] {
+          ItemOutcome outcome = (*runner)(plan, stop, progress);
           std::lock_guard lock(mutex);
           done.push_back({id, std::move(outcome)});
           ready.notify_one();
@@ -718,6 +566,7 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
         done.pop_front();
       }
     }
+    ShowProgress();
     if (finished) {
       --running;
       stops.erase(finished->id);
@@ -790,8 +639,34 @@ void Driver::CollectLogs() {
 }
 
 // The first screen on a terminal: the technician key (w, as Windows' key) pressed five times
-// opens pre-provisioning; Enter goes on as the user. Typed as a line: "wwwww" then Enter.
+// opens pre-provisioning; Enter (or the end of input) goes on as the user. Key by key where
+// the terminal gives key presses (the count is shown as it grows, the fifth press opens
+// pre-provisioning at once, other keys are ignored); else typed as a line: "wwwww" then Enter.
 bool Driver::TechnicianKeyPressed() {
+  if (options_.read_key) {
+    int presses = 0;
+    auto draw = [&] {
+      ScreenView view{.name = std::string(core::ToString(TechnicianScreen::kFirstScreen)),
+                      .title = "Welcome",
+                      .lines = {"Press Enter to set up this device.",
+                                "Technician: press the technician key (w) five times to "
+                                "pre-provision it."}};
+      if (presses > 0) {
+        view.lines.push_back(
+            fmt::format("technician key {}/{}", presses, core::kTechnicianKeyPresses));
+      }
+      ui_.Screen(view);
+    };
+    draw();
+    for (;;) {
+      const std::optional<char> key = options_.read_key();
+      if (!key || *key == '\n' || *key == '\r' || *key == '\x04') return false;
+      if (*key != 'w' && *key != 'W') continue;
+      ++presses;
+      draw();
+      if (presses >= core::kTechnicianKeyPresses) return true;
+    }
+  }
   if (!options_.ask) return false;
   const std::optional<std::string> typed = options_.ask(
       "Welcome. Press Enter to set up this device, or press the technician key w five times "
@@ -846,18 +721,25 @@ OobeExit Driver::Wipe() {
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-void Driver::Render() {
+ScreenView Driver::View() {
   ScreenView view;
   auto phase_lines = [&](const core::PhaseRun& run) {
     const core::PhaseCounts counts = core::CountItems(run);
     view.lines.push_back(fmt::format("{} ({} of {})", core::ToString(run.phase), counts.succeeded,
                                      counts.tracked));
     for (const core::ItemRun& item : run.items) {
-      view.lines.push_back(fmt::format("  {:<11} {}{}", core::ToString(item.status),
+      std::string progress;  // "  42% (1.2 of 2.9 MB)" while it runs, when the executor says
+      if (item.status == core::ItemStatus::kInProgress) {
+        if (auto latest = progress_.Get(item.plan.id)) {
+          progress = "  " + FormatProgress(latest->first, latest->second);
+        }
+      }
+      view.lines.push_back(fmt::format("  {:<11} {}{}{}", core::ToString(item.status),
                                        item.plan.display_name,
                                        item.attempt > 1 ? fmt::format(" (attempt {})",
                                                                       item.attempt)
-                                                        : ""));
+                                                        : "",
+                                       progress));
     }
   };
   if (flow_ == kTechnician) {
@@ -882,7 +764,7 @@ void Driver::Render() {
       case TechnicianScreen::kDevicePreparation:
       case TechnicianScreen::kDeviceSetup:
         view.title = "Setting up your device for work";
-        for (const core::PhaseRun* run : Runs(s)) phase_lines(*run);
+        for (const core::PhaseRun* run : PhaseRuns(s)) phase_lines(*run);
         break;
       case TechnicianScreen::kResultSuccess:
       case TechnicianScreen::kResultFailure:
@@ -928,10 +810,10 @@ void Driver::Render() {
         view.title = s.screen == UserScreen::kEspError ? "Something went wrong"
                                                        : "Setting up your device for work";
         view.lines.push_back("device-preparation (complete)");
-        for (const core::PhaseRun* run : Runs(s)) phase_lines(*run);
+        for (const core::PhaseRun* run : PhaseRuns(s)) phase_lines(*run);
         if (s.screen == UserScreen::kEspError && s.plan) {
           // The failure, the profile's message and exactly the buttons the profile offers.
-          for (const core::PhaseRun* run : Runs(s)) {
+          for (const core::PhaseRun* run : PhaseRuns(s)) {
             if (run->phase == s.failed_phase && run->failure) {
               view.lines.push_back(fmt::format("Error {}: {}",
                                                core::FormatErrorCode(run->failure->code),
@@ -959,7 +841,37 @@ void Driver::Render() {
         break;
     }
   }
-  ui_.Screen(view);
+  return view;
+}
+
+void Driver::ShowProgress() {
+  const auto now = std::chrono::steady_clock::now();
+  if (!redraw_.Due(now)) return;
+  const std::vector<std::string> ids = progress_.TakeChanged();  // in id order
+  if (ids.empty()) return;
+  std::vector<ItemProgress> changed;
+  auto collect = [&](const auto& state) {
+    for (const core::PhaseRun* run : PhaseRuns(state)) {
+      for (const core::ItemRun& item : run->items) {
+        if (item.status != core::ItemStatus::kInProgress ||
+            !std::binary_search(ids.begin(), ids.end(), item.plan.id)) {
+          continue;
+        }
+        if (auto latest = progress_.Get(item.plan.id)) {
+          changed.push_back({std::string(core::ToString(run->phase)), item.plan.id,
+                             item.plan.display_name, latest->first, latest->second});
+        }
+      }
+    }
+  };
+  if (flow_ == kTechnician) {
+    collect(tech_);
+  } else {
+    collect(user_);
+  }
+  if (changed.empty()) return;
+  redraw_.Mark(now);
+  ui_.Progress(View(), changed);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1008,8 +920,8 @@ Status Driver::PreparationStep() {
         return failed(again ? core::kDeviceAlreadyEnrolledCode : 0x80180001, enrolled.error());
       }
       // The device's management identity, and the CA it now trusts (for later runs).
-      std::ofstream(options_.state / "device.crt") << Str(*enrolled, "certificate");
-      std::ofstream(options_.state / "ca.pem") << Str(*enrolled, "caCertificate");
+      std::ofstream(options_.state / "device.crt") << JsonText(*enrolled, "certificate");
+      std::ofstream(options_.state / "ca.pem") << JsonText(*enrolled, "caCertificate");
       if (Status saved = WritePrivateFile(options_.state / "device-cert.key", *key); !saved) {
         return failed(0x80180001, saved.error());
       }
@@ -1089,7 +1001,7 @@ OobeExit Driver::RunTechnician() {
           break;
         }
         std::vector<core::InstalledItem> inventory;
-        for (const core::PhaseRun* run : Runs(tech_)) {
+        for (const core::PhaseRun* run : PhaseRuns(tech_)) {
           if (run->phase == core::EspPhase::kDeviceSetup) {
             inventory = core::UpdateInventory(std::move(inventory), *run);
           }
@@ -1101,7 +1013,7 @@ OobeExit Driver::RunTechnician() {
         inventory_ = std::move(inventory);
         ui_.Event("resealed", resealed->body.as_object(),
                   "Resealed. The user flow may start at once, until " +
-                      Str(resealed->body, "credentialsValidUntil"));
+                      JsonText(resealed->body, "credentialsValidUntil"));
         if (Status s = Record({{"t", "resealed"}, {"detail", resealed->body}}); !s) {
           step = s;
           break;
@@ -1200,16 +1112,16 @@ OobeExit Driver::RunUser() {
           step = answer.error();
           break;
         }
-        const std::string status = Str(answer->body, "status");
+        const std::string status = JsonText(answer->body, "status");
         if (status == "mfaRequired" || status == "mfaRegistrationRequired") {
-          mfa_challenge_ = Str(answer->body, "challengeId");
+          mfa_challenge_ = JsonText(answer->body, "challengeId");
           registration_seed_.reset();
           if (status == "mfaRegistrationRequired") {
             ui_.Event("mfaRegistration", {},
                       "Scan this code with your authenticator app:\n" +
-                          Str(answer->body, "qrText"));
+                          JsonText(answer->body, "qrText"));
             // Unattended, the agent plays the authenticator app: the seed is in the URI.
-            const std::string uri = Str(answer->body, "otpauthUri");
+            const std::string uri = JsonText(answer->body, "otpauthUri");
             if (const size_t at = uri.find("secret="); at != std::string::npos) {
               const size_t start = at + 7;
               const std::string secret = uri.substr(start, uri.find('&', start) - start);
@@ -1218,7 +1130,7 @@ OobeExit Driver::RunUser() {
           }
           step = User(core::MfaRequired{});
         } else if (status == "signedIn") {
-          user_token_ = Str(answer->body, "token");
+          user_token_ = JsonText(answer->body, "token");
           if (Status s = Record({{"t", "userToken"}, {"token", user_token_}}); !s) {
             return OobeExit::kFailed;
           }
@@ -1227,9 +1139,9 @@ OobeExit Driver::RunUser() {
           answers_.password = std::nullopt;
           const core::SignInError error = answer->status == 401
                                               ? core::SignInError::kInvalidCredentials
-                                              : SignInErrorOf(Str(answer->body, "reason"));
+                                              : SignInErrorOf(JsonText(answer->body, "reason"));
           const std::string message =
-              answer->status == 401 ? ErrorOf(*answer).message : Str(answer->body, "message");
+              answer->status == 401 ? ErrorOf(*answer).message : JsonText(answer->body, "message");
           step = User(core::SignInRefused{{error, message}});
         }
         break;
@@ -1268,9 +1180,9 @@ OobeExit Driver::RunUser() {
           step = answer.error();
           break;
         }
-        const std::string status = Str(answer->body, "status");
+        const std::string status = JsonText(answer->body, "status");
         if (status == "signedIn") {
-          user_token_ = Str(answer->body, "token");
+          user_token_ = JsonText(answer->body, "token");
           if (Status s = Record({{"t", "userToken"}, {"token", user_token_}}); !s) {
             return OobeExit::kFailed;
           }
@@ -1280,9 +1192,9 @@ OobeExit Driver::RunUser() {
           step = User(core::MfaCodeRefused{});
         } else {
           const std::string message =
-              status == "refused" ? Str(answer->body, "message") : ErrorOf(*answer).message;
+              status == "refused" ? JsonText(answer->body, "message") : ErrorOf(*answer).message;
           step = User(core::SignInRefused{
-              {status == "refused" ? SignInErrorOf(Str(answer->body, "reason"))
+              {status == "refused" ? SignInErrorOf(JsonText(answer->body, "reason"))
                                    : core::SignInError::kInvalidCredentials,
                message}});
         }

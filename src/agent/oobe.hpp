@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -44,11 +45,16 @@ struct ItemOutcome {
   std::string message;
 };
 
+/// Receives bytes done of bytes total (0 = unknown) while an item runs, from the thread running
+/// it (the signature of executor::ProgressFn). May be empty. For the UI only.
+using ItemProgressFn = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
 /// Applies one plan item on the device (an executor over the plan's payloads). Called from
 /// several threads at once, for different items. When `stop` is requested (the item timed out,
 /// or its phase failed) it ends at once, killing what it runs; its outcome is then ignored.
-using ItemRunner =
-    std::function<ItemOutcome(const core::PlanItem& item, std::stop_token stop)>;
+/// Reports how far it is to `progress` (when not empty) as it goes.
+using ItemRunner = std::function<ItemOutcome(const core::PlanItem& item, std::stop_token stop,
+                                             const ItemProgressFn& progress)>;
 
 /// Makes the runner for one flow from the deployment's payloads (JSON as the service sent
 /// them) and the signed-in user's name ("" in the technician flow).
@@ -64,6 +70,10 @@ struct OobeOptions {
   /// typed (without echo when `secret`); nullopt when nobody can answer (end of input). Null:
   /// unattended, a missing answer ends the run (exit 2).
   std::function<std::optional<std::string>(std::string_view prompt, bool secret)> ask;
+  /// Reads one key press as it is pressed (no Enter, not echoed): the first screen's technician
+  /// key, counted on screen as it is pressed; nullopt when nobody can answer (end of input).
+  /// Null: that screen takes a line through `ask` instead ("wwwww" then Enter).
+  std::function<std::optional<char>()> read_key;
   std::string on_complete;   ///< a command run with /bin/sh when the desktop appears
   int concurrency = 4;       ///< items installing at once
   std::chrono::seconds network_wait{std::chrono::minutes(5)};  ///< before giving up, per wait

@@ -5,24 +5,13 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "agent/device_answers.hpp"
 #include "common/base64.hpp"
 #include "wire/model_json.hpp"
 
 namespace groundcrew::agent {
-namespace {
 
 namespace json = boost::json;
-
-std::string Text(const json::value& body, const char* name) {
-  if (const json::object* o = body.if_object()) {
-    if (const json::value* v = o->if_contains(name); v != nullptr && v->is_string()) {
-      return std::string(v->as_string());
-    }
-  }
-  return "";
-}
-
-}  // namespace
 
 Error ErrorOf(const Answer& answer) {
   ErrorCode code = ErrorCode::kUnavailable;
@@ -38,9 +27,9 @@ Error ErrorOf(const Answer& answer) {
   std::string field;
   if (const json::object* o = answer.body.if_object()) {
     if (const json::value* error = o->if_contains("error"); error && error->is_object()) {
-      message = Text(*error, "message");
-      field = Text(*error, "field");
-    } else if (std::string m = Text(answer.body, "message"); !m.empty()) {
+      message = JsonText(*error, "message");
+      field = JsonText(*error, "field");
+    } else if (std::string m = JsonText(answer.body, "message"); !m.empty()) {
       message = m;
     }
   }
@@ -114,9 +103,9 @@ Status ServiceClient::EnsureDeviceToken() {
       Send("POST", "/v1/agent/nonce", json::object{{"serialNumber", serial_number_}}, "");
   if (!nonce) return nonce.error();
   if (!nonce->ok()) return ErrorOf(*nonce);
-  const std::string text = Text(nonce->body, "nonce");
+  const std::string text = JsonText(nonce->body, "nonce");
   Result<identity::Signature> signature =
-      key_.Sign(identity::ProofMessage(text, serial_number_, Text(nonce->body, "audience")));
+      key_.Sign(identity::ProofMessage(text, serial_number_, JsonText(nonce->body, "audience")));
   if (!signature) return signature.error();
   const std::string raw(signature->begin(), signature->end());
   Result<Answer> token = Send("POST", "/v1/agent/token",
@@ -128,12 +117,12 @@ Status ServiceClient::EnsureDeviceToken() {
   if (!token->ok()) return ErrorOf(*token);
   {
     std::lock_guard lock(mutex_);
-    device_token_ = Text(token->body, "token");
-    device_id_ = Text(token->body, "deviceId");
+    device_token_ = JsonText(token->body, "token");
+    device_id_ = JsonText(token->body, "deviceId");
   }
   // The token says when it expires; the agent's own clock may differ, so keep a margin.
   if (Result<core::Timestamp> expires =
-          wire::ParseTimestamp(Text(token->body, "expirationDateTime"));
+          wire::ParseTimestamp(JsonText(token->body, "expirationDateTime"));
       expires) {
     device_token_expires_ = *expires;
   } else {

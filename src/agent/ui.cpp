@@ -2,9 +2,27 @@
 
 #include <boost/json/serialize.hpp>
 #include <deque>
+#include <map>
 
 namespace groundcrew::agent {
 namespace {
+
+// The 25/50/75% marks of items, each shown once per attempt (plain and json UIs).
+class ProgressMarks {
+ public:
+  /// The mark `item` reached that was not shown yet (0: none), counted as shown.
+  int Next(const ItemProgress& item) {
+    int& reported = reported_[item.phase + "/" + item.id];
+    const std::optional<int> percent = ProgressPercent(item.done, item.total);
+    if (percent && *percent < reported) reported = 0;  // a new attempt starts over
+    const int mark = NextProgressMark(reported, item.done, item.total);
+    if (mark != 0) reported = mark;
+    return mark;
+  }
+
+ private:
+  std::map<std::string, int> reported_;
+};
 
 class PlainUi final : public Ui {
  public:
@@ -26,9 +44,18 @@ class PlainUi final : public Ui {
   void Event(std::string_view kind, const boost::json::object&, std::string_view text) override {
     out_ << "  " << kind << ": " << text << "\n" << std::flush;
   }
+  void Progress(const ScreenView&, const std::vector<ItemProgress>& changed) override {
+    for (const ItemProgress& item : changed) {
+      if (marks_.Next(item) == 0) continue;
+      out_ << "  itemProgress: " << item.display_name << " "
+           << FormatProgress(item.done, item.total) << "\n"
+           << std::flush;
+    }
+  }
 
  private:
   std::ostream& out_;
+  ProgressMarks marks_;
   std::string last_screen_;
   std::vector<std::string> last_lines_;
 };
@@ -53,9 +80,25 @@ class JsonUi final : public Ui {
          << "\n"
          << std::flush;
   }
+  // {"type":"event","kind":"itemProgress","detail":{...,"mark":50,"done":..,"total":..}}
+  void Progress(const ScreenView&, const std::vector<ItemProgress>& changed) override {
+    for (const ItemProgress& item : changed) {
+      const int mark = marks_.Next(item);
+      if (mark == 0) continue;
+      Event("itemProgress",
+            boost::json::object{{"phase", item.phase},
+                                {"id", item.id},
+                                {"displayName", item.display_name},
+                                {"mark", mark},
+                                {"done", item.done},
+                                {"total", item.total}},
+            item.display_name + " " + FormatProgress(item.done, item.total));
+    }
+  }
 
  private:
   std::ostream& out_;
+  ProgressMarks marks_;
 };
 
 // Redraws the whole screen in place, like the real out-of-box experience: the title, the
@@ -71,6 +114,9 @@ class TerminalUi final : public Ui {
     recent_.push_back(std::string(kind) + ": " + std::string(text));
     if (recent_.size() > kRecent) recent_.pop_front();
     Draw();
+  }
+  void Progress(const ScreenView& screen, const std::vector<ItemProgress>&) override {
+    Screen(screen);
   }
 
  private:

@@ -225,6 +225,24 @@ Result<Signature> FileDeviceKey::Sign(std::string_view message) {
   return signature;
 }
 
+SeededDeviceKey::SeededDeviceKey(std::string_view seed) {
+  internal::EnsureSodium();
+  crypto_sign_seed_keypair(public_key_.data(), secret_key_.data(),
+                           reinterpret_cast<const unsigned char*>(seed.data()));
+}
+
+SeededDeviceKey::~SeededDeviceKey() { sodium_memzero(secret_key_.data(), secret_key_.size()); }
+
+Result<DevicePublicKey> SeededDeviceKey::PublicKey() { return public_key_; }
+
+Result<Signature> SeededDeviceKey::Sign(std::string_view message) {
+  Signature signature;
+  crypto_sign_detached(signature.data(), nullptr,
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                       secret_key_.data());
+  return signature;
+}
+
 bool VerifyDeviceSignature(const DevicePublicKey& public_key, std::string_view message,
                            const Signature& signature) {
   internal::EnsureSodium();

@@ -77,6 +77,25 @@ class FileDeviceKey final : public DeviceKeyStore {
   std::array<std::uint8_t, 64> secret_key_{};  // libsodium form: seed || public key
 };
 
+/// A device key held only in memory, derived from a 32-byte seed: the simulated devices of the
+/// fleet simulator, which need thousands of distinct, reproducible keys and no files. The same
+/// seed always gives the same key. Not for real devices (the seed is the private key).
+class SeededDeviceKey final : public DeviceKeyStore {
+ public:
+  /// REQUIRES: `seed` has 32 bytes.
+  explicit SeededDeviceKey(std::string_view seed);
+  ~SeededDeviceKey() override;  // wipes the secret key from memory
+  SeededDeviceKey(const SeededDeviceKey&) = delete;
+  SeededDeviceKey& operator=(const SeededDeviceKey&) = delete;
+
+  Result<DevicePublicKey> PublicKey() override;
+  Result<Signature> Sign(std::string_view message) override;
+
+ private:
+  DevicePublicKey public_key_{};
+  std::array<std::uint8_t, 64> secret_key_{};
+};
+
 /// True when `signature` is a valid Ed25519 signature of `message` by `public_key` (libsodium's
 /// verification: strict, refuses non-canonical encodings and small-order keys).
 bool VerifyDeviceSignature(const DevicePublicKey& public_key, std::string_view message,

@@ -180,5 +180,18 @@ TEST(ProofMessage, IsDomainSeparatedAndUnambiguous) {
   EXPECT_EQ(ProofMessage("n", "dev", "aud"), message);  // pure
 }
 
+TEST(SeededDeviceKey, TheSameSeedGivesTheSameKeyAndItsSignaturesVerify) {
+  const std::string seed_a(32, 'a');
+  SeededDeviceKey a(seed_a);
+  SeededDeviceKey again(seed_a);
+  SeededDeviceKey b(std::string(32, 'b'));
+  ASSERT_EQ(a.PublicKey().value(), again.PublicKey().value());
+  EXPECT_NE(a.PublicKey().value(), b.PublicKey().value());
+  const std::string message = ProofMessage("nonce", "SERIAL-1", "https://service");
+  const Signature signature = a.Sign(message).value();
+  EXPECT_TRUE(VerifyDeviceSignature(a.PublicKey().value(), message, signature));
+  EXPECT_FALSE(VerifyDeviceSignature(b.PublicKey().value(), message, signature));
+}
+
 }  // namespace
 }  // namespace groundcrew::identity

@@ -20,6 +20,7 @@ declare -A allowed=(
   [agent]="agent agent_executor http_client wire identity core common"
   [agent_executor]="agent_executor durable_file identity core common"
   [durable_file]="durable_file identity common"
+  [fleet]="fleet agent agent_executor wire identity core common"
 )
 
 status=0

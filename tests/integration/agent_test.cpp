@@ -3,18 +3,30 @@
 // assigned between the flows; the user flow signs in with MFA (seed from the answers file),
 // installs only the delta and the user's items; the report shows both flows. Then what goes
 // wrong: failing apps (blocking or not), a phase timeout, Reset, the agent killed in the middle
-// of an install, MFA mistakes and lockout, and the service going away during Device setup.
+// of an install, MFA mistakes and lockout, and the service going away during Device setup. On a
+// terminal (a pseudo-terminal the test types at key by key): the technician key, a password
+// that is not echoed, item progress, and the terminal's mode restored.
 //
 // Every installer appends its name to ROOT/installs.log each time it runs, so that a test can
 // say how often each app was really installed.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -79,6 +91,105 @@ struct TestApp {
   bool blocking = false;  ///< one of the ESP profile's selected (blocking) apps
   std::vector<std::string> dependencies = {};
   int max_run_minutes = 0;  ///< 0: the default
+};
+
+// A command on a pseudo-terminal of its own, typed at as a person would: key by key, when the
+// test chooses (unlike `script`, which types everything ahead, before the program asks, so that
+// the terminal echoes it whatever the program wants). The test keeps the terminal's side of the
+// program open too, so that it can read the terminal's mode while and after the program runs.
+class Pty {
+ public:
+  explicit Pty(const std::vector<std::string>& argv) {
+    master_ = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master_ < 0 || ::grantpt(master_) != 0 || ::unlockpt(master_) != 0) return;
+    const std::string name = ::ptsname(master_);
+    terminal_ = ::open(name.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
+    const winsize size{.ws_row = 50, .ws_col = 120, .ws_xpixel = 0, .ws_ypixel = 0};
+    ::ioctl(master_, TIOCSWINSZ, &size);
+    std::vector<char*> args;
+    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ == 0) {  // only async-signal-safe calls from here
+      ::setsid();     // a session of its own, with the terminal as its controlling one
+      const int tty = ::open(name.c_str(), O_RDWR);
+      if (tty < 0 || ::ioctl(tty, TIOCSCTTY, 0) != 0) ::_exit(127);
+      ::dup2(tty, 0);
+      ::dup2(tty, 1);
+      ::dup2(tty, 2);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+    reader_ = std::thread([this] {
+      while (!stop_) {
+        pollfd ready{.fd = master_, .events = POLLIN, .revents = 0};
+        if (::poll(&ready, 1, 50) <= 0) continue;
+        char buffer[4096];
+        const ssize_t n = ::read(master_, buffer, sizeof buffer);
+        if (n <= 0) continue;
+        std::lock_guard lock(mutex_);
+        output_.append(buffer, static_cast<size_t>(n));
+      }
+    });
+  }
+  ~Pty() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    stop_ = true;
+    if (reader_.joinable()) reader_.join();
+    if (terminal_ >= 0) ::close(terminal_);
+    if (master_ >= 0) ::close(master_);
+  }
+  Pty(const Pty&) = delete;
+  Pty& operator=(const Pty&) = delete;
+
+  /// Types `keys` (a real terminal's Enter is "\r").
+  void Type(std::string_view keys) {
+    ASSERT_EQ(::write(master_, keys.data(), keys.size()), static_cast<ssize_t>(keys.size()));
+  }
+  /// What the program wrote so far (and the terminal echoed).
+  std::string Output() {
+    std::lock_guard lock(mutex_);
+    return output_;
+  }
+  /// Waits until the output shows `text` (false after a minute).
+  bool WaitFor(const std::string& text) {
+    return WaitUntil([&] { return Output().find(text) != std::string::npos; },
+                     std::chrono::seconds(60));
+  }
+  /// Sends `signal` to the program (while it runs).
+  void Signal(int signal) {
+    if (pid_ > 0) ::kill(pid_, signal);
+  }
+  /// Waits (up to five minutes, then kills it) for the program to end; its exit code, 128 + N
+  /// when signal N ended it.
+  int Wait() {
+    int status = 0;
+    if (!WaitUntil([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; },
+                   std::chrono::minutes(5))) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status, 0);
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  /// Whether the terminal is in the mode a shell leaves it in: a line at a time, echoed.
+  bool LineModeWithEcho() {
+    termios mode{};
+    if (::tcgetattr(terminal_, &mode) != 0) return false;
+    return (mode.c_lflag & ICANON) != 0 && (mode.c_lflag & ECHO) != 0;
+  }
+
+ private:
+  int master_ = -1;
+  int terminal_ = -1;
+  pid_t pid_ = -1;
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::string output_;
+  std::thread reader_;
 };
 
 class AgentTest : public ::testing::Test {
@@ -634,23 +745,95 @@ TEST_F(AgentTest, AUserWithoutAnAuthenticatorRegistersOneAtSignIn) {
 }
 
 TEST_F(AgentTest, OnATerminalThePersonAtTheDeviceAnswers) {
-  // `script` gives the agent a terminal; what is typed goes to it line by line.
-  auto on_terminal = [&](const std::string& typed) {
-    const std::string command =
-        AgentPath() + " oobe --server " + daemon_->url() + " --root " + Root().string() +
-        " --state " + State().string() + " --serial GC-1001 --ui terminal";
-    return RunCommand({"/usr/bin/script", "-qec", command, "/dev/null"}, {}, typed);
+  auto on_terminal = [&] {
+    return std::make_unique<Pty>(std::vector<std::string>{
+        AgentPath(), "oobe", "--server", daemon_->url(), "--root", Root().string(), "--state",
+        State().string(), "--serial", kSerial, "--ui", "terminal"});
   };
-  // The technician key, five times, opens pre-provisioning.
-  CommandResult technician = on_terminal("wwwww\n");
-  ASSERT_EQ(technician.exit_code, 0) << technician.out;
+  // The technician key: w pressed five times, each a key press of its own and no Enter. The
+  // count shows as it grows; the fifth press opens pre-provisioning at once.
+  std::unique_ptr<Pty> technician = on_terminal();
+  ASSERT_TRUE(technician->WaitFor("(w) five times")) << technician->Output();
+  for (int press = 1; press <= 5; ++press) {
+    technician->Type("w");
+    ASSERT_TRUE(technician->WaitFor("technician key " + std::to_string(press) + "/5"))
+        << press << ": " << technician->Output();
+  }
+  ASSERT_EQ(technician->Wait(), 0) << technician->Output();
+  EXPECT_NE(technician->Output().find("Pre-provisioning"), std::string::npos);
   EXPECT_TRUE(fs::exists(Root() / "opt/contoso/runtime/VERSION"));
-  // The user types the password and the code of the authenticator app. (That the password is
-  // not echoed cannot be seen here: `script` echoes what is typed ahead before the agent asks.)
-  CommandResult code = RunCommand({"/usr/bin/oathtool", "--totp", "-b", kSeed});
-  CommandResult user = on_terminal(std::string(kPassword) + "\n" + code.out.substr(0, 6) + "\n");
-  ASSERT_EQ(user.exit_code, 0) << user.out;
+  EXPECT_TRUE(technician->LineModeWithEcho()) << "the terminal is left as it was found";
+
+  // The user types the password once asked: it is not echoed (the code typed next is).
+  std::unique_ptr<Pty> user = on_terminal();
+  ASSERT_TRUE(user->WaitFor("Password for adele.vance@contoso.com: ")) << user->Output();
+  user->Type(std::string(kPassword) + "\r");
+  ASSERT_TRUE(user->WaitFor("Code from your authenticator app: ")) << user->Output();
+  EXPECT_EQ(user->Output().find(kPassword), std::string::npos) << "the password was echoed";
+  const std::string code =
+      RunCommand({"/usr/bin/oathtool", "--totp", "-b", kSeed}).out.substr(0, 6);
+  user->Type(code + "\r");
+  ASSERT_EQ(user->Wait(), 0) << user->Output();
+  EXPECT_NE(user->Output().find(code), std::string::npos) << "what is not secret is echoed";
+  EXPECT_EQ(user->Output().find(kPassword), std::string::npos) << "the password was echoed";
   EXPECT_TRUE(fs::exists(Root() / "opt/contoso/notes/VERSION"));
+  EXPECT_TRUE(user->LineModeWithEcho()) << "the terminal is left as it was found";
+}
+
+TEST_F(AgentTest, ItemProgressIsShownOnTheTerminalButNeitherJournaledNorReported) {
+  // Held once its content is downloaded (all of it: 100%), after every other app.
+  AddApp({.name = "Contoso Hold", .slug = "hold", .before = HeldUntilReleased("hold"),
+          .dependencies = {"Contoso Runtime", "Contoso Agent", "Contoso VPN Client",
+                           "Sales CRM"}});
+  ASSERT_NO_FATAL_FAILURE(ApplyTenant());
+  Pty agent({AgentPath(), "oobe", "--server", daemon_->url(), "--root", Root().string(),
+             "--state", State().string(), "--serial", kSerial, "--ui", "terminal",
+             "--preprovision"});
+  ASSERT_TRUE(agent.WaitFor("in-progress Contoso Hold  100% (")) << agent.Output();
+  Touch(Root() / "hold.release");
+  ASSERT_EQ(agent.Wait(), 0) << agent.Output();
+  EXPECT_EQ(ReadText(State() / "journal.jsonl").find("100% ("), std::string::npos);
+  EXPECT_EQ(ReadText(State() / "journal.jsonl").find("itemProgress"), std::string::npos);
+  EXPECT_EQ(Count(Events(Session(Report(), "technician")), "itemProgress"), 0);
+}
+
+// The first screen comes before the network: these need no service.
+std::vector<std::string> AgentWithoutService(const TempDir& dir) {
+  return {AgentPath(), "oobe", "--server", "http://127.0.0.1:9", "--root",
+          (dir.path() / "root").string(), "--state", (dir.path() / "state").string(),
+          "--serial", kSerial, "--ui", "terminal", "--network-wait", "1"};
+}
+
+TEST(AgentOnATerminalTest, EnterOnTheFirstScreenGoesOnAsTheUser) {
+  TempDir dir;
+  Pty agent(AgentWithoutService(dir));
+  ASSERT_TRUE(agent.WaitFor("(w) five times")) << agent.Output();
+  agent.Type("w");
+  ASSERT_TRUE(agent.WaitFor("technician key 1/5")) << agent.Output();
+  agent.Type("x");  // not the technician key: ignored
+  agent.Type("\r");
+  // The user flow: no network, so the region is asked, a line at a time and echoed.
+  ASSERT_TRUE(agent.WaitFor("Region: ")) << agent.Output();
+  EXPECT_EQ(agent.Output().find("technician key 2/5"), std::string::npos) << agent.Output();
+  EXPECT_TRUE(agent.LineModeWithEcho());
+}
+
+TEST(AgentOnATerminalTest, AnAgentStoppedWhileReadingKeysLeavesTheTerminalAsItFoundIt) {
+  for (const std::string_view how : {"Ctrl-C", "SIGTERM", "SIGHUP"}) {
+    TempDir dir;
+    Pty agent(AgentWithoutService(dir));
+    ASSERT_TRUE(agent.WaitFor("(w) five times")) << how << ": " << agent.Output();
+    // Waiting for a key press: no line mode, no echo.
+    ASSERT_TRUE(WaitUntil([&] { return !agent.LineModeWithEcho(); })) << how;
+    if (how == "Ctrl-C") {
+      agent.Type("\x03");  // the terminal sends SIGINT
+    } else {
+      agent.Signal(how == "SIGTERM" ? SIGTERM : SIGHUP);
+    }
+    const int exit = agent.Wait();
+    EXPECT_GT(exit, 128) << how << ": ended by the signal, " << agent.Output();
+    EXPECT_TRUE(agent.LineModeWithEcho()) << how << ": the terminal was left without echo";
+  }
 }
 
 TEST_F(AgentTest, AWrongMfaCodeCanBeRetried) {

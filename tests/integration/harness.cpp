@@ -257,6 +257,7 @@ bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds time
 std::string GroundcrewdPath() { return GC_GROUNDCREWD_PATH; }
 std::string GroundcrewPath() { return GC_GROUNDCREW_PATH; }
 std::string AgentPath() { return GC_AGENT_PATH; }
+std::string FleetPath() { return GC_FLEET_PATH; }
 fs::path SourceDir() { return GC_SOURCE_DIR; }
 
 }  // namespace groundcrew::integration

@@ -119,6 +119,7 @@ bool WaitUntil(const std::function<bool()>& done,
 std::string GroundcrewdPath();
 std::string GroundcrewPath();
 std::string AgentPath();
+std::string FleetPath();
 std::filesystem::path SourceDir();
 
 }  // namespace groundcrew::integration

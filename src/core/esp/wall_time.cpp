@@ -12,18 +12,19 @@ namespace {
 
 using std::chrono::seconds;
 
-seconds CriticalPath(const PhasePlan& plan, std::span<const seconds> durations,
-                     int max_concurrent) {
+template <class Duration>
+Duration LowerBound(const PhasePlan& plan, std::span<const Duration> durations,
+                    int max_concurrent) {
   std::unordered_map<std::string, size_t> app_position;
   for (size_t i = 0; i < plan.items.size(); ++i) {
     if (plan.items[i].kind == ItemKind::kApp) app_position.emplace(plan.items[i].id, i);
   }
-  std::vector<seconds> finish(plan.items.size());  // plan items come in dependency order
-  seconds total{0}, chain{0};
-  std::map<std::string, seconds> per_class;
+  std::vector<Duration> finish(plan.items.size());  // plan items come in dependency order
+  Duration total{0}, chain{0};
+  std::map<std::string, Duration> per_class;
   for (size_t i = 0; i < plan.items.size(); ++i) {
     const PlanItem& item = plan.items[i];
-    seconds start{0};
+    Duration start{0};
     for (const std::string& dep : item.depends_on) {
       auto it = app_position.find(dep);
       if (it != app_position.end() && it->second < i) start = std::max(start, finish[it->second]);
@@ -35,9 +36,9 @@ seconds CriticalPath(const PhasePlan& plan, std::span<const seconds> durations,
       per_class[item.installer_class] += durations[i];
     }
   }
-  seconds busiest{0};
+  Duration busiest{0};
   for (const auto& [name, sum] : per_class) busiest = std::max(busiest, sum);
-  const seconds spread{(total.count() + max_concurrent - 1) / max_concurrent};
+  const Duration spread{(total.count() + max_concurrent - 1) / max_concurrent};
   return std::max({chain, busiest, spread});
 }
 
@@ -48,7 +49,7 @@ WallTimeEstimate EstimateWallTime(const PhasePlan& plan, std::span<const seconds
   WallTimeEstimate estimate;
   if (durations.size() != plan.items.size() || plan.items.empty()) return estimate;
   max_concurrent = std::max(1, max_concurrent);
-  estimate.critical_path = CriticalPath(plan, durations, max_concurrent);
+  estimate.critical_path = LowerBound(plan, durations, max_concurrent);
 
   std::unordered_map<std::string, size_t> position;
   for (size_t i = 0; i < plan.items.size(); ++i) position.emplace(plan.items[i].id, i);
@@ -76,6 +77,15 @@ WallTimeEstimate EstimateWallTime(const PhasePlan& plan, std::span<const seconds
   }
   estimate.scheduled = now - start;
   return estimate;
+}
+
+std::chrono::milliseconds CriticalPath(const PhasePlan& plan,
+                                       std::span<const std::chrono::milliseconds> durations,
+                                       int max_concurrent) {
+  if (durations.size() != plan.items.size() || plan.items.empty()) {
+    return std::chrono::milliseconds{0};
+  }
+  return LowerBound(plan, durations, std::max(1, max_concurrent));
 }
 
 }  // namespace groundcrew::core

@@ -24,4 +24,11 @@ WallTimeEstimate EstimateWallTime(const PhasePlan& plan,
                                   std::span<const std::chrono::seconds> durations,
                                   int max_concurrent);
 
+/// The critical path alone (as WallTimeEstimate::critical_path) for durations in milliseconds:
+/// what the fleet simulator compares a phase's measured wall time with. Zero when `durations`
+/// does not have one entry per item.
+std::chrono::milliseconds CriticalPath(const PhasePlan& plan,
+                                       std::span<const std::chrono::milliseconds> durations,
+                                       int max_concurrent);
+
 }  // namespace groundcrew::core

@@ -50,5 +50,16 @@ TEST(WallTimeTest, MismatchedDurationsGiveZero) {
   EXPECT_EQ(EstimateWallTime(plan, {}, 2).scheduled, seconds{0});
 }
 
+TEST(WallTimeTest, CriticalPathInMillisecondsTakesTheLargestBound) {
+  using std::chrono::milliseconds;
+  PhasePlan plan;
+  plan.items = {App("a", "1"), App("b", "1"), App("c", "2")};
+  plan.items[2].depends_on = {"a"};
+  const milliseconds durations[] = {milliseconds{150}, milliseconds{200}, milliseconds{400}};
+  EXPECT_EQ(CriticalPath(plan, durations, 4), milliseconds{550});  // a -> c
+  EXPECT_EQ(CriticalPath(plan, durations, 1), milliseconds{750});  // all the work on one
+  EXPECT_EQ(CriticalPath(plan, std::span<const milliseconds>{}, 2), milliseconds{0});
+}
+
 }  // namespace
 }  // namespace groundcrew::core
