@@ -48,6 +48,19 @@ SERVICE_BENCH_ARGS ?=
 bench-service: build
 	@$(BUILD)/bench/gc_service_bench $(SERVICE_BENCH_ARGS)
 
+# Device status events per second and their p99 over SQLite, in-process and on groundcrewd
+# (about 3 minutes), and groundcrewd's memory with 10,000 to 1,000,000 registered devices
+# (about 3 minutes); see docs/performance.md, "Service". Extra flags through EVENTS_BENCH_ARGS
+# and MEMORY_BENCH_ARGS, e.g. "--runs 1 --json events.json".
+EVENTS_BENCH_ARGS ?=
+MEMORY_BENCH_ARGS ?=
+.PHONY: bench-events bench-memory
+bench-events: build
+	@$(BUILD)/bench/gc_events_bench $(EVENTS_BENCH_ARGS)
+
+bench-memory: build
+	@$(BUILD)/bench/gc_memory_bench $(MEMORY_BENCH_ARGS)
+
 # Coverage-guided fuzzing of the parsers (clang + libFuzzer, ASan + UBSan), FUZZ_SECONDS each.
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 60

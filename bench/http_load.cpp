@@ -68,8 +68,11 @@ awaitable<void> Connection(LoadState& state, int index) {
   tcp::socket socket(co_await asio::this_coro::executor);
   state.sockets[index] = &socket;
   beast::flat_buffer buffer;
+  const LoadOptions& options = *state.options;
   const size_t count = state.requests.size();
-  size_t next = static_cast<size_t>(index) % count;
+  size_t next = count > 0 ? static_cast<size_t>(index) % count : 0;
+  std::int64_t sequence = 0;  // this connection's requests so far
+  Request made;               // with options.make_call
   bool connected = false;
   while (Clock::now() < state.end && !state.stop) {
     error_code ec;
@@ -82,8 +85,10 @@ awaitable<void> Connection(LoadState& state, int index) {
       }
       connected = true;
     }
-    const Request& request = state.requests[next];
-    next = (next + 1) % count;
+    const std::int64_t n = sequence++;
+    if (options.make_call) made = ToBeast(options.make_call(index, n));
+    const Request& request = options.make_call ? made : state.requests[next];
+    if (!options.make_call) next = (next + 1) % count;
     const Clock::time_point sent = Clock::now();
     co_await http::async_write(socket, request, asio::redirect_error(use_awaitable, ec));
     http::response_parser<http::string_body> parser;
@@ -92,6 +97,7 @@ awaitable<void> Connection(LoadState& state, int index) {
       co_await http::async_read(socket, buffer, parser, asio::redirect_error(use_awaitable, ec));
     const Clock::time_point answered = Clock::now();
     if (ec) {
+      if (options.on_answer) options.on_answer(index, n, 0, "exchange: " + ec.message());
       state.Fail(answered, "exchange: " + ec.message());
       socket.close(ec);
       buffer.clear();
@@ -101,12 +107,13 @@ awaitable<void> Connection(LoadState& state, int index) {
     }
     const auto& response = parser.get();
     const int status = response.result_int();
+    if (options.on_answer) options.on_answer(index, n, status, response.body());
     if (state.Counts(answered)) {
       if (status >= 200 && status < 300) {
         ++state.result.ok;
         state.result.latency_us.push_back(
             std::chrono::duration<double, std::micro>(answered - sent).count());
-        if (state.options->max_requests > 0 && state.result.ok >= state.options->max_requests) {
+        if (options.max_requests > 0 && state.result.ok >= options.max_requests) {
           state.stop = true;
           state.stopped_at = answered;
         }
@@ -195,7 +202,9 @@ LoadResult RunLoad(const LoadOptions& options) {
   LoadState state;
   state.options = &options;
   for (const HttpCall& call : options.calls) state.requests.push_back(ToBeast(call));
-  if (state.requests.empty() || options.connections < 1) return state.result;
+  if ((state.requests.empty() && !options.make_call) || options.connections < 1) {
+    return state.result;
+  }
   asio::io_context context(1);
   asio::steady_timer timer(context);
   const Clock::time_point start = Clock::now();

@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -33,13 +35,23 @@ HttpReply SendOnce(std::uint16_t port, const HttpCall& call, std::chrono::second
 struct LoadOptions {
   std::uint16_t port = 0;  ///< on 127.0.0.1
   /// The requests each connection sends, in turn, starting at an offset of its index, so that
-  /// connections do not all ask for the same thing at once. At least one.
+  /// connections do not all ask for the same thing at once. At least one, unless `make_call`
+  /// is set.
   std::vector<HttpCall> calls;
   int connections = 32;  ///< keep-alive connections, each with one request in flight
   std::chrono::milliseconds warmup{500};     ///< answers in this first period are not counted
   std::chrono::milliseconds duration{5000};  ///< the measured period after the warm-up
   /// Stop after this many counted answers (0: no limit, the duration decides).
   std::int64_t max_requests = 0;
+  /// When set, each request is made by this instead of taken from `calls` (which may then be
+  /// empty): `n` counts the requests of `connection` from 0, so a connection's n-th request is
+  /// made only after its (n-1)-th was answered. For bodies that must differ each time (events
+  /// with fresh idempotency keys). Called on the client thread, before the warm-up too.
+  std::function<HttpCall(int connection, std::int64_t n)> make_call;
+  /// When set, called with every answer of the whole run (warm-up and measured period alike):
+  /// the status (0 for a transport error, `body` then says why) and the body. Called on the
+  /// client thread, in each connection's request order.
+  std::function<void(int connection, std::int64_t n, int status, std::string_view body)> on_answer;
 };
 
 struct LoadResult {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "api/admin_api.hpp"
+#include "bench/bench_common.hpp"
 #include "bench/http_load.hpp"
 #include "bench/service_bench_data.hpp"
 #include "server/http_server.hpp"
@@ -55,160 +56,6 @@ struct Config {
   bool skip_daemon = false;
   std::string json_path;
 };
-
-// One figure, measured once per run.
-struct Metric {
-  std::string key;
-  std::string label;
-  std::string unit;
-  std::string target;  // from DESIGN.md §5, or "" when none applies
-  std::vector<double> values;
-
-  std::vector<double> Sorted() const {
-    std::vector<double> sorted = values;
-    std::sort(sorted.begin(), sorted.end());
-    return sorted;
-  }
-  double Median() const {
-    const std::vector<double> s = Sorted();
-    if (s.empty()) return 0;
-    return s.size() % 2 == 1 ? s[s.size() / 2] : (s[s.size() / 2 - 1] + s[s.size() / 2]) / 2;
-  }
-};
-
-class Results {
- public:
-  void Add(const std::string& key, const std::string& label, const std::string& unit,
-           const std::string& target, double value) {
-    auto [it, inserted] = metrics_.try_emplace(key);
-    if (inserted) {
-      it->second = Metric{key, label, unit, target, {}};
-      order_.push_back(key);
-    }
-    it->second.values.push_back(value);
-  }
-  std::optional<double> Last(const std::string& key) const {
-    auto it = metrics_.find(key);
-    if (it == metrics_.end() || it->second.values.empty()) return std::nullopt;
-    return it->second.values.back();
-  }
-
-  void Print(std::ostream& out) const {
-    out << fmt::format("{:<58} {:>12} {:>24} {:<8} {}\n", "measure", "median", "range (min-max)",
-                       "unit", "target");
-    for (const std::string& key : order_) {
-      const Metric& m = metrics_.at(key);
-      const std::vector<double> s = m.Sorted();
-      out << fmt::format("{:<58} {:>12} {:>24} {:<8} {}\n", m.label, Format(m.Median()),
-                         Format(s.front()) + " - " + Format(s.back()), m.unit, m.target);
-    }
-  }
-
-  json::object ToJson() const {
-    json::array list;
-    for (const std::string& key : order_) {
-      const Metric& m = metrics_.at(key);
-      json::array values;
-      for (double v : m.values) values.push_back(v);
-      list.push_back({{"key", m.key},
-                      {"label", m.label},
-                      {"unit", m.unit},
-                      {"target", m.target},
-                      {"median", m.Median()},
-                      {"values", std::move(values)}});
-    }
-    return {{"metrics", std::move(list)}};
-  }
-
- private:
-  static std::string Format(double v) {
-    if (v >= 1000) return fmt::format("{:.0f}", v);
-    if (v >= 10) return fmt::format("{:.1f}", v);
-    if (v >= 1) return fmt::format("{:.2f}", v);
-    return fmt::format("{:.3f}", v);
-  }
-  std::map<std::string, Metric> metrics_;
-  std::vector<std::string> order_;
-};
-
-// A failed step: the benchmark stops with its message (exit status 1).
-struct Failure {
-  std::string message;
-};
-
-template <class T>
-T Must(Result<T> result, std::string_view what) {
-  if (!result) throw Failure{fmt::format("{}: {}", what, result.error().message)};
-  return std::move(*result);
-}
-void Must(const Status& status, std::string_view what) {
-  if (!status) throw Failure{fmt::format("{}: {}", what, status.error().message)};
-}
-
-// The 1-minute load average, "?" when unknown: the machine is shared, so it goes with the figures.
-std::string LoadAverage() {
-  std::ifstream in("/proc/loadavg");
-  std::string one;
-  return in >> one ? one : "?";
-}
-
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double Quantile(std::vector<double> values, double q) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t i = static_cast<size_t>(q * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(i, values.size() - 1)];
-}
-
-service::Clock WallClock() {
-  return [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
-}
-
-Result<std::unique_ptr<store::Store>> OpenStore(const std::string& path) {
-  auto opened = store::sqlite::SqliteStore::Open({.path = path});
-  if (!opened) return opened.error();
-  return std::unique_ptr<store::Store>(std::move(*opened));
-}
-
-const service::Actor kAdmin{"bench", store::CredentialRole::kAdmin};
-
-// An initialized data directory with the benchmark tenant applied, and the services over it.
-struct Tenant {
-  service::DataDir dir;
-  std::string token;
-  std::unique_ptr<store::Store> store;
-  std::unique_ptr<service::Services> services;
-};
-
-// Creates the tenant in `root` through service::Init and ApplyService (the path of
-// `groundcrew init` and `groundcrew apply`). Returns the seconds the apply took.
-double BuildTenant(const fs::path& root, const TenantShape& shape, Tenant& tenant) {
-  tenant.dir = service::DataDir{root};
-  service::InitRequest request{root, "Contoso", "contoso.com", "admin"};
-  tenant.token = Must(service::Init(request, WallClock(), OpenStore), "init").admin_token;
-  tenant.store = Must(OpenStore(tenant.dir.database().string()), "open");
-  tenant.services = std::make_unique<service::Services>(
-      *tenant.store, service::ContentStore(tenant.dir.content()), WallClock(),
-      Must(service::CreateSecrets("Bench", WallClock()()), "secrets"));
-  const json::value document = TenantDocument(shape);
-  const Clock::time_point start = Clock::now();
-  service::ApplyOutcome applied =
-      Must(tenant.services->apply.Apply(kAdmin, document, false), "apply");
-  const double seconds = SecondsSince(start);
-  if (applied.changes.empty()) throw Failure{"apply changed nothing"};
-  return seconds;
-}
-
-HttpCall Authorized(std::string method, std::string target, const std::string& token) {
-  HttpCall call;
-  call.method = std::move(method);
-  call.target = std::move(target);
-  call.headers.emplace_back("Authorization", "Bearer " + token);
-  return call;
-}
 
 std::vector<HttpCall> PlanCalls(const Config& config, const std::string& token) {
   std::vector<HttpCall> calls;
@@ -255,7 +102,7 @@ void RunInProcess(const Config& config, const std::string& csv, Results& results
 
   // (a) Import, then every device's groups and deployment profile as the API computes them.
   Clock::time_point start = Clock::now();
-  service::ImportOutcome outcome = Must(services.devices.Import(kAdmin, csv), "import");
+  service::ImportOutcome outcome = Must(services.devices.Import(kBenchAdmin, csv), "import");
   const double import_seconds = SecondsSince(start);
   if (outcome.imported.size() != static_cast<size_t>(config.rows)) {
     throw Failure{fmt::format("import stored {} of {} rows", outcome.imported.size(), config.rows)};

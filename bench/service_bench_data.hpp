@@ -67,6 +67,8 @@ class DaemonProcess {
   /// SIGTERM and wait; returns its exit status (-1 when it was not running).
   int Stop();
   std::uint16_t port() const { return port_; }
+  /// The process id while it runs, else -1.
+  pid_t pid() const { return pid_; }
   /// Peak resident set (VmHWM) in KiB, read from /proc; 0 when unknown.
   std::int64_t PeakRssKib() const;
   std::string log() const;

@@ -540,8 +540,11 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
          run()->status == core::PhaseStatus::kInProgress) {
     if (run()->pending_reboot == core::RebootKind::kHard) reboot = true;
     if (!reboot) {
+      // ReadyItems counts the phase's items in progress against the limit itself; only workers
+      // still finishing an item the phase no longer waits for (stopped) take room beyond that.
+      const int stopping = running - core::CountItems(*run()).in_progress;
       for (const std::string& id :
-           core::ReadyItems(*run(), clock_(), options_.concurrency - running)) {
+           core::ReadyItems(*run(), clock_(), options_.concurrency - std::max(0, stopping))) {
         const core::ItemRun* item = core::FindItem(*run(), id);
         const core::PlanItem plan = item->plan;
         if (Status s = apply(core::ItemStarted{.id = id}); !s) return s.error();

@@ -1,6 +1,7 @@
 #include "fleet/fleet.hpp"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cctype>
 #include <memory>
 
 #include "agent/device_answers.hpp"
@@ -87,7 +89,9 @@ awaitable<Result<json::value>> Admin(HttpPool& http, Stats& stats, std::string_v
     stats.Count(fmt::format("error/admin {}/transport", kind));
     co_return answer.error();
   }
-  stats.Add(fmt::format("request/admin {}", kind), Milliseconds(Steady::now() - sent));
+  stats.Add(fmt::format("request/admin {}", kind),
+            Milliseconds(Steady::now() - sent - answer->queued));
+  stats.Add("queue/connection", Milliseconds(answer->queued));
   boost::system::error_code ec;
   json::value parsed = answer->body.empty() ? json::value() : json::parse(answer->body, ec);
   if (answer->status < 200 || answer->status >= 300) {
@@ -98,6 +102,14 @@ awaitable<Result<json::value>> Admin(HttpPool& http, Stats& stats, std::string_v
                         "server");
   }
   co_return parsed;
+}
+
+// This process's CPU time so far (user + system).
+double OwnCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 bool IsLoopback(const std::string& host) {
@@ -214,7 +226,9 @@ Result<FleetReport> RunFleet(const FleetOptions& options) {
     }
     const long long events0 = stats.counter("events");
     const auto started = Steady::now();
+    const double own_cpu = OwnCpuSeconds();
     const bool finished = RunStage(io, count, width, deadline, work);
+    figures.fleet_cpu_seconds = OwnCpuSeconds() - own_cpu;
     figures.seconds = Milliseconds(Steady::now() - started) / 1000.0;
     for (const auto& [series, values] : stats.series()) {
       if (series.starts_with("request/")) figures.requests += static_cast<long long>(values.size());

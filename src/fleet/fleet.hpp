@@ -53,6 +53,7 @@ struct StageReport {
   long long events = 0;
   double service_cpu_seconds = -1;  ///< -1: unknown
   double service_rss_bytes = -1;
+  double fleet_cpu_seconds = 0;  ///< this process's own CPU time (the simulated devices')
 };
 
 struct FleetReport {

@@ -20,6 +20,9 @@ namespace groundcrew::fleet {
 struct HttpAnswer {
   int status = 0;
   std::string body;
+  /// How long the request waited for a connection before it was sent (the fleet's own
+  /// queueing, not the service's latency).
+  std::chrono::steady_clock::duration queued{};
 };
 
 class HttpPool {

@@ -48,7 +48,8 @@ json::object ToJson(const FleetReport& report, const FleetOptions& options) {
                       {"events", s.events},
                       {"eventsPerSecond", s.seconds > 0 ? s.events / s.seconds : 0},
                       {"serviceCpuSeconds", s.service_cpu_seconds},
-                      {"serviceRssBytes", s.service_rss_bytes}});
+                      {"serviceRssBytes", s.service_rss_bytes},
+                      {"fleetCpuSeconds", s.fleet_cpu_seconds}});
   }
   auto summaries = [&](std::string_view prefix) {
     json::object out;
@@ -84,9 +85,12 @@ json::object ToJson(const FleetReport& report, const FleetOptions& options) {
           {"servicePeakRssBytes", report.service_peak_rss_bytes},
           {"stages", std::move(stages)},
           {"requestsMs", summaries("request/")},
+          {"queueMs", summaries("queue/")},
           {"phasesMs", summaries("phase/")},
           {"flowsMs", summaries("flow/")},
           {"espWallToCriticalPath", summaries("espRatio/")},
+          {"espScheduleToCriticalPath", summaries("espScheduleRatio/")},
+          {"espWallToSchedule", summaries("espOverheadRatio/")},
           {"counters", std::move(counters)},
           {"failures", std::move(failures)}};
 }
@@ -100,16 +104,18 @@ std::string ToText(const FleetReport& report, const FleetOptions& options) {
       options.shape.device_policies, options.shape.user_policies,
       options.shape.install_time.count(), options.shape.jitter * 100, options.shape.failure_rate,
       options.install_concurrency, options.connections);
-  out += fmt::format("{:<12} {:>9} {:>9} {:>10} {:>9} {:>10} {:>11} {:>9}\n", "stage", "seconds",
-                     "requests", "req/s", "events", "events/s", "service cpu", "rss MiB");
+  out += fmt::format("{:<12} {:>9} {:>9} {:>10} {:>9} {:>10} {:>11} {:>9} {:>9}\n", "stage",
+                     "seconds", "requests", "req/s", "events", "events/s", "service cpu",
+                     "rss MiB", "fleet cpu");
   for (const StageReport& s : report.stages) {
-    out += fmt::format("{:<12} {:>9.2f} {:>9} {:>10.0f} {:>9} {:>10.0f} {:>11} {:>9}\n", s.name,
-                       s.seconds, s.requests, s.seconds > 0 ? s.requests / s.seconds : 0,
+    out += fmt::format("{:<12} {:>9.2f} {:>9} {:>10.0f} {:>9} {:>10.0f} {:>11} {:>9} {:>7.1f} s\n",
+                       s.name, s.seconds, s.requests, s.seconds > 0 ? s.requests / s.seconds : 0,
                        s.events, s.seconds > 0 ? s.events / s.seconds : 0,
                        s.service_cpu_seconds < 0 ? "-" : fmt::format("{:.1f} s",
                                                                      s.service_cpu_seconds),
                        s.service_rss_bytes < 0 ? "-" : fmt::format("{:.0f}",
-                                                                   s.service_rss_bytes / 1048576));
+                                                                   s.service_rss_bytes / 1048576),
+                       s.fleet_cpu_seconds);
   }
   auto table = [&](std::string_view title, std::string_view prefix, std::string_view unit) {
     const auto rows = SeriesUnder(report.stats, prefix);
@@ -121,10 +127,13 @@ std::string ToText(const FleetReport& report, const FleetOptions& options) {
                          s.p50, s.p90, s.p99, s.max);
     }
   };
-  table("request", "request/", "ms");
+  table("request (from sending to the answer)", "request/", "ms");
+  table("waiting for a connection", "queue/", "ms");
   table("phase (wall time)", "phase/", "ms");
   table("flow", "flow/", "ms");
   table("ESP wall time / critical path", "espRatio/", "ratio");
+  table("  of which: the runtime's schedule / critical path", "espScheduleRatio/", "ratio");
+  table("  and: wall time / the runtime's schedule", "espOverheadRatio/", "ratio");
   const auto errors = CountersUnder(report.stats, "error/");
   out += "\nerrors: ";
   if (errors.empty()) out += "none";

@@ -102,7 +102,9 @@ awaitable<Result<SimDevice::Answer>> SimDevice::Call(std::string_view kind,
       co_await Sleep(milliseconds(500));
       continue;
     }
-    fleet_.stats.Add(fmt::format("request/{}", kind), Milliseconds(answered - sent));
+    fleet_.stats.Add(fmt::format("request/{}", kind),
+                     Milliseconds(answered - sent - answer->queued));
+    fleet_.stats.Add("queue/connection", Milliseconds(answer->queued));
     Answer out{answer->status, nullptr};
     if (!answer->body.empty()) {
       boost::system::error_code ec;
@@ -362,8 +364,12 @@ awaitable<Status> SimDevice::RunPhase(Flow flow) {
   auto last_tick = started;
   while (screen() == start_screen && run() != nullptr &&
          run()->status == core::PhaseStatus::kInProgress) {
-    const int room = fleet_.concurrency - static_cast<int>(running.size());
-    for (const std::string& id : core::ReadyItems(*run(), Now(), room)) {
+    // ReadyItems counts the items in progress against the limit itself; only simulated installs
+    // of items the phase no longer waits for (timed out) take room beyond that.
+    const int stopping =
+        static_cast<int>(running.size()) - core::CountItems(*run()).in_progress;
+    const int limit = fleet_.concurrency - std::max(0, stopping);
+    for (const std::string& id : core::ReadyItems(*run(), Now(), limit)) {
       if (Status s = apply(core::ItemStarted{.id = id}); !s) co_return s;
       const core::ItemRun* item = core::FindItem(*run(), id);
       if (item == nullptr) continue;
@@ -373,6 +379,7 @@ awaitable<Status> SimDevice::RunPhase(Flow flow) {
       running.push_back({Steady::now() + attempt.duration, id, attempt});
     }
     if (running.empty()) {  // waiting for a retry delay: the phase clock decides
+      fleet_.stats.Count("debug/idle");
       co_await Sleep(milliseconds(1000));
     } else {
       auto next = std::min_element(running.begin(), running.end(),
@@ -417,9 +424,20 @@ awaitable<Status> SimDevice::RunPhase(Flow flow) {
       durations.push_back(work[item.plan.id]);
     }
     const milliseconds critical = core::CriticalPath(plan, durations, fleet_.concurrency);
+    // The runtime's own schedule of these durations (its replay has no clock, so milliseconds
+    // can stand in for its seconds): wall / scheduled is what running it costs, scheduled /
+    // critical path what scheduling without knowing durations costs.
+    std::vector<std::chrono::seconds> scaled;
+    for (milliseconds d : durations) scaled.emplace_back(d.count());
+    const auto scheduled = core::EstimateWallTime(plan, scaled, fleet_.concurrency).scheduled;
     if (critical >= milliseconds(50)) {  // shorter phases measure timer slack, not scheduling
       fleet_.stats.Add(fmt::format("espRatio/{}/{}", flow_name, phase_name),
                        wall / static_cast<double>(critical.count()));
+      fleet_.stats.Add(fmt::format("espScheduleRatio/{}/{}", flow_name, phase_name),
+                       static_cast<double>(scheduled.count()) /
+                           static_cast<double>(critical.count()));
+      fleet_.stats.Add(fmt::format("espOverheadRatio/{}/{}", flow_name, phase_name),
+                       wall / static_cast<double>(std::max<long long>(1, scheduled.count())));
     }
   }
   co_return Ok{};
