@@ -61,6 +61,13 @@ bench-events: build
 bench-memory: build
 	@$(BUILD)/bench/gc_memory_bench $(MEMORY_BENCH_ARGS)
 
+# The fleet simulator (docs/fleet.md) against a groundcrewd of its own, e.g.
+# FLEET_ARGS="--devices 10000 --json fleet.json".
+FLEET_ARGS ?= --devices 1000
+.PHONY: bench-fleet
+bench-fleet: build
+	@$(BUILD)/bin/groundcrew-fleet --spawn $(FLEET_ARGS)
+
 # Coverage-guided fuzzing of the parsers (clang + libFuzzer, ASan + UBSan), FUZZ_SECONDS each.
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 60

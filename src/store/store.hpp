@@ -37,8 +37,11 @@ class Store {
   /// commits when `use_case` returns Ok and rolls back (leaving the database as it was) when
   /// it returns an error, which Transact returns. A Transact inside a Transact joins the outer
   /// one (an inner error rolls back only the inner part; the outer use case decides). Likewise
-  /// a port call that fails inside it undoes only its own changes. Other threads' calls wait
-  /// until it ends, so `use_case` must not wait for another thread's store call.
+  /// a port call that fails inside it undoes only its own changes. Other threads never see its
+  /// changes before it commits: their writes wait until it ends (so `use_case` must not wait for
+  /// another thread's store call), and their reads either wait too or, with adapters whose reads
+  /// do not block on writes, see the database as last committed; a read that starts after the
+  /// commit returned sees it.
   [[nodiscard]] virtual Status Transact(const std::function<Status()>& use_case) = 0;
 };
 

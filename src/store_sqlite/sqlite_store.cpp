@@ -1,8 +1,10 @@
 #include "store_sqlite/sqlite_store.hpp"
 
-#include <mutex>
+#include <utility>
+#include <vector>
 
 #include "store_sqlite/internal/connection.hpp"
+#include "store_sqlite/internal/pool.hpp"
 #include "store_sqlite/internal/ports.hpp"
 #include "store_sqlite/migrations.hpp"
 
@@ -10,21 +12,22 @@ namespace groundcrew::store::sqlite {
 namespace {
 
 using internal::Connection;
+using internal::ConnectionPool;
 using internal::Transaction;
 
 class SqliteStoreImpl final : public SqliteStore {
  public:
-  explicit SqliteStoreImpl(Connection connection)
-      : connection_(std::move(connection)),
-        devices_(internal::MakeDeviceStore(shared())),
-        resources_(internal::MakeResourceStore(shared())),
-        audit_(internal::MakeAuditStore(shared())),
-        credentials_(internal::MakeCredentialStore(shared())),
-        sessions_(internal::MakeSessionStore(shared())),
-        user_credentials_(internal::MakeUserCredentialStore(shared())),
-        device_trust_(internal::MakeDeviceTrustStore(shared())),
-        challenges_(internal::MakeChallengeStore(shared())),
-        tokens_(internal::MakeTokenStore(shared())) {}
+  SqliteStoreImpl(Connection writer, std::vector<Connection> readers)
+      : pool_(std::move(writer), std::move(readers)),
+        devices_(internal::MakeDeviceStore(pool_)),
+        resources_(internal::MakeResourceStore(pool_)),
+        audit_(internal::MakeAuditStore(pool_)),
+        credentials_(internal::MakeCredentialStore(pool_)),
+        sessions_(internal::MakeSessionStore(pool_)),
+        user_credentials_(internal::MakeUserCredentialStore(pool_)),
+        device_trust_(internal::MakeDeviceTrustStore(pool_)),
+        challenges_(internal::MakeChallengeStore(pool_)),
+        tokens_(internal::MakeTokenStore(pool_)) {}
 
   DeviceStore& devices() override { return *devices_; }
   ResourceStore& resources() override { return *resources_; }
@@ -37,9 +40,9 @@ class SqliteStoreImpl final : public SqliteStore {
   TokenStore& tokens() override { return *tokens_; }
 
   Status Transact(const std::function<Status()>& use_case) override {
-    std::lock_guard lock(mutex_);
+    ConnectionPool::WriteGuard writer(pool_);
     // Outermost: BEGIN IMMEDIATE; inside another Transact: a savepoint.
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    Result<Transaction> transaction = Transaction::Begin(writer.connection());
     if (!transaction) return transaction.error();
     Status result = use_case();
     if (!result) return result;  // ~Transaction rolls back (also if use_case throws)
@@ -47,10 +50,7 @@ class SqliteStoreImpl final : public SqliteStore {
   }
 
  private:
-  internal::Shared shared() { return {connection_, mutex_}; }
-
-  std::recursive_mutex mutex_;
-  Connection connection_;
+  ConnectionPool pool_;  // before the ports, which use it
   std::unique_ptr<DeviceStore> devices_;
   std::unique_ptr<ResourceStore> resources_;
   std::unique_ptr<AuditStore> audit_;
@@ -62,13 +62,28 @@ class SqliteStoreImpl final : public SqliteStore {
   std::unique_ptr<TokenStore> tokens_;
 };
 
+// Whether other connections to `path` see the same database (not so for SQLite's private
+// in-memory and temporary databases).
+bool Shareable(const std::string& path) { return !path.empty() && path != ":memory:"; }
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const Options& options) {
-  Result<Connection> connection = Connection::Open(options.path, options.busy_timeout_ms);
-  if (!connection) return connection.error();
-  if (Status s = internal::Migrate(*connection, Migrations()); !s) return s.error();
-  return std::unique_ptr<SqliteStore>(new SqliteStoreImpl(std::move(*connection)));
+  Result<Connection> writer = Connection::Open(options.path, options.busy_timeout_ms);
+  if (!writer) return writer.error();
+  if (Status s = internal::Migrate(*writer, Migrations()); !s) return s.error();
+  // Readers are opened after the migrations, so they compile statements against the schema.
+  std::vector<Connection> readers;
+  if (Shareable(options.path)) {
+    for (int i = 0; i < options.read_connections; ++i) {
+      Result<Connection> reader = Connection::Open(options.path, options.busy_timeout_ms);
+      if (!reader) return reader.error();
+      // A write sent to a reader by mistake fails instead of competing with the writer.
+      if (Status s = reader->Execute("PRAGMA query_only = ON"); !s) return s.error();
+      readers.push_back(std::move(*reader));
+    }
+  }
+  return std::unique_ptr<SqliteStore>(new SqliteStoreImpl(std::move(*writer), std::move(readers)));
 }
 
 }  // namespace groundcrew::store::sqlite

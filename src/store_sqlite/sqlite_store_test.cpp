@@ -6,8 +6,11 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "store/conformance/audit_store_conformance.hpp"
 #include "store/conformance/challenge_store_conformance.hpp"
@@ -322,6 +325,199 @@ TEST(SqliteStoreTest, AThrowingUseCaseRollsBackAndReleasesTheStore) {
   std::thread other([&] { EXPECT_TRUE(store.resources().Create(group).has_value()); });
   other.join();
   EXPECT_TRUE(store.resources().Get(ResourceKind::kGroup, "grp-1").has_value());
+}
+
+// --- The read connections and the caches (a database file: readers next to the writer). ---
+
+Resource GroupNumber(int i) {
+  const std::string id = "grp-" + std::to_string(i);
+  return {ResourceKind::kGroup, id, "Group " + std::to_string(i), "{}", {}, {}};
+}
+
+TEST(SqliteStoreTest, ReadsDoNotWaitForAnotherThreadsTransaction) {
+  auto store = OpenFresh();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->resources().Create(GroupNumber(1)).has_value());
+  std::future<Result<ResourceRecord>> read;
+  Status result = store->Transact([&]() -> Status {
+    if (auto created = store->resources().Create(GroupNumber(2)); !created) {
+      return created.error();
+    }
+    read = std::async(std::launch::async,
+                      [&] { return store->resources().Get(ResourceKind::kGroup, "grp-1"); });
+    // The read finishes while this transaction is still open.
+    EXPECT_EQ(read.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    // It saw the last commit, not this transaction's group.
+    auto uncommitted = std::async(
+        std::launch::async, [&] { return store->resources().Get(ResourceKind::kGroup, "grp-2"); });
+    EXPECT_EQ(uncommitted.get().error().code, ErrorCode::kNotFound);
+    // This thread's own reads see its writes.
+    EXPECT_TRUE(store->resources().Get(ResourceKind::kGroup, "grp-2").has_value());
+    return Ok{};
+  });
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  ASSERT_TRUE(read.valid());
+  EXPECT_TRUE(read.get().has_value());
+}
+
+// A writer commits one group after another while readers check, each time, that everything
+// committed before their read began is there: the group, the list and the catalog generation
+// (which readers get from memory once read).
+TEST(SqliteStoreTest, ConcurrentReadersSeeEveryCommitAsSoonAsItReturns) {
+  auto store = OpenFresh();
+  ASSERT_TRUE(store);
+  const int64_t base = *store->resources().Generation();
+  constexpr int kGroups = 200;
+  std::atomic<int> committed{0};
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::atomic<int64_t> reads{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&, r] {
+      while (!done.load()) {
+        const int seen = committed.load();
+        if (seen > 0) {
+          auto group = store->resources().Get(ResourceKind::kGroup, GroupNumber(seen).id);
+          if (!group) ++failures;
+        }
+        auto generation = store->resources().Generation();
+        if (!generation || *generation < base + seen) ++failures;
+        if (r == 0) {
+          auto all = store->resources().ListAll(ResourceKind::kGroup);
+          if (!all || static_cast<int>(all->size()) < seen) ++failures;
+        }
+        ++reads;
+      }
+    });
+  }
+  for (int i = 1; i <= kGroups; ++i) {
+    if (i % 2 == 0) {
+      ASSERT_TRUE(store->resources().Create(GroupNumber(i)).has_value());
+    } else {
+      ASSERT_TRUE(store
+                      ->Transact([&]() -> Status {
+                        auto created = store->resources().Create(GroupNumber(i));
+                        if (!created) return created.error();
+                        return Ok{};
+                      })
+                      .has_value());
+    }
+    committed.store(i);
+  }
+  done.store(true);
+  for (std::thread& reader : readers) reader.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(*store->resources().Generation(), base + kGroups);
+}
+
+TEST(SqliteStoreTest, ARolledBackCatalogChangeLeavesTheGenerationAsCommitted) {
+  for (const bool file : {true, false}) {
+    SCOPED_TRACE(file ? "file" : "memory");
+    std::shared_ptr<SqliteStore> store = file ? OpenFresh() : [] {
+      auto opened = SqliteStore::Open({.path = ":memory:"});
+      return std::shared_ptr<SqliteStore>(opened ? std::move(*opened) : nullptr);
+    }();
+    ASSERT_TRUE(store);
+    const int64_t before = *store->resources().Generation();  // cached from here on
+    Status result = store->Transact([&]() -> Status {
+      if (auto created = store->resources().Create(GroupNumber(1)); !created) {
+        return created.error();
+      }
+      EXPECT_EQ(*store->resources().Generation(), before + 1);  // its own transaction's
+      return MakeError(ErrorCode::kAborted, "no");
+    });
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(*store->resources().Generation(), before);
+    ASSERT_TRUE(store->resources().Create(GroupNumber(2)).has_value());
+    EXPECT_EQ(*store->resources().Generation(), before + 1);
+  }
+}
+
+AdminCredential CredentialFor(std::string hash) {
+  AdminCredential credential;
+  credential.id = "cred-1";
+  credential.name = "automation";
+  credential.token_sha256 = std::move(hash);
+  credential.created_date_time = core::Timestamp{std::chrono::seconds{100}};
+  return credential;
+}
+
+TEST(SqliteStoreTest, ARevokedCredentialIsSeenRevokedAtOnceThoughItWasCached) {
+  for (const bool file : {true, false}) {
+    SCOPED_TRACE(file ? "file" : "memory");
+    std::shared_ptr<SqliteStore> store = file ? OpenFresh() : [] {
+      auto opened = SqliteStore::Open({.path = ":memory:"});
+      return std::shared_ptr<SqliteStore>(opened ? std::move(*opened) : nullptr);
+    }();
+    ASSERT_TRUE(store);
+    const std::string hash(64, 'c');
+    ASSERT_TRUE(store->credentials().Create(CredentialFor(hash)).has_value());
+    const auto revoked_on_another_thread = [&] {
+      return std::async(std::launch::async,
+                        [&] {
+                          auto found = store->credentials().FindByTokenSha256(hash);
+                          EXPECT_TRUE(found.has_value() && found->has_value());
+                          return found.has_value() && found->has_value() &&
+                                 (*found)->revoked_date_time.has_value();
+                        })
+          .get();
+    };
+    // Read twice (the second from memory).
+    EXPECT_FALSE(revoked_on_another_thread());
+    EXPECT_FALSE(revoked_on_another_thread());
+
+    // A revocation rolled back changes nothing.
+    Status rolled_back = store->Transact([&]() -> Status {
+      if (Status s = store->credentials().Revoke("cred-1", core::Timestamp{}); !s) return s;
+      auto inside = store->credentials().FindByTokenSha256(hash);  // its own transaction's view
+      EXPECT_TRUE(inside.has_value() && inside->has_value() && (*inside)->revoked_date_time);
+      return MakeError(ErrorCode::kAborted, "no");
+    });
+    ASSERT_FALSE(rolled_back.has_value());
+    EXPECT_FALSE(revoked_on_another_thread());
+
+    // A committed one is seen by the very next read, on any thread.
+    ASSERT_TRUE(store->credentials().Revoke("cred-1", core::Timestamp{}).has_value());
+    EXPECT_TRUE(revoked_on_another_thread());
+    auto here = store->credentials().FindByTokenSha256(hash);
+    ASSERT_TRUE(here.has_value() && here->has_value());
+    EXPECT_TRUE((*here)->revoked_date_time.has_value());
+  }
+}
+
+// Lookups race a revocation: none that starts after Revoke returned may see the credential
+// unrevoked (a lookup that read the row before the commit must not leave it in the cache).
+TEST(SqliteStoreTest, NoLookupAfterARevocationReturnedSeesTheCredentialUnrevoked) {
+  for (int round = 0; round < 20; ++round) {
+    auto store = OpenFresh();
+    ASSERT_TRUE(store);
+    const std::string hash(64, 'd');
+    ASSERT_TRUE(store->credentials().Create(CredentialFor(hash)).has_value());
+    std::atomic<bool> revoked{false};
+    std::atomic<bool> stop{false};
+    std::atomic<int> stale{0};
+    std::vector<std::thread> lookups;
+    for (int t = 0; t < 3; ++t) {
+      lookups.emplace_back([&] {
+        while (!stop.load()) {
+          const bool after_revocation = revoked.load();
+          auto found = store->credentials().FindByTokenSha256(hash);
+          if (after_revocation && (!found || !found->has_value() || !(*found)->revoked_date_time)) {
+            ++stale;
+          }
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    ASSERT_TRUE(store->credentials().Revoke("cred-1", core::Timestamp{}).has_value());
+    revoked.store(true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    stop.store(true);
+    for (std::thread& lookup : lookups) lookup.join();
+    ASSERT_EQ(stale.load(), 0) << "round " << round;
+  }
 }
 
 TEST(SqliteStoreTest, RefusesADatabaseFromANewerSchema) {

@@ -279,8 +279,9 @@ TEST_P(TransactConformance, OtherThreadsNeverSeeAUseCasesWrites) {
       if (!read) other_saw = read.error().code;
       other_done = true;
     });
+    // The read may wait for the transaction or run at once (then on the last commit): either
+    // way it must not find the uncommitted group.
     std::this_thread::sleep_for(100ms);
-    EXPECT_FALSE(other_done.load()) << "another thread's read ran inside the transaction";
     return MakeError(ErrorCode::kAborted, "changed my mind");
   });
   if (other.joinable()) other.join();

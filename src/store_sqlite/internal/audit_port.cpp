@@ -1,7 +1,5 @@
 #include <fmt/format.h>
 
-#include <mutex>
-
 #include "store_sqlite/internal/ports.hpp"
 
 namespace groundcrew::store::sqlite::internal {
@@ -29,13 +27,14 @@ AuditEntry ReadAuditEntry(const Statement& row) {
 
 class SqliteAuditStore final : public AuditStore {
  public:
-  explicit SqliteAuditStore(Shared shared) : connection_(shared.connection), mutex_(shared.mutex) {}
+  explicit SqliteAuditStore(ConnectionPool& pool) : pool_(pool) {}
 
   Result<AuditEntry> Append(const AuditEntry& entry) override {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> insert = connection_.Prepare(kInsertAuditEntry);
+    Result<Statement> insert = db.Prepare(kInsertAuditEntry);
     if (!insert) return insert.error();
     insert->Bind(1, Seconds(entry.at));
     insert->Bind(2, entry.actor);
@@ -46,7 +45,7 @@ class SqliteAuditStore final : public AuditStore {
     insert->Bind(7, entry.detail);
     if (Status s = insert->Run(); !s) return s.error();
     AuditEntry stored = entry;
-    stored.sequence = connection_.last_insert_rowid();
+    stored.sequence = db.last_insert_rowid();
     if (Status s = transaction->Commit(); !s) return s.error();
     return stored;
   }
@@ -55,8 +54,9 @@ class SqliteAuditStore final : public AuditStore {
     if (Status s = CheckLimit(page); !s) return s.error();
     Result<int64_t> after = ParseSequenceCursor(page.after);
     if (!after) return after.error();
-    std::lock_guard lock(mutex_);
-    Result<Statement> list = connection_.Prepare(kListAuditEntries);
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    Result<Statement> list = db.Prepare(kListAuditEntries);
     if (!list) return list.error();
     list->Bind(1, *after);
     list->Bind(2, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
@@ -67,14 +67,13 @@ class SqliteAuditStore final : public AuditStore {
   }
 
  private:
-  Connection& connection_;
-  std::recursive_mutex& mutex_;
+  ConnectionPool& pool_;
 };
 
 }  // namespace
 
-std::unique_ptr<AuditStore> MakeAuditStore(Shared shared) {
-  return std::make_unique<SqliteAuditStore>(shared);
+std::unique_ptr<AuditStore> MakeAuditStore(ConnectionPool& pool) {
+  return std::make_unique<SqliteAuditStore>(pool);
 }
 
 }  // namespace groundcrew::store::sqlite::internal

@@ -1,7 +1,5 @@
 #include <fmt/format.h>
 
-#include <mutex>
-
 #include "store_sqlite/internal/ports.hpp"
 
 namespace groundcrew::store::sqlite::internal {
@@ -34,17 +32,17 @@ Challenge ReadChallenge(const Statement& row) {
 
 class SqliteChallengeStore final : public ChallengeStore {
  public:
-  explicit SqliteChallengeStore(Shared shared)
-      : connection_(shared.connection), mutex_(shared.mutex) {}
+  explicit SqliteChallengeStore(ConnectionPool& pool) : pool_(pool) {}
 
   Status Create(const Challenge& challenge) override {
     if (challenge.id.empty()) {
       return MakeError(ErrorCode::kInvalidArgument, "a challenge needs an id", "id");
     }
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> insert = connection_.Prepare(kInsertChallenge);
+    Result<Statement> insert = db.Prepare(kInsertChallenge);
     if (!insert) return insert.error();
     insert->Bind(1, challenge.id);
     insert->Bind(2, challenge.purpose);
@@ -65,8 +63,9 @@ class SqliteChallengeStore final : public ChallengeStore {
   }
 
   Result<std::optional<Challenge>> Find(std::string_view id, core::Timestamp now) override {
-    std::lock_guard lock(mutex_);
-    Result<Statement> select = connection_.Prepare(kSelectChallenge);
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    Result<Statement> select = db.Prepare(kSelectChallenge);
     if (!select) return select.error();
     select->Bind(1, id);
     select->Bind(2, Seconds(now));
@@ -77,15 +76,16 @@ class SqliteChallengeStore final : public ChallengeStore {
   }
 
   Status SetAttempts(std::string_view id, int attempts) override {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> update = connection_.Prepare(kSetChallengeAttempts);
+    Result<Statement> update = db.Prepare(kSetChallengeAttempts);
     if (!update) return update.error();
     update->Bind(1, id);
     update->Bind(2, static_cast<int64_t>(attempts));
     if (Status s = update->Run(); !s) return s;
-    if (connection_.changes() == 0) {
+    if (db.changes() == 0) {
       return MakeError(ErrorCode::kNotFound,
                        "the challenge is gone (taken, or purged once expired)", "id");
     }
@@ -93,40 +93,41 @@ class SqliteChallengeStore final : public ChallengeStore {
   }
 
   Result<bool> Delete(std::string_view id) override {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> remove = connection_.Prepare(kDeleteChallenge);
+    Result<Statement> remove = db.Prepare(kDeleteChallenge);
     if (!remove) return remove.error();
     remove->Bind(1, id);
     if (Status s = remove->Run(); !s) return s.error();
-    const bool removed = connection_.changes() > 0;
+    const bool removed = db.changes() > 0;
     if (Status s = transaction->Commit(); !s) return s.error();
     return removed;
   }
 
   Result<int64_t> DeleteExpired(core::Timestamp now) override {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> remove = connection_.Prepare(kDeleteExpiredChallenges);
+    Result<Statement> remove = db.Prepare(kDeleteExpiredChallenges);
     if (!remove) return remove.error();
     remove->Bind(1, Seconds(now));
     if (Status s = remove->Run(); !s) return s.error();
-    const int64_t removed = connection_.changes();
+    const int64_t removed = db.changes();
     if (Status s = transaction->Commit(); !s) return s.error();
     return removed;
   }
 
  private:
-  Connection& connection_;
-  std::recursive_mutex& mutex_;
+  ConnectionPool& pool_;
 };
 
 }  // namespace
 
-std::unique_ptr<ChallengeStore> MakeChallengeStore(Shared shared) {
-  return std::make_unique<SqliteChallengeStore>(shared);
+std::unique_ptr<ChallengeStore> MakeChallengeStore(ConnectionPool& pool) {
+  return std::make_unique<SqliteChallengeStore>(pool);
 }
 
 }  // namespace groundcrew::store::sqlite::internal

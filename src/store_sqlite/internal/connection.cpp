@@ -214,10 +214,12 @@ std::string SavepointName(int level) { return fmt::format("gc_savepoint_{}", lev
 
 }  // namespace
 
-Result<Transaction> Transaction::Begin(Connection& connection) {
+Result<Transaction> Transaction::Begin(Connection& connection, Mode mode) {
   const int level = connection.transaction_depth_ + 1;
   if (level == 1) {
-    if (Status s = connection.Execute("BEGIN IMMEDIATE"); !s) return s.error();
+    if (Status s = connection.Execute(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"); !s) {
+      return s.error();
+    }
   } else {
     if (!connection.in_transaction()) {
       return MakeError(ErrorCode::kAborted,

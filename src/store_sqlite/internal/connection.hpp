@@ -15,7 +15,8 @@ struct sqlite3_stmt;
 
 // A thin RAII layer over the SQLite C API that reports errors as values. Connections are opened
 // without SQLite's own mutex (SQLITE_OPEN_NOMUTEX): a Connection must not be used by two threads
-// at once; callers that share one lock around it (SqliteStore does).
+// at once; ConnectionPool (pool.hpp) hands each of SqliteStore's connections to one thread at a
+// time.
 namespace groundcrew::store::sqlite::internal {
 
 class Statement;
@@ -119,13 +120,20 @@ class Statement {
 /// Commit only RELEASEs the savepoint (the enclosing transaction decides what is kept) and its
 /// rollback (ROLLBACK TO + RELEASE) undoes only what was done since it began.
 ///
+/// A read transaction (kRead) begins with a plain (deferred) BEGIN instead: it takes no write
+/// lock, so it can run on a query_only reader connection next to the writer, and it makes
+/// several SELECTs see one snapshot.
+///
 /// REQUIRES: the Transactions of one connection end in the reverse order of their beginning
 /// (scoped objects do), on a connection used by one thread at a time.
 class Transaction {
  public:
+  enum class Mode { kWrite, kRead };
+
   /// kAborted when nested in a transaction that SQLite has already rolled back (after an I/O
-  /// error, say): statements run now would commit one by one, outside any transaction.
-  [[nodiscard]] static Result<Transaction> Begin(Connection& connection);
+  /// error, say): statements run now would commit one by one, outside any transaction. Nested
+  /// transactions are savepoints whatever their mode.
+  [[nodiscard]] static Result<Transaction> Begin(Connection& connection, Mode mode = Mode::kWrite);
   Transaction(Transaction&&) noexcept;
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();

@@ -1,7 +1,5 @@
 #include <fmt/format.h>
 
-#include <mutex>
-
 #include "store_sqlite/internal/ports.hpp"
 
 namespace groundcrew::store::sqlite::internal {
@@ -25,6 +23,9 @@ constexpr const char* kRevokeCredential =
 
 #undef GC_CREDENTIAL_COLUMNS
 
+// Credentials are few (people and automation); the bound only guards memory.
+constexpr size_t kMaxCachedCredentials = 1024;
+
 Result<AdminCredential> ReadCredential(const Statement& row) {
   AdminCredential credential;
   credential.id = row.Text(0);
@@ -44,14 +45,15 @@ Result<AdminCredential> ReadCredential(const Statement& row) {
 
 class SqliteCredentialStore final : public CredentialStore {
  public:
-  explicit SqliteCredentialStore(Shared shared)
-      : connection_(shared.connection), mutex_(shared.mutex) {}
+  explicit SqliteCredentialStore(ConnectionPool& pool) : pool_(pool) {}
 
   Status Create(const AdminCredential& credential) override {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    pool_.AfterWrite(by_token_);
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> insert = connection_.Prepare(kInsertCredential);
+    Result<Statement> insert = db.Prepare(kInsertCredential);
     if (!insert) return insert.error();
     insert->Bind(1, credential.id);
     insert->Bind(2, credential.name);
@@ -60,15 +62,25 @@ class SqliteCredentialStore final : public CredentialStore {
     insert->Bind(5, Seconds(credential.created_date_time));
     insert->Bind(6, Seconds(credential.revoked_date_time));
     if (Status s = insert->Run(); !s) {
-      if (s.error().code == ErrorCode::kAlreadyExists) return Taken(credential);
+      if (s.error().code == ErrorCode::kAlreadyExists) return Taken(db, credential);
       return s;
     }
     return transaction->Commit();
   }
 
+  // Every admin-API request asks this: a credential found is answered from memory afterwards,
+  // until a credential write ends (revocation included). Unknown hashes are not cached (they
+  // would let anyone fill memory), nor is anything read inside this thread's own write.
   Result<std::optional<AdminCredential>> FindByTokenSha256(std::string_view token_sha256) override {
-    std::lock_guard lock(mutex_);
-    Result<Statement> select = connection_.Prepare(kSelectCredentialByToken);
+    const bool cacheable = !pool_.HoldsWriter();
+    uint64_t ticket = 0;
+    if (cacheable) {
+      if (std::optional<AdminCredential> cached = by_token_.Find(token_sha256, ticket)) {
+        return cached;
+      }
+    }
+    ConnectionPool::ReadLease lease(pool_);
+    Result<Statement> select = lease.connection().Prepare(kSelectCredentialByToken);
     if (!select) return select.error();
     select->Bind(1, token_sha256);
     Result<bool> row = select->Step();
@@ -76,12 +88,13 @@ class SqliteCredentialStore final : public CredentialStore {
     if (!*row) return std::optional<AdminCredential>();
     Result<AdminCredential> credential = ReadCredential(*select);
     if (!credential) return credential.error();
+    if (cacheable) by_token_.Fill(ticket, token_sha256, *credential);
     return std::optional<AdminCredential>(std::move(*credential));
   }
 
   Result<std::vector<AdminCredential>> List() override {
-    std::lock_guard lock(mutex_);
-    Result<Statement> list = connection_.Prepare(kListCredentials);
+    ConnectionPool::ReadLease lease(pool_);
+    Result<Statement> list = lease.connection().Prepare(kListCredentials);
     if (!list) return list.error();
     std::vector<AdminCredential> result;
     for (;;) {
@@ -96,24 +109,26 @@ class SqliteCredentialStore final : public CredentialStore {
   }
 
   Status Revoke(std::string_view id, core::Timestamp at) override {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    pool_.AfterWrite(by_token_);
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> revoke = connection_.Prepare(kRevokeCredential);
+    Result<Statement> revoke = db.Prepare(kRevokeCredential);
     if (!revoke) return revoke.error();
     revoke->Bind(1, id);
     revoke->Bind(2, Seconds(at));
     if (Status s = revoke->Run(); !s) return s;
-    if (connection_.changes() == 0) {
+    if (db.changes() == 0) {
       return MakeError(ErrorCode::kNotFound, fmt::format("no credential has id {}", id), "id");
     }
     return transaction->Commit();
   }
 
  private:
-  // After a UNIQUE violation: which key? REQUIRES: mutex_ held.
-  Error Taken(const AdminCredential& credential) {
-    Result<Statement> clash = connection_.Prepare(kCredentialClash);
+  // After a UNIQUE violation: which key? REQUIRES: `db` is the writer, held by this thread.
+  Error Taken(Connection& db, const AdminCredential& credential) {
+    Result<Statement> clash = db.Prepare(kCredentialClash);
     if (!clash) return clash.error();
     clash->Bind(1, credential.id);
     clash->Bind(2, credential.name);
@@ -136,14 +151,15 @@ class SqliteCredentialStore final : public CredentialStore {
                      "tokenSha256");
   }
 
-  Connection& connection_;
-  std::recursive_mutex& mutex_;
+  ConnectionPool& pool_;
+  // Credentials by token hash as last committed; every credential write invalidates it.
+  CommittedCache<AdminCredential> by_token_{kMaxCachedCredentials};
 };
 
 }  // namespace
 
-std::unique_ptr<CredentialStore> MakeCredentialStore(Shared shared) {
-  return std::make_unique<SqliteCredentialStore>(shared);
+std::unique_ptr<CredentialStore> MakeCredentialStore(ConnectionPool& pool) {
+  return std::make_unique<SqliteCredentialStore>(pool);
 }
 
 }  // namespace groundcrew::store::sqlite::internal

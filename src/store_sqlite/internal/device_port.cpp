@@ -1,7 +1,5 @@
 #include <fmt/format.h>
 
-#include <mutex>
-
 #include "store_sqlite/internal/ports.hpp"
 
 namespace groundcrew::store::sqlite::internal {
@@ -105,15 +103,15 @@ Error Taken(const Error& error, const AutopilotDeviceIdentity& device) {
 
 class SqliteDeviceStore final : public DeviceStore {
  public:
-  explicit SqliteDeviceStore(Shared shared)
-      : connection_(shared.connection), mutex_(shared.mutex) {}
+  explicit SqliteDeviceStore(ConnectionPool& pool) : pool_(pool) {}
 
   Result<std::vector<DeviceRecord>> Insert(
       std::span<const AutopilotDeviceIdentity> devices) override {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> insert = connection_.Prepare(kInsertDevice);
+    Result<Statement> insert = db.Prepare(kInsertDevice);
     if (!insert) return insert.error();
     std::vector<DeviceRecord> stored;
     stored.reserve(devices.size());
@@ -131,8 +129,9 @@ class SqliteDeviceStore final : public DeviceStore {
   }
 
   Result<DeviceRecord> Get(const core::ZtdId& id) override {
-    std::lock_guard lock(mutex_);
-    Result<std::optional<DeviceRecord>> found = FindOne(kSelectDeviceById, id.value(), false);
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    Result<std::optional<DeviceRecord>> found = FindOne(db, kSelectDeviceById, id.value(), false);
     if (!found) return found.error();
     if (!*found) {
       return MakeError(ErrorCode::kNotFound, fmt::format("no device has id {}", id.value()), "id");
@@ -141,21 +140,24 @@ class SqliteDeviceStore final : public DeviceStore {
   }
 
   Result<std::optional<DeviceRecord>> FindBySerialNumber(std::string_view serial) override {
-    std::lock_guard lock(mutex_);
-    return FindOne(kSelectDeviceBySerial, serial, false);
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    return FindOne(db, kSelectDeviceBySerial, serial, false);
   }
 
   Result<std::optional<DeviceRecord>> FindByHardwareHash(std::string_view hash) override {
-    std::lock_guard lock(mutex_);
-    return FindOne(kSelectDeviceByHash, hash, true);
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    return FindOne(db, kSelectDeviceByHash, hash, true);
   }
 
   Result<DeviceRecord> Update(const AutopilotDeviceIdentity& device,
                               int64_t expected_version) override {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> update = connection_.Prepare(kUpdateDevice);
+    Result<Statement> update = db.Prepare(kUpdateDevice);
     if (!update) return update.error();
     BindDevice(*update, device);
     update->Bind(19, expected_version);
@@ -163,28 +165,30 @@ class SqliteDeviceStore final : public DeviceStore {
       if (s.error().code == ErrorCode::kAlreadyExists) return Taken(s.error(), device);
       return s.error();
     }
-    if (connection_.changes() == 0) return ConflictOrMissing(device.id);
+    if (db.changes() == 0) return ConflictOrMissing(db, device.id);
     if (Status s = transaction->Commit(); !s) return s.error();
     return DeviceRecord{device, expected_version + 1};
   }
 
   Status Delete(const core::ZtdId& id, int64_t expected_version) override {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> remove = connection_.Prepare(kDeleteDevice);
+    Result<Statement> remove = db.Prepare(kDeleteDevice);
     if (!remove) return remove.error();
     remove->Bind(1, id.value());
     remove->Bind(2, expected_version);
     if (Status s = remove->Run(); !s) return s;
-    if (connection_.changes() == 0) return ConflictOrMissing(id);
+    if (db.changes() == 0) return ConflictOrMissing(db, id);
     return transaction->Commit();
   }
 
   Result<Page<DeviceRecord>> List(const DeviceFilter& filter, const PageRequest& page) override {
     if (Status s = CheckLimit(page); !s) return s.error();
-    std::lock_guard lock(mutex_);
-    Result<Statement> list = connection_.Prepare(kListDevices);
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    Result<Statement> list = db.Prepare(kListDevices);
     if (!list) return list.error();
     list->Bind(1, page.after);
     list->Bind(2, filter.serial_number);
@@ -200,9 +204,10 @@ class SqliteDeviceStore final : public DeviceStore {
   }
 
  private:
-  // REQUIRES: mutex_ held.
-  Result<std::optional<DeviceRecord>> FindOne(const char* sql, std::string_view key, bool blob) {
-    Result<Statement> select = connection_.Prepare(sql);
+  // REQUIRES: `db` is this call's connection.
+  Result<std::optional<DeviceRecord>> FindOne(Connection& db, const char* sql, std::string_view key,
+                                              bool blob) {
+    Result<Statement> select = db.Prepare(sql);
     if (!select) return select.error();
     if (blob) {
       select->BindBlob(1, key);
@@ -216,9 +221,9 @@ class SqliteDeviceStore final : public DeviceStore {
   }
 
   // After an update or delete changed nothing: was the row changed by someone else, or deleted?
-  // REQUIRES: mutex_ held.
-  Error ConflictOrMissing(const core::ZtdId& id) {
-    Result<Statement> version = connection_.Prepare(kDeviceVersion);
+  // REQUIRES: `db` is this call's connection.
+  Error ConflictOrMissing(Connection& db, const core::ZtdId& id) {
+    Result<Statement> version = db.Prepare(kDeviceVersion);
     if (!version) return version.error();
     version->Bind(1, id.value());
     Result<bool> row = version->Step();
@@ -233,14 +238,13 @@ class SqliteDeviceStore final : public DeviceStore {
                      "version");
   }
 
-  Connection& connection_;
-  std::recursive_mutex& mutex_;
+  ConnectionPool& pool_;
 };
 
 }  // namespace
 
-std::unique_ptr<DeviceStore> MakeDeviceStore(Shared shared) {
-  return std::make_unique<SqliteDeviceStore>(shared);
+std::unique_ptr<DeviceStore> MakeDeviceStore(ConnectionPool& pool) {
+  return std::make_unique<SqliteDeviceStore>(pool);
 }
 
 }  // namespace groundcrew::store::sqlite::internal

@@ -1,7 +1,5 @@
 #include <fmt/format.h>
 
-#include <mutex>
-
 #include "store_sqlite/internal/ports.hpp"
 
 namespace groundcrew::store::sqlite::internal {
@@ -67,12 +65,12 @@ Error NoDevice(std::string_view device_id) {
 
 class SqliteDeviceTrustStore final : public DeviceTrustStore {
  public:
-  explicit SqliteDeviceTrustStore(Shared shared)
-      : connection_(shared.connection), mutex_(shared.mutex) {}
+  explicit SqliteDeviceTrustStore(ConnectionPool& pool) : pool_(pool) {}
 
   Result<std::optional<DeviceTrustRecord>> Find(std::string_view device_id) override {
-    std::lock_guard lock(mutex_);
-    Result<Statement> select = connection_.Prepare(kSelectDeviceTrust);
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    Result<Statement> select = db.Prepare(kSelectDeviceTrust);
     if (!select) return select.error();
     select->Bind(1, device_id);
     Result<bool> row = select->Step();
@@ -83,15 +81,16 @@ class SqliteDeviceTrustStore final : public DeviceTrustStore {
 
   Result<DeviceTrustRecord> Put(const DeviceTrust& trust,
                                 std::optional<int64_t> expected_version) override {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
     // Checked first so that a missing device is kNotFound rather than a foreign-key failure.
-    Result<bool> device = DeviceExists(trust.device_id);
+    Result<bool> device = DeviceExists(db, trust.device_id);
     if (!device) return device.error();
     if (!*device) return NoDevice(trust.device_id);
     Result<Statement> write =
-        connection_.Prepare(expected_version ? kUpdateDeviceTrust : kInsertDeviceTrust);
+        db.Prepare(expected_version ? kUpdateDeviceTrust : kInsertDeviceTrust);
     if (!write) return write.error();
     BindTrust(*write, trust);
     if (expected_version) write->Bind(12, *expected_version);
@@ -103,33 +102,34 @@ class SqliteDeviceTrustStore final : public DeviceTrustStore {
       }
       return s.error();
     }
-    if (expected_version && connection_.changes() == 0) {
-      return ConflictOrMissing(trust.device_id, *expected_version);
+    if (expected_version && db.changes() == 0) {
+      return ConflictOrMissing(db, trust.device_id, *expected_version);
     }
     if (Status s = transaction->Commit(); !s) return s.error();
     return DeviceTrustRecord{trust, expected_version ? *expected_version + 1 : 1};
   }
 
   Status Delete(std::string_view device_id) override {
-    std::lock_guard lock(mutex_);
-    Result<Statement> remove = connection_.Prepare(kDeleteDeviceTrust);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Statement> remove = db.Prepare(kDeleteDeviceTrust);
     if (!remove) return remove.error();
     remove->Bind(1, device_id);
     return remove->Run();
   }
 
  private:
-  // REQUIRES: mutex_ held.
-  Result<bool> DeviceExists(std::string_view device_id) {
-    Result<Statement> select = connection_.Prepare(kDeviceExists);
+  // REQUIRES: `db` is this call's connection.
+  Result<bool> DeviceExists(Connection& db, std::string_view device_id) {
+    Result<Statement> select = db.Prepare(kDeviceExists);
     if (!select) return select.error();
     select->Bind(1, device_id);
     return select->Step();
   }
 
-  // After an update changed nothing. REQUIRES: mutex_ held.
-  Error ConflictOrMissing(const std::string& device_id, int64_t expected_version) {
-    Result<Statement> version = connection_.Prepare(kDeviceTrustVersion);
+  // After an update changed nothing. REQUIRES: `db` is this call's connection.
+  Error ConflictOrMissing(Connection& db, const std::string& device_id, int64_t expected_version) {
+    Result<Statement> version = db.Prepare(kDeviceTrustVersion);
     if (!version) return version.error();
     version->Bind(1, device_id);
     Result<bool> row = version->Step();
@@ -145,14 +145,13 @@ class SqliteDeviceTrustStore final : public DeviceTrustStore {
                      "version");
   }
 
-  Connection& connection_;
-  std::recursive_mutex& mutex_;
+  ConnectionPool& pool_;
 };
 
 }  // namespace
 
-std::unique_ptr<DeviceTrustStore> MakeDeviceTrustStore(Shared shared) {
-  return std::make_unique<SqliteDeviceTrustStore>(shared);
+std::unique_ptr<DeviceTrustStore> MakeDeviceTrustStore(ConnectionPool& pool) {
+  return std::make_unique<SqliteDeviceTrustStore>(pool);
 }
 
 }  // namespace groundcrew::store::sqlite::internal

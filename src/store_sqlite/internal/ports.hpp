@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string_view>
 
@@ -20,28 +19,25 @@
 #include "store/types.hpp"
 #include "store/user_credential_store.hpp"
 #include "store_sqlite/internal/connection.hpp"
+#include "store_sqlite/internal/pool.hpp"
 
-// The SQLite implementations of the store ports, and what they share. Each port method locks
-// `Shared::mutex` for its whole duration and runs as one internal::Transaction, which nests (as
-// a savepoint) in the one SqliteStore::Transact opened on the same thread.
+// The SQLite implementations of the store ports, and what they share. Each port method that
+// writes holds the pool's writer (ConnectionPool::WriteGuard) for its whole duration and runs as
+// one internal::Transaction, which nests (as a savepoint) in the one SqliteStore::Transact opened
+// on the same thread. Each method that only reads takes a ConnectionPool::ReadLease: a reader
+// connection outside the writer (one statement, or one read Transaction when it runs several),
+// or the writer inside this thread's own Transact.
 namespace groundcrew::store::sqlite::internal {
 
-/// The connection every port of one SqliteStore uses and the lock that serializes its use.
-/// Recursive: Transact holds it while the use case calls the ports on the same thread.
-struct Shared {
-  Connection& connection;
-  std::recursive_mutex& mutex;
-};
-
-std::unique_ptr<DeviceStore> MakeDeviceStore(Shared shared);
-std::unique_ptr<ResourceStore> MakeResourceStore(Shared shared);
-std::unique_ptr<AuditStore> MakeAuditStore(Shared shared);
-std::unique_ptr<CredentialStore> MakeCredentialStore(Shared shared);
-std::unique_ptr<SessionStore> MakeSessionStore(Shared shared);
-std::unique_ptr<UserCredentialStore> MakeUserCredentialStore(Shared shared);
-std::unique_ptr<DeviceTrustStore> MakeDeviceTrustStore(Shared shared);
-std::unique_ptr<ChallengeStore> MakeChallengeStore(Shared shared);
-std::unique_ptr<TokenStore> MakeTokenStore(Shared shared);
+std::unique_ptr<DeviceStore> MakeDeviceStore(ConnectionPool& pool);
+std::unique_ptr<ResourceStore> MakeResourceStore(ConnectionPool& pool);
+std::unique_ptr<AuditStore> MakeAuditStore(ConnectionPool& pool);
+std::unique_ptr<CredentialStore> MakeCredentialStore(ConnectionPool& pool);
+std::unique_ptr<SessionStore> MakeSessionStore(ConnectionPool& pool);
+std::unique_ptr<UserCredentialStore> MakeUserCredentialStore(ConnectionPool& pool);
+std::unique_ptr<DeviceTrustStore> MakeDeviceTrustStore(ConnectionPool& pool);
+std::unique_ptr<ChallengeStore> MakeChallengeStore(ConnectionPool& pool);
+std::unique_ptr<TokenStore> MakeTokenStore(ConnectionPool& pool);
 
 /// kInvalidArgument (field "limit") unless 1 <= page.limit <= kMaxPageSize.
 [[nodiscard]] Status CheckLimit(const PageRequest& page);

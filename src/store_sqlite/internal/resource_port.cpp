@@ -1,7 +1,5 @@
 #include <fmt/format.h>
 
-#include <mutex>
-
 #include "store_sqlite/internal/ports.hpp"
 
 namespace groundcrew::store::sqlite::internal {
@@ -50,14 +48,15 @@ ResourceRecord ReadResource(ResourceKind kind, const Statement& row) {
 
 class SqliteResourceStore final : public ResourceStore {
  public:
-  explicit SqliteResourceStore(Shared shared)
-      : connection_(shared.connection), mutex_(shared.mutex) {}
+  explicit SqliteResourceStore(ConnectionPool& pool) : pool_(pool) {}
 
   Result<ResourceRecord> Create(const Resource& resource) override {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    pool_.AfterWrite(generation_);
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> insert = connection_.Prepare(kInsertResource);
+    Result<Statement> insert = db.Prepare(kInsertResource);
     if (!insert) return insert.error();
     insert->Bind(1, ToString(resource.kind));
     insert->Bind(2, resource.id);
@@ -66,17 +65,18 @@ class SqliteResourceStore final : public ResourceStore {
     insert->Bind(5, Seconds(resource.created_date_time));
     insert->Bind(6, Seconds(resource.last_modified_date_time));
     if (Status s = insert->Run(); !s) {
-      if (s.error().code == ErrorCode::kAlreadyExists) return Taken(resource, false);
+      if (s.error().code == ErrorCode::kAlreadyExists) return Taken(db, resource, false);
       return s.error();
     }
-    if (Status s = BumpGeneration(); !s) return s.error();
+    if (Status s = BumpGeneration(db); !s) return s.error();
     if (Status s = transaction->Commit(); !s) return s.error();
     return ResourceRecord{resource, 1};
   }
 
   Result<ResourceRecord> Get(ResourceKind kind, std::string_view id) override {
-    std::lock_guard lock(mutex_);
-    Result<std::optional<ResourceRecord>> found = FindOne(kSelectResourceById, kind, id);
+    ConnectionPool::ReadLease lease(pool_);
+    Result<std::optional<ResourceRecord>> found =
+        FindOne(lease.connection(), kSelectResourceById, kind, id);
     if (!found) return found.error();
     if (!*found) return Missing(kind, id);
     return std::move(**found);
@@ -84,15 +84,17 @@ class SqliteResourceStore final : public ResourceStore {
 
   Result<std::optional<ResourceRecord>> FindByName(ResourceKind kind,
                                                    std::string_view name) override {
-    std::lock_guard lock(mutex_);
-    return FindOne(kSelectResourceByName, kind, name);
+    ConnectionPool::ReadLease lease(pool_);
+    return FindOne(lease.connection(), kSelectResourceByName, kind, name);
   }
 
   Result<ResourceRecord> Update(const Resource& resource, int64_t expected_version) override {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    pool_.AfterWrite(generation_);
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> update = connection_.Prepare(kUpdateResource);
+    Result<Statement> update = db.Prepare(kUpdateResource);
     if (!update) return update.error();
     update->Bind(1, ToString(resource.kind));
     update->Bind(2, resource.id);
@@ -101,41 +103,43 @@ class SqliteResourceStore final : public ResourceStore {
     update->Bind(5, Seconds(resource.last_modified_date_time));
     update->Bind(6, expected_version);
     if (Status s = update->Run(); !s) {
-      if (s.error().code == ErrorCode::kAlreadyExists) return Taken(resource, true);
+      if (s.error().code == ErrorCode::kAlreadyExists) return Taken(db, resource, true);
       return s.error();
     }
-    if (connection_.changes() == 0) {
-      return ConflictOrMissing(resource.kind, resource.id, expected_version);
+    if (db.changes() == 0) {
+      return ConflictOrMissing(db, resource.kind, resource.id, expected_version);
     }
     // Read back: created_date_time is the stored one, not the caller's.
     Result<std::optional<ResourceRecord>> stored =
-        FindOne(kSelectResourceById, resource.kind, resource.id);
+        FindOne(db, kSelectResourceById, resource.kind, resource.id);
     if (!stored) return stored.error();
     if (!*stored) return MakeError(ErrorCode::kInternal, "an updated resource vanished");
-    if (Status s = BumpGeneration(); !s) return s.error();
+    if (Status s = BumpGeneration(db); !s) return s.error();
     if (Status s = transaction->Commit(); !s) return s.error();
     return std::move(**stored);
   }
 
   Status Delete(ResourceKind kind, std::string_view id, int64_t expected_version) override {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    pool_.AfterWrite(generation_);
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> remove = connection_.Prepare(kDeleteResource);
+    Result<Statement> remove = db.Prepare(kDeleteResource);
     if (!remove) return remove.error();
     remove->Bind(1, ToString(kind));
     remove->Bind(2, id);
     remove->Bind(3, expected_version);
     if (Status s = remove->Run(); !s) return s;
-    if (connection_.changes() == 0) return ConflictOrMissing(kind, id, expected_version);
-    if (Status s = BumpGeneration(); !s) return s;
+    if (db.changes() == 0) return ConflictOrMissing(db, kind, id, expected_version);
+    if (Status s = BumpGeneration(db); !s) return s;
     return transaction->Commit();
   }
 
   Result<Page<ResourceRecord>> List(ResourceKind kind, const PageRequest& page) override {
     if (Status s = CheckLimit(page); !s) return s.error();
-    std::lock_guard lock(mutex_);
-    Result<Statement> list = connection_.Prepare(kListResources);
+    ConnectionPool::ReadLease lease(pool_);
+    Result<Statement> list = lease.connection().Prepare(kListResources);
     if (!list) return list.error();
     list->Bind(1, ToString(kind));
     list->Bind(2, page.after);
@@ -147,8 +151,8 @@ class SqliteResourceStore final : public ResourceStore {
   }
 
   Result<std::vector<ResourceRecord>> ListAll(ResourceKind kind) override {
-    std::lock_guard lock(mutex_);
-    Result<Statement> list = connection_.Prepare(kListAllResources);
+    ConnectionPool::ReadLease lease(pool_);
+    Result<Statement> list = lease.connection().Prepare(kListAllResources);
     if (!list) return list.error();
     list->Bind(1, ToString(kind));
     std::vector<ResourceRecord> result;
@@ -161,21 +165,30 @@ class SqliteResourceStore final : public ResourceStore {
     return result;
   }
 
+  // Answered from memory outside a write once read (Catalog::Current asks on every request);
+  // inside this thread's write, from its own transaction.
   Result<int64_t> Generation() override {
-    std::lock_guard lock(mutex_);
-    Result<Statement> select = connection_.Prepare(kSelectGeneration);
+    const bool cacheable = !pool_.HoldsWriter();
+    uint64_t ticket = 0;
+    if (cacheable) {
+      if (std::optional<int64_t> cached = generation_.Find("", ticket)) return *cached;
+    }
+    ConnectionPool::ReadLease lease(pool_);
+    Result<Statement> select = lease.connection().Prepare(kSelectGeneration);
     if (!select) return select.error();
     Result<bool> row = select->Step();
     if (!row) return row.error();
     if (!*row) return MakeError(ErrorCode::kInternal, "the catalog generation row is missing");
-    return select->Int(0);
+    const int64_t generation = select->Int(0);
+    if (cacheable) generation_.Fill(ticket, "", generation);
+    return generation;
   }
 
  private:
-  // REQUIRES: mutex_ held.
-  Result<std::optional<ResourceRecord>> FindOne(const char* sql, ResourceKind kind,
+  // REQUIRES: `db` is this call's connection.
+  Result<std::optional<ResourceRecord>> FindOne(Connection& db, const char* sql, ResourceKind kind,
                                                 std::string_view key) {
-    Result<Statement> select = connection_.Prepare(sql);
+    Result<Statement> select = db.Prepare(sql);
     if (!select) return select.error();
     select->Bind(1, ToString(kind));
     select->Bind(2, key);
@@ -185,12 +198,13 @@ class SqliteResourceStore final : public ResourceStore {
     return std::optional<ResourceRecord>(ReadResource(kind, *select));
   }
 
-  // Every catalog change bumps the generation in its own transaction. REQUIRES: mutex_ held.
-  Status BumpGeneration() {
-    Result<Statement> bump = connection_.Prepare(kBumpGeneration);
+  // Every catalog change bumps the generation in its own transaction. REQUIRES: `db` is the
+  // writer, held by this thread.
+  Status BumpGeneration(Connection& db) {
+    Result<Statement> bump = db.Prepare(kBumpGeneration);
     if (!bump) return bump.error();
     if (Status s = bump->Run(); !s) return s;
-    if (connection_.changes() != 1) {
+    if (db.changes() != 1) {
       return MakeError(ErrorCode::kInternal, "the catalog generation row is missing");
     }
     return Ok{};
@@ -202,11 +216,11 @@ class SqliteResourceStore final : public ResourceStore {
   }
 
   // After a UNIQUE violation: was it the id or the name? An update keeps its id, so for one
-  // only the name can clash. REQUIRES: mutex_ held.
-  Error Taken(const Resource& resource, bool updating) {
+  // only the name can clash. REQUIRES: `db` is this call's connection.
+  Error Taken(Connection& db, const Resource& resource, bool updating) {
     if (!updating) {
       Result<std::optional<ResourceRecord>> by_id =
-          FindOne(kSelectResourceById, resource.kind, resource.id);
+          FindOne(db, kSelectResourceById, resource.kind, resource.id);
       if (!by_id) return by_id.error();
       if (*by_id) {
         return MakeError(
@@ -216,7 +230,7 @@ class SqliteResourceStore final : public ResourceStore {
       }
     }
     Result<std::optional<ResourceRecord>> by_name =
-        FindOne(kSelectResourceByName, resource.kind, resource.name);
+        FindOne(db, kSelectResourceByName, resource.kind, resource.name);
     if (!by_name) return by_name.error();
     const std::string holder = *by_name ? (*by_name)->value.id : std::string("another resource");
     return MakeError(ErrorCode::kAlreadyExists,
@@ -227,9 +241,10 @@ class SqliteResourceStore final : public ResourceStore {
   }
 
   // After an update or delete changed nothing: was the row changed by someone else, or deleted?
-  // REQUIRES: mutex_ held.
-  Error ConflictOrMissing(ResourceKind kind, std::string_view id, int64_t expected_version) {
-    Result<Statement> version = connection_.Prepare(kResourceVersion);
+  // REQUIRES: `db` is this call's connection.
+  Error ConflictOrMissing(Connection& db, ResourceKind kind, std::string_view id,
+                          int64_t expected_version) {
+    Result<Statement> version = db.Prepare(kResourceVersion);
     if (!version) return version.error();
     version->Bind(1, ToString(kind));
     version->Bind(2, id);
@@ -243,14 +258,15 @@ class SqliteResourceStore final : public ResourceStore {
                      "version");
   }
 
-  Connection& connection_;
-  std::recursive_mutex& mutex_;
+  ConnectionPool& pool_;
+  // The committed catalog generation (one entry, key ""); every resource write invalidates it.
+  CommittedCache<int64_t> generation_{1};
 };
 
 }  // namespace
 
-std::unique_ptr<ResourceStore> MakeResourceStore(Shared shared) {
-  return std::make_unique<SqliteResourceStore>(shared);
+std::unique_ptr<ResourceStore> MakeResourceStore(ConnectionPool& pool) {
+  return std::make_unique<SqliteResourceStore>(pool);
 }
 
 }  // namespace groundcrew::store::sqlite::internal

@@ -1,7 +1,5 @@
 #include <fmt/format.h>
 
-#include <mutex>
-
 #include "store_sqlite/internal/ports.hpp"
 
 namespace groundcrew::store::sqlite::internal {
@@ -79,15 +77,15 @@ Error NoSession(std::string_view id) {
 
 class SqliteSessionStore final : public SessionStore {
  public:
-  explicit SqliteSessionStore(Shared shared)
-      : connection_(shared.connection), mutex_(shared.mutex) {}
+  explicit SqliteSessionStore(ConnectionPool& pool) : pool_(pool) {}
 
   Status CreateSession(const DeploymentSession& session) override {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
     // Checked first so that a missing device is kNotFound rather than a foreign-key failure.
-    Result<bool> device = Exists(kDeviceExists, session.device_id);
+    Result<bool> device = Exists(db, kDeviceExists, session.device_id);
     if (!device) return device.error();
     if (!*device) {
       return MakeError(
@@ -95,7 +93,7 @@ class SqliteSessionStore final : public SessionStore {
           fmt::format("session {}: no device has id {}", session.id, session.device_id),
           "deviceId");
     }
-    Result<Statement> insert = connection_.Prepare(kInsertSession);
+    Result<Statement> insert = db.Prepare(kInsertSession);
     if (!insert) return insert.error();
     BindSession(*insert, session);
     if (Status s = insert->Run(); !s) {
@@ -110,22 +108,24 @@ class SqliteSessionStore final : public SessionStore {
   }
 
   Status UpdateSession(const DeploymentSession& session) override {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> update = connection_.Prepare(kUpdateSession);
+    Result<Statement> update = db.Prepare(kUpdateSession);
     if (!update) return update.error();
     update->Bind(1, session.id);
     update->Bind(2, session.deployment_state);
     update->Bind(3, Seconds(session.finished_date_time));
     if (Status s = update->Run(); !s) return s;
-    if (connection_.changes() == 0) return NoSession(session.id);
+    if (db.changes() == 0) return NoSession(session.id);
     return transaction->Commit();
   }
 
   Result<DeploymentSession> GetSession(std::string_view id) override {
-    std::lock_guard lock(mutex_);
-    Result<Statement> select = connection_.Prepare(kSelectSession);
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    Result<Statement> select = db.Prepare(kSelectSession);
     if (!select) return select.error();
     select->Bind(1, id);
     Result<bool> row = select->Step();
@@ -137,8 +137,9 @@ class SqliteSessionStore final : public SessionStore {
   Result<Page<DeploymentSession>> ListSessions(const SessionFilter& filter,
                                                const PageRequest& page) override {
     if (Status s = CheckLimit(page); !s) return s.error();
-    std::lock_guard lock(mutex_);
-    Result<Statement> list = connection_.Prepare(kListSessions);
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    Result<Statement> list = db.Prepare(kListSessions);
     if (!list) return list.error();
     list->Bind(1, page.after);
     list->Bind(2, filter.device_id);
@@ -155,16 +156,17 @@ class SqliteSessionStore final : public SessionStore {
                        "a session event needs an idempotency key (a resent event reuses it)",
                        "idempotencyKey");
     }
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<bool> session = Exists(kSessionExists, event.session_id);
+    Result<bool> session = Exists(db, kSessionExists, event.session_id);
     if (!session) return session.error();
     if (!*session) return NoSession(event.session_id);
-    Result<std::optional<SessionEvent>> stored = FindEvent(event);
+    Result<std::optional<SessionEvent>> stored = FindEvent(db, event);
     if (!stored) return stored.error();
     if (*stored) return std::move(**stored);  // a resend: the first one stands
-    Result<Statement> insert = connection_.Prepare(kInsertEvent);
+    Result<Statement> insert = db.Prepare(kInsertEvent);
     if (!insert) return insert.error();
     insert->Bind(1, event.session_id);
     insert->Bind(2, event.idempotency_key);
@@ -173,7 +175,7 @@ class SqliteSessionStore final : public SessionStore {
     insert->Bind(5, event.detail);
     if (Status s = insert->Run(); !s) return s.error();
     SessionEvent appended = event;
-    appended.sequence = connection_.last_insert_rowid();
+    appended.sequence = db.last_insert_rowid();
     if (Status s = transaction->Commit(); !s) return s.error();
     return appended;
   }
@@ -183,14 +185,15 @@ class SqliteSessionStore final : public SessionStore {
     if (Status s = CheckLimit(page); !s) return s.error();
     Result<int64_t> after = ParseSequenceCursor(page.after);
     if (!after) return after.error();
-    std::lock_guard lock(mutex_);
-    // One transaction, so that the existence check and the page agree.
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    // One read transaction, so that the existence check and the page agree.
+    Result<Transaction> transaction = Transaction::Begin(db, Transaction::Mode::kRead);
     if (!transaction) return transaction.error();
-    Result<bool> session = Exists(kSessionExists, session_id);
+    Result<bool> session = Exists(db, kSessionExists, session_id);
     if (!session) return session.error();
     if (!*session) return NoSession(session_id);
-    Result<Statement> list = connection_.Prepare(kListEvents);
+    Result<Statement> list = db.Prepare(kListEvents);
     if (!list) return list.error();
     list->Bind(1, session_id);
     list->Bind(2, *after);
@@ -208,8 +211,9 @@ class SqliteSessionStore final : public SessionStore {
     if (Status s = CheckLimit(page); !s) return s.error();
     Result<int64_t> after = ParseSequenceCursor(page.after);
     if (!after) return after.error();
-    std::lock_guard lock(mutex_);
-    Result<Statement> list = connection_.Prepare(kListAllEvents);
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    Result<Statement> list = db.Prepare(kListAllEvents);
     if (!list) return list.error();
     list->Bind(1, *after);
     list->Bind(2, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
@@ -220,17 +224,17 @@ class SqliteSessionStore final : public SessionStore {
   }
 
  private:
-  // REQUIRES: mutex_ held.
-  Result<bool> Exists(const char* sql, std::string_view id) {
-    Result<Statement> select = connection_.Prepare(sql);
+  // REQUIRES: `db` is this call's connection.
+  Result<bool> Exists(Connection& db, const char* sql, std::string_view id) {
+    Result<Statement> select = db.Prepare(sql);
     if (!select) return select.error();
     select->Bind(1, id);
     return select->Step();
   }
 
-  // REQUIRES: mutex_ held.
-  Result<std::optional<SessionEvent>> FindEvent(const SessionEvent& event) {
-    Result<Statement> select = connection_.Prepare(kSelectEventByKey);
+  // REQUIRES: `db` is this call's connection.
+  Result<std::optional<SessionEvent>> FindEvent(Connection& db, const SessionEvent& event) {
+    Result<Statement> select = db.Prepare(kSelectEventByKey);
     if (!select) return select.error();
     select->Bind(1, event.session_id);
     select->Bind(2, event.idempotency_key);
@@ -240,14 +244,13 @@ class SqliteSessionStore final : public SessionStore {
     return std::optional<SessionEvent>(ReadEvent(*select));
   }
 
-  Connection& connection_;
-  std::recursive_mutex& mutex_;
+  ConnectionPool& pool_;
 };
 
 }  // namespace
 
-std::unique_ptr<SessionStore> MakeSessionStore(Shared shared) {
-  return std::make_unique<SqliteSessionStore>(shared);
+std::unique_ptr<SessionStore> MakeSessionStore(ConnectionPool& pool) {
+  return std::make_unique<SqliteSessionStore>(pool);
 }
 
 }  // namespace groundcrew::store::sqlite::internal

@@ -1,7 +1,5 @@
 #include <fmt/format.h>
 
-#include <mutex>
-
 #include "store_sqlite/internal/ports.hpp"
 
 namespace groundcrew::store::sqlite::internal {
@@ -42,16 +40,17 @@ IssuedTokenRecord ReadToken(const Statement& row) {
 
 class SqliteTokenStore final : public TokenStore {
  public:
-  explicit SqliteTokenStore(Shared shared) : connection_(shared.connection), mutex_(shared.mutex) {}
+  explicit SqliteTokenStore(ConnectionPool& pool) : pool_(pool) {}
 
   Status Record(const IssuedTokenRecord& token) override {
     if (token.id.empty()) {
       return MakeError(ErrorCode::kInvalidArgument, "an issued token needs an id", "id");
     }
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> insert = connection_.Prepare(kInsertToken);
+    Result<Statement> insert = db.Prepare(kInsertToken);
     if (!insert) return insert.error();
     insert->Bind(1, token.id);
     insert->Bind(2, token.audience);
@@ -71,8 +70,9 @@ class SqliteTokenStore final : public TokenStore {
   }
 
   Result<bool> IsRevoked(std::string_view id) override {
-    std::lock_guard lock(mutex_);
-    Result<Statement> select = connection_.Prepare(kTokenRevoked);
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    Result<Statement> select = db.Prepare(kTokenRevoked);
     if (!select) return select.error();
     select->Bind(1, id);
     Result<bool> row = select->Step();
@@ -82,8 +82,9 @@ class SqliteTokenStore final : public TokenStore {
   }
 
   Result<std::optional<IssuedTokenRecord>> Find(std::string_view id) override {
-    std::lock_guard lock(mutex_);
-    Result<Statement> select = connection_.Prepare(kSelectToken);
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    Result<Statement> select = db.Prepare(kSelectToken);
     if (!select) return select.error();
     select->Bind(1, id);
     Result<bool> row = select->Step();
@@ -115,14 +116,15 @@ class SqliteTokenStore final : public TokenStore {
   }
 
   Result<int64_t> DeleteExpired(core::Timestamp before) override {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> remove = connection_.Prepare(kDeleteExpiredTokens);
+    Result<Statement> remove = db.Prepare(kDeleteExpiredTokens);
     if (!remove) return remove.error();
     remove->Bind(1, Seconds(before));
     if (Status s = remove->Run(); !s) return s.error();
-    const int64_t removed = connection_.changes();
+    const int64_t removed = db.changes();
     if (Status s = transaction->Commit(); !s) return s.error();
     return removed;
   }
@@ -130,27 +132,27 @@ class SqliteTokenStore final : public TokenStore {
  private:
   // Runs `sql` (an UPDATE of ?1 = key, ?2 = now) as one transaction; returns the rows changed.
   Result<int64_t> Change(const char* sql, std::string_view key, core::Timestamp now) {
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
-    Result<Statement> update = connection_.Prepare(sql);
+    Result<Statement> update = db.Prepare(sql);
     if (!update) return update.error();
     update->Bind(1, key);
     update->Bind(2, Seconds(now));
     if (Status s = update->Run(); !s) return s.error();
-    const int64_t changed = connection_.changes();
+    const int64_t changed = db.changes();
     if (Status s = transaction->Commit(); !s) return s.error();
     return changed;
   }
 
-  Connection& connection_;
-  std::recursive_mutex& mutex_;
+  ConnectionPool& pool_;
 };
 
 }  // namespace
 
-std::unique_ptr<TokenStore> MakeTokenStore(Shared shared) {
-  return std::make_unique<SqliteTokenStore>(shared);
+std::unique_ptr<TokenStore> MakeTokenStore(ConnectionPool& pool) {
+  return std::make_unique<SqliteTokenStore>(pool);
 }
 
 }  // namespace groundcrew::store::sqlite::internal

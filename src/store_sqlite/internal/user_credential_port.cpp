@@ -1,7 +1,6 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <mutex>
 
 #include "store_sqlite/internal/ports.hpp"
 
@@ -81,12 +80,12 @@ Result<UserCredentialRecord> ReadCredential(const Statement& row) {
 
 class SqliteUserCredentialStore final : public UserCredentialStore {
  public:
-  explicit SqliteUserCredentialStore(Shared shared)
-      : connection_(shared.connection), mutex_(shared.mutex) {}
+  explicit SqliteUserCredentialStore(ConnectionPool& pool) : pool_(pool) {}
 
   Result<std::optional<UserCredentialRecord>> Find(std::string_view user_id) override {
-    std::lock_guard lock(mutex_);
-    Result<Statement> select = connection_.Prepare(kSelectUserCredential);
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    Result<Statement> select = db.Prepare(kSelectUserCredential);
     if (!select) return select.error();
     select->Bind(1, user_id);
     Result<bool> row = select->Step();
@@ -102,11 +101,12 @@ class SqliteUserCredentialStore final : public UserCredentialStore {
     if (credential.user_id.empty()) {
       return MakeError(ErrorCode::kInvalidArgument, "a user credential needs a user id", "userId");
     }
-    std::lock_guard lock(mutex_);
-    Result<Transaction> transaction = Transaction::Begin(connection_);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
     if (!transaction) return transaction.error();
     Result<Statement> write =
-        connection_.Prepare(expected_version ? kUpdateUserCredential : kInsertUserCredential);
+        db.Prepare(expected_version ? kUpdateUserCredential : kInsertUserCredential);
     if (!write) return write.error();
     BindCredential(*write, credential);
     if (expected_version) write->Bind(8, *expected_version);
@@ -118,25 +118,26 @@ class SqliteUserCredentialStore final : public UserCredentialStore {
       }
       return s.error();
     }
-    if (expected_version && connection_.changes() == 0) {
-      return ConflictOrMissing(credential.user_id, *expected_version);
+    if (expected_version && db.changes() == 0) {
+      return ConflictOrMissing(db, credential.user_id, *expected_version);
     }
     if (Status s = transaction->Commit(); !s) return s.error();
     return UserCredentialRecord{credential, expected_version ? *expected_version + 1 : 1};
   }
 
   Status Delete(std::string_view user_id) override {
-    std::lock_guard lock(mutex_);
-    Result<Statement> remove = connection_.Prepare(kDeleteUserCredential);
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Statement> remove = db.Prepare(kDeleteUserCredential);
     if (!remove) return remove.error();
     remove->Bind(1, user_id);
     return remove->Run();
   }
 
  private:
-  // After an update changed nothing. REQUIRES: mutex_ held.
-  Error ConflictOrMissing(const std::string& user_id, int64_t expected_version) {
-    Result<Statement> version = connection_.Prepare(kUserCredentialVersion);
+  // After an update changed nothing. REQUIRES: `db` is this call's connection.
+  Error ConflictOrMissing(Connection& db, const std::string& user_id, int64_t expected_version) {
+    Result<Statement> version = db.Prepare(kUserCredentialVersion);
     if (!version) return version.error();
     version->Bind(1, user_id);
     Result<bool> row = version->Step();
@@ -152,14 +153,13 @@ class SqliteUserCredentialStore final : public UserCredentialStore {
                      "version");
   }
 
-  Connection& connection_;
-  std::recursive_mutex& mutex_;
+  ConnectionPool& pool_;
 };
 
 }  // namespace
 
-std::unique_ptr<UserCredentialStore> MakeUserCredentialStore(Shared shared) {
-  return std::make_unique<SqliteUserCredentialStore>(shared);
+std::unique_ptr<UserCredentialStore> MakeUserCredentialStore(ConnectionPool& pool) {
+  return std::make_unique<SqliteUserCredentialStore>(pool);
 }
 
 }  // namespace groundcrew::store::sqlite::internal
