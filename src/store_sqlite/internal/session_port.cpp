@@ -17,10 +17,14 @@ constexpr const char* kSelectSession =
     "SELECT " GC_SESSION_COLUMNS " FROM deployment_sessions WHERE id = ?1";
 constexpr const char* kSessionExists = "SELECT 1 FROM deployment_sessions WHERE id = ?1";
 constexpr const char* kDeviceExists = "SELECT 1 FROM autopilot_devices WHERE id = ?1";
+// Two statements rather than one with "(?2 = '' OR device_id = ?2)": SQLite cannot use the
+// (device_id, id) index through that OR, and one device's sessions were found by scanning every
+// session (a device's report cost grew with the fleet: 12 ms of CPU each at 10,000 devices).
 constexpr const char* kListSessions =
+    "SELECT " GC_SESSION_COLUMNS " FROM deployment_sessions WHERE id > ?1 ORDER BY id LIMIT ?3";
+constexpr const char* kListDeviceSessions =
     "SELECT " GC_SESSION_COLUMNS
-    " FROM deployment_sessions WHERE id > ?1 AND (?2 = '' OR device_id = ?2) "
-    "ORDER BY id LIMIT ?3";
+    " FROM deployment_sessions WHERE device_id = ?2 AND id > ?1 ORDER BY id LIMIT ?3";
 constexpr const char* kInsertEvent =
     "INSERT INTO session_events (session_id, idempotency_key, at, kind, detail) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -139,10 +143,11 @@ class SqliteSessionStore final : public SessionStore {
     if (Status s = CheckLimit(page); !s) return s.error();
     ConnectionPool::ReadLease lease(pool_);
     Connection& db = lease.connection();
-    Result<Statement> list = db.Prepare(kListSessions);
+    Result<Statement> list =
+        db.Prepare(filter.device_id.empty() ? kListSessions : kListDeviceSessions);
     if (!list) return list.error();
     list->Bind(1, page.after);
-    list->Bind(2, filter.device_id);
+    if (!filter.device_id.empty()) list->Bind(2, filter.device_id);
     list->Bind(3, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
     Result<Page<DeploymentSession>> result = ReadPage<DeploymentSession>(
         *list, page.limit, [&](const Statement& row) { return ReadSession(row); },
