@@ -167,7 +167,7 @@ std::string CheckReport(const json::value& report, const SimDevice& device, bool
 
 bool FleetReport::ok() const {
   return !timed_out && technician_succeeded == devices && reports_complete == devices &&
-         (user_succeeded == devices || user_succeeded == 0) && failures.empty();
+         (!user_flow || user_succeeded == devices) && failures.empty();
 }
 
 Result<FleetReport> RunFleet(const FleetOptions& options) {
@@ -196,6 +196,7 @@ Result<FleetReport> RunFleet(const FleetOptions& options) {
   HttpPool http(io, options.host, options.port, options.connections, std::chrono::seconds(30));
   FleetReport report;
   report.devices = n;
+  report.user_flow = options.user_flow;
   Stats& stats = report.stats;
   executor::SimExecutorOptions sim_options;
   sim_options.seed = options.shape.seed;

@@ -58,6 +58,7 @@ struct StageReport {
 
 struct FleetReport {
   int devices = 0;
+  bool user_flow = true;  ///< the run included the user flows
   int technician_succeeded = 0;
   int user_succeeded = 0;
   int reports_complete = 0;
