@@ -33,11 +33,16 @@ constexpr const char* kUpdateDevice =
 constexpr const char* kDeleteDevice =
     "DELETE FROM autopilot_devices WHERE id = ?1 AND version = ?2";
 constexpr const char* kDeviceVersion = "SELECT version FROM autopilot_devices WHERE id = ?1";
-constexpr const char* kListDevices =
-    "SELECT " GC_DEVICE_COLUMNS
-    " FROM autopilot_devices WHERE id > ?1 AND (?2 = '' OR serial_number = ?2) "
-    "AND (?3 = '' OR group_tag = ?3) AND (?4 IS NULL OR enrollment_state = ?4) "
-    "ORDER BY id LIMIT ?5";
+// SQLite uses no index through "(?2 = '' OR serial_number = ?2)": a filter by serial number
+// (unique) names its column plainly, or finding one device would scan them all. The others page
+// in id order and filter as they go.
+#define GC_LIST_DEVICES(first)                                                                   \
+  "SELECT " GC_DEVICE_COLUMNS " FROM autopilot_devices WHERE " first " AND id > ?1 "             \
+  "AND (?2 = '' OR serial_number = ?2) AND (?3 = '' OR group_tag = ?3) "                         \
+  "AND (?4 IS NULL OR enrollment_state = ?4) ORDER BY id LIMIT ?5"
+constexpr const char* kListDevices = GC_LIST_DEVICES("1");
+constexpr const char* kListDevicesBySerial = GC_LIST_DEVICES("serial_number = ?2");
+#undef GC_LIST_DEVICES
 
 #undef GC_DEVICE_COLUMNS
 
@@ -188,7 +193,8 @@ class SqliteDeviceStore final : public DeviceStore {
     if (Status s = CheckLimit(page); !s) return s.error();
     ConnectionPool::ReadLease lease(pool_);
     Connection& db = lease.connection();
-    Result<Statement> list = db.Prepare(kListDevices);
+    Result<Statement> list =
+        db.Prepare(filter.serial_number.empty() ? kListDevices : kListDevicesBySerial);
     if (!list) return list.error();
     list->Bind(1, page.after);
     list->Bind(2, filter.serial_number);
