@@ -186,6 +186,16 @@ TEST_P(DeviceStoreConformance, ListsInIdOrderWithFiltersAndPages) {
   auto one = store().List(serial_filter, {.after = "", .limit = 100});
   ASSERT_TRUE(one.has_value());
   ASSERT_EQ(one->items.size(), 1u);
+  serial_filter.serial_number = "sn1004";  // serial numbers compare case-insensitively
+  auto again = store().List(serial_filter, {.after = "", .limit = 100});
+  ASSERT_TRUE(again.has_value());
+  ASSERT_EQ(again->items.size(), 1u);
+  EXPECT_EQ(again->items[0].value.id, one->items[0].value.id);
+  serial_filter.group_tag = "no such tag";  // the other filters still apply
+  auto none = store().List(serial_filter, {.after = "", .limit = 100});
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->items.empty());
+  serial_filter.group_tag.clear();
   DeviceFilter enrolled_filter;
   enrolled_filter.enrollment_state = core::EnrollmentState::kEnrolled;
   auto enrolled = store().List(enrolled_filter, {.after = "", .limit = 100});
