@@ -152,7 +152,9 @@ awaitable<Result<SimDevice::Answer>> SimDevice::Device(std::string_view kind,
       if (Status proven = co_await ProveKey(); !proven) co_return proven.error();
     }
     const std::string target = fmt::format("/v1/agent/devices/{}{}", device_id_, path);
-    const std::string_view token = bearer.empty() ? std::string_view(device_token_) : bearer;
+    // A copy: the device token may be replaced (by the reports sent in the background proving
+    // the key again) while this request waits for a connection.
+    const std::string token(bearer.empty() ? std::string_view(device_token_) : bearer);
     Result<Answer> answer = co_await Call(kind, method, target, body, token);
     if (!answer || answer->status != 401 || !bearer.empty()) co_return answer;
     const json::value* error =
