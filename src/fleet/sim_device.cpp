@@ -50,19 +50,6 @@ Error Refused(std::string_view what, int status, const json::value& body) {
                    fmt::format("{}: HTTP {} {}", what, status, message), std::string(what));
 }
 
-// A phase as plans and reports spell it.
-std::string ReportPhase(core::EspPhase phase) {
-  switch (phase) {
-    case core::EspPhase::kDevicePreparation:
-      return "devicePreparation";
-    case core::EspPhase::kDeviceSetup:
-      return "deviceSetup";
-    case core::EspPhase::kAccountSetup:
-      return "accountSetup";
-  }
-  return "";
-}
-
 // Why a request failed: the transport's error, or the service's refusal.
 template <class Answer>
 Error Why(std::string_view what, const Result<Answer>& answer) {
@@ -375,7 +362,7 @@ awaitable<Status> SimDevice::RunPhase(Flow flow) {
       if (Status s = apply(core::ItemStarted{.id = id}); !s) co_return s;
       const core::ItemRun* item = core::FindItem(*run(), id);
       if (item == nullptr) continue;
-      result.items[ReportPhase(phase)].insert(id);
+      result.items[std::string(wire::PhaseName(phase))].insert(id);
       Attempt attempt = Draw(item->plan, item->attempt);
       work[id] += attempt.duration;
       running.push_back({Steady::now() + attempt.duration, id, attempt});

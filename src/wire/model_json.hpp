@@ -49,6 +49,10 @@ namespace groundcrew::wire {
 /// years 0000..9999.
 std::string FormatTimestamp(core::Timestamp time);
 
+/// An ESP phase as plans, events and reports spell it: "devicePreparation", "deviceSetup",
+/// "accountSetup".
+std::string_view PhaseName(core::EspPhase phase);
+
 /// The inverse of FormatTimestamp, strict: exactly "YYYY-MM-DDTHH:MM:SSZ" with a real calendar
 /// date, hours 00..23, minutes and seconds 00..59. No fractions, offsets or lower-case letters.
 /// kInvalidArgument (empty `field`) otherwise.

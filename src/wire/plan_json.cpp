@@ -331,4 +331,8 @@ Status Decode(const json::value& json, DeploymentPayloads& out) {
   return Ok{};
 }
 
+std::string_view PhaseName(core::EspPhase phase) {
+  return NameOf(internal::kEspPhases, phase);
+}
+
 }  // namespace groundcrew::wire

@@ -455,5 +455,11 @@ TEST(PlanJsonTest, DeploymentPayloadsKeepTheirIdsVersionsAndSecrets) {
   refuse(doc, "compliancePolicies");
 }
 
+TEST(PhaseName, SpellsPhasesAsPlansDo) {
+  EXPECT_EQ(PhaseName(core::EspPhase::kDevicePreparation), "devicePreparation");
+  EXPECT_EQ(PhaseName(core::EspPhase::kDeviceSetup), "deviceSetup");
+  EXPECT_EQ(PhaseName(core::EspPhase::kAccountSetup), "accountSetup");
+}
+
 }  // namespace
 }  // namespace groundcrew::wire
