@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "store_sqlite/sqlite_store.hpp"
+#include "server/store_sqlite/sqlite_store.hpp"
 
 namespace groundcrew::bench {
 
@@ -102,10 +102,6 @@ double Quantile(std::vector<double> values, double q) {
   return values[std::min(i, values.size() - 1)];
 }
 
-service::Clock WallClock() {
-  return [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
-}
-
 Result<std::unique_ptr<store::Store>> OpenStore(const std::string& path) {
   auto opened = store::sqlite::SqliteStore::Open({.path = path});
   if (!opened) return opened.error();
@@ -117,11 +113,11 @@ const service::Actor kBenchAdmin{"bench", store::CredentialRole::kAdmin};
 double BuildTenant(const fs::path& root, const TenantShape& shape, Tenant& tenant) {
   tenant.dir = service::DataDir{root};
   service::InitRequest request{root, "Contoso", "contoso.com", "admin"};
-  tenant.token = Must(service::Init(request, WallClock(), OpenStore), "init").admin_token;
+  tenant.token = Must(service::Init(request, SystemClock(), OpenStore), "init").admin_token;
   tenant.store = Must(OpenStore(tenant.dir.database().string()), "open");
   tenant.services = std::make_unique<service::Services>(
-      *tenant.store, service::ContentStore(tenant.dir.content()), WallClock(),
-      Must(service::CreateSecrets("Bench", WallClock()()), "secrets"));
+      *tenant.store, service::ContentStore(tenant.dir.content()), SystemClock(),
+      Must(service::CreateSecrets("Bench", SystemClock()()), "secrets"));
   const json::value document = TenantDocument(shape);
   const BenchClock::time_point start = BenchClock::now();
   service::ApplyOutcome applied =

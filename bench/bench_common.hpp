@@ -16,10 +16,10 @@
 #include "bench/http_load.hpp"
 #include "bench/service_bench_data.hpp"
 #include "common/result.hpp"
-#include "service/context.hpp"
-#include "service/data_dir.hpp"
-#include "service/services.hpp"
-#include "store/store.hpp"
+#include "server/service/context.hpp"
+#include "server/service/data_dir.hpp"
+#include "server/service/services.hpp"
+#include "server/store/store.hpp"
 
 // What the plain service-level benchmarks share (gc_service_bench, gc_events_bench,
 // gc_memory_bench): figures repeated over runs and printed as median and range, failures that
@@ -85,7 +85,7 @@ double SecondsSince(BenchClock::time_point start);
 double Quantile(std::vector<double> values, double q);
 
 /// The wall clock at one-second resolution, as the daemon's.
-service::Clock WallClock();
+
 
 /// Opens (creating) a SqliteStore at `path`.
 Result<std::unique_ptr<store::Store>> OpenStore(const std::string& path);

@@ -24,14 +24,14 @@
 #include <string>
 #include <vector>
 
-#include "api/admin_api.hpp"
+#include "server/api/admin_api.hpp"
 #include "bench/bench_common.hpp"
 #include "bench/http_load.hpp"
 #include "bench/service_bench_data.hpp"
-#include "server/http_server.hpp"
-#include "service/data_dir.hpp"
-#include "service/services.hpp"
-#include "store_sqlite/sqlite_store.hpp"
+#include "server/http/http_server.hpp"
+#include "server/service/data_dir.hpp"
+#include "server/service/services.hpp"
+#include "server/store_sqlite/sqlite_store.hpp"
 
 #ifndef GC_GROUNDCREWD_PATH
 #define GC_GROUNDCREWD_PATH ""

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "service/resource_model.hpp"
+#include "server/service/resource_model.hpp"
 #include "wire/model_json.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,5 +1,5 @@
 // groundcrew-agent: the device agent. Wiring only: `hwid` prints the registration row; `oobe`
-// runs the out-of-box flow (src/agent/oobe.hpp) with the real executor under --root.
+// runs the out-of-box flow (src/device/agent/oobe.hpp) with the real executor under --root.
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
@@ -10,14 +10,15 @@
 #include <optional>
 #include <unistd.h>
 
-#include "agent/answers.hpp"
-#include "agent/executor_wiring.hpp"
-#include "agent/hwid.hpp"
-#include "agent/journal.hpp"
-#include "agent/oobe.hpp"
-#include "agent/service_client.hpp"
-#include "agent/terminal_input.hpp"
-#include "agent/ui.hpp"
+#include "common/clock.hpp"
+#include "device/agent/answers.hpp"
+#include "device/agent/executor_wiring.hpp"
+#include "device/agent/hwid.hpp"
+#include "device/agent/journal.hpp"
+#include "device/agent/oobe.hpp"
+#include "device/agent/service_client.hpp"
+#include "device/agent/terminal_input.hpp"
+#include "device/agent/ui.hpp"
 #include "common/base64.hpp"
 #include "identity/device_key.hpp"
 
@@ -44,7 +45,7 @@ int Hwid(const HwidOptions& options) {
   auto public_key = (*key)->PublicKey();
   if (!public_key) return fail(public_key.error());
   if (options.json) {
-    auto hash = groundcrew::agent::HardwareHash(*facts, *public_key);
+    auto hash = groundcrew::device::HardwareHash(*facts, *public_key);
     if (!hash) return fail(hash.error());
     const std::string_view key_bytes(reinterpret_cast<const char*>(public_key->data()),
                                      public_key->size());
@@ -58,7 +59,7 @@ int Hwid(const HwidOptions& options) {
               << "\n";
     return 0;
   }
-  auto csv = groundcrew::agent::RegistrationCsv(*facts, *public_key, options.group_tag,
+  auto csv = groundcrew::device::RegistrationCsv(*facts, *public_key, options.group_tag,
                                                 options.assigned_user);
   if (!csv) return fail(csv.error());
   std::cout << *csv;
@@ -79,22 +80,6 @@ struct OobeCommand {
   int network_wait_seconds = 300;
   std::string test_clock;
 };
-
-// The wall clock, or for tests the Unix seconds written in `test_clock_path` (re-read on every
-// call, so a test moves time by rewriting the file; unreadable text falls back to the wall), as
-// groundcrewd's --test-clock.
-groundcrew::agent::WallClock MakeClock(const std::string& test_clock_path) {
-  auto wall = [] {
-    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  };
-  if (test_clock_path.empty()) return wall;
-  return [test_clock_path, wall]() -> groundcrew::core::Timestamp {
-    std::ifstream in(test_clock_path);
-    long long seconds = 0;
-    if (in >> seconds) return groundcrew::core::Timestamp(std::chrono::seconds(seconds));
-    return wall();
-  };
-}
 
 // Asks on the terminal for a line; a secret is typed without echo (echo is off before the
 // prompt appears, so nothing typed after it is shown, and back on however the read ends).
@@ -188,7 +173,7 @@ int Oobe(const OobeCommand& command) {
   options.read_facts = [&executor] { return executor.ReadFacts(); };
   const groundcrew::agent::RunnerFactory runners =
       groundcrew::agent::ExecutorRunners(executor, serial);
-  const groundcrew::agent::WallClock clock = MakeClock(command.test_clock);
+  const groundcrew::Clock clock = groundcrew::FileClock(command.test_clock);
   return static_cast<int>(
       groundcrew::agent::RunOobe(options, **service, *journal, *ui, runners, clock));
 }
@@ -238,7 +223,7 @@ int main(int argc, char** argv) {
   oobe_cmd->add_option("--state", oobe.state_dir, "the agent's state directory")
       ->capture_default_str();
   oobe_cmd->add_option("--answers", oobe.answers_file,
-                       "JSON file answering every screen (src/agent/answers.hpp)");
+                       "JSON file answering every screen (src/device/agent/answers.hpp)");
   oobe_cmd->add_option("--ui", oobe.ui, "terminal, plain or json")->capture_default_str();
   oobe_cmd->add_option("--serial", oobe.serial,
                        "serial number (default: /sys/class/dmi/id/product_serial)");

@@ -20,7 +20,7 @@
 #include <sstream>
 #include <thread>
 
-#include "fleet/fleet.hpp"
+#include "device/fleet/fleet.hpp"
 
 namespace fs = std::filesystem;
 using groundcrew::fleet::FleetOptions;

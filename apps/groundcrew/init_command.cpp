@@ -1,6 +1,7 @@
 // `groundcrew init`: creates a data directory for groundcrewd. It runs on the server's machine
 // and writes the database directly (there is no server to ask yet), which is why it lives here,
 // with the wiring, rather than in src/cli (which only speaks HTTP).
+#include "common/clock.hpp"
 #include "init_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -9,8 +10,8 @@
 #include <chrono>
 #include <iostream>
 
-#include "service/data_dir.hpp"
-#include "store_sqlite/sqlite_store.hpp"
+#include "server/service/data_dir.hpp"
+#include "server/store_sqlite/sqlite_store.hpp"
 
 namespace groundcrew::apps {
 
@@ -44,7 +45,7 @@ void AddInitCommand(CLI::App& app, int& exit_code) {
     request.admin_name = options->admin;
     auto result = service::Init(
         request,
-        [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); },
+        groundcrew::SystemClock(),
         [](const std::string& path) -> Result<std::unique_ptr<store::Store>> {
           auto opened = store::sqlite::SqliteStore::Open({.path = path});
           if (!opened) return opened.error();

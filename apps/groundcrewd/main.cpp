@@ -11,19 +11,20 @@
 #include <map>
 #include <sstream>
 
-#include "api/admin_api.hpp"
-#include "api/device_api.hpp"
-#include "daemon/config.hpp"
-#include "daemon/log.hpp"
-#include "server/http_server.hpp"
-#include "server/metrics.hpp"
-#include "store/observed_store.hpp"
-#include "service/data_dir.hpp"
-#include "durable_file/durable_file.hpp"
+#include "common/clock.hpp"
+#include "server/api/admin_api.hpp"
+#include "server/api/device_api.hpp"
+#include "server/daemon/config.hpp"
+#include "server/daemon/log.hpp"
+#include "server/http/http_server.hpp"
+#include "server/http/metrics.hpp"
+#include "server/store/observed_store.hpp"
+#include "server/service/data_dir.hpp"
+#include "common/durable_file.hpp"
 #include "identity/password.hpp"
-#include "service/secrets.hpp"
-#include "service/services.hpp"
-#include "store_sqlite/sqlite_store.hpp"
+#include "server/service/secrets.hpp"
+#include "server/service/services.hpp"
+#include "server/store_sqlite/sqlite_store.hpp"
 
 extern char** environ;
 
@@ -58,21 +59,6 @@ bool WritePortFile(const std::string& path, std::uint16_t port) {
   std::error_code ec;
   fs::rename(temporary, path, ec);
   return !ec;
-}
-
-// The wall clock, or for tests the Unix seconds written in `test_clock_path` (re-read on every
-// call, so a test moves time by rewriting the file; unreadable text falls back to the wall).
-groundcrew::service::Clock MakeClock(const std::string& test_clock_path) {
-  auto wall = [] {
-    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  };
-  if (test_clock_path.empty()) return wall;
-  return [test_clock_path, wall]() -> groundcrew::core::Timestamp {
-    std::ifstream in(test_clock_path);
-    long long seconds = 0;
-    if (in >> seconds) return groundcrew::core::Timestamp(std::chrono::seconds(seconds));
-    return wall();
-  };
 }
 
 // Issues groundcrewd's TLS certificate for `names` ("localhost,127.0.0.1") from the tenant's CA
@@ -198,7 +184,7 @@ int main(int argc, char** argv) {
         store_metrics.Record(operation, seconds, ok);
       });
 
-  const groundcrew::service::Clock clock = MakeClock(test_clock_path);
+  const groundcrew::service::Clock clock = groundcrew::FileClock(test_clock_path);
   if (!test_clock_path.empty()) {
     log.Write(JsonLog::Level::kWarn, "the clock is read from a file: for tests only",
               {{"testClock", test_clock_path}});

@@ -14,6 +14,7 @@
 #include "cli/read_file.hpp"
 #include "cli/remote_commands.hpp"
 #include "cli/user_commands.hpp"
+#include "tests/support/scripted_transport.hpp"
 
 // The API layer and the remote commands against a scripted fake transport (no server).
 namespace groundcrew::cli {
@@ -21,36 +22,7 @@ namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-// Answers requests from a script, in order, and records what was sent.
-class FakeServer {
- public:
-  void Answer(int status, std::string body, HttpHeaders headers = {}) {
-    answers_.push_back(HttpResponse{status, std::move(headers), std::move(body)});
-  }
-  void Unreachable() { answers_.push_back(std::nullopt); }
-
-  Transport transport() {
-    return [this](const HttpRequest& request) -> Result<HttpResponse> {
-      requests.push_back(request);
-      if (answers_.empty()) {
-        ADD_FAILURE() << "unexpected request " << request.method << " " << request.target;
-        return HttpResponse{500, {}, ""};
-      }
-      auto answer = std::move(answers_.front());
-      answers_.pop_front();
-      if (!answer) {
-        return MakeError(ErrorCode::kUnavailable,
-                         "cannot reach http://127.0.0.1:8080: Connection refused");
-      }
-      return *answer;
-    };
-  }
-
-  std::vector<HttpRequest> requests;
-
- private:
-  std::deque<std::optional<HttpResponse>> answers_;
-};
+using test_support::ScriptedTransport;
 
 struct Captured {
   std::ostringstream out, err;
@@ -58,7 +30,7 @@ struct Captured {
 };
 
 TEST(ApiTest, ServerErrorsKeepTheirCodeMessageAndField) {
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(401, R"({"error":{"code":"unauthenticated","message":"no token","field":""}})");
   server.Answer(502, "<html>bad gateway</html>");
   server.Answer(404, "");
@@ -85,7 +57,7 @@ TEST(ApiTest, ServerErrorsKeepTheirCodeMessageAndField) {
 }
 
 TEST(ApiTest, SuccessBodiesAreJsonAndEmptyIsNull) {
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(204, "");
   server.Answer(200, "not json");
   server.Answer(200, R"({"name":"admin","role":"admin"})");
@@ -103,7 +75,7 @@ TEST(ApiTest, SuccessBodiesAreJsonAndEmptyIsNull) {
 }
 
 TEST(ApiTest, ListAllFollowsNextAfterAndStopsOnRepeats) {
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(200, R"({"value":[{"id":"1"}],"nextAfter":"c1"})");
   server.Answer(200, R"({"value":[{"id":"2"}],"nextAfter":17})");
   server.Answer(200, R"({"value":[{"id":"3"}]})");
@@ -118,7 +90,7 @@ TEST(ApiTest, ListAllFollowsNextAfterAndStopsOnRepeats) {
   EXPECT_EQ(server.requests[2].target,
             "/v1/autopilotDevices?groupTag=Sales%20EU&limit=1000&after=17");
 
-  FakeServer looping;
+  ScriptedTransport looping;
   looping.Answer(200, R"({"value":[],"nextAfter":"x"})");
   looping.Answer(200, R"({"value":[],"nextAfter":"x"})");
   Api loop_api(looping.transport());
@@ -133,7 +105,7 @@ TEST(ApiTest, UrlEscapeKeepsUnreservedOnly) {
 }
 
 TEST(RemoteCommandsTest, PlanCallsThePlanEndpointAndPrintsJsonOrText) {
-  FakeServer server;
+  ScriptedTransport server;
   const std::string plan =
       R"({"serialNumber":"007","deviceName":"CON-007","groups":[],"deploymentProfile":null,)"
       R"("userPrincipalName":null,"technician":null,"user":null,"findings":[]})";
@@ -152,7 +124,7 @@ TEST(RemoteCommandsTest, PlanCallsThePlanEndpointAndPrintsJsonOrText) {
 }
 
 TEST(RemoteCommandsTest, ErrorsAreReportedLikeLocalOnesWithExitOne) {
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(401, R"({"error":{"code":"unauthenticated","message":"unknown token"}})");
   server.Answer(404, R"({"error":{"code":"not_found","message":"no such group","field":"id"}})");
   Api api(server.transport());
@@ -171,7 +143,7 @@ TEST(RemoteCommandsTest, ErrorsAreReportedLikeLocalOnesWithExitOne) {
 }
 
 TEST(RemoteCommandsTest, GetListsAllPagesAsOneJsonDocument) {
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(200, R"({"value":[{"id":"u-1"}],"nextAfter":"u-1"})");
   server.Answer(200, R"({"value":[{"id":"u-2"}]})");
   server.Answer(200, R"({"id":"u-2","userPrincipalName":"x@contoso.com"})");
@@ -186,7 +158,7 @@ TEST(RemoteCommandsTest, GetListsAllPagesAsOneJsonDocument) {
 }
 
 TEST(RemoteCommandsTest, DevicesCommandsUseTheirEndpoints) {
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(200, R"({"value":[]})");
   server.Answer(200, R"({"id":"z-1","groupTag":"Sales"})");
   server.Answer(204, "");
@@ -223,7 +195,7 @@ TEST(RemoteCommandsTest, DevicesCommandsUseTheirEndpoints) {
 }
 
 TEST(RemoteCommandsTest, DevicesImportSendsTheCsvAndFailsWhenARowFailed) {
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(200, R"({"imported":3,"rows":[{"row":2,"serialNumber":"A","status":"imported"}]})");
   server.Answer(200, R"({"imported":0,"rows":[{"row":2,"serialNumber":"A","status":"failed",)"
                      R"("error":{"code":"invalid_argument","message":"bad hash"}}]})");
@@ -241,7 +213,7 @@ TEST(RemoteCommandsTest, DevicesImportSendsTheCsvAndFailsWhenARowFailed) {
 }
 
 TEST(RemoteCommandsTest, AuditAndSessionsList) {
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(200, R"({"value":[{"sequence":1,"action":"create"}],"nextAfter":1})");
   server.Answer(200, R"({"value":[]})");
   server.Answer(200, R"({"value":[]})");
@@ -270,7 +242,7 @@ class ApplyCommandTest : public ::testing::Test {
 };
 
 TEST_F(ApplyCommandTest, UploadsMissingContentThenPostsTheDocument) {
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(404, "");  // HEAD a.sh: not there
   server.Answer(201, "");  // PUT a.sh
   server.Answer(200, "");  // HEAD b.sh: already there
@@ -294,7 +266,7 @@ TEST_F(ApplyCommandTest, UploadsMissingContentThenPostsTheDocument) {
 }
 
 TEST_F(ApplyCommandTest, UploadRefusalIsReportedWithTheServersCode) {
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(403, R"({"error":{"code":"permission_denied","message":"reader credential"}})");
   Api api(server.transport());
   Captured run;
@@ -307,7 +279,7 @@ TEST_F(ApplyCommandTest, UploadRefusalIsReportedWithTheServersCode) {
 
 TEST_F(ApplyCommandTest, YamlErrorsNameLineAndColumn) {
   std::ofstream(dir_ / "bad.yaml") << "apps:\n  - {displayName: A\n";
-  FakeServer server;
+  ScriptedTransport server;
   Api api(server.transport());
   Captured run;
   EXPECT_EQ(Apply({(dir_ / "bad.yaml").string(), false, false}, api, run.console), 1);
@@ -317,7 +289,7 @@ TEST_F(ApplyCommandTest, YamlErrorsNameLineAndColumn) {
 
 TEST_F(ApplyCommandTest, LoginVerifiesThenSavesAndLogoutRemoves) {
   const std::string path = (dir_ / "cfg" / "groundcrew" / "credentials.json").string();
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(401, R"({"error":{"code":"unauthenticated","message":"unknown token"}})");
   server.Answer(200, R"({"name":"first-admin","role":"admin"})");
   Api api(server.transport());
@@ -346,7 +318,7 @@ constexpr const char* kUsersPage2 =
     R"({"id":"u-4","userPrincipalName":"lee.gu@contoso.com"}]})";
 
 TEST(UsersTest, ResolveUserTakesIdsAsGivenAndFindsUpnsAcrossPages) {
-  FakeServer server;
+  ScriptedTransport server;
   Api api(server.transport());
   auto by_id = ResolveUser(api, "u-9");
   ASSERT_TRUE(by_id.has_value());
@@ -436,7 +408,7 @@ TEST(UsersTest, ShowRendersTheSignInStateOrPrintsItsJson) {
   const std::string fresh =
       R"({"userId":"u-2","userPrincipalName":"adele.vance@contoso.com","passwordSet":false,)"
       R"("mfaEnrolled":true,"recentFailures":0,"lockedUntil":null})";
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(200, kUsersPage1);
   server.Answer(200, kUsersPage2);
   server.Answer(200, locked);
@@ -468,7 +440,7 @@ TEST(UsersTest, ShowRendersTheSignInStateOrPrintsItsJson) {
 
 TEST(UsersTest, SetPasswordSendsItOnlyToTheServer) {
   const std::string password = "plum-Orchard-Kettle-42";
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(204, "");
   server.Answer(400, R"({"error":{"code":"invalid_argument","message":"password is too common; )"
                      R"(choose another one","field":"password"}})");
@@ -513,7 +485,7 @@ TEST(UsersTest, SetPasswordSendsItOnlyToTheServer) {
 }
 
 TEST(UsersTest, MfaResetAndUnlockUseTheirEndpoints) {
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(200, kUsersPage1);
   server.Answer(200, kUsersPage2);
   server.Answer(204, "");
@@ -557,7 +529,7 @@ constexpr const char* kEnrollment =
     R"("qrSvg":"<svg>qr</svg>","qrText":"\u2588\u2580\u2584\n"})";
 
 TEST_F(UsersMfaEnrollTest, PrintsTheQrCodeSecretAndUriAndWritesAPrivateSvg) {
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(201, kEnrollment);
   server.Answer(201, kEnrollment);
   Api api(server.transport());
@@ -594,7 +566,7 @@ TEST_F(UsersMfaEnrollTest, PrintsTheQrCodeSecretAndUriAndWritesAPrivateSvg) {
 }
 
 TEST_F(UsersMfaEnrollTest, AnUnwritableSvgFailsBeforeEnrollingAndBadSecretsNameTheField) {
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(400, R"({"error":{"code":"invalid_argument","message":"secret: not base32",)"
                      R"("field":"secret"}})");
   Api api(server.transport());

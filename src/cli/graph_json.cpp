@@ -119,15 +119,6 @@ class Reader {
   std::string path_;
 };
 
-#define GC_TRY(expr)                                               \
-  do {                                                             \
-    if (auto status_ = (expr); !status_) {                         \
-      Error error_ = status_.error();                              \
-      error_.field = std::string(file_name) + ": " + error_.field; \
-      return error_;                                               \
-    }                                                              \
-  } while (false)
-
 core::TrustType ParseTrustType(std::string_view value) {
   if (text::EqualsIgnoreCase(value, "AzureAd")) return core::TrustType::kAzureAd;
   if (text::EqualsIgnoreCase(value, "ServerAd")) return core::TrustType::kServerAd;
@@ -163,30 +154,30 @@ Result<std::vector<core::DirectoryDevice>> ParseGraphDevices(std::string_view js
       return MakeError(ErrorCode::kInvalidArgument, "expected a device object",
                        fmt::format("{}: {}", file_name, path));
     }
-    const Reader r((*list)[i].as_object(), path);
+    const Reader r((*list)[i].as_object(), fmt::format("{}: {}", file_name, path));
     core::DirectoryDevice d;
     std::string id, trust;
-    GC_TRY(r.String("id", id));
-    if (id.empty()) GC_TRY(r.String("objectId", id));
+    GC_RETURN_IF_ERROR(r.String("id", id));
+    if (id.empty()) GC_RETURN_IF_ERROR(r.String("objectId", id));
     d.id = core::DirectoryObjectId{id};
-    GC_TRY(r.String("deviceId", d.device_id));
-    GC_TRY(r.String("displayName", d.display_name));
-    GC_TRY(r.Bool("accountEnabled", d.account_enabled));
-    GC_TRY(r.Strings("devicePhysicalIds", d.device_physical_ids));
-    GC_TRY(r.String("manufacturer", d.manufacturer));
-    GC_TRY(r.String("model", d.model));
-    GC_TRY(r.String("operatingSystem", d.operating_system));
-    GC_TRY(r.String("operatingSystemVersion", d.operating_system_version));
-    GC_TRY(r.String("trustType", trust));
+    GC_RETURN_IF_ERROR(r.String("deviceId", d.device_id));
+    GC_RETURN_IF_ERROR(r.String("displayName", d.display_name));
+    GC_RETURN_IF_ERROR(r.Bool("accountEnabled", d.account_enabled));
+    GC_RETURN_IF_ERROR(r.Strings("devicePhysicalIds", d.device_physical_ids));
+    GC_RETURN_IF_ERROR(r.String("manufacturer", d.manufacturer));
+    GC_RETURN_IF_ERROR(r.String("model", d.model));
+    GC_RETURN_IF_ERROR(r.String("operatingSystem", d.operating_system));
+    GC_RETURN_IF_ERROR(r.String("operatingSystemVersion", d.operating_system_version));
+    GC_RETURN_IF_ERROR(r.String("trustType", trust));
     d.trust_type = ParseTrustType(trust);
-    GC_TRY(r.String("deviceOwnership", d.device_ownership));
-    GC_TRY(r.String("enrollmentProfileName", d.enrollment_profile_name));
-    GC_TRY(r.String("deviceCategory", d.device_category));
-    GC_TRY(r.String("managementType", d.management_type));
-    GC_TRY(r.Bool("isManaged", d.is_managed));
-    GC_TRY(r.Bool("isCompliant", d.is_compliant));
-    GC_TRY(r.Strings("systemLabels", d.system_labels));
-    GC_TRY(r.ExtensionAttributes(d.extension_attributes));
+    GC_RETURN_IF_ERROR(r.String("deviceOwnership", d.device_ownership));
+    GC_RETURN_IF_ERROR(r.String("enrollmentProfileName", d.enrollment_profile_name));
+    GC_RETURN_IF_ERROR(r.String("deviceCategory", d.device_category));
+    GC_RETURN_IF_ERROR(r.String("managementType", d.management_type));
+    GC_RETURN_IF_ERROR(r.Bool("isManaged", d.is_managed));
+    GC_RETURN_IF_ERROR(r.Bool("isCompliant", d.is_compliant));
+    GC_RETURN_IF_ERROR(r.Strings("systemLabels", d.system_labels));
+    GC_RETURN_IF_ERROR(r.ExtensionAttributes(d.extension_attributes));
     devices.push_back(std::move(d));
   }
   return devices;
@@ -204,31 +195,31 @@ Result<std::vector<core::User>> ParseGraphUsers(std::string_view json_text,
       return MakeError(ErrorCode::kInvalidArgument, "expected a user object",
                        fmt::format("{}: {}", file_name, path));
     }
-    const Reader r((*list)[i].as_object(), path);
+    const Reader r((*list)[i].as_object(), fmt::format("{}: {}", file_name, path));
     core::User u;
     std::string id;
-    GC_TRY(r.String("id", id));
+    GC_RETURN_IF_ERROR(r.String("id", id));
     u.id = core::UserId{id};
-    GC_TRY(r.String("userPrincipalName", u.user_principal_name));
-    GC_TRY(r.String("displayName", u.display_name));
-    GC_TRY(r.Bool("accountEnabled", u.account_enabled));
-    GC_TRY(r.String("givenName", u.given_name));
-    GC_TRY(r.String("surname", u.surname));
-    GC_TRY(r.String("mail", u.mail));
-    GC_TRY(r.String("mailNickname", u.mail_nickname));
-    GC_TRY(r.String("department", u.department));
-    GC_TRY(r.String("jobTitle", u.job_title));
-    GC_TRY(r.String("companyName", u.company_name));
-    GC_TRY(r.String("city", u.city));
-    GC_TRY(r.String("state", u.state));
-    GC_TRY(r.String("country", u.country));
-    GC_TRY(r.String("usageLocation", u.usage_location));
-    GC_TRY(r.String("employeeId", u.employee_id));
-    GC_TRY(r.String("userType", u.user_type));
-    GC_TRY(r.String("employeeHireDate", u.employee_hire_date));
-    GC_TRY(r.Strings("otherMails", u.other_mails));
-    GC_TRY(r.Strings("proxyAddresses", u.proxy_addresses));
-    GC_TRY(r.ExtensionAttributes(u.extension_attributes));
+    GC_RETURN_IF_ERROR(r.String("userPrincipalName", u.user_principal_name));
+    GC_RETURN_IF_ERROR(r.String("displayName", u.display_name));
+    GC_RETURN_IF_ERROR(r.Bool("accountEnabled", u.account_enabled));
+    GC_RETURN_IF_ERROR(r.String("givenName", u.given_name));
+    GC_RETURN_IF_ERROR(r.String("surname", u.surname));
+    GC_RETURN_IF_ERROR(r.String("mail", u.mail));
+    GC_RETURN_IF_ERROR(r.String("mailNickname", u.mail_nickname));
+    GC_RETURN_IF_ERROR(r.String("department", u.department));
+    GC_RETURN_IF_ERROR(r.String("jobTitle", u.job_title));
+    GC_RETURN_IF_ERROR(r.String("companyName", u.company_name));
+    GC_RETURN_IF_ERROR(r.String("city", u.city));
+    GC_RETURN_IF_ERROR(r.String("state", u.state));
+    GC_RETURN_IF_ERROR(r.String("country", u.country));
+    GC_RETURN_IF_ERROR(r.String("usageLocation", u.usage_location));
+    GC_RETURN_IF_ERROR(r.String("employeeId", u.employee_id));
+    GC_RETURN_IF_ERROR(r.String("userType", u.user_type));
+    GC_RETURN_IF_ERROR(r.String("employeeHireDate", u.employee_hire_date));
+    GC_RETURN_IF_ERROR(r.Strings("otherMails", u.other_mails));
+    GC_RETURN_IF_ERROR(r.Strings("proxyAddresses", u.proxy_addresses));
+    GC_RETURN_IF_ERROR(r.ExtensionAttributes(u.extension_attributes));
     users.push_back(std::move(u));
   }
   return users;

@@ -9,42 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/scripted_transport.hpp"
+
 // `groundcrew report` and `groundcrew watch` against a scripted fake transport (no server).
 namespace groundcrew::cli {
 namespace {
 namespace json = boost::json;
 
-// Answers requests from a script, in order, and records what was sent.
-class FakeServer {
- public:
-  void Answer(int status, std::string body) {
-    answers_.push_back(HttpResponse{status, {}, std::move(body)});
-  }
-  void Unreachable() { answers_.push_back(std::nullopt); }
-  size_t pending() const { return answers_.size(); }
-
-  Transport transport() {
-    return [this](const HttpRequest& request) -> Result<HttpResponse> {
-      requests.push_back(request);
-      if (answers_.empty()) {
-        ADD_FAILURE() << "unexpected request " << request.method << " " << request.target;
-        return HttpResponse{500, {}, ""};
-      }
-      auto answer = std::move(answers_.front());
-      answers_.pop_front();
-      if (!answer) {
-        return MakeError(ErrorCode::kUnavailable,
-                         "cannot reach http://127.0.0.1:8080: Connection refused");
-      }
-      return *answer;
-    };
-  }
-
-  std::vector<HttpRequest> requests;
-
- private:
-  std::deque<std::optional<HttpResponse>> answers_;
-};
+using test_support::ScriptedTransport;
 
 struct Captured {
   std::ostringstream out, err;
@@ -143,7 +115,7 @@ TEST(ReportCommandTest, RendersEachFlowsPhasesItemsAndCompliance) {
 }
 
 TEST(ReportCommandTest, CallsTheReportEndpointAndPrintsJsonOrText) {
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(200, kReport);
   server.Answer(200, kReport);
   server.Answer(404, R"({"error":{"code":"not_found","message":"no registered device has serial )"
@@ -221,7 +193,7 @@ std::string Page(const std::vector<json::object>& events, long long next_after) 
 }
 
 TEST(WatchCommandTest, OnceReadsEveryPageWithoutWaitingThenExits) {
-  FakeServer server;
+  ScriptedTransport server;
   std::vector<json::object> full;
   for (int i = 1; i <= 200; ++i) full.push_back(StreamEvent(i, "button", {{"button", "next"}}));
   server.Answer(200, Page(full, 200));
@@ -241,7 +213,7 @@ TEST(WatchCommandTest, OnceReadsEveryPageWithoutWaitingThenExits) {
   EXPECT_EQ(last, "2026-11-25T13:00:05Z CON-0001 technician flowFinished success");
 
   // With --json each event is one line of JSON; an error ends with exit 1.
-  FakeServer failing;
+  ScriptedTransport failing;
   failing.Answer(200, Page({StreamEvent(7, "screen", {{"screen", "esp"}})}, 7));
   Api failing_api(failing.transport());
   Captured as_json;
@@ -251,7 +223,7 @@ TEST(WatchCommandTest, OnceReadsEveryPageWithoutWaitingThenExits) {
 }
 
 TEST(WatchCommandTest, FollowsTheStreamRetriesOutagesAndStopsWhenAsked) {
-  FakeServer server;
+  ScriptedTransport server;
   server.Answer(200, Page({StreamEvent(3, "phaseStarted", {{"phase", "deviceSetup"}})}, 3));
   server.Answer(200, Page({}, 3));  // the long poll ran out
   server.Unreachable();
@@ -283,7 +255,7 @@ TEST(WatchCommandTest, FollowsTheStreamRetriesOutagesAndStopsWhenAsked) {
                                                             std::chrono::milliseconds(2000)}));
 
   // Anything but an outage ends the command.
-  FakeServer refusing;
+  ScriptedTransport refusing;
   refusing.Answer(401, R"({"error":{"code":"unauthenticated","message":"no token","field":""}})");
   Api refusing_api(refusing.transport());
   Captured refused;

@@ -26,7 +26,7 @@
 #include <thread>
 #include <vector>
 
-#include "test_certs.hpp"
+#include "tests/support/test_certs.hpp"
 
 namespace groundcrew::http {
 namespace {

@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "test_certs.hpp"
+#include "tests/support/test_certs.hpp"
 
 namespace groundcrew::identity {
 namespace {

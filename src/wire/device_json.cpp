@@ -69,11 +69,11 @@ Status DecodeDevicePatch(const json::value& json, core::AutopilotDeviceIdentity&
     if (r.Take(key) != nullptr) return Invalid(key, "cannot be changed");
   }
   core::AutopilotDeviceIdentity copy = out;
-  GC_WIRE_TRY(r.String("groupTag", copy.group_tag));
-  GC_WIRE_TRY(r.String("userPrincipalName", copy.user_principal_name));
-  GC_WIRE_TRY(r.String("addressableUserName", copy.addressable_user_name));
-  GC_WIRE_TRY(r.String("displayName", copy.display_name));
-  GC_WIRE_TRY(r.Finish());
+  GC_RETURN_IF_ERROR(r.String("groupTag", copy.group_tag));
+  GC_RETURN_IF_ERROR(r.String("userPrincipalName", copy.user_principal_name));
+  GC_RETURN_IF_ERROR(r.String("addressableUserName", copy.addressable_user_name));
+  GC_RETURN_IF_ERROR(r.String("displayName", copy.display_name));
+  GC_RETURN_IF_ERROR(r.Finish());
   if (copy.user_principal_name != out.user_principal_name && !copy.user_principal_name.empty() &&
       !core::IsPlausibleUserPrincipalName(copy.user_principal_name)) {
     return Invalid("userPrincipalName", "expected name@domain or \"\" for no assigned user");

@@ -50,7 +50,7 @@ Status DecodeExtensionAttributes(ObjectReader& parent, std::array<std::string, 1
     if (attribute->is_null()) {
       out[i].clear();
     } else {
-      GC_WIRE_TRY(ReadString(*attribute, reader->PathOf(names[i]), out[i]));
+      GC_RETURN_IF_ERROR(ReadString(*attribute, reader->PathOf(names[i]), out[i]));
     }
   }
   return reader->Finish();
@@ -81,17 +81,17 @@ Status Decode(const json::value& json, core::TenantSettings& out) {
   return DecodeResource(
       json, out,
       [](ObjectReader& r, core::TenantSettings& s) -> Status {
-        GC_WIRE_TRY(r.String("organizationName", s.organization_name));
-        GC_WIRE_TRY(r.String("domain", s.domain));
-        GC_WIRE_TRY(r.Strings("additionalDomains", s.additional_domains));
-        GC_WIRE_TRY(r.Enum("mdmUserScope", internal::kMdmUserScopes, s.mdm_user_scope));
-        GC_WIRE_TRY(r.Ids("mdmUserScopeGroupIds", s.mdm_user_scope_groups));
-        GC_WIRE_TRY(r.Enum("deviceJoinScope", internal::kDeviceJoinScopes, s.device_join_scope));
-        GC_WIRE_TRY(r.Ids("deviceJoinUserIds", s.device_join_users));
-        GC_WIRE_TRY(r.Ids("deviceJoinGroupIds", s.device_join_groups));
-        GC_WIRE_TRY(r.Int("deviceJoinLimit", s.device_join_limit, kMinDeviceJoinLimit,
+        GC_RETURN_IF_ERROR(r.String("organizationName", s.organization_name));
+        GC_RETURN_IF_ERROR(r.String("domain", s.domain));
+        GC_RETURN_IF_ERROR(r.Strings("additionalDomains", s.additional_domains));
+        GC_RETURN_IF_ERROR(r.Enum("mdmUserScope", internal::kMdmUserScopes, s.mdm_user_scope));
+        GC_RETURN_IF_ERROR(r.Ids("mdmUserScopeGroupIds", s.mdm_user_scope_groups));
+        GC_RETURN_IF_ERROR(r.Enum("deviceJoinScope", internal::kDeviceJoinScopes, s.device_join_scope));
+        GC_RETURN_IF_ERROR(r.Ids("deviceJoinUserIds", s.device_join_users));
+        GC_RETURN_IF_ERROR(r.Ids("deviceJoinGroupIds", s.device_join_groups));
+        GC_RETURN_IF_ERROR(r.Int("deviceJoinLimit", s.device_join_limit, kMinDeviceJoinLimit,
                           kMaxDeviceJoinLimit));
-        GC_WIRE_TRY(r.Enum("mfaRequirement", internal::kMfaRequirements, s.mfa_requirement));
+        GC_RETURN_IF_ERROR(r.Enum("mfaRequirement", internal::kMfaRequirements, s.mfa_requirement));
         return r.Ids("mfaGroupIds", s.mfa_groups);
       },
       [](const core::TenantSettings&) -> Status { return Ok{}; });
@@ -138,26 +138,26 @@ Status Decode(const json::value& json, core::User& out) {
   return DecodeResource(
       json, out,
       [](ObjectReader& r, core::User& u) -> Status {
-        GC_WIRE_TRY(r.String("userPrincipalName", u.user_principal_name));
-        GC_WIRE_TRY(r.String("displayName", u.display_name));
-        GC_WIRE_TRY(r.Bool("accountEnabled", u.account_enabled));
-        GC_WIRE_TRY(r.Bool("licensed", u.licensed));
-        GC_WIRE_TRY(r.String("givenName", u.given_name));
-        GC_WIRE_TRY(r.String("surname", u.surname));
-        GC_WIRE_TRY(r.String("mail", u.mail));
-        GC_WIRE_TRY(r.String("mailNickname", u.mail_nickname));
-        GC_WIRE_TRY(r.String("department", u.department));
-        GC_WIRE_TRY(r.String("jobTitle", u.job_title));
-        GC_WIRE_TRY(r.String("companyName", u.company_name));
-        GC_WIRE_TRY(r.String("city", u.city));
-        GC_WIRE_TRY(r.String("state", u.state));
-        GC_WIRE_TRY(r.String("country", u.country));
-        GC_WIRE_TRY(r.String("usageLocation", u.usage_location));
-        GC_WIRE_TRY(r.String("employeeId", u.employee_id));
-        GC_WIRE_TRY(r.String("userType", u.user_type));
-        GC_WIRE_TRY(r.String("employeeHireDate", u.employee_hire_date));
-        GC_WIRE_TRY(r.Strings("otherMails", u.other_mails));
-        GC_WIRE_TRY(r.Strings("proxyAddresses", u.proxy_addresses));
+        GC_RETURN_IF_ERROR(r.String("userPrincipalName", u.user_principal_name));
+        GC_RETURN_IF_ERROR(r.String("displayName", u.display_name));
+        GC_RETURN_IF_ERROR(r.Bool("accountEnabled", u.account_enabled));
+        GC_RETURN_IF_ERROR(r.Bool("licensed", u.licensed));
+        GC_RETURN_IF_ERROR(r.String("givenName", u.given_name));
+        GC_RETURN_IF_ERROR(r.String("surname", u.surname));
+        GC_RETURN_IF_ERROR(r.String("mail", u.mail));
+        GC_RETURN_IF_ERROR(r.String("mailNickname", u.mail_nickname));
+        GC_RETURN_IF_ERROR(r.String("department", u.department));
+        GC_RETURN_IF_ERROR(r.String("jobTitle", u.job_title));
+        GC_RETURN_IF_ERROR(r.String("companyName", u.company_name));
+        GC_RETURN_IF_ERROR(r.String("city", u.city));
+        GC_RETURN_IF_ERROR(r.String("state", u.state));
+        GC_RETURN_IF_ERROR(r.String("country", u.country));
+        GC_RETURN_IF_ERROR(r.String("usageLocation", u.usage_location));
+        GC_RETURN_IF_ERROR(r.String("employeeId", u.employee_id));
+        GC_RETURN_IF_ERROR(r.String("userType", u.user_type));
+        GC_RETURN_IF_ERROR(r.String("employeeHireDate", u.employee_hire_date));
+        GC_RETURN_IF_ERROR(r.Strings("otherMails", u.other_mails));
+        GC_RETURN_IF_ERROR(r.Strings("proxyAddresses", u.proxy_addresses));
         return DecodeExtensionAttributes(r, u.extension_attributes);
       },
       [](const core::User& u) {
@@ -185,14 +185,14 @@ Status Decode(const json::value& json, core::Group& out) {
   return DecodeResource(
       json, out,
       [](ObjectReader& r, core::Group& g) -> Status {
-        GC_WIRE_TRY(r.String("displayName", g.display_name));
-        GC_WIRE_TRY(r.String("description", g.description));
-        GC_WIRE_TRY(r.Enum("membershipKind", internal::kMembershipKinds, g.membership_kind));
-        GC_WIRE_TRY(r.String("membershipRule", g.membership_rule));
-        GC_WIRE_TRY(r.Enum("membershipRuleProcessingState", internal::kRuleProcessingStates,
+        GC_RETURN_IF_ERROR(r.String("displayName", g.display_name));
+        GC_RETURN_IF_ERROR(r.String("description", g.description));
+        GC_RETURN_IF_ERROR(r.Enum("membershipKind", internal::kMembershipKinds, g.membership_kind));
+        GC_RETURN_IF_ERROR(r.String("membershipRule", g.membership_rule));
+        GC_RETURN_IF_ERROR(r.Enum("membershipRuleProcessingState", internal::kRuleProcessingStates,
                            g.rule_processing_paused));
         std::vector<std::string> members = g.members;
-        GC_WIRE_TRY(r.Strings("members", members));
+        GC_RETURN_IF_ERROR(r.Strings("members", members));
         for (size_t i = 0; i < members.size(); ++i) {
           if (members[i].empty()) {
             return Invalid(IndexPath(r.PathOf("members"), i), "must not be empty");

@@ -165,7 +165,7 @@ Status ObjectReader::Bool(std::string_view key, bool& out) {
 
 Status ObjectReader::Int(std::string_view key, int& out, int min, int max) {
   long long wide = out;
-  GC_WIRE_TRY(Int64(key, wide, min, max));
+  GC_RETURN_IF_ERROR(Int64(key, wide, min, max));
   out = static_cast<int>(wide);
   return Ok{};
 }
@@ -183,7 +183,7 @@ Status ObjectReader::OptionalInt(std::string_view key, std::optional<int>& out, 
     return Ok{};
   }
   long long wide = 0;
-  GC_WIRE_TRY(ReadInteger(*v, PathOf(key), min, max, wide));
+  GC_RETURN_IF_ERROR(ReadInteger(*v, PathOf(key), min, max, wide));
   out = static_cast<int>(wide);
   return Ok{};
 }

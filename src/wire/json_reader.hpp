@@ -17,13 +17,6 @@ namespace groundcrew::wire::internal {
 
 namespace json = boost::json;
 
-#define GC_WIRE_TRY(expr)                            \
-  do {                                               \
-    if (auto wire_status_ = (expr); !wire_status_) { \
-      return wire_status_.error();                   \
-    }                                                \
-  } while (false)
-
 /// One JSON spelling of one enumerator.
 template <class E>
 struct Spelling {
@@ -96,7 +89,7 @@ class ObjectReader {
     const json::value* v = Take(key);
     if (v == nullptr) return Ok{};
     std::vector<std::string> ids;
-    GC_WIRE_TRY(ReadStrings(*v, PathOf(key), ids));
+    GC_RETURN_IF_ERROR(ReadStrings(*v, PathOf(key), ids));
     std::vector<IdT> result;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       if (ids[i].empty()) return Invalid(IndexPath(PathOf(key), i), "must not be empty");
@@ -112,7 +105,7 @@ class ObjectReader {
     const json::value* v = Take(key);
     if (v == nullptr) return Ok{};
     std::string id;
-    GC_WIRE_TRY(ReadString(*v, PathOf(key), id));
+    GC_RETURN_IF_ERROR(ReadString(*v, PathOf(key), id));
     if (id.empty()) return Invalid(PathOf(key), "must not be empty");
     out = IdT(std::move(id));
     return Ok{};
@@ -125,7 +118,7 @@ class ObjectReader {
     std::string_view names[N];
     for (std::size_t i = 0; i < N; ++i) names[i] = table[i].name;
     std::size_t index = 0;
-    GC_WIRE_TRY(ReadChoice(*v, PathOf(key), names, N, index));
+    GC_RETURN_IF_ERROR(ReadChoice(*v, PathOf(key), names, N, index));
     out = table[index].value;
     return Ok{};
   }
@@ -154,9 +147,9 @@ Status DecodeResource(const json::value& json, T& out, DecodeFn decode, Validate
   auto reader = OpenResource(json);
   if (!reader) return reader.error();
   T copy = out;
-  GC_WIRE_TRY(decode(*reader, copy));
-  GC_WIRE_TRY(reader->Finish());
-  GC_WIRE_TRY(validate(copy));
+  GC_RETURN_IF_ERROR(decode(*reader, copy));
+  GC_RETURN_IF_ERROR(reader->Finish());
+  GC_RETURN_IF_ERROR(validate(copy));
   out = std::move(copy);
   return Ok{};
 }

@@ -3,12 +3,16 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
 #include "core/esp/plan.hpp"
+#include "core/esp/run.hpp"
+#include "core/flow/technician_flow.hpp"
+#include "core/flow/user_flow.hpp"
 #include "core/flow/flow_common.hpp"
 #include "core/model/assignment.hpp"
 #include "core/model/device.hpp"
@@ -49,9 +53,24 @@ namespace groundcrew::wire {
 /// years 0000..9999.
 std::string FormatTimestamp(core::Timestamp time);
 
+// ---- Names on the wire ---------------------------------------------------------------------
+// One spelling per enumeration, Graph's camelCase, from one table each (spellings.hpp); the
+// core's ToString is its log spelling and never goes on the wire.
+
 /// An ESP phase as plans, events and reports spell it: "devicePreparation", "deviceSetup",
 /// "accountSetup".
 std::string_view PhaseName(core::EspPhase phase);
+/// PhaseName's inverse; nullopt for any other text.
+std::optional<core::EspPhase> PhaseFromName(std::string_view name);
+/// "policy", "certificate", "network", "app", "preparationStep".
+std::string_view ItemKindName(core::ItemKind kind);
+/// "waiting", "inProgress", "succeeded", "failed", "timedOut", "deferred", "notAttempted".
+std::string_view ItemStatusName(core::ItemStatus status);
+/// "notStarted", "inProgress", "complete", "failed".
+std::string_view PhaseStatusName(core::PhaseStatus status);
+/// A flow's screen as reports spell it: "landing", "resultSuccess", "signIn", "espError", ...
+std::string_view ScreenName(core::TechnicianScreen screen);
+std::string_view ScreenName(core::UserScreen screen);
 
 /// The inverse of FormatTimestamp, strict: exactly "YYYY-MM-DDTHH:MM:SSZ" with a real calendar
 /// date, hours 00..23, minutes and seconds 00..59. No fractions, offsets or lower-case letters.

@@ -43,8 +43,8 @@ Status DecodeArray(ObjectReader& parent, std::string_view key, std::vector<T>& o
   for (size_t i = 0; i < result.size(); ++i) {
     auto reader = ObjectReader::Open(v->as_array()[i], IndexPath(path, i));
     if (!reader) return reader.error();
-    GC_WIRE_TRY(decode(*reader, result[i]));
-    GC_WIRE_TRY(reader->Finish());
+    GC_RETURN_IF_ERROR(decode(*reader, result[i]));
+    GC_RETURN_IF_ERROR(reader->Finish());
   }
   out = std::move(result);
   return Ok{};
@@ -66,15 +66,15 @@ Status RequireForKind(const ObjectReader& reader, std::string_view key, const st
 
 Status DecodeDetectionRule(ObjectReader& r, core::DetectionRule& rule) {
   using Kind = core::DetectionRule::Kind;
-  GC_WIRE_TRY(Require(r, "kind"));
-  GC_WIRE_TRY(r.Enum("kind", internal::kDetectionRuleKinds, rule.kind));
-  GC_WIRE_TRY(r.String("path", rule.path));
-  GC_WIRE_TRY(r.String("value", rule.value));
-  GC_WIRE_TRY(r.String("command", rule.command));
+  GC_RETURN_IF_ERROR(Require(r, "kind"));
+  GC_RETURN_IF_ERROR(r.Enum("kind", internal::kDetectionRuleKinds, rule.kind));
+  GC_RETURN_IF_ERROR(r.String("path", rule.path));
+  GC_RETURN_IF_ERROR(r.String("value", rule.value));
+  GC_RETURN_IF_ERROR(r.String("command", rule.command));
   if (rule.kind == Kind::kCommand) return RequireForKind(r, "command", rule.command, rule.kind);
-  GC_WIRE_TRY(RequireForKind(r, "path", rule.path, rule.kind));
+  GC_RETURN_IF_ERROR(RequireForKind(r, "path", rule.path, rule.kind));
   if (rule.kind == Kind::kFileHash || rule.kind == Kind::kFileVersion) {
-    GC_WIRE_TRY(RequireForKind(r, "value", rule.value, rule.kind));
+    GC_RETURN_IF_ERROR(RequireForKind(r, "value", rule.value, rule.kind));
   }
   if (rule.kind == Kind::kFileHash && !IsSha256Hex(rule.value)) {
     return Invalid(r.PathOf("value"), "expected a SHA-256 as 64 lower-case hex digits");
@@ -83,15 +83,15 @@ Status DecodeDetectionRule(ObjectReader& r, core::DetectionRule& rule) {
 }
 
 Status DecodeReturnCode(ObjectReader& r, core::ReturnCode& code) {
-  GC_WIRE_TRY(Require(r, "returnCode"));
-  GC_WIRE_TRY(r.Int("returnCode", code.code));
-  GC_WIRE_TRY(Require(r, "type"));
+  GC_RETURN_IF_ERROR(Require(r, "returnCode"));
+  GC_RETURN_IF_ERROR(r.Int("returnCode", code.code));
+  GC_RETURN_IF_ERROR(Require(r, "type"));
   return r.Enum("type", internal::kReturnCodeTypes, code.type);
 }
 
 Status DecodeDependency(ObjectReader& r, core::AppDependency& dependency) {
-  GC_WIRE_TRY(Require(r, "appId"));
-  GC_WIRE_TRY(r.Id("appId", dependency.app_id));
+  GC_RETURN_IF_ERROR(Require(r, "appId"));
+  GC_RETURN_IF_ERROR(r.Id("appId", dependency.app_id));
   return r.Bool("autoInstall", dependency.auto_install);
 }
 
@@ -102,12 +102,12 @@ Status DecodeContent(ObjectReader& parent, core::AppContent& out) {
   if (v == nullptr) return Ok{};
   auto r = ObjectReader::Open(*v, parent.PathOf(kKey));
   if (!r) return r.error();
-  GC_WIRE_TRY(r->String("fileName", out.file_name));
-  GC_WIRE_TRY(r->String("sha256", out.sha256));
+  GC_RETURN_IF_ERROR(r->String("fileName", out.file_name));
+  GC_RETURN_IF_ERROR(r->String("sha256", out.sha256));
   if (!out.sha256.empty() && !IsSha256Hex(out.sha256)) {
     return Invalid(r->PathOf("sha256"), "expected 64 lower-case hex digits or \"\"");
   }
-  GC_WIRE_TRY(r->Int64("size", out.size, 0, std::numeric_limits<long long>::max()));
+  GC_RETURN_IF_ERROR(r->Int64("size", out.size, 0, std::numeric_limits<long long>::max()));
   return r->Finish();
 }
 
@@ -177,19 +177,19 @@ Status Decode(const json::value& json, core::App& out) {
   return DecodeResource(
       json, out,
       [](ObjectReader& r, core::App& a) -> Status {
-        GC_WIRE_TRY(r.String("displayName", a.display_name));
-        GC_WIRE_TRY(r.String("description", a.description));
-        GC_WIRE_TRY(r.String("publisher", a.publisher));
-        GC_WIRE_TRY(r.String("displayVersion", a.display_version));
-        GC_WIRE_TRY(r.Enum("installContext", internal::kInstallContexts, a.install_context));
-        GC_WIRE_TRY(r.String("installCommandLine", a.install_command_line));
-        GC_WIRE_TRY(r.String("uninstallCommandLine", a.uninstall_command_line));
-        GC_WIRE_TRY(DecodeArray(r, "detectionRules", a.detection_rules, DecodeDetectionRule));
-        GC_WIRE_TRY(DecodeArray(r, "returnCodes", a.return_codes, DecodeReturnCode));
-        GC_WIRE_TRY(DecodeArray(r, "dependencies", a.dependencies, DecodeDependency));
-        GC_WIRE_TRY(r.String("installerClass", a.installer_class));
-        GC_WIRE_TRY(DecodeContent(r, a.content));
-        GC_WIRE_TRY(r.Int64("size", a.size, 0, std::numeric_limits<long long>::max()));
+        GC_RETURN_IF_ERROR(r.String("displayName", a.display_name));
+        GC_RETURN_IF_ERROR(r.String("description", a.description));
+        GC_RETURN_IF_ERROR(r.String("publisher", a.publisher));
+        GC_RETURN_IF_ERROR(r.String("displayVersion", a.display_version));
+        GC_RETURN_IF_ERROR(r.Enum("installContext", internal::kInstallContexts, a.install_context));
+        GC_RETURN_IF_ERROR(r.String("installCommandLine", a.install_command_line));
+        GC_RETURN_IF_ERROR(r.String("uninstallCommandLine", a.uninstall_command_line));
+        GC_RETURN_IF_ERROR(DecodeArray(r, "detectionRules", a.detection_rules, DecodeDetectionRule));
+        GC_RETURN_IF_ERROR(DecodeArray(r, "returnCodes", a.return_codes, DecodeReturnCode));
+        GC_RETURN_IF_ERROR(DecodeArray(r, "dependencies", a.dependencies, DecodeDependency));
+        GC_RETURN_IF_ERROR(r.String("installerClass", a.installer_class));
+        GC_RETURN_IF_ERROR(DecodeContent(r, a.content));
+        GC_RETURN_IF_ERROR(r.Int64("size", a.size, 0, std::numeric_limits<long long>::max()));
         return r.Int("maxRunTimeInMinutes", a.max_run_time_in_minutes, 1);
       },
       [](const core::App& a) { return RequireNonEmpty("displayName", a.display_name); });
@@ -215,8 +215,8 @@ Status Decode(const json::value& json, core::Policy& out) {
   return DecodeResource(
       json, out,
       [](ObjectReader& r, core::Policy& p) -> Status {
-        GC_WIRE_TRY(r.String("displayName", p.display_name));
-        GC_WIRE_TRY(r.String("description", p.description));
+        GC_RETURN_IF_ERROR(r.String("displayName", p.display_name));
+        GC_RETURN_IF_ERROR(r.String("description", p.description));
         if (const json::value* settings = r.Take("settings")) {
           if (!settings->is_object()) {
             return Invalid(r.PathOf("settings"),
@@ -247,9 +247,9 @@ Status Decode(const json::value& json, core::CertificateProfile& out) {
   return DecodeResource(
       json, out,
       [](ObjectReader& r, core::CertificateProfile& p) -> Status {
-        GC_WIRE_TRY(r.String("displayName", p.display_name));
-        GC_WIRE_TRY(r.String("subjectNameFormat", p.subject_name_format));
-        GC_WIRE_TRY(r.Int("validityPeriodDays", p.validity_period_days, 1));
+        GC_RETURN_IF_ERROR(r.String("displayName", p.display_name));
+        GC_RETURN_IF_ERROR(r.String("subjectNameFormat", p.subject_name_format));
+        GC_RETURN_IF_ERROR(r.Int("validityPeriodDays", p.validity_period_days, 1));
         return r.Strings("extendedKeyUsages", p.extended_key_usages);
       },
       [](const core::CertificateProfile& p) {
@@ -272,15 +272,15 @@ Status Decode(const json::value& json, core::NetworkProfile& out) {
       json, out,
       [](ObjectReader& r, core::NetworkProfile& p) -> Status {
         r.Ignore("preSharedKeySet");
-        GC_WIRE_TRY(r.String("displayName", p.display_name));
-        GC_WIRE_TRY(r.Enum("kind", internal::kNetworkKinds, p.kind));
-        GC_WIRE_TRY(r.Enum("scope", internal::kNetworkScopes, p.scope));
-        GC_WIRE_TRY(r.String("ssid", p.ssid));
-        GC_WIRE_TRY(r.Enum("security", internal::kWifiSecurities, p.security));
-        GC_WIRE_TRY(r.String("preSharedKey", p.pre_shared_key));
-        GC_WIRE_TRY(r.Bool("connectAutomatically", p.connect_automatically));
-        GC_WIRE_TRY(r.Bool("hiddenNetwork", p.hidden_network));
-        GC_WIRE_TRY(r.String("serverAddress", p.server_address));
+        GC_RETURN_IF_ERROR(r.String("displayName", p.display_name));
+        GC_RETURN_IF_ERROR(r.Enum("kind", internal::kNetworkKinds, p.kind));
+        GC_RETURN_IF_ERROR(r.Enum("scope", internal::kNetworkScopes, p.scope));
+        GC_RETURN_IF_ERROR(r.String("ssid", p.ssid));
+        GC_RETURN_IF_ERROR(r.Enum("security", internal::kWifiSecurities, p.security));
+        GC_RETURN_IF_ERROR(r.String("preSharedKey", p.pre_shared_key));
+        GC_RETURN_IF_ERROR(r.Bool("connectAutomatically", p.connect_automatically));
+        GC_RETURN_IF_ERROR(r.Bool("hiddenNetwork", p.hidden_network));
+        GC_RETURN_IF_ERROR(r.String("serverAddress", p.server_address));
         return r.String("vpnType", p.vpn_type);
       },
       [](const core::NetworkProfile& p) { return RequireNonEmpty("displayName", p.display_name); });
@@ -312,13 +312,13 @@ Status Decode(const json::value& json, core::CompliancePolicy& out) {
   return DecodeResource(
       json, out,
       [](ObjectReader& r, core::CompliancePolicy& p) -> Status {
-        GC_WIRE_TRY(r.String("displayName", p.display_name));
-        GC_WIRE_TRY(r.String("osMinimumVersion", p.os_minimum_version));
-        GC_WIRE_TRY(r.String("osMaximumVersion", p.os_maximum_version));
-        GC_WIRE_TRY(r.Bool("storageRequireEncryption", p.storage_require_encryption));
-        GC_WIRE_TRY(r.Bool("secureBootEnabled", p.secure_boot_enabled));
-        GC_WIRE_TRY(r.Bool("activeFirewallRequired", p.active_firewall_required));
-        GC_WIRE_TRY(r.Bool("passwordRequired", p.password_required));
+        GC_RETURN_IF_ERROR(r.String("displayName", p.display_name));
+        GC_RETURN_IF_ERROR(r.String("osMinimumVersion", p.os_minimum_version));
+        GC_RETURN_IF_ERROR(r.String("osMaximumVersion", p.os_maximum_version));
+        GC_RETURN_IF_ERROR(r.Bool("storageRequireEncryption", p.storage_require_encryption));
+        GC_RETURN_IF_ERROR(r.Bool("secureBootEnabled", p.secure_boot_enabled));
+        GC_RETURN_IF_ERROR(r.Bool("activeFirewallRequired", p.active_firewall_required));
+        GC_RETURN_IF_ERROR(r.Bool("passwordRequired", p.password_required));
         return r.OptionalInt("passwordMinimumLength", p.password_minimum_length, 1,
                              kMaxPasswordMinimumLength);
       },

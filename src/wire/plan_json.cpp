@@ -59,8 +59,8 @@ Status DecodeObjects(const json::value& value, const std::string& path, std::vec
   for (size_t i = 0; i < result.size(); ++i) {
     auto reader = ObjectReader::Open(value.as_array()[i], IndexPath(path, i));
     if (!reader) return reader.error();
-    GC_WIRE_TRY(decode(*reader, result[i]));
-    GC_WIRE_TRY(reader->Finish());
+    GC_RETURN_IF_ERROR(decode(*reader, result[i]));
+    GC_RETURN_IF_ERROR(reader->Finish());
   }
   out = std::move(result);
   return Ok{};
@@ -88,26 +88,26 @@ json::object EncodeItem(const core::PlanItem& item) {
 }
 
 Status DecodeItem(ObjectReader& r, core::PlanItem& item) {
-  GC_WIRE_TRY(
+  GC_RETURN_IF_ERROR(
       RequireAll(r, {"kind", "id", "displayName", "version", "action", "blocking", "deferred",
                      "fromAssignedUser", "autoDependency", "context", "installerClass", "dependsOn",
                      "timeLimitInMinutes", "size", "reason", "planError"}));
-  GC_WIRE_TRY(r.Enum("kind", internal::kItemKinds, item.kind));
-  GC_WIRE_TRY(r.String("id", item.id));
+  GC_RETURN_IF_ERROR(r.Enum("kind", internal::kItemKinds, item.kind));
+  GC_RETURN_IF_ERROR(r.String("id", item.id));
   if (item.id.empty()) return Invalid(r.PathOf("id"), "must not be empty");
-  GC_WIRE_TRY(r.String("displayName", item.display_name));
-  GC_WIRE_TRY(r.String("version", item.version));
-  GC_WIRE_TRY(r.Enum("action", kItemActions, item.action));
-  GC_WIRE_TRY(r.Bool("blocking", item.blocking));
-  GC_WIRE_TRY(r.Bool("deferred", item.deferred));
-  GC_WIRE_TRY(r.Bool("fromAssignedUser", item.from_assigned_user));
-  GC_WIRE_TRY(r.Bool("autoDependency", item.auto_dependency));
-  GC_WIRE_TRY(r.Enum("context", internal::kInstallContexts, item.context));
-  GC_WIRE_TRY(r.String("installerClass", item.installer_class));
-  GC_WIRE_TRY(r.Strings("dependsOn", item.depends_on));
-  GC_WIRE_TRY(r.Int("timeLimitInMinutes", item.time_limit_minutes, 0));
-  GC_WIRE_TRY(r.Int64("size", item.size, 0, kMaxLong));
-  GC_WIRE_TRY(r.Enum("reason", internal::kDeltaReasons, item.reason));
+  GC_RETURN_IF_ERROR(r.String("displayName", item.display_name));
+  GC_RETURN_IF_ERROR(r.String("version", item.version));
+  GC_RETURN_IF_ERROR(r.Enum("action", kItemActions, item.action));
+  GC_RETURN_IF_ERROR(r.Bool("blocking", item.blocking));
+  GC_RETURN_IF_ERROR(r.Bool("deferred", item.deferred));
+  GC_RETURN_IF_ERROR(r.Bool("fromAssignedUser", item.from_assigned_user));
+  GC_RETURN_IF_ERROR(r.Bool("autoDependency", item.auto_dependency));
+  GC_RETURN_IF_ERROR(r.Enum("context", internal::kInstallContexts, item.context));
+  GC_RETURN_IF_ERROR(r.String("installerClass", item.installer_class));
+  GC_RETURN_IF_ERROR(r.Strings("dependsOn", item.depends_on));
+  GC_RETURN_IF_ERROR(r.Int("timeLimitInMinutes", item.time_limit_minutes, 0));
+  GC_RETURN_IF_ERROR(r.Int64("size", item.size, 0, kMaxLong));
+  GC_RETURN_IF_ERROR(r.Enum("reason", internal::kDeltaReasons, item.reason));
   return r.String("planError", item.plan_error);
 }
 
@@ -127,11 +127,11 @@ Status DecodePhase(const json::value& value, const std::string& path, core::Phas
   if (!reader) return reader.error();
   ObjectReader& r = *reader;
   core::PhasePlan phase;
-  GC_WIRE_TRY(RequireAll(r, {"phase", "timeoutInMinutes", "items"}));
-  GC_WIRE_TRY(r.Enum("phase", internal::kEspPhases, phase.phase));
-  GC_WIRE_TRY(r.Int("timeoutInMinutes", phase.timeout_minutes, 0));
-  GC_WIRE_TRY(DecodeObjects(*r.Take("items"), r.PathOf("items"), phase.items, DecodeItem));
-  GC_WIRE_TRY(r.Finish());
+  GC_RETURN_IF_ERROR(RequireAll(r, {"phase", "timeoutInMinutes", "items"}));
+  GC_RETURN_IF_ERROR(r.Enum("phase", internal::kEspPhases, phase.phase));
+  GC_RETURN_IF_ERROR(r.Int("timeoutInMinutes", phase.timeout_minutes, 0));
+  GC_RETURN_IF_ERROR(DecodeObjects(*r.Take("items"), r.PathOf("items"), phase.items, DecodeItem));
+  GC_RETURN_IF_ERROR(r.Finish());
   out = std::move(phase);
   return Ok{};
 }
@@ -142,13 +142,13 @@ Status DecodeErrorOptions(const json::value& value, const std::string& path,
   if (!reader) return reader.error();
   ObjectReader& r = *reader;
   core::EspErrorOptions options;
-  GC_WIRE_TRY(RequireAll(r, {"reset", "tryAgain", "continueAnyway", "collectLogs", "message"}));
-  GC_WIRE_TRY(r.Bool("reset", options.reset));
-  GC_WIRE_TRY(r.Bool("tryAgain", options.try_again));
-  GC_WIRE_TRY(r.Bool("continueAnyway", options.continue_anyway));
-  GC_WIRE_TRY(r.Bool("collectLogs", options.collect_logs));
-  GC_WIRE_TRY(r.String("message", options.message));
-  GC_WIRE_TRY(r.Finish());
+  GC_RETURN_IF_ERROR(RequireAll(r, {"reset", "tryAgain", "continueAnyway", "collectLogs", "message"}));
+  GC_RETURN_IF_ERROR(r.Bool("reset", options.reset));
+  GC_RETURN_IF_ERROR(r.Bool("tryAgain", options.try_again));
+  GC_RETURN_IF_ERROR(r.Bool("continueAnyway", options.continue_anyway));
+  GC_RETURN_IF_ERROR(r.Bool("collectLogs", options.collect_logs));
+  GC_RETURN_IF_ERROR(r.String("message", options.message));
+  GC_RETURN_IF_ERROR(r.Finish());
   out = std::move(options);
   return Ok{};
 }
@@ -178,24 +178,24 @@ Status Decode(const json::value& json, core::EspPlan& out) {
   if (!reader) return reader.error();
   ObjectReader& r = *reader;
   core::EspPlan plan;
-  GC_WIRE_TRY(
+  GC_RETURN_IF_ERROR(
       RequireAll(r, {"flow", "espProfileId", "espProfileName", "showInstallationProgress",
                      "blockDeviceUse", "installQualityUpdates", "errorOptions", "deviceSetup"}));
-  GC_WIRE_TRY(r.Enum("flow", kFlows, plan.flow));
-  GC_WIRE_TRY(r.String("espProfileId", plan.esp_profile_id));
-  GC_WIRE_TRY(r.String("espProfileName", plan.esp_profile_name));
-  GC_WIRE_TRY(r.Bool("showInstallationProgress", plan.show_progress));
-  GC_WIRE_TRY(r.Bool("blockDeviceUse", plan.block_device_use));
-  GC_WIRE_TRY(r.Bool("installQualityUpdates", plan.install_quality_updates));
-  GC_WIRE_TRY(
+  GC_RETURN_IF_ERROR(r.Enum("flow", kFlows, plan.flow));
+  GC_RETURN_IF_ERROR(r.String("espProfileId", plan.esp_profile_id));
+  GC_RETURN_IF_ERROR(r.String("espProfileName", plan.esp_profile_name));
+  GC_RETURN_IF_ERROR(r.Bool("showInstallationProgress", plan.show_progress));
+  GC_RETURN_IF_ERROR(r.Bool("blockDeviceUse", plan.block_device_use));
+  GC_RETURN_IF_ERROR(r.Bool("installQualityUpdates", plan.install_quality_updates));
+  GC_RETURN_IF_ERROR(
       DecodeErrorOptions(*r.Take("errorOptions"), r.PathOf("errorOptions"), plan.error_options));
-  GC_WIRE_TRY(DecodePhase(*r.Take("deviceSetup"), r.PathOf("deviceSetup"), plan.device_setup));
+  GC_RETURN_IF_ERROR(DecodePhase(*r.Take("deviceSetup"), r.PathOf("deviceSetup"), plan.device_setup));
   if (const json::value* account = r.Take("accountSetup")) {
     core::PhasePlan phase;
-    GC_WIRE_TRY(DecodePhase(*account, r.PathOf("accountSetup"), phase));
+    GC_RETURN_IF_ERROR(DecodePhase(*account, r.PathOf("accountSetup"), phase));
     plan.account_setup = std::move(phase);
   }
-  GC_WIRE_TRY(r.Finish());
+  GC_RETURN_IF_ERROR(r.Finish());
   out = std::move(plan);
   return Ok{};
 }
@@ -222,13 +222,13 @@ json::array Encode(const std::vector<core::InstalledItem>& installed) {
 
 Status Decode(const json::value& json, std::vector<core::InstalledItem>& out) {
   std::vector<core::InstalledItem> items;
-  GC_WIRE_TRY(
+  GC_RETURN_IF_ERROR(
       DecodeObjects(json, "", items, [](ObjectReader& r, core::InstalledItem& item) -> Status {
-        GC_WIRE_TRY(RequireAll(r, {"kind", "id", "version", "outcome"}));
-        GC_WIRE_TRY(r.Enum("kind", internal::kItemKinds, item.kind));
-        GC_WIRE_TRY(r.String("id", item.id));
+        GC_RETURN_IF_ERROR(RequireAll(r, {"kind", "id", "version", "outcome"}));
+        GC_RETURN_IF_ERROR(r.Enum("kind", internal::kItemKinds, item.kind));
+        GC_RETURN_IF_ERROR(r.String("id", item.id));
         if (item.id.empty()) return Invalid(r.PathOf("id"), "must not be empty");
-        GC_WIRE_TRY(r.String("version", item.version));
+        GC_RETURN_IF_ERROR(r.String("version", item.version));
         return r.Enum("outcome", kItemOutcomes, item.outcome);
       }));
   out = std::move(items);
@@ -255,20 +255,20 @@ Status Decode(const json::value& json, core::ProfileInfo& out) {
   if (!reader) return reader.error();
   ObjectReader& r = *reader;
   core::ProfileInfo profile;
-  GC_WIRE_TRY(RequireAll(r, {"organizationName", "profileName", "registrationId", "assignedUserUpn",
+  GC_RETURN_IF_ERROR(RequireAll(r, {"organizationName", "profileName", "registrationId", "assignedUserUpn",
                              "greetingName", "preprovisioningAllowed", "privacySettingsHidden",
                              "eulaHidden", "keyboardSelectionPageSkipped", "locale"}));
-  GC_WIRE_TRY(r.String("organizationName", profile.organization_name));
-  GC_WIRE_TRY(r.String("profileName", profile.profile_name));
-  GC_WIRE_TRY(r.String("registrationId", profile.registration_id));
-  GC_WIRE_TRY(r.String("assignedUserUpn", profile.assigned_user_upn));
-  GC_WIRE_TRY(r.String("greetingName", profile.greeting_name));
-  GC_WIRE_TRY(r.Bool("preprovisioningAllowed", profile.preprovisioning_allowed));
-  GC_WIRE_TRY(r.Bool("privacySettingsHidden", profile.privacy_settings_hidden));
-  GC_WIRE_TRY(r.Bool("eulaHidden", profile.eula_hidden));
-  GC_WIRE_TRY(r.Bool("keyboardSelectionPageSkipped", profile.keyboard_selection_page_skipped));
-  GC_WIRE_TRY(r.String("locale", profile.locale));
-  GC_WIRE_TRY(r.Finish());
+  GC_RETURN_IF_ERROR(r.String("organizationName", profile.organization_name));
+  GC_RETURN_IF_ERROR(r.String("profileName", profile.profile_name));
+  GC_RETURN_IF_ERROR(r.String("registrationId", profile.registration_id));
+  GC_RETURN_IF_ERROR(r.String("assignedUserUpn", profile.assigned_user_upn));
+  GC_RETURN_IF_ERROR(r.String("greetingName", profile.greeting_name));
+  GC_RETURN_IF_ERROR(r.Bool("preprovisioningAllowed", profile.preprovisioning_allowed));
+  GC_RETURN_IF_ERROR(r.Bool("privacySettingsHidden", profile.privacy_settings_hidden));
+  GC_RETURN_IF_ERROR(r.Bool("eulaHidden", profile.eula_hidden));
+  GC_RETURN_IF_ERROR(r.Bool("keyboardSelectionPageSkipped", profile.keyboard_selection_page_skipped));
+  GC_RETURN_IF_ERROR(r.String("locale", profile.locale));
+  GC_RETURN_IF_ERROR(r.Finish());
   out = std::move(profile);
   return Ok{};
 }
@@ -303,12 +303,12 @@ Status DecodePayloadList(ObjectReader& payloads, std::string_view key, std::vect
       return error;
     }
     std::string id;
-    GC_WIRE_TRY(RequireAll(*reader, {"id"}));
-    GC_WIRE_TRY(reader->String("id", id));
+    GC_RETURN_IF_ERROR(RequireAll(*reader, {"id"}));
+    GC_RETURN_IF_ERROR(reader->String("id", id));
     if (id.empty()) return Invalid(reader->PathOf("id"), "must not be empty");
     payload.id = decltype(payload.id)(std::move(id));
     if constexpr (requires { payload.version; }) {
-      GC_WIRE_TRY(reader->Int("version", payload.version, 1));
+      GC_RETURN_IF_ERROR(reader->Int("version", payload.version, 1));
     }
     result.push_back(std::move(payload));
   }
@@ -322,17 +322,42 @@ Status Decode(const json::value& json, DeploymentPayloads& out) {
   auto reader = ObjectReader::Open(json, "");
   if (!reader) return reader.error();
   DeploymentPayloads payloads;
-  GC_WIRE_TRY(DecodePayloadList(*reader, "apps", payloads.apps));
-  GC_WIRE_TRY(DecodePayloadList(*reader, "policies", payloads.policies));
-  GC_WIRE_TRY(DecodePayloadList(*reader, "certificateProfiles", payloads.certificate_profiles));
-  GC_WIRE_TRY(DecodePayloadList(*reader, "networkProfiles", payloads.network_profiles));
-  GC_WIRE_TRY(reader->Finish());
+  GC_RETURN_IF_ERROR(DecodePayloadList(*reader, "apps", payloads.apps));
+  GC_RETURN_IF_ERROR(DecodePayloadList(*reader, "policies", payloads.policies));
+  GC_RETURN_IF_ERROR(DecodePayloadList(*reader, "certificateProfiles", payloads.certificate_profiles));
+  GC_RETURN_IF_ERROR(DecodePayloadList(*reader, "networkProfiles", payloads.network_profiles));
+  GC_RETURN_IF_ERROR(reader->Finish());
   out = std::move(payloads);
   return Ok{};
 }
 
 std::string_view PhaseName(core::EspPhase phase) {
   return NameOf(internal::kEspPhases, phase);
+}
+
+std::optional<core::EspPhase> PhaseFromName(std::string_view name) {
+  for (const auto& spelling : internal::kEspPhases) {
+    if (spelling.name == name) return spelling.value;
+  }
+  return std::nullopt;
+}
+
+std::string_view ItemKindName(core::ItemKind kind) { return NameOf(internal::kItemKinds, kind); }
+
+std::string_view ItemStatusName(core::ItemStatus status) {
+  return NameOf(internal::kItemStatuses, status);
+}
+
+std::string_view PhaseStatusName(core::PhaseStatus status) {
+  return NameOf(internal::kPhaseStatuses, status);
+}
+
+std::string_view ScreenName(core::TechnicianScreen screen) {
+  return NameOf(internal::kTechnicianScreens, screen);
+}
+
+std::string_view ScreenName(core::UserScreen screen) {
+  return NameOf(internal::kUserScreens, screen);
 }
 
 }  // namespace groundcrew::wire

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <set>
+#include <string_view>
+
 #include "wire/model_json.hpp"
 #include "wire/wire_test_util.hpp"
 
@@ -459,6 +463,54 @@ TEST(PhaseName, SpellsPhasesAsPlansDo) {
   EXPECT_EQ(PhaseName(core::EspPhase::kDevicePreparation), "devicePreparation");
   EXPECT_EQ(PhaseName(core::EspPhase::kDeviceSetup), "deviceSetup");
   EXPECT_EQ(PhaseName(core::EspPhase::kAccountSetup), "accountSetup");
+  EXPECT_EQ(PhaseFromName("deviceSetup"), core::EspPhase::kDeviceSetup);
+  EXPECT_EQ(PhaseFromName("device-setup"), std::nullopt);  // the core's log spelling
+}
+
+// Every value of every enumeration on the wire has one camelCase name of its own.
+template <class E, class NameFn>
+void ExpectOneCamelCaseNameEach(std::initializer_list<E> values, NameFn name) {
+  std::set<std::string_view> seen;
+  for (E value : values) {
+    const std::string_view n = name(value);
+    EXPECT_FALSE(n.empty()) << static_cast<int>(value);
+    EXPECT_EQ(n.find_first_of("-_ "), std::string_view::npos) << n;
+    EXPECT_TRUE(n.empty() || (n[0] >= 'a' && n[0] <= 'z')) << n;
+    EXPECT_TRUE(seen.insert(n).second) << "twice: " << n;
+  }
+}
+
+TEST(WireNames, EveryPhaseItemKindStateAndScreenHasOneCamelCaseName) {
+  using core::EspPhase;
+  using core::ItemKind;
+  using core::ItemStatus;
+  using core::PhaseStatus;
+  ExpectOneCamelCaseNameEach(
+      {EspPhase::kDevicePreparation, EspPhase::kDeviceSetup, EspPhase::kAccountSetup},
+      [](EspPhase v) { return PhaseName(v); });
+  ExpectOneCamelCaseNameEach({ItemKind::kPolicy, ItemKind::kCertificate, ItemKind::kNetwork,
+                              ItemKind::kApp, ItemKind::kPreparationStep},
+                             [](ItemKind v) { return ItemKindName(v); });
+  EXPECT_EQ(ItemKindName(ItemKind::kPreparationStep), "preparationStep");
+  ExpectOneCamelCaseNameEach({ItemStatus::kWaiting, ItemStatus::kInProgress, ItemStatus::kSucceeded,
+                              ItemStatus::kFailed, ItemStatus::kTimedOut, ItemStatus::kDeferred,
+                              ItemStatus::kNotAttempted},
+                             [](ItemStatus v) { return ItemStatusName(v); });
+  ExpectOneCamelCaseNameEach({PhaseStatus::kNotStarted, PhaseStatus::kInProgress,
+                              PhaseStatus::kComplete, PhaseStatus::kFailed},
+                             [](PhaseStatus v) { return PhaseStatusName(v); });
+  using T = core::TechnicianScreen;
+  ExpectOneCamelCaseNameEach(
+      {T::kNetworkCheck, T::kRegionKeyboard, T::kConnectNetwork, T::kProfileDownload,
+       T::kFirstScreen, T::kOptionsMenu, T::kLanding, T::kDevicePreparation, T::kDeviceSetup,
+       T::kResultSuccess, T::kResultFailure, T::kResealed, T::kReset},
+      [](T v) { return ScreenName(v); });
+  using U = core::UserScreen;
+  ExpectOneCamelCaseNameEach(
+      {U::kNetworkCheck, U::kRegionKeyboard, U::kConnectNetwork, U::kProfileDownload,
+       U::kOobePages, U::kSignIn, U::kSigningIn, U::kMfa, U::kIdentifying, U::kDeviceSetup,
+       U::kPrivacy, U::kAccountSetup, U::kQualityUpdates, U::kEspError, U::kDesktop, U::kReset},
+      [](U v) { return ScreenName(v); });
 }
 
 }  // namespace

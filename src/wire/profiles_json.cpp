@@ -30,12 +30,12 @@ Status DecodeTarget(const json::value& value, std::string path, core::Assignment
   if (reader->Take("@odata.type") == nullptr) {
     return Invalid(reader->PathOf("@odata.type"), "required");
   }
-  GC_WIRE_TRY(reader->Enum("@odata.type", internal::kTargetKinds, target.kind));
+  GC_RETURN_IF_ERROR(reader->Enum("@odata.type", internal::kTargetKinds, target.kind));
   if (HasGroup(target.kind)) {
     if (reader->Take("groupId") == nullptr) return Invalid(reader->PathOf("groupId"), "required");
-    GC_WIRE_TRY(reader->Id("groupId", target.group_id));
+    GC_RETURN_IF_ERROR(reader->Id("groupId", target.group_id));
   }
-  GC_WIRE_TRY(reader->Finish());
+  GC_RETURN_IF_ERROR(reader->Finish());
   out = std::move(target);
   return Ok{};
 }
@@ -52,7 +52,7 @@ Status DecodeTargets(ObjectReader& reader, std::string_view key,
   }
   std::vector<core::AssignmentTarget> targets(v->as_array().size());
   for (size_t i = 0; i < targets.size(); ++i) {
-    GC_WIRE_TRY(DecodeTarget(v->as_array()[i], IndexPath(path, i), targets[i]));
+    GC_RETURN_IF_ERROR(DecodeTarget(v->as_array()[i], IndexPath(path, i), targets[i]));
   }
   out = std::move(targets);
   return Ok{};
@@ -71,12 +71,12 @@ Status DecodeOobe(ObjectReader& parent, core::OutOfBoxExperienceSetting& out) {
   if (v == nullptr) return Ok{};
   auto r = ObjectReader::Open(*v, parent.PathOf(kKey));
   if (!r) return r.error();
-  GC_WIRE_TRY(r->Bool("privacySettingsHidden", out.privacy_settings_hidden));
-  GC_WIRE_TRY(r->Bool("eulaHidden", out.eula_hidden));
-  GC_WIRE_TRY(r->Bool("escapeLinkHidden", out.escape_link_hidden));
-  GC_WIRE_TRY(r->Bool("keyboardSelectionPageSkipped", out.keyboard_selection_page_skipped));
-  GC_WIRE_TRY(r->Enum("userType", internal::kWindowsUserTypes, out.user_type));
-  GC_WIRE_TRY(r->Enum("deviceUsageType", internal::kDeviceUsageTypes, out.device_usage_type));
+  GC_RETURN_IF_ERROR(r->Bool("privacySettingsHidden", out.privacy_settings_hidden));
+  GC_RETURN_IF_ERROR(r->Bool("eulaHidden", out.eula_hidden));
+  GC_RETURN_IF_ERROR(r->Bool("escapeLinkHidden", out.escape_link_hidden));
+  GC_RETURN_IF_ERROR(r->Bool("keyboardSelectionPageSkipped", out.keyboard_selection_page_skipped));
+  GC_RETURN_IF_ERROR(r->Enum("userType", internal::kWindowsUserTypes, out.user_type));
+  GC_RETURN_IF_ERROR(r->Enum("deviceUsageType", internal::kDeviceUsageTypes, out.device_usage_type));
   return r->Finish();
 }
 
@@ -127,20 +127,20 @@ Status Decode(const json::value& json, core::DeploymentProfile& out) {
   return DecodeResource(
       json, out,
       [](ObjectReader& r, core::DeploymentProfile& p) -> Status {
-        GC_WIRE_TRY(r.String("displayName", p.display_name));
-        GC_WIRE_TRY(r.String("description", p.description));
-        GC_WIRE_TRY(r.String("locale", p.locale));
-        GC_WIRE_TRY(DecodeOobe(r, p.out_of_box_experience_setting));
-        GC_WIRE_TRY(r.Bool("hardwareHashExtractionEnabled", p.hardware_hash_extraction_enabled));
-        GC_WIRE_TRY(r.Bool("preprovisioningAllowed", p.preprovisioning_allowed));
-        GC_WIRE_TRY(r.String("deviceNameTemplate", p.device_name_template));
-        GC_WIRE_TRY(r.Enum("deviceType", internal::kDeviceTypes, p.device_type));
-        GC_WIRE_TRY(r.Bool("isTenantDefault", p.is_tenant_default));
+        GC_RETURN_IF_ERROR(r.String("displayName", p.display_name));
+        GC_RETURN_IF_ERROR(r.String("description", p.description));
+        GC_RETURN_IF_ERROR(r.String("locale", p.locale));
+        GC_RETURN_IF_ERROR(DecodeOobe(r, p.out_of_box_experience_setting));
+        GC_RETURN_IF_ERROR(r.Bool("hardwareHashExtractionEnabled", p.hardware_hash_extraction_enabled));
+        GC_RETURN_IF_ERROR(r.Bool("preprovisioningAllowed", p.preprovisioning_allowed));
+        GC_RETURN_IF_ERROR(r.String("deviceNameTemplate", p.device_name_template));
+        GC_RETURN_IF_ERROR(r.Enum("deviceType", internal::kDeviceTypes, p.device_type));
+        GC_RETURN_IF_ERROR(r.Bool("isTenantDefault", p.is_tenant_default));
         return DecodeTargets(r, "assignments", p.assignments);
       },
       [](const core::DeploymentProfile& p) -> Status {
-        GC_WIRE_TRY(RequireNonEmpty("displayName", p.display_name));
-        GC_WIRE_TRY(RequireMaxLength("displayName", p.display_name, kMaxProfileNameLength));
+        GC_RETURN_IF_ERROR(RequireNonEmpty("displayName", p.display_name));
+        GC_RETURN_IF_ERROR(RequireMaxLength("displayName", p.display_name, kMaxProfileNameLength));
         return RequireMaxLength("description", p.description, kMaxProfileDescriptionLength);
       });
 }
@@ -180,36 +180,36 @@ Status Decode(const json::value& json, core::EspProfile& out) {
   return DecodeResource(
       json, out,
       [](ObjectReader& r, core::EspProfile& p) -> Status {
-        GC_WIRE_TRY(r.String("displayName", p.display_name));
-        GC_WIRE_TRY(r.String("description", p.description));
-        GC_WIRE_TRY(r.Int("priority", p.priority, 0));
-        GC_WIRE_TRY(r.Bool("isDefault", p.is_default));
-        GC_WIRE_TRY(r.Bool("showInstallationProgress", p.show_installation_progress));
-        GC_WIRE_TRY(r.Int("installProgressTimeoutInMinutes", p.install_progress_timeout_in_minutes,
+        GC_RETURN_IF_ERROR(r.String("displayName", p.display_name));
+        GC_RETURN_IF_ERROR(r.String("description", p.description));
+        GC_RETURN_IF_ERROR(r.Int("priority", p.priority, 0));
+        GC_RETURN_IF_ERROR(r.Bool("isDefault", p.is_default));
+        GC_RETURN_IF_ERROR(r.Bool("showInstallationProgress", p.show_installation_progress));
+        GC_RETURN_IF_ERROR(r.Int("installProgressTimeoutInMinutes", p.install_progress_timeout_in_minutes,
                           1, core::kMaxInstallProgressTimeoutMinutes));
-        GC_WIRE_TRY(r.String("customErrorMessage", p.custom_error_message));
-        GC_WIRE_TRY(r.Bool("allowLogCollectionOnInstallFailure",
+        GC_RETURN_IF_ERROR(r.String("customErrorMessage", p.custom_error_message));
+        GC_RETURN_IF_ERROR(r.Bool("allowLogCollectionOnInstallFailure",
                            p.allow_log_collection_on_install_failure));
-        GC_WIRE_TRY(
+        GC_RETURN_IF_ERROR(
             r.Bool("allowDeviceResetOnInstallFailure", p.allow_device_reset_on_install_failure));
-        GC_WIRE_TRY(
+        GC_RETURN_IF_ERROR(
             r.Bool("allowDeviceUseOnInstallFailure", p.allow_device_use_on_install_failure));
-        GC_WIRE_TRY(r.Bool("blockDeviceSetupRetryByUser", p.block_device_setup_retry_by_user));
-        GC_WIRE_TRY(r.Bool("allowDeviceUseBeforeProfileAndAppInstallComplete",
+        GC_RETURN_IF_ERROR(r.Bool("blockDeviceSetupRetryByUser", p.block_device_setup_retry_by_user));
+        GC_RETURN_IF_ERROR(r.Bool("allowDeviceUseBeforeProfileAndAppInstallComplete",
                            p.allow_device_use_before_profile_and_app_install_complete));
-        GC_WIRE_TRY(r.Ids("selectedMobileAppIds", p.selected_mobile_app_ids));
-        GC_WIRE_TRY(
+        GC_RETURN_IF_ERROR(r.Ids("selectedMobileAppIds", p.selected_mobile_app_ids));
+        GC_RETURN_IF_ERROR(
             r.Bool("allowNonBlockingAppInstallation", p.allow_non_blocking_app_installation));
-        GC_WIRE_TRY(r.Bool("installQualityUpdates", p.install_quality_updates));
-        GC_WIRE_TRY(r.Bool("trackInstallProgressForAutopilotOnly",
+        GC_RETURN_IF_ERROR(r.Bool("installQualityUpdates", p.install_quality_updates));
+        GC_RETURN_IF_ERROR(r.Bool("trackInstallProgressForAutopilotOnly",
                            p.track_install_progress_for_autopilot_only));
-        GC_WIRE_TRY(r.Bool("disableUserStatusTrackingAfterFirstUser",
+        GC_RETURN_IF_ERROR(r.Bool("disableUserStatusTrackingAfterFirstUser",
                            p.disable_user_status_tracking_after_first_user));
         return DecodeTargets(r, "assignments", p.assignments);
       },
       [](const core::EspProfile& p) -> Status {
-        GC_WIRE_TRY(RequireNonEmpty("displayName", p.display_name));
-        GC_WIRE_TRY(RequireMaxLength("customErrorMessage", p.custom_error_message,
+        GC_RETURN_IF_ERROR(RequireNonEmpty("displayName", p.display_name));
+        GC_RETURN_IF_ERROR(RequireMaxLength("customErrorMessage", p.custom_error_message,
                                      core::kMaxCustomErrorMessageLength));
         if (p.selected_mobile_app_ids.size() >
             static_cast<size_t>(core::kMaxSelectedBlockingApps)) {
@@ -238,15 +238,15 @@ Status Decode(const json::value& json, core::Assignment& out) {
   return DecodeResource(
       json, out,
       [](ObjectReader& r, core::Assignment& a) -> Status {
-        GC_WIRE_TRY(r.Enum("payloadKind", internal::kPayloadKinds, a.payload_kind));
-        GC_WIRE_TRY(r.String("payloadId", a.payload_id));
+        GC_RETURN_IF_ERROR(r.Enum("payloadKind", internal::kPayloadKinds, a.payload_kind));
+        GC_RETURN_IF_ERROR(r.String("payloadId", a.payload_id));
         if (const json::value* target = r.Take("target")) {
-          GC_WIRE_TRY(DecodeTarget(*target, r.PathOf("target"), a.target));
+          GC_RETURN_IF_ERROR(DecodeTarget(*target, r.PathOf("target"), a.target));
         }
         return r.Enum("intent", internal::kInstallIntents, a.intent);
       },
       [](const core::Assignment& a) -> Status {
-        GC_WIRE_TRY(RequireNonEmpty("payloadId", a.payload_id));
+        GC_RETURN_IF_ERROR(RequireNonEmpty("payloadId", a.payload_id));
         // A create without "target" leaves the default group target with no group.
         if (HasGroup(a.target.kind) && a.target.group_id.empty()) {
           return Invalid("target", "required");

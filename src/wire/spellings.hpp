@@ -1,6 +1,9 @@
 #pragma once
 
 #include "core/esp/plan.hpp"
+#include "core/esp/run.hpp"
+#include "core/flow/technician_flow.hpp"
+#include "core/flow/user_flow.hpp"
 #include "core/model/assignment.hpp"
 #include "core/model/device.hpp"
 #include "core/model/directory.hpp"
@@ -132,6 +135,58 @@ inline constexpr Spelling<core::EspPhase> kEspPhases[] = {
     {"devicePreparation", core::EspPhase::kDevicePreparation},
     {"deviceSetup", core::EspPhase::kDeviceSetup},
     {"accountSetup", core::EspPhase::kAccountSetup},
+};
+
+inline constexpr Spelling<core::ItemStatus> kItemStatuses[] = {
+    {"waiting", core::ItemStatus::kWaiting},
+    {"inProgress", core::ItemStatus::kInProgress},
+    {"succeeded", core::ItemStatus::kSucceeded},
+    {"failed", core::ItemStatus::kFailed},
+    {"timedOut", core::ItemStatus::kTimedOut},
+    {"deferred", core::ItemStatus::kDeferred},
+    {"notAttempted", core::ItemStatus::kNotAttempted},
+};
+
+inline constexpr Spelling<core::PhaseStatus> kPhaseStatuses[] = {
+    {"notStarted", core::PhaseStatus::kNotStarted},
+    {"inProgress", core::PhaseStatus::kInProgress},
+    {"complete", core::PhaseStatus::kComplete},
+    {"failed", core::PhaseStatus::kFailed},
+};
+
+inline constexpr Spelling<core::TechnicianScreen> kTechnicianScreens[] = {
+    {"networkCheck", core::TechnicianScreen::kNetworkCheck},
+    {"regionKeyboard", core::TechnicianScreen::kRegionKeyboard},
+    {"connectNetwork", core::TechnicianScreen::kConnectNetwork},
+    {"profileDownload", core::TechnicianScreen::kProfileDownload},
+    {"firstScreen", core::TechnicianScreen::kFirstScreen},
+    {"optionsMenu", core::TechnicianScreen::kOptionsMenu},
+    {"landing", core::TechnicianScreen::kLanding},
+    {"devicePreparation", core::TechnicianScreen::kDevicePreparation},
+    {"deviceSetup", core::TechnicianScreen::kDeviceSetup},
+    {"resultSuccess", core::TechnicianScreen::kResultSuccess},
+    {"resultFailure", core::TechnicianScreen::kResultFailure},
+    {"resealed", core::TechnicianScreen::kResealed},
+    {"reset", core::TechnicianScreen::kReset},
+};
+
+inline constexpr Spelling<core::UserScreen> kUserScreens[] = {
+    {"networkCheck", core::UserScreen::kNetworkCheck},
+    {"regionKeyboard", core::UserScreen::kRegionKeyboard},
+    {"connectNetwork", core::UserScreen::kConnectNetwork},
+    {"profileDownload", core::UserScreen::kProfileDownload},
+    {"oobePages", core::UserScreen::kOobePages},
+    {"signIn", core::UserScreen::kSignIn},
+    {"signingIn", core::UserScreen::kSigningIn},
+    {"mfa", core::UserScreen::kMfa},
+    {"identifying", core::UserScreen::kIdentifying},
+    {"deviceSetup", core::UserScreen::kDeviceSetup},
+    {"privacy", core::UserScreen::kPrivacy},
+    {"accountSetup", core::UserScreen::kAccountSetup},
+    {"qualityUpdates", core::UserScreen::kQualityUpdates},
+    {"espError", core::UserScreen::kEspError},
+    {"desktop", core::UserScreen::kDesktop},
+    {"reset", core::UserScreen::kReset},
 };
 
 inline constexpr Spelling<core::ItemKind> kItemKinds[] = {

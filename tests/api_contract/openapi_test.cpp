@@ -26,8 +26,8 @@
 #include <utility>
 #include <vector>
 
-#include "api/admin_api.hpp"
-#include "api/device_api.hpp"
+#include "server/api/admin_api.hpp"
+#include "server/api/device_api.hpp"
 #include "common/base64.hpp"
 #include "core/compliance/compliance.hpp"
 #include "core/esp/lint.hpp"
@@ -39,11 +39,11 @@
 #include "identity/password.hpp"
 #include "identity/sha256.hpp"
 #include "identity/totp.hpp"
-#include "server/router.hpp"
-#include "service/auth.hpp"
-#include "service/resource_model.hpp"
-#include "service/services.hpp"
-#include "store_sqlite/sqlite_store.hpp"
+#include "server/http/router.hpp"
+#include "server/service/auth.hpp"
+#include "server/service/resource_model.hpp"
+#include "server/service/services.hpp"
+#include "server/store_sqlite/sqlite_store.hpp"
 #include "wire/model_json.hpp"
 #include "wire/spellings.hpp"
 
@@ -56,10 +56,10 @@ using server::Router;
 
 constexpr const char* kDocumentPath = GC_SOURCE_DIR "/docs/openapi.yaml";
 // The route sources whose path literals EveryRegisteredOperationIsDocumented combines.
-constexpr const char* kRouteSources[] = {GC_SOURCE_DIR "/src/api/admin_api.cpp",
-                                         GC_SOURCE_DIR "/src/api/device_api.cpp"};
+constexpr const char* kRouteSources[] = {GC_SOURCE_DIR "/src/server/api/admin_api.cpp",
+                                         GC_SOURCE_DIR "/src/server/api/device_api.cpp"};
 // Where the sign-in steps' statuses are spelled.
-constexpr const char* kSignInServiceSource = GC_SOURCE_DIR "/src/service/sign_in_service.cpp";
+constexpr const char* kSignInServiceSource = GC_SOURCE_DIR "/src/server/service/sign_in_service.cpp";
 
 // Every HTTP method the probes try (OpenAPI's operation keys, upper-cased).
 const std::vector<std::string> kMethods = {"GET",   "PUT",     "POST", "DELETE",

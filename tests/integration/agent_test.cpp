@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "tests/integration/harness.hpp"
+#include "tests/support/test_clock.hpp"
 
 namespace groundcrew::integration {
 namespace {
@@ -578,15 +579,14 @@ TEST_F(AgentTest, APhaseTimeoutOffersWhatTheProfileAllowsAndContinueAnywaySuccee
   ASSERT_NO_FATAL_FAILURE(ApplyTenant());
   ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
 
-  const fs::path clock = temp_.path() / "agent-clock";  // absent: the wall clock
+  test_support::TestClock clock;  // the wall clock's time, until the test moves it
   std::unique_ptr<Process> user =
       StartAgent({{"password", kPassword}, {"totpSeed", kSeed},
                   {"onError", json::array{"continue"}}},
-                 {"--test-clock", clock.string()});
+                 {"--test-clock", clock.path().string()});
   ASSERT_TRUE(WaitUntil([&] { return fs::exists(Root() / "slow.running"); }))
       << user->out() << user->err();
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  std::ofstream(clock) << std::chrono::duration_cast<std::chrono::seconds>(now).count() + 61 * 60;
+  clock.Advance(std::chrono::minutes(61));
   ASSERT_TRUE(WaitUntil([&] { return !ScreenLine(user->out(), "esp-error").empty(); }))
       << user->out() << user->err();
   // The timed-out installer is killed (it would wait a minute for its release): the error
@@ -892,7 +892,7 @@ TEST_F(AgentTest, TheServiceGoingAwayDuringDeviceSetupIsWaitedFor) {
   ASSERT_EQ(daemon_->Stop(), 0);
   Touch(Root() / "hold.release");
   ASSERT_TRUE(WaitUntil([&] {
-    return agent->out().find("itemStarted: device-setup Contoso Later") != std::string::npos;
+    return agent->out().find("itemStarted: deviceSetup Contoso Later") != std::string::npos;
   })) << agent->out() << agent->err();
   std::this_thread::sleep_for(std::chrono::seconds(1));  // its download fails meanwhile
   ASSERT_TRUE(daemon_->Restart()) << daemon_->log();

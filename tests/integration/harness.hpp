@@ -10,21 +10,17 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/process.hpp"
+
 // Runs the real binaries against each other: groundcrewd on a free loopback port with a
 // temporary data directory, the groundcrew CLI, and plain HTTP calls.
 namespace groundcrew::integration {
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-/// Runs `argv` (argv[0] a path) with `environment` added to this process's, waits for it and
-/// captures its output. `stdin_text` is fed to its standard input.
-CommandResult RunCommand(const std::vector<std::string>& argv,
-                  const std::map<std::string, std::string>& environment = {},
-                  const std::string& stdin_text = "");
+using test_support::CommandResult;
+using test_support::Process;
+using test_support::RunCommand;
+using test_support::TempDir;
+using test_support::WaitUntil;
 
 struct HttpResult {
   int status = 0;
@@ -37,17 +33,6 @@ struct HttpResult {
 HttpResult Http(std::uint16_t port, const std::string& method, const std::string& target,
                 const std::string& body = "",
                 const std::map<std::string, std::string>& headers = {});
-
-/// A fresh temporary directory, removed on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 /// groundcrewd over a data directory.
 class Daemon {
@@ -81,39 +66,6 @@ class Daemon {
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
 };
-
-/// A command running in the background with its output going to files (any command; e.g. the
-/// agent, to kill it in the middle of its work). Killed (SIGKILL) on destruction if still running.
-class Process {
- public:
-  /// Starts `argv` (argv[0] a path) with `environment` added to this process's; stdin is
-  /// /dev/null. pid() is -1 when it could not be started.
-  explicit Process(const std::vector<std::string>& argv,
-                   const std::map<std::string, std::string>& environment = {});
-  ~Process();
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-
-  pid_t pid() const { return pid_; }
-  /// Whether it is still running (reaps it when it has ended).
-  bool Running();
-  /// Waits for it to end; its exit code (128 + N when killed by signal N).
-  int Wait();
-  /// SIGKILL, then waits: a crash or a power cut.
-  void Kill();
-  /// What it wrote so far.
-  std::string out() const;
-  std::string err() const;
-
- private:
-  TempDir io_;
-  pid_t pid_ = -1;
-  int exit_code_ = -1;
-};
-
-/// Polls `done` every 20 ms until it holds (true) or `timeout` passes (false).
-bool WaitUntil(const std::function<bool()>& done,
-               std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 /// Paths of the binaries under test and of the source tree (set by CMake).
 std::string GroundcrewdPath();

@@ -17,6 +17,7 @@
 #include "identity/device_key.hpp"
 #include "identity/sha256.hpp"
 #include "tests/integration/harness.hpp"
+#include "tests/support/test_clock.hpp"
 
 namespace groundcrew::integration {
 namespace {
@@ -27,13 +28,6 @@ namespace json = boost::json;
 // Base32 of 20 bytes: adele's authenticator seed.
 constexpr const char* kAdeleSeed = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 constexpr const char* kPassword = "correct horse battery staple 42";
-// The test clock starts at the wall clock's time (the CA that `groundcrew init` makes is valid
-// from then on) and moves only when a test moves it.
-long long WallClock() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 constexpr const char* kTenant = R"(
 tenant: {organizationName: Contoso, domain: contoso.com, mfaRequirement: allUsers}
@@ -63,8 +57,9 @@ class IdentityTest : public ::testing::Test {
  protected:
   void SetUp() override {
     data_dir_ = temp_.path() / "var";
-    clock_file_ = temp_.path() / "clock";
-    SetClock(WallClock());
+    // The test clock starts at the wall clock's time (the CA that `groundcrew init` makes is
+    // valid from then on) and moves only when a test moves it.
+    now_ = clock_.now().time_since_epoch().count();
     CommandResult init = RunCommand({GroundcrewPath(), "init", "--data-dir", data_dir_.string(),
                                      "--organization", "Contoso", "--domain", "contoso.com"});
     ASSERT_EQ(init.exit_code, 0) << init.out << init.err;
@@ -91,7 +86,7 @@ class IdentityTest : public ::testing::Test {
   }
 
   void StartDaemon(std::vector<std::string> extra) {
-    std::vector<std::string> args = {"--test-clock", clock_file_.string(),
+    std::vector<std::string> args = {"--test-clock", clock_.path().string(),
                                      "--lockout-threshold", "3", "--log-level", "debug"};
     args.insert(args.end(), extra.begin(), extra.end());
     daemon_ = std::make_unique<Daemon>(data_dir_, args);
@@ -100,7 +95,7 @@ class IdentityTest : public ::testing::Test {
 
   void SetClock(long long unix_seconds) {
     now_ = unix_seconds;
-    std::ofstream(clock_file_, std::ios::trunc) << unix_seconds << "\n";
+    clock_.Set(Timestamp(std::chrono::seconds(unix_seconds)));
   }
 
   HttpResult Admin(const std::string& method, const std::string& target,
@@ -218,7 +213,7 @@ class IdentityTest : public ::testing::Test {
 
   TempDir temp_;
   fs::path data_dir_;
-  fs::path clock_file_;
+  test_support::TestClock clock_;
   long long now_ = 0;
   std::string admin_;
   std::unique_ptr<Daemon> daemon_;

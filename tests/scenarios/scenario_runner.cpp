@@ -16,6 +16,8 @@
 #include "core/flow/user_flow.hpp"
 #include "core/targeting/eligibility.hpp"
 #include "core/targeting/targeting.hpp"
+#include "device/flow/flow_reports.hpp"
+#include "device/flow/phase_steps.hpp"
 #include "scenario_tenant.hpp"
 #include "scenario_values.hpp"
 
@@ -178,42 +180,36 @@ class World {
     return it != outcomes_.end() ? it->second : Outcome{};
   }
 
-  // What exit `code` means for item `id`: the app's return codes (Win32 defaults otherwise).
-  RunEvent ExitEvent(const std::string& id, std::int64_t code) {
-    std::vector<ReturnCode> codes = DefaultReturnCodes();
+  // The return codes of item `id`: the app's (Win32 defaults for anything else).
+  std::vector<ReturnCode> ReturnCodesOf(const std::string& id) {
     if (Result<const TargetingIndex*> index = tenant_.Index(); index) {
-      if (const App* app = (*index)->FindApp(id)) codes = app->return_codes;
+      if (const App* app = (*index)->FindApp(id)) return app->return_codes;
     }
-    switch (ClassifyReturnCode(codes, static_cast<int>(code))) {
-      case ReturnCodeType::kSuccess:
-        return ItemSucceeded{.id = id};
-      case ReturnCodeType::kSoftReboot:
-        return ItemSucceeded{.id = id, .reboot = RebootKind::kSoft};
-      case ReturnCodeType::kHardReboot:
-        return ItemSucceeded{.id = id, .reboot = RebootKind::kHard};
-      case ReturnCodeType::kRetry:
-        return ItemNeedsRetry{.id = id, .code = code};
-      case ReturnCodeType::kFailed:
-        break;
-    }
-    return ItemFailed{.id = id, .code = code};
+    return DefaultReturnCodes();
   }
 
-  RunEvent OutcomeEvent(const ItemRun& item) {
+  // The scripted outcome of `item`'s current attempt, as a device would apply it.
+  RunEvent OutcomeEvent(const PhaseRun& run, const ItemRun& item) {
     const Outcome outcome = OutcomeFor(item.plan.id);
+    device::ItemOutcome ended;
     switch (outcome.kind) {
       case Outcome::Kind::kSucceed:
-        return ItemSucceeded{.id = item.plan.id, .reboot = outcome.reboot};
+        ended = {.kind = device::ItemOutcome::Kind::kSucceeded, .reboot = outcome.reboot};
+        break;
       case Outcome::Kind::kFail:
-        return ItemFailed{.id = item.plan.id, .code = outcome.code, .message = outcome.message};
+        ended = {.kind = device::ItemOutcome::Kind::kFailed,
+                 .code = outcome.code,
+                 .message = outcome.message};
+        break;
       case Outcome::Kind::kExits: {
         const size_t n = std::min<size_t>(std::max(item.attempt, 1), outcome.exits.size());
-        return ExitEvent(item.plan.id, outcome.exits[n - 1]);
+        ended = device::ItemOutcome::Exited(ReturnCodesOf(item.plan.id), outcome.exits[n - 1]);
+        break;
       }
       case Outcome::Kind::kHang:
-        break;
+        return Tick{};  // unreachable: hanging items never finish
     }
-    return Tick{};  // unreachable: hanging items never finish
+    return device::FinishItem(run, item, ended).event;
   }
 
   // Flows.
@@ -270,18 +266,18 @@ class World {
 
   Status SendTech(const TechnicianEvent& event) {
     if (!tech_) return Bad("no technician flow is running (`technician <device>` starts one)");
-    Result<TechnicianState> next = Apply(*tech_, event, now_);
+    Result<device::Advanced<TechnicianState>> next = device::Advance(*tech_, event, now_);
     if (!next) return next.error();
-    *tech_ = std::move(*next);
+    *tech_ = std::move(next->state);
     Trace(ToString(event), ToString(tech_->screen));
     return ServeTechnician();
   }
 
   Status SendUser(const UserEvent& event) {
     if (!user_) return Bad("no user flow is running (`user-flow <device>` starts one)");
-    Result<UserState> next = Apply(*user_, event, now_);
+    Result<device::Advanced<UserState>> next = device::Advance(*user_, event, now_);
     if (!next) return next.error();
-    *user_ = std::move(*next);
+    *user_ = std::move(next->state);
     Trace(ToString(event), ToString(user_->screen));
     return ServeUser();
   }
@@ -566,7 +562,7 @@ class World {
       if (verb == "fails")
         return SendAny(ItemFailed{.id = id, .code = code, .message = line.Word(4)});
       if (verb == "retry") return SendAny(ItemNeedsRetry{.id = id, .code = code});
-      return SendRun(ExitEvent(id, code));
+      return SendRun(ExitCodeEvent(id, ReturnCodesOf(id), code));
     }
     return Bad("item <id> starts | progress | succeeds | fails | retry | exits");
   }
@@ -574,14 +570,8 @@ class World {
   // The simulated driver.
 
   const PhaseRun* CurrentRun() const {
-    if (tech_) {
-      if (tech_->screen == TechnicianScreen::kDevicePreparation) return &tech_->preparation;
-      if (tech_->screen == TechnicianScreen::kDeviceSetup) return &*tech_->device_setup;
-    }
-    if (user_) {
-      if (user_->screen == UserScreen::kDeviceSetup) return &*user_->device_setup;
-      if (user_->screen == UserScreen::kAccountSetup) return &*user_->account_setup;
-    }
+    if (tech_) return PhaseOnScreen(*tech_);
+    if (user_) return PhaseOnScreen(*user_);
     return nullptr;
   }
 
@@ -628,13 +618,9 @@ class World {
   }
 
   Status AdvanceStep(const PhaseRun& run) {
-    const ItemRun* current = nullptr;
-    for (const ItemRun& item : run.items) {
-      if (item.status == ItemStatus::kInProgress) current = &item;
-    }
-    if (current == nullptr) return Bad("no Device-preparation step is running");
-    Result<PreparationStep> step = ParseStep(current->plan.id);
-    if (!step) return step.error();
+    const std::optional<PreparationStep> step = StepInProgress(*tech_);
+    if (!step) return Bad("no Device-preparation step is running");
+    const ItemRun* current = FindItem(run, ToString(*step));
     const Outcome outcome = OutcomeFor(current->plan.id);
     const Timestamp deadline = *current->started_at + minutes{current->plan.time_limit_minutes};
     const Timestamp finish = *current->started_at + outcome.takes;
@@ -655,7 +641,8 @@ class World {
   }
 
   Status AdvanceItems(const PhaseRun& run) {
-    const std::vector<std::string> ready = ReadyItems(run, now_, concurrency_);
+    const std::vector<std::string> ready =
+        device::ItemsToStart(run, now_, concurrency_, CountItems(run).in_progress);
     if (!ready.empty()) {
       for (const std::string& id : ready) {
         if (Status ok = SendAny(ItemStarted{.id = id}); !ok) return ok;
@@ -686,11 +673,11 @@ class World {
         earliest(tick_at, *item.not_before);
       }
     }
-    if (!running && run.pending_reboot == RebootKind::kHard) return SendAny(Rebooted{});
+    if (!running && device::HoldsForRestart(run)) return SendAny(Rebooted{});
     if (run.timeout_minutes > 0) earliest(tick_at, *run.started_at + minutes{run.timeout_minutes});
     if (finishing != nullptr && (!tick_at || *finish_at < *tick_at)) {
       now_ = std::max(now_, *finish_at);
-      return SendRun(OutcomeEvent(*finishing));
+      return SendRun(OutcomeEvent(run, *finishing));
     }
     if (!tick_at) return Bad("`run` is stuck: nothing is running, ready or due");
     now_ = std::max(now_, *tick_at);

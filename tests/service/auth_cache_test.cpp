@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "service/auth.hpp"
-#include "store_sqlite/sqlite_store.hpp"
+#include "server/service/auth.hpp"
+#include "server/store_sqlite/sqlite_store.hpp"
 
 namespace groundcrew::service {
 namespace {

@@ -1,18 +1,23 @@
 // The service's use cases over a real (in-memory) SQLite store: validation against the whole
 // tenant, atomicity, audit, authorization and the catalog cache.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/esp/run.hpp"
+#include "device/flow/flow_reports.hpp"
+#include "device/flow/phase_steps.hpp"
 #include "identity/ca.hpp"
-#include "service/auth.hpp"
-#include "service/services.hpp"
-#include "store_sqlite/sqlite_store.hpp"
+#include "server/service/auth.hpp"
+#include "server/service/services.hpp"
+#include "server/store_sqlite/sqlite_store.hpp"
 #include "wire/model_json.hpp"
 
 namespace groundcrew::service {
@@ -512,7 +517,7 @@ TEST_F(DeploymentServiceTest, SessionsAreIdempotentAndOnlyTheirDevicesOwn) {
 
   // Events: duplicates stored once, in one batch or across batches.
   const std::vector<DeploymentEvent> batch = {
-      Event("e1", 1, "phaseStarted", {{"phase", "device-setup"}}),
+      Event("e1", 1, "phaseStarted", {{"phase", "deviceSetup"}}),
       Event("e2", 2, "itemStarted", {{"phase", "deviceSetup"}, {"id", "a"}, {"attempt", 1}}),
       Event("e1", 3, "phaseStarted", {{"phase", "deviceSetup"}})};
   auto appended = services_->deployment.AppendEvents(caller(), device_, "s-1", batch);
@@ -526,7 +531,7 @@ TEST_F(DeploymentServiceTest, SessionsAreIdempotentAndOnlyTheirDevicesOwn) {
   auto stored = store_->sessions().ListEvents("s-1", {});
   ASSERT_TRUE(stored);
   ASSERT_EQ(stored->items.size(), 2u);
-  EXPECT_EQ(stored->items[0].detail, R"({"phase":"deviceSetup"})");  // the plan's spelling
+  EXPECT_EQ(stored->items[0].detail, R"({"phase":"deviceSetup"})");
 
   // A bad event refuses the whole batch, naming it.
   const std::vector<DeploymentEvent> bad = {
@@ -600,7 +605,7 @@ TEST_F(DeploymentServiceTest, TheReportDerivesPhasesItemsDurationsComplianceAndF
   ASSERT_TRUE(d.AppendEvents(
       caller(), device_, "user",
       {Event("1", h, "compliance", {{"when", "before"}, {"state", "unknown"}}),
-       Event("2", h + 5, "phaseStarted", {{"phase", "account-setup"}}),
+       Event("2", h + 5, "phaseStarted", {{"phase", "accountSetup"}}),
        Event("3", h + 35, "phaseCompleted", {{"phase", "accountSetup"}}),
        Event("4", h + 40, "compliance",
              {{"when", "after"},
@@ -668,7 +673,7 @@ TEST_F(DeploymentServiceTest, TheReportDerivesPhasesItemsDurationsComplianceAndF
        Event("2", 3 * h + 1, "itemStarted", {{"phase", "accountSetup"}, {"id", "u-1"}}),
        Event("3", 3 * h + 9, "phaseFailed",
              {{"phase", "accountSetup"}, {"code", 0x800705B4LL}, {"message", "timed out"}}),
-       Event("4", 3 * h + 9, "itemNotAttempted", {{"phase", "account-setup"}, {"id", "u-2"}})}));
+       Event("4", 3 * h + 9, "itemNotAttempted", {{"phase", "accountSetup"}, {"id", "u-2"}})}));
   auto finished = d.Report("SN-1");
   ASSERT_TRUE(finished);
   EXPECT_EQ(finished->at("sessions").at(1).at("deploymentState"), "success");
@@ -735,6 +740,93 @@ TEST_F(DeploymentServiceTest, EventsStreamAcrossSessionsAndLongPollsEndAtTheNext
   EXPECT_LT(std::chrono::steady_clock::now() - before_stop, std::chrono::seconds(2));
   EXPECT_EQ(d.Events(-1, 100, std::chrono::seconds(0)).error().field, "after");
   EXPECT_EQ(d.Events(0, 0, std::chrono::seconds(0)).error().field, "limit");
+}
+
+
+// What the device side sends (src/device/flow: the reports of its transitions, the inventory it
+// keeps) is what the service takes, for every phase and item kind: the device's own values,
+// not hand-written JSON.
+TEST_F(DeploymentServiceTest, ADevicesReportsAndInventoryOfEveryPhaseRoundTripThroughTheService) {
+  constexpr core::ItemKind kKinds[] = {core::ItemKind::kPolicy, core::ItemKind::kCertificate,
+                                       core::ItemKind::kNetwork, core::ItemKind::kApp,
+                                       core::ItemKind::kPreparationStep};
+  // A phase run with one item of every kind, each started and then succeeded.
+  auto finished_run = [&](core::EspPhase phase) {
+    core::PhasePlan plan{phase, {}, 60};
+    for (core::ItemKind kind : kKinds) {
+      core::PlanItem item;
+      item.kind = kind;
+      item.id = fmt::format("{}-{}", wire::PhaseName(phase), wire::ItemKindName(kind));
+      item.display_name = item.id;
+      item.version = "1";
+      plan.items.push_back(std::move(item));
+    }
+    Result<core::PhaseRun> run = core::StartPhase(core::NewPhaseRun(plan), now_);
+    EXPECT_TRUE(run);
+    for (const core::PlanItem& item : plan.items) {
+      run = core::Apply(*run, core::ItemStarted{.id = item.id}, now_);
+      EXPECT_TRUE(run) << run.error().message;
+      run = core::Apply(*run, core::ItemSucceeded{.id = item.id}, now_);
+      EXPECT_TRUE(run) << run.error().message;
+    }
+    return *run;
+  };
+  core::TechnicianState technician_after;
+  technician_after.screen = core::TechnicianScreen::kResultSuccess;
+  technician_after.preparation = finished_run(core::EspPhase::kDevicePreparation);
+  technician_after.device_setup = finished_run(core::EspPhase::kDeviceSetup);
+  core::UserState user_after;
+  user_after.screen = core::UserScreen::kDesktop;
+  user_after.device_setup = finished_run(core::EspPhase::kDeviceSetup);
+  user_after.account_setup = finished_run(core::EspPhase::kAccountSetup);
+
+  std::vector<device::FlowReport> reports =
+      device::TransitionReports(core::TechnicianState{}, technician_after);
+  for (device::FlowReport& r : device::TransitionReports(core::UserState{}, user_after)) {
+    reports.push_back(std::move(r));
+  }
+  const core::PhaseRun& account = *user_after.account_setup;
+  reports.push_back(device::FinishItem(account, account.items.front(),
+                                       {.kind = device::ItemOutcome::Kind::kDetected})
+                        .reports.front());
+  std::vector<DeploymentEvent> events;
+  for (const device::FlowReport& report : reports) {
+    events.push_back(Event(fmt::format("r{}", events.size()), 1, report.kind, report.detail));
+  }
+  ASSERT_TRUE(services_->deployment.StartSession(caller(), device_, "s-1", "technician", "", now_));
+  auto appended = services_->deployment.AppendEvents(caller(), device_, "s-1", events);
+  ASSERT_TRUE(appended) << appended.error().message << " at " << appended.error().field;
+  std::set<std::string> phases;
+  auto stored_events = store_->sessions().ListEvents("s-1", {});
+  ASSERT_TRUE(stored_events);
+  for (const store::SessionEvent& stored : stored_events->items) {
+    const json::value detail = json::parse(stored.detail);
+    if (const json::value* phase = detail.as_object().if_contains("phase")) {
+      phases.insert(std::string(phase->as_string()));
+    }
+  }
+  EXPECT_EQ(phases, (std::set<std::string>{"devicePreparation", "deviceSetup", "accountSetup"}));
+  // The core's log spelling is not the wire's: refused, naming the field.
+  auto kebab = services_->deployment.AppendEvents(
+      caller(), device_, "s-1", {Event("k", 2, "phaseStarted", {{"phase", "device-setup"}})});
+  ASSERT_FALSE(kebab);
+  EXPECT_EQ(kebab.error().field, "events[0].detail.phase");
+
+  // The inventory the device keeps after each phase, as it sends it, is the one decoded.
+  std::vector<core::InstalledItem> inventory;
+  for (const core::PhaseRun* run : core::PhaseRuns(technician_after)) {
+    inventory = core::UpdateInventory(std::move(inventory), *run);
+  }
+  for (const core::PhaseRun* run : core::PhaseRuns(user_after)) {
+    inventory = core::UpdateInventory(std::move(inventory), *run);
+  }
+  // Device setup's items are the same ids in both flows: one entry each.
+  ASSERT_EQ(inventory.size(), 3u * std::size(kKinds));
+  std::vector<core::InstalledItem> decoded;
+  ASSERT_TRUE(wire::Decode(json::parse(json::serialize(wire::Encode(inventory))), decoded));
+  EXPECT_EQ(decoded, inventory);
+  auto deployment = services_->deployment.User(UserToken(adele_, device_), device_, decoded);
+  ASSERT_TRUE(deployment) << deployment.error().message;
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "test_certs.hpp"
+#include "tests/support/test_certs.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -153,25 +153,6 @@ Result<TestPki> MakeTestPki(const ServerNames& names) {
     *out = std::move(*pem);
   }
   return pki;
-}
-
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "gc-test-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
-  }
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
-std::string TempDir::Write(const std::string& name, const std::string& content) const {
-  const std::filesystem::path file = path_ / name;
-  std::ofstream(file, std::ios::binary | std::ios::trunc) << content;
-  return file.string();
 }
 
 }  // namespace groundcrew::test_support

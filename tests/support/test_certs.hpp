@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "tests/support/files.hpp"
 
 // Test-only certificates. Every key is a fresh ECDSA P-256 key; certificates are valid from an
 // hour ago for a day and signed with SHA-256.
@@ -29,21 +30,5 @@ struct TestPki {
 /// when OpenSSL fails (it should not).
 [[nodiscard]] Result<TestPki> MakeTestPki(const ServerNames& names = {});
 
-/// A fresh directory under the system temporary directory, removed with its files on
-/// destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  /// Writes `content` to path()/name (replacing it) and returns the file's path as a string.
-  std::string Write(const std::string& name, const std::string& content) const;
-
- private:
-  std::filesystem::path path_;
-};
 
 }  // namespace groundcrew::test_support

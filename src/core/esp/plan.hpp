@@ -95,6 +95,8 @@ struct InstalledItem {
   std::string id;
   std::string version;
   ItemOutcome outcome = ItemOutcome::kInstalled;
+
+  friend bool operator==(const InstalledItem&, const InstalledItem&) = default;
 };
 
 std::string_view ToString(Flow flow);            ///< "technician", "user"

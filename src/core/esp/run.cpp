@@ -456,6 +456,13 @@ std::string_view ToString(PreparationStep step) {
   return "?";
 }
 
+std::optional<PreparationStep> PreparationStepOf(std::string_view id) {
+  for (PreparationStep step : kPreparationSteps) {
+    if (ToString(step) == id) return step;
+  }
+  return std::nullopt;
+}
+
 std::string_view DisplayName(PreparationStep step) {
   switch (step) {
     case PreparationStep::kSecuringHardware:
@@ -692,6 +699,36 @@ std::vector<InstalledItem> UpdateInventory(std::vector<InstalledItem> inventory,
     }
   }
   return inventory;
+}
+
+RebootKind RebootOf(ReturnCodeType type) {
+  switch (type) {
+    case ReturnCodeType::kSoftReboot:
+      return RebootKind::kSoft;
+    case ReturnCodeType::kHardReboot:
+      return RebootKind::kHard;
+    case ReturnCodeType::kSuccess:
+    case ReturnCodeType::kRetry:
+    case ReturnCodeType::kFailed:
+      break;
+  }
+  return RebootKind::kNone;
+}
+
+RunEvent ExitCodeEvent(const std::string& id, const std::vector<ReturnCode>& codes,
+                       std::int64_t exit_code, std::string message) {
+  const ReturnCodeType type = ClassifyReturnCode(codes, static_cast<int>(exit_code));
+  switch (type) {
+    case ReturnCodeType::kRetry:
+      return ItemNeedsRetry{.id = id, .code = exit_code};
+    case ReturnCodeType::kFailed:
+      return ItemFailed{.id = id, .code = exit_code, .message = std::move(message)};
+    case ReturnCodeType::kSuccess:
+    case ReturnCodeType::kSoftReboot:
+    case ReturnCodeType::kHardReboot:
+      break;
+  }
+  return ItemSucceeded{.id = id, .reboot = RebootOf(type)};
 }
 
 }  // namespace groundcrew::core

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "core/model/payloads.hpp"
 #include "core/esp/plan.hpp"
 #include "core/model/ids.hpp"
 
@@ -111,6 +112,8 @@ inline constexpr std::array<PreparationStep, 4> kPreparationSteps = {
     PreparationStep::kRegisteringForManagement, PreparationStep::kPreparingForManagement};
 
 std::string_view ToString(PreparationStep step);
+/// The step whose item id is `id` (ToString's inverse); nullopt for any other id.
+std::optional<PreparationStep> PreparationStepOf(std::string_view id);
 /// The label the ESP shows for a step, e.g. "Securing your hardware".
 std::string_view DisplayName(PreparationStep step);
 
@@ -208,6 +211,16 @@ std::vector<std::string> ReadyItems(const PhaseRun& run, Timestamp now, int max_
 
 /// The item with `id`, or null.
 const ItemRun* FindItem(const PhaseRun& run, std::string_view id);
+
+/// The reboot an installer asks for with a return code of `type`: kSoft for softReboot (3010),
+/// kHard for hardReboot (1641), kNone for every other type.
+RebootKind RebootOf(ReturnCodeType type);
+
+/// What an installer's `exit_code` means for item `id` under the app's return codes `codes`
+/// (ClassifyReturnCode; DefaultReturnCodes() for an item that is not an app): ItemSucceeded with
+/// the reboot it asks for, ItemNeedsRetry, or ItemFailed carrying `exit_code` and `message`.
+RunEvent ExitCodeEvent(const std::string& id, const std::vector<ReturnCode>& codes,
+                       std::int64_t exit_code, std::string message = {});
 
 /// Counts for the UI: "(succeeded of tracked)" plus the detail.
 struct PhaseCounts {

@@ -437,3 +437,33 @@ TEST(EspRunTest, NamesAreStable) {
 
 }  // namespace
 }  // namespace groundcrew::core
+
+namespace groundcrew::core {
+namespace {
+
+TEST(ExitCodeEvent, FollowsTheAppsReturnCodes) {
+  const std::vector<ReturnCode> codes = DefaultReturnCodes();
+  EXPECT_EQ(std::get<ItemSucceeded>(ExitCodeEvent("a", codes, 0)).reboot, RebootKind::kNone);
+  EXPECT_EQ(std::get<ItemSucceeded>(ExitCodeEvent("a", codes, 3010)).reboot, RebootKind::kSoft);
+  EXPECT_EQ(std::get<ItemSucceeded>(ExitCodeEvent("a", codes, 1641)).reboot, RebootKind::kHard);
+  EXPECT_EQ(std::get<ItemNeedsRetry>(ExitCodeEvent("a", codes, 1618)).code, 1618);
+  const ItemFailed failed = std::get<ItemFailed>(ExitCodeEvent("a", codes, 1603, "broke"));
+  EXPECT_EQ(failed.id, "a");
+  EXPECT_EQ(failed.code, 1603);
+  EXPECT_EQ(failed.message, "broke");
+  // An app's own table wins: 7 is a soft reboot there, 0 a failure.
+  const std::vector<ReturnCode> own = {{7, ReturnCodeType::kSoftReboot}};
+  EXPECT_EQ(std::get<ItemSucceeded>(ExitCodeEvent("a", own, 7)).reboot, RebootKind::kSoft);
+  EXPECT_TRUE(std::holds_alternative<ItemFailed>(ExitCodeEvent("a", own, 0)));
+}
+
+TEST(PreparationStepOf, IsToStringsInverse) {
+  for (PreparationStep step : kPreparationSteps) {
+    EXPECT_EQ(PreparationStepOf(ToString(step)), step);
+  }
+  EXPECT_EQ(PreparationStepOf("device-setup"), std::nullopt);
+  EXPECT_EQ(PreparationStepOf(""), std::nullopt);
+}
+
+}  // namespace
+}  // namespace groundcrew::core

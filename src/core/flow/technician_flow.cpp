@@ -482,4 +482,41 @@ std::string QrPayload(std::string_view registration_id) {
       id, id);
 }
 
+std::vector<const PhaseRun*> PhaseRuns(const TechnicianState& state) {
+  std::vector<const PhaseRun*> runs{&state.preparation};
+  if (state.device_setup) runs.push_back(&*state.device_setup);
+  return runs;
+}
+
+const PhaseRun* PhaseOnScreen(const TechnicianState& state) {
+  if (state.screen == TechnicianScreen::kDevicePreparation) return &state.preparation;
+  if (state.screen == TechnicianScreen::kDeviceSetup && state.device_setup) {
+    return &*state.device_setup;
+  }
+  return nullptr;
+}
+
+std::optional<PreparationStep> StepInProgress(const TechnicianState& state) {
+  if (state.screen != TechnicianScreen::kDevicePreparation) return std::nullopt;
+  std::optional<PreparationStep> step;
+  for (const ItemRun& item : state.preparation.items) {
+    if (item.status == ItemStatus::kInProgress) step = PreparationStepOf(item.plan.id);
+  }
+  return step;
+}
+
+std::int64_t PreparationFailureCode(PreparationStep step, bool already_enrolled) {
+  switch (step) {
+    case PreparationStep::kSecuringHardware:
+      return 0x80070005;
+    case PreparationStep::kJoiningOrganization:
+      return 0x801C0003;
+    case PreparationStep::kRegisteringForManagement:
+      return already_enrolled ? kDeviceAlreadyEnrolledCode : 0x80180001;
+    case PreparationStep::kPreparingForManagement:
+      return 0x80180002;
+  }
+  return 0x80004005;
+}
+
 }  // namespace groundcrew::core

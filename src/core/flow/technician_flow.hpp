@@ -175,6 +175,23 @@ DeploymentState DeploymentStateOf(const TechnicianState& state);
 /// Where a phase is, as the ESP lists it. Account setup never runs in this flow.
 PhaseStatus PhaseStatusOf(const TechnicianState& state, EspPhase phase);
 
+/// The phase runs the flow holds, in ESP order: Device preparation, then Device setup once it
+/// has a plan.
+std::vector<const PhaseRun*> PhaseRuns(const TechnicianState& state);
+
+/// The phase run on screen: Device preparation on its screen, Device setup on its; null on
+/// every other screen.
+const PhaseRun* PhaseOnScreen(const TechnicianState& state);
+
+/// The Device-preparation step in progress, when the flow is on that screen and one runs.
+std::optional<PreparationStep> StepInProgress(const TechnicianState& state);
+
+/// The code a failed Device-preparation step shows (spec §11.2): securing the hardware
+/// 0x80070005, joining 0x801C0003, registering for management 0x80180001 (or
+/// kDeviceAlreadyEnrolledCode when the service said the device is enrolled already), preparing
+/// for management 0x80180002.
+std::int64_t PreparationFailureCode(PreparationStep step, bool already_enrolled = false);
+
 /// The service's verdict when a technician presses Provision (DESIGN.md §3.9, spec §4.6): no
 /// profile, or one that does not allow pre-provisioning, is kPreprovisioningNotAllowedCode; a
 /// device whose registration is enrolled (or blocked) is kDeviceAlreadyEnrolledCode until an

@@ -122,6 +122,39 @@ TEST(TechnicianFlowTest, HappyPathEndsResealedWithTheResult) {
   EXPECT_EQ(PhaseStatusOf(d.state(), EspPhase::kAccountSetup), PhaseStatus::kNotStarted);
 }
 
+TEST(TechnicianFlowTest, ThePhaseOnScreenAndTheStepInProgressFollowTheScreens) {
+  Driver d;
+  d.ToLanding();
+  EXPECT_EQ(PhaseOnScreen(d.state()), nullptr);
+  EXPECT_EQ(StepInProgress(d.state()), std::nullopt);
+  EXPECT_EQ(PhaseRuns(d.state()).size(), 1u);  // Device preparation only
+  d.Do(ProvisionPressed{}, kT0);
+  ASSERT_NE(PhaseOnScreen(d.state()), nullptr);
+  EXPECT_EQ(PhaseOnScreen(d.state())->phase, EspPhase::kDevicePreparation);
+  EXPECT_EQ(StepInProgress(d.state()), PreparationStep::kSecuringHardware);
+  d.Do(StepSucceeded{PreparationStep::kSecuringHardware}, kT0);
+  EXPECT_EQ(StepInProgress(d.state()), PreparationStep::kJoiningOrganization);
+  d.Do(StepSucceeded{PreparationStep::kJoiningOrganization}, kT0);
+  d.Do(StepSucceeded{PreparationStep::kRegisteringForManagement}, kT0);
+  d.Do(TrackingCreated{Plan({App("vpn")})}, kT0);
+  ASSERT_NE(PhaseOnScreen(d.state()), nullptr);
+  EXPECT_EQ(PhaseOnScreen(d.state())->phase, EspPhase::kDeviceSetup);
+  EXPECT_EQ(StepInProgress(d.state()), std::nullopt);
+  ASSERT_EQ(PhaseRuns(d.state()).size(), 2u);
+  EXPECT_EQ(PhaseRuns(d.state())[1]->phase, EspPhase::kDeviceSetup);
+  d.Install("vpn", kT0);
+  EXPECT_EQ(PhaseOnScreen(d.state()), nullptr);  // the result screen
+}
+
+TEST(PreparationFailureCode, IsTheCodeEachStepShows) {
+  EXPECT_EQ(PreparationFailureCode(PreparationStep::kSecuringHardware), 0x80070005);
+  EXPECT_EQ(PreparationFailureCode(PreparationStep::kJoiningOrganization), 0x801C0003);
+  EXPECT_EQ(PreparationFailureCode(PreparationStep::kRegisteringForManagement), 0x80180001);
+  EXPECT_EQ(PreparationFailureCode(PreparationStep::kRegisteringForManagement, true),
+            kDeviceAlreadyEnrolledCode);
+  EXPECT_EQ(PreparationFailureCode(PreparationStep::kPreparingForManagement), 0x80180002);
+}
+
 TEST(TechnicianFlowTest, NoNetworkAtStartShowsRegionAndKeyboardEvenIfTheProfileHidesThem) {
   Driver d;
   d.Do(NetworkDown{}, kT0);

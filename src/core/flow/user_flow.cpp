@@ -478,4 +478,19 @@ PhaseStatus PhaseStatusOf(const UserState& state, EspPhase phase) {
   return PhaseStatus::kNotStarted;
 }
 
+std::vector<const PhaseRun*> PhaseRuns(const UserState& state) {
+  std::vector<const PhaseRun*> runs;
+  if (state.device_setup) runs.push_back(&*state.device_setup);
+  if (state.account_setup) runs.push_back(&*state.account_setup);
+  return runs;
+}
+
+const PhaseRun* PhaseOnScreen(const UserState& state) {
+  if (state.screen == UserScreen::kDeviceSetup && state.device_setup) return &*state.device_setup;
+  if (state.screen == UserScreen::kAccountSetup && state.account_setup) {
+    return &*state.account_setup;
+  }
+  return nullptr;
+}
+
 }  // namespace groundcrew::core

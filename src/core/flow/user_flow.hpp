@@ -188,4 +188,11 @@ DeploymentState DeploymentStateOf(const UserState& state);
 /// flow did it.
 PhaseStatus PhaseStatusOf(const UserState& state, EspPhase phase);
 
+/// The phase runs the flow holds, in ESP order: Device setup, then Account setup, as far as
+/// each has started.
+std::vector<const PhaseRun*> PhaseRuns(const UserState& state);
+
+/// The phase run on screen: Device setup or Account setup on its screen; null on every other.
+const PhaseRun* PhaseOnScreen(const UserState& state);
+
 }  // namespace groundcrew::core

@@ -1,0 +1,600 @@
+#include "device/executor/real_executor.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <optional>
+#include <system_error>
+#include <utility>
+
+#include "device/executor/compliance_facts.hpp"
+#include "device/executor/detection.hpp"
+#include "device/executor/durable_file.hpp"
+#include "device/executor/item_log.hpp"
+#include "device/executor/network_keyfile.hpp"
+#include "device/executor/process.hpp"
+#include "common/text.hpp"
+#include "identity/ca.hpp"
+#include "identity/sha256.hpp"
+
+namespace groundcrew::executor {
+namespace fs = std::filesystem;
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr std::string_view kDefaultPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+fs::path Absolute(const fs::path& path) {
+  std::error_code ec;
+  fs::path absolute = fs::absolute(path, ec);
+  if (ec) absolute = path;
+  absolute = absolute.lexically_normal();
+  if (!absolute.has_filename() && absolute != absolute.root_path()) {
+    absolute = absolute.parent_path();  // "/tmp/root/" -> "/tmp/root"
+  }
+  return absolute;
+}
+
+std::string NowUtc() {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                     std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+}
+
+std::string FormatDuration(milliseconds duration) {
+  const long long ms = duration.count();
+  if (ms % 60000 == 0) return fmt::format("{} min", ms / 60000);
+  if (ms % 1000 == 0) return fmt::format("{} s", ms / 1000);
+  return fmt::format("{} ms", ms);
+}
+
+// `<kind> "<name>" (<id>)`: how messages name an item.
+std::string Describe(std::string_view kind, const core::PlanItem& item,
+                     std::string_view payload_name) {
+  const std::string_view name = item.display_name.empty() ? payload_name : item.display_name;
+  return fmt::format("{} \"{}\" ({})", kind, name, item.id);
+}
+
+std::string_view Verb(const core::PlanItem& item) {
+  return item.action == core::ItemAction::kInstall ? "install" : "uninstall";
+}
+
+Error MissingPayload(const core::PlanItem& item) {
+  return MakeError(ErrorCode::kNotFound,
+                   fmt::format("{} \"{}\" ({}): its payload was not given to the executor",
+                               core::ToString(item.kind), item.display_name, item.id),
+                   item.id);
+}
+
+Error NotForExecutors(const core::PlanItem& item) {
+  return MakeError(ErrorCode::kInvalidArgument,
+                   fmt::format("\"{}\" ({}) is a Device-preparation step: the driver runs those, "
+                               "not an executor",
+                               item.display_name, item.id),
+                   item.id);
+}
+
+// A content file name: one name, no folders.
+bool IsContentFileName(std::string_view name) {
+  if (name.empty() || name == "." || name == ".." || name.size() > 255) return false;
+  for (const char c : name) {
+    if (c == '/' || static_cast<unsigned char>(c) < 0x20) return false;
+  }
+  return true;
+}
+
+// The request's common name: the CN of the profile's subject format with {{DeviceName}},
+// {{UserPrincipalName}} and {{UserName}} filled; the profile id when that leaves nothing usable.
+// The issuer decides the certificate's final subject.
+std::string CsrCommonName(const core::CertificateProfile& profile, const ApplyContext& context) {
+  const std::string format = profile.subject_name_format;
+  const std::string lower = text::ToLowerAscii(format);
+  size_t start = lower.find("cn=");
+  std::string cn;
+  if (start != std::string::npos) {
+    start += 3;
+    const size_t end = format.find(',', start);
+    cn =
+        std::string(text::Trim(format.substr(start, end == std::string::npos ? end : end - start)));
+  }
+  const auto replace = [&cn](std::string_view placeholder, std::string_view value) {
+    for (size_t at = cn.find(placeholder); at != std::string::npos; at = cn.find(placeholder)) {
+      cn.replace(at, placeholder.size(), value);
+    }
+  };
+  replace("{{DeviceName}}", context.device_name);
+  replace("{{UserPrincipalName}}", context.user_principal_name);
+  replace("{{UserName}}", context.user_name);
+  if (cn.empty() || cn.find("{{") != std::string::npos) cn = profile.id.value();
+  if (cn.size() > 64) {
+    cn.resize(64);
+    // Never end inside a UTF-8 sequence: drop the trailing non-ASCII bytes.
+    while (!cn.empty() && (static_cast<unsigned char>(cn.back()) & 0x80) != 0) cn.pop_back();
+  }
+  return cn;
+}
+
+// Removes every keyfile in `dir` but `keep` whose [connection] uuid is `uuid`.
+Status RemoveKeyfilesWithUuid(const fs::path& dir, std::string_view uuid, const fs::path& keep) {
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) {
+    if (ec == std::errc::no_such_file_or_directory) return Ok{};
+    return MakeError(ErrorCode::kUnavailable,
+                     fmt::format("cannot list {}: {}", dir.string(), ec.message()));
+  }
+  const std::string needle = fmt::format("\nuuid={}\n", uuid);
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::path& path = it->path();
+    std::error_code type_ec;
+    if (path == keep || path.extension() != ".nmconnection" || !it->is_regular_file(type_ec)) {
+      continue;
+    }
+    Result<std::string> bytes = ReadWholeFile(path);
+    if (!bytes) continue;  // removed meanwhile, or not ours to read
+    if (bytes->find(needle) == std::string::npos) continue;
+    if (Status removed = RemoveFile(path); !removed) return removed;
+  }
+  if (ec) {
+    return MakeError(ErrorCode::kUnavailable,
+                     fmt::format("cannot list {}: {}", dir.string(), ec.message()));
+  }
+  return Ok{};
+}
+
+// The exit code a command wrote to `file` (removed afterwards), if it wrote a valid one.
+std::optional<int> ReadExitCodeFile(const fs::path& file, ItemLog& log) {
+  Result<std::string> bytes = ReadWholeFile(file);
+  if (!bytes) return std::nullopt;
+  (void)RemoveFile(file);
+  const std::string_view value = text::Trim(*bytes);
+  int code = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), code);
+  if (value.empty() || ec != std::errc() || end != value.data() + value.size()) {
+    log.Note(fmt::format("ignored {}: \"{}\" is not an integer", kExitCodeFileVariable,
+                         value.substr(0, 40)));
+    return std::nullopt;
+  }
+  return code;
+}
+
+}  // namespace
+
+int Win32ExitCode(const std::vector<core::ReturnCode>& codes, int status) {
+  for (const core::ReturnCode& code : codes) {
+    if (code.code == status) return status;
+  }
+  for (const core::ReturnCode& code : codes) {
+    if ((code.code < 0 || code.code > 255) && (code.code & 0xff) == status) return code.code;
+  }
+  return status;
+}
+
+RealExecutor::ContentLock::ContentLock(RealExecutor& executor, std::string sha256)
+    : executor_(executor), sha256_(std::move(sha256)) {
+  std::unique_lock lock(executor_.content_mutex_);
+  executor_.content_released_.wait(lock,
+                                   [&] { return !executor_.content_in_use_.contains(sha256_); });
+  executor_.content_in_use_.insert(sha256_);
+}
+
+RealExecutor::ContentLock::~ContentLock() {
+  {
+    std::lock_guard lock(executor_.content_mutex_);
+    executor_.content_in_use_.erase(sha256_);
+  }
+  executor_.content_released_.notify_all();
+}
+
+RealExecutor::RealExecutor(fs::path root, fs::path state_dir, ContentSource& content,
+                           CertificateIssuer issuer, LogSink log, RealExecutorOptions options)
+    : root_(Absolute(root)),
+      state_dir_(Absolute(state_dir)),
+      content_(content),
+      issuer_(std::move(issuer)),
+      log_(std::move(log)),
+      options_(std::move(options)) {
+  if (!options_.path.empty()) {
+    path_env_ = options_.path;
+  } else if (const char* path = std::getenv("PATH"); path != nullptr && *path != '\0') {
+    path_env_ = path;
+  } else {
+    path_env_ = kDefaultPath;
+  }
+}
+
+fs::path RealExecutor::PolicyPath(std::string_view policy_id) const {
+  return root_ / "etc/groundcrew/policies" / fmt::format("{}.json", policy_id);
+}
+
+fs::path RealExecutor::CertificatePath(std::string_view profile_id) const {
+  return root_ / "etc/groundcrew/certs" / fmt::format("{}.pem", profile_id);
+}
+
+fs::path RealExecutor::PrivateKeyPath(std::string_view profile_id) const {
+  return root_ / "etc/groundcrew/certs" / fmt::format("{}.key", profile_id);
+}
+
+std::vector<std::string> RealExecutor::Environment(const core::PlanItem& item,
+                                                   const ApplyContext& context,
+                                                   const fs::path& exit_code_file) const {
+  std::vector<std::string> environment = {"PATH=" + path_env_, "GROUNDCREW_ROOT=" + root_.string()};
+  if (!exit_code_file.empty()) {
+    environment.push_back(fmt::format("{}={}", kExitCodeFileVariable, exit_code_file.string()));
+  }
+  if (item.context == core::InstallContext::kUser && !context.user_name.empty()) {
+    environment.push_back("GROUNDCREW_USER=" + context.user_name);
+  }
+  return environment;
+}
+
+Result<ItemResult> RealExecutor::Apply(const core::PlanItem& item, const Payloads& payloads,
+                                       const ApplyContext& context, const ProgressFn& progress) {
+  switch (item.kind) {
+    case core::ItemKind::kApp:
+      if (const core::App* app = payloads.FindApp(item.id)) {
+        return ApplyApp(item, *app, context, progress);
+      }
+      return MissingPayload(item);
+    case core::ItemKind::kPolicy:
+      if (const core::Policy* policy = payloads.FindPolicy(item.id)) {
+        return ApplyPolicy(item, *policy);
+      }
+      return MissingPayload(item);
+    case core::ItemKind::kCertificate:
+      if (const core::CertificateProfile* profile = payloads.FindCertificate(item.id)) {
+        return ApplyCertificate(item, *profile, context);
+      }
+      return MissingPayload(item);
+    case core::ItemKind::kNetwork:
+      if (const core::NetworkProfile* profile = payloads.FindNetworkProfile(item.id)) {
+        return ApplyNetwork(item, *profile, context);
+      }
+      return MissingPayload(item);
+    case core::ItemKind::kPreparationStep:
+      return NotForExecutors(item);
+  }
+  return NotForExecutors(item);
+}
+
+Result<ItemResult> RealExecutor::ApplyApp(const core::PlanItem& item, const core::App& app,
+                                          const ApplyContext& context, const ProgressFn& progress) {
+  const std::string what = Describe("app", item, app.display_name);
+  const bool install = item.action == core::ItemAction::kInstall;
+  const std::string_view verb = Verb(item);
+  ItemLog log(state_dir_ / "logs", item.id, log_);
+  log.Note(fmt::format("{} {} version {} ({})", verb, what, app.display_version, NowUtc()));
+  const auto fail = [&](std::int64_t code, std::string message) {
+    log.Note(message);
+    return ItemResult::Failed(code, fmt::format("{}: {}", what, message));
+  };
+
+  const DetectionEnvironment detection{root_, Environment(item, context),
+                                       options_.detection_time_limit, context.stop,
+                                       [&log](std::string_view line) { log.Output(line); }};
+  // Detection errors: a stop is the caller's; a timed-out command fails like a timeout.
+  const auto detection_failure = [&](const Error& error) -> Result<ItemResult> {
+    if (error.code == ErrorCode::kAborted) {
+      log.Note(error.message);
+      return MakeError(ErrorCode::kAborted, fmt::format("{}: {}", what, error.message), item.id);
+    }
+    const std::int64_t code = error.code == ErrorCode::kFailedPrecondition ? core::kTimeoutErrorCode
+                                                                           : kGenericFailureCode;
+    return fail(code, fmt::format("detection rules: {}{}",
+                                  error.field.empty() ? "" : error.field + ": ", error.message));
+  };
+
+  if (!app.detection_rules.empty()) {
+    Result<bool> present = EvaluateDetectionRules(app.detection_rules, detection);
+    if (!present) return detection_failure(present.error());
+    if (*present == install) {
+      const std::string_view message =
+          install ? "already installed: the detection rules hold, nothing was run"
+                  : "already absent: the detection rules do not hold, nothing was run";
+      log.Note(message);
+      return ItemResult::Detected(fmt::format("{}: {}", what, message));
+    }
+  }
+
+  const std::string& command = install ? app.install_command_line : app.uninstall_command_line;
+  if (text::Trim(command).empty()) {
+    return fail(kGenericFailureCode, fmt::format("the app has no {} command line", verb));
+  }
+
+  fs::path working = root_;
+  if (!app.content.sha256.empty()) {
+    const core::AppContent& content = app.content;
+    if (!identity::IsSha256Hex(content.sha256) || content.size < 0) {
+      return fail(kGenericFailureCode,
+                  "the app's content has a malformed SHA-256 (64 lower-case hex digits) or size");
+    }
+    const std::string file_name = content.file_name.empty() ? content.sha256 : content.file_name;
+    if (!IsContentFileName(file_name)) {
+      return fail(kGenericFailureCode,
+                  fmt::format("content file name \"{}\" must be a single file name", file_name));
+    }
+    const fs::path folder = state_dir_ / "content" / content.sha256;
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (ec) {
+      return fail(kGenericFailureCode,
+                  fmt::format("cannot create {}: {}", folder.string(), ec.message()));
+    }
+    log.Note(fmt::format("fetching content {} ({} bytes, SHA-256 {})", file_name, content.size,
+                         content.sha256));
+    Status fetched = Ok{};
+    {
+      ContentLock lock(*this, content.sha256);
+      fetched = content_.Fetch(content.sha256, static_cast<std::uint64_t>(content.size),
+                               folder / file_name, progress);
+    }
+    if (!fetched) {
+      const Error& error = fetched.error();
+      if (error.code == ErrorCode::kUnavailable) {
+        log.Note(fmt::format("content not available yet: {}", error.message));
+        return MakeError(ErrorCode::kUnavailable,
+                         fmt::format("{}: content {}: {}", what, file_name, error.message),
+                         item.id);
+      }
+      return fail(
+          error.code == ErrorCode::kFailedPrecondition ? kContentMismatchCode : kGenericFailureCode,
+          fmt::format("content {}: {}", file_name, error.message));
+    }
+    working = folder;
+  }
+
+  const milliseconds limit = options_.time_limit.value_or(
+      std::chrono::duration_cast<milliseconds>(std::chrono::minutes(item.time_limit_minutes)));
+  log.Note(fmt::format(
+      "running the {} command in {}{}: {}", verb, working.string(),
+      limit.count() > 0 ? fmt::format(" (time limit {})", FormatDuration(limit)) : std::string(),
+      command));
+  const fs::path exit_code_file =
+      state_dir_ / "run" / (identity::Sha256Hex(item.id).substr(0, 32) + ".exit-code");
+  {
+    std::error_code ec;
+    fs::create_directories(exit_code_file.parent_path(), ec);
+    (void)RemoveFile(exit_code_file);  // a code left by an interrupted attempt means nothing
+  }
+  const ShellCommand shell{command, working, Environment(item, context, exit_code_file), limit,
+                           context.stop};
+  Result<ShellOutcome> outcome =
+      RunShell(shell, [&log](std::string_view line) { log.Output(line); });
+  if (!outcome) return fail(kGenericFailureCode, outcome.error().message);
+  switch (outcome->end) {
+    case ShellOutcome::End::kStopped:
+      log.Note(fmt::format("stopped: the {} command was killed", verb));
+      return MakeError(ErrorCode::kAborted,
+                       fmt::format("{}: stopped; the {} command was killed", what, verb), item.id);
+    case ShellOutcome::End::kTimedOut:
+      return fail(core::kTimeoutErrorCode,
+                  fmt::format("the {} command ran past its time limit of {} and was killed", verb,
+                              FormatDuration(limit)));
+    case ShellOutcome::End::kSignaled:
+      return fail(128 + outcome->signal,
+                  fmt::format("the {} command was killed by signal {}", verb, outcome->signal));
+    case ShellOutcome::End::kExited:
+      break;
+  }
+
+  const std::optional<int> written = ReadExitCodeFile(exit_code_file, log);
+  const int exit_code = written.value_or(Win32ExitCode(app.return_codes, outcome->exit_code));
+  if (exit_code != outcome->exit_code) {
+    log.Note(
+        fmt::format("exit status {} stands for exit code {}{}", outcome->exit_code, exit_code,
+                    written ? fmt::format(" (from {})", kExitCodeFileVariable) : std::string()));
+  }
+  const core::ReturnCodeType type = core::ClassifyReturnCode(app.return_codes, exit_code);
+  if (type == core::ReturnCodeType::kRetry) {
+    const std::string message = fmt::format(
+        "the installer asked to be run again later (exit code {}, return code type retry)",
+        exit_code);
+    log.Note(message);
+    return ItemResult::Retry(exit_code, fmt::format("{}: {}", what, message));
+  }
+  if (type == core::ReturnCodeType::kFailed) {
+    return fail(exit_code, fmt::format("the {} command failed with exit code {}", verb, exit_code));
+  }
+  const core::RebootKind reboot = core::RebootOf(type);
+
+  if (!app.detection_rules.empty()) {
+    Result<bool> present = EvaluateDetectionRules(app.detection_rules, detection);
+    if (!present) return detection_failure(present.error());
+    if (*present != install) {
+      return fail(kNotDetectedAfterInstallCode,
+                  install ? fmt::format("installed but not detected: the install command "
+                                        "succeeded (exit code {}) but the detection rules do not "
+                                        "find the app",
+                                        exit_code)
+                          : fmt::format("uninstalled but still detected: the uninstall command "
+                                        "succeeded (exit code {}) but the detection rules still "
+                                        "find the app",
+                                        exit_code));
+    }
+  }
+  const std::string message =
+      fmt::format("{}ed (exit code {}{}) in {:.1f} s", verb, exit_code,
+                  reboot == core::RebootKind::kNone
+                      ? ""
+                      : fmt::format(", {} reboot requested", core::ToString(reboot)),
+                  static_cast<double>(outcome->elapsed.count()) / 1000.0);
+  log.Note(message);
+  return ItemResult::Succeeded(reboot, fmt::format("{}: {}", what, message));
+}
+
+Result<ItemResult> RealExecutor::ApplyPolicy(const core::PlanItem& item,
+                                             const core::Policy& policy) {
+  const std::string what = Describe("policy", item, policy.display_name);
+  ItemLog log(state_dir_ / "logs", item.id, log_);
+  log.Note(fmt::format("{} {} version {} ({})", Verb(item), what, policy.version, NowUtc()));
+  const auto fail = [&](std::string message) {
+    log.Note(message);
+    return ItemResult::Failed(kGenericFailureCode, fmt::format("{}: {}", what, message));
+  };
+  if (!IsSafeFileName(item.id)) return fail("the policy id cannot be used as a file name");
+  const fs::path path = PolicyPath(item.id);
+  if (item.action == core::ItemAction::kUninstall) {
+    if (Status removed = RemoveFile(path); !removed) return fail(removed.error().message);
+    log.Note(fmt::format("removed {}", path.string()));
+    return ItemResult::Succeeded(core::RebootKind::kNone,
+                                 fmt::format("{}: removed {}", what, path.string()));
+  }
+  if (Status written = WriteFileAtomically(path, policy.settings_json, 0644); !written) {
+    return fail(written.error().message);
+  }
+  log.Note(fmt::format("wrote {}", path.string()));
+  return ItemResult::Succeeded(core::RebootKind::kNone,
+                               fmt::format("{}: wrote {}", what, path.string()));
+}
+
+Result<ItemResult> RealExecutor::ApplyCertificate(const core::PlanItem& item,
+                                                  const core::CertificateProfile& profile,
+                                                  const ApplyContext& context) {
+  const std::string what = Describe("certificate", item, profile.display_name);
+  ItemLog log(state_dir_ / "logs", item.id, log_);
+  log.Note(fmt::format("{} {} version {} ({})", Verb(item), what, profile.version, NowUtc()));
+  const auto fail = [&](std::string message) {
+    log.Note(message);
+    return ItemResult::Failed(kGenericFailureCode, fmt::format("{}: {}", what, message));
+  };
+  if (!IsSafeFileName(item.id)) return fail("the profile id cannot be used as a file name");
+  const fs::path certificate_path = CertificatePath(item.id);
+  const fs::path key_path = PrivateKeyPath(item.id);
+  if (item.action == core::ItemAction::kUninstall) {
+    if (Status removed = RemoveFile(certificate_path); !removed) {
+      return fail(removed.error().message);
+    }
+    if (Status removed = RemoveFile(key_path); !removed) return fail(removed.error().message);
+    log.Note(fmt::format("removed {} and its key", certificate_path.string()));
+    return ItemResult::Succeeded(core::RebootKind::kNone,
+                                 fmt::format("{}: removed {}", what, certificate_path.string()));
+  }
+  if (!issuer_) return fail("no certificate issuer was configured");
+  Result<std::string> key = identity::GenerateP256KeyPem();
+  if (!key) return fail(fmt::format("cannot generate a key: {}", key.error().message));
+  const std::string common_name = CsrCommonName(profile, context);
+  Result<std::string> csr = identity::MakeCsr(*key, common_name);
+  if (!csr) return fail(fmt::format("cannot make the request: {}", csr.error().message));
+  log.Note(fmt::format("requesting a certificate for CN={}", common_name));
+  Result<std::string> certificate = issuer_(profile, std::move(*csr));
+  if (!certificate) {
+    const Error& error = certificate.error();
+    if (error.code == ErrorCode::kUnavailable) {
+      log.Note(fmt::format("the issuer is not available yet: {}", error.message));
+      return MakeError(ErrorCode::kUnavailable,
+                       fmt::format("{}: the issuer is not available: {}", what, error.message),
+                       item.id);
+    }
+    return fail(fmt::format("the certificate request was refused: {}", error.message));
+  }
+  if (certificate->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    return fail("the issuer's answer is not a PEM certificate");
+  }
+  // The key first: a certificate is never on disk without its key.
+  if (Status written = WriteFileAtomically(key_path, *key, 0600); !written) {
+    return fail(written.error().message);
+  }
+  if (Status written = WriteFileAtomically(certificate_path, *certificate, 0644); !written) {
+    return fail(written.error().message);
+  }
+  log.Note(fmt::format("wrote {} and its key", certificate_path.string()));
+  return ItemResult::Succeeded(core::RebootKind::kNone,
+                               fmt::format("{}: wrote {}", what, certificate_path.string()));
+}
+
+Result<ItemResult> RealExecutor::ApplyNetwork(const core::PlanItem& item,
+                                              const core::NetworkProfile& profile,
+                                              const ApplyContext& context) {
+  const std::string what = Describe("network profile", item, profile.display_name);
+  ItemLog log(state_dir_ / "logs", item.id, log_);
+  log.Note(fmt::format("{} {} version {} ({})", Verb(item), what, profile.version, NowUtc()));
+  const auto fail = [&](std::int64_t code, std::string message) {
+    log.Note(message);
+    return ItemResult::Failed(code, fmt::format("{}: {}", what, message));
+  };
+  const fs::path dir = SystemConnectionsDir(root_);
+  const std::string uuid = ConnectionUuid(item.id);
+  if (item.action == core::ItemAction::kUninstall) {
+    if (Status removed = RemoveKeyfilesWithUuid(dir, uuid, {}); !removed) {
+      return fail(kGenericFailureCode, removed.error().message);
+    }
+    log.Note(fmt::format("removed the keyfiles of connection {}", uuid));
+    return ItemResult::Succeeded(core::RebootKind::kNone,
+                                 fmt::format("{}: removed connection {}", what, uuid));
+  }
+  Result<std::string> keyfile = RenderKeyfile(profile, context.user_name);
+  if (!keyfile) {
+    const Error& error = keyfile.error();
+    const std::int64_t code = error.field == "security" ? kNotSupportedCode : kGenericFailureCode;
+    return fail(code, error.field.empty() ? error.message
+                                          : fmt::format("{}: {}", error.field, error.message));
+  }
+  const fs::path path = dir / KeyfileName(profile);
+  if (Status written = WriteFileAtomically(path, *keyfile, 0600); !written) {
+    return fail(kGenericFailureCode, written.error().message);
+  }
+  if (Status removed = RemoveKeyfilesWithUuid(dir, uuid, path); !removed) {
+    return fail(kGenericFailureCode, removed.error().message);
+  }
+  log.Note(fmt::format("wrote {} (connection {})", path.string(), uuid));
+  return ItemResult::Succeeded(core::RebootKind::kNone,
+                               fmt::format("{}: wrote {}", what, path.string()));
+}
+
+Result<bool> RealExecutor::Detect(const core::PlanItem& item, const Payloads& payloads,
+                                  const ApplyContext& context) {
+  switch (item.kind) {
+    case core::ItemKind::kApp: {
+      const core::App* app = payloads.FindApp(item.id);
+      if (app == nullptr) return MissingPayload(item);
+      ItemLog log(state_dir_ / "logs", item.id, log_);
+      log.Note(
+          fmt::format("detecting {} ({})", Describe("app", item, app->display_name), NowUtc()));
+      const DetectionEnvironment detection{root_, Environment(item, context),
+                                           options_.detection_time_limit, context.stop,
+                                           [&log](std::string_view line) { log.Output(line); }};
+      Result<bool> present = EvaluateDetectionRules(app->detection_rules, detection);
+      if (!present) {
+        Error error = present.error();
+        error.message =
+            fmt::format("{}: detection rules: {}{}", Describe("app", item, app->display_name),
+                        error.field.empty() ? "" : error.field + ": ", error.message);
+        return error;
+      }
+      return *present;
+    }
+    case core::ItemKind::kPolicy: {
+      const core::Policy* policy = payloads.FindPolicy(item.id);
+      if (policy == nullptr) return MissingPayload(item);
+      if (!IsSafeFileName(item.id)) return false;
+      Result<std::string> bytes = ReadWholeFile(PolicyPath(item.id));
+      return bytes.has_value() && *bytes == policy->settings_json;
+    }
+    case core::ItemKind::kCertificate: {
+      if (payloads.FindCertificate(item.id) == nullptr) return MissingPayload(item);
+      if (!IsSafeFileName(item.id)) return false;
+      std::error_code ec;
+      return fs::is_regular_file(CertificatePath(item.id), ec) &&
+             fs::is_regular_file(PrivateKeyPath(item.id), ec);
+    }
+    case core::ItemKind::kNetwork: {
+      const core::NetworkProfile* profile = payloads.FindNetworkProfile(item.id);
+      if (profile == nullptr) return MissingPayload(item);
+      Result<std::string> keyfile = RenderKeyfile(*profile, context.user_name);
+      if (!keyfile) return false;
+      Result<std::string> bytes =
+          ReadWholeFile(SystemConnectionsDir(root_) / KeyfileName(*profile));
+      return bytes.has_value() && *bytes == *keyfile;
+    }
+    case core::ItemKind::kPreparationStep:
+      return NotForExecutors(item);
+  }
+  return NotForExecutors(item);
+}
+
+Result<core::DeviceFacts> RealExecutor::ReadFacts() { return ReadComplianceFacts(root_); }
+
+}  // namespace groundcrew::executor

@@ -1,0 +1,138 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "device/executor/content_source.hpp"
+#include "device/executor/executor.hpp"
+
+// The executor of real devices: changes files under a root folder (`/` on a machine, a sandbox
+// folder in tests) and runs installers with /bin/sh.
+namespace groundcrew::executor {
+
+/// Asks the tenant's CA for a certificate: the profile and a PKCS#10 request (PEM) for a fresh
+/// ECDSA P-256 key; returns the certificate PEM. kUnavailable when the service cannot be reached
+/// (Apply then returns kUnavailable: retry later); any other error fails the item with its
+/// message. Called from several threads at once.
+using CertificateIssuer = std::function<Result<std::string>(const core::CertificateProfile& profile,
+                                                            std::string csr_pem)>;
+
+/// The environment variable naming a file where an install or uninstall command may write its
+/// exit code in full (a decimal integer), since a POSIX exit status keeps only 8 bits.
+inline constexpr std::string_view kExitCodeFileVariable = "GROUNDCREW_EXIT_CODE_FILE";
+
+/// The Win32 exit code a POSIX exit `status` (0-255) stands for under `codes`: `status` itself
+/// when a listed code equals it, else the first listed code outside 0-255 whose low byte it is
+/// (`exit 3010` reaches the agent as 194, which means 3010 under the default codes), else
+/// `status`.
+int Win32ExitCode(const std::vector<core::ReturnCode>& codes, int status);
+
+struct RealExecutorOptions {
+  /// Replaces every item's time_limit_minutes (tests use seconds). Unset: the item's own limit
+  /// (0 = none).
+  std::optional<std::chrono::milliseconds> time_limit;
+  /// How long a detection rule's command may run.
+  std::chrono::milliseconds detection_time_limit{std::chrono::minutes(1)};
+  /// PATH for commands. Empty: the agent's own PATH, else
+  /// "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".
+  std::string path;
+};
+
+/// Files under the root (ROOT) and the state folder (STATE):
+/// - apps: content in STATE/content/<sha256>/<fileName>; the log of every attempt (output and
+///   the executor's notes) appended to STATE/logs/<item id>.log (0600) and sent to the LogSink;
+/// - policies: ROOT/etc/groundcrew/policies/<policy id>.json (0644), the settings JSON as given;
+/// - certificates: ROOT/etc/groundcrew/certs/<profile id>.pem (0644) and .key (0600, SECRET);
+/// - network profiles: ROOT/etc/NetworkManager/system-connections/<KeyfileName> (0600).
+/// Every file is written atomically (temporary file, fsync, rename).
+///
+/// Apps, install: when the app has detection rules and they hold, nothing runs (a detected
+/// success). Otherwise the content (when the app has one) is fetched and verified, and the
+/// install command runs as `/bin/sh -c` in the content folder (the root when there is no
+/// content) with only PATH, GROUNDCREW_ROOT=<absolute root>, GROUNDCREW_EXIT_CODE_FILE and, for
+/// a user-context app with a user, GROUNDCREW_USER=<user_name> in its environment, stdin
+/// /dev/null, under the item's time limit (past it the process group is killed: failed,
+/// core::kTimeoutErrorCode). The exit code — the integer the command wrote to
+/// $GROUNDCREW_EXIT_CODE_FILE if it did, else Win32ExitCode(return codes, exit status) — is
+/// classified with the app's return codes: success (reboot none, soft or hard), retry, or failed
+/// (code = the exit code; a shell killed by signal N fails with 128 + N). After a success
+/// the detection rules, when there are any, must hold, else the item fails with
+/// kNotDetectedAfterInstallCode. Uninstall is the mirror image: rules that do not hold mean
+/// "already absent" (nothing runs); the uninstall command runs the same way; rules that still
+/// hold afterwards fail the item.
+///
+/// Policies, certificates and network profiles are (re)written on every install (a certificate
+/// gets a fresh key and request each time) and removed on uninstall (absent is fine; for network
+/// profiles, every keyfile in the folder with the profile's uuid, which also catches a renamed
+/// profile's old file; installing removes those stale files too).
+class RealExecutor final : public Executor {
+ public:
+  /// `root` and `state_dir` are made absolute. `content` must outlive the executor.
+  RealExecutor(std::filesystem::path root, std::filesystem::path state_dir, ContentSource& content,
+               CertificateIssuer issuer, LogSink log, RealExecutorOptions options = {});
+
+  [[nodiscard]] Result<ItemResult> Apply(const core::PlanItem& item, const Payloads& payloads,
+                                         const ApplyContext& context,
+                                         const ProgressFn& progress) override;
+  [[nodiscard]] Result<bool> Detect(const core::PlanItem& item, const Payloads& payloads,
+                                    const ApplyContext& context) override;
+  /// ReadComplianceFacts(root).
+  [[nodiscard]] Result<core::DeviceFacts> ReadFacts() override;
+
+  const std::filesystem::path& root() const { return root_; }
+  const std::filesystem::path& state_dir() const { return state_dir_; }
+
+  /// ROOT/etc/groundcrew/policies/<id>.json, ROOT/etc/groundcrew/certs/<id>.pem and .key.
+  std::filesystem::path PolicyPath(std::string_view policy_id) const;
+  std::filesystem::path CertificatePath(std::string_view profile_id) const;
+  std::filesystem::path PrivateKeyPath(std::string_view profile_id) const;
+
+ private:
+  // Holds the content `sha256` for one thread at a time (two apps may share content).
+  class ContentLock {
+   public:
+    ContentLock(RealExecutor& executor, std::string sha256);
+    ~ContentLock();
+    ContentLock(const ContentLock&) = delete;
+    ContentLock& operator=(const ContentLock&) = delete;
+
+   private:
+    RealExecutor& executor_;
+    std::string sha256_;
+  };
+
+  Result<ItemResult> ApplyApp(const core::PlanItem& item, const core::App& app,
+                              const ApplyContext& context, const ProgressFn& progress);
+  Result<ItemResult> ApplyPolicy(const core::PlanItem& item, const core::Policy& policy);
+  Result<ItemResult> ApplyCertificate(const core::PlanItem& item,
+                                      const core::CertificateProfile& profile,
+                                      const ApplyContext& context);
+  Result<ItemResult> ApplyNetwork(const core::PlanItem& item, const core::NetworkProfile& profile,
+                                  const ApplyContext& context);
+
+  /// The environment of the item's commands; `exit_code_file` adds GROUNDCREW_EXIT_CODE_FILE.
+  std::vector<std::string> Environment(const core::PlanItem& item, const ApplyContext& context,
+                                       const std::filesystem::path& exit_code_file = {}) const;
+
+  std::filesystem::path root_;
+  std::filesystem::path state_dir_;
+  ContentSource& content_;
+  CertificateIssuer issuer_;
+  LogSink log_;
+  RealExecutorOptions options_;
+  std::string path_env_;
+
+  std::mutex content_mutex_;
+  std::condition_variable content_released_;
+  std::set<std::string, std::less<>> content_in_use_;  // guarded by content_mutex_
+};
+
+}  // namespace groundcrew::executor

@@ -1,0 +1,251 @@
+#include "server/api/device_api.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json/object.hpp>
+#include <string>
+#include <vector>
+
+#include "server/api/content_response.hpp"
+#include "server/api/http_json.hpp"
+#include "server/http/error_mapping.hpp"
+#include "wire/model_json.hpp"
+
+namespace groundcrew::api {
+namespace {
+
+namespace json = boost::json;
+using server::ErrorResponse;
+using server::PathParams;
+using server::Request;
+using server::Response;
+using service::DeviceCaller;
+using service::Services;
+
+using DeviceHandler =
+    std::function<Response(const DeviceCaller&, const Request&, const PathParams&)>;
+
+Response Unauthenticated(const Error& error) {
+  Response response = ErrorResponse(error);
+  response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"groundcrew-device\"");
+  return response;
+}
+
+// Authenticates the device token, then runs `handler`.
+server::Handler Device(Services& services, DeviceHandler handler) {
+  return [&services, handler = std::move(handler)](const Request& request,
+                                                    const PathParams& params) {
+    Result<DeviceCaller> caller =
+        services.trust.Authenticate(request.headers.Get("Authorization"));
+    if (!caller) return Unauthenticated(caller.error());
+    return handler(*caller, request, params);
+  };
+}
+
+Response Answer(const Result<json::object>& result) {
+  if (!result) return ErrorResponse(result.error());
+  return Json(200, *result);
+}
+
+// A refused sign-in is 403 with the step (reason and message for the screen); the other
+// steps are 200.
+Response SignInAnswer(const Result<service::SignInStep>& step) {
+  if (!step) {
+    if (step.error().code == ErrorCode::kUnauthenticated) return Unauthenticated(step.error());
+    return ErrorResponse(step.error());
+  }
+  return Json(step->refused() ? 403 : 200, step->body);
+}
+
+// A timestamp member of a request ("2026-11-25T13:00:00Z"), kInvalidArgument naming it.
+Result<core::Timestamp> TimestampMember(const std::string& text, const char* name) {
+  Result<core::Timestamp> time = wire::ParseTimestamp(text);
+  if (!time) {
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: expected a UTC time like 2026-11-25T13:00:00Z, found \"{}\"", name, text),
+        name);
+  }
+  return time;
+}
+
+// POST .../deployment: {"flow": "technician"} with the device's token, or {"flow": "user",
+// "installed": [...]} with the signed-in user's token. The body says which flow, and so which
+// credential: a token of the other kind is refused (401) like any token for another audience.
+Response Deployment(Services& s, const Request& r, const PathParams& p) {
+  Result<json::value> body = ParseJsonBody(r);
+  if (!body) return ErrorResponse(body.error());
+  const json::object* object = body->if_object();
+  if (object == nullptr) {
+    return ErrorResponse(
+        MakeError(ErrorCode::kInvalidArgument, "body: expected a JSON object", "body"));
+  }
+  const json::value* flow = object->if_contains("flow");
+  if (flow == nullptr || !flow->is_string() ||
+      (flow->as_string() != "technician" && flow->as_string() != "user")) {
+    return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                   "flow: required, \"technician\" or \"user\"", "flow"));
+  }
+  const bool user_flow = flow->as_string() == "user";
+  for (const auto& member : *object) {
+    if (member.key() != "flow" && !(user_flow && member.key() == "installed")) {
+      const std::string name(member.key());
+      return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                     fmt::format("{}: not a member of this request", name), name));
+    }
+  }
+  const std::string authorization = r.headers.Get("Authorization");
+  if (!user_flow) {
+    Result<DeviceCaller> caller = s.trust.Authenticate(authorization);
+    if (!caller) return Unauthenticated(caller.error());
+    return Answer(s.deployment.Technician(*caller, p.at("id")));
+  }
+  Result<identity::Claims> claims = s.tokens.Authenticate(authorization, identity::Audience::kUser);
+  if (!claims) return Unauthenticated(claims.error());
+  std::vector<core::InstalledItem> installed;
+  if (const json::value* reported = object->if_contains("installed")) {
+    if (Status decoded = wire::Decode(*reported, installed); !decoded) {
+      // wire's paths are relative to the array: "[2].outcome" -> "installed[2].outcome".
+      Error error = decoded.error();
+      const bool indexed = error.field.starts_with("[");
+      error.field = "installed" + error.field;
+      error.message = (indexed ? "installed" : "installed: ") + error.message;
+      return ErrorResponse(error);
+    }
+  }
+  return Answer(s.deployment.User(*claims, p.at("id"), installed));
+}
+
+}  // namespace
+
+Status AddDeviceApiRoutes(server::Router& router, Services& s) {
+  const std::string device = "/v1/agent/devices/{id}";
+  const std::string session = device + "/sessions/{sessionId}";
+  struct Route {
+    const char* method;
+    std::string path;
+    server::Handler handler;
+  };
+  const Route routes[] = {
+      {"POST", "/v1/agent/nonce",
+       [&s](const Request& r, const PathParams&) {
+         auto body = StringMembers(r, {"serialNumber"});
+         if (!body) return ErrorResponse(body.error());
+         return Answer(s.trust.NewNonce(body->at("serialNumber")));
+       }},
+      {"POST", "/v1/agent/token",
+       [&s](const Request& r, const PathParams&) {
+         auto body = StringMembers(r, {"serialNumber", "nonce", "signature"});
+         if (!body) return ErrorResponse(body.error());
+         Result<json::object> token = s.trust.Prove(body->at("serialNumber"), body->at("nonce"),
+                                                     body->at("signature"));
+         if (!token) return Unauthenticated(token.error());
+         return Json(200, *token);
+       }},
+      {"GET", device,
+       Device(s, [&s](const DeviceCaller& c, const Request&, const PathParams& p) {
+         return Answer(s.trust.Registration(c, p.at("id")));
+       })},
+      {"GET", device + "/plan",
+       Device(s, [&s](const DeviceCaller& c, const Request&, const PathParams& p) {
+         return Answer(s.trust.Plan(c, p.at("id")));
+       })},
+      {"POST", device + "/join",
+       Device(s, [&s](const DeviceCaller& c, const Request&, const PathParams& p) {
+         return Answer(s.trust.Join(c, p.at("id")));
+       })},
+      {"POST", device + "/enroll",
+       Device(s, [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+         auto body = StringMembers(r, {"csr"});
+         if (!body) return ErrorResponse(body.error());
+         return Answer(s.trust.Enroll(c, p.at("id"), body->at("csr")));
+       })},
+      {"POST", device + "/reseal",
+       Device(s, [&s](const DeviceCaller& c, const Request&, const PathParams& p) {
+         return Answer(s.trust.Reseal(c, p.at("id")));
+       })},
+      {"POST", device + "/signIn",
+       Device(s, [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+         auto body = StringMembers(r, {"userPrincipalName", "password"});
+         if (!body) return ErrorResponse(body.error());
+         return SignInAnswer(s.sign_in.Begin(c, p.at("id"), body->at("userPrincipalName"),
+                                             body->at("password")));
+       })},
+      {"POST", device + "/signIn/{challengeId}",
+       Device(s, [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+         auto body = StringMembers(r, {"code"});
+         if (!body) return ErrorResponse(body.error());
+         return SignInAnswer(
+             s.sign_in.Complete(c, p.at("id"), p.at("challengeId"), body->at("code")));
+       })},
+      {"POST", device + "/deployment",
+       [&s](const Request& r, const PathParams& p) { return Deployment(s, r, p); }},
+      {"POST", device + "/certificates/{profileId}",
+       Device(s, [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+         auto body = StringMembers(r, {"csr"});
+         if (!body) return ErrorResponse(body.error());
+         return Answer(
+             s.deployment.IssueCertificate(c, p.at("id"), p.at("profileId"), body->at("csr")));
+       })},
+      {"PUT", session,
+       Device(s, [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+         auto body = StringMembers(r, {"flow", "startedDateTime"}, {"userPrincipalName"});
+         if (!body) return ErrorResponse(body.error());
+         Result<core::Timestamp> started =
+             TimestampMember(body->at("startedDateTime"), "startedDateTime");
+         if (!started) return ErrorResponse(started.error());
+         const auto upn = body->find("userPrincipalName");
+         Result<service::StartedSession> session = s.deployment.StartSession(
+             c, p.at("id"), p.at("sessionId"), body->at("flow"),
+             upn == body->end() ? "" : upn->second, *started);
+         if (!session) return ErrorResponse(session.error());
+         return Json(session->created ? 201 : 200, session->session);
+       })},
+      {"POST", session + "/events",
+       Device(s, [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+         Result<json::value> body = ParseJsonBody(r);
+         if (!body) return ErrorResponse(body.error());
+         Result<std::vector<service::DeploymentEvent>> events = service::ParseEvents(*body);
+         if (!events) return ErrorResponse(events.error());
+         return Answer(s.deployment.AppendEvents(c, p.at("id"), p.at("sessionId"), *events));
+       })},
+      {"POST", session + "/finish",
+       Device(s, [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+         auto body = StringMembers(r, {"deploymentState", "finishedDateTime"});
+         if (!body) return ErrorResponse(body.error());
+         Result<core::Timestamp> finished =
+             TimestampMember(body->at("finishedDateTime"), "finishedDateTime");
+         if (!finished) return ErrorResponse(finished.error());
+         return Answer(s.deployment.FinishSession(c, p.at("id"), p.at("sessionId"),
+                                                  body->at("deploymentState"), *finished));
+       })},
+      {"GET", device + "/content/{sha256}",
+       Device(s, [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+         if (Status allowed = s.trust.MayReadContent(c, p.at("id"), p.at("sha256")); !allowed) {
+           return ErrorResponse(allowed.error());
+         }
+         return ContentResponse(s.content, r, p.at("sha256"));
+       })},
+      {"GET", "/v1/agent/me",
+       [&s](const Request& r, const PathParams&) {
+         Result<identity::Claims> claims =
+             s.tokens.Authenticate(r.headers.Get("Authorization"), identity::Audience::kUser);
+         if (!claims) return Unauthenticated(claims.error());
+         json::object me{{"userId", claims->subject},
+                         {"expirationDateTime", wire::FormatTimestamp(claims->expires_at)}};
+         if (auto upn = claims->extra.find("upn"); upn != claims->extra.end()) {
+           me["userPrincipalName"] = upn->second;
+         }
+         if (auto did = claims->extra.find("did"); did != claims->extra.end()) {
+           me["deviceId"] = did->second;
+         }
+         return Json(200, me);
+       }},
+  };
+  for (const Route& route : routes) {
+    if (Status st = router.Add(route.method, route.path, route.handler); !st) return st;
+  }
+  return Ok{};
+}
+
+}  // namespace groundcrew::api

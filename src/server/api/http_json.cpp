@@ -1,0 +1,124 @@
+#include "server/api/http_json.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/parser.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace groundcrew::api {
+
+Result<boost::json::value> ParseJsonBody(const server::Request& request) {
+  if (request.body.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "body: expected a JSON document, got nothing",
+                     "body");
+  }
+  boost::json::parse_options options;
+  options.max_depth = 64;
+  boost::json::parser parser({}, options);
+  boost::system::error_code ec;
+  // write() needs one complete document and refuses anything after it.
+  const std::size_t used = parser.write(request.body.data(), request.body.size(), ec);
+  if (ec) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("body: not valid JSON (near byte {}): {}", used, ec.message()),
+                     "body");
+  }
+  return parser.release();
+}
+
+Result<std::map<std::string, std::string, std::less<>>> StringMembers(
+    const server::Request& request, std::initializer_list<std::string_view> required,
+    std::initializer_list<std::string_view> optional) {
+  Result<boost::json::value> body = ParseJsonBody(request);
+  if (!body) return body.error();
+  const boost::json::object* object = body->if_object();
+  if (object == nullptr) {
+    return MakeError(ErrorCode::kInvalidArgument, "body: expected a JSON object", "body");
+  }
+  auto listed = [](std::initializer_list<std::string_view> names, std::string_view name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  std::map<std::string, std::string, std::less<>> members;
+  for (const auto& member : *object) {
+    const std::string name(member.key());
+    if (!listed(required, name) && !listed(optional, name)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("{}: not a member of this request", name), name);
+    }
+    if (!member.value().is_string()) {
+      return MakeError(ErrorCode::kInvalidArgument, fmt::format("{}: must be a string", name),
+                       name);
+    }
+    members.emplace(name, std::string(member.value().as_string()));
+  }
+  for (std::string_view name : required) {
+    if (!members.contains(name)) {
+      return MakeError(ErrorCode::kInvalidArgument, fmt::format("{}: required", name),
+                       std::string(name));
+    }
+  }
+  return members;
+}
+
+Result<store::PageRequest> PageFrom(const server::Request& request) {
+  store::PageRequest page;
+  if (auto it = request.query.find("after"); it != request.query.end()) page.after = it->second;
+  if (auto it = request.query.find("limit"); it != request.query.end()) {
+    const std::string& text = it->second;
+    int limit = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc() || end != text.data() + text.size() || limit < 1 ||
+        limit > store::kMaxPageSize) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("limit: must be a whole number from 1 to {}, not \"{}\"",
+                                   store::kMaxPageSize, text),
+                       "limit");
+    }
+    page.limit = limit;
+  }
+  return page;
+}
+
+Result<std::optional<int64_t>> IfMatch(const server::Request& request) {
+  const std::string* header = request.headers.Find("If-Match");
+  if (header == nullptr) return std::optional<int64_t>();
+  std::string_view text = *header;
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
+    text = text.substr(1, text.size() - 2);
+  }
+  int64_t version = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
+  if (ec != std::errc() || end != text.data() + text.size() || version < 1) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "If-Match: must be the resource's version, a whole number such as 3",
+                     "If-Match");
+  }
+  return std::optional<int64_t>(version);
+}
+
+Result<bool> BoolParameter(const server::Request& request, const char* name) {
+  auto it = request.query.find(name);
+  if (it == request.query.end() || it->second == "false") return false;
+  if (it->second == "true" || it->second.empty()) return true;
+  return MakeError(ErrorCode::kInvalidArgument,
+                   fmt::format("{}: must be true or false, not \"{}\"", name, it->second), name);
+}
+
+server::Response Json(int status, const boost::json::value& body) {
+  return server::JsonResponse(status, boost::json::serialize(body));
+}
+
+server::Response JsonPage(const std::vector<boost::json::object>& items,
+                          const std::string& next_after) {
+  boost::json::array value;
+  value.reserve(items.size());
+  for (const boost::json::object& item : items) value.push_back(item);
+  boost::json::object page{{"value", std::move(value)}};
+  if (!next_after.empty()) page["nextAfter"] = next_after;
+  return Json(200, page);
+}
+
+}  // namespace groundcrew::api

@@ -1,0 +1,221 @@
+#include "server/daemon/config.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json/parse.hpp>
+#include <charconv>
+#include <climits>
+#include <cstdint>
+#include <fstream>
+#include <sstream>
+
+namespace groundcrew::daemon {
+namespace {
+
+template <class T>
+bool ParseNumber(std::string_view text, T& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+}
+
+void Overlay(Config& config, const ConfigLayer& layer, std::string& listen) {
+  if (layer.data_dir) config.data_dir = *layer.data_dir;
+  if (layer.listen) listen = *layer.listen;
+  if (layer.port_file) config.port_file = *layer.port_file;
+  if (layer.log_level) config.log_level = *layer.log_level;
+  if (layer.threads) config.threads = *layer.threads;
+  if (layer.max_body_bytes) config.max_body_bytes = *layer.max_body_bytes;
+  if (layer.tls_cert) config.tls_cert = *layer.tls_cert;
+  if (layer.tls_key) config.tls_key = *layer.tls_key;
+  if (layer.tls_names) config.tls_names = *layer.tls_names;
+  if (layer.lockout_threshold) config.lockout_threshold = *layer.lockout_threshold;
+  if (layer.lockout_window_minutes) config.lockout_window_minutes = *layer.lockout_window_minutes;
+  if (layer.lockout_duration_minutes) {
+    config.lockout_duration_minutes = *layer.lockout_duration_minutes;
+  }
+}
+
+// The integer settings, by their file key and environment variable.
+struct IntSetting {
+  const char* key;
+  const char* variable;
+  std::optional<int> ConfigLayer::*member;
+};
+constexpr IntSetting kIntSettings[] = {
+    {"threads", "GROUNDCREW_THREADS", &ConfigLayer::threads},
+    {"lockoutThreshold", "GROUNDCREW_LOCKOUT_THRESHOLD", &ConfigLayer::lockout_threshold},
+    {"lockoutWindowMinutes", "GROUNDCREW_LOCKOUT_WINDOW_MINUTES",
+     &ConfigLayer::lockout_window_minutes},
+    {"lockoutDurationMinutes", "GROUNDCREW_LOCKOUT_DURATION_MINUTES",
+     &ConfigLayer::lockout_duration_minutes},
+};
+
+}  // namespace
+
+Result<ConfigLayer> ReadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return MakeError(ErrorCode::kNotFound, fmt::format("{}: cannot open the file", path), path);
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  const boost::json::value json = boost::json::parse(text.str(), ec);
+  if (ec || !json.is_object()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("{}: not a JSON object{}", path, ec ? ": " + ec.message() : ""),
+                     path);
+  }
+  ConfigLayer layer;
+  for (const auto& field : json.as_object()) {
+    const std::string key(field.key());
+    auto bad = [&](std::string_view expected) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("{}: {} must be {}", path, key, expected), key);
+    };
+    const boost::json::value& value = field.value();
+    const IntSetting* int_setting = nullptr;
+    for (const IntSetting& setting : kIntSettings) {
+      if (key == setting.key) int_setting = &setting;
+    }
+    if (key == "dataDir" || key == "listen" || key == "portFile" || key == "logLevel" ||
+        key == "tlsCert" || key == "tlsKey" || key == "tlsNames") {
+      if (!value.is_string()) return bad("a string");
+      std::string text_value(value.as_string());
+      (key == "dataDir"    ? layer.data_dir
+       : key == "listen"   ? layer.listen
+       : key == "portFile" ? layer.port_file
+       : key == "tlsCert"  ? layer.tls_cert
+       : key == "tlsKey"   ? layer.tls_key
+       : key == "tlsNames" ? layer.tls_names
+                           : layer.log_level) = std::move(text_value);
+    } else if (int_setting != nullptr) {
+      if (!value.is_int64() || value.as_int64() < INT32_MIN || value.as_int64() > INT32_MAX) {
+        return bad("a whole number");
+      }
+      layer.*(int_setting->member) = static_cast<int>(value.as_int64());
+    } else if (key == "maxBodyBytes") {
+      if (!value.is_int64() || value.as_int64() < 0) return bad("a whole number of bytes");
+      layer.max_body_bytes = static_cast<std::size_t>(value.as_int64());
+    } else {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("{}: unknown key \"{}\" (known: dataDir, listen, threads, "
+                                   "maxBodyBytes, portFile, logLevel, tlsCert, tlsKey, tlsNames, "
+                                   "lockoutThreshold, lockoutWindowMinutes, "
+                                   "lockoutDurationMinutes)",
+                                   path, key),
+                       key);
+    }
+  }
+  return layer;
+}
+
+Result<ConfigLayer> ReadEnvironment(const std::map<std::string, std::string>& environment) {
+  ConfigLayer layer;
+  auto get = [&](const char* name) -> const std::string* {
+    auto it = environment.find(name);
+    return it == environment.end() ? nullptr : &it->second;
+  };
+  if (auto* v = get("GROUNDCREW_DATA_DIR")) layer.data_dir = *v;
+  if (auto* v = get("GROUNDCREW_LISTEN")) layer.listen = *v;
+  if (auto* v = get("GROUNDCREW_LOG_LEVEL")) layer.log_level = *v;
+  if (auto* v = get("GROUNDCREW_TLS_CERT")) layer.tls_cert = *v;
+  if (auto* v = get("GROUNDCREW_TLS_KEY")) layer.tls_key = *v;
+  if (auto* v = get("GROUNDCREW_TLS_NAMES")) layer.tls_names = *v;
+  for (const IntSetting& setting : kIntSettings) {
+    if (auto* v = get(setting.variable)) {
+      int number = 0;
+      if (!ParseNumber(*v, number)) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         fmt::format("{}: must be a whole number", setting.variable),
+                         setting.variable);
+      }
+      layer.*(setting.member) = number;
+    }
+  }
+  if (auto* v = get("GROUNDCREW_MAX_BODY_BYTES")) {
+    std::size_t bytes = 0;
+    if (!ParseNumber(*v, bytes)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "GROUNDCREW_MAX_BODY_BYTES: must be a whole number of bytes",
+                       "GROUNDCREW_MAX_BODY_BYTES");
+    }
+    layer.max_body_bytes = bytes;
+  }
+  return layer;
+}
+
+Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
+                       const ConfigLayer& flags) {
+  Config config;
+  std::string listen = "127.0.0.1:8080";
+  Overlay(config, file, listen);
+  Overlay(config, environment, listen);
+  Overlay(config, flags, listen);
+  const size_t colon = listen.rfind(':');
+  unsigned port = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      !ParseNumber(std::string_view(listen).substr(colon + 1), port) || port > 65535) {
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        fmt::format("listen: expected address:port such as 127.0.0.1:8080, not \"{}\"", listen),
+        "listen");
+  }
+  config.address = listen.substr(0, colon);
+  if (config.address.size() > 2 && config.address.front() == '[' && config.address.back() == ']') {
+    config.address = config.address.substr(1, config.address.size() - 2);  // [::1]:8080
+  }
+  config.port = static_cast<std::uint16_t>(port);
+  if (config.threads < 1 || config.threads > 64) {
+    return MakeError(ErrorCode::kInvalidArgument, "threads: must be from 1 to 64", "threads");
+  }
+  if (config.max_body_bytes < 1024) {
+    return MakeError(ErrorCode::kInvalidArgument, "maxBodyBytes: must be at least 1024",
+                     "maxBodyBytes");
+  }
+  if (config.log_level != "info" && config.log_level != "debug" && config.log_level != "warn") {
+    return MakeError(ErrorCode::kInvalidArgument, "logLevel: must be debug, info or warn",
+                     "logLevel");
+  }
+  if (config.data_dir.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "dataDir: must not be empty", "dataDir");
+  }
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    const bool key_missing = config.tls_key.empty();
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        key_missing ? "tlsKey: a TLS certificate is set (tlsCert: " + config.tls_cert +
+                          ") but no private key: give --tls-key, GROUNDCREW_TLS_KEY or tlsKey too"
+                    : "tlsCert: a TLS private key is set (tlsKey: " + config.tls_key +
+                          ") but no certificate: give --tls-cert, GROUNDCREW_TLS_CERT or tlsCert "
+                          "too",
+        key_missing ? "tlsKey" : "tlsCert");
+  }
+  if (!config.tls_names.empty() && !config.tls_cert.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "tlsNames: groundcrewd issues its own certificate for tlsNames; do not give "
+                     "tlsCert and tlsKey as well",
+                     "tlsNames");
+  }
+  struct Bound {
+    int value;
+    int max;
+    const char* message;
+  };
+  for (const Bound& bound : {
+           Bound{config.lockout_threshold, 1000, "lockoutThreshold: must be from 1 to 1000"},
+           Bound{config.lockout_window_minutes, 1440,
+                 "lockoutWindowMinutes: must be from 1 to 1440"},
+           Bound{config.lockout_duration_minutes, 10080,
+                 "lockoutDurationMinutes: must be from 1 to 10080"},
+       }) {
+    if (bound.value < 1 || bound.value > bound.max) {
+      const std::string message = bound.message;
+      return MakeError(ErrorCode::kInvalidArgument, message,
+                       message.substr(0, message.find(':')));
+    }
+  }
+  return config;
+}
+
+}  // namespace groundcrew::daemon

@@ -1,0 +1,162 @@
+#include "server/daemon/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace groundcrew::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string WriteFile(const std::string& name, const std::string& text) {
+  const fs::path path = fs::temp_directory_path() / (name + std::to_string(::getpid()));
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+TEST(ConfigTest, DefaultsAreLoopbackAndVar) {
+  Result<Config> config = Resolve({}, {}, {});
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->address, "127.0.0.1");
+  EXPECT_EQ(config->port, 8080);
+  EXPECT_EQ(config->data_dir, "./var");
+}
+
+TEST(ConfigTest, FlagsBeatEnvironmentBeatFile) {
+  Result<ConfigLayer> file = ReadConfigFile(
+      WriteFile("gc-config", R"({"dataDir": "/srv/file", "listen": "127.0.0.1:1", "threads": 3})"));
+  ASSERT_TRUE(file) << file.error().message;
+  Result<ConfigLayer> env =
+      ReadEnvironment({{"GROUNDCREW_LISTEN", "127.0.0.1:2"}, {"GROUNDCREW_THREADS", "4"}});
+  ASSERT_TRUE(env);
+  ConfigLayer flags;
+  flags.listen = "[::1]:3";
+  Result<Config> config = Resolve(*file, *env, flags);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->data_dir, "/srv/file");  // only the file sets it
+  EXPECT_EQ(config->threads, 4);             // environment beats file
+  EXPECT_EQ(config->address, "::1");         // flag beats both
+  EXPECT_EQ(config->port, 3);
+}
+
+TEST(ConfigTest, BadInputNamesTheSetting) {
+  Result<ConfigLayer> unknown = ReadConfigFile(WriteFile("gc-config-bad", R"({"colour": 1})"));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().field, "colour");
+  Result<ConfigLayer> wrong_type =
+      ReadConfigFile(WriteFile("gc-config-type", R"({"threads": "2"})"));
+  ASSERT_FALSE(wrong_type);
+  EXPECT_EQ(wrong_type.error().field, "threads");
+  EXPECT_EQ(ReadConfigFile("/nonexistent/gc.json").error().code, ErrorCode::kNotFound);
+  Result<ConfigLayer> env = ReadEnvironment({{"GROUNDCREW_THREADS", "many"}});
+  ASSERT_FALSE(env);
+  EXPECT_EQ(env.error().field, "GROUNDCREW_THREADS");
+  ConfigLayer flags;
+  flags.listen = "localhost";
+  EXPECT_EQ(Resolve({}, {}, flags).error().field, "listen");
+  flags.listen = "127.0.0.1:70000";
+  EXPECT_EQ(Resolve({}, {}, flags).error().field, "listen");
+  ConfigLayer threads;
+  threads.threads = 0;
+  EXPECT_EQ(Resolve({}, {}, threads).error().field, "threads");
+}
+
+TEST(ConfigTest, LockoutDefaultsLayersAndBounds) {
+  Result<Config> defaults = Resolve({}, {}, {});
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->lockout_threshold, 10);
+  EXPECT_EQ(defaults->lockout_window_minutes, 10);
+  EXPECT_EQ(defaults->lockout_duration_minutes, 15);
+  Result<ConfigLayer> file = ReadConfigFile(WriteFile(
+      "gc-config-lockout", R"({"lockoutThreshold": 3, "lockoutDurationMinutes": 60})"));
+  ASSERT_TRUE(file) << file.error().message;
+  Result<ConfigLayer> env = ReadEnvironment({{"GROUNDCREW_LOCKOUT_THRESHOLD", "5"},
+                                             {"GROUNDCREW_LOCKOUT_WINDOW_MINUTES", "2"}});
+  ASSERT_TRUE(env) << env.error().message;
+  Result<Config> config = Resolve(*file, *env, {});
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->lockout_threshold, 5);
+  EXPECT_EQ(config->lockout_window_minutes, 2);
+  EXPECT_EQ(config->lockout_duration_minutes, 60);
+
+  EXPECT_EQ(ReadEnvironment({{"GROUNDCREW_LOCKOUT_THRESHOLD", "x"}}).error().field,
+            "GROUNDCREW_LOCKOUT_THRESHOLD");
+  EXPECT_EQ(ReadConfigFile(WriteFile("gc-config-lockout-type", R"({"lockoutThreshold": "3"})"))
+                .error()
+                .field,
+            "lockoutThreshold");
+  ConfigLayer zero;
+  zero.lockout_duration_minutes = 0;
+  EXPECT_EQ(Resolve({}, {}, zero).error().field, "lockoutDurationMinutes");
+}
+
+TEST(ConfigTest, GeneratedCertificateExcludesGivenOne) {
+  ConfigLayer flags;
+  flags.tls_names = "localhost,127.0.0.1";
+  Result<Config> config = Resolve({}, {}, flags);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->tls_names, "localhost,127.0.0.1");
+  flags.tls_cert = "server.pem";
+  flags.tls_key = "server.key";
+  EXPECT_EQ(Resolve({}, {}, flags).error().field, "tlsNames");
+}
+
+TEST(ConfigTest, TlsIsOffByDefaultAndLayersLikeTheRest) {
+  Result<Config> plain = Resolve({}, {}, {});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->tls_cert, "");
+  EXPECT_EQ(plain->tls_key, "");
+
+  Result<ConfigLayer> file = ReadConfigFile(
+      WriteFile("gc-config-tls",
+                R"({"tlsCert": "/etc/gc/file-cert.pem", "tlsKey": "/etc/gc/file-key.pem"})"));
+  ASSERT_TRUE(file) << file.error().message;
+  Result<ConfigLayer> env = ReadEnvironment({{"GROUNDCREW_TLS_KEY", "/env/key.pem"}});
+  ASSERT_TRUE(env);
+  ConfigLayer flags;
+  flags.tls_cert = "/flag/cert.pem";
+  Result<Config> config = Resolve(*file, *env, flags);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->tls_cert, "/flag/cert.pem");  // flag beats file
+  EXPECT_EQ(config->tls_key, "/env/key.pem");     // environment beats file
+
+  // Empty values from a higher layer turn TLS off again.
+  Result<ConfigLayer> off =
+      ReadEnvironment({{"GROUNDCREW_TLS_CERT", ""}, {"GROUNDCREW_TLS_KEY", ""}});
+  ASSERT_TRUE(off);
+  config = Resolve(*file, *off, {});
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->tls_cert, "");
+  EXPECT_EQ(config->tls_key, "");
+
+  Result<ConfigLayer> wrong_type =
+      ReadConfigFile(WriteFile("gc-config-tls-type", R"({"tlsKey": 1})"));
+  ASSERT_FALSE(wrong_type);
+  EXPECT_EQ(wrong_type.error().field, "tlsKey");
+}
+
+TEST(ConfigTest, TlsNeedsBothTheCertificateAndTheKey) {
+  ConfigLayer only_cert;
+  only_cert.tls_cert = "/etc/gc/cert.pem";
+  Result<Config> config = Resolve({}, {}, only_cert);
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(config.error().field, "tlsKey");
+  EXPECT_NE(config.error().message.find("--tls-key"), std::string::npos) << config.error().message;
+
+  Result<ConfigLayer> only_key = ReadEnvironment({{"GROUNDCREW_TLS_KEY", "/etc/gc/key.pem"}});
+  ASSERT_TRUE(only_key);
+  config = Resolve({}, *only_key, {});
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "tlsCert");
+  EXPECT_NE(config.error().message.find("--tls-cert"), std::string::npos) << config.error().message;
+
+  ConfigLayer empty_key = only_cert;
+  empty_key.tls_key = "";
+  EXPECT_EQ(Resolve({}, {}, empty_key).error().field, "tlsKey");
+}
+
+}  // namespace
+}  // namespace groundcrew::daemon

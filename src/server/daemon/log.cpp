@@ -1,0 +1,27 @@
+#include "server/daemon/log.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+
+namespace groundcrew::daemon {
+
+void JsonLog::Write(Level level, std::string_view message, boost::json::object fields) {
+  if (!Enabled(level)) return;
+  static constexpr const char* kNames[] = {"debug", "info", "warn", "error"};
+  const auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  boost::json::object line;
+  line["time"] = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", now);
+  line["level"] = kNames[static_cast<int>(level)];
+  line["msg"] = message;
+  for (auto& field : fields) line[field.key()] = std::move(field.value());
+  const std::string text = boost::json::serialize(line) + "\n";
+  std::lock_guard lock(mutex_);
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace groundcrew::daemon

@@ -1,0 +1,121 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "server/http/http_types.hpp"
+#include "server/http/metrics.hpp"
+#include "server/http/router.hpp"
+
+namespace groundcrew::server {
+
+/// What the access log learns about one request. Never holds headers or bodies (secrets).
+struct RequestRecord {
+  std::string_view method;
+  std::string_view path;   ///< the target up to '?', undecoded
+  std::string_view route;  ///< the matched pattern, or HttpMetrics::kUnmatchedRoute
+  int status = 0;
+  double seconds = 0;  ///< time in the handler
+  std::size_t response_bytes = 0;
+};
+
+/// HTTPS settings. Both files are read once, by HttpServer::Start().
+struct TlsOptions {
+  /// PEM: the server certificate first, then any intermediate CA certificates. ECDSA P-256 is
+  /// what groundcrew recommends (browsers refuse Ed25519); any key type OpenSSL loads works.
+  std::string certificate_chain_file;
+  /// PEM: the certificate's private key, unencrypted (it is never prompted for).
+  std::string private_key_file;
+};
+
+struct HttpServerOptions {
+  /// Address to bind. Loopback by default; anything else should use `tls` (DESIGN.md §6).
+  std::string address = "127.0.0.1";
+  /// Port to bind; 0 picks a free port, readable through HttpServer::port() after Start().
+  std::uint16_t port = 8080;
+  /// Worker threads running the one io_context (handlers run on them). At least 1.
+  int threads = 2;
+  /// Largest accepted request body; a larger one gets 413 and the connection is closed.
+  std::size_t max_body_bytes = 16 * 1024 * 1024;
+  /// Largest accepted request line + header block; a larger one gets 431.
+  std::size_t max_header_bytes = 64 * 1024;
+  /// Time allowed to receive a complete header block, counted from the start of the wait
+  /// (so it also bounds how long an idle keep-alive connection is kept open).
+  std::chrono::milliseconds header_timeout{10'000};
+  /// Time allowed to receive the body once the header is in.
+  std::chrono::milliseconds body_timeout{30'000};
+  /// Time allowed to write one response.
+  std::chrono::milliseconds write_timeout{30'000};
+  /// When set, the port speaks only HTTPS (TLS 1.2 or later). A client that sends plain HTTP
+  /// to it gets a plain-HTTP 400 saying so and is disconnected; a failed handshake just closes
+  /// the connection (not logged: it is the client's problem).
+  std::optional<TlsOptions> tls;
+  /// Time allowed for a new connection's TLS handshake, counted from the accept (so a client
+  /// that connects and sends nothing is dropped after it). Unused without `tls`.
+  std::chrono::milliseconds handshake_timeout{10'000};
+  /// Stop() lets requests in flight finish for at most this long, then closes connections.
+  std::chrono::milliseconds shutdown_deadline{5'000};
+  /// Receives one line per server-side problem (escaped exceptions with their detail, accept
+  /// failures). Called from worker threads, possibly concurrently. Empty: lines go to stderr.
+  std::function<void(std::string_view line)> log;
+  /// Receives one record per answered request (access log), after the handler ran and before
+  /// the response is written. Called from worker threads, possibly concurrently. May be empty.
+  std::function<void(const RequestRecord& record)> access_log;
+};
+
+/// An HTTP/1.1 server (keep-alive; HTTPS when options.tls is set) that dispatches every request
+/// through a Router and records it in HttpMetrics. Built in: GET /healthz (200 {"status":"ok"}) and
+/// GET /metrics (Prometheus text), unless the router already routes GET on those paths. Every
+/// response is produced by exactly one of: the matched handler; 404/405 from the router;
+/// 400/413/431 for requests that cannot be parsed or are too large; 500 with a generic body
+/// when a handler throws (the detail goes to the log). The server never throws out of a
+/// handler into the network code and never crashes on input.
+///
+/// Lifecycle: construct -> Start() (or Run()) -> Stop() (or destruction). Not restartable.
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, Router router);
+  /// Calls Stop().
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  /// Binds, listens and starts the worker threads; returns once the port accepts connections.
+  /// Errors: kUnavailable when the address cannot be bound (in use, not local, ...);
+  /// kInvalidArgument for a malformed address or threads < 1, and for TLS files that cannot be
+  /// read or used (missing, not PEM, encrypted key, a key that does not match the certificate):
+  /// the message names the file and gives OpenSSL's reason, `field` is
+  /// "certificate_chain_file" or "private_key_file"; kFailedPrecondition when called twice.
+  Status Start();
+
+  /// Start(), then blocks until Stop() has completed (from another thread, e.g. a signal
+  /// watcher). Returns Start()'s error if it fails.
+  Status Run();
+
+  /// Graceful shutdown: stops accepting, closes idle keep-alive connections, lets requests in
+  /// flight finish (their responses carry "Connection: close") for at most
+  /// options.shutdown_deadline, then closes what is left and joins the worker threads. HTTPS
+  /// connections are sent a TLS close_notify first (best effort, bounded, without waiting for
+  /// the client's). Idempotent; safe from any thread except a worker thread (i.e. not from a
+  /// handler). A handler that never returns blocks Stop().
+  void Stop();
+
+  /// The bound port; 0 before Start() succeeded.
+  std::uint16_t port() const;
+
+  /// The request metrics (also served at /metrics).
+  const HttpMetrics& metrics() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace groundcrew::server

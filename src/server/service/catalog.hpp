@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "common/result.hpp"
+#include "core/model/tenant.hpp"
+#include "core/targeting/targeting.hpp"
+#include "server/store/store.hpp"
+
+namespace groundcrew::service {
+
+/// The tenant as targeting sees it at one catalog generation, compiled. Immutable; shared.
+struct Snapshot {
+  int64_t generation = 0;
+  std::shared_ptr<const core::TargetingIndex> index;
+  const core::Tenant& tenant() const { return index->tenant(); }
+};
+
+/// Reads the whole catalog into a core::Tenant.
+[[nodiscard]] Result<core::Tenant> LoadTenant(store::ResourceStore& resources);
+
+/// Orders every list of the tenant by id, as LoadTenant returns them (so that a tenant edited in
+/// memory compiles exactly like the same tenant loaded from the store).
+void SortById(core::Tenant& tenant);
+
+/// Compiles a tenant and checks what targeting alone does not: references from the tenant's
+/// mfaGroupIds, from ESP profiles' blocking lists and from app dependencies, at most one default
+/// ESP and one default deployment profile. kInvalidArgument names the resource and field.
+[[nodiscard]] Result<std::shared_ptr<const core::TargetingIndex>> Compile(core::Tenant tenant);
+
+/// The current snapshot, rebuilt only when the catalog's generation moved. Thread-safe.
+class Catalog {
+ public:
+  explicit Catalog(store::Store& store) : store_(store) {}
+
+  /// The snapshot of the catalog as committed now: every committed change is visible to the
+  /// next call (there is no background refresh). Must not be called inside Store::Transact
+  /// (uncommitted changes must not be cached); use cases that write compile their own tenant.
+  [[nodiscard]] Result<std::shared_ptr<const Snapshot>> Current();
+
+  /// Inside Store::Transact, before this use case writes: the tenant as it is committed (a
+  /// copy of the cached snapshot's when its generation is current, else loaded).
+  [[nodiscard]] Result<core::Tenant> TenantForUpdate();
+
+  /// After a use case committed: offers the index it compiled for the catalog at `generation`
+  /// (read inside its transaction after its writes), so the next read need not rebuild it.
+  /// Ignored when the cache already holds that generation or a newer one.
+  void Publish(int64_t generation, std::shared_ptr<const core::TargetingIndex> index);
+
+ private:
+  store::Store& store_;
+  std::mutex mutex_;
+  std::shared_ptr<const Snapshot> cached_;
+};
+
+}  // namespace groundcrew::service

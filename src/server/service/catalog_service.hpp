@@ -1,0 +1,63 @@
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "server/service/catalog.hpp"
+#include "server/service/context.hpp"
+#include "server/service/resource_model.hpp"
+#include "server/store/store.hpp"
+
+// Use cases over catalog resources (tenant settings, users, groups, profiles, payloads and
+// assignments): read, create, change, delete, each change validated against the whole tenant
+// and audited in the same transaction.
+namespace groundcrew::service {
+
+class CatalogService {
+ public:
+  CatalogService(store::Store& store, Catalog& catalog, Clock clock)
+      : store_(store), catalog_(catalog), clock_(std::move(clock)) {}
+
+  /// kNotFound when absent.
+  [[nodiscard]] Result<boost::json::object> Get(store::ResourceKind kind, std::string_view id);
+  [[nodiscard]] Result<store::Page<boost::json::object>> List(store::ResourceKind kind,
+                                                              const store::PageRequest& page);
+
+  /// Creates a resource from API JSON (server-owned fields are ignored; the id is assigned).
+  /// kInvalidArgument for bad fields or references, kAlreadyExists for a taken name,
+  /// kPermissionDenied for a reader, kFailedPrecondition for the tenant (made by init).
+  [[nodiscard]] Result<boost::json::object> Create(const Actor& actor, store::ResourceKind kind,
+                                                   const boost::json::value& json);
+
+  /// Applies the fields present in `patch`. With `if_match`, kAborted unless the stored
+  /// version equals it.
+  [[nodiscard]] Result<boost::json::object> Update(const Actor& actor, store::ResourceKind kind,
+                                                   std::string_view id,
+                                                   const boost::json::value& patch,
+                                                   std::optional<int64_t> if_match);
+
+  /// kFailedPrecondition while other resources refer to it (the message says which).
+  [[nodiscard]] Status Delete(const Actor& actor, store::ResourceKind kind, std::string_view id,
+                              std::optional<int64_t> if_match);
+
+ private:
+  store::Store& store_;
+  Catalog& catalog_;
+  Clock clock_;
+};
+
+/// Checks a resource needs no other resource for: UPN shape and domain, name templates, rule
+/// syntax, lengths and counts. `settings` gives the tenant's domains. kInvalidArgument naming
+/// the field.
+[[nodiscard]] Status ValidateResource(const AnyResource& resource,
+                                      const core::TenantSettings& settings);
+
+/// Writes one audit entry (inside the caller's transaction).
+[[nodiscard]] Status Audit(store::Store& store, const Actor& actor, core::Timestamp at,
+                           std::string_view action, std::string_view kind, std::string_view id,
+                           std::string_view name, std::string detail = "{}");
+
+}  // namespace groundcrew::service

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "common/result.hpp"
+#include "server/service/context.hpp"
+#include "server/store/store.hpp"
+
+// The service's data directory: the database and the content store.
+//   <dir>/groundcrew.db      SQLite (WAL: also groundcrew.db-wal, groundcrew.db-shm)
+//   <dir>/content/<aa>/<sha256>
+//   <dir>/secrets/           token signing keys and the tenant CA (secrets.hpp)
+namespace groundcrew::service {
+
+struct DataDir {
+  std::filesystem::path root;
+  std::filesystem::path database() const { return root / "groundcrew.db"; }
+  std::filesystem::path content() const { return root / "content"; }
+  std::filesystem::path secrets() const { return root / "secrets"; }
+};
+
+struct InitRequest {
+  std::filesystem::path data_dir;
+  std::string organization_name;
+  std::string domain;
+  std::string admin_name = "admin";
+};
+
+struct InitResult {
+  std::string admin_token;  ///< shown once; only its hash is stored
+};
+
+/// Creates the data directory (mode 0700), the database, the tenant, the first admin
+/// credential, the token signing keys and the tenant's CA. kAlreadyExists when the directory already holds a tenant (nothing is changed);
+/// kInvalidArgument for a bad organization name or domain. `open_store` opens (creating) the
+/// database at a path.
+[[nodiscard]] Result<InitResult> Init(
+    const InitRequest& request, const Clock& clock,
+    const std::function<Result<std::unique_ptr<store::Store>>(const std::string&)>& open_store);
+
+}  // namespace groundcrew::service

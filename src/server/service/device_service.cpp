@@ -1,0 +1,390 @@
+#include "server/service/device_service.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+#include "common/text.hpp"
+#include "core/esp/lint.hpp"
+#include "core/esp/plan.hpp"
+#include "core/naming/device_name.hpp"
+#include "core/rules/rule.hpp"
+#include "identity/random.hpp"
+#include "server/service/catalog_service.hpp"
+#include "wire/model_json.hpp"
+
+namespace groundcrew::service {
+namespace {
+
+using core::AutopilotDeviceIdentity;
+using store::DeviceRecord;
+
+std::vector<std::string> Domains(const core::TenantSettings& settings) {
+  std::vector<std::string> domains = settings.additional_domains;
+  domains.insert(domains.begin(), settings.domain);
+  return domains;
+}
+
+bool AnyRefused(const core::RegistrationFile& file) {
+  for (const core::RegistrationRowResult& row : file.rows) {
+    if (!row.ok()) return true;
+  }
+  return false;
+}
+
+AutopilotDeviceIdentity FromRow(const core::RegistrationRow& row, core::Timestamp now) {
+  AutopilotDeviceIdentity device;
+  device.id = core::ZtdId{identity::RandomUuid()};
+  device.serial_number = row.serial_number;
+  device.product_key = row.product_id;
+  device.hardware_identifier = row.hardware_hash;
+  device.group_tag = row.group_tag;
+  device.user_principal_name = row.assigned_user_principal_name;
+  if (row.groundcrew_hash) {
+    device.manufacturer = row.groundcrew_hash->manufacturer;
+    device.model = row.groundcrew_hash->model;
+  }
+  device.azure_ad_device_id = core::DirectoryObjectId{identity::RandomUuid()};
+  device.enrollment_state = core::EnrollmentState::kNotContacted;
+  device.created_date_time = now;
+  return device;
+}
+
+Status CheckUser(const core::TenantSettings& settings, const std::string& upn) {
+  if (upn.empty()) return Ok{};
+  if (!core::IsPlausibleUserPrincipalName(upn)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "userPrincipalName: must look like name@domain", "userPrincipalName");
+  }
+  for (const std::string& domain : Domains(settings)) {
+    if (text::EndsWithIgnoreCase(upn, "@" + domain)) return Ok{};
+  }
+  return MakeError(ErrorCode::kInvalidArgument,
+                   fmt::format("userPrincipalName: the domain is not one of the tenant's ({})",
+                               settings.domain),
+                   "userPrincipalName");
+}
+
+}  // namespace
+
+Result<ImportOutcome> DeviceService::ImportInTransaction(const core::RegistrationFile& parsed,
+                                                         const core::TenantSettings& settings) {
+  const std::vector<std::string> domains = Domains(settings);
+  core::RegistrationFile file = core::CheckAssignedUserDomains(parsed, domains);
+  std::optional<Error> lookup_error;
+  auto owner = [&](Result<std::optional<DeviceRecord>> found) {
+    if (!found) {
+      if (!lookup_error) lookup_error = found.error();
+      return core::RegistrationOwner::kNone;
+    }
+    return *found ? core::RegistrationOwner::kThisTenant : core::RegistrationOwner::kNone;
+  };
+  core::RegistryLookup lookup;
+  lookup.by_hardware_hash = [&](std::string_view hash) {
+    return owner(store_.devices().FindByHardwareHash(hash));
+  };
+  lookup.by_serial_number = [&](std::string_view serial) {
+    return owner(store_.devices().FindBySerialNumber(serial));
+  };
+  file = core::CheckAgainstRegistry(std::move(file), lookup);
+  if (lookup_error) return *lookup_error;
+  ImportOutcome outcome;
+  outcome.file = std::move(file);
+  if (AnyRefused(outcome.file) || outcome.file.rows.empty()) return outcome;
+  const core::Timestamp now = clock_();
+  std::vector<AutopilotDeviceIdentity> devices;
+  devices.reserve(outcome.file.rows.size());
+  for (const core::RegistrationRowResult& row : outcome.file.rows) {
+    devices.push_back(FromRow(row.row, now));
+  }
+  Result<std::vector<DeviceRecord>> inserted = store_.devices().Insert(devices);
+  if (!inserted) return inserted.error();
+  outcome.imported = std::move(*inserted);
+  return outcome;
+}
+
+Result<ImportOutcome> DeviceService::Import(const Actor& actor, std::string_view csv_bytes) {
+  if (Status s = RequireAdmin(actor); !s) return s.error();
+  core::RegistrationFile parsed = core::ReadRegistrationCsv(csv_bytes);
+  if (!parsed.ok()) {
+    Error error = parsed.file_errors.front();
+    if (parsed.file_errors.size() > 1) {
+      error.message += fmt::format(" (and {} more problems with the file)",
+                                   parsed.file_errors.size() - 1);
+    }
+    return error;
+  }
+  Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
+  if (!snapshot) return snapshot.error();
+  ImportOutcome outcome;
+  Status done = store_.Transact([&]() -> Status {
+    Result<ImportOutcome> imported = ImportInTransaction(parsed, (*snapshot)->tenant().settings);
+    if (!imported) return imported.error();
+    outcome = std::move(*imported);
+    if (outcome.imported.empty()) return Ok{};
+    return Audit(store_, actor, clock_(), "import", "autopilotDevices", "", "",
+                 fmt::format(R"({{"imported":{}}})", outcome.imported.size()));
+  });
+  if (!done) return done.error();
+  return outcome;
+}
+
+Result<boost::json::object> DeviceService::ViewWith(const Snapshot& snapshot,
+                                                    const DeviceRecord& record) {
+  boost::json::object json = wire::Encode(record.value);
+  const core::DirectoryDevice directory = core::PlaceholderFor(record.value);
+  const core::DeploymentProfile* profile =
+      snapshot.index->DeploymentProfileFor(snapshot.index->DeviceGroups(directory));
+  // Assignment is computed on every read, so it is always in sync (DESIGN.md §4.1).
+  json["deploymentProfileAssignmentStatus"] = profile != nullptr ? "assignedInSync" : "notAssigned";
+  if (profile != nullptr) {
+    json["deploymentProfile"] = {{"id", profile->id.value()},
+                                 {"displayName", profile->display_name}};
+  } else {
+    json["deploymentProfile"] = nullptr;
+  }
+  json["version"] = record.version;
+  return json;
+}
+
+Result<boost::json::object> DeviceService::View(const DeviceRecord& record) {
+  Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
+  if (!snapshot) return snapshot.error();
+  return ViewWith(**snapshot, record);
+}
+
+Result<boost::json::object> DeviceService::Get(std::string_view id) {
+  Result<DeviceRecord> record = store_.devices().Get(core::ZtdId{std::string(id)});
+  if (!record) return record.error();
+  return View(*record);
+}
+
+Result<store::Page<boost::json::object>> DeviceService::List(const store::DeviceFilter& filter,
+                                                             const store::PageRequest& page) {
+  Result<store::Page<DeviceRecord>> records = store_.devices().List(filter, page);
+  if (!records) return records.error();
+  Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
+  if (!snapshot) return snapshot.error();
+  store::Page<boost::json::object> out;
+  out.next_after = records->next_after;
+  for (const DeviceRecord& record : records->items) {
+    Result<boost::json::object> view = ViewWith(**snapshot, record);
+    if (!view) return view.error();
+    out.items.push_back(std::move(*view));
+  }
+  return out;
+}
+
+Result<boost::json::object> DeviceService::Update(const Actor& actor, std::string_view id,
+                                                  const boost::json::value& patch,
+                                                  std::optional<int64_t> if_match) {
+  if (Status s = RequireAdmin(actor); !s) return s.error();
+  Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
+  if (!snapshot) return snapshot.error();
+  DeviceRecord stored;
+  Status done = store_.Transact([&]() -> Status {
+    Result<DeviceRecord> current = store_.devices().Get(core::ZtdId{std::string(id)});
+    if (!current) return current.error();
+    AutopilotDeviceIdentity device = current->value;
+    if (Status s = wire::DecodeDevicePatch(patch, device); !s) return s;
+    if (Status s = CheckUser((*snapshot)->tenant().settings, device.user_principal_name); !s) {
+      return s;
+    }
+    if (device.user_principal_name.empty()) device.addressable_user_name.clear();
+    Result<DeviceRecord> updated =
+        store_.devices().Update(device, if_match.value_or(current->version));
+    if (!updated) return updated.error();
+    stored = std::move(*updated);
+    return Audit(store_, actor, clock_(), "update", "autopilotDevices", device.id.value(),
+                 device.serial_number, boost::json::serialize(patch));
+  });
+  if (!done) return done.error();
+  return ViewWith(**snapshot, stored);
+}
+
+Status DeviceService::Delete(const Actor& actor, std::string_view id,
+                             std::optional<int64_t> if_match) {
+  if (Status s = RequireAdmin(actor); !s) return s;
+  return store_.Transact([&]() -> Status {
+    Result<DeviceRecord> current = store_.devices().Get(core::ZtdId{std::string(id)});
+    if (!current) return current.error();
+    if (Status s = store_.devices().Delete(current->value.id, if_match.value_or(current->version));
+        !s) {
+      return s;
+    }
+    // Its trust goes with it (the store cascades); what was issued to it stops working.
+    if (Result<int64_t> revoked = store_.tokens().RevokeForDevice(id, clock_()); !revoked) {
+      return revoked.error();
+    }
+    return Audit(store_, actor, clock_(), "delete", "autopilotDevices", current->value.id.value(),
+                 current->value.serial_number);
+  });
+}
+
+Result<boost::json::object> DeviceService::Reprovision(const Actor& actor, std::string_view id) {
+  if (Status s = RequireAdmin(actor); !s) return s.error();
+  DeviceRecord stored;
+  Status done = store_.Transact([&]() -> Status {
+    Result<DeviceRecord> current = store_.devices().Get(core::ZtdId{std::string(id)});
+    if (!current) return current.error();
+    AutopilotDeviceIdentity device = current->value;
+    device.enrollment_state = core::EnrollmentState::kNotContacted;
+    device.managed_device_id.clear();
+    Result<DeviceRecord> updated = store_.devices().Update(device, current->version);
+    if (!updated) return updated.error();
+    // Revoke what was issued: its join, enrollment and reseal, and every token issued on it.
+    if (Status s = store_.device_trust().Delete(id); !s) return s;
+    if (Result<int64_t> revoked = store_.tokens().RevokeForDevice(id, clock_()); !revoked) {
+      return revoked.error();
+    }
+    stored = std::move(*updated);
+    return Audit(store_, actor, clock_(), "reprovision", "autopilotDevices", device.id.value(),
+                 device.serial_number);
+  });
+  if (!done) return done.error();
+  return View(stored);
+}
+
+Result<boost::json::object> DeviceService::Members(std::string_view group_id) {
+  Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
+  if (!snapshot) return snapshot.error();
+  const core::TargetingIndex& index = *(*snapshot)->index;
+  const std::optional<uint32_t> g = index.GroupIndex(group_id);
+  if (!g) {
+    return MakeError(ErrorCode::kNotFound, fmt::format("no group has id {}", group_id), "id");
+  }
+  const core::Group& group = index.tenant().groups[*g];
+  boost::json::array members;
+  auto add_user = [&](const core::User& user) {
+    members.push_back({{"@odata.type", "#microsoft.graph.user"},
+                       {"id", user.id.value()},
+                       {"userPrincipalName", user.user_principal_name}});
+  };
+  bool devices = group.membership_kind == core::MembershipKind::kAssigned;
+  bool users = devices;
+  if (group.membership_kind == core::MembershipKind::kDynamic) {
+    Result<core::rules::CompiledRule> rule = core::rules::CompileRule(group.membership_rule);
+    if (!rule) return rule.error();
+    devices = rule->object_type() == core::rules::ObjectType::kDevice;
+    users = !devices;
+  }
+  if (users) {
+    for (const core::User& user : index.tenant().users) {
+      const core::GroupSet groups = index.UserGroups(user);
+      if (std::binary_search(groups.begin(), groups.end(), *g)) add_user(user);
+    }
+  }
+  if (devices) {
+    store::PageRequest page{.after = "", .limit = store::kMaxPageSize};
+    for (;;) {
+      Result<store::Page<DeviceRecord>> batch = store_.devices().List({}, page);
+      if (!batch) return batch.error();
+      for (const DeviceRecord& record : batch->items) {
+        const core::GroupSet groups = index.DeviceGroups(core::PlaceholderFor(record.value));
+        if (!std::binary_search(groups.begin(), groups.end(), *g)) continue;
+        members.push_back({{"@odata.type", "#microsoft.graph.windowsAutopilotDeviceIdentity"},
+                           {"id", record.value.id.value()},
+                           {"serialNumber", record.value.serial_number},
+                           {"azureAdDeviceId", record.value.azure_ad_device_id.value()}});
+      }
+      if (batch->next_after.empty()) break;
+      page.after = batch->next_after;
+    }
+  }
+  return boost::json::object{{"groupId", group.id.value()},
+                             {"displayName", group.display_name},
+                             {"value", std::move(members)}};
+}
+
+Result<boost::json::object> DeviceService::Plan(std::string_view serial_number,
+                                                std::string_view user_upn) {
+  Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
+  if (!snapshot) return snapshot.error();
+  const core::TargetingIndex& index = *(*snapshot)->index;
+  Result<std::optional<DeviceRecord>> found = store_.devices().FindBySerialNumber(serial_number);
+  if (!found) return found.error();
+  if (!*found) {
+    return MakeError(ErrorCode::kNotFound,
+                     fmt::format("no registered device has serial number {}", serial_number),
+                     "serialNumber");
+  }
+  const AutopilotDeviceIdentity& registration = (*found)->value;
+  const core::DirectoryDevice directory = core::PlaceholderFor(registration);
+  const core::GroupSet device_groups = index.DeviceGroups(directory);
+
+  const std::string upn =
+      user_upn.empty() ? registration.user_principal_name : std::string(user_upn);
+  const core::User* user = upn.empty() ? nullptr : index.FindUserByPrincipalName(upn);
+  if (user == nullptr && !user_upn.empty()) {
+    return MakeError(ErrorCode::kNotFound, fmt::format("no user {} in the directory", user_upn),
+                     "user");
+  }
+
+  boost::json::object plan;
+  plan["serialNumber"] = registration.serial_number;
+  plan["deviceId"] = registration.id.value();
+  std::vector<std::string> group_names;
+  for (uint32_t g : device_groups) group_names.push_back(index.tenant().groups[g].display_name);
+  std::sort(group_names.begin(), group_names.end());
+  boost::json::array groups;
+  for (const std::string& name : group_names) groups.push_back(boost::json::string(name));
+  plan["groups"] = std::move(groups);
+
+  const core::DeploymentProfile* profile = index.DeploymentProfileFor(device_groups);
+  plan["deploymentProfile"] = nullptr;
+  plan["deviceName"] = nullptr;
+  if (!registration.display_name.empty()) plan["deviceName"] = registration.display_name;
+  if (profile != nullptr) {
+    plan["deploymentProfile"] = {{"id", profile->id.value()},
+                                 {"displayName", profile->display_name},
+                                 {"preprovisioningAllowed", profile->preprovisioning_allowed}};
+    if (registration.display_name.empty() && !profile->device_name_template.empty()) {
+      Result<core::NameTemplate> name_template =
+          core::ParseNameTemplate(profile->device_name_template);
+      if (name_template) {
+        // %RAND% digits are chosen on the device; the preview shows zeros in their place.
+        Result<std::string> name =
+            core::ExpandName(*name_template, registration.serial_number,
+                             std::string(static_cast<size_t>(name_template->random_digits), '0'));
+        if (name) plan["deviceName"] = *name;
+      }
+    }
+  }
+  plan["userPrincipalName"] = nullptr;
+  if (user != nullptr) plan["userPrincipalName"] = user->user_principal_name;
+
+  core::PlanRequest technician;
+  technician.flow = core::Flow::kTechnician;
+  technician.device = &directory;
+  technician.registration = &registration;
+  Result<core::EspPlan> technician_plan = core::BuildEspPlan(index, technician);
+  if (!technician_plan) return technician_plan.error();
+  plan["technician"] = wire::Encode(*technician_plan);
+
+  plan["user"] = nullptr;
+  if (user != nullptr) {
+    core::PlanRequest user_flow;
+    user_flow.flow = core::Flow::kUser;
+    user_flow.device = &directory;
+    user_flow.registration = &registration;
+    user_flow.user = user;
+    // As if the technician flow installed everything it planned.
+    for (const core::PlanItem& item : technician_plan->device_setup.items) {
+      if (!item.plan_error.empty()) continue;
+      user_flow.installed.push_back({item.kind, item.id, item.version, core::ItemOutcome::kInstalled});
+    }
+    Result<core::EspPlan> user_plan = core::BuildEspPlan(index, user_flow);
+    if (!user_plan) return user_plan.error();
+    plan["user"] = wire::Encode(*user_plan);
+  }
+
+  boost::json::array findings;
+  for (const core::PlanFinding& finding :
+       core::LintDeployment(index, registration, directory, user)) {
+    findings.push_back(wire::Encode(finding));
+  }
+  plan["findings"] = std::move(findings);
+  return plan;
+}
+
+}  // namespace groundcrew::service

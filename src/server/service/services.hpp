@@ -1,0 +1,59 @@
+#pragma once
+
+#include "server/service/apply.hpp"
+#include "server/service/catalog.hpp"
+#include "server/service/catalog_service.hpp"
+#include "server/service/content_store.hpp"
+#include "server/service/context.hpp"
+#include "server/service/deployment_service.hpp"
+#include "server/service/device_service.hpp"
+#include "server/service/device_trust_service.hpp"
+#include "server/service/secrets.hpp"
+#include "server/service/sign_in_service.hpp"
+#include "server/service/token_service.hpp"
+#include "server/store/store.hpp"
+
+namespace groundcrew::service {
+
+/// The settings of the identity use cases (and of the deployments devices run with them).
+struct IdentityOptions {
+  TokenOptions tokens;
+  SignInOptions sign_in;
+  DeviceTrustOptions trust;
+  DeploymentOptions deployment;
+};
+
+/// Every use case of the service over one store, wired once by the daemon's main.
+struct Services {
+  Services(store::Store& store_in, ContentStore content_in, Clock clock_in, Secrets secrets_in,
+           SaveKeys save_keys = {}, IdentityOptions options = {})
+      : store(store_in),
+        clock(std::move(clock_in)),
+        secrets(std::move(secrets_in)),
+        catalog(store),
+        resources(store, catalog, clock),
+        devices(store, catalog, clock),
+        apply(store, catalog, devices, clock),
+        content(std::move(content_in)),
+        tokens(store, clock, secrets.keys, std::move(save_keys), options.tokens),
+        trust(store, catalog, devices, tokens, secrets.ca, secrets.ca_certificate_pem, clock,
+              options.trust),
+        sign_in(store, catalog, tokens, clock, options.sign_in),
+        deployment(store, catalog, secrets.ca, secrets.ca_certificate_pem, clock,
+                   options.deployment) {}
+
+  store::Store& store;
+  Clock clock;
+  Secrets secrets;  ///< the CA signs here; the key ring is copied into `tokens`
+  Catalog catalog;
+  CatalogService resources;
+  DeviceService devices;
+  ApplyService apply;
+  ContentStore content;
+  TokenService tokens;
+  DeviceTrustService trust;
+  SignInService sign_in;
+  DeploymentService deployment;  ///< call StopWaiting() before stopping the HTTP server
+};
+
+}  // namespace groundcrew::service

@@ -1,0 +1,313 @@
+#include "server/store/observed_store.hpp"
+
+#include <chrono>
+
+namespace groundcrew::store {
+namespace {
+
+// Runs `call`, reports its duration and outcome as `operation`, returns its result.
+template <class Call>
+auto Timed(const StoreObserver& observer, std::string_view operation, Call&& call) {
+  const auto started = std::chrono::steady_clock::now();
+  auto result = call();
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+  observer(operation, elapsed.count(), static_cast<bool>(result));
+  return result;
+}
+
+class ObservedDevices final : public DeviceStore {
+ public:
+  ObservedDevices(DeviceStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Result<std::vector<DeviceRecord>> Insert(
+      std::span<const core::AutopilotDeviceIdentity> devices) override {
+    return Timed(observer_, "devices.Insert", [&] { return inner_.Insert(devices); });
+  }
+  Result<DeviceRecord> Get(const core::ZtdId& id) override {
+    return Timed(observer_, "devices.Get", [&] { return inner_.Get(id); });
+  }
+  Result<std::optional<DeviceRecord>> FindBySerialNumber(std::string_view serial) override {
+    return Timed(observer_, "devices.FindBySerialNumber",
+                 [&] { return inner_.FindBySerialNumber(serial); });
+  }
+  Result<std::optional<DeviceRecord>> FindByHardwareHash(std::string_view hash) override {
+    return Timed(observer_, "devices.FindByHardwareHash",
+                 [&] { return inner_.FindByHardwareHash(hash); });
+  }
+  Result<DeviceRecord> Update(const core::AutopilotDeviceIdentity& device,
+                              int64_t expected_version) override {
+    return Timed(observer_, "devices.Update",
+                 [&] { return inner_.Update(device, expected_version); });
+  }
+  Status Delete(const core::ZtdId& id, int64_t expected_version) override {
+    return Timed(observer_, "devices.Delete", [&] { return inner_.Delete(id, expected_version); });
+  }
+  Result<Page<DeviceRecord>> List(const DeviceFilter& filter, const PageRequest& page) override {
+    return Timed(observer_, "devices.List", [&] { return inner_.List(filter, page); });
+  }
+
+ private:
+  DeviceStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedResources final : public ResourceStore {
+ public:
+  ObservedResources(ResourceStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Result<ResourceRecord> Create(const Resource& resource) override {
+    return Timed(observer_, "resources.Create", [&] { return inner_.Create(resource); });
+  }
+  Result<ResourceRecord> Get(ResourceKind kind, std::string_view id) override {
+    return Timed(observer_, "resources.Get", [&] { return inner_.Get(kind, id); });
+  }
+  Result<std::optional<ResourceRecord>> FindByName(ResourceKind kind,
+                                                   std::string_view name) override {
+    return Timed(observer_, "resources.FindByName", [&] { return inner_.FindByName(kind, name); });
+  }
+  Result<ResourceRecord> Update(const Resource& resource, int64_t expected_version) override {
+    return Timed(observer_, "resources.Update",
+                 [&] { return inner_.Update(resource, expected_version); });
+  }
+  Status Delete(ResourceKind kind, std::string_view id, int64_t expected_version) override {
+    return Timed(observer_, "resources.Delete",
+                 [&] { return inner_.Delete(kind, id, expected_version); });
+  }
+  Result<Page<ResourceRecord>> List(ResourceKind kind, const PageRequest& page) override {
+    return Timed(observer_, "resources.List", [&] { return inner_.List(kind, page); });
+  }
+  Result<std::vector<ResourceRecord>> ListAll(ResourceKind kind) override {
+    return Timed(observer_, "resources.ListAll", [&] { return inner_.ListAll(kind); });
+  }
+  Result<int64_t> Generation() override {
+    return Timed(observer_, "resources.Generation", [&] { return inner_.Generation(); });
+  }
+
+ private:
+  ResourceStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedAudit final : public AuditStore {
+ public:
+  ObservedAudit(AuditStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Result<AuditEntry> Append(const AuditEntry& entry) override {
+    return Timed(observer_, "audit.Append", [&] { return inner_.Append(entry); });
+  }
+  Result<Page<AuditEntry>> List(const PageRequest& page) override {
+    return Timed(observer_, "audit.List", [&] { return inner_.List(page); });
+  }
+
+ private:
+  AuditStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedCredentials final : public CredentialStore {
+ public:
+  ObservedCredentials(CredentialStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Status Create(const AdminCredential& credential) override {
+    return Timed(observer_, "credentials.Create", [&] { return inner_.Create(credential); });
+  }
+  Result<std::optional<AdminCredential>> FindByTokenSha256(std::string_view hash) override {
+    return Timed(observer_, "credentials.FindByTokenSha256",
+                 [&] { return inner_.FindByTokenSha256(hash); });
+  }
+  Result<std::vector<AdminCredential>> List() override {
+    return Timed(observer_, "credentials.List", [&] { return inner_.List(); });
+  }
+  Status Revoke(std::string_view id, core::Timestamp at) override {
+    return Timed(observer_, "credentials.Revoke", [&] { return inner_.Revoke(id, at); });
+  }
+
+ private:
+  CredentialStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedSessions final : public SessionStore {
+ public:
+  ObservedSessions(SessionStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Status CreateSession(const DeploymentSession& session) override {
+    return Timed(observer_, "sessions.CreateSession", [&] { return inner_.CreateSession(session); });
+  }
+  Status UpdateSession(const DeploymentSession& session) override {
+    return Timed(observer_, "sessions.UpdateSession", [&] { return inner_.UpdateSession(session); });
+  }
+  Result<DeploymentSession> GetSession(std::string_view id) override {
+    return Timed(observer_, "sessions.GetSession", [&] { return inner_.GetSession(id); });
+  }
+  Result<Page<DeploymentSession>> ListSessions(const SessionFilter& filter,
+                                               const PageRequest& page) override {
+    return Timed(observer_, "sessions.ListSessions",
+                 [&] { return inner_.ListSessions(filter, page); });
+  }
+  Result<SessionEvent> AppendEvent(const SessionEvent& event) override {
+    return Timed(observer_, "sessions.AppendEvent", [&] { return inner_.AppendEvent(event); });
+  }
+  Result<Page<SessionEvent>> ListEvents(std::string_view session_id,
+                                        const PageRequest& page) override {
+    return Timed(observer_, "sessions.ListEvents",
+                 [&] { return inner_.ListEvents(session_id, page); });
+  }
+  Result<Page<SessionEvent>> ListAllEvents(const PageRequest& page) override {
+    return Timed(observer_, "sessions.ListAllEvents", [&] { return inner_.ListAllEvents(page); });
+  }
+
+ private:
+  SessionStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedUserCredentials final : public UserCredentialStore {
+ public:
+  ObservedUserCredentials(UserCredentialStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Result<std::optional<UserCredentialRecord>> Find(std::string_view user_id) override {
+    return Timed(observer_, "userCredentials.Find", [&] { return inner_.Find(user_id); });
+  }
+  Result<UserCredentialRecord> Put(const UserCredential& credential,
+                                   std::optional<int64_t> expected_version) override {
+    return Timed(observer_, "userCredentials.Put",
+                 [&] { return inner_.Put(credential, expected_version); });
+  }
+  Status Delete(std::string_view user_id) override {
+    return Timed(observer_, "userCredentials.Delete", [&] { return inner_.Delete(user_id); });
+  }
+
+ private:
+  UserCredentialStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedDeviceTrust final : public DeviceTrustStore {
+ public:
+  ObservedDeviceTrust(DeviceTrustStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Result<std::optional<DeviceTrustRecord>> Find(std::string_view device_id) override {
+    return Timed(observer_, "deviceTrust.Find", [&] { return inner_.Find(device_id); });
+  }
+  Result<DeviceTrustRecord> Put(const DeviceTrust& trust,
+                                std::optional<int64_t> expected_version) override {
+    return Timed(observer_, "deviceTrust.Put", [&] { return inner_.Put(trust, expected_version); });
+  }
+  Status Delete(std::string_view device_id) override {
+    return Timed(observer_, "deviceTrust.Delete", [&] { return inner_.Delete(device_id); });
+  }
+
+ private:
+  DeviceTrustStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedChallenges final : public ChallengeStore {
+ public:
+  ObservedChallenges(ChallengeStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Status Create(const Challenge& challenge) override {
+    return Timed(observer_, "challenges.Create", [&] { return inner_.Create(challenge); });
+  }
+  Result<std::optional<Challenge>> Find(std::string_view id, core::Timestamp now) override {
+    return Timed(observer_, "challenges.Find", [&] { return inner_.Find(id, now); });
+  }
+  Status SetAttempts(std::string_view id, int attempts) override {
+    return Timed(observer_, "challenges.SetAttempts",
+                 [&] { return inner_.SetAttempts(id, attempts); });
+  }
+  Result<bool> Delete(std::string_view id) override {
+    return Timed(observer_, "challenges.Delete", [&] { return inner_.Delete(id); });
+  }
+  Result<int64_t> DeleteExpired(core::Timestamp now) override {
+    return Timed(observer_, "challenges.DeleteExpired", [&] { return inner_.DeleteExpired(now); });
+  }
+
+ private:
+  ChallengeStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedTokens final : public TokenStore {
+ public:
+  ObservedTokens(TokenStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Status Record(const IssuedTokenRecord& token) override {
+    return Timed(observer_, "tokens.Record", [&] { return inner_.Record(token); });
+  }
+  Result<bool> IsRevoked(std::string_view id) override {
+    return Timed(observer_, "tokens.IsRevoked", [&] { return inner_.IsRevoked(id); });
+  }
+  Result<std::optional<IssuedTokenRecord>> Find(std::string_view id) override {
+    return Timed(observer_, "tokens.Find", [&] { return inner_.Find(id); });
+  }
+  Result<bool> Revoke(std::string_view id, core::Timestamp now) override {
+    return Timed(observer_, "tokens.Revoke", [&] { return inner_.Revoke(id, now); });
+  }
+  Result<int64_t> RevokeForDevice(std::string_view device_id, core::Timestamp now) override {
+    return Timed(observer_, "tokens.RevokeForDevice",
+                 [&] { return inner_.RevokeForDevice(device_id, now); });
+  }
+  Result<int64_t> RevokeForSubject(std::string_view subject, core::Timestamp now) override {
+    return Timed(observer_, "tokens.RevokeForSubject",
+                 [&] { return inner_.RevokeForSubject(subject, now); });
+  }
+  Result<int64_t> DeleteExpired(core::Timestamp before) override {
+    return Timed(observer_, "tokens.DeleteExpired", [&] { return inner_.DeleteExpired(before); });
+  }
+
+ private:
+  TokenStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedStore final : public Store {
+ public:
+  ObservedStore(Store& inner, StoreObserver observer)
+      : inner_(inner),
+        observer_(std::move(observer)),
+        devices_(inner.devices(), observer_),
+        resources_(inner.resources(), observer_),
+        audit_(inner.audit(), observer_),
+        credentials_(inner.credentials(), observer_),
+        sessions_(inner.sessions(), observer_),
+        user_credentials_(inner.user_credentials(), observer_),
+        device_trust_(inner.device_trust(), observer_),
+        challenges_(inner.challenges(), observer_),
+        tokens_(inner.tokens(), observer_) {}
+
+  DeviceStore& devices() override { return devices_; }
+  ResourceStore& resources() override { return resources_; }
+  AuditStore& audit() override { return audit_; }
+  CredentialStore& credentials() override { return credentials_; }
+  SessionStore& sessions() override { return sessions_; }
+  UserCredentialStore& user_credentials() override { return user_credentials_; }
+  DeviceTrustStore& device_trust() override { return device_trust_; }
+  ChallengeStore& challenges() override { return challenges_; }
+  TokenStore& tokens() override { return tokens_; }
+  Status Transact(const std::function<Status()>& use_case) override {
+    return Timed(observer_, "Transact", [&] { return inner_.Transact(use_case); });
+  }
+
+ private:
+  Store& inner_;
+  StoreObserver observer_;
+  ObservedDevices devices_;
+  ObservedResources resources_;
+  ObservedAudit audit_;
+  ObservedCredentials credentials_;
+  ObservedSessions sessions_;
+  ObservedUserCredentials user_credentials_;
+  ObservedDeviceTrust device_trust_;
+  ObservedChallenges challenges_;
+  ObservedTokens tokens_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> Observe(Store& inner, StoreObserver observer) {
+  return std::make_unique<ObservedStore>(inner, std::move(observer));
+}
+
+}  // namespace groundcrew::store

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "core/model/ids.hpp"
+#include "server/store/types.hpp"
+
+namespace groundcrew::store {
+
+/// One run of a flow on one device (technician or user), as reports show it.
+struct DeploymentSession {
+  std::string id;
+  std::string device_id;  ///< the device's ZtdId
+  std::string flow;       ///< "technician" | "user"
+  std::string user_principal_name;
+  std::string deployment_state;  ///< Graph spelling: "inProgress", "success", "failure", ...
+  core::Timestamp started_date_time{};
+  std::optional<core::Timestamp> finished_date_time;
+};
+
+/// One thing that happened in a session (a phase started, an item installed, an error...).
+struct SessionEvent {
+  int64_t sequence = 0;  ///< assigned by the store, increasing across all sessions
+  std::string session_id;
+  std::string idempotency_key;  ///< unique per session: a resent event is stored once
+  core::Timestamp at{};
+  std::string kind;    ///< e.g. "phaseStarted", "itemCompleted"
+  std::string detail;  ///< JSON object
+};
+
+struct SessionFilter {
+  std::string device_id;  ///< empty = every device
+};
+
+/// Deployment sessions and their events. Devices write them (a later issue); admins read them.
+/// A session belongs to a registered device: deleting the device deletes its sessions and their
+/// events.
+class SessionStore {
+ public:
+  virtual ~SessionStore() = default;
+
+  /// kAlreadyExists when the id is taken (field "id"), kNotFound when no device has
+  /// `device_id` (field "deviceId").
+  [[nodiscard]] virtual Status CreateSession(const DeploymentSession& session) = 0;
+  /// Replaces state and finish time (kNotFound when absent).
+  [[nodiscard]] virtual Status UpdateSession(const DeploymentSession& session) = 0;
+  [[nodiscard]] virtual Result<DeploymentSession> GetSession(std::string_view id) = 0;
+  /// Sessions in id order. kInvalidArgument for a limit outside 1..kMaxPageSize.
+  [[nodiscard]] virtual Result<Page<DeploymentSession>> ListSessions(const SessionFilter& filter,
+                                                                     const PageRequest& page) = 0;
+
+  /// Appends an event; returns it with its sequence. Appending an event whose (session,
+  /// idempotency key) is already stored returns the stored event and changes nothing.
+  /// kNotFound when the session does not exist, kInvalidArgument (field "idempotencyKey") when
+  /// the key is empty.
+  [[nodiscard]] virtual Result<SessionEvent> AppendEvent(const SessionEvent& event) = 0;
+  /// The session's events in sequence order; `page.after` is a sequence in decimal ("" = from
+  /// the start). kNotFound when the session does not exist, kInvalidArgument for a malformed
+  /// `after` or a limit outside 1..kMaxPageSize.
+  [[nodiscard]] virtual Result<Page<SessionEvent>> ListEvents(std::string_view session_id,
+                                                              const PageRequest& page) = 0;
+  /// Every session's events in sequence order (the order they were stored); `page.after` is a
+  /// sequence in decimal ("" = from the start). A live stream reads on from the last sequence
+  /// it saw. kInvalidArgument for a malformed `after` (field "after") or a limit outside
+  /// 1..kMaxPageSize (field "limit").
+  [[nodiscard]] virtual Result<Page<SessionEvent>> ListAllEvents(const PageRequest& page) = 0;
+};
+
+}  // namespace groundcrew::store

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <functional>
+
+#include "common/result.hpp"
+#include "server/store/audit_store.hpp"
+#include "server/store/challenge_store.hpp"
+#include "server/store/credential_store.hpp"
+#include "server/store/device_store.hpp"
+#include "server/store/device_trust_store.hpp"
+#include "server/store/resource_store.hpp"
+#include "server/store/session_store.hpp"
+#include "server/store/token_store.hpp"
+#include "server/store/user_credential_store.hpp"
+
+namespace groundcrew::store {
+
+/// One database behind every port. Each port call is a transaction of its own, unless it is
+/// made inside Transact(), which makes a use case's calls one transaction.
+///
+/// Thread-safety: may be called from several threads at once.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual DeviceStore& devices() = 0;
+  virtual ResourceStore& resources() = 0;
+  virtual AuditStore& audit() = 0;
+  virtual CredentialStore& credentials() = 0;
+  virtual SessionStore& sessions() = 0;
+  virtual UserCredentialStore& user_credentials() = 0;
+  virtual DeviceTrustStore& device_trust() = 0;
+  virtual ChallengeStore& challenges() = 0;
+  virtual TokenStore& tokens() = 0;
+
+  /// Runs `use_case` as one transaction: every port call it makes on this thread joins it. It
+  /// commits when `use_case` returns Ok and rolls back (leaving the database as it was) when
+  /// it returns an error, which Transact returns. A Transact inside a Transact joins the outer
+  /// one (an inner error rolls back only the inner part; the outer use case decides). Likewise
+  /// a port call that fails inside it undoes only its own changes. Other threads never see its
+  /// changes before it commits: their writes wait until it ends (so `use_case` must not wait for
+  /// another thread's store call), and their reads either wait too or, with adapters whose reads
+  /// do not block on writes, see the database as last committed; a read that starts after the
+  /// commit returned sees it.
+  [[nodiscard]] virtual Status Transact(const std::function<Status()>& use_case) = 0;
+};
+
+}  // namespace groundcrew::store

@@ -1,0 +1,261 @@
+#include <fmt/format.h>
+
+#include "server/store_sqlite/internal/ports.hpp"
+
+namespace groundcrew::store::sqlite::internal {
+namespace {
+
+#define GC_SESSION_COLUMNS \
+  "id, device_id, flow, user_principal_name, deployment_state, started_at, finished_at"
+#define GC_EVENT_COLUMNS "sequence, session_id, idempotency_key, at, kind, detail"
+
+constexpr const char* kInsertSession =
+    "INSERT INTO deployment_sessions (" GC_SESSION_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr const char* kUpdateSession =
+    "UPDATE deployment_sessions SET deployment_state = ?2, finished_at = ?3 WHERE id = ?1";
+constexpr const char* kSelectSession =
+    "SELECT " GC_SESSION_COLUMNS " FROM deployment_sessions WHERE id = ?1";
+constexpr const char* kSessionExists = "SELECT 1 FROM deployment_sessions WHERE id = ?1";
+constexpr const char* kDeviceExists = "SELECT 1 FROM autopilot_devices WHERE id = ?1";
+// Two statements rather than one with "(?2 = '' OR device_id = ?2)": SQLite cannot use the
+// (device_id, id) index through that OR, and one device's sessions were found by scanning every
+// session (a device's report cost grew with the fleet: 12 ms of CPU each at 10,000 devices).
+constexpr const char* kListSessions =
+    "SELECT " GC_SESSION_COLUMNS " FROM deployment_sessions WHERE id > ?1 ORDER BY id LIMIT ?3";
+constexpr const char* kListDeviceSessions =
+    "SELECT " GC_SESSION_COLUMNS
+    " FROM deployment_sessions WHERE device_id = ?2 AND id > ?1 ORDER BY id LIMIT ?3";
+constexpr const char* kInsertEvent =
+    "INSERT INTO session_events (session_id, idempotency_key, at, kind, detail) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr const char* kSelectEventByKey = "SELECT " GC_EVENT_COLUMNS
+                                          " FROM session_events WHERE session_id = ?1 AND "
+                                          "idempotency_key = ?2";
+constexpr const char* kListEvents = "SELECT " GC_EVENT_COLUMNS
+                                    " FROM session_events WHERE session_id = ?1 AND sequence > ?2 "
+                                    "ORDER BY sequence LIMIT ?3";
+
+constexpr const char* kListAllEvents = "SELECT " GC_EVENT_COLUMNS
+                                       " FROM session_events WHERE sequence > ?1 "
+                                       "ORDER BY sequence LIMIT ?2";
+
+#undef GC_SESSION_COLUMNS
+#undef GC_EVENT_COLUMNS
+
+void BindSession(Statement& s, const DeploymentSession& session) {
+  s.Bind(1, session.id);
+  s.Bind(2, session.device_id);
+  s.Bind(3, session.flow);
+  s.Bind(4, session.user_principal_name);
+  s.Bind(5, session.deployment_state);
+  s.Bind(6, Seconds(session.started_date_time));
+  s.Bind(7, Seconds(session.finished_date_time));
+}
+
+DeploymentSession ReadSession(const Statement& row) {
+  DeploymentSession session;
+  session.id = row.Text(0);
+  session.device_id = row.Text(1);
+  session.flow = row.Text(2);
+  session.user_principal_name = row.Text(3);
+  session.deployment_state = row.Text(4);
+  session.started_date_time = TimeAt(row, 5);
+  session.finished_date_time = OptionalTimeAt(row, 6);
+  return session;
+}
+
+SessionEvent ReadEvent(const Statement& row) {
+  SessionEvent event;
+  event.sequence = row.Int(0);
+  event.session_id = row.Text(1);
+  event.idempotency_key = row.Text(2);
+  event.at = TimeAt(row, 3);
+  event.kind = row.Text(4);
+  event.detail = row.Text(5);
+  return event;
+}
+
+Error NoSession(std::string_view id) {
+  return MakeError(ErrorCode::kNotFound, fmt::format("no deployment session has id {}", id), "id");
+}
+
+class SqliteSessionStore final : public SessionStore {
+ public:
+  explicit SqliteSessionStore(ConnectionPool& pool) : pool_(pool) {}
+
+  Status CreateSession(const DeploymentSession& session) override {
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
+    if (!transaction) return transaction.error();
+    // Checked first so that a missing device is kNotFound rather than a foreign-key failure.
+    Result<bool> device = Exists(db, kDeviceExists, session.device_id);
+    if (!device) return device.error();
+    if (!*device) {
+      return MakeError(
+          ErrorCode::kNotFound,
+          fmt::format("session {}: no device has id {}", session.id, session.device_id),
+          "deviceId");
+    }
+    Result<Statement> insert = db.Prepare(kInsertSession);
+    if (!insert) return insert.error();
+    BindSession(*insert, session);
+    if (Status s = insert->Run(); !s) {
+      if (s.error().code == ErrorCode::kAlreadyExists) {
+        return MakeError(ErrorCode::kAlreadyExists,
+                         fmt::format("a deployment session with id {} already exists", session.id),
+                         "id");
+      }
+      return s;
+    }
+    return transaction->Commit();
+  }
+
+  Status UpdateSession(const DeploymentSession& session) override {
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
+    if (!transaction) return transaction.error();
+    Result<Statement> update = db.Prepare(kUpdateSession);
+    if (!update) return update.error();
+    update->Bind(1, session.id);
+    update->Bind(2, session.deployment_state);
+    update->Bind(3, Seconds(session.finished_date_time));
+    if (Status s = update->Run(); !s) return s;
+    if (db.changes() == 0) return NoSession(session.id);
+    return transaction->Commit();
+  }
+
+  Result<DeploymentSession> GetSession(std::string_view id) override {
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    Result<Statement> select = db.Prepare(kSelectSession);
+    if (!select) return select.error();
+    select->Bind(1, id);
+    Result<bool> row = select->Step();
+    if (!row) return row.error();
+    if (!*row) return NoSession(id);
+    return ReadSession(*select);
+  }
+
+  Result<Page<DeploymentSession>> ListSessions(const SessionFilter& filter,
+                                               const PageRequest& page) override {
+    if (Status s = CheckLimit(page); !s) return s.error();
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    Result<Statement> list =
+        db.Prepare(filter.device_id.empty() ? kListSessions : kListDeviceSessions);
+    if (!list) return list.error();
+    list->Bind(1, page.after);
+    if (!filter.device_id.empty()) list->Bind(2, filter.device_id);
+    list->Bind(3, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
+    Result<Page<DeploymentSession>> result = ReadPage<DeploymentSession>(
+        *list, page.limit, [&](const Statement& row) { return ReadSession(row); },
+        [](const DeploymentSession& item) { return item.id; });
+    return result;
+  }
+
+  Result<SessionEvent> AppendEvent(const SessionEvent& event) override {
+    if (event.idempotency_key.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "a session event needs an idempotency key (a resent event reuses it)",
+                       "idempotencyKey");
+    }
+    ConnectionPool::WriteGuard writer(pool_);
+    Connection& db = writer.connection();
+    Result<Transaction> transaction = Transaction::Begin(db);
+    if (!transaction) return transaction.error();
+    Result<bool> session = Exists(db, kSessionExists, event.session_id);
+    if (!session) return session.error();
+    if (!*session) return NoSession(event.session_id);
+    Result<std::optional<SessionEvent>> stored = FindEvent(db, event);
+    if (!stored) return stored.error();
+    if (*stored) return std::move(**stored);  // a resend: the first one stands
+    Result<Statement> insert = db.Prepare(kInsertEvent);
+    if (!insert) return insert.error();
+    insert->Bind(1, event.session_id);
+    insert->Bind(2, event.idempotency_key);
+    insert->Bind(3, Seconds(event.at));
+    insert->Bind(4, event.kind);
+    insert->Bind(5, event.detail);
+    if (Status s = insert->Run(); !s) return s.error();
+    SessionEvent appended = event;
+    appended.sequence = db.last_insert_rowid();
+    if (Status s = transaction->Commit(); !s) return s.error();
+    return appended;
+  }
+
+  Result<Page<SessionEvent>> ListEvents(std::string_view session_id,
+                                        const PageRequest& page) override {
+    if (Status s = CheckLimit(page); !s) return s.error();
+    Result<int64_t> after = ParseSequenceCursor(page.after);
+    if (!after) return after.error();
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    // One read transaction, so that the existence check and the page agree.
+    Result<Transaction> transaction = Transaction::Begin(db, Transaction::Mode::kRead);
+    if (!transaction) return transaction.error();
+    Result<bool> session = Exists(db, kSessionExists, session_id);
+    if (!session) return session.error();
+    if (!*session) return NoSession(session_id);
+    Result<Statement> list = db.Prepare(kListEvents);
+    if (!list) return list.error();
+    list->Bind(1, session_id);
+    list->Bind(2, *after);
+    list->Bind(3, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
+    Result<Page<SessionEvent>> result = ReadPage<SessionEvent>(
+        *list, page.limit, [&](const Statement& row) { return ReadEvent(row); },
+        [](const SessionEvent& item) { return std::to_string(item.sequence); });
+    if (!result) return result.error();
+    list->Reset();  // done reading before the transaction ends
+    if (Status s = transaction->Commit(); !s) return s.error();
+    return result;
+  }
+
+  Result<Page<SessionEvent>> ListAllEvents(const PageRequest& page) override {
+    if (Status s = CheckLimit(page); !s) return s.error();
+    Result<int64_t> after = ParseSequenceCursor(page.after);
+    if (!after) return after.error();
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    Result<Statement> list = db.Prepare(kListAllEvents);
+    if (!list) return list.error();
+    list->Bind(1, *after);
+    list->Bind(2, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
+    Result<Page<SessionEvent>> result = ReadPage<SessionEvent>(
+        *list, page.limit, [&](const Statement& row) { return ReadEvent(row); },
+        [](const SessionEvent& item) { return std::to_string(item.sequence); });
+    return result;
+  }
+
+ private:
+  // REQUIRES: `db` is this call's connection.
+  Result<bool> Exists(Connection& db, const char* sql, std::string_view id) {
+    Result<Statement> select = db.Prepare(sql);
+    if (!select) return select.error();
+    select->Bind(1, id);
+    return select->Step();
+  }
+
+  // REQUIRES: `db` is this call's connection.
+  Result<std::optional<SessionEvent>> FindEvent(Connection& db, const SessionEvent& event) {
+    Result<Statement> select = db.Prepare(kSelectEventByKey);
+    if (!select) return select.error();
+    select->Bind(1, event.session_id);
+    select->Bind(2, event.idempotency_key);
+    Result<bool> row = select->Step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<SessionEvent>();
+    return std::optional<SessionEvent>(ReadEvent(*select));
+  }
+
+  ConnectionPool& pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<SessionStore> MakeSessionStore(ConnectionPool& pool) {
+  return std::make_unique<SqliteSessionStore>(pool);
+}
+
+}  // namespace groundcrew::store::sqlite::internal

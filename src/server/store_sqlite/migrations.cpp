@@ -1,0 +1,187 @@
+#include "server/store_sqlite/migrations.hpp"
+
+#include <array>
+
+namespace groundcrew::store::sqlite {
+namespace {
+
+// 1: registered devices (windowsAutopilotDeviceIdentity). Times are Unix seconds; NULL = unset.
+constexpr std::string_view kDevices = R"sql(
+CREATE TABLE autopilot_devices (
+  id                             TEXT PRIMARY KEY,
+  serial_number                  TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  product_key                    TEXT NOT NULL DEFAULT '',
+  hardware_identifier            BLOB NOT NULL UNIQUE,
+  group_tag                      TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+  purchase_order_identifier      TEXT NOT NULL DEFAULT '',
+  user_principal_name            TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+  addressable_user_name          TEXT NOT NULL DEFAULT '',
+  display_name                   TEXT NOT NULL DEFAULT '',
+  manufacturer                   TEXT NOT NULL DEFAULT '',
+  model                          TEXT NOT NULL DEFAULT '',
+  azure_ad_device_id             TEXT NOT NULL DEFAULT '',
+  managed_device_id              TEXT NOT NULL DEFAULT '',
+  enrollment_state               INTEGER NOT NULL,
+  profile_assignment_status      INTEGER NOT NULL,
+  profile_assigned_at            INTEGER,
+  last_contacted_at              INTEGER,
+  created_at                     INTEGER NOT NULL,
+  version                        INTEGER NOT NULL
+);
+CREATE INDEX autopilot_devices_group_tag ON autopilot_devices (group_tag);
+CREATE INDEX autopilot_devices_user ON autopilot_devices (user_principal_name);
+)sql";
+
+// 2: catalog resources, keyed by (kind, id), names unique per kind ASCII case-insensitively
+// (NOCASE folds ASCII only), and the one-row generation every Create/Update/Delete bumps in its
+// own transaction. The primary key serves the id-ordered listing of a kind.
+constexpr std::string_view kResources = R"sql(
+CREATE TABLE resources (
+  kind         TEXT NOT NULL,
+  id           TEXT NOT NULL,
+  name         TEXT NOT NULL COLLATE NOCASE,
+  body         TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  modified_at  INTEGER NOT NULL,
+  version      INTEGER NOT NULL,
+  PRIMARY KEY (kind, id),
+  UNIQUE (kind, name)
+);
+CREATE TABLE catalog_generation (
+  singleton    INTEGER PRIMARY KEY CHECK (singleton = 1),
+  generation   INTEGER NOT NULL
+);
+INSERT INTO catalog_generation (singleton, generation) VALUES (1, 0);
+)sql";
+
+// 3: the append-only audit log. AUTOINCREMENT: a sequence is never reused, even after the
+// newest entries were removed.
+constexpr std::string_view kAuditLog = R"sql(
+CREATE TABLE audit_log (
+  sequence       INTEGER PRIMARY KEY AUTOINCREMENT,
+  at             INTEGER NOT NULL,
+  actor          TEXT NOT NULL,
+  action         TEXT NOT NULL,
+  resource_kind  TEXT NOT NULL,
+  resource_id    TEXT NOT NULL,
+  resource_name  TEXT NOT NULL,
+  detail         TEXT NOT NULL
+);
+)sql";
+
+// 4: admin-API credentials; only the token's SHA-256 is stored. The name index (NOCASE) serves
+// the name-ordered listing.
+constexpr std::string_view kAdminCredentials = R"sql(
+CREATE TABLE admin_credentials (
+  id            TEXT PRIMARY KEY,
+  name          TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  role          TEXT NOT NULL CHECK (role IN ('admin', 'reader')),
+  token_sha256  TEXT NOT NULL UNIQUE,
+  created_at    INTEGER NOT NULL,
+  revoked_at    INTEGER
+);
+)sql";
+
+// 5: deployment sessions and their events. A session belongs to a registered device and goes
+// with it: deleting the device deletes its sessions, and deleting a session its events (ON DELETE
+// CASCADE; foreign keys are enforced by every connection).
+constexpr std::string_view kSessions = R"sql(
+CREATE TABLE deployment_sessions (
+  id                   TEXT PRIMARY KEY,
+  device_id            TEXT NOT NULL REFERENCES autopilot_devices (id) ON DELETE CASCADE,
+  flow                 TEXT NOT NULL,
+  user_principal_name  TEXT NOT NULL DEFAULT '',
+  deployment_state     TEXT NOT NULL,
+  started_at           INTEGER NOT NULL,
+  finished_at          INTEGER
+);
+CREATE INDEX deployment_sessions_device ON deployment_sessions (device_id, id);
+CREATE TABLE session_events (
+  sequence         INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id       TEXT NOT NULL REFERENCES deployment_sessions (id) ON DELETE CASCADE,
+  idempotency_key  TEXT NOT NULL,
+  at               INTEGER NOT NULL,
+  kind             TEXT NOT NULL,
+  detail           TEXT NOT NULL,
+  UNIQUE (session_id, idempotency_key)
+);
+CREATE INDEX session_events_session ON session_events (session_id, sequence);
+)sql";
+
+// 6: what users sign in with (secret at rest: password hash, TOTP secret). A user's row goes
+// with the user only through the service (users are catalog resources, not a table).
+constexpr std::string_view kUserCredentials = R"sql(
+CREATE TABLE user_credentials (
+  user_id          TEXT PRIMARY KEY,
+  password_hash    TEXT NOT NULL DEFAULT '',
+  totp_secret      BLOB NOT NULL DEFAULT x'',
+  totp_last_step   INTEGER NOT NULL DEFAULT -1,
+  recent_failures  TEXT NOT NULL DEFAULT '',
+  locked_until     INTEGER,
+  updated_at       INTEGER NOT NULL,
+  version          INTEGER NOT NULL
+);
+)sql";
+
+// 7: what devices proved and the service handed out for sign-in and device proof.
+// device_trust: one row per registered device once it joins, going with the device (ON DELETE
+// CASCADE); trust_type is core::TrustType as an integer (as autopilot_devices stores its enums).
+// challenges: single-use and short-lived; data may hold raw bytes (and secrets); the expiry
+// index serves the purge. issued_tokens: only the id (jti) and what a token was for, never its
+// text; revoked_at NULL = not revoked. No foreign key to autopilot_devices: device_id may be ""
+// (none), and a token's row stays until it expired (the purge), whatever becomes of its device.
+// The indexes serve revoking by device and by subject, and the purge.
+constexpr std::string_view kDeviceTrustChallengesTokens = R"sql(
+CREATE TABLE device_trust (
+  device_id               TEXT PRIMARY KEY REFERENCES autopilot_devices (id) ON DELETE CASCADE,
+  directory_device_id     TEXT NOT NULL DEFAULT '',
+  trust_type              INTEGER NOT NULL,
+  display_name            TEXT NOT NULL DEFAULT '',
+  joined_at               INTEGER,
+  certificate_serial      TEXT NOT NULL DEFAULT '',
+  certificate_expires_at  INTEGER,
+  enrolled_at             INTEGER,
+  resealed_at             INTEGER,
+  primary_user_id         TEXT NOT NULL DEFAULT '',
+  updated_at              INTEGER NOT NULL,
+  version                 INTEGER NOT NULL
+);
+CREATE TABLE challenges (
+  id          TEXT PRIMARY KEY,
+  purpose     TEXT NOT NULL,
+  subject     TEXT NOT NULL DEFAULT '',
+  device_id   TEXT NOT NULL DEFAULT '',
+  data        BLOB NOT NULL DEFAULT x'',
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  expires_at  INTEGER NOT NULL
+);
+CREATE INDEX challenges_expires ON challenges (expires_at);
+CREATE TABLE issued_tokens (
+  id          TEXT PRIMARY KEY,
+  audience    TEXT NOT NULL,
+  subject     TEXT NOT NULL,
+  device_id   TEXT NOT NULL DEFAULT '',
+  issued_at   INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  revoked_at  INTEGER
+);
+CREATE INDEX issued_tokens_device ON issued_tokens (device_id);
+CREATE INDEX issued_tokens_subject ON issued_tokens (subject);
+CREATE INDEX issued_tokens_expires ON issued_tokens (expires_at);
+)sql";
+
+constexpr std::array<internal::Migration, 7> kMigrations = {{
+    {1, kDevices},
+    {2, kResources},
+    {3, kAuditLog},
+    {4, kAdminCredentials},
+    {5, kSessions},
+    {6, kUserCredentials},
+    {7, kDeviceTrustChallengesTokens},
+}};
+
+}  // namespace
+
+std::span<const internal::Migration> Migrations() { return kMigrations; }
+
+}  // namespace groundcrew::store::sqlite

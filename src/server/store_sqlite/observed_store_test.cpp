@@ -1,0 +1,108 @@
+#include "server/store/observed_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "server/store_sqlite/sqlite_store.hpp"
+
+namespace groundcrew::store {
+namespace {
+
+TEST(ObservedStoreTest, ReportsEveryCallWithItsOutcomeAndForwardsResults) {
+  auto inner = sqlite::SqliteStore::Open({.path = ":memory:"});
+  ASSERT_TRUE(inner) << inner.error().message;
+  std::mutex mutex;
+  std::map<std::string, std::pair<int, int>> calls;  // operation -> (ok, failed)
+  std::unique_ptr<Store> store =
+      Observe(**inner, [&](std::string_view operation, double seconds, bool ok) {
+        EXPECT_GE(seconds, 0.0);
+        std::lock_guard lock(mutex);
+        auto& [succeeded, failed] = calls[std::string(operation)];
+        (ok ? succeeded : failed) += 1;
+      });
+  Status done = store->Transact([&]() -> Status {
+    EXPECT_TRUE(store->resources().Create(Resource{ResourceKind::kGroup, "g1", "G", "{}", {}, {}}));
+    EXPECT_FALSE(store->resources().Get(ResourceKind::kGroup, "missing"));
+    return MakeError(ErrorCode::kAborted, "roll back");
+  });
+  EXPECT_EQ(done.error().code, ErrorCode::kAborted);
+  // The results were forwarded: the rollback reached the real store.
+  EXPECT_FALSE((*inner)->resources().Get(ResourceKind::kGroup, "g1"));
+  EXPECT_EQ(calls["resources.Create"], std::make_pair(1, 0));
+  EXPECT_EQ(calls["resources.Get"], std::make_pair(0, 1));
+  EXPECT_EQ(calls["Transact"], std::make_pair(0, 1));
+  EXPECT_EQ(calls.size(), 3u);
+}
+
+TEST(ObservedStoreTest, NamesTheCallsOfTheTrustChallengeAndTokenPorts) {
+  auto inner = sqlite::SqliteStore::Open({.path = ":memory:"});
+  ASSERT_TRUE(inner) << inner.error().message;
+  std::mutex mutex;
+  std::map<std::string, std::pair<int, int>> calls;  // operation -> (ok, failed)
+  std::unique_ptr<Store> store = Observe(**inner, [&](std::string_view operation, double, bool ok) {
+    std::lock_guard lock(mutex);
+    auto& [succeeded, failed] = calls[std::string(operation)];
+    (ok ? succeeded : failed) += 1;
+  });
+  const core::Timestamp now{std::chrono::seconds{1'700'000'000}};
+
+  EXPECT_FALSE(store->device_trust().Find("ztd-1")->has_value());
+  DeviceTrust trust;
+  trust.device_id = "ztd-1";  // not registered
+  EXPECT_EQ(store->device_trust().Put(trust, std::nullopt).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(store->device_trust().Delete("ztd-1"));
+
+  Challenge challenge;
+  challenge.id = "c1";
+  challenge.purpose = "mfa";
+  challenge.expires_date_time = now + std::chrono::minutes{5};
+  EXPECT_TRUE(store->challenges().Create(challenge));
+  EXPECT_TRUE(store->challenges().Find("c1", now)->has_value());
+  EXPECT_TRUE(store->challenges().SetAttempts("c1", 1));
+  EXPECT_TRUE(*store->challenges().Delete("c1"));
+  EXPECT_EQ(*store->challenges().DeleteExpired(now), 0);
+
+  IssuedTokenRecord token;
+  token.id = "t1";
+  token.audience = "device";
+  token.subject = "ztd-1";
+  token.device_id = "ztd-1";
+  token.issued_date_time = now;
+  token.expiration_date_time = now + std::chrono::hours{1};
+  EXPECT_TRUE(store->tokens().Record(token));
+  EXPECT_FALSE(*store->tokens().IsRevoked("t1"));
+  EXPECT_TRUE(store->tokens().Find("t1")->has_value());
+  EXPECT_TRUE(*store->tokens().Revoke("t1", now));
+  EXPECT_EQ(*store->tokens().RevokeForDevice("ztd-1", now), 0);
+  EXPECT_EQ(*store->tokens().RevokeForSubject("ztd-1", now), 0);
+  EXPECT_EQ(*store->tokens().DeleteExpired(now), 0);
+  // Forwarded: the real store has the token, revoked.
+  EXPECT_TRUE(*(*inner)->tokens().IsRevoked("t1"));
+  EXPECT_TRUE((*inner)->tokens().Find("t1")->has_value());
+
+  const std::map<std::string, std::pair<int, int>> expected = {
+      {"deviceTrust.Find", {1, 0}},
+      {"deviceTrust.Put", {0, 1}},
+      {"deviceTrust.Delete", {1, 0}},
+      {"challenges.Create", {1, 0}},
+      {"challenges.Find", {1, 0}},
+      {"challenges.SetAttempts", {1, 0}},
+      {"challenges.Delete", {1, 0}},
+      {"challenges.DeleteExpired", {1, 0}},
+      {"tokens.Record", {1, 0}},
+      {"tokens.IsRevoked", {1, 0}},
+      {"tokens.Find", {1, 0}},
+      {"tokens.Revoke", {1, 0}},
+      {"tokens.RevokeForDevice", {1, 0}},
+      {"tokens.RevokeForSubject", {1, 0}},
+      {"tokens.DeleteExpired", {1, 0}},
+  };
+  EXPECT_EQ(calls, expected);
+}
+
+}  // namespace
+}  // namespace groundcrew::store
