@@ -86,7 +86,6 @@ double Quantile(std::vector<double> values, double q);
 
 /// The wall clock at one-second resolution, as the daemon's.
 
-
 /// Opens (creating) a SqliteStore at `path`.
 Result<std::unique_ptr<store::Store>> OpenStore(const std::string& path);
 

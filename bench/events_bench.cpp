@@ -35,14 +35,14 @@
 #include <string>
 #include <vector>
 
-#include "server/api/admin_api.hpp"
-#include "server/api/device_api.hpp"
 #include "bench/bench_common.hpp"
 #include "bench/http_load.hpp"
 #include "bench/service_bench_data.hpp"
 #include "common/base64.hpp"
 #include "core/registration/hardware_hash.hpp"
 #include "identity/device_key.hpp"
+#include "server/api/admin_api.hpp"
+#include "server/api/device_api.hpp"
 #include "server/http/http_server.hpp"
 #include "wire/model_json.hpp"
 

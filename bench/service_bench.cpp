@@ -24,10 +24,10 @@
 #include <string>
 #include <vector>
 
-#include "server/api/admin_api.hpp"
 #include "bench/bench_common.hpp"
 #include "bench/http_load.hpp"
 #include "bench/service_bench_data.hpp"
+#include "server/api/admin_api.hpp"
 #include "server/http/http_server.hpp"
 #include "server/service/data_dir.hpp"
 #include "server/service/services.hpp"

@@ -1,15 +1,16 @@
 // groundcrew-agent: the device agent. Wiring only: `hwid` prints the registration row; `oobe`
 // runs the out-of-box flow (src/device/agent/oobe.hpp) with the real executor under --root.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <unistd.h>
 
+#include "common/base64.hpp"
 #include "common/clock.hpp"
 #include "device/agent/answers.hpp"
 #include "device/agent/executor_wiring.hpp"
@@ -19,7 +20,6 @@
 #include "device/agent/service_client.hpp"
 #include "device/agent/terminal_input.hpp"
 #include "device/agent/ui.hpp"
-#include "common/base64.hpp"
 #include "identity/device_key.hpp"
 
 namespace {
@@ -49,18 +49,18 @@ int Hwid(const HwidOptions& options) {
     if (!hash) return fail(hash.error());
     const std::string_view key_bytes(reinterpret_cast<const char*>(public_key->data()),
                                      public_key->size());
-    std::cout << boost::json::serialize(boost::json::object{
-                     {"serialNumber", facts->serial_number},
-                     {"manufacturer", facts->manufacturer},
-                     {"model", facts->model},
-                     {"hardwareHash", groundcrew::base64::Encode(*hash)},
-                     {"publicKey", groundcrew::base64::Encode(key_bytes)},
-                     {"keyFile", (*key)->path().string()}})
+    std::cout << boost::json::serialize(
+                     boost::json::object{{"serialNumber", facts->serial_number},
+                                         {"manufacturer", facts->manufacturer},
+                                         {"model", facts->model},
+                                         {"hardwareHash", groundcrew::base64::Encode(*hash)},
+                                         {"publicKey", groundcrew::base64::Encode(key_bytes)},
+                                         {"keyFile", (*key)->path().string()}})
               << "\n";
     return 0;
   }
   auto csv = groundcrew::device::RegistrationCsv(*facts, *public_key, options.group_tag,
-                                                options.assigned_user);
+                                                 options.assigned_user);
   if (!csv) return fail(csv.error());
   std::cout << *csv;
   return 0;
@@ -152,8 +152,7 @@ int Oobe(const OobeCommand& command) {
       command.server.starts_with("https://")) {
     ca_file = (options.state / "ca.pem").string();
   }
-  auto service = groundcrew::agent::ServiceClient::Create(command.server, ca_file, **key,
-                                                          serial);
+  auto service = groundcrew::agent::ServiceClient::Create(command.server, ca_file, **key, serial);
   if (!service) return usage(service.error());
   std::error_code ec;
   std::filesystem::create_directories(options.root, ec);  // installers run in it
@@ -167,8 +166,7 @@ int Oobe(const OobeCommand& command) {
 
   groundcrew::agent::HttpContentSource content(**service);
   groundcrew::executor::RealExecutor executor(
-      options.root, options.state, content,
-      groundcrew::agent::ServiceCertificateIssuer(**service),
+      options.root, options.state, content, groundcrew::agent::ServiceCertificateIssuer(**service),
       [](std::string_view, std::string_view) {});
   options.read_facts = [&executor] { return executor.ReadFacts(); };
   const groundcrew::agent::RunnerFactory runners =
@@ -233,13 +231,15 @@ int main(int argc, char** argv) {
                        "command run with /bin/sh when the desktop appears");
   oobe_cmd->add_option("--concurrency", oobe.concurrency, "items installing at once")
       ->capture_default_str();
-  oobe_cmd->add_option("--network-wait", oobe.network_wait_seconds,
-                       "seconds to wait for the service before giving up")
+  oobe_cmd
+      ->add_option("--network-wait", oobe.network_wait_seconds,
+                   "seconds to wait for the service before giving up")
       ->capture_default_str();
   // Hidden (no group): the clock of the ESP (phase clocks, item limits, TOTP codes) from a file.
-  oobe_cmd->add_option("--test-clock", oobe.test_clock,
-                       "FOR TESTS ONLY: read the current time (Unix seconds) from this file on "
-                       "every use")
+  oobe_cmd
+      ->add_option("--test-clock", oobe.test_clock,
+                   "FOR TESTS ONLY: read the current time (Unix seconds) from this file on "
+                   "every use")
       ->type_name("FILE")
       ->group("");
   oobe_cmd->callback([&] { code = Oobe(oobe); });

@@ -5,12 +5,12 @@
 //
 // Exit codes: 0 every device provisioned and reported completely; 1 the run failed (the report
 // says what); 2 usage or setup errors.
-#include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -53,8 +53,8 @@ class SpawnedService {
     if (::mkdtemp(pattern) == nullptr) return "cannot create a temporary folder";
     dir_ = pattern;
     const fs::path data = dir_ / "var";
-    const std::string init = (bin / "groundcrew").string() + " init --data-dir '" +
-                             data.string() + "' --organization Fleet --domain " + domain + " > '" +
+    const std::string init = (bin / "groundcrew").string() + " init --data-dir '" + data.string() +
+                             "' --organization Fleet --domain " + domain + " > '" +
                              (dir_ / "init.out").string() + "' 2>&1";
     if (std::system(init.c_str()) != 0) return "groundcrew init failed: " + Slurp("init.out");
     const std::string out = Slurp("init.out");
@@ -63,18 +63,24 @@ class SpawnedService {
     token_ = out.substr(at, out.find_first_of(" \n\r\t", at) - at);
     const std::string daemon = (bin / "groundcrewd").string();
     std::vector<std::string> args{daemon,
-                                  "--data-dir", data.string(),
-                                  "--listen", "127.0.0.1:0",
-                                  "--port-file", (dir_ / "port").string(),
-                                  "--threads", std::to_string(threads),
-                                  "--max-body-bytes", std::to_string(64 << 20),
-                                  "--log-level", "warn"};
+                                  "--data-dir",
+                                  data.string(),
+                                  "--listen",
+                                  "127.0.0.1:0",
+                                  "--port-file",
+                                  (dir_ / "port").string(),
+                                  "--threads",
+                                  std::to_string(threads),
+                                  "--max-body-bytes",
+                                  std::to_string(64 << 20),
+                                  "--log-level",
+                                  "warn"};
     if (minimum_password_cost) args.push_back("--insecure-minimum-password-cost");
     pid_ = ::fork();
     if (pid_ < 0) return "cannot start groundcrewd";
     if (pid_ == 0) {
-      const int log = ::open((dir_ / "groundcrewd.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                             0600);
+      const int log =
+          ::open((dir_ / "groundcrewd.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       if (log >= 0) ::dup2(log, 2);
       std::vector<char*> argv;
       for (std::string& a : args) argv.push_back(a.data());
@@ -155,13 +161,15 @@ int main(int argc, char** argv) {
   std::string json_path;
   bool no_user_flow = false;
   auto& shape = options.shape;
-  app.add_option("--server", server, "the service, http://ADDRESS:PORT (a loopback address "
-                                     "unless --allow-remote)");
+  app.add_option("--server", server,
+                 "the service, http://ADDRESS:PORT (a loopback address "
+                 "unless --allow-remote)");
   app.add_option("--token", options.admin_token, "an admin token [GROUNDCREW_TOKEN]")
       ->envname("GROUNDCREW_TOKEN");
-  app.add_flag("--spawn", spawn, "start a groundcrewd of its own on a fresh data directory in a "
-                                 "temporary folder (groundcrew and groundcrewd next to this "
-                                 "program), and measure its CPU and memory");
+  app.add_flag("--spawn", spawn,
+               "start a groundcrewd of its own on a fresh data directory in a "
+               "temporary folder (groundcrew and groundcrewd next to this "
+               "program), and measure its CPU and memory");
   app.add_option("--service-threads", service_threads, "--spawn: groundcrewd's --threads")
       ->capture_default_str();
   app.add_option("--password-cost", password_cost,
@@ -222,8 +230,8 @@ int main(int argc, char** argv) {
   if (spawn) {
     if (!server.empty()) return Usage("--spawn and --server exclude each other");
     const fs::path bin = fs::canonical("/proc/self/exe").parent_path();
-    if (std::string failed = spawned.Start(bin, shape.domain, service_threads,
-                                           password_cost == "minimum");
+    if (std::string failed =
+            spawned.Start(bin, shape.domain, service_threads, password_cost == "minimum");
         !failed.empty()) {
       return Usage(failed);
     }
@@ -240,7 +248,8 @@ int main(int argc, char** argv) {
       return Usage("--server: give http://ADDRESS:PORT, or --spawn");
     }
     options.host = server.substr(prefix.size(), colon - prefix.size());
-    if (options.host.starts_with('[')) options.host = options.host.substr(1, options.host.size() - 2);
+    if (options.host.starts_with('['))
+      options.host = options.host.substr(1, options.host.size() - 2);
     try {
       options.port = static_cast<std::uint16_t>(std::stoi(server.substr(colon + 1)));
     } catch (const std::exception&) {

@@ -1,15 +1,15 @@
 // `groundcrew init`: creates a data directory for groundcrewd. It runs on the server's machine
 // and writes the database directly (there is no server to ask yet), which is why it lives here,
 // with the wiring, rather than in src/cli (which only speaks HTTP).
-#include "common/clock.hpp"
 #include "init_command.hpp"
 
-#include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <iostream>
 
+#include "common/clock.hpp"
 #include "server/service/data_dir.hpp"
 #include "server/store_sqlite/sqlite_store.hpp"
 
@@ -43,14 +43,13 @@ void AddInitCommand(CLI::App& app, int& exit_code) {
     request.organization_name = options->organization;
     request.domain = options->domain;
     request.admin_name = options->admin;
-    auto result = service::Init(
-        request,
-        groundcrew::SystemClock(),
-        [](const std::string& path) -> Result<std::unique_ptr<store::Store>> {
-          auto opened = store::sqlite::SqliteStore::Open({.path = path});
-          if (!opened) return opened.error();
-          return std::unique_ptr<store::Store>(std::move(*opened));
-        });
+    auto result =
+        service::Init(request, groundcrew::SystemClock(),
+                      [](const std::string& path) -> Result<std::unique_ptr<store::Store>> {
+                        auto opened = store::sqlite::SqliteStore::Open({.path = path});
+                        if (!opened) return opened.error();
+                        return std::unique_ptr<store::Store>(std::move(*opened));
+                      });
     if (!result) {
       std::cerr << "groundcrew init: " << result.error().message << "\n";
       exit_code = 1;

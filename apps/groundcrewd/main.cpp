@@ -1,8 +1,8 @@
 // groundcrewd: the groundcrew service. Wiring only: configuration, logs, the store, the use
 // cases, the routes and the HTTP server; then it waits for SIGINT/SIGTERM and stops gracefully.
-#include <CLI/CLI.hpp>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -12,18 +12,18 @@
 #include <sstream>
 
 #include "common/clock.hpp"
+#include "common/durable_file.hpp"
+#include "identity/password.hpp"
 #include "server/api/admin_api.hpp"
 #include "server/api/device_api.hpp"
 #include "server/daemon/config.hpp"
 #include "server/daemon/log.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/metrics.hpp"
-#include "server/store/observed_store.hpp"
 #include "server/service/data_dir.hpp"
-#include "common/durable_file.hpp"
-#include "identity/password.hpp"
 #include "server/service/secrets.hpp"
 #include "server/service/services.hpp"
+#include "server/store/observed_store.hpp"
 #include "server/store_sqlite/sqlite_store.hpp"
 
 extern char** environ;
@@ -75,8 +75,7 @@ groundcrew::Result<std::pair<std::string, std::string>> IssueServerCertificate(
                     name.find(':') != std::string::npos;
     (ip ? server_names.ips : server_names.dns).push_back(name);
   }
-  auto issued = secrets.ca.IssueServerCertificate(server_names, now,
-                                                  std::chrono::hours(24 * 90));
+  auto issued = secrets.ca.IssueServerCertificate(server_names, now, std::chrono::hours(24 * 90));
   if (!issued) {
     groundcrew::Error error = issued.error();
     error.field = "tlsNames";
@@ -101,19 +100,23 @@ int main(int argc, char** argv) {
   CLI::App app{"groundcrewd: the groundcrew service (admin API over HTTP, SQLite storage)"};
   std::string config_path;
   groundcrew::daemon::ConfigLayer flags;
-  app.add_option("--config", config_path, "JSON configuration file (keys: dataDir, listen, "
-                                          "threads, maxBodyBytes, portFile, logLevel, tlsCert, "
-                                          "tlsKey, tlsNames, lockoutThreshold, "
-                                          "lockoutWindowMinutes, lockoutDurationMinutes)");
-  app.add_option("--data-dir", flags.data_dir, "data directory made by `groundcrew init` "
-                                               "[GROUNDCREW_DATA_DIR, default ./var]");
-  app.add_option("--listen", flags.listen, "address:port to serve on; port 0 picks a free port "
-                                           "[GROUNDCREW_LISTEN, default 127.0.0.1:8080]");
+  app.add_option("--config", config_path,
+                 "JSON configuration file (keys: dataDir, listen, "
+                 "threads, maxBodyBytes, portFile, logLevel, tlsCert, "
+                 "tlsKey, tlsNames, lockoutThreshold, "
+                 "lockoutWindowMinutes, lockoutDurationMinutes)");
+  app.add_option("--data-dir", flags.data_dir,
+                 "data directory made by `groundcrew init` "
+                 "[GROUNDCREW_DATA_DIR, default ./var]");
+  app.add_option("--listen", flags.listen,
+                 "address:port to serve on; port 0 picks a free port "
+                 "[GROUNDCREW_LISTEN, default 127.0.0.1:8080]");
   app.add_option("--threads", flags.threads, "worker threads [GROUNDCREW_THREADS, default 2]");
   app.add_option("--max-body-bytes", flags.max_body_bytes,
                  "largest request body; larger ones get 413 [GROUNDCREW_MAX_BODY_BYTES]");
-  app.add_option("--port-file", flags.port_file, "write the bound port to this file once "
-                                                 "listening");
+  app.add_option("--port-file", flags.port_file,
+                 "write the bound port to this file once "
+                 "listening");
   app.add_option("--log-level", flags.log_level, "debug (every request), info or warn");
   app.add_option("--tls-cert", flags.tls_cert,
                  "serve HTTPS only, with this PEM certificate chain (server certificate first; "
@@ -169,9 +172,8 @@ int main(int argc, char** argv) {
   if (!fs::exists(data_dir.database())) {
     return Fail(log, groundcrew::MakeError(
                          groundcrew::ErrorCode::kFailedPrecondition,
-                         "no tenant in " + config->data_dir +
-                             ": run `groundcrew init --data-dir " + config->data_dir +
-                             " --organization NAME --domain DOMAIN` first",
+                         "no tenant in " + config->data_dir + ": run `groundcrew init --data-dir " +
+                             config->data_dir + " --organization NAME --domain DOMAIN` first",
                          "data-dir"));
   }
   auto database =
@@ -240,8 +242,8 @@ int main(int argc, char** argv) {
   options.threads = config->threads;
   options.max_body_bytes = config->max_body_bytes;
   if (!config->tls_names.empty()) {  // HTTPS with a certificate from the tenant's CA
-    auto issued = IssueServerCertificate(services.secrets, secret_paths, config->tls_names,
-                                         clock());
+    auto issued =
+        IssueServerCertificate(services.secrets, secret_paths, config->tls_names, clock());
     if (!issued) return Fail(log, issued.error());
     config->tls_cert = issued->first;
     config->tls_key = issued->second;
@@ -271,9 +273,9 @@ int main(int argc, char** argv) {
   }
   if (!config->port_file.empty() && !WritePortFile(config->port_file, server.port())) {
     server.Stop();
-    return Fail(log, groundcrew::MakeError(groundcrew::ErrorCode::kUnavailable,
-                                           "cannot write the port file " + config->port_file,
-                                           "port-file"));
+    return Fail(
+        log, groundcrew::MakeError(groundcrew::ErrorCode::kUnavailable,
+                                   "cannot write the port file " + config->port_file, "port-file"));
   }
   if (!https && config->address != "127.0.0.1" && config->address != "::1" &&
       config->address != "localhost") {

@@ -7,8 +7,8 @@
 #include <utility>
 #include <variant>
 
-#include "http_client/http_client.hpp"
 #include "common/result.hpp"
+#include "http_client/http_client.hpp"
 
 // The admin API (docs/admin-api.md) as JSON calls: errors of every origin (local, transport,
 // the server's {"error": {...}} answers) become one ApiError the commands report alike.

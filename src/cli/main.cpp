@@ -11,12 +11,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
-#include "http_client/http_client.hpp"
 #include "cli/remote_commands.hpp"
 #include "cli/report.hpp"
 #include "cli/report_commands.hpp"
 #include "cli/user_commands.hpp"
 #include "common/text.hpp"
+#include "http_client/http_client.hpp"
 
 namespace groundcrew::cli {
 namespace {

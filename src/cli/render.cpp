@@ -262,7 +262,9 @@ const std::map<std::string, std::vector<Column>, std::less<>>& ColumnsByKind() {
         {"STATE", {"enrollmentState"}},
         {"MODEL", {"model"}}}},
       {"members",
-       {{"ID", {"id"}}, {"TYPE", {"@odata.type"}}, {"NAME", {"userPrincipalName", "displayName", "serialNumber"}}}},
+       {{"ID", {"id"}},
+        {"TYPE", {"@odata.type"}},
+        {"NAME", {"userPrincipalName", "displayName", "serialNumber"}}}},
   };
   return *columns;
 }

@@ -1,7 +1,6 @@
 #include "common/clock.hpp"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstdio>

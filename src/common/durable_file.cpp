@@ -10,7 +10,6 @@
 #include <cstring>
 #include <system_error>
 
-
 namespace groundcrew::durable {
 namespace fs = std::filesystem;
 namespace {
@@ -109,6 +108,5 @@ Status RemoveFile(const fs::path& path) {
   SyncDirectory(path.has_parent_path() ? path.parent_path() : fs::path("."));
   return Ok{};
 }
-
 
 }  // namespace groundcrew::durable

@@ -75,19 +75,19 @@ using Status = Result<Ok>;
 
 /// Returns the error of `expr` (a Status or a Result) from the enclosing function, which
 /// returns a Status or a Result; goes on when `expr` succeeded.
-#define GC_RETURN_IF_ERROR(expr)                               \
-  do {                                                         \
-    if (auto&& gc_status_ = (expr); !gc_status_) {             \
-      return ::groundcrew::Error(gc_status_.error());          \
-    }                                                          \
+#define GC_RETURN_IF_ERROR(expr)                      \
+  do {                                                \
+    if (auto&& gc_status_ = (expr); !gc_status_) {    \
+      return ::groundcrew::Error(gc_status_.error()); \
+    }                                                 \
   } while (false)
 
 /// Declares `lhs` (e.g. `auto plan` or `core::EspPlan plan`) from the value of `rexpr` (a
 /// Result), or returns its error from the enclosing function.
 #define GC_ASSIGN_OR_RETURN(lhs, rexpr) \
   GC_ASSIGN_OR_RETURN_IMPL_(GC_RESULT_CONCAT_(gc_result_, __LINE__), lhs, rexpr)
-#define GC_ASSIGN_OR_RETURN_IMPL_(result, lhs, rexpr)  \
-  auto result = (rexpr);                               \
+#define GC_ASSIGN_OR_RETURN_IMPL_(result, lhs, rexpr)      \
+  auto result = (rexpr);                                   \
   if (!result) return ::groundcrew::Error(result.error()); \
   lhs = std::move(*result)
 #define GC_RESULT_CONCAT_(a, b) GC_RESULT_CONCAT_INNER_(a, b)

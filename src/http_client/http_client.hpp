@@ -11,8 +11,8 @@
 
 #include "common/result.hpp"
 
-// A small synchronous HTTP/1.1 client (HTTPS too) for the CLI and the device agent. Beast, Asio and OpenSSL are
-// confined to http_client.cpp so that only one translation unit pays for them.
+// A small synchronous HTTP/1.1 client (HTTPS too) for the CLI and the device agent. Beast, Asio and
+// OpenSSL are confined to http_client.cpp so that only one translation unit pays for them.
 namespace groundcrew::http {
 
 /// Header fields in the order given; names compare case-insensitively on lookup.

@@ -18,7 +18,8 @@ TEST(Sha256, KnownVectors) {
 TEST(Sha256, StreamingEqualsOneShot) {
   const std::string text(100'000, 'x');
   Sha256 hash;
-  for (std::size_t i = 0; i < text.size(); i += 777) hash.Update(std::string_view(text).substr(i, 777));
+  for (std::size_t i = 0; i < text.size(); i += 777)
+    hash.Update(std::string_view(text).substr(i, 777));
   EXPECT_EQ(ToHex(hash.Finish()), Sha256Hex(text));
 }
 

@@ -86,11 +86,12 @@ Status Decode(const json::value& json, core::TenantSettings& out) {
         GC_RETURN_IF_ERROR(r.Strings("additionalDomains", s.additional_domains));
         GC_RETURN_IF_ERROR(r.Enum("mdmUserScope", internal::kMdmUserScopes, s.mdm_user_scope));
         GC_RETURN_IF_ERROR(r.Ids("mdmUserScopeGroupIds", s.mdm_user_scope_groups));
-        GC_RETURN_IF_ERROR(r.Enum("deviceJoinScope", internal::kDeviceJoinScopes, s.device_join_scope));
+        GC_RETURN_IF_ERROR(
+            r.Enum("deviceJoinScope", internal::kDeviceJoinScopes, s.device_join_scope));
         GC_RETURN_IF_ERROR(r.Ids("deviceJoinUserIds", s.device_join_users));
         GC_RETURN_IF_ERROR(r.Ids("deviceJoinGroupIds", s.device_join_groups));
         GC_RETURN_IF_ERROR(r.Int("deviceJoinLimit", s.device_join_limit, kMinDeviceJoinLimit,
-                          kMaxDeviceJoinLimit));
+                                 kMaxDeviceJoinLimit));
         GC_RETURN_IF_ERROR(r.Enum("mfaRequirement", internal::kMfaRequirements, s.mfa_requirement));
         return r.Ids("mfaGroupIds", s.mfa_groups);
       },
@@ -190,7 +191,7 @@ Status Decode(const json::value& json, core::Group& out) {
         GC_RETURN_IF_ERROR(r.Enum("membershipKind", internal::kMembershipKinds, g.membership_kind));
         GC_RETURN_IF_ERROR(r.String("membershipRule", g.membership_rule));
         GC_RETURN_IF_ERROR(r.Enum("membershipRuleProcessingState", internal::kRuleProcessingStates,
-                           g.rule_processing_paused));
+                                  g.rule_processing_paused));
         std::vector<std::string> members = g.members;
         GC_RETURN_IF_ERROR(r.Strings("members", members));
         for (size_t i = 0; i < members.size(); ++i) {

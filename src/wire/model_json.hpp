@@ -11,9 +11,9 @@
 #include "common/result.hpp"
 #include "core/esp/plan.hpp"
 #include "core/esp/run.hpp"
+#include "core/flow/flow_common.hpp"
 #include "core/flow/technician_flow.hpp"
 #include "core/flow/user_flow.hpp"
-#include "core/flow/flow_common.hpp"
 #include "core/model/assignment.hpp"
 #include "core/model/device.hpp"
 #include "core/model/directory.hpp"
@@ -205,8 +205,7 @@ boost::json::array Encode(const std::vector<core::InstalledItem>& installed);
 
 /// The strict inverse: `json` must be an array of objects with all four properties (a
 /// non-empty "id"); paths are "[3].outcome". `out` is replaced whole.
-[[nodiscard]] Status Decode(const boost::json::value& json,
-                            std::vector<core::InstalledItem>& out);
+[[nodiscard]] Status Decode(const boost::json::value& json, std::vector<core::InstalledItem>& out);
 
 /// The deployment profile as the device sees it: {"organizationName", "profileName",
 /// "registrationId", "assignedUserUpn", "greetingName", "preprovisioningAllowed",

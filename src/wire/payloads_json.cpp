@@ -184,7 +184,8 @@ Status Decode(const json::value& json, core::App& out) {
         GC_RETURN_IF_ERROR(r.Enum("installContext", internal::kInstallContexts, a.install_context));
         GC_RETURN_IF_ERROR(r.String("installCommandLine", a.install_command_line));
         GC_RETURN_IF_ERROR(r.String("uninstallCommandLine", a.uninstall_command_line));
-        GC_RETURN_IF_ERROR(DecodeArray(r, "detectionRules", a.detection_rules, DecodeDetectionRule));
+        GC_RETURN_IF_ERROR(
+            DecodeArray(r, "detectionRules", a.detection_rules, DecodeDetectionRule));
         GC_RETURN_IF_ERROR(DecodeArray(r, "returnCodes", a.return_codes, DecodeReturnCode));
         GC_RETURN_IF_ERROR(DecodeArray(r, "dependencies", a.dependencies, DecodeDependency));
         GC_RETURN_IF_ERROR(r.String("installerClass", a.installer_class));

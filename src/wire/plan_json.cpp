@@ -142,7 +142,8 @@ Status DecodeErrorOptions(const json::value& value, const std::string& path,
   if (!reader) return reader.error();
   ObjectReader& r = *reader;
   core::EspErrorOptions options;
-  GC_RETURN_IF_ERROR(RequireAll(r, {"reset", "tryAgain", "continueAnyway", "collectLogs", "message"}));
+  GC_RETURN_IF_ERROR(
+      RequireAll(r, {"reset", "tryAgain", "continueAnyway", "collectLogs", "message"}));
   GC_RETURN_IF_ERROR(r.Bool("reset", options.reset));
   GC_RETURN_IF_ERROR(r.Bool("tryAgain", options.try_again));
   GC_RETURN_IF_ERROR(r.Bool("continueAnyway", options.continue_anyway));
@@ -189,7 +190,8 @@ Status Decode(const json::value& json, core::EspPlan& out) {
   GC_RETURN_IF_ERROR(r.Bool("installQualityUpdates", plan.install_quality_updates));
   GC_RETURN_IF_ERROR(
       DecodeErrorOptions(*r.Take("errorOptions"), r.PathOf("errorOptions"), plan.error_options));
-  GC_RETURN_IF_ERROR(DecodePhase(*r.Take("deviceSetup"), r.PathOf("deviceSetup"), plan.device_setup));
+  GC_RETURN_IF_ERROR(
+      DecodePhase(*r.Take("deviceSetup"), r.PathOf("deviceSetup"), plan.device_setup));
   if (const json::value* account = r.Take("accountSetup")) {
     core::PhasePlan phase;
     GC_RETURN_IF_ERROR(DecodePhase(*account, r.PathOf("accountSetup"), phase));
@@ -255,9 +257,10 @@ Status Decode(const json::value& json, core::ProfileInfo& out) {
   if (!reader) return reader.error();
   ObjectReader& r = *reader;
   core::ProfileInfo profile;
-  GC_RETURN_IF_ERROR(RequireAll(r, {"organizationName", "profileName", "registrationId", "assignedUserUpn",
-                             "greetingName", "preprovisioningAllowed", "privacySettingsHidden",
-                             "eulaHidden", "keyboardSelectionPageSkipped", "locale"}));
+  GC_RETURN_IF_ERROR(
+      RequireAll(r, {"organizationName", "profileName", "registrationId", "assignedUserUpn",
+                     "greetingName", "preprovisioningAllowed", "privacySettingsHidden",
+                     "eulaHidden", "keyboardSelectionPageSkipped", "locale"}));
   GC_RETURN_IF_ERROR(r.String("organizationName", profile.organization_name));
   GC_RETURN_IF_ERROR(r.String("profileName", profile.profile_name));
   GC_RETURN_IF_ERROR(r.String("registrationId", profile.registration_id));
@@ -266,7 +269,8 @@ Status Decode(const json::value& json, core::ProfileInfo& out) {
   GC_RETURN_IF_ERROR(r.Bool("preprovisioningAllowed", profile.preprovisioning_allowed));
   GC_RETURN_IF_ERROR(r.Bool("privacySettingsHidden", profile.privacy_settings_hidden));
   GC_RETURN_IF_ERROR(r.Bool("eulaHidden", profile.eula_hidden));
-  GC_RETURN_IF_ERROR(r.Bool("keyboardSelectionPageSkipped", profile.keyboard_selection_page_skipped));
+  GC_RETURN_IF_ERROR(
+      r.Bool("keyboardSelectionPageSkipped", profile.keyboard_selection_page_skipped));
   GC_RETURN_IF_ERROR(r.String("locale", profile.locale));
   GC_RETURN_IF_ERROR(r.Finish());
   out = std::move(profile);
@@ -324,16 +328,15 @@ Status Decode(const json::value& json, DeploymentPayloads& out) {
   DeploymentPayloads payloads;
   GC_RETURN_IF_ERROR(DecodePayloadList(*reader, "apps", payloads.apps));
   GC_RETURN_IF_ERROR(DecodePayloadList(*reader, "policies", payloads.policies));
-  GC_RETURN_IF_ERROR(DecodePayloadList(*reader, "certificateProfiles", payloads.certificate_profiles));
+  GC_RETURN_IF_ERROR(
+      DecodePayloadList(*reader, "certificateProfiles", payloads.certificate_profiles));
   GC_RETURN_IF_ERROR(DecodePayloadList(*reader, "networkProfiles", payloads.network_profiles));
   GC_RETURN_IF_ERROR(reader->Finish());
   out = std::move(payloads);
   return Ok{};
 }
 
-std::string_view PhaseName(core::EspPhase phase) {
-  return NameOf(internal::kEspPhases, phase);
-}
+std::string_view PhaseName(core::EspPhase phase) { return NameOf(internal::kEspPhases, phase); }
 
 std::optional<core::EspPhase> PhaseFromName(std::string_view name) {
   for (const auto& spelling : internal::kEspPhases) {

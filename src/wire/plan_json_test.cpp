@@ -492,10 +492,10 @@ TEST(WireNames, EveryPhaseItemKindStateAndScreenHasOneCamelCaseName) {
                               ItemKind::kApp, ItemKind::kPreparationStep},
                              [](ItemKind v) { return ItemKindName(v); });
   EXPECT_EQ(ItemKindName(ItemKind::kPreparationStep), "preparationStep");
-  ExpectOneCamelCaseNameEach({ItemStatus::kWaiting, ItemStatus::kInProgress, ItemStatus::kSucceeded,
-                              ItemStatus::kFailed, ItemStatus::kTimedOut, ItemStatus::kDeferred,
-                              ItemStatus::kNotAttempted},
-                             [](ItemStatus v) { return ItemStatusName(v); });
+  ExpectOneCamelCaseNameEach(
+      {ItemStatus::kWaiting, ItemStatus::kInProgress, ItemStatus::kSucceeded, ItemStatus::kFailed,
+       ItemStatus::kTimedOut, ItemStatus::kDeferred, ItemStatus::kNotAttempted},
+      [](ItemStatus v) { return ItemStatusName(v); });
   ExpectOneCamelCaseNameEach({PhaseStatus::kNotStarted, PhaseStatus::kInProgress,
                               PhaseStatus::kComplete, PhaseStatus::kFailed},
                              [](PhaseStatus v) { return PhaseStatusName(v); });
@@ -507,9 +507,9 @@ TEST(WireNames, EveryPhaseItemKindStateAndScreenHasOneCamelCaseName) {
       [](T v) { return ScreenName(v); });
   using U = core::UserScreen;
   ExpectOneCamelCaseNameEach(
-      {U::kNetworkCheck, U::kRegionKeyboard, U::kConnectNetwork, U::kProfileDownload,
-       U::kOobePages, U::kSignIn, U::kSigningIn, U::kMfa, U::kIdentifying, U::kDeviceSetup,
-       U::kPrivacy, U::kAccountSetup, U::kQualityUpdates, U::kEspError, U::kDesktop, U::kReset},
+      {U::kNetworkCheck, U::kRegionKeyboard, U::kConnectNetwork, U::kProfileDownload, U::kOobePages,
+       U::kSignIn, U::kSigningIn, U::kMfa, U::kIdentifying, U::kDeviceSetup, U::kPrivacy,
+       U::kAccountSetup, U::kQualityUpdates, U::kEspError, U::kDesktop, U::kReset},
       [](U v) { return ScreenName(v); });
 }
 

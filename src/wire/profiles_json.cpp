@@ -76,7 +76,8 @@ Status DecodeOobe(ObjectReader& parent, core::OutOfBoxExperienceSetting& out) {
   GC_RETURN_IF_ERROR(r->Bool("escapeLinkHidden", out.escape_link_hidden));
   GC_RETURN_IF_ERROR(r->Bool("keyboardSelectionPageSkipped", out.keyboard_selection_page_skipped));
   GC_RETURN_IF_ERROR(r->Enum("userType", internal::kWindowsUserTypes, out.user_type));
-  GC_RETURN_IF_ERROR(r->Enum("deviceUsageType", internal::kDeviceUsageTypes, out.device_usage_type));
+  GC_RETURN_IF_ERROR(
+      r->Enum("deviceUsageType", internal::kDeviceUsageTypes, out.device_usage_type));
   return r->Finish();
 }
 
@@ -131,7 +132,8 @@ Status Decode(const json::value& json, core::DeploymentProfile& out) {
         GC_RETURN_IF_ERROR(r.String("description", p.description));
         GC_RETURN_IF_ERROR(r.String("locale", p.locale));
         GC_RETURN_IF_ERROR(DecodeOobe(r, p.out_of_box_experience_setting));
-        GC_RETURN_IF_ERROR(r.Bool("hardwareHashExtractionEnabled", p.hardware_hash_extraction_enabled));
+        GC_RETURN_IF_ERROR(
+            r.Bool("hardwareHashExtractionEnabled", p.hardware_hash_extraction_enabled));
         GC_RETURN_IF_ERROR(r.Bool("preprovisioningAllowed", p.preprovisioning_allowed));
         GC_RETURN_IF_ERROR(r.String("deviceNameTemplate", p.device_name_template));
         GC_RETURN_IF_ERROR(r.Enum("deviceType", internal::kDeviceTypes, p.device_type));
@@ -185,32 +187,34 @@ Status Decode(const json::value& json, core::EspProfile& out) {
         GC_RETURN_IF_ERROR(r.Int("priority", p.priority, 0));
         GC_RETURN_IF_ERROR(r.Bool("isDefault", p.is_default));
         GC_RETURN_IF_ERROR(r.Bool("showInstallationProgress", p.show_installation_progress));
-        GC_RETURN_IF_ERROR(r.Int("installProgressTimeoutInMinutes", p.install_progress_timeout_in_minutes,
-                          1, core::kMaxInstallProgressTimeoutMinutes));
+        GC_RETURN_IF_ERROR(r.Int("installProgressTimeoutInMinutes",
+                                 p.install_progress_timeout_in_minutes, 1,
+                                 core::kMaxInstallProgressTimeoutMinutes));
         GC_RETURN_IF_ERROR(r.String("customErrorMessage", p.custom_error_message));
         GC_RETURN_IF_ERROR(r.Bool("allowLogCollectionOnInstallFailure",
-                           p.allow_log_collection_on_install_failure));
+                                  p.allow_log_collection_on_install_failure));
         GC_RETURN_IF_ERROR(
             r.Bool("allowDeviceResetOnInstallFailure", p.allow_device_reset_on_install_failure));
         GC_RETURN_IF_ERROR(
             r.Bool("allowDeviceUseOnInstallFailure", p.allow_device_use_on_install_failure));
-        GC_RETURN_IF_ERROR(r.Bool("blockDeviceSetupRetryByUser", p.block_device_setup_retry_by_user));
+        GC_RETURN_IF_ERROR(
+            r.Bool("blockDeviceSetupRetryByUser", p.block_device_setup_retry_by_user));
         GC_RETURN_IF_ERROR(r.Bool("allowDeviceUseBeforeProfileAndAppInstallComplete",
-                           p.allow_device_use_before_profile_and_app_install_complete));
+                                  p.allow_device_use_before_profile_and_app_install_complete));
         GC_RETURN_IF_ERROR(r.Ids("selectedMobileAppIds", p.selected_mobile_app_ids));
         GC_RETURN_IF_ERROR(
             r.Bool("allowNonBlockingAppInstallation", p.allow_non_blocking_app_installation));
         GC_RETURN_IF_ERROR(r.Bool("installQualityUpdates", p.install_quality_updates));
         GC_RETURN_IF_ERROR(r.Bool("trackInstallProgressForAutopilotOnly",
-                           p.track_install_progress_for_autopilot_only));
+                                  p.track_install_progress_for_autopilot_only));
         GC_RETURN_IF_ERROR(r.Bool("disableUserStatusTrackingAfterFirstUser",
-                           p.disable_user_status_tracking_after_first_user));
+                                  p.disable_user_status_tracking_after_first_user));
         return DecodeTargets(r, "assignments", p.assignments);
       },
       [](const core::EspProfile& p) -> Status {
         GC_RETURN_IF_ERROR(RequireNonEmpty("displayName", p.display_name));
         GC_RETURN_IF_ERROR(RequireMaxLength("customErrorMessage", p.custom_error_message,
-                                     core::kMaxCustomErrorMessageLength));
+                                            core::kMaxCustomErrorMessageLength));
         if (p.selected_mobile_app_ids.size() >
             static_cast<size_t>(core::kMaxSelectedBlockingApps)) {
           return Invalid("selectedMobileAppIds",

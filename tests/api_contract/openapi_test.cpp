@@ -26,8 +26,6 @@
 #include <utility>
 #include <vector>
 
-#include "server/api/admin_api.hpp"
-#include "server/api/device_api.hpp"
 #include "common/base64.hpp"
 #include "core/compliance/compliance.hpp"
 #include "core/esp/lint.hpp"
@@ -39,6 +37,8 @@
 #include "identity/password.hpp"
 #include "identity/sha256.hpp"
 #include "identity/totp.hpp"
+#include "server/api/admin_api.hpp"
+#include "server/api/device_api.hpp"
 #include "server/http/router.hpp"
 #include "server/service/auth.hpp"
 #include "server/service/resource_model.hpp"
@@ -59,7 +59,8 @@ constexpr const char* kDocumentPath = GC_SOURCE_DIR "/docs/openapi.yaml";
 constexpr const char* kRouteSources[] = {GC_SOURCE_DIR "/src/server/api/admin_api.cpp",
                                          GC_SOURCE_DIR "/src/server/api/device_api.cpp"};
 // Where the sign-in steps' statuses are spelled.
-constexpr const char* kSignInServiceSource = GC_SOURCE_DIR "/src/server/service/sign_in_service.cpp";
+constexpr const char* kSignInServiceSource =
+    GC_SOURCE_DIR "/src/server/service/sign_in_service.cpp";
 
 // Every HTTP method the probes try (OpenAPI's operation keys, upper-cased).
 const std::vector<std::string> kMethods = {"GET",   "PUT",     "POST", "DELETE",
@@ -889,8 +890,8 @@ TEST(OpenApiSchemasTest, EnumsUseTheWireSpellings) {
       {"Error/error/code",
        Named(ErrorCode::kInternal, [](ErrorCode c) { return std::string(ToString(c)); })},
       {"InstalledItem/kind", Spellings(w::kItemKinds)},
-      {"InstalledItem/outcome", Named(core::ItemOutcome::kSkipped,
-                                      [](core::ItemOutcome o) { return core::ToString(o); })},
+      {"InstalledItem/outcome",
+       Named(core::ItemOutcome::kSkipped, [](core::ItemOutcome o) { return core::ToString(o); })},
       {"DeploymentRequest/flow",
        Named(core::Flow::kUser, [](core::Flow f) { return core::ToString(f); })},
       {"Deployment/flow", Named(core::Flow::kUser, [](core::Flow f) { return core::ToString(f); })},
@@ -979,9 +980,9 @@ TEST(OpenApiSchemasTest, DeploymentSchemasHaveExactlyTheWireProperties) {
   EXPECT_EQ(Keys(installed.at(0).as_object()), SchemaProperties("InstalledItem", false));
 
   const std::set<std::string> network = Keys(wire::EncodeWithSecrets(core::NetworkProfile{}));
-  EXPECT_EQ(Minus(Minus(SchemaProperties("DeploymentNetworkProfile", false), network),
-                  kStoreColumns),
-            std::set<std::string>());
+  EXPECT_EQ(
+      Minus(Minus(SchemaProperties("DeploymentNetworkProfile", false), network), kStoreColumns),
+      std::set<std::string>());
   EXPECT_EQ(Minus(network, SchemaProperties("DeploymentNetworkProfile", false)),
             std::set<std::string>());
   const std::vector<std::pair<const char*, std::set<std::string>>> payloads = {
@@ -1548,9 +1549,8 @@ TEST_F(OpenApiAnswersTest, DeploymentAnswersMatchTheirSchemas) {
                            "assignments": [{"group": "All devices"}]}],
       "compliancePolicies": [{"displayName": "Encrypted", "storageRequireEncryption": true,
                               "assignments": [{"group": "All devices"}]}]})json");
-  const std::string token =
-      Text(Expect(200, "POST", "/v1/agent/token", Proof("GC-1", *key), {}, &kNoToken).json,
-           "token");
+  const std::string token = Text(
+      Expect(200, "POST", "/v1/agent/token", Proof("GC-1", *key), {}, &kNoToken).json, "token");
   const std::string other_token =
       Text(Expect(200, "POST", "/v1/agent/token", Proof("GC-2", *other_key), {}, &kNoToken).json,
            "token");
@@ -1567,16 +1567,16 @@ TEST_F(OpenApiAnswersTest, DeploymentAnswersMatchTheirSchemas) {
   Expect(401, "POST", device + "/deployment", R"({"flow": "technician"})");  // admin credential
   Expect(404, "POST", "/v1/agent/devices/" + other_id + "/deployment", R"({"flow": "technician"})",
          {}, &token);
-  EXPECT_EQ(FieldOf(Expect(400, "POST", device + "/deployment", R"({"flow": "admin"})", {},
-                           &token)),
-            "flow");
+  EXPECT_EQ(
+      FieldOf(Expect(400, "POST", device + "/deployment", R"({"flow": "admin"})", {}, &token)),
+      "flow");
   EXPECT_EQ(FieldOf(Expect(400, "POST", device + "/deployment",
                            R"({"flow": "technician", "installed": []})", {}, &token)),
             "installed");
 
   // The user flow's, with the signed-in user's token.
-  auto user_token = api_.services().tokens.IssueUserToken(adele_id, device_id,
-                                                          {{"upn", "adele@contoso.com"}});
+  auto user_token =
+      api_.services().tokens.IssueUserToken(adele_id, device_id, {{"upn", "adele@contoso.com"}});
   ASSERT_TRUE(user_token) << user_token.error().message;
   std::string installed;
   for (const json::value& item :
@@ -1591,8 +1591,7 @@ TEST_F(OpenApiAnswersTest, DeploymentAnswersMatchTheirSchemas) {
       Expect(200, "POST", device + "/deployment", user_request, {}, &user_token->token);
   EXPECT_TRUE(user_flow.json.at("plan").at("deviceSetup").at("items").as_array().empty());
   Expect(401, "POST", device + "/deployment", user_request, {}, &token);  // a device token
-  Expect(401, "POST", device + "/deployment", R"({"flow": "technician"})", {},
-         &user_token->token);
+  Expect(401, "POST", device + "/deployment", R"({"flow": "technician"})", {}, &user_token->token);
   Expect(404, "POST", "/v1/agent/devices/" + other_id + "/deployment", user_request, {},
          &user_token->token);
   EXPECT_EQ(FieldOf(Expect(400, "POST", device + "/deployment",
@@ -1601,17 +1600,17 @@ TEST_F(OpenApiAnswersTest, DeploymentAnswersMatchTheirSchemas) {
             "installed[0].id");
 
   // A certificate for the plan's certificate profile.
-  const std::string profile_id = Text(
-      technician.json.at("payloads").at("certificateProfiles").at(0), "id");
+  const std::string profile_id =
+      Text(technician.json.at("payloads").at("certificateProfiles").at(0), "id");
   const Result<std::string> private_key = identity::GenerateP256KeyPem();
   ASSERT_TRUE(private_key);
   const Result<std::string> csr = identity::MakeCsr(*private_key, "device");
   ASSERT_TRUE(csr);
   const std::string csr_body = json::serialize(json::object{{"csr", *csr}});
   Expect(200, "POST", device + "/certificates/" + profile_id, csr_body, {}, &token);
-  EXPECT_EQ(FieldOf(Expect(404, "POST", device + "/certificates/no-such-profile", csr_body, {},
-                           &token)),
-            "profileId");
+  EXPECT_EQ(
+      FieldOf(Expect(404, "POST", device + "/certificates/no-such-profile", csr_body, {}, &token)),
+      "profileId");
   EXPECT_EQ(FieldOf(Expect(400, "POST", device + "/certificates/" + profile_id,
                            R"({"csr": "not a request"})", {}, &token)),
             "csr");
@@ -1621,14 +1620,14 @@ TEST_F(OpenApiAnswersTest, DeploymentAnswersMatchTheirSchemas) {
   const std::string start = R"({"flow": "technician", "startedDateTime": "2026-05-28T20:00:00Z"})";
   Expect(201, "PUT", session, start, {}, &token);
   Expect(200, "PUT", session, start, {}, &token);
-  EXPECT_EQ(FieldOf(Expect(409, "PUT", session,
-                           R"({"flow": "user", "startedDateTime": "2026-05-28T20:00:00Z"})", {},
-                           &token)),
-            "sessionId");
-  EXPECT_EQ(FieldOf(Expect(400, "PUT", session,
-                           R"({"flow": "technician", "startedDateTime": "yesterday"})", {},
-                           &token)),
-            "startedDateTime");
+  EXPECT_EQ(
+      FieldOf(Expect(409, "PUT", session,
+                     R"({"flow": "user", "startedDateTime": "2026-05-28T20:00:00Z"})", {}, &token)),
+      "sessionId");
+  EXPECT_EQ(
+      FieldOf(Expect(400, "PUT", session,
+                     R"({"flow": "technician", "startedDateTime": "yesterday"})", {}, &token)),
+      "startedDateTime");
   EXPECT_EQ(FieldOf(Expect(400, "PUT", device + "/sessions/not%20valid", start, {}, &token)),
             "sessionId");
   const std::string events = R"({"events": [

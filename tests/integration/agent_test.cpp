@@ -66,18 +66,14 @@ bool Is(const json::value& value, std::string_view text) {
 // fails with 1603 (a code above 255: through $GROUNDCREW_EXIT_CODE_FILE) until ROOT/<flag> exists.
 std::string FailsUntil(const std::string& flag) {
   return "if [ ! -e \"$GROUNDCREW_ROOT/" + flag + "\" ]; then\n" +
-         "  echo 1603 > \"$GROUNDCREW_EXIT_CODE_FILE\"\n" +
-         "  exit 1\n" +
-         "fi\n";
+         "  echo 1603 > \"$GROUNDCREW_EXIT_CODE_FILE\"\n" + "  exit 1\n" + "fi\n";
 }
 // Says it is running (ROOT/<name>.running), then waits until ROOT/<name>.release exists (giving
 // up after a minute, so that a failed test leaves nothing running for long).
 std::string HeldUntilReleased(const std::string& name) {
   const std::string flag = "\"$GROUNDCREW_ROOT/" + name;
-  return "touch " + flag + ".running\"\n" +
-         "i=0\n" +
-         "while [ ! -e " + flag + ".release\" ]; do\n" +
-         "  i=$((i + 1)); [ \"$i\" -lt 1200 ] || exit 1; sleep 0.05\n" +
+  return "touch " + flag + ".running\"\n" + "i=0\n" + "while [ ! -e " + flag +
+         ".release\" ]; do\n" + "  i=$((i + 1)); [ \"$i\" -lt 1200 ] || exit 1; sleep 0.05\n" +
          "done\n";
 }
 
@@ -224,21 +220,19 @@ class AgentTest : public ::testing::Test {
     }
     ASSERT_NO_FATAL_FAILURE(ApplyTenant());
 
-    CommandResult row = RunCommand({AgentPath(), "hwid", "--state", State().string(), "--serial",
-                                    kSerial, "--manufacturer", "Contoso", "--model", "Laptop",
-                                    "--group-tag", "Sales", "--assigned-user",
-                                    "adele.vance@contoso.com"});
+    CommandResult row =
+        RunCommand({AgentPath(), "hwid", "--state", State().string(), "--serial", kSerial,
+                    "--manufacturer", "Contoso", "--model", "Laptop", "--group-tag", "Sales",
+                    "--assigned-user", "adele.vance@contoso.com"});
     ASSERT_EQ(row.exit_code, 0) << row.err;
     HttpResult imported = Admin("POST", "/v1/autopilotDevices/import", row.out);
     ASSERT_EQ(imported.status, 200) << imported.body;
     CommandResult password = RunCommand(
-        {GroundcrewPath(), "users", "set-password", "adele.vance@contoso.com",
-         "--password-stdin"},
+        {GroundcrewPath(), "users", "set-password", "adele.vance@contoso.com", "--password-stdin"},
         CliEnvironment(), std::string(kPassword) + "\n");
     ASSERT_EQ(password.exit_code, 0) << password.out << password.err;
-    ASSERT_EQ(Cli({"users", "mfa", "enroll", "adele.vance@contoso.com", "--secret", kSeed})
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        Cli({"users", "mfa", "enroll", "adele.vance@contoso.com", "--secret", kSeed}).exit_code, 0);
   }
 
   void TearDown() override {
@@ -287,8 +281,8 @@ class AgentTest : public ::testing::Test {
     block += "\n    installContext: " + app.context;
     block += "\n    installCommandLine: sh " + app.slug + ".sh";
     block += "\n    detectionRules:";
-    block += "\n      - {kind: fileVersion, path: /opt/test/" + app.slug +
-             "/VERSION, value: \"1.0.0\"}";
+    block +=
+        "\n      - {kind: fileVersion, path: /opt/test/" + app.slug + "/VERSION, value: \"1.0.0\"}";
     if (app.max_run_minutes > 0) {
       block += "\n    maxRunTimeInMinutes: " + std::to_string(app.max_run_minutes);
     }
@@ -331,9 +325,10 @@ class AgentTest : public ::testing::Test {
                                      const std::vector<std::string>& extra) {
     const fs::path file = temp_.path() / ("answers-" + std::to_string(++answers_) + ".json");
     std::ofstream(file) << json::serialize(answers);
-    std::vector<std::string> argv = {AgentPath(), "oobe", "--server", daemon_->url(), "--root",
-                                     Root().string(), "--state", State().string(), "--serial",
-                                     kSerial, "--answers", file.string(), "--ui", "plain"};
+    std::vector<std::string> argv = {AgentPath(), "oobe",          "--server",  daemon_->url(),
+                                     "--root",    Root().string(), "--state",   State().string(),
+                                     "--serial",  kSerial,         "--answers", file.string(),
+                                     "--ui",      "plain"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
   }
@@ -513,7 +508,9 @@ TEST_F(AgentTest, TechnicianFlowResealThenUserFlowWithTheDeltaAndAccountSetup) {
 }
 
 TEST_F(AgentTest, ABlockingAppFailingGivesTheFailureScreenAndRetryAfterTheFixSucceedsOnRetry) {
-  AddApp({.name = "Contoso Flaky", .slug = "flaky", .before = FailsUntil("flaky.fixed"),
+  AddApp({.name = "Contoso Flaky",
+          .slug = "flaky",
+          .before = FailsUntil("flaky.fixed"),
           .blocking = true});
   ASSERT_NO_FATAL_FAILURE(ApplyTenant());
 
@@ -574,16 +571,19 @@ TEST_F(AgentTest, APhaseTimeoutOffersWhatTheProfileAllowsAndContinueAnywaySuccee
   // Account setup holds on a user app; its own limit (120 minutes) is longer than the phase's
   // (the profile's 60 minutes), so the phase clock runs out first.
   EditEsp("allowDeviceUseOnInstallFailure: true");
-  AddApp({.name = "Contoso Slow", .slug = "slow", .before = HeldUntilReleased("slow"),
-          .context = "user", .group = "Sales users", .max_run_minutes = 120});
+  AddApp({.name = "Contoso Slow",
+          .slug = "slow",
+          .before = HeldUntilReleased("slow"),
+          .context = "user",
+          .group = "Sales users",
+          .max_run_minutes = 120});
   ASSERT_NO_FATAL_FAILURE(ApplyTenant());
   ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
 
   test_support::TestClock clock;  // the wall clock's time, until the test moves it
-  std::unique_ptr<Process> user =
-      StartAgent({{"password", kPassword}, {"totpSeed", kSeed},
-                  {"onError", json::array{"continue"}}},
-                 {"--test-clock", clock.path().string()});
+  std::unique_ptr<Process> user = StartAgent(
+      {{"password", kPassword}, {"totpSeed", kSeed}, {"onError", json::array{"continue"}}},
+      {"--test-clock", clock.path().string()});
   ASSERT_TRUE(WaitUntil([&] { return fs::exists(Root() / "slow.running"); }))
       << user->out() << user->err();
   clock.Advance(std::chrono::minutes(61));
@@ -602,8 +602,7 @@ TEST_F(AgentTest, APhaseTimeoutOffersWhatTheProfileAllowsAndContinueAnywaySuccee
   EXPECT_NE(error.find("0x800705B4"), std::string::npos) << error;
   EXPECT_NE(error.find("Contoso Slow"), std::string::npos) << error;
   EXPECT_NE(error.find("Call the Contoso help desk"), std::string::npos) << error;
-  EXPECT_NE(error.find("[Try again] [Continue anyway] [Collect logs]"), std::string::npos)
-      << error;
+  EXPECT_NE(error.find("[Try again] [Continue anyway] [Collect logs]"), std::string::npos) << error;
   EXPECT_EQ(error.find("Reset"), std::string::npos) << error;
   EXPECT_NE(user->out().find("[desktop]"), std::string::npos) << user->out();
 
@@ -618,7 +617,9 @@ TEST_F(AgentTest, APhaseTimeoutOffersWhatTheProfileAllowsAndContinueAnywaySuccee
 }
 
 TEST_F(AgentTest, ResetWipesTheDeviceWhichIsThenProvisionedAgainWithoutTheAdmin) {
-  AddApp({.name = "Contoso Flaky", .slug = "flaky", .before = FailsUntil("flaky.fixed"),
+  AddApp({.name = "Contoso Flaky",
+          .slug = "flaky",
+          .before = FailsUntil("flaky.fixed"),
           .blocking = true});
   ASSERT_NO_FATAL_FAILURE(ApplyTenant());
 
@@ -659,9 +660,10 @@ TEST_F(AgentTest, ResetWipesTheDeviceWhichIsThenProvisionedAgainWithoutTheAdmin)
 TEST_F(AgentTest, AnAgentKilledDuringAnInstallResumesWithoutInstallingTwiceOrLosingEvents) {
   // Held until released; it comes after every other app (its dependencies), so that no other
   // installer is running when the agent is killed.
-  AddApp({.name = "Contoso Hold", .slug = "hold", .before = HeldUntilReleased("hold"),
-          .dependencies = {"Contoso Runtime", "Contoso Agent", "Contoso VPN Client",
-                           "Sales CRM"}});
+  AddApp({.name = "Contoso Hold",
+          .slug = "hold",
+          .before = HeldUntilReleased("hold"),
+          .dependencies = {"Contoso Runtime", "Contoso Agent", "Contoso VPN Client", "Sales CRM"}});
   ASSERT_NO_FATAL_FAILURE(ApplyTenant());
 
   std::unique_ptr<Process> agent = StartAgent({{"technician", true}});
@@ -701,7 +703,8 @@ TEST_F(AgentTest, AnAgentKilledDuringAnInstallResumesWithoutInstallingTwiceOrLos
 
 TEST_F(AgentTest, ASoftRestartEndsTheRunOnceItsPhaseIsCompleteAndTheNextRunGoesOn) {
   // Installs, then asks for a restart (3010, through the exit-code file).
-  AddApp({.name = "Contoso Restart", .slug = "restart",
+  AddApp({.name = "Contoso Restart",
+          .slug = "restart",
           .before = "mkdir -p \"$GROUNDCREW_ROOT/opt/test/restart\"\n"
                     "echo 1.0.0 > \"$GROUNDCREW_ROOT/opt/test/restart/VERSION\"\n"
                     "echo 3010 > \"$GROUNDCREW_EXIT_CODE_FILE\"\n"
@@ -719,7 +722,8 @@ TEST_F(AgentTest, ASoftRestartEndsTheRunOnceItsPhaseIsCompleteAndTheNextRunGoesO
 TEST_F(AgentTest, TheWrongUserIsRefusedAtSignIn) {
   ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
   CommandResult wrong = Agent({{"userPrincipalName", "megan.bowen@contoso.com"},
-                               {"password", kPassword}, {"totpSeed", kSeed}});
+                               {"password", kPassword},
+                               {"totpSeed", kSeed}});
   EXPECT_EQ(wrong.exit_code, 1) << wrong.out;
   EXPECT_NE(wrong.out.find("adele.vance@contoso.com"), std::string::npos) << wrong.out;
 }
@@ -782,13 +786,13 @@ TEST_F(AgentTest, OnATerminalThePersonAtTheDeviceAnswers) {
 
 TEST_F(AgentTest, ItemProgressIsShownOnTheTerminalButNeitherJournaledNorReported) {
   // Held once its content is downloaded (all of it: 100%), after every other app.
-  AddApp({.name = "Contoso Hold", .slug = "hold", .before = HeldUntilReleased("hold"),
-          .dependencies = {"Contoso Runtime", "Contoso Agent", "Contoso VPN Client",
-                           "Sales CRM"}});
+  AddApp({.name = "Contoso Hold",
+          .slug = "hold",
+          .before = HeldUntilReleased("hold"),
+          .dependencies = {"Contoso Runtime", "Contoso Agent", "Contoso VPN Client", "Sales CRM"}});
   ASSERT_NO_FATAL_FAILURE(ApplyTenant());
-  Pty agent({AgentPath(), "oobe", "--server", daemon_->url(), "--root", Root().string(),
-             "--state", State().string(), "--serial", kSerial, "--ui", "terminal",
-             "--preprovision"});
+  Pty agent({AgentPath(), "oobe", "--server", daemon_->url(), "--root", Root().string(), "--state",
+             State().string(), "--serial", kSerial, "--ui", "terminal", "--preprovision"});
   ASSERT_TRUE(agent.WaitFor("in-progress Contoso Hold  100% (")) << agent.Output();
   Touch(Root() / "hold.release");
   ASSERT_EQ(agent.Wait(), 0) << agent.Output();
@@ -799,9 +803,13 @@ TEST_F(AgentTest, ItemProgressIsShownOnTheTerminalButNeitherJournaledNorReported
 
 // The first screen comes before the network: these need no service.
 std::vector<std::string> AgentWithoutService(const TempDir& dir) {
-  return {AgentPath(), "oobe", "--server", "http://127.0.0.1:9", "--root",
-          (dir.path() / "root").string(), "--state", (dir.path() / "state").string(),
-          "--serial", kSerial, "--ui", "terminal", "--network-wait", "1"};
+  return {AgentPath(),      "oobe",
+          "--server",       "http://127.0.0.1:9",
+          "--root",         (dir.path() / "root").string(),
+          "--state",        (dir.path() / "state").string(),
+          "--serial",       kSerial,
+          "--ui",           "terminal",
+          "--network-wait", "1"};
 }
 
 TEST(AgentOnATerminalTest, EnterOnTheFirstScreenGoesOnAsTheUser) {
@@ -856,8 +864,8 @@ TEST_F(AgentTest, AWrongMfaCodeCanBeRetried) {
 
 TEST_F(AgentTest, RepeatedSignInFailuresLockTheAccount) {
   ASSERT_EQ(daemon_->Stop(), 0);
-  daemon_ = std::make_unique<Daemon>(data_dir_,
-                                     std::vector<std::string>{"--lockout-threshold", "3"});
+  daemon_ =
+      std::make_unique<Daemon>(data_dir_, std::vector<std::string>{"--lockout-threshold", "3"});
   ASSERT_TRUE(daemon_->Start()) << daemon_->log();
   ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
 
@@ -877,10 +885,13 @@ TEST_F(AgentTest, RepeatedSignInFailuresLockTheAccount) {
 
 TEST_F(AgentTest, TheServiceGoingAwayDuringDeviceSetupIsWaitedFor) {
   // Two held apps, one after the other and after every other app.
-  AddApp({.name = "Contoso Hold", .slug = "hold", .before = HeldUntilReleased("hold"),
-          .dependencies = {"Contoso Runtime", "Contoso Agent", "Contoso VPN Client",
-                           "Sales CRM"}});
-  AddApp({.name = "Contoso Later", .slug = "later", .before = HeldUntilReleased("later"),
+  AddApp({.name = "Contoso Hold",
+          .slug = "hold",
+          .before = HeldUntilReleased("hold"),
+          .dependencies = {"Contoso Runtime", "Contoso Agent", "Contoso VPN Client", "Sales CRM"}});
+  AddApp({.name = "Contoso Later",
+          .slug = "later",
+          .before = HeldUntilReleased("later"),
           .dependencies = {"Contoso Hold"}});
   ASSERT_NO_FATAL_FAILURE(ApplyTenant());
   std::unique_ptr<Process> agent = StartAgent({{"technician", true}});
@@ -893,7 +904,8 @@ TEST_F(AgentTest, TheServiceGoingAwayDuringDeviceSetupIsWaitedFor) {
   Touch(Root() / "hold.release");
   ASSERT_TRUE(WaitUntil([&] {
     return agent->out().find("itemStarted: deviceSetup Contoso Later") != std::string::npos;
-  })) << agent->out() << agent->err();
+  })) << agent->out()
+      << agent->err();
   std::this_thread::sleep_for(std::chrono::seconds(1));  // its download fails meanwhile
   ASSERT_TRUE(daemon_->Restart()) << daemon_->log();
 
@@ -904,7 +916,8 @@ TEST_F(AgentTest, TheServiceGoingAwayDuringDeviceSetupIsWaitedFor) {
   Touch(Root() / "later.release");
   ASSERT_TRUE(WaitUntil([&] {
     return agent->out().find("serviceUnreachable:") != std::string::npos;
-  })) << agent->out() << agent->err();
+  })) << agent->out()
+      << agent->err();
   EXPECT_TRUE(agent->Running());
   ASSERT_TRUE(daemon_->Restart()) << daemon_->log();
   ASSERT_EQ(agent->Wait(), 0) << agent->out() << agent->err();

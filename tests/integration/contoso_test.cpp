@@ -105,8 +105,9 @@ TEST_F(ContosoTest, AChangedDocumentUpdatesOnlyWhatChanged) {
   text << in.rdbuf();
   std::string yaml = std::regex_replace(text.str(), std::regex("\"3\\.0\\.1\""), "\"3.0.2\"");
   yaml = std::regex_replace(
-      yaml, std::regex("(displayName: Contoso sales desktop[^]*?)\n    assignments: \\[\\{group: "
-                       "Sales users\\}\\]"),
+      yaml,
+      std::regex("(displayName: Contoso sales desktop[^]*?)\n    assignments: \\[\\{group: "
+                 "Sales users\\}\\]"),
       "$1");
   std::ofstream(copy / "tenant.yaml") << yaml;
   CommandResult applied = Cli({"apply", "-f", (copy / "tenant.yaml").string(), "--json"});
@@ -131,11 +132,10 @@ TEST_F(ContosoTest, PlansShowEveryPhaseAndWhatBlocks) {
   EXPECT_EQ(assigned.at("userPrincipalName"), "adele.vance@contoso.com");
   EXPECT_EQ(assigned.at("deploymentProfile").at("preprovisioningAllowed"), true);
   EXPECT_EQ(Items(assigned.at("technician").at("deviceSetup")),
-            (std::vector<std::string>{"Contoso device baseline:blocking",
-                                      "Contoso device certificate:blocking",
-                                      "Contoso Wi-Fi:blocking", "Contoso Runtime:blocking",
-                                      "Contoso Agent:blocking", "Contoso VPN Client",
-                                      "Sales CRM"}));
+            (std::vector<std::string>{
+                "Contoso device baseline:blocking", "Contoso device certificate:blocking",
+                "Contoso Wi-Fi:blocking", "Contoso Runtime:blocking", "Contoso Agent:blocking",
+                "Contoso VPN Client", "Sales CRM"}));
   EXPECT_TRUE(Items(assigned.at("user").at("deviceSetup")).empty())
       << "everything was installed by the technician flow";
   EXPECT_EQ(Items(assigned.at("user").at("accountSetup")),

@@ -46,9 +46,9 @@ TEST(Fleet, HundredDevicesProvisionAndEveryReportIsComplete) {
   EXPECT_EQ(stages, (std::vector<std::string>{"tenant", "credentials", "import", "technician",
                                               "between", "user", "verify"}));
   const json::object& requests = r.at("requestsMs").as_object();
-  for (const char* kind : {"POST /agent/token", "POST /devices/{id}/enroll",
-                           "POST /devices/{id}/signIn/{challenge}", "POST /sessions/{id}/events",
-                           "admin GET /v1/reports/{serial}"}) {
+  for (const char* kind :
+       {"POST /agent/token", "POST /devices/{id}/enroll", "POST /devices/{id}/signIn/{challenge}",
+        "POST /sessions/{id}/events", "admin GET /v1/reports/{serial}"}) {
     ASSERT_TRUE(requests.contains(kind)) << kind;
     EXPECT_GT(requests.at(kind).at("count").as_int64(), 0) << kind;
   }
@@ -62,15 +62,15 @@ TEST(Fleet, HundredDevicesProvisionAndEveryReportIsComplete) {
 }
 
 TEST(Fleet, RefusesAServiceOffThisMachine) {
-  CommandResult run = RunCommand({FleetPath(), "--server", "http://192.0.2.1:8080", "--token",
-                                  "gcadm_x", "--devices", "1"});
+  CommandResult run = RunCommand(
+      {FleetPath(), "--server", "http://192.0.2.1:8080", "--token", "gcadm_x", "--devices", "1"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("not a loopback address"), std::string::npos) << run.err;
 }
 
 TEST(Fleet, RefusesAShapeOutsideItsLimitsNamingTheField) {
-  CommandResult run = RunCommand({FleetPath(), "--server", "http://127.0.0.1:1", "--token",
-                                  "gcadm_x", "--devices", "0"});
+  CommandResult run = RunCommand(
+      {FleetPath(), "--server", "http://127.0.0.1:1", "--token", "gcadm_x", "--devices", "0"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("devices"), std::string::npos) << run.err;
 }

@@ -15,7 +15,6 @@
 #include <sstream>
 #include <thread>
 
-
 namespace groundcrew::integration {
 namespace fs = std::filesystem;
 
@@ -85,8 +84,8 @@ bool Daemon::StartOn(std::uint16_t port) {
   const fs::path port_file = data_dir_ / "port";
   fs::remove(port_file);
   static std::atomic<int> counter{0};
-  const fs::path log = data_dir_.parent_path() /
-                       ("groundcrewd-" + std::to_string(++counter) + ".log");
+  const fs::path log =
+      data_dir_.parent_path() / ("groundcrewd-" + std::to_string(++counter) + ".log");
   std::vector<std::string> argv = {GroundcrewdPath(),
                                    "--data-dir",
                                    data_dir_.string(),

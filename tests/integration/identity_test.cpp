@@ -86,8 +86,8 @@ class IdentityTest : public ::testing::Test {
   }
 
   void StartDaemon(std::vector<std::string> extra) {
-    std::vector<std::string> args = {"--test-clock", clock_.path().string(),
-                                     "--lockout-threshold", "3", "--log-level", "debug"};
+    std::vector<std::string> args = {
+        "--test-clock", clock_.path().string(), "--lockout-threshold", "3", "--log-level", "debug"};
     args.insert(args.end(), extra.begin(), extra.end());
     daemon_ = std::make_unique<Daemon>(data_dir_, args);
     ASSERT_TRUE(daemon_->Start()) << daemon_->log();
@@ -120,23 +120,25 @@ class IdentityTest : public ::testing::Test {
 
   // The device's own registration row (groundcrew-agent hwid), imported.
   void Register(const std::string& serial, const std::string& user) {
-    std::vector<std::string> hwid = {AgentPath(), "hwid", "--state", StateOf(serial).string(),
-                                     "--serial", serial, "--manufacturer", "Contoso",
-                                     "--model", "Laptop"};
+    std::vector<std::string> hwid = {
+        AgentPath(), "hwid",  "--state",        StateOf(serial).string(),
+        "--serial",  serial,  "--manufacturer", "Contoso",
+        "--model",   "Laptop"};
     if (!user.empty()) hwid.insert(hwid.end(), {"--assigned-user", user});
     CommandResult row = RunCommand(hwid);
     ASSERT_EQ(row.exit_code, 0) << row.err;
     HttpResult imported = Admin("POST", "/v1/autopilotDevices/import", row.out);
     ASSERT_EQ(imported.status, 200) << imported.body;
     ASSERT_EQ(json::parse(imported.body).at("imported"), 1) << imported.body;
-    ids_[serial] = std::string(json::parse(imported.body)
-                                   .at("rows").as_array()[0].at("id").as_string());
+    ids_[serial] =
+        std::string(json::parse(imported.body).at("rows").as_array()[0].at("id").as_string());
   }
 
   std::string UserId(const std::string& upn) {
     json::value users = json::parse(Admin("GET", "/v1/users").body);
     for (const json::value& user : users.at("value").as_array()) {
-      if (user.at("userPrincipalName").as_string() == upn) return std::string(user.at("id").as_string());
+      if (user.at("userPrincipalName").as_string() == upn)
+        return std::string(user.at("id").as_string());
     }
     ADD_FAILURE() << "no user " << upn;
     return "";
@@ -155,10 +157,10 @@ class IdentityTest : public ::testing::Test {
     auto signature = (*key)->Sign(identity::ProofMessage(text, serial, audience));
     EXPECT_TRUE(signature);
     const std::string raw(signature->begin(), signature->end());
-    return Http(daemon_->port(), "POST", "/v1/agent/token",
-                json::serialize(json::object{{"serialNumber", serial},
-                                             {"nonce", text},
-                                             {"signature", base64::Encode(raw)}}));
+    return Http(
+        daemon_->port(), "POST", "/v1/agent/token",
+        json::serialize(json::object{
+            {"serialNumber", serial}, {"nonce", text}, {"signature", base64::Encode(raw)}}));
   }
 
   std::string DeviceToken(const std::string& serial) {
@@ -240,10 +242,9 @@ TEST_F(IdentityTest, TechnicianFlowCredentialsThenUserFlowAtOnce) {
   // The certificate chains to the tenant's CA (checked by OpenSSL's own command).
   std::ofstream(temp_.path() / "device.pem") << enrollment.at("certificate").as_string().c_str();
   std::ofstream(temp_.path() / "ca.pem") << enrollment.at("caCertificate").as_string().c_str();
-  CommandResult verified = RunCommand({"/usr/bin/openssl", "verify", "-attime",
-                                       std::to_string(now_ + 3600), "-CAfile",
-                                       (temp_.path() / "ca.pem").string(),
-                                       (temp_.path() / "device.pem").string()});
+  CommandResult verified =
+      RunCommand({"/usr/bin/openssl", "verify", "-attime", std::to_string(now_ + 3600), "-CAfile",
+                  (temp_.path() / "ca.pem").string(), (temp_.path() / "device.pem").string()});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   std::ifstream stored_ca(data_dir_ / "secrets" / "ca.crt");
   EXPECT_EQ(enrollment.at("caCertificate").as_string(),
@@ -260,10 +261,10 @@ TEST_F(IdentityTest, TechnicianFlowCredentialsThenUserFlowAtOnce) {
   EXPECT_EQ(reseal.at("credentialsValidUntil"), enrollment.at("certificateExpirationDateTime"));
   const json::value until = reseal.at("credentialsValidUntil");
   const json::value issued = reseal.at("resealedDateTime");
-  CommandResult days = RunCommand(
-      {"/bin/sh", "-c",
-       "echo $(( ($(date -d " + std::string(until.as_string()) + " +%s) - $(date -d " +
-           std::string(issued.as_string()) + " +%s)) / 86400 ))"});
+  CommandResult days =
+      RunCommand({"/bin/sh", "-c",
+                  "echo $(( ($(date -d " + std::string(until.as_string()) + " +%s) - $(date -d " +
+                      std::string(issued.as_string()) + " +%s)) / 86400 ))"});
   EXPECT_GE(std::stoi(days.out), 180) << until << " " << issued;
 
   // A resealed device does not enroll again until an admin reprovisions it (0x80180014).
@@ -291,8 +292,8 @@ TEST_F(IdentityTest, SignInRefusalsSayWhy) {
     EXPECT_EQ(body.at("reason").as_string(), reason) << result.body;
     return std::string(body.at("message").as_string());
   };
-  const std::string other = refused(SignIn(a, "GC-A", "megan.bowen@contoso.com", kPassword),
-                                    "notAssignedUser");
+  const std::string other =
+      refused(SignIn(a, "GC-A", "megan.bowen@contoso.com", kPassword), "notAssignedUser");
   EXPECT_NE(other.find("adele.vance@contoso.com"), std::string::npos) << other;
   refused(SignIn(b, "GC-B", "disabled.user@contoso.com", kPassword), "disabled");
   const std::string unlicensed =
@@ -302,8 +303,9 @@ TEST_F(IdentityTest, SignInRefusalsSayWhy) {
   HttpResult scope = Admin("PATCH", "/v1/tenant", R"({"mdmUserScope": "none"})");
   ASSERT_EQ(scope.status, 200) << scope.body;
   refused(SignIn(b, "GC-B", "megan.bowen@contoso.com", kPassword), "outsideMdmScope");
-  ASSERT_EQ(Admin("PATCH", "/v1/tenant",
-                  R"({"mdmUserScope": "all", "deviceJoinScope": "none"})").status, 200);
+  ASSERT_EQ(
+      Admin("PATCH", "/v1/tenant", R"({"mdmUserScope": "all", "deviceJoinScope": "none"})").status,
+      200);
   refused(SignIn(b, "GC-B", "megan.bowen@contoso.com", kPassword), "joinNotAllowed");
 
   // A wrong password and an unknown user get the same answer.
@@ -330,8 +332,8 @@ TEST_F(IdentityTest, CodesAreAcceptedOnceAndFailuresLockTheAccountUntilTheLockEx
   HttpResult locked = SignIn(a, "GC-A", "adele.vance@contoso.com", kPassword);
   EXPECT_EQ(locked.status, 403) << locked.body;
   EXPECT_EQ(json::parse(locked.body).at("reason"), "accountLocked");
-  json::value state = json::parse(
-      Admin("GET", "/v1/users/" + UserId("adele.vance@contoso.com") + "/signIn").body);
+  json::value state =
+      json::parse(Admin("GET", "/v1/users/" + UserId("adele.vance@contoso.com") + "/signIn").body);
   EXPECT_FALSE(state.at("lockedUntil").is_null()) << state;
 
   // 15 minutes later (the default lock) the lock has expired.
@@ -362,8 +364,7 @@ TEST_F(IdentityTest, UsersWithoutMfaRegisterAtTheirFirstSignIn) {
   SetClock(now_ + 30);
   const std::string user = SignInWithMfa(b, "GC-B", "megan.bowen@contoso.com", secret[1].str());
   EXPECT_EQ(As(user, "GET", "/v1/agent/me").status, 200);
-  ASSERT_EQ(Admin("DELETE", "/v1/users/" + UserId("megan.bowen@contoso.com") + "/mfa").status,
-            204);
+  ASSERT_EQ(Admin("DELETE", "/v1/users/" + UserId("megan.bowen@contoso.com") + "/mfa").status, 204);
   EXPECT_EQ(As(user, "GET", "/v1/agent/me").status, 401);
   HttpResult again = SignIn(b, "GC-B", "megan.bowen@contoso.com", kPassword);
   EXPECT_EQ(json::parse(again.body).at("status"), "mfaRegistrationRequired");
@@ -376,8 +377,8 @@ TEST_F(IdentityTest, WithoutAnMfaRequirementThePasswordSignsIn) {
   HttpResult signed_in = SignIn(b, "GC-B", "megan.bowen@contoso.com", kPassword);
   ASSERT_EQ(signed_in.status, 200) << signed_in.body;
   EXPECT_EQ(json::parse(signed_in.body).at("status"), "signedIn");
-  json::value state = json::parse(
-      Admin("GET", "/v1/users/" + UserId("megan.bowen@contoso.com") + "/signIn").body);
+  json::value state =
+      json::parse(Admin("GET", "/v1/users/" + UserId("megan.bowen@contoso.com") + "/signIn").body);
   EXPECT_EQ(state.at("recentFailures"), 0) << "a success clears earlier failures";
   // Enrolled users still answer a code: the requirement decides only who must register.
   HttpResult adele = SignIn(DeviceToken("GC-A"), "GC-A", "adele.vance@contoso.com", kPassword);
@@ -391,7 +392,7 @@ TEST_F(IdentityTest, ForgedExpiredWrongAudienceAndRevokedTokensAreRefused) {
   std::string forged = device;
   forged[forged.size() / 2] = forged[forged.size() / 2] == 'A' ? 'B' : 'A';
   EXPECT_EQ(As(forged, "GET", own).status, 401);
-  EXPECT_EQ(As(admin_, "GET", own).status, 401);           // an admin credential is not a device
+  EXPECT_EQ(As(admin_, "GET", own).status, 401);             // an admin credential is not a device
   EXPECT_EQ(As(device, "GET", "/v1/agent/me").status, 401);  // a device token is not a user's
   EXPECT_EQ(Http(daemon_->port(), "GET", own).status, 401);
   const std::string user = SignInWithMfa(device, "GC-A", "adele.vance@contoso.com", kAdeleSeed);
@@ -456,16 +457,15 @@ TEST_F(IdentityTest, ProofsWithTheWrongKeyOrAStaleNonceAreRefused) {
   ASSERT_TRUE(key);
   auto signature = (*key)->Sign(identity::ProofMessage(
       text, "GC-A", std::string(json::parse(nonce.body).at("audience").as_string())));
-  const std::string proof = json::serialize(
-      json::object{{"serialNumber", "GC-A"},
-                   {"nonce", text},
-                   {"signature", base64::Encode(std::string(signature->begin(), signature->end()))}});
+  const std::string proof = json::serialize(json::object{
+      {"serialNumber", "GC-A"},
+      {"nonce", text},
+      {"signature", base64::Encode(std::string(signature->begin(), signature->end()))}});
   SetClock(now_ + 121);
   HttpResult stale = Http(daemon_->port(), "POST", "/v1/agent/token", proof);
   EXPECT_EQ(stale.status, 401);
   EXPECT_EQ(Field(stale), "nonce");
-  EXPECT_EQ(Http(daemon_->port(), "POST", "/v1/agent/token", R"({"serialNumber": "GC-A"})")
-                .status,
+  EXPECT_EQ(Http(daemon_->port(), "POST", "/v1/agent/token", R"({"serialNumber": "GC-A"})").status,
             400);
 }
 
@@ -476,8 +476,8 @@ TEST_F(IdentityTest, SecretsNeverReachTheLog) {
   ASSERT_EQ(daemon_->Stop(), 0);
   const std::string log = daemon_->log();
   EXPECT_NE(log.find("/signIn"), std::string::npos) << "debug logging shows every request";
-  for (const std::string& secret : {std::string(kPassword), std::string("a wrong password"),
-                                    device, user, std::string(kAdeleSeed)}) {
+  for (const std::string& secret : {std::string(kPassword), std::string("a wrong password"), device,
+                                    user, std::string(kAdeleSeed)}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << "leaked into the log";
   }
   // The key files are closed to everyone else.
@@ -498,10 +498,10 @@ TEST_F(IdentityTest, HttpsWithACertificateFromTheTenantsCa) {
       {{"GROUNDCREW_TOKEN", admin_}, {"XDG_CONFIG_HOME", (temp_.path() / "c").string()}});
   EXPECT_EQ(trusted.exit_code, 0) << trusted.out << trusted.err;
   EXPECT_NE(trusted.out.find("adele.vance@contoso.com"), std::string::npos) << trusted.out;
-  CommandResult untrusted =
-      RunCommand({GroundcrewPath(), "get", "users", "--server", server},
-                 {{"GROUNDCREW_TOKEN", admin_}, {"XDG_CONFIG_HOME", (temp_.path() / "c").string()},
-                  {"SSL_CERT_FILE", "/dev/null"}});
+  CommandResult untrusted = RunCommand({GroundcrewPath(), "get", "users", "--server", server},
+                                       {{"GROUNDCREW_TOKEN", admin_},
+                                        {"XDG_CONFIG_HOME", (temp_.path() / "c").string()},
+                                        {"SSL_CERT_FILE", "/dev/null"}});
   EXPECT_NE(untrusted.exit_code, 0) << untrusted.out;
 }
 

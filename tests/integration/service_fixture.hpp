@@ -19,11 +19,10 @@ class ServiceFixture : public ::testing::Test {
   void SetUp() override {
     data_dir_ = temp_.path() / "var";
     CommandResult init = RunCommand({GroundcrewPath(), "init", "--data-dir", data_dir_.string(),
-                              "--organization", "Contoso", "--domain", "contoso.com"});
+                                     "--organization", "Contoso", "--domain", "contoso.com"});
     ASSERT_EQ(init.exit_code, 0) << init.out << init.err;
     std::smatch match;
-    ASSERT_TRUE(std::regex_search(init.out, match, std::regex("gcadm_[A-Za-z0-9_-]+")))
-        << init.out;
+    ASSERT_TRUE(std::regex_search(init.out, match, std::regex("gcadm_[A-Za-z0-9_-]+"))) << init.out;
     token_ = match.str();
     daemon_ = std::make_unique<Daemon>(data_dir_);
     ASSERT_TRUE(daemon_->Start()) << daemon_->log();
@@ -36,7 +35,7 @@ class ServiceFixture : public ::testing::Test {
   }
 
   boost::json::value CallJson(const std::string& method, const std::string& target,
-                       const boost::json::value& body, int expected_status) {
+                              const boost::json::value& body, int expected_status) {
     HttpResult result = Call(method, target, boost::json::serialize(body));
     EXPECT_EQ(result.status, expected_status) << method << " " << target << ": " << result.body;
     return result.body.empty() ? boost::json::value() : boost::json::parse(result.body);
@@ -46,9 +45,9 @@ class ServiceFixture : public ::testing::Test {
   CommandResult Cli(std::vector<std::string> args) {
     args.insert(args.begin(), GroundcrewPath());
     return RunCommand(args, {{"GROUNDCREW_SERVER", daemon_->url()},
-                      {"GROUNDCREW_TOKEN", token_},
-                      {"XDG_CONFIG_HOME", (temp_.path() / "config").string()},
-                      {"NO_COLOR", "1"}});
+                             {"GROUNDCREW_TOKEN", token_},
+                             {"XDG_CONFIG_HOME", (temp_.path() / "config").string()},
+                             {"NO_COLOR", "1"}});
   }
 
   TempDir temp_;

@@ -24,10 +24,12 @@ std::string ErrorField(const HttpResult& result) {
 
 // A registration CSV with `rows` devices whose hardware hashes are arbitrary padded base64.
 std::string RegistrationCsv(int rows, const std::string& prefix = "SN") {
-  std::string csv = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User\r\n";
+  std::string csv =
+      "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User\r\n";
   for (int i = 0; i < rows; ++i) {
-    csv += prefix + std::to_string(i) + ",," + base64::Encode(prefix + "-hash-" + std::to_string(i)) +
-           (i % 2 == 0 ? ",Sales," : ",,") + "\r\n";
+    csv += prefix + std::to_string(i) + ",," +
+           base64::Encode(prefix + "-hash-" + std::to_string(i)) + (i % 2 == 0 ? ",Sales," : ",,") +
+           "\r\n";
   }
   return csv;
 }
@@ -48,7 +50,7 @@ std::string Utf16(const std::string& ascii, bool little_endian) {
 
 TEST_F(ServiceTest, InitRefusesADataDirectoryThatHasATenant) {
   CommandResult again = RunCommand({GroundcrewPath(), "init", "--data-dir", data_dir_.string(),
-                             "--organization", "Fabrikam", "--domain", "fabrikam.com"});
+                                    "--organization", "Fabrikam", "--domain", "fabrikam.com"});
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_NE(again.err.find("already holds a tenant"), std::string::npos) << again.err;
   json::value tenant = json::parse(Call("GET", "/v1/tenant").body);
@@ -63,9 +65,11 @@ TEST_F(ServiceTest, AdminEndpointsNeedAnAdminCredential) {
   EXPECT_EQ(bogus.body.find("gcadm_nope"), std::string::npos);  // tokens are never echoed
   EXPECT_EQ(Http(daemon_->port(), "GET", "/healthz").status, 200);
 
-  json::value reader = CallJson("POST", "/v1/credentials", {{"name", "auditor"}, {"role", "reader"}}, 201);
+  json::value reader =
+      CallJson("POST", "/v1/credentials", {{"name", "auditor"}, {"role", "reader"}}, 201);
   const std::string reader_token(reader.at("token").as_string());
-  const std::map<std::string, std::string> as_reader = {{"Authorization", "Bearer " + reader_token}};
+  const std::map<std::string, std::string> as_reader = {
+      {"Authorization", "Bearer " + reader_token}};
   EXPECT_EQ(Http(daemon_->port(), "GET", "/v1/users", "", as_reader).status, 200);
   HttpResult denied = Http(daemon_->port(), "POST", "/v1/groups",
                            R"({"displayName":"Nope","membershipKind":"assigned"})", as_reader);
@@ -76,7 +80,9 @@ TEST_F(ServiceTest, AdminEndpointsNeedAnAdminCredential) {
   json::value credentials = json::parse(Call("GET", "/v1/credentials").body);
   for (const json::value& credential : credentials.at("value").as_array()) {
     if (credential.at("name") == "auditor") {
-      EXPECT_EQ(Call("DELETE", "/v1/credentials/" + std::string(credential.at("id").as_string())).status, 204);
+      EXPECT_EQ(
+          Call("DELETE", "/v1/credentials/" + std::string(credential.at("id").as_string())).status,
+          204);
     }
   }
   EXPECT_EQ(Http(daemon_->port(), "GET", "/v1/users", "", as_reader).status, 401);
@@ -107,16 +113,16 @@ TEST_F(ServiceTest, MalformedRequestsGetOneErrorShapeAndChangeNothing) {
 }
 
 TEST_F(ServiceTest, ResourcesHaveVersionsAndConflictsAreRefused) {
-  json::value group = CallJson("POST", "/v1/groups",
-                               {{"displayName", "Sales users"}, {"membershipKind", "assigned"}}, 201);
+  json::value group = CallJson(
+      "POST", "/v1/groups", {{"displayName", "Sales users"}, {"membershipKind", "assigned"}}, 201);
   const std::string id(group.at("id").as_string());
   EXPECT_EQ(group.at("version"), 1);
-  HttpResult changed = Call("PATCH", "/v1/groups/" + id, R"({"description":"the sales team"})",
-                            {{"If-Match", "1"}});
+  HttpResult changed =
+      Call("PATCH", "/v1/groups/" + id, R"({"description":"the sales team"})", {{"If-Match", "1"}});
   EXPECT_EQ(changed.status, 200) << changed.body;
   EXPECT_EQ(json::parse(changed.body).at("version"), 2);
-  HttpResult stale = Call("PATCH", "/v1/groups/" + id, R"({"description":"stale"})",
-                          {{"If-Match", "1"}});
+  HttpResult stale =
+      Call("PATCH", "/v1/groups/" + id, R"({"description":"stale"})", {{"If-Match", "1"}});
   EXPECT_EQ(stale.status, 409);
   EXPECT_EQ(json::parse(stale.body).at("error").at("code"), "aborted");
   EXPECT_EQ(json::parse(Call("GET", "/v1/groups/" + id).body).at("description"), "the sales team");
@@ -127,19 +133,18 @@ TEST_F(ServiceTest, ResourcesHaveVersionsAndConflictsAreRefused) {
 }
 
 TEST_F(ServiceTest, DynamicMembershipAndProfilesFollowAChangeInTheSameRequest) {
-  json::value group = CallJson(
-      "POST", "/v1/groups",
-      {{"displayName", "Sales devices"},
-       {"membershipKind", "dynamic"},
-       {"membershipRule", R"((device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales")))"}},
-      201);
+  json::value group =
+      CallJson("POST", "/v1/groups",
+               {{"displayName", "Sales devices"},
+                {"membershipKind", "dynamic"},
+                {"membershipRule", R"((device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales")))"}},
+               201);
   const std::string group_id(group.at("id").as_string());
   CallJson("POST", "/v1/deploymentProfiles",
            {{"displayName", "Sales profile"},
             {"preprovisioningAllowed", true},
-            {"assignments",
-             json::array{{{"@odata.type", "#microsoft.graph.groupAssignmentTarget"},
-                          {"groupId", group_id}}}}},
+            {"assignments", json::array{{{"@odata.type", "#microsoft.graph.groupAssignmentTarget"},
+                                         {"groupId", group_id}}}}},
            201);
   HttpResult imported = Call("POST", "/v1/autopilotDevices/import", RegistrationCsv(4));
   ASSERT_EQ(imported.status, 200) << imported.body;
@@ -157,8 +162,12 @@ TEST_F(ServiceTest, DynamicMembershipAndProfilesFollowAChangeInTheSameRequest) {
   ASSERT_EQ(tagged.status, 200) << tagged.body;
   EXPECT_EQ(json::parse(tagged.body).at("deploymentProfileAssignmentStatus"), "assignedInSync");
   EXPECT_EQ(json::parse(Call("GET", "/v1/groups/" + group_id + "/members").body)
-                .at("value").as_array().size(), 3u);
-  HttpResult serial_change = Call("PATCH", "/v1/autopilotDevices/" + device_id, R"({"serialNumber":"X"})");
+                .at("value")
+                .as_array()
+                .size(),
+            3u);
+  HttpResult serial_change =
+      Call("PATCH", "/v1/autopilotDevices/" + device_id, R"({"serialNumber":"X"})");
   EXPECT_EQ(serial_change.status, 400);
 }
 
@@ -167,13 +176,16 @@ TEST_F(ServiceTest, ImportsTenThousandRowsInEveryEncoding) {
   HttpResult utf8 = Call("POST", "/v1/autopilotDevices/import", "\xEF\xBB\xBF" + csv);
   ASSERT_EQ(utf8.status, 200) << utf8.body.substr(0, 500);
   EXPECT_EQ(json::parse(utf8.body).at("imported"), 10'000);
-  HttpResult le = Call("POST", "/v1/autopilotDevices/import", Utf16(RegistrationCsv(10'000, "LE-"), true));
+  HttpResult le =
+      Call("POST", "/v1/autopilotDevices/import", Utf16(RegistrationCsv(10'000, "LE-"), true));
   ASSERT_EQ(le.status, 200) << le.body.substr(0, 500);
   EXPECT_EQ(json::parse(le.body).at("imported"), 10'000);
-  HttpResult be = Call("POST", "/v1/autopilotDevices/import", Utf16(RegistrationCsv(10'000, "BE-"), false));
+  HttpResult be =
+      Call("POST", "/v1/autopilotDevices/import", Utf16(RegistrationCsv(10'000, "BE-"), false));
   ASSERT_EQ(be.status, 200) << be.body.substr(0, 500);
   EXPECT_EQ(json::parse(be.body).at("imported"), 10'000);
-  json::value tagged = json::parse(Call("GET", "/v1/autopilotDevices?groupTag=sales&limit=1000").body);
+  json::value tagged =
+      json::parse(Call("GET", "/v1/autopilotDevices?groupTag=sales&limit=1000").body);
   EXPECT_EQ(tagged.at("value").as_array().size(), 1000u);
   EXPECT_TRUE(tagged.as_object().contains("nextAfter"));
 }
@@ -199,7 +211,8 @@ TEST_F(ServiceTest, ABadFileImportsNothingAndSaysWhyPerRow) {
   HttpResult no_header = Call("POST", "/v1/autopilotDevices/import", "just,some,words\r\n");
   EXPECT_EQ(no_header.status, 400);
   EXPECT_EQ(json::parse(no_header.body).at("error").at("field").as_string().starts_with("header"),
-            true) << no_header.body;
+            true)
+      << no_header.body;
 }
 
 TEST_F(ServiceTest, ContentIsAddressedBySha256AndServedInRanges) {
@@ -230,22 +243,27 @@ TEST_F(ServiceTest, MetricsCountRequestsByRouteAndTimeStoreCalls) {
   EXPECT_EQ(Call("GET", "/v1/users").status, 200);
   HttpResult metrics = Http(daemon_->port(), "GET", "/metrics");
   ASSERT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find(R"(groundcrew_http_requests_total{route="/v1/users",method="GET",status="200"} 1)"),
+  EXPECT_NE(metrics.body.find(
+                R"(groundcrew_http_requests_total{route="/v1/users",method="GET",status="200"} 1)"),
             std::string::npos)
       << metrics.body;
-  EXPECT_NE(metrics.body.find(R"(groundcrew_store_operations_total{operation="credentials.FindByTokenSha256",outcome="ok"})"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.body.find(
+          R"(groundcrew_store_operations_total{operation="credentials.FindByTokenSha256",outcome="ok"})"),
+      std::string::npos)
       << metrics.body;
-  EXPECT_NE(metrics.body.find(R"(groundcrew_store_operation_duration_seconds_count{operation="resources.List"} 1)"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.body.find(
+          R"(groundcrew_store_operation_duration_seconds_count{operation="resources.List"} 1)"),
+      std::string::npos)
       << metrics.body;
 }
 
 TEST_F(ServiceTest, TheAgentsRegistrationRowImportsWithItsFacts) {
   const std::string state = (temp_.path() / "agent").string();
-  const std::vector<std::string> hwid = {AgentPath(), "hwid", "--state", state, "--serial",
-                                         "SIM-0001", "--manufacturer", "Contoso",
-                                         "--model", "Simulated", "--group-tag", "Sales"};
+  const std::vector<std::string> hwid = {AgentPath(), "hwid",      "--state",        state,
+                                         "--serial",  "SIM-0001",  "--manufacturer", "Contoso",
+                                         "--model",   "Simulated", "--group-tag",    "Sales"};
   CommandResult first = RunCommand(hwid);
   ASSERT_EQ(first.exit_code, 0) << first.err;
   CommandResult again = RunCommand(hwid);
@@ -276,7 +294,10 @@ TEST_F(ServiceTest, AcknowledgedChangesSurviveSigkill) {
   ASSERT_EQ(groups.at("value").as_array().size(), 1u);
   EXPECT_EQ(groups.at("value").as_array()[0].at("displayName"), "Before the crash");
   EXPECT_EQ(json::parse(Call("GET", "/v1/autopilotDevices?limit=1000").body)
-                .at("value").as_array().size(), 50u);
+                .at("value")
+                .as_array()
+                .size(),
+            50u);
   EXPECT_EQ(daemon_->Stop(), 0);
 }
 

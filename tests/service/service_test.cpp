@@ -36,11 +36,11 @@ class ServiceTest : public ::testing::Test {
     core::TenantSettings settings;
     settings.organization_name = "Contoso";
     settings.domain = "contoso.com";
-    ASSERT_TRUE(store_->resources().Create(
-        {ResourceKind::kTenant, "tenant", "tenant", StoredBody(AnyResource(settings)), now_, now_}));
-    services_ = std::make_unique<Services>(*store_, ContentStore("/nonexistent"),
-                                           [this] { return now_; },
-                                           CreateSecrets("Contoso", now_).value());
+    ASSERT_TRUE(store_->resources().Create({ResourceKind::kTenant, "tenant", "tenant",
+                                            StoredBody(AnyResource(settings)), now_, now_}));
+    services_ = std::make_unique<Services>(
+        *store_, ContentStore("/nonexistent"), [this] { return now_; },
+        CreateSecrets("Contoso", now_).value());
   }
 
   json::object Create(ResourceKind kind, const json::value& body) {
@@ -63,9 +63,10 @@ class ServiceTest : public ::testing::Test {
 TEST_F(ServiceTest, AChangeIsInTheNextSnapshotWithoutReloading) {
   auto before = services_->catalog.Current();
   ASSERT_TRUE(before);
-  json::object group = Create(ResourceKind::kGroup, {{"displayName", "Sales devices"},
-                                                     {"membershipKind", "dynamic"},
-                                                     {"membershipRule", "device.deviceModel -eq \"X\""}});
+  json::object group =
+      Create(ResourceKind::kGroup, {{"displayName", "Sales devices"},
+                                    {"membershipKind", "dynamic"},
+                                    {"membershipRule", "device.deviceModel -eq \"X\""}});
   auto after = services_->catalog.Current();
   ASSERT_TRUE(after);
   EXPECT_GT((*after)->generation, (*before)->generation);
@@ -102,9 +103,11 @@ TEST_F(ServiceTest, AGroupInUseCannotBeDeleted) {
   Create(ResourceKind::kAssignment,
          {{"payloadKind", "policy"},
           {"payloadId", policy.at("id")},
-          {"target", {{"@odata.type", "#microsoft.graph.groupAssignmentTarget"}, {"groupId", group_id}}},
+          {"target",
+           {{"@odata.type", "#microsoft.graph.groupAssignmentTarget"}, {"groupId", group_id}}},
           {"intent", "required"}});
-  Status deleted = services_->resources.Delete(admin_, ResourceKind::kGroup, group_id, std::nullopt);
+  Status deleted =
+      services_->resources.Delete(admin_, ResourceKind::kGroup, group_id, std::nullopt);
   ASSERT_FALSE(deleted);
   EXPECT_EQ(deleted.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_NE(deleted.error().message.find("Lab"), std::string::npos) << deleted.error().message;
@@ -178,19 +181,20 @@ namespace {
 TEST_F(ServiceTest, RotatedSigningKeysKeepEarlierTokensValidAndSaveTheRing) {
   int saves = 0;
   std::string saved_kid;
-  TokenService tokens(*store_, [this] { return now_; }, identity::KeyRing::Create(now_),
-                      [&](const identity::KeyRing& keys) {
-                        ++saves;
-                        saved_kid = keys.Current().kid;
-                        return Status(Ok{});
-                      });
+  TokenService tokens(
+      *store_, [this] { return now_; }, identity::KeyRing::Create(now_),
+      [&](const identity::KeyRing& keys) {
+        ++saves;
+        saved_kid = keys.Current().kid;
+        return Status(Ok{});
+      });
   auto before = tokens.IssueDeviceToken("device-1");
   ASSERT_TRUE(before) << before.error().message;
   const std::string first_kid = tokens.CurrentKeyId();
   ASSERT_TRUE(tokens.RotateIfDue());
   EXPECT_EQ(saves, 0) << "a fresh key is not rotated";
 
-  now_ += std::chrono::days(30);  // the default rotation period
+  now_ += std::chrono::days(30);                     // the default rotation period
   auto after = tokens.IssueDeviceToken("device-1");  // rotates first
   ASSERT_TRUE(after);
   EXPECT_EQ(saves, 1);
@@ -218,8 +222,8 @@ TEST_F(ServiceTest, RotatedSigningKeysKeepEarlierTokensValidAndSaveTheRing) {
 }
 
 TEST_F(ServiceTest, SettingAPasswordAppliesThePolicyAndNeverEchoesIt) {
-  json::object user = Create(ResourceKind::kUser, {{"userPrincipalName", "adele@contoso.com"},
-                                                   {"displayName", "Adele"}});
+  json::object user = Create(
+      ResourceKind::kUser, {{"userPrincipalName", "adele@contoso.com"}, {"displayName", "Adele"}});
   const std::string id(user.at("id").as_string());
   Status weak = services_->sign_in.SetPassword(admin_, id, "short");
   ASSERT_FALSE(weak);
@@ -403,8 +407,7 @@ TEST_F(DeploymentServiceTest, UserDeploymentIsTheDeltaPlusAccountSetupForTheToke
   }
   // An app assigned between the flows.
   auto late = services_->apply.Apply(
-      admin_,
-      json::parse(R"({"apps": [{"displayName": "Late App", "displayVersion": "1.0",
+      admin_, json::parse(R"({"apps": [{"displayName": "Late App", "displayVersion": "1.0",
                                 "assignments": [{"group": "Devices"}]}]})"),
       false);
   ASSERT_TRUE(late) << late.error().message;
@@ -424,8 +427,8 @@ TEST_F(DeploymentServiceTest, UserDeploymentIsTheDeltaPlusAccountSetupForTheToke
   auto fresh = services_->deployment.User(UserToken(adele_, device_), device_, {});
   ASSERT_TRUE(fresh);
   EXPECT_EQ(ItemNames(fresh->at("plan").at("deviceSetup")),
-            (std::vector<std::string>{"Baseline", "Corp Wi-Fi", "Device App",
-                                      "Device certificate", "Late App"}));
+            (std::vector<std::string>{"Baseline", "Corp Wi-Fi", "Device App", "Device certificate",
+                                      "Late App"}));
   EXPECT_EQ(ItemNames(fresh->at("plan").at("accountSetup")),
             (std::vector<std::string>{"Adele Tool", "User App"}));
 
@@ -435,8 +438,7 @@ TEST_F(DeploymentServiceTest, UserDeploymentIsTheDeltaPlusAccountSetupForTheToke
   EXPECT_EQ(elsewhere.error().code, ErrorCode::kNotFound);
   identity::Claims no_device = UserToken(adele_, device_);
   no_device.extra.erase("did");
-  EXPECT_EQ(services_->deployment.User(no_device, device_, {}).error().code,
-            ErrorCode::kNotFound);
+  EXPECT_EQ(services_->deployment.User(no_device, device_, {}).error().code, ErrorCode::kNotFound);
   auto ghost = services_->deployment.User(UserToken("no-such-user", device_), device_, {});
   ASSERT_FALSE(ghost);
   EXPECT_EQ(ghost.error().field, "user");
@@ -476,9 +478,7 @@ TEST_F(DeploymentServiceTest, CertificatesAreIssuedOnlyForProfilesInThePlan) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kNotFound);
   EXPECT_EQ(refused.error().field, "profileId");
-  EXPECT_EQ(services_->deployment.IssueCertificate(caller(), other_, profile_id, *csr)
-                .error()
-                .code,
+  EXPECT_EQ(services_->deployment.IssueCertificate(caller(), other_, profile_id, *csr).error().code,
             ErrorCode::kNotFound);
   auto bad = services_->deployment.IssueCertificate(caller(), device_, profile_id, "not a csr");
   ASSERT_FALSE(bad);
@@ -486,8 +486,8 @@ TEST_F(DeploymentServiceTest, CertificatesAreIssuedOnlyForProfilesInThePlan) {
 }
 
 TEST_F(DeploymentServiceTest, SessionsAreIdempotentAndOnlyTheirDevicesOwn) {
-  auto started = services_->deployment.StartSession(caller(), device_, "s-1", "technician", "",
-                                                    now_);
+  auto started =
+      services_->deployment.StartSession(caller(), device_, "s-1", "technician", "", now_);
   ASSERT_TRUE(started) << started.error().message;
   EXPECT_TRUE(started->created);
   EXPECT_EQ(started->session.at("deploymentState"), "inProgress");
@@ -577,7 +577,9 @@ TEST_F(DeploymentServiceTest, TheReportDerivesPhasesItemsDurationsComplianceAndF
        Event("2", 20, "phaseCompleted", {{"phase", "devicePreparation"}}),
        Event("3", 20, "phaseStarted", {{"phase", "deviceSetup"}}),
        Event("4", 21, "itemStarted",
-             {{"phase", "deviceSetup"}, {"id", "app-1"}, {"displayName", "Device App"},
+             {{"phase", "deviceSetup"},
+              {"id", "app-1"},
+              {"displayName", "Device App"},
               {"attempt", 1}}),
        Event("5", 31, "itemFailed",
              {{"phase", "deviceSetup"}, {"id", "app-1"}, {"code", 1603}, {"message", "boom"}}),
@@ -718,9 +720,9 @@ TEST_F(DeploymentServiceTest, EventsStreamAcrossSessionsAndLongPollsEndAtTheNext
   // A long poll ends as soon as an event is appended.
   std::thread writer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    ASSERT_TRUE(d.AppendEvents(
-        caller(), device_, "a",
-        {Event("3", 2, "phaseCompleted", {{"phase", "devicePreparation"}})}));
+    ASSERT_TRUE(
+        d.AppendEvents(caller(), device_, "a",
+                       {Event("3", 2, "phaseCompleted", {{"phase", "devicePreparation"}})}));
   });
   const auto started = std::chrono::steady_clock::now();
   auto polled = d.Events(std::stoll(last), 100, std::chrono::seconds(10));
@@ -741,7 +743,6 @@ TEST_F(DeploymentServiceTest, EventsStreamAcrossSessionsAndLongPollsEndAtTheNext
   EXPECT_EQ(d.Events(-1, 100, std::chrono::seconds(0)).error().field, "after");
   EXPECT_EQ(d.Events(0, 0, std::chrono::seconds(0)).error().field, "limit");
 }
-
 
 // What the device side sends (src/device/flow: the reports of its transitions, the inventory it
 // keeps) is what the service takes, for every phase and item kind: the device's own values,

@@ -61,8 +61,8 @@ int WaitFor(pid_t pid) {
 }
 
 CommandResult RunCommand(const std::vector<std::string>& argv,
-                  const std::map<std::string, std::string>& environment,
-                  const std::string& stdin_text) {
+                         const std::map<std::string, std::string>& environment,
+                         const std::string& stdin_text) {
   TempDir io;
   const fs::path in = io.path() / "in", out = io.path() / "out", err = io.path() / "err";
   std::ofstream(in, std::ios::binary) << stdin_text;

@@ -30,9 +30,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
 /// Starts `argv` with `environment` added to this process's and its standard input, output and
 /// error redirected to files (created 0600); the pid, or -1 when it could not be started.
 pid_t Spawn(const std::vector<std::string>& argv,
-            const std::map<std::string, std::string>& environment,
-            const std::filesystem::path& in, const std::filesystem::path& out,
-            const std::filesystem::path& err);
+            const std::map<std::string, std::string>& environment, const std::filesystem::path& in,
+            const std::filesystem::path& out, const std::filesystem::path& err);
 
 /// Waits for `pid` to end; its exit code (128 + N when killed by signal N).
 int WaitFor(pid_t pid);

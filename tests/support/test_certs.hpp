@@ -30,5 +30,4 @@ struct TestPki {
 /// when OpenSSL fails (it should not).
 [[nodiscard]] Result<TestPki> MakeTestPki(const ServerNames& names = {});
 
-
 }  // namespace groundcrew::test_support

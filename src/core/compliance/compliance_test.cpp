@@ -77,8 +77,13 @@ TEST(ComplianceTest, PoliciesForADeviceFollowAssignmentsAndExclusions) {
   tenant.compliance_policies = {baseline, strict};
   tenant.assignments = {
       {AssignmentId{}, PayloadKind::kCompliance, "baseline", {TargetKind::kAllDevices, {}}},
-      {AssignmentId{}, PayloadKind::kCompliance, "strict", {TargetKind::kGroup, GroupId{"devices"}}},
-      {AssignmentId{}, PayloadKind::kCompliance, "strict",
+      {AssignmentId{},
+       PayloadKind::kCompliance,
+       "strict",
+       {TargetKind::kGroup, GroupId{"devices"}}},
+      {AssignmentId{},
+       PayloadKind::kCompliance,
+       "strict",
        {TargetKind::kExclusionGroup, GroupId{"lab"}}},
   };
   auto index = *TargetingIndex::Build(tenant);

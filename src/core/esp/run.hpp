@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "core/model/payloads.hpp"
 #include "core/esp/plan.hpp"
 #include "core/model/ids.hpp"
+#include "core/model/payloads.hpp"
 
 // The ESP runtime: one run of one phase (Device preparation, Device setup or Account setup) over
 // its plan, as a plain value. Every function is pure; time comes in as `now` (DESIGN.md §3.1).

@@ -21,10 +21,10 @@ Result<Answers> ReadAnswers(const std::filesystem::path& path) {
   boost::system::error_code ec;
   const boost::json::value json = boost::json::parse(text.str(), ec);
   if (ec || !json.is_object()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("{}: not a JSON object{}", path.string(),
-                                 ec ? ": " + ec.message() : ""),
-                     "answers");
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: not a JSON object{}", path.string(), ec ? ": " + ec.message() : ""),
+        "answers");
   }
   Answers answers;
   for (const auto& member : json.as_object()) {
@@ -65,11 +65,10 @@ Result<Answers> ReadAnswers(const std::filesystem::path& path) {
     } else if (key == "onError") {
       if (!value.is_array()) return bad("a list of buttons");
       for (const boost::json::value& button : value.as_array()) {
-        static constexpr std::string_view kButtons[] = {"retry", "continue", "reset",
+        static constexpr std::string_view kButtons[] = {"retry",       "continue",    "reset",
                                                         "collectLogs", "diagnostics", "stop"};
-        if (!button.is_string() ||
-            std::find(std::begin(kButtons), std::end(kButtons), button.as_string()) ==
-                std::end(kButtons)) {
+        if (!button.is_string() || std::find(std::begin(kButtons), std::end(kButtons),
+                                             button.as_string()) == std::end(kButtons)) {
           return bad("a list of retry, continue, reset, collectLogs, diagnostics, stop");
         }
         answers.on_error.emplace_back(button.as_string());

@@ -55,8 +55,8 @@ Status HttpContentSource::Fetch(std::string_view sha256, std::uint64_t size,
         if (!response) return response.error();
         if (response->status == 206) return sink(response->body);
         if (response->status == 200) {
-          return sink(std::string_view(response->body).substr(
-              std::min<std::uint64_t>(offset, response->body.size())));
+          return sink(std::string_view(response->body)
+                          .substr(std::min<std::uint64_t>(offset, response->body.size())));
         }
         if (response->status == 416) return Ok{};
         return AnswerError(*response, fmt::format("content {}", sha256));
@@ -123,8 +123,8 @@ RunnerFactory ExecutorRunners(executor::Executor& executor, std::string device_n
           outcome.reboot = result->reboot;
           switch (result->outcome) {
             case executor::ItemResult::Outcome::kSucceeded:
-              outcome.kind = result->detected ? ItemOutcome::Kind::kDetected
-                                              : ItemOutcome::Kind::kSucceeded;
+              outcome.kind =
+                  result->detected ? ItemOutcome::Kind::kDetected : ItemOutcome::Kind::kSucceeded;
               break;
             case executor::ItemResult::Outcome::kFailed:
               outcome.kind = ItemOutcome::Kind::kFailed;

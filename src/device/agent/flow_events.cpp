@@ -26,8 +26,9 @@ Status Get(const json::object& o, const char* name, std::string& out) {
   return Ok{};
 }
 template <class Number>
-  requires std::is_arithmetic_v<Number> || std::is_enum_v<Number>
-Status Get(const json::object& o, const char* name, Number& out) {
+requires std::is_arithmetic_v<Number> || std::is_enum_v<Number> Status Get(const json::object& o,
+                                                                           const char* name,
+                                                                           Number& out) {
   const json::value* v = o.if_contains(name);
   if (v == nullptr || !v->is_int64()) return Bad(name);
   out = static_cast<Number>(v->as_int64());
@@ -194,7 +195,9 @@ Status Take(const json::object& o, core::ComplianceEvaluated& e) {
 }
 
 template <class Event>
-concept HasFields = requires(json::object& o, const Event& e) { Put(o, e); };
+concept HasFields = requires(json::object& o, const Event& e) {
+  Put(o, e);
+};
 
 template <class Variant>
 json::object Encode(const Variant& event) {

@@ -24,8 +24,8 @@ std::string ReadFact(const fs::path& path) {
 Result<DeviceFacts> ReadDeviceFacts(const fs::path& root, const DeviceFacts& overrides) {
   const fs::path dmi = root / "sys/class/dmi/id";
   DeviceFacts facts;
-  facts.serial_number = overrides.serial_number.empty() ? ReadFact(dmi / "product_serial")
-                                                        : overrides.serial_number;
+  facts.serial_number =
+      overrides.serial_number.empty() ? ReadFact(dmi / "product_serial") : overrides.serial_number;
   facts.manufacturer =
       overrides.manufacturer.empty() ? ReadFact(dmi / "sys_vendor") : overrides.manufacturer;
   facts.model = overrides.model.empty() ? ReadFact(dmi / "product_name") : overrides.model;

@@ -56,8 +56,8 @@ TEST_F(HwidTest, AMissingSerialOrManufacturerSaysWhichFlagToPass) {
 TEST_F(HwidTest, TheRowCarriesTheFactsAndTheKeyAndImportsCleanly) {
   identity::DevicePublicKey key{};
   for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i * 7);
-  Result<std::string> csv =
-      device::RegistrationCsv({"PF3XK2LM", "Contoso", "Surface Laptop 5"}, key, "Sales", "adele@contoso.com");
+  Result<std::string> csv = device::RegistrationCsv({"PF3XK2LM", "Contoso", "Surface Laptop 5"},
+                                                    key, "Sales", "adele@contoso.com");
   ASSERT_TRUE(csv) << csv.error().message;
   const core::RegistrationFile file = core::ReadRegistrationCsv(*csv);
   ASSERT_TRUE(file.ok());

@@ -98,13 +98,11 @@ Result<Journal> Journal::Open(const fs::path& state_dir) {
     }
     ++line_number;
     boost::system::error_code parse_error;
-    json::value value = json::parse(std::string_view(text).substr(start, end - start),
-                                    parse_error);
+    json::value value = json::parse(std::string_view(text).substr(start, end - start), parse_error);
     if (parse_error || !value.is_object()) {
       ::close(fd);
       return MakeError(ErrorCode::kInvalidArgument,
-                       fmt::format("{} line {}: not a journal record", path.string(),
-                                   line_number),
+                       fmt::format("{} line {}: not a journal record", path.string(), line_number),
                        fmt::format("line {}", line_number));
     }
     records.push_back(std::move(value.as_object()));

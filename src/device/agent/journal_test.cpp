@@ -74,8 +74,8 @@ TEST(FlowEventsTest, EveryKindOfEventRoundTrips) {
   }
   const std::vector<core::UserEvent> user = {
       core::SignInSubmitted{"adele@contoso.com"},
-      core::SignInRefused{{core::SignInError::kLockedOut, "locked"}},
-      core::MfaCodeRefused{}, core::TryAgainPressed{}};
+      core::SignInRefused{{core::SignInError::kLockedOut, "locked"}}, core::MfaCodeRefused{},
+      core::TryAgainPressed{}};
   for (const core::UserEvent& event : user) {
     auto decoded = DecodeUserEvent(EncodeEvent(event));
     ASSERT_TRUE(decoded) << decoded.error().message;

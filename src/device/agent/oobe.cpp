@@ -15,13 +15,13 @@
 #include <set>
 #include <thread>
 
+#include "core/compliance/compliance.hpp"
+#include "core/flow/technician_flow.hpp"
+#include "core/flow/user_flow.hpp"
 #include "device/agent/flow_events.hpp"
 #include "device/flow/device_answers.hpp"
 #include "device/flow/flow_reports.hpp"
 #include "device/flow/phase_steps.hpp"
-#include "core/compliance/compliance.hpp"
-#include "core/flow/technician_flow.hpp"
-#include "core/flow/user_flow.hpp"
 #include "identity/ca.hpp"
 #include "identity/random.hpp"
 #include "identity/totp.hpp"
@@ -78,8 +78,7 @@ std::vector<core::InstalledItem> InventoryFrom(const json::value& value) {
   for (const json::value& v : value.as_array()) {
     const json::object& o = v.as_object();
     items.push_back({static_cast<core::ItemKind>(o.at("kind").as_int64()),
-                     std::string(o.at("id").as_string()),
-                     std::string(o.at("version").as_string()),
+                     std::string(o.at("id").as_string()), std::string(o.at("version").as_string()),
                      static_cast<core::ItemOutcome>(o.at("outcome").as_int64())});
   }
   return items;
@@ -290,12 +289,9 @@ Status Driver::Commit(std::string_view flow, core::Timestamp now, json::object e
 json::object Driver::ReportRecord(std::string_view flow, const FlowReport& report,
                                   core::Timestamp at, size_t index) {
   const std::string& session = sessions_[std::string(flow)];
-  return {{"t", "report"},
-          {"flow", flow},
-          {"session", session},
-          {"key", fmt::format("{}:{}", session, index)},
-          {"kind", report.kind},
-          {"at", Seconds(at)},
+  return {{"t", "report"},          {"flow", flow},
+          {"session", session},     {"key", fmt::format("{}:{}", session, index)},
+          {"kind", report.kind},    {"at", Seconds(at)},
           {"detail", report.detail}};
 }
 
@@ -306,8 +302,7 @@ void Driver::Queue(json::object record) {
   // What it is about, in a few words (the UI shows the kind beside it).
   const json::object& detail = record.at("detail").as_object();
   std::string text;
-  for (const char* name : {"phase", "displayName", "deploymentState", "state", "code",
-                           "message"}) {
+  for (const char* name : {"phase", "displayName", "deploymentState", "state", "code", "message"}) {
     if (const json::value* v = detail.if_contains(name); v && v->is_string()) {
       text += fmt::format("{}{}", text.empty() ? "" : " ", std::string(v->as_string()));
     }
@@ -370,18 +365,16 @@ void Driver::Flush(bool wait) {
       for (; end < outbox_.size() && events.size() < device::kReportBatch; ++end) {
         const json::object& r = outbox_[end];
         if (JsonText(r, "session") != session) break;
-        events.push_back(device::SessionEvent(
-            JsonText(r, "key"), At(r),
-            {JsonText(r, "kind"), r.at("detail").as_object()}));
+        events.push_back(device::SessionEvent(JsonText(r, "key"), At(r),
+                                              {JsonText(r, "kind"), r.at("detail").as_object()}));
         if (JsonText(r, "kind") == "flowFinished") {
           finish = r;
           ++end;
           break;
         }
       }
-      Result<Answer> posted =
-          service_.Device("POST", "/sessions/" + session + "/events",
-                          json::object{{"events", std::move(events)}});
+      Result<Answer> posted = service_.Device("POST", "/sessions/" + session + "/events",
+                                              json::object{{"events", std::move(events)}});
       sent = posted && posted->ok();
       if (posted && posted->status == 400) {
         // The service will never take this batch as it is: say so and move past it rather than
@@ -393,8 +386,7 @@ void Driver::Flush(bool wait) {
       if (sent && finish) {
         Result<Answer> finished = service_.Device(
             "POST", "/sessions/" + session + "/finish",
-            device::SessionFinish(JsonText(finish->at("detail"), "deploymentState"),
-                                  At(*finish)));
+            device::SessionFinish(JsonText(finish->at("detail"), "deploymentState"), At(*finish)));
         sent = finished && finished->ok();
       }
       if (sent) {
@@ -438,8 +430,7 @@ Status Driver::NetworkScreens(std::string_view flow) {
     while (!service_.Reachable()) {
       if (std::chrono::steady_clock::now() > deadline) {
         return MakeError(ErrorCode::kUnavailable,
-                         "the service cannot be reached: check the network and --server",
-                         "server");
+                         "the service cannot be reached: check the network and --server", "server");
       }
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
@@ -631,13 +622,20 @@ std::string Driver::NextButton() {
           false);
       if (!typed || typed->empty()) return "stop";
       switch ((*typed)[0]) {
-        case 'r': return "retry";
-        case 'c': return "continue";
-        case 'x': return "reset";
-        case 'l': return "collectLogs";
-        case 'd': return "diagnostics";
-        case 's': return "stop";
-        default: break;
+        case 'r':
+          return "retry";
+        case 'c':
+          return "continue";
+        case 'x':
+          return "reset";
+        case 'l':
+          return "collectLogs";
+        case 'd':
+          return "diagnostics";
+        case 's':
+          return "stop";
+        default:
+          break;
       }
     }
   }
@@ -672,8 +670,8 @@ ScreenView Driver::View() {
   ScreenView view;
   auto phase_lines = [&](const core::PhaseRun& run) {
     const core::PhaseCounts counts = core::CountItems(run);
-    view.lines.push_back(fmt::format("{} ({} of {})", core::ToString(run.phase), counts.succeeded,
-                                     counts.tracked));
+    view.lines.push_back(
+        fmt::format("{} ({} of {})", core::ToString(run.phase), counts.succeeded, counts.tracked));
     for (const core::ItemRun& item : run.items) {
       std::string progress;  // "  42% (1.2 of 2.9 MB)" while it runs, when the executor says
       if (item.status == core::ItemStatus::kInProgress) {
@@ -681,12 +679,9 @@ ScreenView Driver::View() {
           progress = "  " + FormatProgress(latest->first, latest->second);
         }
       }
-      view.lines.push_back(fmt::format("  {:<11} {}{}{}", core::ToString(item.status),
-                                       item.plan.display_name,
-                                       item.attempt > 1 ? fmt::format(" (attempt {})",
-                                                                      item.attempt)
-                                                        : "",
-                                       progress));
+      view.lines.push_back(fmt::format(
+          "  {:<11} {}{}{}", core::ToString(item.status), item.plan.display_name,
+          item.attempt > 1 ? fmt::format(" (attempt {})", item.attempt) : "", progress));
     }
   };
   if (flow_ == kTechnician) {
@@ -717,8 +712,8 @@ ScreenView Driver::View() {
       case TechnicianScreen::kResultFailure:
       case TechnicianScreen::kResealed:
         view.title = s.screen == TechnicianScreen::kResultFailure ? "Something went wrong"
-                     : s.screen == TechnicianScreen::kResealed  ? "Resealed"
-                                                                : "Pre-provisioning complete";
+                     : s.screen == TechnicianScreen::kResealed    ? "Resealed"
+                                                                  : "Pre-provisioning complete";
         if (s.result) {
           view.lines = {"Organization: " + s.result->organization_name,
                         "Profile: " + s.result->profile_name,
@@ -770,11 +765,11 @@ ScreenView Driver::View() {
           const core::EspErrorOptions& options = s.plan->error_options;
           view.lines.push_back(options.message);
           std::string buttons;
-          for (const auto& [offered, label] : {std::pair{options.try_again, "Try again"},
-                                               std::pair{options.continue_anyway,
-                                                         "Continue anyway"},
-                                               std::pair{options.reset, "Reset device"},
-                                               std::pair{options.collect_logs, "Collect logs"}}) {
+          for (const auto& [offered, label] :
+               {std::pair{options.try_again, "Try again"},
+                std::pair{options.continue_anyway, "Continue anyway"},
+                std::pair{options.reset, "Reset device"},
+                std::pair{options.collect_logs, "Collect logs"}}) {
             if (offered) buttons += fmt::format("{}[{}]", buttons.empty() ? "" : " ", label);
           }
           if (!buttons.empty()) view.lines.push_back(buttons);
@@ -867,8 +862,7 @@ Status Driver::PreparationStep() {
       return Tech(core::StepSucceeded{*step});
     }
     case core::PreparationStep::kPreparingForManagement: {
-      Result<json::value> answer =
-          call("POST", "/deployment", json::object{{"flow", kTechnician}});
+      Result<json::value> answer = call("POST", "/deployment", json::object{{"flow", kTechnician}});
       Result<device::Deployment> deployment =
           answer ? device::ReadDeployment(*answer) : Result<device::Deployment>(answer.error());
       if (!deployment) return failed(deployment.error());
@@ -1023,8 +1017,8 @@ OobeExit Driver::RunUser() {
         if (user_.sign_in_problem && !answers_.password && !options_.ask) {
           return OobeExit::kFailed;
         }
-        std::string upn = answers_.user_principal_name.value_or(
-            std::string(core::PrefilledUpn(user_)));
+        std::string upn =
+            answers_.user_principal_name.value_or(std::string(core::PrefilledUpn(user_)));
         if (upn.empty() && options_.ask) upn = options_.ask("User name", false).value_or("");
         if (upn.empty()) {
           Fail(MakeError(ErrorCode::kInvalidArgument,
@@ -1044,9 +1038,8 @@ OobeExit Driver::RunUser() {
                          "no password: give password in the answers file", "password"));
           return OobeExit::kUsage;
         }
-        Result<Answer> answer = SignIn(
-            "/signIn",
-            json::object{{"userPrincipalName", user_.upn}, {"password", *answers_.password}});
+        Result<Answer> answer = SignIn("/signIn", json::object{{"userPrincipalName", user_.upn},
+                                                               {"password", *answers_.password}});
         answers_.password.reset();  // typed once; a refusal needs it typed again
         if (!answer) {
           step = answer.error();
@@ -1096,13 +1089,12 @@ OobeExit Driver::RunUser() {
           // A code per 30-second step: after a computed code was refused, wait for the next
           // one (after a typed code that was wrong, the current one is still unused).
           if (seed_code_sent) {
-            std::this_thread::sleep_for(std::chrono::seconds(
-                30 - clock_().time_since_epoch().count() % 30));
+            std::this_thread::sleep_for(
+                std::chrono::seconds(30 - clock_().time_since_epoch().count() % 30));
           }
           seed_code_sent = true;
-          Result<std::string> generated =
-              identity::GenerateTotp(registration_seed_ ? *registration_seed_ : *answers_.totp_seed,
-                                     clock_());
+          Result<std::string> generated = identity::GenerateTotp(
+              registration_seed_ ? *registration_seed_ : *answers_.totp_seed, clock_());
           if (!generated) return OobeExit::kFailed;
           code = *generated;
         } else if (std::optional<std::string> typed =
@@ -1115,8 +1107,7 @@ OobeExit Driver::RunUser() {
           return OobeExit::kUsage;
         }
         ++mfa_tries;
-        Result<Answer> answer =
-            SignIn("/signIn/" + mfa_challenge_, json::object{{"code", code}});
+        Result<Answer> answer = SignIn("/signIn/" + mfa_challenge_, json::object{{"code", code}});
         if (!answer) {
           step = answer.error();
           break;

@@ -10,14 +10,14 @@
 #include <string>
 
 #include "common/clock.hpp"
+#include "core/compliance/compliance.hpp"
+#include "core/esp/plan.hpp"
+#include "core/esp/run.hpp"
 #include "device/agent/answers.hpp"
 #include "device/agent/journal.hpp"
 #include "device/agent/service_client.hpp"
 #include "device/agent/ui.hpp"
 #include "device/flow/phase_steps.hpp"
-#include "core/compliance/compliance.hpp"
-#include "core/esp/plan.hpp"
-#include "core/esp/run.hpp"
 
 // `groundcrew-agent oobe`: drives the core's technician flow and user flow
 // (core/flow/technician_flow.hpp, user_flow.hpp) against the service, screen by screen:
@@ -70,13 +70,12 @@ struct OobeOptions {
   /// key, counted on screen as it is pressed; nullopt when nobody can answer (end of input).
   /// Null: that screen takes a line through `ask` instead ("wwwww" then Enter).
   std::function<std::optional<char>()> read_key;
-  std::string on_complete;   ///< a command run with /bin/sh when the desktop appears
-  int concurrency = 4;       ///< items installing at once
+  std::string on_complete;  ///< a command run with /bin/sh when the desktop appears
+  int concurrency = 4;      ///< items installing at once
   std::chrono::seconds network_wait{std::chrono::minutes(5)};  ///< before giving up, per wait
   /// Reads the device's compliance facts (the executor's reader); null = report nothing.
   std::function<Result<core::DeviceFacts>()> read_facts;
 };
-
 
 /// Runs the out-of-box flow until it ends or needs a restart. Never throws; errors reach the UI
 /// and the exit code.

@@ -5,8 +5,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "device/flow/device_answers.hpp"
 #include "common/base64.hpp"
+#include "device/flow/device_answers.hpp"
 #include "wire/model_json.hpp"
 
 namespace groundcrew::agent {
@@ -16,9 +16,8 @@ using device::JsonText;
 
 Error ErrorOf(const Answer& answer) { return device::ServiceError(answer.status, answer.body); }
 
-ServiceClient::ServiceClient(std::unique_ptr<http::HttpClient> http,
-                             identity::DeviceKeyStore& key, std::string serial_number,
-                             std::string server_url, std::string ca_file)
+ServiceClient::ServiceClient(std::unique_ptr<http::HttpClient> http, identity::DeviceKeyStore& key,
+                             std::string serial_number, std::string server_url, std::string ca_file)
     : http_(std::move(http)),
       key_(key),
       serial_number_(std::move(serial_number)),
@@ -88,11 +87,11 @@ Status ServiceClient::EnsureDeviceToken() {
       key_.Sign(identity::ProofMessage(text, serial_number_, JsonText(nonce->body, "audience")));
   if (!signature) return signature.error();
   const std::string raw(signature->begin(), signature->end());
-  Result<Answer> token = Send("POST", "/v1/agent/token",
-                              json::object{{"serialNumber", serial_number_},
-                                           {"nonce", text},
-                                           {"signature", base64::Encode(raw)}},
-                              "");
+  Result<Answer> token = Send(
+      "POST", "/v1/agent/token",
+      json::object{
+          {"serialNumber", serial_number_}, {"nonce", text}, {"signature", base64::Encode(raw)}},
+      "");
   if (!token) return token.error();
   if (!token->ok()) return ErrorOf(*token);
   {
@@ -124,8 +123,7 @@ Result<Answer> ServiceClient::Device(std::string_view method, std::string_view p
     if (field != "Authorization" && field != "token") return answer;
     DropDeviceToken();  // revoked or expired early: prove the key again, once
   }
-  return MakeError(ErrorCode::kUnauthenticated, "the service refuses this device's token",
-                   "token");
+  return MakeError(ErrorCode::kUnauthenticated, "the service refuses this device's token", "token");
 }
 
 Result<Answer> ServiceClient::WithToken(const std::string& bearer, std::string_view method,
@@ -142,8 +140,7 @@ Result<std::string> ServiceClient::ContentRange(std::string_view sha256, std::ui
   http::HttpRequest request;
   request.target = fmt::format("/v1/agent/devices/{}/content/{}", device_id_, sha256);
   request.headers.emplace_back("Authorization", "Bearer " + device_token_);
-  request.headers.emplace_back("Range",
-                               fmt::format("bytes={}-{}", offset, offset + length - 1));
+  request.headers.emplace_back("Range", fmt::format("bytes={}-{}", offset, offset + length - 1));
   Result<http::HttpResponse> response = http_->Request(request);
   if (!response) return response.error();
   if (response->status == 416) return std::string();

@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "device/executor/durable_file.hpp"
 #include "common/text.hpp"
+#include "device/executor/durable_file.hpp"
 
 namespace groundcrew::executor {
 namespace fs = std::filesystem;

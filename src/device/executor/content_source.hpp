@@ -6,8 +6,8 @@
 #include <functional>
 #include <string_view>
 
-#include "device/executor/executor.hpp"
 #include "common/result.hpp"
+#include "device/executor/executor.hpp"
 
 // App content: content-addressed files (SHA-256, size) that the agent downloads before running
 // an installer. The driver implements ContentSource over HTTP (GET

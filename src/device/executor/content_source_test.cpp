@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/files.hpp"
 #include "identity/sha256.hpp"
+#include "tests/support/files.hpp"
 
 namespace groundcrew::executor {
 namespace {

@@ -8,9 +8,9 @@
 #include <cstring>
 #include <system_error>
 
-#include "device/executor/durable_file.hpp"
 #include "common/text.hpp"
 #include "core/compliance/compliance.hpp"
+#include "device/executor/durable_file.hpp"
 #include "identity/sha256.hpp"
 
 namespace groundcrew::executor {

@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include "device/executor/process.hpp"
 #include "common/result.hpp"
 #include "core/model/payloads.hpp"
+#include "device/executor/process.hpp"
 
 // Win32-style detection rules evaluated under a device root.
 namespace groundcrew::executor {

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/files.hpp"
 #include "common/text.hpp"
 #include "identity/sha256.hpp"
+#include "tests/support/files.hpp"
 
 namespace groundcrew::executor {
 namespace {

@@ -4,7 +4,8 @@
 
 #include "common/durable_file.hpp"
 
-// The executors' file helpers: the shared durable writes (src/common/durable_file.hpp), and file names.
+// The executors' file helpers: the shared durable writes (src/common/durable_file.hpp), and file
+// names.
 namespace groundcrew::executor {
 
 using durable::ReadWholeFile;

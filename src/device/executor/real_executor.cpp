@@ -9,13 +9,13 @@
 #include <system_error>
 #include <utility>
 
+#include "common/text.hpp"
 #include "device/executor/compliance_facts.hpp"
 #include "device/executor/detection.hpp"
 #include "device/executor/durable_file.hpp"
 #include "device/executor/item_log.hpp"
 #include "device/executor/network_keyfile.hpp"
 #include "device/executor/process.hpp"
-#include "common/text.hpp"
 #include "identity/ca.hpp"
 #include "identity/sha256.hpp"
 

@@ -11,10 +11,10 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/files.hpp"
 #include "device/executor/network_keyfile.hpp"
 #include "identity/ca.hpp"
 #include "identity/sha256.hpp"
+#include "tests/support/files.hpp"
 
 namespace groundcrew::executor {
 namespace {

@@ -15,11 +15,11 @@
 #include <cctype>
 #include <memory>
 
-#include "device/flow/device_answers.hpp"
-#include "device/flow/registration_row.hpp"
 #include "device/executor/sim_executor.hpp"
 #include "device/fleet/http_pool.hpp"
 #include "device/fleet/sim_device.hpp"
+#include "device/flow/device_answers.hpp"
+#include "device/flow/registration_row.hpp"
 #include "identity/totp.hpp"
 
 namespace groundcrew::fleet {
@@ -96,10 +96,10 @@ awaitable<Result<json::value>> Admin(HttpPool& http, Stats& stats, std::string_v
   json::value parsed = answer->body.empty() ? json::value() : json::parse(answer->body, ec);
   if (answer->status < 200 || answer->status >= 300) {
     stats.Count(fmt::format("error/admin {}/{}", kind, answer->status));
-    co_return MakeError(ErrorCode::kUnavailable,
-                        fmt::format("{}: HTTP {}: {}", kind, answer->status,
-                                    answer->body.substr(0, 300)),
-                        "server");
+    co_return MakeError(
+        ErrorCode::kUnavailable,
+        fmt::format("{}: HTTP {}: {}", kind, answer->status, answer->body.substr(0, 300)),
+        "server");
   }
   co_return parsed;
 }
@@ -183,8 +183,7 @@ Result<FleetReport> RunFleet(const FleetOptions& options) {
                      "server");
   }
   if (options.install_concurrency < 1) {
-    return MakeError(ErrorCode::kInvalidArgument, "concurrency: must be at least 1",
-                     "concurrency");
+    return MakeError(ErrorCode::kInvalidArgument, "concurrency: must be at least 1", "concurrency");
   }
   const int n = options.shape.devices;
   const auto deadline = Steady::now() + options.deadline;
@@ -242,8 +241,7 @@ Result<FleetReport> RunFleet(const FleetOptions& options) {
       figures.service_rss_bytes = rss;
       report.service_peak_rss_bytes = peak;
     }
-    say(fmt::format("{}: done in {:.2f} s ({} requests)", name, figures.seconds,
-                    figures.requests));
+    say(fmt::format("{}: done in {:.2f} s ({} requests)", name, figures.seconds, figures.requests));
     report.stages.push_back(std::move(figures));
     if (!finished) report.timed_out = true;
     return finished && !setup_error;
@@ -276,49 +274,48 @@ Result<FleetReport> RunFleet(const FleetOptions& options) {
     }
   });
   ok = ok && stage("credentials", n, admin_width, [&](int i) -> awaitable<void> {
-    const SimIdentity& who = devices[static_cast<std::size_t>(i)]->identity();
-    const std::string path = "/v1/users/" + Escape(user_ids[who.user_principal_name]);
-    // Bodies and paths are named: GCC 12 destroys some temporaries of a co_await twice.
-    const std::string password = json::serialize(json::object{{"password", who.password}});
-    const std::string secret =
-        json::serialize(json::object{{"secret", identity::Base32Encode(who.totp_seed)}});
-    const std::string password_path = path + "/password";
-    const std::string mfa_path = path + "/mfa";
-    Result<json::value> set =
-        co_await admin("PUT /v1/users/{id}/password", "PUT", password_path, password);
-    if (set) set = co_await admin("POST /v1/users/{id}/mfa", "POST", mfa_path, secret);
-    if (!set && !setup_error) setup_error = set.error();
-  });
+         const SimIdentity& who = devices[static_cast<std::size_t>(i)]->identity();
+         const std::string path = "/v1/users/" + Escape(user_ids[who.user_principal_name]);
+         // Bodies and paths are named: GCC 12 destroys some temporaries of a co_await twice.
+         const std::string password = json::serialize(json::object{{"password", who.password}});
+         const std::string secret =
+             json::serialize(json::object{{"secret", identity::Base32Encode(who.totp_seed)}});
+         const std::string password_path = path + "/password";
+         const std::string mfa_path = path + "/mfa";
+         Result<json::value> set =
+             co_await admin("PUT /v1/users/{id}/password", "PUT", password_path, password);
+         if (set) set = co_await admin("POST /v1/users/{id}/mfa", "POST", mfa_path, secret);
+         if (!set && !setup_error) setup_error = set.error();
+       });
 
   // ---- import: the registration rows, 10,000 to a file ----
   const int files = (n + kImportRows - 1) / kImportRows;
   ok = ok && stage("import", files, 1, [&](int file) -> awaitable<void> {
-    std::string csv;
-    for (int i = file * kImportRows; i < std::min(n, (file + 1) * kImportRows); ++i) {
-      SimDevice& device = *devices[static_cast<std::size_t>(i)];
-      identity::SeededDeviceKey key(device.identity().key_seed);
-      Result<std::string> row = device::RegistrationCsv(
-          {device.identity().serial_number, "Fleet", "Sim 1"}, key.PublicKey().value(), "Fleet",
-          device.identity().user_principal_name);
-      if (!row) {
-        setup_error = row.error();
-        co_return;
-      }
-      csv += csv.empty() ? *row : row->substr(row->find('\n') + 1);
-    }
-    Result<json::value> imported = co_await admin(
-        "POST /v1/autopilotDevices/import", "POST", "/v1/autopilotDevices/import", csv, "text/csv");
-    if (!imported && !setup_error) setup_error = imported.error();
-  });
+         std::string csv;
+         for (int i = file * kImportRows; i < std::min(n, (file + 1) * kImportRows); ++i) {
+           SimDevice& device = *devices[static_cast<std::size_t>(i)];
+           identity::SeededDeviceKey key(device.identity().key_seed);
+           Result<std::string> row = device::RegistrationCsv(
+               {device.identity().serial_number, "Fleet", "Sim 1"}, key.PublicKey().value(),
+               "Fleet", device.identity().user_principal_name);
+           if (!row) {
+             setup_error = row.error();
+             co_return;
+           }
+           csv += csv.empty() ? *row : row->substr(row->find('\n') + 1);
+         }
+         Result<json::value> imported =
+             co_await admin("POST /v1/autopilotDevices/import", "POST",
+                            "/v1/autopilotDevices/import", csv, "text/csv");
+         if (!imported && !setup_error) setup_error = imported.error();
+       });
   if (setup_error) {
     return MakeError(ErrorCode::kUnavailable,
                      "the service refused the fleet's tenant: " + setup_error->message, "server");
   }
 
   // ---- the flows ----
-  const auto ramp_delay = [&](int i) {
-    return options.ramp * i / std::max(1, n);
-  };
+  const auto ramp_delay = [&](int i) { return options.ramp * i / std::max(1, n); };
   auto delayed = [&](int i) -> awaitable<void> {
     const auto delay = ramp_delay(i);
     if (delay.count() > 0) {
@@ -328,25 +325,24 @@ Result<FleetReport> RunFleet(const FleetOptions& options) {
     }
   };
   ok = ok && stage("technician", n, n, [&](int i) -> awaitable<void> {
-    co_await delayed(i);
-    co_await devices[static_cast<std::size_t>(i)]->RunTechnician();
-  });
+         co_await delayed(i);
+         co_await devices[static_cast<std::size_t>(i)]->RunTechnician();
+       });
   for (const auto& device : devices) {
     const core::DeploymentState s = device->technician().state;
     if (s == core::DeploymentState::kSuccess || s == core::DeploymentState::kSuccessOnRetry) {
       ++report.technician_succeeded;
     } else if (report.failures.size() < kMaxFailuresListed) {
       report.failures.push_back(fmt::format("{}: technician flow {}: {}",
-                                            device->identity().serial_number,
-                                            core::ToString(s), device->technician().error));
+                                            device->identity().serial_number, core::ToString(s),
+                                            device->technician().error));
     }
   }
   if (ok && options.user_flow && options.delta_apps > 0) {
     ok = stage("between", 1, 1, [&](int) -> awaitable<void> {
       const std::string document =
           json::serialize(TenantDocument(options.shape, options.delta_apps));
-      Result<json::value> applied =
-          co_await admin("POST /v1/apply", "POST", "/v1/apply", document);
+      Result<json::value> applied = co_await admin("POST /v1/apply", "POST", "/v1/apply", document);
       if (!applied) setup_error = applied.error();
     });
   }
@@ -366,8 +362,8 @@ Result<FleetReport> RunFleet(const FleetOptions& options) {
         ++report.user_succeeded;
       } else if (device->user().ran && report.failures.size() < kMaxFailuresListed) {
         report.failures.push_back(fmt::format("{}: user flow {}: {}",
-                                              device->identity().serial_number,
-                                              core::ToString(s), device->user().error));
+                                              device->identity().serial_number, core::ToString(s),
+                                              device->user().error));
       }
     }
   }

@@ -30,9 +30,9 @@ struct FleetOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   bool allow_remote = false;
-  std::string admin_token;  ///< an admin credential (`groundcrew init` prints one)
-  std::size_t connections = 64;  ///< HTTP connections at most, shared by all devices
-  int install_concurrency = 4;   ///< items one device installs at once
+  std::string admin_token;                  ///< an admin credential (`groundcrew init` prints one)
+  std::size_t connections = 64;             ///< HTTP connections at most, shared by all devices
+  int install_concurrency = 4;              ///< items one device installs at once
   std::chrono::milliseconds think_time{0};  ///< before typing at sign-in: 0..think_time
   std::chrono::milliseconds ramp{0};        ///< device i starts at i/N of the ramp
   int delta_apps = 1;

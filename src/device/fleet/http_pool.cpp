@@ -155,8 +155,8 @@ asio::awaitable<Result<HttpAnswer>> HttpPool::Request(std::string_view method,
     c->stream.socket().close(ignored);
     c->connected = false;
   }
-  HttpAnswer answer{static_cast<int>(parser->get().result_int()),
-                    std::move(parser->get().body()), queued};
+  HttpAnswer answer{static_cast<int>(parser->get().result_int()), std::move(parser->get().body()),
+                    queued};
   if (!parser->get().keep_alive()) {
     beast::error_code ignored;
     c->stream.socket().close(ignored);

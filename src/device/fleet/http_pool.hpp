@@ -41,8 +41,7 @@ class HttpPool {
   /// kUnavailable (field "server") when the connection fails, is closed before the answer, or
   /// the answer takes longer than the timeout; such a connection is dropped, never reused.
   boost::asio::awaitable<Result<HttpAnswer>> Request(std::string_view method,
-                                                     std::string_view target,
-                                                     std::string_view body,
+                                                     std::string_view target, std::string_view body,
                                                      std::string_view bearer,
                                                      std::string_view content_type = {});
 

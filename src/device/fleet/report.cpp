@@ -104,18 +104,17 @@ std::string ToText(const FleetReport& report, const FleetOptions& options) {
       options.shape.device_policies, options.shape.user_policies,
       options.shape.install_time.count(), options.shape.jitter * 100, options.shape.failure_rate,
       options.install_concurrency, options.connections);
-  out += fmt::format("{:<12} {:>9} {:>9} {:>10} {:>9} {:>10} {:>11} {:>9} {:>9}\n", "stage",
-                     "seconds", "requests", "req/s", "events", "events/s", "service cpu",
-                     "rss MiB", "fleet cpu");
+  out +=
+      fmt::format("{:<12} {:>9} {:>9} {:>10} {:>9} {:>10} {:>11} {:>9} {:>9}\n", "stage", "seconds",
+                  "requests", "req/s", "events", "events/s", "service cpu", "rss MiB", "fleet cpu");
   for (const StageReport& s : report.stages) {
-    out += fmt::format("{:<12} {:>9.2f} {:>9} {:>10.0f} {:>9} {:>10.0f} {:>11} {:>9} {:>7.1f} s\n",
-                       s.name, s.seconds, s.requests, s.seconds > 0 ? s.requests / s.seconds : 0,
-                       s.events, s.seconds > 0 ? s.events / s.seconds : 0,
-                       s.service_cpu_seconds < 0 ? "-" : fmt::format("{:.1f} s",
-                                                                     s.service_cpu_seconds),
-                       s.service_rss_bytes < 0 ? "-" : fmt::format("{:.0f}",
-                                                                   s.service_rss_bytes / 1048576),
-                       s.fleet_cpu_seconds);
+    out += fmt::format(
+        "{:<12} {:>9.2f} {:>9} {:>10.0f} {:>9} {:>10.0f} {:>11} {:>9} {:>7.1f} s\n", s.name,
+        s.seconds, s.requests, s.seconds > 0 ? s.requests / s.seconds : 0, s.events,
+        s.seconds > 0 ? s.events / s.seconds : 0,
+        s.service_cpu_seconds < 0 ? "-" : fmt::format("{:.1f} s", s.service_cpu_seconds),
+        s.service_rss_bytes < 0 ? "-" : fmt::format("{:.0f}", s.service_rss_bytes / 1048576),
+        s.fleet_cpu_seconds);
   }
   auto table = [&](std::string_view title, std::string_view prefix, std::string_view unit) {
     const auto rows = SeriesUnder(report.stats, prefix);
@@ -123,8 +122,8 @@ std::string ToText(const FleetReport& report, const FleetOptions& options) {
     out += fmt::format("\n{:<44} {:>7} {:>9} {:>9} {:>9} {:>9}  ({})\n", title, "count", "p50",
                        "p90", "p99", "max", unit);
     for (const auto& [name, s] : rows) {
-      out += fmt::format("{:<44} {:>7} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f}\n", name, s.count,
-                         s.p50, s.p90, s.p99, s.max);
+      out += fmt::format("{:<44} {:>7} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f}\n", name, s.count, s.p50,
+                         s.p90, s.p99, s.max);
     }
   };
   table("request (from sending to the answer)", "request/", "ms");

@@ -11,15 +11,15 @@
 #include <string>
 #include <vector>
 
-#include "device/flow/flow_reports.hpp"
-#include "device/flow/phase_steps.hpp"
-#include "device/executor/sim_executor.hpp"
 #include "common/result.hpp"
 #include "core/flow/technician_flow.hpp"
 #include "core/flow/user_flow.hpp"
+#include "device/executor/sim_executor.hpp"
 #include "device/fleet/http_pool.hpp"
 #include "device/fleet/stats.hpp"
 #include "device/fleet/tenant.hpp"
+#include "device/flow/flow_reports.hpp"
+#include "device/flow/phase_steps.hpp"
 #include "identity/device_key.hpp"
 
 // One simulated device of the fleet: the technician flow then, later, the user flow, driven

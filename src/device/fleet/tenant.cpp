@@ -45,9 +45,9 @@ std::string BlockingAppName() { return DeviceAppName(0); }
 Status Check(const TenantShape& s) {
   if (s.devices < 1 || s.devices > 1'000'000) return Invalid("devices", "must be 1 to 1000000");
   if (s.device_apps < 1 || s.device_apps > 500) return Invalid("deviceApps", "must be 1 to 500");
-  for (auto [name, value] : {std::pair{"userApps", s.user_apps},
-                             std::pair{"devicePolicies", s.device_policies},
-                             std::pair{"userPolicies", s.user_policies}}) {
+  for (auto [name, value] :
+       {std::pair{"userApps", s.user_apps}, std::pair{"devicePolicies", s.device_policies},
+        std::pair{"userPolicies", s.user_policies}}) {
     if (value < 0 || value > 500) return Invalid(name, "must be 0 to 500");
   }
   if (s.install_time.count() < 0 || s.install_time > std::chrono::minutes(10)) {
@@ -61,8 +61,8 @@ Status Check(const TenantShape& s) {
     return Invalid("installerClasses", "must be 1 to 64");
   }
   if (s.dependency_every < 0) return Invalid("dependencyEvery", "must be 0 or more");
-  if (s.domain.empty() || s.domain.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") !=
-                              std::string::npos) {
+  if (s.domain.empty() ||
+      s.domain.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") != std::string::npos) {
     return Invalid("domain", "must be lower-case letters, digits, dots and dashes");
   }
   return Ok{};
@@ -80,22 +80,21 @@ json::object TenantDocument(const TenantShape& shape, int extra_device_apps) {
                      {"usageLocation", "US"}});
     members.push_back(json::string(upn));
   }
-  json::array groups{
-      json::object{{"displayName", kDeviceGroup},
-                   {"membershipRule", R"((device.devicePhysicalIds -any (_ -startsWith "[ZTDId]")))"}},
-      json::object{{"displayName", kUserGroup}, {"members", std::move(members)}}};
+  json::array groups{json::object{{"displayName", kDeviceGroup},
+                                  {"membershipRule",
+                                   R"((device.devicePhysicalIds -any (_ -startsWith "[ZTDId]")))"}},
+                     json::object{{"displayName", kUserGroup}, {"members", std::move(members)}}};
 
   json::array apps;
   for (int i = 0; i < shape.device_apps + extra_device_apps; ++i) {
-    json::object app{
-        {"displayName", DeviceAppName(i)},
-        {"publisher", "Fleet"},
-        {"displayVersion", "1.0.0"},
-        {"description", SimDescription(shape, i == 0 ? 0.0 : shape.failure_rate)},
-        {"installContext", "device"},
-        {"installCommandLine", "sim"},
-        {"installerClass", fmt::format("class-{}", i % shape.installer_classes)},
-        {"assignments", Required(kDeviceGroup)}};
+    json::object app{{"displayName", DeviceAppName(i)},
+                     {"publisher", "Fleet"},
+                     {"displayVersion", "1.0.0"},
+                     {"description", SimDescription(shape, i == 0 ? 0.0 : shape.failure_rate)},
+                     {"installContext", "device"},
+                     {"installCommandLine", "sim"},
+                     {"installerClass", fmt::format("class-{}", i % shape.installer_classes)},
+                     {"assignments", Required(kDeviceGroup)}};
     if (shape.dependency_every > 0 && i > 0 && i < shape.device_apps &&
         i % shape.dependency_every == 0) {
       app["dependencies"] = json::array{json::object{{"app", DeviceAppName(i - 1)}}};
@@ -120,37 +119,34 @@ json::object TenantDocument(const TenantShape& shape, int extra_device_apps) {
          {"settings", json::object{{"setting", i}}},
          {"assignments", To(device ? kDeviceGroup : kUserGroup)}});
   }
-  return {
-      {"tenant", json::object{{"organizationName", "Fleet"},
-                              {"domain", shape.domain},
-                              {"mfaRequirement", "allUsers"}}},
-      {"users", std::move(users)},
-      {"groups", std::move(groups)},
-      {"deploymentProfiles",
-       json::array{json::object{
-           {"displayName", "Fleet pre-provisioned"},
-           {"preprovisioningAllowed", true},
-           {"deviceNameTemplate", "FL-%SERIAL%"},
-           {"outOfBoxExperienceSetting",
-            json::object{{"privacySettingsHidden", false},
-                         {"eulaHidden", true},
-                         {"keyboardSelectionPageSkipped", true},
-                         {"userType", "standard"},
-                         {"deviceUsageType", "singleUser"}}},
-           {"assignments", To(kDeviceGroup)}}}},
-      {"espProfiles",
-       json::array{json::object{{"displayName", "Fleet ESP"},
-                                {"priority", 1},
-                                {"showInstallationProgress", true},
-                                {"installProgressTimeoutInMinutes", 60},
-                                {"allowLogCollectionOnInstallFailure", true},
-                                {"selectedMobileApps", json::array{json::string(BlockingAppName())}},
-                                {"assignments", To(kDeviceGroup)}}}},
-      {"apps", std::move(apps)},
-      {"policies", std::move(policies)},
-      {"compliancePolicies",
-       json::array{json::object{{"displayName", "Fleet compliance"},
-                                {"assignments", To(kDeviceGroup)}}}}};
+  return {{"tenant", json::object{{"organizationName", "Fleet"},
+                                  {"domain", shape.domain},
+                                  {"mfaRequirement", "allUsers"}}},
+          {"users", std::move(users)},
+          {"groups", std::move(groups)},
+          {"deploymentProfiles",
+           json::array{json::object{
+               {"displayName", "Fleet pre-provisioned"},
+               {"preprovisioningAllowed", true},
+               {"deviceNameTemplate", "FL-%SERIAL%"},
+               {"outOfBoxExperienceSetting", json::object{{"privacySettingsHidden", false},
+                                                          {"eulaHidden", true},
+                                                          {"keyboardSelectionPageSkipped", true},
+                                                          {"userType", "standard"},
+                                                          {"deviceUsageType", "singleUser"}}},
+               {"assignments", To(kDeviceGroup)}}}},
+          {"espProfiles", json::array{json::object{
+                              {"displayName", "Fleet ESP"},
+                              {"priority", 1},
+                              {"showInstallationProgress", true},
+                              {"installProgressTimeoutInMinutes", 60},
+                              {"allowLogCollectionOnInstallFailure", true},
+                              {"selectedMobileApps", json::array{json::string(BlockingAppName())}},
+                              {"assignments", To(kDeviceGroup)}}}},
+          {"apps", std::move(apps)},
+          {"policies", std::move(policies)},
+          {"compliancePolicies", json::array{json::object{{"displayName", "Fleet compliance"},
+                                                          {"assignments", To(kDeviceGroup)}}}}};
 }
 
 SimIdentity IdentityOf(const TenantShape& shape, int index) {
@@ -158,7 +154,8 @@ SimIdentity IdentityOf(const TenantShape& shape, int index) {
   id.serial_number = fmt::format("FLEET-{:07}", index);
   id.key_seed = Derived(shape.seed, "device-key", index);
   id.user_principal_name = fmt::format("user{:07}@{}", index, shape.domain);
-  id.password = "Fleet-" + identity::Sha256Hex(Derived(shape.seed, "password", index)).substr(0, 20);
+  id.password =
+      "Fleet-" + identity::Sha256Hex(Derived(shape.seed, "password", index)).substr(0, 20);
   id.totp_seed = Derived(shape.seed, "totp", index).substr(0, 20);
   return id;
 }

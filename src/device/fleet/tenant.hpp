@@ -56,11 +56,11 @@ boost::json::object TenantDocument(const TenantShape& shape, int extra_device_ap
 
 /// Who device `index` (0-based) is and who signs in on it.
 struct SimIdentity {
-  std::string serial_number;      ///< FLEET-000042
-  std::string key_seed;           ///< 32 bytes: the device's Ed25519 key (SeededDeviceKey)
+  std::string serial_number;  ///< FLEET-000042
+  std::string key_seed;       ///< 32 bytes: the device's Ed25519 key (SeededDeviceKey)
   std::string user_principal_name;
-  std::string password;           ///< meets the password policy
-  std::string totp_seed;          ///< 20 raw bytes: the user's authenticator
+  std::string password;   ///< meets the password policy
+  std::string totp_seed;  ///< 20 raw bytes: the user's authenticator
 };
 SimIdentity IdentityOf(const TenantShape& shape, int index);
 

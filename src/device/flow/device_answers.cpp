@@ -62,12 +62,23 @@ core::SignInError SignInErrorOf(std::string_view reason) {
 Error ServiceError(int http_status, const json::value& body) {
   ErrorCode code = ErrorCode::kUnavailable;
   switch (http_status) {
-    case 400: code = ErrorCode::kInvalidArgument; break;
-    case 401: code = ErrorCode::kUnauthenticated; break;
-    case 403: code = ErrorCode::kPermissionDenied; break;
-    case 404: code = ErrorCode::kNotFound; break;
-    case 409: code = ErrorCode::kFailedPrecondition; break;
-    default: break;
+    case 400:
+      code = ErrorCode::kInvalidArgument;
+      break;
+    case 401:
+      code = ErrorCode::kUnauthenticated;
+      break;
+    case 403:
+      code = ErrorCode::kPermissionDenied;
+      break;
+    case 404:
+      code = ErrorCode::kNotFound;
+      break;
+    case 409:
+      code = ErrorCode::kFailedPrecondition;
+      break;
+    default:
+      break;
   }
   std::string message = fmt::format("the service answered {}", http_status);
   std::string field;

@@ -121,14 +121,15 @@ TEST(Advance, ReportsTheTransitionInTheWiresSpelling) {
 }
 
 TEST(ReadSignInAnswer, ReadsEveryAnswerOfTheService) {
-  SignInAnswer mfa = ReadSignInAnswer(
-      200, json::parse(R"({"status":"mfaRegistrationRequired","challengeId":"c1",
+  SignInAnswer mfa =
+      ReadSignInAnswer(200, json::parse(R"({"status":"mfaRegistrationRequired","challengeId":"c1",
                           "otpauthUri":"otpauth://totp/x?secret=AB","qrText":"##"})"));
   EXPECT_EQ(mfa.kind, SignInAnswer::Kind::kMfaRegistrationRequired);
   EXPECT_EQ(mfa.challenge_id, "c1");
   EXPECT_EQ(mfa.otpauth_uri, "otpauth://totp/x?secret=AB");
 
-  SignInAnswer signed_in = ReadSignInAnswer(200, json::parse(R"({"status":"signedIn","token":"t"})"));
+  SignInAnswer signed_in =
+      ReadSignInAnswer(200, json::parse(R"({"status":"signedIn","token":"t"})"));
   EXPECT_EQ(signed_in.kind, SignInAnswer::Kind::kSignedIn);
   EXPECT_EQ(signed_in.token, "t");
 
@@ -139,13 +140,15 @@ TEST(ReadSignInAnswer, ReadsEveryAnswerOfTheService) {
   EXPECT_EQ(refused.problem.message, "locked");
 
   SignInAnswer wrong_password = ReadSignInAnswer(
-      401, json::parse(R"({"error":{"code":"unauthenticated","message":"wrong","field":"password"}})"));
+      401,
+      json::parse(R"({"error":{"code":"unauthenticated","message":"wrong","field":"password"}})"));
   EXPECT_EQ(wrong_password.kind, SignInAnswer::Kind::kRefused);
   EXPECT_EQ(wrong_password.problem.error, core::SignInError::kInvalidCredentials);
   EXPECT_EQ(wrong_password.problem.message, "wrong");
 
   SignInAnswer wrong_code = ReadSignInAnswer(
-      401, json::parse(R"({"error":{"code":"unauthenticated","message":"bad code","field":"code"}})"));
+      401,
+      json::parse(R"({"error":{"code":"unauthenticated","message":"bad code","field":"code"}})"));
   EXPECT_EQ(wrong_code.kind, SignInAnswer::Kind::kCodeRefused);
 }
 

@@ -61,8 +61,8 @@ std::vector<FlowReport> Transition(const State& before, const State& after) {
       const bool changed = it == previous.end() || it->second->status != item.status ||
                            it->second->attempt != item.attempt;
       if (!changed) continue;
-      json::object detail{{"phase", phase}, {"id", item.plan.id},
-                          {"displayName", item.plan.display_name}};
+      json::object detail{
+          {"phase", phase}, {"id", item.plan.id}, {"displayName", item.plan.display_name}};
       switch (item.status) {
         case core::ItemStatus::kInProgress:
           detail["attempt"] = item.attempt;

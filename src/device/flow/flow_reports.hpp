@@ -72,8 +72,7 @@ struct ComplianceCheck {
   core::ComplianceResult result;
   FlowReport report;
 };
-ComplianceCheck CheckCompliance(const boost::json::array& policies,
-                                const core::DeviceFacts& facts);
+ComplianceCheck CheckCompliance(const boost::json::array& policies, const core::DeviceFacts& facts);
 
 // ---- Sessions (docs/device-api.md, "Sessions and events") ---------------------------------
 

@@ -8,8 +8,8 @@
 
 namespace groundcrew::device {
 
-ItemOutcome ItemOutcome::Exited(const std::vector<core::ReturnCode>& codes,
-                                std::int64_t exit_code, std::string message) {
+ItemOutcome ItemOutcome::Exited(const std::vector<core::ReturnCode>& codes, std::int64_t exit_code,
+                                std::string message) {
   const core::RunEvent event = core::ExitCodeEvent("", codes, exit_code, std::move(message));
   ItemOutcome outcome;
   if (const auto* failed = std::get_if<core::ItemFailed>(&event)) {

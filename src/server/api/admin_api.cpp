@@ -1,16 +1,16 @@
 #include "server/api/admin_api.hpp"
 
-#include <boost/json/array.hpp>
-#include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
 #include <charconv>
 #include <chrono>
 #include <limits>
 
+#include "identity/totp.hpp"
 #include "server/api/content_response.hpp"
 #include "server/api/http_json.hpp"
-#include "identity/totp.hpp"
 #include "server/http/error_mapping.hpp"
 #include "server/service/auth.hpp"
 #include "server/service/catalog_service.hpp"
@@ -33,9 +33,9 @@ using ActorHandler = std::function<Response(const Actor&, const Request&, const 
 // Authenticates, then runs `handler`. 401 carries WWW-Authenticate as RFC 9110 asks.
 server::Handler Authenticated(Services& services, ActorHandler handler) {
   return [&services, handler = std::move(handler)](const Request& request,
-                                                    const PathParams& params) {
-    Result<Actor> actor = service::Authenticate(services.store.credentials(),
-                                                request.headers.Get("Authorization"));
+                                                   const PathParams& params) {
+    Result<Actor> actor =
+        service::Authenticate(services.store.credentials(), request.headers.Get("Authorization"));
     if (!actor) {
       Response response = ErrorResponse(actor.error());
       response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"groundcrew\"");
@@ -69,54 +69,60 @@ Status AddCatalogRoutes(server::Router& router, Services& services, ResourceKind
   const std::string collection = fmt::format("/v1/{}", store::ToString(kind));
   const std::string item = collection + "/{id}";
   auto& s = services;
-  if (Status st = router.Add("GET", collection, Authenticated(s, [&s, kind](const Actor&,
-                                                                            const Request& r,
-                                                                            const PathParams&) {
-        Result<store::PageRequest> page = PageFrom(r);
-        if (!page) return ErrorResponse(page.error());
-        auto listed = s.resources.List(kind, *page);
-        if (!listed) return ErrorResponse(listed.error());
-        return JsonPage(listed->items, listed->next_after);
-      }));
+  if (Status st =
+          router.Add("GET", collection,
+                     Authenticated(s,
+                                   [&s, kind](const Actor&, const Request& r, const PathParams&) {
+                                     Result<store::PageRequest> page = PageFrom(r);
+                                     if (!page) return ErrorResponse(page.error());
+                                     auto listed = s.resources.List(kind, *page);
+                                     if (!listed) return ErrorResponse(listed.error());
+                                     return JsonPage(listed->items, listed->next_after);
+                                   }));
       !st) {
     return st;
   }
-  if (Status st = router.Add("POST", collection, Authenticated(s, [&s, kind](const Actor& actor,
-                                                                             const Request& r,
-                                                                             const PathParams&) {
-        Result<json::value> body = ParseJsonBody(r);
-        if (!body) return ErrorResponse(body.error());
-        return OkJson(s.resources.Create(actor, kind, *body), 201);
-      }));
+  if (Status st = router.Add(
+          "POST", collection,
+          Authenticated(s,
+                        [&s, kind](const Actor& actor, const Request& r, const PathParams&) {
+                          Result<json::value> body = ParseJsonBody(r);
+                          if (!body) return ErrorResponse(body.error());
+                          return OkJson(s.resources.Create(actor, kind, *body), 201);
+                        }));
       !st) {
     return st;
   }
-  if (Status st = router.Add("GET", item, Authenticated(s, [&s, kind](const Actor&, const Request&,
-                                                                      const PathParams& p) {
-        return OkJson(s.resources.Get(kind, p.at("id")));
-      }));
+  if (Status st =
+          router.Add("GET", item,
+                     Authenticated(s,
+                                   [&s, kind](const Actor&, const Request&, const PathParams& p) {
+                                     return OkJson(s.resources.Get(kind, p.at("id")));
+                                   }));
       !st) {
     return st;
   }
-  if (Status st = router.Add("PATCH", item, Authenticated(s, [&s, kind](const Actor& actor,
-                                                                        const Request& r,
-                                                                        const PathParams& p) {
-        Result<json::value> body = ParseJsonBody(r);
-        if (!body) return ErrorResponse(body.error());
+  if (Status st = router.Add(
+          "PATCH", item,
+          Authenticated(s,
+                        [&s, kind](const Actor& actor, const Request& r, const PathParams& p) {
+                          Result<json::value> body = ParseJsonBody(r);
+                          if (!body) return ErrorResponse(body.error());
+                          Result<std::optional<int64_t>> if_match = IfMatch(r);
+                          if (!if_match) return ErrorResponse(if_match.error());
+                          return OkJson(
+                              s.resources.Update(actor, kind, p.at("id"), *body, *if_match));
+                        }));
+      !st) {
+    return st;
+  }
+  return router.Add(
+      "DELETE", item,
+      Authenticated(s, [&s, kind](const Actor& actor, const Request& r, const PathParams& p) {
         Result<std::optional<int64_t>> if_match = IfMatch(r);
         if (!if_match) return ErrorResponse(if_match.error());
-        return OkJson(s.resources.Update(actor, kind, p.at("id"), *body, *if_match));
+        return NoContent(s.resources.Delete(actor, kind, p.at("id"), *if_match));
       }));
-      !st) {
-    return st;
-  }
-  return router.Add("DELETE", item, Authenticated(s, [&s, kind](const Actor& actor,
-                                                                const Request& r,
-                                                                const PathParams& p) {
-    Result<std::optional<int64_t>> if_match = IfMatch(r);
-    if (!if_match) return ErrorResponse(if_match.error());
-    return NoContent(s.resources.Delete(actor, kind, p.at("id"), *if_match));
-  }));
 }
 
 json::object ImportJson(const service::ImportOutcome& outcome) {
@@ -139,109 +145,113 @@ json::object ImportJson(const service::ImportOutcome& outcome) {
 
 Status AddDeviceRoutes(server::Router& router, Services& s) {
   const std::string base = "/v1/autopilotDevices";
-  if (Status st = router.Add("POST", base + "/import",
-                             Authenticated(s, [&s](const Actor& actor, const Request& r,
-                                                   const PathParams&) {
-                               auto outcome = s.devices.Import(actor, r.body);
-                               if (!outcome) return ErrorResponse(outcome.error());
-                               return Json(200, ImportJson(*outcome));
-                             }));
+  if (Status st =
+          router.Add("POST", base + "/import",
+                     Authenticated(s,
+                                   [&s](const Actor& actor, const Request& r, const PathParams&) {
+                                     auto outcome = s.devices.Import(actor, r.body);
+                                     if (!outcome) return ErrorResponse(outcome.error());
+                                     return Json(200, ImportJson(*outcome));
+                                   }));
       !st) {
     return st;
   }
   if (Status st = router.Add(
-          "GET", base, Authenticated(s, [&s](const Actor&, const Request& r, const PathParams&) {
-            Result<store::PageRequest> page = PageFrom(r);
-            if (!page) return ErrorResponse(page.error());
-            store::DeviceFilter filter;
-            if (auto it = r.query.find("serialNumber"); it != r.query.end()) {
-              filter.serial_number = it->second;
-            }
-            if (auto it = r.query.find("groupTag"); it != r.query.end()) {
-              filter.group_tag = it->second;
-            }
-            if (auto it = r.query.find("enrollmentState"); it != r.query.end()) {
-              for (int e = 0; e <= static_cast<int>(core::EnrollmentState::kBlocked); ++e) {
-                if (core::ToString(static_cast<core::EnrollmentState>(e)) == it->second) {
-                  filter.enrollment_state = static_cast<core::EnrollmentState>(e);
+          "GET", base,
+          Authenticated(
+              s,
+              [&s](const Actor&, const Request& r, const PathParams&) {
+                Result<store::PageRequest> page = PageFrom(r);
+                if (!page) return ErrorResponse(page.error());
+                store::DeviceFilter filter;
+                if (auto it = r.query.find("serialNumber"); it != r.query.end()) {
+                  filter.serial_number = it->second;
                 }
-              }
-              if (!filter.enrollment_state) {
-                return ErrorResponse(MakeError(
-                    ErrorCode::kInvalidArgument,
-                    fmt::format("enrollmentState: unknown state \"{}\" (e.g. notContacted, "
-                                "enrolled, failed)",
-                                it->second),
-                    "enrollmentState"));
-              }
-            }
-            auto listed = s.devices.List(filter, *page);
-            if (!listed) return ErrorResponse(listed.error());
-            return JsonPage(listed->items, listed->next_after);
-          }));
+                if (auto it = r.query.find("groupTag"); it != r.query.end()) {
+                  filter.group_tag = it->second;
+                }
+                if (auto it = r.query.find("enrollmentState"); it != r.query.end()) {
+                  for (int e = 0; e <= static_cast<int>(core::EnrollmentState::kBlocked); ++e) {
+                    if (core::ToString(static_cast<core::EnrollmentState>(e)) == it->second) {
+                      filter.enrollment_state = static_cast<core::EnrollmentState>(e);
+                    }
+                  }
+                  if (!filter.enrollment_state) {
+                    return ErrorResponse(MakeError(
+                        ErrorCode::kInvalidArgument,
+                        fmt::format("enrollmentState: unknown state \"{}\" (e.g. notContacted, "
+                                    "enrolled, failed)",
+                                    it->second),
+                        "enrollmentState"));
+                  }
+                }
+                auto listed = s.devices.List(filter, *page);
+                if (!listed) return ErrorResponse(listed.error());
+                return JsonPage(listed->items, listed->next_after);
+              }));
       !st) {
     return st;
   }
   const std::string item = base + "/{id}";
   if (Status st = router.Add("GET", item,
-                             Authenticated(s, [&s](const Actor&, const Request&,
-                                                   const PathParams& p) {
-                               return OkJson(s.devices.Get(p.at("id")));
-                             }));
+                             Authenticated(s,
+                                           [&s](const Actor&, const Request&, const PathParams& p) {
+                                             return OkJson(s.devices.Get(p.at("id")));
+                                           }));
       !st) {
     return st;
   }
-  if (Status st = router.Add("PATCH", item,
-                             Authenticated(s, [&s](const Actor& actor, const Request& r,
-                                                   const PathParams& p) {
-                               Result<json::value> body = ParseJsonBody(r);
-                               if (!body) return ErrorResponse(body.error());
-                               Result<std::optional<int64_t>> if_match = IfMatch(r);
-                               if (!if_match) return ErrorResponse(if_match.error());
-                               return OkJson(s.devices.Update(actor, p.at("id"), *body, *if_match));
-                             }));
+  if (Status st = router.Add(
+          "PATCH", item,
+          Authenticated(s,
+                        [&s](const Actor& actor, const Request& r, const PathParams& p) {
+                          Result<json::value> body = ParseJsonBody(r);
+                          if (!body) return ErrorResponse(body.error());
+                          Result<std::optional<int64_t>> if_match = IfMatch(r);
+                          if (!if_match) return ErrorResponse(if_match.error());
+                          return OkJson(s.devices.Update(actor, p.at("id"), *body, *if_match));
+                        }));
       !st) {
     return st;
   }
-  if (Status st = router.Add("DELETE", item,
-                             Authenticated(s, [&s](const Actor& actor, const Request& r,
-                                                   const PathParams& p) {
-                               Result<std::optional<int64_t>> if_match = IfMatch(r);
-                               if (!if_match) return ErrorResponse(if_match.error());
-                               return NoContent(s.devices.Delete(actor, p.at("id"), *if_match));
-                             }));
+  if (Status st = router.Add(
+          "DELETE", item,
+          Authenticated(s,
+                        [&s](const Actor& actor, const Request& r, const PathParams& p) {
+                          Result<std::optional<int64_t>> if_match = IfMatch(r);
+                          if (!if_match) return ErrorResponse(if_match.error());
+                          return NoContent(s.devices.Delete(actor, p.at("id"), *if_match));
+                        }));
       !st) {
     return st;
   }
   return router.Add("POST", item + "/reprovision",
-                    Authenticated(s, [&s](const Actor& actor, const Request&,
-                                          const PathParams& p) {
+                    Authenticated(s, [&s](const Actor& actor, const Request&, const PathParams& p) {
                       return OkJson(s.devices.Reprovision(actor, p.at("id")));
                     }));
 }
 
 Status AddContentRoutes(server::Router& router, Services& s) {
   const std::string item = "/v1/content/{sha256}";
-  if (Status st = router.Add("PUT", item,
-                             Authenticated(s, [&s](const Actor& actor, const Request& r,
-                                                   const PathParams& p) {
-                               if (Status allowed = service::RequireAdmin(actor); !allowed) {
-                                 return ErrorResponse(allowed.error());
-                               }
-                               Result<bool> created = s.content.Put(p.at("sha256"), r.body);
-                               if (!created) return ErrorResponse(created.error());
-                               return Json(*created ? 201 : 200,
-                                           json::object{{"sha256", p.at("sha256")},
-                                                        {"size", r.body.size()}});
-                             }));
+  if (Status st = router.Add(
+          "PUT", item,
+          Authenticated(s,
+                        [&s](const Actor& actor, const Request& r, const PathParams& p) {
+                          if (Status allowed = service::RequireAdmin(actor); !allowed) {
+                            return ErrorResponse(allowed.error());
+                          }
+                          Result<bool> created = s.content.Put(p.at("sha256"), r.body);
+                          if (!created) return ErrorResponse(created.error());
+                          return Json(*created ? 201 : 200, json::object{{"sha256", p.at("sha256")},
+                                                                         {"size", r.body.size()}});
+                        }));
       !st) {
     return st;
   }
-  return router.Add(
-      "GET", item,
-      Authenticated(s, [&s](const Actor&, const Request& r, const PathParams& p) {
-        return ContentResponse(s.content, r, p.at("sha256"));
-      }));
+  return router.Add("GET", item,
+                    Authenticated(s, [&s](const Actor&, const Request& r, const PathParams& p) {
+                      return ContentResponse(s.content, r, p.at("sha256"));
+                    }));
 }
 
 json::object AuditJson(const store::AuditEntry& entry) {
@@ -268,10 +278,10 @@ Result<long long> IntegerParameter(const Request& request, const char* name, lon
   long long value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("{}: must be a whole number from {} to {}, not \"{}\"", name,
-                                 min, max, text),
-                     name);
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: must be a whole number from {} to {}, not \"{}\"", name, min, max, text),
+        name);
   }
   return value;
 }
@@ -287,86 +297,88 @@ Response DeploymentEvents(Services& s, const Request& r) {
   Result<long long> wait =
       IntegerParameter(r, "waitSeconds", 0, s.deployment.options().max_wait.count(), 0);
   if (!wait) return ErrorResponse(wait.error());
-  return OkJson(
-      s.deployment.Events(*after, static_cast<int>(*limit), std::chrono::seconds(*wait)));
+  return OkJson(s.deployment.Events(*after, static_cast<int>(*limit), std::chrono::seconds(*wait)));
 }
 
 Status AddReportRoutes(server::Router& router, Services& s) {
-  if (Status st = router.Add(
-          "GET", "/v1/audit",
-          Authenticated(s, [&s](const Actor&, const Request& r, const PathParams&) {
-            Result<store::PageRequest> page = PageFrom(r);
-            if (!page) return ErrorResponse(page.error());
-            auto listed = s.store.audit().List(*page);
-            if (!listed) return ErrorResponse(listed.error());
-            std::vector<json::object> items;
-            for (const store::AuditEntry& entry : listed->items) items.push_back(AuditJson(entry));
-            return JsonPage(items, listed->next_after);
-          }));
+  if (Status st = router.Add("GET", "/v1/audit",
+                             Authenticated(s,
+                                           [&s](const Actor&, const Request& r, const PathParams&) {
+                                             Result<store::PageRequest> page = PageFrom(r);
+                                             if (!page) return ErrorResponse(page.error());
+                                             auto listed = s.store.audit().List(*page);
+                                             if (!listed) return ErrorResponse(listed.error());
+                                             std::vector<json::object> items;
+                                             for (const store::AuditEntry& entry : listed->items)
+                                               items.push_back(AuditJson(entry));
+                                             return JsonPage(items, listed->next_after);
+                                           }));
       !st) {
     return st;
   }
-  if (Status st = router.Add(
-          "GET", "/v1/deploymentSessions",
-          Authenticated(s, [&s](const Actor&, const Request& r, const PathParams&) {
-            Result<store::PageRequest> page = PageFrom(r);
-            if (!page) return ErrorResponse(page.error());
-            store::SessionFilter filter;
-            if (auto it = r.query.find("deviceId"); it != r.query.end()) {
-              filter.device_id = it->second;
-            }
-            auto listed = s.store.sessions().ListSessions(filter, *page);
-            if (!listed) return ErrorResponse(listed.error());
-            std::vector<json::object> items;
-            for (const auto& session : listed->items) items.push_back(SessionJson(session));
-            return JsonPage(items, listed->next_after);
-          }));
+  if (Status st =
+          router.Add("GET", "/v1/deploymentSessions",
+                     Authenticated(s,
+                                   [&s](const Actor&, const Request& r, const PathParams&) {
+                                     Result<store::PageRequest> page = PageFrom(r);
+                                     if (!page) return ErrorResponse(page.error());
+                                     store::SessionFilter filter;
+                                     if (auto it = r.query.find("deviceId"); it != r.query.end()) {
+                                       filter.device_id = it->second;
+                                     }
+                                     auto listed = s.store.sessions().ListSessions(filter, *page);
+                                     if (!listed) return ErrorResponse(listed.error());
+                                     std::vector<json::object> items;
+                                     for (const auto& session : listed->items)
+                                       items.push_back(SessionJson(session));
+                                     return JsonPage(items, listed->next_after);
+                                   }));
       !st) {
     return st;
   }
   if (Status st = router.Add("GET", "/v1/deploymentSessions/{id}",
-                             Authenticated(s, [&s](const Actor&, const Request&,
-                                                   const PathParams& p) {
-                               auto session = s.store.sessions().GetSession(p.at("id"));
-                               if (!session) return ErrorResponse(session.error());
-                               return Json(200, SessionJson(*session));
-                             }));
+                             Authenticated(s,
+                                           [&s](const Actor&, const Request&, const PathParams& p) {
+                                             auto session =
+                                                 s.store.sessions().GetSession(p.at("id"));
+                                             if (!session) return ErrorResponse(session.error());
+                                             return Json(200, SessionJson(*session));
+                                           }));
       !st) {
     return st;
   }
-  if (Status st = router.Add("GET", "/v1/reports/{serialNumber}",
-                             Authenticated(s, [&s](const Actor&, const Request&,
-                                                   const PathParams& p) {
-                               return OkJson(s.deployment.Report(p.at("serialNumber")));
-                             }));
+  if (Status st =
+          router.Add("GET", "/v1/reports/{serialNumber}",
+                     Authenticated(s,
+                                   [&s](const Actor&, const Request&, const PathParams& p) {
+                                     return OkJson(s.deployment.Report(p.at("serialNumber")));
+                                   }));
       !st) {
     return st;
   }
-  if (Status st = router.Add("GET", "/v1/deploymentEvents",
-                             Authenticated(s, [&s](const Actor&, const Request& r,
-                                                   const PathParams&) {
-                               return DeploymentEvents(s, r);
-                             }));
+  if (Status st =
+          router.Add("GET", "/v1/deploymentEvents",
+                     Authenticated(s, [&s](const Actor&, const Request& r,
+                                           const PathParams&) { return DeploymentEvents(s, r); }));
       !st) {
     return st;
   }
-  return router.Add(
-      "GET", "/v1/deploymentSessions/{id}/events",
-      Authenticated(s, [&s](const Actor&, const Request& r, const PathParams& p) {
-        Result<store::PageRequest> page = PageFrom(r);
-        if (!page) return ErrorResponse(page.error());
-        auto listed = s.store.sessions().ListEvents(p.at("id"), *page);
-        if (!listed) return ErrorResponse(listed.error());
-        std::vector<json::object> items;
-        for (const store::SessionEvent& event : listed->items) {
-          items.push_back({{"sequence", event.sequence},
-                           {"sessionId", event.session_id},
-                           {"at", wire::FormatTimestamp(event.at)},
-                           {"kind", event.kind},
-                           {"detail", ParsedOr(event.detail)}});
-        }
-        return JsonPage(items, listed->next_after);
-      }));
+  return router.Add("GET", "/v1/deploymentSessions/{id}/events",
+                    Authenticated(s, [&s](const Actor&, const Request& r, const PathParams& p) {
+                      Result<store::PageRequest> page = PageFrom(r);
+                      if (!page) return ErrorResponse(page.error());
+                      auto listed = s.store.sessions().ListEvents(p.at("id"), *page);
+                      if (!listed) return ErrorResponse(listed.error());
+                      std::vector<json::object> items;
+                      for (const store::SessionEvent& event : listed->items) {
+                        items.push_back({{"sequence", event.sequence},
+                                         {"sessionId", event.session_id},
+                                         {"at", wire::FormatTimestamp(event.at)},
+                                         {"kind", event.kind},
+                                         {"detail", ParsedOr(event.detail)}});
+                      }
+                      return JsonPage(items, listed->next_after);
+                    }));
 }
 
 json::object CredentialJson(const store::AdminCredential& credential) {
@@ -385,112 +397,117 @@ json::object CredentialJson(const store::AdminCredential& credential) {
 Status AddUserSignInRoutes(server::Router& router, Services& s) {
   const std::string user = "/v1/users/{id}";
   if (Status st = router.Add("GET", user + "/signIn",
-                             Authenticated(s, [&s](const Actor&, const Request&,
-                                                   const PathParams& p) {
-                               return OkJson(s.sign_in.State(p.at("id")));
-                             }));
+                             Authenticated(s,
+                                           [&s](const Actor&, const Request&, const PathParams& p) {
+                                             return OkJson(s.sign_in.State(p.at("id")));
+                                           }));
       !st) {
     return st;
   }
-  if (Status st = router.Add(
-          "PUT", user + "/password",
-          Authenticated(s, [&s](const Actor& actor, const Request& r, const PathParams& p) {
-            auto body = StringMembers(r, {"password"});
-            if (!body) return ErrorResponse(body.error());
-            return NoContent(s.sign_in.SetPassword(actor, p.at("id"), body->at("password")));
-          }));
+  if (Status st =
+          router.Add("PUT", user + "/password",
+                     Authenticated(s,
+                                   [&s](const Actor& actor, const Request& r, const PathParams& p) {
+                                     auto body = StringMembers(r, {"password"});
+                                     if (!body) return ErrorResponse(body.error());
+                                     return NoContent(s.sign_in.SetPassword(actor, p.at("id"),
+                                                                            body->at("password")));
+                                   }));
       !st) {
     return st;
   }
   if (Status st = router.Add(
           "POST", user + "/mfa",
-          Authenticated(s, [&s](const Actor& actor, const Request& r, const PathParams& p) {
-            std::string secret;  // empty: the service makes a fresh one
-            if (!r.body.empty()) {
-              auto body = StringMembers(r, {}, {"secret"});
-              if (!body) return ErrorResponse(body.error());
-              if (auto given = body->find("secret"); given != body->end()) {
-                Result<std::string> decoded = identity::Base32Decode(given->second);
-                if (!decoded) {
-                  return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
-                                                 decoded.error().message, "secret"));
-                }
-                secret = std::move(*decoded);
-              }
-            }
-            Result<service::MfaEnrollment> enrolled =
-                s.sign_in.EnrollMfa(actor, p.at("id"), std::move(secret));
-            if (!enrolled) return ErrorResponse(enrolled.error());
-            return Json(201, json::object{{"secret", enrolled->secret_base32},
-                                          {"otpauthUri", enrolled->otpauth_uri},
-                                          {"qrSvg", enrolled->qr_svg},
-                                          {"qrText", enrolled->qr_text}});
-          }));
+          Authenticated(s,
+                        [&s](const Actor& actor, const Request& r, const PathParams& p) {
+                          std::string secret;  // empty: the service makes a fresh one
+                          if (!r.body.empty()) {
+                            auto body = StringMembers(r, {}, {"secret"});
+                            if (!body) return ErrorResponse(body.error());
+                            if (auto given = body->find("secret"); given != body->end()) {
+                              Result<std::string> decoded = identity::Base32Decode(given->second);
+                              if (!decoded) {
+                                return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                                               decoded.error().message, "secret"));
+                              }
+                              secret = std::move(*decoded);
+                            }
+                          }
+                          Result<service::MfaEnrollment> enrolled =
+                              s.sign_in.EnrollMfa(actor, p.at("id"), std::move(secret));
+                          if (!enrolled) return ErrorResponse(enrolled.error());
+                          return Json(201, json::object{{"secret", enrolled->secret_base32},
+                                                        {"otpauthUri", enrolled->otpauth_uri},
+                                                        {"qrSvg", enrolled->qr_svg},
+                                                        {"qrText", enrolled->qr_text}});
+                        }));
       !st) {
     return st;
   }
-  if (Status st = router.Add("DELETE", user + "/mfa",
-                             Authenticated(s, [&s](const Actor& actor, const Request&,
-                                                   const PathParams& p) {
-                               return NoContent(s.sign_in.ResetMfa(actor, p.at("id")));
-                             }));
+  if (Status st =
+          router.Add("DELETE", user + "/mfa",
+                     Authenticated(s,
+                                   [&s](const Actor& actor, const Request&, const PathParams& p) {
+                                     return NoContent(s.sign_in.ResetMfa(actor, p.at("id")));
+                                   }));
       !st) {
     return st;
   }
   return router.Add("POST", user + "/unlock",
-                    Authenticated(s, [&s](const Actor& actor, const Request&,
-                                          const PathParams& p) {
+                    Authenticated(s, [&s](const Actor& actor, const Request&, const PathParams& p) {
                       return NoContent(s.sign_in.Unlock(actor, p.at("id")));
                     }));
 }
 
 Status AddCredentialRoutes(server::Router& router, Services& s) {
-  if (Status st = router.Add(
-          "GET", "/v1/credentials",
-          Authenticated(s, [&s](const Actor&, const Request&, const PathParams&) {
-            auto listed = s.store.credentials().List();
-            if (!listed) return ErrorResponse(listed.error());
-            std::vector<json::object> items;
-            for (const auto& credential : *listed) items.push_back(CredentialJson(credential));
-            return JsonPage(items, "");
-          }));
+  if (Status st = router.Add("GET", "/v1/credentials",
+                             Authenticated(s,
+                                           [&s](const Actor&, const Request&, const PathParams&) {
+                                             auto listed = s.store.credentials().List();
+                                             if (!listed) return ErrorResponse(listed.error());
+                                             std::vector<json::object> items;
+                                             for (const auto& credential : *listed)
+                                               items.push_back(CredentialJson(credential));
+                                             return JsonPage(items, "");
+                                           }));
       !st) {
     return st;
   }
   if (Status st = router.Add(
           "POST", "/v1/credentials",
-          Authenticated(s, [&s](const Actor& actor, const Request& r, const PathParams&) {
-            if (Status allowed = service::RequireAdmin(actor); !allowed) {
-              return ErrorResponse(allowed.error());
-            }
-            Result<json::value> body = ParseJsonBody(r);
-            if (!body) return ErrorResponse(body.error());
-            const json::object* object = body->if_object();
-            const json::value* name = object ? object->if_contains("name") : nullptr;
-            const json::value* role = object ? object->if_contains("role") : nullptr;
-            if (object == nullptr || name == nullptr || !name->is_string() ||
-                (role != nullptr && !role->is_string()) ||
-                object->size() != 1u + (role != nullptr ? 1 : 0)) {
-              return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
-                                             "body: expected {\"name\": \"...\", \"role\": "
-                                             "\"admin\" or \"reader\"}",
-                                             "body"));
-            }
-            std::optional<store::CredentialRole> parsed = store::CredentialRole::kAdmin;
-            if (role != nullptr) parsed = store::ParseCredentialRole(role->as_string());
-            if (!parsed) {
-              return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
-                                             "role: must be \"admin\" or \"reader\"", "role"));
-            }
-            Result<service::IssuedCredential> issued =
-                service::IssueCredential(s.store, std::string(name->as_string()), *parsed,
-                                         s.clock());
-            if (!issued) return ErrorResponse(issued.error());
-            return Json(201, json::object{{"id", issued->id},
-                                          {"name", name->as_string()},
-                                          {"role", store::ToString(*parsed)},
-                                          {"token", issued->token}});
-          }));
+          Authenticated(
+              s,
+              [&s](const Actor& actor, const Request& r, const PathParams&) {
+                if (Status allowed = service::RequireAdmin(actor); !allowed) {
+                  return ErrorResponse(allowed.error());
+                }
+                Result<json::value> body = ParseJsonBody(r);
+                if (!body) return ErrorResponse(body.error());
+                const json::object* object = body->if_object();
+                const json::value* name = object ? object->if_contains("name") : nullptr;
+                const json::value* role = object ? object->if_contains("role") : nullptr;
+                if (object == nullptr || name == nullptr || !name->is_string() ||
+                    (role != nullptr && !role->is_string()) ||
+                    object->size() != 1u + (role != nullptr ? 1 : 0)) {
+                  return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                                 "body: expected {\"name\": \"...\", \"role\": "
+                                                 "\"admin\" or \"reader\"}",
+                                                 "body"));
+                }
+                std::optional<store::CredentialRole> parsed = store::CredentialRole::kAdmin;
+                if (role != nullptr) parsed = store::ParseCredentialRole(role->as_string());
+                if (!parsed) {
+                  return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                                 "role: must be \"admin\" or \"reader\"", "role"));
+                }
+                Result<service::IssuedCredential> issued = service::IssueCredential(
+                    s.store, std::string(name->as_string()), *parsed, s.clock());
+                if (!issued) return ErrorResponse(issued.error());
+                return Json(201, json::object{{"id", issued->id},
+                                              {"name", name->as_string()},
+                                              {"role", store::ToString(*parsed)},
+                                              {"token", issued->token}});
+              }));
       !st) {
     return st;
   }
@@ -504,8 +521,7 @@ Status AddCredentialRoutes(server::Router& router, Services& s) {
           if (Status revoked = s.store.credentials().Revoke(p.at("id"), s.clock()); !revoked) {
             return revoked;
           }
-          return service::Audit(s.store, actor, s.clock(), "revoke", "credentials", p.at("id"),
-                                "");
+          return service::Audit(s.store, actor, s.clock(), "revoke", "credentials", p.at("id"), "");
         }));
       }));
 }
@@ -521,30 +537,33 @@ Status AddAdminRoutes(server::Router& router, Services& s) {
     if (Status st = AddCatalogRoutes(router, s, kind); !st) return st;
   }
   if (Status st = router.Add("GET", "/v1/tenant",
-                             Authenticated(s, [&s](const Actor&, const Request&, const PathParams&) {
-                               return OkJson(s.resources.Get(ResourceKind::kTenant, "tenant"));
-                             }));
+                             Authenticated(s,
+                                           [&s](const Actor&, const Request&, const PathParams&) {
+                                             return OkJson(
+                                                 s.resources.Get(ResourceKind::kTenant, "tenant"));
+                                           }));
       !st) {
     return st;
   }
-  if (Status st = router.Add(
-          "PATCH", "/v1/tenant",
-          Authenticated(s, [&s](const Actor& actor, const Request& r, const PathParams&) {
-            Result<json::value> body = ParseJsonBody(r);
-            if (!body) return ErrorResponse(body.error());
-            Result<std::optional<int64_t>> if_match = IfMatch(r);
-            if (!if_match) return ErrorResponse(if_match.error());
-            return OkJson(
-                s.resources.Update(actor, ResourceKind::kTenant, "tenant", *body, *if_match));
-          }));
+  if (Status st =
+          router.Add("PATCH", "/v1/tenant",
+                     Authenticated(s,
+                                   [&s](const Actor& actor, const Request& r, const PathParams&) {
+                                     Result<json::value> body = ParseJsonBody(r);
+                                     if (!body) return ErrorResponse(body.error());
+                                     Result<std::optional<int64_t>> if_match = IfMatch(r);
+                                     if (!if_match) return ErrorResponse(if_match.error());
+                                     return OkJson(s.resources.Update(actor, ResourceKind::kTenant,
+                                                                      "tenant", *body, *if_match));
+                                   }));
       !st) {
     return st;
   }
   if (Status st = router.Add("GET", "/v1/groups/{id}/members",
-                             Authenticated(s, [&s](const Actor&, const Request&,
-                                                   const PathParams& p) {
-                               return OkJson(s.devices.Members(p.at("id")));
-                             }));
+                             Authenticated(s,
+                                           [&s](const Actor&, const Request&, const PathParams& p) {
+                                             return OkJson(s.devices.Members(p.at("id")));
+                                           }));
       !st) {
     return st;
   }
@@ -555,39 +574,41 @@ Status AddAdminRoutes(server::Router& router, Services& s) {
   if (Status st = AddUserSignInRoutes(router, s); !st) return st;
   if (Status st = router.Add(
           "GET", "/v1/plan",
-          Authenticated(s, [&s](const Actor&, const Request& r, const PathParams&) {
-            auto serial = r.query.find("serialNumber");
-            if (serial == r.query.end() || serial->second.empty()) {
-              return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
-                                             "serialNumber: required, e.g. ?serialNumber=CON-0001",
-                                             "serialNumber"));
-            }
-            auto user = r.query.find("user");
-            return OkJson(s.devices.Plan(serial->second,
-                                         user == r.query.end() ? "" : user->second));
-          }));
+          Authenticated(s,
+                        [&s](const Actor&, const Request& r, const PathParams&) {
+                          auto serial = r.query.find("serialNumber");
+                          if (serial == r.query.end() || serial->second.empty()) {
+                            return ErrorResponse(
+                                MakeError(ErrorCode::kInvalidArgument,
+                                          "serialNumber: required, e.g. ?serialNumber=CON-0001",
+                                          "serialNumber"));
+                          }
+                          auto user = r.query.find("user");
+                          return OkJson(s.devices.Plan(serial->second,
+                                                       user == r.query.end() ? "" : user->second));
+                        }));
       !st) {
     return st;
   }
-  if (Status st = router.Add(
-          "POST", "/v1/apply",
-          Authenticated(s, [&s](const Actor& actor, const Request& r, const PathParams&) {
-            Result<bool> dry_run = BoolParameter(r, "dryRun");
-            if (!dry_run) return ErrorResponse(dry_run.error());
-            Result<json::value> body = ParseJsonBody(r);
-            if (!body) return ErrorResponse(body.error());
-            auto outcome = s.apply.Apply(actor, *body, *dry_run);
-            if (!outcome) return ErrorResponse(outcome.error());
-            return Json(200, service::ToJson(*outcome));
-          }));
+  if (Status st =
+          router.Add("POST", "/v1/apply",
+                     Authenticated(s,
+                                   [&s](const Actor& actor, const Request& r, const PathParams&) {
+                                     Result<bool> dry_run = BoolParameter(r, "dryRun");
+                                     if (!dry_run) return ErrorResponse(dry_run.error());
+                                     Result<json::value> body = ParseJsonBody(r);
+                                     if (!body) return ErrorResponse(body.error());
+                                     auto outcome = s.apply.Apply(actor, *body, *dry_run);
+                                     if (!outcome) return ErrorResponse(outcome.error());
+                                     return Json(200, service::ToJson(*outcome));
+                                   }));
       !st) {
     return st;
   }
-  return router.Add("GET", "/v1/me",
-                    Authenticated(s, [](const Actor& actor, const Request&, const PathParams&) {
-                      return Json(200, json::object{{"name", actor.name},
-                                                    {"role", store::ToString(actor.role)}});
-                    }));
+  return router.Add(
+      "GET", "/v1/me", Authenticated(s, [](const Actor& actor, const Request&, const PathParams&) {
+        return Json(200, json::object{{"name", actor.name}, {"role", store::ToString(actor.role)}});
+      }));
 }
 
 }  // namespace groundcrew::api

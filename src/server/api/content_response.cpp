@@ -18,7 +18,7 @@ using server::Response;
 // "bytes=a-b", "bytes=a-" or "bytes=-n" against a file of `size` bytes -> [first, last].
 // nullopt when unsatisfiable; kInvalidArgument for syntax we do not serve (several ranges).
 Result<std::optional<std::pair<uint64_t, uint64_t>>> ParseRange(std::string_view header,
-                                                                  uint64_t size) {
+                                                                uint64_t size) {
   using Range = std::optional<std::pair<uint64_t, uint64_t>>;
   constexpr std::string_view kUnit = "bytes=";
   auto bad = [&]() {
@@ -65,8 +65,7 @@ Response ContentResponse(const service::ContentStore& content, const server::Req
     if (!*parsed) {
       Response response = ErrorResponse(
           416, MakeError(ErrorCode::kInvalidArgument,
-                         fmt::format("Range: outside the content's {} bytes", *size),
-                         "Range"));
+                         fmt::format("Range: outside the content's {} bytes", *size), "Range"));
       response.headers.emplace_back("Content-Range", fmt::format("bytes */{}", *size));
       return response;
     }

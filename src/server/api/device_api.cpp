@@ -34,9 +34,8 @@ Response Unauthenticated(const Error& error) {
 // Authenticates the device token, then runs `handler`.
 server::Handler Device(Services& services, DeviceHandler handler) {
   return [&services, handler = std::move(handler)](const Request& request,
-                                                    const PathParams& params) {
-    Result<DeviceCaller> caller =
-        services.trust.Authenticate(request.headers.Get("Authorization"));
+                                                   const PathParams& params) {
+    Result<DeviceCaller> caller = services.trust.Authenticate(request.headers.Get("Authorization"));
     if (!caller) return Unauthenticated(caller.error());
     return handler(*caller, request, params);
   };
@@ -137,95 +136,102 @@ Status AddDeviceApiRoutes(server::Router& router, Services& s) {
        [&s](const Request& r, const PathParams&) {
          auto body = StringMembers(r, {"serialNumber", "nonce", "signature"});
          if (!body) return ErrorResponse(body.error());
-         Result<json::object> token = s.trust.Prove(body->at("serialNumber"), body->at("nonce"),
-                                                     body->at("signature"));
+         Result<json::object> token =
+             s.trust.Prove(body->at("serialNumber"), body->at("nonce"), body->at("signature"));
          if (!token) return Unauthenticated(token.error());
          return Json(200, *token);
        }},
       {"GET", device,
-       Device(s, [&s](const DeviceCaller& c, const Request&, const PathParams& p) {
-         return Answer(s.trust.Registration(c, p.at("id")));
-       })},
+       Device(s,
+              [&s](const DeviceCaller& c, const Request&, const PathParams& p) {
+                return Answer(s.trust.Registration(c, p.at("id")));
+              })},
       {"GET", device + "/plan",
-       Device(s, [&s](const DeviceCaller& c, const Request&, const PathParams& p) {
-         return Answer(s.trust.Plan(c, p.at("id")));
-       })},
+       Device(s, [&s](const DeviceCaller& c, const Request&,
+                      const PathParams& p) { return Answer(s.trust.Plan(c, p.at("id"))); })},
       {"POST", device + "/join",
-       Device(s, [&s](const DeviceCaller& c, const Request&, const PathParams& p) {
-         return Answer(s.trust.Join(c, p.at("id")));
-       })},
+       Device(s, [&s](const DeviceCaller& c, const Request&,
+                      const PathParams& p) { return Answer(s.trust.Join(c, p.at("id"))); })},
       {"POST", device + "/enroll",
-       Device(s, [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
-         auto body = StringMembers(r, {"csr"});
-         if (!body) return ErrorResponse(body.error());
-         return Answer(s.trust.Enroll(c, p.at("id"), body->at("csr")));
-       })},
+       Device(s,
+              [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+                auto body = StringMembers(r, {"csr"});
+                if (!body) return ErrorResponse(body.error());
+                return Answer(s.trust.Enroll(c, p.at("id"), body->at("csr")));
+              })},
       {"POST", device + "/reseal",
-       Device(s, [&s](const DeviceCaller& c, const Request&, const PathParams& p) {
-         return Answer(s.trust.Reseal(c, p.at("id")));
-       })},
+       Device(s, [&s](const DeviceCaller& c, const Request&,
+                      const PathParams& p) { return Answer(s.trust.Reseal(c, p.at("id"))); })},
       {"POST", device + "/signIn",
-       Device(s, [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
-         auto body = StringMembers(r, {"userPrincipalName", "password"});
-         if (!body) return ErrorResponse(body.error());
-         return SignInAnswer(s.sign_in.Begin(c, p.at("id"), body->at("userPrincipalName"),
-                                             body->at("password")));
-       })},
+       Device(s,
+              [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+                auto body = StringMembers(r, {"userPrincipalName", "password"});
+                if (!body) return ErrorResponse(body.error());
+                return SignInAnswer(s.sign_in.Begin(c, p.at("id"), body->at("userPrincipalName"),
+                                                    body->at("password")));
+              })},
       {"POST", device + "/signIn/{challengeId}",
-       Device(s, [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
-         auto body = StringMembers(r, {"code"});
-         if (!body) return ErrorResponse(body.error());
-         return SignInAnswer(
-             s.sign_in.Complete(c, p.at("id"), p.at("challengeId"), body->at("code")));
-       })},
+       Device(s,
+              [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+                auto body = StringMembers(r, {"code"});
+                if (!body) return ErrorResponse(body.error());
+                return SignInAnswer(
+                    s.sign_in.Complete(c, p.at("id"), p.at("challengeId"), body->at("code")));
+              })},
       {"POST", device + "/deployment",
        [&s](const Request& r, const PathParams& p) { return Deployment(s, r, p); }},
       {"POST", device + "/certificates/{profileId}",
-       Device(s, [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
-         auto body = StringMembers(r, {"csr"});
-         if (!body) return ErrorResponse(body.error());
-         return Answer(
-             s.deployment.IssueCertificate(c, p.at("id"), p.at("profileId"), body->at("csr")));
-       })},
+       Device(s,
+              [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+                auto body = StringMembers(r, {"csr"});
+                if (!body) return ErrorResponse(body.error());
+                return Answer(s.deployment.IssueCertificate(c, p.at("id"), p.at("profileId"),
+                                                            body->at("csr")));
+              })},
       {"PUT", session,
-       Device(s, [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
-         auto body = StringMembers(r, {"flow", "startedDateTime"}, {"userPrincipalName"});
-         if (!body) return ErrorResponse(body.error());
-         Result<core::Timestamp> started =
-             TimestampMember(body->at("startedDateTime"), "startedDateTime");
-         if (!started) return ErrorResponse(started.error());
-         const auto upn = body->find("userPrincipalName");
-         Result<service::StartedSession> session = s.deployment.StartSession(
-             c, p.at("id"), p.at("sessionId"), body->at("flow"),
-             upn == body->end() ? "" : upn->second, *started);
-         if (!session) return ErrorResponse(session.error());
-         return Json(session->created ? 201 : 200, session->session);
-       })},
+       Device(s,
+              [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+                auto body = StringMembers(r, {"flow", "startedDateTime"}, {"userPrincipalName"});
+                if (!body) return ErrorResponse(body.error());
+                Result<core::Timestamp> started =
+                    TimestampMember(body->at("startedDateTime"), "startedDateTime");
+                if (!started) return ErrorResponse(started.error());
+                const auto upn = body->find("userPrincipalName");
+                Result<service::StartedSession> session =
+                    s.deployment.StartSession(c, p.at("id"), p.at("sessionId"), body->at("flow"),
+                                              upn == body->end() ? "" : upn->second, *started);
+                if (!session) return ErrorResponse(session.error());
+                return Json(session->created ? 201 : 200, session->session);
+              })},
       {"POST", session + "/events",
-       Device(s, [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
-         Result<json::value> body = ParseJsonBody(r);
-         if (!body) return ErrorResponse(body.error());
-         Result<std::vector<service::DeploymentEvent>> events = service::ParseEvents(*body);
-         if (!events) return ErrorResponse(events.error());
-         return Answer(s.deployment.AppendEvents(c, p.at("id"), p.at("sessionId"), *events));
-       })},
+       Device(s,
+              [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+                Result<json::value> body = ParseJsonBody(r);
+                if (!body) return ErrorResponse(body.error());
+                Result<std::vector<service::DeploymentEvent>> events = service::ParseEvents(*body);
+                if (!events) return ErrorResponse(events.error());
+                return Answer(s.deployment.AppendEvents(c, p.at("id"), p.at("sessionId"), *events));
+              })},
       {"POST", session + "/finish",
-       Device(s, [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
-         auto body = StringMembers(r, {"deploymentState", "finishedDateTime"});
-         if (!body) return ErrorResponse(body.error());
-         Result<core::Timestamp> finished =
-             TimestampMember(body->at("finishedDateTime"), "finishedDateTime");
-         if (!finished) return ErrorResponse(finished.error());
-         return Answer(s.deployment.FinishSession(c, p.at("id"), p.at("sessionId"),
-                                                  body->at("deploymentState"), *finished));
-       })},
+       Device(s,
+              [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+                auto body = StringMembers(r, {"deploymentState", "finishedDateTime"});
+                if (!body) return ErrorResponse(body.error());
+                Result<core::Timestamp> finished =
+                    TimestampMember(body->at("finishedDateTime"), "finishedDateTime");
+                if (!finished) return ErrorResponse(finished.error());
+                return Answer(s.deployment.FinishSession(c, p.at("id"), p.at("sessionId"),
+                                                         body->at("deploymentState"), *finished));
+              })},
       {"GET", device + "/content/{sha256}",
-       Device(s, [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
-         if (Status allowed = s.trust.MayReadContent(c, p.at("id"), p.at("sha256")); !allowed) {
-           return ErrorResponse(allowed.error());
-         }
-         return ContentResponse(s.content, r, p.at("sha256"));
-       })},
+       Device(s,
+              [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+                if (Status allowed = s.trust.MayReadContent(c, p.at("id"), p.at("sha256"));
+                    !allowed) {
+                  return ErrorResponse(allowed.error());
+                }
+                return ContentResponse(s.content, r, p.at("sha256"));
+              })},
       {"GET", "/v1/agent/me",
        [&s](const Request& r, const PathParams&) {
          Result<identity::Claims> claims =

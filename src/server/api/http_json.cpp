@@ -1,11 +1,11 @@
 #include "server/api/http_json.hpp"
 
-#include <boost/json/array.hpp>
-#include <boost/json/parser.hpp>
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/json/array.hpp>
+#include <boost/json/parser.hpp>
+#include <boost/json/serialize.hpp>
 #include <charconv>
 
 namespace groundcrew::api {

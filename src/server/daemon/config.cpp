@@ -211,8 +211,7 @@ Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
        }) {
     if (bound.value < 1 || bound.value > bound.max) {
       const std::string message = bound.message;
-      return MakeError(ErrorCode::kInvalidArgument, message,
-                       message.substr(0, message.find(':')));
+      return MakeError(ErrorCode::kInvalidArgument, message, message.substr(0, message.find(':')));
     }
   }
   return config;

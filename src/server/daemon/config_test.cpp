@@ -69,11 +69,11 @@ TEST(ConfigTest, LockoutDefaultsLayersAndBounds) {
   EXPECT_EQ(defaults->lockout_threshold, 10);
   EXPECT_EQ(defaults->lockout_window_minutes, 10);
   EXPECT_EQ(defaults->lockout_duration_minutes, 15);
-  Result<ConfigLayer> file = ReadConfigFile(WriteFile(
-      "gc-config-lockout", R"({"lockoutThreshold": 3, "lockoutDurationMinutes": 60})"));
+  Result<ConfigLayer> file = ReadConfigFile(
+      WriteFile("gc-config-lockout", R"({"lockoutThreshold": 3, "lockoutDurationMinutes": 60})"));
   ASSERT_TRUE(file) << file.error().message;
-  Result<ConfigLayer> env = ReadEnvironment({{"GROUNDCREW_LOCKOUT_THRESHOLD", "5"},
-                                             {"GROUNDCREW_LOCKOUT_WINDOW_MINUTES", "2"}});
+  Result<ConfigLayer> env = ReadEnvironment(
+      {{"GROUNDCREW_LOCKOUT_THRESHOLD", "5"}, {"GROUNDCREW_LOCKOUT_WINDOW_MINUTES", "2"}});
   ASSERT_TRUE(env) << env.error().message;
   Result<Config> config = Resolve(*file, *env, {});
   ASSERT_TRUE(config) << config.error().message;

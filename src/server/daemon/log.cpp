@@ -1,9 +1,9 @@
 #include "server/daemon/log.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstdio>
 

@@ -87,8 +87,9 @@ class TestClient {
       response.headers[line.substr(0, colon)] = value;
     }
     auto length_field = response.headers.find("Content-Length");
-    const std::size_t length =
-        head_request || length_field == response.headers.end() ? 0 : std::stoul(length_field->second);
+    const std::size_t length = head_request || length_field == response.headers.end()
+                                   ? 0
+                                   : std::stoul(length_field->second);
     while (buffer_.size() < length) {
       if (!Fill()) return std::nullopt;
     }
@@ -217,8 +218,8 @@ TEST_F(HttpServerTest, RoutesWithParamsQueryAndHeaders) {
 TEST_F(HttpServerTest, HeadIsAnsweredAsGetWithoutTheBody) {
   TestClient client(server_->port());
   ASSERT_TRUE(client.connected());
-  ASSERT_TRUE(client.Send("HEAD /v1/devices/abc HTTP/1.1\r\nHost: t\r\n\r\n" +
-                          Get("/v1/devices/abc")));
+  ASSERT_TRUE(
+      client.Send("HEAD /v1/devices/abc HTTP/1.1\r\nHost: t\r\n\r\n" + Get("/v1/devices/abc")));
   auto head = client.Read(/*head=*/true);
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 200);

@@ -122,8 +122,8 @@ std::uint64_t OperationMetrics::Count(std::string_view operation, bool ok) const
 std::string OperationMetrics::RenderPrometheus() const {
   const std::string total = "groundcrew_" + subsystem_ + "_operations_total";
   const std::string duration = "groundcrew_" + subsystem_ + "_operation_duration_seconds";
-  std::string out = "# HELP " + total + " Calls by operation and outcome.\n# TYPE " + total +
-                    " counter\n";
+  std::string out =
+      "# HELP " + total + " Calls by operation and outcome.\n# TYPE " + total + " counter\n";
   std::lock_guard lock(mutex_);
   for (const auto& [operation, series] : series_) {
     for (const auto& [outcome, count] : {std::pair{"ok", series.ok}, {"error", series.failed}}) {
@@ -132,8 +132,8 @@ std::string OperationMetrics::RenderPrometheus() const {
       out += std::string("\",outcome=\"") + outcome + "\"} " + std::to_string(count) + "\n";
     }
   }
-  out += "# HELP " + duration + " Time per call, by operation.\n# TYPE " + duration +
-         " histogram\n";
+  out +=
+      "# HELP " + duration + " Time per call, by operation.\n# TYPE " + duration + " histogram\n";
   for (const auto& [operation, series] : series_) {
     std::string labels = "operation=\"";
     AppendLabelValue(labels, operation);

@@ -76,17 +76,24 @@ TEST(OperationMetricsTest, CountsOutcomesAndRendersAHistogramPerOperation) {
   EXPECT_EQ(metrics.Count("devices.Get", true), 0u);
   const std::string text = metrics.RenderPrometheus();
   EXPECT_NE(text.find("# TYPE groundcrew_store_operations_total counter"), std::string::npos);
-  EXPECT_NE(text.find(R"(groundcrew_store_operations_total{operation="devices.Insert",outcome="error"} 1)"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          R"(groundcrew_store_operations_total{operation="devices.Insert",outcome="error"} 1)"),
+      std::string::npos)
       << text;
-  EXPECT_NE(text.find(R"(groundcrew_store_operation_duration_seconds_bucket{operation="devices.Insert",le="0.0005"} 1)"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          R"(groundcrew_store_operation_duration_seconds_bucket{operation="devices.Insert",le="0.0005"} 1)"),
+      std::string::npos)
       << text;
-  EXPECT_NE(text.find(R"(groundcrew_store_operation_duration_seconds_bucket{operation="devices.Insert",le="0.005"} 2)"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          R"(groundcrew_store_operation_duration_seconds_bucket{operation="devices.Insert",le="0.005"} 2)"),
+      std::string::npos)
       << text;
-  EXPECT_NE(text.find(R"(groundcrew_store_operation_duration_seconds_count{operation="Transact"} 1)"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(R"(groundcrew_store_operation_duration_seconds_count{operation="Transact"} 1)"),
+      std::string::npos)
       << text;
 }
 

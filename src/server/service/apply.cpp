@@ -1,9 +1,9 @@
 #include "server/service/apply.hpp"
 
-#include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 #include <map>
 #include <optional>
 #include <set>
@@ -53,8 +53,8 @@ Error At(std::string_view path, std::string_view message) {
 // Re-roots an error from decoding one resource at its place in the document.
 Error Within(std::string_view path, Error error) {
   if (error.code != ErrorCode::kInvalidArgument) return error;
-  const std::string field = error.field.empty() ? std::string(path)
-                                                : fmt::format("{}.{}", path, error.field);
+  const std::string field =
+      error.field.empty() ? std::string(path) : fmt::format("{}.{}", path, error.field);
   std::string message = error.message;
   if (!error.field.empty() && message.starts_with(error.field + ": ")) {
     message = message.substr(error.field.size() + 2);
@@ -71,14 +71,24 @@ class Applier {
       : store_(store), devices_(devices), actor_(actor), now_(now), outcome_(outcome) {}
 
   Status Run(const json::object& document) {
-    static const std::set<std::string, std::less<>> kTopLevel = {
-        "apiVersion", "tenant", "users", "groups", "apps", "policies", "certificateProfiles",
-        "networkProfiles", "compliancePolicies", "deploymentProfiles", "espProfiles", "devices"};
+    static const std::set<std::string, std::less<>> kTopLevel = {"apiVersion",
+                                                                 "tenant",
+                                                                 "users",
+                                                                 "groups",
+                                                                 "apps",
+                                                                 "policies",
+                                                                 "certificateProfiles",
+                                                                 "networkProfiles",
+                                                                 "compliancePolicies",
+                                                                 "deploymentProfiles",
+                                                                 "espProfiles",
+                                                                 "devices"};
     for (const auto& field : document) {
       if (!kTopLevel.contains(field.key())) {
-        return At(field.key(), "unknown section (expected tenant, users, groups, apps, policies, "
-                               "certificateProfiles, networkProfiles, compliancePolicies, "
-                               "deploymentProfiles, espProfiles or devices)");
+        return At(field.key(),
+                  "unknown section (expected tenant, users, groups, apps, policies, "
+                  "certificateProfiles, networkProfiles, compliancePolicies, "
+                  "deploymentProfiles, espProfiles or devices)");
       }
     }
     if (const json::value* version = document.if_contains("apiVersion");
@@ -193,8 +203,7 @@ class Applier {
 
   // {group: X} | {excludeGroup: X} | {allDevices: true} | {allLicensedUsers: true}, plus
   // "intent" when `intent` is non-null -> a Graph assignment target.
-  Result<json::object> Target(const json::value& spec, std::string_view path,
-                              std::string* intent) {
+  Result<json::object> Target(const json::value& spec, std::string_view path, std::string* intent) {
     if (!spec.is_object()) return At(path, "must be a mapping such as {group: NAME}");
     json::object target;
     int kinds = 0;
@@ -390,9 +399,9 @@ class Applier {
           if (!dependency.is_object() || !dependency.as_object().contains("app")) {
             return At(dependency_path, "must be a mapping such as {app: NAME, autoInstall: true}");
           }
-          Result<std::string> id = IdOfName(ResourceKind::kApp, "app",
-                                            dependency.as_object().at("app"),
-                                            dependency_path + ".app");
+          Result<std::string> id =
+              IdOfName(ResourceKind::kApp, "app", dependency.as_object().at("app"),
+                       dependency_path + ".app");
           if (!id) return id.error();
           dependency.as_object().erase("app");
           dependency.as_object()["appId"] = *id;
@@ -406,11 +415,11 @@ class Applier {
 
   // A group member named by UPN (a user) or serial number (a registered device).
   Result<std::string> MemberId(std::string_view name, std::string_view path) {
-    if (auto it = ids_[ResourceKind::kUser].find(Fold(name)); it != ids_[ResourceKind::kUser].end()) {
+    if (auto it = ids_[ResourceKind::kUser].find(Fold(name));
+        it != ids_[ResourceKind::kUser].end()) {
       return it->second;
     }
-    Result<std::optional<store::DeviceRecord>> device =
-        store_.devices().FindBySerialNumber(name);
+    Result<std::optional<store::DeviceRecord>> device = store_.devices().FindBySerialNumber(name);
     if (!device) return device.error();
     if (*device) return (**device).value.azure_ad_device_id.value();
     return At(path, fmt::format("no user or registered device \"{}\"", std::string(name)));
@@ -440,14 +449,16 @@ class Applier {
 
   // "Company Portal -> group Sales devices (required)"
   std::string Describe(const core::Assignment& assignment) {
-    const std::string payload = names_[KindOfPayload(assignment.payload_kind)][assignment.payload_id];
+    const std::string payload =
+        names_[KindOfPayload(assignment.payload_kind)][assignment.payload_id];
     std::string target;
     switch (assignment.target.kind) {
       case core::TargetKind::kGroup:
         target = "group " + names_[ResourceKind::kGroup][assignment.target.group_id.value()];
         break;
       case core::TargetKind::kExclusionGroup:
-        target = "excluded group " + names_[ResourceKind::kGroup][assignment.target.group_id.value()];
+        target =
+            "excluded group " + names_[ResourceKind::kGroup][assignment.target.group_id.value()];
         break;
       case core::TargetKind::kAllDevices:
         target = "all devices";
@@ -487,8 +498,8 @@ class Applier {
     for (const auto& [record, assignment] : existing_assignments_) {
       if (!payloads_listed_.contains(assignment.payload_id)) continue;
       if (kept.contains(Fold(record.value.name))) continue;
-      if (Status s = store_.resources().Delete(ResourceKind::kAssignment, record.value.id,
-                                               record.version);
+      if (Status s =
+              store_.resources().Delete(ResourceKind::kAssignment, record.value.id, record.version);
           !s) {
         return s;
       }
@@ -548,9 +559,9 @@ class Applier {
     }
     for (const store::DeviceRecord& device : imported->imported) {
       outcome_.changes.push_back({"autopilotDevices", device.value.serial_number, "create"});
-      if (Status s = Audit(store_, actor_, now_, "create", "autopilotDevices",
-                           device.value.id.value(), device.value.serial_number,
-                           R"({"via":"apply"})");
+      if (Status s =
+              Audit(store_, actor_, now_, "create", "autopilotDevices", device.value.id.value(),
+                    device.value.serial_number, R"({"via":"apply"})");
           !s) {
         return s;
       }
@@ -584,8 +595,8 @@ class Applier {
       outcome_.changes.push_back({"autopilotDevices", device.serial_number, "unchanged"});
       return Ok{};
     }
-    const core::RegistrationFile checked = core::CheckAssignedUserDomains(
-        core::RegistrationFile{{}, {}, {row}}, Domains());
+    const core::RegistrationFile checked =
+        core::CheckAssignedUserDomains(core::RegistrationFile{{}, {}, {row}}, Domains());
     if (Status s = RowProblem(checked.rows.front()); !s) return s;
     device.group_tag = row.row.group_tag;
     device.user_principal_name = row.row.assigned_user_principal_name;
@@ -627,8 +638,9 @@ class Applier {
         } else if (field.key() == "assignedUser") {
           row.assigned_user_principal_name = value;
         } else {
-          return At(field_path, "unknown key (expected serialNumber, hardwareHash, productKey, "
-                                "groupTag or assignedUser)");
+          return At(field_path,
+                    "unknown key (expected serialNumber, hardwareHash, productKey, "
+                    "groupTag or assignedUser)");
         }
       }
       out.push_back(std::move(row));
@@ -679,8 +691,8 @@ Result<ApplyOutcome> ApplyService::Apply(const Actor& actor, const boost::json::
 
 boost::json::object ToJson(const ApplyOutcome& outcome) {
   json::array changes;
-  std::map<std::string, int> summary = {{"create", 0}, {"update", 0}, {"delete", 0},
-                                        {"unchanged", 0}};
+  std::map<std::string, int> summary = {
+      {"create", 0}, {"update", 0}, {"delete", 0}, {"unchanged", 0}};
   for (const ApplyChange& change : outcome.changes) {
     changes.push_back({{"kind", change.kind}, {"name", change.name}, {"action", change.action}});
     ++summary[change.action];

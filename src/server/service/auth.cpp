@@ -40,7 +40,7 @@ Result<Actor> Authenticate(store::CredentialStore& credentials, std::string_view
 }
 
 Result<IssuedCredential> IssueCredential(store::Store& store, std::string_view name,
-                                    store::CredentialRole role, core::Timestamp now) {
+                                         store::CredentialRole role, core::Timestamp now) {
   if (name.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "a credential needs a name", "name");
   }

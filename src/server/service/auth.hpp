@@ -27,7 +27,7 @@ struct IssuedCredential {
 
 /// A new credential. kAlreadyExists when the name is taken; kInvalidArgument for an empty name.
 [[nodiscard]] Result<IssuedCredential> IssueCredential(store::Store& store, std::string_view name,
-                                                  store::CredentialRole role,
-                                                  core::Timestamp now);
+                                                       store::CredentialRole role,
+                                                       core::Timestamp now);
 
 }  // namespace groundcrew::service

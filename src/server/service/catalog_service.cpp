@@ -1,7 +1,8 @@
 #include "server/service/catalog_service.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
+
+#include <boost/json/serialize.hpp>
 
 #include "common/text.hpp"
 #include "core/model/profiles.hpp"
@@ -188,9 +189,9 @@ Status ValidateResource(const AnyResource& resource, const core::TenantSettings&
             return Invalid("userPrincipalName", "must look like name@domain");
           }
           if (!HasDomain(settings, value.user_principal_name)) {
-            return Invalid("userPrincipalName",
-                           fmt::format("the domain is not one of the tenant's ({})",
-                                       settings.domain));
+            return Invalid(
+                "userPrincipalName",
+                fmt::format("the domain is not one of the tenant's ({})", settings.domain));
           }
           return Ok{};
         } else if constexpr (std::is_same_v<T, core::Group>) {
@@ -220,12 +221,13 @@ Status ValidateResource(const AnyResource& resource, const core::TenantSettings&
                            fmt::format("at most {} blocking apps", core::kMaxSelectedBlockingApps));
           }
           if (value.custom_error_message.size() > core::kMaxCustomErrorMessageLength) {
-            return Invalid("customErrorMessage",
-                           fmt::format("at most {} characters", core::kMaxCustomErrorMessageLength));
+            return Invalid("customErrorMessage", fmt::format("at most {} characters",
+                                                             core::kMaxCustomErrorMessageLength));
           }
           if (value.is_default && !value.assignments.empty()) {
-            return Invalid("assignments", "the default ESP profile applies to everyone; it has "
-                                          "no assignments");
+            return Invalid("assignments",
+                           "the default ESP profile applies to everyone; it has "
+                           "no assignments");
           }
           return Ok{};
         } else if constexpr (std::is_same_v<T, core::Assignment>) {
@@ -327,9 +329,9 @@ Result<boost::json::object> CatalogService::Update(const Actor& actor, ResourceK
     SetId(*resource, current->value.id);
     Result<core::Tenant> tenant = catalog_.TenantForUpdate();
     if (!tenant) return tenant.error();
-    const core::TenantSettings& settings =
-        kind == ResourceKind::kTenant ? std::get<core::TenantSettings>(*resource)
-                                      : tenant->settings;
+    const core::TenantSettings& settings = kind == ResourceKind::kTenant
+                                               ? std::get<core::TenantSettings>(*resource)
+                                               : tenant->settings;
     if (Status s = ValidateResource(*resource, settings); !s) return s;
     store::Resource row = current->value;
     row.name = NameOf(*resource);
@@ -379,8 +381,8 @@ Status CatalogService::Delete(const Actor& actor, ResourceKind kind, std::string
     if (Status s = compiled.Build(store_, std::move(*tenant)); !s) {
       return MakeError(ErrorCode::kFailedPrecondition,
                        fmt::format("{} \"{}\" is still in use: {} ({}); remove that first",
-                                   store::ToString(kind), current->value.name,
-                                   s.error().message, s.error().field));
+                                   store::ToString(kind), current->value.name, s.error().message,
+                                   s.error().field));
     }
     return Audit(store_, actor, now, "delete", store::ToString(kind), current->value.id,
                  current->value.name);

@@ -4,8 +4,8 @@
 
 #include <fstream>
 
-#include "identity/sha256.hpp"
 #include "common/durable_file.hpp"
+#include "identity/sha256.hpp"
 
 namespace groundcrew::service {
 namespace fs = std::filesystem;
@@ -14,8 +14,8 @@ namespace {
 
 Status CheckDigest(std::string_view sha256) {
   if (identity::IsSha256Hex(sha256)) return Ok{};
-  return MakeError(ErrorCode::kInvalidArgument,
-                   "sha256: must be 64 lower-case hexadecimal digits", "sha256");
+  return MakeError(ErrorCode::kInvalidArgument, "sha256: must be 64 lower-case hexadecimal digits",
+                   "sha256");
 }
 
 }  // namespace
@@ -29,16 +29,16 @@ Result<bool> ContentStore::Put(std::string_view sha256, std::string_view bytes) 
   const std::string actual = identity::Sha256Hex(bytes);
   if (actual != sha256) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("the content's SHA-256 is {}, not {}", actual, sha256),
-                     "sha256");
+                     fmt::format("the content's SHA-256 is {}, not {}", actual, sha256), "sha256");
   }
   const fs::path path = PathOf(sha256);
   std::error_code ec;
   if (fs::exists(path, ec)) return false;
   fs::create_directories(path.parent_path(), ec);
   if (ec) {
-    return MakeError(ErrorCode::kUnavailable,
-                     fmt::format("cannot create {}: {}", path.parent_path().string(), ec.message()));
+    return MakeError(
+        ErrorCode::kUnavailable,
+        fmt::format("cannot create {}: {}", path.parent_path().string(), ec.message()));
   }
   // Atomic: a concurrent upload of the same bytes is harmless.
   if (Status s = durable::WriteFileAtomically(path, bytes, 0644); !s) return s.error();

@@ -43,8 +43,8 @@ Result<InitResult> Init(
   }
   std::string token;
   Status done = (*store)->Transact([&]() -> Status {
-    store::Resource row{store::ResourceKind::kTenant, "tenant", "tenant",
-                        StoredBody(AnyResource(settings)), now, now};
+    store::Resource row{store::ResourceKind::kTenant,      "tenant", "tenant",
+                        StoredBody(AnyResource(settings)), now,      now};
     if (Result<store::ResourceRecord> created = (*store)->resources().Create(row); !created) {
       return created.error();
     }

@@ -33,9 +33,9 @@ struct InitResult {
 };
 
 /// Creates the data directory (mode 0700), the database, the tenant, the first admin
-/// credential, the token signing keys and the tenant's CA. kAlreadyExists when the directory already holds a tenant (nothing is changed);
-/// kInvalidArgument for a bad organization name or domain. `open_store` opens (creating) the
-/// database at a path.
+/// credential, the token signing keys and the tenant's CA. kAlreadyExists when the directory
+/// already holds a tenant (nothing is changed); kInvalidArgument for a bad organization name or
+/// domain. `open_store` opens (creating) the database at a path.
 [[nodiscard]] Result<InitResult> Init(
     const InitRequest& request, const Clock& clock,
     const std::function<Result<std::unique_ptr<store::Store>>(const std::string&)>& open_store);

@@ -749,8 +749,8 @@ Result<StartedSession> DeploymentService::StartSession(
   StartedSession out;
   Status done = store_.Transact([&]() -> Status {
     if (Result<DeviceRecord> record = OwnDevice(store_.devices(), caller, id); !record) {
-    return record.error();
-  }
+      return record.error();
+    }
     Result<DeploymentSession> existing = store_.sessions().GetSession(session_id);
     if (existing) {
       if (existing->device_id != id || existing->flow != flow) {

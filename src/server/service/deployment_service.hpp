@@ -130,9 +130,9 @@ class DeploymentService {
   /// Stores a batch of events of the caller's session, all or nothing, in order. An event
   /// whose idempotency key the session already has is not stored again. The documented kinds'
   /// details are checked (kInvalidArgument naming "events[i].detail.phase" and so on; a phase
-  /// is spelled as plans spell it, wire::PhaseName). Other kinds are stored as they are. Answers {"sequences": [...]}, the
-  /// stored sequence of each event in the batch's order (a resent event's first sequence).
-  /// kNotFound when the session is not the device's.
+  /// is spelled as plans spell it, wire::PhaseName). Other kinds are stored as they are. Answers
+  /// {"sequences": [...]}, the stored sequence of each event in the batch's order (a resent event's
+  /// first sequence). kNotFound when the session is not the device's.
   [[nodiscard]] Result<boost::json::object> AppendEvents(
       const DeviceCaller& caller, std::string_view id, std::string_view session_id,
       const std::vector<DeploymentEvent>& events);

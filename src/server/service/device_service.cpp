@@ -1,8 +1,9 @@
 #include "server/service/device_service.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
 
 #include "common/text.hpp"
 #include "core/esp/lint.hpp"
@@ -53,16 +54,16 @@ AutopilotDeviceIdentity FromRow(const core::RegistrationRow& row, core::Timestam
 Status CheckUser(const core::TenantSettings& settings, const std::string& upn) {
   if (upn.empty()) return Ok{};
   if (!core::IsPlausibleUserPrincipalName(upn)) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "userPrincipalName: must look like name@domain", "userPrincipalName");
+    return MakeError(ErrorCode::kInvalidArgument, "userPrincipalName: must look like name@domain",
+                     "userPrincipalName");
   }
   for (const std::string& domain : Domains(settings)) {
     if (text::EndsWithIgnoreCase(upn, "@" + domain)) return Ok{};
   }
-  return MakeError(ErrorCode::kInvalidArgument,
-                   fmt::format("userPrincipalName: the domain is not one of the tenant's ({})",
-                               settings.domain),
-                   "userPrincipalName");
+  return MakeError(
+      ErrorCode::kInvalidArgument,
+      fmt::format("userPrincipalName: the domain is not one of the tenant's ({})", settings.domain),
+      "userPrincipalName");
 }
 
 }  // namespace
@@ -109,8 +110,8 @@ Result<ImportOutcome> DeviceService::Import(const Actor& actor, std::string_view
   if (!parsed.ok()) {
     Error error = parsed.file_errors.front();
     if (parsed.file_errors.size() > 1) {
-      error.message += fmt::format(" (and {} more problems with the file)",
-                                   parsed.file_errors.size() - 1);
+      error.message +=
+          fmt::format(" (and {} more problems with the file)", parsed.file_errors.size() - 1);
     }
     return error;
   }
@@ -371,7 +372,8 @@ Result<boost::json::object> DeviceService::Plan(std::string_view serial_number,
     // As if the technician flow installed everything it planned.
     for (const core::PlanItem& item : technician_plan->device_setup.items) {
       if (!item.plan_error.empty()) continue;
-      user_flow.installed.push_back({item.kind, item.id, item.version, core::ItemOutcome::kInstalled});
+      user_flow.installed.push_back(
+          {item.kind, item.id, item.version, core::ItemOutcome::kInstalled});
     }
     Result<core::EspPlan> user_plan = core::BuildEspPlan(index, user_flow);
     if (!user_plan) return user_plan.error();

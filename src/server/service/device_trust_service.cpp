@@ -39,8 +39,7 @@ std::string RandomDigits(int count) {
   while (static_cast<int>(digits.size()) < count) {
     for (char c : identity::RandomToken(16)) {
       // base64url characters: keep those that map without bias onto 0-9 (the first 60 of 64).
-      const char* alphabet =
-          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+      const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
       const size_t value = static_cast<size_t>(std::strchr(alphabet, c) - alphabet);
       if (value < 60 && static_cast<int>(digits.size()) < count) {
         digits.push_back(static_cast<char>('0' + value % 10));
@@ -121,14 +120,12 @@ Result<json::object> DeviceTrustService::Prove(std::string_view serial_number,
   });
   if (!taken) return taken.error();
   if (!challenge) {
-    return ProofFailed("the nonce is unknown, expired or already used; ask for a new one",
-                       "nonce");
+    return ProofFailed("the nonce is unknown, expired or already used; ask for a new one", "nonce");
   }
   if (!text::EqualsIgnoreCase(challenge->subject, serial_number)) {
     return ProofFailed("the nonce was issued for another serial number", "nonce");
   }
-  Result<std::optional<DeviceRecord>> found =
-      store_.devices().FindBySerialNumber(serial_number);
+  Result<std::optional<DeviceRecord>> found = store_.devices().FindBySerialNumber(serial_number);
   if (!found) return found.error();
   if (!*found) {
     return ProofFailed(fmt::format("no device with serial number {} is registered with the "
@@ -138,16 +135,16 @@ Result<json::object> DeviceTrustService::Prove(std::string_view serial_number,
   }
   const core::AutopilotDeviceIdentity& device = (*found)->value;
   if (!core::IsGroundcrewHardwareHash(device.hardware_identifier)) {
-    return ProofFailed("the device was registered with a hardware hash that carries no device "
-                       "key; register it with the row `groundcrew-agent hwid` prints",
-                       "serialNumber");
+    return ProofFailed(
+        "the device was registered with a hardware hash that carries no device "
+        "key; register it with the row `groundcrew-agent hwid` prints",
+        "serialNumber");
   }
   Result<core::HardwareHashFields> fields = core::DecodeHardwareHash(device.hardware_identifier);
   if (!fields) return ProofFailed("the registered hardware hash cannot be read", "serialNumber");
   Result<std::string> signature = base64::Decode(signature_base64);
   if (!signature || signature->size() != identity::kSignatureSize) {
-    return ProofFailed("signature: must be the base64 of a 64-byte Ed25519 signature",
-                       "signature");
+    return ProofFailed("signature: must be the base64 of a 64-byte Ed25519 signature", "signature");
   }
   identity::Signature raw{};
   std::copy(signature->begin(), signature->end(), raw.begin());
@@ -185,7 +182,7 @@ Result<DeviceRecord> OwnDevice(store::DeviceStore& devices, const DeviceCaller& 
 }
 
 Result<json::object> DeviceTrustService::Registration(const DeviceCaller& caller,
-                                                       std::string_view id) {
+                                                      std::string_view id) {
   Result<DeviceRecord> record = OwnDevice(store_.devices(), caller, id);
   if (!record) return record.error();
   Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
@@ -252,12 +249,11 @@ Result<json::object> DeviceTrustService::Join(const DeviceCaller& caller, std::s
         joined, *existing ? std::optional<int64_t>((*existing)->version) : std::nullopt);
     if (!stored) return stored.error();
     device.last_contacted_date_time = now;
-    if (Result<DeviceRecord> touched = store_.devices().Update(device, record->version);
-        !touched) {
+    if (Result<DeviceRecord> touched = store_.devices().Update(device, record->version); !touched) {
       return touched.error();
     }
-    return Audit(store_, DeviceActor(device), now, "join", "autopilotDevices",
-                 device.id.value(), device.serial_number);
+    return Audit(store_, DeviceActor(device), now, "join", "autopilotDevices", device.id.value(),
+                 device.serial_number);
   });
   if (!done) return done.error();
   json::array physical_ids;
@@ -296,8 +292,8 @@ Result<json::object> DeviceTrustService::Enroll(const DeviceCaller& caller, std:
                        "provision it again an admin runs `groundcrew devices reprovision` first",
                        "id");
     }
-    Result<std::string> issued = ca_.IssueFromCsr(csr_pem, std::string(id),
-                                                  options_.certificate_validity_days, now, serial);
+    Result<std::string> issued =
+        ca_.IssueFromCsr(csr_pem, std::string(id), options_.certificate_validity_days, now, serial);
     if (!issued) return issued.error();
     certificate = std::move(*issued);
     expires = now + std::chrono::days(options_.certificate_validity_days);
@@ -317,12 +313,11 @@ Result<json::object> DeviceTrustService::Enroll(const DeviceCaller& caller, std:
     managed_device_id = device.managed_device_id;
     device.enrollment_state = core::EnrollmentState::kEnrolled;
     device.last_contacted_date_time = now;
-    if (Result<DeviceRecord> updated = store_.devices().Update(device, record->version);
-        !updated) {
+    if (Result<DeviceRecord> updated = store_.devices().Update(device, record->version); !updated) {
       return updated.error();
     }
-    return Audit(store_, DeviceActor(device), now, "enroll", "autopilotDevices",
-                 device.id.value(), device.serial_number,
+    return Audit(store_, DeviceActor(device), now, "enroll", "autopilotDevices", device.id.value(),
+                 device.serial_number,
                  fmt::format(R"({{"certificateSerialNumber":"{}"}})", identity::ToHex(serial)));
   });
   if (!done) return done.error();

@@ -46,8 +46,7 @@ class DeviceTrustService {
  public:
   DeviceTrustService(store::Store& store, Catalog& catalog, DeviceService& devices,
                      TokenService& tokens, const identity::CertificateAuthority& ca,
-                     std::string ca_certificate_pem, Clock clock,
-                     DeviceTrustOptions options = {});
+                     std::string ca_certificate_pem, Clock clock, DeviceTrustOptions options = {});
 
   /// A fresh single-use nonce for the device with `serial_number` to sign:
   /// {"nonce", "audience", "expirationDateTime"}. Issued for any serial number (whether it is
@@ -63,8 +62,8 @@ class DeviceTrustService {
   /// "expirationDateTime", "deviceId"}. Refusals are kUnauthenticated naming "nonce",
   /// "serialNumber" or "signature", with a reason a technician can act on.
   [[nodiscard]] Result<boost::json::object> Prove(std::string_view serial_number,
-                                                   std::string_view nonce,
-                                                   std::string_view signature_base64);
+                                                  std::string_view nonce,
+                                                  std::string_view signature_base64);
 
   /// The device behind a device token (Authorization header value). kUnauthenticated when the
   /// token is not a valid, unrevoked device token of this service.
@@ -110,7 +109,6 @@ class DeviceTrustService {
   const std::string& ca_certificate_pem() const { return ca_certificate_pem_; }
 
  private:
-
   store::Store& store_;
   Catalog& catalog_;
   DeviceService& devices_;

@@ -1,9 +1,9 @@
 #include "server/service/resource_model.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <type_traits>
 
 #include "wire/model_json.hpp"
@@ -20,8 +20,8 @@ constexpr bool kVersionsContent =
     std::is_same_v<T, core::CompliancePolicy>;
 
 template <class T>
-constexpr bool kHasCreated = !std::is_same_v<T, core::TenantSettings> &&
-                             !std::is_same_v<T, core::Assignment>;
+constexpr bool kHasCreated =
+    !std::is_same_v<T, core::TenantSettings> && !std::is_same_v<T, core::Assignment>;
 
 template <class T>
 constexpr bool kHasModified =
@@ -118,8 +118,8 @@ boost::json::object Encode(const AnyResource& resource) {
 std::string StoredBody(const AnyResource& resource) {
   // The API never shows a network profile's key, but the store must keep it.
   const auto* network = std::get_if<core::NetworkProfile>(&resource);
-  boost::json::object body = network != nullptr ? wire::EncodeWithSecrets(*network)
-                                                 : Encode(resource);
+  boost::json::object body =
+      network != nullptr ? wire::EncodeWithSecrets(*network) : Encode(resource);
   for (const char* column : {"id", "createdDateTime", "lastModifiedDateTime", "version"}) {
     body.erase(column);
   }
@@ -171,13 +171,12 @@ Result<AnyResource> Load(const store::ResourceRecord& record) {
   AnyResource resource = DefaultResource(record.value.kind);
   boost::system::error_code ec;
   boost::json::value body = boost::json::parse(record.value.body, ec);
-  Status decoded = ec ? Status(MakeError(ErrorCode::kInternal, ec.message()))
-                      : DecodeOnto(body, resource);
+  Status decoded =
+      ec ? Status(MakeError(ErrorCode::kInternal, ec.message())) : DecodeOnto(body, resource);
   if (!decoded) {
-    return MakeError(ErrorCode::kInternal,
-                     fmt::format("stored {} {} no longer decodes: {}",
-                                 store::ToString(record.value.kind), record.value.id,
-                                 decoded.error().message));
+    return MakeError(ErrorCode::kInternal, fmt::format("stored {} {} no longer decodes: {}",
+                                                       store::ToString(record.value.kind),
+                                                       record.value.id, decoded.error().message));
   }
   SetBookkeeping(resource, record);
   return resource;

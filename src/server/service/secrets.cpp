@@ -39,8 +39,7 @@ Error Unreadable(const fs::path& path, const Error& why) {
                    path.filename().string());
 }
 
-Result<identity::CertificateAuthority> NewCa(std::string_view organization,
-                                             core::Timestamp now) {
+Result<identity::CertificateAuthority> NewCa(std::string_view organization, core::Timestamp now) {
   const std::string name = fmt::format("{} groundcrew CA", organization.substr(0, 40));
   return identity::CertificateAuthority::Create(name, now, kCaValidity);
 }
@@ -76,11 +75,13 @@ Result<identity::CertificateAuthority> LoadOrCreateCa(const SecretPaths& paths,
   Result<identity::CertificateAndKey> pem = ca->ToPem();
   if (!pem) return pem.error();
   // The certificate first: a key without its certificate is never left behind.
-  if (Status s = durable::WriteFileAtomically(paths.ca_certificate(), pem->certificate_pem, kPublicMode);
+  if (Status s =
+          durable::WriteFileAtomically(paths.ca_certificate(), pem->certificate_pem, kPublicMode);
       !s) {
     return s.error();
   }
-  if (Status s = durable::WriteFileAtomically(paths.ca_key(), pem->private_key_pem, kSecretMode); !s) {
+  if (Status s = durable::WriteFileAtomically(paths.ca_key(), pem->private_key_pem, kSecretMode);
+      !s) {
     return s.error();
   }
   return ca;

@@ -21,14 +21,12 @@ constexpr int kMaxRaceRetries = 3;  // optimistic-version retries for lockout bo
 
 Error WrongPassword() {
   return MakeError(ErrorCode::kUnauthenticated,
-                   "The user name or password is incorrect. Check them and try again.",
-                   "password");
+                   "The user name or password is incorrect. Check them and try again.", "password");
 }
 
 Error ChallengeGone() {
   return MakeError(ErrorCode::kUnauthenticated,
-                   "This sign-in expired or was already completed; sign in again.",
-                   "challengeId");
+                   "This sign-in expired or was already completed; sign in again.", "challengeId");
 }
 
 identity::LockoutState LockoutOf(const store::UserCredential& credential) {
@@ -41,9 +39,8 @@ void SetLockout(store::UserCredential& credential, const identity::LockoutState&
 }
 
 SignInStep Refused(std::string_view reason, std::string message) {
-  return SignInStep{json::object{{"status", "refused"},
-                                 {"reason", reason},
-                                 {"message", std::move(message)}}};
+  return SignInStep{
+      json::object{{"status", "refused"}, {"reason", reason}, {"message", std::move(message)}}};
 }
 
 SignInStep Locked(core::Timestamp until) {
@@ -111,8 +108,7 @@ Result<SignInStep> SignInService::Begin(const DeviceCaller& caller, std::string_
   if (password.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "password: enter your password", "password");
   }
-  Result<store::DeviceRecord> device =
-      store_.devices().Get(core::ZtdId{std::string(device_id)});
+  Result<store::DeviceRecord> device = store_.devices().Get(core::ZtdId{std::string(device_id)});
   if (!device) return device.error();
   Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
   if (!snapshot) return snapshot.error();
@@ -137,8 +133,8 @@ Result<SignInStep> SignInService::Begin(const DeviceCaller& caller, std::string_
   if (!verified) {
     if (user != nullptr) {
       for (int attempt = 0; attempt < kMaxRaceRetries; ++attempt) {
-        Status recorded = ChangeCredential(
-            Actor{}, *user, "", false, [&](store::UserCredential& c) -> Status {
+        Status recorded =
+            ChangeCredential(Actor{}, *user, "", false, [&](store::UserCredential& c) -> Status {
               SetLockout(c, identity::RecordFailure(LockoutOf(c), options_.lockout, now));
               return Ok{};
             });
@@ -189,8 +185,8 @@ Result<SignInStep> SignInService::Begin(const DeviceCaller& caller, std::string_
                            : "Your organization requires a second sign-in step. Scan the QR "
                              "code with an authenticator app, then enter the code it shows."}}};
   if (!enrolled) {
-    Result<MfaEnrollment> enrollment = EnrollmentFor(
-        TotpIssuer(index.tenant().settings), user->user_principal_name, challenge.data);
+    Result<MfaEnrollment> enrollment = EnrollmentFor(TotpIssuer(index.tenant().settings),
+                                                     user->user_principal_name, challenge.data);
     if (!enrollment) return enrollment.error();
     step.body["otpauthUri"] = enrollment->otpauth_uri;
     step.body["qrSvg"] = enrollment->qr_svg;
@@ -199,10 +195,8 @@ Result<SignInStep> SignInService::Begin(const DeviceCaller& caller, std::string_
   return step;
 }
 
-Result<SignInStep> SignInService::Complete(const DeviceCaller& caller,
-                                           std::string_view device_id,
-                                           std::string_view challenge_id,
-                                           std::string_view code) {
+Result<SignInStep> SignInService::Complete(const DeviceCaller& caller, std::string_view device_id,
+                                           std::string_view challenge_id, std::string_view code) {
   if (device_id != caller.device_id) {
     return MakeError(ErrorCode::kNotFound, fmt::format("no device has id {}", device_id), "id");
   }
@@ -261,11 +255,10 @@ Result<SignInStep> SignInService::Complete(const DeviceCaller& caller,
         if (Result<bool> deleted = store_.challenges().Delete(challenge.id); !deleted) {
           return deleted.error();
         }
-        refusal = MakeError(ErrorCode::kUnauthenticated,
-                            "Too many wrong codes; sign in again.", "challengeId");
+        refusal = MakeError(ErrorCode::kUnauthenticated, "Too many wrong codes; sign in again.",
+                            "challengeId");
       } else {
-        if (Status s = store_.challenges().SetAttempts(challenge.id, challenge.attempts + 1);
-            !s) {
+        if (Status s = store_.challenges().SetAttempts(challenge.id, challenge.attempts + 1); !s) {
           return s;
         }
         refusal = MakeError(ErrorCode::kUnauthenticated,
@@ -321,14 +314,14 @@ Result<SignInStep> SignInService::SignedIn(const core::User& user, std::string_v
   Result<identity::IssuedToken> token =
       tokens_.IssueUserToken(user.id.value(), device_id, {{"upn", user.user_principal_name}});
   if (!token) return token.error();
-  return SignInStep{json::object{
-      {"status", "signedIn"},
-      {"token", token->token},
-      {"tokenType", "Bearer"},
-      {"expirationDateTime", wire::FormatTimestamp(token->claims.expires_at)},
-      {"user", json::object{{"id", user.id.value()},
-                            {"userPrincipalName", user.user_principal_name},
-                            {"displayName", user.display_name}}}}};
+  return SignInStep{
+      json::object{{"status", "signedIn"},
+                   {"token", token->token},
+                   {"tokenType", "Bearer"},
+                   {"expirationDateTime", wire::FormatTimestamp(token->claims.expires_at)},
+                   {"user", json::object{{"id", user.id.value()},
+                                         {"userPrincipalName", user.user_principal_name},
+                                         {"displayName", user.display_name}}}}};
 }
 
 Status SignInService::ChangeCredential(
@@ -380,23 +373,23 @@ Result<MfaEnrollment> SignInService::EnrollMfa(const Actor& actor, std::string_v
   if (!user) return user.error();
   if (secret.empty()) secret = identity::NewTotpSecret();
   if (secret.size() < identity::kMinTotpSecretBytes) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("secret: must be at least {} bytes ({} base32 characters)",
-                                 identity::kMinTotpSecretBytes,
-                                 (identity::kMinTotpSecretBytes * 8 + 4) / 5),
-                     "secret");
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        fmt::format("secret: must be at least {} bytes ({} base32 characters)",
+                    identity::kMinTotpSecretBytes, (identity::kMinTotpSecretBytes * 8 + 4) / 5),
+        "secret");
   }
   Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
   if (!snapshot) return snapshot.error();
   Result<MfaEnrollment> enrollment =
       EnrollmentFor(TotpIssuer((*snapshot)->tenant().settings), user->user_principal_name, secret);
   if (!enrollment) return enrollment.error();
-  Status changed = ChangeCredential(actor, *user, "enrollMfa", true,
-                                    [&](store::UserCredential& c) -> Status {
-                                      c.totp_secret = secret;
-                                      c.totp_last_step = identity::kNoTotpStepAccepted;
-                                      return Ok{};
-                                    });
+  Status changed =
+      ChangeCredential(actor, *user, "enrollMfa", true, [&](store::UserCredential& c) -> Status {
+        c.totp_secret = secret;
+        c.totp_last_step = identity::kNoTotpStepAccepted;
+        return Ok{};
+      });
   if (!changed) return changed.error();
   return enrollment;
 }
@@ -429,12 +422,9 @@ Result<json::object> SignInService::State(std::string_view user_id) {
       store_.user_credentials().Find(user_id);
   if (!found) return found.error();
   const core::Timestamp now = clock_();
-  json::object out{{"userId", user->id.value()},
-                   {"userPrincipalName", user->user_principal_name},
-                   {"passwordSet", false},
-                   {"mfaEnrolled", false},
-                   {"recentFailures", 0},
-                   {"lockedUntil", nullptr}};
+  json::object out{{"userId", user->id.value()}, {"userPrincipalName", user->user_principal_name},
+                   {"passwordSet", false},       {"mfaEnrolled", false},
+                   {"recentFailures", 0},        {"lockedUntil", nullptr}};
   if (*found) {
     const store::UserCredential& c = (*found)->value;
     out["passwordSet"] = !c.password_hash.empty();

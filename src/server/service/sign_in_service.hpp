@@ -69,8 +69,7 @@ class SignInService {
   /// Answers an MFA challenge with a 6-digit code. A wrong or replayed code is kUnauthenticated
   /// (field "code") and counts toward lockout; after kMaxMfaAttempts wrong codes, or when the
   /// challenge expired, kUnauthenticated (field "challengeId"): start again.
-  [[nodiscard]] Result<SignInStep> Complete(const DeviceCaller& caller,
-                                            std::string_view device_id,
+  [[nodiscard]] Result<SignInStep> Complete(const DeviceCaller& caller, std::string_view device_id,
                                             std::string_view challenge_id, std::string_view code);
 
   /// Admin: sets a user's password (the policy of identity::CheckPasswordPolicy applies),

@@ -23,8 +23,8 @@ Result<std::string_view> BearerToken(std::string_view authorization) {
   return authorization.substr(kScheme.size());
 }
 
-TokenService::TokenService(store::Store& store, Clock clock, identity::KeyRing keys,
-                           SaveKeys save, TokenOptions options)
+TokenService::TokenService(store::Store& store, Clock clock, identity::KeyRing keys, SaveKeys save,
+                           TokenOptions options)
     : store_(store),
       clock_(std::move(clock)),
       save_(std::move(save)),
@@ -115,8 +115,7 @@ Result<identity::Claims> TokenService::Authenticate(std::string_view authorizati
   }();
   if (!claims) return claims.error();
   if (claims->issuer != options_.issuer) {
-    return MakeError(ErrorCode::kUnauthenticated, "the token was issued by someone else",
-                     "token");
+    return MakeError(ErrorCode::kUnauthenticated, "the token was issued by someone else", "token");
   }
   return claims;
 }

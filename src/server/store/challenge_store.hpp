@@ -13,9 +13,9 @@ namespace groundcrew::store {
 /// A short-lived, single-use challenge the service handed out and will check once: a nonce a
 /// device must sign, or a pending sign-in waiting for its MFA code.
 struct Challenge {
-  std::string id;       ///< random, unguessable; the key
-  std::string purpose;  ///< e.g. "deviceProof", "mfa"
-  std::string subject;  ///< who it was issued for (a serial number, a user id)
+  std::string id;         ///< random, unguessable; the key
+  std::string purpose;    ///< e.g. "deviceProof", "mfa"
+  std::string subject;    ///< who it was issued for (a serial number, a user id)
   std::string device_id;  ///< the device it is bound to; "" when none
   std::string data;  ///< purpose-specific; may be SECRET (a TOTP seed being enrolled): never log
   int attempts = 0;  ///< wrong answers so far

@@ -132,10 +132,12 @@ class ObservedSessions final : public SessionStore {
   ObservedSessions(SessionStore& inner, const StoreObserver& observer)
       : inner_(inner), observer_(observer) {}
   Status CreateSession(const DeploymentSession& session) override {
-    return Timed(observer_, "sessions.CreateSession", [&] { return inner_.CreateSession(session); });
+    return Timed(observer_, "sessions.CreateSession",
+                 [&] { return inner_.CreateSession(session); });
   }
   Status UpdateSession(const DeploymentSession& session) override {
-    return Timed(observer_, "sessions.UpdateSession", [&] { return inner_.UpdateSession(session); });
+    return Timed(observer_, "sessions.UpdateSession",
+                 [&] { return inner_.UpdateSession(session); });
   }
   Result<DeploymentSession> GetSession(std::string_view id) override {
     return Timed(observer_, "sessions.GetSession", [&] { return inner_.GetSession(id); });

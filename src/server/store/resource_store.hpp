@@ -63,8 +63,8 @@ class ResourceStore {
   /// kNotFound when the kind has no resource `id`.
   [[nodiscard]] virtual Result<ResourceRecord> Get(ResourceKind kind, std::string_view id) = 0;
   /// Nullopt when absent; names compare ASCII case-insensitively.
-  [[nodiscard]] virtual Result<std::optional<ResourceRecord>> FindByName(
-      ResourceKind kind, std::string_view name) = 0;
+  [[nodiscard]] virtual Result<std::optional<ResourceRecord>> FindByName(ResourceKind kind,
+                                                                         std::string_view name) = 0;
 
   /// Replaces name, body and last_modified_date_time (never kind, id or created_date_time) if
   /// the stored resource still has `expected_version`; returns it with the next version.

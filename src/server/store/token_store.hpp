@@ -12,9 +12,9 @@ namespace groundcrew::store {
 
 /// A token the service issued (never the token text: only its id and what it was for).
 struct IssuedTokenRecord {
-  std::string id;        ///< the token's jti
-  std::string audience;  ///< "device" | "user"
-  std::string subject;   ///< the device id or user id it was issued to
+  std::string id;         ///< the token's jti
+  std::string audience;   ///< "device" | "user"
+  std::string subject;    ///< the device id or user id it was issued to
   std::string device_id;  ///< the device it was issued on (for user tokens too); "" when none
   core::Timestamp issued_date_time{};
   core::Timestamp expiration_date_time{};

@@ -15,10 +15,10 @@ namespace groundcrew::store {
 /// What a user signs in with, kept apart from the catalog's user resource (whose JSON never
 /// holds secrets). Secret at rest: the password hash and the TOTP secret; never logged.
 struct UserCredential {
-  std::string user_id;         ///< the catalog user's id
-  std::string password_hash;   ///< argon2id string (identity/password.hpp); "" = no password
-  std::string totp_secret;     ///< raw bytes; "" = MFA not enrolled
-  int64_t totp_last_step = -1; ///< the last accepted TOTP step (replay protection); -1 = none
+  std::string user_id;          ///< the catalog user's id
+  std::string password_hash;    ///< argon2id string (identity/password.hpp); "" = no password
+  std::string totp_secret;      ///< raw bytes; "" = MFA not enrolled
+  int64_t totp_last_step = -1;  ///< the last accepted TOTP step (replay protection); -1 = none
   std::vector<core::Timestamp> recent_failures;  ///< sign-in failures inside the lockout window
   std::optional<core::Timestamp> locked_until;
   core::Timestamp updated_date_time{};

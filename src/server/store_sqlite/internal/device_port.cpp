@@ -36,9 +36,10 @@ constexpr const char* kDeviceVersion = "SELECT version FROM autopilot_devices WH
 // SQLite uses no index through "(?2 = '' OR serial_number = ?2)": a filter by serial number
 // (unique) names its column plainly, or finding one device would scan them all. The others page
 // in id order and filter as they go.
-#define GC_LIST_DEVICES(first)                                                                   \
-  "SELECT " GC_DEVICE_COLUMNS " FROM autopilot_devices WHERE " first " AND id > ?1 "             \
-  "AND (?2 = '' OR serial_number = ?2) AND (?3 = '' OR group_tag = ?3) "                         \
+#define GC_LIST_DEVICES(first)                                           \
+  "SELECT " GC_DEVICE_COLUMNS " FROM autopilot_devices WHERE " first     \
+  " AND id > ?1 "                                                        \
+  "AND (?2 = '' OR serial_number = ?2) AND (?3 = '' OR group_tag = ?3) " \
   "AND (?4 IS NULL OR enrollment_state = ?4) ORDER BY id LIMIT ?5"
 constexpr const char* kListDevices = GC_LIST_DEVICES("1");
 constexpr const char* kListDevicesBySerial = GC_LIST_DEVICES("serial_number = ?2");
