@@ -13,10 +13,10 @@
 #include <boost/json/serialize.hpp>
 #include <random>
 
-#include "device/flow/device_answers.hpp"
 #include "common/base64.hpp"
 #include "core/compliance/compliance.hpp"
 #include "core/esp/wall_time.hpp"
+#include "device/flow/device_answers.hpp"
 #include "identity/ca.hpp"
 #include "identity/random.hpp"
 #include "identity/totp.hpp"
@@ -38,12 +38,11 @@ core::Timestamp Now() {
   return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
-
 Error Refused(std::string_view what, int status, const json::value& body) {
-  return MakeError(ErrorCode::kFailedPrecondition,
-                   fmt::format("{}: HTTP {} {}", what, status,
-                               device::ServiceError(status, body).message),
-                   std::string(what));
+  return MakeError(
+      ErrorCode::kFailedPrecondition,
+      fmt::format("{}: HTTP {} {}", what, status, device::ServiceError(status, body).message),
+      std::string(what));
 }
 
 // Why a request failed: the transport's error, or the service's refusal.
@@ -60,11 +59,10 @@ SimDevice::SimDevice(FleetContext& fleet, SimIdentity identity)
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-awaitable<Result<SimDevice::Answer>> SimDevice::Call(std::string_view kind,
-                                                      std::string_view method,
-                                                      std::string_view target,
-                                                      const json::value& body,
-                                                      std::string_view bearer) {
+awaitable<Result<SimDevice::Answer>> SimDevice::Call(std::string_view kind, std::string_view method,
+                                                     std::string_view target,
+                                                     const json::value& body,
+                                                     std::string_view bearer) {
   const std::string payload = body.is_null() ? std::string() : json::serialize(body);
   const auto give_up = Steady::now() + fleet_.give_up_after;
   for (;;) {
@@ -119,10 +117,10 @@ awaitable<Status> SimDevice::ProveKey() {
 }
 
 awaitable<Result<SimDevice::Answer>> SimDevice::Device(std::string_view kind,
-                                                        std::string_view method,
-                                                        std::string_view path,
-                                                        const json::value& body,
-                                                        std::string_view bearer) {
+                                                       std::string_view method,
+                                                       std::string_view path,
+                                                       const json::value& body,
+                                                       std::string_view bearer) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (device_token_.empty()) {
       if (Status proven = co_await ProveKey(); !proven) co_return proven.error();
@@ -133,14 +131,11 @@ awaitable<Result<SimDevice::Answer>> SimDevice::Device(std::string_view kind,
     const std::string token(bearer.empty() ? std::string_view(device_token_) : bearer);
     Result<Answer> answer = co_await Call(kind, method, target, body, token);
     if (!answer || answer->status != 401 || !bearer.empty()) co_return answer;
-    const json::value* error =
-        answer->body.is_object() ? answer->body.as_object().if_contains("error") : nullptr;
-    const std::string field = error != nullptr ? device::JsonText(*error, "field") : "";
+    const std::string field = device::ServiceError(answer->status, answer->body).field;
     if (field != "Authorization" && field != "token") co_return answer;
     device_token_.clear();  // expired or revoked: prove the key again, once
   }
-  co_return MakeError(ErrorCode::kUnauthenticated, "the service refuses the device token",
-                      "token");
+  co_return MakeError(ErrorCode::kUnauthenticated, "the service refuses the device token", "token");
 }
 
 awaitable<void> SimDevice::Sleep(milliseconds duration) {
@@ -351,8 +346,9 @@ awaitable<Status> SimDevice::RunPhase(Flow flow) {
       fleet_.stats.Count("debug/idle");
       co_await Sleep(milliseconds(1000));
     } else {
-      auto next = std::min_element(running.begin(), running.end(),
-                                   [](const Running& a, const Running& b) { return a.end < b.end; });
+      auto next =
+          std::min_element(running.begin(), running.end(),
+                           [](const Running& a, const Running& b) { return a.end < b.end; });
       const Running done = *next;
       running.erase(next);
       co_await Sleep(std::chrono::duration_cast<milliseconds>(done.end - Steady::now()));
@@ -391,9 +387,9 @@ awaitable<Status> SimDevice::RunPhase(Flow flow) {
     if (critical >= milliseconds(50)) {  // shorter phases measure timer slack, not scheduling
       fleet_.stats.Add(fmt::format("espRatio/{}/{}", flow_name, phase_name),
                        wall / static_cast<double>(critical.count()));
-      fleet_.stats.Add(fmt::format("espScheduleRatio/{}/{}", flow_name, phase_name),
-                       static_cast<double>(scheduled.count()) /
-                           static_cast<double>(critical.count()));
+      fleet_.stats.Add(
+          fmt::format("espScheduleRatio/{}/{}", flow_name, phase_name),
+          static_cast<double>(scheduled.count()) / static_cast<double>(critical.count()));
       fleet_.stats.Add(fmt::format("espOverheadRatio/{}/{}", flow_name, phase_name),
                        wall / static_cast<double>(std::max<long long>(1, scheduled.count())));
     }
@@ -483,8 +479,9 @@ awaitable<Status> SimDevice::Technician() {
         step = Apply(core::TechnicianEvent(core::OptionChosen{}));
         break;
       case Screen::kLanding:
-        if (tech_.refusal) co_return MakeError(ErrorCode::kFailedPrecondition,
-                                                tech_.refusal->message, "preprovisioning");
+        if (tech_.refusal)
+          co_return MakeError(ErrorCode::kFailedPrecondition, tech_.refusal->message,
+                              "preprovisioning");
         step = Apply(core::TechnicianEvent(core::ProvisionPressed{}));
         break;
       case Screen::kDevicePreparation:
@@ -494,7 +491,8 @@ awaitable<Status> SimDevice::Technician() {
         step = co_await RunPhase(Flow::kTechnician);
         break;
       case Screen::kResultSuccess: {
-        fleet_.stats.Add("flow/technician/provisionToResult", Milliseconds(Steady::now() - started));
+        fleet_.stats.Add("flow/technician/provisionToResult",
+                         Milliseconds(Steady::now() - started));
         Result<Answer> resealed =
             co_await Device("POST /devices/{id}/reseal", "POST", "/reseal", kNoBody);
         if (!resealed) co_return resealed.error();
@@ -505,7 +503,7 @@ awaitable<Status> SimDevice::Technician() {
       }
       case Screen::kResultFailure:
         technician_.error = tech_.result && tech_.result->error ? tech_.result->error->message
-                                                                 : "Device setup failed";
+                                                                : "Device setup failed";
         co_return MakeError(ErrorCode::kFailedPrecondition, technician_.error, "deviceSetup");
       case Screen::kResealed:
         co_return Ok{};
@@ -571,15 +569,16 @@ awaitable<Status> SimDevice::User() {
                               "signIn");
         }
         if (fleet_.think_time.count() > 0) {
-          co_await Sleep(milliseconds(rng() % static_cast<unsigned long>(fleet_.think_time.count())));
+          co_await Sleep(
+              milliseconds(rng() % static_cast<unsigned long>(fleet_.think_time.count())));
         }
         sign_in_started = Steady::now();
         step = Apply(core::UserEvent(core::SignInSubmitted{identity_.user_principal_name}));
         break;
       }
       case Screen::kSigningIn: {
-        const json::value credentials = json::object{{"userPrincipalName", user_.upn},
-                                                     {"password", identity_.password}};
+        const json::value credentials =
+            json::object{{"userPrincipalName", user_.upn}, {"password", identity_.password}};
         Result<Answer> answer =
             co_await Device("POST /devices/{id}/signIn", "POST", "/signIn", credentials);
         if (!answer) co_return answer.error();
@@ -624,8 +623,8 @@ awaitable<Status> SimDevice::User() {
         break;
       }
       case Screen::kIdentifying: {
-        const json::value request = json::object{{"flow", "user"},
-                                                 {"installed", wire::Encode(inventory_)}};
+        const json::value request =
+            json::object{{"flow", "user"}, {"installed", wire::Encode(inventory_)}};
         Result<Answer> answer = co_await Device("POST /devices/{id}/deployment (user)", "POST",
                                                 "/deployment", request, user_token_);
         if (!answer) co_return answer.error();
@@ -644,15 +643,15 @@ awaitable<Status> SimDevice::User() {
         step = Apply(core::UserEvent(core::QualityUpdatesDone{}));
         break;
       case Screen::kEspError:
-        user_result_.error = user_.failed_phase ? fmt::format("{} failed",
-                                                              core::ToString(*user_.failed_phase))
-                                                : "the ESP failed";
+        user_result_.error = user_.failed_phase
+                                 ? fmt::format("{} failed", core::ToString(*user_.failed_phase))
+                                 : "the ESP failed";
         co_return MakeError(ErrorCode::kFailedPrecondition, user_result_.error, "esp");
       case Screen::kDesktop: {
         if (device::ComplianceDue(user_)) {
           Result<core::DeviceFacts> facts = fleet_.sim.ReadFacts();
-          device::ComplianceCheck check = device::CheckCompliance(
-              compliance_policies_, facts ? *facts : core::DeviceFacts{});
+          device::ComplianceCheck check =
+              device::CheckCompliance(compliance_policies_, facts ? *facts : core::DeviceFacts{});
           Queue(Flow::kUser, check.report);
           step = Apply(core::UserEvent(core::ComplianceEvaluated{std::move(check.result)}));
           break;
