@@ -28,13 +28,16 @@ std::string JsonText(const json::value& value, const char* name) {
 core::ProfileInfo ProfileOf(const json::object& answer) {
   core::ProfileInfo info;
   info.organization_name = JsonText(answer, "organizationName");
-  const json::object* device = answer.at("device").if_object();
+  const json::value* device_member = answer.if_contains("device");
+  const json::object* device = device_member != nullptr ? device_member->if_object() : nullptr;
   if (device != nullptr) {
     info.registration_id = JsonText(*device, "id");
     info.assigned_user_upn = JsonText(*device, "userPrincipalName");
     info.greeting_name = JsonText(*device, "addressableUserName");
   }
-  if (const json::object* profile = answer.at("deploymentProfile").if_object()) {
+  const json::value* profile_member = answer.if_contains("deploymentProfile");
+  if (const json::object* profile =
+          profile_member != nullptr ? profile_member->if_object() : nullptr) {
     info.profile_name = JsonText(*profile, "displayName");
     info.preprovisioning_allowed = Bool(*profile, "preprovisioningAllowed");
     if (std::string locale = JsonText(*profile, "locale"); !locale.empty()) info.locale = locale;

@@ -1,25 +1,19 @@
-#include <gtest/gtest.h>
-
-#include <boost/json/parse.hpp>
-
-#include "device/flow/device_answers.hpp"
-#include "device/flow/flow_reports.hpp"
 #include "device/flow/phase_steps.hpp"
+
+#include <gtest/gtest.h>
 
 namespace groundcrew::device {
 namespace {
 
-namespace json = boost::json;
 using std::chrono::minutes;
 
 constexpr core::Timestamp kT0{std::chrono::seconds{1'700'000'000}};
 
-core::PlanItem App(std::string id, std::string installer_class = "") {
+core::PlanItem App(std::string id) {
   core::PlanItem item;
   item.id = std::move(id);
   item.display_name = "App " + item.id;
   item.version = "1.0";
-  item.installer_class = std::move(installer_class);
   item.time_limit_minutes = 10;
   return item;
 }
@@ -108,69 +102,6 @@ TEST(Restarts, AHardRestartHoldsStartsAndASoftOneWaitsForThePhase) {
   EXPECT_EQ(soft.status, core::PhaseStatus::kComplete);
   EXPECT_TRUE(RestartsAfterPhase(&soft));
   EXPECT_FALSE(RestartsAfterPhase(nullptr));
-}
-
-TEST(Advance, ReportsTheTransitionInTheWiresSpelling) {
-  Result<Advanced<core::UserState>> next = Advance(core::UserState{}, core::NetworkUp{}, kT0);
-  ASSERT_TRUE(next);
-  EXPECT_EQ(next->state.screen, core::UserScreen::kProfileDownload);
-  ASSERT_EQ(next->reports.size(), 1u);
-  EXPECT_EQ(next->reports[0].kind, "screen");
-  EXPECT_EQ(next->reports[0].detail.at("screen"), "profileDownload");
-  EXPECT_FALSE(Advance(core::UserState{}, core::PrivacyAccepted{}, kT0));  // not on screen
-}
-
-TEST(ReadSignInAnswer, ReadsEveryAnswerOfTheService) {
-  SignInAnswer mfa =
-      ReadSignInAnswer(200, json::parse(R"({"status":"mfaRegistrationRequired","challengeId":"c1",
-                          "otpauthUri":"otpauth://totp/x?secret=AB","qrText":"##"})"));
-  EXPECT_EQ(mfa.kind, SignInAnswer::Kind::kMfaRegistrationRequired);
-  EXPECT_EQ(mfa.challenge_id, "c1");
-  EXPECT_EQ(mfa.otpauth_uri, "otpauth://totp/x?secret=AB");
-
-  SignInAnswer signed_in =
-      ReadSignInAnswer(200, json::parse(R"({"status":"signedIn","token":"t"})"));
-  EXPECT_EQ(signed_in.kind, SignInAnswer::Kind::kSignedIn);
-  EXPECT_EQ(signed_in.token, "t");
-
-  SignInAnswer refused = ReadSignInAnswer(
-      403, json::parse(R"({"status":"refused","reason":"accountLocked","message":"locked"})"));
-  EXPECT_EQ(refused.kind, SignInAnswer::Kind::kRefused);
-  EXPECT_EQ(refused.problem.error, core::SignInError::kLockedOut);
-  EXPECT_EQ(refused.problem.message, "locked");
-
-  SignInAnswer wrong_password = ReadSignInAnswer(
-      401,
-      json::parse(R"({"error":{"code":"unauthenticated","message":"wrong","field":"password"}})"));
-  EXPECT_EQ(wrong_password.kind, SignInAnswer::Kind::kRefused);
-  EXPECT_EQ(wrong_password.problem.error, core::SignInError::kInvalidCredentials);
-  EXPECT_EQ(wrong_password.problem.message, "wrong");
-
-  SignInAnswer wrong_code = ReadSignInAnswer(
-      401,
-      json::parse(R"({"error":{"code":"unauthenticated","message":"bad code","field":"code"}})"));
-  EXPECT_EQ(wrong_code.kind, SignInAnswer::Kind::kCodeRefused);
-}
-
-TEST(ReadDeployment, NamesWhatIsMissing) {
-  EXPECT_EQ(ReadDeployment(json::parse("[]")).error().field, "deployment");
-  EXPECT_EQ(ReadDeployment(json::parse("{}")).error().field, "plan");
-  EXPECT_EQ(ServiceError(404, json::parse(R"({"error":{"message":"gone","field":"id"}})")).code,
-            ErrorCode::kNotFound);
-  EXPECT_EQ(ServiceError(502, json::parse("null")).message, "the service answered 502");
-}
-
-TEST(CheckCompliance, WithoutPoliciesIsMarkedEvaluatedOnce) {
-  core::UserState state;
-  EXPECT_TRUE(ComplianceDue(state));
-  ComplianceCheck check = CheckCompliance(json::array{}, core::DeviceFacts{});
-  EXPECT_EQ(check.report.kind, "compliance");
-  EXPECT_EQ(check.report.detail.at("when"), "after");
-  state.compliance = check.result;
-  EXPECT_FALSE(ComplianceDue(state));
-  EXPECT_EQ(ComplianceAtStart().detail.at("when"), "before");
-  EXPECT_EQ(FlowFinished(core::DeploymentState::kSuccessOnRetry).detail.at("deploymentState"),
-            "successOnRetry");
 }
 
 }  // namespace
