@@ -36,13 +36,14 @@ demo: configure
 # Every test, once in an optimised build and once under AddressSanitizer + UBSan.
 test: test-fast test-asan
 
-test-fast: build
+test-fast: configure
+	@cmake --build $(BUILD) --target gc_tests
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 
 test-asan: bootstrap
 	@cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
 	  -DGROUNDCREW_SANITIZE=ON -DGROUNDCREW_BENCH=OFF >/dev/null
-	@cmake --build $(ASAN_BUILD)
+	@cmake --build $(ASAN_BUILD) --target gc_tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS)
 

@@ -212,19 +212,6 @@ std::string RegistrationCsv(int rows, const TenantShape& shape, int seed) {
   return csv;
 }
 
-TempDir::TempDir() {
-  std::string pattern = (fs::temp_directory_path() / "gc-service-bench-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    throw std::runtime_error("mkdtemp failed for " + pattern);
-  }
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
 DaemonProcess::~DaemonProcess() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/files.hpp"
+
 // Data and processes for the service benchmark (service_bench.cpp): a large declarative tenant,
 // a registration file to import into it, temporary directories and the real groundcrewd.
 namespace groundcrew::bench {
@@ -37,19 +39,7 @@ std::string RegistrationCsv(int rows, const TenantShape& shape, int seed = 0);
 /// The serial number of row `i` of RegistrationCsv(..., seed).
 std::string SerialOf(int i, int seed = 0);
 
-/// A fresh directory under the system temporary directory, removed with its contents on
-/// destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 /// The real groundcrewd over an initialized data directory, on a free loopback port with 2
 /// worker threads and its log in a file next to the data directory. Stopped (SIGTERM, then

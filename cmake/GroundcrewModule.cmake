@@ -11,8 +11,11 @@ endfunction()
 #   A test's own sources are compiled without optimisation (GROUNDCREW_TEST_OPTIMIZATION, -O0 by
 #   default): the code under test is in the product libraries, built as the build type says, and
 #   a test's assertions gain nothing from -O2 but take two to three times as long to compile.
+#   It also joins `gc_tests`, what `make test` builds (the tests and the binaries they run; the
+#   benchmarks are left to `make build` and `make bench`).
 function(gc_test_sources target)
   target_compile_options(${target} PRIVATE ${GROUNDCREW_TEST_OPTIMIZATION})
+  set_property(GLOBAL APPEND PROPERTY GC_TEST_TARGETS ${target})
 endfunction()
 
 # gc_add_test(NAME <module> SRCS <files...> DEPS <targets...>)
