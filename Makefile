@@ -41,7 +41,7 @@ test-fast: configure
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 
 test-asan: bootstrap
-	@cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
+	@cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" \
 	  -DGROUNDCREW_SANITIZE=ON -DGROUNDCREW_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN_BUILD) --target gc_tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
