@@ -116,8 +116,8 @@ double BuildTenant(const fs::path& root, const TenantShape& shape, Tenant& tenan
   tenant.token = Must(service::Init(request, SystemClock(), OpenStore), "init").admin_token;
   tenant.store = Must(OpenStore(tenant.dir.database().string()), "open");
   tenant.services = std::make_unique<service::Services>(
-      *tenant.store, service::ContentStore(tenant.dir.content()), SystemClock(),
-      Must(service::CreateSecrets("Bench", SystemClock()()), "secrets"));
+      *tenant.store, service::ContentStore(tenant.dir.content()), tenant.dir.diagnostics(),
+      SystemClock(), Must(service::CreateSecrets("Bench", SystemClock()()), "secrets"));
   const json::value document = TenantDocument(shape);
   const BenchClock::time_point start = BenchClock::now();
   service::ApplyOutcome applied =

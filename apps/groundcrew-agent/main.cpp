@@ -18,8 +18,7 @@
 #include "device/agent/journal.hpp"
 #include "device/agent/oobe.hpp"
 #include "device/agent/service_client.hpp"
-#include "device/agent/terminal_input.hpp"
-#include "device/agent/ui.hpp"
+#include "device/agent/view.hpp"
 #include "identity/device_key.hpp"
 
 namespace {
@@ -72,7 +71,7 @@ struct OobeCommand {
   std::string root = "/";
   std::string state_dir = "/var/lib/groundcrew";
   std::string answers_file;
-  std::string ui = "plain";
+  std::string ui = "auto";
   std::string serial;
   bool preprovision = false;
   std::string on_complete;
@@ -81,30 +80,14 @@ struct OobeCommand {
   std::string test_clock;
 };
 
-// Asks on the terminal for a line; a secret is typed without echo (echo is off before the
-// prompt appears, so nothing typed after it is shown, and back on however the read ends).
-std::optional<std::string> AskOnTerminal(std::string_view prompt, bool secret) {
-  using groundcrew::agent::TerminalMode;
-  std::unique_ptr<TerminalMode> quiet;
-  if (secret) {
-    auto mode = TerminalMode::Enter(STDIN_FILENO, TerminalMode::Kind::kNoEcho);
-    if (!mode) return std::nullopt;  // a secret is never read with echo
-    quiet = std::move(*mode);
+// What the run ended on, for the terminal once the full-screen view is gone: the screen's
+// title and its message, as plain lines.
+void PrintSummary(const groundcrew::device::Screen& screen) {
+  std::cout << screen.title << "\n";
+  if (screen.notice) std::cout << screen.notice->text << "\n";
+  for (const groundcrew::device::Field& field : screen.fields) {
+    if (field.label == "Error") std::cout << field.label << ": " << field.value << "\n";
   }
-  std::cout << "\n" << prompt << ": " << std::flush;
-  std::optional<std::string> line = groundcrew::agent::ReadLine(STDIN_FILENO);
-  if (line && line->ends_with('\r')) line->pop_back();
-  if (quiet) std::cout << "\n" << std::flush;  // the Enter was not echoed either
-  return line;
-}
-
-// On the terminal: one key press, read as it is pressed, not echoed; the terminal is back in
-// its mode before this returns (or if a signal ends the agent while it waits).
-std::optional<char> ReadKeyOnTerminal() {
-  using groundcrew::agent::TerminalMode;
-  auto keys = TerminalMode::Enter(STDIN_FILENO, TerminalMode::Kind::kKeys);
-  if (!keys) return std::nullopt;
-  return groundcrew::agent::ReadKey(STDIN_FILENO);
 }
 
 int Oobe(const OobeCommand& command) {
@@ -114,10 +97,14 @@ int Oobe(const OobeCommand& command) {
               << error.message << "\n";
     return static_cast<int>(OobeExit::kUsage);
   };
-  std::unique_ptr<groundcrew::agent::Ui> ui = groundcrew::agent::MakeUi(command.ui, std::cout);
-  if (!ui) {
+  // --ui auto: the full screen on a terminal, plain lines otherwise (a log, a pipe).
+  std::string kind = command.ui;
+  if (kind == "auto") {
+    kind = ::isatty(STDIN_FILENO) != 0 && ::isatty(STDOUT_FILENO) != 0 ? "terminal" : "plain";
+  }
+  if (kind != "terminal" && kind != "plain" && kind != "json") {
     return usage(groundcrew::MakeError(groundcrew::ErrorCode::kInvalidArgument,
-                                       "must be terminal, plain or json", "--ui"));
+                                       "must be auto, terminal, plain or json", "--ui"));
   }
   groundcrew::agent::OobeOptions options;
   options.root = command.root;
@@ -126,13 +113,6 @@ int Oobe(const OobeCommand& command) {
   options.on_complete = command.on_complete;
   options.concurrency = std::max(1, command.concurrency);
   options.network_wait = std::chrono::seconds(std::max(1, command.network_wait_seconds));
-  // On a terminal, the person at the device answers what the answers file does not say: the
-  // technician key as key presses, the rest a line at a time. (Not on a terminal, nothing is
-  // asked: the answers file and --preprovision say it all.)
-  if (command.ui == "terminal" && ::isatty(STDIN_FILENO) != 0) {
-    options.ask = AskOnTerminal;
-    options.read_key = ReadKeyOnTerminal;
-  }
   if (!command.answers_file.empty()) {
     auto answers = groundcrew::agent::ReadAnswers(command.answers_file);
     if (!answers) return usage(answers.error());
@@ -169,11 +149,27 @@ int Oobe(const OobeCommand& command) {
       options.root, options.state, content, groundcrew::agent::ServiceCertificateIssuer(**service),
       [](std::string_view, std::string_view) {});
   options.read_facts = [&executor] { return executor.ReadFacts(); };
+  options.pending_installers = [&executor] { return executor.PendingInstallers(); };
   const groundcrew::agent::RunnerFactory runners =
       groundcrew::agent::ExecutorRunners(executor, serial);
   const groundcrew::Clock clock = groundcrew::FileClock(command.test_clock);
-  return static_cast<int>(
-      groundcrew::agent::RunOobe(options, **service, *journal, *ui, runners, clock));
+  // The view last: every usage error above is printed on a plain terminal.
+  std::unique_ptr<groundcrew::agent::View> view;
+  if (kind == "terminal") {
+    auto terminal = groundcrew::agent::MakeTerminalView();
+    if (!terminal) return usage(terminal.error());
+    view = std::move(*terminal);
+  } else {
+    view = groundcrew::agent::MakeLogView(kind, std::cout);
+  }
+  groundcrew::device::Screen last;
+  const OobeExit exit =
+      groundcrew::agent::RunOobe(options, **service, *journal, *view, runners, clock, &last);
+  if (kind == "terminal") {
+    view.reset();  // back to the terminal as it was; then what the run ended on
+    PrintSummary(last);
+  }
+  return static_cast<int>(exit);
 }
 
 }  // namespace
@@ -222,7 +218,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   oobe_cmd->add_option("--answers", oobe.answers_file,
                        "JSON file answering every screen (src/device/agent/answers.hpp)");
-  oobe_cmd->add_option("--ui", oobe.ui, "terminal, plain or json")->capture_default_str();
+  oobe_cmd
+      ->add_option("--ui", oobe.ui,
+                   "auto (terminal on a terminal, else plain), terminal (full screen, waits for "
+                   "the person's decisions), plain (a line per change, for logs) or json (one "
+                   "object per change, for tools)")
+      ->capture_default_str();
   oobe_cmd->add_option("--serial", oobe.serial,
                        "serial number (default: /sys/class/dmi/id/product_serial)");
   oobe_cmd->add_flag("--preprovision", oobe.preprovision,

@@ -204,11 +204,19 @@ int main(int argc, char** argv) {
               "passwords are hashed at the minimum argon2id cost: for load tests only", {});
   }
   groundcrew::service::Services services(
-      *store, groundcrew::service::ContentStore(data_dir.content()), clock, std::move(*secrets),
+      *store, groundcrew::service::ContentStore(data_dir.content()), data_dir.diagnostics(), clock,
+      std::move(*secrets),
       [secret_paths](const groundcrew::identity::KeyRing& keys) {
         return groundcrew::service::SaveKeyRing(secret_paths, keys);
       },
       identity);
+  // Diagnostics archives are kept 28 days: what expired while the service was down goes now.
+  if (auto purged = services.diagnostics.Purge(); !purged) {
+    return Fail(log, purged.error());
+  } else if (*purged > 0) {
+    log.Write(JsonLog::Level::kInfo, "expired diagnostics archives removed",
+              {{"count", static_cast<std::int64_t>(*purged)}});
+  }
   groundcrew::server::Router router;
   if (auto added = groundcrew::api::AddAdminRoutes(router, services); !added) {
     return Fail(log, added.error());

@@ -99,6 +99,15 @@ ApiResult<json::value> Api::Send(const HttpRequest& request) {
   return body;
 }
 
+ApiResult<HttpResponse> Api::Fetch(std::string target) {
+  HttpRequest request;
+  request.target = std::move(target);
+  auto response = transport_(request);
+  if (!response) return response.error();
+  if (response->status < 200 || response->status >= 300) return ErrorFromAnswer(*response);
+  return std::move(*response);
+}
+
 ApiResult<json::value> Api::Call(std::string method, std::string target, HttpHeaders headers) {
   HttpRequest request;
   request.method = std::move(method);

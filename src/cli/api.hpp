@@ -76,6 +76,10 @@ class Api {
   /// "unavailable" (or whatever the transport said).
   ApiResult<boost::json::value> Send(const HttpRequest& request);
 
+  /// GET `target` for bytes that are not JSON (e.g. an archive): the whole 2xx answer, else
+  /// ErrorFromAnswer or the transport's error.
+  ApiResult<HttpResponse> Fetch(std::string target);
+
   /// GET/DELETE/... without a body.
   ApiResult<boost::json::value> Call(std::string method, std::string target,
                                      HttpHeaders headers = {});

@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
+#include "cli/diagnostics_command.hpp"
 #include "cli/remote_commands.hpp"
 #include "cli/report.hpp"
 #include "cli/report_commands.hpp"
@@ -347,6 +348,30 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
   reprovision_cmd->callback([&] {
     remote(reprovision.json,
            [&](Api& a, Console& c) { return DevicesReprovision(reprovision, a, c); });
+  });
+
+  DiagnosticsOptions diagnostics;
+  CLI::App* diagnostics_cmd = devices->add_subcommand(
+      "diagnostics",
+      "List the diagnostics archives a device's agent uploaded from an error screen (a redacted\n"
+      "copy of its journal and install logs, kept 28 days), or save one with --download.");
+  diagnostics_cmd->add_option("SERIAL", diagnostics.serial, "the device's serial number (or id)")
+      ->required();
+  diagnostics_cmd
+      ->add_option("--download", diagnostics.id,
+                   "save an archive: this one, or without ID the newest (give SERIAL first)")
+      ->expected(0, 1)
+      ->type_name("[ID]");
+  diagnostics_cmd
+      ->add_option("-o,--output", diagnostics.output,
+                   "where to save it (default: the archive's file name in the current folder); "
+                   "created 0600, never over an existing file")
+      ->type_name("FILE");
+  diagnostics_cmd->add_flag("--json", diagnostics.json, kJsonHelp);
+  diagnostics_cmd->callback([&] {
+    diagnostics.download = diagnostics_cmd->count("--download") > 0;
+    remote(diagnostics.json,
+           [&](Api& a, Console& c) { return DevicesDiagnostics(diagnostics, a, c); });
   });
 
   AuditOptions audit;

@@ -372,8 +372,9 @@ class Api {
     options.sign_in.password_cost = identity::kMinimumPasswordCost;
     options.sign_in.lockout.max_failures = kLockoutThreshold;
     services_ = std::make_unique<service::Services>(
-        *store_, service::ContentStore(content_dir_), [] { return Now(); },
-        service::CreateSecrets("Contoso", Now()).value(), service::SaveKeys{}, options);
+        *store_, service::ContentStore(content_dir_), content_dir_ / "diagnostics",
+        [] { return Now(); }, service::CreateSecrets("Contoso", Now()).value(), service::SaveKeys{},
+        options);
     Status added = api::AddAdminRoutes(router_, *services_);
     EXPECT_TRUE(added) << added.error().message;
     added = api::AddDeviceApiRoutes(router_, *services_);
@@ -1519,6 +1520,63 @@ TEST_F(OpenApiAnswersTest, DeviceApiAnswersMatchTheirSchemas) {
   Expect(400, "GET", blob, "", {{"Range", "bytes=0-1,4-5"}}, &token);
   Expect(404, "GET", device + "/content/" + std::string(64, 'a'), "", {}, &token);
   Expect(401, "GET", blob, "", {}, &kNoToken);
+}
+
+// A device uploads diagnostics archives for itself only; admins list and download them by the
+// device's serial number or id. Every answer is checked against the document by Call.
+TEST_F(OpenApiAnswersTest, DiagnosticsAnswersMatchTheirSchemas) {
+  std::unique_ptr<identity::FileDeviceKey> key;
+  std::unique_ptr<identity::FileDeviceKey> other_key;
+  const std::string device_id = RegisterDevice("GC-1", key);
+  const std::string other_id = RegisterDevice("GC-2", other_key);
+  ASSERT_TRUE(key && other_key);
+  const std::string token = Text(
+      Expect(200, "POST", "/v1/agent/token", Proof("GC-1", *key), {}, &kNoToken).json, "token");
+  ASSERT_FALSE(token.empty());
+
+  const std::string upload = "/v1/agent/devices/" + device_id + "/diagnostics";
+  const std::string archive = std::string("\x1f\x8b\x08\x00", 4) + "journal and logs";
+  auto body = [](const std::string& name, const std::string& content) {
+    return json::serialize(json::object{{"fileName", name}, {"contentBase64", content}});
+  };
+  const std::string good = body("diagnostics-1780000000.tar.gz", base64::Encode(archive));
+  const Answer stored = Expect(201, "POST", upload, good, {}, &token);
+  const std::string id = IdOf(stored);
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(stored.json.at("sizeBytes"), json::value(archive.size()));
+  EXPECT_EQ(Text(stored.json, "expiresDateTime"), "2026-06-25T20:26:40Z");  // 28 days on
+
+  // Refused: bad base64, more than 16 MiB, a bad name, a missing member; another device's id
+  // (404, as for an unknown one); no device token.
+  EXPECT_EQ(FieldOf(Expect(400, "POST", upload, body("d.tar.gz", "not base64!"), {}, &token)),
+            "contentBase64");
+  const std::string too_large =
+      base64::Encode(std::string("\x1f\x8b", 2) + std::string(16u << 20, 'z'));
+  const Answer large = Expect(400, "POST", upload, body("d.tar.gz", too_large), {}, &token);
+  EXPECT_EQ(FieldOf(large), "contentBase64");
+  EXPECT_NE(large.body.find("larger than 16777216 bytes"), std::string::npos) << large.body;
+  EXPECT_EQ(FieldOf(Expect(400, "POST", upload, body("../d.tar.gz", base64::Encode(archive)), {},
+                           &token)),
+            "fileName");
+  EXPECT_EQ(FieldOf(Expect(400, "POST", upload, R"({"fileName": "d.tar.gz"})", {}, &token)),
+            "contentBase64");
+  Expect(404, "POST", "/v1/agent/devices/" + other_id + "/diagnostics", good, {}, &token);
+  Expect(401, "POST", upload, good, {}, &kNoToken);
+  Expect(401, "POST", upload, good);  // an admin credential is not a device token
+
+  // The admin side: by serial number (any case) or id, readers too.
+  const std::string devices = "/v1/autopilotDevices/";
+  const Answer listed = Expect(200, "GET", devices + "gc-1/diagnostics");
+  ASSERT_EQ(listed.json.at("value").as_array().size(), 1u) << listed.body;
+  EXPECT_EQ(listed.json.at("value").at(0), json::value(stored.json));
+  Expect(200, "GET", devices + device_id + "/diagnostics", "", {}, &api_.reader_token());
+  EXPECT_TRUE(Expect(200, "GET", devices + "GC-2/diagnostics").json.at("value").as_array().empty());
+  EXPECT_EQ(Expect(200, "GET", devices + "GC-1/diagnostics/" + id).body, archive);
+  EXPECT_EQ(FieldOf(Expect(404, "GET", devices + "GC-2/diagnostics/" + id)), "diagnosticsId");
+  EXPECT_EQ(FieldOf(Expect(404, "GET", devices + "GC-1/diagnostics/no-such-archive")),
+            "diagnosticsId");
+  EXPECT_EQ(FieldOf(Expect(404, "GET", devices + "NO-SUCH-SERIAL/diagnostics")), "id");
+  Expect(401, "GET", devices + "GC-1/diagnostics", "", {}, &kNoToken);
 }
 
 // A device runs both flows' deployments: documents, a certificate, a session with events, and

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "tests/integration/harness.hpp"
+#include "tests/support/terminal_session.hpp"
 #include "tests/support/test_clock.hpp"
 
 namespace groundcrew::integration {
@@ -106,6 +107,15 @@ class Pty {
     std::vector<char*> args;
     for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
+    // This environment with a terminal type (the full-screen view needs one).
+    std::vector<char*> environment;
+    for (char** variable = environ; *variable != nullptr; ++variable) {
+      if (std::string_view(*variable).starts_with("TERM=")) continue;
+      environment.push_back(*variable);
+    }
+    static char term[] = "TERM=xterm";
+    environment.push_back(term);
+    environment.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {  // only async-signal-safe calls from here
       ::setsid();     // a session of its own, with the terminal as its controlling one
@@ -114,7 +124,7 @@ class Pty {
       ::dup2(tty, 0);
       ::dup2(tty, 1);
       ::dup2(tty, 2);
-      ::execv(args[0], args.data());
+      ::execve(args[0], args.data(), environment.data());
       ::_exit(127);
     }
     reader_ = std::thread([this] {
@@ -328,7 +338,7 @@ class AgentTest : public ::testing::Test {
     std::vector<std::string> argv = {AgentPath(), "oobe",          "--server",  daemon_->url(),
                                      "--root",    Root().string(), "--state",   State().string(),
                                      "--serial",  kSerial,         "--answers", file.string(),
-                                     "--ui",      "plain"};
+                                     "--ui",      "json"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
   }
@@ -339,6 +349,22 @@ class AgentTest : public ::testing::Test {
   std::unique_ptr<Process> StartAgent(const json::object& answers,
                                       const std::vector<std::string>& extra = {}) {
     return std::make_unique<Process>(AgentArgv(answers, extra));
+  }
+
+  // The agent on a terminal of 120 x 45 (tmux), the person at it deciding what `answers` (an
+  // answers file, when not empty) does not say.
+  std::unique_ptr<TerminalSession> OnTerminal(const json::object& answers = {}) {
+    std::vector<std::string> argv = {AgentPath(), "oobe",          "--server", daemon_->url(),
+                                     "--root",    Root().string(), "--state",  State().string(),
+                                     "--serial",  kSerial,         "--ui",     "terminal"};
+    if (!answers.empty()) {
+      const fs::path file = temp_.path() / ("answers-" + std::to_string(++answers_) + ".json");
+      std::ofstream(file) << json::serialize(answers);
+      argv.insert(argv.end(), {"--answers", file.string()});
+    }
+    auto session = std::make_unique<TerminalSession>(argv, 120, 45);
+    EXPECT_TRUE(session->started());
+    return session;
   }
 
   // ---- the report ----
@@ -447,14 +473,73 @@ int Count(const std::vector<json::value>& events, const std::string& kind,
   return count;
 }
 
-// A line of the plain UI starting with `[screen]` (empty when the screen never appeared).
-std::string ScreenLine(const std::string& out, const std::string& screen) {
+// The screens a run on the json view showed, in order.
+std::vector<json::object> Screens(const std::string& out) {
+  std::vector<json::object> screens;
   std::istringstream lines(out);
-  std::string found;
   for (std::string line; std::getline(lines, line);) {
-    if (line.starts_with("[" + screen + "]")) found = line;
+    boost::system::error_code ec;
+    json::value value = json::parse(line, ec);
+    if (!ec && value.is_object() && Is(value.at("type"), "screen")) {
+      screens.push_back(value.as_object());
+    }
+  }
+  return screens;
+}
+// The last screen `id` ("landing", "espError", ...) the run showed; empty when it never did.
+json::object LastScreen(const std::string& out, std::string_view id) {
+  json::object found;
+  for (json::object& screen : Screens(out)) {
+    if (Is(screen.at("screen"), id)) found = std::move(screen);
   }
   return found;
+}
+bool Saw(const std::string& out, std::string_view id) { return !LastScreen(out, id).empty(); }
+// A screen's buttons, by action.
+std::vector<std::string> Buttons(const json::object& screen) {
+  std::vector<std::string> actions;
+  if (const json::value* buttons = screen.if_contains("buttons")) {
+    for (const json::value& button : buttons->as_array()) {
+      actions.emplace_back(button.at("action").as_string());
+    }
+  }
+  return actions;
+}
+// A screen's message ("" when none).
+std::string NoticeOf(const json::object& screen) {
+  const json::value* notice = screen.if_contains("notice");
+  return notice ? std::string(notice->at("text").as_string()) : "";
+}
+// The value of a screen's field `label` ("" when none).
+std::string FieldOf(const json::object& screen, std::string_view label) {
+  if (const json::value* fields = screen.if_contains("fields")) {
+    for (const json::value& field : fields->as_array()) {
+      if (Is(field.at("label"), label) && field.as_object().contains("value")) {
+        return std::string(field.at("value").as_string());
+      }
+    }
+  }
+  return "";
+}
+// The states the item named `name` went through on the ESP screens, in order, each once.
+std::vector<std::string> ItemStates(const std::string& out, std::string_view name) {
+  std::vector<std::string> states;
+  for (const json::object& screen : Screens(out)) {
+    const json::value* phases = screen.if_contains("phases");
+    if (phases == nullptr) continue;
+    for (const json::value& phase : phases->as_array()) {
+      for (const json::value& category : phase.at("categories").as_array()) {
+        const json::value* items = category.as_object().if_contains("items");
+        if (items == nullptr) continue;
+        for (const json::value& item : items->as_array()) {
+          if (!Is(item.at("name"), name)) continue;
+          const std::string state(item.at("state").as_string());
+          if (states.empty() || states.back() != state) states.push_back(state);
+        }
+      }
+    }
+  }
+  return states;
 }
 
 TEST_F(AgentTest, TechnicianFlowResealThenUserFlowWithTheDeltaAndAccountSetup) {
@@ -467,7 +552,7 @@ TEST_F(AgentTest, TechnicianFlowResealThenUserFlowWithTheDeltaAndAccountSetup) {
   EXPECT_FALSE(fs::exists(Root() / "opt/contoso/notes")) << "a user-context app waits for sign-in";
   EXPECT_EQ(fs::status(Root() / "etc/NetworkManager/system-connections").type(),
             fs::file_type::directory);
-  EXPECT_NE(technician.out.find("[resealed]"), std::string::npos) << technician.out;
+  EXPECT_TRUE(Saw(technician.out, "resealed")) << technician.out;
 
   // Assigned between the flows: a new device app.
   AddApp({.name = "Contoso Whiteboard", .slug = "whiteboard"});
@@ -516,9 +601,10 @@ TEST_F(AgentTest, ABlockingAppFailingGivesTheFailureScreenAndRetryAfterTheFixSuc
 
   CommandResult failed = Agent({{"technician", true}});
   EXPECT_EQ(failed.exit_code, 1) << failed.out << failed.err;
-  const std::string failure = ScreenLine(failed.out, "result-failure");
-  EXPECT_NE(failure.find("Error 1603"), std::string::npos) << failed.out;
-  EXPECT_NE(failure.find("[Retry] [Reset] [Diagnostics]"), std::string::npos) << failure;
+  const json::object failure = LastScreen(failed.out, "provisioningFailed");
+  EXPECT_NE(FieldOf(failure, "Error").find("1603"), std::string::npos) << failed.out;
+  EXPECT_EQ(Buttons(failure), (std::vector<std::string>{"retry", "reset", "diagnostics"}))
+      << failed.out;
   EXPECT_FALSE(Installed("flaky"));
   json::value tech = Session(Report(), "technician");
   EXPECT_EQ(tech.at("deploymentState"), "failure") << tech;
@@ -530,7 +616,7 @@ TEST_F(AgentTest, ABlockingAppFailingGivesTheFailureScreenAndRetryAfterTheFixSuc
   CommandResult retried = Agent({{"technician", true}, {"onError", json::array{"retry"}}});
   ASSERT_EQ(retried.exit_code, 0) << retried.out << retried.err;
   EXPECT_TRUE(Installed("flaky"));
-  EXPECT_NE(retried.out.find("[resealed]"), std::string::npos) << retried.out;
+  EXPECT_TRUE(Saw(retried.out, "resealed")) << retried.out;
 
   json::value report = Report();
   ASSERT_EQ(Sessions(report, "technician").size(), 1u) << "Retry goes on in the same session";
@@ -587,7 +673,7 @@ TEST_F(AgentTest, APhaseTimeoutOffersWhatTheProfileAllowsAndContinueAnywaySuccee
   ASSERT_TRUE(WaitUntil([&] { return fs::exists(Root() / "slow.running"); }))
       << user->out() << user->err();
   clock.Advance(std::chrono::minutes(61));
-  ASSERT_TRUE(WaitUntil([&] { return !ScreenLine(user->out(), "esp-error").empty(); }))
+  ASSERT_TRUE(WaitUntil([&] { return Saw(user->out(), "espError"); }))
       << user->out() << user->err();
   // The timed-out installer is killed (it would wait a minute for its release): the error
   // screen's buttons work at once.
@@ -598,13 +684,16 @@ TEST_F(AgentTest, APhaseTimeoutOffersWhatTheProfileAllowsAndContinueAnywaySuccee
 
   // Exactly the options of the profile: Try again (not blocked), Continue anyway (allowed),
   // Collect logs (allowed); no Reset (not allowed).
-  const std::string error = ScreenLine(user->out(), "esp-error");
-  EXPECT_NE(error.find("0x800705B4"), std::string::npos) << error;
-  EXPECT_NE(error.find("Contoso Slow"), std::string::npos) << error;
-  EXPECT_NE(error.find("Call the Contoso help desk"), std::string::npos) << error;
-  EXPECT_NE(error.find("[Try again] [Continue anyway] [Collect logs]"), std::string::npos) << error;
-  EXPECT_EQ(error.find("Reset"), std::string::npos) << error;
-  EXPECT_NE(user->out().find("[desktop]"), std::string::npos) << user->out();
+  const json::object error = LastScreen(user->out(), "espError");
+  EXPECT_NE(FieldOf(error, "Error").find("0x800705B4"), std::string::npos) << error;
+  EXPECT_NE(FieldOf(error, "Error").find("Contoso Slow"), std::string::npos) << error;
+  EXPECT_NE(json::serialize(error.at("text")).find("Call the Contoso help desk"), std::string::npos)
+      << error;
+  EXPECT_EQ(Buttons(error),
+            (std::vector<std::string>{"tryAgain", "continueAnyway", "collectLogs", "toggleDetails",
+                                      "toggleDetails", "toggleDetails"}))
+      << error;
+  EXPECT_TRUE(Saw(user->out(), "desktop")) << user->out();
 
   const json::value usr = Session(Report(), "user");
   EXPECT_EQ(usr.at("deploymentState"), "successWithTimeout") << usr;
@@ -639,7 +728,7 @@ TEST_F(AgentTest, ResetWipesTheDeviceWhichIsThenProvisionedAgainWithoutTheAdmin)
   CommandResult again = Agent({{"technician", true}});
   ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
   EXPECT_TRUE(Installed("flaky"));
-  EXPECT_NE(again.out.find("[resealed]"), std::string::npos) << again.out;
+  EXPECT_TRUE(Saw(again.out, "resealed")) << again.out;
 
   json::value report = Report();
   // The reset run ended as a failure, then the fresh one succeeded (in that order even when
@@ -677,7 +766,7 @@ TEST_F(AgentTest, AnAgentKilledDuringAnInstallResumesWithoutInstallingTwiceOrLos
   CommandResult resumed = Agent({{"technician", true}});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
   EXPECT_NE(resumed.out.find("Resuming the technician flow"), std::string::npos) << resumed.out;
-  EXPECT_NE(resumed.out.find("[resealed]"), std::string::npos) << resumed.out;
+  EXPECT_TRUE(Saw(resumed.out, "resealed")) << resumed.out;
   std::map<std::string, int> runs = InstallRuns();
   for (std::string_view app : kTechnicianApps) EXPECT_EQ(runs[std::string(app)], 1) << app;
   EXPECT_EQ(runs["hold"], 1) << "detected after the restart, not installed again";
@@ -715,7 +804,7 @@ TEST_F(AgentTest, ASoftRestartEndsTheRunOnceItsPhaseIsCompleteAndTheNextRunGoesO
   EXPECT_NE(first.out.find("Contoso Restart"), std::string::npos) << first.out;
   CommandResult second = Agent({{"technician", true}});
   EXPECT_EQ(second.exit_code, 0) << second.out;  // after the restart: the result, Reseal
-  EXPECT_NE(second.out.find("[resealed]"), std::string::npos) << second.out;
+  EXPECT_TRUE(Saw(second.out, "resealed")) << second.out;
   EXPECT_EQ(InstallRuns()["restart"], 1);
 }
 
@@ -725,7 +814,9 @@ TEST_F(AgentTest, TheWrongUserIsRefusedAtSignIn) {
                                {"password", kPassword},
                                {"totpSeed", kSeed}});
   EXPECT_EQ(wrong.exit_code, 1) << wrong.out;
-  EXPECT_NE(wrong.out.find("adele.vance@contoso.com"), std::string::npos) << wrong.out;
+  EXPECT_NE(NoticeOf(LastScreen(wrong.out, "signIn")).find("adele.vance@contoso.com"),
+            std::string::npos)
+      << wrong.out;
 }
 
 TEST_F(AgentTest, AProfileThatForbidsPreprovisioningIsRefusedBeforeAnythingIsInstalled) {
@@ -743,62 +834,192 @@ TEST_F(AgentTest, AUserWithoutAnAuthenticatorRegistersOneAtSignIn) {
   // No seed in the answers: the agent reads the QR code's URI like an authenticator app.
   CommandResult user = Agent({{"password", kPassword}});
   ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
-  EXPECT_NE(user.out.find("mfaRegistration"), std::string::npos) << user.out;
+  EXPECT_TRUE(Saw(user.out, "mfaRegistration")) << user.out;
+  EXPECT_EQ(user.out.find("secret="), std::string::npos) << "the enrollment link stays on screen";
   CommandResult state = Cli({"users", "show", "adele.vance@contoso.com", "--json"});
   EXPECT_EQ(json::parse(state.out).at("mfaEnrolled"), true) << state.out;
 }
 
-TEST_F(AgentTest, OnATerminalThePersonAtTheDeviceAnswers) {
-  auto on_terminal = [&] {
-    return std::make_unique<Pty>(std::vector<std::string>{
-        AgentPath(), "oobe", "--server", daemon_->url(), "--root", Root().string(), "--state",
-        State().string(), "--serial", kSerial, "--ui", "terminal"});
-  };
-  // The technician key: w pressed five times, each a key press of its own and no Enter. The
-  // count shows as it grows; the fifth press opens pre-provisioning at once.
-  std::unique_ptr<Pty> technician = on_terminal();
-  ASSERT_TRUE(technician->WaitFor("(w) five times")) << technician->Output();
-  for (int press = 1; press <= 5; ++press) {
-    technician->Type("w");
-    ASSERT_TRUE(technician->WaitFor("technician key " + std::to_string(press) + "/5"))
-        << press << ": " << technician->Output();
-  }
-  ASSERT_EQ(technician->Wait(), 0) << technician->Output();
-  EXPECT_NE(technician->Output().find("Pre-provisioning"), std::string::npos);
-  EXPECT_TRUE(fs::exists(Root() / "opt/contoso/runtime/VERSION"));
-  EXPECT_TRUE(technician->LineModeWithEcho()) << "the terminal is left as it was found";
+TEST_F(AgentTest, OnATerminalTheLandingAndSuccessScreensWaitForTheTechnician) {
+  std::unique_ptr<TerminalSession> tech = OnTerminal();
+  ASSERT_TRUE(tech->WaitFor("Welcome")) << tech->Screen();
+  EXPECT_EQ(tech->Screen().find("echnician"), std::string::npos)
+      << "the first screen does not advertise the technician key: " << tech->Screen();
+  tech->Type("wwwww");
+  ASSERT_TRUE(tech->WaitFor("What would you like to do?")) << tech->Screen();
+  tech->Press("Enter");
+  ASSERT_TRUE(tech->WaitFor("Provision (Enter)")) << tech->Screen();
+  std::string landing = tech->Screen();
+  EXPECT_NE(landing.find("Pre-provision with groundcrew"), std::string::npos) << landing;
+  EXPECT_NE(landing.find("Contoso pre-provisioned"), std::string::npos) << landing;
+  EXPECT_NE(landing.find("adele.vance@contoso.com"), std::string::npos) << landing;
+  EXPECT_NE(landing.find("[ OK ] Service reachable"), std::string::npos) << landing;
+  EXPECT_NE(landing.find("[ OK ] Profile allows pre-provisioning"), std::string::npos) << landing;
+  EXPECT_NE(landing.find("\u2588"), std::string::npos) << "a QR code: " << landing;
+  EXPECT_NE(landing.find("Refresh (r)"), std::string::npos) << landing;
 
-  // The user types the password once asked: it is not echoed (the code typed next is).
-  std::unique_ptr<Pty> user = on_terminal();
-  ASSERT_TRUE(user->WaitFor("Password for adele.vance@contoso.com: ")) << user->Output();
-  user->Type(std::string(kPassword) + "\r");
-  ASSERT_TRUE(user->WaitFor("Code from your authenticator app: ")) << user->Output();
-  EXPECT_EQ(user->Output().find(kPassword), std::string::npos) << "the password was echoed";
-  const std::string code =
-      RunCommand({"/usr/bin/oathtool", "--totp", "-b", kSeed}).out.substr(0, 6);
-  user->Type(code + "\r");
-  ASSERT_EQ(user->Wait(), 0) << user->Output();
-  EXPECT_NE(user->Output().find(code), std::string::npos) << "what is not secret is echoed";
-  EXPECT_EQ(user->Output().find(kPassword), std::string::npos) << "the password was echoed";
-  EXPECT_TRUE(fs::exists(Root() / "opt/contoso/notes/VERSION"));
-  EXPECT_TRUE(user->LineModeWithEcho()) << "the terminal is left as it was found";
+  // It waits for the technician: nothing is installed meanwhile.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_FALSE(tech->ExitCode()) << tech->Screen();
+  EXPECT_FALSE(fs::exists(Root() / "opt")) << "installed before Provision";
+
+  // An admin changes the device's assigned user; Refresh shows it.
+  const std::string id(Report().at("device").at("id").as_string());
+  ASSERT_EQ(Cli({"devices", "update", id, "--user", "megan.bowen@contoso.com"}).exit_code, 0);
+  tech->Type("r");
+  ASSERT_TRUE(tech->WaitFor("megan.bowen@contoso.com")) << tech->Screen();
+  ASSERT_TRUE(tech->WaitFor("Provision (Enter)")) << tech->Screen();
+
+  tech->Press("Enter");  // Provision
+  ASSERT_TRUE(tech->WaitFor("Pre-provisioning complete", std::chrono::seconds(120)))
+      << tech->Screen();
+  EXPECT_NE(tech->Screen().find("Reseal (Enter)"), std::string::npos) << tech->Screen();
+  EXPECT_TRUE(fs::exists(Root() / "opt/contoso/runtime/VERSION"));
+  // The success screen waits for Reseal too.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_FALSE(tech->ExitCode()) << tech->Screen();
+  EXPECT_TRUE(Report().at("device").at("resealedDateTime").is_null());
+  tech->Press("Enter");  // Reseal
+  EXPECT_EQ(tech->Wait(), 0) << tech->Screen();
+  EXPECT_FALSE(Report().at("device").at("resealedDateTime").is_null());
+  EXPECT_NE(tech->Scrollback().find("Resealed"), std::string::npos)
+      << "the summary: " << tech->Scrollback();
 }
 
-TEST_F(AgentTest, ItemProgressIsShownOnTheTerminalButNeitherJournaledNorReported) {
-  // Held once its content is downloaded (all of it: 100%), after every other app.
+TEST_F(AgentTest, OnATerminalTheUserSignsInIsToldAboutAWrongPasswordAndChoosesPrivacy) {
+  ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
+  std::unique_ptr<TerminalSession> user = OnTerminal();
+  // A resealed device starts with the user's pages: the profile shows the region and keyboard
+  // pages (it sets no locale).
+  ASSERT_TRUE(user->WaitFor("Is this the right country or region?")) << user->Screen();
+  user->Press("Enter");
+  ASSERT_TRUE(user->WaitFor("Is this the right keyboard layout")) << user->Screen();
+  user->Press("Enter");
+  ASSERT_TRUE(user->WaitFor("Welcome to Contoso")) << user->Screen();
+  EXPECT_NE(user->Screen().find("adele.vance@contoso.com  (set by your organization)"),
+            std::string::npos)
+      << user->Screen();
+  user->Type("not-the-passphrase");
+  EXPECT_TRUE(WaitUntil([&] {
+    return std::regex_search(user->Screen(), std::regex("Password: +\\*{18}_"));
+  })) << "typed, not shown: "
+      << user->Screen();
+  user->Press("Enter");
+  ASSERT_TRUE(user->WaitFor("password is incorrect")) << user->Screen();
+  user->Type(kPassword);
+  user->Press("Enter");
+  ASSERT_TRUE(user->WaitFor("Enter code")) << user->Screen();
+  EXPECT_EQ(user->Screen().find(kPassword), std::string::npos) << "the password was shown";
+  user->Type(RunCommand({"/usr/bin/oathtool", "--totp", "-b", kSeed}).out.substr(0, 6));
+  user->Press("Enter");
+  ASSERT_TRUE(user->WaitFor("Choose privacy settings for your device", std::chrono::seconds(120)))
+      << user->Screen();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_FALSE(user->ExitCode()) << "the privacy screen waits: " << user->Screen();
+  EXPECT_FALSE(fs::exists(Root() / "opt/contoso/notes")) << "Account setup waits for privacy";
+  user->Press("Enter");  // Accept
+  EXPECT_EQ(user->Wait(), 0) << user->Screen();
+  EXPECT_TRUE(fs::exists(Root() / "opt/contoso/notes/VERSION"));
+  EXPECT_NE(user->Scrollback().find("Your desktop is ready"), std::string::npos)
+      << user->Scrollback();
+}
+
+TEST_F(AgentTest, OnATerminalTheUserRegistersTheirAuthenticatorWithAFirstCode) {
+  ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
+  ASSERT_EQ(Cli({"users", "mfa", "reset", "adele.vance@contoso.com"}).exit_code, 0);
+  std::unique_ptr<TerminalSession> user = OnTerminal();
+  // A resealed device starts with the user's pages: the profile shows the region and keyboard
+  // pages (it sets no locale).
+  ASSERT_TRUE(user->WaitFor("Is this the right country or region?")) << user->Screen();
+  user->Press("Enter");
+  ASSERT_TRUE(user->WaitFor("Is this the right keyboard layout")) << user->Screen();
+  user->Press("Enter");
+  ASSERT_TRUE(user->WaitFor("Welcome to Contoso")) << user->Screen();
+  user->Type(kPassword);
+  user->Press("Enter");
+  ASSERT_TRUE(user->WaitFor("Set up your authenticator app")) << user->Screen();
+  const std::string screen = user->Screen();
+  EXPECT_NE(screen.find("\u2588"), std::string::npos) << "a QR code: " << screen;
+  std::smatch key;
+  ASSERT_TRUE(
+      std::regex_search(screen, key, std::regex("Key:\\s+([A-Z2-7]{4}(?: [A-Z2-7]{1,4})+)")))
+      << screen;
+  const std::string secret = std::regex_replace(key.str(1), std::regex(" "), "");
+
+  // Not registered until the user proves they saved it.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_FALSE(user->ExitCode()) << user->Screen();
+  auto enrolled = [&] {
+    return json::parse(Cli({"users", "show", "adele.vance@contoso.com", "--json"}).out)
+        .at("mfaEnrolled");
+  };
+  EXPECT_EQ(enrolled(), false);
+  user->Type("000000");
+  user->Press("Enter");
+  ASSERT_TRUE(user->WaitFor("That code didn't work")) << user->Screen();
+  user->Type(RunCommand({"/usr/bin/oathtool", "--totp", "-b", secret}).out.substr(0, 6));
+  user->Press("Enter");
+  ASSERT_TRUE(user->WaitFor("Choose privacy settings", std::chrono::seconds(120)))
+      << user->Screen();
+  EXPECT_EQ(enrolled(), true);
+  user->Press("Enter");
+  EXPECT_EQ(user->Wait(), 0) << user->Screen();
+}
+
+TEST_F(AgentTest, OnATerminalTheErrorScreenOffersExactlyTheProfilesOptions) {
+  // A blocking user app that fails until fixed: Account setup fails. The profile allows Try
+  // again and Collect logs, not Continue anyway or Reset.
+  AddApp({.name = "Contoso Flaky",
+          .slug = "flaky",
+          .before = FailsUntil("flaky.fixed"),
+          .context = "user",
+          .group = "Sales users",
+          .blocking = true});
+  ASSERT_NO_FATAL_FAILURE(ApplyTenant());
+  ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
+  // The sign-in from the answers file; the error screen's decision from the person.
+  std::unique_ptr<TerminalSession> user = OnTerminal({{"region", "United States"},
+                                                      {"keyboard", "US"},
+                                                      {"password", kPassword},
+                                                      {"totpSeed", kSeed},
+                                                      {"privacy", "accept"}});
+  ASSERT_TRUE(user->WaitFor("Try again (t)", std::chrono::seconds(120))) << user->Screen();
+  const std::string error = user->Screen();
+  EXPECT_NE(error.find("Collect logs (l)"), std::string::npos) << error;
+  EXPECT_EQ(error.find("Continue anyway"), std::string::npos) << error;
+  EXPECT_EQ(error.find("Reset"), std::string::npos) << error;
+  EXPECT_NE(error.find("Call the Contoso help desk"), std::string::npos) << error;
+  user->Type("c");  // not offered: nothing happens
+  user->Type("x");
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_FALSE(user->ExitCode()) << user->Screen();
+  EXPECT_NE(user->Screen().find("Try again (t)"), std::string::npos) << user->Screen();
+  Touch(Root() / "flaky.fixed");
+  user->Type("t");
+  EXPECT_EQ(user->Wait(std::chrono::seconds(120)), 0) << user->Screen();
+  EXPECT_TRUE(Installed("flaky"));
+  EXPECT_EQ(Session(Report(), "user").at("deploymentState"), "successOnRetry");
+}
+
+TEST_F(AgentTest, OnATerminalAnItemIsInstallingOnceItsContentIsDownloaded) {
+  // Held once its content is downloaded (all of it), after every other app.
   AddApp({.name = "Contoso Hold",
           .slug = "hold",
           .before = HeldUntilReleased("hold"),
           .dependencies = {"Contoso Runtime", "Contoso Agent", "Contoso VPN Client", "Sales CRM"}});
   ASSERT_NO_FATAL_FAILURE(ApplyTenant());
-  Pty agent({AgentPath(), "oobe", "--server", daemon_->url(), "--root", Root().string(), "--state",
-             State().string(), "--serial", kSerial, "--ui", "terminal", "--preprovision"});
-  ASSERT_TRUE(agent.WaitFor("in-progress Contoso Hold  100% (")) << agent.Output();
+  std::unique_ptr<TerminalSession> agent =
+      OnTerminal({{"technician", true}, {"provision", true}, {"reseal", true}});
+  ASSERT_TRUE(agent->WaitFor("Setting up your device for work")) << agent->Screen();
+  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Root() / "hold.running"); }));
+  agent->Type("2");  // Device setup's details
+  ASSERT_TRUE(WaitUntil([&] {
+    return std::regex_search(agent->Screen(), std::regex("Contoso Hold +Installing"));
+  })) << agent->Screen();
+  EXPECT_EQ(agent->Screen().find("100%"), std::string::npos) << agent->Screen();
   Touch(Root() / "hold.release");
-  ASSERT_EQ(agent.Wait(), 0) << agent.Output();
-  EXPECT_EQ(ReadText(State() / "journal.jsonl").find("100% ("), std::string::npos);
-  EXPECT_EQ(ReadText(State() / "journal.jsonl").find("itemProgress"), std::string::npos);
-  EXPECT_EQ(Count(Events(Session(Report(), "technician")), "itemProgress"), 0);
+  EXPECT_EQ(agent->Wait(), 0) << agent->Screen();
+  EXPECT_EQ(ReadText(State() / "journal.jsonl").find("Installing"), std::string::npos);
 }
 
 // The first screen comes before the network: these need no service.
@@ -812,25 +1033,44 @@ std::vector<std::string> AgentWithoutService(const TempDir& dir) {
           "--network-wait", "1"};
 }
 
-TEST(AgentOnATerminalTest, EnterOnTheFirstScreenGoesOnAsTheUser) {
+TEST(AgentOnATerminalTest, NextOnTheFirstScreenGoesOnAsTheUser) {
   TempDir dir;
-  Pty agent(AgentWithoutService(dir));
-  ASSERT_TRUE(agent.WaitFor("(w) five times")) << agent.Output();
-  agent.Type("w");
-  ASSERT_TRUE(agent.WaitFor("technician key 1/5")) << agent.Output();
-  agent.Type("x");  // not the technician key: ignored
-  agent.Type("\r");
-  // The user flow: no network, so the region is asked, a line at a time and echoed.
-  ASSERT_TRUE(agent.WaitFor("Region: ")) << agent.Output();
-  EXPECT_EQ(agent.Output().find("technician key 2/5"), std::string::npos) << agent.Output();
-  EXPECT_TRUE(agent.LineModeWithEcho());
+  TerminalSession agent(AgentWithoutService(dir));
+  ASSERT_TRUE(agent.started());
+  ASSERT_TRUE(agent.WaitFor("Next (Enter)")) << agent.Screen();
+  agent.Type("w");  // one press of the technician key: nothing to see
+  agent.Type("x");  // not a key of this screen: ignored
+  agent.Press("Enter");
+  // The user flow: no network, so the region page comes first, and waits.
+  ASSERT_TRUE(agent.WaitFor("Is this the right country or region?")) << agent.Screen();
+  EXPECT_FALSE(agent.ExitCode());
+  agent.Press("Enter");
+  ASSERT_TRUE(agent.WaitFor("Is this the right keyboard layout")) << agent.Screen();
+  agent.Press("Enter");
+  ASSERT_TRUE(agent.WaitFor("Let's connect you to a network")) << agent.Screen();
+  agent.Press("Enter");  // still no network: it says so and waits
+  ASSERT_TRUE(agent.WaitFor("Still no connection")) << agent.Screen();
+  agent.Press("C-d");  // the person leaves
+  EXPECT_EQ(agent.Wait(), 1) << agent.Screen();
+}
+
+TEST(AgentOnATerminalTest, TheScreenIsDrawnAgainWhenTheTerminalIsResized) {
+  TempDir dir;
+  TerminalSession agent(AgentWithoutService(dir), 100, 30);
+  ASSERT_TRUE(agent.WaitFor("Next (Enter)")) << agent.Screen();
+  agent.Resize(60, 20);
+  ASSERT_TRUE(WaitUntil([&] {
+    const std::string screen = agent.Screen();
+    return screen.find("Next (Enter)") != std::string::npos &&
+           std::count(screen.begin(), screen.end(), '\n') == 20;
+  })) << agent.Screen();
 }
 
 TEST(AgentOnATerminalTest, AnAgentStoppedWhileReadingKeysLeavesTheTerminalAsItFoundIt) {
   for (const std::string_view how : {"Ctrl-C", "SIGTERM", "SIGHUP"}) {
     TempDir dir;
     Pty agent(AgentWithoutService(dir));
-    ASSERT_TRUE(agent.WaitFor("(w) five times")) << how << ": " << agent.Output();
+    ASSERT_TRUE(agent.WaitFor("Welcome")) << how << ": " << agent.Output();
     // Waiting for a key press: no line mode, no echo.
     ASSERT_TRUE(WaitUntil([&] { return !agent.LineModeWithEcho(); })) << how;
     if (how == "Ctrl-C") {
@@ -850,8 +1090,8 @@ TEST_F(AgentTest, AWrongMfaCodeCanBeRetried) {
   CommandResult user =
       Agent({{"password", kPassword}, {"totpCode", "000000"}, {"totpSeed", kSeed}});
   ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
-  EXPECT_NE(user.out.find("mfaRefused"), std::string::npos) << user.out;
-  EXPECT_NE(user.out.find("[desktop]"), std::string::npos) << user.out;
+  EXPECT_NE(user.out.find("That code didn't work"), std::string::npos) << user.out;
+  EXPECT_TRUE(Saw(user.out, "desktop")) << user.out;
   const json::value usr = Session(Report(), "user");
   EXPECT_EQ(usr.at("deploymentState"), "success") << usr;
   // Device setup had nothing to do (the technician flow did it all): a run of no time.
@@ -872,14 +1112,17 @@ TEST_F(AgentTest, RepeatedSignInFailuresLockTheAccount) {
   for (int attempt = 1; attempt <= 3; ++attempt) {
     CommandResult wrong = Agent({{"password", "not-the-passphrase"}, {"totpSeed", kSeed}});
     EXPECT_EQ(wrong.exit_code, 1) << wrong.out << wrong.err;
-    EXPECT_EQ(wrong.out.find("locked"), std::string::npos) << attempt << ": " << wrong.out;
-    EXPECT_NE(ScreenLine(wrong.out, "sign-in").find("password is incorrect"), std::string::npos)
+    EXPECT_EQ(NoticeOf(LastScreen(wrong.out, "signIn")).find("locked"), std::string::npos)
+        << attempt << ": " << wrong.out;
+    EXPECT_NE(NoticeOf(LastScreen(wrong.out, "signIn")).find("password is incorrect"),
+              std::string::npos)
         << attempt << ": " << wrong.out;
   }
   // Locked now: even the right password is refused, and the sign-in page says why.
   CommandResult locked = Agent({{"password", kPassword}, {"totpSeed", kSeed}});
   EXPECT_EQ(locked.exit_code, 1) << locked.out << locked.err;
-  EXPECT_NE(ScreenLine(locked.out, "sign-in").find("locked"), std::string::npos) << locked.out;
+  EXPECT_NE(NoticeOf(LastScreen(locked.out, "signIn")).find("locked"), std::string::npos)
+      << locked.out;
   EXPECT_FALSE(fs::exists(Root() / "opt/contoso/notes")) << "no user item without a sign-in";
 }
 
@@ -903,7 +1146,7 @@ TEST_F(AgentTest, TheServiceGoingAwayDuringDeviceSetupIsWaitedFor) {
   ASSERT_EQ(daemon_->Stop(), 0);
   Touch(Root() / "hold.release");
   ASSERT_TRUE(WaitUntil([&] {
-    return agent->out().find("itemStarted: deviceSetup Contoso Later") != std::string::npos;
+    return ItemStates(agent->out(), "Contoso Later").size() > 1;  // no longer waiting
   })) << agent->out()
       << agent->err();
   std::this_thread::sleep_for(std::chrono::seconds(1));  // its download fails meanwhile
@@ -915,13 +1158,13 @@ TEST_F(AgentTest, TheServiceGoingAwayDuringDeviceSetupIsWaitedFor) {
   ASSERT_EQ(daemon_->Stop(), 0);
   Touch(Root() / "later.release");
   ASSERT_TRUE(WaitUntil([&] {
-    return agent->out().find("serviceUnreachable:") != std::string::npos;
+    return agent->out().find("Can't reach your organization's service") != std::string::npos;
   })) << agent->out()
       << agent->err();
   EXPECT_TRUE(agent->Running());
   ASSERT_TRUE(daemon_->Restart()) << daemon_->log();
   ASSERT_EQ(agent->Wait(), 0) << agent->out() << agent->err();
-  EXPECT_NE(agent->out().find("[resealed]"), std::string::npos) << agent->out();
+  EXPECT_TRUE(Saw(agent->out(), "resealed")) << agent->out();
   EXPECT_TRUE(Installed("hold"));
   EXPECT_TRUE(Installed("later"));
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/support/process.hpp"
+#include "tests/support/terminal_session.hpp"
 
 // Runs the real binaries against each other: groundcrewd on a free loopback port with a
 // temporary data directory, the groundcrew CLI, and plain HTTP calls.
@@ -20,6 +21,7 @@ using test_support::CommandResult;
 using test_support::Process;
 using test_support::RunCommand;
 using test_support::TempDir;
+using test_support::TerminalSession;
 using test_support::WaitUntil;
 
 struct HttpResult {

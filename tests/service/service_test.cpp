@@ -39,7 +39,7 @@ class ServiceTest : public ::testing::Test {
     ASSERT_TRUE(store_->resources().Create({ResourceKind::kTenant, "tenant", "tenant",
                                             StoredBody(AnyResource(settings)), now_, now_}));
     services_ = std::make_unique<Services>(
-        *store_, ContentStore("/nonexistent"), [this] { return now_; },
+        *store_, ContentStore("/nonexistent"), "/nonexistent/diagnostics", [this] { return now_; },
         CreateSecrets("Contoso", now_).value());
   }
 

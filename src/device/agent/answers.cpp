@@ -53,10 +53,14 @@ Result<Answers> ReadAnswers(const std::filesystem::path& path) {
     } else if (key == "totpCode") {
       read = text_of(answers.totp_code);
     } else if (key == "privacy") {
-      read = text_of(answers.privacy);
-    } else if (key == "technician" || key == "reseal") {
+      if (!value.is_string() || value.as_string() != "accept") return bad("\"accept\"");
+      answers.privacy = "accept";
+    } else if (key == "technician") {
       if (!value.is_bool()) return bad("true or false");
-      (key == "technician" ? answers.technician : answers.reseal) = value.as_bool();
+      answers.technician = value.as_bool();
+    } else if (key == "provision" || key == "reseal") {
+      if (!value.is_bool()) return bad("true or false");
+      (key == "provision" ? answers.provision : answers.reseal) = value.as_bool();
     } else if (key == "totpSeed") {
       if (!value.is_string()) return bad("a base32 string");
       Result<std::string> seed = identity::Base32Decode(value.as_string());

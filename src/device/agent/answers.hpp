@@ -15,25 +15,36 @@
 //     "network": "wired",                 "Let's connect you to a network"
 //     "technician": true,                 press the technician key five times on the first
 //                                         screen and choose "Pre-provision" (= --preprovision)
-//     "reseal": true,                     press Reseal on the technician success screen
+//     "provision": true,                  press Provision on the landing screen (false: stop
+//                                         there, exit code 1)
+//     "reseal": true,                     press Reseal on the technician success screen (false:
+//                                         stop there, exit code 0)
 //     "userPrincipalName": "adele.vance@contoso.com",   (default: the pre-filled name)
 //     "password": "...",
 //     "totpSeed": "JBSWY3DP...",          base32; the agent computes the current code
 //     "totpCode": "123456",               or a fixed code (used once)
-//     "privacy": "accept",
-//     "onError": ["retry", "continue"]    buttons for error screens, in order: retry (Try
-//                                         again), continue (Continue anyway), reset,
+//     "privacy": "accept",                the privacy page's only choice
+//     "onError": ["retry", "continue"]    buttons for error screens, in order: retry (Retry,
+//                                         Try again), continue (Continue anyway), reset,
 //                                         collectLogs, diagnostics, stop (the default when
-//                                         the list is used up: the run ends, exit code 1)
+//                                         the list is used up: the run ends, exit code 1). A
+//                                         button the screen does not offer ends the run
+//                                         (exit code 2) naming it.
 //   }
 //
-// Every member is optional; unknown members are refused. SECRET: the password and seed.
+// Every member is optional; unknown members are refused. What a member does not answer is asked
+// on the terminal (--ui terminal); unattended (plain, json), Provision, Reseal and the privacy
+// page default to going on, a user name to the pre-filled one, and any other missing answer
+// ends the run with exit code 2 naming the member. Unattended only, a new authenticator's code
+// is computed from the enrollment link the service sends (the answers file stands in for the
+// user's phone). SECRET: the password and seed.
 namespace groundcrew::agent {
 
 struct Answers {
   std::optional<std::string> region, keyboard, network;
   bool technician = false;
-  bool reseal = true;
+  std::optional<bool> provision;
+  std::optional<bool> reseal;
   std::optional<std::string> user_principal_name;
   std::optional<std::string> password;
   std::optional<std::string> totp_seed;  ///< raw bytes (decoded from base32)

@@ -18,10 +18,13 @@
 #include "core/compliance/compliance.hpp"
 #include "core/flow/technician_flow.hpp"
 #include "core/flow/user_flow.hpp"
+#include "device/agent/diagnostics.hpp"
 #include "device/agent/flow_events.hpp"
+#include "device/agent/progress.hpp"
 #include "device/flow/device_answers.hpp"
 #include "device/flow/flow_reports.hpp"
 #include "device/flow/phase_steps.hpp"
+#include "device/flow/screen.hpp"
 #include "identity/ca.hpp"
 #include "identity/random.hpp"
 #include "identity/totp.hpp"
@@ -34,9 +37,13 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 using core::TechnicianScreen;
 using core::UserScreen;
+using device::Action;
+using device::Button;
 using device::FlowReport;
 using device::JsonText;
 using device::ProfileOf;
+using device::Screen;
+using device::ScreenId;
 
 constexpr std::string_view kTechnician = "technician";
 constexpr std::string_view kUser = "user";
@@ -59,6 +66,12 @@ Status WritePrivateFile(const fs::path& path, std::string_view bytes) {
                      "state");
   }
   return Ok{};
+}
+
+// The person's input ended while a screen waited for them (Ctrl-D, the terminal hung up).
+Error Gone() {
+  return MakeError(ErrorCode::kFailedPrecondition, "nobody is at the device any more (input ended)",
+                   "input");
 }
 
 json::array InventoryJson(const std::vector<core::InstalledItem>& items) {
@@ -86,17 +99,18 @@ std::vector<core::InstalledItem> InventoryFrom(const json::value& value) {
 
 class Driver {
  public:
-  Driver(const OobeOptions& options, ServiceClient& service, Journal& journal, Ui& ui,
+  Driver(const OobeOptions& options, ServiceClient& service, Journal& journal, View& view,
          const RunnerFactory& make_runner, const Clock& clock)
       : options_(options),
         service_(service),
         journal_(journal),
-        ui_(ui),
+        view_(view),
         make_runner_(make_runner),
         clock_(clock),
         answers_(options.answers) {}
 
   OobeExit Run();
+  const std::optional<Screen>& shown() const { return shown_; }
 
  private:
   // ---- journal ----
@@ -118,15 +132,15 @@ class Driver {
   /// The report record for the outbox, with the idempotency key of position `index`.
   json::object ReportRecord(std::string_view flow, const FlowReport& report, core::Timestamp at,
                             size_t index);
-  /// Queues a journaled report and tells the UI.
-  void Queue(json::object record);
+  /// Queues a journaled report.
+  void Queue(json::object record) { outbox_.push_back(std::move(record)); }
   /// A report on its own (not part of a transition).
   void Report(std::string_view flow, FlowReport report);
   /// A sign-in step (POST `path` with the device token), sent once: a 401 about the password
   /// or the code is the user's answer, not a reason to prove the key and send it again.
   Result<Answer> SignIn(std::string_view path, const json::object& body);
   /// Makes a service call, again every second while the service cannot be reached (up to
-  /// options_.network_wait), telling the UI once.
+  /// options_.network_wait), saying so on the screen meanwhile.
   Result<Answer> CallWaiting(const std::function<Result<Answer>()>& call);
   void Flush(bool wait);
   Status StartFlow(std::string_view flow);
@@ -137,29 +151,59 @@ class Driver {
   Status NetworkScreens(std::string_view flow);
   Status DownloadProfile(std::string_view flow);
   Status PreparationStep();
+  /// After a restart, before the core hears of it: the installers a killed run left behind
+  /// (OobeOptions::pending_installers) are waited for and their outcomes applied as the end of
+  /// the attempts the journal holds in progress, so that nothing is installed twice.
+  Status AdoptInstallers();
   /// Journals a deployment's payloads and compliance policies for `flow` and keeps them; the
   /// flow's item runner is made again from them.
   Status KeepDeployment(std::string_view flow, const device::Deployment& deployment);
+  /// Fetches the flow's deployment again and keeps its payloads (Retry: the content and
+  /// settings of the items as the admin has them now).
+  Status RefreshDeployment(std::string_view flow);
   Result<ItemRunner> RunnerFor(std::string_view flow);
   /// Runs the phase on screen until it leaves that screen; kRebootRequested when an app asked
   /// for a hard restart.
   Result<bool> RunPhase(std::string_view flow);
   OobeExit Wipe();
-  std::string NextButton();
-  bool TechnicianKeyPressed();
+  /// The first screen, before a flow is chosen: true when the technician pressed the technician
+  /// key five times and chose to pre-provision. Only asked on an interactive view.
+  bool TechnicianChoosesPreprovisioning();
+  /// The pre-flight checklist of the landing screen (DESIGN.md §4.4), into device_.checks.
+  void RunChecks();
   void CollectLogs();
-  /// The screen up, as the UI shows it (with the progress of running items).
-  ScreenView View();
-  void Render() { ui_.Screen(View()); }
-  /// Redraws the screen with the progress of running items when some changed, at most five
-  /// times a second. UI-only: nothing is journaled or reported.
-  void ShowProgress();
-  void Fail(const Error& error) { ui_.Event("error", {{"field", error.field}}, error.message); }
+
+  // ---- what the person sees and decides ----
+  /// The screen up: the flow's, with what only the device knows (progress, checks, notices).
+  Screen Current();
+  /// Shows the current screen.
+  void Render();
+  /// Shows `notice` on the current screen (nullopt clears it).
+  void Say(std::optional<device::Notice> notice) {
+    device_.notice = std::move(notice);
+    Render();
+  }
+  void Fail(const Error& error) {
+    Say(device::Notice{device::Notice::Tone::kError, error.message});
+  }
+  /// The person's decision on the current screen, or the answers file's (`answer`, from answers
+  /// member `member`): one of the buttons the screen offers. Show/Hide details is handled here.
+  /// nullopt when nobody can answer: the view is not interactive (and there is no answer) or the
+  /// person's input ended. kInvalidArgument naming `member` when the answer is a button the
+  /// screen does not offer.
+  Result<std::optional<Press>> Choose(std::optional<Action> answer, std::string_view member);
+  /// Handles a press that only changes the view (Show/Hide details); false for any other.
+  bool ViewOnly(const Press& press);
+  /// While work runs: takes what the person pressed meanwhile (details), without waiting.
+  void TakeKeys();
+  /// The run ends because nobody answered `member`: says so, exit code 2 (kFailed when the
+  /// person's input ended).
+  OobeExit Unanswered(std::string_view member);
 
   const OobeOptions& options_;
   ServiceClient& service_;
   Journal& journal_;
-  Ui& ui_;
+  View& view_;
   const RunnerFactory& make_runner_;
   const Clock& clock_;
   Answers answers_;
@@ -182,6 +226,10 @@ class Driver {
   std::optional<std::string> registration_seed_;
   ProgressBoard progress_;  // written by install threads (joined before RunPhase returns)
   RedrawThrottle redraw_{std::chrono::milliseconds(200)};
+  device::DeviceView device_;            // what the screens show beside the flow's state
+  std::optional<Screen> shown_;          // the screen last shown
+  std::optional<std::string> password_;  // SECRET: typed on the sign-in screen, sent once
+  int signed_in_again_ = 0;  // sign-ins started over because the service lost the challenge
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -295,21 +343,6 @@ json::object Driver::ReportRecord(std::string_view flow, const FlowReport& repor
           {"detail", report.detail}};
 }
 
-void Driver::Queue(json::object record) {
-  outbox_.push_back(record);
-  const std::string kind = JsonText(record, "kind");
-  if (kind == "screen") return;  // the UI draws screens itself
-  // What it is about, in a few words (the UI shows the kind beside it).
-  const json::object& detail = record.at("detail").as_object();
-  std::string text;
-  for (const char* name : {"phase", "displayName", "deploymentState", "state", "code", "message"}) {
-    if (const json::value* v = detail.if_contains(name); v && v->is_string()) {
-      text += fmt::format("{}{}", text.empty() ? "" : " ", std::string(v->as_string()));
-    }
-  }
-  ui_.Event(kind, detail, text);
-}
-
 void Driver::Report(std::string_view flow, FlowReport report) {
   json::object record = ReportRecord(flow, report, clock_(), outbox_.size());
   if (!Record(record)) return;  // the journal refused: the report is lost with it
@@ -323,10 +356,13 @@ Result<Answer> Driver::CallWaiting(const std::function<Result<Answer>()>& call) 
     Result<Answer> answer = call();
     if (answer || answer.error().code != ErrorCode::kUnavailable ||
         std::chrono::steady_clock::now() > deadline) {
+      if (told) Say(std::nullopt);
       return answer;
     }
     if (!told) {
-      ui_.Event("serviceUnreachable", {}, answer.error().message + "; trying again");
+      Say(device::Notice{device::Notice::Tone::kWarning,
+                         "Can't reach your organization's service (" + answer.error().message +
+                             "); trying again."});
       told = true;
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -350,6 +386,7 @@ void Driver::Flush(bool wait) {
     const std::string flow = JsonText(first, "flow");
     const std::string session = JsonText(first, "session");
     bool sent = false;
+    bool refused = false;  // the service answered, and will not take the reports (not waited for)
     // A user-flow session is opened once the user is known (its user name is set then).
     if (flow == kUser && !user_.signed_in) return;
     if (!sessions_opened_.contains(session)) {
@@ -357,6 +394,9 @@ void Driver::Flush(bool wait) {
           "PUT", "/sessions/" + session,
           device::SessionOpening(flow, flow == kUser ? user_.upn : std::string(), At(first)));
       if (opened && opened->ok()) sessions_opened_.insert(session);
+      // Not registered, or the device's key refused: waiting would not change the answer.
+      refused = (opened && opened->status >= 400 && opened->status < 500) ||
+                (!opened && opened.error().code != ErrorCode::kUnavailable);
     }
     if (sessions_opened_.contains(session)) {
       json::array events;
@@ -379,7 +419,8 @@ void Driver::Flush(bool wait) {
       if (posted && posted->status == 400) {
         // The service will never take this batch as it is: say so and move past it rather than
         // holding every later report back.
-        ui_.Event("reportRefused", {}, "the service refused reports: " + ErrorOf(*posted).message);
+        Say(device::Notice{device::Notice::Tone::kWarning,
+                           "The service refused reports: " + ErrorOf(*posted).message});
         sent = true;
         finish.reset();
       }
@@ -396,7 +437,7 @@ void Driver::Flush(bool wait) {
     }
     if (!sent) {
       next_flush_ = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-      if (!wait || std::chrono::steady_clock::now() > deadline) return;
+      if (!wait || refused || std::chrono::steady_clock::now() > deadline) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
   }
@@ -416,24 +457,42 @@ Status Driver::NetworkScreens(std::string_view flow) {
     return service_.Reachable() ? apply(core::NetworkUp{}) : apply(core::NetworkDown{});
   }
   if (screen == "region-keyboard") {
-    // Shown because there is no network yet (the profile, which may hide them, is unknown).
-    if (!answers_.region && options_.ask) answers_.region = options_.ask("Region", false);
-    if (!answers_.keyboard && options_.ask) answers_.keyboard = options_.ask("Keyboard", false);
+    // Shown because there is no network yet (the profile, which may hide them, is unknown): the
+    // region page, then the keyboard page.
+    for (const Screen& page : {device::RegionScreen(device_), device::KeyboardScreen(device_)}) {
+      const bool answered = page.id == ScreenId::kRegion ? answers_.region.has_value()
+                                                         : answers_.keyboard.has_value();
+      if (answered || !view_.interactive()) continue;
+      shown_ = page;
+      view_.Show(page);
+      Result<std::optional<Press>> press = Choose(std::nullopt, "region");
+      if (!press) return press.error();
+      if (!*press) return Gone();
+    }
     return apply(core::RegionKeyboardConfirmed{});
   }
   if (screen == "connect-network") {
-    if (!answers_.network && options_.ask) {
-      answers_.network = options_.ask(
-          "Let's connect you to a network: connect a cable or Wi-Fi, then press Enter", false);
-    }
     const auto deadline = std::chrono::steady_clock::now() + options_.network_wait;
-    while (!service_.Reachable()) {
+    for (;;) {
+      if (view_.interactive() && !answers_.network) {
+        Result<std::optional<Press>> press = Choose(std::nullopt, "network");
+        if (!press) return press.error();
+        if (!*press) return Gone();
+      }
+      if (service_.Reachable()) break;
+      if (view_.interactive() && !answers_.network) {
+        Say(device::Notice{device::Notice::Tone::kWarning,
+                           "Still no connection to your organization's service. Check the "
+                           "cable, then press Next."});
+        continue;
+      }
       if (std::chrono::steady_clock::now() > deadline) {
         return MakeError(ErrorCode::kUnavailable,
                          "the service cannot be reached: check the network and --server", "server");
       }
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
+    device_.notice.reset();
     return apply(core::NetworkConnected{});
   }
   return DownloadProfile(flow);
@@ -536,7 +595,15 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
         done.pop_front();
       }
     }
-    ShowProgress();
+    // Progress and elapsed times move on the screen (UI-only: nothing journaled or reported),
+    // at most five times a second; the person may show or hide details meanwhile.
+    if (const auto now = std::chrono::steady_clock::now(); redraw_.Due(now)) {
+      if (!progress_.TakeChanged().empty() || now - last_tick >= std::chrono::seconds(1)) {
+        redraw_.Mark(now);
+        Render();
+      }
+    }
+    TakeKeys();
     if (finished) {
       --running;
       stops.erase(finished->id);
@@ -563,86 +630,47 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
   return reboot || device::RestartsAfterPhase(finished_run());
 }
 
-// Diagnostics / Collect logs: the journal and the install logs as one tar.gz in the state
-// folder (the device key and certificate keys stay out).
+// Diagnostics / Collect logs: a redacted archive of the journal and the install logs in
+// STATE/diagnostics/ (diagnostics.hpp), then sent to the service for support; the screen says
+// where it is and whether it reached the service.
 void Driver::CollectLogs() {
-  const std::string name = fmt::format("diagnostics-{}.tar.gz", Seconds(clock_()));
-  const std::string command = fmt::format(
-      "cd '{}' && tar -czf '{}' --exclude='*.key' {} $(test -d logs && echo logs) 2>/dev/null",
-      options_.state.string(), name, Journal::kFileName);
-  const bool ok = std::system(command.c_str()) == 0;
-  ui_.Event("diagnostics", {{"file", (options_.state / name).string()}, {"ok", ok}},
-            ok ? "Diagnostics saved to " + (options_.state / name).string()
-               : "Diagnostics could not be saved");
+  Result<fs::path> archive = CollectDiagnostics(options_.state, clock_());
+  if (!archive) {
+    device_.notice = device::Notice{device::Notice::Tone::kError,
+                                    "Diagnostics could not be saved: " + archive.error().message};
+    return;
+  }
+  const Status sent = UploadDiagnostics(service_, *archive);
+  device_.notice = device::Notice{
+      sent ? device::Notice::Tone::kSuccess : device::Notice::Tone::kWarning,
+      sent ? "Diagnostics saved to " + archive->string() + " and sent to your organization."
+           : "Diagnostics saved to " + archive->string() + "; they could not be sent (" +
+                 sent.error().message + ")."};
 }
 
-// The first screen on a terminal: the technician key (w, as Windows' key) pressed five times
-// opens pre-provisioning; Enter (or the end of input) goes on as the user. Key by key where
-// the terminal gives key presses (the count is shown as it grows, the fifth press opens
-// pre-provisioning at once, other keys are ignored); else typed as a line: "wwwww" then Enter.
-bool Driver::TechnicianKeyPressed() {
-  if (options_.read_key) {
-    int presses = 0;
-    auto draw = [&] {
-      ScreenView view{.name = std::string(core::ToString(TechnicianScreen::kFirstScreen)),
-                      .title = "Welcome",
-                      .lines = {"Press Enter to set up this device.",
-                                "Technician: press the technician key (w) five times to "
-                                "pre-provision it."}};
-      if (presses > 0) {
-        view.lines.push_back(
-            fmt::format("technician key {}/{}", presses, core::kTechnicianKeyPresses));
-      }
-      ui_.Screen(view);
-    };
-    draw();
-    for (;;) {
-      const std::optional<char> key = options_.read_key();
-      if (!key || *key == '\n' || *key == '\r' || *key == '\x04') return false;
-      if (*key != 'w' && *key != 'W') continue;
-      ++presses;
-      draw();
-      if (presses >= core::kTechnicianKeyPresses) return true;
-    }
+// The first screen on an interactive view: Next goes on as the user. The technician key (w, as
+// Windows' key) pressed five times in a row opens "What would you like to do?", whose
+// Pre-provision starts the technician flow and Back returns here. The key is taken, never
+// advertised.
+bool Driver::TechnicianChoosesPreprovisioning() {
+  int presses = 0;
+  for (;;) {
+    const Screen welcome = device::WelcomeScreen(device_);
+    shown_ = welcome;
+    view_.Show(welcome);
+    std::optional<Press> press = view_.Wait(welcome, std::nullopt);
+    if (!press || press->action == Action::kNext) return false;
+    if (press->action != Action::kTechnicianKey) continue;
+    if (++presses < core::kTechnicianKeyPresses) continue;
+    presses = 0;
+    const Screen menu = device::OptionsMenuScreen();
+    shown_ = menu;
+    view_.Show(menu);
+    std::optional<Press> choice = view_.Wait(menu, std::nullopt);
+    if (!choice) return false;
+    if (const Button* button = menu.Find(choice->action)) view_.Pressed(*button);
+    if (choice->action == Action::kPreprovision) return true;
   }
-  if (!options_.ask) return false;
-  const std::optional<std::string> typed = options_.ask(
-      "Welcome. Press Enter to set up this device, or press the technician key w five times "
-      "(wwwww, then Enter) to pre-provision it",
-      false);
-  return typed && std::count(typed->begin(), typed->end(), 'w') >= core::kTechnicianKeyPresses;
-}
-
-std::string Driver::NextButton() {
-  if (answers_.on_error.empty() && options_.ask) {
-    for (;;) {
-      std::optional<std::string> typed = options_.ask(
-          "Press: r = retry, c = continue anyway, x = reset, l = collect logs, d = diagnostics, "
-          "s = stop",
-          false);
-      if (!typed || typed->empty()) return "stop";
-      switch ((*typed)[0]) {
-        case 'r':
-          return "retry";
-        case 'c':
-          return "continue";
-        case 'x':
-          return "reset";
-        case 'l':
-          return "collectLogs";
-        case 'd':
-          return "diagnostics";
-        case 's':
-          return "stop";
-        default:
-          break;
-      }
-    }
-  }
-  if (answers_.on_error.empty()) return "stop";
-  std::string button = answers_.on_error.front();
-  answers_.on_error.pop_front();
-  return button;
 }
 
 // Reset: the device forgets everything but its key (which belongs to the hardware).
@@ -655,165 +683,131 @@ OobeExit Driver::Wipe() {
   std::error_code ec;
   for (const fs::directory_entry& entry : fs::directory_iterator(options_.state, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name == "device.key" || name == Journal::kFileName) continue;
+    // Diagnostics outlive a reset: support asks for them after.
+    if (name == "device.key" || name == Journal::kFileName || name == "diagnostics") continue;
     fs::remove_all(entry.path(), ec);
   }
   (void)journal_.Clear();
-  ui_.Event("reset", {}, "The device was reset. Start it again to set it up.");
   return OobeExit::kReset;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-ScreenView Driver::View() {
-  ScreenView view;
-  auto phase_lines = [&](const core::PhaseRun& run) {
-    const core::PhaseCounts counts = core::CountItems(run);
-    view.lines.push_back(
-        fmt::format("{} ({} of {})", core::ToString(run.phase), counts.succeeded, counts.tracked));
-    for (const core::ItemRun& item : run.items) {
-      std::string progress;  // "  42% (1.2 of 2.9 MB)" while it runs, when the executor says
-      if (item.status == core::ItemStatus::kInProgress) {
-        if (auto latest = progress_.Get(item.plan.id)) {
-          progress = "  " + FormatProgress(latest->first, latest->second);
-        }
-      }
-      view.lines.push_back(fmt::format(
-          "  {:<11} {}{}{}", core::ToString(item.status), item.plan.display_name,
-          item.attempt > 1 ? fmt::format(" (attempt {})", item.attempt) : "", progress));
-    }
-  };
-  if (flow_ == kTechnician) {
-    view.name = std::string(core::ToString(tech_.screen));
-    const core::TechnicianState& s = tech_;
-    switch (s.screen) {
-      case TechnicianScreen::kLanding:
-        view.title = "Pre-provisioning";
-        if (s.profile) {
-          view.lines = {"Organization: " + s.profile->organization_name,
-                        "Profile: " + s.profile->profile_name,
-                        "Assigned user: " + (s.profile->assigned_user_upn.empty()
-                                                 ? std::string("none")
-                                                 : s.profile->assigned_user_upn),
-                        "Registration: " + s.profile->registration_id};
-        }
-        if (s.refusal) {
-          view.lines.push_back(fmt::format("Error {}: {}", core::FormatErrorCode(s.refusal->code),
-                                           s.refusal->message));
-        }
-        break;
-      case TechnicianScreen::kDevicePreparation:
-      case TechnicianScreen::kDeviceSetup:
-        view.title = "Setting up your device for work";
-        for (const core::PhaseRun* run : PhaseRuns(s)) phase_lines(*run);
-        break;
-      case TechnicianScreen::kResultSuccess:
-      case TechnicianScreen::kResultFailure:
-      case TechnicianScreen::kResealed:
-        view.title = s.screen == TechnicianScreen::kResultFailure ? "Something went wrong"
-                     : s.screen == TechnicianScreen::kResealed    ? "Resealed"
-                                                                  : "Pre-provisioning complete";
-        if (s.result) {
-          view.lines = {"Organization: " + s.result->organization_name,
-                        "Profile: " + s.result->profile_name,
-                        "Assigned user: " + s.result->assigned_user_upn,
-                        fmt::format("Elapsed: {}s", s.result->elapsed.count())};
-          if (s.result->error) {
-            view.lines.push_back(fmt::format("Error {}: {}",
-                                             core::FormatErrorCode(s.result->error->code),
-                                             s.result->error->message));
-            view.lines.push_back("[Retry] [Reset] [Diagnostics]");
-          } else if (s.screen == TechnicianScreen::kResultSuccess) {
-            view.lines.push_back("[Reseal]");
-          }
-        }
-        break;
-      default:
-        view.title = view.name;
-        break;
-    }
-  } else {
-    view.name = std::string(core::ToString(user_.screen));
-    const core::UserState& s = user_;
-    switch (s.screen) {
-      case UserScreen::kSignIn:
-        view.title = "Sign in";
-        view.lines.push_back("User name: " + std::string(core::PrefilledUpn(s)));
-        if (s.sign_in_problem) view.lines.push_back(s.sign_in_problem->message);
-        break;
-      case UserScreen::kMfa:
-        view.title = "Enter the code from your authenticator app";
-        break;
-      case UserScreen::kDeviceSetup:
-      case UserScreen::kAccountSetup:
-      case UserScreen::kPrivacy:
-      case UserScreen::kEspError:
-        view.title = s.screen == UserScreen::kEspError ? "Something went wrong"
-                                                       : "Setting up your device for work";
-        view.lines.push_back("device-preparation (complete)");
-        for (const core::PhaseRun* run : PhaseRuns(s)) phase_lines(*run);
-        if (s.screen == UserScreen::kEspError && s.plan) {
-          // The failure, the profile's message and exactly the buttons the profile offers.
-          for (const core::PhaseRun* run : PhaseRuns(s)) {
-            if (run->phase == s.failed_phase && run->failure) {
-              view.lines.push_back(fmt::format("Error {}: {}",
-                                               core::FormatErrorCode(run->failure->code),
-                                               run->failure->message));
-            }
-          }
-          const core::EspErrorOptions& options = s.plan->error_options;
-          view.lines.push_back(options.message);
-          std::string buttons;
-          for (const auto& [offered, label] :
-               {std::pair{options.try_again, "Try again"},
-                std::pair{options.continue_anyway, "Continue anyway"},
-                std::pair{options.reset, "Reset device"},
-                std::pair{options.collect_logs, "Collect logs"}}) {
-            if (offered) buttons += fmt::format("{}[{}]", buttons.empty() ? "" : " ", label);
-          }
-          if (!buttons.empty()) view.lines.push_back(buttons);
-        }
-        break;
-      case UserScreen::kDesktop:
-        view.title = "Your desktop is ready";
-        break;
-      default:
-        view.title = view.name;
-        break;
-    }
-  }
-  return view;
-}
-
-void Driver::ShowProgress() {
-  const auto now = std::chrono::steady_clock::now();
-  if (!redraw_.Due(now)) return;
-  const std::vector<std::string> ids = progress_.TakeChanged();  // in id order
-  if (ids.empty()) return;
-  std::vector<ItemProgress> changed;
+Screen Driver::Current() {
+  device_.now = clock_();
+  device_.transfers.clear();
   auto collect = [&](const auto& state) {
     for (const core::PhaseRun* run : PhaseRuns(state)) {
       for (const core::ItemRun& item : run->items) {
-        if (item.status != core::ItemStatus::kInProgress ||
-            !std::binary_search(ids.begin(), ids.end(), item.plan.id)) {
-          continue;
-        }
+        if (item.status != core::ItemStatus::kInProgress) continue;
         if (auto latest = progress_.Get(item.plan.id)) {
-          changed.push_back({std::string(core::ToString(run->phase)), item.plan.id,
-                             item.plan.display_name, latest->first, latest->second});
+          device_.transfers[item.plan.id] = {latest->first, latest->second};
         }
       }
     }
   };
   if (flow_ == kTechnician) {
     collect(tech_);
-  } else {
-    collect(user_);
+    return device::TechnicianScreenOf(tech_, device_);
   }
-  if (changed.empty()) return;
-  redraw_.Mark(now);
-  ui_.Progress(View(), changed);
+  collect(user_);
+  return device::UserScreenOf(user_, device_);
+}
+
+void Driver::Render() {
+  if (flow_.empty()) return;  // the first screen draws itself
+  Screen screen = Current();
+  view_.Show(screen);
+  shown_ = std::move(screen);
+}
+
+bool Driver::ViewOnly(const Press& press) {
+  if (press.action != Action::kToggleDetails || !press.phase) return false;
+  if (!device_.details.erase(*press.phase)) device_.details.insert(*press.phase);
+  Render();
+  return true;
+}
+
+void Driver::TakeKeys() {
+  if (!view_.interactive() || !shown_) return;
+  while (std::optional<Press> press = view_.Wait(*shown_, std::chrono::milliseconds(0))) {
+    ViewOnly(*press);  // a screen that works on its own takes nothing else
+  }
+}
+
+Result<std::optional<Press>> Driver::Choose(std::optional<Action> answer, std::string_view member) {
+  if (!shown_) Render();
+  const Screen& screen = *shown_;
+  if (answer) {
+    const Button* button = screen.Find(*answer);
+    if (button == nullptr) {
+      std::string offered;
+      for (const Button& b : screen.buttons) {
+        if (b.hidden || b.action == Action::kToggleDetails) continue;
+        offered += fmt::format("{}{}", offered.empty() ? "" : ", ", device::ActionName(b.action));
+      }
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("{}: \"{}\" is not offered on the screen \"{}\" (it offers: {})",
+                                   member, device::ActionName(*answer), screen.title,
+                                   offered.empty() ? "nothing" : offered),
+                       std::string(member));
+    }
+    view_.Pressed(*button);
+    return std::optional<Press>(Press{.action = *answer});
+  }
+  while (view_.interactive() && !view_.closed()) {
+    std::optional<Press> press = view_.Wait(*shown_, std::nullopt);
+    if (!press) break;
+    if (ViewOnly(*press)) continue;
+    const Button* button = shown_->Find(press->action, press->phase);
+    if (button == nullptr) continue;  // a view only offers the screen's buttons
+    view_.Pressed(*button);
+    return std::optional<Press>(std::move(*press));
+  }
+  return std::optional<Press>();
+}
+
+OobeExit Driver::Unanswered(std::string_view member) {
+  if (view_.interactive()) {
+    Fail(Gone());
+    return OobeExit::kFailed;
+  }
+  Fail(MakeError(
+      ErrorCode::kInvalidArgument,
+      fmt::format("nobody can answer this screen: give \"{}\" in the answers file", member),
+      std::string(member)));
+  return OobeExit::kUsage;
+}
+
+// The landing screen's checklist (DESIGN.md §4.4): the service answers, it knows this device,
+// a profile that allows pre-provisioning is assigned, the device's key is accepted, and the
+// device's clock agrees with the service's (tokens and one-time codes depend on it).
+void Driver::RunChecks() {
+  std::vector<device::Check> checks;
+  const bool reachable = service_.Reachable();
+  checks.push_back({"Service reachable", reachable, reachable ? "" : "no answer from --server"});
+  const Status proven = reachable ? service_.EnsureDeviceToken() : Status(Gone());
+  checks.push_back({"Device registered and its key accepted", static_cast<bool>(proven),
+                    proven ? "" : proven.error().message});
+  const std::optional<core::ProfileInfo>& profile = tech_.profile;
+  checks.push_back({"Deployment profile assigned", profile.has_value(),
+                    profile ? profile->profile_name : "no profile: assign one to this device"});
+  checks.push_back({"Profile allows pre-provisioning", profile && profile->preprovisioning_allowed,
+                    profile && !profile->preprovisioning_allowed
+                        ? "turn on preprovisioningAllowed in the profile"
+                        : ""});
+  if (proven) {
+    const auto service_time = service_.ServiceTime();
+    if (service_time) {
+      const auto skew = std::chrono::duration_cast<std::chrono::seconds>(clock_() - *service_time);
+      const bool close = std::chrono::abs(skew) <= std::chrono::minutes(5);
+      checks.push_back(
+          {"Clock in step with the service", close,
+           close ? "" : fmt::format("{} s apart: set the device's clock", skew.count())});
+    }
+  }
+  device_.checks = std::move(checks);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -887,6 +881,47 @@ Status Driver::KeepDeployment(std::string_view flow, const device::Deployment& d
   return Ok{};
 }
 
+Status Driver::AdoptInstallers() {
+  if (!options_.pending_installers) return Ok{};
+  const bool technician = flow_ == kTechnician;
+  for (const std::string& id : options_.pending_installers()) {
+    const core::PhaseRun* run =
+        technician ? core::PhaseOnScreen(tech_) : core::PhaseOnScreen(user_);
+    if (run == nullptr) return Ok{};
+    const core::ItemRun* item = core::FindItem(*run, id);
+    if (item == nullptr || item->status != core::ItemStatus::kInProgress) continue;
+    Result<ItemRunner> runner = RunnerFor(flow_);
+    if (!runner) return runner.error();
+    Render();
+    std::stop_source never;
+    const ItemOutcome outcome = (*runner)(item->plan, never.get_token(), progress_.Track(id));
+    device::ItemFinish finish = device::FinishItem(*run, *item, outcome);
+    Status applied = std::visit(
+        [&](const auto& e) {
+          return technician ? Tech(e, std::move(finish.reports))
+                            : User(e, std::move(finish.reports));
+        },
+        finish.event);
+    if (!applied) return applied;
+  }
+  return Ok{};
+}
+
+Status Driver::RefreshDeployment(std::string_view flow) {
+  const json::object body =
+      flow == kTechnician ? json::object{{"flow", kTechnician}}
+                          : json::object{{"flow", kUser}, {"installed", wire::Encode(inventory_)}};
+  Result<Answer> answer = CallWaiting([&] {
+    return flow == kTechnician ? service_.Device("POST", "/deployment", body)
+                               : service_.WithToken(user_token_, "POST", "/deployment", body);
+  });
+  if (!answer) return answer.error();
+  if (!answer->ok()) return ErrorOf(*answer);
+  Result<device::Deployment> deployment = device::ReadDeployment(answer->body);
+  if (!deployment) return deployment.error();
+  return KeepDeployment(flow, *deployment);
+}
+
 OobeExit Driver::RunTechnician() {
   for (;;) {
     Status step = Ok{};
@@ -897,20 +932,37 @@ OobeExit Driver::RunTechnician() {
       case TechnicianScreen::kProfileDownload:
         step = NetworkScreens(kTechnician);
         break;
-      case TechnicianScreen::kFirstScreen:
+      case TechnicianScreen::kFirstScreen:  // the technician pressed the key already
         step = Tech(core::TechnicianKeyPressed{});
         break;
       case TechnicianScreen::kOptionsMenu:
         step = Tech(core::OptionChosen{core::MenuOption::kPreprovision});
         break;
-      case TechnicianScreen::kLanding:
+      case TechnicianScreen::kLanding: {
         if (tech_.refusal) {  // refused at once: nothing was installed
           Report(kTechnician, device::FlowFinished(core::DeploymentState::kFailure));
           Flush(true);
           return OobeExit::kFailed;
         }
-        step = Tech(core::ProvisionPressed{});
+        RunChecks();
+        Render();
+        std::optional<Action> answer;
+        if (answers_.provision) {
+          if (!*answers_.provision) return OobeExit::kFailed;  // stopped at the landing
+          answer = Action::kProvision;
+        } else if (!view_.interactive()) {
+          answer = Action::kProvision;  // unattended: go on
+        }
+        Result<std::optional<Press>> press = Choose(answer, "provision");
+        if (!press) {
+          Fail(press.error());
+          return OobeExit::kUsage;
+        }
+        if (!*press) return Unanswered("provision");
+        step = (*press)->action == Action::kRefresh ? Tech(core::RefreshPressed{})
+                                                    : Tech(core::ProvisionPressed{});
         break;
+      }
       case TechnicianScreen::kDevicePreparation:
         step = PreparationStep();
         break;
@@ -920,16 +972,29 @@ OobeExit Driver::RunTechnician() {
           step = reboot.error();
         } else if (*reboot) {
           Flush(true);
-          ui_.Event("reboot", {}, "An app asked for a restart: run the agent again to go on.");
+          Say(device::Notice{device::Notice::Tone::kInfo,
+                             "An app asked for a restart: start the agent again to go on."});
           return OobeExit::kRebootRequested;
         }
         break;
       }
       case TechnicianScreen::kResultSuccess: {
-        if (!answers_.reseal) {
-          Flush(true);
-          return OobeExit::kDone;
+        std::optional<Action> answer;
+        if (answers_.reseal) {
+          if (!*answers_.reseal) {  // left on the success screen
+            Flush(true);
+            return OobeExit::kDone;
+          }
+          answer = Action::kReseal;
+        } else if (!view_.interactive()) {
+          answer = Action::kReseal;
         }
+        Result<std::optional<Press>> press = Choose(answer, "reseal");
+        if (!press) {
+          Fail(press.error());
+          return OobeExit::kUsage;
+        }
+        if (!*press) return Unanswered("reseal");
         Result<Answer> resealed = CallWaiting([&] { return service_.Device("POST", "/reseal"); });
         if (!resealed || !resealed->ok()) {
           step = resealed ? ErrorOf(*resealed) : resealed.error();
@@ -946,31 +1011,60 @@ OobeExit Driver::RunTechnician() {
           break;
         }
         inventory_ = std::move(inventory);
-        ui_.Event("resealed", resealed->body.as_object(),
-                  "Resealed. The user flow may start at once, until " +
-                      JsonText(resealed->body, "credentialsValidUntil"));
         if (Status s = Record({{"t", "resealed"}, {"detail", resealed->body}}); !s) {
           step = s;
           break;
         }
         resealed_ = true;
+        device_.notice = device::Notice{
+            device::Notice::Tone::kSuccess,
+            "The user can start setting up this device as soon as it is switched on, until " +
+                JsonText(resealed->body, "credentialsValidUntil") + "."};
         step = Tech(core::ResealPressed{});
         break;
       }
       case TechnicianScreen::kResultFailure: {
-        const std::string button = NextButton();
-        ui_.Event("button", {{"button", button}}, "Pressed " + button);
-        if (button == "retry") {
-          step = Tech(core::RetryPressed{});
-        } else if (button == "reset") {
-          step = Tech(core::ResetPressed{});
-        } else if (button == "diagnostics") {
-          CollectLogs();
-          step = Tech(core::DiagnosticsPressed{});
-        } else {
+        std::optional<Action> answer;
+        bool stop = false;
+        if (!answers_.on_error.empty()) {
+          const std::string name = answers_.on_error.front();
+          answers_.on_error.pop_front();
+          if (name == "stop") stop = true;
+          answer = name == "retry"                                  ? Action::kRetry
+                   : name == "reset"                                ? Action::kReset
+                   : name == "diagnostics" || name == "collectLogs" ? Action::kDiagnostics
+                                                                    : Action::kContinueAnyway;
+        }
+        if (stop || (!answer && !view_.interactive())) {  // nobody presses anything: the run ends
           Report(kTechnician, device::FlowFinished(core::DeploymentState::kFailure));
           Flush(true);
           return OobeExit::kFailed;
+        }
+        Result<std::optional<Press>> press = Choose(answer, "onError");
+        if (!press) {
+          Fail(press.error());
+          return OobeExit::kUsage;
+        }
+        if (!*press) return Unanswered("onError");
+        device_.notice.reset();
+        switch ((*press)->action) {
+          case Action::kRetry:
+            // The admin may have fixed what failed meanwhile: the current payloads first.
+            if (tech_.failed_phase == core::EspPhase::kDeviceSetup) {
+              if (Status fresh = RefreshDeployment(kTechnician); !fresh) {
+                step = fresh;
+                break;
+              }
+            }
+            step = Tech(core::RetryPressed{});
+            break;
+          case Action::kReset:
+            step = Tech(core::ResetPressed{});
+            break;
+          default:
+            CollectLogs();
+            step = Tech(core::DiagnosticsPressed{});
+            break;
         }
         break;
       }
@@ -1004,9 +1098,22 @@ OobeExit Driver::RunUser() {
       case UserScreen::kProfileDownload:
         step = NetworkScreens(kUser);
         break;
-      case UserScreen::kOobePages:
+      case UserScreen::kOobePages: {
+        // The region and keyboard pages take the answers file's; the license page is accepted
+        // unattended only.
+        const core::OobePage page =
+            user_.pages.empty() ? core::OobePage::kSignIn : user_.pages.front();
+        const bool answered = !view_.interactive() ||
+                              (page == core::OobePage::kRegion && answers_.region) ||
+                              (page == core::OobePage::kKeyboard && answers_.keyboard);
+        const char* member = page == core::OobePage::kKeyboard ? "keyboard" : "region";
+        Result<std::optional<Press>> press =
+            Choose(answered ? std::optional(Action::kNext) : std::nullopt, member);
+        if (!press) return OobeExit::kUsage;
+        if (!*press) return Unanswered(member);
         step = User(core::PageConfirmed{});
         break;
+      }
       case UserScreen::kSignIn: {
         if (user_.sign_in_problem &&
             user_.sign_in_problem->error != core::SignInError::kInvalidCredentials) {
@@ -1014,33 +1121,47 @@ OobeExit Driver::RunUser() {
           Flush(true);
           return OobeExit::kFailed;  // refused: another attempt cannot succeed
         }
-        if (user_.sign_in_problem && !answers_.password && !options_.ask) {
-          return OobeExit::kFailed;
+        const std::string prefilled(core::PrefilledUpn(user_));
+        if (!view_.interactive() || answers_.password) {
+          // Unattended: the answers file signs in, once per password it gives.
+          if (user_.sign_in_problem && !answers_.password) return OobeExit::kFailed;
+          const std::string upn = answers_.user_principal_name.value_or(prefilled);
+          if (upn.empty()) return Unanswered("userPrincipalName");
+          if (!answers_.password) return Unanswered("password");
+          step = User(core::SignInSubmitted{upn});
+          break;
         }
-        std::string upn =
-            answers_.user_principal_name.value_or(std::string(core::PrefilledUpn(user_)));
-        if (upn.empty() && options_.ask) upn = options_.ask("User name", false).value_or("");
-        if (upn.empty()) {
-          Fail(MakeError(ErrorCode::kInvalidArgument,
-                         "no user name: give userPrincipalName in the answers file",
-                         "userPrincipalName"));
-          return OobeExit::kUsage;
+        Result<std::optional<Press>> press = Choose(std::nullopt, "password");
+        if (!press) return OobeExit::kUsage;
+        if (!*press) return Unanswered("password");
+        const std::string upn =
+            prefilled.empty() ? (*press)->inputs["userPrincipalName"] : prefilled;
+        std::string& password = (*press)->inputs["password"];
+        if (upn.empty() || password.empty()) {
+          Say(device::Notice{device::Notice::Tone::kError,
+                             upn.empty() ? "Enter your user name." : "Enter your password."});
+          break;
         }
+        password_ = std::move(password);
+        device_.notice.reset();
         step = User(core::SignInSubmitted{upn});
         break;
       }
       case UserScreen::kSigningIn: {
-        if (!answers_.password && options_.ask) {
-          answers_.password = options_.ask("Password for " + user_.upn, true);
+        std::optional<std::string> password = std::move(password_);
+        password_.reset();
+        if (!password) password = std::move(answers_.password);
+        answers_.password.reset();  // sent once; a refusal needs it typed (or given) again
+        if (!password) {
+          // A restart while signing in: the password is never journaled, so sign in again.
+          step = User(core::SignInRefused{
+              {core::SignInError::kInvalidCredentials, "Sign in again to go on."}});
+          break;
         }
-        if (!answers_.password) {
-          Fail(MakeError(ErrorCode::kInvalidArgument,
-                         "no password: give password in the answers file", "password"));
-          return OobeExit::kUsage;
-        }
-        Result<Answer> answer = SignIn("/signIn", json::object{{"userPrincipalName", user_.upn},
-                                                               {"password", *answers_.password}});
-        answers_.password.reset();  // typed once; a refusal needs it typed again
+        Result<Answer> answer = CallWaiting([&] {
+          return SignIn("/signIn",
+                        json::object{{"userPrincipalName", user_.upn}, {"password", *password}});
+        });
         if (!answer) {
           step = answer.error();
           break;
@@ -1052,15 +1173,23 @@ OobeExit Driver::RunUser() {
           case device::SignInAnswer::Kind::kMfaRegistrationRequired:
             mfa_challenge_ = signed_in.challenge_id;
             registration_seed_.reset();
+            device_.enrollment_uri.clear();
+            device_.enrollment_secret.clear();
+            mfa_tries = 0;
             if (signed_in.kind == device::SignInAnswer::Kind::kMfaRegistrationRequired) {
-              ui_.Event("mfaRegistration", {},
-                        "Scan this code with your authenticator app:\n" + signed_in.qr_text);
-              // Unattended, the agent plays the authenticator app: the seed is in the URI.
+              // The user scans the code into their authenticator and proves it with a first
+              // code. Unattended only, the answers file stands in for the phone: the code is
+              // computed from the link's secret.
               const std::string& uri = signed_in.otpauth_uri;
+              device_.enrollment_uri = uri;
               if (const size_t at = uri.find("secret="); at != std::string::npos) {
                 const size_t start = at + 7;
-                const std::string secret = uri.substr(start, uri.find('&', start) - start);
-                if (auto seed = identity::Base32Decode(secret)) registration_seed_ = *seed;
+                device_.enrollment_secret = uri.substr(start, uri.find('&', start) - start);
+                if (!view_.interactive()) {
+                  if (auto seed = identity::Base32Decode(device_.enrollment_secret)) {
+                    registration_seed_ = *seed;
+                  }
+                }
               }
             }
             step = User(core::MfaRequired{});
@@ -1074,7 +1203,6 @@ OobeExit Driver::RunUser() {
             break;
           case device::SignInAnswer::Kind::kCodeRefused:
           case device::SignInAnswer::Kind::kRefused:
-            answers_.password = std::nullopt;
             step = User(core::SignInRefused{signed_in.problem});
             break;
         }
@@ -1097,17 +1225,21 @@ OobeExit Driver::RunUser() {
               registration_seed_ ? *registration_seed_ : *answers_.totp_seed, clock_());
           if (!generated) return OobeExit::kFailed;
           code = *generated;
-        } else if (std::optional<std::string> typed =
-                       options_.ask ? options_.ask("Code from your authenticator app", false)
-                                    : std::nullopt) {
-          code = *typed;
         } else {
-          Fail(MakeError(ErrorCode::kInvalidArgument,
-                         "no MFA code: give totpSeed or totpCode in the answers file", "totpSeed"));
-          return OobeExit::kUsage;
+          Result<std::optional<Press>> press = Choose(std::nullopt, "totpCode");
+          if (!press) return OobeExit::kUsage;
+          if (!*press) return Unanswered(device_.enrollment_uri.empty() ? "totpSeed" : "totpCode");
+          code = (*press)->inputs["code"];
+          if (code.empty()) {
+            Say(device::Notice{device::Notice::Tone::kError,
+                               "Enter the code your authenticator app shows."});
+            break;
+          }
         }
         ++mfa_tries;
-        Result<Answer> answer = SignIn("/signIn/" + mfa_challenge_, json::object{{"code", code}});
+        Result<Answer> answer = CallWaiting([&] {
+          return SignIn("/signIn/" + mfa_challenge_, json::object{{"code", code}});
+        });
         if (!answer) {
           step = answer.error();
           break;
@@ -1119,11 +1251,32 @@ OobeExit Driver::RunUser() {
           if (Status s = Record({{"t", "userToken"}, {"token", user_token_}}); !s) {
             return OobeExit::kFailed;
           }
+          device_.notice.reset();
+          device_.enrollment_uri.clear();
+          device_.enrollment_secret.clear();
+          registration_seed_.reset();
           step = User(core::MfaCodeAccepted{});
         } else if (verified.kind == device::SignInAnswer::Kind::kCodeRefused && mfa_tries < 3) {
-          ui_.Event("mfaRefused", {}, verified.problem.message);
+          device_.notice = device::Notice{device::Notice::Tone::kError,
+                                          "That code didn't work. Check the code in your "
+                                          "authenticator app and try again."};
           step = User(core::MfaCodeRefused{});
         } else {
+          // The service may have lost the challenge (it restarted after taking the code): sign
+          // in again, with the answers file's password once more when unattended.
+          const bool lost = verified.kind == device::SignInAnswer::Kind::kRefused &&
+                            verified.problem.error == core::SignInError::kInvalidCredentials &&
+                            answer->status != 403;
+          if (lost && signed_in_again_ < 2) {
+            ++signed_in_again_;
+            answers_.password = options_.answers.password;
+            if (!answers_.totp_seed && options_.answers.totp_code) {
+              answers_.totp_code = options_.answers.totp_code;
+            }
+          }
+          device_.notice.reset();
+          device_.enrollment_uri.clear();
+          device_.enrollment_secret.clear();
           step = User(core::SignInRefused{verified.problem});
         }
         break;
@@ -1157,33 +1310,76 @@ OobeExit Driver::RunUser() {
           step = reboot.error();
         } else if (*reboot) {
           Flush(true);
-          ui_.Event("reboot", {}, "An app asked for a restart: run the agent again to go on.");
+          Say(device::Notice{device::Notice::Tone::kInfo,
+                             "An app asked for a restart: start the agent again to go on."});
           return OobeExit::kRebootRequested;
         }
         break;
       }
-      case UserScreen::kPrivacy:
+      case UserScreen::kPrivacy: {
+        const bool answered = answers_.privacy.has_value() || !view_.interactive();
+        Result<std::optional<Press>> press =
+            Choose(answered ? std::optional(Action::kAccept) : std::nullopt, "privacy");
+        if (!press) return OobeExit::kUsage;
+        if (!*press) return Unanswered("privacy");
         step = User(core::PrivacyAccepted{});
         break;
+      }
       case UserScreen::kQualityUpdates:
         step = User(core::QualityUpdatesDone{});
         break;
       case UserScreen::kEspError: {
-        const std::string button = NextButton();
-        ui_.Event("button", {{"button", button}}, "Pressed " + button);
-        if (button == "retry") {
-          step = User(core::TryAgainPressed{});
-        } else if (button == "continue") {
-          step = User(core::ContinueAnywayPressed{});
-        } else if (button == "reset") {
-          step = User(core::ResetPressed{});
-        } else if (button == "collectLogs") {
-          CollectLogs();
-          step = User(core::CollectLogsPressed{});
-        } else {
+        std::optional<Action> answer;
+        bool stop = false;
+        if (!answers_.on_error.empty()) {
+          const std::string name = answers_.on_error.front();
+          answers_.on_error.pop_front();
+          if (name == "stop") stop = true;
+          answer = name == "retry"                                  ? Action::kTryAgain
+                   : name == "continue"                             ? Action::kContinueAnyway
+                   : name == "reset"                                ? Action::kReset
+                   : name == "diagnostics" || name == "collectLogs" ? Action::kCollectLogs
+                                                                    : Action::kNext;
+        }
+        if (!answer && view_.interactive() && shown_) {
+          bool offered = false;  // a button to press, beside Show/Hide details
+          for (const Button& b : shown_->buttons) {
+            offered = offered || b.action != Action::kToggleDetails;
+          }
+          stop = !offered;
+        }
+        if (stop || (!answer && !view_.interactive())) {  // nobody presses anything: the run ends
           Report(kUser, device::FlowFinished(core::DeploymentState::kFailure));
           Flush(true);
           return OobeExit::kFailed;
+        }
+        Result<std::optional<Press>> press = Choose(answer, "onError");
+        if (!press) {
+          Fail(press.error());
+          Report(kUser, device::FlowFinished(core::DeploymentState::kFailure));
+          Flush(true);
+          return OobeExit::kUsage;
+        }
+        if (!*press) return Unanswered("onError");
+        device_.notice.reset();
+        switch ((*press)->action) {
+          case Action::kTryAgain:
+            if (Status fresh = RefreshDeployment(kUser); !fresh) {
+              step = fresh;
+              break;
+            }
+            step = User(core::TryAgainPressed{});
+            break;
+          case Action::kContinueAnyway:
+            step = User(core::ContinueAnywayPressed{});
+            break;
+          case Action::kReset:
+            step = User(core::ResetPressed{});
+            break;
+          default:
+            CollectLogs();
+            step = User(core::CollectLogsPressed{});
+            break;
         }
         break;
       }
@@ -1201,10 +1397,7 @@ OobeExit Driver::RunUser() {
         }
         Report(kUser, device::FlowFinished(core::DeploymentStateOf(user_)));
         Flush(true);
-        if (!options_.on_complete.empty()) {
-          ui_.Event("onComplete", {}, "Running " + options_.on_complete);
-          (void)std::system(options_.on_complete.c_str());
-        }
+        if (!options_.on_complete.empty()) (void)std::system(options_.on_complete.c_str());
         return OobeExit::kDone;
       }
       case UserScreen::kReset:
@@ -1230,11 +1423,16 @@ OobeExit Driver::Run() {
     flow_.clear();
   }
   if (flow_ == kUser && (user_.screen == UserScreen::kDesktop && reported_ == outbox_.size())) {
-    ui_.Event("done", {}, "This device is set up already.");
+    Say(device::Notice{device::Notice::Tone::kSuccess, "This device is set up already."});
     return OobeExit::kDone;
   }
   if (restarted) {
-    ui_.Event("resume", {{"flow", flow_}}, "Resuming the " + flow_ + " flow after a restart");
+    device_.notice = device::Notice{device::Notice::Tone::kInfo,
+                                    "Resuming the " + flow_ + " flow after a restart."};
+    if (Status adopted = AdoptInstallers(); !adopted) {
+      Fail(adopted.error());
+      return OobeExit::kFailed;
+    }
     Status rebooted = flow_ == kTechnician ? Tech(core::Rebooted{}) : User(core::Rebooted{});
     if (!rebooted) {
       Fail(rebooted.error());
@@ -1242,7 +1440,8 @@ OobeExit Driver::Run() {
     }
   } else {
     const bool technician =
-        !resealed_ && (options_.preprovision || answers_.technician || TechnicianKeyPressed());
+        !resealed_ && (options_.preprovision || answers_.technician ||
+                       (view_.interactive() && TechnicianChoosesPreprovisioning()));
     if (Status s = StartFlow(technician ? kTechnician : kUser); !s) {
       Fail(s.error());
       return OobeExit::kFailed;
@@ -1257,10 +1456,12 @@ OobeExit Driver::Run() {
 
 }  // namespace
 
-OobeExit RunOobe(const OobeOptions& options, ServiceClient& service, Journal& journal, Ui& ui,
-                 const RunnerFactory& make_runner, const Clock& clock) {
-  Driver driver(options, service, journal, ui, make_runner, clock);
-  return driver.Run();
+OobeExit RunOobe(const OobeOptions& options, ServiceClient& service, Journal& journal, View& view,
+                 const RunnerFactory& make_runner, const Clock& clock, device::Screen* last) {
+  Driver driver(options, service, journal, view, make_runner, clock);
+  const OobeExit exit = driver.Run();
+  if (last != nullptr && driver.shown()) *last = *driver.shown();
+  return exit;
 }
 
 }  // namespace groundcrew::agent

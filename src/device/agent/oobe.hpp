@@ -16,7 +16,7 @@
 #include "device/agent/answers.hpp"
 #include "device/agent/journal.hpp"
 #include "device/agent/service_client.hpp"
-#include "device/agent/ui.hpp"
+#include "device/agent/view.hpp"
 #include "device/flow/phase_steps.hpp"
 
 // `groundcrew-agent oobe`: drives the core's technician flow and user flow
@@ -62,24 +62,22 @@ struct OobeOptions {
   std::filesystem::path state = "/var/lib/groundcrew";
   bool preprovision = false;  ///< the technician key sequence, for scripts
   Answers answers;
-  /// Asks the person at the device what the answers do not say: `prompt` shown, the answer
-  /// typed (without echo when `secret`); nullopt when nobody can answer (end of input). Null:
-  /// unattended, a missing answer ends the run (exit 2).
-  std::function<std::optional<std::string>(std::string_view prompt, bool secret)> ask;
-  /// Reads one key press as it is pressed (no Enter, not echoed): the first screen's technician
-  /// key, counted on screen as it is pressed; nullopt when nobody can answer (end of input).
-  /// Null: that screen takes a line through `ask` instead ("wwwww" then Enter).
-  std::function<std::optional<char>()> read_key;
   std::string on_complete;  ///< a command run with /bin/sh when the desktop appears
   int concurrency = 4;      ///< items installing at once
   std::chrono::seconds network_wait{std::chrono::minutes(5)};  ///< before giving up, per wait
+  /// The items whose installer a previous, killed run of the agent left running or finished
+  /// unread (executor::Executor::PendingInstallers); null = none. The runner adopts them.
+  std::function<std::vector<std::string>()> pending_installers;
   /// Reads the device's compliance facts (the executor's reader); null = report nothing.
   std::function<Result<core::DeviceFacts>()> read_facts;
 };
 
-/// Runs the out-of-box flow until it ends or needs a restart. Never throws; errors reach the UI
-/// and the exit code.
-OobeExit RunOobe(const OobeOptions& options, ServiceClient& service, Journal& journal, Ui& ui,
-                 const RunnerFactory& make_runner, const Clock& clock);
+/// Runs the out-of-box flow until it ends or needs a restart, showing every screen on `view`
+/// and, when the view is interactive, waiting there for the person's decisions (what the
+/// answers file does not say). Never throws; errors reach the screen and the exit code. The
+/// screen the run ended on is left in `last` (when given), for a summary once the view is gone.
+OobeExit RunOobe(const OobeOptions& options, ServiceClient& service, Journal& journal, View& view,
+                 const RunnerFactory& make_runner, const Clock& clock,
+                 device::Screen* last = nullptr);
 
 }  // namespace groundcrew::agent

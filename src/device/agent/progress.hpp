@@ -11,32 +11,9 @@
 
 // Per-item progress while items install (bytes done of bytes total, as the executors report it,
 // executor::ProgressFn). UI-only: never journaled, never reported to the service. Install
-// threads write it into a ProgressBoard; the driver's thread reads what changed, at most as
-// often as a RedrawThrottle allows, and hands it to the UI (ui.hpp).
+// threads write it into a ProgressBoard; the driver's thread reads it into the screen model
+// (device/flow/screen.hpp), redrawing at most as often as a RedrawThrottle allows.
 namespace groundcrew::agent {
-
-/// Where one running item is.
-struct ItemProgress {
-  std::string phase;         ///< e.g. "deviceSetup"
-  std::string id;            ///< the plan item's id
-  std::string display_name;  ///< e.g. "Contoso VPN"
-  std::uint64_t done = 0;    ///< bytes done
-  std::uint64_t total = 0;   ///< bytes in all; 0 = unknown
-};
-
-/// done/total in percent, rounded down and at most 100; nullopt when total is 0 (unknown).
-std::optional<int> ProgressPercent(std::uint64_t done, std::uint64_t total);
-
-/// How the UIs write progress: "42% (1.2 of 2.9 MB)", or "1.2 MB" when the total is unknown.
-/// Sizes in decimal units (B, kB, MB, GB: powers of 1000), both in the unit of the larger; one
-/// decimal except for bytes ("300 of 900 B").
-std::string FormatProgress(std::uint64_t done, std::uint64_t total);
-
-/// The quarter mark (25, 50 or 75) that `done` of `total` has reached beyond `reported` (the
-/// last mark shown for the item; 0 before any), or 0 when it reached no new one, or the total
-/// is unknown. 100% is no mark: the item's own events say when it ends. The highest mark
-/// reached is returned, so a jump from 10% to 80% gives one mark (75), not three.
-int NextProgressMark(int reported, std::uint64_t done, std::uint64_t total);
 
 /// Lets something happen at most once per `interval` (redraws: 200 ms gives at most 5 a second).
 /// Not thread-safe (the driver's thread only).

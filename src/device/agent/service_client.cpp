@@ -99,6 +99,11 @@ Status ServiceClient::EnsureDeviceToken() {
     device_token_ = JsonText(token->body, "token");
     device_id_ = JsonText(token->body, "deviceId");
   }
+  if (Result<core::Timestamp> issued =
+          wire::ParseTimestamp(JsonText(token->body, "issuedDateTime"));
+      issued) {
+    token_issued_.emplace(*issued, std::chrono::steady_clock::now());
+  }
   // The token says when it expires; the agent's own clock may differ, so keep a margin.
   if (Result<core::Timestamp> expires =
           wire::ParseTimestamp(JsonText(token->body, "expirationDateTime"));
@@ -108,6 +113,12 @@ Status ServiceClient::EnsureDeviceToken() {
     device_token_expires_ = std::chrono::system_clock::now() + std::chrono::minutes(5);
   }
   return Ok{};
+}
+
+std::optional<std::chrono::system_clock::time_point> ServiceClient::ServiceTime() const {
+  if (!token_issued_) return std::nullopt;
+  return token_issued_->first + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                    std::chrono::steady_clock::now() - token_issued_->second);
 }
 
 Result<Answer> ServiceClient::Device(std::string_view method, std::string_view path,

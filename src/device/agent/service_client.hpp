@@ -5,8 +5,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/result.hpp"
 #include "http_client/http_client.hpp"
@@ -48,6 +50,10 @@ class ServiceClient {
     std::lock_guard lock(mutex_);
     device_token_.clear();
   }
+
+  /// The service's clock now, as its last device token said (the token's issue time plus the
+  /// time passed since, by this machine's monotonic clock); nullopt before the first token.
+  std::optional<std::chrono::system_clock::time_point> ServiceTime() const;
 
   /// The registration id the last proof answered; empty before the first proof.
   const std::string& device_id() const { return device_id_; }
@@ -94,6 +100,10 @@ class ServiceClient {
   std::string device_token_;
   std::chrono::system_clock::time_point device_token_expires_{};
   std::string device_id_;
+  // When the last token was issued, by the service's clock and by this machine's steady clock.
+  std::optional<
+      std::pair<std::chrono::system_clock::time_point, std::chrono::steady_clock::time_point>>
+      token_issued_;
 };
 
 }  // namespace groundcrew::agent

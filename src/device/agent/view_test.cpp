@@ -1,7 +1,8 @@
-#include "device/agent/ui.hpp"
+#include "device/agent/view.hpp"
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <sstream>
 #include <thread>
 
@@ -11,36 +12,6 @@ namespace groundcrew::agent {
 namespace {
 
 using std::chrono::milliseconds;
-
-TEST(ProgressTest, FormatsPercentAndSizesInTheUnitOfTheTotal) {
-  EXPECT_EQ(FormatProgress(1'200'000, 2'900'000), "41% (1.2 of 2.9 MB)");
-  EXPECT_EQ(FormatProgress(0, 2'900'000), "0% (0.0 of 2.9 MB)");
-  EXPECT_EQ(FormatProgress(2'900'000, 2'900'000), "100% (2.9 of 2.9 MB)");
-  EXPECT_EQ(FormatProgress(300, 900), "33% (300 of 900 B)");
-  EXPECT_EQ(FormatProgress(1'500, 42'000), "3% (1.5 of 42.0 kB)");
-  EXPECT_EQ(FormatProgress(3'000'000'000, 6'000'000'000), "50% (3.0 of 6.0 GB)");
-  // The total unknown: only what is done.
-  EXPECT_EQ(FormatProgress(1'234'567, 0), "1.2 MB");
-  EXPECT_EQ(FormatProgress(0, 0), "0 B");
-  // More done than the total said (a server that sent more): never above 100%.
-  EXPECT_EQ(FormatProgress(1'100, 1'000), "100% (1.1 of 1.0 kB)");
-}
-
-TEST(ProgressTest, PercentRoundsDownAndIsUnknownWithoutATotal) {
-  EXPECT_EQ(ProgressPercent(999, 1000), 99);
-  EXPECT_EQ(ProgressPercent(1000, 1000), 100);
-  EXPECT_EQ(ProgressPercent(5, 0), std::nullopt);
-  EXPECT_EQ(ProgressPercent(UINT64_MAX / 2, UINT64_MAX), 49);  // no overflow
-}
-
-TEST(ProgressTest, QuarterMarksAreEachGivenOnceAndTheHighestReachedWins) {
-  EXPECT_EQ(NextProgressMark(0, 10, 100), 0);
-  EXPECT_EQ(NextProgressMark(0, 25, 100), 25);
-  EXPECT_EQ(NextProgressMark(25, 30, 100), 0);
-  EXPECT_EQ(NextProgressMark(25, 80, 100), 75);  // 50 skipped: one line, not two
-  EXPECT_EQ(NextProgressMark(75, 100, 100), 0);  // 100% is the item's own event
-  EXPECT_EQ(NextProgressMark(0, 50, 0), 0);      // total unknown
-}
 
 TEST(ProgressTest, TheThrottleAllowsAtMostOneRedrawPerInterval) {
   RedrawThrottle throttle(milliseconds(200));
@@ -88,44 +59,76 @@ TEST(ProgressTest, TheBoardKeepsTheLatestOfTheCurrentAttemptAcrossThreads) {
   EXPECT_EQ(board.Get("vpn"), std::make_pair(std::uint64_t{10}, std::uint64_t{1000}));
 }
 
-ItemProgress Vpn(std::uint64_t done) {
-  return {"deviceSetup", "vpn", "Contoso VPN", done, 2'900'000};
+device::Screen Esp(std::string state, std::string progress = "") {
+  device::Screen screen{.id = device::ScreenId::kEsp, .title = "Setting up your device for work"};
+  screen.phases = {{.phase = core::EspPhase::kDeviceSetup,
+                    .name = "Device setup",
+                    .status = "Working on it",
+                    .categories = {{.name = "Apps",
+                                    .status = "0 of 1 installed",
+                                    .total = 1,
+                                    .items = {{.id = "vpn",
+                                               .name = "Contoso VPN",
+                                               .state = std::move(state),
+                                               .progress = std::move(progress),
+                                               .attempt = 1}}}}}};
+  return screen;
 }
 
-TEST(UiProgressTest, PlainPrintsEachQuarterMarkOnce) {
+TEST(PlainViewTest, TellsTheStoryALinePerChangeWithoutEscapeCodes) {
   std::ostringstream out;
-  std::unique_ptr<Ui> ui = MakeUi("plain", out);
-  for (std::uint64_t done : {100'000, 800'000, 900'000, 1'500'000, 2'300'000, 2'900'000}) {
-    ui->Progress({}, {Vpn(done)});
-  }
+  std::unique_ptr<View> view = MakeLogView("plain", out);
+  ASSERT_NE(view, nullptr);
+  EXPECT_FALSE(view->interactive());
+  view->Show(Esp("Downloading", "10% (0.3 of 2.9 MB)"));
+  view->Show(Esp("Downloading", "51% (1.5 of 2.9 MB)"));  // progress alone: no line
+  view->Show(Esp("Installing"));
+  device::Screen done = Esp("Installed");
+  done.phases[0].status = "Complete";
+  view->Show(done);
+  view->Pressed({.action = device::Action::kReseal, .label = "Reseal"});
   EXPECT_EQ(out.str(),
-            "  itemProgress: Contoso VPN 27% (0.8 of 2.9 MB)\n"
-            "  itemProgress: Contoso VPN 51% (1.5 of 2.9 MB)\n"
-            "  itemProgress: Contoso VPN 79% (2.3 of 2.9 MB)\n");
+            "\n== Setting up your device for work ==\n"
+            "   Device setup: Working on it\n"
+            "   Device setup > Apps > Contoso VPN: Downloading\n"
+            "   Device setup > Apps > Contoso VPN: Installing\n"
+            "   Device setup: Complete\n"
+            "   Device setup > Apps > Contoso VPN: Installed\n"
+            "   > Reseal\n");
+  EXPECT_EQ(out.str().find('\033'), std::string::npos);
 }
 
-TEST(UiProgressTest, JsonEmitsItemProgressEventsAtTheMarksOnly) {
+TEST(PlainViewTest, NeverWritesASecretField) {
   std::ostringstream out;
-  std::unique_ptr<Ui> ui = MakeUi("json", out);
-  ui->Progress({}, {Vpn(100'000)});
-  EXPECT_EQ(out.str(), "");
-  ui->Progress({}, {Vpn(1'500'000)});
-  EXPECT_EQ(out.str(),
-            R"j({"type":"event","kind":"itemProgress","text":"Contoso VPN 51% (1.5 of 2.9 MB)",)j"
-            R"j("detail":{"phase":"deviceSetup","id":"vpn","displayName":"Contoso VPN",)j"
-            R"j("mark":50,"done":1500000,"total":2900000}})j"
-            "\n");
+  std::unique_ptr<View> view = MakeLogView("plain", out);
+  device::Screen screen{.id = device::ScreenId::kMfaRegistration, .title = "Set up"};
+  screen.fields = {{"Account", "adele@contoso.com"}, {"Key", "JBSW Y3DP", true}};
+  screen.qr = "otpauth://totp/x?secret=JBSWY3DP";
+  screen.qr_secret = true;
+  view->Show(screen);
+  EXPECT_NE(out.str().find("adele@contoso.com"), std::string::npos) << out.str();
+  EXPECT_EQ(out.str().find("JBSW"), std::string::npos) << out.str();
 }
 
-TEST(UiProgressTest, TerminalRedrawsTheScreenItIsGiven) {
+TEST(JsonViewTest, WritesTheScreenOncePerChangeAndThePressedButtons) {
   std::ostringstream out;
-  std::unique_ptr<Ui> ui = MakeUi("terminal", out);
-  ui->Progress({.name = "device-setup",
-                .title = "Setting up your device for work",
-                .lines = {"  in-progress Contoso VPN  41% (1.2 of 2.9 MB)"}},
-               {Vpn(1'200'000)});
-  EXPECT_NE(out.str().find("\033[H\033[2J"), std::string::npos) << "redrawn in place";
-  EXPECT_NE(out.str().find("Contoso VPN  41% (1.2 of 2.9 MB)"), std::string::npos);
+  std::unique_ptr<View> view = MakeLogView("json", out);
+  view->Show(Esp("Installing"));
+  view->Show(Esp("Installing"));  // the same: nothing
+  view->Pressed({.action = device::Action::kToggleDetails});
+  std::istringstream lines(out.str());
+  std::string first, second, third;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  EXPECT_FALSE(std::getline(lines, third)) << out.str();
+  const boost::json::value screen = boost::json::parse(first);
+  EXPECT_EQ(screen.at("type"), "screen");
+  EXPECT_EQ(screen.at("screen"), "esp");
+  EXPECT_EQ(screen.at("phases").at(0).at("categories").at(0).at("items").at(0).at("state"),
+            "Installing");
+  EXPECT_EQ(boost::json::parse(second),
+            (boost::json::value{{"type", "pressed"}, {"action", "toggleDetails"}}));
+  EXPECT_EQ(MakeLogView("html", out), nullptr);
 }
 
 }  // namespace

@@ -71,6 +71,8 @@ Result<bool> EvaluateRule(const core::DetectionRule& rule, size_t index,
       case ShellOutcome::End::kSignaled:
         log(fmt::format("command was killed by signal {}", outcome->signal));
         return false;
+      case ShellOutcome::End::kVanished:  // only WaitForDetachedShell ends so
+        return false;
       case ShellOutcome::End::kTimedOut:
         return MakeError(ErrorCode::kFailedPrecondition,
                          fmt::format("the detection command ran past {} s and was killed",

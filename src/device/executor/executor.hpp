@@ -6,6 +6,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 #include "core/compliance/compliance.hpp"
@@ -137,6 +138,16 @@ class Executor {
 
   /// What the device says for compliance (core::EvaluateCompliance).
   [[nodiscard]] virtual Result<core::DeviceFacts> ReadFacts() = 0;
+
+  /// The ids (sorted) of the items whose installer, started by an earlier run of the agent (one
+  /// killed while it ran), is still starting or running, or has ended with an exit status that
+  /// no Apply has consumed yet. Apply of such an item (same id, action and version) adopts that
+  /// installer: it waits for it (or takes its exit status) instead of starting a second one, and
+  /// its outcome is the outcome of the interrupted attempt. Meant for the driver right after a
+  /// restart, before it tells the core about the restart; installers this executor object
+  /// started itself are not listed. Reads only. The default (executors whose work cannot
+  /// outlive the agent) is none.
+  virtual std::vector<std::string> PendingInstallers() const { return {}; }
 };
 
 }  // namespace groundcrew::executor

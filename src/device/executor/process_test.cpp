@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "tests/support/files.hpp"
+#include "tests/support/process.hpp"
 
 namespace groundcrew::executor {
 namespace {
@@ -19,6 +21,7 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using test_support::ReadText;
 using test_support::TempDir;
+using test_support::WaitUntil;
 
 const std::vector<std::string> kEnvironment = {"PATH=/usr/bin:/bin", "GROUNDCREW_ROOT=/sandbox"};
 
@@ -167,6 +170,138 @@ TEST(RunShellTest, SeveralCommandsAtOnce) {
   }
   threads.clear();
   EXPECT_EQ(codes, (std::vector<int>{0, 1, 2, 3, 4, 5}));
+}
+
+DetachedFiles FilesIn(const fs::path& folder) {
+  return DetachedFiles{folder / "installer.out", folder / "installer.status",
+                       folder / "installer.group"};
+}
+
+// Starts `command` detached in a child process standing for the agent, waits until it has
+// written ROOT/started, then kills that child (SIGKILL): what an agent killed while an installer
+// runs leaves behind. The command's process group, or 0.
+pid_t StartDetachedInAKilledCaller(const fs::path& folder, const std::string& command) {
+  const DetachedFiles files = FilesIn(folder);
+  const pid_t caller = ::fork();
+  if (caller == 0) {
+    (void)RunDetachedShell(ShellCommand{command, folder, kEnvironment, milliseconds(0), {}}, files,
+                           {}, {});
+    ::_exit(0);
+  }
+  if (caller < 0) return 0;
+  const bool started =
+      WaitUntil([&] { return fs::exists(folder / "started"); }, std::chrono::seconds(10));
+  ::kill(caller, SIGKILL);
+  ::waitpid(caller, nullptr, 0);
+  if (!started) return 0;
+  const std::string group = ReadText(files.group);
+  return group.empty() ? 0 : static_cast<pid_t>(std::stoi(group));
+}
+
+// Holds until ./release exists (at most 10 s), then ends with `code`.
+std::string Held(int code) {
+  return "echo before; touch started; i=0; while [ ! -e release ]; do i=$((i + 1)); "
+         "[ \"$i\" -lt 200 ] || exit 99; sleep 0.05; done; echo after; exit " +
+         std::to_string(code);
+}
+
+TEST(RunDetachedShellTest, PassesOutputOnAndWritesTheStatusAndTheGroup) {
+  TempDir folder;
+  const DetachedFiles files = FilesIn(folder.path());
+  std::vector<std::string> lines;
+  pid_t started = 0;
+  Result<ShellOutcome> outcome = RunDetachedShell(
+      ShellCommand{"echo one; echo two >&2; printf three; exit 7",
+                   folder.path(),
+                   kEnvironment,
+                   milliseconds(0),
+                   {}},
+      files, [&](pid_t group) { started = group; },
+      [&](std::string_view line) { lines.emplace_back(line); });
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(outcome->end, ShellOutcome::End::kExited);
+  EXPECT_EQ(outcome->exit_code, 7);
+  EXPECT_EQ(lines, (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_GT(started, 0);
+  EXPECT_EQ(ReadText(files.group), std::to_string(started) + "\n");
+  EXPECT_EQ(ReadDetachedStatus(files), 7);
+  EXPECT_EQ(ReadText(files.output), "one\ntwo\nthree");
+  EXPECT_EQ(test_support::ModeOf(files.output), 0600);
+  EXPECT_FALSE(DetachedShellRunning(started, files));
+}
+
+TEST(RunDetachedShellTest, AStopKillsTheGroupAndLeavesNoStatus) {
+  TempDir folder;
+  const DetachedFiles files = FilesIn(folder.path());
+  std::stop_source stop;
+  std::jthread stopper([&] {
+    std::this_thread::sleep_for(milliseconds(200));
+    stop.request_stop();
+  });
+  Result<ShellOutcome> outcome = RunDetachedShell(
+      ShellCommand{"sleep 30", folder.path(), kEnvironment, milliseconds(0), stop.get_token()},
+      files, {}, {});
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(outcome->end, ShellOutcome::End::kStopped);
+  EXPECT_LT(outcome->elapsed, std::chrono::seconds(5));
+  EXPECT_FALSE(ReadDetachedStatus(files));
+}
+
+TEST(RunDetachedShellTest, TheCommandOutlivesItsCallerAndAnotherProcessWaitsForIt) {
+  TempDir folder;
+  const DetachedFiles files = FilesIn(folder.path());
+  const pid_t group = StartDetachedInAKilledCaller(folder.path(), Held(3));
+  ASSERT_GT(group, 0);
+  EXPECT_TRUE(DetachedShellRunning(group, files));
+  EXPECT_FALSE(DetachedShellRunning(::getpid(), files));
+  EXPECT_FALSE(DetachedShellRunning(group, FilesIn(folder.path() / "other")));
+
+  std::jthread releaser([&] {
+    std::this_thread::sleep_for(milliseconds(300));
+    test_support::WriteText(folder.path() / "release", "");
+  });
+  std::vector<std::string> lines;
+  const ShellOutcome outcome =
+      WaitForDetachedShell(group, files, std::chrono::seconds(10), {},
+                           [&](std::string_view line) { lines.emplace_back(line); });
+  EXPECT_EQ(outcome.end, ShellOutcome::End::kExited);
+  EXPECT_EQ(outcome.exit_code, 3);
+  EXPECT_GE(outcome.elapsed, milliseconds(200));
+  // Its output from the start, including what it wrote after its caller died.
+  EXPECT_EQ(lines, (std::vector<std::string>{"before", "after"}));
+}
+
+TEST(RunDetachedShellTest, WaitingHonoursAStopAndATimeLimit) {
+  TempDir folder;
+  const DetachedFiles files = FilesIn(folder.path());
+  const pid_t group = StartDetachedInAKilledCaller(folder.path(), Held(0));
+  ASSERT_GT(group, 0);
+  const ShellOutcome timed_out = WaitForDetachedShell(group, files, milliseconds(200), {}, {});
+  EXPECT_EQ(timed_out.end, ShellOutcome::End::kTimedOut);
+  EXPECT_TRUE(WaitUntil([&] { return !LeadsProcessGroup(group); }, std::chrono::seconds(5)));
+
+  fs::remove(folder.path() / "started");
+  const pid_t second = StartDetachedInAKilledCaller(folder.path(), Held(0));
+  ASSERT_GT(second, 0);
+  std::stop_source stop;
+  stop.request_stop();
+  const ShellOutcome stopped = WaitForDetachedShell(second, files, {}, stop.get_token(), {});
+  EXPECT_EQ(stopped.end, ShellOutcome::End::kStopped);
+  EXPECT_TRUE(WaitUntil([&] { return !LeadsProcessGroup(second); }, std::chrono::seconds(5)));
+  EXPECT_FALSE(ReadDetachedStatus(files));
+}
+
+TEST(RunDetachedShellTest, AGroupKilledFromOutsideVanishes) {
+  TempDir folder;
+  const DetachedFiles files = FilesIn(folder.path());
+  const pid_t group = StartDetachedInAKilledCaller(folder.path(), Held(0));
+  ASSERT_GT(group, 0);
+  std::jthread killer([&] {
+    std::this_thread::sleep_for(milliseconds(200));
+    ::kill(-group, SIGKILL);
+  });
+  const ShellOutcome outcome = WaitForDetachedShell(group, files, std::chrono::seconds(10), {}, {});
+  EXPECT_EQ(outcome.end, ShellOutcome::End::kVanished);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <optional>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "common/text.hpp"
@@ -196,7 +197,8 @@ RealExecutor::RealExecutor(fs::path root, fs::path state_dir, ContentSource& con
       content_(content),
       issuer_(std::move(issuer)),
       log_(std::move(log)),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      records_(state_dir_ / "running") {
   if (!options_.path.empty()) {
     path_env_ = options_.path;
   } else if (const char* path = std::getenv("PATH"); path != nullptr && *path != '\0') {
@@ -287,142 +289,257 @@ Result<ItemResult> RealExecutor::ApplyApp(const core::PlanItem& item, const core
                                   error.field.empty() ? "" : error.field + ": ", error.message));
   };
 
-  if (!app.detection_rules.empty()) {
-    Result<bool> present = EvaluateDetectionRules(app.detection_rules, detection);
-    if (!present) return detection_failure(present.error());
-    if (*present == install) {
-      const std::string_view message =
-          install ? "already installed: the detection rules hold, nothing was run"
-                  : "already absent: the detection rules do not hold, nothing was run";
-      log.Note(message);
-      return ItemResult::Detected(fmt::format("{}: {}", what, message));
-    }
-  }
-
   const std::string& command = install ? app.install_command_line : app.uninstall_command_line;
-  if (text::Trim(command).empty()) {
-    return fail(kGenericFailureCode, fmt::format("the app has no {} command line", verb));
-  }
-
-  fs::path working = root_;
-  if (!app.content.sha256.empty()) {
-    const core::AppContent& content = app.content;
-    if (!identity::IsSha256Hex(content.sha256) || content.size < 0) {
-      return fail(kGenericFailureCode,
-                  "the app's content has a malformed SHA-256 (64 lower-case hex digits) or size");
-    }
-    const std::string file_name = content.file_name.empty() ? content.sha256 : content.file_name;
-    if (!IsContentFileName(file_name)) {
-      return fail(kGenericFailureCode,
-                  fmt::format("content file name \"{}\" must be a single file name", file_name));
-    }
-    const fs::path folder = state_dir_ / "content" / content.sha256;
-    std::error_code ec;
-    fs::create_directories(folder, ec);
-    if (ec) {
-      return fail(kGenericFailureCode,
-                  fmt::format("cannot create {}: {}", folder.string(), ec.message()));
-    }
-    log.Note(fmt::format("fetching content {} ({} bytes, SHA-256 {})", file_name, content.size,
-                         content.sha256));
-    Status fetched = Ok{};
-    {
-      ContentLock lock(*this, content.sha256);
-      fetched = content_.Fetch(content.sha256, static_cast<std::uint64_t>(content.size),
-                               folder / file_name, progress);
-    }
-    if (!fetched) {
-      const Error& error = fetched.error();
-      if (error.code == ErrorCode::kUnavailable) {
-        log.Note(fmt::format("content not available yet: {}", error.message));
-        return MakeError(ErrorCode::kUnavailable,
-                         fmt::format("{}: content {}: {}", what, file_name, error.message),
-                         item.id);
-      }
-      return fail(
-          error.code == ErrorCode::kFailedPrecondition ? kContentMismatchCode : kGenericFailureCode,
-          fmt::format("content {}: {}", file_name, error.message));
-    }
-    working = folder;
-  }
-
   const milliseconds limit = options_.time_limit.value_or(
       std::chrono::duration_cast<milliseconds>(std::chrono::minutes(item.time_limit_minutes)));
-  log.Note(fmt::format(
-      "running the {} command in {}{}: {}", verb, working.string(),
-      limit.count() > 0 ? fmt::format(" (time limit {})", FormatDuration(limit)) : std::string(),
-      command));
-  const fs::path exit_code_file =
-      state_dir_ / "run" / (identity::Sha256Hex(item.id).substr(0, 32) + ".exit-code");
-  {
-    std::error_code ec;
-    fs::create_directories(exit_code_file.parent_path(), ec);
-    (void)RemoveFile(exit_code_file);  // a code left by an interrupted attempt means nothing
-  }
-  const ShellCommand shell{command, working, Environment(item, context, exit_code_file), limit,
-                           context.stop};
-  Result<ShellOutcome> outcome =
-      RunShell(shell, [&log](std::string_view line) { log.Output(line); });
-  if (!outcome) return fail(kGenericFailureCode, outcome.error().message);
-  switch (outcome->end) {
-    case ShellOutcome::End::kStopped:
-      log.Note(fmt::format("stopped: the {} command was killed", verb));
-      return MakeError(ErrorCode::kAborted,
-                       fmt::format("{}: stopped; the {} command was killed", what, verb), item.id);
-    case ShellOutcome::End::kTimedOut:
-      return fail(core::kTimeoutErrorCode,
-                  fmt::format("the {} command ran past its time limit of {} and was killed", verb,
-                              FormatDuration(limit)));
-    case ShellOutcome::End::kSignaled:
-      return fail(128 + outcome->signal,
-                  fmt::format("the {} command was killed by signal {}", verb, outcome->signal));
-    case ShellOutcome::End::kExited:
-      break;
-  }
+  const InstallerRecord wanted =
+      records_.Starting(item.id, std::string(verb), app.display_version, command);
+  const fs::path exit_code_file = records_.ExitCodeFileOf(item.id);
 
-  const std::optional<int> written = ReadExitCodeFile(exit_code_file, log);
-  const int exit_code = written.value_or(Win32ExitCode(app.return_codes, outcome->exit_code));
-  if (exit_code != outcome->exit_code) {
-    log.Note(
-        fmt::format("exit status {} stands for exit code {}{}", outcome->exit_code, exit_code,
-                    written ? fmt::format(" (from {})", kExitCodeFileVariable) : std::string()));
-  }
-  const core::ReturnCodeType type = core::ClassifyReturnCode(app.return_codes, exit_code);
-  if (type == core::ReturnCodeType::kRetry) {
-    const std::string message = fmt::format(
-        "the installer asked to be run again later (exit code {}, return code type retry)",
-        exit_code);
-    log.Note(message);
-    return ItemResult::Retry(exit_code, fmt::format("{}: {}", what, message));
-  }
-  if (type == core::ReturnCodeType::kFailed) {
-    return fail(exit_code, fmt::format("the {} command failed with exit code {}", verb, exit_code));
-  }
-  const core::RebootKind reboot = core::RebootOf(type);
-
-  if (!app.detection_rules.empty()) {
-    Result<bool> present = EvaluateDetectionRules(app.detection_rules, detection);
-    if (!present) return detection_failure(present.error());
-    if (*present != install) {
-      return fail(kNotDetectedAfterInstallCode,
-                  install ? fmt::format("installed but not detected: the install command "
-                                        "succeeded (exit code {}) but the detection rules do not "
-                                        "find the app",
-                                        exit_code)
-                          : fmt::format("uninstalled but still detected: the uninstall command "
-                                        "succeeded (exit code {}) but the detection rules still "
-                                        "find the app",
-                                        exit_code));
+  // The outcome of the installer an earlier run of the agent left running, or of the one run now.
+  std::optional<ShellOutcome> outcome = AdoptInstaller(wanted, limit, context, log);
+  if (!outcome) {
+    if (!app.detection_rules.empty()) {
+      Result<bool> present = EvaluateDetectionRules(app.detection_rules, detection);
+      if (!present) return detection_failure(present.error());
+      if (*present == install) {
+        const std::string_view message =
+            install ? "already installed: the detection rules hold, nothing was run"
+                    : "already absent: the detection rules do not hold, nothing was run";
+        log.Note(message);
+        return ItemResult::Detected(fmt::format("{}: {}", what, message));
+      }
     }
+
+    if (text::Trim(command).empty()) {
+      return fail(kGenericFailureCode, fmt::format("the app has no {} command line", verb));
+    }
+
+    fs::path working = root_;
+    if (!app.content.sha256.empty()) {
+      const core::AppContent& content = app.content;
+      if (!identity::IsSha256Hex(content.sha256) || content.size < 0) {
+        return fail(kGenericFailureCode,
+                    "the app's content has a malformed SHA-256 (64 lower-case hex digits) or size");
+      }
+      const std::string file_name = content.file_name.empty() ? content.sha256 : content.file_name;
+      if (!IsContentFileName(file_name)) {
+        return fail(kGenericFailureCode,
+                    fmt::format("content file name \"{}\" must be a single file name", file_name));
+      }
+      const fs::path folder = state_dir_ / "content" / content.sha256;
+      std::error_code ec;
+      fs::create_directories(folder, ec);
+      if (ec) {
+        return fail(kGenericFailureCode,
+                    fmt::format("cannot create {}: {}", folder.string(), ec.message()));
+      }
+      log.Note(fmt::format("fetching content {} ({} bytes, SHA-256 {})", file_name, content.size,
+                           content.sha256));
+      Status fetched = Ok{};
+      {
+        ContentLock lock(*this, content.sha256);
+        fetched = content_.Fetch(content.sha256, static_cast<std::uint64_t>(content.size),
+                                 folder / file_name, progress);
+      }
+      if (!fetched) {
+        const Error& error = fetched.error();
+        if (error.code == ErrorCode::kUnavailable) {
+          log.Note(fmt::format("content not available yet: {}", error.message));
+          return MakeError(ErrorCode::kUnavailable,
+                           fmt::format("{}: content {}: {}", what, file_name, error.message),
+                           item.id);
+        }
+        return fail(error.code == ErrorCode::kFailedPrecondition ? kContentMismatchCode
+                                                                 : kGenericFailureCode,
+                    fmt::format("content {}: {}", file_name, error.message));
+      }
+      working = folder;
+    }
+
+    log.Note(fmt::format(
+        "running the {} command in {}{}: {}", verb, working.string(),
+        limit.count() > 0 ? fmt::format(" (time limit {})", FormatDuration(limit)) : std::string(),
+        command));
+    // The record goes first (a status or exit code left by an interrupted attempt means
+    // nothing): an agent killed from here on finds the installer, or knows it never started.
+    (void)records_.Remove(item.id);
+    InstallerRecord record =
+        records_.Starting(item.id, std::string(verb), app.display_version, command);
+    if (Status recorded = records_.Write(record); !recorded) {
+      return fail(kGenericFailureCode,
+                  fmt::format("cannot record the {} command: {}", verb, recorded.error().message));
+    }
+    const ShellCommand shell{command, working, Environment(item, context, exit_code_file), limit,
+                             context.stop};
+    const auto started = [&](pid_t group) {
+      record.group = group;
+      if (Status recorded = records_.Write(record); !recorded) {
+        // The group file still names the group.
+        log.Note(fmt::format("cannot update the record of the {} command: {}", verb,
+                             recorded.error().message));
+      }
+    };
+    Result<ShellOutcome> run =
+        RunDetachedShell(shell, records_.FilesOf(item.id), started,
+                         [&log](std::string_view line) { log.Output(line); });
+    if (!run) {
+      (void)records_.Remove(item.id);
+      return fail(kGenericFailureCode, run.error().message);
+    }
+    outcome = *run;
   }
-  const std::string message =
-      fmt::format("{}ed (exit code {}{}) in {:.1f} s", verb, exit_code,
-                  reboot == core::RebootKind::kNone
-                      ? ""
-                      : fmt::format(", {} reboot requested", core::ToString(reboot)),
-                  static_cast<double>(outcome->elapsed.count()) / 1000.0);
-  log.Note(message);
-  return ItemResult::Succeeded(reboot, fmt::format("{}: {}", what, message));
+
+  Result<ItemResult> result = [&]() -> Result<ItemResult> {
+    switch (outcome->end) {
+      case ShellOutcome::End::kStopped:
+        log.Note(fmt::format("stopped: the {} command was killed", verb));
+        return MakeError(ErrorCode::kAborted,
+                         fmt::format("{}: stopped; the {} command was killed", what, verb),
+                         item.id);
+      case ShellOutcome::End::kTimedOut:
+        return fail(core::kTimeoutErrorCode,
+                    fmt::format("the {} command ran past its time limit of {} and was killed", verb,
+                                FormatDuration(limit)));
+      case ShellOutcome::End::kSignaled:
+        return fail(128 + outcome->signal,
+                    fmt::format("the {} command was killed by signal {}", verb, outcome->signal));
+      case ShellOutcome::End::kVanished:  // AdoptInstaller runs such a command again
+        return fail(kGenericFailureCode,
+                    fmt::format("the {} command ended without an exit status", verb));
+      case ShellOutcome::End::kExited:
+        break;
+    }
+
+    const std::optional<int> written = ReadExitCodeFile(exit_code_file, log);
+    const int exit_code = written.value_or(Win32ExitCode(app.return_codes, outcome->exit_code));
+    if (exit_code != outcome->exit_code) {
+      log.Note(
+          fmt::format("exit status {} stands for exit code {}{}", outcome->exit_code, exit_code,
+                      written ? fmt::format(" (from {})", kExitCodeFileVariable) : std::string()));
+    }
+    const core::ReturnCodeType type = core::ClassifyReturnCode(app.return_codes, exit_code);
+    if (type == core::ReturnCodeType::kRetry) {
+      const std::string message = fmt::format(
+          "the installer asked to be run again later (exit code {}, return code type retry)",
+          exit_code);
+      log.Note(message);
+      return ItemResult::Retry(exit_code, fmt::format("{}: {}", what, message));
+    }
+    if (type == core::ReturnCodeType::kFailed) {
+      return fail(exit_code,
+                  fmt::format("the {} command failed with exit code {}", verb, exit_code));
+    }
+    const core::RebootKind reboot = core::RebootOf(type);
+
+    if (!app.detection_rules.empty()) {
+      Result<bool> present = EvaluateDetectionRules(app.detection_rules, detection);
+      if (!present) return detection_failure(present.error());
+      if (*present != install) {
+        return fail(kNotDetectedAfterInstallCode,
+                    install ? fmt::format("installed but not detected: the install command "
+                                          "succeeded (exit code {}) but the detection rules do "
+                                          "not find the app",
+                                          exit_code)
+                            : fmt::format("uninstalled but still detected: the uninstall command "
+                                          "succeeded (exit code {}) but the detection rules "
+                                          "still find the app",
+                                          exit_code));
+      }
+    }
+    const std::string message =
+        fmt::format("{}ed (exit code {}{}) in {:.1f} s", verb, exit_code,
+                    reboot == core::RebootKind::kNone
+                        ? ""
+                        : fmt::format(", {} reboot requested", core::ToString(reboot)),
+                    static_cast<double>(outcome->elapsed.count()) / 1000.0);
+    log.Note(message);
+    return ItemResult::Succeeded(reboot, fmt::format("{}: {}", what, message));
+  }();
+  // The outcome is consumed: the installer is no longer anyone's to adopt.
+  if (Status removed = records_.Remove(item.id); !removed) log.Note(removed.error().message);
+  return result;
+}
+
+std::optional<ShellOutcome> RealExecutor::AdoptInstaller(const InstallerRecord& wanted,
+                                                         milliseconds limit,
+                                                         const ApplyContext& context,
+                                                         ItemLog& log) {
+  const std::string& item_id = wanted.item_id;
+  const auto forget = [&] {
+    if (Status removed = records_.Remove(item_id); !removed) log.Note(removed.error().message);
+  };
+  Result<std::optional<InstallerRecord>> found = records_.Find(item_id);
+  if (!found) {
+    log.Note(fmt::format("ignored the installer record: {}", found.error().message));
+    forget();
+    return std::nullopt;
+  }
+  if (!found->has_value()) return std::nullopt;
+  const InstallerRecord& record = **found;
+  const auto started_at = [&record] {
+    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                       std::chrono::floor<std::chrono::seconds>(
+                           std::chrono::system_clock::time_point(milliseconds(record.started_ms))));
+  };
+  // An installer between fork and exec cannot be told from a reused process id yet: give it
+  // the moment it needs.
+  InstallerRecords::State state = records_.StateOf(record);
+  while (state == InstallerRecords::State::kStarting) {
+    if (context.stop.stop_requested()) {
+      records_.Kill(record);
+      forget();
+      return ShellOutcome{ShellOutcome::End::kStopped, 0, 0, milliseconds(0)};
+    }
+    std::this_thread::sleep_for(milliseconds(50));
+    state = records_.StateOf(record);
+  }
+  if (!record.SameCommand(wanted)) {
+    log.Note(fmt::format(
+        "killing the {} command of version {} that an earlier run of the agent started at {} "
+        "(process group {}) if it still runs: this is the {} of version {}",
+        record.action, record.version, started_at(), records_.GroupOf(record), wanted.action,
+        wanted.version));
+    records_.Kill(record);
+    forget();
+    return std::nullopt;
+  }
+  const pid_t group = records_.GroupOf(record);
+  if (state == InstallerRecords::State::kGone) {
+    log.Note(fmt::format(
+        "the {} command an earlier run of the agent started at {} (process group {}) ended "
+        "without an exit status (killed): running it again",
+        record.action, started_at(), group));
+    records_.Kill(record);  // whatever it left in its group
+    forget();
+    return std::nullopt;
+  }
+
+  log.Note(fmt::format(
+      "adopting the {} command an earlier run of the agent started at {} (process group {}), "
+      "{}; its output from the start follows",
+      record.action, started_at(), group,
+      state == InstallerRecords::State::kRunning ? "still running" : "which has ended"));
+  const milliseconds since_start(std::max<std::int64_t>(
+      0,
+      std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count() -
+          record.started_ms));
+  // The time limit counts from the installer's start; one already past kills it at once.
+  const milliseconds left =
+      limit.count() > 0 ? std::max(milliseconds(1), limit - since_start) : milliseconds(0);
+  ShellOutcome outcome = WaitForDetachedShell(group, records_.FilesOf(item_id), left, context.stop,
+                                              [&log](std::string_view line) { log.Output(line); });
+  if (outcome.end == ShellOutcome::End::kVanished) {
+    log.Note(fmt::format(
+        "the adopted {} command ended without an exit status (killed): running it again",
+        record.action));
+    records_.Kill(record);
+    forget();
+    return std::nullopt;
+  }
+  outcome.elapsed = since_start + outcome.elapsed;
+  return outcome;
 }
 
 Result<ItemResult> RealExecutor::ApplyPolicy(const core::PlanItem& item,
@@ -543,6 +660,8 @@ Result<ItemResult> RealExecutor::ApplyNetwork(const core::PlanItem& item,
   return ItemResult::Succeeded(core::RebootKind::kNone,
                                fmt::format("{}: wrote {}", what, path.string()));
 }
+
+std::vector<std::string> RealExecutor::PendingInstallers() const { return records_.Pending(); }
 
 Result<bool> RealExecutor::Detect(const core::PlanItem& item, const Payloads& payloads,
                                   const ApplyContext& context) {

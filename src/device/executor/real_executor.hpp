@@ -13,10 +13,14 @@
 
 #include "device/executor/content_source.hpp"
 #include "device/executor/executor.hpp"
+#include "device/executor/installer_records.hpp"
+#include "device/executor/process.hpp"
 
 // The executor of real devices: changes files under a root folder (`/` on a machine, a sandbox
 // folder in tests) and runs installers with /bin/sh.
 namespace groundcrew::executor {
+
+class ItemLog;
 
 /// Asks the tenant's CA for a certificate: the profile and a PKCS#10 request (PEM) for a fresh
 /// ECDSA P-256 key; returns the certificate PEM. kUnavailable when the service cannot be reached
@@ -49,6 +53,8 @@ struct RealExecutorOptions {
 /// Files under the root (ROOT) and the state folder (STATE):
 /// - apps: content in STATE/content/<sha256>/<fileName>; the log of every attempt (output and
 ///   the executor's notes) appended to STATE/logs/<item id>.log (0600) and sent to the LogSink;
+///   while an install or uninstall command runs, and until its outcome is consumed, its record,
+///   output and exit status in STATE/running/ (InstallerRecords);
 /// - policies: ROOT/etc/groundcrew/policies/<policy id>.json (0644), the settings JSON as given;
 /// - certificates: ROOT/etc/groundcrew/certs/<profile id>.pem (0644) and .key (0600, SECRET);
 /// - network profiles: ROOT/etc/NetworkManager/system-connections/<KeyfileName> (0600).
@@ -69,6 +75,21 @@ struct RealExecutorOptions {
 /// "already absent" (nothing runs); the uninstall command runs the same way; rules that still
 /// hold afterwards fail the item.
 ///
+/// Installers outlive the agent (RunDetachedShell). Before anything else (detection rules,
+/// content), an install or uninstall of an app looks for the record of an installer an earlier
+/// run of the agent left (PendingInstallers):
+/// - the same item, action, version and command line: adopted. Still running, it is waited for
+///   (its output, from the start, goes to the log; the time limit counts from when it started;
+///   a stop request kills its group: kAborted); ended, its exit status is taken at once. The
+///   exit code is then classified exactly as for a command run now (exit-code file, return
+///   codes, detection rules afterwards). One that ended without an exit status (killed) is
+///   forgotten and the command runs now, as usual;
+/// - anything else (another version, the other action, another command line): its process
+///   group is killed, its record removed, and the command runs now, as usual.
+/// The record is removed once Apply has the outcome (a success, failure, timeout or stop). An
+/// agent killed after that but before the driver journals the outcome finds no record: the item
+/// then runs again as usual (the detection rules see a finished install).
+///
 /// Policies, certificates and network profiles are (re)written on every install (a certificate
 /// gets a fresh key and request each time) and removed on uninstall (absent is fine; for network
 /// profiles, every keyfile in the folder with the profile's uuid, which also catches a renamed
@@ -86,6 +107,8 @@ class RealExecutor final : public Executor {
                                     const ApplyContext& context) override;
   /// ReadComplianceFacts(root).
   [[nodiscard]] Result<core::DeviceFacts> ReadFacts() override;
+  /// Executor::PendingInstallers over STATE/running/ (InstallerRecords::Pending).
+  std::vector<std::string> PendingInstallers() const override;
 
   const std::filesystem::path& root() const { return root_; }
   const std::filesystem::path& state_dir() const { return state_dir_; }
@@ -111,6 +134,13 @@ class RealExecutor final : public Executor {
 
   Result<ItemResult> ApplyApp(const core::PlanItem& item, const core::App& app,
                               const ApplyContext& context, const ProgressFn& progress);
+  /// The outcome of the installer of `wanted`'s item an earlier run of the agent left, when it
+  /// runs the same command (waited for under `limit`, counted from its start); nullopt when there
+  /// is nothing to adopt and the command is to run now (no record; a killed installer; another
+  /// command's, which is killed).
+  std::optional<ShellOutcome> AdoptInstaller(const InstallerRecord& wanted,
+                                             std::chrono::milliseconds limit,
+                                             const ApplyContext& context, ItemLog& log);
   Result<ItemResult> ApplyPolicy(const core::PlanItem& item, const core::Policy& policy);
   Result<ItemResult> ApplyCertificate(const core::PlanItem& item,
                                       const core::CertificateProfile& profile,
@@ -129,6 +159,7 @@ class RealExecutor final : public Executor {
   LogSink log_;
   RealExecutorOptions options_;
   std::string path_env_;
+  InstallerRecords records_;  // STATE/running
 
   std::mutex content_mutex_;
   std::condition_variable content_released_;

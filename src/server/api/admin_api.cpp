@@ -143,6 +143,40 @@ json::object ImportJson(const service::ImportOutcome& outcome) {
   return {{"imported", outcome.imported.size()}, {"rows", std::move(rows)}};
 }
 
+// A device's diagnostics archives (service/diagnostics_service.hpp); `item` is the device's
+// path, whose {id} may also be its serial number.
+Status AddDiagnosticsRoutes(server::Router& router, Services& s, const std::string& item) {
+  if (Status st = router.Add(
+          "GET", item + "/diagnostics",
+          Authenticated(s,
+                        [&s](const Actor&, const Request&, const PathParams& p) {
+                          auto listed = s.diagnostics.List(p.at("id"));
+                          if (!listed) return ErrorResponse(listed.error());
+                          std::vector<json::object> items;
+                          for (const service::DiagnosticsArchive& archive : *listed) {
+                            items.push_back(service::DiagnosticsService::ToJson(archive));
+                          }
+                          return JsonPage(items, "");
+                        }));
+      !st) {
+    return st;
+  }
+  return router.Add("GET", item + "/diagnostics/{diagnosticsId}",
+                    Authenticated(s, [&s](const Actor&, const Request&, const PathParams& p) {
+                      Result<service::DiagnosticsFile> file =
+                          s.diagnostics.Read(p.at("id"), p.at("diagnosticsId"));
+                      if (!file) return ErrorResponse(file.error());
+                      Response response;
+                      response.content_type = "application/gzip";
+                      response.body = std::move(file->bytes);
+                      // The name is [A-Za-z0-9._-] (checked at upload): nothing to quote.
+                      response.headers.emplace_back(
+                          "Content-Disposition",
+                          fmt::format("attachment; filename=\"{}\"", file->file_name));
+                      return response;
+                    }));
+}
+
 Status AddDeviceRoutes(server::Router& router, Services& s) {
   const std::string base = "/v1/autopilotDevices";
   if (Status st =
@@ -225,10 +259,16 @@ Status AddDeviceRoutes(server::Router& router, Services& s) {
       !st) {
     return st;
   }
-  return router.Add("POST", item + "/reprovision",
-                    Authenticated(s, [&s](const Actor& actor, const Request&, const PathParams& p) {
-                      return OkJson(s.devices.Reprovision(actor, p.at("id")));
-                    }));
+  if (Status st =
+          router.Add("POST", item + "/reprovision",
+                     Authenticated(s,
+                                   [&s](const Actor& actor, const Request&, const PathParams& p) {
+                                     return OkJson(s.devices.Reprovision(actor, p.at("id")));
+                                   }));
+      !st) {
+    return st;
+  }
+  return AddDiagnosticsRoutes(router, s, item);
 }
 
 Status AddContentRoutes(server::Router& router, Services& s) {

@@ -223,6 +223,16 @@ Status AddDeviceApiRoutes(server::Router& router, Services& s) {
                 return Answer(s.deployment.FinishSession(c, p.at("id"), p.at("sessionId"),
                                                          body->at("deploymentState"), *finished));
               })},
+      {"POST", device + "/diagnostics",
+       Device(s,
+              [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+                auto body = StringMembers(r, {"fileName", "contentBase64"});
+                if (!body) return ErrorResponse(body.error());
+                Result<json::object> stored = s.diagnostics.Upload(
+                    c, p.at("id"), body->at("fileName"), body->at("contentBase64"));
+                if (!stored) return ErrorResponse(stored.error());
+                return Json(201, *stored);
+              })},
       {"GET", device + "/content/{sha256}",
        Device(s,
               [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {

@@ -11,6 +11,7 @@
 // The service's data directory: the database and the content store.
 //   <dir>/groundcrew.db      SQLite (WAL: also groundcrew.db-wal, groundcrew.db-shm)
 //   <dir>/content/<aa>/<sha256>
+//   <dir>/diagnostics/<device id>/   devices' diagnostics archives (diagnostics_service.hpp)
 //   <dir>/secrets/           token signing keys and the tenant CA (secrets.hpp)
 namespace groundcrew::service {
 
@@ -18,6 +19,7 @@ struct DataDir {
   std::filesystem::path root;
   std::filesystem::path database() const { return root / "groundcrew.db"; }
   std::filesystem::path content() const { return root / "content"; }
+  std::filesystem::path diagnostics() const { return root / "diagnostics"; }
   std::filesystem::path secrets() const { return root / "secrets"; }
 };
 

@@ -159,6 +159,7 @@ Result<json::object> DeviceTrustService::Prove(std::string_view serial_number,
   return json::object{{"token", token->token},
                       {"tokenType", "Bearer"},
                       {"expirationDateTime", wire::FormatTimestamp(token->claims.expires_at)},
+                      {"issuedDateTime", wire::FormatTimestamp(token->claims.issued_at)},
                       {"deviceId", device.id.value()}};
 }
 

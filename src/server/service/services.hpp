@@ -8,6 +8,7 @@
 #include "server/service/deployment_service.hpp"
 #include "server/service/device_service.hpp"
 #include "server/service/device_trust_service.hpp"
+#include "server/service/diagnostics_service.hpp"
 #include "server/service/secrets.hpp"
 #include "server/service/sign_in_service.hpp"
 #include "server/service/token_service.hpp"
@@ -25,8 +26,10 @@ struct IdentityOptions {
 
 /// Every use case of the service over one store, wired once by the daemon's main.
 struct Services {
-  Services(store::Store& store_in, ContentStore content_in, Clock clock_in, Secrets secrets_in,
-           SaveKeys save_keys = {}, IdentityOptions options = {})
+  /// `diagnostics_root`: where devices' diagnostics archives are kept (DataDir::diagnostics()).
+  Services(store::Store& store_in, ContentStore content_in, std::filesystem::path diagnostics_root,
+           Clock clock_in, Secrets secrets_in, SaveKeys save_keys = {},
+           IdentityOptions options = {})
       : store(store_in),
         clock(std::move(clock_in)),
         secrets(std::move(secrets_in)),
@@ -35,6 +38,7 @@ struct Services {
         devices(store, catalog, clock),
         apply(store, catalog, devices, clock),
         content(std::move(content_in)),
+        diagnostics(store, std::move(diagnostics_root), clock),
         tokens(store, clock, secrets.keys, std::move(save_keys), options.tokens),
         trust(store, catalog, devices, tokens, secrets.ca, secrets.ca_certificate_pem, clock,
               options.trust),
@@ -50,6 +54,7 @@ struct Services {
   DeviceService devices;
   ApplyService apply;
   ContentStore content;
+  DiagnosticsService diagnostics;  ///< call Purge() at startup
   TokenService tokens;
   DeviceTrustService trust;
   SignInService sign_in;
