@@ -23,8 +23,8 @@ class PlainView final : public View {
       out_ << "\n== " << screen.title << " ==\n";
       for (const device::Input& input : screen.inputs) {
         if (input.secret || input.value.empty()) continue;
-        out_ << "   " << input.label << ": " << input.value
-             << (input.locked ? " (pre-filled)" : "") << "\n";
+        out_ << "   " << input.label << ": " << input.value << (input.locked ? " (pre-filled)" : "")
+             << "\n";
       }
     }
     for (size_t i = 0; i < screen.fields.size(); ++i) {
@@ -56,10 +56,13 @@ class PlainView final : public View {
           if (!item.error.empty()) line += ": " + item.error;
           std::string& was = shown_[phase.name + "/" + item.id];
           if (was == line) continue;
+          const bool first = was.empty();
           was = line;
+          if (first && item.state == "Waiting") continue;  // every item starts so: no news
           out_ << "   " << where << ": " << line;
           if (item.elapsed && item.state != "Downloading" && item.state != "Installing" &&
-              item.state != "Applying" && item.state != "Working on it" && item.elapsed->count() > 0) {
+              item.state != "Applying" && item.state != "Working on it" &&
+              item.elapsed->count() > 0) {
             out_ << " (" << device::FormatElapsed(*item.elapsed) << ")";
           }
           out_ << "\n";

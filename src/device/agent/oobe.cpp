@@ -792,7 +792,7 @@ void Driver::RunChecks() {
                     proven ? "" : proven.error().message});
   const std::optional<core::ProfileInfo>& profile = tech_.profile;
   checks.push_back({"Deployment profile assigned", profile.has_value(),
-                    profile ? profile->profile_name : "no profile: assign one to this device"});
+                    profile ? "" : "no profile: assign one to this device"});
   checks.push_back({"Profile allows pre-provisioning", profile && profile->preprovisioning_allowed,
                     profile && !profile->preprovisioning_allowed
                         ? "turn on preprovisioningAllowed in the profile"

@@ -1,6 +1,7 @@
 // The full-screen terminal view (view.hpp), with ncurses: a device's console (tty1) or an SSH
 // session. Eight colours (the Linux console has no more), redrawn on every change and on a
 // resize, nothing scrolls. QR codes are drawn with half blocks when the locale is UTF-8.
+#include <langinfo.h>
 #include <ncursesw/curses.h>
 #include <termios.h>
 #include <unistd.h>
@@ -10,7 +11,6 @@
 #include <csignal>
 #include <cstring>
 #include <iterator>
-#include <langinfo.h>
 
 #include "device/agent/view.hpp"
 #include "identity/qr.hpp"
@@ -115,10 +115,10 @@ class TerminalView final : public View {
     for (;;) {
       int wait_ms = -1;
       if (deadline) {
-        wait_ms = static_cast<int>(std::max<long long>(
-            0, std::chrono::duration_cast<std::chrono::milliseconds>(
-                   *deadline - std::chrono::steady_clock::now())
-                   .count()));
+        wait_ms = static_cast<int>(
+            std::max<long long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       *deadline - std::chrono::steady_clock::now())
+                                       .count()));
       }
       wtimeout(stdscr, wait_ms);
       const int key = getch();
@@ -198,8 +198,7 @@ class TerminalView final : public View {
       return std::nullopt;
     }
     for (const device::Button& button : shown_->buttons) {
-      if (button.key != '\n' && button.key != 0 &&
-          std::tolower(button.key) == std::tolower(key)) {
+      if (button.key != '\n' && button.key != 0 && std::tolower(button.key) == std::tolower(key)) {
         return Pressing(button);
       }
     }
@@ -293,7 +292,13 @@ class TerminalView final : public View {
     // named only.
     const std::vector<std::string> qr = s.qr.empty() ? std::vector<std::string>{} : QrLines();
     const int qr_width = QrWidth(qr);
-    const bool qr_right = !qr.empty() && width >= qr_width + 44 &&
+    // Beside the text only when every field and check still fits whole on its left.
+    size_t widest = 40;
+    for (const device::Field& field : s.fields) widest = std::max(widest, 16 + field.value.size());
+    for (const device::Check& check : s.checks) {
+      widest = std::max(widest, 9 + check.label.size() + check.detail.size() + 2);
+    }
+    const bool qr_right = !qr.empty() && width >= qr_width + static_cast<int>(widest) + 3 &&
                           static_cast<int>(qr.size()) + 3 <= LINES - 2;
     right_ = qr_right ? width - qr_width - 3 : width;
     const int text_width = std::max(20, right_ - 4);
@@ -303,7 +308,8 @@ class TerminalView final : public View {
       ++row;
     }
     size_t label_width = 0;
-    for (const device::Field& field : s.fields) label_width = std::max(label_width, field.label.size());
+    for (const device::Field& field : s.fields)
+      label_width = std::max(label_width, field.label.size());
     for (const device::Field& field : s.fields) {
       Put(row, 2, field.label + ":", A_DIM);
       Put(row++, 4 + static_cast<int>(label_width), field.value, A_BOLD);
@@ -340,7 +346,7 @@ class TerminalView final : public View {
           input.locked ? A_BOLD : A_UNDERLINE | A_BOLD);
       if (!input.locked) {
         mvhline(row, col + static_cast<int>(shown.size()), '_',
-                std::max(0, std::min(32, width - col - static_cast<int>(shown.size()) - 1)));
+                std::max(0, std::min(32, right_ - col - static_cast<int>(shown.size()) - 1)));
       }
       if (static_cast<int>(i) == focus_ || (focus_ < 0 && !input.locked && cursor_row < 0)) {
         cursor_row = row;
@@ -388,8 +394,9 @@ class TerminalView final : public View {
   void DrawPhase(int& row, const device::PhaseLine& phase, int width) {
     const bool complete = phase.status == "Complete";
     const bool failed = phase.status == "Failed";
-    const attr_t status =
-        complete ? Colour(kSuccess) | A_BOLD : failed ? Colour(kError) | A_BOLD : Colour(kInfo);
+    const attr_t status = complete ? Colour(kSuccess) | A_BOLD
+                          : failed ? Colour(kError) | A_BOLD
+                                   : Colour(kInfo);
     const std::string marker = phase.details ? "[-] " : "[+] ";
     Put(row, 2, marker + phase.name, A_BOLD);
     Put(row++, 4 + 24, "(" + phase.status + ")", status);
@@ -398,10 +405,10 @@ class TerminalView final : public View {
       std::string summary;
       for (const device::CategoryLine& category : phase.categories) {
         if (!summary.empty()) summary += "   ";
-        summary += category.name + (category.total > 0 ? " (" + std::to_string(category.done) +
-                                                             " of " +
-                                                             std::to_string(category.total) + ")"
-                                                       : "");
+        summary +=
+            category.name + (category.total > 0 ? " (" + std::to_string(category.done) + " of " +
+                                                      std::to_string(category.total) + ")"
+                                                : "");
       }
       for (const std::string& line : Wrap(summary, width - 8)) Put(row++, 6, line, A_DIM);
       ++row;

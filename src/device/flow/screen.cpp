@@ -106,8 +106,9 @@ std::string ItemState(const core::ItemRun& item, const DeviceView& device, std::
       }
       if (item.plan.kind == ItemKind::kPreparationStep) return "Working on it";
       if (removal) return "Removing";
-      return app ? "Installing" : item.plan.kind == ItemKind::kCertificate ? "Requesting"
-                                                                          : "Applying";
+      return app                                        ? "Installing"
+             : item.plan.kind == ItemKind::kCertificate ? "Requesting"
+                                                        : "Applying";
     }
     case ItemStatus::kSucceeded:
       if (item.plan.kind == ItemKind::kPreparationStep) return "Complete";
@@ -131,8 +132,9 @@ ItemLine LineOf(const core::ItemRun& item, const DeviceView& device) {
   if (item.started_at) {
     const core::Timestamp end =
         item.status == ItemStatus::kInProgress ? device.now : item.finished_at.value_or(device.now);
-    line.elapsed = std::max(std::chrono::seconds(0),
-                            std::chrono::duration_cast<std::chrono::seconds>(end - *item.started_at));
+    line.elapsed =
+        std::max(std::chrono::seconds(0),
+                 std::chrono::duration_cast<std::chrono::seconds>(end - *item.started_at));
   }
   if (item.status == ItemStatus::kFailed || item.status == ItemStatus::kTimedOut) {
     line.error = item.code != 0 ? fmt::format("Error {}", core::FormatErrorCode(item.code)) : "";
@@ -176,9 +178,10 @@ PhaseLine LineOf(const core::PhaseRun& run, const DeviceView& device) {
   }
   if (run.phase == EspPhase::kAccountSetup) {
     // Entra-joined: the user's sign-in already joined them (spec §11.4).
-    phase.categories.push_back(
-        {.name = "Joining your organization's network", .status = "Complete", .done = 1,
-         .total = 1});
+    phase.categories.push_back({.name = "Joining your organization's network",
+                                .status = "Complete",
+                                .done = 1,
+                                .total = 1});
   }
   for (const Category& category : kCategories) {
     CategoryLine line{.name = std::string(category.name)};
@@ -213,14 +216,14 @@ PhaseLine Pending(EspPhase phase, std::string status, const DeviceView& device,
                  .details = device.details.contains(phase)};
   if (phase == EspPhase::kDevicePreparation) {
     for (core::PreparationStep step : core::kPreparationSteps) {
-      line.categories.push_back({.name = std::string(core::DisplayName(step)),
-                                 .status = std::string(category_status)});
+      line.categories.push_back(
+          {.name = std::string(core::DisplayName(step)), .status = std::string(category_status)});
     }
     return line;
   }
   if (phase == EspPhase::kAccountSetup) {
-    line.categories.push_back({.name = "Joining your organization's network",
-                               .status = std::string(category_status)});
+    line.categories.push_back(
+        {.name = "Joining your organization's network", .status = std::string(category_status)});
   }
   for (const Category& category : kCategories) {
     line.categories.push_back(
@@ -241,15 +244,17 @@ void AddDetailButtons(Screen& screen) {
 
 Screen EspScreen(std::vector<PhaseLine> phases) {
   Screen screen{.id = ScreenId::kEsp, .title = "Setting up your device for work"};
-  screen.text = {"This could take a while. The options available to you will be shown here "
-                 "when setup is done."};
+  screen.text = {
+      "This could take a while. The options available to you will be shown here "
+      "when setup is done."};
   screen.phases = std::move(phases);
   AddDetailButtons(screen);
   return screen;
 }
 
 Screen Connecting(std::string text) {
-  return Screen{.id = ScreenId::kConnecting, .title = "Just a moment...", .text = {std::move(text)}};
+  return Screen{
+      .id = ScreenId::kConnecting, .title = "Just a moment...", .text = {std::move(text)}};
 }
 
 std::string OrNone(const std::string& text) { return text.empty() ? "None" : text; }
@@ -316,8 +321,9 @@ Screen OobePageScreen(core::OobePage page) {
       break;
     case core::OobePage::kEula:
       screen.title = "License agreement";
-      screen.text = {"Please read the license agreement your organization provided with this "
-                     "device. Accepting it lets you go on to sign in."};
+      screen.text = {
+          "Please read the license agreement your organization provided with this "
+          "device. Accepting it lets you go on to sign in."};
       screen.buttons = {Press(Action::kNext, "Accept", kEnter)};
       break;
     case core::OobePage::kSignIn:
@@ -394,8 +400,7 @@ std::string FormatElapsed(std::chrono::seconds elapsed) {
 Screen WelcomeScreen(const DeviceView& device) {
   Screen screen{.id = ScreenId::kWelcome, .title = "Welcome"};
   screen.text = {"Let's set up this device for work."};
-  screen.fields = {{"Language", "English (United States)"},
-                   {"Keyboard", device.default_keyboard}};
+  screen.fields = {{"Language", "English (United States)"}, {"Keyboard", device.default_keyboard}};
   screen.buttons = {Press(Action::kNext, "Next", kEnter),
                     Button{.action = Action::kTechnicianKey, .key = 'w', .hidden = true}};
   return screen;
@@ -403,8 +408,9 @@ Screen WelcomeScreen(const DeviceView& device) {
 
 Screen OptionsMenuScreen() {
   Screen screen{.id = ScreenId::kOptionsMenu, .title = "What would you like to do?"};
-  screen.text = {"Pre-provision with groundcrew: install what your organization assigned to "
-                 "this device now, then reseal it for its user."};
+  screen.text = {
+      "Pre-provision with groundcrew: install what your organization assigned to "
+      "this device now, then reseal it for its user."};
   screen.buttons = {Press(Action::kPreprovision, "Pre-provision with groundcrew", kEnter),
                     Press(Action::kBack, "Back", 'b')};
   return screen;
@@ -427,8 +433,9 @@ Screen KeyboardScreen(const DeviceView& device) {
 
 Screen ConnectNetworkScreen(const DeviceView& device) {
   Screen screen{.id = ScreenId::kConnectNetwork, .title = "Let's connect you to a network"};
-  screen.text = {"You'll need an internet connection to continue setting up your device. "
-                 "Connect a network cable, then press Next."};
+  screen.text = {
+      "You'll need an internet connection to continue setting up your device. "
+      "Connect a network cable, then press Next."};
   screen.notice = device.notice;
   screen.buttons = {Press(Action::kNext, "Next", kEnter)};
   return screen;
@@ -461,8 +468,9 @@ Screen TechnicianScreenOf(const core::TechnicianState& state, const DeviceView& 
       break;
     case TechnicianScreen::kLanding: {
       screen = Screen{.id = ScreenId::kLanding, .title = "Pre-provision with groundcrew"};
-      screen.text = {"Check what this device will get, then press Provision. After an admin "
-                     "changes its assignment (the QR code leads to this device), press Refresh."};
+      screen.text = {
+          "Check what this device will get, then press Provision. After an admin "
+          "changes its assignment (the QR code leads to this device), press Refresh."};
       if (state.profile) {
         const core::ProfileInfo& p = *state.profile;
         screen.fields = ProfileFields(p.organization_name, p.profile_name, p.assigned_user_upn);
@@ -473,9 +481,10 @@ Screen TechnicianScreenOf(const core::TechnicianState& state, const DeviceView& 
       }
       screen.checks = device.checks;
       if (state.refusal) {
-        screen.notice = Notice{Notice::Tone::kError,
-                               fmt::format("Error {}: {}", core::FormatErrorCode(state.refusal->code),
-                                           state.refusal->message)};
+        screen.notice =
+            Notice{Notice::Tone::kError,
+                   fmt::format("Error {}: {}", core::FormatErrorCode(state.refusal->code),
+                               state.refusal->message)};
       } else {
         screen.notice = device.notice;
         screen.buttons = {Press(Action::kProvision, "Provision", kEnter),
@@ -499,19 +508,21 @@ Screen TechnicianScreenOf(const core::TechnicianState& state, const DeviceView& 
         screen.fields.push_back({"Elapsed", FormatElapsed(r.elapsed)});
         if (r.error) {
           screen.fields.push_back(
-              {"Error", fmt::format("{}: {}", core::FormatErrorCode(r.error->code),
-                                    r.error->message)});
+              {"Error",
+               fmt::format("{}: {}", core::FormatErrorCode(r.error->code), r.error->message)});
         }
         screen.qr = r.qr_payload;
       }
       if (failed) {
-        screen.text = {"Retry once the cause is fixed, export diagnostics for support, or reset "
-                       "the device to start over."};
+        screen.text = {
+            "Retry once the cause is fixed, export diagnostics for support, or reset "
+            "the device to start over."};
         screen.buttons = {Press(Action::kRetry, "Retry", 'r'), Press(Action::kReset, "Reset", 'x'),
                           Press(Action::kDiagnostics, "Diagnostics", 'd')};
       } else {
-        screen.text = {"This device is ready for its user. Press Reseal to shut it down for "
-                       "delivery; do not start it again before then."};
+        screen.text = {
+            "This device is ready for its user. Press Reseal to shut it down for "
+            "delivery; do not start it again before then."};
         screen.buttons = {Press(Action::kReseal, "Reseal", kEnter)};
       }
       screen.notice = device.notice;
@@ -519,8 +530,9 @@ Screen TechnicianScreenOf(const core::TechnicianState& state, const DeviceView& 
     }
     case TechnicianScreen::kResealed:
       screen = Screen{.id = ScreenId::kResealed, .title = "Resealed"};
-      screen.text = {"This device is ready for delivery. Its user can start setting it up as "
-                     "soon as it is switched on."};
+      screen.text = {
+          "This device is ready for delivery. Its user can start setting it up as "
+          "soon as it is switched on."};
       screen.notice = device.notice;
       break;
     case TechnicianScreen::kReset:
@@ -583,8 +595,7 @@ Screen UserScreenOf(const core::UserState& state, const DeviceView& device) {
             "Open your authenticator app, add a work account and scan this QR code. Can't scan "
             "it? Enter the key below instead.",
             "Then type the code the app shows to finish."};
-        screen.fields = {{"Account", state.upn},
-                         {"Key", Grouped(device.enrollment_secret), true}};
+        screen.fields = {{"Account", state.upn}, {"Key", Grouped(device.enrollment_secret), true}};
         screen.qr = device.enrollment_uri;
         screen.qr_secret = true;
       } else {
@@ -603,8 +614,7 @@ Screen UserScreenOf(const core::UserState& state, const DeviceView& device) {
       screen.notice = device.notice;
       break;
     case UserScreen::kPrivacy:
-      screen = Screen{.id = ScreenId::kPrivacy,
-                      .title = "Choose privacy settings for your device"};
+      screen = Screen{.id = ScreenId::kPrivacy, .title = "Choose privacy settings for your device"};
       screen.text = {"Diagnostic data: send required diagnostic data only.",
                      "Location, Find my device, tailored experiences and advertising ID: off.",
                      "You can change these settings later."};
@@ -649,7 +659,8 @@ Screen UserScreenOf(const core::UserState& state, const DeviceView& device) {
                          ? "Some setup did not finish; it goes on in the background."
                          : "Everything your organization set up for you is here."};
       screen.fields = {{"Signed in as", state.upn}};
-      if (!organization.empty()) screen.fields.insert(screen.fields.begin(), {"Organization", organization});
+      if (!organization.empty())
+        screen.fields.insert(screen.fields.begin(), {"Organization", organization});
       screen.notice = device.notice;
       break;
     case UserScreen::kReset:

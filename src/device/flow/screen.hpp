@@ -50,23 +50,23 @@ std::string_view ScreenIdName(ScreenId id);
 
 /// What pressing a button asks the driver to do.
 enum class Action {
-  kNext,             ///< Next / Yes / OK on a page
-  kTechnicianKey,    ///< one press of the technician key (hidden: never advertised)
-  kPreprovision,     ///< options menu: "Pre-provision with groundcrew"
-  kBack,             ///< options menu: back to the first screen
-  kRefresh,          ///< landing: download the profile again
-  kProvision,        ///< landing: start pre-provisioning
-  kReseal,           ///< technician success
-  kRetry,            ///< technician failure
-  kReset,            ///< technician failure / ESP error: wipe the device
-  kDiagnostics,      ///< technician failure: export diagnostics
-  kSignIn,           ///< sign-in: submit user name and password
-  kVerify,           ///< MFA (and registration): submit the code
-  kAccept,           ///< privacy: accept the settings
-  kTryAgain,         ///< ESP error
-  kContinueAnyway,   ///< ESP error
-  kCollectLogs,      ///< ESP error
-  kToggleDetails,    ///< ESP: show or hide one phase's details (Button::phase)
+  kNext,            ///< Next / Yes / OK on a page
+  kTechnicianKey,   ///< one press of the technician key (hidden: never advertised)
+  kPreprovision,    ///< options menu: "Pre-provision with groundcrew"
+  kBack,            ///< options menu: back to the first screen
+  kRefresh,         ///< landing: download the profile again
+  kProvision,       ///< landing: start pre-provisioning
+  kReseal,          ///< technician success
+  kRetry,           ///< technician failure
+  kReset,           ///< technician failure / ESP error: wipe the device
+  kDiagnostics,     ///< technician failure: export diagnostics
+  kSignIn,          ///< sign-in: submit user name and password
+  kVerify,          ///< MFA (and registration): submit the code
+  kAccept,          ///< privacy: accept the settings
+  kTryAgain,        ///< ESP error
+  kContinueAnyway,  ///< ESP error
+  kCollectLogs,     ///< ESP error
+  kToggleDetails,   ///< ESP: show or hide one phase's details (Button::phase)
 };
 
 /// The action's name on the wire and in answers files: "provision", "continueAnyway", ...
@@ -76,8 +76,8 @@ std::optional<Action> ActionFromName(std::string_view name);
 struct Button {
   Action action = Action::kNext;
   std::string label = {};  ///< e.g. "Provision"; empty for a hidden button
-  char key = 0;       ///< the key that presses it on a terminal ('\n': Enter)
-  bool hidden = false;  ///< taken but not shown (the technician key)
+  char key = 0;            ///< the key that presses it on a terminal ('\n': Enter)
+  bool hidden = false;     ///< taken but not shown (the technician key)
   std::optional<core::EspPhase> phase = {};  ///< kToggleDetails: which phase
 
   friend bool operator==(const Button&, const Button&) = default;
@@ -98,16 +98,16 @@ struct Field {
 struct Input {
   std::string name = {};
   std::string label = {};
-  std::string value = {};    ///< pre-filled
-  bool secret = false;  ///< typed without echo (a password)
-  bool locked = false;  ///< pre-filled and enforced: cannot be changed
+  std::string value = {};  ///< pre-filled
+  bool secret = false;     ///< typed without echo (a password)
+  bool locked = false;     ///< pre-filled and enforced: cannot be changed
 
   friend bool operator==(const Input&, const Input&) = default;
 };
 
 /// One line of the landing screen's pre-flight checklist.
 struct Check {
-  std::string label = {};   ///< e.g. "Device registered"
+  std::string label = {};  ///< e.g. "Device registered"
   bool passed = false;
   std::string detail = {};  ///< why it failed, or what it found
 
@@ -127,11 +127,11 @@ struct Notice {
 struct ItemLine {
   std::string id = {};
   std::string name = {};
-  std::string state = {};  ///< "Waiting", "Downloading", "Installing", "Installed", "Failed"...
+  std::string state = {};     ///< "Waiting", "Downloading", "Installing", "Installed", "Failed"...
   std::string progress = {};  ///< "42% (1.2 of 2.9 MB)" while downloading; else empty
-  int attempt = 0;       ///< attempts started in this run
+  int attempt = 0;            ///< attempts started in this run
   std::optional<std::chrono::seconds> elapsed = {};  ///< of the current or last attempt
-  std::string error = {};     ///< "Error 1603: ..." when it failed or timed out
+  std::string error = {};  ///< "Error 1603: ..." when it failed or timed out
 
   friend bool operator==(const ItemLine&, const ItemLine&) = default;
 };
@@ -152,7 +152,7 @@ struct PhaseLine {
   core::EspPhase phase = core::EspPhase::kDeviceSetup;
   std::string name = {};    ///< "Device preparation", "Device setup", "Account setup"
   std::string status = {};  ///< "Waiting", "Working on it", "Complete", "Failed", "Not part of..."
-  bool details = false;  ///< per-item lines shown
+  bool details = false;     ///< per-item lines shown
   std::vector<CategoryLine> categories = {};
 
   friend bool operator==(const PhaseLine&, const PhaseLine&) = default;
@@ -163,7 +163,7 @@ struct Screen {
   std::string title = {};
   std::vector<std::string> text = {};  ///< paragraphs under the title
   std::vector<Field> fields = {};
-  std::string qr = {};          ///< text to show as a QR code; empty = none
+  std::string qr = {};     ///< text to show as a QR code; empty = none
   bool qr_secret = false;  ///< the QR code holds a secret: the device's own screen only
   std::vector<Check> checks = {};
   std::vector<PhaseLine> phases = {};
@@ -188,8 +188,8 @@ struct DeviceView {
   core::Timestamp now{};
   std::map<std::string, Transfer, std::less<>> transfers = {};  ///< running items, by id
   std::set<core::EspPhase> details = {};                        ///< phases showing their items
-  std::vector<Check> checks = {};          ///< landing: the pre-flight checklist
-  std::optional<Notice> notice = {};       ///< a message for the screen up
+  std::vector<Check> checks = {};     ///< landing: the pre-flight checklist
+  std::optional<Notice> notice = {};  ///< a message for the screen up
   /// MFA registration: the otpauth:// URI for the QR code and its secret in base32.
   std::string enrollment_uri = {};
   std::string enrollment_secret = {};

@@ -101,7 +101,8 @@ json::object ScreenJson(const Screen& screen, Secrets secrets) {
     o["inputs"] = std::move(inputs);
   }
   if (screen.notice) {
-    o["notice"] = json::object{{"tone", ToneName(screen.notice->tone)}, {"text", screen.notice->text}};
+    o["notice"] =
+        json::object{{"tone", ToneName(screen.notice->tone)}, {"text", screen.notice->text}};
   }
   json::array buttons;
   for (const Button& button : screen.buttons) {

@@ -111,8 +111,11 @@ TEST(ScreenTest, TheEspErrorScreenOffersExactlyTheProfilesOptions) {
   state.screen = core::UserScreen::kEspError;
   state.plan = core::EspPlan{};
   state.plan->flow = core::Flow::kUser;
-  state.plan->error_options = {.reset = false, .try_again = true, .continue_anyway = false,
-                               .collect_logs = true, .message = "Call the help desk"};
+  state.plan->error_options = {.reset = false,
+                               .try_again = true,
+                               .continue_anyway = false,
+                               .collect_logs = true,
+                               .message = "Call the help desk"};
   Screen screen = UserScreenOf(state, {});
   EXPECT_EQ(screen.id, ScreenId::kEspError);
   EXPECT_EQ(Offered(screen), (std::vector<Action>{Action::kTryAgain, Action::kCollectLogs}));
@@ -128,8 +131,8 @@ TEST(ScreenTest, SignInPrefillsAndLocksTheAssignedUserAndShowsTheProblem) {
   core::UserState state;
   state.screen = core::UserScreen::kSignIn;
   state.profile = Profile();
-  state.sign_in_problem = core::SignInProblem{core::SignInError::kInvalidCredentials,
-                                              "Your password is incorrect."};
+  state.sign_in_problem =
+      core::SignInProblem{core::SignInError::kInvalidCredentials, "Your password is incorrect."};
   const Screen screen = UserScreenOf(state, {});
   EXPECT_EQ(screen.title, "Welcome to Contoso");
   ASSERT_EQ(screen.inputs.size(), 2u);
