@@ -17,12 +17,16 @@ TerminalSession::TerminalSession(const std::vector<std::string>& argv, int colum
                            "set -g default-terminal screen\n";
   // The program's exit status goes to a file as it ends (a shell waits for it): tmux learns it
   // only once the terminal is closed, which whatever the program started may delay.
-  std::vector<std::string> args = {"-f", config.string(), "new-session", "-d", "-x",
-                                   std::to_string(columns), "-y", std::to_string(rows), "-s", "gc",
-                                   "/usr/bin/env", "TERM=screen", "LANG=C.UTF-8", "LC_ALL=C.UTF-8"};
+  std::vector<std::string> args = {"-f",           config.string(),
+                                   "new-session",  "-d",
+                                   "-x",           std::to_string(columns),
+                                   "-y",           std::to_string(rows),
+                                   "-s",           "gc",
+                                   "/usr/bin/env", "TERM=screen",
+                                   "LANG=C.UTF-8", "LC_ALL=C.UTF-8"};
   for (const std::string& variable : environment) args.push_back(variable);
-  args.insert(args.end(), {"/bin/sh", "-c", "\"$@\"; echo $? > " + (dir_.path() / "exit").string(),
-                           "sh"});
+  args.insert(args.end(),
+              {"/bin/sh", "-c", "\"$@\"; echo $? > " + (dir_.path() / "exit").string(), "sh"});
   for (const std::string& arg : argv) args.push_back(arg);
   started_ = RunCommand(Tmux(std::move(args))).exit_code == 0;
 }
@@ -84,7 +88,8 @@ int TerminalSession::Wait(std::chrono::seconds timeout) {
 }
 
 void TerminalSession::Resize(int columns, int rows) {
-  (void)Run({"resize-window", "-t", "gc", "-x", std::to_string(columns), "-y", std::to_string(rows)});
+  (void)Run(
+      {"resize-window", "-t", "gc", "-x", std::to_string(columns), "-y", std::to_string(rows)});
 }
 
 }  // namespace groundcrew::test_support

@@ -10,18 +10,6 @@
 namespace groundcrew::core {
 namespace {
 
-std::string_view PhaseLabel(EspPhase phase) {
-  switch (phase) {
-    case EspPhase::kDevicePreparation:
-      return "Device preparation";
-    case EspPhase::kDeviceSetup:
-      return "Device setup";
-    case EspPhase::kAccountSetup:
-      return "Account setup";
-  }
-  return "ESP";
-}
-
 // "VPN client (app-vpn)", or the id alone when the plan has no name.
 std::string Describe(const PlanItem& item) {
   if (item.display_name.empty() || item.display_name == item.id) return item.id;
@@ -63,17 +51,17 @@ std::optional<size_t> IndexOf(const PhaseRun& run, std::string_view id) {
 // The index of a running item, or the error an item event gets otherwise.
 Result<size_t> RunningItem(const PhaseRun& run, std::string_view id, std::string_view event) {
   if (run.status != PhaseStatus::kInProgress) {
-    return Refuse(fmt::format("{}: {} for \"{}\" but the phase is {}", PhaseLabel(run.phase), event,
-                              id, ToString(run.status)));
+    return Refuse(fmt::format("{}: {} for \"{}\" but the phase is {}", DisplayName(run.phase),
+                              event, id, ToString(run.status)));
   }
   const std::optional<size_t> index = IndexOf(run, id);
   if (!index) {
     return MakeError(ErrorCode::kNotFound,
-                     fmt::format("{} has no item \"{}\"", PhaseLabel(run.phase), id), "id");
+                     fmt::format("{} has no item \"{}\"", DisplayName(run.phase), id), "id");
   }
   const ItemRun& item = run.items[*index];
   if (item.status != ItemStatus::kInProgress) {
-    return Refuse(fmt::format("{}: {} for {}, which is {}", PhaseLabel(run.phase), event,
+    return Refuse(fmt::format("{}: {} for {}, which is {}", DisplayName(run.phase), event,
                               Describe(item.plan), ToString(item.status)));
   }
   return *index;
@@ -120,10 +108,10 @@ void FailPhase(PhaseRun& run, PhaseFailure failure, Timestamp now) {
   for (ItemRun& item : run.items) {
     if (item.status == ItemStatus::kWaiting) {
       Finish(item, ItemStatus::kNotAttempted, now);
-      item.message = fmt::format("not attempted: {} stopped", PhaseLabel(run.phase));
+      item.message = fmt::format("not attempted: {} stopped", DisplayName(run.phase));
     } else if (item.status == ItemStatus::kInProgress) {
       Finish(item, ItemStatus::kNotAttempted, now);
-      item.message = fmt::format("interrupted: {} stopped", PhaseLabel(run.phase));
+      item.message = fmt::format("interrupted: {} stopped", DisplayName(run.phase));
     }
   }
   run.status = PhaseStatus::kFailed;
@@ -137,7 +125,7 @@ PhaseFailure ItemFailure(const PhaseRun& run, const ItemRun& item) {
   failure.cause = timed_out ? PhaseFailure::Cause::kItemTimedOut : PhaseFailure::Cause::kItemFailed;
   failure.items = {item.plan.id};
   failure.code = item.code;
-  failure.message = fmt::format("{} failed: {}", PhaseLabel(run.phase), item.message);
+  failure.message = fmt::format("{} failed: {}", DisplayName(run.phase), item.message);
   return failure;
 }
 
@@ -192,13 +180,13 @@ void Begin(PhaseRun& run, Timestamp now) {
 
 Result<PhaseRun> On(const PhaseRun& run, const ItemStarted& e, Timestamp now) {
   if (run.status != PhaseStatus::kInProgress) {
-    return Refuse(fmt::format("{}: cannot start \"{}\": the phase is {}", PhaseLabel(run.phase),
+    return Refuse(fmt::format("{}: cannot start \"{}\": the phase is {}", DisplayName(run.phase),
                               e.id, ToString(run.status)));
   }
   const std::optional<size_t> index = IndexOf(run, e.id);
   if (!index) {
     return MakeError(ErrorCode::kNotFound,
-                     fmt::format("{} has no item \"{}\"", PhaseLabel(run.phase), e.id), "id");
+                     fmt::format("{} has no item \"{}\"", DisplayName(run.phase), e.id), "id");
   }
   const ItemRun& item = run.items[*index];
   const std::string name = Describe(item.plan);
@@ -340,7 +328,7 @@ Result<PhaseRun> On(const PhaseRun& run, const Tick&, Timestamp now) {
     if (item.status != ItemStatus::kInProgress) continue;
     Finish(item, ItemStatus::kTimedOut, now);
     item.code = kTimeoutErrorCode;
-    item.message = fmt::format("still running when {} timed out", PhaseLabel(next.phase));
+    item.message = fmt::format("still running when {} timed out", DisplayName(next.phase));
     failure.items.push_back(item.plan.id);
     names.push_back(Describe(item.plan));
   }
@@ -354,7 +342,7 @@ Result<PhaseRun> On(const PhaseRun& run, const Tick&, Timestamp now) {
     }
   }
   failure.message =
-      fmt::format("{} did not finish within {} minutes; {}: {}", PhaseLabel(next.phase),
+      fmt::format("{} did not finish within {} minutes; {}: {}", DisplayName(next.phase),
                   next.timeout_minutes, doing, fmt::join(names, ", "));
   FailPhase(next, std::move(failure), now);
   return next;
@@ -463,6 +451,18 @@ std::optional<PreparationStep> PreparationStepOf(std::string_view id) {
   return std::nullopt;
 }
 
+std::string_view DisplayName(EspPhase phase) {
+  switch (phase) {
+    case EspPhase::kDevicePreparation:
+      return "Device preparation";
+    case EspPhase::kDeviceSetup:
+      return "Device setup";
+    case EspPhase::kAccountSetup:
+      return "Account setup";
+  }
+  return "ESP";
+}
+
 std::string_view DisplayName(PreparationStep step) {
   switch (step) {
     case PreparationStep::kSecuringHardware:
@@ -512,7 +512,7 @@ PhaseRun NewDevicePreparationRun() {
 Result<PhaseRun> StartPhase(const PhaseRun& run, Timestamp now) {
   if (run.status != PhaseStatus::kNotStarted) {
     return Refuse(fmt::format("{} is {}; only a phase not started yet can start",
-                              PhaseLabel(run.phase), ToString(run.status)));
+                              DisplayName(run.phase), ToString(run.status)));
   }
   PhaseRun next = run;
   Begin(next, now);
@@ -525,7 +525,7 @@ Result<PhaseRun> Apply(const PhaseRun& run, const RunEvent& event, Timestamp now
 
 Result<PhaseRun> TryAgain(const PhaseRun& run, Timestamp now) {
   if (run.status != PhaseStatus::kFailed) {
-    return Refuse(fmt::format("Try again needs a failed phase; {} is {}", PhaseLabel(run.phase),
+    return Refuse(fmt::format("Try again needs a failed phase; {} is {}", DisplayName(run.phase),
                               ToString(run.status)));
   }
   PhaseRun next = run;

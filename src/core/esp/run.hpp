@@ -116,6 +116,8 @@ std::string_view ToString(PreparationStep step);
 std::optional<PreparationStep> PreparationStepOf(std::string_view id);
 /// The label the ESP shows for a step, e.g. "Securing your hardware".
 std::string_view DisplayName(PreparationStep step);
+/// What the ESP calls a phase: "Device preparation", "Device setup", "Account setup".
+std::string_view DisplayName(EspPhase phase);
 
 /// A NotStarted run over `plan`.
 PhaseRun NewPhaseRun(const PhasePlan& plan);

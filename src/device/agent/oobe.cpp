@@ -194,6 +194,11 @@ class Driver {
   Result<std::optional<Press>> Choose(std::optional<Action> answer, std::string_view member);
   /// Handles a press that only changes the view (Show/Hide details); false for any other.
   bool ViewOnly(const Press& press);
+  /// The answers file's next button for an error screen (onError), as the technician's failure
+  /// screen (Retry, Reset, Diagnostics) or the ESP error screen (Try again, Continue anyway,
+  /// Reset device, Collect logs) names it; `stop` when it says "stop". nullopt when the list is
+  /// used up.
+  std::optional<Action> NextErrorButton(bool technician, bool& stop);
   /// While work runs: takes what the person pressed meanwhile (details), without waiting.
   void TakeKeys();
   /// The run ends because nobody answered `member`: says so, exit code 2 (kFailed when the
@@ -768,6 +773,20 @@ Result<std::optional<Press>> Driver::Choose(std::optional<Action> answer, std::s
   return std::optional<Press>();
 }
 
+std::optional<Action> Driver::NextErrorButton(bool technician, bool& stop) {
+  if (answers_.on_error.empty()) return std::nullopt;
+  const std::string name = answers_.on_error.front();
+  answers_.on_error.pop_front();
+  stop = name == "stop";
+  if (name == "retry") return technician ? Action::kRetry : Action::kTryAgain;
+  if (name == "reset") return Action::kReset;
+  if (name == "diagnostics" || name == "collectLogs") {
+    return technician ? Action::kDiagnostics : Action::kCollectLogs;
+  }
+  if (name == "continue") return Action::kContinueAnyway;  // refused where not offered
+  return std::nullopt;
+}
+
 OobeExit Driver::Unanswered(std::string_view member) {
   if (view_.interactive()) {
     Fail(Gone());
@@ -1024,17 +1043,8 @@ OobeExit Driver::RunTechnician() {
         break;
       }
       case TechnicianScreen::kResultFailure: {
-        std::optional<Action> answer;
         bool stop = false;
-        if (!answers_.on_error.empty()) {
-          const std::string name = answers_.on_error.front();
-          answers_.on_error.pop_front();
-          if (name == "stop") stop = true;
-          answer = name == "retry"                                  ? Action::kRetry
-                   : name == "reset"                                ? Action::kReset
-                   : name == "diagnostics" || name == "collectLogs" ? Action::kDiagnostics
-                                                                    : Action::kContinueAnyway;
-        }
+        const std::optional<Action> answer = NextErrorButton(/*technician=*/true, stop);
         if (stop || (!answer && !view_.interactive())) {  // nobody presses anything: the run ends
           Report(kTechnician, device::FlowFinished(core::DeploymentState::kFailure));
           Flush(true);
@@ -1329,18 +1339,8 @@ OobeExit Driver::RunUser() {
         step = User(core::QualityUpdatesDone{});
         break;
       case UserScreen::kEspError: {
-        std::optional<Action> answer;
         bool stop = false;
-        if (!answers_.on_error.empty()) {
-          const std::string name = answers_.on_error.front();
-          answers_.on_error.pop_front();
-          if (name == "stop") stop = true;
-          answer = name == "retry"                                  ? Action::kTryAgain
-                   : name == "continue"                             ? Action::kContinueAnyway
-                   : name == "reset"                                ? Action::kReset
-                   : name == "diagnostics" || name == "collectLogs" ? Action::kCollectLogs
-                                                                    : Action::kNext;
-        }
+        const std::optional<Action> answer = NextErrorButton(/*technician=*/false, stop);
         if (!answer && view_.interactive() && shown_) {
           bool offered = false;  // a button to press, beside Show/Hide details
           for (const Button& b : shown_->buttons) {

@@ -65,18 +65,6 @@ Button Press(Action action, std::string label, char key) {
   return Button{.action = action, .label = std::move(label), .key = key};
 }
 
-std::string_view PhaseName(EspPhase phase) {
-  switch (phase) {
-    case EspPhase::kDevicePreparation:
-      return "Device preparation";
-    case EspPhase::kDeviceSetup:
-      return "Device setup";
-    case EspPhase::kAccountSetup:
-      return "Account setup";
-  }
-  return "";
-}
-
 // The ESP's categories of a phase, in the order it lists them (spec §11.3, §11.4).
 struct Category {
   std::string_view name;
@@ -162,7 +150,7 @@ std::string_view PhaseStatusText(PhaseStatus status) {
 // A phase that has a run: Device preparation lists its steps, the other two their categories.
 PhaseLine LineOf(const core::PhaseRun& run, const DeviceView& device) {
   PhaseLine phase{.phase = run.phase,
-                  .name = std::string(PhaseName(run.phase)),
+                  .name = std::string(core::DisplayName(run.phase)),
                   .status = std::string(PhaseStatusText(run.status)),
                   .details = device.details.contains(run.phase)};
   if (run.phase == EspPhase::kDevicePreparation) {
@@ -211,7 +199,7 @@ PhaseLine LineOf(const core::PhaseRun& run, const DeviceView& device) {
 PhaseLine Pending(EspPhase phase, std::string status, const DeviceView& device,
                   std::string_view category_status) {
   PhaseLine line{.phase = phase,
-                 .name = std::string(PhaseName(phase)),
+                 .name = std::string(core::DisplayName(phase)),
                  .status = std::move(status),
                  .details = device.details.contains(phase)};
   if (phase == EspPhase::kDevicePreparation) {
