@@ -4,8 +4,8 @@
 // data directory, groundcrewd over it, the Contoso tenant (examples/contoso/tenant.yaml without
 // its example devices, every installer counting its runs in ROOT/installs.log), one registered
 // device (GC-1001, assigned to Adele Vance) and Adele's password and MFA seed; helpers to edit
-// the tenant, run the agent with an answers file on the json view (each run bounded in time),
-// and read its screens and the service's report.
+// the tenant, run the agent with an answers file on the json view (each run bounded in time), in
+// the background or on a terminal, and read its screens and the service's report.
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "tests/integration/harness.hpp"
+#include "tests/support/terminal_session.hpp"
 
 namespace groundcrew::integration {
 
@@ -37,9 +38,27 @@ inline std::string ReadFile(const std::filesystem::path& path) {
   return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
+inline void Touch(const std::filesystem::path& path) { std::ofstream(path) << ""; }
+
 // Whether `value` is the string `text`.
 inline bool IsText(const boost::json::value& value, std::string_view text) {
   return value.is_string() && value.as_string() == text;
+}
+
+// Installer steps (shell) for a TestAppSpec's `before`:
+// fails with 1603 (a code above 255: through $GROUNDCREW_EXIT_CODE_FILE) until ROOT/<flag> exists.
+inline std::string FailsUntil(const std::string& flag) {
+  return "if [ ! -e \"$GROUNDCREW_ROOT/" + flag + "\" ]; then\n" +
+         "  echo 1603 > \"$GROUNDCREW_EXIT_CODE_FILE\"\n" + "  exit 1\n" + "fi\n";
+}
+// Says it is running (ROOT/<name>.running), then waits until ROOT/<name>.release exists (giving
+// up after a minute, so that a failed test leaves nothing running for long). AgentFixture
+// releases such installers when the test ends.
+inline std::string HeldUntilReleased(const std::string& name) {
+  const std::string flag = "\"$GROUNDCREW_ROOT/" + name;
+  return "touch " + flag + ".running\"\n" + "i=0\n" + "while [ ! -e " + flag +
+         ".release\" ]; do\n" + "  i=$((i + 1)); [ \"$i\" -lt 1200 ] || exit 1; sleep 0.05\n" +
+         "done\n";
 }
 
 // What a bounded run of the agent gave.
@@ -63,15 +82,18 @@ struct TestAppSpec {
   std::string context = "device";
   std::string group = "All Autopilot devices";
   bool blocking = false;  ///< one of the ESP profile's selected (blocking) apps
+  std::vector<std::string> dependencies = {};  ///< display names, each auto-installed
+  int max_run_minutes = 0;                     ///< 0: the default
 };
 
 // How AgentFixture runs the agent: for the device in `state` (default: the fixture's State()),
-// against `server` (default: the daemon), with `extra` arguments.
+// against `server` (default: the daemon), with `extra` arguments, on the view `ui`.
 struct AgentOptions {
   std::string server = {};
   std::filesystem::path state = {};
   std::string serial = kDeviceSerial;
   std::vector<std::string> extra = {};
+  std::string ui = "json";
 };
 
 class AgentFixture : public ::testing::Test {
@@ -111,6 +133,11 @@ class AgentFixture : public ::testing::Test {
     ASSERT_EQ(password.exit_code, 0) << password.out << password.err;
     CommandResult mfa = Cli({"users", "mfa", "enroll", kAdeleUpn, "--secret", kAdeleSeed});
     ASSERT_EQ(mfa.exit_code, 0) << mfa.out << mfa.err;
+  }
+
+  void TearDown() override {
+    // Installers still held (a test that failed half-way) may end now.
+    for (const std::string& name : held_) Touch(Root() / (name + ".release"));
   }
 
   // The device's registration row (`groundcrew-agent hwid` with its key in `state`), imported
@@ -174,6 +201,15 @@ class AgentFixture : public ::testing::Test {
     block += "\n    detectionRules:";
     block += "\n      - {kind: fileVersion, path: /opt/test/" + app.slug + "/VERSION, value: \"" +
              app.version + "\"}";
+    if (app.max_run_minutes > 0) {
+      block += "\n    maxRunTimeInMinutes: " + std::to_string(app.max_run_minutes);
+    }
+    if (!app.dependencies.empty()) {
+      block += "\n    dependencies:";
+      for (const std::string& dependency : app.dependencies) {
+        block += "\n      - {app: " + dependency + ", autoInstall: true}";
+      }
+    }
     block += "\n    content: {file: " + file + "}";
     block += "\n    assignments: [{group: " + app.group + ", intent: required}]\n";
     ASSERT_NO_FATAL_FAILURE(Edit("\npolicies:", block + "\npolicies:"));
@@ -184,6 +220,7 @@ class AgentFixture : public ::testing::Test {
     }
     std::ofstream(tenant_ / file, std::ios::trunc)
         << (app.script.empty() ? InstallScript(app) : app.script);
+    if (app.before.find(".release") != std::string::npos) held_.push_back(app.slug);
   }
   // How many times each installer ran (ROOT/installs.log).
   std::map<std::string, int> InstallRuns() {
@@ -195,22 +232,43 @@ class AgentFixture : public ::testing::Test {
 
   // ---- the agent ----
 
-  // `groundcrew-agent oobe` on the json view (see AgentOptions).
-  std::vector<std::string> AgentArgv(const boost::json::object& answers,
-                                     const AgentOptions& options) {
+  // A new answers file saying `answers`; its path.
+  std::string AnswersFile(const boost::json::object& answers) {
     const std::filesystem::path file =
         temp_.path() / ("answers-" + std::to_string(++answers_) + ".json");
     std::ofstream(file) << boost::json::serialize(answers);
-    std::vector<std::string> argv = {
-        AgentPath(), "oobe",
-        "--server",  options.server.empty() ? daemon_->url() : options.server,
-        "--root",    Root().string(),
-        "--state",   (options.state.empty() ? State() : options.state).string(),
-        "--serial",  options.serial,
-        "--answers", file.string(),
-        "--ui",      "json"};
+    return file.string();
+  }
+  // `groundcrew-agent oobe` for the device (see AgentOptions), before the answers and the view.
+  std::vector<std::string> OobeArgv(const AgentOptions& options) {
+    return {AgentPath(), "oobe",
+            "--server",  options.server.empty() ? daemon_->url() : options.server,
+            "--root",    Root().string(),
+            "--state",   (options.state.empty() ? State() : options.state).string(),
+            "--serial",  options.serial};
+  }
+  // `groundcrew-agent oobe` with the answers file `answers` (see AgentOptions).
+  std::vector<std::string> AgentArgv(const boost::json::object& answers,
+                                     const AgentOptions& options) {
+    std::vector<std::string> argv = OobeArgv(options);
+    argv.insert(argv.end(), {"--answers", AnswersFile(answers), "--ui", options.ui});
     argv.insert(argv.end(), options.extra.begin(), options.extra.end());
     return argv;
+  }
+  // The agent in the background.
+  std::unique_ptr<Process> StartAgent(const boost::json::object& answers,
+                                      const AgentOptions& options = {}) {
+    return std::make_unique<Process>(AgentArgv(answers, options));
+  }
+  // The agent on a terminal of 120 x 45 (tmux), the person at it deciding what `answers` (an
+  // answers file, when not empty) does not say.
+  std::unique_ptr<TerminalSession> OnTerminal(const boost::json::object& answers = {}) {
+    std::vector<std::string> argv = OobeArgv({});
+    argv.insert(argv.end(), {"--ui", "terminal"});
+    if (!answers.empty()) argv.insert(argv.end(), {"--answers", AnswersFile(answers)});
+    auto session = std::make_unique<TerminalSession>(argv, 120, 45);
+    EXPECT_TRUE(session->started());
+    return session;
   }
   // Runs the agent to its end, killing it after `limit` (then exit_code is -1).
   AgentRun RunAgent(const boost::json::object& answers, const AgentOptions& options = {},
@@ -276,6 +334,7 @@ class AgentFixture : public ::testing::Test {
   std::string yaml_;
   std::string admin_;
   std::unique_ptr<Daemon> daemon_;
+  std::vector<std::string> held_;  // slugs of held installers
   int answers_ = 0;
 };
 
@@ -335,10 +394,18 @@ inline boost::json::value ReportItem(const boost::json::value& session, const st
   }
   return nullptr;
 }
-// How many events are of `kind`.
-inline int CountEvents(const std::vector<boost::json::value>& events, const std::string& kind) {
+// How many events are of `kind` and, unless empty, of `phase` and about the item `id`.
+inline int CountEvents(const std::vector<boost::json::value>& events, const std::string& kind,
+                       const std::string& phase = "", const std::string& id = "") {
   int count = 0;
-  for (const boost::json::value& event : events) count += IsText(event.at("kind"), kind) ? 1 : 0;
+  for (const boost::json::value& event : events) {
+    auto is = [&](const char* name, const std::string& value) {
+      if (value.empty()) return true;
+      const boost::json::value* v = event.at("detail").as_object().if_contains(name);
+      return v != nullptr && IsText(*v, value);
+    };
+    if (IsText(event.at("kind"), kind) && is("phase", phase) && is("id", id)) ++count;
+  }
   return count;
 }
 

@@ -35,6 +35,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/integration/agent_fixture.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/support/terminal_session.hpp"
 #include "tests/support/test_clock.hpp"
@@ -45,51 +46,8 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-constexpr const char* kPassword = "Contoso-demo-passphrase-1";
-constexpr const char* kSeed = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
-constexpr const char* kSerial = "GC-1001";
 // The Contoso apps installed in the technician flow, by the folder of their installer.
 constexpr std::string_view kTechnicianApps[] = {"runtime", "agent", "vpn-client", "sales-crm"};
-
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
-void Touch(const fs::path& path) { std::ofstream(path) << ""; }
-
-// Whether `value` is the string `text`.
-bool Is(const json::value& value, std::string_view text) {
-  return value.is_string() && value.as_string() == text;
-}
-
-// Installer steps (shell) for a TestApp's `before`:
-// fails with 1603 (a code above 255: through $GROUNDCREW_EXIT_CODE_FILE) until ROOT/<flag> exists.
-std::string FailsUntil(const std::string& flag) {
-  return "if [ ! -e \"$GROUNDCREW_ROOT/" + flag + "\" ]; then\n" +
-         "  echo 1603 > \"$GROUNDCREW_EXIT_CODE_FILE\"\n" + "  exit 1\n" + "fi\n";
-}
-// Says it is running (ROOT/<name>.running), then waits until ROOT/<name>.release exists (giving
-// up after a minute, so that a failed test leaves nothing running for long).
-std::string HeldUntilReleased(const std::string& name) {
-  const std::string flag = "\"$GROUNDCREW_ROOT/" + name;
-  return "touch " + flag + ".running\"\n" + "i=0\n" + "while [ ! -e " + flag +
-         ".release\" ]; do\n" + "  i=$((i + 1)); [ \"$i\" -lt 1200 ] || exit 1; sleep 0.05\n" +
-         "done\n";
-}
-
-// An app the test adds to the tenant: its installer counts its run, does `before`, then writes
-// /opt/test/<slug>/VERSION, which its detection rule looks for.
-struct TestApp {
-  std::string name;
-  std::string slug;
-  std::string before = {};
-  std::string context = "device";
-  std::string group = "All Autopilot devices";
-  bool blocking = false;  ///< one of the ESP profile's selected (blocking) apps
-  std::vector<std::string> dependencies = {};
-  int max_run_minutes = 0;  ///< 0: the default
-};
 
 // A command on a pseudo-terminal of its own, typed at as a person would: key by key, when the
 // test chooses (unlike `script`, which types everything ahead, before the program asks, so that
@@ -199,218 +157,26 @@ class Pty {
   std::thread reader_;
 };
 
-class AgentTest : public ::testing::Test {
+// The fixture's world (agent_fixture.hpp), with the agent run to its end without a time limit.
+class AgentTest : public AgentFixture {
  protected:
-  void SetUp() override {
-    data_dir_ = temp_.path() / "var";
-    CommandResult init = RunCommand({GroundcrewPath(), "init", "--data-dir", data_dir_.string(),
-                                     "--organization", "Contoso", "--domain", "contoso.com"});
-    ASSERT_EQ(init.exit_code, 0) << init.out << init.err;
-    std::smatch match;
-    ASSERT_TRUE(std::regex_search(init.out, match, std::regex("gcadm_[A-Za-z0-9_-]+")));
-    admin_ = match.str();
-    daemon_ = std::make_unique<Daemon>(data_dir_);
-    ASSERT_TRUE(daemon_->Start()) << daemon_->log();
-
-    // The Contoso tenant without its example devices (their hashes carry no device key), with
-    // installers that count their runs.
-    const fs::path contoso = SourceDir() / "examples" / "contoso";
-    yaml_ = ReadText(contoso / "tenant.yaml");
-    yaml_ = std::regex_replace(yaml_, std::regex("\ndevices:[^\n]*"), "\n");
-    tenant_ = temp_.path() / "tenant";
-    fs::create_directories(tenant_);
-    fs::copy(contoso / "apps", tenant_ / "apps", fs::copy_options::recursive);
-    for (const fs::directory_entry& app : fs::directory_iterator(tenant_ / "apps")) {
-      const fs::path script = app.path() / "install.sh";
-      std::string text = ReadText(script);
-      const size_t first_line = text.find('\n') + 1;
-      text.insert(first_line, "printf '%s\\n' " + app.path().filename().string() +
-                                  " >> \"$GROUNDCREW_ROOT/installs.log\"\n");
-      std::ofstream(script, std::ios::trunc) << text;
-    }
-    ASSERT_NO_FATAL_FAILURE(ApplyTenant());
-
-    CommandResult row =
-        RunCommand({AgentPath(), "hwid", "--state", State().string(), "--serial", kSerial,
-                    "--manufacturer", "Contoso", "--model", "Laptop", "--group-tag", "Sales",
-                    "--assigned-user", "adele.vance@contoso.com"});
-    ASSERT_EQ(row.exit_code, 0) << row.err;
-    HttpResult imported = Admin("POST", "/v1/autopilotDevices/import", row.out);
-    ASSERT_EQ(imported.status, 200) << imported.body;
-    CommandResult password = RunCommand(
-        {GroundcrewPath(), "users", "set-password", "adele.vance@contoso.com", "--password-stdin"},
-        CliEnvironment(), std::string(kPassword) + "\n");
-    ASSERT_EQ(password.exit_code, 0) << password.out << password.err;
-    ASSERT_EQ(
-        Cli({"users", "mfa", "enroll", "adele.vance@contoso.com", "--secret", kSeed}).exit_code, 0);
-  }
-
-  void TearDown() override {
-    // Installers still held (a test that failed half-way) may end now.
-    for (const std::string& name : held_) Touch(Root() / (name + ".release"));
-  }
-
-  std::map<std::string, std::string> CliEnvironment() {
-    return {{"GROUNDCREW_SERVER", daemon_->url()},
-            {"GROUNDCREW_TOKEN", admin_},
-            {"XDG_CONFIG_HOME", (temp_.path() / "config").string()},
-            {"NO_COLOR", "1"}};
-  }
-  CommandResult Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), GroundcrewPath());
-    return RunCommand(args, CliEnvironment());
-  }
-  HttpResult Admin(const std::string& method, const std::string& target,
-                   const std::string& body = "") {
-    return Http(daemon_->port(), method, target, body, {{"Authorization", "Bearer " + admin_}});
-  }
-  fs::path State() { return temp_.path() / "state"; }
-  fs::path Root() { return temp_.path() / "root"; }
-
-  // ---- the tenant ----
-
-  void ApplyTenant() {
-    std::ofstream(tenant_ / "tenant.yaml", std::ios::trunc) << yaml_;
-    CommandResult applied = Cli({"apply", "-f", (tenant_ / "tenant.yaml").string()});
-    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
-  }
-  // Replaces `from` (a regular expression) in the tenant document; it must be there.
-  void Edit(const std::string& from, const std::string& to) {
-    const std::string edited = std::regex_replace(yaml_, std::regex(from), to);
-    ASSERT_NE(edited, yaml_) << from;
-    yaml_ = edited;
-  }
   // Adds a line to the Contoso ESP profile.
   void EditEsp(const std::string& setting) {
     Edit("\n    allowLogCollectionOnInstallFailure: true\n",
          "\n    allowLogCollectionOnInstallFailure: true\n    " + setting + "\n");
   }
-  void AddApp(const TestApp& app) {
-    std::string block = "\n  - displayName: " + app.name;
-    block += "\n    displayVersion: \"1.0.0\"";
-    block += "\n    installContext: " + app.context;
-    block += "\n    installCommandLine: sh " + app.slug + ".sh";
-    block += "\n    detectionRules:";
-    block +=
-        "\n      - {kind: fileVersion, path: /opt/test/" + app.slug + "/VERSION, value: \"1.0.0\"}";
-    if (app.max_run_minutes > 0) {
-      block += "\n    maxRunTimeInMinutes: " + std::to_string(app.max_run_minutes);
-    }
-    if (!app.dependencies.empty()) {
-      block += "\n    dependencies:";
-      for (const std::string& dependency : app.dependencies) {
-        block += "\n      - {app: " + dependency + ", autoInstall: true}";
-      }
-    }
-    block += "\n    content: {file: " + app.slug + ".sh}";
-    block += "\n    assignments: [{group: " + app.group + ", intent: required}]\n";
-    Edit("\npolicies:", block + "\npolicies:");
-    if (app.blocking) {
-      Edit("selectedMobileApps: \\[Contoso Agent, Contoso Runtime\\]",
-           "selectedMobileApps: [Contoso Agent, Contoso Runtime, " + app.name + "]");
-    }
-    const std::string dir = "\"$GROUNDCREW_ROOT/opt/test/" + app.slug;
-    std::ofstream(tenant_ / (app.slug + ".sh"))
-        << "set -eu\n"
-        << "printf '%s\\n' " << app.slug << " >> \"$GROUNDCREW_ROOT/installs.log\"\n"
-        << app.before << "mkdir -p " << dir << "\"\n"
-        << "echo 1.0.0 > " << dir << "/VERSION.new\"\n"
-        << "mv " << dir << "/VERSION.new\" " << dir << "/VERSION\"\n";
-    if (app.before.find(".release") != std::string::npos) held_.push_back(app.slug);
-  }
   bool Installed(const std::string& slug) {
-    return ReadText(Root() / "opt/test" / slug / "VERSION") == "1.0.0\n";
+    return ReadFile(Root() / "opt/test" / slug / "VERSION") == "1.0.0\n";
   }
-  // How many times each installer ran.
-  std::map<std::string, int> InstallRuns() {
-    std::map<std::string, int> runs;
-    std::istringstream lines(ReadText(Root() / "installs.log"));
-    for (std::string line; std::getline(lines, line);) ++runs[line];
-    return runs;
-  }
-
-  // ---- the agent ----
-
-  std::vector<std::string> AgentArgv(const json::object& answers,
-                                     const std::vector<std::string>& extra) {
-    const fs::path file = temp_.path() / ("answers-" + std::to_string(++answers_) + ".json");
-    std::ofstream(file) << json::serialize(answers);
-    std::vector<std::string> argv = {AgentPath(), "oobe",          "--server",  daemon_->url(),
-                                     "--root",    Root().string(), "--state",   State().string(),
-                                     "--serial",  kSerial,         "--answers", file.string(),
-                                     "--ui",      "json"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return argv;
-  }
-  CommandResult Agent(const json::object& answers, const std::vector<std::string>& extra = {}) {
-    return RunCommand(AgentArgv(answers, extra));
-  }
-  // The agent in the background.
-  std::unique_ptr<Process> StartAgent(const json::object& answers,
-                                      const std::vector<std::string>& extra = {}) {
-    return std::make_unique<Process>(AgentArgv(answers, extra));
-  }
-
-  // The agent on a terminal of 120 x 45 (tmux), the person at it deciding what `answers` (an
-  // answers file, when not empty) does not say.
-  std::unique_ptr<TerminalSession> OnTerminal(const json::object& answers = {}) {
-    std::vector<std::string> argv = {AgentPath(), "oobe",          "--server", daemon_->url(),
-                                     "--root",    Root().string(), "--state",  State().string(),
-                                     "--serial",  kSerial,         "--ui",     "terminal"};
-    if (!answers.empty()) {
-      const fs::path file = temp_.path() / ("answers-" + std::to_string(++answers_) + ".json");
-      std::ofstream(file) << json::serialize(answers);
-      argv.insert(argv.end(), {"--answers", file.string()});
-    }
-    auto session = std::make_unique<TerminalSession>(argv, 120, 45);
-    EXPECT_TRUE(session->started());
-    return session;
-  }
-
-  // ---- the report ----
-
-  json::value Report() {
-    HttpResult report = Admin("GET", std::string("/v1/reports/") + kSerial);
-    EXPECT_EQ(report.status, 200) << report.body;
-    return json::parse(report.body);
-  }
-  // The sessions of `flow` in the report, oldest first.
-  static std::vector<json::value> Sessions(const json::value& report, const std::string& flow) {
-    std::vector<json::value> out;
-    for (const json::value& session : report.at("sessions").as_array()) {
-      if (Is(session.at("flow"), flow)) out.push_back(session);
-    }
-    return out;
-  }
-  // The last session of `flow` (an empty object when there is none).
-  static json::value Session(const json::value& report, const std::string& flow) {
-    std::vector<json::value> sessions = Sessions(report, flow);
-    return sessions.empty() ? json::value(json::object()) : sessions.back();
-  }
-  // Every event the service stored for the session, in order.
-  std::vector<json::value> Events(const json::value& session) {
-    std::vector<json::value> events;
-    std::string after;
-    for (;;) {
-      HttpResult page =
-          Admin("GET", "/v1/deploymentSessions/" + std::string(session.at("id").as_string()) +
-                           "/events?limit=1000" + (after.empty() ? "" : "&after=" + after));
-      EXPECT_EQ(page.status, 200) << page.body;
-      if (page.status != 200) return events;
-      json::value body = json::parse(page.body);
-      for (const json::value& event : body.at("value").as_array()) events.push_back(event);
-      if (!body.as_object().contains("nextAfter")) return events;
-      after = std::string(body.at("nextAfter").as_string());
-    }
-  }
+  CommandResult Agent(const json::object& answers) { return RunCommand(AgentArgv(answers, {})); }
   // How many reports the agent queued for the session (its journal, STATE/journal.jsonl).
   size_t QueuedReports(const json::value& session) {
     const std::string id(session.at("id").as_string());
     size_t count = 0;
-    std::istringstream lines(ReadText(State() / "journal.jsonl"));
+    std::istringstream lines(ReadFile(State() / "journal.jsonl"));
     for (std::string line; std::getline(lines, line);) {
       const json::value record = json::parse(line);
-      auto ours = [&](const json::value& report) { return Is(report.at("session"), id); };
+      auto ours = [&](const json::value& report) { return IsText(report.at("session"), id); };
       if (record.at("t") == "report" && ours(record)) ++count;
       if (const json::value* reports = record.as_object().if_contains("reports")) {
         for (const json::value& report : reports->as_array()) count += ours(report) ? 1 : 0;
@@ -418,15 +184,6 @@ class AgentTest : public ::testing::Test {
     }
     return count;
   }
-
-  TempDir temp_;
-  fs::path data_dir_;
-  fs::path tenant_;
-  std::string yaml_;
-  std::string admin_;
-  std::unique_ptr<Daemon> daemon_;
-  std::vector<std::string> held_;  // slugs of held installers
-  int answers_ = 0;
 };
 
 // The items a session's report shows with `status`, by display name.
@@ -440,61 +197,16 @@ std::set<std::string> ItemsWith(const json::value& session, const std::string& s
   return names;
 }
 
-// The report's row of the item named `name` in `phase` (null when absent).
-json::value Item(const json::value& session, const std::string& name,
-                 const std::string& phase = "deviceSetup") {
-  for (const json::value& item : session.at("items").as_array()) {
-    if (Is(item.at("displayName"), name) && Is(item.at("phase"), phase)) return item;
-  }
-  return nullptr;
-}
-
 // The display names of the items of `phase` in a session's report.
 std::set<std::string> PhaseItems(const json::value& session, const std::string& phase) {
   std::set<std::string> names;
   for (const json::value& item : session.at("items").as_array()) {
-    if (Is(item.at("phase"), phase)) names.insert(std::string(item.at("displayName").as_string()));
+    if (IsText(item.at("phase"), phase))
+      names.insert(std::string(item.at("displayName").as_string()));
   }
   return names;
 }
 
-// How many events are of `kind` and, unless empty, of `phase` and about the item `id`.
-int Count(const std::vector<json::value>& events, const std::string& kind,
-          const std::string& phase = "", const std::string& id = "") {
-  int count = 0;
-  for (const json::value& event : events) {
-    const json::object& detail = event.at("detail").as_object();
-    auto is = [&](const char* name, const std::string& value) {
-      const json::value* v = detail.if_contains(name);
-      return value.empty() || (v != nullptr && Is(*v, value));
-    };
-    if (Is(event.at("kind"), kind) && is("phase", phase) && is("id", id)) ++count;
-  }
-  return count;
-}
-
-// The screens a run on the json view showed, in order.
-std::vector<json::object> Screens(const std::string& out) {
-  std::vector<json::object> screens;
-  std::istringstream lines(out);
-  for (std::string line; std::getline(lines, line);) {
-    boost::system::error_code ec;
-    json::value value = json::parse(line, ec);
-    if (!ec && value.is_object() && Is(value.at("type"), "screen")) {
-      screens.push_back(value.as_object());
-    }
-  }
-  return screens;
-}
-// The last screen `id` ("landing", "espError", ...) the run showed; empty when it never did.
-json::object LastScreen(const std::string& out, std::string_view id) {
-  json::object found;
-  for (json::object& screen : Screens(out)) {
-    if (Is(screen.at("screen"), id)) found = std::move(screen);
-  }
-  return found;
-}
-bool Saw(const std::string& out, std::string_view id) { return !LastScreen(out, id).empty(); }
 // A screen's buttons, by action.
 std::vector<std::string> Buttons(const json::object& screen) {
   std::vector<std::string> actions;
@@ -505,16 +217,11 @@ std::vector<std::string> Buttons(const json::object& screen) {
   }
   return actions;
 }
-// A screen's message ("" when none).
-std::string NoticeOf(const json::object& screen) {
-  const json::value* notice = screen.if_contains("notice");
-  return notice ? std::string(notice->at("text").as_string()) : "";
-}
 // The value of a screen's field `label` ("" when none).
 std::string FieldOf(const json::object& screen, std::string_view label) {
   if (const json::value* fields = screen.if_contains("fields")) {
     for (const json::value& field : fields->as_array()) {
-      if (Is(field.at("label"), label) && field.as_object().contains("value")) {
+      if (IsText(field.at("label"), label) && field.as_object().contains("value")) {
         return std::string(field.at("value").as_string());
       }
     }
@@ -524,7 +231,7 @@ std::string FieldOf(const json::object& screen, std::string_view label) {
 // The states the item named `name` went through on the ESP screens, in order, each once.
 std::vector<std::string> ItemStates(const std::string& out, std::string_view name) {
   std::vector<std::string> states;
-  for (const json::object& screen : Screens(out)) {
+  for (const json::object& screen : ScreensOf(out)) {
     const json::value* phases = screen.if_contains("phases");
     if (phases == nullptr) continue;
     for (const json::value& phase : phases->as_array()) {
@@ -532,7 +239,7 @@ std::vector<std::string> ItemStates(const std::string& out, std::string_view nam
         const json::value* items = category.as_object().if_contains("items");
         if (items == nullptr) continue;
         for (const json::value& item : items->as_array()) {
-          if (!Is(item.at("name"), name)) continue;
+          if (!IsText(item.at("name"), name)) continue;
           const std::string state(item.at("state").as_string());
           if (states.empty() || states.back() != state) states.push_back(state);
         }
@@ -546,22 +253,22 @@ TEST_F(AgentTest, TechnicianFlowResealThenUserFlowWithTheDeltaAndAccountSetup) {
   CommandResult technician = Agent({{"technician", true}});
   ASSERT_EQ(technician.exit_code, 0) << technician.out << technician.err;
   // Device items and the assigned user's device-context app; none of the user items.
-  EXPECT_EQ(ReadText(Root() / "opt/contoso/runtime/VERSION"), "2.1.0\n");
+  EXPECT_EQ(ReadFile(Root() / "opt/contoso/runtime/VERSION"), "2.1.0\n");
   EXPECT_TRUE(fs::exists(Root() / "opt/contoso/agent/VERSION"));
   EXPECT_TRUE(fs::exists(Root() / "opt/contoso/sales-crm/VERSION")) << "assigned user's device app";
   EXPECT_FALSE(fs::exists(Root() / "opt/contoso/notes")) << "a user-context app waits for sign-in";
   EXPECT_EQ(fs::status(Root() / "etc/NetworkManager/system-connections").type(),
             fs::file_type::directory);
-  EXPECT_TRUE(Saw(technician.out, "resealed")) << technician.out;
+  EXPECT_TRUE(Showed(technician.out, "resealed")) << technician.out;
 
   // Assigned between the flows: a new device app.
   AddApp({.name = "Contoso Whiteboard", .slug = "whiteboard"});
   ASSERT_NO_FATAL_FAILURE(ApplyTenant());
 
-  CommandResult user = Agent({{"password", kPassword}, {"totpSeed", kSeed}});
+  CommandResult user = Agent({{"password", kAdelePassword}, {"totpSeed", kAdeleSeed}});
   ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
   EXPECT_TRUE(Installed("whiteboard")) << user.out;
-  EXPECT_EQ(ReadText(Root() / "opt/contoso/notes/VERSION"), "3.2.0\n");
+  EXPECT_EQ(ReadFile(Root() / "opt/contoso/notes/VERSION"), "3.2.0\n");
   // Every app was installed once, in one flow or the other.
   EXPECT_EQ(InstallRuns(), (std::map<std::string, int>{{"agent", 1},
                                                        {"notes", 1},
@@ -601,29 +308,29 @@ TEST_F(AgentTest, ABlockingAppFailingGivesTheFailureScreenAndRetryAfterTheFixSuc
 
   CommandResult failed = Agent({{"technician", true}});
   EXPECT_EQ(failed.exit_code, 1) << failed.out << failed.err;
-  const json::object failure = LastScreen(failed.out, "provisioningFailed");
+  const json::object failure = LastScreenOf(failed.out, "provisioningFailed");
   EXPECT_NE(FieldOf(failure, "Error").find("1603"), std::string::npos) << failed.out;
   EXPECT_EQ(Buttons(failure), (std::vector<std::string>{"retry", "reset", "diagnostics"}))
       << failed.out;
   EXPECT_FALSE(Installed("flaky"));
   json::value tech = Session(Report(), "technician");
   EXPECT_EQ(tech.at("deploymentState"), "failure") << tech;
-  EXPECT_EQ(Item(tech, "Contoso Flaky").at("status"), "failed") << tech;
-  EXPECT_EQ(Item(tech, "Contoso Flaky").at("code"), "1603") << tech;
+  EXPECT_EQ(ReportItem(tech, "Contoso Flaky").at("status"), "failed") << tech;
+  EXPECT_EQ(ReportItem(tech, "Contoso Flaky").at("code"), "1603") << tech;
 
   // Fixed on the device; the technician presses Retry.
   Touch(Root() / "flaky.fixed");
   CommandResult retried = Agent({{"technician", true}, {"onError", json::array{"retry"}}});
   ASSERT_EQ(retried.exit_code, 0) << retried.out << retried.err;
   EXPECT_TRUE(Installed("flaky"));
-  EXPECT_TRUE(Saw(retried.out, "resealed")) << retried.out;
+  EXPECT_TRUE(Showed(retried.out, "resealed")) << retried.out;
 
   json::value report = Report();
   ASSERT_EQ(Sessions(report, "technician").size(), 1u) << "Retry goes on in the same session";
   tech = Session(report, "technician");
   EXPECT_EQ(tech.at("deploymentState"), "successOnRetry") << tech;
-  EXPECT_EQ(Item(tech, "Contoso Flaky").at("status"), "succeeded") << tech;
-  EXPECT_EQ(Item(tech, "Contoso Flaky").at("attempts"), 2) << tech;
+  EXPECT_EQ(ReportItem(tech, "Contoso Flaky").at("status"), "succeeded") << tech;
+  EXPECT_EQ(ReportItem(tech, "Contoso Flaky").at("attempts"), 2) << tech;
   EXPECT_EQ(report.at("deploymentState"), "successOnRetry");
   std::map<std::string, int> runs = InstallRuns();
   EXPECT_EQ(runs["flaky"], 2);
@@ -639,17 +346,17 @@ TEST_F(AgentTest, ANonBlockingFailureInTheTechnicianFlowIsRetriedInTheUserFlow) 
   EXPECT_FALSE(Installed("flaky"));
   json::value tech = Session(Report(), "technician");
   EXPECT_EQ(tech.at("deploymentState"), "success") << tech;
-  EXPECT_EQ(Item(tech, "Contoso Flaky").at("status"), "failed") << tech;
+  EXPECT_EQ(ReportItem(tech, "Contoso Flaky").at("status"), "failed") << tech;
 
   Touch(Root() / "flaky.fixed");
-  CommandResult user = Agent({{"password", kPassword}, {"totpSeed", kSeed}});
+  CommandResult user = Agent({{"password", kAdelePassword}, {"totpSeed", kAdeleSeed}});
   ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
   EXPECT_TRUE(Installed("flaky"));
   const json::value usr = Session(Report(), "user");
   EXPECT_EQ(usr.at("deploymentState"), "success") << usr;
   // Device setup in the user flow: the failed item only, installed this time.
   EXPECT_EQ(PhaseItems(usr, "deviceSetup"), std::set<std::string>{"Contoso Flaky"}) << usr;
-  EXPECT_EQ(Item(usr, "Contoso Flaky").at("status"), "succeeded") << usr;
+  EXPECT_EQ(ReportItem(usr, "Contoso Flaky").at("status"), "succeeded") << usr;
   EXPECT_EQ(InstallRuns()["flaky"], 2);
 }
 
@@ -667,13 +374,14 @@ TEST_F(AgentTest, APhaseTimeoutOffersWhatTheProfileAllowsAndContinueAnywaySuccee
   ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
 
   test_support::TestClock clock;  // the wall clock's time, until the test moves it
-  std::unique_ptr<Process> user = StartAgent(
-      {{"password", kPassword}, {"totpSeed", kSeed}, {"onError", json::array{"continue"}}},
-      {"--test-clock", clock.path().string()});
+  std::unique_ptr<Process> user = StartAgent({{"password", kAdelePassword},
+                                              {"totpSeed", kAdeleSeed},
+                                              {"onError", json::array{"continue"}}},
+                                             {.extra = {"--test-clock", clock.path().string()}});
   ASSERT_TRUE(WaitUntil([&] { return fs::exists(Root() / "slow.running"); }))
       << user->out() << user->err();
   clock.Advance(std::chrono::minutes(61));
-  ASSERT_TRUE(WaitUntil([&] { return Saw(user->out(), "espError"); }))
+  ASSERT_TRUE(WaitUntil([&] { return Showed(user->out(), "espError"); }))
       << user->out() << user->err();
   // The timed-out installer is killed (it would wait a minute for its release): the error
   // screen's buttons work at once.
@@ -684,7 +392,7 @@ TEST_F(AgentTest, APhaseTimeoutOffersWhatTheProfileAllowsAndContinueAnywaySuccee
 
   // Exactly the options of the profile: Try again (not blocked), Continue anyway (allowed),
   // Collect logs (allowed); no Reset (not allowed).
-  const json::object error = LastScreen(user->out(), "espError");
+  const json::object error = LastScreenOf(user->out(), "espError");
   EXPECT_NE(FieldOf(error, "Error").find("0x800705B4"), std::string::npos) << error;
   EXPECT_NE(FieldOf(error, "Error").find("Contoso Slow"), std::string::npos) << error;
   EXPECT_NE(json::serialize(error.at("text")).find("Call the Contoso help desk"), std::string::npos)
@@ -693,11 +401,11 @@ TEST_F(AgentTest, APhaseTimeoutOffersWhatTheProfileAllowsAndContinueAnywaySuccee
             (std::vector<std::string>{"tryAgain", "continueAnyway", "collectLogs", "toggleDetails",
                                       "toggleDetails", "toggleDetails"}))
       << error;
-  EXPECT_TRUE(Saw(user->out(), "desktop")) << user->out();
+  EXPECT_TRUE(Showed(user->out(), "desktop")) << user->out();
 
   const json::value usr = Session(Report(), "user");
   EXPECT_EQ(usr.at("deploymentState"), "successWithTimeout") << usr;
-  EXPECT_EQ(Item(usr, "Contoso Slow", "accountSetup").at("status"), "timedOut") << usr;
+  EXPECT_EQ(ReportItem(usr, "Contoso Slow", "accountSetup").at("status"), "timedOut") << usr;
   for (const json::value& phase : usr.at("phases").as_array()) {
     if (phase.at("phase") == "accountSetup") {
       EXPECT_EQ(phase.at("status"), "failed") << phase;
@@ -728,7 +436,7 @@ TEST_F(AgentTest, ResetWipesTheDeviceWhichIsThenProvisionedAgainWithoutTheAdmin)
   CommandResult again = Agent({{"technician", true}});
   ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
   EXPECT_TRUE(Installed("flaky"));
-  EXPECT_TRUE(Saw(again.out, "resealed")) << again.out;
+  EXPECT_TRUE(Showed(again.out, "resealed")) << again.out;
 
   json::value report = Report();
   // The reset run ended as a failure, then the fresh one succeeded (in that order even when
@@ -742,7 +450,7 @@ TEST_F(AgentTest, ResetWipesTheDeviceWhichIsThenProvisionedAgainWithoutTheAdmin)
   EXPECT_FALSE(report.at("device").at("resealedDateTime").is_null()) << report;
 
   // And the user flow finishes it.
-  CommandResult user = Agent({{"password", kPassword}, {"totpSeed", kSeed}});
+  CommandResult user = Agent({{"password", kAdelePassword}, {"totpSeed", kAdeleSeed}});
   EXPECT_EQ(user.exit_code, 0) << user.out << user.err;
 }
 
@@ -766,7 +474,7 @@ TEST_F(AgentTest, AnAgentKilledDuringAnInstallResumesWithoutInstallingTwiceOrLos
   CommandResult resumed = Agent({{"technician", true}});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
   EXPECT_NE(resumed.out.find("Resuming the technician flow"), std::string::npos) << resumed.out;
-  EXPECT_TRUE(Saw(resumed.out, "resealed")) << resumed.out;
+  EXPECT_TRUE(Showed(resumed.out, "resealed")) << resumed.out;
   std::map<std::string, int> runs = InstallRuns();
   for (std::string_view app : kTechnicianApps) EXPECT_EQ(runs[std::string(app)], 1) << app;
   EXPECT_EQ(runs["hold"], 1) << "detected after the restart, not installed again";
@@ -778,14 +486,14 @@ TEST_F(AgentTest, AnAgentKilledDuringAnInstallResumesWithoutInstallingTwiceOrLos
   const std::vector<json::value> events = Events(tech);
   EXPECT_EQ(tech.at("eventCount"), events.size());
   EXPECT_EQ(events.size(), QueuedReports(tech)) << "every queued report stored once";
-  EXPECT_EQ(Count(events, "phaseStarted", "deviceSetup"), 1);
-  EXPECT_EQ(Count(events, "phaseCompleted", "deviceSetup"), 1);
-  EXPECT_EQ(Count(events, "flowFinished"), 1);
+  EXPECT_EQ(CountEvents(events, "phaseStarted", "deviceSetup"), 1);
+  EXPECT_EQ(CountEvents(events, "phaseCompleted", "deviceSetup"), 1);
+  EXPECT_EQ(CountEvents(events, "flowFinished"), 1);
   for (const json::value& item : tech.at("items").as_array()) {
     const std::string id(item.at("id").as_string());
     const std::string phase(item.at("phase").as_string());
     EXPECT_EQ(item.at("status"), "succeeded") << item;
-    EXPECT_EQ(Count(events, "itemSucceeded", phase, id), 1) << item;
+    EXPECT_EQ(CountEvents(events, "itemSucceeded", phase, id), 1) << item;
     EXPECT_EQ(item.at("attempts"), 1) << "the interrupted install is one attempt: " << item;
   }
 }
@@ -804,17 +512,17 @@ TEST_F(AgentTest, ASoftRestartEndsTheRunOnceItsPhaseIsCompleteAndTheNextRunGoesO
   EXPECT_NE(first.out.find("Contoso Restart"), std::string::npos) << first.out;
   CommandResult second = Agent({{"technician", true}});
   EXPECT_EQ(second.exit_code, 0) << second.out;  // after the restart: the result, Reseal
-  EXPECT_TRUE(Saw(second.out, "resealed")) << second.out;
+  EXPECT_TRUE(Showed(second.out, "resealed")) << second.out;
   EXPECT_EQ(InstallRuns()["restart"], 1);
 }
 
 TEST_F(AgentTest, TheWrongUserIsRefusedAtSignIn) {
   ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
   CommandResult wrong = Agent({{"userPrincipalName", "megan.bowen@contoso.com"},
-                               {"password", kPassword},
-                               {"totpSeed", kSeed}});
+                               {"password", kAdelePassword},
+                               {"totpSeed", kAdeleSeed}});
   EXPECT_EQ(wrong.exit_code, 1) << wrong.out;
-  EXPECT_NE(NoticeOf(LastScreen(wrong.out, "signIn")).find("adele.vance@contoso.com"),
+  EXPECT_NE(NoticeText(LastScreenOf(wrong.out, "signIn")).find("adele.vance@contoso.com"),
             std::string::npos)
       << wrong.out;
 }
@@ -832,9 +540,9 @@ TEST_F(AgentTest, AUserWithoutAnAuthenticatorRegistersOneAtSignIn) {
   ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
   ASSERT_EQ(Cli({"users", "mfa", "reset", "adele.vance@contoso.com"}).exit_code, 0);
   // No seed in the answers: the agent reads the QR code's URI like an authenticator app.
-  CommandResult user = Agent({{"password", kPassword}});
+  CommandResult user = Agent({{"password", kAdelePassword}});
   ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
-  EXPECT_TRUE(Saw(user.out, "mfaRegistration")) << user.out;
+  EXPECT_TRUE(Showed(user.out, "mfaRegistration")) << user.out;
   EXPECT_EQ(user.out.find("secret="), std::string::npos) << "the enrollment link stays on screen";
   CommandResult state = Cli({"users", "show", "adele.vance@contoso.com", "--json"});
   EXPECT_EQ(json::parse(state.out).at("mfaEnrolled"), true) << state.out;
@@ -906,11 +614,11 @@ TEST_F(AgentTest, OnATerminalTheUserSignsInIsToldAboutAWrongPasswordAndChoosesPr
       << user->Screen();
   user->Press("Enter");
   ASSERT_TRUE(user->WaitFor("password is incorrect")) << user->Screen();
-  user->Type(kPassword);
+  user->Type(kAdelePassword);
   user->Press("Enter");
   ASSERT_TRUE(user->WaitFor("Enter code")) << user->Screen();
-  EXPECT_EQ(user->Screen().find(kPassword), std::string::npos) << "the password was shown";
-  user->Type(RunCommand({"/usr/bin/oathtool", "--totp", "-b", kSeed}).out.substr(0, 6));
+  EXPECT_EQ(user->Screen().find(kAdelePassword), std::string::npos) << "the password was shown";
+  user->Type(RunCommand({"/usr/bin/oathtool", "--totp", "-b", kAdeleSeed}).out.substr(0, 6));
   user->Press("Enter");
   ASSERT_TRUE(user->WaitFor("Choose privacy settings for your device", std::chrono::seconds(120)))
       << user->Screen();
@@ -935,7 +643,7 @@ TEST_F(AgentTest, OnATerminalTheUserRegistersTheirAuthenticatorWithAFirstCode) {
   ASSERT_TRUE(user->WaitFor("Is this the right keyboard layout")) << user->Screen();
   user->Press("Enter");
   ASSERT_TRUE(user->WaitFor("Welcome to Contoso")) << user->Screen();
-  user->Type(kPassword);
+  user->Type(kAdelePassword);
   user->Press("Enter");
   ASSERT_TRUE(user->WaitFor("Set up your authenticator app")) << user->Screen();
   const std::string screen = user->Screen();
@@ -980,8 +688,8 @@ TEST_F(AgentTest, OnATerminalTheErrorScreenOffersExactlyTheProfilesOptions) {
   // The sign-in from the answers file; the error screen's decision from the person.
   std::unique_ptr<TerminalSession> user = OnTerminal({{"region", "United States"},
                                                       {"keyboard", "US"},
-                                                      {"password", kPassword},
-                                                      {"totpSeed", kSeed},
+                                                      {"password", kAdelePassword},
+                                                      {"totpSeed", kAdeleSeed},
                                                       {"privacy", "accept"}});
   ASSERT_TRUE(user->WaitFor("Try again (t)", std::chrono::seconds(120))) << user->Screen();
   const std::string error = user->Screen();
@@ -1019,7 +727,7 @@ TEST_F(AgentTest, OnATerminalAnItemIsInstallingOnceItsContentIsDownloaded) {
   EXPECT_EQ(agent->Screen().find("100%"), std::string::npos) << agent->Screen();
   Touch(Root() / "hold.release");
   EXPECT_EQ(agent->Wait(), 0) << agent->Screen();
-  EXPECT_EQ(ReadText(State() / "journal.jsonl").find("Installing"), std::string::npos);
+  EXPECT_EQ(ReadFile(State() / "journal.jsonl").find("Installing"), std::string::npos);
 }
 
 // The first screen comes before the network: these need no service.
@@ -1028,7 +736,7 @@ std::vector<std::string> AgentWithoutService(const TempDir& dir) {
           "--server",       "http://127.0.0.1:9",
           "--root",         (dir.path() / "root").string(),
           "--state",        (dir.path() / "state").string(),
-          "--serial",       kSerial,
+          "--serial",       kDeviceSerial,
           "--ui",           "terminal",
           "--network-wait", "1"};
 }
@@ -1088,10 +796,10 @@ TEST_F(AgentTest, AWrongMfaCodeCanBeRetried) {
   ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
   // The code typed first is wrong; the authenticator (the seed) gives the right one.
   CommandResult user =
-      Agent({{"password", kPassword}, {"totpCode", "000000"}, {"totpSeed", kSeed}});
+      Agent({{"password", kAdelePassword}, {"totpCode", "000000"}, {"totpSeed", kAdeleSeed}});
   ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
   EXPECT_NE(user.out.find("That code didn't work"), std::string::npos) << user.out;
-  EXPECT_TRUE(Saw(user.out, "desktop")) << user.out;
+  EXPECT_TRUE(Showed(user.out, "desktop")) << user.out;
   const json::value usr = Session(Report(), "user");
   EXPECT_EQ(usr.at("deploymentState"), "success") << usr;
   // Device setup had nothing to do (the technician flow did it all): a run of no time.
@@ -1110,18 +818,16 @@ TEST_F(AgentTest, RepeatedSignInFailuresLockTheAccount) {
   ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
 
   for (int attempt = 1; attempt <= 3; ++attempt) {
-    CommandResult wrong = Agent({{"password", "not-the-passphrase"}, {"totpSeed", kSeed}});
+    CommandResult wrong = Agent({{"password", "not-the-passphrase"}, {"totpSeed", kAdeleSeed}});
     EXPECT_EQ(wrong.exit_code, 1) << wrong.out << wrong.err;
-    EXPECT_EQ(NoticeOf(LastScreen(wrong.out, "signIn")).find("locked"), std::string::npos)
-        << attempt << ": " << wrong.out;
-    EXPECT_NE(NoticeOf(LastScreen(wrong.out, "signIn")).find("password is incorrect"),
-              std::string::npos)
-        << attempt << ": " << wrong.out;
+    const std::string notice = NoticeText(LastScreenOf(wrong.out, "signIn"));
+    EXPECT_EQ(notice.find("locked"), std::string::npos) << attempt << ": " << notice;
+    EXPECT_NE(notice.find("password is incorrect"), std::string::npos) << attempt << ": " << notice;
   }
   // Locked now: even the right password is refused, and the sign-in page says why.
-  CommandResult locked = Agent({{"password", kPassword}, {"totpSeed", kSeed}});
+  CommandResult locked = Agent({{"password", kAdelePassword}, {"totpSeed", kAdeleSeed}});
   EXPECT_EQ(locked.exit_code, 1) << locked.out << locked.err;
-  EXPECT_NE(NoticeOf(LastScreen(locked.out, "signIn")).find("locked"), std::string::npos)
+  EXPECT_NE(NoticeText(LastScreenOf(locked.out, "signIn")).find("locked"), std::string::npos)
       << locked.out;
   EXPECT_FALSE(fs::exists(Root() / "opt/contoso/notes")) << "no user item without a sign-in";
 }
@@ -1164,7 +870,7 @@ TEST_F(AgentTest, TheServiceGoingAwayDuringDeviceSetupIsWaitedFor) {
   EXPECT_TRUE(agent->Running());
   ASSERT_TRUE(daemon_->Restart()) << daemon_->log();
   ASSERT_EQ(agent->Wait(), 0) << agent->out() << agent->err();
-  EXPECT_TRUE(Saw(agent->out(), "resealed")) << agent->out();
+  EXPECT_TRUE(Showed(agent->out(), "resealed")) << agent->out();
   EXPECT_TRUE(Installed("hold"));
   EXPECT_TRUE(Installed("later"));
 
@@ -1174,18 +880,18 @@ TEST_F(AgentTest, TheServiceGoingAwayDuringDeviceSetupIsWaitedFor) {
   EXPECT_EQ(tech.at("deploymentState"), "success") << tech;
   const std::vector<json::value> events = Events(tech);
   EXPECT_EQ(events.size(), QueuedReports(tech)) << "every queued report stored once";
-  EXPECT_EQ(Count(events, "phaseCompleted", "deviceSetup"), 1);
-  EXPECT_EQ(Count(events, "flowFinished"), 1);
+  EXPECT_EQ(CountEvents(events, "phaseCompleted", "deviceSetup"), 1);
+  EXPECT_EQ(CountEvents(events, "flowFinished"), 1);
   for (const json::value& item : tech.at("items").as_array()) {
     EXPECT_EQ(item.at("status"), "succeeded") << item;
-    EXPECT_EQ(Count(events, "itemSucceeded", std::string(item.at("phase").as_string()),
-                    std::string(item.at("id").as_string())),
+    EXPECT_EQ(CountEvents(events, "itemSucceeded", std::string(item.at("phase").as_string()),
+                          std::string(item.at("id").as_string())),
               1)
         << item;
   }
   // The second app did wait for its content (its install log, STATE/logs/<id>.log).
-  const std::string later(Item(tech, "Contoso Later").at("id").as_string());
-  EXPECT_NE(ReadText(State() / "logs" / (later + ".log")).find("content not available yet"),
+  const std::string later(ReportItem(tech, "Contoso Later").at("id").as_string());
+  EXPECT_NE(ReadFile(State() / "logs" / (later + ".log")).find("content not available yet"),
             std::string::npos);
 }
 

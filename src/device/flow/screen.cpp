@@ -220,6 +220,28 @@ PhaseLine Pending(EspPhase phase, std::string status, const DeviceView& device,
   return line;
 }
 
+// A failed phase's error as a person reads it: the code, then what failed by name (the core's
+// message, for logs and reports, names items by id too).
+std::string FailureText(const core::PhaseRun& run) {
+  const core::PhaseFailure& failure = *run.failure;
+  std::string names;
+  for (const std::string& id : failure.items) {
+    const core::ItemRun* item = core::FindItem(run, id);
+    names += fmt::format("{}{}", names.empty() ? "" : ", ", item ? item->plan.display_name : id);
+  }
+  const std::string code = core::FormatErrorCode(failure.code);
+  switch (failure.cause) {
+    case core::PhaseFailure::Cause::kItemFailed:
+      return fmt::format("{}: {} failed", code, names);
+    case core::PhaseFailure::Cause::kItemTimedOut:
+      return fmt::format("{}: {} took longer than it may", code, names);
+    case core::PhaseFailure::Cause::kPhaseTimedOut:
+      return fmt::format("{}: {} did not finish in time{}", code, core::DisplayName(run.phase),
+                         names.empty() ? "" : "; still working: " + names);
+  }
+  return code;
+}
+
 void AddDetailButtons(Screen& screen) {
   char key = '1';
   for (const PhaseLine& phase : screen.phases) {
@@ -495,9 +517,14 @@ Screen TechnicianScreenOf(const core::TechnicianState& state, const DeviceView& 
         screen.fields = ProfileFields(r.organization_name, r.profile_name, r.assigned_user_upn);
         screen.fields.push_back({"Elapsed", FormatElapsed(r.elapsed)});
         if (r.error) {
+          const core::PhaseRun* run = nullptr;
+          for (const core::PhaseRun* candidate : core::PhaseRuns(state)) {
+            if (candidate->phase == state.failed_phase && candidate->failure) run = candidate;
+          }
           screen.fields.push_back(
-              {"Error",
-               fmt::format("{}: {}", core::FormatErrorCode(r.error->code), r.error->message)});
+              {"Error", run != nullptr ? FailureText(*run)
+                                       : fmt::format("{}: {}", core::FormatErrorCode(r.error->code),
+                                                     r.error->message)});
         }
         screen.qr = r.qr_payload;
       }
@@ -619,9 +646,7 @@ Screen UserScreenOf(const core::UserState& state, const DeviceView& device) {
         if (phase.phase != state.failed_phase) continue;
         for (const core::PhaseRun* run : core::PhaseRuns(state)) {
           if (run->phase == phase.phase && run->failure) {
-            screen.fields.push_back(
-                {"Error", fmt::format("{}: {}", core::FormatErrorCode(run->failure->code),
-                                      run->failure->message)});
+            screen.fields.push_back({"Error", FailureText(*run)});
           }
         }
       }

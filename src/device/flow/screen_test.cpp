@@ -127,6 +127,21 @@ TEST(ScreenTest, TheEspErrorScreenOffersExactlyTheProfilesOptions) {
   EXPECT_EQ(Offered(screen), (std::vector<Action>{Action::kContinueAnyway, Action::kReset}));
 }
 
+TEST(ScreenTest, TheErrorNamesWhatFailedByNameNotById) {
+  Result<core::PhaseRun> failed =
+      core::Apply(Running(Crm()), core::ItemFailed{.id = "crm", .code = 1603}, kT0);
+  ASSERT_TRUE(failed) << failed.error().message;
+  ASSERT_EQ(failed->status, core::PhaseStatus::kFailed);
+  core::UserState state;
+  state.screen = core::UserScreen::kEspError;
+  state.device_setup = *failed;
+  state.failed_phase = core::EspPhase::kDeviceSetup;
+  const Screen screen = UserScreenOf(state, {});
+  ASSERT_FALSE(screen.fields.empty());
+  EXPECT_EQ(screen.fields[0].label, "Error");
+  EXPECT_EQ(screen.fields[0].value, "1603: Sales CRM failed");
+}
+
 TEST(ScreenTest, SignInPrefillsAndLocksTheAssignedUserAndShowsTheProblem) {
   core::UserState state;
   state.screen = core::UserScreen::kSignIn;
