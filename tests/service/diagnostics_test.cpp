@@ -12,6 +12,7 @@
 #include "common/base64.hpp"
 #include "server/service/services.hpp"
 #include "server/store_sqlite/sqlite_store.hpp"
+#include "tests/service/contoso_store.hpp"
 #include "tests/support/files.hpp"
 
 namespace groundcrew::service {
@@ -31,14 +32,8 @@ std::string Gzip(const std::string& tail) { return std::string("\x1f\x8b\x08\x00
 class DiagnosticsServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::sqlite::SqliteStore::Open({.path = ":memory:"});
-    ASSERT_TRUE(opened) << opened.error().message;
-    store_ = std::move(*opened);
-    core::TenantSettings settings;
-    settings.organization_name = "Contoso";
-    settings.domain = "contoso.com";
-    ASSERT_TRUE(store_->resources().Create({ResourceKind::kTenant, "tenant", "tenant",
-                                            StoredBody(AnyResource(settings)), now_, now_}));
+    store_ = ContosoStore(now_);
+    ASSERT_NE(store_, nullptr);
     services_ = std::make_unique<Services>(
         *store_, ContentStore(dir_.path() / "content"), root(), [this] { return now_; },
         CreateSecrets("Contoso", now_).value());

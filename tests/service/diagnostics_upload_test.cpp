@@ -19,6 +19,7 @@
 #include "server/http/http_server.hpp"
 #include "server/service/services.hpp"
 #include "server/store_sqlite/sqlite_store.hpp"
+#include "tests/service/contoso_store.hpp"
 #include "tests/support/files.hpp"
 
 namespace groundcrew {
@@ -34,16 +35,9 @@ constexpr const char* kSerial = "GC-DIAG-1";
 class DiagnosticsUploadTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::sqlite::SqliteStore::Open({.path = ":memory:"});
-    ASSERT_TRUE(opened) << opened.error().message;
-    store_ = std::move(*opened);
-    core::TenantSettings settings;
-    settings.organization_name = "Contoso";
-    settings.domain = "contoso.com";
     const core::Timestamp now = SystemClock()();
-    ASSERT_TRUE(store_->resources().Create({store::ResourceKind::kTenant, "tenant", "tenant",
-                                            service::StoredBody(service::AnyResource(settings)),
-                                            now, now}));
+    store_ = service::ContosoStore(now);
+    ASSERT_NE(store_, nullptr);
     services_ = std::make_unique<service::Services>(
         *store_, service::ContentStore(dir_.path() / "content"), dir_.path() / "diagnostics",
         SystemClock(), service::CreateSecrets("Contoso", now).value());

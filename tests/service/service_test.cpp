@@ -18,6 +18,7 @@
 #include "server/service/auth.hpp"
 #include "server/service/services.hpp"
 #include "server/store_sqlite/sqlite_store.hpp"
+#include "tests/service/contoso_store.hpp"
 #include "wire/model_json.hpp"
 
 namespace groundcrew::service {
@@ -29,15 +30,8 @@ using store::ResourceKind;
 class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::sqlite::SqliteStore::Open({.path = ":memory:"});
-    ASSERT_TRUE(opened) << opened.error().message;
-    store_ = std::move(*opened);
-    // The tenant, as `groundcrew init` writes it.
-    core::TenantSettings settings;
-    settings.organization_name = "Contoso";
-    settings.domain = "contoso.com";
-    ASSERT_TRUE(store_->resources().Create({ResourceKind::kTenant, "tenant", "tenant",
-                                            StoredBody(AnyResource(settings)), now_, now_}));
+    store_ = ContosoStore(now_);
+    ASSERT_NE(store_, nullptr);
     services_ = std::make_unique<Services>(
         *store_, ContentStore("/nonexistent"), "/nonexistent/diagnostics", [this] { return now_; },
         CreateSecrets("Contoso", now_).value());
