@@ -823,6 +823,14 @@ TEST_F(AgentTest, RepeatedSignInFailuresLockTheAccount) {
     const std::string notice = NoticeText(LastScreenOf(wrong.out, "signIn"));
     EXPECT_EQ(notice.find("locked"), std::string::npos) << attempt << ": " << notice;
     EXPECT_NE(notice.find("password is incorrect"), std::string::npos) << attempt << ": " << notice;
+    // Few tries left: the page says how many (the third locks the account).
+    const std::string left[] = {"2 more wrong passwords will lock this account",
+                                "1 more wrong password will lock this account", ""};
+    if (attempt < 3) {
+      EXPECT_NE(notice.find(left[attempt - 1]), std::string::npos) << attempt << ": " << notice;
+    } else {
+      EXPECT_EQ(notice.find("more wrong password"), std::string::npos) << notice;
+    }
   }
   // Locked now: even the right password is refused, and the sign-in page says why.
   CommandResult locked = Agent({{"password", kAdelePassword}, {"totpSeed", kAdeleSeed}});

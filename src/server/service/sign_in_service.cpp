@@ -3,6 +3,9 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/targeting/eligibility.hpp"
 #include "identity/qr.hpp"
 #include "identity/random.hpp"
@@ -19,9 +22,16 @@ constexpr std::string_view kMfaPurpose = "mfa";
 constexpr std::string_view kMfaRegistrationPurpose = "mfaRegistration";
 constexpr int kMaxRaceRetries = 3;  // optimistic-version retries for lockout bookkeeping
 
-Error WrongPassword() {
-  return MakeError(ErrorCode::kUnauthenticated,
-                   "The user name or password is incorrect. Check them and try again.", "password");
+// A wrong password; `after` is the failures counted for the name, this one included. When few
+// tries are left the sign-in page says how many (the same for names nobody has, counted alike).
+Error WrongPassword(const identity::LockoutState& after, const identity::LockoutPolicy& policy) {
+  std::string message = "The user name or password is incorrect. Check them and try again.";
+  const long long left = policy.max_failures - static_cast<long long>(after.failures.size());
+  if (!after.locked_until && left <= 3) {
+    message += fmt::format(" {} more wrong password{} will lock this account for a while.", left,
+                           left == 1 ? "" : "s");
+  }
+  return MakeError(ErrorCode::kUnauthenticated, std::move(message), "password");
 }
 
 Error ChallengeGone() {
@@ -86,6 +96,21 @@ SignInService::SignInService(store::Store& store, Catalog& catalog, TokenService
       clock_(std::move(clock)),
       options_(options) {}
 
+identity::LockoutState SignInService::CountUnknownFailure(std::string_view user_principal_name,
+                                                          core::Timestamp now) {
+  std::string name(user_principal_name);
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::lock_guard lock(unknown_mutex_);
+  if (unknown_failures_.size() >= kMaxUnknownNames && !unknown_failures_.contains(name)) {
+    unknown_failures_.clear();
+  }
+  identity::LockoutState& state = unknown_failures_[name];
+  if (state.locked_until && now >= *state.locked_until) state = {};
+  state = identity::RecordFailure(state, options_.lockout, now);
+  return state;
+}
+
 Result<core::User> SignInService::FindUser(std::string_view user_id) {
   Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
   if (!snapshot) return snapshot.error();
@@ -131,17 +156,20 @@ Result<SignInStep> SignInService::Begin(const DeviceCaller& caller, std::string_
     return Locked(*credential->value.locked_until);
   }
   if (!verified) {
+    std::optional<identity::LockoutState> after;  // the account's, once this failure counts
     if (user != nullptr) {
       for (int attempt = 0; attempt < kMaxRaceRetries; ++attempt) {
         Status recorded =
             ChangeCredential(Actor{}, *user, "", false, [&](store::UserCredential& c) -> Status {
-              SetLockout(c, identity::RecordFailure(LockoutOf(c), options_.lockout, now));
+              after = identity::RecordFailure(LockoutOf(c), options_.lockout, now);
+              SetLockout(c, *after);
               return Ok{};
             });
         if (recorded || recorded.error().code != ErrorCode::kAborted) break;
       }
     }
-    return WrongPassword();
+    if (!after) after = CountUnknownFailure(user_principal_name, now);
+    return WrongPassword(*after, options_.lockout);
   }
 
   const core::GroupSet groups = index.UserGroups(*user);

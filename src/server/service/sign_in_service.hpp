@@ -1,9 +1,11 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "common/result.hpp"
 #include "identity/lockout.hpp"
@@ -106,11 +108,20 @@ class SignInService {
       const Actor& actor, const core::User& user, std::string_view action, bool revoke,
       const std::function<Status(store::UserCredential&)>& change);
 
+  /// Counts a wrong password for a user name nobody has (or without a password), as an account's
+  /// failures are counted, so that the answer (tries left) does not tell which names exist.
+  /// Kept in memory, at most kMaxUnknownNames names (forgotten all at once beyond).
+  identity::LockoutState CountUnknownFailure(std::string_view user_principal_name,
+                                             core::Timestamp now);
+
   store::Store& store_;
   Catalog& catalog_;
   TokenService& tokens_;
   Clock clock_;
   SignInOptions options_;
+  static constexpr size_t kMaxUnknownNames = 10'000;
+  std::mutex unknown_mutex_;
+  std::unordered_map<std::string, identity::LockoutState> unknown_failures_;
 };
 
 }  // namespace groundcrew::service
