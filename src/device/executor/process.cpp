@@ -23,6 +23,33 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
+// In a forked child (only async-signal-safe calls): the installer's signals back to their
+// defaults (ignored ones stay ignored across exec) and unblocked, stdin /dev/null, stdout and
+// stderr to `out`, nothing else of the agent's open (sockets, the journal, other items' pipes,
+// even descriptors opened without O_CLOEXEC), then /bin/sh in `cwd`. Never returns.
+[[noreturn]] void ExecShell(int out, const char* cwd, char* const* argv, char* const* envp) {
+  static constexpr char kCdFailed[] = "groundcrew: cannot enter the working directory\n";
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (const int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) {
+    ::signal(sig, SIG_DFL);
+  }
+  const int null_fd = ::open("/dev/null", O_RDONLY);
+  if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
+  ::dup2(out, STDOUT_FILENO);
+  ::dup2(out, STDERR_FILENO);
+  if (::close_range(3, ~0U, 0) != 0) {
+    for (int fd = 3; fd < 4096; ++fd) ::close(fd);
+  }
+  if (::chdir(cwd) != 0) {
+    [[maybe_unused]] ssize_t ignored = ::write(STDERR_FILENO, kCdFailed, sizeof kCdFailed - 1);
+    ::_exit(127);
+  }
+  ::execve("/bin/sh", argv, envp);
+  ::_exit(127);
+}
+
 // How often a running command is checked for exit, its time limit and a stop request.
 constexpr milliseconds kPollInterval{50};
 // How long output is still read after the shell exited while something else holds the pipe.
@@ -186,7 +213,6 @@ Result<ShellOutcome> RunShell(const ShellCommand& command, const LineFn& on_line
   for (const std::string& entry : command.environment)
     envp.push_back(const_cast<char*>(entry.c_str()));
   envp.push_back(nullptr);
-  static constexpr char kCdFailed[] = "groundcrew: cannot enter the working directory\n";
 
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
@@ -204,28 +230,7 @@ Result<ShellOutcome> RunShell(const ShellCommand& command, const LineFn& on_line
   }
   if (pid == 0) {
     ::setpgid(0, 0);
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    // Ignored signals stay ignored across exec; the installer gets the defaults.
-    for (const int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) {
-      ::signal(sig, SIG_DFL);
-    }
-    const int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
-    ::dup2(fds[1], STDOUT_FILENO);
-    ::dup2(fds[1], STDERR_FILENO);
-    // Nothing else of the agent's (sockets, the journal, other items' pipes) reaches the
-    // installer, even descriptors opened without O_CLOEXEC.
-    if (::close_range(3, ~0U, 0) != 0) {
-      for (int fd = 3; fd < 4096; ++fd) ::close(fd);
-    }
-    if (::chdir(cwd.c_str()) != 0) {
-      [[maybe_unused]] ssize_t ignored = ::write(STDERR_FILENO, kCdFailed, sizeof kCdFailed - 1);
-      ::_exit(127);
-    }
-    ::execve("/bin/sh", argv.data(), envp.data());
-    ::_exit(127);
+    ExecShell(fds[1], cwd.c_str(), argv.data(), envp.data());
   }
   ::setpgid(pid, pid);  // also done by the child; whichever runs first forms the group
   ::close(fds[1]);
@@ -315,7 +320,6 @@ Result<ShellOutcome> RunDetachedShell(const ShellCommand& command, const Detache
   for (const std::string& entry : command.environment)
     envp.push_back(const_cast<char*>(entry.c_str()));
   envp.push_back(nullptr);
-  static constexpr char kCdFailed[] = "groundcrew: cannot enter the working directory\n";
 
   const auto open_for_child = [](const std::filesystem::path& path, int flags) -> Result<int> {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | flags, 0600);
@@ -359,25 +363,7 @@ Result<ShellOutcome> RunDetachedShell(const ShellCommand& command, const Detache
       if (self == 0) break;
     }
     [[maybe_unused]] ssize_t written = ::write(group_fd, digits + n, sizeof digits - n);
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (const int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) {
-      ::signal(sig, SIG_DFL);
-    }
-    const int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
-    ::dup2(out, STDOUT_FILENO);
-    ::dup2(out, STDERR_FILENO);
-    if (::close_range(3, ~0U, 0) != 0) {
-      for (int fd = 3; fd < 4096; ++fd) ::close(fd);
-    }
-    if (::chdir(cwd.c_str()) != 0) {
-      [[maybe_unused]] ssize_t ignored = ::write(STDERR_FILENO, kCdFailed, sizeof kCdFailed - 1);
-      ::_exit(127);
-    }
-    ::execve("/bin/sh", argv.data(), envp.data());
-    ::_exit(127);
+    ExecShell(out, cwd.c_str(), argv.data(), envp.data());
   }
   ::setpgid(pid, pid);
   ::close(out);
