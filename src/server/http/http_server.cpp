@@ -178,8 +178,9 @@ asio::awaitable<void> SendCloseNotify(SslStream& stream) {
   ERR_clear_error();
 }
 
-Request ToRequest(http::request<http::string_body>& message) {
+Request ToRequest(http::request<http::string_body>& message, std::string remote_address) {
   Request request;
+  request.remote_address = std::move(remote_address);
   request.method = std::string(message.method_string());
   request.target = std::string(message.target());
   SplitTarget(request.target, request.path, request.query);
@@ -528,7 +529,10 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection<Stream>& connec
     http::request<http::string_body> message = parser.release();
     const unsigned version = message.version();
     const bool wants_keep_alive = message.keep_alive();
-    Request request = ToRequest(message);
+    ErrorCodeT endpoint_error;
+    const tcp::endpoint remote = lowest.socket().remote_endpoint(endpoint_error);
+    Request request =
+        ToRequest(message, endpoint_error ? std::string() : remote.address().to_string());
     // HEAD is answered as GET without the body (RFC 9110 §9.3.2), unless a route takes HEAD.
     const bool head_only = request.method == "HEAD" &&
                            router_.Find("HEAD", request.path).outcome != Router::Outcome::kFound;

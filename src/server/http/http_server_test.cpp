@@ -147,7 +147,8 @@ class HttpServerTest : public ::testing::Test {
           auto state = request.query.find("state");
           return JsonResponse(200, "device " + params.at("id") + " state " +
                                        (state == request.query.end() ? "-" : state->second) +
-                                       " agent " + request.headers.Get("user-agent"));
+                                       " agent " + request.headers.Get("user-agent") + " from " +
+                                       request.remote_address);
         }));
     ASSERT_TRUE(router.Add("POST", "/v1/devices", [](const Request& request, const PathParams&) {
       Response response = JsonResponse(201, "got " + std::to_string(request.body.size()));
@@ -206,7 +207,7 @@ TEST_F(HttpServerTest, RoutesWithParamsQueryAndHeaders) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(response->headers["content-type"], "application/json");
-  EXPECT_EQ(response->body, "device ab c state new agent t/1");
+  EXPECT_EQ(response->body, "device ab c state new agent t/1 from 127.0.0.1");
 
   response = RoundTrip(Post("/v1/devices", "hello"));
   ASSERT_TRUE(response);
@@ -282,19 +283,19 @@ TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   ASSERT_TRUE(client.Send(Get("/v1/devices/1")));
   auto first = client.Read();
   ASSERT_TRUE(first);
-  EXPECT_EQ(first->body, "device 1 state - agent ");
+  EXPECT_EQ(first->body, "device 1 state - agent from 127.0.0.1");
   EXPECT_NE(first->headers["Connection"], "close");
   ASSERT_TRUE(client.Send(Get("/v1/devices/2")));
   auto second = client.Read();
   ASSERT_TRUE(second);
-  EXPECT_EQ(second->body, "device 2 state - agent ");
+  EXPECT_EQ(second->body, "device 2 state - agent from 127.0.0.1");
   // Pipelined: two requests in one write, answered in order.
   ASSERT_TRUE(client.Send(Get("/v1/devices/3") + Get("/v1/devices/4", "Connection: close\r\n")));
   auto third = client.Read();
   auto fourth = client.Read();
   ASSERT_TRUE(third && fourth);
-  EXPECT_EQ(third->body, "device 3 state - agent ");
-  EXPECT_EQ(fourth->body, "device 4 state - agent ");
+  EXPECT_EQ(third->body, "device 3 state - agent from 127.0.0.1");
+  EXPECT_EQ(fourth->body, "device 4 state - agent from 127.0.0.1");
   EXPECT_EQ(fourth->headers["Connection"], "close");
   EXPECT_TRUE(client.ClosedByPeer());
   EXPECT_EQ(server_->metrics().RequestCount("/v1/devices/{id}", "GET", 200), 4u);

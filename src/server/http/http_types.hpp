@@ -44,6 +44,9 @@ struct Request {
   std::map<std::string, std::string> query;  ///< decoded; the first occurrence of a key wins
   Headers headers;
   std::string body;
+  /// The client's IP address as text ("127.0.0.1", "::1"); empty when unknown. Sources are
+  /// told apart by it (rate limits, lockout per source, logs).
+  std::string remote_address;
 };
 
 /// One HTTP response. Content-Length and Connection are added by the server.
