@@ -1,8 +1,11 @@
 // groundcrewd: the groundcrew service. Wiring only: configuration, logs, the store, the use
 // cases, the routes and the HTTP server; then it waits for SIGINT/SIGTERM and stops gracefully.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +21,9 @@
 #include "server/api/device_api.hpp"
 #include "server/daemon/config.hpp"
 #include "server/daemon/log.hpp"
+#include "server/daemon/operator_metrics.hpp"
+#include "server/daemon/startup.hpp"
+#include "server/http/error_mapping.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/metrics.hpp"
 #include "server/service/data_dir.hpp"
@@ -41,6 +47,17 @@ std::map<std::string, std::string> Environment() {
     if (equals != std::string::npos) variables[text.substr(0, equals)] = text.substr(equals + 1);
   }
   return variables;
+}
+
+// Compares a presented credential with the expected one in time independent of where they
+// differ (only the length can be learned).
+bool SameSecret(std::string_view presented, std::string_view expected) {
+  if (presented.size() != expected.size()) return false;
+  unsigned char difference = 0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    difference |= static_cast<unsigned char>(presented[i] ^ expected[i]);
+  }
+  return difference == 0;
 }
 
 int Fail(JsonLog& log, const groundcrew::Error& error) {
@@ -84,7 +101,7 @@ groundcrew::Result<std::pair<std::string, std::string>> IssueServerCertificate(
   const fs::path certificate = paths.directory / "server.crt";
   const fs::path key = paths.directory / "server.key";
   if (auto s = groundcrew::durable::WriteFileAtomically(
-          certificate, issued->certificate_pem + secrets.ca_certificate_pem, 0644);
+          certificate, issued->certificate_pem + secrets.ca_certificate_pem, 0600);
       !s) {
     return s.error();
   }
@@ -98,6 +115,7 @@ groundcrew::Result<std::pair<std::string, std::string>> IssueServerCertificate(
 
 int main(int argc, char** argv) {
   CLI::App app{"groundcrewd: the groundcrew service (admin API over HTTP, SQLite storage)"};
+  app.set_version_flag("--version", "groundcrewd " GROUNDCREW_VERSION);
   std::string config_path;
   groundcrew::daemon::ConfigLayer flags;
   app.add_option("--config", config_path,
@@ -131,6 +149,11 @@ int main(int argc, char** argv) {
                  "(<data-dir>/secrets/ca.crt) for these comma-separated DNS names and IP "
                  "addresses, e.g. localhost,127.0.0.1 [GROUNDCREW_TLS_NAMES]")
       ->type_name("NAMES");
+  app.add_option("--metrics-token", flags.metrics_token,
+                 "serve /metrics only to a scraper that sends Authorization: Bearer TOKEN "
+                 "[GROUNDCREW_METRICS_TOKEN; prefer it or the config file: a command line is "
+                 "visible to every local user]")
+      ->type_name("TOKEN");
   app.add_option("--lockout-threshold", flags.lockout_threshold,
                  "sign-in failures that lock an account [GROUNDCREW_LOCKOUT_THRESHOLD, "
                  "default 10]");
@@ -168,6 +191,8 @@ int main(int argc, char** argv) {
               : config->log_level == "warn" ? JsonLog::Level::kWarn
                                             : JsonLog::Level::kInfo);
 
+  // Whatever groundcrewd creates is its own: the database holds TOTP seeds and network keys.
+  ::umask(0077);
   const groundcrew::service::DataDir data_dir{config->data_dir};
   if (!fs::exists(data_dir.database())) {
     return Fail(log, groundcrew::MakeError(
@@ -176,6 +201,21 @@ int main(int argc, char** argv) {
                              config->data_dir + " --organization NAME --domain DOMAIN` first",
                          "data-dir"));
   }
+  // One groundcrewd per data directory, which it must be able to write; files 0600.
+  auto data_dir_lock = groundcrew::daemon::DataDirLock::Take(data_dir.root);
+  if (!data_dir_lock) return Fail(log, data_dir_lock.error());
+  if (auto writable = groundcrew::daemon::CheckWritable(data_dir.root); !writable) {
+    return Fail(log, writable.error());
+  }
+  if (auto restricted = groundcrew::daemon::RestrictModes(data_dir.root); !restricted) {
+    return Fail(log, restricted.error());
+  } else if (*restricted > 0) {
+    log.Write(JsonLog::Level::kWarn,
+              "data directory entries were readable by others: now 0600/0700",
+              {{"count", *restricted}});
+  }
+  auto listen_address = groundcrew::daemon::ResolveListenAddress(config->address);
+  if (!listen_address) return Fail(log, listen_address.error());
   auto database =
       groundcrew::store::sqlite::SqliteStore::Open({.path = data_dir.database().string()});
   if (!database) return Fail(log, database.error());
@@ -194,7 +234,30 @@ int main(int argc, char** argv) {
   const groundcrew::service::SecretPaths secret_paths{data_dir.secrets()};
   auto secrets = groundcrew::service::LoadOrCreateSecrets(secret_paths, "groundcrew", clock());
   if (!secrets) return Fail(log, secrets.error());
+  // What the operator counts besides requests (/metrics) and logs at info.
+  groundcrew::daemon::CounterFamilies counters;
+  counters.Declare("deployments_started", "Deployment sessions started, by flow.", {"flow"});
+  counters.Declare("deployments_finished",
+                   "Deployment sessions that reached a final state, by flow and state.",
+                   {"flow", "state"});
   groundcrew::service::IdentityOptions identity;
+  identity.deployment.on_transition =
+      [&log, &counters](const groundcrew::service::DeploymentTransition& t) {
+        if (!t.finished) {
+          counters.Add("deployments_started", {t.flow});
+          log.Write(JsonLog::Level::kInfo, "deployment started",
+                    {{"flow", t.flow}, {"deviceId", t.device_id}, {"sessionId", t.session_id}});
+          return;
+        }
+        counters.Add("deployments_finished", {t.flow, t.deployment_state});
+        const bool failed = t.deployment_state == "failure";
+        log.Write(failed ? JsonLog::Level::kWarn : JsonLog::Level::kInfo,
+                  failed ? "deployment failed" : "deployment finished",
+                  {{"flow", t.flow},
+                   {"deviceId", t.device_id},
+                   {"sessionId", t.session_id},
+                   {"deploymentState", t.deployment_state}});
+      };
   identity.sign_in.lockout = {config->lockout_threshold,
                               std::chrono::minutes(config->lockout_window_minutes),
                               std::chrono::minutes(config->lockout_duration_minutes)};
@@ -224,17 +287,54 @@ int main(int argc, char** argv) {
   if (auto added = groundcrew::api::AddDeviceApiRoutes(router, services); !added) {
     return Fail(log, added.error());
   }
+  // /healthz answers while the process serves (liveness); /readyz while it can also write.
+  (void)router.Add(
+      "GET", "/readyz",
+      [&data_dir](const groundcrew::server::Request&, const groundcrew::server::PathParams&) {
+        const groundcrew::Status ready = groundcrew::daemon::CheckReady(data_dir.root);
+        if (ready) return groundcrew::server::JsonResponse(200, R"({"status":"ready"})");
+        return groundcrew::server::JsonResponse(
+            503, boost::json::serialize(boost::json::object{{"status", "notReady"},
+                                                            {"reason", ready.error().message}}));
+      });
   // /metrics: the server's request metrics (the built-in route's) followed by store timings.
+  // With a metrics token, only a scraper that presents it reads them.
   groundcrew::server::HttpServer* server_metrics = nullptr;  // set once the server exists
-  (void)router.Add("GET", "/metrics",
-                   [&server_metrics, &store_metrics](const groundcrew::server::Request&,
-                                                     const groundcrew::server::PathParams&) {
-                     groundcrew::server::Response response;
-                     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-                     response.body = server_metrics->metrics().RenderPrometheus() +
-                                     store_metrics.RenderPrometheus();
-                     return response;
-                   });
+  const groundcrew::store::sqlite::SqliteStore& sqlite = **database;
+  (void)router.Add(
+      "GET", "/metrics",
+      [&server_metrics, &store_metrics, &counters, &sqlite, token = config->metrics_token](
+          const groundcrew::server::Request& request, const groundcrew::server::PathParams&) {
+        if (!token.empty() &&
+            !SameSecret(request.headers.Get("Authorization"), "Bearer " + token)) {
+          groundcrew::server::Response refused = groundcrew::server::ErrorResponse(
+              groundcrew::MakeError(groundcrew::ErrorCode::kUnauthenticated,
+                                    "/metrics needs the metrics token: Authorization: Bearer "
+                                    "<token> (groundcrewd --metrics-token)",
+                                    "Authorization"));
+          refused.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"groundcrew-metrics\"");
+          return refused;
+        }
+        const groundcrew::store::sqlite::PoolWaits waits = sqlite.waits();
+        using groundcrew::daemon::PrometheusValue;
+        groundcrew::server::Response response;
+        response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        response.body = server_metrics->metrics().RenderPrometheus() +
+                        store_metrics.RenderPrometheus() + counters.RenderPrometheus() +
+                        PrometheusValue("groundcrew_store_writer_waits_total", "counter",
+                                        "Writes that waited for the database writer.",
+                                        static_cast<double>(waits.writer_waits)) +
+                        PrometheusValue("groundcrew_store_writer_wait_seconds_total", "counter",
+                                        "Time spent waiting for the database writer.",
+                                        waits.writer_wait_seconds) +
+                        PrometheusValue("groundcrew_store_reader_waits_total", "counter",
+                                        "Reads that waited for a free database reader.",
+                                        static_cast<double>(waits.reader_waits)) +
+                        PrometheusValue("groundcrew_store_reader_wait_seconds_total", "counter",
+                                        "Time spent waiting for a free database reader.",
+                                        waits.reader_wait_seconds);
+        return response;
+      });
 
   // SIGINT/SIGTERM are taken by sigwait below, never delivered asynchronously: block them
   // before any thread starts so every thread inherits the mask.
@@ -245,7 +345,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   groundcrew::server::HttpServerOptions options;
-  options.address = config->address;
+  options.address = *listen_address;
   options.port = config->port;
   options.threads = config->threads;
   options.max_body_bytes = config->max_body_bytes;
