@@ -2,6 +2,8 @@
 // cases, the routes and the HTTP server; then it waits for SIGINT/SIGTERM and stops gracefully.
 #include <signal.h>
 
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -41,6 +43,28 @@ std::map<std::string, std::string> Environment() {
     if (equals != std::string::npos) variables[text.substr(0, equals)] = text.substr(equals + 1);
   }
   return variables;
+}
+
+// The sign-in counters in Prometheus text.
+std::string SignInMetricsText(const groundcrew::service::Services& services) {
+  const groundcrew::service::SignInMetrics& m = services.sign_in.metrics();
+  std::string text;
+  auto counter = [&text](const char* name, const char* help, uint64_t value) {
+    text += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, value);
+  };
+  counter("groundcrew_sign_in_failures_total", "Refused sign-ins (wrong password or code, locked).",
+          m.failures.load());
+  counter("groundcrew_sign_in_lockouts_total", "Locks set (account, device or source).",
+          m.lockouts.load());
+  counter("groundcrew_sign_in_rate_limited_total", "Sign-in requests refused by a rate limit.",
+          m.rate_limited.load());
+  counter("groundcrew_sign_in_busy_total", "Sign-ins refused for want of a password-hash slot.",
+          m.busy.load());
+  counter("groundcrew_password_hashes_total", "Password hashes computed by sign-ins.",
+          m.password_hashes.load());
+  counter("groundcrew_nonce_rate_limited_total", "Device nonce requests refused by a rate limit.",
+          services.trust.nonces_rate_limited());
+  return text;
 }
 
 int Fail(JsonLog& log, const groundcrew::Error& error) {
@@ -138,6 +162,11 @@ int main(int argc, char** argv) {
                  "...counted within this many minutes [default 10]");
   app.add_option("--lockout-duration-minutes", flags.lockout_duration_minutes,
                  "...lock it for this many minutes [default 15]");
+  int password_hash_slots = 0;
+  app.add_option("--password-hash-slots", password_hash_slots,
+                 "sign-in password hashes computed at once; more wait up to 2 s, then get 503 "
+                 "[default 0: half the hardware threads, at least 1]")
+      ->check(CLI::Range(0, 1024));
   std::string test_clock_path;
   app.add_option("--test-clock", test_clock_path,
                  "FOR TESTS ONLY: read the current time (Unix seconds) from this file on every "
@@ -150,6 +179,11 @@ int main(int argc, char** argv) {
                "argon2id cost (1 pass, 8 KiB) instead of the interactive one (2 passes, "
                "64 MiB, about 64 ms here), so that a fleet of thousands of simulated users can "
                "sign in on a small machine")
+      ->group("Testing");
+  bool no_rate_limits = false;
+  app.add_flag("--no-sign-in-rate-limits", no_rate_limits,
+               "FOR LOAD TESTS ONLY: no rate limit on sign-ins per device and per address, nor "
+               "on device nonces per address (lockouts still apply)")
       ->group("Testing");
   CLI11_PARSE(app, argc, argv);
 
@@ -198,6 +232,31 @@ int main(int argc, char** argv) {
   identity.sign_in.lockout = {config->lockout_threshold,
                               std::chrono::minutes(config->lockout_window_minutes),
                               std::chrono::minutes(config->lockout_duration_minutes)};
+  // One line per refused sign-in, lockout, rate-limited or busy sign-in: names, device and
+  // address only, never a password or a code.
+  identity.sign_in.observer = [&log](const groundcrew::service::SignInEvent& event) {
+    using Kind = groundcrew::service::SignInEvent::Kind;
+    const bool warn = event.kind == Kind::kLockout || event.kind == Kind::kBusy;
+    const char* message = event.kind == Kind::kLockout       ? "sign-in lockout"
+                          : event.kind == Kind::kRateLimited ? "sign-in rate limited"
+                          : event.kind == Kind::kBusy        ? "sign-in refused: busy"
+                                                             : "sign-in failed";
+    log.Write(warn ? JsonLog::Level::kWarn : JsonLog::Level::kInfo, message,
+              {{"event", groundcrew::service::ToString(event.kind)},
+               {"userPrincipalName", event.user_principal_name},
+               {"deviceId", event.device_id},
+               {"sourceAddress", event.source_address},
+               {"reason", event.reason}});
+  };
+  identity.sign_in.concurrent_password_hashes = password_hash_slots;
+  if (no_rate_limits) {
+    const groundcrew::identity::RateLimit unlimited{.burst = 1e12, .per_second = 1e12};
+    identity.sign_in.device_rate = unlimited;
+    identity.sign_in.source_rate = unlimited;
+    identity.trust.nonce_rate = unlimited;
+    log.Write(JsonLog::Level::kWarn, "sign-ins and device nonces are not rate limited: for load "
+                                     "tests only", {});
+  }
   if (minimum_password_cost) {
     identity.sign_in.password_cost = groundcrew::identity::kMinimumPasswordCost;
     log.Write(JsonLog::Level::kWarn,
@@ -227,12 +286,12 @@ int main(int argc, char** argv) {
   // /metrics: the server's request metrics (the built-in route's) followed by store timings.
   groundcrew::server::HttpServer* server_metrics = nullptr;  // set once the server exists
   (void)router.Add("GET", "/metrics",
-                   [&server_metrics, &store_metrics](const groundcrew::server::Request&,
-                                                     const groundcrew::server::PathParams&) {
+                   [&server_metrics, &store_metrics, &services](
+                       const groundcrew::server::Request&, const groundcrew::server::PathParams&) {
                      groundcrew::server::Response response;
                      response.content_type = "text/plain; version=0.0.4; charset=utf-8";
                      response.body = server_metrics->metrics().RenderPrometheus() +
-                                     store_metrics.RenderPrometheus();
+                                     store_metrics.RenderPrometheus() + SignInMetricsText(services);
                      return response;
                    });
 
