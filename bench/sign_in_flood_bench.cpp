@@ -8,7 +8,8 @@
 //      flood's answers by status.
 // Each groundcrewd configuration is measured in turn: "unlimited" (--no-sign-in-rate-limits
 // --password-hash-slots 64: sign-ins as before issue 14), "hash pool only"
-// (--no-sign-in-rate-limits) and "defaults". Prints a table; --json writes every value.
+// (--no-sign-in-rate-limits) and "defaults", and --baseline (another binary, no flags) first
+// when given. Prints a table; --json writes every value.
 #include <fmt/format.h>
 #include <sodium.h>
 
@@ -18,8 +19,8 @@
 #include <boost/json/serialize.hpp>
 #include <fstream>
 #include <iostream>
-#include <mutex>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,6 +48,7 @@ struct Config {
   int flood = 6;
   int duration_ms = 4000;
   std::string groundcrewd = GC_GROUNDCREWD_PATH;
+  std::string baseline;  ///< another groundcrewd (e.g. built from an older commit), no flags
   std::string json_path;
 };
 
@@ -76,10 +78,11 @@ std::pair<std::string, std::string> DeviceToken(std::uint16_t port, const std::s
   identity::SeededDeviceKey key(seed);
   const std::string hash = core::EncodeHardwareHash(
       core::HardwareHashFields{kSerial, "Contoso", "Laptop", key.PublicKey().value()});
-  HttpCall import = JsonCall("POST", "/v1/autopilotDevices/import",
-                             std::string("Device Serial Number,Windows Product ID,Hardware Hash\r\n") +
-                                 kSerial + ",," + base64::Encode(hash) + "\r\n",
-                             admin);
+  HttpCall import =
+      JsonCall("POST", "/v1/autopilotDevices/import",
+               std::string("Device Serial Number,Windows Product ID,Hardware Hash\r\n") + kSerial +
+                   ",," + base64::Encode(hash) + "\r\n",
+               admin);
   import.headers[0].second = "text/csv";
   Object(SendOnce(port, import, std::chrono::seconds(30)), "import");
   const json::object nonce =
@@ -98,11 +101,12 @@ std::pair<std::string, std::string> DeviceToken(std::uint16_t port, const std::s
                         json::serialize(json::object{
                             {"serialNumber", kSerial},
                             {"nonce", text},
-                            {"signature", base64::Encode(std::string(signature.begin(),
-                                                                     signature.end()))}})),
+                            {"signature",
+                             base64::Encode(std::string(signature.begin(), signature.end()))}})),
                std::chrono::seconds(30)),
       "token");
-  return {std::string(token.at("deviceId").as_string()), std::string(token.at("token").as_string())};
+  return {std::string(token.at("deviceId").as_string()),
+          std::string(token.at("token").as_string())};
 }
 
 LoadResult AdminReads(std::uint16_t port, const std::string& admin, const Config& config) {
@@ -115,19 +119,19 @@ LoadResult AdminReads(std::uint16_t port, const std::string& admin, const Config
   return RunLoad(options);
 }
 
-void Measure(const Config& config, const std::string& label, const std::string& key,
-             const std::vector<std::string>& flags, int run, Results& results) {
+void Measure(const Config& config, const std::string& binary, const std::string& label,
+             const std::string& key, const std::vector<std::string>& flags, Results& results) {
   TempDir temp;
   const fs::path root = temp.path() / "var";
   std::string admin;
   {
     Tenant tenant;  // closed before the daemon opens the database
-    BuildTenant(root, TenantShape{.groups = 10, .apps = 5, .policies = 5, .users = 10,
-                                  .tag_count = 10},
+    BuildTenant(root,
+                TenantShape{.groups = 10, .apps = 5, .policies = 5, .users = 10, .tag_count = 10},
                 tenant);
     admin = tenant.token;
   }
-  DaemonProcess daemon(config.groundcrewd, root);
+  DaemonProcess daemon(binary, root);
   if (!daemon.Start(64 * 1024 * 1024, flags)) {
     throw Failure{"groundcrewd did not start: " + daemon.log()};
   }
@@ -172,7 +176,6 @@ void Measure(const Config& config, const std::string& label, const std::string& 
   if (const int code = daemon.Stop(); code != 0) {
     throw Failure{fmt::format("groundcrewd exited with {}: {}", code, daemon.log())};
   }
-  (void)run;
 }
 
 int Main(int argc, char** argv) {
@@ -183,6 +186,9 @@ int Main(int argc, char** argv) {
   app.add_option("--duration-ms", config.duration_ms, "measured period")->capture_default_str();
   app.add_option("--groundcrewd", config.groundcrewd, "the groundcrewd binary")
       ->capture_default_str();
+  app.add_option("--baseline", config.baseline,
+                 "also measure this groundcrewd (e.g. built from main before the change), with no "
+                 "extra flags");
   app.add_option("--json", config.json_path, "also write every value to this file");
   CLI11_PARSE(app, argc, argv);
   if (sodium_init() < 0) return 1;
@@ -190,10 +196,14 @@ int Main(int argc, char** argv) {
   const std::string load_before = LoadAverage();
   try {
     for (int run = 1; run <= config.runs; ++run) {
-      Measure(config, "unlimited", "unlimited",
-              {"--no-sign-in-rate-limits", "--password-hash-slots", "64"}, run, results);
-      Measure(config, "hash pool only", "pool", {"--no-sign-in-rate-limits"}, run, results);
-      Measure(config, "defaults", "defaults", {}, run, results);
+      if (!config.baseline.empty()) {
+        Measure(config, config.baseline, "baseline", "baseline", {}, results);
+      }
+      Measure(config, config.groundcrewd, "unlimited", "unlimited",
+              {"--no-sign-in-rate-limits", "--password-hash-slots", "64"}, results);
+      Measure(config, config.groundcrewd, "hash pool only", "pool", {"--no-sign-in-rate-limits"},
+              results);
+      Measure(config, config.groundcrewd, "defaults", "defaults", {}, results);
     }
   } catch (const Failure& failure) {
     std::cerr << "gc_sign_in_flood_bench: " << failure.message << "\n";

@@ -1,8 +1,7 @@
 // groundcrewd: the groundcrew service. Wiring only: configuration, logs, the store, the use
 // cases, the routes and the HTTP server; then it waits for SIGINT/SIGTERM and stops gracefully.
-#include <signal.h>
-
 #include <fmt/format.h>
+#include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -254,8 +253,10 @@ int main(int argc, char** argv) {
     identity.sign_in.device_rate = unlimited;
     identity.sign_in.source_rate = unlimited;
     identity.trust.nonce_rate = unlimited;
-    log.Write(JsonLog::Level::kWarn, "sign-ins and device nonces are not rate limited: for load "
-                                     "tests only", {});
+    log.Write(JsonLog::Level::kWarn,
+              "sign-ins and device nonces are not rate limited: for load "
+              "tests only",
+              {});
   }
   if (minimum_password_cost) {
     identity.sign_in.password_cost = groundcrew::identity::kMinimumPasswordCost;

@@ -95,15 +95,20 @@ struct SignInLock {
 };
 
 /// Whether a sign-in is refused at `now` before its password is checked, and by which lock:
-/// the source's, then the pair's, then the account's unless the device is familiar and its pair
-/// has no failure inside `device_policy`'s window. nullopt: go on and check the password.
+/// the source's, then the pair's, then the account's when AccountLockApplies. nullopt: go on
+/// and check the password.
 std::optional<SignInLock> CheckSignInLocks(const LockCounters& counters,
+                                           const LockoutPolicy& account_policy,
                                            const LockoutPolicy& device_policy,
                                            std::chrono::sys_seconds now);
 
-/// Whether the account's lock applies to this sign-in (see CheckSignInLocks).
-bool AccountLockApplies(const LockCounters& counters, const LockoutPolicy& device_policy,
-                        std::chrono::sys_seconds now);
+/// Whether the account's lock (when there is one) applies to this device: always on an
+/// unfamiliar device; on a familiar one only when its pair is locked or failed itself: a
+/// failure inside `device_policy`'s window, or, while the account is locked, any failure since
+/// the window that led to the lock (so a familiar device that helped lock the account stays
+/// locked out until the account's lock ends).
+bool AccountLockApplies(const LockCounters& counters, const LockoutPolicy& account_policy,
+                        const LockoutPolicy& device_policy, std::chrono::sys_seconds now);
 
 /// The failures still allowed before the pair's lock, or the account's when it applies here,
 /// locks (the smaller), given the counters after a failure was recorded. 0 when locked.

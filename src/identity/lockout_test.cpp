@@ -162,36 +162,58 @@ TEST(SignInLocks, DeviceAndSourceDefaultsLockBeforeTheAccount) {
 
 TEST(SignInLocks, NothingLockedLetsThePasswordBeChecked) {
   FakeClock clock;
-  EXPECT_EQ(CheckSignInLocks({}, kDefaultDeviceLockout, clock.now), std::nullopt);
+  EXPECT_EQ(CheckSignInLocks({}, LockoutPolicy{}, kDefaultDeviceLockout, clock.now), std::nullopt);
 }
 
 TEST(SignInLocks, ALockedPairRefusesThatDeviceOnly) {
   FakeClock clock;
   LockCounters on_a;
   on_a.device = LockedBy(kDefaultDeviceLockout, clock.now);
-  const auto lock = CheckSignInLocks(on_a, kDefaultDeviceLockout, clock.now);
+  const auto lock = CheckSignInLocks(on_a, LockoutPolicy{}, kDefaultDeviceLockout, clock.now);
   ASSERT_TRUE(lock);
   EXPECT_EQ(lock->scope, LockScope::kDevice);
   EXPECT_EQ(lock->until, clock.now + minutes(15));
   LockCounters on_b;  // the same account, another device: its own pair is clean
-  EXPECT_EQ(CheckSignInLocks(on_b, kDefaultDeviceLockout, clock.now), std::nullopt);
+  EXPECT_EQ(CheckSignInLocks(on_b, LockoutPolicy{}, kDefaultDeviceLockout, clock.now),
+            std::nullopt);
 }
 
 TEST(SignInLocks, ALockedAccountRefusesUnfamiliarDevicesAndLetsAFamiliarCleanOneThrough) {
+  const LockoutPolicy account;
   FakeClock clock;
   LockCounters counters;
-  counters.account = LockedBy(LockoutPolicy{}, clock.now);
-  const auto unfamiliar = CheckSignInLocks(counters, kDefaultDeviceLockout, clock.now);
+  counters.account = LockedBy(account, clock.now);
+  const auto unfamiliar = CheckSignInLocks(counters, account, kDefaultDeviceLockout, clock.now);
   ASSERT_TRUE(unfamiliar);
   EXPECT_EQ(unfamiliar->scope, LockScope::kAccount);
+  EXPECT_EQ(unfamiliar->until, clock.now + minutes(15));
   counters.familiar_device = true;
-  EXPECT_EQ(CheckSignInLocks(counters, kDefaultDeviceLockout, clock.now), std::nullopt);
-  // A familiar device that itself failed recently is treated as unfamiliar.
+  EXPECT_EQ(CheckSignInLocks(counters, account, kDefaultDeviceLockout, clock.now), std::nullopt);
+}
+
+TEST(SignInLocks, AFamiliarDeviceThatHelpedLockTheAccountStaysLockedOutUntilTheLockEnds) {
+  const LockoutPolicy account;
+  FakeClock clock;
+  LockCounters counters;
+  counters.familiar_device = true;
   counters.device = RecordFailure({}, kDefaultDeviceLockout, clock.now);
-  clock.Advance(minutes(9));
-  EXPECT_TRUE(CheckSignInLocks(counters, kDefaultDeviceLockout, clock.now));
-  clock.Advance(minutes(1));  // its failure left the window
-  EXPECT_EQ(CheckSignInLocks(counters, kDefaultDeviceLockout, clock.now), std::nullopt);
+  counters.account = LockedBy(account, clock.now);
+  EXPECT_TRUE(CheckSignInLocks(counters, account, kDefaultDeviceLockout, clock.now));
+  clock.Advance(minutes(14));  // its failure left the device's window, not the account's lock
+  EXPECT_TRUE(CheckSignInLocks(counters, account, kDefaultDeviceLockout, clock.now));
+  clock.Advance(minutes(1));
+  EXPECT_EQ(CheckSignInLocks(counters, account, kDefaultDeviceLockout, clock.now), std::nullopt);
+}
+
+TEST(SignInLocks, AFamiliarDevicesFailureLongBeforeTheLockDoesNotCount) {
+  const LockoutPolicy account;
+  FakeClock clock;
+  LockCounters counters;
+  counters.familiar_device = true;
+  counters.device = RecordFailure({}, kDefaultDeviceLockout, clock.now);
+  clock.Advance(minutes(30));
+  counters.account = LockedBy(account, clock.now);
+  EXPECT_EQ(CheckSignInLocks(counters, account, kDefaultDeviceLockout, clock.now), std::nullopt);
 }
 
 TEST(SignInLocks, ALockedSourceRefusesEveryUserAndDeviceFirst) {
@@ -200,11 +222,12 @@ TEST(SignInLocks, ALockedSourceRefusesEveryUserAndDeviceFirst) {
   counters.familiar_device = true;
   counters.source = LockedBy(kDefaultSourceLockout, clock.now);
   counters.device = LockedBy(kDefaultDeviceLockout, clock.now);
-  const auto lock = CheckSignInLocks(counters, kDefaultDeviceLockout, clock.now);
+  const auto lock = CheckSignInLocks(counters, LockoutPolicy{}, kDefaultDeviceLockout, clock.now);
   ASSERT_TRUE(lock);
   EXPECT_EQ(lock->scope, LockScope::kSource);
   clock.Advance(minutes(15));
-  EXPECT_EQ(CheckSignInLocks(counters, kDefaultDeviceLockout, clock.now), std::nullopt);
+  EXPECT_EQ(CheckSignInLocks(counters, LockoutPolicy{}, kDefaultDeviceLockout, clock.now),
+            std::nullopt);
 }
 
 TEST(SignInLocks, TriesLeftIsTheNearerLockThatApplies) {

@@ -14,9 +14,9 @@ TEST(Nonce, IsCheckedWithTheKeyAloneUntilItExpires) {
   const std::string key = NewNonceKey();
   const std::string nonce = IssueNonce(key, "GC-0001", kNow + seconds(120));
   EXPECT_EQ(nonce.size(), 75u);
-  EXPECT_EQ(nonce.find_first_not_of(
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-            std::string::npos);
+  EXPECT_EQ(
+      nonce.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      std::string::npos);
   Result<sys_seconds> checked = CheckNonce(key, nonce, "GC-0001", kNow);
   ASSERT_TRUE(checked) << checked.error().message;
   EXPECT_EQ(*checked, kNow + seconds(120));
@@ -50,9 +50,9 @@ TEST(Nonce, AnotherSerialAnotherKeyOrAChangedByteIsRefused) {
 TEST(Nonce, MalformedTextIsRefusedNotCrashed) {
   const std::string key = NewNonceKey();
   const std::string long_text(5000, 'A');
-  for (std::string_view text : {std::string_view(""), std::string_view("x"),
-                                std::string_view("!!!!"), std::string_view("AAAA"),
-                                std::string_view(long_text)}) {
+  for (std::string_view text :
+       {std::string_view(""), std::string_view("x"), std::string_view("!!!!"),
+        std::string_view("AAAA"), std::string_view(long_text)}) {
     Result<sys_seconds> checked = CheckNonce(key, text, "GC-0001", kNow);
     ASSERT_FALSE(checked) << text;
     EXPECT_EQ(checked.error().field, "nonce");

@@ -501,13 +501,14 @@ TEST_F(IdentityTest, WrongPasswordsFromAnotherDeviceDoNotLockTheUserOutOfHerOwn)
   EXPECT_EQ(json::parse(refused.body).at("reason"), "accountLocked");
   // ...but her own device, which has not failed, still takes her password and code.
   SignInWithMfa(own, "GC-A", "adele.vance@contoso.com", kAdeleSeed);
-  const std::string path = "/v1/users/" + UserId("adele.vance@contoso.com") + "/signIn";
+  const std::string user = "/v1/users/" + UserId("adele.vance@contoso.com");
+  const std::string path = user + "/signIn";
   json::value state = json::parse(Admin("GET", path).body);
   EXPECT_FALSE(state.at("lockedUntil").is_null()) << state;
   ASSERT_EQ(state.at("deviceLocks").as_array().size(), 1u) << state;
   EXPECT_EQ(state.at("deviceLocks").as_array()[0].at("deviceId").as_string(), ids_["GC-B"]);
   // An admin's unlock clears every lock of hers.
-  HttpResult unlocked = Admin("POST", path + "/unlock");
+  HttpResult unlocked = Admin("POST", user + "/unlock");
   EXPECT_TRUE(unlocked.status == 200 || unlocked.status == 204) << unlocked.body;
   state = json::parse(Admin("GET", path).body);
   EXPECT_TRUE(state.at("lockedUntil").is_null()) << state;
@@ -556,8 +557,12 @@ TEST_F(IdentityTest, SecretsNeverReachTheLog) {
                                     user, std::string(kAdeleSeed)}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << "leaked into the log";
   }
+  // The failed sign-in is logged: who, on which device, from where, why (never the password).
+  EXPECT_NE(log.find("sign-in failed"), std::string::npos) << log;
+  EXPECT_NE(log.find("wrongPassword"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("sourceAddress":"127.0.0.1")"), std::string::npos) << log;
   // The key files are closed to everyone else.
-  for (const char* file : {"token-keys", "ca.key"}) {
+  for (const char* file : {"token-keys", "ca.key", "nonce-key"}) {
     EXPECT_EQ(fs::status(data_dir_ / "secrets" / file).permissions() & fs::perms::all,
               fs::perms::owner_read | fs::perms::owner_write)
         << file;

@@ -22,8 +22,8 @@ namespace groundcrew::service {
 namespace {
 
 namespace json = boost::json;
-using store::ResourceKind;
 using std::chrono::seconds;
+using store::ResourceKind;
 
 constexpr const char* kPassword = "correct horse battery staple 42";
 constexpr const char* kWrong = "not the password at all";
@@ -51,9 +51,9 @@ class SignInTest : public ::testing::Test {
     identity.sign_in = options;
     Secrets secrets = CreateSecrets("Contoso", now_).value();
     secrets.nonce_key = nonce_key_;  // kept across restarts, as in the data directory
-    services_ = std::make_unique<Services>(*store_, ContentStore("/nonexistent"),
-                                           "/nonexistent/diagnostics", [this] { return now_; },
-                                           std::move(secrets), SaveKeys{}, identity);
+    services_ = std::make_unique<Services>(
+        *store_, ContentStore("/nonexistent"), "/nonexistent/diagnostics", [this] { return now_; },
+        std::move(secrets), SaveKeys{}, identity);
     for (const char* upn : {kAdele, "megan@contoso.com"}) {
       auto created =
           services_->resources.Create(admin_, ResourceKind::kUser, {{"userPrincipalName", upn}});
@@ -72,8 +72,8 @@ class SignInTest : public ::testing::Test {
     const std::string hash = core::EncodeHardwareHash(
         core::HardwareHashFields{serial, "Contoso", "Laptop", key.PublicKey().value()});
     auto imported = services_->devices.Import(
-        admin_, "Device Serial Number,Windows Product ID,Hardware Hash,Assigned User\r\n" +
-                    serial + ",," + base64::Encode(hash) + "," + assigned + "\r\n");
+        admin_, "Device Serial Number,Windows Product ID,Hardware Hash,Assigned User\r\n" + serial +
+                    ",," + base64::Encode(hash) + "," + assigned + "\r\n");
     ASSERT_TRUE(imported) << imported.error().message;
     ASSERT_EQ(imported->imported.size(), 1u);
     devices_[serial] = imported->imported[0].value.id.value();
@@ -103,7 +103,8 @@ class SignInTest : public ::testing::Test {
 
   int Count(SignInEvent::Kind kind, const std::string& reason = "") {
     int n = 0;
-    for (const SignInEvent& e : events_) n += e.kind == kind && (reason.empty() || e.reason == reason);
+    for (const SignInEvent& e : events_)
+      n += e.kind == kind && (reason.empty() || e.reason == reason);
     return n;
   }
 
@@ -254,15 +255,16 @@ json::object Proof(Services& services, const std::string& serial, const std::str
   identity::SeededDeviceKey key(SeedFor(serial));
   const auto signature =
       key.Sign(identity::ProofMessage(nonce, serial, services.tokens.options().issuer)).value();
-  json::object proof{{"serialNumber", serial},
-                     {"nonce", nonce},
-                     {"signature", base64::Encode(std::string(signature.begin(), signature.end()))}};
+  json::object proof{
+      {"serialNumber", serial},
+      {"nonce", nonce},
+      {"signature", base64::Encode(std::string(signature.begin(), signature.end()))}};
   return proof;
 }
 
 Result<json::object> Prove(Services& services, const json::object& proof) {
-  return services.trust.Prove(proof.at("serialNumber").as_string(),
-                              proof.at("nonce").as_string(), proof.at("signature").as_string());
+  return services.trust.Prove(proof.at("serialNumber").as_string(), proof.at("nonce").as_string(),
+                              proof.at("signature").as_string());
 }
 
 TEST_F(SignInTest, IssuingNoncesWritesNoRow) {

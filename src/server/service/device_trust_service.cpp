@@ -6,7 +6,6 @@
 #include <atomic>
 
 #include "common/base64.hpp"
-#include "common/text.hpp"
 #include "core/esp/plan.hpp"
 #include "core/naming/device_name.hpp"
 #include "core/registration/hardware_hash.hpp"

@@ -139,8 +139,7 @@ Result<Secrets> LoadOrCreateSecrets(const SecretPaths& paths, std::string_view o
   if (!certificate) return certificate.error();
   Result<std::string> nonce_key = LoadOrCreateNonceKey(paths);
   if (!nonce_key) return nonce_key.error();
-  return Secrets{std::move(*keys), std::move(*ca), std::move(*certificate),
-                 std::move(*nonce_key)};
+  return Secrets{std::move(*keys), std::move(*ca), std::move(*certificate), std::move(*nonce_key)};
 }
 
 }  // namespace groundcrew::service

@@ -41,8 +41,8 @@ struct Secrets {
 };
 
 /// Loads the secrets, creating whichever is missing: a fresh key ring, a CA named
-/// "<organization> groundcrew CA", a nonce key. Secret files must be regular files owned by this user and
-/// closed to group and other (kFailedPrecondition naming the file otherwise, as ssh does);
+/// "<organization> groundcrew CA", a nonce key. Secret files must be regular files owned by this
+/// user and closed to group and other (kFailedPrecondition naming the file otherwise, as ssh does);
 /// kInvalidArgument naming the file when one does not parse; kUnavailable when the disk refuses.
 [[nodiscard]] Result<Secrets> LoadOrCreateSecrets(const SecretPaths& paths,
                                                   std::string_view organization,

@@ -264,12 +264,12 @@ identity::LockCounters SignInService::CountFailure(std::string_view name,
                                                    bool familiar, core::Timestamp now) {
   std::lock_guard lock(counters_mutex_);
   identity::LockCounters after;
-  after.account = known ? account
-                        : Count(unknown_failures_, LowerName(name), options_.lockout, now, kMaxKeys);
+  after.account =
+      known ? account : Count(unknown_failures_, LowerName(name), options_.lockout, now, kMaxKeys);
   after.device =
       Count(pair_failures_, PairKey(name, device_id), options_.device_lockout, now, kMaxKeys);
-  after.source = Count(source_failures_, std::string(source_address), options_.source_lockout,
-                       now, kMaxKeys);
+  after.source =
+      Count(source_failures_, std::string(source_address), options_.source_lockout, now, kMaxKeys);
   after.familiar_device = familiar;
   return after;
 }
@@ -360,13 +360,13 @@ Result<SignInStep> SignInService::Begin(const DeviceCaller& caller, std::string_
   const bool stored = credential.has_value();
   const identity::LockoutState stored_account =
       stored ? LockoutOf(credential->value) : identity::LockoutState{};
-  const identity::LockCounters before = Counters(user_principal_name, device_id, source_address,
-                                                 stored, stored_account, *familiar);
+  const identity::LockCounters before =
+      Counters(user_principal_name, device_id, source_address, stored, stored_account, *familiar);
   SignInEvent failure{SignInEvent::Kind::kFailure, std::string(user_principal_name),
                       std::string(device_id), std::string(source_address), ""};
   // Locks first: a refused sign-in costs no hash, for known and unknown names alike.
   if (std::optional<identity::SignInLock> lock =
-          identity::CheckSignInLocks(before, options_.device_lockout, now)) {
+          identity::CheckSignInLocks(before, options_.lockout, options_.device_lockout, now)) {
     failure.reason = LockReason(lock->scope);
     Emit(failure);
     return LockedStep(*lock);
@@ -398,9 +398,8 @@ Result<SignInStep> SignInService::Begin(const DeviceCaller& caller, std::string_
         if (recorded || recorded.error().code != ErrorCode::kAborted) break;
       }
     }
-    const identity::LockCounters after = CountFailure(user_principal_name, device_id,
-                                                      source_address, stored, account, *familiar,
-                                                      now);
+    const identity::LockCounters after = CountFailure(
+        user_principal_name, device_id, source_address, stored, account, *familiar, now);
     failure.reason = "wrongPassword";
     ReportFailure(failure, before, after, now);
     return WrongPassword(
@@ -510,7 +509,7 @@ Result<SignInStep> SignInService::Complete(const DeviceCaller& caller, std::stri
     store::UserCredential c = (*credential)->value;
     before = Counters(name, device_id, source_address, true, LockoutOf(c), *familiar);
     if (std::optional<identity::SignInLock> lock =
-            identity::CheckSignInLocks(before, options_.device_lockout, now)) {
+            identity::CheckSignInLocks(before, options_.lockout, options_.device_lockout, now)) {
       locked = LockedStep(*lock);
       return Ok{};
     }
@@ -556,7 +555,8 @@ Result<SignInStep> SignInService::Complete(const DeviceCaller& caller, std::stri
     if (registering) c.totp_secret = challenge.data;
     c.totp_last_step = *step;
     // A familiar device got through a locked account: the lock stays for the others.
-    if (!identity::IsLocked(LockoutOf(c), now)) SetLockout(c, identity::RecordSuccess(LockoutOf(c)));
+    if (!identity::IsLocked(LockoutOf(c), now))
+      SetLockout(c, identity::RecordSuccess(LockoutOf(c)));
     c.updated_date_time = now;
     if (Result<store::UserCredentialRecord> put =
             store_.user_credentials().Put(c, (*credential)->version);
@@ -574,7 +574,7 @@ Result<SignInStep> SignInService::Complete(const DeviceCaller& caller, std::stri
                       std::string(source_address), ""};
   if (locked) {
     const std::optional<identity::SignInLock> lock =
-        identity::CheckSignInLocks(before, options_.device_lockout, now);
+        identity::CheckSignInLocks(before, options_.lockout, options_.device_lockout, now);
     failure.reason = lock ? LockReason(lock->scope) : "accountLocked";
     Emit(failure);
     return *locked;
@@ -585,7 +585,7 @@ Result<SignInStep> SignInService::Complete(const DeviceCaller& caller, std::stri
     failure.reason = "wrongCode";
     ReportFailure(failure, before, after, now);
     if (std::optional<identity::SignInLock> lock =
-            identity::CheckSignInLocks(after, options_.device_lockout, now)) {
+            identity::CheckSignInLocks(after, options_.lockout, options_.device_lockout, now)) {
       return LockedStep(*lock);
     }
   }
@@ -656,12 +656,12 @@ Status SignInService::SetPassword(const Actor& actor, std::string_view user_id,
   if (Status s = identity::CheckPasswordPolicy(password, user->user_principal_name); !s) return s;
   Result<std::string> hash = identity::HashPassword(password, options_.password_cost);
   if (!hash) return hash.error();
-  Status set = ChangeCredential(actor, *user, "setPassword", true,
-                                [&](store::UserCredential& c) -> Status {
-                                  c.password_hash = *hash;
-                                  SetLockout(c, identity::RecordSuccess(LockoutOf(c)));
-                                  return Ok{};
-                                });
+  Status set =
+      ChangeCredential(actor, *user, "setPassword", true, [&](store::UserCredential& c) -> Status {
+        c.password_hash = *hash;
+        SetLockout(c, identity::RecordSuccess(LockoutOf(c)));
+        return Ok{};
+      });
   if (set) ForgetUser(user->user_principal_name);
   return set;
 }
@@ -723,8 +723,7 @@ void SignInService::ForgetUser(std::string_view user_principal_name) {
   const std::string prefix = LowerName(user_principal_name) + '\n';
   std::lock_guard lock(counters_mutex_);
   unknown_failures_.erase(LowerName(user_principal_name));
-  std::erase_if(pair_failures_,
-                [&](const auto& entry) { return entry.first.starts_with(prefix); });
+  std::erase_if(pair_failures_, [&](const auto& entry) { return entry.first.starts_with(prefix); });
 }
 
 Result<json::object> SignInService::State(std::string_view user_id) {

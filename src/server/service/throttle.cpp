@@ -11,11 +11,11 @@ namespace groundcrew::service {
 Throttle TooManyRequests(std::string_view what, std::string_view field,
                          std::chrono::seconds retry_after, core::Timestamp now) {
   return Throttle{
-      MakeError(ErrorCode::kUnavailable,
-                fmt::format("Too many {}; try again in {} second{} (after {:%H:%M:%S} UTC).", what,
-                            retry_after.count(), retry_after.count() == 1 ? "" : "s",
-                            now + retry_after),
-                std::string(field)),
+      MakeError(
+          ErrorCode::kUnavailable,
+          fmt::format("Too many {}; try again in {} second{} (after {:%H:%M:%S} UTC).", what,
+                      retry_after.count(), retry_after.count() == 1 ? "" : "s", now + retry_after),
+          std::string(field)),
       retry_after};
 }
 
