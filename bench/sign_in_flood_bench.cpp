@@ -6,10 +6,11 @@
 //   3. the same while --flood keep-alive connections send sign-ins with that device token
 //      (a fresh user name each time, so that no lock stops them: the worst case), counting the
 //      flood's answers by status.
-// Each groundcrewd configuration is measured in turn: "unlimited" (--no-sign-in-rate-limits
-// --password-hash-slots 64: sign-ins as before issue 14), "hash pool only"
-// (--no-sign-in-rate-limits) and "defaults", and --baseline (another binary, no flags) first
-// when given. Prints a table; --json writes every value.
+// Each groundcrewd configuration is measured in turn: --baseline (another binary, e.g. built
+// from main before issue 14, no flags) when given; "unlimited" (--no-sign-in-rate-limits
+// --password-hash-slots 64: sign-ins as before issue 14); "hash pool, 100 ms wait"
+// (--no-sign-in-rate-limits --password-hash-wait-ms 100); "hash pool" (--no-sign-in-rate-limits)
+// and "defaults". Prints a table; --json writes every value.
 #include <fmt/format.h>
 #include <sodium.h>
 
@@ -126,9 +127,9 @@ void Measure(const Config& config, const std::string& binary, const std::string&
   std::string admin;
   {
     Tenant tenant;  // closed before the daemon opens the database
-    BuildTenant(root,
-                TenantShape{.groups = 10, .apps = 5, .policies = 5, .users = 10, .tag_count = 10},
-                tenant);
+    BuildTenant(
+        root, TenantShape{.groups = 200, .apps = 60, .policies = 10, .users = 20, .tag_count = 200},
+        tenant);
     admin = tenant.token;
   }
   DaemonProcess daemon(binary, root);
@@ -201,7 +202,9 @@ int Main(int argc, char** argv) {
       }
       Measure(config, config.groundcrewd, "unlimited", "unlimited",
               {"--no-sign-in-rate-limits", "--password-hash-slots", "64"}, results);
-      Measure(config, config.groundcrewd, "hash pool only", "pool", {"--no-sign-in-rate-limits"},
+      Measure(config, config.groundcrewd, "hash pool, 100 ms wait", "pool100",
+              {"--no-sign-in-rate-limits", "--password-hash-wait-ms", "100"}, results);
+      Measure(config, config.groundcrewd, "hash pool", "pool", {"--no-sign-in-rate-limits"},
               results);
       Measure(config, config.groundcrewd, "defaults", "defaults", {}, results);
     }

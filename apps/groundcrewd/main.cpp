@@ -163,9 +163,15 @@ int main(int argc, char** argv) {
                  "...lock it for this many minutes [default 15]");
   int password_hash_slots = 0;
   app.add_option("--password-hash-slots", password_hash_slots,
-                 "sign-in password hashes computed at once; more wait up to 2 s, then get 503 "
+                 "sign-in password hashes computed at once; more wait (--password-hash-wait-ms), "
+                 "then get 503 "
                  "[default 0: half the hardware threads, at least 1]")
       ->check(CLI::Range(0, 1024));
+  int password_hash_wait_ms = 0;
+  app.add_option("--password-hash-wait-ms", password_hash_wait_ms,
+                 "how long a sign-in waits for a password-hash slot before it gets 503 "
+                 "[default 0: at once]")
+      ->check(CLI::Range(0, 10000));
   std::string test_clock_path;
   app.add_option("--test-clock", test_clock_path,
                  "FOR TESTS ONLY: read the current time (Unix seconds) from this file on every "
@@ -248,6 +254,7 @@ int main(int argc, char** argv) {
                {"reason", event.reason}});
   };
   identity.sign_in.concurrent_password_hashes = password_hash_slots;
+  identity.sign_in.password_hash_wait = std::chrono::milliseconds(password_hash_wait_ms);
   if (no_rate_limits) {
     const groundcrew::identity::RateLimit unlimited{.burst = 1e12, .per_second = 1e12};
     identity.sign_in.device_rate = unlimited;

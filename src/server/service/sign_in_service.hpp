@@ -81,8 +81,10 @@ struct SignInOptions {
   identity::RateLimit source_rate{.burst = 300, .per_second = 10};
   /// Password hashes computed at once; 0: max(1, hardware threads / 2).
   int concurrent_password_hashes = 0;
-  /// How long a sign-in waits for a hash slot before it is refused as busy.
-  std::chrono::milliseconds password_hash_wait{2000};
+  /// How long a sign-in waits for a hash slot before it is refused as busy. None by default: a
+  /// waiting request holds an HTTP worker thread that an admin's request may need (measured in
+  /// bench/sign_in_flood_bench.cpp: 100 ms of wait let a flood hold admin reads at 200 ms).
+  std::chrono::milliseconds password_hash_wait{0};
   identity::PasswordHashCost password_cost = identity::kDefaultPasswordCost;
   /// Told of every failure, lockout, rate-limited and busy sign-in (may be empty). Called on
   /// the request's thread, outside any lock of the service.
