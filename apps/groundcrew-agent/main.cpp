@@ -20,6 +20,7 @@
 #include "device/agent/service_client.hpp"
 #include "device/agent/view.hpp"
 #include "identity/device_key.hpp"
+#include "identity/secret_box.hpp"
 
 namespace {
 
@@ -141,7 +142,10 @@ int Oobe(const OobeCommand& command) {
                                        "cannot create " + command.root + ": " + ec.message(),
                                        "--root"));
   }
-  auto journal = groundcrew::agent::Journal::Open(command.state_dir);
+  // The journal's secrets are sealed under a key only this device key gives.
+  auto sealing_key = groundcrew::identity::DeriveSealingKey(**key, "journal");
+  if (!sealing_key) return usage(sealing_key.error());
+  auto journal = groundcrew::agent::Journal::Open(command.state_dir, *sealing_key);
   if (!journal) return usage(journal.error());
 
   groundcrew::agent::HttpContentSource content(**service);

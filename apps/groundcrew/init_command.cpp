@@ -3,6 +3,7 @@
 // with the wiring, rather than in src/cli (which only speaks HTTP).
 #include "init_command.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -43,6 +44,7 @@ void AddInitCommand(CLI::App& app, int& exit_code) {
     request.organization_name = options->organization;
     request.domain = options->domain;
     request.admin_name = options->admin;
+    ::umask(0077);  // the data directory is groundcrewd's alone: files 0600, folders 0700
     auto result =
         service::Init(request, groundcrew::SystemClock(),
                       [](const std::string& path) -> Result<std::unique_ptr<store::Store>> {

@@ -2,8 +2,11 @@
 // cases, the routes and the HTTP server; then it waits for SIGINT/SIGTERM and stops gracefully.
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -19,6 +22,9 @@
 #include "server/api/device_api.hpp"
 #include "server/daemon/config.hpp"
 #include "server/daemon/log.hpp"
+#include "server/daemon/operator_metrics.hpp"
+#include "server/daemon/startup.hpp"
+#include "server/http/error_mapping.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/metrics.hpp"
 #include "server/service/data_dir.hpp"
@@ -44,26 +50,26 @@ std::map<std::string, std::string> Environment() {
   return variables;
 }
 
-// The sign-in counters in Prometheus text.
+// The sign-in gauges read at render time (the events are counted in CounterFamilies).
 std::string SignInMetricsText(const groundcrew::service::Services& services) {
-  const groundcrew::service::SignInMetrics& m = services.sign_in.metrics();
-  std::string text;
-  auto counter = [&text](const char* name, const char* help, uint64_t value) {
-    text += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, value);
-  };
-  counter("groundcrew_sign_in_failures_total", "Refused sign-ins (wrong password or code, locked).",
-          m.failures.load());
-  counter("groundcrew_sign_in_lockouts_total", "Locks set (account, device or source).",
-          m.lockouts.load());
-  counter("groundcrew_sign_in_rate_limited_total", "Sign-in requests refused by a rate limit.",
-          m.rate_limited.load());
-  counter("groundcrew_sign_in_busy_total", "Sign-ins refused for want of a password-hash slot.",
-          m.busy.load());
-  counter("groundcrew_password_hashes_total", "Password hashes computed by sign-ins.",
-          m.password_hashes.load());
-  counter("groundcrew_nonce_rate_limited_total", "Device nonce requests refused by a rate limit.",
-          services.trust.nonces_rate_limited());
-  return text;
+  using groundcrew::daemon::PrometheusValue;
+  return PrometheusValue("groundcrew_sign_in_password_hashes_total", "counter",
+                         "Password hashes computed by sign-ins (known and unknown names).",
+                         static_cast<double>(services.sign_in.metrics().password_hashes.load())) +
+         PrometheusValue("groundcrew_device_nonces_rate_limited_total", "counter",
+                         "Device nonce requests refused by the per-address rate limit.",
+                         static_cast<double>(services.trust.nonces_rate_limited()));
+}
+
+// Compares a presented credential with the expected one in time independent of where they
+// differ (only the length can be learned).
+bool SameSecret(std::string_view presented, std::string_view expected) {
+  if (presented.size() != expected.size()) return false;
+  unsigned char difference = 0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    difference |= static_cast<unsigned char>(presented[i] ^ expected[i]);
+  }
+  return difference == 0;
 }
 
 int Fail(JsonLog& log, const groundcrew::Error& error) {
@@ -107,7 +113,7 @@ groundcrew::Result<std::pair<std::string, std::string>> IssueServerCertificate(
   const fs::path certificate = paths.directory / "server.crt";
   const fs::path key = paths.directory / "server.key";
   if (auto s = groundcrew::durable::WriteFileAtomically(
-          certificate, issued->certificate_pem + secrets.ca_certificate_pem, 0644);
+          certificate, issued->certificate_pem + secrets.ca_certificate_pem, 0600);
       !s) {
     return s.error();
   }
@@ -121,6 +127,7 @@ groundcrew::Result<std::pair<std::string, std::string>> IssueServerCertificate(
 
 int main(int argc, char** argv) {
   CLI::App app{"groundcrewd: the groundcrew service (admin API over HTTP, SQLite storage)"};
+  app.set_version_flag("--version", "groundcrewd " GROUNDCREW_VERSION);
   std::string config_path;
   groundcrew::daemon::ConfigLayer flags;
   app.add_option("--config", config_path,
@@ -154,6 +161,11 @@ int main(int argc, char** argv) {
                  "(<data-dir>/secrets/ca.crt) for these comma-separated DNS names and IP "
                  "addresses, e.g. localhost,127.0.0.1 [GROUNDCREW_TLS_NAMES]")
       ->type_name("NAMES");
+  app.add_option("--metrics-token", flags.metrics_token,
+                 "serve /metrics only to a scraper that sends Authorization: Bearer TOKEN "
+                 "[GROUNDCREW_METRICS_TOKEN; prefer it or the config file: a command line is "
+                 "visible to every local user]")
+      ->type_name("TOKEN");
   app.add_option("--lockout-threshold", flags.lockout_threshold,
                  "sign-in failures that lock an account [GROUNDCREW_LOCKOUT_THRESHOLD, "
                  "default 10]");
@@ -207,6 +219,8 @@ int main(int argc, char** argv) {
               : config->log_level == "warn" ? JsonLog::Level::kWarn
                                             : JsonLog::Level::kInfo);
 
+  // Whatever groundcrewd creates is its own: the database holds TOTP seeds and network keys.
+  ::umask(0077);
   const groundcrew::service::DataDir data_dir{config->data_dir};
   if (!fs::exists(data_dir.database())) {
     return Fail(log, groundcrew::MakeError(
@@ -215,6 +229,21 @@ int main(int argc, char** argv) {
                              config->data_dir + " --organization NAME --domain DOMAIN` first",
                          "data-dir"));
   }
+  // One groundcrewd per data directory, which it must be able to write; files 0600.
+  auto data_dir_lock = groundcrew::daemon::DataDirLock::Take(data_dir.root);
+  if (!data_dir_lock) return Fail(log, data_dir_lock.error());
+  if (auto writable = groundcrew::daemon::CheckWritable(data_dir.root); !writable) {
+    return Fail(log, writable.error());
+  }
+  if (auto restricted = groundcrew::daemon::RestrictModes(data_dir.root); !restricted) {
+    return Fail(log, restricted.error());
+  } else if (*restricted > 0) {
+    log.Write(JsonLog::Level::kWarn,
+              "data directory entries were readable by others: now 0600/0700",
+              {{"count", *restricted}});
+  }
+  auto listen_address = groundcrew::daemon::ResolveListenAddress(config->address);
+  if (!listen_address) return Fail(log, listen_address.error());
   auto database =
       groundcrew::store::sqlite::SqliteStore::Open({.path = data_dir.database().string()});
   if (!database) return Fail(log, database.error());
@@ -233,14 +262,42 @@ int main(int argc, char** argv) {
   const groundcrew::service::SecretPaths secret_paths{data_dir.secrets()};
   auto secrets = groundcrew::service::LoadOrCreateSecrets(secret_paths, "groundcrew", clock());
   if (!secrets) return Fail(log, secrets.error());
+  // What the operator counts besides requests (/metrics) and logs at info.
+  groundcrew::daemon::CounterFamilies counters;
+  counters.Declare("deployments_started", "Deployment sessions started, by flow.", {"flow"});
+  counters.Declare("deployments_finished",
+                   "Deployment sessions that reached a final state, by flow and state.",
+                   {"flow", "state"});
   groundcrew::service::IdentityOptions identity;
+  identity.deployment.on_transition =
+      [&log, &counters](const groundcrew::service::DeploymentTransition& t) {
+        if (!t.finished) {
+          counters.Add("deployments_started", {t.flow});
+          log.Write(JsonLog::Level::kInfo, "deployment started",
+                    {{"flow", t.flow}, {"deviceId", t.device_id}, {"sessionId", t.session_id}});
+          return;
+        }
+        counters.Add("deployments_finished", {t.flow, t.deployment_state});
+        const bool failed = t.deployment_state == "failure";
+        log.Write(failed ? JsonLog::Level::kWarn : JsonLog::Level::kInfo,
+                  failed ? "deployment failed" : "deployment finished",
+                  {{"flow", t.flow},
+                   {"deviceId", t.device_id},
+                   {"sessionId", t.session_id},
+                   {"deploymentState", t.deployment_state}});
+      };
   identity.sign_in.lockout = {config->lockout_threshold,
                               std::chrono::minutes(config->lockout_window_minutes),
                               std::chrono::minutes(config->lockout_duration_minutes)};
   // One line per refused sign-in, lockout, rate-limited or busy sign-in: names, device and
   // address only, never a password or a code.
-  identity.sign_in.observer = [&log](const groundcrew::service::SignInEvent& event) {
+  counters.Declare("sign_in_events",
+                   "Refused sign-ins (failure), locks set (lockout), rate-limited and busy "
+                   "sign-ins, by kind and reason.",
+                   {"kind", "reason"});
+  identity.sign_in.observer = [&log, &counters](const groundcrew::service::SignInEvent& event) {
     using Kind = groundcrew::service::SignInEvent::Kind;
+    counters.Add("sign_in_events", {groundcrew::service::ToString(event.kind), event.reason});
     const bool warn = event.kind == Kind::kLockout || event.kind == Kind::kBusy;
     const char* message = event.kind == Kind::kLockout       ? "sign-in lockout"
                           : event.kind == Kind::kRateLimited ? "sign-in rate limited"
@@ -291,17 +348,56 @@ int main(int argc, char** argv) {
   if (auto added = groundcrew::api::AddDeviceApiRoutes(router, services); !added) {
     return Fail(log, added.error());
   }
+  // /healthz answers while the process serves (liveness); /readyz while it can also write.
+  (void)router.Add(
+      "GET", "/readyz",
+      [&data_dir](const groundcrew::server::Request&, const groundcrew::server::PathParams&) {
+        const groundcrew::Status ready = groundcrew::daemon::CheckReady(data_dir.root);
+        if (ready) return groundcrew::server::JsonResponse(200, R"({"status":"ready"})");
+        return groundcrew::server::JsonResponse(
+            503, boost::json::serialize(boost::json::object{{"status", "notReady"},
+                                                            {"reason", ready.error().message}}));
+      });
   // /metrics: the server's request metrics (the built-in route's) followed by store timings.
+  // With a metrics token, only a scraper that presents it reads them.
   groundcrew::server::HttpServer* server_metrics = nullptr;  // set once the server exists
-  (void)router.Add("GET", "/metrics",
-                   [&server_metrics, &store_metrics, &services](
-                       const groundcrew::server::Request&, const groundcrew::server::PathParams&) {
-                     groundcrew::server::Response response;
-                     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-                     response.body = server_metrics->metrics().RenderPrometheus() +
-                                     store_metrics.RenderPrometheus() + SignInMetricsText(services);
-                     return response;
-                   });
+  const groundcrew::store::sqlite::SqliteStore& sqlite = **database;
+  (void)router.Add(
+      "GET", "/metrics",
+      [&server_metrics, &store_metrics, &counters, &sqlite, &services,
+       token = config->metrics_token](const groundcrew::server::Request& request,
+                                      const groundcrew::server::PathParams&) {
+        if (!token.empty() &&
+            !SameSecret(request.headers.Get("Authorization"), "Bearer " + token)) {
+          groundcrew::server::Response refused = groundcrew::server::ErrorResponse(
+              groundcrew::MakeError(groundcrew::ErrorCode::kUnauthenticated,
+                                    "/metrics needs the metrics token: Authorization: Bearer "
+                                    "<token> (groundcrewd --metrics-token)",
+                                    "Authorization"));
+          refused.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"groundcrew-metrics\"");
+          return refused;
+        }
+        const groundcrew::store::sqlite::PoolWaits waits = sqlite.waits();
+        using groundcrew::daemon::PrometheusValue;
+        groundcrew::server::Response response;
+        response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        response.body = server_metrics->metrics().RenderPrometheus() +
+                        store_metrics.RenderPrometheus() + counters.RenderPrometheus() +
+                        PrometheusValue("groundcrew_store_writer_waits_total", "counter",
+                                        "Writes that waited for the database writer.",
+                                        static_cast<double>(waits.writer_waits)) +
+                        PrometheusValue("groundcrew_store_writer_wait_seconds_total", "counter",
+                                        "Time spent waiting for the database writer.",
+                                        waits.writer_wait_seconds) +
+                        PrometheusValue("groundcrew_store_reader_waits_total", "counter",
+                                        "Reads that waited for a free database reader.",
+                                        static_cast<double>(waits.reader_waits)) +
+                        PrometheusValue("groundcrew_store_reader_wait_seconds_total", "counter",
+                                        "Time spent waiting for a free database reader.",
+                                        waits.reader_wait_seconds) +
+                        SignInMetricsText(services);
+        return response;
+      });
 
   // SIGINT/SIGTERM are taken by sigwait below, never delivered asynchronously: block them
   // before any thread starts so every thread inherits the mask.
@@ -312,7 +408,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   groundcrew::server::HttpServerOptions options;
-  options.address = config->address;
+  options.address = *listen_address;
   options.port = config->port;
   options.threads = config->threads;
   options.max_body_bytes = config->max_body_bytes;

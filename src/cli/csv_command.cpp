@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/read_file.hpp"
+#include "cli/render.hpp"
 #include "cli/report.hpp"
 #include "cli/table.hpp"
 #include "core/registration/registration_csv.hpp"
@@ -53,7 +54,7 @@ int CsvCheck(const CsvCheckOptions& options, std::ostream& out, std::ostream& er
     doc["rows"] = std::move(rows);
     doc["valid"] = valid;
     doc["refused"] = refused;
-    out << boost::json::serialize(doc) << '\n';
+    out << JsonText(doc) << '\n';
     return code;
   }
 

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "cli/commands.hpp"
+#include "cli/render.hpp"
 #include "cli/report.hpp"
 #include "cli/table.hpp"
 #include "core/naming/device_name.hpp"
@@ -53,7 +54,7 @@ int NamesPreview(const NamesPreviewOptions& options, std::ostream& out, std::ost
       names.push_back(std::move(entry));
     }
     doc["names"] = std::move(names);
-    out << boost::json::serialize(doc) << '\n';
+    out << JsonText(doc) << '\n';
     return any_error ? 1 : 0;
   }
 

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli/table.hpp"
+#include "common/text.hpp"
 
 namespace groundcrew::cli {
 namespace json = boost::json;
@@ -43,9 +44,9 @@ bool IsScalar(const json::value& v) { return !v.is_object() && !v.is_array(); }
 
 std::string ScalarText(const json::value& v) {
   if (v.is_null()) return "";
-  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_string()) return text::ShowControls(v.as_string());
   if (v.is_bool()) return v.as_bool() ? "yes" : "no";
-  return json::serialize(v);
+  return JsonText(v);
 }
 
 std::string ValueText(const json::value& v) {
@@ -61,7 +62,7 @@ std::string ValueText(const json::value& v) {
       return text;
     }
   }
-  return json::serialize(v);
+  return JsonText(v);
 }
 
 // Prints `table` with every line prefixed by `indent`.
@@ -326,6 +327,41 @@ std::string Style::Paint(std::string_view text, Color c) const {
   return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
 }
 
+std::string JsonText(const json::value& value) {
+  const std::string text = json::serialize(value);
+  // Only strings hold bytes >= 0x7F, so a \u escape in their place keeps the JSON valid.
+  const std::string shown = text::ShowControls(text);
+  if (shown == text) return text;
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte == 0x7F) {
+      out += "\\u007f";
+      ++i;
+    } else if (byte == 0xC2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(text[i + 1]));
+      i += 2;
+    } else if (byte >= 0x80) {
+      // A well-formed multi-byte sequence is kept; anything else becomes U+FFFD's escape.
+      const std::size_t length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1;
+      const std::string_view sequence = std::string_view(text).substr(i, length);
+      if (length > 1 && sequence.size() == length && text::ShowControls(sequence) == sequence) {
+        out += sequence;
+        i += length;
+      } else {
+        out += "\\ufffd";
+        ++i;
+      }
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
 void WriteJson(std::ostream& out, const json::value& value) {
   struct Writer {
     std::ostream& out;
@@ -341,7 +377,7 @@ void WriteJson(std::ostream& out, const json::value& value) {
         out << "{\n";
         size_t i = 0;
         for (const auto& entry : object) {
-          out << indent << json::serialize(json::string(entry.key())) << ": ";
+          out << indent << JsonText(json::string(entry.key())) << ": ";
           Write(entry.value(), depth + 1);
           out << (++i < object.size() ? ",\n" : "\n");
         }
@@ -360,7 +396,7 @@ void WriteJson(std::ostream& out, const json::value& value) {
         }
         out << close << ']';
       } else {
-        out << json::serialize(v);
+        out << JsonText(v);
       }
     }
   };
@@ -482,8 +518,8 @@ size_t RenderImport(const json::value& result, const Style& style, std::ostream&
   if (const json::object* object = result.if_object()) {
     for (const auto& entry : *object) {
       if (entry.value().is_number()) {
-        counters += fmt::format("{}{} {}", counters.empty() ? "" : ", ",
-                                json::serialize(entry.value()), std::string(entry.key()));
+        counters += fmt::format("{}{} {}", counters.empty() ? "" : ", ", JsonText(entry.value()),
+                                std::string(entry.key()));
       }
     }
   }

@@ -23,12 +23,19 @@ struct Style {
   std::string Paint(std::string_view text, Color color) const;
 };
 
-/// Writes `value` as indented JSON (two spaces per level, "key": value, one document followed
-/// by a newline).
+/// `value` as compact JSON that is safe to print on a terminal: besides the control characters
+/// JSON escapes anyway, DEL and C1 controls are written as \u escapes and bytes that are not
+/// UTF-8 as \ufffd, so the text parses back to the same value (but for those bytes).
+std::string JsonText(const boost::json::value& value);
+
+/// Writes `value` as indented JSON (terminal-safe as JsonText) (two spaces per level, "key": value,
+/// one document followed by a newline).
 void WriteJson(std::ostream& out, const boost::json::value& value);
 
-/// A property as cell text: "" for absent or null, strings as they are, booleans "yes"/"no",
-/// numbers as JSON, arrays of scalars joined with ", ", anything else as compact JSON.
+/// A property as cell text: "" for absent or null, strings with their control characters
+/// shown (text::ShowControls: what a device or a user wrote cannot drive the admin's terminal),
+/// booleans "yes"/"no", numbers as JSON, arrays of scalars joined with ", ", anything else as
+/// JsonText.
 /// `path` may be dotted ("content.fileName").
 std::string CellText(const boost::json::value& object, std::string_view path);
 

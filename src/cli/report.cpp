@@ -3,6 +3,9 @@
 #include <boost/json.hpp>
 #include <ostream>
 
+#include "cli/render.hpp"
+#include "common/text.hpp"
+
 namespace groundcrew::cli {
 
 int ReportError(const Error& error, int exit_code, bool json, std::ostream& out,
@@ -16,11 +19,11 @@ int ReportError(std::string_view code, std::string_view message, std::string_vie
   if (json) {
     boost::json::object body{{"code", code}, {"message", message}};
     if (!field.empty()) body["field"] = field;
-    out << boost::json::serialize(boost::json::object{{"error", std::move(body)}}) << '\n';
+    out << JsonText(boost::json::object{{"error", std::move(body)}}) << '\n';
   } else {
     err << (color ? "\x1b[31merror:\x1b[0m " : "error: ");
-    if (!field.empty()) err << field << ": ";
-    err << message << '\n';
+    if (!field.empty()) err << text::ShowControls(field) << ": ";
+    err << text::ShowControls(message) << '\n';
   }
   return exit_code;
 }

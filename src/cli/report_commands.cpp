@@ -73,7 +73,7 @@ void PrintIndented(const Table& table, std::ostream& out) {
 // properties, else its JSON.
 std::string FindingText(const json::value& finding) {
   const std::string setting = CellText(finding, "setting");
-  if (setting.empty()) return json::serialize(finding);
+  if (setting.empty()) return JsonText(finding);
   std::string text = setting;
   const std::string expected = CellText(finding, "expected");
   const std::string actual = CellText(finding, "actual");
@@ -193,7 +193,7 @@ std::string Summary(std::string_view kind, const json::value& detail) {
          findings == 0 ? "" : fmt::format("({} finding{})", findings, findings == 1 ? "" : "s")});
   }
   if (kind == "flowFinished") return CellText(detail, "deploymentState");
-  std::string text = detail.is_null() ? "" : json::serialize(detail);
+  std::string text = detail.is_null() ? "" : JsonText(detail);
   if (text == "{}") text.clear();
   return text.size() > 120 ? text.substr(0, 117) + "..." : text;
 }
@@ -297,7 +297,7 @@ int Watch(const WatchOptions& options, Api& api, Console& console, const WatchCo
     }
     const json::array& events = ArrayAt(*answer, "value");
     for (const json::value& event : events) {
-      console.out << (options.json ? json::serialize(event) : EventLine(event)) << '\n';
+      console.out << (options.json ? JsonText(event) : EventLine(event)) << '\n';
       if (const json::value* sequence = Member(event, "sequence");
           sequence && sequence->is_int64()) {
         after = std::max<long long>(after, sequence->as_int64());

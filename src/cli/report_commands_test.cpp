@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <deque>
 #include <optional>
@@ -190,6 +191,38 @@ std::string Page(const std::vector<json::object>& events, long long next_after) 
   for (const json::object& event : events) value.push_back(event);
   return json::serialize(
       json::object{{"value", std::move(value)}, {"nextAfter", std::to_string(next_after)}});
+}
+
+// What a device writes in its events (serial number, item names, error messages) cannot set
+// the admin's window title, move the cursor or erase lines, in either output.
+TEST(WatchCommandTest, TextFromDevicesCannotDriveTheTerminal) {
+  json::object event = StreamEvent(
+      3, "itemFailed",
+      {{"phase", "deviceSetup"},
+       {"id", "app-1"},
+       {"displayName", "Portal\x1b]0;pwned\x07"},
+       {"message", "failed\r\x1b[2K\x1b[1Asuccess\nCON-0002 technician flowFinished success"}});
+  event["serialNumber"] =
+      "CON-\xc2\x9b"
+      "2J0001\x7f";
+  ScriptedTransport server;
+  server.Answer(200, Page({event}, 3));
+  server.Answer(200, Page({event}, 3));
+  Api api(server.transport());
+  Captured human;
+  EXPECT_EQ(Watch({.after = 0, .once = true}, api, human.console), 0);
+  Captured as_json;
+  EXPECT_EQ(Watch({.after = 0, .once = true, .json = true}, api, as_json.console), 0);
+  for (const std::string& out : {human.out.str(), as_json.out.str()}) {
+    SCOPED_TRACE(out);
+    EXPECT_EQ(out.find_first_of("\x1b\x07\r\x7f"), std::string::npos);
+    EXPECT_EQ(out.find("\xc2\x9b"), std::string::npos);
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1);  // one line per event
+  }
+  EXPECT_NE(human.out.str().find("CON-�2J0001␡"), std::string::npos);
+  EXPECT_NE(human.out.str().find("Portal␛]0;pwned␇"), std::string::npos);
+  // The JSON line parses back to the event, C1 and DEL included.
+  EXPECT_EQ(json::parse(as_json.out.str()), event);
 }
 
 TEST(WatchCommandTest, OnceReadsEveryPageWithoutWaitingThenExits) {

@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/graph_json.hpp"
 #include "cli/read_file.hpp"
+#include "cli/render.hpp"
 #include "cli/report.hpp"
 #include "cli/table.hpp"
 #include "core/rules/parser.hpp"
@@ -95,7 +96,7 @@ int RulesValidate(const RulesValidateOptions& options, std::ostream& out, std::o
                               {"matches", row.matches}});
     }
     doc["results"] = std::move(results);
-    out << boost::json::serialize(doc) << '\n';
+    out << JsonText(doc) << '\n';
     return 0;
   }
   out << "rule  " << rule->ToString() << '\n' << '\n';

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <istream>
 #include <ostream>
+#include <sstream>
 #include <utility>
 
 #include "cli/read_file.hpp"
@@ -130,7 +131,13 @@ void RenderSignInState(const json::value& state, const Style& style, std::ostrea
 
 void RenderMfaEnrollment(const json::value& enrollment, const UserRef& user,
                          const std::string& svg_file, const Style& style, std::ostream& out) {
-  out << CellText(enrollment, "qrText") << '\n';
+  // The QR code is several lines, each shown with its control characters made visible.
+  const json::object* fields = enrollment.if_object();
+  const json::value* qr_text = fields != nullptr ? fields->if_contains("qrText") : nullptr;
+  std::istringstream qr(qr_text != nullptr && qr_text->is_string()
+                            ? std::string(qr_text->as_string())
+                            : std::string());
+  for (std::string line; std::getline(qr, line);) out << text::ShowControls(line) << '\n';
   out << "Scan the QR code with an authenticator app (it is drawn for a dark terminal), or\n"
          "type in the account and the secret (time-based codes: 6 digits every 30 seconds).\n\n";
   Table table({"Account", user.label()});

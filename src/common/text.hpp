@@ -16,4 +16,11 @@ bool ContainsIgnoreCase(std::string_view text, std::string_view needle);
 std::string ToLowerAscii(std::string_view text);
 std::string_view Trim(std::string_view text);
 
+/// `text` made safe to print on a terminal, so text from outside (a device, a user, a file)
+/// cannot set a window title, move the cursor or erase lines: each C0 control character but
+/// tab, and DEL, becomes its Unicode control picture (ESC -> U+241B "␛", LF -> U+240A "␊",
+/// DEL -> U+2421 "␡"); C1 controls (U+0080-U+009F) and bytes that are not well-formed UTF-8
+/// become U+FFFD "�". Everything else, including tab, is kept.
+std::string ShowControls(std::string_view text);
+
 }  // namespace groundcrew::text

@@ -23,5 +23,20 @@ TEST(TextTest, TrimAndLower) {
   EXPECT_EQ(ToLowerAscii("AbC-1"), "abc-1");
 }
 
+TEST(TextTest, ShowControlsLeavesNothingATerminalWouldObey) {
+  EXPECT_EQ(ShowControls("CON-0001 Café\tok"), "CON-0001 Café\tok");
+  // Set the window title, erase the line, move the cursor: each escape is shown, not obeyed.
+  EXPECT_EQ(ShowControls("\x1b]0;pwned\x07"), "␛]0;pwned␇");
+  EXPECT_EQ(ShowControls("a\r\x1b[2Kb\nc\x7f"), "a␍␛[2Kb␊c␡");
+  // C1 CSI (U+009B), a lone continuation byte, a truncated sequence, an overlong '/', a
+  // surrogate: each becomes U+FFFD.
+  EXPECT_EQ(ShowControls("\xc2\x9b"
+                         "2J"),
+            "�2J");
+  EXPECT_EQ(ShowControls("\x80x\xe2\x82"), "�x��");
+  EXPECT_EQ(ShowControls("\xc0\xaf\xed\xa0\x80"), "�����");
+  EXPECT_EQ(ShowControls("\xf0\x9f\x94\x92"), "\xf0\x9f\x94\x92");  // U+1F512 stays
+}
+
 }  // namespace
 }  // namespace groundcrew::text

@@ -28,6 +28,8 @@
 #include <utility>
 #include <vector>
 
+#include "identity/device_key.hpp"
+#include "identity/secret_box.hpp"
 #include "tests/integration/agent_fixture.hpp"
 #include "tests/integration/harness.hpp"
 
@@ -576,14 +578,22 @@ TEST_F(InterruptionsTest, DiagnosticsOfTheUserFlowHideTheUsersToken) {
   EXPECT_EQ(user.exit_code, 1) << user.out << user.err;
   EXPECT_TRUE(Showed(user.out, "espError")) << user.out;
 
-  // The user's token, as the agent keeps it (its own journal is not redacted).
+  // The user's token, as the agent keeps it: sealed in its journal under the device key.
+  auto device_key = identity::FileDeviceKey::OpenOrCreate(State());
+  ASSERT_TRUE(device_key);
+  auto sealing_key = identity::DeriveSealingKey(**device_key, "journal");
+  ASSERT_TRUE(sealing_key);
   std::string token;
   std::istringstream lines(ReadFile(State() / "journal.jsonl"));
   for (std::string line; std::getline(lines, line);) {
     const json::value record = json::parse(line);
-    if (IsText(record.at("t"), "userToken")) token = std::string(record.at("token").as_string());
+    if (!IsText(record.at("t"), "userToken")) continue;
+    auto opened = identity::Unseal(*sealing_key, record.at("token").at("sealed").as_string());
+    ASSERT_TRUE(opened) << opened.error().message;
+    token = *opened;
   }
   ASSERT_FALSE(token.empty()) << "the journal keeps the user's token";
+  EXPECT_EQ(ReadFile(State() / "journal.jsonl").find(token), std::string::npos);
 
   const std::vector<fs::path> archives = ArchivesIn(State() / "diagnostics");
   ASSERT_EQ(archives.size(), 1u) << user.out;

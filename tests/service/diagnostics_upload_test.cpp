@@ -86,7 +86,7 @@ class DiagnosticsUploadTest : public ::testing::Test {
 
 TEST_F(DiagnosticsUploadTest, TheCollectedArchiveReachesTheServiceAsItWasMade) {
   {
-    auto journal = agent::Journal::Open(state());
+    auto journal = agent::Journal::Open(state(), identity::SealingKey{});
     ASSERT_TRUE(journal) << journal.error().message;
     ASSERT_TRUE(journal->Append({{"t", "userToken"}, {"token", "LIVE-USER-TOKEN"}}));
   }

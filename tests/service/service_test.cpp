@@ -32,9 +32,13 @@ class ServiceTest : public ::testing::Test {
   void SetUp() override {
     store_ = ContosoStore(now_);
     ASSERT_NE(store_, nullptr);
+    IdentityOptions options;
+    options.deployment.on_transition = [this](const DeploymentTransition& transition) {
+      transitions_.push_back(transition);
+    };
     services_ = std::make_unique<Services>(
         *store_, ContentStore("/nonexistent"), "/nonexistent/diagnostics", [this] { return now_; },
-        CreateSecrets("Contoso", now_).value());
+        CreateSecrets("Contoso", now_).value(), SaveKeys(), options);
   }
 
   json::object Create(ResourceKind kind, const json::value& body) {
@@ -51,6 +55,7 @@ class ServiceTest : public ::testing::Test {
   core::Timestamp now_{std::chrono::seconds(1'800'000'000)};
   std::unique_ptr<store::sqlite::SqliteStore> store_;
   std::unique_ptr<Services> services_;
+  std::vector<DeploymentTransition> transitions_;  ///< what the operator's metrics counted
   Actor admin_{"admin", store::CredentialRole::kAdmin};
 };
 
@@ -560,6 +565,19 @@ TEST_F(DeploymentServiceTest, SessionsAreIdempotentAndOnlyTheirDevicesOwn) {
   EXPECT_EQ(finished->at("deploymentState"), "success");
   EXPECT_EQ(finished->at("finishedDateTime"),
             json::string(wire::FormatTimestamp(now_ + std::chrono::seconds(60))));
+
+  // The operator's metrics and logs see one start and one end, however often the device
+  // retries them.
+  ASSERT_TRUE(services_->deployment.FinishSession(caller(), device_, "s-1", "success",
+                                                  now_ + std::chrono::seconds(60)));
+  ASSERT_EQ(transitions_.size(), 2u);
+  EXPECT_FALSE(transitions_[0].finished);
+  EXPECT_EQ(transitions_[0].flow, "technician");
+  EXPECT_EQ(transitions_[0].session_id, "s-1");
+  EXPECT_EQ(transitions_[0].deployment_state, "inProgress");
+  EXPECT_TRUE(transitions_[1].finished);
+  EXPECT_EQ(transitions_[1].device_id, device_);
+  EXPECT_EQ(transitions_[1].deployment_state, "success");
 }
 
 TEST_F(DeploymentServiceTest, TheReportDerivesPhasesItemsDurationsComplianceAndFinalStates) {

@@ -18,13 +18,16 @@ Result<Answers> ReadAnswers(const std::filesystem::path& path) {
   }
   std::stringstream text;
   text << in.rdbuf();
+  return ParseAnswers(text.str(), path.string());
+}
+
+Result<Answers> ParseAnswers(std::string_view text, std::string_view source) {
   boost::system::error_code ec;
-  const boost::json::value json = boost::json::parse(text.str(), ec);
+  const boost::json::value json = boost::json::parse(text, ec);
   if (ec || !json.is_object()) {
-    return MakeError(
-        ErrorCode::kInvalidArgument,
-        fmt::format("{}: not a JSON object{}", path.string(), ec ? ": " + ec.message() : ""),
-        "answers");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("{}: not a JSON object{}", source, ec ? ": " + ec.message() : ""),
+                     "answers");
   }
   Answers answers;
   for (const auto& member : json.as_object()) {
@@ -32,7 +35,7 @@ Result<Answers> ReadAnswers(const std::filesystem::path& path) {
     const boost::json::value& value = member.value();
     auto bad = [&](std::string_view expected) {
       return MakeError(ErrorCode::kInvalidArgument,
-                       fmt::format("{}: {} must be {}", path.string(), key, expected), key);
+                       fmt::format("{}: {} must be {}", source, key, expected), key);
     };
     auto text_of = [&](std::optional<std::string>& out) -> Status {
       if (!value.is_string()) return bad("a string");
@@ -79,7 +82,7 @@ Result<Answers> ReadAnswers(const std::filesystem::path& path) {
       }
     } else {
       return MakeError(ErrorCode::kInvalidArgument,
-                       fmt::format("{}: unknown member \"{}\"", path.string(), key), key);
+                       fmt::format("{}: unknown member \"{}\"", source, key), key);
     }
     if (!read) return read.error();
   }

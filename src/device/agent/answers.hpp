@@ -58,4 +58,7 @@ struct Answers {
 /// kNotFound when the file does not exist.
 [[nodiscard]] Result<Answers> ReadAnswers(const std::filesystem::path& path);
 
+/// ReadAnswers on the file's `text`; messages name `source` as the file.
+[[nodiscard]] Result<Answers> ParseAnswers(std::string_view text, std::string_view source);
+
 }  // namespace groundcrew::agent

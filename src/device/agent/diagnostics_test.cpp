@@ -52,7 +52,7 @@ class DiagnosticsTest : public ::testing::Test {
   // An agent's state folder after a user flow that failed: the journal with the user's token,
   // a sign-in, a TOTP seed, a Wi-Fi payload and a certificate key, and install logs.
   void WriteState() {
-    auto journal = Journal::Open(state());
+    auto journal = Journal::Open(state(), identity::SealingKey{});
     ASSERT_TRUE(journal) << journal.error().message;
     const std::vector<json::object> records = {
         {{"t", "flow"}, {"flow", "user"}},

@@ -12,6 +12,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+const identity::SealingKey kKey = {1, 2, 3};
+
 class JournalTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -24,7 +26,7 @@ class JournalTest : public ::testing::Test {
 
 TEST_F(JournalTest, RecordsSurviveReopeningAndATornLastLineIsDropped) {
   {
-    auto journal = Journal::Open(dir_);
+    auto journal = Journal::Open(dir_, kKey);
     ASSERT_TRUE(journal) << journal.error().message;
     ASSERT_TRUE(journal->Append({{"t", "flow"}, {"flow", "technician"}}));
     ASSERT_TRUE(journal->Append({{"t", "session"}, {"id", "s1"}}));
@@ -33,24 +35,60 @@ TEST_F(JournalTest, RecordsSurviveReopeningAndATornLastLineIsDropped) {
   ASSERT_EQ(::stat((dir_ / Journal::kFileName).c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600u);
   std::ofstream(dir_ / Journal::kFileName, std::ios::app) << R"({"t":"event","fl)";  // torn
-  auto reopened = Journal::Open(dir_);
+  auto reopened = Journal::Open(dir_, kKey);
   ASSERT_TRUE(reopened) << reopened.error().message;
   ASSERT_EQ(reopened->records().size(), 2u);
   EXPECT_EQ(reopened->records()[1].at("id"), "s1");
   ASSERT_TRUE(reopened->Append({{"t", "resealed"}}));  // after the repaired end
-  auto again = Journal::Open(dir_);
+  auto again = Journal::Open(dir_, kKey);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->records().size(), 3u);
   ASSERT_TRUE(again->Clear());
-  EXPECT_EQ(Journal::Open(dir_)->records().size(), 0u);
+  EXPECT_EQ(Journal::Open(dir_, kKey)->records().size(), 0u);
 }
 
 TEST_F(JournalTest, ADamagedCompleteLineIsRefusedNamingIt) {
   fs::create_directories(dir_);
   std::ofstream(dir_ / Journal::kFileName) << "{\"t\":\"flow\"}\nnot json\n";
-  auto journal = Journal::Open(dir_);
+  auto journal = Journal::Open(dir_, kKey);
   ASSERT_FALSE(journal);
   EXPECT_EQ(journal.error().field, "line 2");
+}
+
+std::string FileText(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The user's token and the Wi-Fi keys of the deployment's payloads are in the records in
+// memory, sealed on disk, and a journal sealed under another device key is refused.
+TEST_F(JournalTest, SecretsAreSealedOnDisk) {
+  const std::string token = "eyJ0b2tlbi1vZi10aGUtdXNlcg";
+  const std::string psk = "correct horse battery staple";
+  const boost::json::object payloads = {
+      {"networkProfiles",
+       boost::json::array{
+           {{"ssid", "Contoso-Corp"}, {"security", "wpa2Personal"}, {"preSharedKey", psk}}}}};
+  {
+    auto journal = Journal::Open(dir_, kKey);
+    ASSERT_TRUE(journal) << journal.error().message;
+    ASSERT_TRUE(journal->Append({{"t", "userToken"}, {"token", token}}));
+    ASSERT_TRUE(journal->Append({{"t", "payloads"}, {"flow", "user"}, {"payloads", payloads}}));
+    EXPECT_EQ(journal->records()[0].at("token"), boost::json::string(token));
+  }
+  const std::string text = FileText(dir_ / Journal::kFileName);
+  EXPECT_EQ(text.find(token), std::string::npos) << text;
+  EXPECT_EQ(text.find(psk), std::string::npos) << text;
+  EXPECT_NE(text.find("Contoso-Corp"), std::string::npos);  // only secrets are sealed
+  auto reopened = Journal::Open(dir_, kKey);
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  EXPECT_EQ(reopened->records()[0].at("token"), boost::json::string(token));
+  EXPECT_EQ(reopened->records()[1].at("payloads"), payloads);
+
+  const identity::SealingKey other = {9};
+  auto foreign = Journal::Open(dir_, other);
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(foreign.error().field, "line 1");
 }
 
 TEST(FlowEventsTest, EveryKindOfEventRoundTrips) {

@@ -28,6 +28,7 @@ void Overlay(Config& config, const ConfigLayer& layer, std::string& listen) {
   if (layer.tls_cert) config.tls_cert = *layer.tls_cert;
   if (layer.tls_key) config.tls_key = *layer.tls_key;
   if (layer.tls_names) config.tls_names = *layer.tls_names;
+  if (layer.metrics_token) config.metrics_token = *layer.metrics_token;
   if (layer.lockout_threshold) config.lockout_threshold = *layer.lockout_threshold;
   if (layer.lockout_window_minutes) config.lockout_window_minutes = *layer.lockout_window_minutes;
   if (layer.lockout_duration_minutes) {
@@ -79,16 +80,17 @@ Result<ConfigLayer> ReadConfigFile(const std::string& path) {
       if (key == setting.key) int_setting = &setting;
     }
     if (key == "dataDir" || key == "listen" || key == "portFile" || key == "logLevel" ||
-        key == "tlsCert" || key == "tlsKey" || key == "tlsNames") {
+        key == "tlsCert" || key == "tlsKey" || key == "tlsNames" || key == "metricsToken") {
       if (!value.is_string()) return bad("a string");
       std::string text_value(value.as_string());
-      (key == "dataDir"    ? layer.data_dir
-       : key == "listen"   ? layer.listen
-       : key == "portFile" ? layer.port_file
-       : key == "tlsCert"  ? layer.tls_cert
-       : key == "tlsKey"   ? layer.tls_key
-       : key == "tlsNames" ? layer.tls_names
-                           : layer.log_level) = std::move(text_value);
+      (key == "dataDir"        ? layer.data_dir
+       : key == "listen"       ? layer.listen
+       : key == "portFile"     ? layer.port_file
+       : key == "tlsCert"      ? layer.tls_cert
+       : key == "tlsKey"       ? layer.tls_key
+       : key == "tlsNames"     ? layer.tls_names
+       : key == "metricsToken" ? layer.metrics_token
+                               : layer.log_level) = std::move(text_value);
     } else if (int_setting != nullptr) {
       if (!value.is_int64() || value.as_int64() < INT32_MIN || value.as_int64() > INT32_MAX) {
         return bad("a whole number");
@@ -102,7 +104,7 @@ Result<ConfigLayer> ReadConfigFile(const std::string& path) {
                        fmt::format("{}: unknown key \"{}\" (known: dataDir, listen, threads, "
                                    "maxBodyBytes, portFile, logLevel, tlsCert, tlsKey, tlsNames, "
                                    "lockoutThreshold, lockoutWindowMinutes, "
-                                   "lockoutDurationMinutes)",
+                                   "lockoutDurationMinutes, metricsToken)",
                                    path, key),
                        key);
     }
@@ -122,6 +124,7 @@ Result<ConfigLayer> ReadEnvironment(const std::map<std::string, std::string>& en
   if (auto* v = get("GROUNDCREW_TLS_CERT")) layer.tls_cert = *v;
   if (auto* v = get("GROUNDCREW_TLS_KEY")) layer.tls_key = *v;
   if (auto* v = get("GROUNDCREW_TLS_NAMES")) layer.tls_names = *v;
+  if (auto* v = get("GROUNDCREW_METRICS_TOKEN")) layer.metrics_token = *v;
   for (const IntSetting& setting : kIntSettings) {
     if (auto* v = get(setting.variable)) {
       int number = 0;

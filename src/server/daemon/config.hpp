@@ -31,11 +31,14 @@ struct Config {
   int lockout_threshold = 10;         ///< lockoutThreshold / GROUNDCREW_LOCKOUT_THRESHOLD
   int lockout_window_minutes = 10;    ///< lockoutWindowMinutes / GROUNDCREW_LOCKOUT_WINDOW_MINUTES
   int lockout_duration_minutes = 15;  ///< lockoutDurationMinutes / ..._LOCKOUT_DURATION_MINUTES
+  /// When set, GET /metrics needs "Authorization: Bearer <metrics_token>". SECRET.
+  std::string metrics_token;  ///< metricsToken / GROUNDCREW_METRICS_TOKEN / --metrics-token
 };
 
 /// The settings given at one level; unset ones do not override lower levels.
 struct ConfigLayer {
-  std::optional<std::string> data_dir, listen, port_file, log_level, tls_cert, tls_key, tls_names;
+  std::optional<std::string> data_dir, listen, port_file, log_level, tls_cert, tls_key, tls_names,
+      metrics_token;
   std::optional<int> threads, lockout_threshold, lockout_window_minutes, lockout_duration_minutes;
   std::optional<std::size_t> max_body_bytes;
 };

@@ -41,6 +41,17 @@ TEST(ConfigTest, FlagsBeatEnvironmentBeatFile) {
   EXPECT_EQ(config->port, 3);
 }
 
+TEST(ConfigTest, TheMetricsTokenComesFromTheFileOrTheEnvironment) {
+  Result<ConfigLayer> file =
+      ReadConfigFile(WriteFile("gc-config-metrics", R"({"metricsToken": "from-file"})"));
+  ASSERT_TRUE(file) << file.error().message;
+  EXPECT_EQ(Resolve(*file, {}, {})->metrics_token, "from-file");
+  Result<ConfigLayer> env = ReadEnvironment({{"GROUNDCREW_METRICS_TOKEN", "from-env"}});
+  ASSERT_TRUE(env);
+  EXPECT_EQ(Resolve(*file, *env, {})->metrics_token, "from-env");
+  EXPECT_EQ(Resolve({}, {}, {})->metrics_token, "");  // /metrics open, as before
+}
+
 TEST(ConfigTest, BadInputNamesTheSetting) {
   Result<ConfigLayer> unknown = ReadConfigFile(WriteFile("gc-config-bad", R"({"colour": 1})"));
   ASSERT_FALSE(unknown);

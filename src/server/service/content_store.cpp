@@ -41,7 +41,7 @@ Result<bool> ContentStore::Put(std::string_view sha256, std::string_view bytes) 
         fmt::format("cannot create {}: {}", path.parent_path().string(), ec.message()));
   }
   // Atomic: a concurrent upload of the same bytes is harmless.
-  if (Status s = durable::WriteFileAtomically(path, bytes, 0644); !s) return s.error();
+  if (Status s = durable::WriteFileAtomically(path, bytes, 0600); !s) return s.error();
   return true;
 }
 

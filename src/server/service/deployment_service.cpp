@@ -777,6 +777,10 @@ Result<StartedSession> DeploymentService::StartSession(
     return Ok{};
   });
   if (!done) return done.error();
+  if (out.created && options_.on_transition) {
+    options_.on_transition({false, std::string(flow), std::string(id), std::string(session_id),
+                            std::string(core::ToString(core::DeploymentState::kInProgress))});
+  }
   return out;
 }
 
@@ -841,9 +845,14 @@ Result<json::object> DeploymentService::FinishSession(const DeviceCaller& caller
                    fmt::format("expected one of {}, found \"{}\"", names, deployment_state));
   }
   json::object out;
+  std::optional<DeploymentTransition> ended;  // set when this call ends the session
   Status done = store_.Transact([&]() -> Status {
     Result<DeploymentSession> session = OwnSession(caller, id, session_id);
     if (!session) return session.error();
+    if (!IsFinalState(session->deployment_state)) {
+      ended = DeploymentTransition{true, session->flow, std::string(id), std::string(session_id),
+                                   std::string(deployment_state)};
+    }
     session->deployment_state = std::string(deployment_state);
     session->finished_date_time = finished;
     if (Status updated = store_.sessions().UpdateSession(*session); !updated) return updated;
@@ -851,6 +860,7 @@ Result<json::object> DeploymentService::FinishSession(const DeviceCaller& caller
     return Ok{};
   });
   if (!done) return done.error();
+  if (ended && options_.on_transition) options_.on_transition(*ended);
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -31,7 +32,19 @@
 // the device.
 namespace groundcrew::service {
 
+/// A deployment session that started or ended, as the operator's logs and metrics count it.
+struct DeploymentTransition {
+  bool finished = false;  ///< false: started
+  std::string flow;       ///< "technician" or "user"
+  std::string device_id;  ///< the registration id
+  std::string session_id;
+  std::string deployment_state;  ///< "inProgress" when started; the final state when finished
+};
+
 struct DeploymentOptions {
+  /// Called once per session that starts and once when it reaches a final state, after the
+  /// change committed, on the request's thread. Must be thread-safe and quick. May be empty.
+  std::function<void(const DeploymentTransition&)> on_transition;
   /// Long polls (Events with a wait) blocked at once. The server's handlers run on a few worker
   /// threads; a poll beyond this many answers at once instead of waiting, so the agents'
   /// requests always find a free thread.

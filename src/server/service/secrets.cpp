@@ -12,7 +12,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr mode_t kSecretMode = 0600;
-constexpr mode_t kPublicMode = 0644;
 
 // The secret file's bytes; nullopt when there is none. Refuses a file others could read.
 Result<std::optional<std::string>> ReadSecret(const fs::path& path) {
@@ -77,7 +76,7 @@ Result<identity::CertificateAuthority> LoadOrCreateCa(const SecretPaths& paths,
   if (!pem) return pem.error();
   // The certificate first: a key without its certificate is never left behind.
   if (Status s =
-          durable::WriteFileAtomically(paths.ca_certificate(), pem->certificate_pem, kPublicMode);
+          durable::WriteFileAtomically(paths.ca_certificate(), pem->certificate_pem, kSecretMode);
       !s) {
     return s.error();
   }

@@ -38,6 +38,7 @@ class SqliteStoreImpl final : public SqliteStore {
   DeviceTrustStore& device_trust() override { return *device_trust_; }
   ChallengeStore& challenges() override { return *challenges_; }
   TokenStore& tokens() override { return *tokens_; }
+  PoolWaits waits() const override { return pool_.waits(); }
 
   Status Transact(const std::function<Status()>& use_case) override {
     ConnectionPool::WriteGuard writer(pool_);

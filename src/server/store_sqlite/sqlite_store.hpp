@@ -5,6 +5,7 @@
 
 #include "common/result.hpp"
 #include "server/store/store.hpp"
+#include "server/store_sqlite/pool_waits.hpp"
 
 namespace groundcrew::store::sqlite {
 
@@ -49,6 +50,9 @@ class SqliteStore : public Store {
   /// newer schema.
   [[nodiscard]] static Result<std::unique_ptr<SqliteStore>> Open(const Options& options);
   ~SqliteStore() override = default;
+
+  /// Waits for connections so far (thread-safe).
+  virtual PoolWaits waits() const = 0;
 };
 
 }  // namespace groundcrew::store::sqlite

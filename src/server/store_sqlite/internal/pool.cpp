@@ -16,8 +16,24 @@ ConnectionPool::ConnectionPool(Connection writer, std::vector<Connection> reader
 
 ConnectionPool::~ConnectionPool() = default;
 
+PoolWaits ConnectionPool::waits() const {
+  std::lock_guard lock(waits_mutex_);
+  return waits_;
+}
+
+void ConnectionPool::CountWait(bool writer, std::chrono::steady_clock::duration waited) {
+  const double seconds = std::chrono::duration<double>(waited).count();
+  std::lock_guard lock(waits_mutex_);
+  (writer ? waits_.writer_waits : waits_.reader_waits) += 1;
+  (writer ? waits_.writer_wait_seconds : waits_.reader_wait_seconds) += seconds;
+}
+
 ConnectionPool::WriteGuard::WriteGuard(ConnectionPool& pool) : pool_(pool) {
-  pool_.writer_mutex_.lock();
+  if (!pool_.writer_mutex_.try_lock()) {
+    const auto started = std::chrono::steady_clock::now();
+    pool_.writer_mutex_.lock();
+    pool_.CountWait(true, std::chrono::steady_clock::now() - started);
+  }
   if (pool_.writer_depth_++ == 0) {
     pool_.writer_owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
   }
@@ -55,7 +71,11 @@ void ConnectionPool::AfterWrite(Invalidatable& cache) {
 
 Connection* ConnectionPool::AcquireReader() {
   std::unique_lock lock(readers_mutex_);
-  reader_freed_.wait(lock, [this] { return !free_readers_.empty(); });
+  if (free_readers_.empty()) {
+    const auto started = std::chrono::steady_clock::now();
+    reader_freed_.wait(lock, [this] { return !free_readers_.empty(); });
+    CountWait(false, std::chrono::steady_clock::now() - started);
+  }
   Connection* reader = free_readers_.back();
   free_readers_.pop_back();
   return reader;

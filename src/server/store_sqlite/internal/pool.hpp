@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -15,8 +16,11 @@
 #include <vector>
 
 #include "server/store_sqlite/internal/connection.hpp"
+#include "server/store_sqlite/pool_waits.hpp"
 
 namespace groundcrew::store::sqlite::internal {
+
+using sqlite::PoolWaits;
 
 /// Something that caches what the database holds and must forget it after a write: see
 /// ConnectionPool::AfterWrite.
@@ -157,13 +161,19 @@ class ConnectionPool {
   /// How many readers the pool has (0: reads use the writer).
   int reader_count() const { return static_cast<int>(readers_.size()); }
 
+  /// The waits so far.
+  PoolWaits waits() const;
+
  private:
+  void CountWait(bool writer, std::chrono::steady_clock::duration waited);
   Connection* AcquireReader();
   void ReleaseReader(Connection* reader);
 
   // The writer, its recursive lock, the thread holding it (id() when none; written only by the
   // holder, so a thread reading its own id knows it holds the lock), its depth and what to
   // invalidate when the depth returns to 0 (both guarded by writer_mutex_).
+  mutable std::mutex waits_mutex_;
+  PoolWaits waits_;  // guarded by waits_mutex_
   std::recursive_mutex writer_mutex_;
   Connection writer_;
   std::atomic<std::thread::id> writer_owner_{};

@@ -188,5 +188,60 @@ TEST(CommittedCacheTest, AFillAfterAnInvalidationIsDropped) {
   EXPECT_EQ(cache.Find("c", ticket), 3);
 }
 
+// Contention shows in waits(): a write that found the writer held, a read that found every
+// reader leased; uncontended calls count nothing.
+TEST_F(PoolTest, WaitsForTheWriterAndForReadersAreCounted) {
+  Open(1);
+  {
+    ConnectionPool::WriteGuard uncontended(*pool_);
+    ConnectionPool::WriteGuard nested(*pool_);  // recursive: not a wait
+  }
+  { ConnectionPool::ReadLease free_reader(*pool_); }
+  EXPECT_EQ(pool_->waits().writer_waits, 0u);
+  EXPECT_EQ(pool_->waits().reader_waits, 0u);
+
+  std::promise<void> held;
+  std::promise<void> release;
+  std::thread holder([&] {
+    ConnectionPool::WriteGuard writer(*pool_);
+    ConnectionPool::ReadLease reader_elsewhere(*pool_);  // the writer itself: the reader is free
+    held.set_value();
+    release.get_future().wait();
+  });
+  held.get_future().wait();
+  std::atomic<bool> locking{false};
+  std::thread waiter([&] {
+    locking = true;
+    ConnectionPool::WriteGuard writer(*pool_);
+  });
+  while (!locking) std::this_thread::yield();
+  std::this_thread::sleep_for(50ms);  // the waiter is blocked on the writer by now
+  release.set_value();
+  holder.join();
+  waiter.join();
+  EXPECT_EQ(pool_->waits().writer_waits, 1u);
+  EXPECT_GT(pool_->waits().writer_wait_seconds, 0.0);
+
+  std::promise<void> leased;
+  std::promise<void> give_back;
+  std::thread reader([&] {
+    ConnectionPool::ReadLease lease(*pool_);
+    leased.set_value();
+    give_back.get_future().wait();
+  });
+  leased.get_future().wait();
+  std::atomic<bool> leasing{false};
+  std::thread second_reader([&] {
+    leasing = true;
+    ConnectionPool::ReadLease lease(*pool_);
+  });
+  while (!leasing) std::this_thread::yield();
+  std::this_thread::sleep_for(50ms);  // blocked on the only reader by now
+  give_back.set_value();
+  reader.join();
+  second_reader.join();
+  EXPECT_EQ(pool_->waits().reader_waits, 1u);
+}
+
 }  // namespace
 }  // namespace groundcrew::store::sqlite::internal

@@ -1,0 +1,26 @@
+// libFuzzer target: any bytes as the agent's checkpoint journal give its complete records or an
+// error naming the line; the complete part never runs past the text, and every record written
+// back (sealed again) reads back the same.
+#include <boost/json/serialize.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "device/agent/journal.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using groundcrew::agent::ParseJournal;
+  static const groundcrew::identity::SealingKey kKey = {42};
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  std::size_t complete = 0;
+  auto records = ParseJournal(bytes, kKey, "journal.jsonl", complete);
+  if (!records) return 0;
+  if (complete > bytes.size()) __builtin_trap();
+  std::string again;
+  for (const auto& record : *records) again += boost::json::serialize(record) + "\n";
+  std::size_t again_complete = 0;
+  auto reread = ParseJournal(again, kKey, "journal.jsonl", again_complete);
+  if (!reread || *reread != *records || again_complete != again.size()) __builtin_trap();
+  return 0;
+}
