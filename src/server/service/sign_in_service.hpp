@@ -145,7 +145,7 @@ class SignInService {
                                             std::string_view source_address = {});
 
   /// Admin: sets a user's password (the policy of identity::CheckPasswordPolicy applies),
-  /// clears the lockout and revokes the user's tokens.
+  /// clears the user's locks (as Unlock) and revokes the user's tokens.
   [[nodiscard]] Status SetPassword(const Actor& actor, std::string_view user_id,
                                    std::string_view password);
 
