@@ -546,6 +546,29 @@ TEST_F(IdentityTest, ANonceFloodWritesNoRowsAndIsRateLimited) {
   EXPECT_EQ(CountRows(database, "challenges"), rows_before + 1);
 }
 
+TEST_F(IdentityTest, ANonceIssuedBeforeARestartIsAcceptedAfterItOnce) {
+  HttpResult nonce = Http(daemon_->port(), "POST", "/v1/agent/nonce",
+                          json::serialize(json::object{{"serialNumber", "GC-A"}}));
+  ASSERT_EQ(nonce.status, 200) << nonce.body;
+  const std::string text(json::parse(nonce.body).at("nonce").as_string());
+  auto key = identity::FileDeviceKey::OpenOrCreate(StateOf("GC-A"));
+  ASSERT_TRUE(key);
+  auto signature = (*key)->Sign(identity::ProofMessage(
+      text, "GC-A", std::string(json::parse(nonce.body).at("audience").as_string())));
+  const std::string proof = json::serialize(json::object{
+      {"serialNumber", "GC-A"},
+      {"nonce", text},
+      {"signature", base64::Encode(std::string(signature->begin(), signature->end()))}});
+  // The nonce key is kept in the data directory: the restarted service still knows its nonces.
+  ASSERT_EQ(daemon_->Stop(), 0);
+  StartDaemon({});
+  HttpResult proved = Http(daemon_->port(), "POST", "/v1/agent/token", proof);
+  EXPECT_EQ(proved.status, 200) << proved.body;
+  HttpResult replayed = Http(daemon_->port(), "POST", "/v1/agent/token", proof);
+  EXPECT_EQ(replayed.status, 401) << replayed.body;
+  EXPECT_EQ(Field(replayed), "nonce");
+}
+
 TEST_F(IdentityTest, SecretsNeverReachTheLog) {
   const std::string device = DeviceToken("GC-A");
   const std::string user = SignInWithMfa(device, "GC-A", "adele.vance@contoso.com", kAdeleSeed);
