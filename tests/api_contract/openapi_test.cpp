@@ -531,7 +531,7 @@ TEST(OpenApiDocumentTest, DocumentsEveryResourceKind) {
 // admin API's bearerAuth (the document's global requirement) below /v1/, except the device API
 // below /v1/agent/: device tokens for the device routes, a user token for /v1/agent/me, either
 // for a deployment (the technician flow's with the device's, the user flow's with the user's),
-// none for asking for a nonce and proving a key. /healthz and /metrics are open.
+// none for asking for a nonce and proving a key. /healthz, /readyz and /metrics are open.
 std::set<std::string> ExpectedSchemes(const std::string& path) {
   if (path == "/v1/agent/nonce" || path == "/v1/agent/token") return {};
   if (path == "/v1/agent/me") return {"userToken"};
@@ -587,7 +587,8 @@ TEST(OpenApiDocumentTest, EveryOperationNamesTheCredentialItTakes) {
         << realm;
   }
   EXPECT_EQ(open_paths,
-            (std::set<std::string>{"/healthz", "/metrics", "/v1/agent/nonce", "/v1/agent/token"}));
+            (std::set<std::string>{"/healthz", "/readyz", "/metrics", "/v1/agent/nonce",
+                                   "/v1/agent/token"}));
 }
 
 // ---- Routes --------------------------------------------------------------------------------
