@@ -60,6 +60,13 @@ SERVICE_BENCH_ARGS ?=
 bench-service: build
 	@$(BUILD)/bench/gc_service_bench $(SERVICE_BENCH_ARGS)
 
+# Admin latency while one device floods sign-ins (about 1 minute); see docs/performance.md,
+# "A sign-in flood from one device". E.g. SIGN_IN_FLOOD_BENCH_ARGS="--baseline OLD/groundcrewd".
+SIGN_IN_FLOOD_BENCH_ARGS ?=
+.PHONY: bench-sign-in-flood
+bench-sign-in-flood: build
+	@$(BUILD)/bench/gc_sign_in_flood_bench $(SIGN_IN_FLOOD_BENCH_ARGS)
+
 # Device status events per second and their p99 over SQLite, in-process and on groundcrewd
 # (about 3 minutes), and groundcrewd's memory with 10,000 to 1,000,000 registered devices
 # (about 3 minutes); see docs/performance.md, "Service". Extra flags through EVENTS_BENCH_ARGS

@@ -223,7 +223,7 @@ DaemonProcess::~DaemonProcess() {
   WaitFor(pid_, 0);
 }
 
-bool DaemonProcess::Start(std::size_t max_body_bytes) {
+bool DaemonProcess::Start(std::size_t max_body_bytes, const std::vector<std::string>& extra_args) {
   const fs::path port_file = data_dir_ / "port";
   fs::remove(port_file);
   log_path_ = data_dir_.parent_path() / "groundcrewd.log";
@@ -240,6 +240,8 @@ bool DaemonProcess::Start(std::size_t max_body_bytes) {
                                          std::to_string(max_body_bytes),
                                          "--log-level",
                                          "warn"};
+  std::vector<std::string> all = argv;
+  all.insert(all.end(), extra_args.begin(), extra_args.end());
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -247,7 +249,7 @@ bool DaemonProcess::Start(std::size_t max_body_bytes) {
                                    0600);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  for (const std::string& arg : all) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
   posix_spawn_file_actions_destroy(&actions);

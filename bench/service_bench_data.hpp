@@ -53,7 +53,8 @@ class DaemonProcess {
   DaemonProcess& operator=(const DaemonProcess&) = delete;
 
   /// Starts it and waits until it listens (false after 20 s or when it exits early).
-  bool Start(std::size_t max_body_bytes);
+  /// `extra_args` are added to its command line.
+  bool Start(std::size_t max_body_bytes, const std::vector<std::string>& extra_args = {});
   /// SIGTERM and wait; returns its exit status (-1 when it was not running).
   int Stop();
   std::uint16_t port() const { return port_; }

@@ -76,6 +76,12 @@ class SpawnedService {
                                   "--log-level",
                                   "warn"};
     if (minimum_password_cost) args.push_back("--insecure-minimum-password-cost");
+    // The whole simulated fleet comes from one address: the per-address limits meant for one
+    // site would pace it, so they are off (lockouts still apply).
+    args.push_back("--no-sign-in-rate-limits");
+    // As many password hashes at once as worker threads: none is refused as busy.
+    args.push_back("--password-hash-slots");
+    args.push_back(std::to_string(threads));
     pid_ = ::fork();
     if (pid_ < 0) return "cannot start groundcrewd";
     if (pid_ == 0) {

@@ -1,5 +1,6 @@
 // groundcrewd: the groundcrew service. Wiring only: configuration, logs, the store, the use
 // cases, the routes and the HTTP server; then it waits for SIGINT/SIGTERM and stops gracefully.
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -47,6 +48,17 @@ std::map<std::string, std::string> Environment() {
     if (equals != std::string::npos) variables[text.substr(0, equals)] = text.substr(equals + 1);
   }
   return variables;
+}
+
+// The sign-in gauges read at render time (the events are counted in CounterFamilies).
+std::string SignInMetricsText(const groundcrew::service::Services& services) {
+  using groundcrew::daemon::PrometheusValue;
+  return PrometheusValue("groundcrew_sign_in_password_hashes_total", "counter",
+                         "Password hashes computed by sign-ins (known and unknown names).",
+                         static_cast<double>(services.sign_in.metrics().password_hashes.load())) +
+         PrometheusValue("groundcrew_device_nonces_rate_limited_total", "counter",
+                         "Device nonce requests refused by the per-address rate limit.",
+                         static_cast<double>(services.trust.nonces_rate_limited()));
 }
 
 // Compares a presented credential with the expected one in time independent of where they
@@ -161,6 +173,17 @@ int main(int argc, char** argv) {
                  "...counted within this many minutes [default 10]");
   app.add_option("--lockout-duration-minutes", flags.lockout_duration_minutes,
                  "...lock it for this many minutes [default 15]");
+  int password_hash_slots = 0;
+  app.add_option("--password-hash-slots", password_hash_slots,
+                 "sign-in password hashes computed at once; more wait (--password-hash-wait-ms), "
+                 "then get 503 "
+                 "[default 0: half the hardware threads, at least 1]")
+      ->check(CLI::Range(0, 1024));
+  int password_hash_wait_ms = 0;
+  app.add_option("--password-hash-wait-ms", password_hash_wait_ms,
+                 "how long a sign-in waits for a password-hash slot before it gets 503 "
+                 "[default 0: at once]")
+      ->check(CLI::Range(0, 10000));
   std::string test_clock_path;
   app.add_option("--test-clock", test_clock_path,
                  "FOR TESTS ONLY: read the current time (Unix seconds) from this file on every "
@@ -173,6 +196,11 @@ int main(int argc, char** argv) {
                "argon2id cost (1 pass, 8 KiB) instead of the interactive one (2 passes, "
                "64 MiB, about 64 ms here), so that a fleet of thousands of simulated users can "
                "sign in on a small machine")
+      ->group("Testing");
+  bool no_rate_limits = false;
+  app.add_flag("--no-sign-in-rate-limits", no_rate_limits,
+               "FOR LOAD TESTS ONLY: no rate limit on sign-ins per device and per address, nor "
+               "on device nonces per address (lockouts still apply)")
       ->group("Testing");
   CLI11_PARSE(app, argc, argv);
 
@@ -261,6 +289,39 @@ int main(int argc, char** argv) {
   identity.sign_in.lockout = {config->lockout_threshold,
                               std::chrono::minutes(config->lockout_window_minutes),
                               std::chrono::minutes(config->lockout_duration_minutes)};
+  // One line per refused sign-in, lockout, rate-limited or busy sign-in: names, device and
+  // address only, never a password or a code.
+  counters.Declare("sign_in_events",
+                   "Refused sign-ins (failure), locks set (lockout), rate-limited and busy "
+                   "sign-ins, by kind and reason.",
+                   {"kind", "reason"});
+  identity.sign_in.observer = [&log, &counters](const groundcrew::service::SignInEvent& event) {
+    using Kind = groundcrew::service::SignInEvent::Kind;
+    counters.Add("sign_in_events", {groundcrew::service::ToString(event.kind), event.reason});
+    const bool warn = event.kind == Kind::kLockout || event.kind == Kind::kBusy;
+    const char* message = event.kind == Kind::kLockout       ? "sign-in lockout"
+                          : event.kind == Kind::kRateLimited ? "sign-in rate limited"
+                          : event.kind == Kind::kBusy        ? "sign-in refused: busy"
+                                                             : "sign-in failed";
+    log.Write(warn ? JsonLog::Level::kWarn : JsonLog::Level::kInfo, message,
+              {{"event", groundcrew::service::ToString(event.kind)},
+               {"userPrincipalName", event.user_principal_name},
+               {"deviceId", event.device_id},
+               {"sourceAddress", event.source_address},
+               {"reason", event.reason}});
+  };
+  identity.sign_in.concurrent_password_hashes = password_hash_slots;
+  identity.sign_in.password_hash_wait = std::chrono::milliseconds(password_hash_wait_ms);
+  if (no_rate_limits) {
+    const groundcrew::identity::RateLimit unlimited{.burst = 1e12, .per_second = 1e12};
+    identity.sign_in.device_rate = unlimited;
+    identity.sign_in.source_rate = unlimited;
+    identity.trust.nonce_rate = unlimited;
+    log.Write(JsonLog::Level::kWarn,
+              "sign-ins and device nonces are not rate limited: for load "
+              "tests only",
+              {});
+  }
   if (minimum_password_cost) {
     identity.sign_in.password_cost = groundcrew::identity::kMinimumPasswordCost;
     log.Write(JsonLog::Level::kWarn,
@@ -303,8 +364,9 @@ int main(int argc, char** argv) {
   const groundcrew::store::sqlite::SqliteStore& sqlite = **database;
   (void)router.Add(
       "GET", "/metrics",
-      [&server_metrics, &store_metrics, &counters, &sqlite, token = config->metrics_token](
-          const groundcrew::server::Request& request, const groundcrew::server::PathParams&) {
+      [&server_metrics, &store_metrics, &counters, &sqlite, &services,
+       token = config->metrics_token](const groundcrew::server::Request& request,
+                                      const groundcrew::server::PathParams&) {
         if (!token.empty() &&
             !SameSecret(request.headers.Get("Authorization"), "Bearer " + token)) {
           groundcrew::server::Response refused = groundcrew::server::ErrorResponse(
@@ -332,7 +394,8 @@ int main(int argc, char** argv) {
                                         static_cast<double>(waits.reader_waits)) +
                         PrometheusValue("groundcrew_store_reader_wait_seconds_total", "counter",
                                         "Time spent waiting for a free database reader.",
-                                        waits.reader_wait_seconds);
+                                        waits.reader_wait_seconds) +
+                        SignInMetricsText(services);
         return response;
       });
 

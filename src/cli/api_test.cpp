@@ -436,6 +436,19 @@ TEST(UsersTest, ShowRendersTheSignInStateOrPrintsItsJson) {
       << rendered.str();
   EXPECT_NE(rendered.str().find("MFA              enrolled\n"), std::string::npos);
   EXPECT_NE(rendered.str().find("Locked           no\n"), std::string::npos);
+
+  // The devices where the user failed recently, each with its own lock.
+  std::ostringstream devices;
+  RenderSignInState(
+      json::parse(R"({"userId":"u-2","userPrincipalName":"adele.vance@contoso.com",)"
+                  R"("passwordSet":true,"mfaEnrolled":true,"recentFailures":0,"lockedUntil":null,)"
+                  R"("deviceLocks":[{"deviceId":"d-1","recentFailures":5,)"
+                  R"("lockedUntil":"2030-01-02T03:04:05Z"}]})"),
+      Style{}, devices);
+  EXPECT_NE(devices.str().find("Device d-1       5 recent failures, locked until "
+                               "2030-01-02T03:04:05Z\n"),
+            std::string::npos)
+      << devices.str();
 }
 
 TEST(UsersTest, SetPasswordSendsItOnlyToTheServer) {

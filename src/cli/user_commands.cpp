@@ -114,6 +114,18 @@ void RenderSignInState(const json::value& state, const Style& style, std::ostrea
   table.Add({"Locked", locked_until.empty() ? "no"
                                             : style.Paint("until " + locked_until, Color::kRed) +
                                                   " (groundcrew users unlock clears it)"});
+  // The devices where the user failed recently (each locks for the user on its own).
+  if (const json::object* object = state.if_object()) {
+    if (const json::value* devices = object->if_contains("deviceLocks");
+        devices != nullptr && devices->is_array()) {
+      for (const json::value& device : devices->as_array()) {
+        const std::string until = CellText(device, "lockedUntil");
+        table.Add({"Device " + CellText(device, "deviceId"),
+                   CellText(device, "recentFailures") + " recent failures" +
+                       (until.empty() ? "" : style.Paint(", locked until " + until, Color::kRed))});
+      }
+    }
+  }
   table.Print(out);
 }
 

@@ -51,4 +51,54 @@ std::optional<std::chrono::sys_seconds> LockedUntil(const LockoutState& state,
   return state.locked_until;
 }
 
+bool HasRecentFailures(const LockoutState& state, const LockoutPolicy& policy,
+                       std::chrono::sys_seconds now) {
+  if (IsLocked(state, now)) return true;
+  return std::any_of(state.failures.begin(), state.failures.end(),
+                     [&](std::chrono::sys_seconds at) { return now - at < policy.failure_window; });
+}
+
+bool AccountLockApplies(const LockCounters& counters, const LockoutPolicy& account_policy,
+                        const LockoutPolicy& device_policy, std::chrono::sys_seconds now) {
+  if (!counters.familiar_device || IsLocked(counters.device, now)) return true;
+  std::chrono::sys_seconds since = now - device_policy.failure_window;
+  if (IsLocked(counters.account, now)) {
+    since = std::min(since, *counters.account.locked_until - account_policy.lock_duration -
+                                account_policy.failure_window);
+  }
+  return std::any_of(counters.device.failures.begin(), counters.device.failures.end(),
+                     [&](std::chrono::sys_seconds at) { return at > since; });
+}
+
+std::optional<SignInLock> CheckSignInLocks(const LockCounters& counters,
+                                           const LockoutPolicy& account_policy,
+                                           const LockoutPolicy& device_policy,
+                                           std::chrono::sys_seconds now) {
+  if (IsLocked(counters.source, now)) {
+    return SignInLock{LockScope::kSource, *counters.source.locked_until};
+  }
+  if (IsLocked(counters.device, now)) {
+    return SignInLock{LockScope::kDevice, *counters.device.locked_until};
+  }
+  if (IsLocked(counters.account, now) &&
+      AccountLockApplies(counters, account_policy, device_policy, now)) {
+    return SignInLock{LockScope::kAccount, *counters.account.locked_until};
+  }
+  return std::nullopt;
+}
+
+long long TriesLeft(const LockCounters& after, const LockoutPolicy& account_policy,
+                    const LockoutPolicy& device_policy, std::chrono::sys_seconds now) {
+  if (CheckSignInLocks(after, account_policy, device_policy, now)) return 0;
+  auto left = [](const LockoutState& state, const LockoutPolicy& policy) {
+    return static_cast<long long>(std::max(policy.max_failures, 1)) -
+           static_cast<long long>(state.failures.size());
+  };
+  long long tries = left(after.device, device_policy);
+  if (AccountLockApplies(after, account_policy, device_policy, now)) {
+    tries = std::min(tries, left(after.account, account_policy));
+  }
+  return std::max(tries, 0LL);
+}
+
 }  // namespace groundcrew::identity

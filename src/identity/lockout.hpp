@@ -54,4 +54,65 @@ bool IsLocked(const LockoutState& state, std::chrono::sys_seconds now);
 std::optional<std::chrono::sys_seconds> LockedUntil(const LockoutState& state,
                                                     std::chrono::sys_seconds now);
 
+/// True when `state` holds a failure inside `policy`'s window ending at `now`, or is locked.
+bool HasRecentFailures(const LockoutState& state, const LockoutPolicy& policy,
+                       std::chrono::sys_seconds now);
+
+// ---- Sign-in lockout: three counters (docs/security.md, "Sign-in lockout") ----
+//
+// A sign-in is counted three times: for the account (user name), for the pair (user name,
+// device) and for the source address. Each counter locks on its own policy:
+//   - the pair locks first (kDefaultDeviceLockout): that user on that device;
+//   - the source locks after failures across every user name (kDefaultSourceLockout);
+//   - the account (the per-user policy, LockoutPolicy's defaults) locks the user on unfamiliar
+//     devices only ("smart lockout"): a familiar device (the user's assigned device, or one
+//     where the user signed in before) whose pair has no recent failure still gets through.
+
+/// 5 failures of one user on one device in 10 minutes lock that pair for 15 minutes.
+inline const LockoutPolicy kDefaultDeviceLockout{5, std::chrono::minutes(10),
+                                                 std::chrono::minutes(15)};
+/// 30 failures from one source address (any user names) in 10 minutes lock the source for 15.
+inline const LockoutPolicy kDefaultSourceLockout{30, std::chrono::minutes(10),
+                                                 std::chrono::minutes(15)};
+
+/// Which counter refuses a sign-in.
+enum class LockScope { kSource, kDevice, kAccount };
+
+/// The counters of one sign-in attempt, as stored before it.
+struct LockCounters {
+  LockoutState account;
+  LockoutState device;  ///< the (user name, device) pair
+  LockoutState source;
+  /// The device is the user's assigned device or one where the user signed in before.
+  bool familiar_device = false;
+};
+
+struct SignInLock {
+  LockScope scope = LockScope::kAccount;
+  std::chrono::sys_seconds until{};
+
+  friend bool operator==(const SignInLock&, const SignInLock&) = default;
+};
+
+/// Whether a sign-in is refused at `now` before its password is checked, and by which lock:
+/// the source's, then the pair's, then the account's when AccountLockApplies. nullopt: go on
+/// and check the password.
+std::optional<SignInLock> CheckSignInLocks(const LockCounters& counters,
+                                           const LockoutPolicy& account_policy,
+                                           const LockoutPolicy& device_policy,
+                                           std::chrono::sys_seconds now);
+
+/// Whether the account's lock (when there is one) applies to this device: always on an
+/// unfamiliar device; on a familiar one only when its pair is locked or failed itself: a
+/// failure inside `device_policy`'s window, or, while the account is locked, any failure since
+/// the window that led to the lock (so a familiar device that helped lock the account stays
+/// locked out until the account's lock ends).
+bool AccountLockApplies(const LockCounters& counters, const LockoutPolicy& account_policy,
+                        const LockoutPolicy& device_policy, std::chrono::sys_seconds now);
+
+/// The failures still allowed before the pair's lock, or the account's when it applies here,
+/// locks (the smaller), given the counters after a failure was recorded. 0 when locked.
+long long TriesLeft(const LockCounters& after, const LockoutPolicy& account_policy,
+                    const LockoutPolicy& device_policy, std::chrono::sys_seconds now);
+
 }  // namespace groundcrew::identity

@@ -144,5 +144,106 @@ TEST(Lockout, AnInvalidPolicyStillLocks) {
   EXPECT_TRUE(IsLocked(state, clock.now));
 }
 
+// ---- sign-in lockout: account, (user, device) pair and source ----
+
+LockoutState LockedBy(const LockoutPolicy& policy, sys_seconds now) {
+  LockoutState state;
+  for (int i = 0; i < policy.max_failures; ++i) state = RecordFailure(state, policy, now);
+  return state;
+}
+
+TEST(SignInLocks, DeviceAndSourceDefaultsLockBeforeTheAccount) {
+  EXPECT_EQ(kDefaultDeviceLockout.max_failures, 5);
+  EXPECT_LT(kDefaultDeviceLockout.max_failures, LockoutPolicy{}.max_failures);
+  EXPECT_EQ(kDefaultSourceLockout.max_failures, 30);
+  EXPECT_TRUE(ValidateLockoutPolicy(kDefaultDeviceLockout));
+  EXPECT_TRUE(ValidateLockoutPolicy(kDefaultSourceLockout));
+}
+
+TEST(SignInLocks, NothingLockedLetsThePasswordBeChecked) {
+  FakeClock clock;
+  EXPECT_EQ(CheckSignInLocks({}, LockoutPolicy{}, kDefaultDeviceLockout, clock.now), std::nullopt);
+}
+
+TEST(SignInLocks, ALockedPairRefusesThatDeviceOnly) {
+  FakeClock clock;
+  LockCounters on_a;
+  on_a.device = LockedBy(kDefaultDeviceLockout, clock.now);
+  const auto lock = CheckSignInLocks(on_a, LockoutPolicy{}, kDefaultDeviceLockout, clock.now);
+  ASSERT_TRUE(lock);
+  EXPECT_EQ(lock->scope, LockScope::kDevice);
+  EXPECT_EQ(lock->until, clock.now + minutes(15));
+  LockCounters on_b;  // the same account, another device: its own pair is clean
+  EXPECT_EQ(CheckSignInLocks(on_b, LockoutPolicy{}, kDefaultDeviceLockout, clock.now),
+            std::nullopt);
+}
+
+TEST(SignInLocks, ALockedAccountRefusesUnfamiliarDevicesAndLetsAFamiliarCleanOneThrough) {
+  const LockoutPolicy account;
+  FakeClock clock;
+  LockCounters counters;
+  counters.account = LockedBy(account, clock.now);
+  const auto unfamiliar = CheckSignInLocks(counters, account, kDefaultDeviceLockout, clock.now);
+  ASSERT_TRUE(unfamiliar);
+  EXPECT_EQ(unfamiliar->scope, LockScope::kAccount);
+  EXPECT_EQ(unfamiliar->until, clock.now + minutes(15));
+  counters.familiar_device = true;
+  EXPECT_EQ(CheckSignInLocks(counters, account, kDefaultDeviceLockout, clock.now), std::nullopt);
+}
+
+TEST(SignInLocks, AFamiliarDeviceThatHelpedLockTheAccountStaysLockedOutUntilTheLockEnds) {
+  const LockoutPolicy account;
+  FakeClock clock;
+  LockCounters counters;
+  counters.familiar_device = true;
+  counters.device = RecordFailure({}, kDefaultDeviceLockout, clock.now);
+  counters.account = LockedBy(account, clock.now);
+  EXPECT_TRUE(CheckSignInLocks(counters, account, kDefaultDeviceLockout, clock.now));
+  clock.Advance(minutes(14));  // its failure left the device's window, not the account's lock
+  EXPECT_TRUE(CheckSignInLocks(counters, account, kDefaultDeviceLockout, clock.now));
+  clock.Advance(minutes(1));
+  EXPECT_EQ(CheckSignInLocks(counters, account, kDefaultDeviceLockout, clock.now), std::nullopt);
+}
+
+TEST(SignInLocks, AFamiliarDevicesFailureLongBeforeTheLockDoesNotCount) {
+  const LockoutPolicy account;
+  FakeClock clock;
+  LockCounters counters;
+  counters.familiar_device = true;
+  counters.device = RecordFailure({}, kDefaultDeviceLockout, clock.now);
+  clock.Advance(minutes(30));
+  counters.account = LockedBy(account, clock.now);
+  EXPECT_EQ(CheckSignInLocks(counters, account, kDefaultDeviceLockout, clock.now), std::nullopt);
+}
+
+TEST(SignInLocks, ALockedSourceRefusesEveryUserAndDeviceFirst) {
+  FakeClock clock;
+  LockCounters counters;
+  counters.familiar_device = true;
+  counters.source = LockedBy(kDefaultSourceLockout, clock.now);
+  counters.device = LockedBy(kDefaultDeviceLockout, clock.now);
+  const auto lock = CheckSignInLocks(counters, LockoutPolicy{}, kDefaultDeviceLockout, clock.now);
+  ASSERT_TRUE(lock);
+  EXPECT_EQ(lock->scope, LockScope::kSource);
+  clock.Advance(minutes(15));
+  EXPECT_EQ(CheckSignInLocks(counters, LockoutPolicy{}, kDefaultDeviceLockout, clock.now),
+            std::nullopt);
+}
+
+TEST(SignInLocks, TriesLeftIsTheNearerLockThatApplies) {
+  FakeClock clock;
+  LockCounters after;
+  after.device = RecordFailure({}, kDefaultDeviceLockout, clock.now);  // 4 left on the device
+  const LockoutPolicy account{.max_failures = 3};
+  after.account = RecordFailure({}, account, clock.now);  // 2 left on the account
+  EXPECT_EQ(TriesLeft(after, account, kDefaultDeviceLockout, clock.now), 2);
+  after.familiar_device = true;  // the account's lock would not apply... but this device failed
+  EXPECT_EQ(TriesLeft(after, account, kDefaultDeviceLockout, clock.now), 2);
+  after.device = {};
+  EXPECT_EQ(TriesLeft(after, account, kDefaultDeviceLockout, clock.now), 5);
+  after.device = LockedBy(kDefaultDeviceLockout, clock.now);
+  EXPECT_EQ(TriesLeft(after, account, kDefaultDeviceLockout, clock.now), 0);
+}
+
 }  // namespace
 }  // namespace groundcrew::identity

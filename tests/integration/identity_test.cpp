@@ -3,6 +3,7 @@
 // client); refusals; lockout and its expiry on a test clock; token expiry and revocation;
 // cross-device access; HTTPS with a certificate from the tenant's CA.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -469,6 +470,105 @@ TEST_F(IdentityTest, ProofsWithTheWrongKeyOrAStaleNonceAreRefused) {
             400);
 }
 
+// The rows of `table` in the daemon's database, read beside the running daemon.
+long long CountRows(const fs::path& database, const std::string& table) {
+  sqlite3* db = nullptr;
+  long long rows = -1;
+  if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* count = nullptr;
+    const std::string sql = "SELECT count(*) FROM " + table;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &count, nullptr) == SQLITE_OK &&
+        sqlite3_step(count) == SQLITE_ROW) {
+      rows = sqlite3_column_int64(count, 0);
+    }
+    sqlite3_finalize(count);
+  }
+  sqlite3_close(db);
+  return rows;
+}
+
+TEST_F(IdentityTest, WrongPasswordsFromAnotherDeviceDoNotLockTheUserOutOfHerOwn) {
+  const std::string own = DeviceToken("GC-A");    // assigned to adele
+  const std::string other = DeviceToken("GC-B");  // someone else's hands
+  for (int i = 0; i < 9; ++i) {
+    HttpResult wrong = SignIn(other, "GC-B", "adele.vance@contoso.com",
+                              "wrong password number " + std::to_string(i));
+    EXPECT_TRUE(wrong.status == 401 || wrong.status == 403) << wrong.status << wrong.body;
+  }
+  // The account is locked (threshold 3) on devices she does not use...
+  HttpResult refused = SignIn(other, "GC-B", "adele.vance@contoso.com", kPassword);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(json::parse(refused.body).at("reason"), "accountLocked");
+  // ...but her own device, which has not failed, still takes her password and code.
+  SignInWithMfa(own, "GC-A", "adele.vance@contoso.com", kAdeleSeed);
+  const std::string user = "/v1/users/" + UserId("adele.vance@contoso.com");
+  const std::string path = user + "/signIn";
+  json::value state = json::parse(Admin("GET", path).body);
+  EXPECT_FALSE(state.at("lockedUntil").is_null()) << state;
+  ASSERT_EQ(state.at("deviceLocks").as_array().size(), 1u) << state;
+  EXPECT_EQ(state.at("deviceLocks").as_array()[0].at("deviceId").as_string(), ids_["GC-B"]);
+  // An admin's unlock clears every lock of hers.
+  HttpResult unlocked = Admin("POST", user + "/unlock");
+  EXPECT_TRUE(unlocked.status == 200 || unlocked.status == 204) << unlocked.body;
+  state = json::parse(Admin("GET", path).body);
+  EXPECT_TRUE(state.at("lockedUntil").is_null()) << state;
+  EXPECT_TRUE(state.at("deviceLocks").as_array().empty()) << state;
+}
+
+TEST_F(IdentityTest, ANonceFloodWritesNoRowsAndIsRateLimited) {
+  const fs::path database = data_dir_ / "groundcrew.db";
+  const long long rows_before = CountRows(database, "challenges");
+  ASSERT_GE(rows_before, 0);
+  int issued = 0;
+  int limited = 0;
+  HttpResult last_limited;
+  for (int i = 0; i < 2000; ++i) {
+    HttpResult nonce =
+        Http(daemon_->port(), "POST", "/v1/agent/nonce",
+             json::serialize(json::object{{"serialNumber", "GC-FLOOD-" + std::to_string(i)}}));
+    if (nonce.status == 200) ++issued;
+    if (nonce.status == 429) {
+      ++limited;
+      last_limited = nonce;
+    }
+  }
+  // The clock stands still here: the burst is issued, the rest refused with when to retry.
+  EXPECT_GT(issued, 0);
+  EXPECT_LE(issued, 300);
+  EXPECT_EQ(issued + limited, 2000);
+  EXPECT_EQ(last_limited.headers["retry-after"], "1") << last_limited.body;
+  EXPECT_NE(last_limited.body.find("try again in 1 second"), std::string::npos)
+      << last_limited.body;
+  EXPECT_EQ(CountRows(database, "challenges"), rows_before);
+  // A second later a device proves its key as usual; its used nonce is the one row kept.
+  SetClock(now_ + 1);
+  DeviceToken("GC-A");
+  EXPECT_EQ(CountRows(database, "challenges"), rows_before + 1);
+}
+
+TEST_F(IdentityTest, ANonceIssuedBeforeARestartIsAcceptedAfterItOnce) {
+  HttpResult nonce = Http(daemon_->port(), "POST", "/v1/agent/nonce",
+                          json::serialize(json::object{{"serialNumber", "GC-A"}}));
+  ASSERT_EQ(nonce.status, 200) << nonce.body;
+  const std::string text(json::parse(nonce.body).at("nonce").as_string());
+  auto key = identity::FileDeviceKey::OpenOrCreate(StateOf("GC-A"));
+  ASSERT_TRUE(key);
+  auto signature = (*key)->Sign(identity::ProofMessage(
+      text, "GC-A", std::string(json::parse(nonce.body).at("audience").as_string())));
+  const std::string proof = json::serialize(json::object{
+      {"serialNumber", "GC-A"},
+      {"nonce", text},
+      {"signature", base64::Encode(std::string(signature->begin(), signature->end()))}});
+  // The nonce key is kept in the data directory: the restarted service still knows its nonces.
+  ASSERT_EQ(daemon_->Stop(), 0);
+  StartDaemon({});
+  HttpResult proved = Http(daemon_->port(), "POST", "/v1/agent/token", proof);
+  EXPECT_EQ(proved.status, 200) << proved.body;
+  HttpResult replayed = Http(daemon_->port(), "POST", "/v1/agent/token", proof);
+  EXPECT_EQ(replayed.status, 401) << replayed.body;
+  EXPECT_EQ(Field(replayed), "nonce");
+}
+
 TEST_F(IdentityTest, SecretsNeverReachTheLog) {
   const std::string device = DeviceToken("GC-A");
   const std::string user = SignInWithMfa(device, "GC-A", "adele.vance@contoso.com", kAdeleSeed);
@@ -480,8 +580,12 @@ TEST_F(IdentityTest, SecretsNeverReachTheLog) {
                                     user, std::string(kAdeleSeed)}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << "leaked into the log";
   }
+  // The failed sign-in is logged: who, on which device, from where, why (never the password).
+  EXPECT_NE(log.find("sign-in failed"), std::string::npos) << log;
+  EXPECT_NE(log.find("wrongPassword"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("sourceAddress":"127.0.0.1")"), std::string::npos) << log;
   // The key files are closed to everyone else.
-  for (const char* file : {"token-keys", "ca.key"}) {
+  for (const char* file : {"token-keys", "ca.key", "nonce-key"}) {
     EXPECT_EQ(fs::status(data_dir_ / "secrets" / file).permissions() & fs::perms::all,
               fs::perms::owner_read | fs::perms::owner_write)
         << file;

@@ -377,7 +377,11 @@ Result<Answer> Driver::CallWaiting(const std::function<Result<Answer>()>& call) 
 Result<Answer> Driver::SignIn(std::string_view path, const json::object& body) {
   // Sent once: ServiceClient proves the key again only when the device token itself was
   // refused; a 401 about the password or the code is the user's answer.
-  return service_.Device("POST", path, body);
+  Result<Answer> answer = service_.Device("POST", path, body);
+  // Busy (503) or too many attempts (429): kUnavailable, which CallWaiting waits out and sends
+  // again, as for a service it cannot reach; the password was not checked.
+  if (answer && (answer->status == 503 || answer->status == 429)) return ErrorOf(*answer);
+  return answer;
 }
 
 // Sends the queued reports (opening the flow's session first), as far as the service takes

@@ -46,12 +46,24 @@ Response Answer(const Result<json::object>& result) {
   return Json(200, *result);
 }
 
+// A request refused for load: 429 with when to retry (Retry-After, in seconds).
+Response TooManyRequests(const service::Throttle& throttle) {
+  Response response = ErrorResponse(429, throttle.error);
+  response.headers.emplace_back("Retry-After", std::to_string(throttle.retry_after.count()));
+  return response;
+}
+
 // A refused sign-in is 403 with the step (reason and message for the screen); the other
-// steps are 200.
+// steps are 200. A busy service (no password-hash slot) is 503 with Retry-After.
 Response SignInAnswer(const Result<service::SignInStep>& step) {
   if (!step) {
     if (step.error().code == ErrorCode::kUnauthenticated) return Unauthenticated(step.error());
-    return ErrorResponse(step.error());
+    Response response = ErrorResponse(step.error());
+    if (step.error().code == ErrorCode::kUnavailable) {
+      response.headers.emplace_back("Retry-After",
+                                    std::to_string(service::kBusyRetryAfter.count()));
+    }
+    return response;
   }
   return Json(step->refused() ? 403 : 200, step->body);
 }
@@ -128,6 +140,9 @@ Status AddDeviceApiRoutes(server::Router& router, Services& s) {
   const Route routes[] = {
       {"POST", "/v1/agent/nonce",
        [&s](const Request& r, const PathParams&) {
+         if (auto throttle = s.trust.AdmitNonce(r.remote_address)) {
+           return TooManyRequests(*throttle);
+         }
          auto body = StringMembers(r, {"serialNumber"});
          if (!body) return ErrorResponse(body.error());
          return Answer(s.trust.NewNonce(body->at("serialNumber")));
@@ -165,18 +180,24 @@ Status AddDeviceApiRoutes(server::Router& router, Services& s) {
       {"POST", device + "/signIn",
        Device(s,
               [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+                if (auto throttle = s.sign_in.Admit(c, r.remote_address)) {
+                  return TooManyRequests(*throttle);
+                }
                 auto body = StringMembers(r, {"userPrincipalName", "password"});
                 if (!body) return ErrorResponse(body.error());
                 return SignInAnswer(s.sign_in.Begin(c, p.at("id"), body->at("userPrincipalName"),
-                                                    body->at("password")));
+                                                    body->at("password"), r.remote_address));
               })},
       {"POST", device + "/signIn/{challengeId}",
        Device(s,
               [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+                if (auto throttle = s.sign_in.Admit(c, r.remote_address)) {
+                  return TooManyRequests(*throttle);
+                }
                 auto body = StringMembers(r, {"code"});
                 if (!body) return ErrorResponse(body.error());
-                return SignInAnswer(
-                    s.sign_in.Complete(c, p.at("id"), p.at("challengeId"), body->at("code")));
+                return SignInAnswer(s.sign_in.Complete(c, p.at("id"), p.at("challengeId"),
+                                                       body->at("code"), r.remote_address));
               })},
       {"POST", device + "/deployment",
        [&s](const Request& r, const PathParams& p) { return Deployment(s, r, p); }},

@@ -6,11 +6,11 @@
 #include <atomic>
 
 #include "common/base64.hpp"
-#include "common/text.hpp"
 #include "core/esp/plan.hpp"
 #include "core/naming/device_name.hpp"
 #include "core/registration/hardware_hash.hpp"
 #include "identity/device_key.hpp"
+#include "identity/nonce.hpp"
 #include "identity/random.hpp"
 #include "server/service/catalog_service.hpp"
 #include "wire/model_json.hpp"
@@ -22,7 +22,7 @@ namespace json = boost::json;
 using store::DeviceRecord;
 
 constexpr size_t kMaxSerialBytes = 256;
-constexpr int kPurgeEvery = 256;  // NewNonce calls between sweeps of expired challenges
+constexpr uint64_t kPurgeEvery = 64;  // successful proofs between sweeps of expired challenges
 
 Error ProofFailed(std::string reason, std::string field) {
   return MakeError(ErrorCode::kUnauthenticated, "device proof failed: " + std::move(reason),
@@ -79,7 +79,20 @@ DeviceTrustService::DeviceTrustService(store::Store& store, Catalog& catalog,
       ca_(ca),
       ca_certificate_pem_(std::move(ca_certificate_pem)),
       clock_(std::move(clock)),
-      options_(options) {}
+      options_(std::move(options)),
+      nonce_limiter_(options_.nonce_rate) {
+  if (options_.nonce_key.size() != identity::kNonceKeyBytes) {
+    options_.nonce_key = identity::NewNonceKey();
+  }
+}
+
+std::optional<Throttle> DeviceTrustService::AdmitNonce(std::string_view source_address) {
+  const core::Timestamp now = clock_();
+  std::optional<std::chrono::seconds> wait = nonce_limiter_.Take(source_address, now);
+  if (!wait) return std::nullopt;
+  nonces_rate_limited_.fetch_add(1, std::memory_order_relaxed);
+  return TooManyRequests("nonce requests from this address", "serialNumber", *wait, now);
+}
 
 Result<json::object> DeviceTrustService::NewNonce(std::string_view serial_number) {
   if (serial_number.empty() || serial_number.size() > kMaxSerialBytes) {
@@ -87,44 +100,20 @@ Result<json::object> DeviceTrustService::NewNonce(std::string_view serial_number
                      fmt::format("serialNumber: must be 1 to {} bytes", kMaxSerialBytes),
                      "serialNumber");
   }
-  const core::Timestamp now = clock_();
-  static std::atomic<int> calls{0};
-  if (calls.fetch_add(1, std::memory_order_relaxed) % kPurgeEvery == 0) {
-    (void)store_.challenges().DeleteExpired(now);  // housekeeping; failure changes nothing
-  }
-  store::Challenge challenge;
-  challenge.id = identity::RandomToken(32);
-  challenge.purpose = std::string(kDeviceProofPurpose);
-  challenge.subject = std::string(serial_number);
-  challenge.expires_date_time = now + kDeviceNonceLifetime;
-  if (Status created = store_.challenges().Create(challenge); !created) return created.error();
-  return json::object{{"nonce", challenge.id},
+  const core::Timestamp expires = clock_() + kDeviceNonceLifetime;
+  return json::object{{"nonce", identity::IssueNonce(options_.nonce_key, serial_number, expires)},
                       {"audience", tokens_.options().issuer},
-                      {"expirationDateTime", wire::FormatTimestamp(challenge.expires_date_time)}};
+                      {"expirationDateTime", wire::FormatTimestamp(expires)}};
 }
 
 Result<json::object> DeviceTrustService::Prove(std::string_view serial_number,
                                                std::string_view nonce,
                                                std::string_view signature_base64) {
   const core::Timestamp now = clock_();
-  // The nonce is consumed first, in its own transaction: a wrong proof uses it up too.
-  std::optional<store::Challenge> challenge;
-  Status taken = store_.Transact([&]() -> Status {
-    Result<std::optional<store::Challenge>> found = store_.challenges().Find(nonce, now);
-    if (!found) return found.error();
-    if (!*found || (*found)->purpose != kDeviceProofPurpose) return Ok{};
-    Result<bool> deleted = store_.challenges().Delete(nonce);
-    if (!deleted) return deleted.error();
-    if (*deleted) challenge = std::move(*found);
-    return Ok{};
-  });
-  if (!taken) return taken.error();
-  if (!challenge) {
-    return ProofFailed("the nonce is unknown, expired or already used; ask for a new one", "nonce");
-  }
-  if (!text::EqualsIgnoreCase(challenge->subject, serial_number)) {
-    return ProofFailed("the nonce was issued for another serial number", "nonce");
-  }
+  // The nonce's own signature and expiry first: nothing is read or written for a forged one.
+  Result<core::Timestamp> nonce_expires =
+      identity::CheckNonce(options_.nonce_key, nonce, serial_number, now);
+  if (!nonce_expires) return ProofFailed(nonce_expires.error().message, "nonce");
   Result<std::optional<DeviceRecord>> found = store_.devices().FindBySerialNumber(serial_number);
   if (!found) return found.error();
   if (!*found) {
@@ -153,6 +142,22 @@ Result<json::object> DeviceTrustService::Prove(std::string_view serial_number,
   if (!identity::VerifyDeviceSignature(fields->public_key, message, raw)) {
     return ProofFailed("the signature was not made with the key this device was registered with",
                        "signature");
+  }
+  // Single use: the first successful proof records the nonce until it expires; a replay (or the
+  // loser of two racing proofs) finds it taken.
+  if (proofs_.fetch_add(1, std::memory_order_relaxed) % kPurgeEvery == 0) {
+    (void)store_.challenges().DeleteExpired(now);  // housekeeping; failure changes nothing
+  }
+  store::Challenge used;
+  used.id = "nonce:" + std::string(nonce);
+  used.purpose = std::string(kUsedNoncePurpose);
+  used.subject = std::string(serial_number);
+  used.expires_date_time = *nonce_expires;
+  if (Status recorded = store_.challenges().Create(used); !recorded) {
+    if (recorded.error().code == ErrorCode::kAlreadyExists) {
+      return ProofFailed("the nonce was already used; ask for a new one", "nonce");
+    }
+    return recorded.error();
   }
   Result<identity::IssuedToken> token = tokens_.IssueDeviceToken(device.id.value());
   if (!token) return token.error();

@@ -1,14 +1,18 @@
 #pragma once
 
+#include <atomic>
 #include <boost/json/object.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/result.hpp"
 #include "identity/ca.hpp"
+#include "identity/rate_limit.hpp"
 #include "server/service/catalog.hpp"
 #include "server/service/context.hpp"
 #include "server/service/device_service.hpp"
+#include "server/service/throttle.hpp"
 #include "server/service/token_service.hpp"
 #include "server/store/store.hpp"
 
@@ -24,8 +28,16 @@ inline constexpr std::string_view kDeviceProofPurpose = "deviceProof";
 /// How long a device-proof nonce may be answered.
 inline constexpr std::chrono::seconds kDeviceNonceLifetime{std::chrono::minutes(2)};
 
+/// What a consumed device-proof nonce is recorded as in the ChallengeStore (until it expires).
+inline constexpr std::string_view kUsedNoncePurpose = "usedDeviceNonce";
+
 struct DeviceTrustOptions {
   int certificate_validity_days = 365;  ///< device certificates; at least 180 (issue 4)
+  /// Nonces one source address may ask for: a burst, then a steady rate (AdmitNonce).
+  identity::RateLimit nonce_rate{.burst = 300, .per_second = 50};
+  /// SECRET: the key nonces are signed with (identity::kNonceKeyBytes); Services passes
+  /// Secrets::nonce_key. Empty: a fresh key for this process only.
+  std::string nonce_key;
 };
 
 /// An authenticated device: the registration id its token names.
@@ -48,18 +60,24 @@ class DeviceTrustService {
                      TokenService& tokens, const identity::CertificateAuthority& ca,
                      std::string ca_certificate_pem, Clock clock, DeviceTrustOptions options = {});
 
+  /// Whether a nonce request from `source_address` is within options().nonce_rate now: nullopt,
+  /// or the 429 refusal (field "serialNumber") with when to retry. Callers ask before NewNonce.
+  [[nodiscard]] std::optional<Throttle> AdmitNonce(std::string_view source_address);
+
   /// A fresh single-use nonce for the device with `serial_number` to sign:
-  /// {"nonce", "audience", "expirationDateTime"}. Issued for any serial number (whether it is
-  /// registered is told only to a device that proves its key). kInvalidArgument ("serialNumber")
-  /// when empty or longer than 256 bytes.
+  /// {"nonce", "audience", "expirationDateTime"}. Stateless: the nonce is signed with the nonce
+  /// key (identity::IssueNonce) and nothing is stored. Issued for any serial number (whether it
+  /// is registered is told only to a device that proves its key). kInvalidArgument
+  /// ("serialNumber") when empty or longer than 256 bytes.
   [[nodiscard]] Result<boost::json::object> NewNonce(std::string_view serial_number);
 
   /// Checks a proof: `signature_base64` (standard base64 of 64 bytes) must be the device key's
   /// Ed25519 signature of identity::ProofMessage(nonce, serial_number, audience) for a nonce
-  /// from NewNonce for this serial number, unexpired and unused (a nonce is consumed by the
-  /// first proof that names it, right or wrong). The key is the one in the hardware hash the
-  /// device was registered with. Answers {"token", "tokenType": "Bearer",
-  /// "expirationDateTime", "deviceId"}. Refusals are kUnauthenticated naming "nonce",
+  /// from NewNonce for this serial number (with this service's nonce key, so also one issued
+  /// before a restart), unexpired and unused: a successful proof records the nonce
+  /// (kUsedNoncePurpose, until it expires) and a second proof with it is refused. The key is the
+  /// one in the hardware hash the device was registered with. Answers {"token", "tokenType":
+  /// "Bearer", "expirationDateTime", "deviceId"}. Refusals are kUnauthenticated naming "nonce",
   /// "serialNumber" or "signature", with a reason a technician can act on.
   [[nodiscard]] Result<boost::json::object> Prove(std::string_view serial_number,
                                                   std::string_view nonce,
@@ -108,6 +126,9 @@ class DeviceTrustService {
 
   const std::string& ca_certificate_pem() const { return ca_certificate_pem_; }
 
+  /// Nonce requests refused by the rate limit since start (for /metrics).
+  uint64_t nonces_rate_limited() const { return nonces_rate_limited_.load(); }
+
  private:
   store::Store& store_;
   Catalog& catalog_;
@@ -117,6 +138,9 @@ class DeviceTrustService {
   std::string ca_certificate_pem_;
   Clock clock_;
   DeviceTrustOptions options_;
+  RateLimiter nonce_limiter_;
+  std::atomic<uint64_t> nonces_rate_limited_{0};
+  std::atomic<uint64_t> proofs_{0};
 };
 
 }  // namespace groundcrew::service

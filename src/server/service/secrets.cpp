@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "common/durable_file.hpp"
+#include "identity/nonce.hpp"
 
 namespace groundcrew::service {
 namespace fs = std::filesystem;
@@ -86,6 +87,24 @@ Result<identity::CertificateAuthority> LoadOrCreateCa(const SecretPaths& paths,
   return ca;
 }
 
+Result<std::string> LoadOrCreateNonceKey(const SecretPaths& paths) {
+  Result<std::optional<std::string>> stored = ReadSecret(paths.nonce_key());
+  if (!stored) return stored.error();
+  if (*stored) {
+    if ((*stored)->size() != identity::kNonceKeyBytes) {
+      return Unreadable(paths.nonce_key(),
+                        MakeError(ErrorCode::kInvalidArgument,
+                                  fmt::format("must be {} bytes", identity::kNonceKeyBytes)));
+    }
+    return std::move(**stored);
+  }
+  std::string key = identity::NewNonceKey();
+  if (Status s = durable::WriteFileAtomically(paths.nonce_key(), key, kSecretMode); !s) {
+    return s.error();
+  }
+  return key;
+}
+
 }  // namespace
 
 Result<Secrets> CreateSecrets(std::string_view organization, core::Timestamp now) {
@@ -93,7 +112,8 @@ Result<Secrets> CreateSecrets(std::string_view organization, core::Timestamp now
   if (!ca) return ca.error();
   Result<std::string> certificate = ca->CertificatePem();
   if (!certificate) return certificate.error();
-  return Secrets{identity::KeyRing::Create(now), std::move(*ca), std::move(*certificate)};
+  return Secrets{identity::KeyRing::Create(now), std::move(*ca), std::move(*certificate),
+                 identity::NewNonceKey()};
 }
 
 Status SaveKeyRing(const SecretPaths& paths, const identity::KeyRing& keys) {
@@ -116,7 +136,9 @@ Result<Secrets> LoadOrCreateSecrets(const SecretPaths& paths, std::string_view o
   if (!ca) return ca.error();
   Result<std::string> certificate = ca->CertificatePem();
   if (!certificate) return certificate.error();
-  return Secrets{std::move(*keys), std::move(*ca), std::move(*certificate)};
+  Result<std::string> nonce_key = LoadOrCreateNonceKey(paths);
+  if (!nonce_key) return nonce_key.error();
+  return Secrets{std::move(*keys), std::move(*ca), std::move(*certificate), std::move(*nonce_key)};
 }
 
 }  // namespace groundcrew::service

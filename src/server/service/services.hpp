@@ -24,6 +24,12 @@ struct IdentityOptions {
   DeploymentOptions deployment;
 };
 
+/// `trust` with the nonce key of `secrets` (unless `trust` names one).
+inline DeviceTrustOptions WithNonceKey(DeviceTrustOptions trust, const Secrets& secrets) {
+  if (trust.nonce_key.empty()) trust.nonce_key = secrets.nonce_key;
+  return trust;
+}
+
 /// Every use case of the service over one store, wired once by the daemon's main.
 struct Services {
   /// `diagnostics_root`: where devices' diagnostics archives are kept (DataDir::diagnostics()).
@@ -41,7 +47,7 @@ struct Services {
         diagnostics(store, std::move(diagnostics_root), clock),
         tokens(store, clock, secrets.keys, std::move(save_keys), options.tokens),
         trust(store, catalog, devices, tokens, secrets.ca, secrets.ca_certificate_pem, clock,
-              options.trust),
+              WithNonceKey(options.trust, secrets)),
         sign_in(store, catalog, tokens, clock, options.sign_in),
         deployment(store, catalog, secrets.ca, secrets.ca_certificate_pem, clock,
                    options.deployment) {}

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <thread>
 
 #include "core/targeting/eligibility.hpp"
 #include "identity/qr.hpp"
@@ -22,12 +23,12 @@ constexpr std::string_view kMfaPurpose = "mfa";
 constexpr std::string_view kMfaRegistrationPurpose = "mfaRegistration";
 constexpr int kMaxRaceRetries = 3;  // optimistic-version retries for lockout bookkeeping
 
-// A wrong password; `after` is the failures counted for the name, this one included. When few
-// tries are left the sign-in page says how many (the same for names nobody has, counted alike).
-Error WrongPassword(const identity::LockoutState& after, const identity::LockoutPolicy& policy) {
+// A wrong password; `left` is the tries left before a lock that applies on this device
+// (identity::TriesLeft), this failure counted. When few are left the sign-in page says how many
+// (the same for names nobody has, counted alike).
+Error WrongPassword(long long left) {
   std::string message = "The user name or password is incorrect. Check them and try again.";
-  const long long left = policy.max_failures - static_cast<long long>(after.failures.size());
-  if (!after.locked_until && left <= 3) {
+  if (left > 0 && left <= 3) {
     message += fmt::format(" {} more wrong password{} will lock this account for a while.", left,
                            left == 1 ? "" : "s");
   }
@@ -81,6 +82,11 @@ Result<MfaEnrollment> EnrollmentFor(std::string_view issuer, std::string_view ac
                        identity::RenderTerminal(*qr)};
 }
 
+int HashSlots(int configured) {
+  if (configured > 0) return configured;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency() / 2));
+}
+
 }  // namespace
 
 bool SignInStep::refused() const {
@@ -94,21 +100,218 @@ SignInService::SignInService(store::Store& store, Catalog& catalog, TokenService
       catalog_(catalog),
       tokens_(tokens),
       clock_(std::move(clock)),
-      options_(options) {}
+      options_(std::move(options)),
+      device_limiter_(options_.device_rate),
+      source_limiter_(options_.source_rate),
+      password_hashes_(HashSlots(options_.concurrent_password_hashes)) {}
 
-identity::LockoutState SignInService::CountUnknownFailure(std::string_view user_principal_name,
-                                                          core::Timestamp now) {
-  std::string name(user_principal_name);
-  std::transform(name.begin(), name.end(), name.begin(),
+namespace {
+
+std::string LowerName(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  std::lock_guard lock(unknown_mutex_);
-  if (unknown_failures_.size() >= kMaxUnknownNames && !unknown_failures_.contains(name)) {
-    unknown_failures_.clear();
-  }
-  identity::LockoutState& state = unknown_failures_[name];
-  if (state.locked_until && now >= *state.locked_until) state = {};
-  state = identity::RecordFailure(state, options_.lockout, now);
+  return lower;
+}
+
+std::string PairKey(std::string_view name, std::string_view device_id) {
+  return LowerName(name) + '\n' + std::string(device_id);
+}
+
+// Keeps `map` under `max` keys before one is added: keys without a failure inside the window
+// or a lock are forgotten first (forgetting them changes no answer), then all.
+void MakeRoom(std::unordered_map<std::string, identity::LockoutState>& map,
+              const identity::LockoutPolicy& policy, core::Timestamp now, size_t max) {
+  if (map.size() < max) return;
+  std::erase_if(map, [&](const auto& entry) {
+    return !identity::HasRecentFailures(entry.second, policy, now);
+  });
+  if (map.size() >= max) map.clear();
+}
+
+identity::LockoutState Peek(const std::unordered_map<std::string, identity::LockoutState>& map,
+                            const std::string& key, core::Timestamp now) {
+  auto found = map.find(key);
+  if (found == map.end()) return {};
+  identity::LockoutState state = found->second;
+  if (state.locked_until && now >= *state.locked_until) state = {};  // an expired lock
   return state;
+}
+
+identity::LockoutState Count(std::unordered_map<std::string, identity::LockoutState>& map,
+                             const std::string& key, const identity::LockoutPolicy& policy,
+                             core::Timestamp now, size_t max) {
+  if (!map.contains(key)) MakeRoom(map, policy, now, max);
+  identity::LockoutState& state = map[key];
+  if (state.locked_until && now >= *state.locked_until) state = {};
+  state = identity::RecordFailure(state, policy, now);
+  return state;
+}
+
+const char* LockReason(identity::LockScope scope) {
+  switch (scope) {
+    case identity::LockScope::kSource:
+      return "sourceLocked";
+    case identity::LockScope::kDevice:
+      return "deviceLocked";
+    case identity::LockScope::kAccount:
+      return "accountLocked";
+  }
+  return "accountLocked";
+}
+
+SignInStep LockedStep(const identity::SignInLock& lock) {
+  std::string message;
+  switch (lock.scope) {
+    case identity::LockScope::kSource:
+      message = fmt::format(
+          "Too many failed sign-ins came from this network; sign-ins from it are paused until "
+          "{:%H:%M} UTC. Try again then, or ask your support person.",
+          lock.until);
+      break;
+    case identity::LockScope::kDevice:
+      message = fmt::format(
+          "This account is locked on this device after too many failed sign-ins until {:%H:%M} "
+          "UTC. Try again then, sign in on your own device, or ask your support person to "
+          "unlock it.",
+          lock.until);
+      break;
+    case identity::LockScope::kAccount:
+      return Locked(lock.until);
+  }
+  SignInStep step = Refused("accountLocked", std::move(message));
+  step.body["lockedUntil"] = wire::FormatTimestamp(lock.until);
+  return step;
+}
+
+Error Busy() {
+  return MakeError(ErrorCode::kUnavailable,
+                   fmt::format("The service is busy; try signing in again in {} second{}.",
+                               kBusyRetryAfter.count(), kBusyRetryAfter.count() == 1 ? "" : "s"));
+}
+
+}  // namespace
+
+const char* ToString(SignInEvent::Kind kind) {
+  switch (kind) {
+    case SignInEvent::Kind::kFailure:
+      return "failure";
+    case SignInEvent::Kind::kLockout:
+      return "lockout";
+    case SignInEvent::Kind::kRateLimited:
+      return "rateLimited";
+    case SignInEvent::Kind::kBusy:
+      return "busy";
+  }
+  return "failure";
+}
+
+void SignInService::Emit(const SignInEvent& event) {
+  switch (event.kind) {
+    case SignInEvent::Kind::kFailure:
+      metrics_.failures.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case SignInEvent::Kind::kLockout:
+      metrics_.lockouts.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case SignInEvent::Kind::kRateLimited:
+      metrics_.rate_limited.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case SignInEvent::Kind::kBusy:
+      metrics_.busy.fetch_add(1, std::memory_order_relaxed);
+      break;
+  }
+  if (options_.observer) options_.observer(event);
+}
+
+std::optional<Throttle> SignInService::Admit(const DeviceCaller& caller,
+                                             std::string_view source_address) {
+  const core::Timestamp now = clock_();
+  const char* limited = nullptr;
+  std::optional<std::chrono::seconds> wait = device_limiter_.Take(caller.device_id, now);
+  if (wait) {
+    limited = "device";
+  } else if ((wait = source_limiter_.Take(source_address, now))) {
+    limited = "source";
+  }
+  if (!wait) return std::nullopt;
+  Emit(SignInEvent{SignInEvent::Kind::kRateLimited, "", caller.device_id,
+                   std::string(source_address), limited});
+  return TooManyRequests(std::string_view(limited) == "device"
+                             ? "sign-in attempts from this device"
+                             : "sign-in attempts from this network address",
+                         "", *wait, now);
+}
+
+identity::LockCounters SignInService::Counters(std::string_view name, std::string_view device_id,
+                                               std::string_view source_address, bool known,
+                                               const identity::LockoutState& account,
+                                               bool familiar) {
+  const core::Timestamp now = clock_();
+  std::lock_guard lock(counters_mutex_);
+  identity::LockCounters counters;
+  counters.account = known ? account : Peek(unknown_failures_, LowerName(name), now);
+  counters.device = Peek(pair_failures_, PairKey(name, device_id), now);
+  counters.source = Peek(source_failures_, std::string(source_address), now);
+  counters.familiar_device = familiar;
+  return counters;
+}
+
+identity::LockCounters SignInService::CountFailure(std::string_view name,
+                                                   std::string_view device_id,
+                                                   std::string_view source_address, bool known,
+                                                   const identity::LockoutState& account,
+                                                   bool familiar, core::Timestamp now) {
+  std::lock_guard lock(counters_mutex_);
+  identity::LockCounters after;
+  after.account =
+      known ? account : Count(unknown_failures_, LowerName(name), options_.lockout, now, kMaxKeys);
+  after.device =
+      Count(pair_failures_, PairKey(name, device_id), options_.device_lockout, now, kMaxKeys);
+  after.source =
+      Count(source_failures_, std::string(source_address), options_.source_lockout, now, kMaxKeys);
+  after.familiar_device = familiar;
+  return after;
+}
+
+void SignInService::ReportFailure(const SignInEvent& failure, const identity::LockCounters& before,
+                                  const identity::LockCounters& after, core::Timestamp now) {
+  Emit(failure);
+  auto newly = [&](const identity::LockoutState& was, const identity::LockoutState& is) {
+    return !identity::IsLocked(was, now) && identity::IsLocked(is, now);
+  };
+  SignInEvent lockout = failure;
+  lockout.kind = SignInEvent::Kind::kLockout;
+  if (newly(before.source, after.source)) {
+    lockout.reason = "source";
+    Emit(lockout);
+  }
+  if (newly(before.device, after.device)) {
+    lockout.reason = "device";
+    Emit(lockout);
+  }
+  if (newly(before.account, after.account)) {
+    lockout.reason = "account";
+    Emit(lockout);
+  }
+}
+
+void SignInService::ForgetPair(std::string_view name, std::string_view device_id) {
+  std::lock_guard lock(counters_mutex_);
+  pair_failures_.erase(PairKey(name, device_id));
+}
+
+Result<bool> SignInService::Familiar(const core::AutopilotDeviceIdentity& device,
+                                     std::string_view user_principal_name, const core::User* user) {
+  // Read for every name, known or not, so that the time taken tells no name apart.
+  Result<std::optional<store::DeviceTrustRecord>> trust =
+      store_.device_trust().Find(device.id.value());
+  if (!trust) return trust.error();
+  if (!device.user_principal_name.empty() &&
+      LowerName(device.user_principal_name) == LowerName(user_principal_name)) {
+    return true;
+  }
+  return user != nullptr && *trust && (*trust)->value.primary_user_id == user->id.value();
 }
 
 Result<core::User> SignInService::FindUser(std::string_view user_id) {
@@ -122,7 +325,8 @@ Result<core::User> SignInService::FindUser(std::string_view user_id) {
 
 Result<SignInStep> SignInService::Begin(const DeviceCaller& caller, std::string_view device_id,
                                         std::string_view user_principal_name,
-                                        std::string_view password) {
+                                        std::string_view password,
+                                        std::string_view source_address) {
   if (device_id != caller.device_id) {
     return MakeError(ErrorCode::kNotFound, fmt::format("no device has id {}", device_id), "id");
   }
@@ -148,28 +352,58 @@ Result<SignInStep> SignInService::Begin(const DeviceCaller& caller, std::string_
     if (!found) return found.error();
     credential = std::move(*found);
   }
-  const bool has_password = credential && !credential->value.password_hash.empty();
-  const bool verified = has_password
-                            ? identity::VerifyPassword(credential->value.password_hash, password)
+  Result<bool> familiar = Familiar(device->value, user_principal_name, user);
+  if (!familiar) return familiar.error();
+  // Known and unknown names alike: the account's counters are the stored ones for a known user
+  // with a credential, the in-memory ones otherwise (a known user without a credential has
+  // none stored, and is counted in memory as a name nobody has).
+  const bool stored = credential.has_value();
+  const identity::LockoutState stored_account =
+      stored ? LockoutOf(credential->value) : identity::LockoutState{};
+  const identity::LockCounters before =
+      Counters(user_principal_name, device_id, source_address, stored, stored_account, *familiar);
+  SignInEvent failure{SignInEvent::Kind::kFailure, std::string(user_principal_name),
+                      std::string(device_id), std::string(source_address), ""};
+  // Locks first: a refused sign-in costs no hash, for known and unknown names alike.
+  if (std::optional<identity::SignInLock> lock =
+          identity::CheckSignInLocks(before, options_.lockout, options_.device_lockout, now)) {
+    failure.reason = LockReason(lock->scope);
+    Emit(failure);
+    return LockedStep(*lock);
+  }
+
+  bool verified = false;
+  {
+    std::optional<WorkLimit::Slot> slot = password_hashes_.Acquire(options_.password_hash_wait);
+    if (!slot) {
+      Emit(SignInEvent{SignInEvent::Kind::kBusy, std::string(user_principal_name),
+                       std::string(device_id), std::string(source_address), "passwordHashes"});
+      return Busy();
+    }
+    metrics_.password_hashes.fetch_add(1, std::memory_order_relaxed);
+    const bool has_password = credential && !credential->value.password_hash.empty();
+    verified = has_password ? identity::VerifyPassword(credential->value.password_hash, password)
                             : identity::DummyVerifyPassword(password, options_.password_cost);
-  if (credential && identity::IsLocked(LockoutOf(credential->value), now)) {
-    return Locked(*credential->value.locked_until);
   }
   if (!verified) {
-    std::optional<identity::LockoutState> after;  // the account's, once this failure counts
-    if (user != nullptr) {
+    identity::LockoutState account = before.account;
+    if (stored) {
       for (int attempt = 0; attempt < kMaxRaceRetries; ++attempt) {
         Status recorded =
             ChangeCredential(Actor{}, *user, "", false, [&](store::UserCredential& c) -> Status {
-              after = identity::RecordFailure(LockoutOf(c), options_.lockout, now);
-              SetLockout(c, *after);
+              account = identity::RecordFailure(LockoutOf(c), options_.lockout, now);
+              SetLockout(c, account);
               return Ok{};
             });
         if (recorded || recorded.error().code != ErrorCode::kAborted) break;
       }
     }
-    if (!after) after = CountUnknownFailure(user_principal_name, now);
-    return WrongPassword(*after, options_.lockout);
+    const identity::LockCounters after = CountFailure(
+        user_principal_name, device_id, source_address, stored, account, *familiar, now);
+    failure.reason = "wrongPassword";
+    ReportFailure(failure, before, after, now);
+    return WrongPassword(
+        identity::TriesLeft(after, options_.lockout, options_.device_lockout, now));
   }
 
   const core::GroupSet groups = index.UserGroups(*user);
@@ -184,7 +418,10 @@ Result<SignInStep> SignInService::Begin(const DeviceCaller& caller, std::string_
       if (!current) return current.error();
       if (!*current) return ChallengeGone();  // deleted meanwhile
       store::UserCredential c = (*current)->value;
-      SetLockout(c, identity::RecordSuccess(LockoutOf(c)));
+      // A familiar device got through a locked account: the lock stays for the others.
+      if (!identity::IsLocked(LockoutOf(c), now)) {
+        SetLockout(c, identity::RecordSuccess(LockoutOf(c)));
+      }
       c.updated_date_time = now;
       if (Result<store::UserCredentialRecord> put =
               store_.user_credentials().Put(c, (*current)->version);
@@ -194,6 +431,7 @@ Result<SignInStep> SignInService::Begin(const DeviceCaller& caller, std::string_
       return RecordPrimaryUser(device_id, user->id.value(), now);
     });
     if (!recorded) return recorded.error();
+    ForgetPair(user_principal_name, device_id);
     return SignedIn(*user, device_id);
   }
 
@@ -224,7 +462,8 @@ Result<SignInStep> SignInService::Begin(const DeviceCaller& caller, std::string_
 }
 
 Result<SignInStep> SignInService::Complete(const DeviceCaller& caller, std::string_view device_id,
-                                           std::string_view challenge_id, std::string_view code) {
+                                           std::string_view challenge_id, std::string_view code,
+                                           std::string_view source_address) {
   if (device_id != caller.device_id) {
     return MakeError(ErrorCode::kNotFound, fmt::format("no device has id {}", device_id), "id");
   }
@@ -248,10 +487,18 @@ Result<SignInStep> SignInService::Complete(const DeviceCaller& caller, std::stri
   if (auto refusal = core::CheckSignIn(index, device->value, *user, index.UserGroups(*user))) {
     return Refused(core::ToString(refusal->reason), refusal->message);
   }
+  const std::string& name = user->user_principal_name;
+  Result<bool> familiar = Familiar(device->value, name, &*user);
+  if (!familiar) return familiar.error();
 
   std::optional<SignInStep> locked;
   std::optional<Error> refusal;
+  identity::LockCounters before;
+  std::optional<identity::LockoutState> failed;  // the account after a wrong code
   Status done = store_.Transact([&]() -> Status {
+    failed.reset();
+    locked.reset();
+    refusal.reset();
     Result<std::optional<store::UserCredentialRecord>> credential =
         store_.user_credentials().Find(challenge.subject);
     if (!credential) return credential.error();
@@ -260,8 +507,10 @@ Result<SignInStep> SignInService::Complete(const DeviceCaller& caller, std::stri
       return Ok{};
     }
     store::UserCredential c = (*credential)->value;
-    if (identity::IsLocked(LockoutOf(c), now)) {
-      locked = Locked(*c.locked_until);
+    before = Counters(name, device_id, source_address, true, LockoutOf(c), *familiar);
+    if (std::optional<identity::SignInLock> lock =
+            identity::CheckSignInLocks(before, options_.lockout, options_.device_lockout, now)) {
+      locked = LockedStep(*lock);
       return Ok{};
     }
     const std::string& secret = registering ? challenge.data : c.totp_secret;
@@ -272,7 +521,8 @@ Result<SignInStep> SignInService::Complete(const DeviceCaller& caller, std::stri
       return Ok{};
     }
     if (!step) {  // wrong or replayed: counts toward lockout and toward this challenge's limit
-      SetLockout(c, identity::RecordFailure(LockoutOf(c), options_.lockout, now));
+      failed = identity::RecordFailure(LockoutOf(c), options_.lockout, now);
+      SetLockout(c, *failed);
       c.updated_date_time = now;
       if (Result<store::UserCredentialRecord> put =
               store_.user_credentials().Put(c, (*credential)->version);
@@ -294,7 +544,6 @@ Result<SignInStep> SignInService::Complete(const DeviceCaller& caller, std::stri
                             "from your authenticator app.",
                             "code");
       }
-      if (identity::IsLocked(LockoutOf(c), now)) locked = Locked(*c.locked_until);
       return Ok{};
     }
     Result<bool> taken = store_.challenges().Delete(challenge.id);
@@ -305,7 +554,9 @@ Result<SignInStep> SignInService::Complete(const DeviceCaller& caller, std::stri
     }
     if (registering) c.totp_secret = challenge.data;
     c.totp_last_step = *step;
-    SetLockout(c, identity::RecordSuccess(LockoutOf(c)));
+    // A familiar device got through a locked account: the lock stays for the others.
+    if (!identity::IsLocked(LockoutOf(c), now))
+      SetLockout(c, identity::RecordSuccess(LockoutOf(c)));
     c.updated_date_time = now;
     if (Result<store::UserCredentialRecord> put =
             store_.user_credentials().Put(c, (*credential)->version);
@@ -319,8 +570,27 @@ Result<SignInStep> SignInService::Complete(const DeviceCaller& caller, std::stri
     if (done.error().code == ErrorCode::kAborted) return ChallengeGone();
     return done.error();
   }
-  if (locked) return *locked;
+  SignInEvent failure{SignInEvent::Kind::kFailure, name, std::string(device_id),
+                      std::string(source_address), ""};
+  if (locked) {
+    const std::optional<identity::SignInLock> lock =
+        identity::CheckSignInLocks(before, options_.lockout, options_.device_lockout, now);
+    failure.reason = lock ? LockReason(lock->scope) : "accountLocked";
+    Emit(failure);
+    return *locked;
+  }
+  if (failed) {  // counted once the transaction committed
+    const identity::LockCounters after =
+        CountFailure(name, device_id, source_address, true, *failed, *familiar, now);
+    failure.reason = "wrongCode";
+    ReportFailure(failure, before, after, now);
+    if (std::optional<identity::SignInLock> lock =
+            identity::CheckSignInLocks(after, options_.lockout, options_.device_lockout, now)) {
+      return LockedStep(*lock);
+    }
+  }
   if (refusal) return *refusal;
+  ForgetPair(name, device_id);
   return SignedIn(*user, device_id);
 }
 
@@ -386,12 +656,14 @@ Status SignInService::SetPassword(const Actor& actor, std::string_view user_id,
   if (Status s = identity::CheckPasswordPolicy(password, user->user_principal_name); !s) return s;
   Result<std::string> hash = identity::HashPassword(password, options_.password_cost);
   if (!hash) return hash.error();
-  return ChangeCredential(actor, *user, "setPassword", true,
-                          [&](store::UserCredential& c) -> Status {
-                            c.password_hash = *hash;
-                            SetLockout(c, identity::RecordSuccess(LockoutOf(c)));
-                            return Ok{};
-                          });
+  Status set =
+      ChangeCredential(actor, *user, "setPassword", true, [&](store::UserCredential& c) -> Status {
+        c.password_hash = *hash;
+        SetLockout(c, identity::RecordSuccess(LockoutOf(c)));
+        return Ok{};
+      });
+  if (set) ForgetUser(user->user_principal_name);
+  return set;
 }
 
 Result<MfaEnrollment> SignInService::EnrollMfa(const Actor& actor, std::string_view user_id,
@@ -437,10 +709,21 @@ Status SignInService::Unlock(const Actor& actor, std::string_view user_id) {
   if (Status s = RequireAdmin(actor); !s) return s;
   Result<core::User> user = FindUser(user_id);
   if (!user) return user.error();
-  return ChangeCredential(actor, *user, "unlock", false, [](store::UserCredential& c) -> Status {
-    SetLockout(c, identity::RecordSuccess(LockoutOf(c)));
-    return Ok{};
-  });
+  Status unlocked =
+      ChangeCredential(actor, *user, "unlock", false, [](store::UserCredential& c) -> Status {
+        SetLockout(c, identity::RecordSuccess(LockoutOf(c)));
+        return Ok{};
+      });
+  if (!unlocked) return unlocked;
+  ForgetUser(user->user_principal_name);
+  return Ok{};
+}
+
+void SignInService::ForgetUser(std::string_view user_principal_name) {
+  const std::string prefix = LowerName(user_principal_name) + '\n';
+  std::lock_guard lock(counters_mutex_);
+  unknown_failures_.erase(LowerName(user_principal_name));
+  std::erase_if(pair_failures_, [&](const auto& entry) { return entry.first.starts_with(prefix); });
 }
 
 Result<json::object> SignInService::State(std::string_view user_id) {
@@ -462,6 +745,26 @@ Result<json::object> SignInService::State(std::string_view user_id) {
       out["lockedUntil"] = wire::FormatTimestamp(*until);
     }
   }
+  json::array devices;
+  {
+    const std::string prefix = LowerName(user->user_principal_name) + '\n';
+    std::lock_guard lock(counters_mutex_);
+    for (const auto& [key, state] : pair_failures_) {
+      if (!key.starts_with(prefix) ||
+          !identity::HasRecentFailures(state, options_.device_lockout, now)) {
+        continue;
+      }
+      std::optional<core::Timestamp> until = identity::LockedUntil(state, now);
+      devices.push_back(json::object{
+          {"deviceId", key.substr(prefix.size())},
+          {"recentFailures", state.failures.size()},
+          {"lockedUntil", until ? json::value(wire::FormatTimestamp(*until)) : json::value()}});
+    }
+  }
+  std::sort(devices.begin(), devices.end(), [](const json::value& a, const json::value& b) {
+    return a.at("deviceId").as_string() < b.at("deviceId").as_string();
+  });
+  out["deviceLocks"] = std::move(devices);
   return out;
 }
 
