@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
                  "JSON configuration file (keys: dataDir, listen, "
                  "threads, maxBodyBytes, portFile, logLevel, tlsCert, "
                  "tlsKey, tlsNames, lockoutThreshold, "
-                 "lockoutWindowMinutes, lockoutDurationMinutes)");
+                 "lockoutWindowMinutes, lockoutDurationMinutes, maxConnections)");
   app.add_option("--data-dir", flags.data_dir,
                  "data directory made by `groundcrew init` "
                  "[GROUNDCREW_DATA_DIR, default ./var]");
@@ -138,6 +138,10 @@ int main(int argc, char** argv) {
                  "...counted within this many minutes [default 10]");
   app.add_option("--lockout-duration-minutes", flags.lockout_duration_minutes,
                  "...lock it for this many minutes [default 15]");
+  app.add_option("--max-connections", flags.max_connections,
+                 "open client connections at most; at the cap the longest idle one is closed "
+                 "to admit a new one [GROUNDCREW_MAX_CONNECTIONS, default 0: the descriptor "
+                 "limit minus 64, at most 4096]");
   std::string test_clock_path;
   app.add_option("--test-clock", test_clock_path,
                  "FOR TESTS ONLY: read the current time (Unix seconds) from this file on every "
@@ -249,6 +253,7 @@ int main(int argc, char** argv) {
   options.port = config->port;
   options.threads = config->threads;
   options.max_body_bytes = config->max_body_bytes;
+  options.max_connections = static_cast<std::size_t>(config->max_connections);
   if (!config->tls_names.empty()) {  // HTTPS with a certificate from the tenant's CA
     auto issued =
         IssueServerCertificate(services.secrets, secret_paths, config->tls_names, clock());

