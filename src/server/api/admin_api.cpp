@@ -199,15 +199,15 @@ Status AddDiagnosticsRoutes(server::Router& router, Services& s, const std::stri
 
 Status AddDeviceRoutes(server::Router& router, Services& s) {
   const std::string base = "/v1/autopilotDevices";
-  if (Status st =
-          router.Add("POST", base + "/import",
-                     Authenticated(s,
-                                   [&s](const Actor& actor, const Request& r, const PathParams&) {
-                                     auto outcome = s.devices.Import(actor, r.body);
-                                     if (!outcome) return ErrorResponse(outcome.error());
-                                     return Json(200, ImportJson(*outcome));
-                                   },
-                                   server::BodyLimit::kLarge));
+  if (Status st = router.Add("POST", base + "/import",
+                             Authenticated(
+                                 s,
+                                 [&s](const Actor& actor, const Request& r, const PathParams&) {
+                                   auto outcome = s.devices.Import(actor, r.body);
+                                   if (!outcome) return ErrorResponse(outcome.error());
+                                   return Json(200, ImportJson(*outcome));
+                                 },
+                                 server::BodyLimit::kLarge));
       !st) {
     return st;
   }
@@ -294,19 +294,20 @@ Status AddDeviceRoutes(server::Router& router, Services& s) {
 
 Status AddContentRoutes(server::Router& router, Services& s) {
   const std::string item = "/v1/content/{sha256}";
-  if (Status st = router.Add(
-          "PUT", item,
-          Authenticated(s,
-                        [&s](const Actor& actor, const Request& r, const PathParams& p) {
-                          if (Status allowed = service::RequireAdmin(actor); !allowed) {
-                            return ErrorResponse(allowed.error());
-                          }
-                          Result<bool> created = s.content.Put(p.at("sha256"), r.body);
-                          if (!created) return ErrorResponse(created.error());
-                          return Json(*created ? 201 : 200, json::object{{"sha256", p.at("sha256")},
-                                                                         {"size", r.body.size()}});
-                        },
-                        server::BodyLimit::kLarge));
+  if (Status st = router.Add("PUT", item,
+                             Authenticated(
+                                 s,
+                                 [&s](const Actor& actor, const Request& r, const PathParams& p) {
+                                   if (Status allowed = service::RequireAdmin(actor); !allowed) {
+                                     return ErrorResponse(allowed.error());
+                                   }
+                                   Result<bool> created = s.content.Put(p.at("sha256"), r.body);
+                                   if (!created) return ErrorResponse(created.error());
+                                   return Json(*created ? 201 : 200,
+                                               json::object{{"sha256", p.at("sha256")},
+                                                            {"size", r.body.size()}});
+                                 },
+                                 server::BodyLimit::kLarge));
       !st) {
     return st;
   }
@@ -652,19 +653,19 @@ Status AddAdminRoutes(server::Router& router, Services& s) {
       !st) {
     return st;
   }
-  if (Status st =
-          router.Add("POST", "/v1/apply",
-                     Authenticated(s,
-                                   [&s](const Actor& actor, const Request& r, const PathParams&) {
-                                     Result<bool> dry_run = BoolParameter(r, "dryRun");
-                                     if (!dry_run) return ErrorResponse(dry_run.error());
-                                     Result<json::value> body = ParseJsonBody(r);
-                                     if (!body) return ErrorResponse(body.error());
-                                     auto outcome = s.apply.Apply(actor, *body, *dry_run);
-                                     if (!outcome) return ErrorResponse(outcome.error());
-                                     return Json(200, service::ToJson(*outcome));
-                                   },
-                                   server::BodyLimit::kLarge));
+  if (Status st = router.Add("POST", "/v1/apply",
+                             Authenticated(
+                                 s,
+                                 [&s](const Actor& actor, const Request& r, const PathParams&) {
+                                   Result<bool> dry_run = BoolParameter(r, "dryRun");
+                                   if (!dry_run) return ErrorResponse(dry_run.error());
+                                   Result<json::value> body = ParseJsonBody(r);
+                                   if (!body) return ErrorResponse(body.error());
+                                   auto outcome = s.apply.Apply(actor, *body, *dry_run);
+                                   if (!outcome) return ErrorResponse(outcome.error());
+                                   return Json(200, service::ToJson(*outcome));
+                                 },
+                                 server::BodyLimit::kLarge));
       !st) {
     return st;
   }

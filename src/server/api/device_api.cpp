@@ -210,7 +210,8 @@ Status AddDeviceApiRoutes(server::Router& router, Services& s) {
                     s.sign_in.Complete(c, p.at("id"), p.at("challengeId"), body->at("code")));
               })},
       {"POST", device + "/deployment",
-       DeviceOrUser(s, [&s](const Request& r, const PathParams& p) { return Deployment(s, r, p); })},
+       DeviceOrUser(s,
+                    [&s](const Request& r, const PathParams& p) { return Deployment(s, r, p); })},
       {"POST", device + "/certificates/{profileId}",
        Device(s,
               [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
@@ -255,16 +256,17 @@ Status AddDeviceApiRoutes(server::Router& router, Services& s) {
                                                          body->at("deploymentState"), *finished));
               })},
       {"POST", device + "/diagnostics",
-       Device(s,
-              [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
-                auto body = StringMembers(r, {"fileName", "contentBase64"});
-                if (!body) return ErrorResponse(body.error());
-                Result<json::object> stored = s.diagnostics.Upload(
-                    c, p.at("id"), body->at("fileName"), body->at("contentBase64"));
-                if (!stored) return ErrorResponse(stored.error());
-                return Json(201, *stored);
-              },
-              server::BodyLimit::kLarge)},
+       Device(
+           s,
+           [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+             auto body = StringMembers(r, {"fileName", "contentBase64"});
+             if (!body) return ErrorResponse(body.error());
+             Result<json::object> stored = s.diagnostics.Upload(c, p.at("id"), body->at("fileName"),
+                                                                body->at("contentBase64"));
+             if (!stored) return ErrorResponse(stored.error());
+             return Json(201, *stored);
+           },
+           server::BodyLimit::kLarge)},
       {"GET", device + "/content/{sha256}",
        Device(s,
               [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {

@@ -1,9 +1,14 @@
 #include "server/http/http_server.hpp"
 
+#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -23,19 +28,13 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <fcntl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -95,6 +94,9 @@ struct ConnectionBase {
   std::atomic<bool> idle{true};
   /// When it last became idle (steady clock ticks); the accept loop sheds the smallest.
   std::atomic<Clock::rep> idle_since{Clock::now().time_since_epoch().count()};
+  /// Set by the accept loop when it picked this connection to shed; cleared on the strand if
+  /// it was no longer idle there. A connection being shed no longer counts against the cap.
+  std::atomic<bool> shedding{false};
 };
 
 /// `Stream` is beast::tcp_stream (HTTP) or SslStream (HTTPS).
@@ -269,8 +271,11 @@ struct LargeBodySlot {
   LargeBodySlot() = default;
   LargeBodySlot(const LargeBodySlot&) = delete;
   LargeBodySlot& operator=(const LargeBodySlot&) = delete;
-  ~LargeBodySlot() {
+  ~LargeBodySlot() { Release(); }
+  /// Gives the slot back (if held).
+  void Release() {
     if (in_use) in_use->fetch_sub(1);
+    in_use = nullptr;
   }
   /// Takes a slot when fewer than `limit` are taken; false (holding none) otherwise.
   bool TryTake(std::atomic<int>& counter, int limit) {
@@ -382,8 +387,7 @@ class HttpServer::Impl {
   Response NoRoute(const Request& request, const Router::Match& match) const;
   /// Runs a handler or gate; an escaping exception becomes a logged 500.
   template <class Call>
-  auto Guarded(const Request& request, const std::string& pattern, Call&& call)
-      -> decltype(call());
+  auto Guarded(const Request& request, const std::string& pattern, Call&& call) -> decltype(call());
   void Log(std::string_view line) const;
   /// Completion of a detached coroutine: logs an exception that escaped it.
   auto LogEscaped(std::string_view what) {
@@ -598,11 +602,16 @@ bool HttpServer::Impl::AdmitConnection() {
   std::shared_ptr<ConnectionBase> victim;
   {
     std::lock_guard lock(mutex_);
-    if (connections_.size() < max_connections_) return true;
+    std::size_t counted = 0;
     for (const auto& [id, connection] : connections_) {
-      if (!connection->idle) continue;
-      if (!victim || connection->idle_since < victim->idle_since) victim = connection;
+      if (connection->shedding) continue;
+      ++counted;
+      if (connection->idle && (!victim || connection->idle_since < victim->idle_since)) {
+        victim = connection;
+      }
     }
+    if (counted < max_connections_) return true;
+    if (victim) victim->shedding = true;
   }
   if (!victim) {
     metrics_.CountRefusedConnection();
@@ -613,7 +622,11 @@ bool HttpServer::Impl::AdmitConnection() {
   // Closed on its strand if still idle there (it may have received a request meanwhile; then
   // the new connection is admitted anyway, one over the cap for a moment).
   asio::post(victim->Lowest().get_executor(), [victim] {
-    if (victim->idle) victim->Lowest().cancel();
+    if (victim->idle) {
+      victim->Lowest().cancel();
+    } else {
+      victim->shedding = false;
+    }
   });
   metrics_.CountShedConnection();
   LogThrottled(cap_log_, "connection cap (" + std::to_string(max_connections_) +
@@ -624,9 +637,9 @@ bool HttpServer::Impl::AdmitConnection() {
 void HttpServer::Impl::LogThrottled(LogThrottle& throttle, const std::string& line) {
   std::uint64_t suppressed = 0;
   if (!throttle.Allow(Clock::now(), options_.log_interval, suppressed)) return;
-  Log(suppressed == 0 ? line
-                      : line + " (and " + std::to_string(suppressed) +
-                            " more like it since the last report)");
+  Log(suppressed == 0
+          ? line
+          : line + " (and " + std::to_string(suppressed) + " more like it since the last report)");
 }
 
 template <class Stream>
@@ -780,17 +793,17 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection<Stream>& connec
       const boost::optional<std::uint64_t> announced = head_parser.content_length();
       if (!early && body_pending && announced && *announced > body_limit) {
         early = ErrorResponse(
-            413, MakeError(ErrorCode::kInvalidArgument,
-                           "the request body exceeds " + std::to_string(body_limit) + " bytes",
-                           "body"));
+            413,
+            MakeError(ErrorCode::kInvalidArgument,
+                      "the request body exceeds " + std::to_string(body_limit) + " bytes", "body"));
       }
       if (!early && body_pending && large &&
-          (!announced || *announced > std::min(options_.max_small_body_bytes,
-                                               options_.max_body_bytes)) &&
+          (!announced ||
+           *announced > std::min(options_.max_small_body_bytes, options_.max_body_bytes)) &&
           !large_body.TryTake(large_bodies_, options_.max_large_bodies)) {
-        early = ErrorResponse(MakeError(
-            ErrorCode::kUnavailable,
-            "too many large uploads are being received; try again in a few seconds"));
+        early = ErrorResponse(
+            MakeError(ErrorCode::kUnavailable,
+                      "too many large uploads are being received; try again in a few seconds"));
         early->headers.emplace_back("Retry-After", "5");
       }
     }
@@ -821,6 +834,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection<Stream>& connec
       return (*match.handler)(request, match.params);
     });
     request.body = std::string();  // the handler is done with it
+    large_body.Release();
     if (head_only) request.method = "HEAD";
     const std::chrono::duration<double> elapsed = Clock::now() - started;
     Record(request, route, response, elapsed.count(), request_id);
@@ -828,8 +842,8 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection<Stream>& connec
     // After a framing error what follows the head cannot be trusted to be a request.
     const bool close_unread = (early && body_pending) || !framing;
     const bool keep_alive = wants_keep_alive && !stopping_ && !close_unread;
-    const bool written = co_await Write(connection.stream, std::move(response), head_only,
-                                        version, keep_alive, request_id);
+    const bool written = co_await Write(connection.stream, std::move(response), head_only, version,
+                                        keep_alive, request_id);
     if (written && close_unread) co_await LingeringClose(connection.stream);
     if (!written || !keep_alive) co_return;
   }
@@ -955,8 +969,8 @@ asio::awaitable<bool> HttpServer::Impl::WriteFile(Stream& stream,
   co_await http::async_write_header(stream, serializer, asio::redirect_error(kAwait, ec));
   if (ec) co_return false;
   if (head_only) co_return true;
-  std::vector<char> chunk(static_cast<std::size_t>(std::min<std::uint64_t>(
-      kFileChunkBytes, std::max<std::uint64_t>(file.length, 1))));
+  std::vector<char> chunk(static_cast<std::size_t>(
+      std::min<std::uint64_t>(kFileChunkBytes, std::max<std::uint64_t>(file.length, 1))));
   std::uint64_t sent = 0;
   while (sent < file.length) {
     const std::size_t want =

@@ -104,7 +104,8 @@ struct HttpServerOptions {
   /// failures). Called from worker threads, possibly concurrently. Empty: lines go to stderr.
   std::function<void(std::string_view line)> log;
   /// Receives one record per answered request (access log), after the handler ran (or the
-  /// request was refused) and before the response is written. Called from worker threads, possibly concurrently. May be empty.
+  /// request was refused) and before the response is written. Called from worker threads, possibly
+  /// concurrently. May be empty.
   std::function<void(const RequestRecord& record)> access_log;
 };
 

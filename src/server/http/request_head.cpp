@@ -70,8 +70,7 @@ Status CheckRequestHead(std::string_view head) {
                     "Transfer-Encoding");
     }
     if (!http11) {
-      return Refuse("Transfer-Encoding is not allowed in an HTTP/1.0 request",
-                    "Transfer-Encoding");
+      return Refuse("Transfer-Encoding is not allowed in an HTTP/1.0 request", "Transfer-Encoding");
     }
     if (content_length) {
       return Refuse("Transfer-Encoding and Content-Length must not both be sent",

@@ -73,9 +73,9 @@ class Router {
 
   struct Match {
     Outcome outcome = Outcome::kNotFound;
-    const Handler* handler = nullptr;  ///< owned by the router; kFound only
+    const Handler* handler = nullptr;       ///< owned by the router; kFound only
     const RouteOptions* options = nullptr;  ///< owned by the router; kFound only
-    PathParams params;                 ///< kFound only
+    PathParams params;                      ///< kFound only
     std::string pattern;  ///< the matched pattern as registered (kFound, kMethodNotAllowed)
     std::string allow;    ///< "GET, POST": sorted methods of matching patterns (405 only)
   };
