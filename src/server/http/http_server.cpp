@@ -531,7 +531,8 @@ void HttpServer::Impl::Stop() {
   });
 
   auto post_to_all = [this](auto action) {  // REQUIRES: mutex_ held
-    for (auto& [id, connection] : connections_) {
+    for (auto& entry : connections_) {
+      std::shared_ptr<ConnectionBase> connection = entry.second;  // clang 14: no binding capture
       asio::post(connection->Lowest().get_executor(),
                  [connection, action] { action(*connection); });
     }
