@@ -680,10 +680,10 @@ asio::awaitable<bool> HttpServer::Impl::Handshake(Connection<SslStream>& connect
   ErrorCodeT ec;
   const bool tls =
       co_await beast::async_detect_ssl(lowest, buffer, asio::redirect_error(kAwait, ec));
-  if (ec) co_return false;  // closed, timed out or cancelled by Stop()
+  if (ec) co_return false;    // closed, timed out or cancelled by Stop()
+  connection.SetIdle(false);  // the client has started: not to be shed
   if (!tls) {
     // Plain HTTP (or anything but a TLS ClientHello): answer in plain HTTP so a person sees why.
-    connection.SetIdle(false);
     metrics_.Record(HttpMetrics::kUnmatchedRoute, "", 400, 0.0);
     Response response =
         ErrorResponse(400, MakeError(ErrorCode::kInvalidArgument,
@@ -712,8 +712,8 @@ asio::awaitable<ErrorCodeT> HttpServer::Impl::ReadHead(
       const std::size_t used = parser.put(buffer.data(), ec);
       raw_head.append(static_cast<const char*>(buffer.data().data()), used);
       buffer.consume(used);
+      if (ec && ec != http::error::need_more) co_return ec;
       if (parser.is_header_done()) co_return ErrorCodeT{};
-      if (ec != http::error::need_more) co_return ec;
     }
     const std::size_t read = co_await connection.stream.async_read_some(
         buffer.prepare(8192), asio::redirect_error(kAwait, ec));

@@ -892,8 +892,8 @@ TEST_F(HardenedServerTest, EveryResponseCarriesARequestId) {
   auto too_long = RoundTripOn(Get("/healthz", "X-Request-Id: " + std::string(65, 'a') + "\r\n"));
   ASSERT_TRUE(too_long);
   EXPECT_EQ(too_long->headers["X-Request-Id"].size(), 32u);
-  for (const std::string request : {Get("/nowhere"), std::string("GARBAGE\r\n\r\n"),
-                                    std::string("GET /healthz HTTP/1.1\r\n\r\n")}) {
+  for (const std::string& request : {Get("/nowhere"), std::string("GARBAGE\r\n\r\n"),
+                                     std::string("GET /healthz HTTP/1.1\r\n\r\n")}) {
     auto response = RoundTripOn(request);
     ASSERT_TRUE(response) << request;
     EXPECT_EQ(response->headers["X-Request-Id"].size(), 32u) << request;
