@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <any>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <charconv>
 #include <chrono>
 #include <limits>
+#include <optional>
 
 #include "identity/totp.hpp"
 #include "server/api/content_response.hpp"
@@ -37,26 +39,30 @@ Response Unauthenticated(const Error& error) {
   return response;
 }
 
-// An admin route: the bearer credential is checked in the route's gate, on the request head,
-// so that an unauthenticated caller's body is never read; the handler authenticates again (the
-// lookup is cached, and a credential revoked in between is refused) and runs `handler`, whose
+// An admin route. The bearer credential is checked once: in the route's gate when the request
+// carries a body (on its head, so that an unauthenticated caller's body is never read; the
+// Actor is passed on in Request::admission), else in the handler. Then `handler` runs; its
 // response names the credential as the actor (its name, never the token). `body_limit` is
 // kLarge only for uploads (content, imports, apply documents).
 server::Endpoint Authenticated(Services& services, ActorHandler handler,
                                server::BodyLimit body_limit = server::BodyLimit::kSmall) {
   server::Endpoint endpoint;
   endpoint.options.body_limit = body_limit;
-  endpoint.options.gate = [&services](const Request& request,
+  endpoint.options.gate = [&services](Request& request,
                                       const PathParams&) -> std::optional<Response> {
     Result<Actor> actor =
         service::Authenticate(services.store.credentials(), request.headers.Get("Authorization"));
     if (!actor) return Unauthenticated(actor.error());
+    request.admission = std::move(*actor);
     return std::nullopt;
   };
   endpoint.handler = [&services, handler = std::move(handler)](const Request& request,
                                                                const PathParams& params) {
-    Result<Actor> actor =
-        service::Authenticate(services.store.credentials(), request.headers.Get("Authorization"));
+    const Actor* admitted = std::any_cast<Actor>(&request.admission);
+    Result<Actor> actor = admitted != nullptr
+                              ? Result<Actor>(*admitted)
+                              : service::Authenticate(services.store.credentials(),
+                                                      request.headers.Get("Authorization"));
     if (!actor) return Unauthenticated(actor.error());
     Response response = handler(*actor, request, params);
     response.actor = actor->name;

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <any>
 #include <boost/json/object.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,23 +33,28 @@ Response Unauthenticated(const Error& error) {
   return response;
 }
 
-// A device route: the device token is checked in the route's gate, on the request head, so
-// that an unauthenticated caller's body is never read; the handler authenticates again (cached
-// lookup; a token revoked in between is refused) and runs `handler`, whose response names the
-// device id as the actor (never the token). `body_limit` is kLarge only for diagnostics uploads.
+// A device route. The device token is checked once: in the route's gate when the request
+// carries a body (on its head, so that an unauthenticated caller's body is never read; the
+// DeviceCaller is passed on in Request::admission), else in the handler. Then `handler` runs;
+// its response names the device id as the actor (never the token). `body_limit` is kLarge only
+// for diagnostics uploads.
 server::Endpoint Device(Services& services, DeviceHandler handler,
                         server::BodyLimit body_limit = server::BodyLimit::kSmall) {
   server::Endpoint endpoint;
   endpoint.options.body_limit = body_limit;
-  endpoint.options.gate = [&services](const Request& request,
+  endpoint.options.gate = [&services](Request& request,
                                       const PathParams&) -> std::optional<Response> {
     Result<DeviceCaller> caller = services.trust.Authenticate(request.headers.Get("Authorization"));
     if (!caller) return Unauthenticated(caller.error());
+    request.admission = std::move(*caller);
     return std::nullopt;
   };
   endpoint.handler = [&services, handler = std::move(handler)](const Request& request,
                                                                const PathParams& params) {
-    Result<DeviceCaller> caller = services.trust.Authenticate(request.headers.Get("Authorization"));
+    const DeviceCaller* admitted = std::any_cast<DeviceCaller>(&request.admission);
+    Result<DeviceCaller> caller =
+        admitted != nullptr ? Result<DeviceCaller>(*admitted)
+                            : services.trust.Authenticate(request.headers.Get("Authorization"));
     if (!caller) return Unauthenticated(caller.error());
     Response response = handler(*caller, request, params);
     response.actor = "device:" + caller->device_id;
@@ -60,10 +67,10 @@ server::Endpoint Device(Services& services, DeviceHandler handler,
 server::Endpoint Open(server::Handler handler) { return server::Endpoint{std::move(handler), {}}; }
 
 // The deployment route takes a device token or a signed-in user's token: its gate admits
-// either (the handler decides which one the body asks for).
+// either (the handler decides which one the body asks for, and authenticates it).
 server::Endpoint DeviceOrUser(Services& services, server::Handler handler) {
   server::Endpoint endpoint{std::move(handler), {}};
-  endpoint.options.gate = [&services](const Request& request,
+  endpoint.options.gate = [&services](Request& request,
                                       const PathParams&) -> std::optional<Response> {
     const std::string authorization = request.headers.Get("Authorization");
     Result<DeviceCaller> caller = services.trust.Authenticate(authorization);

@@ -120,9 +120,9 @@ struct HttpServerOptions {
 /// the network code and never crashes on input.
 ///
 /// Order of work per request: read the head only; check its framing; route it (404/405); run
-/// the gate; check Content-Length against the route's limit (413); then read the body and run
-/// the handler. A request answered before its body was read gets "Connection: close" when a
-/// body was announced, and what the client still sends is discarded unread.
+/// the gate (when a body is announced); check Content-Length against the route's limit (413); then
+/// read the body and run the handler. A request answered before its body was read gets "Connection:
+/// close" when a body was announced, and what the client still sends is discarded unread.
 ///
 /// Lifecycle: construct -> Start() (or Run()) -> Stop() (or destruction). Not restartable.
 class HttpServer {

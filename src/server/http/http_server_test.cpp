@@ -567,16 +567,20 @@ class HardenedServerTest : public ::testing::Test {
     }));
     RouteOptions upload;
     upload.body_limit = BodyLimit::kLarge;
-    upload.gate = [](const Request& request, const PathParams&) -> std::optional<Response> {
-      if (request.headers.Get("Authorization") == "Bearer good") return std::nullopt;
-      return ErrorResponse(MakeError(ErrorCode::kUnauthenticated, "bad credential"));
+    upload.gate = [](Request& request, const PathParams&) -> std::optional<Response> {
+      if (request.headers.Get("Authorization") != "Bearer good") {
+        return ErrorResponse(MakeError(ErrorCode::kUnauthenticated, "bad credential"));
+      }
+      request.admission = std::string("alice");  // what the gate learned, for the handler
+      return std::nullopt;
     };
     ASSERT_TRUE(router.Add(
         "POST", "/upload",
         [this](const Request& request, const PathParams&) {
           ++uploads_;
           Response response = JsonResponse(201, "stored " + std::to_string(request.body.size()));
-          response.actor = "alice";
+          const std::string* admitted = std::any_cast<std::string>(&request.admission);
+          response.actor = admitted != nullptr ? *admitted : "no gate ran";
           return response;
         },
         upload));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <any>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -49,6 +50,9 @@ struct Request {
   /// The client's IP address as text ("127.0.0.1", "::1"); empty when unknown. Sources are
   /// told apart by it (rate limits, lockout per source, logs).
   std::string remote_address;
+  /// What the route's gate (router.hpp) learned and left for the handler, e.g. the
+  /// authenticated caller; empty when no gate ran.
+  std::any admission;
 };
 
 /// A byte range of a file on disk, sent as a response body without being read into memory:

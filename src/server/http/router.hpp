@@ -21,14 +21,15 @@ using PathParams = std::map<std::string, std::string, std::less<>>;
 /// that escapes becomes a 500 with a generic body.
 using Handler = std::function<Response(const Request&, const PathParams&)>;
 
-/// A route's admission check, run on the request head before any body byte is read: the
-/// Request it sees has an empty body (Content-Length and Transfer-Encoding are in its headers).
-/// nullopt admits the request (then the body is read and the handler runs); a Response refuses
-/// it: that response is sent, the body is never read and the connection is closed. Same
-/// threading rules as a Handler. The handler must not rely on the gate having run: it runs only
-/// after the gate admitted, but it re-checks whatever it needs (e.g. authenticates again; the
-/// lookups are cached), so a gate is purely an early, cheap refusal.
-using Gate = std::function<std::optional<Response>(const Request&, const PathParams&)>;
+/// A route's admission check for requests that carry a body, run on the request head before
+/// any body byte is read: the Request it sees has an empty body (Content-Length and
+/// Transfer-Encoding are in its headers). nullopt admits the request (then the body is read and
+/// the handler runs); a Response refuses it: that response is sent, the body is never read and
+/// the connection is closed. A gate may leave what it learned (e.g. the authenticated caller) in
+/// Request::admission for the handler. A request without a body goes straight to the handler
+/// (there is nothing to protect), so a handler checks whatever it needs itself when
+/// Request::admission is empty. Same threading rules as a Handler.
+using Gate = std::function<std::optional<Response>(Request&, const PathParams&)>;
 
 /// How large a request body a route accepts.
 enum class BodyLimit {
