@@ -8,6 +8,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -60,6 +61,9 @@ std::string SignInMetricsText(const groundcrew::service::Services& services) {
                          "Device nonce requests refused by the per-address rate limit.",
                          static_cast<double>(services.trust.nonces_rate_limited()));
 }
+
+// Requests slower than this are logged at warn.
+constexpr std::chrono::duration<double> kSlowRequest{1.0};
 
 // Compares a presented credential with the expected one in time independent of where they
 // differ (only the length can be learned).
@@ -134,7 +138,7 @@ int main(int argc, char** argv) {
                  "JSON configuration file (keys: dataDir, listen, "
                  "threads, maxBodyBytes, portFile, logLevel, tlsCert, "
                  "tlsKey, tlsNames, lockoutThreshold, "
-                 "lockoutWindowMinutes, lockoutDurationMinutes)");
+                 "lockoutWindowMinutes, lockoutDurationMinutes, maxConnections)");
   app.add_option("--data-dir", flags.data_dir,
                  "data directory made by `groundcrew init` "
                  "[GROUNDCREW_DATA_DIR, default ./var]");
@@ -184,6 +188,10 @@ int main(int argc, char** argv) {
                  "how long a sign-in waits for a password-hash slot before it gets 503 "
                  "[default 0: at once]")
       ->check(CLI::Range(0, 10000));
+  app.add_option("--max-connections", flags.max_connections,
+                 "open client connections at most; at the cap the longest idle one is closed "
+                 "to admit a new one [GROUNDCREW_MAX_CONNECTIONS, default 0: the descriptor "
+                 "limit minus 64, at most 4096]");
   std::string test_clock_path;
   app.add_option("--test-clock", test_clock_path,
                  "FOR TESTS ONLY: read the current time (Unix seconds) from this file on every "
@@ -412,6 +420,7 @@ int main(int argc, char** argv) {
   options.port = config->port;
   options.threads = config->threads;
   options.max_body_bytes = config->max_body_bytes;
+  options.max_connections = static_cast<std::size_t>(config->max_connections);
   if (!config->tls_names.empty()) {  // HTTPS with a certificate from the tenant's CA
     auto issued =
         IssueServerCertificate(services.secrets, secret_paths, config->tls_names, clock());
@@ -422,17 +431,34 @@ int main(int argc, char** argv) {
   const bool https = !config->tls_cert.empty();  // Resolve() guarantees the key is set too
   if (https) options.tls = groundcrew::server::TlsOptions{config->tls_cert, config->tls_key};
   options.log = [&log](std::string_view line) { log.Write(JsonLog::Level::kError, line); };
-  // Every request at debug level; server errors (5xx) always.
+  // The access log. At info: every write (actor, method, path, status) and every refused
+  // credential (route, reason, client address: never the credential); at warn: requests slower
+  // than kSlowRequest; at error: server errors. Reads at debug.
   options.access_log = [&log](const groundcrew::server::RequestRecord& r) {
-    const JsonLog::Level level = r.status >= 500 ? JsonLog::Level::kError : JsonLog::Level::kDebug;
+    const bool refused = r.status == 401 || r.status == 403;
+    // A long poll for events (waitSeconds) is slow by design.
+    const bool slow = r.seconds >= kSlowRequest.count() && r.route != "/v1/deploymentEvents";
+    const bool write = r.method != "GET" && r.method != "HEAD";
+    const JsonLog::Level level = r.status >= 500   ? JsonLog::Level::kError
+                                 : slow            ? JsonLog::Level::kWarn
+                                 : refused || write ? JsonLog::Level::kInfo
+                                                   : JsonLog::Level::kDebug;
     if (!log.Enabled(level)) return;
-    log.Write(level, "request",
-              {{"method", r.method},
-               {"path", r.path},
-               {"route", r.route},
-               {"status", r.status},
-               {"ms", r.seconds * 1000},
-               {"bytes", r.response_bytes}});
+    boost::json::object fields{{"method", r.method},
+                               {"path", r.path},
+                               {"route", r.route},
+                               {"status", r.status},
+                               {"ms", std::round(r.seconds * 100'000) / 100},
+                               {"bytes", r.response_bytes},
+                               {"client", r.remote_address},
+                               {"requestId", r.request_id}};
+    if (!r.actor.empty()) fields["actor"] = r.actor;
+    if (refused) fields["reason"] = r.reason;
+    log.Write(level,
+              refused ? "request refused"
+              : slow  ? "slow request"
+                      : "request",
+              std::move(fields));
   };
   groundcrew::server::HttpServer server(options, std::move(router));
   server_metrics = &server;

@@ -1065,9 +1065,20 @@ class OpenApiAnswersTest : public ::testing::Test {
       ADD_FAILURE() << method << " " << target << " is not routed";
       return answer;
     }
-    const server::Response response = (*match.handler)(request, match.params);
+    // The gate runs on the head first, as the server runs it; its refusal is the answer.
+    std::optional<server::Response> refused;
+    if (match.options->gate) refused = match.options->gate(request, match.params);
+    const server::Response response =
+        refused ? *refused : (*match.handler)(request, match.params);
     answer.status = response.status;
     answer.body = response.body;
+    if (response.file) {  // a body the server streams from disk
+      std::ifstream in(response.file->path, std::ios::binary);
+      in.seekg(static_cast<std::streamoff>(response.file->offset));
+      answer.body.assign(response.file->length, '\0');
+      in.read(answer.body.data(), static_cast<std::streamsize>(response.file->length));
+      EXPECT_EQ(static_cast<std::uint64_t>(in.gcount()), response.file->length);
+    }
     const std::string what = method + " " + target + " -> " + std::to_string(response.status);
     SCOPED_TRACE(what);
 

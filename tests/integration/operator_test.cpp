@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sstream>
+#include <vector>
+
 #include "tests/integration/service_fixture.hpp"
 #include "tests/support/files.hpp"
 
@@ -69,6 +72,55 @@ TEST_F(OperatorTest, MetricsCanRequireAToken) {
     EXPECT_NE(scrape.body.find(family), std::string::npos) << family;
   }
   EXPECT_EQ(scraped.log().find("scrape-secret-1"), std::string::npos);
+}
+
+// The JSON lines of a daemon's log whose "msg" is `message`.
+std::vector<boost::json::object> LogLines(const std::string& log, const std::string& message) {
+  std::vector<boost::json::object> lines;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    boost::system::error_code ec;
+    boost::json::value value = boost::json::parse(line, ec);
+    if (!ec && value.is_object() && value.as_object().contains("msg") &&
+        value.at("msg") == boost::json::string(message)) {
+      lines.push_back(value.as_object());
+    }
+  }
+  return lines;
+}
+
+// At the default level (info) the log tells every write with its actor, every refused
+// credential with its reason and address, with the request id the client saw; reads are not
+// logged, and no credential is.
+TEST_F(OperatorTest, TheInfoLogTellsWritesAndRefusals) {
+  HttpResult refused_write = Call("POST", "/v1/groups", R"({"displayName": 7})");
+  EXPECT_EQ(refused_write.status, 400);
+  HttpResult unknown_token =
+      Http(daemon_->port(), "GET", "/v1/me", "", {{"Authorization", "Bearer gcadm_not-a-token-0"}});
+  EXPECT_EQ(unknown_token.status, 401);
+  EXPECT_EQ(Call("GET", "/v1/me").status, 200);
+  ASSERT_EQ(daemon_->Stop(), 0);  // every line written
+
+  const std::string log = daemon_->log();
+  const auto writes = LogLines(log, "request");
+  ASSERT_EQ(writes.size(), 1u) << log;  // the read is not logged at info
+  EXPECT_EQ(writes[0].at("level"), "info");
+  EXPECT_EQ(writes[0].at("method"), "POST");
+  EXPECT_EQ(writes[0].at("path"), "/v1/groups");
+  EXPECT_EQ(writes[0].at("status"), 400);
+  EXPECT_EQ(writes[0].at("actor"), "admin");
+  EXPECT_EQ(writes[0].at("client"), "127.0.0.1");
+  EXPECT_EQ(writes[0].at("requestId"), boost::json::string(refused_write.headers["x-request-id"]));
+  EXPECT_TRUE(writes[0].at("ms").is_number());
+
+  const auto refusals = LogLines(log, "request refused");
+  ASSERT_EQ(refusals.size(), 1u) << log;
+  EXPECT_EQ(refusals[0].at("status"), 401);
+  EXPECT_EQ(refusals[0].at("route"), "/v1/me");
+  EXPECT_EQ(refusals[0].at("client"), "127.0.0.1");
+  EXPECT_FALSE(refusals[0].at("reason").as_string().empty());
+  EXPECT_EQ(log.find("gcadm_not-a-token-0"), std::string::npos);
+  EXPECT_EQ(log.find(token_), std::string::npos);
 }
 
 TEST(OperatorCommandTest, VersionAndListenNames) {

@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <any>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <charconv>
 #include <chrono>
 #include <limits>
+#include <optional>
 
 #include "identity/totp.hpp"
 #include "server/api/content_response.hpp"
@@ -30,19 +32,43 @@ using store::ResourceKind;
 
 using ActorHandler = std::function<Response(const Actor&, const Request&, const PathParams&)>;
 
-// Authenticates, then runs `handler`. 401 carries WWW-Authenticate as RFC 9110 asks.
-server::Handler Authenticated(Services& services, ActorHandler handler) {
-  return [&services, handler = std::move(handler)](const Request& request,
-                                                   const PathParams& params) {
+// 401 carries WWW-Authenticate as RFC 9110 asks.
+Response Unauthenticated(const Error& error) {
+  Response response = ErrorResponse(error);
+  response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"groundcrew\"");
+  return response;
+}
+
+// An admin route. The bearer credential is checked once: in the route's gate when the request
+// carries a body (on its head, so that an unauthenticated caller's body is never read; the
+// Actor is passed on in Request::admission), else in the handler. Then `handler` runs; its
+// response names the credential as the actor (its name, never the token). `body_limit` is
+// kLarge only for uploads (content, imports, apply documents).
+server::Endpoint Authenticated(Services& services, ActorHandler handler,
+                               server::BodyLimit body_limit = server::BodyLimit::kSmall) {
+  server::Endpoint endpoint;
+  endpoint.options.body_limit = body_limit;
+  endpoint.options.gate = [&services](Request& request,
+                                      const PathParams&) -> std::optional<Response> {
     Result<Actor> actor =
         service::Authenticate(services.store.credentials(), request.headers.Get("Authorization"));
-    if (!actor) {
-      Response response = ErrorResponse(actor.error());
-      response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"groundcrew\"");
-      return response;
-    }
-    return handler(*actor, request, params);
+    if (!actor) return Unauthenticated(actor.error());
+    request.admission = std::move(*actor);
+    return std::nullopt;
   };
+  endpoint.handler = [&services, handler = std::move(handler)](const Request& request,
+                                                               const PathParams& params) {
+    const Actor* admitted = std::any_cast<Actor>(&request.admission);
+    Result<Actor> actor = admitted != nullptr
+                              ? Result<Actor>(*admitted)
+                              : service::Authenticate(services.store.credentials(),
+                                                      request.headers.Get("Authorization"));
+    if (!actor) return Unauthenticated(actor.error());
+    Response response = handler(*actor, request, params);
+    response.actor = actor->name;
+    return response;
+  };
+  return endpoint;
 }
 
 template <class T>
@@ -179,14 +205,15 @@ Status AddDiagnosticsRoutes(server::Router& router, Services& s, const std::stri
 
 Status AddDeviceRoutes(server::Router& router, Services& s) {
   const std::string base = "/v1/autopilotDevices";
-  if (Status st =
-          router.Add("POST", base + "/import",
-                     Authenticated(s,
-                                   [&s](const Actor& actor, const Request& r, const PathParams&) {
-                                     auto outcome = s.devices.Import(actor, r.body);
-                                     if (!outcome) return ErrorResponse(outcome.error());
-                                     return Json(200, ImportJson(*outcome));
-                                   }));
+  if (Status st = router.Add("POST", base + "/import",
+                             Authenticated(
+                                 s,
+                                 [&s](const Actor& actor, const Request& r, const PathParams&) {
+                                   auto outcome = s.devices.Import(actor, r.body);
+                                   if (!outcome) return ErrorResponse(outcome.error());
+                                   return Json(200, ImportJson(*outcome));
+                                 },
+                                 server::BodyLimit::kLarge));
       !st) {
     return st;
   }
@@ -273,18 +300,20 @@ Status AddDeviceRoutes(server::Router& router, Services& s) {
 
 Status AddContentRoutes(server::Router& router, Services& s) {
   const std::string item = "/v1/content/{sha256}";
-  if (Status st = router.Add(
-          "PUT", item,
-          Authenticated(s,
-                        [&s](const Actor& actor, const Request& r, const PathParams& p) {
-                          if (Status allowed = service::RequireAdmin(actor); !allowed) {
-                            return ErrorResponse(allowed.error());
-                          }
-                          Result<bool> created = s.content.Put(p.at("sha256"), r.body);
-                          if (!created) return ErrorResponse(created.error());
-                          return Json(*created ? 201 : 200, json::object{{"sha256", p.at("sha256")},
-                                                                         {"size", r.body.size()}});
-                        }));
+  if (Status st = router.Add("PUT", item,
+                             Authenticated(
+                                 s,
+                                 [&s](const Actor& actor, const Request& r, const PathParams& p) {
+                                   if (Status allowed = service::RequireAdmin(actor); !allowed) {
+                                     return ErrorResponse(allowed.error());
+                                   }
+                                   Result<bool> created = s.content.Put(p.at("sha256"), r.body);
+                                   if (!created) return ErrorResponse(created.error());
+                                   return Json(*created ? 201 : 200,
+                                               json::object{{"sha256", p.at("sha256")},
+                                                            {"size", r.body.size()}});
+                                 },
+                                 server::BodyLimit::kLarge));
       !st) {
     return st;
   }
@@ -630,18 +659,19 @@ Status AddAdminRoutes(server::Router& router, Services& s) {
       !st) {
     return st;
   }
-  if (Status st =
-          router.Add("POST", "/v1/apply",
-                     Authenticated(s,
-                                   [&s](const Actor& actor, const Request& r, const PathParams&) {
-                                     Result<bool> dry_run = BoolParameter(r, "dryRun");
-                                     if (!dry_run) return ErrorResponse(dry_run.error());
-                                     Result<json::value> body = ParseJsonBody(r);
-                                     if (!body) return ErrorResponse(body.error());
-                                     auto outcome = s.apply.Apply(actor, *body, *dry_run);
-                                     if (!outcome) return ErrorResponse(outcome.error());
-                                     return Json(200, service::ToJson(*outcome));
-                                   }));
+  if (Status st = router.Add("POST", "/v1/apply",
+                             Authenticated(
+                                 s,
+                                 [&s](const Actor& actor, const Request& r, const PathParams&) {
+                                   Result<bool> dry_run = BoolParameter(r, "dryRun");
+                                   if (!dry_run) return ErrorResponse(dry_run.error());
+                                   Result<json::value> body = ParseJsonBody(r);
+                                   if (!body) return ErrorResponse(body.error());
+                                   auto outcome = s.apply.Apply(actor, *body, *dry_run);
+                                   if (!outcome) return ErrorResponse(outcome.error());
+                                   return Json(200, service::ToJson(*outcome));
+                                 },
+                                 server::BodyLimit::kLarge));
       !st) {
     return st;
   }

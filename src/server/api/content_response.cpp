@@ -73,12 +73,13 @@ Response ContentResponse(const service::ContentStore& content, const server::Req
     status = 206;
   }
   const uint64_t length = *size == 0 ? 0 : last - first + 1;
-  Result<std::string> bytes = content.Read(sha256, first, length);
-  if (!bytes) return ErrorResponse(bytes.error());
+  Result<std::string> path = content.FilePath(sha256);
+  if (!path) return ErrorResponse(path.error());
   Response response;
   response.status = status;
   response.content_type = "application/octet-stream";
-  response.body = std::move(*bytes);
+  // Streamed from disk by the server in small chunks: a download never holds the file in memory.
+  response.file = server::FileRange{std::move(*path), first, length};
   response.headers.emplace_back("Accept-Ranges", "bytes");
   response.headers.emplace_back("ETag", fmt::format("\"{}\"", sha256));
   if (status == 206) {

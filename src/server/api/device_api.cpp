@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <any>
 #include <boost/json/object.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,14 +33,52 @@ Response Unauthenticated(const Error& error) {
   return response;
 }
 
-// Authenticates the device token, then runs `handler`.
-server::Handler Device(Services& services, DeviceHandler handler) {
-  return [&services, handler = std::move(handler)](const Request& request,
-                                                   const PathParams& params) {
+// A device route. The device token is checked once: in the route's gate when the request
+// carries a body (on its head, so that an unauthenticated caller's body is never read; the
+// DeviceCaller is passed on in Request::admission), else in the handler. Then `handler` runs;
+// its response names the device id as the actor (never the token). `body_limit` is kLarge only
+// for diagnostics uploads.
+server::Endpoint Device(Services& services, DeviceHandler handler,
+                        server::BodyLimit body_limit = server::BodyLimit::kSmall) {
+  server::Endpoint endpoint;
+  endpoint.options.body_limit = body_limit;
+  endpoint.options.gate = [&services](Request& request,
+                                      const PathParams&) -> std::optional<Response> {
     Result<DeviceCaller> caller = services.trust.Authenticate(request.headers.Get("Authorization"));
     if (!caller) return Unauthenticated(caller.error());
-    return handler(*caller, request, params);
+    request.admission = std::move(*caller);
+    return std::nullopt;
   };
+  endpoint.handler = [&services, handler = std::move(handler)](const Request& request,
+                                                               const PathParams& params) {
+    const DeviceCaller* admitted = std::any_cast<DeviceCaller>(&request.admission);
+    Result<DeviceCaller> caller =
+        admitted != nullptr ? Result<DeviceCaller>(*admitted)
+                            : services.trust.Authenticate(request.headers.Get("Authorization"));
+    if (!caller) return Unauthenticated(caller.error());
+    Response response = handler(*caller, request, params);
+    response.actor = "device:" + caller->device_id;
+    return response;
+  };
+  return endpoint;
+}
+
+// A route without a gate (small bodies): the handler authenticates, if at all.
+server::Endpoint Open(server::Handler handler) { return server::Endpoint{std::move(handler), {}}; }
+
+// The deployment route takes a device token or a signed-in user's token: its gate admits
+// either (the handler decides which one the body asks for, and authenticates it).
+server::Endpoint DeviceOrUser(Services& services, server::Handler handler) {
+  server::Endpoint endpoint{std::move(handler), {}};
+  endpoint.options.gate = [&services](Request& request,
+                                      const PathParams&) -> std::optional<Response> {
+    const std::string authorization = request.headers.Get("Authorization");
+    Result<DeviceCaller> caller = services.trust.Authenticate(authorization);
+    if (caller) return std::nullopt;
+    if (services.tokens.Authenticate(authorization, identity::Audience::kUser)) return std::nullopt;
+    return Unauthenticated(caller.error());
+  };
+  return endpoint;
 }
 
 Response Answer(const Result<json::object>& result) {
@@ -135,27 +175,25 @@ Status AddDeviceApiRoutes(server::Router& router, Services& s) {
   struct Route {
     const char* method;
     std::string path;
-    server::Handler handler;
+    server::Endpoint endpoint;
   };
   const Route routes[] = {
-      {"POST", "/v1/agent/nonce",
-       [&s](const Request& r, const PathParams&) {
+      {"POST", "/v1/agent/nonce", Open([&s](const Request& r, const PathParams&) {
          if (auto throttle = s.trust.AdmitNonce(r.remote_address)) {
            return TooManyRequests(*throttle);
          }
          auto body = StringMembers(r, {"serialNumber"});
          if (!body) return ErrorResponse(body.error());
          return Answer(s.trust.NewNonce(body->at("serialNumber")));
-       }},
-      {"POST", "/v1/agent/token",
-       [&s](const Request& r, const PathParams&) {
+       })},
+      {"POST", "/v1/agent/token", Open([&s](const Request& r, const PathParams&) {
          auto body = StringMembers(r, {"serialNumber", "nonce", "signature"});
          if (!body) return ErrorResponse(body.error());
          Result<json::object> token =
              s.trust.Prove(body->at("serialNumber"), body->at("nonce"), body->at("signature"));
          if (!token) return Unauthenticated(token.error());
          return Json(200, *token);
-       }},
+       })},
       {"GET", device,
        Device(s,
               [&s](const DeviceCaller& c, const Request&, const PathParams& p) {
@@ -200,7 +238,8 @@ Status AddDeviceApiRoutes(server::Router& router, Services& s) {
                                                        body->at("code"), r.remote_address));
               })},
       {"POST", device + "/deployment",
-       [&s](const Request& r, const PathParams& p) { return Deployment(s, r, p); }},
+       DeviceOrUser(s,
+                    [&s](const Request& r, const PathParams& p) { return Deployment(s, r, p); })},
       {"POST", device + "/certificates/{profileId}",
        Device(s,
               [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
@@ -245,15 +284,17 @@ Status AddDeviceApiRoutes(server::Router& router, Services& s) {
                                                          body->at("deploymentState"), *finished));
               })},
       {"POST", device + "/diagnostics",
-       Device(s,
-              [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
-                auto body = StringMembers(r, {"fileName", "contentBase64"});
-                if (!body) return ErrorResponse(body.error());
-                Result<json::object> stored = s.diagnostics.Upload(
-                    c, p.at("id"), body->at("fileName"), body->at("contentBase64"));
-                if (!stored) return ErrorResponse(stored.error());
-                return Json(201, *stored);
-              })},
+       Device(
+           s,
+           [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
+             auto body = StringMembers(r, {"fileName", "contentBase64"});
+             if (!body) return ErrorResponse(body.error());
+             Result<json::object> stored = s.diagnostics.Upload(c, p.at("id"), body->at("fileName"),
+                                                                body->at("contentBase64"));
+             if (!stored) return ErrorResponse(stored.error());
+             return Json(201, *stored);
+           },
+           server::BodyLimit::kLarge)},
       {"GET", device + "/content/{sha256}",
        Device(s,
               [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
@@ -263,8 +304,7 @@ Status AddDeviceApiRoutes(server::Router& router, Services& s) {
                 }
                 return ContentResponse(s.content, r, p.at("sha256"));
               })},
-      {"GET", "/v1/agent/me",
-       [&s](const Request& r, const PathParams&) {
+      {"GET", "/v1/agent/me", Open([&s](const Request& r, const PathParams&) {
          Result<identity::Claims> claims =
              s.tokens.Authenticate(r.headers.Get("Authorization"), identity::Audience::kUser);
          if (!claims) return Unauthenticated(claims.error());
@@ -277,10 +317,10 @@ Status AddDeviceApiRoutes(server::Router& router, Services& s) {
            me["deviceId"] = did->second;
          }
          return Json(200, me);
-       }},
+       })},
   };
   for (const Route& route : routes) {
-    if (Status st = router.Add(route.method, route.path, route.handler); !st) return st;
+    if (Status st = router.Add(route.method, route.path, route.endpoint); !st) return st;
   }
   return Ok{};
 }

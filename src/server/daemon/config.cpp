@@ -34,6 +34,7 @@ void Overlay(Config& config, const ConfigLayer& layer, std::string& listen) {
   if (layer.lockout_duration_minutes) {
     config.lockout_duration_minutes = *layer.lockout_duration_minutes;
   }
+  if (layer.max_connections) config.max_connections = *layer.max_connections;
 }
 
 // The integer settings, by their file key and environment variable.
@@ -49,6 +50,7 @@ constexpr IntSetting kIntSettings[] = {
      &ConfigLayer::lockout_window_minutes},
     {"lockoutDurationMinutes", "GROUNDCREW_LOCKOUT_DURATION_MINUTES",
      &ConfigLayer::lockout_duration_minutes},
+    {"maxConnections", "GROUNDCREW_MAX_CONNECTIONS", &ConfigLayer::max_connections},
 };
 
 }  // namespace
@@ -104,7 +106,7 @@ Result<ConfigLayer> ReadConfigFile(const std::string& path) {
                        fmt::format("{}: unknown key \"{}\" (known: dataDir, listen, threads, "
                                    "maxBodyBytes, portFile, logLevel, tlsCert, tlsKey, tlsNames, "
                                    "lockoutThreshold, lockoutWindowMinutes, "
-                                   "lockoutDurationMinutes, metricsToken)",
+                                   "lockoutDurationMinutes, metricsToken, maxConnections)",
                                    path, key),
                        key);
     }
@@ -199,6 +201,12 @@ Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
                      "tlsNames: groundcrewd issues its own certificate for tlsNames; do not give "
                      "tlsCert and tlsKey as well",
                      "tlsNames");
+  }
+  if (config.max_connections < 0 || config.max_connections > 1'000'000) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "maxConnections: must be from 0 (derived from the descriptor limit) to "
+                     "1000000",
+                     "maxConnections");
   }
   struct Bound {
     int value;

@@ -33,13 +33,18 @@ struct Config {
   int lockout_duration_minutes = 15;  ///< lockoutDurationMinutes / ..._LOCKOUT_DURATION_MINUTES
   /// When set, GET /metrics needs "Authorization: Bearer <metrics_token>". SECRET.
   std::string metrics_token;  ///< metricsToken / GROUNDCREW_METRICS_TOKEN / --metrics-token
+  /// Open client connections at most; 0 derives the cap from the descriptor limit (the soft
+  /// RLIMIT_NOFILE minus a reserve, at most 4096). maxConnections / GROUNDCREW_MAX_CONNECTIONS /
+  /// --max-connections.
+  int max_connections = 0;
 };
 
 /// The settings given at one level; unset ones do not override lower levels.
 struct ConfigLayer {
   std::optional<std::string> data_dir, listen, port_file, log_level, tls_cert, tls_key, tls_names,
       metrics_token;
-  std::optional<int> threads, lockout_threshold, lockout_window_minutes, lockout_duration_minutes;
+  std::optional<int> threads, lockout_threshold, lockout_window_minutes, lockout_duration_minutes,
+      max_connections;
   std::optional<std::size_t> max_body_bytes;
 };
 
@@ -49,7 +54,8 @@ struct ConfigLayer {
 
 /// Reads GROUNDCREW_DATA_DIR, GROUNDCREW_LISTEN, GROUNDCREW_THREADS, GROUNDCREW_MAX_BODY_BYTES,
 /// GROUNDCREW_LOG_LEVEL, GROUNDCREW_TLS_CERT, GROUNDCREW_TLS_KEY, GROUNDCREW_TLS_NAMES and
-/// GROUNDCREW_LOCKOUT_{THRESHOLD,WINDOW_MINUTES,DURATION_MINUTES} from `environment`.
+/// GROUNDCREW_LOCKOUT_{THRESHOLD,WINDOW_MINUTES,DURATION_MINUTES} and GROUNDCREW_MAX_CONNECTIONS
+/// from `environment`.
 /// kInvalidArgument names the variable.
 [[nodiscard]] Result<ConfigLayer> ReadEnvironment(
     const std::map<std::string, std::string>& environment);
@@ -59,7 +65,8 @@ struct ConfigLayer {
 /// unknown log level, a TLS certificate without a key or a key without a certificate (`field`
 /// names the missing one: "tlsKey" or "tlsCert"; an empty value counts as not set, so a
 /// higher layer can turn TLS off with empty values), tlsNames together with tlsCert, or lockout
-/// settings below 1 (or above 1000 failures, 1440 minutes of window, 10080 of duration). The
+/// settings below 1 (or above 1000 failures, 1440 minutes of window, 10080 of duration), or
+/// maxConnections outside 0..1000000 (0: derived from the descriptor limit). The
 /// files are read by the server.
 [[nodiscard]] Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
                                      const ConfigLayer& flags);

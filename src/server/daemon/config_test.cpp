@@ -103,6 +103,26 @@ TEST(ConfigTest, LockoutDefaultsLayersAndBounds) {
   EXPECT_EQ(Resolve({}, {}, zero).error().field, "lockoutDurationMinutes");
 }
 
+TEST(ConfigTest, MaxConnectionsIsDerivedByDefaultAndLayersLikeTheRest) {
+  Result<Config> defaults = Resolve({}, {}, {});
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->max_connections, 0);  // derived from the descriptor limit
+  Result<ConfigLayer> file =
+      ReadConfigFile(WriteFile("gc-config-connections", R"({"maxConnections": 100})"));
+  ASSERT_TRUE(file) << file.error().message;
+  Result<ConfigLayer> env = ReadEnvironment({{"GROUNDCREW_MAX_CONNECTIONS", "200"}});
+  ASSERT_TRUE(env) << env.error().message;
+  EXPECT_EQ(Resolve(*file, {}, {})->max_connections, 100);
+  EXPECT_EQ(Resolve(*file, *env, {})->max_connections, 200);
+  ConfigLayer flags;
+  flags.max_connections = 300;
+  EXPECT_EQ(Resolve(*file, *env, flags)->max_connections, 300);
+  flags.max_connections = -1;
+  EXPECT_EQ(Resolve({}, {}, flags).error().field, "maxConnections");
+  EXPECT_EQ(ReadEnvironment({{"GROUNDCREW_MAX_CONNECTIONS", "many"}}).error().field,
+            "GROUNDCREW_MAX_CONNECTIONS");
+}
+
 TEST(ConfigTest, GeneratedCertificateExcludesGivenOne) {
   ConfigLayer flags;
   flags.tls_names = "localhost,127.0.0.1";

@@ -42,7 +42,9 @@ Response ErrorResponse(const Error& error) {
 }
 
 Response ErrorResponse(int status, const Error& error) {
-  return JsonResponse(status, ErrorJson(error));
+  Response response = JsonResponse(status, ErrorJson(error));
+  response.reason = error.message;
+  return response;
 }
 
 }  // namespace groundcrew::server

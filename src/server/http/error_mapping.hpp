@@ -17,7 +17,8 @@ int HttpStatusFor(ErrorCode code);
 /// fault). Strings are escaped, so any message is safe to send.
 std::string ErrorJson(const Error& error);
 
-/// A JSON error response with status HttpStatusFor(error.code).
+/// A JSON error response with status HttpStatusFor(error.code); Response::reason is the error's
+/// message (for the access log).
 Response ErrorResponse(const Error& error);
 
 /// A JSON error response with an explicit status, for protocol-level failures whose HTTP

@@ -1,9 +1,14 @@
 #include "server/http/http_server.hpp"
 
+#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,6 +21,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -23,7 +29,9 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -35,6 +43,7 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <thread>
 #include <type_traits>
@@ -43,6 +52,7 @@
 #include <vector>
 
 #include "server/http/error_mapping.hpp"
+#include "server/http/request_head.hpp"
 
 namespace groundcrew::server {
 namespace {
@@ -73,9 +83,20 @@ struct ConnectionBase {
   virtual ~ConnectionBase() = default;
   /// The TCP layer: its executor is the strand; cancel()/close() end what is pending on it.
   virtual beast::tcp_stream& Lowest() = 0;
+  /// Marks the connection idle (from `now`) or busy. Only on the strand.
+  void SetIdle(bool now_idle) {
+    if (now_idle && !idle) idle_since = Clock::now().time_since_epoch().count();
+    idle = now_idle;
+  }
   /// True while waiting for the next request (or the TLS handshake) with nothing of it
-  /// buffered: safe to close on shutdown without losing a request.
-  bool idle = true;
+  /// received: safe to close (shutdown, shedding) without losing a request. Written on the
+  /// strand; read by the accept loop to pick a connection to shed (then re-checked on the strand).
+  std::atomic<bool> idle{true};
+  /// When it last became idle (steady clock ticks); the accept loop sheds the smallest.
+  std::atomic<Clock::rep> idle_since{Clock::now().time_since_epoch().count()};
+  /// Set by the accept loop when it picked this connection to shed; cleared on the strand if
+  /// it was no longer idle there. A connection being shed no longer counts against the cap.
+  std::atomic<bool> shedding{false};
 };
 
 /// `Stream` is beast::tcp_stream (HTTP) or SslStream (HTTPS).
@@ -178,22 +199,117 @@ asio::awaitable<void> SendCloseNotify(SslStream& stream) {
   ERR_clear_error();
 }
 
-Request ToRequest(http::request<http::string_body>& message, std::string remote_address) {
+/// The request as handlers see it, without its body (read later, once admitted).
+Request ToRequest(const http::request<http::empty_body>& message, std::string remote_address) {
   Request request;
   request.remote_address = std::move(remote_address);
   request.method = std::string(message.method_string());
   request.target = std::string(message.target());
   SplitTarget(request.target, request.path, request.query);
   for (const auto& field : message) request.headers.Add(field.name_string(), field.value());
-  request.body = std::move(message.body());
   return request;
 }
+
+/// A fresh request id: 32 random hexadecimal digits.
+std::string NewRequestId() {
+  thread_local std::mt19937_64 generator{[] {
+    std::random_device device;
+    return (static_cast<std::uint64_t>(device()) << 32) ^ device();
+  }()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int half = 0; half < 2; ++half) {
+    std::uint64_t bits = generator();
+    for (int i = 0; i < 16; ++i, bits >>= 4) id += kHex[bits & 0xf];
+  }
+  return id;
+}
+
+/// The id of a request: the client's X-Request-Id when acceptable, else a fresh one.
+std::string RequestIdFor(const Request& request) {
+  const std::string* given = request.headers.Find("X-Request-Id");
+  if (given != nullptr && IsAcceptableRequestId(*given)) return *given;
+  return NewRequestId();
+}
+
+/// Lets one log line through per interval and counts those it holds back.
+class LogThrottle {
+ public:
+  /// Whether a line may be logged at `now` (the first one always may); when it may,
+  /// `suppressed` is set to the number held back since the last one let through.
+  bool Allow(Clock::time_point now, std::chrono::milliseconds interval, std::uint64_t& suppressed) {
+    std::lock_guard lock(mutex_);
+    if (logged_once_ && now - last_ < interval) {
+      ++held_back_;
+      return false;
+    }
+    logged_once_ = true;
+    last_ = now;
+    suppressed = held_back_;
+    held_back_ = 0;
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  bool logged_once_ = false;
+  Clock::time_point last_{};
+  std::uint64_t held_back_ = 0;
+};
+
+/// A descriptor closed on scope exit.
+struct FileDescriptor {
+  int fd = -1;
+  ~FileDescriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+/// Holds one of the large-body slots (HttpServerOptions::max_large_bodies) while it lives.
+struct LargeBodySlot {
+  std::atomic<int>* in_use = nullptr;
+  LargeBodySlot() = default;
+  LargeBodySlot(const LargeBodySlot&) = delete;
+  LargeBodySlot& operator=(const LargeBodySlot&) = delete;
+  ~LargeBodySlot() { Release(); }
+  /// Gives the slot back (if held).
+  void Release() {
+    if (in_use) in_use->fetch_sub(1);
+    in_use = nullptr;
+  }
+  /// Takes a slot when fewer than `limit` are taken; false (holding none) otherwise.
+  bool TryTake(std::atomic<int>& counter, int limit) {
+    if (counter.fetch_add(1) >= limit) {
+      counter.fetch_sub(1);
+      return false;
+    }
+    in_use = &counter;
+    return true;
+  }
+};
 
 bool HasLineBreak(std::string_view text) {
   return text.find_first_of("\r\n") != std::string_view::npos;
 }
 
 }  // namespace
+
+std::size_t DerivedMaxConnections(std::uint64_t descriptor_limit) {
+  const std::uint64_t available =
+      descriptor_limit > kDescriptorReserve ? descriptor_limit - kDescriptorReserve : 0;
+  return static_cast<std::size_t>(
+      std::clamp<std::uint64_t>(available, 8, static_cast<std::uint64_t>(kMaxDerivedConnections)));
+}
+
+bool IsAcceptableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 class HttpServer::Impl {
  public:
@@ -229,25 +345,49 @@ class HttpServer::Impl {
  private:
   asio::awaitable<void> AcceptLoop();
   template <class Stream>
-  asio::awaitable<void> Serve(std::shared_ptr<Connection<Stream>> connection);
+  asio::awaitable<void> Serve(std::shared_ptr<Connection<Stream>> connection, std::uint64_t id);
   /// Answers plain HTTP on the HTTPS port with a 400, else completes the TLS handshake (the
   /// bytes the detection read are in `buffer`). True when requests can be served.
   asio::awaitable<bool> Handshake(Connection<SslStream>& connection, beast::flat_buffer& buffer);
   template <class Stream>
   asio::awaitable<void> ServeRequests(Connection<Stream>& connection, beast::flat_buffer& buffer);
-  /// Answers a request that failed to read when there is something to answer (400/413/431).
+  /// Reads one request head into `parser` (which stops after the header), appending its bytes
+  /// as received to `raw_head`. The connection stops being idle once a byte of it is received.
+  /// Returns Beast's error (need_more never), end_of_stream/partial_message on EOF.
+  template <class Stream>
+  asio::awaitable<ErrorCodeT> ReadHead(Connection<Stream>& connection, beast::flat_buffer& buffer,
+                                       http::request_parser<http::empty_body>& parser,
+                                       std::string& raw_head);
+  /// Answers a request that failed to read when there is something to answer (400/413/431);
+  /// `body_limit` is the limit that applied (for the 413 message).
   template <class Stream>
   asio::awaitable<void> AnswerReadFailure(Stream& stream, const ErrorCodeT& ec,
-                                          http::request_parser<http::string_body>& parser);
-  /// Writes `response`; false when the connection failed.
+                                          std::string_view method, std::size_t body_limit,
+                                          std::string_view remote_address);
+  /// Writes `response` with X-Request-Id `request_id`; false when the connection failed.
   template <class Stream>
   asio::awaitable<bool> Write(Stream& stream, Response response, bool head_only, unsigned version,
-                              bool keep_alive);
+                              bool keep_alive, const std::string& request_id);
+  /// Writes a response whose body is response.file, in kFileChunkBytes chunks.
+  template <class Stream>
+  asio::awaitable<bool> WriteFile(Stream& stream, http::response<http::empty_body>& out,
+                                  const FileRange& file, bool head_only);
+  /// Records a request in the metrics and the access log.
+  void Record(const Request& request, std::string_view route, const Response& response,
+              double seconds, std::string_view request_id);
+  /// Makes room for one more connection under the cap; false when the new one must be closed.
+  bool AdmitConnection();
+  /// Logs `line` unless one was logged less than options_.log_interval ago through `throttle`.
+  void LogThrottled(LogThrottle& throttle, const std::string& line);
   /// Ends a connection after an error response: close_notify (TLS), half-close, then discards
   /// what the client still sends for a moment.
   template <class Stream>
   asio::awaitable<void> LingeringClose(Stream& stream);
-  Response Dispatch(const Request& request, std::string& route);
+  /// 404 or 405 for a request without a route.
+  Response NoRoute(const Request& request, const Router::Match& match) const;
+  /// Runs a handler or gate; an escaping exception becomes a logged 500.
+  template <class Call>
+  auto Guarded(const Request& request, const std::string& pattern, Call&& call) -> decltype(call());
   void Log(std::string_view line) const;
   /// Completion of a detached coroutine: logs an exception that escaped it.
   auto LogEscaped(std::string_view what) {
@@ -276,6 +416,11 @@ class HttpServer::Impl {
   bool stopped_ = false;
   std::uint64_t next_id_ = 0;
   std::unordered_map<std::uint64_t, std::shared_ptr<ConnectionBase>> connections_;
+
+  std::size_t max_connections_ = 0;  // set by Start(); then const
+  std::atomic<int> large_bodies_{0};
+  LogThrottle cap_log_;
+  LogThrottle accept_log_;
 
   std::unique_ptr<ssl::context> ssl_context_;  // set by Start() when options_.tls; then const
   std::unique_ptr<asio::io_context> ioc_;
@@ -308,6 +453,14 @@ Status HttpServer::Impl::Start() {
   if (ec) {
     return MakeError(ErrorCode::kInvalidArgument, "not an IP address: " + options_.address,
                      "address");
+  }
+  max_connections_ = options_.max_connections;
+  if (max_connections_ == 0) {
+    rlimit limit{};
+    max_connections_ = DerivedMaxConnections(
+        getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+            ? static_cast<std::uint64_t>(limit.rlim_cur)
+            : static_cast<std::uint64_t>(kMaxDerivedConnections) + kDescriptorReserve);
   }
   if (options_.tls) {
     auto context = MakeTlsContext(*options_.tls);
@@ -378,7 +531,8 @@ void HttpServer::Impl::Stop() {
   });
 
   auto post_to_all = [this](auto action) {  // REQUIRES: mutex_ held
-    for (auto& [id, connection] : connections_) {
+    for (auto& entry : connections_) {
+      std::shared_ptr<ConnectionBase> connection = entry.second;  // clang 14: no binding capture
       asio::post(connection->Lowest().get_executor(),
                  [connection, action] { action(*connection); });
     }
@@ -412,39 +566,93 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
       // E.g. out of file descriptors: back off instead of spinning.
-      Log("accept failed: " + ec.message());
+      LogThrottled(accept_log_, "accept failed: " + ec.message());
       asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
       co_await timer.async_wait(asio::redirect_error(kAwait, ec));
       continue;
     }
     if (stopping_) continue;  // the acceptor is about to close; drop the socket
+    if (!AdmitConnection()) {
+      socket.close(ec);
+      continue;
+    }
     socket.set_option(tcp::no_delay(true), ec);
+    // Registered before its coroutine starts, so that the coroutine's end always unregisters it.
+    auto registered = [this](std::shared_ptr<ConnectionBase> connection) {
+      std::lock_guard lock(mutex_);
+      const std::uint64_t id = next_id_++;
+      connections_.emplace(id, std::move(connection));
+      metrics_.SetOpenConnections(connections_.size());
+      return id;
+    };
     if (ssl_context_) {
       auto connection = std::make_shared<Connection<SslStream>>(std::move(socket), *ssl_context_);
-      asio::co_spawn(connection->Lowest().get_executor(), Serve(connection),
+      const std::uint64_t id = registered(connection);
+      asio::co_spawn(connection->Lowest().get_executor(), Serve(connection, id),
                      LogEscaped("connection"));
     } else {
       auto connection = std::make_shared<Connection<beast::tcp_stream>>(std::move(socket));
-      asio::co_spawn(connection->Lowest().get_executor(), Serve(connection),
+      const std::uint64_t id = registered(connection);
+      asio::co_spawn(connection->Lowest().get_executor(), Serve(connection, id),
                      LogEscaped("connection"));
     }
   }
 }
 
-template <class Stream>
-asio::awaitable<void> HttpServer::Impl::Serve(std::shared_ptr<Connection<Stream>> connection) {
-  std::uint64_t id = 0;
+bool HttpServer::Impl::AdmitConnection() {
+  std::shared_ptr<ConnectionBase> victim;
   {
     std::lock_guard lock(mutex_);
-    id = next_id_++;
-    connections_.emplace(id, connection);
+    std::size_t counted = 0;
+    for (const auto& [id, connection] : connections_) {
+      if (connection->shedding) continue;
+      ++counted;
+      if (connection->idle && (!victim || connection->idle_since < victim->idle_since)) {
+        victim = connection;
+      }
+    }
+    if (counted < max_connections_) return true;
+    if (victim) victim->shedding = true;
   }
+  if (!victim) {
+    metrics_.CountRefusedConnection();
+    LogThrottled(cap_log_, "connection cap (" + std::to_string(max_connections_) +
+                               ") reached and no connection is idle: closed a new connection");
+    return false;
+  }
+  // Closed on its strand if still idle there (it may have received a request meanwhile; then
+  // the new connection is admitted anyway, one over the cap for a moment).
+  asio::post(victim->Lowest().get_executor(), [victim] {
+    if (victim->idle) {
+      victim->Lowest().cancel();
+    } else {
+      victim->shedding = false;
+    }
+  });
+  metrics_.CountShedConnection();
+  LogThrottled(cap_log_, "connection cap (" + std::to_string(max_connections_) +
+                             ") reached: closed the longest idle connection to admit a new one");
+  return true;
+}
+
+void HttpServer::Impl::LogThrottled(LogThrottle& throttle, const std::string& line) {
+  std::uint64_t suppressed = 0;
+  if (!throttle.Allow(Clock::now(), options_.log_interval, suppressed)) return;
+  Log(suppressed == 0
+          ? line
+          : line + " (and " + std::to_string(suppressed) + " more like it since the last report)");
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::Serve(std::shared_ptr<Connection<Stream>> connection,
+                                              std::uint64_t id) {
   struct Unregister {
     Impl* impl;
     std::uint64_t id;
     ~Unregister() {
       std::lock_guard lock(impl->mutex_);
       impl->connections_.erase(id);
+      impl->metrics_.SetOpenConnections(impl->connections_.size());
       impl->changed_.notify_all();
     }
   } unregister{this, id};
@@ -472,15 +680,15 @@ asio::awaitable<bool> HttpServer::Impl::Handshake(Connection<SslStream>& connect
   ErrorCodeT ec;
   const bool tls =
       co_await beast::async_detect_ssl(lowest, buffer, asio::redirect_error(kAwait, ec));
-  if (ec) co_return false;  // closed, timed out or cancelled by Stop()
+  if (ec) co_return false;    // closed, timed out or cancelled by Stop()
+  connection.SetIdle(false);  // the client has started: not to be shed
   if (!tls) {
     // Plain HTTP (or anything but a TLS ClientHello): answer in plain HTTP so a person sees why.
-    connection.idle = false;
     metrics_.Record(HttpMetrics::kUnmatchedRoute, "", 400, 0.0);
     Response response =
         ErrorResponse(400, MakeError(ErrorCode::kInvalidArgument,
                                      "this port speaks HTTPS only: use https:// to reach it"));
-    if (co_await Write(lowest, std::move(response), false, 11, false)) {
+    if (co_await Write(lowest, std::move(response), false, 11, false, NewRequestId())) {
       co_await LingeringClose(lowest);
     }
     co_return false;
@@ -494,77 +702,178 @@ asio::awaitable<bool> HttpServer::Impl::Handshake(Connection<SslStream>& connect
 }
 
 template <class Stream>
-asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection<Stream>& connection,
-                                                      beast::flat_buffer& buffer) {
-  beast::tcp_stream& lowest = connection.Lowest();
-  while (!stopping_) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
-    parser.body_limit(options_.max_body_bytes);
-    ErrorCodeT ec;
-    connection.idle = buffer.size() == 0;
-    lowest.expires_after(options_.header_timeout);
-    co_await http::async_read_header(connection.stream, buffer, parser,
-                                     asio::redirect_error(kAwait, ec));
-    connection.idle = false;
-    if (!ec && !parser.is_done() &&
-        beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-      // The client waits for this before sending the body (curl does for large uploads).
-      http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
-      lowest.expires_after(options_.write_timeout);
-      co_await http::async_write(connection.stream, go_on, asio::redirect_error(kAwait, ec));
-      if (ec) co_return;
+asio::awaitable<ErrorCodeT> HttpServer::Impl::ReadHead(
+    Connection<Stream>& connection, beast::flat_buffer& buffer,
+    http::request_parser<http::empty_body>& parser, std::string& raw_head) {
+  ErrorCodeT ec;
+  while (true) {
+    if (buffer.size() > 0) {
+      connection.SetIdle(false);
+      const std::size_t used = parser.put(buffer.data(), ec);
+      raw_head.append(static_cast<const char*>(buffer.data().data()), used);
+      buffer.consume(used);
+      if (ec && ec != http::error::need_more) co_return ec;
+      if (parser.is_header_done()) co_return ErrorCodeT{};
     }
-    if (!ec && !parser.is_done()) {
-      lowest.expires_after(options_.body_timeout);
-      co_await http::async_read(connection.stream, buffer, parser,
-                                asio::redirect_error(kAwait, ec));
+    const std::size_t read = co_await connection.stream.async_read_some(
+        buffer.prepare(8192), asio::redirect_error(kAwait, ec));
+    buffer.commit(read);
+    if (ec == asio::error::eof) {
+      co_return parser.got_some() || buffer.size() > 0 ? http::error::partial_message
+                                                       : http::error::end_of_stream;
     }
-    if (ec) {
-      co_await AnswerReadFailure(connection.stream, ec, parser);
-      co_return;
-    }
-
-    const auto started = Clock::now();
-    http::request<http::string_body> message = parser.release();
-    const unsigned version = message.version();
-    const bool wants_keep_alive = message.keep_alive();
-    ErrorCodeT endpoint_error;
-    const tcp::endpoint remote = lowest.socket().remote_endpoint(endpoint_error);
-    Request request =
-        ToRequest(message, endpoint_error ? std::string() : remote.address().to_string());
-    // HEAD is answered as GET without the body (RFC 9110 §9.3.2), unless a route takes HEAD.
-    const bool head_only = request.method == "HEAD" &&
-                           router_.Find("HEAD", request.path).outcome != Router::Outcome::kFound;
-    if (head_only) request.method = "GET";
-    std::string route;
-    Response response = Dispatch(request, route);
-    if (head_only) request.method = "HEAD";
-    const std::chrono::duration<double> elapsed = Clock::now() - started;
-    metrics_.Record(route, request.method, response.status, elapsed.count());
-    if (options_.access_log) {
-      options_.access_log(RequestRecord{request.method, request.path, route, response.status,
-                                        elapsed.count(), response.body.size()});
-    }
-
-    const bool keep_alive = wants_keep_alive && !stopping_;
-    if (!co_await Write(connection.stream, std::move(response), head_only, version, keep_alive) ||
-        !keep_alive) {
-      co_return;
-    }
+    if (ec) co_return ec;
   }
 }
 
 template <class Stream>
-asio::awaitable<void> HttpServer::Impl::AnswerReadFailure(
-    Stream& stream, const ErrorCodeT& ec, http::request_parser<http::string_body>& parser) {
+asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection<Stream>& connection,
+                                                      beast::flat_buffer& buffer) {
+  beast::tcp_stream& lowest = connection.Lowest();
+  ErrorCodeT endpoint_error;
+  const tcp::endpoint remote = lowest.socket().remote_endpoint(endpoint_error);
+  const std::string remote_address = endpoint_error ? std::string() : remote.address().to_string();
+  while (!stopping_) {
+    // 1. The head only: no body byte is read before the route has admitted the request.
+    http::request_parser<http::empty_body> head_parser;
+    head_parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+    head_parser.body_limit(boost::none);  // the route's limit is checked below
+    head_parser.eager(false);
+    std::string raw_head;
+    connection.SetIdle(buffer.size() == 0);
+    lowest.expires_after(options_.header_timeout);
+    ErrorCodeT ec = co_await ReadHead(connection, buffer, head_parser, raw_head);
+    connection.SetIdle(false);
+    if (ec) {
+      const std::string method = head_parser.is_header_done()
+                                     ? std::string(head_parser.get().method_string())
+                                     : std::string();
+      co_await AnswerReadFailure(connection.stream, ec, method, options_.max_body_bytes,
+                                 remote_address);
+      co_return;
+    }
+
+    const auto started = Clock::now();
+    const unsigned version = head_parser.get().version();
+    const bool wants_keep_alive = head_parser.get().keep_alive();
+    const bool body_pending = !head_parser.is_done();
+    Request request = ToRequest(head_parser.get(), remote_address);
+    const std::string request_id = RequestIdFor(request);
+    // HEAD is answered as GET without the body (RFC 9110 §9.3.2), unless a route takes HEAD.
+    const bool head_only = request.method == "HEAD" &&
+                           router_.Find("HEAD", request.path).outcome != Router::Outcome::kFound;
+    if (head_only) request.method = "GET";
+
+    // 2. Framing, route, gate, size: each can answer without reading the body. Any answer given
+    // while a body is pending closes the connection (the body is never read).
+    std::optional<Response> early;
+    std::string route = std::string(HttpMetrics::kUnmatchedRoute);
+    Router::Match match;
+    LargeBodySlot large_body;
+    std::size_t body_limit = std::min(options_.max_small_body_bytes, options_.max_body_bytes);
+    Status framing = CheckRequestHead(raw_head);
+    if (!framing) {
+      early = ErrorResponse(400, framing.error());
+    } else {
+      match = router_.Find(request.method, request.path);
+      if (match.outcome != Router::Outcome::kFound) {
+        if (match.outcome == Router::Outcome::kMethodNotAllowed) route = match.pattern;
+        early = NoRoute(request, match);
+      }
+    }
+    if (!early) {
+      route = match.pattern;
+      const RouteOptions& route_options = *match.options;
+      if (route_options.gate && body_pending) {
+        early = Guarded(request, match.pattern, [&]() -> std::optional<Response> {
+          return route_options.gate(request, match.params);
+        });
+      }
+      const bool large = route_options.body_limit == BodyLimit::kLarge;
+      if (large) body_limit = options_.max_body_bytes;
+      const boost::optional<std::uint64_t> announced = head_parser.content_length();
+      if (!early && body_pending && announced && *announced > body_limit) {
+        early = ErrorResponse(
+            413,
+            MakeError(ErrorCode::kInvalidArgument,
+                      "the request body exceeds " + std::to_string(body_limit) + " bytes", "body"));
+      }
+      if (!early && body_pending && large &&
+          (!announced ||
+           *announced > std::min(options_.max_small_body_bytes, options_.max_body_bytes)) &&
+          !large_body.TryTake(large_bodies_, options_.max_large_bodies)) {
+        early = ErrorResponse(
+            MakeError(ErrorCode::kUnavailable,
+                      "too many large uploads are being received; try again in a few seconds"));
+        early->headers.emplace_back("Retry-After", "5");
+      }
+    }
+
+    // 3. The body, for an admitted request only.
+    if (!early && body_pending) {
+      if (beast::iequals(head_parser.get()[http::field::expect], "100-continue")) {
+        // The client waits for this before sending the body (curl does for large uploads).
+        http::response<http::empty_body> go_on{http::status::continue_, version};
+        lowest.expires_after(options_.write_timeout);
+        co_await http::async_write(connection.stream, go_on, asio::redirect_error(kAwait, ec));
+        if (ec) co_return;
+      }
+      http::request_parser<http::string_body> body_parser(std::move(head_parser));
+      body_parser.body_limit(body_limit);
+      lowest.expires_after(options_.body_timeout);
+      co_await http::async_read(connection.stream, buffer, body_parser,
+                                asio::redirect_error(kAwait, ec));
+      if (ec) {
+        co_await AnswerReadFailure(connection.stream, ec, request.method, body_limit,
+                                   remote_address);
+        co_return;
+      }
+      request.body = std::move(body_parser.get().body());
+    }
+
+    Response response = early ? std::move(*early) : Guarded(request, match.pattern, [&] {
+      return (*match.handler)(request, match.params);
+    });
+    request.body = std::string();  // the handler is done with it
+    large_body.Release();
+    if (head_only) request.method = "HEAD";
+    const std::chrono::duration<double> elapsed = Clock::now() - started;
+    Record(request, route, response, elapsed.count(), request_id);
+
+    // After a framing error what follows the head cannot be trusted to be a request.
+    const bool close_unread = (early && body_pending) || !framing;
+    const bool keep_alive = wants_keep_alive && !stopping_ && !close_unread;
+    const bool written = co_await Write(connection.stream, std::move(response), head_only, version,
+                                        keep_alive, request_id);
+    if (written && close_unread) co_await LingeringClose(connection.stream);
+    if (!written || !keep_alive) co_return;
+  }
+}
+
+void HttpServer::Impl::Record(const Request& request, std::string_view route,
+                              const Response& response, double seconds,
+                              std::string_view request_id) {
+  metrics_.Record(route, request.method, response.status, seconds);
+  if (!options_.access_log) return;
+  const bool refused = response.status == 401 || response.status == 403;
+  options_.access_log(RequestRecord{
+      request.method, request.path, route, response.status, seconds,
+      response.file ? static_cast<std::size_t>(response.file->length) : response.body.size(),
+      request.remote_address, request_id, response.actor,
+      refused ? std::string_view(response.reason) : std::string_view()});
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::AnswerReadFailure(Stream& stream, const ErrorCodeT& ec,
+                                                          std::string_view method,
+                                                          std::size_t body_limit,
+                                                          std::string_view remote_address) {
   int status = 0;
   Error error;
   if (ec == http::error::body_limit) {
     status = 413;
-    error = MakeError(
-        ErrorCode::kInvalidArgument,
-        "the request body exceeds " + std::to_string(options_.max_body_bytes) + " bytes", "body");
+    error = MakeError(ErrorCode::kInvalidArgument,
+                      "the request body exceeds " + std::to_string(body_limit) + " bytes", "body");
   } else if (ec == http::error::header_limit) {
     status = 431;
     error = MakeError(
@@ -580,17 +889,21 @@ asio::awaitable<void> HttpServer::Impl::AnswerReadFailure(
     // answer.
     co_return;
   }
-  const std::string method =
-      parser.is_header_done() ? std::string(parser.get().method_string()) : std::string();
-  metrics_.Record(HttpMetrics::kUnmatchedRoute, method, status, 0.0);
-  if (co_await Write(stream, ErrorResponse(status, error), false, 11, false)) {
+  Request request;
+  request.method = std::string(method);
+  request.remote_address = std::string(remote_address);
+  const std::string request_id = NewRequestId();
+  Response response = ErrorResponse(status, error);
+  Record(request, HttpMetrics::kUnmatchedRoute, response, 0.0, request_id);
+  if (co_await Write(stream, std::move(response), false, 11, false, request_id)) {
     co_await LingeringClose(stream);
   }
 }
 
 template <class Stream>
 asio::awaitable<bool> HttpServer::Impl::Write(Stream& stream, Response response, bool head_only,
-                                              unsigned version, bool keep_alive) {
+                                              unsigned version, bool keep_alive,
+                                              const std::string& request_id) {
   if (response.status < 100 || response.status > 599) {
     Log("handler returned invalid status " + std::to_string(response.status));
     response = ErrorResponse(MakeError(ErrorCode::kInternal, "internal error"));
@@ -608,7 +921,12 @@ asio::awaitable<bool> HttpServer::Impl::Write(Stream& stream, Response response,
     }
     out.insert(name, value);
   }
+  out.set("X-Request-Id", request_id);
   out.keep_alive(keep_alive);
+  if (response.file) {
+    http::response<http::empty_body> header{std::move(out.base())};
+    co_return co_await WriteFile(stream, header, *response.file, head_only);
+  }
   out.body() = std::move(response.body);
   out.prepare_payload();
   if (head_only) {  // the GET answer's header, Content-Length included, without its body
@@ -620,6 +938,59 @@ asio::awaitable<bool> HttpServer::Impl::Write(Stream& stream, Response response,
   beast::get_lowest_layer(stream).expires_after(options_.write_timeout);
   co_await http::async_write(stream, out, asio::redirect_error(kAwait, ec));
   co_return !ec;
+}
+
+template <class Stream>
+asio::awaitable<bool> HttpServer::Impl::WriteFile(Stream& stream,
+                                                  http::response<http::empty_body>& out,
+                                                  const FileRange& file, bool head_only) {
+  FileDescriptor descriptor{::open(file.path.c_str(), O_RDONLY | O_CLOEXEC)};
+  struct stat status {};
+  if (descriptor.fd < 0 || ::fstat(descriptor.fd, &status) != 0 ||
+      static_cast<std::uint64_t>(status.st_size) < file.offset ||
+      static_cast<std::uint64_t>(status.st_size) - file.offset < file.length) {
+    Log("cannot send " + file.path + ": " +
+        (descriptor.fd < 0 ? std::string(std::strerror(errno)) : "shorter than the range"));
+    Response failed = ErrorResponse(MakeError(ErrorCode::kInternal, "internal error"));
+    http::response<http::string_body> answer{http::status::internal_server_error, out.version()};
+    answer.set(http::field::content_type, failed.content_type);
+    answer.set("X-Request-Id", out["X-Request-Id"]);
+    answer.keep_alive(false);
+    answer.body() = std::move(failed.body);
+    answer.prepare_payload();
+    ErrorCodeT ec;
+    beast::get_lowest_layer(stream).expires_after(options_.write_timeout);
+    co_await http::async_write(stream, answer, asio::redirect_error(kAwait, ec));
+    co_return false;  // the connection closes
+  }
+  out.content_length(file.length);
+  http::response_serializer<http::empty_body> serializer(out);
+  ErrorCodeT ec;
+  beast::get_lowest_layer(stream).expires_after(options_.write_timeout);
+  co_await http::async_write_header(stream, serializer, asio::redirect_error(kAwait, ec));
+  if (ec) co_return false;
+  if (head_only) co_return true;
+  std::vector<char> chunk(static_cast<std::size_t>(
+      std::min<std::uint64_t>(kFileChunkBytes, std::max<std::uint64_t>(file.length, 1))));
+  std::uint64_t sent = 0;
+  while (sent < file.length) {
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), file.length - sent));
+    const ssize_t got =
+        ::pread(descriptor.fd, chunk.data(), want, static_cast<off_t>(file.offset + sent));
+    if (got <= 0) {
+      if (got < 0 && errno == EINTR) continue;
+      Log("cannot read " + file.path + " while sending it: " +
+          (got < 0 ? std::string(std::strerror(errno)) : "the file was truncated"));
+      co_return false;  // the header promised more: the connection closes
+    }
+    beast::get_lowest_layer(stream).expires_after(options_.write_timeout);
+    co_await asio::async_write(stream, asio::buffer(chunk.data(), static_cast<std::size_t>(got)),
+                               asio::redirect_error(kAwait, ec));
+    if (ec) co_return false;
+    sent += static_cast<std::uint64_t>(got);
+  }
+  co_return true;
 }
 
 template <class Stream>
@@ -642,33 +1013,29 @@ asio::awaitable<void> HttpServer::Impl::LingeringClose(Stream& stream) {
   }
 }
 
-Response HttpServer::Impl::Dispatch(const Request& request, std::string& route) {
-  Router::Match match = router_.Find(request.method, request.path);
-  switch (match.outcome) {
-    case Router::Outcome::kNotFound:
-      route = HttpMetrics::kUnmatchedRoute;
-      return ErrorResponse(
-          MakeError(ErrorCode::kNotFound, "no route for " + request.method + " " + request.path));
-    case Router::Outcome::kMethodNotAllowed: {
-      route = match.pattern;
-      Response response =
-          ErrorResponse(405, MakeError(ErrorCode::kInvalidArgument,
-                                       request.method + " is not allowed on " + match.pattern +
-                                           "; allowed: " + match.allow,
-                                       "method"));
-      response.headers.emplace_back("Allow", match.allow);
-      return response;
-    }
-    case Router::Outcome::kFound:
-      break;
+Response HttpServer::Impl::NoRoute(const Request& request, const Router::Match& match) const {
+  if (match.outcome == Router::Outcome::kMethodNotAllowed) {
+    Response response =
+        ErrorResponse(405, MakeError(ErrorCode::kInvalidArgument,
+                                     request.method + " is not allowed on " + match.pattern +
+                                         "; allowed: " + match.allow,
+                                     "method"));
+    response.headers.emplace_back("Allow", match.allow);
+    return response;
   }
-  route = match.pattern;
+  return ErrorResponse(
+      MakeError(ErrorCode::kNotFound, "no route for " + request.method + " " + request.path));
+}
+
+template <class Call>
+auto HttpServer::Impl::Guarded(const Request& request, const std::string& pattern, Call&& call)
+    -> decltype(call()) {
   try {
-    return (*match.handler)(request, match.params);
+    return call();
   } catch (const std::exception& e) {
-    Log("handler for " + request.method + " " + match.pattern + " threw: " + e.what());
+    Log("handler for " + request.method + " " + pattern + " threw: " + e.what());
   } catch (...) {
-    Log("handler for " + request.method + " " + match.pattern + " threw a non-standard exception");
+    Log("handler for " + request.method + " " + pattern + " threw a non-standard exception");
   }
   return ErrorResponse(MakeError(ErrorCode::kInternal, "internal error"));
 }

@@ -10,7 +10,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -96,6 +99,14 @@ class TestClient {
     response.body = buffer_.substr(0, length);
     buffer_.erase(0, length);
     return response;
+  }
+
+  /// Whatever is buffered or arrives next, at most `limit` bytes; nullopt on EOF or timeout.
+  std::optional<std::string> ReadSome(std::size_t limit) {
+    if (buffer_.empty() && !Fill()) return std::nullopt;
+    std::string bytes = buffer_.substr(0, limit);
+    buffer_.erase(0, bytes.size());
+    return bytes;
   }
 
   /// True when the server closed the connection (EOF or reset) within the read timeout.
@@ -465,13 +476,16 @@ TEST(HttpServerLifecycleTest, SlowAndIdleClientsAreTimedOut) {
   options.port = 0;
   options.header_timeout = 100ms;
   options.body_timeout = 100ms;
-  HttpServer server(options, Router{});
+  Router router;
+  ASSERT_TRUE(router.Add(
+      "POST", "/x", [](const Request&, const PathParams&) { return JsonResponse(200, "{}"); }));
+  HttpServer server(options, std::move(router));
   ASSERT_TRUE(server.Start());
   TestClient idle(server.port());
   TestClient slow_header(server.port());
   TestClient slow_body(server.port());
   ASSERT_TRUE(slow_header.Send("GET /healthz HTTP/1.1\r\nHo"));
-  ASSERT_TRUE(slow_body.Send("POST /x HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc"));
+  ASSERT_TRUE(slow_body.Send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc"));
   const auto started = std::chrono::steady_clock::now();
   EXPECT_TRUE(idle.ClosedByPeer());
   EXPECT_TRUE(slow_header.ClosedByPeer());
@@ -502,6 +516,402 @@ TEST(HttpServerLifecycleTest, RunBlocksUntilStop) {
   server.Stop();
   runner.join();
   EXPECT_TRUE(future.get());
+}
+
+// ---- Hardening (issue 14: findings 2, 3, 6 and 11) ----
+
+/// This process's resident set size (the server runs in it), from /proc/self/status.
+std::size_t ResidentBytes() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+/// The byte at `offset` of the test file.
+char FileByte(std::uint64_t offset) {
+  return static_cast<char>((offset * 31 + offset / 65536) & 0xff);
+}
+
+/// A server with a small route, a gated large route, a file route and a blocking route.
+class HardenedServerTest : public ::testing::Test {
+ protected:
+  static constexpr std::uint64_t kFileBytes = 32ull << 20;
+
+  void SetUp() override {
+    file_path_ = std::filesystem::path(::testing::TempDir()) / "gc_http_big_file";
+    std::ofstream out(file_path_, std::ios::binary | std::ios::trunc);
+    std::string block(1 << 20, '\0');
+    for (std::uint64_t base = 0; base < kFileBytes; base += block.size()) {
+      for (std::size_t i = 0; i < block.size(); ++i) block[i] = FileByte(base + i);
+      out.write(block.data(), static_cast<std::streamsize>(block.size()));
+    }
+  }
+
+  void TearDown() override {
+    Release();
+    if (server_) server_->Stop();
+    std::filesystem::remove(file_path_);
+  }
+
+  /// Starts the server with `options` (port, routes and logs are set here).
+  void Start(HttpServerOptions options) {
+    Router router;
+    ASSERT_TRUE(router.Add("POST", "/open", [](const Request& request, const PathParams&) {
+      return JsonResponse(201, "got " + std::to_string(request.body.size()));
+    }));
+    ASSERT_TRUE(router.Add("GET", "/smuggled", [this](const Request&, const PathParams&) {
+      ++smuggled_;
+      return JsonResponse(200, "smuggled");
+    }));
+    RouteOptions upload;
+    upload.body_limit = BodyLimit::kLarge;
+    upload.gate = [](Request& request, const PathParams&) -> std::optional<Response> {
+      if (request.headers.Get("Authorization") != "Bearer good") {
+        return ErrorResponse(MakeError(ErrorCode::kUnauthenticated, "bad credential"));
+      }
+      request.admission = std::string("alice");  // what the gate learned, for the handler
+      return std::nullopt;
+    };
+    ASSERT_TRUE(router.Add(
+        "POST", "/upload",
+        [this](const Request& request, const PathParams&) {
+          ++uploads_;
+          Response response = JsonResponse(201, "stored " + std::to_string(request.body.size()));
+          const std::string* admitted = std::any_cast<std::string>(&request.admission);
+          response.actor = admitted != nullptr ? *admitted : "no gate ran";
+          return response;
+        },
+        upload));
+    ASSERT_TRUE(router.Add("GET", "/file", [this](const Request& request, const PathParams&) {
+      Response response;
+      response.content_type = "application/octet-stream";
+      response.file = FileRange{file_path_.string(), 0, kFileBytes};
+      if (request.query.contains("part"))
+        response.file = FileRange{file_path_.string(), 1000, 5000};
+      return response;
+    }));
+    ASSERT_TRUE(router.Add("GET", "/busy", [this](const Request&, const PathParams&) {
+      std::unique_lock lock(busy_mutex_);
+      ++busy_entered_;
+      busy_changed_.notify_all();
+      busy_changed_.wait(lock, [this] { return busy_released_; });
+      return JsonResponse(200, "done");
+    }));
+    options.port = 0;
+    options.log = [this](std::string_view line) {
+      std::lock_guard lock(log_mutex_);
+      log_.emplace_back(line);
+    };
+    options.access_log = [this](const RequestRecord& r) {
+      std::lock_guard lock(log_mutex_);
+      records_.push_back({std::string(r.path), r.status, std::string(r.remote_address),
+                          std::string(r.request_id), std::string(r.actor), std::string(r.reason)});
+    };
+    server_ = std::make_unique<HttpServer>(options, std::move(router));
+    ASSERT_TRUE(server_->Start());
+  }
+
+  std::optional<RawResponse> RoundTripOn(const std::string& request) {
+    TestClient client(server_->port());
+    if (!client.connected() || !client.Send(request)) return std::nullopt;
+    return client.Read();
+  }
+
+  /// Lets every /busy handler return.
+  void Release() {
+    std::lock_guard lock(busy_mutex_);
+    busy_released_ = true;
+    busy_changed_.notify_all();
+  }
+
+  int LogLinesContaining(std::string_view text) {
+    std::lock_guard lock(log_mutex_);
+    int count = 0;
+    for (const std::string& line : log_) count += line.find(text) != std::string::npos;
+    return count;
+  }
+
+  struct Record {
+    std::string path;
+    int status;
+    std::string remote_address, request_id, actor, reason;
+  };
+  std::vector<Record> Records() {
+    std::lock_guard lock(log_mutex_);
+    return records_;
+  }
+
+  static HttpServerOptions Defaults() {
+    HttpServerOptions options;
+    options.threads = 4;
+    options.max_body_bytes = 64 << 20;
+    return options;
+  }
+
+  std::filesystem::path file_path_;
+  std::unique_ptr<HttpServer> server_;
+  std::atomic<int> smuggled_{0};
+  std::atomic<int> uploads_{0};
+  std::mutex busy_mutex_;
+  std::condition_variable busy_changed_;
+  int busy_entered_ = 0;
+  bool busy_released_ = false;
+  std::mutex log_mutex_;
+  std::vector<std::string> log_;
+  std::vector<Record> records_;
+};
+
+TEST_F(HardenedServerTest, TransferEncodingOtherThanChunkedIs400AndTheSmuggledRequestIsNeverRun) {
+  Start(Defaults());
+  const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n";
+  for (const std::string& framing : std::vector<std::string>{
+           "Transfer-Encoding: xchunked\r\n", "Transfer-Encoding: chunked, identity\r\n",
+           "Transfer-Encoding: gzip\r\n", "Transfer-Encoding: identity\r\n",
+           "Transfer-Encoding: gzip\r\nContent-Length: " + std::to_string(smuggled.size()) + "\r\n",
+           "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n"}) {
+    TestClient client(server_->port());
+    ASSERT_TRUE(client.Send("POST /open HTTP/1.1\r\nHost: t\r\n" + framing + "\r\n" + smuggled));
+    auto response = client.Read();
+    ASSERT_TRUE(response) << framing;
+    EXPECT_EQ(response->status, 400) << framing;
+    EXPECT_EQ(response->headers["Connection"], "close") << framing;
+    EXPECT_TRUE(client.ClosedByPeer()) << framing;  // no second response
+  }
+  EXPECT_EQ(smuggled_, 0);
+  // Plain chunked still works.
+  TestClient chunked(server_->port());
+  ASSERT_TRUE(chunked.Send(
+      "POST /open HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"));
+  auto response = chunked.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 201);
+  EXPECT_EQ(response->body, "got 3");
+}
+
+TEST_F(HardenedServerTest, FoldedHeadersAndAMissingOrRepeatedHostAre400) {
+  Start(Defaults());
+  for (const std::string bad :
+       {"GET /smuggled HTTP/1.1\r\nHost: t\r\nX-A: b\r\n c\r\n\r\n",
+        "GET /smuggled HTTP/1.1\r\nHost: t\r\nX-A: b\r\n\tc\r\n\r\n",
+        "GET /smuggled HTTP/1.1\r\n\r\n", "GET /smuggled HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"}) {
+    TestClient client(server_->port());
+    ASSERT_TRUE(client.Send(bad));
+    auto response = client.Read();
+    ASSERT_TRUE(response) << bad;
+    EXPECT_EQ(response->status, 400) << bad;
+    EXPECT_TRUE(client.ClosedByPeer()) << bad;
+  }
+  EXPECT_EQ(smuggled_, 0);
+}
+
+TEST_F(HardenedServerTest, BodyOverTheRouteLimitIs413BeforeAnyBodyByte) {
+  Start(Defaults());
+  // A small route (1 MiB) announcing 2 MiB: answered at once, though the large limit is 64 MiB.
+  TestClient small(server_->port());
+  ASSERT_TRUE(small.Send("POST /open HTTP/1.1\r\nHost: t\r\nContent-Length: 2097152\r\n\r\n"));
+  auto response = small.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413);
+  EXPECT_NE(response->body.find("1048576"), std::string::npos);
+  EXPECT_EQ(response->headers["Connection"], "close");
+  // The large route announcing more than its 64 MiB.
+  TestClient large(server_->port());
+  ASSERT_TRUE(large.Send(
+      "POST /upload HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer good\r\nContent-Length: " +
+      std::to_string((64 << 20) + 1) + "\r\n\r\n"));
+  response = large.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413);
+  EXPECT_EQ(uploads_, 0);
+}
+
+TEST_F(HardenedServerTest, GateRefusesOnTheHeadWithoutReadingTheBody) {
+  Start(Defaults());
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 50000000\r\n\r\n"));
+  auto response = client.Read();  // within the client's 2 s: the body is never waited for
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 401);
+  EXPECT_EQ(response->headers["Connection"], "close");
+  EXPECT_EQ(uploads_, 0);
+  // An admitted caller's body is read and handled; the access log names the actor.
+  TestClient admitted(server_->port());
+  ASSERT_TRUE(admitted.Send(
+      "POST /upload HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer good\r\nContent-Length: 5\r\n\r\n"
+      "hello"));
+  response = admitted.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 201);
+  EXPECT_EQ(response->body, "stored 5");
+  const std::vector<Record> records = Records();
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].status, 401);
+  EXPECT_EQ(records[0].reason, "bad credential");
+  EXPECT_EQ(records[0].actor, "");
+  EXPECT_EQ(records[0].remote_address, "127.0.0.1");
+  EXPECT_EQ(records[1].actor, "alice");
+  EXPECT_EQ(records[1].reason, "");
+}
+
+TEST_F(HardenedServerTest, TooManyLargeBodiesAtOnceGet503WithoutReadingTheBody) {
+  HttpServerOptions options = Defaults();
+  options.max_large_bodies = 1;
+  Start(options);
+  const std::string head =
+      "POST /upload HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer good\r\n"
+      "Expect: 100-continue\r\nContent-Length: 2097152\r\n\r\n";
+  TestClient first(server_->port());
+  ASSERT_TRUE(first.Send(head));
+  auto go_on = first.Read();  // the first upload holds the one slot now
+  ASSERT_TRUE(go_on);
+  EXPECT_EQ(go_on->status, 100);
+  TestClient second(server_->port());
+  ASSERT_TRUE(second.Send(head));
+  auto response = second.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 503);
+  EXPECT_FALSE(response->headers["Retry-After"].empty());
+  EXPECT_EQ(response->headers["Connection"], "close");
+  ASSERT_TRUE(first.Send(std::string(2097152, 'x')));
+  response = first.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 201);
+  // The slot is free again. Small bodies on the large route never need one.
+  TestClient third(server_->port());
+  ASSERT_TRUE(third.Send(head));
+  go_on = third.Read();
+  ASSERT_TRUE(go_on);
+  EXPECT_EQ(go_on->status, 100);
+}
+
+TEST_F(HardenedServerTest, AtTheConnectionCapTheLongestIdleConnectionIsShed) {
+  HttpServerOptions options = Defaults();
+  options.max_connections = 4;
+  Start(options);
+  std::vector<std::unique_ptr<TestClient>> idle;
+  for (int i = 0; i < 8; ++i) {  // twice the cap, all idle
+    idle.push_back(std::make_unique<TestClient>(server_->port()));
+    ASSERT_TRUE(idle.back()->connected());
+  }
+  TestClient health(server_->port());
+  ASSERT_TRUE(health.Send(Get("/healthz")));
+  auto response = health.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  // The five oldest were shed, one per connection over the cap, oldest first.
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(idle[i]->ClosedByPeer()) << i;
+  EXPECT_EQ(server_->metrics().ShedConnections(), 5u);
+  // The newest idle one still works.
+  ASSERT_TRUE(idle[7]->Send(Get("/healthz")));
+  response = idle[7]->Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_LE(server_->metrics().OpenConnections(), 4u);
+  // Logged once for the interval, not once per connection.
+  EXPECT_EQ(LogLinesContaining("connection cap"), 1);
+  const std::string metrics = server_->metrics().RenderPrometheus();
+  EXPECT_NE(metrics.find("groundcrew_http_connections_shed_total 5"), std::string::npos);
+}
+
+TEST_F(HardenedServerTest, AtTheConnectionCapWithNoIdleConnectionTheNewOneIsClosed) {
+  HttpServerOptions options = Defaults();
+  options.max_connections = 2;
+  Start(options);
+  TestClient first(server_->port());
+  TestClient second(server_->port());
+  ASSERT_TRUE(first.Send(Get("/busy")));
+  ASSERT_TRUE(second.Send(Get("/busy")));
+  {
+    std::unique_lock lock(busy_mutex_);
+    ASSERT_TRUE(busy_changed_.wait_for(lock, 10s, [this] { return busy_entered_ == 2; }));
+  }
+  TestClient refused(server_->port());
+  EXPECT_TRUE(refused.ClosedByPeer());
+  EXPECT_EQ(server_->metrics().RefusedConnections(), 1u);
+  Release();
+  auto response = first.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+}
+
+TEST_F(HardenedServerTest, FileBodiesAreStreamedWithoutHoldingTheFile) {
+  Start(Defaults());
+  const std::size_t before = ResidentBytes();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(Get("/file")));
+  // Read the header and the first bytes, then stall: the server holds a chunk, not 32 MiB.
+  auto head = client.ReadSome(1 << 20);
+  ASSERT_TRUE(head);
+  const std::size_t stalled = ResidentBytes();
+  EXPECT_LT(stalled, before + (16u << 20)) << "before " << before << ", stalled " << stalled;
+  const std::size_t header_end = head->find("\r\n\r\n");
+  ASSERT_NE(header_end, std::string::npos);
+  EXPECT_NE(head->find("Content-Length: " + std::to_string(kFileBytes)), std::string::npos);
+  std::uint64_t offset = 0;
+  bool same = true;
+  auto check = [&](std::string_view bytes) {
+    for (char c : bytes) same = same && c == FileByte(offset++);
+  };
+  check(std::string_view(*head).substr(header_end + 4));
+  while (offset < kFileBytes) {
+    auto more = client.ReadSome(1 << 20);
+    ASSERT_TRUE(more) << "at " << offset;
+    check(*more);
+  }
+  EXPECT_EQ(offset, kFileBytes);
+  EXPECT_TRUE(same);
+  // A range of the file, on the same connection.
+  ASSERT_TRUE(client.Send(Get("/file?part=1")));
+  auto part = client.Read();
+  ASSERT_TRUE(part);
+  ASSERT_EQ(part->body.size(), 5000u);
+  offset = 1000;
+  check(part->body);
+  EXPECT_TRUE(same);
+  // HEAD: the length without the body.
+  ASSERT_TRUE(client.Send("HEAD /file HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto head_only = client.Read(true);
+  ASSERT_TRUE(head_only);
+  EXPECT_EQ(head_only->headers["Content-Length"], std::to_string(kFileBytes));
+}
+
+TEST_F(HardenedServerTest, EveryResponseCarriesARequestId) {
+  Start(Defaults());
+  auto fresh = RoundTripOn(Get("/healthz"));
+  ASSERT_TRUE(fresh);
+  const std::string id = fresh->headers["X-Request-Id"];
+  EXPECT_EQ(id.size(), 32u);
+  EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos);
+  auto another = RoundTripOn(Get("/healthz"));
+  ASSERT_TRUE(another);
+  EXPECT_NE(another->headers["X-Request-Id"], id);
+  auto echoed = RoundTripOn(Get("/healthz", "X-Request-Id: build-42.a_b\r\n"));
+  ASSERT_TRUE(echoed);
+  EXPECT_EQ(echoed->headers["X-Request-Id"], "build-42.a_b");
+  auto replaced = RoundTripOn(Get("/healthz", "X-Request-Id: no/slashes\r\n"));
+  ASSERT_TRUE(replaced);
+  EXPECT_EQ(replaced->headers["X-Request-Id"].size(), 32u);
+  auto too_long = RoundTripOn(Get("/healthz", "X-Request-Id: " + std::string(65, 'a') + "\r\n"));
+  ASSERT_TRUE(too_long);
+  EXPECT_EQ(too_long->headers["X-Request-Id"].size(), 32u);
+  for (const std::string& request : {Get("/nowhere"), std::string("GARBAGE\r\n\r\n"),
+                                     std::string("GET /healthz HTTP/1.1\r\n\r\n")}) {
+    auto response = RoundTripOn(request);
+    ASSERT_TRUE(response) << request;
+    EXPECT_EQ(response->headers["X-Request-Id"].size(), 32u) << request;
+  }
+  const std::vector<Record> records = Records();
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records[0].request_id, id);
+}
+
+TEST(HttpServerLimitsTest, ConnectionCapIsDerivedFromTheDescriptorLimit) {
+  EXPECT_EQ(DerivedMaxConnections(128), 64u);
+  EXPECT_EQ(DerivedMaxConnections(1024), 960u);
+  EXPECT_EQ(DerivedMaxConnections(10), 8u);
+  EXPECT_EQ(DerivedMaxConnections(1u << 20), kMaxDerivedConnections);
 }
 
 }  // namespace

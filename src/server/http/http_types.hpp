@@ -1,7 +1,10 @@
 #pragma once
 
+#include <any>
 #include <cstddef>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -47,15 +50,38 @@ struct Request {
   /// The client's IP address as text ("127.0.0.1", "::1"); empty when unknown. Sources are
   /// told apart by it (rate limits, lockout per source, logs).
   std::string remote_address;
+  /// What the route's gate (router.hpp) learned and left for the handler, e.g. the
+  /// authenticated caller; empty when no gate ran.
+  std::any admission;
 };
 
-/// One HTTP response. Content-Length and Connection are added by the server.
+/// A byte range of a file on disk, sent as a response body without being read into memory:
+/// the server opens `path` when it writes the response and sends `length` bytes from `offset`
+/// in small chunks (HttpServer's kFileChunkBytes). The file must not change while it is sent
+/// (content files are immutable once stored). If it cannot be opened or is shorter than
+/// offset + length, the client gets a 500 (or, once the header is out, a closed connection).
+struct FileRange {
+  std::string path;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+/// One HTTP response. Content-Length, Connection and X-Request-Id are added by the server.
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
+  /// The body, unless `file` is set (then `body` is ignored and should be empty).
   std::string body;
+  /// When set, the body is this file range, streamed from disk.
+  std::optional<FileRange> file;
   /// Extra header fields, written in order after Content-Type. Must not contain CR or LF.
   std::vector<std::pair<std::string, std::string>> headers;
+  /// Who made the request, for the access log only (never sent): an admin credential's name,
+  /// a device id, ... Set by the authenticating wrappers; never a secret. Empty: anonymous.
+  std::string actor;
+  /// Why the request was refused, for the access log only (never sent as such): set by
+  /// ErrorResponse to the error's message. The server logs it for 401 and 403. Never a secret.
+  std::string reason;
 };
 
 /// A response with a JSON body (the body is sent as given; callers serialise).

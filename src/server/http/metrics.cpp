@@ -95,6 +95,23 @@ std::string HttpMetrics::RenderPrometheus() const {
     out += "\ngroundcrew_http_request_duration_seconds_count{" + labels + "} " +
            std::to_string(histogram.count) + "\n";
   }
+  out +=
+      "# HELP groundcrew_http_open_connections Client connections open now.\n"
+      "# TYPE groundcrew_http_open_connections gauge\n"
+      "groundcrew_http_open_connections " +
+      std::to_string(open_connections_.load()) +
+      "\n"
+      "# HELP groundcrew_http_connections_shed_total Idle connections closed to admit a new one "
+      "at the connection cap.\n"
+      "# TYPE groundcrew_http_connections_shed_total counter\n"
+      "groundcrew_http_connections_shed_total " +
+      std::to_string(shed_connections_.load()) +
+      "\n"
+      "# HELP groundcrew_http_connections_refused_total New connections closed at once: the "
+      "cap was reached and no connection was idle.\n"
+      "# TYPE groundcrew_http_connections_refused_total counter\n"
+      "groundcrew_http_connections_refused_total " +
+      std::to_string(refused_connections_.load()) + "\n";
   return out;
 }
 

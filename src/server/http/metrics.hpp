@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -31,6 +32,17 @@ class HttpMetrics {
   /// The counter value for one series (0 when never recorded). For tests and diagnostics.
   std::uint64_t RequestCount(std::string_view route, std::string_view method, int status) const;
 
+  /// Connections: the open-connections gauge (groundcrew_http_open_connections), the idle
+  /// connections closed to admit new ones (groundcrew_http_connections_shed_total) and the new
+  /// connections closed at once because the cap was reached and none was idle
+  /// (groundcrew_http_connections_refused_total).
+  void SetOpenConnections(std::uint64_t open) { open_connections_ = open; }
+  void CountShedConnection() { ++shed_connections_; }
+  void CountRefusedConnection() { ++refused_connections_; }
+  std::uint64_t OpenConnections() const { return open_connections_; }
+  std::uint64_t ShedConnections() const { return shed_connections_; }
+  std::uint64_t RefusedConnections() const { return refused_connections_; }
+
  private:
   struct Histogram {
     std::array<std::uint64_t, kBuckets.size()> buckets{};  ///< not cumulative
@@ -41,6 +53,9 @@ class HttpMetrics {
   mutable std::mutex mutex_;
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
   std::map<std::string, Histogram, std::less<>> durations_;
+  std::atomic<std::uint64_t> open_connections_{0};
+  std::atomic<std::uint64_t> shed_connections_{0};
+  std::atomic<std::uint64_t> refused_connections_{0};
 };
 
 /// Counts and times named operations (e.g. store calls) for Prometheus:

@@ -31,7 +31,12 @@ bool MoreSpecific(const Segments& candidate, const Segments& best) {
 
 }  // namespace
 
-Status Router::Add(std::string_view method, std::string_view pattern, Handler handler) {
+Status Router::Add(std::string_view method, std::string_view pattern, Endpoint endpoint) {
+  return Add(method, pattern, std::move(endpoint.handler), std::move(endpoint.options));
+}
+
+Status Router::Add(std::string_view method, std::string_view pattern, Handler handler,
+                   RouteOptions options) {
   if (method.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty method", "method");
   if (!handler) return MakeError(ErrorCode::kInvalidArgument, "empty handler", "handler");
   if (pattern.empty() || pattern.front() != '/') {
@@ -81,13 +86,13 @@ Status Router::Add(std::string_view method, std::string_view pattern, Handler ha
                            " names its parameters differently from " + route.pattern,
                        "pattern");
     }
-    route.handlers.emplace(std::string(method), std::move(handler));
+    route.handlers.emplace(std::string(method), Endpoint{std::move(handler), std::move(options)});
     return Ok{};
   }
   Route route;
   route.pattern = std::string(pattern);
   route.segments = std::move(segments);
-  route.handlers.emplace(std::string(method), std::move(handler));
+  route.handlers.emplace(std::string(method), Endpoint{std::move(handler), std::move(options)});
   routes_.push_back(std::move(route));
   return Ok{};
 }
@@ -135,7 +140,9 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
     return match;
   }
   match.outcome = Outcome::kFound;
-  match.handler = &best->handlers.find(method)->second;
+  const Endpoint& endpoint = best->handlers.find(method)->second;
+  match.handler = &endpoint.handler;
+  match.options = &endpoint.options;
   match.pattern = best->pattern;
   for (std::size_t i = 0; i < decoded.size(); ++i) {
     if (best->segments[i].is_param) match.params.emplace(best->segments[i].text, decoded[i]);

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,33 @@ using PathParams = std::map<std::string, std::string, std::less<>>;
 /// that escapes becomes a 500 with a generic body.
 using Handler = std::function<Response(const Request&, const PathParams&)>;
 
+/// A route's admission check for requests that carry a body, run on the request head before
+/// any body byte is read: the Request it sees has an empty body (Content-Length and
+/// Transfer-Encoding are in its headers). nullopt admits the request (then the body is read and
+/// the handler runs); a Response refuses it: that response is sent, the body is never read and
+/// the connection is closed. A gate may leave what it learned (e.g. the authenticated caller) in
+/// Request::admission for the handler. A request without a body goes straight to the handler
+/// (there is nothing to protect), so a handler checks whatever it needs itself when
+/// Request::admission is empty. Same threading rules as a Handler.
+using Gate = std::function<std::optional<Response>(Request&, const PathParams&)>;
+
+/// How large a request body a route accepts.
+enum class BodyLimit {
+  kSmall,  ///< HttpServerOptions::max_small_body_bytes (1 MiB by default): JSON requests
+  kLarge,  ///< HttpServerOptions::max_body_bytes: uploads, imports, apply documents
+};
+
+struct RouteOptions {
+  BodyLimit body_limit = BodyLimit::kSmall;
+  Gate gate;  ///< empty: admit every request (the handler decides)
+};
+
+/// A handler with its route options, as made by wrappers that authenticate in a gate.
+struct Endpoint {
+  Handler handler;
+  RouteOptions options;
+};
+
 /// Maps method + path to a handler. Patterns are absolute paths whose segments are literals or
 /// parameters `{name}` that match one non-empty segment: "/v1/devices/{id}/events".
 /// Matching is exact (no prefix matching, a trailing slash is significant). When several
@@ -33,7 +61,10 @@ class Router {
   /// mixes literal text and braces, an empty or repeated parameter name) or an empty method
   /// or handler; kAlreadyExists when the method is already registered on the same pattern
   /// (parameter names do not matter: "/a/{x}" and "/a/{y}" are the same pattern).
-  Status Add(std::string_view method, std::string_view pattern, Handler handler);
+  Status Add(std::string_view method, std::string_view pattern, Handler handler,
+             RouteOptions options = {});
+  /// Add(method, pattern, endpoint.handler, endpoint.options).
+  Status Add(std::string_view method, std::string_view pattern, Endpoint endpoint);
 
   enum class Outcome {
     kFound,             ///< `handler` and `params` are set
@@ -43,8 +74,9 @@ class Router {
 
   struct Match {
     Outcome outcome = Outcome::kNotFound;
-    const Handler* handler = nullptr;  ///< owned by the router; kFound only
-    PathParams params;                 ///< kFound only
+    const Handler* handler = nullptr;       ///< owned by the router; kFound only
+    const RouteOptions* options = nullptr;  ///< owned by the router; kFound only
+    PathParams params;                      ///< kFound only
     std::string pattern;  ///< the matched pattern as registered (kFound, kMethodNotAllowed)
     std::string allow;    ///< "GET, POST": sorted methods of matching patterns (405 only)
   };
@@ -60,7 +92,7 @@ class Router {
   struct Route {
     std::string pattern;
     std::vector<Segment> segments;
-    std::map<std::string, Handler, std::less<>> handlers;  ///< by method
+    std::map<std::string, Endpoint, std::less<>> handlers;  ///< by method
   };
 
   std::vector<Route> routes_;

@@ -56,6 +56,17 @@ Result<std::uint64_t> ContentStore::Size(std::string_view sha256) const {
   return size;
 }
 
+Result<std::string> ContentStore::FilePath(std::string_view sha256) const {
+  if (Status s = CheckDigest(sha256); !s) return s.error();
+  std::error_code ec;
+  const fs::path path = PathOf(sha256);
+  if (!fs::is_regular_file(path, ec)) {
+    return MakeError(ErrorCode::kNotFound, fmt::format("no content has SHA-256 {}", sha256),
+                     "sha256");
+  }
+  return path.string();
+}
+
 Result<std::string> ContentStore::Read(std::string_view sha256, std::uint64_t offset,
                                        std::uint64_t length) const {
   if (Status s = CheckDigest(sha256); !s) return s.error();

@@ -24,6 +24,10 @@ class ContentStore {
   /// The size of a stored file. kNotFound when absent; kInvalidArgument for a malformed digest.
   [[nodiscard]] Result<std::uint64_t> Size(std::string_view sha256) const;
 
+  /// The file holding `sha256`, for streaming it without reading it into memory (stored files
+  /// never change). kNotFound when absent; kInvalidArgument for a malformed digest.
+  [[nodiscard]] Result<std::string> FilePath(std::string_view sha256) const;
+
   /// `length` bytes from `offset` (fewer at the end of the file). REQUIRES: Size() succeeded
   /// and offset <= size.
   [[nodiscard]] Result<std::string> Read(std::string_view sha256, std::uint64_t offset,
