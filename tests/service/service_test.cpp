@@ -824,5 +824,72 @@ TEST_F(DeploymentServiceTest, ADevicesReportsAndInventoryOfEveryPhaseRoundTripTh
   ASSERT_TRUE(deployment) << deployment.error().message;
 }
 
+// Finding 1 (issue 14): a stored resource the service cannot read any more (here a policy whose
+// settings nest deeper than any JSON is read, as an older version could store) is left out
+// with its assignment after a restart; everything else keeps working, and an admin sees it and
+// deletes it.
+TEST_F(DeploymentServiceTest, AStoredResourceThatNoLongerDecodesIsLeftOutReportedAndDeletable) {
+  auto policies = store_->resources().ListAll(ResourceKind::kPolicy);
+  ASSERT_TRUE(policies);
+  ASSERT_EQ(policies->size(), 1u);
+  store::ResourceRecord baseline = policies->front();
+  store::Resource broken = baseline.value;
+  std::string nested = "1";
+  for (int i = 0; i < 70; ++i) nested = "[" + nested + "]";
+  broken.body = R"({"displayName":"Baseline","description":"","settings":{"a":)" + nested + "}}";
+  ASSERT_TRUE(store_->resources().Update(broken, baseline.version));
+
+  // A restart: services over the same store, nothing cached.
+  services_ = std::make_unique<Services>(
+      *store_, ContentStore("/nonexistent"), "/nonexistent/diagnostics", [this] { return now_; },
+      CreateSecrets("Contoso", now_).value());
+
+  auto problems = services_->resources.Problems();
+  ASSERT_TRUE(problems) << problems.error().message;
+  const json::array& listed = problems->at("value").as_array();
+  ASSERT_EQ(listed.size(), 2u) << json::serialize(*problems);
+  EXPECT_EQ(listed[0].at("kind"), "policies");
+  EXPECT_EQ(listed[0].at("id"), json::string(baseline.value.id));
+  EXPECT_EQ(listed[0].at("name"), "Baseline");
+  EXPECT_NE(listed[0].at("reason").as_string().find("nests deeper than 64"), json::string::npos)
+      << listed[0].at("reason");
+  EXPECT_EQ(listed[0].at("storedBody"), json::string(broken.body));
+  EXPECT_EQ(listed[1].at("kind"), "assignments");
+  EXPECT_NE(listed[1].at("reason").as_string().find(baseline.value.id), json::string::npos);
+
+  auto plan = services_->devices.Plan("SN-1", "");
+  ASSERT_TRUE(plan) << plan.error().message;
+  auto deployment = services_->deployment.Technician(caller(), device_);
+  ASSERT_TRUE(deployment) << deployment.error().message;
+  EXPECT_TRUE(Names(*deployment, "policies").empty());
+  EXPECT_EQ(Names(*deployment, "apps"), (std::vector<std::string>{"Adele Tool", "Device App"}));
+  auto joined = services_->trust.Join(caller(), device_);
+  ASSERT_TRUE(joined) << joined.error().message;
+  Create(ResourceKind::kUser, json::parse(R"({"userPrincipalName": "lee@contoso.com"})"));
+
+  const std::string assignment_id(listed[1].at("id").as_string());
+  ASSERT_TRUE(services_->resources.Delete(admin_, ResourceKind::kAssignment, assignment_id, {}));
+  ASSERT_TRUE(services_->resources.Delete(admin_, ResourceKind::kPolicy, baseline.value.id, {}));
+  problems = services_->resources.Problems();
+  ASSERT_TRUE(problems);
+  EXPECT_TRUE(problems->at("value").as_array().empty()) << json::serialize(*problems);
+}
+
+TEST_F(ServiceTest, PolicySettingsNestingDeeperThanTheLimitAreRefusedNamingTheField) {
+  std::string nested = "1";
+  for (int i = 0; i < 39; ++i) nested = "{\"a\":" + nested + "}";
+  const json::value body = json::parse(R"({"displayName": "Deep", "settings": )" + nested + "}", {},
+                                       json::parse_options{.max_depth = 128});
+  auto created = services_->resources.Create(admin_, ResourceKind::kPolicy, body);
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(created.error().field, "settings");
+  EXPECT_NE(created.error().message.find("at most 32"), std::string::npos)
+      << created.error().message;
+  auto policies = store_->resources().ListAll(ResourceKind::kPolicy);
+  ASSERT_TRUE(policies);
+  EXPECT_TRUE(policies->empty());
+}
+
 }  // namespace
 }  // namespace groundcrew::service
