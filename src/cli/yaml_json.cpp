@@ -6,9 +6,12 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <optional>
 #include <set>
 #include <string>
+
+#include "wire/json_limits.hpp"
 
 namespace groundcrew::cli {
 namespace json = boost::json;
@@ -90,14 +93,34 @@ std::optional<json::value> DecimalWord(std::string_view s) {
   }
   if (i != rest.size() || (!dot && !exponent)) return std::nullopt;
   const std::string text(s.front() == '+' ? s.substr(1) : s);
-  return json::value(std::strtod(text.c_str(), nullptr));
+  const double value = std::strtod(text.c_str(), nullptr);
+  if (!std::isfinite(value)) return std::nullopt;  // 1e999: JSON has no such number; a string
+  return json::value(value);
 }
+
+// A document whose aliases expand past this many values is refused (a "billion laughs" file
+// would otherwise exhaust memory); real tenant documents hold far fewer.
+constexpr std::size_t kMaxValues = 1'000'000;
 
 class Converter {
  public:
   explicit Converter(std::string_view file_name) : file_name_(file_name) {}
 
-  Result<json::value> Convert(const YAML::Node& node) {
+  Result<json::value> Convert(const YAML::Node& node, std::size_t depth = 0) {
+    // The API reads JSON at most wire::kMaxJsonDepth deep: say so here, with the line. (An alias
+    // to an enclosing node, a cycle, ends here too.)
+    if (depth >= wire::kMaxJsonDepth &&
+        (node.Type() == YAML::NodeType::Sequence || node.Type() == YAML::NodeType::Map)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("nests deeper than {} levels", wire::kMaxJsonDepth),
+                       Where(file_name_, node.Mark()));
+    }
+    if (++values_ > kMaxValues) {
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          fmt::format("the document expands to more than {} values (aliases?)", kMaxValues),
+          Where(file_name_, node.Mark()));
+    }
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
       case YAML::NodeType::Null:
@@ -108,7 +131,7 @@ class Converter {
         if (!CheckTag(node, "seq")) return TagError(node);
         json::array array;
         for (const YAML::Node& item : node) {
-          auto value = Convert(item);
+          auto value = Convert(item, depth + 1);
           if (!value) return value;
           array.push_back(std::move(*value));
         }
@@ -128,7 +151,7 @@ class Converter {
             return MakeError(ErrorCode::kInvalidArgument, fmt::format("duplicate key \"{}\"", name),
                              Where(file_name_, key.Mark()));
           }
-          auto value = Convert(entry.second);
+          auto value = Convert(entry.second, depth + 1);
           if (!value) return value;
           object.emplace(name, std::move(*value));
         }
@@ -197,6 +220,7 @@ class Converter {
   }
 
   std::string_view file_name_;
+  std::size_t values_ = 0;
 };
 
 }  // namespace

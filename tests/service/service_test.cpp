@@ -891,5 +891,61 @@ TEST_F(ServiceTest, PolicySettingsNestingDeeperThanTheLimitAreRefusedNamingTheFi
   EXPECT_TRUE(policies->empty());
 }
 
+// Finding 9 (issue 14): an organization name over ~1.1 KB broke every MFA enrollment (the
+// otpauth URI outgrew the QR code). At the limits, in the widest script, enrollment works; one
+// character more is refused naming the field, the limit and the length.
+TEST_F(ServiceTest, MfaEnrollmentWorksAtTheLongestOrganizationNameAndUserPrincipalName) {
+  std::string organization;
+  for (int i = 0; i < 64; ++i) organization += "\xF0\x9D\x84\x9E";  // U+1D11E, 4 bytes each
+  auto renamed = services_->resources.Update(admin_, ResourceKind::kTenant, "tenant",
+                                             json::object{{"organizationName", organization}}, {});
+  ASSERT_TRUE(renamed) << renamed.error().message;
+  std::string local;
+  while (local.size() < 113 - std::string("@contoso.com").size()) local += "'!#^~";
+  local.resize(113 - std::string("@contoso.com").size());
+  const std::string upn = local + "@contoso.com";
+  ASSERT_EQ(upn.size(), 113u);
+  json::object user = Create(ResourceKind::kUser, json::object{{"userPrincipalName", upn}});
+  ASSERT_FALSE(user.empty());
+  auto enrolled = services_->sign_in.EnrollMfa(admin_, std::string(user.at("id").as_string()),
+                                               std::string(64, '\x5a'));
+  ASSERT_TRUE(enrolled) << enrolled.error().message << " (" << enrolled.error().field << ")";
+  EXPECT_FALSE(enrolled->qr_svg.empty());
+
+  auto too_long =
+      services_->resources.Update(admin_, ResourceKind::kTenant, "tenant",
+                                  json::object{{"organizationName", organization + "x"}}, {});
+  ASSERT_FALSE(too_long);
+  EXPECT_EQ(too_long.error().field, "organizationName");
+  EXPECT_EQ(too_long.error().message, "organizationName: must be at most 64 characters, found 65");
+  auto long_upn = services_->resources.Create(admin_, ResourceKind::kUser,
+                                              json::object{{"userPrincipalName", "x" + upn}});
+  ASSERT_FALSE(long_upn);
+  EXPECT_EQ(long_upn.error().field, "userPrincipalName");
+  EXPECT_EQ(long_upn.error().message,
+            "userPrincipalName: must be at most 113 characters, found 114");
+}
+
+TEST_F(ServiceTest, EveryTextFieldHasALimitNamedInTheError) {
+  struct Case {
+    ResourceKind kind;
+    const char* field;
+    size_t limit;
+  };
+  for (const Case& c : {Case{ResourceKind::kGroup, "description", 1024},
+                        Case{ResourceKind::kApp, "installCommandLine", 1024},
+                        Case{ResourceKind::kPolicy, "displayName", 256},
+                        Case{ResourceKind::kNetworkProfile, "ssid", 32},
+                        Case{ResourceKind::kCompliancePolicy, "osMinimumVersion", 64}}) {
+    json::object body{{"displayName", "x"}};
+    body[c.field] = std::string(c.limit + 1, 'a');
+    auto created = services_->resources.Create(admin_, c.kind, body);
+    ASSERT_FALSE(created) << c.field;
+    EXPECT_EQ(created.error().field, c.field);
+    EXPECT_EQ(created.error().message, fmt::format("{}: must be at most {} characters, found {}",
+                                                   c.field, c.limit, c.limit + 1));
+  }
+}
+
 }  // namespace
 }  // namespace groundcrew::service

@@ -30,6 +30,8 @@ using service::Actor;
 using service::Services;
 using store::ResourceKind;
 
+constexpr std::size_t kMaxTotpSecretBytes = 64;
+
 using ActorHandler = std::function<Response(const Actor&, const Request&, const PathParams&)>;
 
 // Authenticates, then runs `handler`. 401 carries WWW-Authenticate as RFC 9110 asks.
@@ -450,6 +452,14 @@ Response EnrollMfaRoute(Services& s, const Actor& actor, const Request& r, const
       if (!decoded) {
         return ErrorResponse(
             MakeError(ErrorCode::kInvalidArgument, decoded.error().message, "secret"));
+      }
+      // RFC 4226 asks for 128 bits at least; 512 is plenty and keeps the QR code small.
+      if (decoded->size() > kMaxTotpSecretBytes) {
+        return ErrorResponse(MakeError(
+            ErrorCode::kInvalidArgument,
+            fmt::format("secret: must be at most {} bytes ({} base32 characters), found {} bytes",
+                        kMaxTotpSecretBytes, (kMaxTotpSecretBytes * 8 + 4) / 5, decoded->size()),
+            "secret"));
       }
       secret = std::move(*decoded);
     }

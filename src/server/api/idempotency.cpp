@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "common/text.hpp"
 #include "identity/sha256.hpp"
 #include "server/http/error_mapping.hpp"
 
@@ -35,9 +36,8 @@ server::Response Idempotent(service::Services& services, const service::Actor& a
   const std::string* key = request.headers.Find(kHeader);
   if (key == nullptr) return handler();
   if (Status s = CheckKey(*key); !s) return server::ErrorResponse(s.error());
-  // Keys are per credential; a caller without one (none today) is keyed by name.
-  const std::string credential =
-      actor.credential_id.empty() ? "name:" + actor.name : actor.credential_id;
+  // Keys are per credential, told apart by name (unique, ASCII case-insensitively).
+  const std::string credential = text::ToLowerAscii(actor.name);
   const std::string fingerprint =
       fmt::format("{} {} {}", request.method, request.target, identity::Sha256Hex(request.body));
   const core::Timestamp now = services.clock();

@@ -36,7 +36,7 @@ Result<Actor> Authenticate(store::CredentialStore& credentials, std::string_view
     return MakeError(ErrorCode::kUnauthenticated, "the credential is unknown or revoked",
                      "Authorization");
   }
-  return Actor{(*found)->name, (*found)->role, (*found)->id};
+  return Actor{(*found)->name, (*found)->role};
 }
 
 Result<IssuedCredential> IssueCredential(store::Store& store, std::string_view name,

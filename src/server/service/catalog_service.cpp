@@ -10,6 +10,7 @@
 #include "core/registration/registration_csv.hpp"
 #include "core/rules/rule.hpp"
 #include "identity/random.hpp"
+#include "server/service/limits.hpp"
 
 namespace groundcrew::service {
 namespace {
@@ -179,6 +180,7 @@ Status CheckReadsBack(const store::Resource& row) {
 }  // namespace
 
 Status ValidateResource(const AnyResource& resource, const core::TenantSettings& settings) {
+  if (Status s = CheckLimits(resource); !s) return s;
   return std::visit(
       [&](const auto& value) -> Status {
         using T = std::decay_t<decltype(value)>;

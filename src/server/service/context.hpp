@@ -14,7 +14,6 @@ namespace groundcrew::service {
 struct Actor {
   std::string name;
   store::CredentialRole role = store::CredentialRole::kReader;
-  std::string credential_id;  ///< the admin credential it authenticated with; "" for none
 };
 
 /// The wall clock, injected so that tests control time.

@@ -13,7 +13,8 @@ namespace groundcrew::store {
 /// The first answer to a request sent with an Idempotency-Key, kept so that a retry of the
 /// same request gets it again instead of doing the work twice.
 struct IdempotentResponse {
-  std::string credential_id;  ///< whose key it is: keys of different credentials never meet
+  std::string credential_id;  ///< whose key it is (the credential's name, lower-case): keys of
+                              ///< different credentials never meet
   std::string key;            ///< the Idempotency-Key as sent
   std::string fingerprint;    ///< what the request was (method, target, SHA-256 of the body)
   int status = 200;
