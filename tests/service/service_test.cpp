@@ -875,6 +875,31 @@ TEST_F(DeploymentServiceTest, AStoredResourceThatNoLongerDecodesIsLeftOutReporte
   EXPECT_TRUE(problems->at("value").as_array().empty()) << json::serialize(*problems);
 }
 
+TEST_F(DeploymentServiceTest, AStoredRuleThatNoLongerCompilesLeavesOutItsGroupAndWhatTargetsIt) {
+  auto groups = store_->resources().ListAll(ResourceKind::kGroup);
+  ASSERT_TRUE(groups);
+  auto devices = std::find_if(groups->begin(), groups->end(),
+                              [](const auto& g) { return g.value.name == "Devices"; });
+  ASSERT_NE(devices, groups->end());
+  store::Resource broken = devices->value;
+  broken.body = R"({"displayName":"Devices","membershipKind":"dynamic",)"
+                R"("membershipRule":"device.noSuchProperty -eq \"x\""})";
+  ASSERT_TRUE(store_->resources().Update(broken, devices->version));
+  services_ = std::make_unique<Services>(
+      *store_, ContentStore("/nonexistent"), "/nonexistent/diagnostics", [this] { return now_; },
+      CreateSecrets("Contoso", now_).value());
+
+  auto problems = services_->resources.Problems();
+  ASSERT_TRUE(problems) << problems.error().message;
+  const std::string listed = json::serialize(*problems);
+  EXPECT_NE(listed.find("the stored membershipRule does not compile"), std::string::npos)
+      << listed;
+  EXPECT_NE(listed.find(R"("kind":"deploymentProfiles")"), std::string::npos) << listed;
+  Create(ResourceKind::kUser, json::parse(R"({"userPrincipalName": "lee@contoso.com"})"));
+  auto plan = services_->devices.Plan("SN-1", "");
+  EXPECT_TRUE(plan) << plan.error().message;
+}
+
 TEST_F(ServiceTest, PolicySettingsNestingDeeperThanTheLimitAreRefusedNamingTheField) {
   std::string nested = "1";
   for (int i = 0; i < 39; ++i) nested = "{\"a\":" + nested + "}";

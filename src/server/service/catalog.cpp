@@ -6,6 +6,7 @@
 #include <tuple>
 #include <unordered_set>
 
+#include "core/rules/rule.hpp"
 #include "server/service/resource_model.hpp"
 
 namespace groundcrew::service {
@@ -97,7 +98,7 @@ void LeaveOutDependents(core::Tenant& tenant, Skipped& skipped,
 
 }  // namespace
 
-Result<LoadedTenant> LoadTenant(store::ResourceStore& resources) {
+Result<LoadedTenant> LoadTenant(store::ResourceStore& resources, bool check_rules) {
   LoadedTenant loaded;
   Skipped skipped;
   for (int k = 0; k <= static_cast<int>(ResourceKind::kAssignment); ++k) {
@@ -106,6 +107,18 @@ Result<LoadedTenant> LoadTenant(store::ResourceStore& resources) {
     if (!records) return records.error();
     for (const store::ResourceRecord& record : *records) {
       Result<AnyResource> resource = Load(record);
+      if (resource && check_rules) {
+        // A stored rule that no longer compiles fails the whole tenant's compilation.
+        const auto* group = std::get_if<core::Group>(&*resource);
+        if (group != nullptr && group->membership_kind == core::MembershipKind::kDynamic) {
+          if (auto rule = core::rules::CompileRule(group->membership_rule); !rule) {
+            resource = MakeError(ErrorCode::kInternal,
+                                 fmt::format("the stored membershipRule does not compile: {}",
+                                             rule.error().message),
+                                 "membershipRule");
+          }
+        }
+      }
       if (!resource) {
         skipped.insert(KeyOf(record.value.kind, record.value.id));
         loaded.problems.push_back(
@@ -212,6 +225,11 @@ Result<std::shared_ptr<const Snapshot>> Catalog::Current() {
     Result<LoadedTenant> loaded = LoadTenant(store_.resources());
     if (!loaded) return loaded.error();
     Result<std::shared_ptr<const core::TargetingIndex>> index = Compile(std::move(loaded->tenant));
+    if (!index) {  // perhaps a stored rule this version no longer compiles: leave those out
+      loaded = LoadTenant(store_.resources(), /*check_rules=*/true);
+      if (!loaded) return loaded.error();
+      index = Compile(std::move(loaded->tenant));
+    }
     if (!index) {
       return MakeError(ErrorCode::kInternal,
                        "the stored catalog does not compile: " + index.error().message);

@@ -41,8 +41,12 @@ struct LoadedTenant {
 /// Reads the whole catalog into a core::Tenant. A resource that does not decode is left out
 /// and reported, and so is, in turn, every resource that refers to one left out (an assignment
 /// of it, an app depending on it, a profile targeting a group left out); a tenant's
-/// mfaGroupIds drops groups left out. Errors only when the store cannot be read.
-[[nodiscard]] Result<LoadedTenant> LoadTenant(store::ResourceStore& resources);
+/// mfaGroupIds drops groups left out. With `check_rules`, a dynamic group whose stored rule
+/// does not compile is left out too (compiling every rule twice is what Compile would do; the
+/// catalog asks for it only when the tenant failed to compile). Errors only when the store
+/// cannot be read.
+[[nodiscard]] Result<LoadedTenant> LoadTenant(store::ResourceStore& resources,
+                                              bool check_rules = false);
 
 /// Orders every list of the tenant by id, as LoadTenant returns them (so that a tenant edited in
 /// memory compiles exactly like the same tenant loaded from the store).
