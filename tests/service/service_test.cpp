@@ -892,8 +892,7 @@ TEST_F(DeploymentServiceTest, AStoredRuleThatNoLongerCompilesLeavesOutItsGroupAn
   auto problems = services_->resources.Problems();
   ASSERT_TRUE(problems) << problems.error().message;
   const std::string listed = json::serialize(*problems);
-  EXPECT_NE(listed.find("the stored membershipRule does not compile"), std::string::npos)
-      << listed;
+  EXPECT_NE(listed.find("the stored membershipRule does not compile"), std::string::npos) << listed;
   EXPECT_NE(listed.find(R"("kind":"deploymentProfiles")"), std::string::npos) << listed;
   Create(ResourceKind::kUser, json::parse(R"({"userPrincipalName": "lee@contoso.com"})"));
   auto plan = services_->devices.Plan("SN-1", "");

@@ -112,10 +112,10 @@ Result<LoadedTenant> LoadTenant(store::ResourceStore& resources, bool check_rule
         const auto* group = std::get_if<core::Group>(&*resource);
         if (group != nullptr && group->membership_kind == core::MembershipKind::kDynamic) {
           if (auto rule = core::rules::CompileRule(group->membership_rule); !rule) {
-            resource = MakeError(ErrorCode::kInternal,
-                                 fmt::format("the stored membershipRule does not compile: {}",
-                                             rule.error().message),
-                                 "membershipRule");
+            resource = MakeError(
+                ErrorCode::kInternal,
+                fmt::format("the stored membershipRule does not compile: {}", rule.error().message),
+                "membershipRule");
           }
         }
       }
