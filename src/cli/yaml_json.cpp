@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 
+#include "common/text.hpp"
 #include "wire/json_limits.hpp"
 
 namespace groundcrew::cli {
@@ -146,6 +147,7 @@ class Converter {
             return MakeError(ErrorCode::kInvalidArgument, "a map key must be a scalar",
                              Where(file_name_, key.Mark()));
           }
+          if (Status s = CheckUtf8(key); !s) return s.error();
           const std::string& name = key.Scalar();
           if (object.contains(name)) {
             return MakeError(ErrorCode::kInvalidArgument, fmt::format("duplicate key \"{}\"", name),
@@ -183,7 +185,20 @@ class Converter {
                      Where(file_name_, node.Mark()));
   }
 
+  // The API takes UTF-8 only: a scalar that is not (bytes of another encoding, or a lone
+  // surrogate written as an escape) is refused here, with its line.
+  Status CheckUtf8(const YAML::Node& node) const {
+    if (const size_t bad = text::FindInvalidUtf8(node.Scalar()); bad != std::string::npos) {
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          fmt::format("not UTF-8 text (byte {} of this value); save the file as UTF-8", bad + 1),
+          Where(file_name_, node.Mark()));
+    }
+    return Ok{};
+  }
+
   Result<json::value> Scalar(const YAML::Node& node) const {
+    if (Status s = CheckUtf8(node); !s) return s.error();
     const std::string& text = node.Scalar();
     const std::string& tag = node.Tag();
     // "!" marks a quoted or block scalar: always a string.
