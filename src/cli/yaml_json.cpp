@@ -57,7 +57,9 @@ std::optional<json::value> IntegerWord(std::string_view s) {
     auto [end2, ec2] = std::from_chars(text.data(), text.data() + text.size(), big);
     if (ec2 == std::errc() && end2 == text.data() + text.size()) return json::value(big);
   }
-  return json::value(std::strtod(text.c_str(), nullptr));
+  // Beyond 64 bits: a string, digits intact (a long serial number written without quotes must
+  // not become a rounded double); the service refuses it where it wants a number.
+  return json::value(s);
 }
 
 // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? with a '.' or an exponent, and no
@@ -223,11 +225,17 @@ class Converter {
       return not_a("a boolean");
     }
     if (CheckTagExplicit(tag, "int")) {
-      if (auto i = IntegerWord(text)) return std::move(*i);
-      return not_a("an integer");
+      if (auto i = IntegerWord(text); i && !i->is_string()) return std::move(*i);
+      return not_a("an integer of at most 64 bits");
     }
     if (CheckTagExplicit(tag, "float")) {
-      if (auto i = IntegerWord(text)) return json::value(i->to_number<double>());
+      if (auto i = IntegerWord(text); i && !i->is_string()) {
+        return json::value(i->to_number<double>());
+      }
+      if (auto i = IntegerWord(text)) {  // beyond 64 bits
+        const double value = std::strtod(text.c_str(), nullptr);
+        if (std::isfinite(value)) return json::value(value);
+      }
       if (auto d = DecimalWord(text)) return std::move(*d);
       return not_a("a number");
     }

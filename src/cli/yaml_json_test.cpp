@@ -145,5 +145,16 @@ TEST(YamlToJsonTest, DeepNestingAndAliasExplosionsAreRefused) {
   EXPECT_NE(exploded.error().message.find("expands to more than"), std::string::npos);
 }
 
+// Found by fuzz/tenant_yaml_fuzz.cpp: an integer beyond 64 bits became a rounded double (a long
+// serial number written without quotes lost its digits).
+TEST(YamlToJsonTest, IntegersBeyond64BitsStayStringsWithEveryDigit) {
+  auto value =
+      YamlToJson("serial: 99999999990000001590897978359\nbig: 18446744073709551615\n", "t.yaml");
+  ASSERT_TRUE(value.has_value()) << value.error().message;
+  EXPECT_EQ(value->at("serial"), "99999999990000001590897978359");
+  EXPECT_TRUE(value->at("big").is_uint64());
+  EXPECT_FALSE(YamlToJson("n: !!int 99999999990000001590897978359\n", "t.yaml").has_value());
+}
+
 }  // namespace
 }  // namespace groundcrew::cli
