@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
 #include <charconv>
@@ -102,12 +103,16 @@ std::optional<json::value> DecimalWord(std::string_view s) {
 }
 
 // A document whose aliases expand past this many values is refused (a "billion laughs" file
-// would otherwise exhaust memory); real tenant documents hold far fewer.
-constexpr std::size_t kMaxValues = 1'000'000;
+// would otherwise exhaust memory and time): every value written out needs a couple of bytes,
+// so only aliases take a document far past its size; real tenant documents hold far fewer.
+std::size_t MaxValues(std::size_t text_size) {
+  return std::min<std::size_t>(1'000'000, 16 * text_size + 10'000);
+}
 
 class Converter {
  public:
-  explicit Converter(std::string_view file_name) : file_name_(file_name) {}
+  Converter(std::string_view file_name, std::size_t max_values)
+      : file_name_(file_name), max_values_(max_values) {}
 
   Result<json::value> Convert(const YAML::Node& node, std::size_t depth = 0) {
     // The API reads JSON at most wire::kMaxJsonDepth deep: say so here, with the line. (An alias
@@ -118,10 +123,10 @@ class Converter {
                        fmt::format("nests deeper than {} levels", wire::kMaxJsonDepth),
                        Where(file_name_, node.Mark()));
     }
-    if (++values_ > kMaxValues) {
+    if (++values_ > max_values_) {
       return MakeError(
           ErrorCode::kInvalidArgument,
-          fmt::format("the document expands to more than {} values (aliases?)", kMaxValues),
+          fmt::format("the document expands to more than {} values (aliases?)", max_values_),
           Where(file_name_, node.Mark()));
     }
     switch (node.Type()) {
@@ -243,6 +248,7 @@ class Converter {
   }
 
   std::string_view file_name_;
+  std::size_t max_values_;
   std::size_t values_ = 0;
 };
 
@@ -256,7 +262,7 @@ Result<json::value> YamlToJson(std::string_view text, std::string_view file_name
     return MakeError(ErrorCode::kInvalidArgument, e.msg, Where(file_name, e.mark));
   }
   try {
-    return Converter(file_name).Convert(root);
+    return Converter(file_name, MaxValues(text.size())).Convert(root);
   } catch (const YAML::Exception& e) {
     return MakeError(ErrorCode::kInvalidArgument, e.msg, Where(file_name, e.mark));
   }
