@@ -349,6 +349,20 @@ int main(int argc, char** argv) {
     log.Write(JsonLog::Level::kInfo, "expired diagnostics archives removed",
               {{"count", static_cast<std::int64_t>(*purged)}});
   }
+  // A stored resource that cannot be read is left out (the rest of the tenant serves) and said
+  // here, once per start; GET /v1/catalog/problems lists them for admins.
+  if (auto problems = services.catalog.Problems(); !problems) {
+    log.Write(JsonLog::Level::kError, "the catalog cannot be read",
+              {{"error", problems.error().message}});
+  } else {
+    for (const groundcrew::service::CatalogProblem& problem : *problems) {
+      log.Write(JsonLog::Level::kError, "stored resource left out of the catalog",
+                {{"kind", groundcrew::store::ToString(problem.kind)},
+                 {"id", problem.id},
+                 {"name", problem.name},
+                 {"reason", problem.reason}});
+    }
+  }
   groundcrew::server::Router router;
   if (auto added = groundcrew::api::AddAdminRoutes(router, services); !added) {
     return Fail(log, added.error());

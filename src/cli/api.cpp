@@ -6,6 +6,8 @@
 #include <cctype>
 #include <set>
 
+#include "identity/random.hpp"
+
 namespace groundcrew::cli {
 namespace json = boost::json;
 namespace {
@@ -97,6 +99,16 @@ ApiResult<json::value> Api::Send(const HttpRequest& request) {
                     "", response->status};
   }
   return body;
+}
+
+ApiResult<json::value> Api::SendOnce(HttpRequest request) {
+  request.headers.emplace_back("Idempotency-Key", identity::RandomUuid());
+  for (int attempt = 1;; ++attempt) {
+    ApiResult<json::value> answer = Send(request);
+    // http_status 0: no answer came, the write may or may not have happened; the key makes
+    // sending it again safe.
+    if (answer || answer.error().http_status != 0 || attempt == kWriteAttempts) return answer;
+  }
 }
 
 ApiResult<HttpResponse> Api::Fetch(std::string target) {

@@ -80,6 +80,14 @@ class Api {
   /// ErrorFromAnswer or the transport's error.
   ApiResult<HttpResponse> Fetch(std::string target);
 
+  /// Sends a write that must happen once (an import, an apply, a create): with a fresh
+  /// `Idempotency-Key` (a random UUID; docs/admin-api.md "Idempotent requests"), sent again
+  /// with the same key up to kWriteAttempts times in all while no answer arrives (the connection
+  /// failed or dropped), so that a write whose answer was lost is answered, not repeated.
+  /// Otherwise as Send.
+  ApiResult<boost::json::value> SendOnce(HttpRequest request);
+  static constexpr int kWriteAttempts = 3;
+
   /// GET/DELETE/... without a body.
   ApiResult<boost::json::value> Call(std::string method, std::string target,
                                      HttpHeaders headers = {});

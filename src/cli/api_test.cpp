@@ -212,6 +212,37 @@ TEST(RemoteCommandsTest, DevicesImportSendsTheCsvAndFailsWhenARowFailed) {
   EXPECT_NE(missing.err.str().find("none.csv"), std::string::npos);
 }
 
+std::string HeaderOf(const HttpRequest& request, const std::string& name) {
+  for (const auto& [key, value] : request.headers) {
+    if (key == name) return value;
+  }
+  return "";
+}
+
+// Finding 10 (issue 14): an import whose answer is lost (the connection drops) is sent again
+// with the same Idempotency-Key, so the server answers the first result instead of refusing
+// duplicates; every new import gets a new key.
+TEST(RemoteCommandsTest, DevicesImportResendsItsIdempotencyKeyAfterAConnectionError) {
+  ScriptedTransport server;
+  server.Unreachable();
+  server.Answer(200, R"({"imported":3,"rows":[]})");
+  server.Answer(200, R"({"imported":3,"rows":[]})");
+  Api api(server.transport());
+  Captured first;
+  EXPECT_EQ(DevicesImport({"examples/contoso/registration.csv", false}, api, first.console), 0)
+      << first.err.str();
+  ASSERT_EQ(server.requests.size(), 2u);
+  const std::string key = HeaderOf(server.requests[0], "Idempotency-Key");
+  EXPECT_EQ(key.size(), 36u) << key;  // a UUID
+  EXPECT_EQ(HeaderOf(server.requests[1], "Idempotency-Key"), key);
+  EXPECT_EQ(server.requests[1].body, server.requests[0].body);
+
+  Captured second;
+  EXPECT_EQ(DevicesImport({"examples/contoso/registration.csv", false}, api, second.console), 0);
+  ASSERT_EQ(server.requests.size(), 3u);
+  EXPECT_NE(HeaderOf(server.requests[2], "Idempotency-Key"), key);
+}
+
 TEST(RemoteCommandsTest, AuditAndSessionsList) {
   ScriptedTransport server;
   server.Answer(200, R"({"value":[{"sequence":1,"action":"create"}],"nextAfter":1})");

@@ -98,6 +98,53 @@ TEST(RulesValidateTest, WrongInputKindAndMissingFileExitOne) {
   EXPECT_NE(run.err.find("no-such-file.json"), std::string::npos);
 }
 
+// Finding 14 (issue 14): the most common Autopilot rule on a real Graph export and on a
+// PowerShell export matches the Autopilot devices (Graph writes physicalIds).
+TEST(RulesValidateTest, GraphAndPowerShellExportsMatchTheAutopilotRule) {
+  for (const char* file :
+       {"src/cli/testdata/graph-devices.json", "src/cli/testdata/powershell-devices.json"}) {
+    RulesValidateOptions options;
+    options.rule = R"((device.devicePhysicalIds -any (_ -startsWith "[ZTDId]")))";
+    options.devices_file = file;
+    options.json = true;
+    Outcome run = Invoke(RulesValidate, options);
+    ASSERT_EQ(run.code, 0) << file << ": " << run.err;
+    auto doc = boost::json::parse(run.out).as_object();
+    EXPECT_EQ(doc["matched"].as_int64(), 1) << file;
+    EXPECT_TRUE(doc["results"].as_array()[0].as_object()["matches"].as_bool()) << file;
+    EXPECT_TRUE(doc["warnings"].as_array().empty()) << file << ": " << run.out;
+    EXPECT_TRUE(run.err.empty()) << file << ": " << run.err;
+  }
+}
+
+TEST(RulesValidateTest, WarnsAboutRulePropertiesNoObjectCarries) {
+  RulesValidateOptions options;
+  options.rule = R"(device.deviceCategory -eq "Kiosk" -or device.extensionAttribute7 -eq "x" -or )"
+                 R"(device.deviceModel -eq "Surface Laptop 5")";
+  options.devices_file = "src/cli/testdata/graph-devices.json";
+  Outcome run = Invoke(RulesValidate, options);
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(run.out.find("1 of 2 devices match."), std::string::npos) << run.out;
+  EXPECT_NE(run.err.find("warning: the rule reads device.deviceCategory, but none of the 2 "
+                         "objects in src/cli/testdata/graph-devices.json has deviceCategory"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("extensionAttributes.extensionAttribute7"), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find("deviceModel"), std::string::npos) << run.err;  // carried: no warning
+
+  RulesValidateOptions users;
+  users.rule = R"(user.jobTitle -eq "Clerk" -or user.extensionAttribute1 -eq "kiosk")";
+  users.users_file = "src/cli/testdata/windows-powershell-users.json";
+  users.json = true;
+  run = Invoke(RulesValidate, users);
+  ASSERT_EQ(run.code, 0) << run.err;
+  auto doc = boost::json::parse(run.out).as_object();
+  EXPECT_EQ(doc["matched"].as_int64(), 1);
+  ASSERT_EQ(doc["warnings"].as_array().size(), 1u) << run.out;
+  EXPECT_NE(doc["warnings"].as_array()[0].as_string().find("user.jobTitle"), std::string::npos);
+  EXPECT_NE(run.err.find("warning: the rule reads user.jobTitle"), std::string::npos) << run.err;
+}
+
 TEST(CsvCheckTest, CleanFileIsValid) {
   CsvCheckOptions options;
   options.file = "examples/contoso/registration.csv";

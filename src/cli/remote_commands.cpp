@@ -15,6 +15,17 @@ namespace groundcrew::cli {
 namespace json = boost::json;
 namespace {
 
+// POST `target` with the tenant document, once (Api::SendOnce).
+ApiResult<boost::json::value> ApplyRequest(Api& api, std::string target,
+                                           const boost::json::value& document) {
+  HttpRequest request;
+  request.method = "POST";
+  request.target = std::move(target);
+  request.body = boost::json::serialize(document);
+  request.content_type = "application/json";
+  return api.SendOnce(std::move(request));
+}
+
 std::string HumanSize(std::uint64_t bytes) {
   if (bytes < 1024) return fmt::format("{} B", bytes);
   if (bytes < 1024 * 1024) return fmt::format("{:.1f} KiB", bytes / 1024.0);
@@ -145,7 +156,7 @@ int Apply(const ApplyOptions& options, Api& api, Console& console) {
                           console);
   }
   auto answer =
-      api.CallJson("POST", options.dry_run ? "/v1/apply?dryRun=true" : "/v1/apply", *document);
+      ApplyRequest(api, options.dry_run ? "/v1/apply?dryRun=true" : "/v1/apply", *document);
   if (!answer) return ReportApiError(answer.error(), options.json, console);
   size_t failed = 0;
   if (const json::object* object = answer->if_object()) {
@@ -214,7 +225,10 @@ int DevicesDelete(const DeviceOptions& options, Api& api, Console& console) {
 }
 
 int DevicesReprovision(const DeviceOptions& options, Api& api, Console& console) {
-  auto answer = api.Call("POST", DevicePath(options.id) + "/reprovision");
+  HttpRequest reprovision;
+  reprovision.method = "POST";
+  reprovision.target = DevicePath(options.id) + "/reprovision";
+  auto answer = api.SendOnce(std::move(reprovision));
   if (!answer) return ReportApiError(answer.error(), options.json, console);
   if (options.json) {
     WriteJson(console.out,
@@ -234,7 +248,7 @@ int DevicesImport(const DevicesImportOptions& options, Api& api, Console& consol
   request.target = "/v1/autopilotDevices/import";
   request.body = std::move(*bytes);
   request.content_type = "text/csv";
-  auto answer = api.Send(request);
+  auto answer = api.SendOnce(std::move(request));
   if (!answer) return ReportApiError(answer.error(), options.json, console);
   const size_t failed = FailedRows(*answer);
   if (options.json) {

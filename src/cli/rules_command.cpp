@@ -37,6 +37,34 @@ struct Row {
   bool matches = false;
 };
 
+// One line per rule property no input object carries: the rule then sees its default (empty,
+// false) on every object, which is rarely what was meant (a Graph export read with the wrong
+// property names matches nothing).
+std::vector<std::string> MissingPropertyWarnings(const core::rules::CompiledRule& rule,
+                                                 core::rules::SlotMask carried,
+                                                 std::string_view file, size_t objects) {
+  std::vector<std::string> warnings;
+  const core::rules::ObjectType type = rule.object_type();
+  const std::string_view kind = core::rules::ToString(type);
+  const core::rules::SlotMask missing = rule.referenced_slots() & ~carried;
+  const auto properties = core::rules::PropertiesOf(type);
+  for (const core::rules::PropertyInfo& property : properties) {
+    if ((missing & (core::rules::SlotMask{1} << property.slot)) == 0) continue;
+    if (property.name == "memberOf") {
+      warnings.push_back(fmt::format(
+          "the rule reads {}.memberOf, which rules validate cannot know (it reads no group "
+          "memberships): it is empty for every {}",
+          kind, kind));
+      continue;
+    }
+    warnings.push_back(fmt::format(
+        "the rule reads {}.{}, but none of the {} objects in {} has {}: it is "
+        "empty or its default for every {}",
+        kind, property.name, objects, file, GraphSpellingOf(type, property.slot), kind));
+  }
+  return warnings;
+}
+
 }  // namespace
 
 int RulesValidate(const RulesValidateOptions& options, std::ostream& out, std::ostream& err) {
@@ -63,17 +91,20 @@ int RulesValidate(const RulesValidateOptions& options, std::ostream& out, std::o
   if (!bytes) return ReportError(bytes.error(), 1, options.json, out, err);
 
   std::vector<Row> rows;
+  core::rules::SlotMask carried = 0;
   if (device_rule) {
     auto devices = ParseGraphDevices(*bytes, file);
     if (!devices) return ReportError(devices.error(), 1, options.json, out, err);
-    for (const core::DirectoryDevice& device : *devices) {
+    carried = devices->carried;
+    for (const core::DirectoryDevice& device : devices->objects) {
       core::rules::DeviceAttributes attributes(device, {});
       rows.push_back({device.id.value(), device.display_name, rule->Matches(attributes.subject())});
     }
   } else {
     auto users = ParseGraphUsers(*bytes, file);
     if (!users) return ReportError(users.error(), 1, options.json, out, err);
-    for (const core::User& user : *users) {
+    carried = users->carried;
+    for (const core::User& user : users->objects) {
       core::rules::UserAttributes attributes(user, {});
       rows.push_back(
           {user.id.value(), user.user_principal_name, rule->Matches(attributes.subject())});
@@ -81,6 +112,9 @@ int RulesValidate(const RulesValidateOptions& options, std::ostream& out, std::o
   }
   const size_t matched =
       std::count_if(rows.begin(), rows.end(), [](const Row& r) { return r.matches; });
+  const std::vector<std::string> warnings =
+      MissingPropertyWarnings(*rule, carried, file, rows.size());
+  for (const std::string& warning : warnings) err << "warning: " << warning << '\n';
 
   if (options.json) {
     boost::json::object doc;
@@ -96,6 +130,9 @@ int RulesValidate(const RulesValidateOptions& options, std::ostream& out, std::o
                               {"matches", row.matches}});
     }
     doc["results"] = std::move(results);
+    boost::json::array warning_list;
+    for (const std::string& warning : warnings) warning_list.emplace_back(warning);
+    doc["warnings"] = std::move(warning_list);
     out << JsonText(doc) << '\n';
     return 0;
   }

@@ -3,12 +3,17 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <optional>
 #include <set>
 #include <string>
+
+#include "common/text.hpp"
+#include "wire/json_limits.hpp"
 
 namespace groundcrew::cli {
 namespace json = boost::json;
@@ -53,7 +58,9 @@ std::optional<json::value> IntegerWord(std::string_view s) {
     auto [end2, ec2] = std::from_chars(text.data(), text.data() + text.size(), big);
     if (ec2 == std::errc() && end2 == text.data() + text.size()) return json::value(big);
   }
-  return json::value(std::strtod(text.c_str(), nullptr));
+  // Beyond 64 bits: a string, digits intact (a long serial number written without quotes must
+  // not become a rounded double); the service refuses it where it wants a number.
+  return json::value(s);
 }
 
 // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? with a '.' or an exponent, and no
@@ -90,14 +97,38 @@ std::optional<json::value> DecimalWord(std::string_view s) {
   }
   if (i != rest.size() || (!dot && !exponent)) return std::nullopt;
   const std::string text(s.front() == '+' ? s.substr(1) : s);
-  return json::value(std::strtod(text.c_str(), nullptr));
+  const double value = std::strtod(text.c_str(), nullptr);
+  if (!std::isfinite(value)) return std::nullopt;  // 1e999: JSON has no such number; a string
+  return json::value(value);
+}
+
+// A document whose aliases expand past this many values is refused (a "billion laughs" file
+// would otherwise exhaust memory and time): every value written out needs a couple of bytes,
+// so only aliases take a document far past its size; real tenant documents hold far fewer.
+std::size_t MaxValues(std::size_t text_size) {
+  return std::min<std::size_t>(1'000'000, 16 * text_size + 10'000);
 }
 
 class Converter {
  public:
-  explicit Converter(std::string_view file_name) : file_name_(file_name) {}
+  Converter(std::string_view file_name, std::size_t max_values)
+      : file_name_(file_name), max_values_(max_values) {}
 
-  Result<json::value> Convert(const YAML::Node& node) {
+  Result<json::value> Convert(const YAML::Node& node, std::size_t depth = 0) {
+    // The API reads JSON at most wire::kMaxJsonDepth deep: say so here, with the line. (An alias
+    // to an enclosing node, a cycle, ends here too.)
+    if (depth >= wire::kMaxJsonDepth &&
+        (node.Type() == YAML::NodeType::Sequence || node.Type() == YAML::NodeType::Map)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("nests deeper than {} levels", wire::kMaxJsonDepth),
+                       Where(file_name_, node.Mark()));
+    }
+    if (++values_ > max_values_) {
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          fmt::format("the document expands to more than {} values (aliases?)", max_values_),
+          Where(file_name_, node.Mark()));
+    }
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
       case YAML::NodeType::Null:
@@ -108,7 +139,7 @@ class Converter {
         if (!CheckTag(node, "seq")) return TagError(node);
         json::array array;
         for (const YAML::Node& item : node) {
-          auto value = Convert(item);
+          auto value = Convert(item, depth + 1);
           if (!value) return value;
           array.push_back(std::move(*value));
         }
@@ -123,12 +154,13 @@ class Converter {
             return MakeError(ErrorCode::kInvalidArgument, "a map key must be a scalar",
                              Where(file_name_, key.Mark()));
           }
+          if (Status s = CheckUtf8(key); !s) return s.error();
           const std::string& name = key.Scalar();
           if (object.contains(name)) {
             return MakeError(ErrorCode::kInvalidArgument, fmt::format("duplicate key \"{}\"", name),
                              Where(file_name_, key.Mark()));
           }
-          auto value = Convert(entry.second);
+          auto value = Convert(entry.second, depth + 1);
           if (!value) return value;
           object.emplace(name, std::move(*value));
         }
@@ -160,7 +192,20 @@ class Converter {
                      Where(file_name_, node.Mark()));
   }
 
+  // The API takes UTF-8 only: a scalar that is not (bytes of another encoding, or a lone
+  // surrogate written as an escape) is refused here, with its line.
+  Status CheckUtf8(const YAML::Node& node) const {
+    if (const size_t bad = text::FindInvalidUtf8(node.Scalar()); bad != std::string::npos) {
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          fmt::format("not UTF-8 text (byte {} of this value); save the file as UTF-8", bad + 1),
+          Where(file_name_, node.Mark()));
+    }
+    return Ok{};
+  }
+
   Result<json::value> Scalar(const YAML::Node& node) const {
+    if (Status s = CheckUtf8(node); !s) return s.error();
     const std::string& text = node.Scalar();
     const std::string& tag = node.Tag();
     // "!" marks a quoted or block scalar: always a string.
@@ -185,11 +230,17 @@ class Converter {
       return not_a("a boolean");
     }
     if (CheckTagExplicit(tag, "int")) {
-      if (auto i = IntegerWord(text)) return std::move(*i);
-      return not_a("an integer");
+      if (auto i = IntegerWord(text); i && !i->is_string()) return std::move(*i);
+      return not_a("an integer of at most 64 bits");
     }
     if (CheckTagExplicit(tag, "float")) {
-      if (auto i = IntegerWord(text)) return json::value(i->to_number<double>());
+      if (auto i = IntegerWord(text); i && !i->is_string()) {
+        return json::value(i->to_number<double>());
+      }
+      if (auto i = IntegerWord(text)) {  // beyond 64 bits
+        const double value = std::strtod(text.c_str(), nullptr);
+        if (std::isfinite(value)) return json::value(value);
+      }
       if (auto d = DecimalWord(text)) return std::move(*d);
       return not_a("a number");
     }
@@ -197,6 +248,8 @@ class Converter {
   }
 
   std::string_view file_name_;
+  std::size_t max_values_;
+  std::size_t values_ = 0;
 };
 
 }  // namespace
@@ -209,7 +262,7 @@ Result<json::value> YamlToJson(std::string_view text, std::string_view file_name
     return MakeError(ErrorCode::kInvalidArgument, e.msg, Where(file_name, e.mark));
   }
   try {
-    return Converter(file_name).Convert(root);
+    return Converter(file_name, MaxValues(text.size())).Convert(root);
   } catch (const YAML::Exception& e) {
     return MakeError(ErrorCode::kInvalidArgument, e.msg, Where(file_name, e.mark));
   }

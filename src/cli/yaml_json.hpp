@@ -13,7 +13,8 @@ namespace groundcrew::cli {
 /// Scalars: a quoted scalar ('x' or "x"), a block scalar (| or >) and a `!!str` scalar are
 /// strings. A plain scalar is null for `~`, `null`, `Null`, `NULL` or nothing; a boolean for
 /// true/false (also True, TRUE, False, FALSE; not yes/no/on/off); an integer for [-+]?[0-9]+
-/// without a leading zero (so a serial like 007 stays "007"); a number for decimals such as
+/// without a leading zero that fits 64 bits (so a serial like 007, or one of 30 digits, stays a
+/// string); a number for decimals such as
 /// 1.5, -0.25 or 1e3; a string otherwise. Map keys are always strings.
 ///
 /// Errors are kInvalidArgument with field "<file_name>: line L, column C" (1-based): YAML

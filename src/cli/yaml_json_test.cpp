@@ -1,5 +1,6 @@
 #include "cli/yaml_json.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -112,6 +113,47 @@ TEST(YamlToJsonTest, DuplicateKeysAndBadTagsAreRefusedWithTheirPosition) {
 
   error = ConvertError("? [a, b]\n: c\n");
   EXPECT_NE(error.message.find("must be a scalar"), std::string::npos);
+}
+
+// Found by fuzz/tenant_yaml_fuzz.cpp: bytes that are not UTF-8 became JSON the service refuses
+// ("body: not valid UTF-8"); the CLI now names the line.
+TEST(YamlToJsonTest, TextThatIsNotUtf8IsRefusedWithItsLine) {
+  auto value = YamlToJson("users:\n  - {userPrincipalName: caf\xE9@contoso.com}\n", "t.yaml");
+  ASSERT_FALSE(value.has_value());
+  EXPECT_EQ(value.error().field.rfind("t.yaml: line 2", 0), 0u) << value.error().field;
+  EXPECT_NE(value.error().message.find("not UTF-8"), std::string::npos);
+  auto key = YamlToJson("caf\xE9: 1\n", "t.yaml");
+  ASSERT_FALSE(key.has_value());
+  EXPECT_EQ(key.error().field.rfind("t.yaml: line 1", 0), 0u) << key.error().field;
+}
+
+TEST(YamlToJsonTest, DeepNestingAndAliasExplosionsAreRefused) {
+  std::string deep = "1";
+  for (int i = 0; i < 70; ++i) deep = "[" + deep + "]";
+  auto nested = YamlToJson("a: " + deep + "\n", "t.yaml");
+  ASSERT_FALSE(nested.has_value());
+  EXPECT_NE(nested.error().message.find("deeper than 64"), std::string::npos);
+
+  std::string laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'h'; ++c) {
+    const char previous = static_cast<char>(c - 1);
+    laughs += fmt::format(
+        "{0}: &{0} [*{1}, *{1}, *{1}, *{1}, *{1}, *{1}, *{1}, *{1}, *{1}, *{1}]\n", c, previous);
+  }
+  auto exploded = YamlToJson(laughs, "t.yaml");  // 10^8 values once expanded
+  ASSERT_FALSE(exploded.has_value());
+  EXPECT_NE(exploded.error().message.find("expands to more than"), std::string::npos);
+}
+
+// Found by fuzz/tenant_yaml_fuzz.cpp: an integer beyond 64 bits became a rounded double (a long
+// serial number written without quotes lost its digits).
+TEST(YamlToJsonTest, IntegersBeyond64BitsStayStringsWithEveryDigit) {
+  auto value =
+      YamlToJson("serial: 99999999990000001590897978359\nbig: 18446744073709551615\n", "t.yaml");
+  ASSERT_TRUE(value.has_value()) << value.error().message;
+  EXPECT_EQ(value->at("serial"), "99999999990000001590897978359");
+  EXPECT_TRUE(value->at("big").is_uint64());
+  EXPECT_FALSE(YamlToJson("n: !!int 99999999990000001590897978359\n", "t.yaml").has_value());
 }
 
 }  // namespace

@@ -44,60 +44,85 @@ std::string_view Trim(std::string_view text) {
 
 namespace {
 
-/// The length of the well-formed UTF-8 sequence at the start of `text` and its code point, or
-/// 0 when it is not one (overlong forms, surrogates and values above U+10FFFF are not).
-std::size_t DecodeUtf8(std::string_view text, char32_t& code_point) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(0);
+// Length of the well-formed UTF-8 sequence at text[i] (1..4), or 0 (RFC 3629 §4).
+std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  const unsigned char b0 = byte(0);
+  if (b0 < 0x80) return 1;
   std::size_t length = 0;
-  char32_t value = 0;
-  char32_t minimum = 0;
-  if (lead < 0x80) {
-    code_point = lead;
-    return 1;
-  } else if ((lead & 0xE0) == 0xC0) {
-    length = 2, value = lead & 0x1F, minimum = 0x80;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3, value = lead & 0x0F, minimum = 0x800;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4, value = lead & 0x07, minimum = 0x10000;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    length = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    length = 3;
+    if (b0 == 0xE0) low = 0xA0;
+    if (b0 == 0xED) high = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    length = 4;
+    if (b0 == 0xF0) low = 0x90;
+    if (b0 == 0xF4) high = 0x8F;
   } else {
     return 0;
   }
-  if (text.size() < length) return 0;
-  for (std::size_t i = 1; i < length; ++i) {
-    if ((byte(i) & 0xC0) != 0x80) return 0;
-    value = (value << 6) | (byte(i) & 0x3F);
+  if (text.size() - i < length) return 0;
+  if (byte(1) < low || byte(1) > high) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if ((byte(k) & 0xC0) != 0x80) return 0;
   }
-  if (value < minimum || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) return 0;
-  code_point = value;
   return length;
-}
-
-void AppendUtf8(std::string& out, char32_t code_point) {  // REQUIRES: 0x800 <= code_point < 0x10000
-  out += static_cast<char>(0xE0 | (code_point >> 12));
-  out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-  out += static_cast<char>(0x80 | (code_point & 0x3F));
 }
 
 }  // namespace
 
-std::string ShowControls(std::string_view text) {
+std::size_t FindInvalidUtf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) return i;
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
+std::string ToValidUtf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  while (!text.empty()) {
-    char32_t code_point = 0;
-    const std::size_t length = DecodeUtf8(text, code_point);
-    if (length == 0 || (code_point >= 0x80 && code_point <= 0x9F)) {
-      AppendUtf8(out, 0xFFFD);
-    } else if (code_point == 0x7F) {
-      AppendUtf8(out, 0x2421);
-    } else if (code_point < 0x20 && code_point != '\t') {
-      AppendUtf8(out, 0x2400 + code_point);
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
     } else {
-      out.append(text.substr(0, length));
+      out.append(text.substr(i, length));
+      i += length;
     }
-    text.remove_prefix(length == 0 ? 1 : length);
+  }
+  return out;
+}
+
+std::string ShowControls(std::string_view text) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t length = Utf8SequenceLength(text, i);
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (length == 0) {
+      out += kReplacement;
+      ++i;
+      continue;
+    }
+    if (length == 1 && (lead < 0x20 || lead == 0x7F) && lead != '\t') {
+      // The control picture: U+2400 + the code (U+2421 for DEL), three bytes of UTF-8.
+      const unsigned picture = lead == 0x7F ? 0x21 : lead;
+      out += "\xE2\x90";
+      out += static_cast<char>(0x80 | picture);
+    } else if (length == 2 && lead == 0xC2 && static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      out += kReplacement;  // a C1 control (U+0080-U+009F)
+    } else {
+      out.append(text.substr(i, length));
+    }
+    i += length;
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,17 @@ bool EndsWithIgnoreCase(std::string_view text, std::string_view suffix);
 bool ContainsIgnoreCase(std::string_view text, std::string_view needle);
 std::string ToLowerAscii(std::string_view text);
 std::string_view Trim(std::string_view text);
+
+/// 0-based offset of the first byte of `text` that does not start a well-formed UTF-8 sequence
+/// (RFC 3629: no overlong forms, no encoded surrogates, nothing above U+10FFFF); npos when the
+/// whole text is valid UTF-8.
+std::size_t FindInvalidUtf8(std::string_view text);
+inline bool IsValidUtf8(std::string_view text) {
+  return FindInvalidUtf8(text) == std::string_view::npos;
+}
+/// `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD;
+/// valid text comes back unchanged.
+std::string ToValidUtf8(std::string_view text);
 
 /// `text` made safe to print on a terminal, so text from outside (a device, a user, a file)
 /// cannot set a window title, move the cursor or erase lines: each C0 control character but

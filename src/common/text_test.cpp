@@ -38,5 +38,16 @@ TEST(TextTest, ShowControlsLeavesNothingATerminalWouldObey) {
   EXPECT_EQ(ShowControls("\xf0\x9f\x94\x92"), "\xf0\x9f\x94\x92");  // U+1F512 stays
 }
 
+TEST(TextTest, FindsTheFirstByteThatIsNotUtf8AndReplacesEachSuch) {
+  EXPECT_TRUE(IsValidUtf8("caf\xC3\xA9 \xF0\x9D\x84\x9E"));
+  EXPECT_EQ(FindInvalidUtf8("caf\xE9"), 3u);         // Latin-1
+  EXPECT_EQ(FindInvalidUtf8("ab\xED\xA0\x80"), 2u);  // an encoded surrogate
+  EXPECT_EQ(FindInvalidUtf8("\xC0\xAF"), 0u);        // overlong
+  EXPECT_EQ(FindInvalidUtf8("x\xE2\x82"), 1u);       // truncated
+  EXPECT_EQ(ToValidUtf8("caf\xE9!"), "caf\xEF\xBF\xBD!");
+  EXPECT_EQ(ToValidUtf8("\xE2\x82"), "\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(ToValidUtf8("ok \xC3\xA9"), "ok \xC3\xA9");
+}
+
 }  // namespace
 }  // namespace groundcrew::text

@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include "wire/json_limits.hpp"
 #include "wire/json_reader.hpp"
 #include "wire/model_json.hpp"
 #include "wire/spellings.hpp"
@@ -203,10 +204,9 @@ json::object Encode(const core::Policy& policy) {
   o["id"] = policy.id.value();
   o["displayName"] = policy.display_name;
   o["description"] = policy.description;
-  boost::system::error_code ec;
-  json::value settings = json::parse(policy.settings_json, ec);
-  if (ec) settings = json::string(policy.settings_json);  // not JSON: show the text as it is
-  o["settings"] = std::move(settings);
+  Result<json::value> settings = ParseJson(policy.settings_json, "settings");
+  // Not JSON (never so when written through Decode): show the text as it is.
+  o["settings"] = settings ? std::move(*settings) : json::value(json::string(policy.settings_json));
   o["version"] = policy.version;
   o["createdDateTime"] = FormatTimestamp(policy.created_date_time);
   return o;
@@ -222,6 +222,11 @@ Status Decode(const json::value& json, core::Policy& out) {
           if (!settings->is_object()) {
             return Invalid(r.PathOf("settings"),
                            "expected an object, found " + internal::Describe(*settings));
+          }
+          if (const std::size_t depth = JsonDepth(*settings); depth > kMaxSettingsDepth) {
+            return Invalid(
+                r.PathOf("settings"),
+                fmt::format("nests {} levels; at most {} are allowed", depth, kMaxSettingsDepth));
           }
           p.settings_json = json::serialize(*settings);
         }

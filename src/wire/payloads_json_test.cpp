@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "wire/json_limits.hpp"
 #include "wire/model_json.hpp"
 #include "wire/wire_test_util.hpp"
 
@@ -261,6 +262,23 @@ TEST(PayloadsJsonTest, DisplayNameIsRequired) {
   ExpectDecodeError("{}", network, "displayName");
   core::CompliancePolicy compliance;
   ExpectDecodeError("{}", compliance, "displayName");
+}
+
+TEST(JsonLimitsTest, OneDepthLimitAndUtf8ForEveryDocument) {
+  std::string deep = "1";
+  for (size_t i = 0; i < kMaxJsonDepth; ++i) deep = "[" + deep + "]";
+  auto at_limit = ParseJson(deep, "body");
+  ASSERT_TRUE(at_limit) << at_limit.error().message;
+  EXPECT_EQ(JsonDepth(*at_limit), kMaxJsonDepth);
+  auto deeper = ParseJson("[" + deep + "]", "body");
+  ASSERT_FALSE(deeper);
+  EXPECT_EQ(deeper.error().field, "body");
+  EXPECT_NE(deeper.error().message.find("deeper than 64"), std::string::npos);
+  auto latin1 = ParseJson("{\"a\": \"caf\xE9\"}", "body");
+  ASSERT_FALSE(latin1);
+  EXPECT_EQ(latin1.error().message, "body: not valid UTF-8 (byte 10)");
+  EXPECT_FALSE(ParseJson("{} {}", "body"));
+  EXPECT_EQ(JsonDepth(boost::json::parse(R"({"a": [1, {"b": []}], "c": 2})")), 4u);
 }
 
 }  // namespace

@@ -842,5 +842,152 @@ TEST_F(DeploymentServiceTest, ADevicesReportsAndInventoryOfEveryPhaseRoundTripTh
   ASSERT_TRUE(deployment) << deployment.error().message;
 }
 
+// Finding 1 (issue 14): a stored resource the service cannot read any more (here a policy whose
+// settings nest deeper than any JSON is read, as an older version could store) is left out
+// with its assignment after a restart; everything else keeps working, and an admin sees it and
+// deletes it.
+TEST_F(DeploymentServiceTest, AStoredResourceThatNoLongerDecodesIsLeftOutReportedAndDeletable) {
+  auto policies = store_->resources().ListAll(ResourceKind::kPolicy);
+  ASSERT_TRUE(policies);
+  ASSERT_EQ(policies->size(), 1u);
+  store::ResourceRecord baseline = policies->front();
+  store::Resource broken = baseline.value;
+  std::string nested = "1";
+  for (int i = 0; i < 70; ++i) nested = "[" + nested + "]";
+  broken.body = R"({"displayName":"Baseline","description":"","settings":{"a":)" + nested + "}}";
+  ASSERT_TRUE(store_->resources().Update(broken, baseline.version));
+
+  // A restart: services over the same store, nothing cached.
+  services_ = std::make_unique<Services>(
+      *store_, ContentStore("/nonexistent"), "/nonexistent/diagnostics", [this] { return now_; },
+      CreateSecrets("Contoso", now_).value());
+
+  auto problems = services_->resources.Problems();
+  ASSERT_TRUE(problems) << problems.error().message;
+  const json::array& listed = problems->at("value").as_array();
+  ASSERT_EQ(listed.size(), 2u) << json::serialize(*problems);
+  EXPECT_EQ(listed[0].at("kind"), "policies");
+  EXPECT_EQ(listed[0].at("id"), json::string(baseline.value.id));
+  EXPECT_EQ(listed[0].at("name"), "Baseline");
+  EXPECT_NE(listed[0].at("reason").as_string().find("nests deeper than 64"), json::string::npos)
+      << listed[0].at("reason");
+  EXPECT_EQ(listed[0].at("storedBody"), json::string(broken.body));
+  EXPECT_EQ(listed[1].at("kind"), "assignments");
+  EXPECT_NE(listed[1].at("reason").as_string().find(baseline.value.id), json::string::npos);
+
+  auto plan = services_->devices.Plan("SN-1", "");
+  ASSERT_TRUE(plan) << plan.error().message;
+  auto deployment = services_->deployment.Technician(caller(), device_);
+  ASSERT_TRUE(deployment) << deployment.error().message;
+  EXPECT_TRUE(Names(*deployment, "policies").empty());
+  EXPECT_EQ(Names(*deployment, "apps"), (std::vector<std::string>{"Adele Tool", "Device App"}));
+  auto joined = services_->trust.Join(caller(), device_);
+  ASSERT_TRUE(joined) << joined.error().message;
+  Create(ResourceKind::kUser, json::parse(R"({"userPrincipalName": "lee@contoso.com"})"));
+
+  const std::string assignment_id(listed[1].at("id").as_string());
+  ASSERT_TRUE(services_->resources.Delete(admin_, ResourceKind::kAssignment, assignment_id, {}));
+  ASSERT_TRUE(services_->resources.Delete(admin_, ResourceKind::kPolicy, baseline.value.id, {}));
+  problems = services_->resources.Problems();
+  ASSERT_TRUE(problems);
+  EXPECT_TRUE(problems->at("value").as_array().empty()) << json::serialize(*problems);
+}
+
+TEST_F(DeploymentServiceTest, AStoredRuleThatNoLongerCompilesLeavesOutItsGroupAndWhatTargetsIt) {
+  auto groups = store_->resources().ListAll(ResourceKind::kGroup);
+  ASSERT_TRUE(groups);
+  auto devices = std::find_if(groups->begin(), groups->end(),
+                              [](const auto& g) { return g.value.name == "Devices"; });
+  ASSERT_NE(devices, groups->end());
+  store::Resource broken = devices->value;
+  broken.body = R"({"displayName":"Devices","membershipKind":"dynamic",)"
+                R"("membershipRule":"device.noSuchProperty -eq \"x\""})";
+  ASSERT_TRUE(store_->resources().Update(broken, devices->version));
+  services_ = std::make_unique<Services>(
+      *store_, ContentStore("/nonexistent"), "/nonexistent/diagnostics", [this] { return now_; },
+      CreateSecrets("Contoso", now_).value());
+
+  auto problems = services_->resources.Problems();
+  ASSERT_TRUE(problems) << problems.error().message;
+  const std::string listed = json::serialize(*problems);
+  EXPECT_NE(listed.find("the stored membershipRule does not compile"), std::string::npos) << listed;
+  EXPECT_NE(listed.find(R"("kind":"deploymentProfiles")"), std::string::npos) << listed;
+  Create(ResourceKind::kUser, json::parse(R"({"userPrincipalName": "lee@contoso.com"})"));
+  auto plan = services_->devices.Plan("SN-1", "");
+  EXPECT_TRUE(plan) << plan.error().message;
+}
+
+TEST_F(ServiceTest, PolicySettingsNestingDeeperThanTheLimitAreRefusedNamingTheField) {
+  std::string nested = "1";
+  for (int i = 0; i < 39; ++i) nested = "{\"a\":" + nested + "}";
+  const json::value body = json::parse(R"({"displayName": "Deep", "settings": )" + nested + "}", {},
+                                       json::parse_options{.max_depth = 128});
+  auto created = services_->resources.Create(admin_, ResourceKind::kPolicy, body);
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(created.error().field, "settings");
+  EXPECT_NE(created.error().message.find("at most 32"), std::string::npos)
+      << created.error().message;
+  auto policies = store_->resources().ListAll(ResourceKind::kPolicy);
+  ASSERT_TRUE(policies);
+  EXPECT_TRUE(policies->empty());
+}
+
+// Finding 9 (issue 14): an organization name over ~1.1 KB broke every MFA enrollment (the
+// otpauth URI outgrew the QR code). At the limits, in the widest script, enrollment works; one
+// character more is refused naming the field, the limit and the length.
+TEST_F(ServiceTest, MfaEnrollmentWorksAtTheLongestOrganizationNameAndUserPrincipalName) {
+  std::string organization;
+  for (int i = 0; i < 64; ++i) organization += "\xF0\x9D\x84\x9E";  // U+1D11E, 4 bytes each
+  auto renamed = services_->resources.Update(admin_, ResourceKind::kTenant, "tenant",
+                                             json::object{{"organizationName", organization}}, {});
+  ASSERT_TRUE(renamed) << renamed.error().message;
+  std::string local;
+  while (local.size() < 113 - std::string("@contoso.com").size()) local += "'!#^~";
+  local.resize(113 - std::string("@contoso.com").size());
+  const std::string upn = local + "@contoso.com";
+  ASSERT_EQ(upn.size(), 113u);
+  json::object user = Create(ResourceKind::kUser, json::object{{"userPrincipalName", upn}});
+  ASSERT_FALSE(user.empty());
+  auto enrolled = services_->sign_in.EnrollMfa(admin_, std::string(user.at("id").as_string()),
+                                               std::string(64, '\x5a'));
+  ASSERT_TRUE(enrolled) << enrolled.error().message << " (" << enrolled.error().field << ")";
+  EXPECT_FALSE(enrolled->qr_svg.empty());
+
+  auto too_long =
+      services_->resources.Update(admin_, ResourceKind::kTenant, "tenant",
+                                  json::object{{"organizationName", organization + "x"}}, {});
+  ASSERT_FALSE(too_long);
+  EXPECT_EQ(too_long.error().field, "organizationName");
+  EXPECT_EQ(too_long.error().message, "organizationName: must be at most 64 characters, found 65");
+  auto long_upn = services_->resources.Create(admin_, ResourceKind::kUser,
+                                              json::object{{"userPrincipalName", "x" + upn}});
+  ASSERT_FALSE(long_upn);
+  EXPECT_EQ(long_upn.error().field, "userPrincipalName");
+  EXPECT_EQ(long_upn.error().message,
+            "userPrincipalName: must be at most 113 characters, found 114");
+}
+
+TEST_F(ServiceTest, EveryTextFieldHasALimitNamedInTheError) {
+  struct Case {
+    ResourceKind kind;
+    const char* field;
+    size_t limit;
+  };
+  for (const Case& c : {Case{ResourceKind::kGroup, "description", 1024},
+                        Case{ResourceKind::kApp, "installCommandLine", 1024},
+                        Case{ResourceKind::kPolicy, "displayName", 256},
+                        Case{ResourceKind::kNetworkProfile, "ssid", 32},
+                        Case{ResourceKind::kCompliancePolicy, "osMinimumVersion", 64}}) {
+    json::object body{{"displayName", "x"}};
+    body[c.field] = std::string(c.limit + 1, 'a');
+    auto created = services_->resources.Create(admin_, c.kind, body);
+    ASSERT_FALSE(created) << c.field;
+    EXPECT_EQ(created.error().field, c.field);
+    EXPECT_EQ(created.error().message, fmt::format("{}: must be at most {} characters, found {}",
+                                                   c.field, c.limit, c.limit + 1));
+  }
+}
+
 }  // namespace
 }  // namespace groundcrew::service

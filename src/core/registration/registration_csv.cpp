@@ -1,6 +1,8 @@
 #include "core/registration/registration_csv.hpp"
 
+#include <algorithm>
 #include <array>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -325,6 +327,21 @@ std::optional<RowFailure> CheckHardwareHash(RegistrationRow& row) {
   return std::nullopt;
 }
 
+std::size_t CodePoints(std::string_view utf8) {
+  return static_cast<std::size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+// A refused row is echoed back (over the API, as JSON): its text fields become valid UTF-8,
+// each byte that is not becoming U+FFFD (the failure names the column and the byte).
+void EchoableText(RegistrationRow& row) {
+  for (std::string* field : {&row.serial_number, &row.product_id, &row.hardware_hash_text,
+                             &row.group_tag, &row.assigned_user_principal_name}) {
+    if (!text::IsValidUtf8(*field)) *field = text::ToValidUtf8(*field);
+  }
+}
+
 std::optional<RowFailure> CheckRow(RegistrationRow& row) {
   // Decode the hash first so that refused rows still carry its bytes.
   std::optional<RowFailure> hash_failure = CheckHardwareHash(row);
@@ -351,6 +368,23 @@ std::optional<RowFailure> CheckRow(RegistrationRow& row) {
     if (auto problem = FindTextProblem(*value)) {
       return Failure(ImportError::kInvalidCellValue,
                      std::string(column) + " is not clean text: " + problem->reason, column);
+    }
+  }
+  for (const auto& [value, column, max] :
+       {std::tuple{&row.serial_number, kSerialNumberColumn, kMaxSerialNumberLength},
+        std::tuple{&row.product_id, kProductIdColumn, kMaxProductIdLength},
+        std::tuple{&row.group_tag, kGroupTagColumn, kMaxGroupTagLength},
+        std::tuple{&row.assigned_user_principal_name, kAssignedUserColumn,
+                   kMaxAssignedUserLength}}) {
+    const std::size_t length = CodePoints(*value);
+    if (length > max) {
+      return Failure(column == kSerialNumberColumn ? ImportError::kInvalidSerialNumber
+                     : column == kAssignedUserColumn
+                         ? ImportError::kInvalidAssignedUserPrincipalName
+                         : ImportError::kInvalidCellValue,
+                     std::string(column) + " must be at most " + std::to_string(max) +
+                         " characters, found " + std::to_string(length),
+                     column);
     }
   }
   const std::string& user = row.assigned_user_principal_name;
@@ -386,9 +420,10 @@ RegistrationRowResult ReadRow(Record& record, const std::vector<Column>& layout)
   }
   if (result.failure) {
     (void)CheckHardwareHash(result.row);  // for the bytes only: the row is refused already
-    return result;
+  } else {
+    result.failure = CheckRow(result.row);
   }
-  result.failure = CheckRow(result.row);
+  if (result.failure) EchoableText(result.row);
   return result;
 }
 

@@ -22,6 +22,13 @@ inline constexpr std::string_view kHardwareHashColumn = "Hardware Hash";
 inline constexpr std::string_view kGroupTagColumn = "Group Tag";
 inline constexpr std::string_view kAssignedUserColumn = "Assigned User";
 
+/// The most characters (Unicode code points) a registration's fields may hold: Intune's serial
+/// numbers and group tags are far shorter; the bound keeps every answer and screen sane.
+inline constexpr std::size_t kMaxSerialNumberLength = 128;
+inline constexpr std::size_t kMaxProductIdLength = 64;
+inline constexpr std::size_t kMaxGroupTagLength = 128;
+inline constexpr std::size_t kMaxAssignedUserLength = 113;  ///< a user principal name
+
 /// Why a row is refused. The first four are Microsoft's import error names (spec §4.4, Graph
 /// `deviceErrorName`); Microsoft documents no names for the other cases, so those are
 /// groundcrew's own.

@@ -826,10 +826,11 @@ std::vector<RegistrationRow> GenerateRows() {
   std::vector<RegistrationRow> rows(count);
   for (std::size_t i = 0; i < count; ++i) {
     RegistrationRow& row = rows[i];
-    row.serial_number = std::to_string(i) + "-" + *CellText() + "-";
-    row.product_id = *CellText();
-    row.group_tag = *CellText();
-    row.assigned_user_principal_name = *Upn();
+    // Within the fields' limits (kMaxProductIdLength is the smallest): at most 60 characters.
+    row.serial_number = std::to_string(i) + "-" + *rc::gen::resize(60, CellText()) + "-";
+    row.product_id = *rc::gen::resize(60, CellText());
+    row.group_tag = *rc::gen::resize(60, CellText());
+    row.assigned_user_principal_name = *rc::gen::resize(50, Upn());
     const std::string model = *CellText();
     if (*rc::gen::arbitrary<bool>() && row.serial_number.size() <= kHardwareHashMaxTextSize &&
         model.size() <= kHardwareHashMaxTextSize) {

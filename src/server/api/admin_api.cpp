@@ -13,9 +13,11 @@
 #include "identity/totp.hpp"
 #include "server/api/content_response.hpp"
 #include "server/api/http_json.hpp"
+#include "server/api/idempotency.hpp"
 #include "server/http/error_mapping.hpp"
 #include "server/service/auth.hpp"
 #include "server/service/catalog_service.hpp"
+#include "wire/json_limits.hpp"
 #include "wire/model_json.hpp"
 
 namespace groundcrew::api {
@@ -29,6 +31,8 @@ using server::Response;
 using service::Actor;
 using service::Services;
 using store::ResourceKind;
+
+constexpr std::size_t kMaxTotpSecretBytes = 64;
 
 using ActorHandler = std::function<Response(const Actor&, const Request&, const PathParams&)>;
 
@@ -86,9 +90,8 @@ Response NoContent(const Status& status) {
 }
 
 json::value ParsedOr(const std::string& text) {
-  boost::system::error_code ec;
-  json::value value = json::parse(text, ec);
-  return ec ? json::value(text) : value;
+  Result<json::value> value = wire::ParseJson(text, "detail");
+  return value ? std::move(*value) : json::value(text);
 }
 
 Status AddCatalogRoutes(server::Router& router, Services& services, ResourceKind kind) {
@@ -112,9 +115,11 @@ Status AddCatalogRoutes(server::Router& router, Services& services, ResourceKind
           "POST", collection,
           Authenticated(s,
                         [&s, kind](const Actor& actor, const Request& r, const PathParams&) {
-                          Result<json::value> body = ParseJsonBody(r);
-                          if (!body) return ErrorResponse(body.error());
-                          return OkJson(s.resources.Create(actor, kind, *body), 201);
+                          return Idempotent(s, actor, r, [&] {
+                            Result<json::value> body = ParseJsonBody(r);
+                            if (!body) return ErrorResponse(body.error());
+                            return OkJson(s.resources.Create(actor, kind, *body), 201);
+                          });
                         }));
       !st) {
     return st;
@@ -209,9 +214,11 @@ Status AddDeviceRoutes(server::Router& router, Services& s) {
                              Authenticated(
                                  s,
                                  [&s](const Actor& actor, const Request& r, const PathParams&) {
-                                   auto outcome = s.devices.Import(actor, r.body);
-                                   if (!outcome) return ErrorResponse(outcome.error());
-                                   return Json(200, ImportJson(*outcome));
+                                   return Idempotent(s, actor, r, [&] {
+                                     auto outcome = s.devices.Import(actor, r.body);
+                                     if (!outcome) return ErrorResponse(outcome.error());
+                                     return Json(200, ImportJson(*outcome));
+                                   });
                                  },
                                  server::BodyLimit::kLarge));
       !st) {
@@ -289,8 +296,10 @@ Status AddDeviceRoutes(server::Router& router, Services& s) {
   if (Status st =
           router.Add("POST", item + "/reprovision",
                      Authenticated(s,
-                                   [&s](const Actor& actor, const Request&, const PathParams& p) {
-                                     return OkJson(s.devices.Reprovision(actor, p.at("id")));
+                                   [&s](const Actor& actor, const Request& r, const PathParams& p) {
+                                     return Idempotent(s, actor, r, [&] {
+                                       return OkJson(s.devices.Reprovision(actor, p.at("id")));
+                                     });
                                    }));
       !st) {
     return st;
@@ -461,6 +470,70 @@ json::object CredentialJson(const store::AdminCredential& credential) {
   return out;
 }
 
+// POST /v1/users/{id}/mfa: enrolls the user; the answer holds the TOTP seed, once.
+Response EnrollMfaRoute(Services& s, const Actor& actor, const Request& r, const PathParams& p) {
+  std::string secret;  // empty: the service makes a fresh one
+  if (!r.body.empty()) {
+    auto body = StringMembers(r, {}, {"secret"});
+    if (!body) return ErrorResponse(body.error());
+    if (auto given = body->find("secret"); given != body->end()) {
+      Result<std::string> decoded = identity::Base32Decode(given->second);
+      if (!decoded) {
+        return ErrorResponse(
+            MakeError(ErrorCode::kInvalidArgument, decoded.error().message, "secret"));
+      }
+      // RFC 4226 asks for 128 bits at least; 512 is plenty and keeps the QR code small.
+      if (decoded->size() > kMaxTotpSecretBytes) {
+        return ErrorResponse(MakeError(
+            ErrorCode::kInvalidArgument,
+            fmt::format("secret: must be at most {} bytes ({} base32 characters), found {} bytes",
+                        kMaxTotpSecretBytes, (kMaxTotpSecretBytes * 8 + 4) / 5, decoded->size()),
+            "secret"));
+      }
+      secret = std::move(*decoded);
+    }
+  }
+  Result<service::MfaEnrollment> enrolled =
+      s.sign_in.EnrollMfa(actor, p.at("id"), std::move(secret));
+  if (!enrolled) return ErrorResponse(enrolled.error());
+  return Json(201, json::object{{"secret", enrolled->secret_base32},
+                                {"otpauthUri", enrolled->otpauth_uri},
+                                {"qrSvg", enrolled->qr_svg},
+                                {"qrText", enrolled->qr_text}});
+}
+
+// POST /v1/credentials: issues a credential; the answer holds its token, once.
+Response IssueCredentialRoute(Services& s, const Actor& actor, const Request& r) {
+  if (Status allowed = service::RequireAdmin(actor); !allowed) {
+    return ErrorResponse(allowed.error());
+  }
+  Result<json::value> body = ParseJsonBody(r);
+  if (!body) return ErrorResponse(body.error());
+  const json::object* object = body->if_object();
+  const json::value* name = object ? object->if_contains("name") : nullptr;
+  const json::value* role = object ? object->if_contains("role") : nullptr;
+  if (object == nullptr || name == nullptr || !name->is_string() ||
+      (role != nullptr && !role->is_string()) || object->size() != 1u + (role != nullptr ? 1 : 0)) {
+    return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                   "body: expected {\"name\": \"...\", \"role\": "
+                                   "\"admin\" or \"reader\"}",
+                                   "body"));
+  }
+  std::optional<store::CredentialRole> parsed = store::CredentialRole::kAdmin;
+  if (role != nullptr) parsed = store::ParseCredentialRole(role->as_string());
+  if (!parsed) {
+    return ErrorResponse(
+        MakeError(ErrorCode::kInvalidArgument, "role: must be \"admin\" or \"reader\"", "role"));
+  }
+  Result<service::IssuedCredential> issued =
+      service::IssueCredential(s.store, std::string(name->as_string()), *parsed, s.clock());
+  if (!issued) return ErrorResponse(issued.error());
+  return Json(201, json::object{{"id", issued->id},
+                                {"name", name->as_string()},
+                                {"role", store::ToString(*parsed)},
+                                {"token", issued->token}});
+}
+
 // Admin credentials: list, issue (the token is in the answer, once), revoke.
 // Users' sign-in credentials: password, MFA enrollment and reset, unlock, state.
 Status AddUserSignInRoutes(server::Router& router, Services& s) {
@@ -489,26 +562,7 @@ Status AddUserSignInRoutes(server::Router& router, Services& s) {
           "POST", user + "/mfa",
           Authenticated(s,
                         [&s](const Actor& actor, const Request& r, const PathParams& p) {
-                          std::string secret;  // empty: the service makes a fresh one
-                          if (!r.body.empty()) {
-                            auto body = StringMembers(r, {}, {"secret"});
-                            if (!body) return ErrorResponse(body.error());
-                            if (auto given = body->find("secret"); given != body->end()) {
-                              Result<std::string> decoded = identity::Base32Decode(given->second);
-                              if (!decoded) {
-                                return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
-                                                               decoded.error().message, "secret"));
-                              }
-                              secret = std::move(*decoded);
-                            }
-                          }
-                          Result<service::MfaEnrollment> enrolled =
-                              s.sign_in.EnrollMfa(actor, p.at("id"), std::move(secret));
-                          if (!enrolled) return ErrorResponse(enrolled.error());
-                          return Json(201, json::object{{"secret", enrolled->secret_base32},
-                                                        {"otpauthUri", enrolled->otpauth_uri},
-                                                        {"qrSvg", enrolled->qr_svg},
-                                                        {"qrText", enrolled->qr_text}});
+                          return NotIdempotent(r, [&] { return EnrollMfaRoute(s, actor, r, p); });
                         }));
       !st) {
     return st;
@@ -542,41 +596,13 @@ Status AddCredentialRoutes(server::Router& router, Services& s) {
       !st) {
     return st;
   }
-  if (Status st = router.Add(
-          "POST", "/v1/credentials",
-          Authenticated(
-              s,
-              [&s](const Actor& actor, const Request& r, const PathParams&) {
-                if (Status allowed = service::RequireAdmin(actor); !allowed) {
-                  return ErrorResponse(allowed.error());
-                }
-                Result<json::value> body = ParseJsonBody(r);
-                if (!body) return ErrorResponse(body.error());
-                const json::object* object = body->if_object();
-                const json::value* name = object ? object->if_contains("name") : nullptr;
-                const json::value* role = object ? object->if_contains("role") : nullptr;
-                if (object == nullptr || name == nullptr || !name->is_string() ||
-                    (role != nullptr && !role->is_string()) ||
-                    object->size() != 1u + (role != nullptr ? 1 : 0)) {
-                  return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
-                                                 "body: expected {\"name\": \"...\", \"role\": "
-                                                 "\"admin\" or \"reader\"}",
-                                                 "body"));
-                }
-                std::optional<store::CredentialRole> parsed = store::CredentialRole::kAdmin;
-                if (role != nullptr) parsed = store::ParseCredentialRole(role->as_string());
-                if (!parsed) {
-                  return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
-                                                 "role: must be \"admin\" or \"reader\"", "role"));
-                }
-                Result<service::IssuedCredential> issued = service::IssueCredential(
-                    s.store, std::string(name->as_string()), *parsed, s.clock());
-                if (!issued) return ErrorResponse(issued.error());
-                return Json(201, json::object{{"id", issued->id},
-                                              {"name", name->as_string()},
-                                              {"role", store::ToString(*parsed)},
-                                              {"token", issued->token}});
-              }));
+  if (Status st =
+          router.Add("POST", "/v1/credentials",
+                     Authenticated(s,
+                                   [&s](const Actor& actor, const Request& r, const PathParams&) {
+                                     return NotIdempotent(
+                                         r, [&] { return IssueCredentialRoute(s, actor, r); });
+                                   }));
       !st) {
     return st;
   }
@@ -628,6 +654,13 @@ Status AddAdminRoutes(server::Router& router, Services& s) {
       !st) {
     return st;
   }
+  if (Status st = router.Add(
+          "GET", "/v1/catalog/problems",
+          Authenticated(s, [&s](const Actor&, const Request&,
+                                const PathParams&) { return OkJson(s.resources.Problems()); }));
+      !st) {
+    return st;
+  }
   if (Status st = router.Add("GET", "/v1/groups/{id}/members",
                              Authenticated(s,
                                            [&s](const Actor&, const Request&, const PathParams& p) {
@@ -663,13 +696,15 @@ Status AddAdminRoutes(server::Router& router, Services& s) {
                              Authenticated(
                                  s,
                                  [&s](const Actor& actor, const Request& r, const PathParams&) {
-                                   Result<bool> dry_run = BoolParameter(r, "dryRun");
-                                   if (!dry_run) return ErrorResponse(dry_run.error());
-                                   Result<json::value> body = ParseJsonBody(r);
-                                   if (!body) return ErrorResponse(body.error());
-                                   auto outcome = s.apply.Apply(actor, *body, *dry_run);
-                                   if (!outcome) return ErrorResponse(outcome.error());
-                                   return Json(200, service::ToJson(*outcome));
+                                   return Idempotent(s, actor, r, [&] {
+                                     Result<bool> dry_run = BoolParameter(r, "dryRun");
+                                     if (!dry_run) return ErrorResponse(dry_run.error());
+                                     Result<json::value> body = ParseJsonBody(r);
+                                     if (!body) return ErrorResponse(body.error());
+                                     auto outcome = s.apply.Apply(actor, *body, *dry_run);
+                                     if (!outcome) return ErrorResponse(outcome.error());
+                                     return Json(200, service::ToJson(*outcome));
+                                   });
                                  },
                                  server::BodyLimit::kLarge));
       !st) {

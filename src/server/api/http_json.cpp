@@ -8,6 +8,9 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
+#include "common/text.hpp"
+#include "wire/json_limits.hpp"
+
 namespace groundcrew::api {
 
 Result<boost::json::value> ParseJsonBody(const server::Request& request) {
@@ -15,18 +18,7 @@ Result<boost::json::value> ParseJsonBody(const server::Request& request) {
     return MakeError(ErrorCode::kInvalidArgument, "body: expected a JSON document, got nothing",
                      "body");
   }
-  boost::json::parse_options options;
-  options.max_depth = 64;
-  boost::json::parser parser({}, options);
-  boost::system::error_code ec;
-  // write() needs one complete document and refuses anything after it.
-  const std::size_t used = parser.write(request.body.data(), request.body.size(), ec);
-  if (ec) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("body: not valid JSON (near byte {}): {}", used, ec.message()),
-                     "body");
-  }
-  return parser.release();
+  return wire::ParseJson(request.body, "body");
 }
 
 Result<std::map<std::string, std::string, std::less<>>> StringMembers(
@@ -108,7 +100,11 @@ Result<bool> BoolParameter(const server::Request& request, const char* name) {
 }
 
 server::Response Json(int status, const boost::json::value& body) {
-  return server::JsonResponse(status, boost::json::serialize(body));
+  // Strings are refused unless valid UTF-8 where they come in; this is the backstop that keeps
+  // every answer valid JSON whatever a stored value holds.
+  std::string text = boost::json::serialize(body);
+  if (!text::IsValidUtf8(text)) text = text::ToValidUtf8(text);
+  return server::JsonResponse(status, std::move(text));
 }
 
 server::Response JsonPage(const std::vector<boost::json::object>& items,

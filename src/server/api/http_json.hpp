@@ -16,8 +16,9 @@
 // Small pieces every handler shares: bodies, paging, versions, JSON answers.
 namespace groundcrew::api {
 
-/// The request body as JSON. kInvalidArgument (field "body") for an empty or malformed body,
-/// naming the offset of the problem.
+/// The request body as JSON (wire::ParseJson: at most wire::kMaxJsonDepth deep, valid UTF-8).
+/// kInvalidArgument (field "body") for an empty or malformed body, naming the offset of the
+/// problem.
 [[nodiscard]] Result<boost::json::value> ParseJsonBody(const server::Request& request);
 
 /// The request body as a JSON object whose members are strings: every name in `required`
@@ -36,6 +37,7 @@ namespace groundcrew::api {
 /// `?name=true|false` (absent = false). kInvalidArgument otherwise.
 [[nodiscard]] Result<bool> BoolParameter(const server::Request& request, const char* name);
 
+/// `body` serialized; always valid UTF-8 (any byte that is not becomes U+FFFD).
 server::Response Json(int status, const boost::json::value& body);
 
 /// {"value": [...], "nextAfter": "..."} (nextAfter only when another page follows).

@@ -115,9 +115,9 @@ class Applier {
       }
     }
     if (Status s = SyncAssignments(); !s) return s;
-    Result<core::Tenant> tenant = LoadTenant(store_.resources());
+    Result<LoadedTenant> tenant = LoadTenant(store_.resources());
     if (!tenant) return tenant.error();
-    Result<std::shared_ptr<const core::TargetingIndex>> index = Compile(std::move(*tenant));
+    Result<std::shared_ptr<const core::TargetingIndex>> index = Compile(std::move(tenant->tenant));
     if (!index) return index.error();
     Result<int64_t> generation = store_.resources().Generation();
     if (!generation) return generation.error();

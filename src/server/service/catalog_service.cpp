@@ -10,6 +10,7 @@
 #include "core/registration/registration_csv.hpp"
 #include "core/rules/rule.hpp"
 #include "identity/random.hpp"
+#include "server/service/limits.hpp"
 
 namespace groundcrew::service {
 namespace {
@@ -163,9 +164,23 @@ struct Compiled {
   }
 };
 
+// What is stored must load again after a restart (a resource that does not takes its tenant
+// down): kInvalidArgument naming the field the stored body fails on.
+Status CheckReadsBack(const store::Resource& row) {
+  ResourceRecord record;
+  record.value = row;
+  Result<AnyResource> loaded = Load(record);
+  if (loaded) return Ok{};
+  return MakeError(
+      ErrorCode::kInvalidArgument,
+      fmt::format("the resource would not read back once stored: {}", loaded.error().message),
+      loaded.error().field);
+}
+
 }  // namespace
 
 Status ValidateResource(const AnyResource& resource, const core::TenantSettings& settings) {
+  if (Status s = CheckLimits(resource); !s) return s;
   return std::visit(
       [&](const auto& value) -> Status {
         using T = std::decay_t<decltype(value)>;
@@ -274,6 +289,25 @@ Result<store::Page<boost::json::object>> CatalogService::List(ResourceKind kind,
   return out;
 }
 
+Result<boost::json::object> CatalogService::Problems() {
+  Result<std::vector<CatalogProblem>> problems = catalog_.Problems();
+  if (!problems) return problems.error();
+  boost::json::array value;
+  for (const CatalogProblem& problem : *problems) {
+    boost::json::object item{{"kind", store::ToString(problem.kind)},
+                             {"id", problem.id},
+                             {"name", problem.name},
+                             {"reason", problem.reason}};
+    if (problem.kind != ResourceKind::kNetworkProfile) {
+      if (Result<ResourceRecord> record = store_.resources().Get(problem.kind, problem.id)) {
+        item["storedBody"] = record->value.body;
+      }
+    }
+    value.push_back(std::move(item));
+  }
+  return boost::json::object{{"value", std::move(value)}};
+}
+
 Result<boost::json::object> CatalogService::Create(const Actor& actor, ResourceKind kind,
                                                    const boost::json::value& json) {
   if (Status s = RequireAdmin(actor); !s) return s.error();
@@ -292,6 +326,7 @@ Result<boost::json::object> CatalogService::Create(const Actor& actor, ResourceK
     if (!tenant) return tenant.error();
     if (Status s = ValidateResource(resource, tenant->settings); !s) return s;
     store::Resource row{kind, IdOf(resource), NameOf(resource), StoredBody(resource), now, now};
+    if (Status s = CheckReadsBack(row); !s) return s;
     Result<ResourceRecord> created = store_.resources().Create(row);
     if (!created) return created.error();
     SetBookkeeping(resource, *created);
@@ -336,6 +371,7 @@ Result<boost::json::object> CatalogService::Update(const Actor& actor, ResourceK
     store::Resource row = current->value;
     row.name = NameOf(*resource);
     row.body = StoredBody(*resource);
+    if (Status s = CheckReadsBack(row); !s) return s;
     if (row.body == current->value.body) {  // nothing changed: no new version, no audit entry
       stored = std::move(*current);
       return Ok{};

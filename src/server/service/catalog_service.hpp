@@ -26,6 +26,12 @@ class CatalogService {
   [[nodiscard]] Result<store::Page<boost::json::object>> List(store::ResourceKind kind,
                                                               const store::PageRequest& page);
 
+  /// The stored resources the catalog leaves out because they cannot be read (see LoadTenant):
+  /// {"value": [{"kind", "id", "name", "reason", "storedBody"}]}, by kind then id. storedBody is
+  /// the stored text as it is (omitted for network profiles, whose body holds the pre-shared
+  /// key; and for resources left out only because they refer to one left out).
+  [[nodiscard]] Result<boost::json::object> Problems();
+
   /// Creates a resource from API JSON (server-owned fields are ignored; the id is assigned).
   /// kInvalidArgument for bad fields or references, kAlreadyExists for a taken name,
   /// kPermissionDenied for a reader, kFailedPrecondition for the tenant (made by init).

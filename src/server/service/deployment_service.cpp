@@ -15,6 +15,7 @@
 #include "core/flow/flow_common.hpp"
 #include "identity/random.hpp"
 #include "server/service/catalog_service.hpp"
+#include "wire/json_limits.hpp"
 #include "wire/model_json.hpp"
 
 namespace groundcrew::service {
@@ -278,10 +279,9 @@ json::object SessionReport(const DeploymentSession& session,
   };
 
   for (const SessionEvent& event : events) {
-    boost::system::error_code ec;
-    json::value parsed = json::parse(event.detail, ec);
-    if (ec || !parsed.is_object()) continue;
-    const json::object& detail = parsed.as_object();
+    Result<json::value> parsed = wire::ParseJson(event.detail, "detail");
+    if (!parsed || !parsed->is_object()) continue;
+    const json::object& detail = parsed->as_object();
     const std::string phase = TextOf(detail, "phase");
     const std::string id = TextOf(detail, "id");
     const std::string& kind = event.kind;
@@ -1001,9 +1001,8 @@ Result<json::object> DeploymentService::Events(int64_t after, int limit,
     }
     out["at"] = wire::FormatTimestamp(event.at);
     out["kind"] = event.kind;
-    boost::system::error_code ec;
-    json::value detail = json::parse(event.detail, ec);
-    out["detail"] = ec ? json::value(event.detail) : std::move(detail);
+    Result<json::value> detail = wire::ParseJson(event.detail, "detail");
+    out["detail"] = detail ? std::move(*detail) : json::value(event.detail);
     value.push_back(std::move(out));
     last = event.sequence;
   }

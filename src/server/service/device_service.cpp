@@ -4,6 +4,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <tuple>
 
 #include "common/text.hpp"
 #include "core/esp/lint.hpp"
@@ -12,6 +13,7 @@
 #include "core/rules/rule.hpp"
 #include "identity/random.hpp"
 #include "server/service/catalog_service.hpp"
+#include "server/service/limits.hpp"
 #include "wire/model_json.hpp"
 
 namespace groundcrew::service {
@@ -188,6 +190,14 @@ Result<boost::json::object> DeviceService::Update(const Actor& actor, std::strin
     if (!current) return current.error();
     AutopilotDeviceIdentity device = current->value;
     if (Status s = wire::DecodeDevicePatch(patch, device); !s) return s;
+    for (const auto& [field, value, max] :
+         {std::tuple{"groupTag", &device.group_tag, core::kMaxGroupTagLength},
+          std::tuple{"userPrincipalName", &device.user_principal_name,
+                     core::kMaxAssignedUserLength},
+          std::tuple{"addressableUserName", &device.addressable_user_name, kMaxNameLength},
+          std::tuple{"displayName", &device.display_name, kMaxNameLength}}) {
+      if (Status s = CheckLength(field, *value, max); !s) return s;
+    }
     if (Status s = CheckUser((*snapshot)->tenant().settings, device.user_principal_name); !s) {
       return s;
     }

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <type_traits>
 
+#include "wire/json_limits.hpp"
 #include "wire/model_json.hpp"
 
 namespace groundcrew::service {
@@ -169,26 +170,25 @@ void SetBookkeeping(AnyResource& resource, const store::ResourceRecord& record) 
 
 Result<AnyResource> Load(const store::ResourceRecord& record) {
   AnyResource resource = DefaultResource(record.value.kind);
-  boost::system::error_code ec;
-  boost::json::value body = boost::json::parse(record.value.body, ec);
-  Status decoded =
-      ec ? Status(MakeError(ErrorCode::kInternal, ec.message())) : DecodeOnto(body, resource);
+  Result<boost::json::value> body = wire::ParseJson(record.value.body, "body");
+  Status decoded = body ? DecodeOnto(*body, resource) : Status(body.error());
   if (!decoded) {
-    return MakeError(ErrorCode::kInternal, fmt::format("stored {} {} no longer decodes: {}",
-                                                       store::ToString(record.value.kind),
-                                                       record.value.id, decoded.error().message));
+    return MakeError(
+        ErrorCode::kInternal,
+        fmt::format("stored {} {} no longer decodes: {}", store::ToString(record.value.kind),
+                    record.value.id, decoded.error().message),
+        decoded.error().field);
   }
   SetBookkeeping(resource, record);
   return resource;
 }
 
 boost::json::object ToJson(const store::ResourceRecord& record) {
-  boost::system::error_code ec;
-  boost::json::value body = boost::json::parse(record.value.body, ec);
+  Result<boost::json::value> body = wire::ParseJson(record.value.body, "body");
   boost::json::object out;
   out["id"] = record.value.id;
-  if (!ec && body.is_object()) {
-    for (const auto& field : body.as_object()) out[field.key()] = field.value();
+  if (body && body->is_object()) {
+    for (const auto& field : body->as_object()) out[field.key()] = field.value();
   }
   out["createdDateTime"] = wire::FormatTimestamp(record.value.created_date_time);
   out["lastModifiedDateTime"] = wire::FormatTimestamp(record.value.last_modified_date_time);

@@ -264,6 +264,29 @@ class ObservedTokens final : public TokenStore {
   const StoreObserver& observer_;
 };
 
+class ObservedIdempotency final : public IdempotencyStore {
+ public:
+  ObservedIdempotency(IdempotencyStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+
+  Status Put(const IdempotentResponse& response) override {
+    return Timed(observer_, "idempotency.Put", [&] { return inner_.Put(response); });
+  }
+  Result<std::optional<IdempotentResponse>> Find(std::string_view credential_id,
+                                                 std::string_view key,
+                                                 core::Timestamp now) override {
+    return Timed(observer_, "idempotency.Find",
+                 [&] { return inner_.Find(credential_id, key, now); });
+  }
+  Result<int64_t> DeleteExpired(core::Timestamp now) override {
+    return Timed(observer_, "idempotency.DeleteExpired", [&] { return inner_.DeleteExpired(now); });
+  }
+
+ private:
+  IdempotencyStore& inner_;
+  const StoreObserver& observer_;
+};
+
 class ObservedStore final : public Store {
  public:
   ObservedStore(Store& inner, StoreObserver observer)
@@ -277,7 +300,8 @@ class ObservedStore final : public Store {
         user_credentials_(inner.user_credentials(), observer_),
         device_trust_(inner.device_trust(), observer_),
         challenges_(inner.challenges(), observer_),
-        tokens_(inner.tokens(), observer_) {}
+        tokens_(inner.tokens(), observer_),
+        idempotency_(inner.idempotency(), observer_) {}
 
   DeviceStore& devices() override { return devices_; }
   ResourceStore& resources() override { return resources_; }
@@ -288,6 +312,7 @@ class ObservedStore final : public Store {
   DeviceTrustStore& device_trust() override { return device_trust_; }
   ChallengeStore& challenges() override { return challenges_; }
   TokenStore& tokens() override { return tokens_; }
+  IdempotencyStore& idempotency() override { return idempotency_; }
   Status Transact(const std::function<Status()>& use_case) override {
     return Timed(observer_, "Transact", [&] { return inner_.Transact(use_case); });
   }
@@ -304,6 +329,7 @@ class ObservedStore final : public Store {
   ObservedDeviceTrust device_trust_;
   ObservedChallenges challenges_;
   ObservedTokens tokens_;
+  ObservedIdempotency idempotency_;
 };
 
 }  // namespace

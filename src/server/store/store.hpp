@@ -8,6 +8,7 @@
 #include "server/store/credential_store.hpp"
 #include "server/store/device_store.hpp"
 #include "server/store/device_trust_store.hpp"
+#include "server/store/idempotency_store.hpp"
 #include "server/store/resource_store.hpp"
 #include "server/store/session_store.hpp"
 #include "server/store/token_store.hpp"
@@ -32,6 +33,7 @@ class Store {
   virtual DeviceTrustStore& device_trust() = 0;
   virtual ChallengeStore& challenges() = 0;
   virtual TokenStore& tokens() = 0;
+  virtual IdempotencyStore& idempotency() = 0;
 
   /// Runs `use_case` as one transaction: every port call it makes on this thread joins it. It
   /// commits when `use_case` returns Ok and rolls back (leaving the database as it was) when

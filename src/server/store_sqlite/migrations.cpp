@@ -170,7 +170,24 @@ CREATE INDEX issued_tokens_subject ON issued_tokens (subject);
 CREATE INDEX issued_tokens_expires ON issued_tokens (expires_at);
 )sql";
 
-constexpr std::array<internal::Migration, 7> kMigrations = {{
+// 8: the first answers to requests sent with an Idempotency-Key, one per (credential, key),
+// kept 24 hours (the expiry index serves the sweep). The body never holds a secret.
+constexpr std::string_view kIdempotentResponses = R"sql(
+CREATE TABLE idempotent_responses (
+  credential_id  TEXT NOT NULL,
+  key            TEXT NOT NULL,
+  fingerprint    TEXT NOT NULL,
+  status         INTEGER NOT NULL,
+  content_type   TEXT NOT NULL DEFAULT '',
+  body           BLOB NOT NULL DEFAULT x'',
+  created_at     INTEGER NOT NULL,
+  expires_at     INTEGER NOT NULL,
+  PRIMARY KEY (credential_id, key)
+);
+CREATE INDEX idempotent_responses_expires ON idempotent_responses (expires_at);
+)sql";
+
+constexpr std::array<internal::Migration, 8> kMigrations = {{
     {1, kDevices},
     {2, kResources},
     {3, kAuditLog},
@@ -178,6 +195,7 @@ constexpr std::array<internal::Migration, 7> kMigrations = {{
     {5, kSessions},
     {6, kUserCredentials},
     {7, kDeviceTrustChallengesTokens},
+    {8, kIdempotentResponses},
 }};
 
 }  // namespace

@@ -27,7 +27,8 @@ class SqliteStoreImpl final : public SqliteStore {
         user_credentials_(internal::MakeUserCredentialStore(pool_)),
         device_trust_(internal::MakeDeviceTrustStore(pool_)),
         challenges_(internal::MakeChallengeStore(pool_)),
-        tokens_(internal::MakeTokenStore(pool_)) {}
+        tokens_(internal::MakeTokenStore(pool_)),
+        idempotency_(internal::MakeIdempotencyStore(pool_)) {}
 
   DeviceStore& devices() override { return *devices_; }
   ResourceStore& resources() override { return *resources_; }
@@ -38,6 +39,7 @@ class SqliteStoreImpl final : public SqliteStore {
   DeviceTrustStore& device_trust() override { return *device_trust_; }
   ChallengeStore& challenges() override { return *challenges_; }
   TokenStore& tokens() override { return *tokens_; }
+  IdempotencyStore& idempotency() override { return *idempotency_; }
   PoolWaits waits() const override { return pool_.waits(); }
 
   Status Transact(const std::function<Status()>& use_case) override {
@@ -61,6 +63,7 @@ class SqliteStoreImpl final : public SqliteStore {
   std::unique_ptr<DeviceTrustStore> device_trust_;
   std::unique_ptr<ChallengeStore> challenges_;
   std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<IdempotencyStore> idempotency_;
 };
 
 // Whether other connections to `path` see the same database (not so for SQLite's private

@@ -17,6 +17,7 @@
 #include "server/store/conformance/credential_store_conformance.hpp"
 #include "server/store/conformance/device_store_conformance.hpp"
 #include "server/store/conformance/device_trust_store_conformance.hpp"
+#include "server/store/conformance/idempotency_store_conformance.hpp"
 #include "server/store/conformance/resource_store_conformance.hpp"
 #include "server/store/conformance/session_store_conformance.hpp"
 #include "server/store/conformance/token_store_conformance.hpp"
@@ -88,6 +89,7 @@ using conformance::AuditStoreConformance;
 using conformance::ChallengeStoreConformance;
 using conformance::CredentialStoreConformance;
 using conformance::DeviceTrustStoreConformance;
+using conformance::IdempotencyStoreConformance;
 using conformance::ResourceStoreConformance;
 using conformance::SessionStoreConformance;
 using conformance::StoreFactory;
@@ -106,6 +108,7 @@ GC_INSTANTIATE_STORE_SUITE(UserCredentialStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(DeviceTrustStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(ChallengeStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(TokenStoreConformance);
+GC_INSTANTIATE_STORE_SUITE(IdempotencyStoreConformance);
 #undef GC_INSTANTIATE_STORE_SUITE
 
 TEST(SqliteStoreTest, DataSurvivesReopening) {

@@ -13,6 +13,7 @@
 #include "server/store/credential_store.hpp"
 #include "server/store/device_store.hpp"
 #include "server/store/device_trust_store.hpp"
+#include "server/store/idempotency_store.hpp"
 #include "server/store/resource_store.hpp"
 #include "server/store/session_store.hpp"
 #include "server/store/token_store.hpp"
@@ -38,6 +39,7 @@ std::unique_ptr<UserCredentialStore> MakeUserCredentialStore(ConnectionPool& poo
 std::unique_ptr<DeviceTrustStore> MakeDeviceTrustStore(ConnectionPool& pool);
 std::unique_ptr<ChallengeStore> MakeChallengeStore(ConnectionPool& pool);
 std::unique_ptr<TokenStore> MakeTokenStore(ConnectionPool& pool);
+std::unique_ptr<IdempotencyStore> MakeIdempotencyStore(ConnectionPool& pool);
 
 /// kInvalidArgument (field "limit") unless 1 <= page.limit <= kMaxPageSize.
 [[nodiscard]] Status CheckLimit(const PageRequest& page);
