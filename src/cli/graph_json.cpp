@@ -38,24 +38,6 @@ std::pair<size_t, size_t> LineColumn(std::string_view text, size_t offset) {
   return {line, column};
 }
 
-void AppendUtf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // UTF-16 (after its byte order mark) to UTF-8; a lone surrogate becomes U+FFFD, which the JSON
 // then carries (nothing Graph writes has one).
 std::string Utf16ToUtf8(std::string_view bytes, bool big_endian) {
@@ -76,7 +58,7 @@ std::string Utf16ToUtf8(std::string_view bytes, bool big_endian) {
       }
     }
     if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
-    AppendUtf8(out, cp);
+    text::AppendUtf8(out, cp);
   }
   return out;
 }

@@ -7,6 +7,7 @@
 
 #include "cli/read_file.hpp"
 #include "cli/yaml_json.hpp"
+#include "common/text.hpp"
 #include "identity/sha256.hpp"
 
 namespace groundcrew::cli {
@@ -21,59 +22,6 @@ std::string JoinPath(const std::string& base_dir, const std::string& path) {
 std::string BaseName(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-void AppendUtf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-// The first invalid UTF-8 byte offset, or npos.
-size_t InvalidUtf8At(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return i;
-    }
-    for (size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return i;
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    const std::uint32_t min = n == 1 ? 0x80 : n == 2 ? 0x800 : 0x10000;
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-    i += n + 1;
-  }
-  return std::string_view::npos;
 }
 
 // The CSV's text as UTF-8 (see ResolveFileReferences).
@@ -100,11 +48,11 @@ Result<std::string> CsvText(std::string bytes, const std::string& path) {
                          fmt::format("{}: lone UTF-16 surrogate at byte {}", path, i),
                          "devices.csv");
       }
-      AppendUtf8(out, unit);
+      text::AppendUtf8(out, unit);
     }
     return out;
   }
-  if (const size_t bad = InvalidUtf8At(bytes); bad != std::string_view::npos) {
+  if (const size_t bad = text::FindInvalidUtf8(bytes); bad != std::string_view::npos) {
     return MakeError(
         ErrorCode::kInvalidArgument,
         fmt::format("{}: byte {} is not UTF-8 (save the file as UTF-8 or UTF-16)", path, bad),

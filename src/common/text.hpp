@@ -17,6 +17,15 @@ bool ContainsIgnoreCase(std::string_view text, std::string_view needle);
 std::string ToLowerAscii(std::string_view text);
 std::string_view Trim(std::string_view text);
 
+/// The length (1..4) of the well-formed UTF-8 sequence at text[i], or 0 when the bytes there do
+/// not start one (RFC 3629 §4: no overlong forms, no encoded surrogates, nothing above
+/// U+10FFFF). REQUIRES: i < text.size().
+std::size_t Utf8SequenceLength(std::string_view text, std::size_t i);
+
+/// Appends `code_point` as UTF-8 (1 to 4 bytes). A surrogate keeps its (invalid) 3-byte form.
+/// REQUIRES: code_point <= U+10FFFF.
+void AppendUtf8(std::string& out, char32_t code_point);
+
 /// 0-based offset of the first byte of `text` that does not start a well-formed UTF-8 sequence
 /// (RFC 3629: no overlong forms, no encoded surrogates, nothing above U+10FFFF); npos when the
 /// whole text is valid UTF-8.

@@ -2,42 +2,12 @@
 
 #include <cstdint>
 
+#include "common/text.hpp"
+
 namespace groundcrew::core::registration_internal {
 namespace {
 
 constexpr std::size_t kMaxQuotedCharacters = 64;
-
-bool IsContinuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
-
-// Length of the well-formed UTF-8 sequence starting at text[i] (1..4), or 0 when the bytes there
-// do not start one. Ranges follow RFC 3629 §4 (the Unicode "well-formed" table).
-std::size_t SequenceLength(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
-  const unsigned char b0 = byte(0);
-  if (b0 < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    length = 3;
-    if (b0 == 0xE0) low = 0xA0;   // no overlong 3-byte forms
-    if (b0 == 0xED) high = 0x9F;  // no surrogates
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    length = 4;
-    if (b0 == 0xF0) low = 0x90;   // no overlong 4-byte forms
-    if (b0 == 0xF4) high = 0x8F;  // nothing above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (text.size() - i < length) return 0;
-  if (byte(1) < low || byte(1) > high) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if (!IsContinuation(byte(k))) return 0;
-  }
-  return length;
-}
 
 bool IsControl(unsigned char byte) { return byte < 0x20 || byte == 0x7F; }
 
@@ -55,24 +25,6 @@ void AppendHexByte(std::string& out, unsigned char byte) {
   out += HexDigit(byte);
 }
 
-void AppendUtf8(std::string& out, std::uint32_t code_point) {
-  if (code_point < 0x80) {
-    out += static_cast<char>(code_point);
-  } else if (code_point < 0x800) {
-    out += static_cast<char>(0xC0 | (code_point >> 6));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else if (code_point < 0x10000) {
-    out += static_cast<char>(0xE0 | (code_point >> 12));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code_point >> 18));
-    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  }
-}
-
 }  // namespace
 
 std::optional<TextProblem> FindTextProblem(std::string_view text) {
@@ -88,7 +40,7 @@ std::optional<TextProblem> FindTextProblem(std::string_view text) {
       ++i;
       continue;
     }
-    const std::size_t length = SequenceLength(text, i);
+    const std::size_t length = text::Utf8SequenceLength(text, i);
     if (length == 0) {
       if (StartsEncodedSurrogate(text, i)) {
         return TextProblem{i, "a lone UTF-16 surrogate at byte " + std::to_string(i + 1)};
@@ -118,7 +70,7 @@ std::string Utf16ToUtf8(std::string_view bytes, ByteOrder order) {
         ++k;
       }
     }
-    AppendUtf8(out, code_point);  // a lone surrogate keeps its (invalid) 3-byte form
+    text::AppendUtf8(out, code_point);  // a lone surrogate keeps its (invalid) 3-byte form
   }
   return out;
 }
@@ -133,7 +85,7 @@ std::string QuoteForMessage(std::string_view text) {
       break;
     }
     const auto byte = static_cast<unsigned char>(text[i]);
-    const std::size_t length = SequenceLength(text, i);
+    const std::size_t length = text::Utf8SequenceLength(text, i);
     if (length == 0 || (length == 1 && IsControl(byte))) {
       AppendHexByte(out, byte);
       ++i;
