@@ -115,9 +115,17 @@ double BuildTenant(const fs::path& root, const TenantShape& shape, Tenant& tenan
   service::InitRequest request{root, "Contoso", "contoso.com", "admin"};
   tenant.token = Must(service::Init(request, SystemClock(), OpenStore), "init").admin_token;
   tenant.store = Must(OpenStore(tenant.dir.database().string()), "open");
+  // A benchmark's thousands of devices all come from one address: no per-address rate limits
+  // (groundcrewd --no-sign-in-rate-limits does the same).
+  service::IdentityOptions identity;
+  const identity::RateLimit unlimited{.burst = 1e12, .per_second = 1e12};
+  identity.sign_in.device_rate = unlimited;
+  identity.sign_in.source_rate = unlimited;
+  identity.trust.nonce_rate = unlimited;
   tenant.services = std::make_unique<service::Services>(
       *tenant.store, service::ContentStore(tenant.dir.content()), tenant.dir.diagnostics(),
-      SystemClock(), Must(service::CreateSecrets("Bench", SystemClock()()), "secrets"));
+      SystemClock(), Must(service::CreateSecrets("Bench", SystemClock()()), "secrets"),
+      service::SaveKeys(), identity);
   const json::value document = TenantDocument(shape);
   const BenchClock::time_point start = BenchClock::now();
   service::ApplyOutcome applied =

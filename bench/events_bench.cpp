@@ -184,10 +184,10 @@ void AppendEvent(std::string& out, int device, std::int64_t k, std::int64_t epoc
   std::string detail;
   if (t == 0) {
     kind = "phaseStarted";
-    detail = R"({"phase":"device-setup"})";
+    detail = R"({"phase":"deviceSetup"})";
   } else if (t == kCycle - 2) {
     kind = "phaseCompleted";
-    detail = R"({"phase":"device-setup"})";
+    detail = R"({"phase":"deviceSetup"})";
   } else if (t == kCycle - 1) {
     kind = "screen";
     detail = R"({"screen":"accountSetup"})";
@@ -196,7 +196,7 @@ void AppendEvent(std::string& out, int device, std::int64_t k, std::int64_t epoc
     const bool started = (t - 1) % 2 == 0;
     const bool failed = !started && item % 10 == 9;
     kind = started ? "itemStarted" : failed ? "itemFailed" : "itemSucceeded";
-    detail = fmt::format(R"({{"phase":"device-setup","id":"{:08x}-1f3c-4b5e-9a2d-{:012x}",)"
+    detail = fmt::format(R"({{"phase":"deviceSetup","id":"{:08x}-1f3c-4b5e-9a2d-{:012x}",)"
                          R"("displayName":"App {:03}")",
                          item, device, item);
     if (started) detail += R"(,"attempt":1)";
@@ -479,7 +479,7 @@ void RunDaemon(const Config& config, const std::string& csv, int run, Results& r
   std::vector<SessionExpectation> expectations;
   {
     DaemonProcess daemon(config.groundcrewd, root);
-    if (!daemon.Start(64 * 1024 * 1024)) {
+    if (!daemon.Start(64 * 1024 * 1024, {"--no-sign-in-rate-limits"})) {
       throw Failure{"groundcrewd did not start: " + daemon.log()};
     }
     Import(daemon.port(), token, csv, config.devices);
