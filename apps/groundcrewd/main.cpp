@@ -453,10 +453,10 @@ int main(int argc, char** argv) {
     // A long poll for events (waitSeconds) is slow by design.
     const bool slow = r.seconds >= kSlowRequest.count() && r.route != "/v1/deploymentEvents";
     const bool write = r.method != "GET" && r.method != "HEAD";
-    const JsonLog::Level level = r.status >= 500   ? JsonLog::Level::kError
-                                 : slow            ? JsonLog::Level::kWarn
+    const JsonLog::Level level = r.status >= 500    ? JsonLog::Level::kError
+                                 : slow             ? JsonLog::Level::kWarn
                                  : refused || write ? JsonLog::Level::kInfo
-                                                   : JsonLog::Level::kDebug;
+                                                    : JsonLog::Level::kDebug;
     if (!log.Enabled(level)) return;
     boost::json::object fields{{"method", r.method},
                                {"path", r.path},

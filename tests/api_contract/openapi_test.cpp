@@ -586,9 +586,8 @@ TEST(OpenApiDocumentTest, EveryOperationNamesTheCredentialItTakes) {
               std::string::npos)
         << realm;
   }
-  EXPECT_EQ(open_paths,
-            (std::set<std::string>{"/healthz", "/readyz", "/metrics", "/v1/agent/nonce",
-                                   "/v1/agent/token"}));
+  EXPECT_EQ(open_paths, (std::set<std::string>{"/healthz", "/readyz", "/metrics", "/v1/agent/nonce",
+                                               "/v1/agent/token"}));
 }
 
 // ---- Routes --------------------------------------------------------------------------------
@@ -1068,8 +1067,7 @@ class OpenApiAnswersTest : public ::testing::Test {
     // The gate runs on the head first, as the server runs it; its refusal is the answer.
     std::optional<server::Response> refused;
     if (match.options->gate) refused = match.options->gate(request, match.params);
-    const server::Response response =
-        refused ? *refused : (*match.handler)(request, match.params);
+    const server::Response response = refused ? *refused : (*match.handler)(request, match.params);
     answer.status = response.status;
     answer.body = response.body;
     if (response.file) {  // a body the server streams from disk
