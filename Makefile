@@ -101,7 +101,8 @@ fuzz: bootstrap-fuzz
 	  gc_fuzz_http_head gc_fuzz_graph_json gc_fuzz_tenant_yaml gc_fuzz_answers gc_fuzz_journal
 	@for t in rule_parser registration_csv name_template api_json http_head graph_json tenant_yaml answers journal; do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
-	  $(FUZZ_BUILD)/fuzz/gc_fuzz_$$t $(FUZZ_BUILD)/corpus/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
+	  $(FUZZ_BUILD)/fuzz/gc_fuzz_$$t $(FUZZ_BUILD)/corpus/$$t $$(test -d fuzz/seeds/$$t && echo fuzz/seeds/$$t) \
+	    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
 	done
 
 # clang-format (.clang-format: Google style, 100 columns) over every C++ file git knows.

@@ -1,5 +1,8 @@
 // libFuzzer target: any bytes as the agent's answers file (--answers) give Answers or an error
 // that names the file; never a crash.
+// Boost.JSON compiled into the target, so that its parser is instrumented too and the fuzzer
+// finds its way through JSON (the Debian library is not instrumented).
+#include <boost/json/src.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
