@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <regex>
 #include <sstream>
 #include <vector>
 
@@ -112,6 +113,9 @@ TEST_F(OperatorTest, TheInfoLogTellsWritesAndRefusals) {
   EXPECT_EQ(writes[0].at("client"), "127.0.0.1");
   EXPECT_EQ(writes[0].at("requestId"), boost::json::string(refused_write.headers["x-request-id"]));
   EXPECT_TRUE(writes[0].at("ms").is_number());
+  // Milliseconds as people read them (0.27, not 2.7E-1).
+  EXPECT_TRUE(std::regex_search(log, std::regex(R"re("ms":[0-9]+(\.[0-9]+)?[,}])re"))) << log;
+  EXPECT_FALSE(std::regex_search(log, std::regex(R"re("ms":[-0-9.]+[eE])re"))) << log;
 
   const auto refusals = LogLines(log, "request refused");
   ASSERT_EQ(refusals.size(), 1u) << log;

@@ -5,6 +5,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 namespace groundcrew::daemon {
@@ -18,7 +19,18 @@ void JsonLog::Write(Level level, std::string_view message, boost::json::object f
   line["level"] = kNames[static_cast<int>(level)];
   line["msg"] = message;
   for (auto& field : fields) line[field.key()] = std::move(field.value());
-  const std::string text = boost::json::serialize(line) + "\n";
+  // Numbers as people read them: Boost.JSON writes 0.27 as 2.7E-1; fmt's shortest form is 0.27.
+  std::string text = "{";
+  for (const auto& field : line) {
+    if (text.size() > 1) text += ',';
+    text += boost::json::serialize(boost::json::string(field.key()));
+    text += ':';
+    const boost::json::value& value = field.value();
+    text += value.is_double() && std::isfinite(value.as_double())
+                ? fmt::format("{}", value.as_double())
+                : boost::json::serialize(value);
+  }
+  text += "}\n";
   std::lock_guard lock(mutex_);
   std::fwrite(text.data(), 1, text.size(), stderr);
   std::fflush(stderr);
