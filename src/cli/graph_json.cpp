@@ -38,37 +38,14 @@ std::pair<size_t, size_t> LineColumn(std::string_view text, size_t offset) {
   return {line, column};
 }
 
-// UTF-16 (after its byte order mark) to UTF-8; a lone surrogate becomes U+FFFD, which the JSON
-// then carries (nothing Graph writes has one).
-std::string Utf16ToUtf8(std::string_view bytes, bool big_endian) {
-  std::string out;
-  out.reserve(bytes.size() / 2);
-  const auto unit = [&](size_t i) -> std::uint32_t {
-    const auto b0 = static_cast<unsigned char>(bytes[i]);
-    const auto b1 = static_cast<unsigned char>(bytes[i + 1]);
-    return big_endian ? (b0 << 8 | b1) : (b1 << 8 | b0);
-  };
-  for (size_t i = 0; i + 1 < bytes.size(); i += 2) {
-    std::uint32_t cp = unit(i);
-    if (cp >= 0xD800 && cp <= 0xDBFF && i + 3 < bytes.size()) {
-      const std::uint32_t low = unit(i + 2);
-      if (low >= 0xDC00 && low <= 0xDFFF) {
-        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-        i += 2;
-      }
-    }
-    if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
-    text::AppendUtf8(out, cp);
-  }
-  return out;
-}
-
 // The file's text as UTF-8 (see the header for the encodings accepted).
 Result<std::string> ToUtf8(std::string_view bytes, std::string_view file_name) {
   if (bytes.starts_with("\xEF\xBB\xBF")) bytes.remove_prefix(3);
   std::string text;
   if (bytes.starts_with("\xFF\xFE") || bytes.starts_with("\xFE\xFF")) {
-    text = Utf16ToUtf8(bytes.substr(2), bytes[0] == '\xFE');
+    // A lone surrogate stays invalid UTF-8, which the check below names with its position.
+    text = text::Utf16ToUtf8(bytes.substr(2), bytes[0] == '\xFE' ? text::ByteOrder::kBigEndian
+                                                                 : text::ByteOrder::kLittleEndian);
   } else {
     text = std::string(bytes);
   }

@@ -29,28 +29,17 @@ Result<std::string> CsvText(std::string bytes, const std::string& path) {
   const bool le = bytes.size() >= 2 && bytes[0] == '\xFF' && bytes[1] == '\xFE';
   const bool be = bytes.size() >= 2 && bytes[0] == '\xFE' && bytes[1] == '\xFF';
   if (le || be) {
-    std::string out;
-    for (size_t i = 2; i + 1 < bytes.size(); i += 2) {
-      const auto lo = static_cast<unsigned char>(bytes[le ? i : i + 1]);
-      const auto hi = static_cast<unsigned char>(bytes[le ? i + 1 : i]);
-      std::uint32_t unit = (hi << 8) | lo;
-      if (unit >= 0xD800 && unit <= 0xDBFF && i + 3 < bytes.size()) {
-        const auto lo2 = static_cast<unsigned char>(bytes[le ? i + 2 : i + 3]);
-        const auto hi2 = static_cast<unsigned char>(bytes[le ? i + 3 : i + 2]);
-        const std::uint32_t next = (hi2 << 8) | lo2;
-        if (next >= 0xDC00 && next <= 0xDFFF) {
-          unit = 0x10000 + ((unit - 0xD800) << 10) + (next - 0xDC00);
-          i += 2;
-        }
-      }
-      if (unit >= 0xD800 && unit <= 0xDFFF) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         fmt::format("{}: lone UTF-16 surrogate at byte {}", path, i),
-                         "devices.csv");
-      }
-      text::AppendUtf8(out, unit);
+    const std::string converted =
+        text::Utf16ToUtf8(std::string_view(bytes).substr(2),
+                          be ? text::ByteOrder::kBigEndian : text::ByteOrder::kLittleEndian);
+    if (const size_t bad = text::FindInvalidUtf8(converted); bad != std::string_view::npos) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("{}: a lone UTF-16 surrogate (at byte {} once converted to "
+                                   "UTF-8)",
+                                   path, bad),
+                       "devices.csv");
     }
-    return out;
+    return converted;
   }
   if (const size_t bad = text::FindInvalidUtf8(bytes); bad != std::string_view::npos) {
     return MakeError(

@@ -26,6 +26,14 @@ std::size_t Utf8SequenceLength(std::string_view text, std::size_t i);
 /// REQUIRES: code_point <= U+10FFFF.
 void AppendUtf8(std::string& out, char32_t code_point);
 
+enum class ByteOrder { kLittleEndian, kBigEndian };
+
+/// Converts UTF-16 code units to UTF-8. A surrogate pair becomes one 4-byte sequence. A lone
+/// surrogate becomes its 3-byte generalized-UTF-8 form (0xED 0xA0..0xBF 0x80..0xBF), which is
+/// not valid UTF-8, so FindInvalidUtf8 finds it (ToValidUtf8 replaces it). A final odd byte is
+/// ignored; callers that care check `bytes.size() % 2` themselves.
+std::string Utf16ToUtf8(std::string_view bytes, ByteOrder order);
+
 /// 0-based offset of the first byte of `text` that does not start a well-formed UTF-8 sequence
 /// (RFC 3629: no overlong forms, no encoded surrogates, nothing above U+10FFFF); npos when the
 /// whole text is valid UTF-8.

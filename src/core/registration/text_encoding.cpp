@@ -52,29 +52,6 @@ std::optional<TextProblem> FindTextProblem(std::string_view text) {
   return std::nullopt;
 }
 
-std::string Utf16ToUtf8(std::string_view bytes, ByteOrder order) {
-  const std::size_t units = bytes.size() / 2;
-  const auto unit = [&](std::size_t k) -> std::uint32_t {
-    const auto first = static_cast<unsigned char>(bytes[2 * k]);
-    const auto second = static_cast<unsigned char>(bytes[2 * k + 1]);
-    return order == ByteOrder::kLittleEndian ? (second << 8 | first) : (first << 8 | second);
-  };
-  std::string out;
-  out.reserve(units + units / 2);
-  for (std::size_t k = 0; k < units; ++k) {
-    std::uint32_t code_point = unit(k);
-    if (code_point >= 0xD800 && code_point <= 0xDBFF && k + 1 < units) {
-      const std::uint32_t next = unit(k + 1);
-      if (next >= 0xDC00 && next <= 0xDFFF) {
-        code_point = 0x10000 + ((code_point - 0xD800) << 10) + (next - 0xDC00);
-        ++k;
-      }
-    }
-    text::AppendUtf8(out, code_point);  // a lone surrogate keeps its (invalid) 3-byte form
-  }
-  return out;
-}
-
 std::string QuoteForMessage(std::string_view text) {
   std::string out = "\"";
   std::size_t characters = 0;

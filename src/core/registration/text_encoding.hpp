@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/text.hpp"
+
 // Text-encoding helpers used only inside src/core/registration (the hardware hash and the
 // registration CSV). Not part of the module's public API.
 namespace groundcrew::core::registration_internal {
@@ -19,13 +21,10 @@ struct TextProblem {
 /// U+10FFFF) without C0 control characters or DEL. Returns the first problem, or nullopt.
 std::optional<TextProblem> FindTextProblem(std::string_view text);
 
-enum class ByteOrder { kLittleEndian, kBigEndian };
-
-/// Converts UTF-16 code units to UTF-8. A surrogate pair becomes one 4-byte sequence. A lone
-/// surrogate becomes its 3-byte generalized-UTF-8 form (0xED 0xA0..0xBF 0x80..0xBF), which is
-/// not valid UTF-8, so FindTextProblem reports it wherever it lands. A final odd byte is ignored;
-/// callers that care check `bytes.size() % 2` themselves.
-std::string Utf16ToUtf8(std::string_view bytes, ByteOrder order);
+/// UTF-16 to UTF-8 is common/text's (a lone surrogate keeps its 3-byte form, which
+/// FindTextProblem reports wherever it lands).
+using text::ByteOrder;
+using text::Utf16ToUtf8;
 
 /// `text` in double quotes, safe to embed in an error message: at most 64 characters (then
 /// "..."), with '"' and '\' escaped and control characters and non-UTF-8 bytes written as \xNN.
