@@ -126,42 +126,50 @@ TEST(RemoteCommandsTest, PlanCallsThePlanEndpointAndPrintsJsonOrText) {
 TEST(RemoteCommandsTest, ErrorsAreReportedLikeLocalOnesWithExitOne) {
   ScriptedTransport server;
   server.Answer(401, R"({"error":{"code":"unauthenticated","message":"unknown token"}})");
+  server.Answer(200, R"({"value":[{"id":"g-1","displayName":"Sales users"}]})");
   server.Answer(404, R"({"error":{"code":"not_found","message":"no such group","field":"id"}})");
   Api api(server.transport());
   Captured text;
-  EXPECT_EQ(Get({"users", "", false}, api, text.console), 1);
+  EXPECT_EQ(Get({.kind = "users"}, api, text.console), 1);
   EXPECT_EQ(text.err.str(),
             "error: unknown token\nhint: log in with `groundcrew login --server URL`, or set "
             "GROUNDCREW_TOKEN\n");
   EXPECT_TRUE(text.out.str().empty());
   Captured as_json;
-  EXPECT_EQ(Members({"g-404", true}, api, as_json.console), 1);
+  EXPECT_EQ(Members({.group = "Sales users", .json = true}, api, as_json.console), 1);
   EXPECT_EQ(as_json.out.str(),
             R"({"error":{"code":"not_found","message":"no such group","field":"id"}})"
             "\n");
-  EXPECT_EQ(server.requests[1].target, "/v1/groups/g-404/members?limit=1000");
+  EXPECT_EQ(server.requests[1].target, "/v1/groups?limit=1000");
+  EXPECT_EQ(server.requests[2].target, "/v1/groups/g-1/members?limit=1000");
 }
 
 TEST(RemoteCommandsTest, GetListsAllPagesAsOneJsonDocument) {
   ScriptedTransport server;
   server.Answer(200, R"({"value":[{"id":"u-1"}],"nextAfter":"u-1"})");
   server.Answer(200, R"({"value":[{"id":"u-2"}]})");
-  server.Answer(200, R"({"id":"u-2","userPrincipalName":"x@contoso.com"})");
+  server.Answer(200, R"({"value":[{"id":"u 2","userPrincipalName":"x@contoso.com"}]})");
+  server.Answer(200, R"({"id":"u 2","userPrincipalName":"x@contoso.com"})");
   Api api(server.transport());
   Captured run;
-  EXPECT_EQ(Get({"users", "", true}, api, run.console), 0);
+  EXPECT_EQ(Get({.kind = "users", .json = true}, api, run.console), 0);
   EXPECT_EQ(json::parse(run.out.str()), json::parse(R"({"value":[{"id":"u-1"},{"id":"u-2"}]})"));
   Captured one;
-  EXPECT_EQ(Get({"users", "u 2", false}, api, one.console), 0);
-  EXPECT_EQ(server.requests[2].target, "/v1/users/u%202");
+  EXPECT_EQ(Get({.kind = "user", .name = "X@contoso.com"}, api, one.console), 0);
+  EXPECT_EQ(server.requests[2].target, "/v1/users?limit=1000");
+  EXPECT_EQ(server.requests[3].target, "/v1/users/u%202");
   EXPECT_NE(one.out.str().find("userPrincipalName  x@contoso.com"), std::string::npos);
 }
 
-TEST(RemoteCommandsTest, DevicesCommandsUseTheirEndpoints) {
+TEST(RemoteCommandsTest, DevicesCommandsFindTheDeviceThenUseTheirEndpoints) {
+  constexpr const char* kDevice = R"({"id":"z-1","serialNumber":"PF3XK2LM","groupTag":"Sales"})";
   ScriptedTransport server;
   server.Answer(200, R"({"value":[]})");
-  server.Answer(200, R"({"id":"z-1","groupTag":"Sales"})");
+  server.Answer(200, kDevice);  // each command first finds the device (here by id)
+  server.Answer(200, kDevice);
+  server.Answer(200, kDevice);
   server.Answer(204, "");
+  server.Answer(200, kDevice);
   server.Answer(200, "");
   Api api(server.transport());
   Captured run;
@@ -170,28 +178,32 @@ TEST(RemoteCommandsTest, DevicesCommandsUseTheirEndpoints) {
             "/v1/autopilotDevices?serialNumber=PF3&groupTag=Sales%20EU&enrollmentState=enrolled"
             "&limit=1000");
   DevicesUpdateOptions update;
-  update.device.id = "z-1";
+  update.device.device = "z-1";
   update.device.if_match = "4";
   update.set_group_tag = true;
   update.group_tag = "Sales";
   update.set_user = true;  // an empty UPN removes the assigned user
   EXPECT_EQ(DevicesUpdate(update, api, run.console), 0);
-  EXPECT_EQ(server.requests[1].method, "PATCH");
   EXPECT_EQ(server.requests[1].target, "/v1/autopilotDevices/z-1");
-  EXPECT_EQ(json::parse(server.requests[1].body),
+  EXPECT_EQ(server.requests[2].method, "PATCH");
+  EXPECT_EQ(server.requests[2].target, "/v1/autopilotDevices/z-1");
+  EXPECT_EQ(json::parse(server.requests[2].body),
             json::parse(R"({"groupTag":"Sales","userPrincipalName":""})"));
-  EXPECT_EQ(server.requests[1].headers, (HttpHeaders{{"If-Match", "4"}}));
+  EXPECT_EQ(server.requests[2].headers, (HttpHeaders{{"If-Match", "4"}}));
   EXPECT_EQ(DevicesDelete({"z-1", "", false}, api, run.console), 0);
-  EXPECT_EQ(server.requests[2].method, "DELETE");
+  EXPECT_EQ(server.requests[4].method, "DELETE");
   EXPECT_EQ(DevicesReprovision({"z-1", "", false}, api, run.console), 0);
-  EXPECT_EQ(server.requests[3].target, "/v1/autopilotDevices/z-1/reprovision");
+  EXPECT_EQ(server.requests[6].target, "/v1/autopilotDevices/z-1/reprovision");
+  EXPECT_EQ(run.out.str().substr(run.out.str().find("Deleted")),
+            "Deleted device \"PF3XK2LM\".\n"
+            "Device PF3XK2LM may run the technician flow again (its enrollment was cleared).\n");
 
   DevicesUpdateOptions nothing;
-  nothing.device.id = "z-1";
+  nothing.device.device = "z-1";
   Captured usage;
   EXPECT_EQ(DevicesUpdate(nothing, api, usage.console), 2);
   EXPECT_NE(usage.err.str().find("nothing to change"), std::string::npos);
-  EXPECT_EQ(server.requests.size(), 4u);
+  EXPECT_EQ(server.requests.size(), 7u);
 }
 
 TEST(RemoteCommandsTest, DevicesImportSendsTheCsvAndFailsWhenARowFailed) {
@@ -384,7 +396,9 @@ TEST(UsersTest, ResolveUserTakesIdsAsGivenAndFindsUpnsAcrossPages) {
   auto missing = ResolveUser(api, "nobody@contoso.com");
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().code, "not_found");
-  EXPECT_EQ(missing.error().message, "no user has the user principal name nobody@contoso.com");
+  EXPECT_EQ(missing.error().message,
+            "no user has the user principal name or id \"nobody@contoso.com\"; list them with "
+            "`groundcrew get users`");
 
   server.Unreachable();
   EXPECT_EQ(ResolveUser(api, "x@contoso.com").error().code, "unavailable");

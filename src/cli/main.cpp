@@ -15,6 +15,8 @@
 #include "cli/remote_commands.hpp"
 #include "cli/report.hpp"
 #include "cli/report_commands.hpp"
+#include "cli/resolve.hpp"
+#include "cli/usage.hpp"
 #include "cli/user_commands.hpp"
 #include "common/text.hpp"
 #include "http_client/http_client.hpp"
@@ -23,6 +25,7 @@ namespace groundcrew::cli {
 namespace {
 
 constexpr const char* kJsonHelp = "print the server's JSON answer instead of a table";
+constexpr const char* kDeviceHelp = "the device's serial number (or id)";
 
 struct Globals {
   std::string server;   ///< --server; "" = not given
@@ -256,20 +259,39 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
 
   GetOptions get;
   std::string kinds_text;
-  for (const auto& kind : CatalogKinds()) kinds_text += (kinds_text.empty() ? "" : ", ") + kind;
+  for (const ResourceKind& kind : ResourceKinds()) {
+    kinds_text += (kinds_text.empty() ? "" : ", ") + kind.collection;
+  }
   CLI::App* get_cmd = app.add_subcommand(
-      "get", "List the resources of a kind (all pages), or show one by id.\nKinds: " + kinds_text);
-  get_cmd->add_option("KIND", get.kind, "the kind")
-      ->required()
-      ->check(CLI::IsMember(CatalogKinds()));
-  get_cmd->add_option("ID", get.id, "a resource id (default: list all)");
+      "get",
+      "List the resources of a kind (all pages), or show one by name or id.\n"
+      "Names: serial number for devices, user principal name for users, display name for the\n"
+      "rest. Kinds: " +
+          kinds_text + " (or singular: app, group, device...)");
+  get_cmd->add_option("KIND", get.kind, "the kind")->required();
+  get_cmd->add_option("NAME", get.name, "a resource's name or id (default: list all)");
+  get_cmd->add_flag("--wide", get.show_ids, "also show each resource's id");
   get_cmd->add_flag("--json", get.json, kJsonHelp);
   get_cmd->callback([&] { remote(get.json, [&](Api& a, Console& c) { return Get(get, a, c); }); });
+
+  DeleteOptions delete_options;
+  CLI::App* delete_resource_cmd = app.add_subcommand(
+      "delete",
+      "Delete one resource by name or id (kinds as for `get`). The server refuses deleting\n"
+      "what another resource still references, and names it.");
+  delete_resource_cmd->add_option("KIND", delete_options.kind, "the kind")->required();
+  delete_resource_cmd->add_option("NAME", delete_options.name, "the resource's name or id")
+      ->required();
+  delete_resource_cmd->add_flag("--json", delete_options.json, "print the result as JSON");
+  delete_resource_cmd->callback([&] {
+    remote(delete_options.json, [&](Api& a, Console& c) { return Delete(delete_options, a, c); });
+  });
 
   MembersOptions members;
   CLI::App* members_cmd =
       app.add_subcommand("members", "List a group's current members (computed now).");
-  members_cmd->add_option("GROUP_ID", members.group_id, "the group's id")->required();
+  members_cmd->add_option("GROUP", members.group, "the group's name or id")->required();
+  members_cmd->add_flag("--wide", members.show_ids, "also show each member's id");
   members_cmd->add_flag("--json", members.json, kJsonHelp);
   members_cmd->callback(
       [&] { remote(members.json, [&](Api& a, Console& c) { return Members(members, a, c); }); });
@@ -289,7 +311,7 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
 
   DeviceOptions show;
   CLI::App* show_cmd = devices->add_subcommand("show", "Show one device.");
-  show_cmd->add_option("ID", show.id, "the device's id")->required();
+  show_cmd->add_option("DEVICE", show.device, kDeviceHelp)->required();
   show_cmd->add_flag("--json", show.json, kJsonHelp);
   show_cmd->callback(
       [&] { remote(show.json, [&](Api& a, Console& c) { return DevicesShow(show, a, c); }); });
@@ -308,7 +330,7 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
   DevicesUpdateOptions update;
   CLI::App* update_cmd =
       devices->add_subcommand("update", "Change a device's group tag, assigned user or name.");
-  update_cmd->add_option("ID", update.device.id, "the device's id")->required();
+  update_cmd->add_option("DEVICE", update.device.device, kDeviceHelp)->required();
   update_cmd->add_option("--group-tag", update.group_tag, "the new group tag (\"\" clears it)");
   update_cmd->add_option("--user", update.user, "the assigned user's UPN (\"\" removes it)")
       ->type_name("UPN");
@@ -330,7 +352,7 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
 
   DeviceOptions remove;
   CLI::App* delete_cmd = devices->add_subcommand("delete", "Delete a device's registration.");
-  delete_cmd->add_option("ID", remove.id, "the device's id")->required();
+  delete_cmd->add_option("DEVICE", remove.device, kDeviceHelp)->required();
   delete_cmd
       ->add_option("--if-match", remove.if_match,
                    "only delete the device if its version is this one")
@@ -343,7 +365,7 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
   DeviceOptions reprovision;
   CLI::App* reprovision_cmd = devices->add_subcommand(
       "reprovision", "Allow a fresh technician flow for a device (clears its enrollment).");
-  reprovision_cmd->add_option("ID", reprovision.id, "the device's id")->required();
+  reprovision_cmd->add_option("DEVICE", reprovision.device, kDeviceHelp)->required();
   reprovision_cmd->add_flag("--json", reprovision.json, "print the result as JSON");
   reprovision_cmd->callback([&] {
     remote(reprovision.json,
@@ -509,10 +531,18 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
 
   if (extend) extend(app, code);
 
+  // Unknown commands and flags are named with a suggestion before CLI11 parses (it would say
+  // only that a subcommand is required); its own errors are worded the same way.
+  if (auto problem = FindUnknownWord(app, std::vector<std::string>(argv + 1, argv + argc))) {
+    std::cerr << UsageText(problem->message, problem->command);
+    return 2;
+  }
+  app.failure_message(
+      [](const CLI::App* root, const CLI::Error& e) { return UsageTextFor(*root, e); });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // CLI11 prints the message; help and --version exit 0, every usage error exits 2.
+    // Help and --version exit 0, every usage error exits 2.
     return app.exit(e) == 0 ? 0 : 2;
   }
   return code;

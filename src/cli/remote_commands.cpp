@@ -3,12 +3,15 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <map>
 #include <optional>
 #include <ostream>
+#include <set>
 
 #include "cli/config.hpp"
 #include "cli/read_file.hpp"
 #include "cli/report.hpp"
+#include "cli/resolve.hpp"
 #include "cli/tenant_file.hpp"
 
 namespace groundcrew::cli {
@@ -59,6 +62,56 @@ class ProgressBar {
   int last_percent_ = -1;
 };
 
+// Adds "payloadName" and "target.groupName" to assignments (which reference both by id) for
+// their table; the names come from listing the payloads' and the groups' collections.
+ApiResult<int> NameAssignments(Api& api, json::array& assignments) {
+  static const std::map<std::string, std::string, std::less<>> kPayloadCollections{
+      {"app", "apps"},
+      {"policy", "policies"},
+      {"certificate", "certificateProfiles"},
+      {"network", "networkProfiles"},
+      {"compliance", "compliancePolicies"},
+      {"deploymentProfile", "deploymentProfiles"},
+      {"espProfile", "espProfiles"}};
+  std::map<std::string, std::string, std::less<>> names;  // id -> name, across collections
+  std::set<std::string, std::less<>> listed;
+  auto list = [&](const std::string& collection) -> ApiResult<int> {
+    if (!listed.insert(collection).second) return 0;
+    auto items = api.ListAll("/v1/" + collection);
+    if (!items) return items.error();
+    for (const json::value& item : *items) {
+      names[CellText(item, "id")] = CellText(item, "displayName");
+    }
+    return 0;
+  };
+  for (const json::value& assignment : assignments) {
+    auto collection = kPayloadCollections.find(CellText(assignment, "payloadKind"));
+    if (collection != kPayloadCollections.end()) {
+      if (auto done = list(collection->second); !done) return done.error();
+    }
+    if (!CellText(assignment, "target.groupId").empty()) {
+      if (auto done = list("groups"); !done) return done.error();
+    }
+  }
+  auto name_of = [&](const std::string& id) -> std::optional<std::string> {
+    auto it = names.find(id);
+    if (it == names.end() || it->second.empty()) return std::nullopt;
+    return it->second;
+  };
+  for (json::value& assignment : assignments) {
+    json::object* object = assignment.if_object();
+    if (object == nullptr) continue;
+    if (auto name = name_of(CellText(assignment, "payloadId"))) (*object)["payloadName"] = *name;
+    json::value* target = object->if_contains("target");
+    if (target != nullptr && target->is_object()) {
+      if (auto name = name_of(CellText(*target, "groupId"))) {
+        target->as_object()["groupName"] = *name;
+      }
+    }
+  }
+  return 0;
+}
+
 std::string DevicePath(const std::string& id) { return "/v1/autopilotDevices/" + UrlEscape(id); }
 
 HttpHeaders IfMatch(const std::string& version) {
@@ -79,14 +132,19 @@ size_t FailedRows(const json::value& result) {
 
 // Lists `target` completely and prints it as {"value": [...]} or a table of `kind`.
 int ListCommand(const std::string& target, std::string_view kind, bool as_json, Api& api,
-                Console& console) {
+                Console& console, bool show_ids = false) {
   auto items = api.ListAll(target);
   if (!items) return ReportApiError(items.error(), as_json, console);
   if (as_json) {
     WriteJson(console.out, json::object{{"value", std::move(*items)}});
-  } else {
-    RenderList(kind, *items, console.out_style, console.out);
+    return 0;
   }
+  if (kind == "assignments") {
+    if (ApiResult<int> named = NameAssignments(api, *items); !named) {
+      return ReportApiError(named.error(), as_json, console);
+    }
+  }
+  RenderList(kind, *items, console.out_style, console.out, show_ids);
   return 0;
 }
 
@@ -106,10 +164,20 @@ int ShowCommand(const std::string& target, bool as_json, Api& api, Console& cons
 int ReportApiError(const ApiError& error, bool json, Console& console) {
   ReportError(error.code, error.message, error.field, 1, json, console.err_style.color, console.out,
               console.err);
-  if (!json && error.code == "unauthenticated") {
+  if (json) return 1;
+  // What to do next, where the message alone does not say.
+  if (error.code == "unauthenticated") {
     console.err << "hint: log in with `groundcrew login --server URL`, or set GROUNDCREW_TOKEN\n";
-  } else if (!json && error.code == "permission_denied") {
+  } else if (error.code == "permission_denied") {
     console.err << "hint: this credential may only read; use an admin credential\n";
+  } else if (error.http_status == 0 && error.code == "unavailable") {
+    console.err << "hint: check that groundcrewd is running there; the server is --server, "
+                   "GROUNDCREW_SERVER or the saved login (`groundcrew login --server URL`)\n";
+  } else if (error.http_status == 429 || error.http_status == 503) {
+    console.err << "hint: the server is busy; try again in a few seconds\n";
+  } else if (error.http_status >= 500) {
+    console.err << "hint: the server failed; its log has the details (the line with this "
+                   "request's X-Request-Id)\n";
   }
   return 1;
 }
@@ -184,16 +252,42 @@ int Plan(const PlanOptions& options, Api& api, Console& console) {
 }
 
 int Get(const GetOptions& options, Api& api, Console& console) {
-  const std::string collection = "/v1/" + options.kind;
-  if (!options.id.empty()) {
-    return ShowCommand(collection + "/" + UrlEscape(options.id), options.json, api, console);
+  auto kind = ParseKind(options.kind);
+  if (!kind) return ReportApiError(kind.error(), options.json, console);
+  const std::string collection = "/v1/" + (*kind)->collection;
+  if (options.name.empty()) {
+    return ListCommand(collection, (*kind)->collection, options.json, api, console,
+                       options.show_ids);
   }
-  return ListCommand(collection, options.kind, options.json, api, console);
+  auto found = Resolve(api, **kind, options.name);
+  if (!found) return ReportApiError(found.error(), options.json, console);
+  return ShowCommand(collection + "/" + UrlEscape(found->id), options.json, api, console);
 }
 
 int Members(const MembersOptions& options, Api& api, Console& console) {
-  return ListCommand("/v1/groups/" + UrlEscape(options.group_id) + "/members", "members",
-                     options.json, api, console);
+  auto group = Resolve(api, "groups", options.group, "GROUP");
+  if (!group) return ReportApiError(group.error(), options.json, console);
+  return ListCommand("/v1/groups/" + UrlEscape(group->id) + "/members", "members", options.json,
+                     api, console, options.show_ids);
+}
+
+int Delete(const DeleteOptions& options, Api& api, Console& console) {
+  auto kind = ParseKind(options.kind);
+  if (!kind) return ReportApiError(kind.error(), options.json, console);
+  auto found = Resolve(api, **kind, options.name);
+  if (!found) return ReportApiError(found.error(), options.json, console);
+  auto answer = api.Call("DELETE", "/v1/" + (*kind)->collection + "/" + UrlEscape(found->id));
+  if (!answer) return ReportApiError(answer.error(), options.json, console);
+  const std::string label = found->name.empty() ? found->id : found->name;
+  if (options.json) {
+    WriteJson(console.out, json::object{{"kind", (*kind)->collection},
+                                        {"id", found->id},
+                                        {"name", found->name},
+                                        {"deleted", true}});
+  } else {
+    console.out << fmt::format("Deleted {} \"{}\".\n", (*kind)->singular, label);
+  }
+  return 0;
 }
 
 int DevicesList(const DevicesListOptions& options, Api& api, Console& console) {
@@ -210,32 +304,47 @@ int DevicesList(const DevicesListOptions& options, Api& api, Console& console) {
 }
 
 int DevicesShow(const DeviceOptions& options, Api& api, Console& console) {
-  return ShowCommand(DevicePath(options.id), options.json, api, console);
+  auto device = Resolve(api, "autopilotDevices", options.device, "DEVICE");
+  if (!device) return ReportApiError(device.error(), options.json, console);
+  if (options.json) {
+    WriteJson(console.out, device->object);
+  } else {
+    RenderObject(device->object, console.out);
+  }
+  return 0;
 }
 
 int DevicesDelete(const DeviceOptions& options, Api& api, Console& console) {
-  auto answer = api.Call("DELETE", DevicePath(options.id), IfMatch(options.if_match));
+  auto device = Resolve(api, "autopilotDevices", options.device, "DEVICE");
+  if (!device) return ReportApiError(device.error(), options.json, console);
+  auto answer = api.Call("DELETE", DevicePath(device->id), IfMatch(options.if_match));
   if (!answer) return ReportApiError(answer.error(), options.json, console);
   if (options.json) {
-    WriteJson(console.out, json::object{{"deleted", options.id}});
+    WriteJson(console.out, json::object{{"kind", "autopilotDevices"},
+                                        {"id", device->id},
+                                        {"name", device->name},
+                                        {"deleted", true}});
   } else {
-    console.out << fmt::format("Deleted device {}.\n", options.id);
+    console.out << fmt::format("Deleted device \"{}\".\n", device->name);
   }
   return 0;
 }
 
 int DevicesReprovision(const DeviceOptions& options, Api& api, Console& console) {
+  auto device = Resolve(api, "autopilotDevices", options.device, "DEVICE");
+  if (!device) return ReportApiError(device.error(), options.json, console);
   HttpRequest reprovision;
   reprovision.method = "POST";
-  reprovision.target = DevicePath(options.id) + "/reprovision";
+  reprovision.target = DevicePath(device->id) + "/reprovision";
   auto answer = api.SendOnce(std::move(reprovision));
   if (!answer) return ReportApiError(answer.error(), options.json, console);
   if (options.json) {
     WriteJson(console.out,
-              answer->is_null() ? json::value(json::object{{"id", options.id}}) : *answer);
+              answer->is_null() ? json::value(json::object{{"id", device->id}}) : *answer);
   } else {
     console.out << fmt::format(
-        "Device {} may run the technician flow again (its enrollment was cleared).\n", options.id);
+        "Device {} may run the technician flow again (its enrollment was cleared).\n",
+        device->name);
   }
   return 0;
 }
@@ -274,8 +383,10 @@ int DevicesUpdate(const DevicesUpdateOptions& options, Api& api, Console& consol
                 "", 2, options.device.json, console.err_style.color, console.out, console.err);
     return 2;
   }
+  auto device = Resolve(api, "autopilotDevices", options.device.device, "DEVICE");
+  if (!device) return ReportApiError(device.error(), options.device.json, console);
   auto answer =
-      api.CallJson("PATCH", DevicePath(options.device.id), body, IfMatch(options.device.if_match));
+      api.CallJson("PATCH", DevicePath(device->id), body, IfMatch(options.device.if_match));
   if (!answer) return ReportApiError(answer.error(), options.device.json, console);
   if (options.device.json) {
     WriteJson(console.out, *answer);

@@ -41,17 +41,28 @@ struct PlanOptions {
 int Plan(const PlanOptions& options, Api& api, Console& console);
 
 struct GetOptions {
-  std::string kind;  ///< one of CatalogKinds()
-  std::string id;    ///< "" = list all
+  std::string kind;       ///< a kind word (resolve.hpp ParseKind): "apps", "app", "devices"...
+  std::string name;       ///< a name or id (resolve.hpp Resolve); "" = list all
+  bool show_ids = false;  ///< --wide: the table has an ID column
   bool json = false;
 };
 int Get(const GetOptions& options, Api& api, Console& console);
 
 struct MembersOptions {
-  std::string group_id;
+  std::string group;  ///< the group's name or id
+  bool show_ids = false;
   bool json = false;
 };
 int Members(const MembersOptions& options, Api& api, Console& console);
+
+struct DeleteOptions {
+  std::string kind;  ///< a kind word (resolve.hpp ParseKind)
+  std::string name;  ///< a name or id (resolve.hpp Resolve)
+  bool json = false;
+};
+/// Deletes one resource found by name or id. The server refuses deleting what others still
+/// reference (failed_precondition naming the referrer).
+int Delete(const DeleteOptions& options, Api& api, Console& console);
 
 struct DevicesListOptions {
   std::string serial, group_tag, state;  ///< filters; "" = any
@@ -60,7 +71,7 @@ struct DevicesListOptions {
 int DevicesList(const DevicesListOptions& options, Api& api, Console& console);
 
 struct DeviceOptions {
-  std::string id;
+  std::string device;    ///< serial number or id
   std::string if_match;  ///< a version for If-Match; "" = none
   bool json = false;
 };

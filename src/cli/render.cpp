@@ -252,7 +252,7 @@ const std::map<std::string, std::vector<Column>, std::less<>>& ColumnsByKind() {
        {{"ID", {"id"}},
         {"PAYLOAD KIND", {"payloadKind"}},
         {"PAYLOAD", {"payloadName", "payloadId"}},
-        {"TARGET", {"target.kind"}},
+        {"TARGET", {}},
         {"GROUP", {"target.groupName", "target.groupId"}},
         {"INTENT", {"intent", "installIntent"}}}},
       {"autopilotDevices",
@@ -290,6 +290,23 @@ std::vector<std::string> DiscoverColumns(const json::array& items,
     }
   }
   return keys;
+}
+
+// An assignment's target in words: "group", "exclude group", "all devices", "all users".
+std::string TargetKind(const json::value& item) {
+  const json::object* object = item.if_object();
+  const json::value* target = object ? object->if_contains("target") : nullptr;
+  // Not CellText (its paths are dotted): the key itself has a dot.
+  const json::value* type_value = target != nullptr && target->is_object()
+                                      ? target->as_object().if_contains("@odata.type")
+                                      : nullptr;
+  const std::string type =
+      type_value != nullptr && type_value->is_string() ? std::string(type_value->as_string()) : "";
+  if (type.find("exclusionGroup") != std::string::npos) return "exclude group";
+  if (type.find("allDevices") != std::string::npos) return "all devices";
+  if (type.find("allLicensedUsers") != std::string::npos) return "all users";
+  if (type.find("group") != std::string::npos) return "group";
+  return type;
 }
 
 std::string MemberType(const json::value& item) {
@@ -536,33 +553,25 @@ size_t RenderImport(const json::value& result, const Style& style, std::ostream&
   return failed;
 }
 
-const std::vector<std::string>& CatalogKinds() {
-  static const auto* kinds = new std::vector<std::string>{"users",
-                                                          "groups",
-                                                          "deploymentProfiles",
-                                                          "espProfiles",
-                                                          "apps",
-                                                          "policies",
-                                                          "certificateProfiles",
-                                                          "networkProfiles",
-                                                          "compliancePolicies",
-                                                          "assignments"};
-  return *kinds;
-}
-
 void RenderList(std::string_view kind, const json::array& items, const Style& style,
-                std::ostream& out) {
+                std::ostream& out, bool show_ids) {
   (void)style;
   std::vector<std::string> headers;
   std::vector<std::function<std::string(const json::value&)>> cells;
   const auto& known = ColumnsByKind();
   if (auto it = known.find(kind); it != known.end()) {
+    std::vector<Column> columns;
     for (const Column& column : it->second) {
+      if (std::string_view(column.header) != "ID") columns.push_back(column);
+    }
+    if (show_ids) columns.push_back({"ID", {"id"}});
+    for (const Column& column : columns) {
       headers.emplace_back(column.header);
       const std::string header = column.header;
       const std::vector<const char*> keys = column.keys;
       cells.emplace_back([keys, header, kind](const json::value& item) -> std::string {
         if (kind == "members" && header == "TYPE") return MemberType(item);
+        if (kind == "assignments" && header == "TARGET") return TargetKind(item);
         if (kind == "groups" && header == "MEMBERSHIP") {
           std::string membership = CellText(item, "membershipKind");
           if (!membership.empty()) return membership;

@@ -51,13 +51,11 @@ void RenderApply(const boost::json::value& answer, const Style& style, std::ostr
 /// answer): a table of the rows and a summary line. Returns the number of failed rows.
 size_t RenderImport(const boost::json::value& result, const Style& style, std::ostream& out);
 
-/// The kinds `groundcrew get` knows, in the API's spelling.
-const std::vector<std::string>& CatalogKinds();
-
 /// A list of resources of `kind` (a catalog kind, "autopilotDevices", "members", "audit" or
 /// "deploymentSessions") as a table with the columns useful for that kind, then "N items".
+/// Resources are shown by name; their ids only with `show_ids` (an ID column last).
 void RenderList(std::string_view kind, const boost::json::array& items, const Style& style,
-                std::ostream& out);
+                std::ostream& out, bool show_ids = false);
 
 /// One resource as "property  value" lines, in the order the server sent them.
 void RenderObject(const boost::json::value& object, std::ostream& out);

@@ -11,6 +11,7 @@
 #include "cli/read_file.hpp"
 #include "cli/render.hpp"
 #include "cli/report.hpp"
+#include "cli/resolve.hpp"
 #include "cli/table.hpp"
 #include "common/text.hpp"
 
@@ -50,29 +51,9 @@ bool Flag(const json::value& object, std::string_view key) {
 ApiResult<UserRef> ResolveUser(Api& api, std::string_view user) {
   if (user.empty()) return ApiError{"invalid_argument", "no user given", "USER", 0};
   if (user.find('@') == std::string_view::npos) return UserRef{std::string(user), ""};
-  auto users = api.ListAll("/v1/users");
-  if (!users) return users.error();
-  std::optional<UserRef> folded;
-  size_t folded_matches = 0;
-  for (const json::value& item : *users) {
-    UserRef candidate{CellText(item, "id"), CellText(item, "userPrincipalName")};
-    if (candidate.id.empty()) continue;
-    if (candidate.user_principal_name == user || candidate.id == user) return candidate;
-    if (text::EqualsIgnoreCase(candidate.user_principal_name, user)) {
-      ++folded_matches;
-      folded = std::move(candidate);
-    }
-  }
-  if (folded_matches == 1) return *folded;
-  if (folded_matches > 1) {
-    return ApiError{"invalid_argument",
-                    fmt::format("{} users' names match {} apart from case: give the exact user "
-                                "principal name or the id",
-                                folded_matches, user),
-                    "USER", 0};
-  }
-  return ApiError{"not_found", fmt::format("no user has the user principal name {}", user), "USER",
-                  0};
+  auto found = Resolve(api, "users", user, "USER");
+  if (!found) return found.error();
+  return UserRef{found->id, found->name};
 }
 
 Result<std::string> PasswordFromStdin(std::istream& in) {

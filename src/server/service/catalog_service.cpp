@@ -6,6 +6,7 @@
 
 #include "common/text.hpp"
 #include "core/model/profiles.hpp"
+#include "core/model/references.hpp"
 #include "core/naming/device_name.hpp"
 #include "core/registration/registration_csv.hpp"
 #include "core/rules/rule.hpp"
@@ -405,6 +406,16 @@ Status CatalogService::Delete(const Actor& actor, ResourceKind kind, std::string
     const int64_t version = if_match.value_or(current->version);
     Result<core::Tenant> tenant = catalog_.TenantForUpdate();
     if (!tenant) return tenant.error();
+    if (std::vector<std::string> users = core::ReferencesTo(*tenant, current->value.id);
+        !users.empty()) {
+      std::string list;
+      for (const std::string& user : users) list += (list.empty() ? "" : "; ") + user;
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       fmt::format("{} \"{}\" is still used by {}: delete or change {} first",
+                                   store::ToString(kind), current->value.name, list,
+                                   users.size() == 1 ? "it" : "them"),
+                       "id");
+    }
     Remove(*tenant, kind, current->value.id);
     if (Status s = store_.resources().Delete(kind, id, version); !s) return s;
     if (kind == ResourceKind::kUser) {  // a user's sign-in secrets go with the user
