@@ -470,8 +470,8 @@ TEST(UsersTest, ShowRendersTheSignInStateOrPrintsItsJson) {
             "Recent failures  5\n"
             "Locked           until 2030-01-02T03:04:05Z (groundcrew users unlock clears it)\n");
   Captured as_json;
-  EXPECT_EQ(UsersShow({"u 2", true}, api, as_json.console), 0);
-  EXPECT_EQ(server.requests[3].target, "/v1/users/u%202/signIn");
+  EXPECT_EQ(UsersShow({"u/2", true}, api, as_json.console), 0);
+  EXPECT_EQ(server.requests[3].target, "/v1/users/u%2F2/signIn");
   EXPECT_EQ(json::parse(as_json.out.str()), json::parse(fresh));
 
   std::ostringstream rendered;

@@ -104,6 +104,16 @@ int RunRemote(const Globals& globals, bool json, const std::function<int(Api&)>&
   return command(api);
 }
 
+// Whether `kind` is a kind word (resolve.hpp); if not, reports a usage error for `command` and
+// sets `exit_code` to 2.
+bool KnownKind(const std::string& kind, std::string_view command, int& exit_code) {
+  ApiResult<const ResourceKind*> parsed = ParseKind(kind);
+  if (parsed) return true;
+  std::cerr << UsageText(parsed.error().message, command);
+  exit_code = 2;
+  return false;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv, const ExtendCli& extend) {
@@ -272,7 +282,10 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
   get_cmd->add_option("NAME", get.name, "a resource's name or id (default: list all)");
   get_cmd->add_flag("--wide", get.show_ids, "also show each resource's id");
   get_cmd->add_flag("--json", get.json, kJsonHelp);
-  get_cmd->callback([&] { remote(get.json, [&](Api& a, Console& c) { return Get(get, a, c); }); });
+  get_cmd->callback([&] {
+    if (!KnownKind(get.kind, "groundcrew get", code)) return;
+    remote(get.json, [&](Api& a, Console& c) { return Get(get, a, c); });
+  });
 
   DeleteOptions delete_options;
   CLI::App* delete_resource_cmd = app.add_subcommand(
@@ -284,6 +297,7 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
       ->required();
   delete_resource_cmd->add_flag("--json", delete_options.json, "print the result as JSON");
   delete_resource_cmd->callback([&] {
+    if (!KnownKind(delete_options.kind, "groundcrew delete", code)) return;
     remote(delete_options.json, [&](Api& a, Console& c) { return Delete(delete_options, a, c); });
   });
 

@@ -614,12 +614,16 @@ void RenderList(std::string_view kind, const json::array& items, const Style& st
     }
   }
   if (!items.empty() && !headers.empty()) {
-    Table table(headers);
+    std::vector<std::vector<std::string>> rows;
     for (const json::value& item : items) {
       std::vector<std::string> row;
       for (const auto& cell : cells) row.push_back(cell(item));
-      table.Add(std::move(row));
+      rows.push_back(std::move(row));
     }
+    // Resources read best by name (the server pages them by id); logs stay in their order.
+    if (known.find(kind) != known.end()) std::sort(rows.begin(), rows.end());
+    Table table(headers);
+    for (std::vector<std::string>& row : rows) table.Add(std::move(row));
     table.Print(out);
     out << '\n';
   }

@@ -25,7 +25,7 @@ ApiError NotFound(const ResourceKind& kind, std::string_view reference, std::str
   const std::string hint = DidYouMean(Suggestions(reference, names));
   return ApiError{"not_found",
                   fmt::format("no {} has the {} \"{}\"{}; list them with `{}`", kind.singular, by,
-                              reference, hint.empty() ? "" : ": " + hint, list),
+                              reference, hint.empty() ? "" : " (" + hint + ")", list),
                   std::string(field), 0};
 }
 
@@ -57,7 +57,7 @@ ApiResult<Resolved> ResolveDevice(Api& api, const ResourceKind& kind, std::strin
 
 const std::vector<ResourceKind>& ResourceKinds() {
   static const auto* kinds = new std::vector<ResourceKind>{
-      {"users", "user", "users", "userPrincipalName", {"user"}},
+      {"users", "user", "users", "userPrincipalName", {"user"}, "displayName"},
       {"groups", "group", "groups", "displayName", {"group"}},
       {"deploymentProfiles",
        "deployment profile",
@@ -133,26 +133,49 @@ ApiResult<Resolved> Resolve(Api& api, const ResourceKind& kind, std::string_view
   if (kind.collection == "autopilotDevices") return ResolveDevice(api, kind, reference, field);
   auto items = api.ListAll("/v1/" + kind.collection);
   if (!items) return items.error();
-  std::vector<const json::value*> exact, folded;
-  std::vector<std::string> names;
   for (const json::value& item : *items) {
     if (CellText(item, "id") == reference) return From(kind, item);
-    if (kind.name_property.empty()) continue;
-    const std::string name = CellText(item, kind.name_property);
-    names.push_back(name);
-    if (name == reference) exact.push_back(&item);
-    if (text::EqualsIgnoreCase(name, reference)) folded.push_back(&item);
   }
-  const std::vector<const json::value*>& matches = exact.empty() ? folded : exact;
-  if (matches.size() == 1) return From(kind, *matches.front());
-  if (matches.empty()) return NotFound(kind, reference, field, names);
-  std::string ids;
-  for (const json::value* item : matches) ids += (ids.empty() ? "" : ", ") + CellText(*item, "id");
-  return ApiError{"invalid_argument",
-                  fmt::format("{} {} are named \"{}\"{} (ids {}): give the id of the one you mean",
-                              matches.size(), kind.plural, reference,
-                              exact.empty() ? " apart from case" : "", ids),
-                  std::string(field), 0};
+  std::vector<std::string> names;
+  // By the name, then by the other name; each exactly, then apart from case.
+  for (const std::string* property : {&kind.name_property, &kind.other_name_property}) {
+    if (property->empty()) continue;
+    for (const bool exact : {true, false}) {
+      std::vector<const json::value*> matches;
+      for (const json::value& item : *items) {
+        const std::string name = CellText(item, *property);
+        if (exact) names.push_back(name);
+        if (exact ? name == reference : text::EqualsIgnoreCase(name, reference)) {
+          matches.push_back(&item);
+        }
+      }
+      if (matches.size() == 1) return From(kind, *matches.front());
+      if (matches.empty()) continue;
+      std::sort(matches.begin(), matches.end(), [&](const json::value* a, const json::value* b) {
+        return std::pair(CellText(*a, kind.name_property), CellText(*a, "id")) <
+               std::pair(CellText(*b, kind.name_property), CellText(*b, "id"));
+      });
+      std::string candidates;
+      for (const json::value* item : matches) {
+        candidates += (candidates.empty() ? "" : ", ") + CellText(*item, "id");
+        if (*property != kind.name_property) {
+          candidates += " (" + CellText(*item, kind.name_property) + ")";
+        }
+      }
+      return ApiError{
+          "invalid_argument",
+          fmt::format("{} {} are named \"{}\"{}: {}; give the {} of the one you mean",
+                      matches.size(), kind.plural, reference, exact ? "" : " apart from case",
+                      candidates,
+                      *property == kind.name_property
+                          ? "id"
+                          : "id or " + std::string(kind.name_property == "userPrincipalName"
+                                                       ? "user principal name"
+                                                       : "name")),
+          std::string(field), 0};
+    }
+  }
+  return NotFound(kind, reference, field, names);
 }
 
 ApiResult<Resolved> Resolve(Api& api, std::string_view collection, std::string_view reference,

@@ -18,7 +18,8 @@ struct ResourceKind {
   std::string singular;       ///< in messages: "app", "device"
   std::string plural;         ///< in messages: "apps", "devices"
   std::string name_property;  ///< what names it: "displayName", "serialNumber"; "" = ids only
-  std::vector<std::string> aliases;  ///< other words for it: "app", "device", "devices"
+  std::vector<std::string> aliases;      ///< other words for it: "app", "device", "devices"
+  std::string other_name_property = {};  ///< a second, not unique name: users' "displayName"
 };
 
 /// Every kind commands take, in `groundcrew get`'s order.
@@ -39,7 +40,8 @@ struct Resolved {
 };
 
 /// The resource of `kind` that `reference` names: the one whose id is `reference`, else whose
-/// name is exactly `reference`, else whose name equals it apart from case. Devices are looked up
+/// name is exactly `reference`, else whose name equals it apart from case, else likewise by its
+/// other name (users by display name, which several may share). Devices are looked up
 /// by id, then by serial number with the server's filter (never a full listing). Errors name
 /// `field`: not_found says how to list the kind and suggests close names; invalid_argument when
 /// several resources carry the name, listing their ids.

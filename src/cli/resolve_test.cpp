@@ -45,8 +45,8 @@ TEST(ResolveTest, FindsByIdThenExactNameThenNameApartFromCase) {
   auto ambiguous_case = Resolve(api, "apps", "contoso AGENT");
   ASSERT_FALSE(ambiguous_case);
   EXPECT_EQ(ambiguous_case.error().message,
-            "2 apps are named \"contoso AGENT\" apart from case (ids a-2, a-5): give the id of "
-            "the one you mean");
+            "2 apps are named \"contoso AGENT\" apart from case: a-2, a-5; give the id of the "
+            "one you mean");
 }
 
 TEST(ResolveTest, AnAmbiguousNameListsTheCandidatesAndAnUnknownOneSuggests) {
@@ -59,13 +59,30 @@ TEST(ResolveTest, AnAmbiguousNameListsTheCandidatesAndAnUnknownOneSuggests) {
   EXPECT_EQ(twin.error().code, "invalid_argument");
   EXPECT_EQ(twin.error().field, "NAME");
   EXPECT_EQ(twin.error().message,
-            "2 apps are named \"Twin\" (ids a-3, a-4): give the id of the one you mean");
+            "2 apps are named \"Twin\": a-3, a-4; give the id of the one you mean");
   auto typo = Resolve(api, "apps", "Contoso Notse");
   ASSERT_FALSE(typo);
   EXPECT_EQ(typo.error().code, "not_found");
   EXPECT_EQ(typo.error().message,
-            "no app has the name or id \"Contoso Notse\": did you mean \"Contoso Notes\"?; list "
+            "no app has the name or id \"Contoso Notse\" (did you mean \"Contoso Notes\"?); list "
             "them with `groundcrew get apps`");
+}
+
+TEST(ResolveTest, UsersAreFoundByUpnThenByDisplayNameWhichSeveralMayShare) {
+  constexpr const char* kUsers =
+      R"({"value":[{"id":"u-1","userPrincipalName":"alex@contoso.com","displayName":"Alex Wilber"},)"
+      R"({"id":"u-2","userPrincipalName":"alex.w@contoso.com","displayName":"Alex Wilber"},)"
+      R"({"id":"u-3","userPrincipalName":"lee.gu@contoso.com","displayName":"Lee Gu"}]})";
+  ScriptedTransport server;
+  Api api(server.transport());
+  for (int i = 0; i < 3; ++i) server.Answer(200, kUsers);
+  EXPECT_EQ(Resolve(api, "users", "ALEX@contoso.com")->id, "u-1");
+  EXPECT_EQ(Resolve(api, "users", "lee gu")->name, "lee.gu@contoso.com");
+  auto shared = Resolve(api, "users", "Alex Wilber", "USER");
+  ASSERT_FALSE(shared);
+  EXPECT_EQ(shared.error().message,
+            "2 users are named \"Alex Wilber\": u-2 (alex.w@contoso.com), u-1 (alex@contoso.com); "
+            "give the id or user principal name of the one you mean");
 }
 
 TEST(ResolveTest, DevicesAreFoundByIdOrSerialWithoutListingTheFleet) {

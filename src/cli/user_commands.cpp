@@ -50,7 +50,8 @@ bool Flag(const json::value& object, std::string_view key) {
 
 ApiResult<UserRef> ResolveUser(Api& api, std::string_view user) {
   if (user.empty()) return ApiError{"invalid_argument", "no user given", "USER", 0};
-  if (user.find('@') == std::string_view::npos) return UserRef{std::string(user), ""};
+  // One word without '@' is an id, used without a call (a wrong one is the server's not_found).
+  if (user.find_first_of("@ ") == std::string_view::npos) return UserRef{std::string(user), ""};
   auto found = Resolve(api, "users", user, "USER");
   if (!found) return found.error();
   return UserRef{found->id, found->name};

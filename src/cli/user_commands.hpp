@@ -29,12 +29,9 @@ struct UserRef {
   }
 };
 
-/// Resolves a USER argument. Containing '@', it is a user principal name, matched against every
-/// user (Api::ListAll of /v1/users) case-insensitively; an exact match (of the UPN or of an id)
-/// wins over one that differs in case only. Otherwise it is an id, used as given without a call
-/// (a wrong one is the server's "not_found" later). Errors (field "USER"): "not_found" when no
-/// user matches, "invalid_argument" when several match apart from case or `user` is empty, and
-/// the listing's own errors.
+/// Resolves a USER argument. One word without '@' is an id, used as given without a call (a
+/// wrong one is the server's not_found later); anything else is a user principal name or a
+/// display name, found as resolve.hpp's Resolve does (field "USER").
 ApiResult<UserRef> ResolveUser(Api& api, std::string_view user);
 
 /// The password for --password-stdin: the first line of `in` without its line end ("\n" or

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -137,5 +139,28 @@ std::string GroundcrewPath() { return GC_GROUNDCREW_PATH; }
 std::string AgentPath() { return GC_AGENT_PATH; }
 std::string FleetPath() { return GC_FLEET_PATH; }
 fs::path SourceDir() { return GC_SOURCE_DIR; }
+
+std::string NormalizeRunValues(std::string text) {
+  text = std::regex_replace(
+      text, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<id>");
+  text =
+      std::regex_replace(text, std::regex("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"), "<time>");
+  return std::regex_replace(text, std::regex("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d(:\\d\\d)?"),
+                            "<time>");
+}
+
+void ExpectGolden(const std::string& name, const std::string& actual) {
+  const std::filesystem::path path = SourceDir() / "tests/integration/golden" / name;
+  const std::string normalized = NormalizeRunValues(actual);
+  if (const char* update = std::getenv("GROUNDCREW_UPDATE_GOLDEN"); update && *update == '1') {
+    std::ofstream(path, std::ios::binary) << normalized;
+    return;
+  }
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in) << "missing golden file " << path << " (run with GROUNDCREW_UPDATE_GOLDEN=1)";
+  std::stringstream expected;
+  expected << in.rdbuf();
+  EXPECT_EQ(normalized, expected.str()) << "golden file " << path;
+}
 
 }  // namespace groundcrew::integration

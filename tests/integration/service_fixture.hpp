@@ -50,6 +50,23 @@ class ServiceFixture : public ::testing::Test {
                              {"NO_COLOR", "1"}});
   }
 
+  // Runs each command line with Cli and writes what an admin at the terminal sees:
+  // "$ groundcrew ARGS", its stdout, its stderr, then "[exit N]" when it is not 0.
+  std::string Transcript(const std::vector<std::vector<std::string>>& commands) {
+    std::string text;
+    for (const std::vector<std::string>& args : commands) {
+      text += "$ groundcrew";
+      for (const std::string& arg : args) {
+        text += arg.find_first_of(" \"") == std::string::npos ? " " + arg : " '" + arg + "'";
+      }
+      CommandResult result = Cli(args);
+      text += "\n" + result.out + result.err;
+      if (result.exit_code != 0) text += "[exit " + std::to_string(result.exit_code) + "]\n";
+      text += "\n";
+    }
+    return text;
+  }
+
   TempDir temp_;
   std::filesystem::path data_dir_;
   std::string token_;

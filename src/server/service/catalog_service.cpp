@@ -413,8 +413,7 @@ Status CatalogService::Delete(const Actor& actor, ResourceKind kind, std::string
       return MakeError(ErrorCode::kFailedPrecondition,
                        fmt::format("{} \"{}\" is still used by {}: delete or change {} first",
                                    store::ToString(kind), current->value.name, list,
-                                   users.size() == 1 ? "it" : "them"),
-                       "id");
+                                   users.size() == 1 ? "it" : "them"));
     }
     Remove(*tenant, kind, current->value.id);
     if (Status s = store_.resources().Delete(kind, id, version); !s) return s;
