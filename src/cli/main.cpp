@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -104,6 +105,33 @@ int RunRemote(const Globals& globals, bool json, const std::function<int(Api&)>&
   return command(api);
 }
 
+// Checks of option values whose messages say what is allowed (CLI11's print the range's limits
+// as 300-digit numbers).
+CLI::Validator Seconds() {
+  return CLI::Validator(
+      [](const std::string& text) -> std::string {
+        char* end = nullptr;
+        const double seconds = std::strtod(text.c_str(), &end);
+        if (end == text.c_str() || *end != '\0' || !(seconds > 0 && seconds <= 86400)) {
+          return "must be a number of seconds more than 0 and at most 86400, not \"" + text + "\"";
+        }
+        return "";
+      },
+      "");
+}
+
+CLI::Validator WholeNumber() {
+  return CLI::Validator(
+      [](const std::string& text) -> std::string {
+        if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
+            text.size() > 18) {
+          return "must be a whole number, 0 or more, not \"" + text + "\"";
+        }
+        return "";
+      },
+      "");
+}
+
 // Whether `kind` is a kind word (resolve.hpp); if not, reports a usage error for `command` and
 // sets `exit_code` to 2.
 bool KnownKind(const std::string& kind, std::string_view command, int& exit_code) {
@@ -141,7 +169,7 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
                  "trust store [GROUNDCREW_CA]")
       ->type_name("FILE");
   app.add_option("--timeout", globals.timeout, "seconds to wait for the server (default 30)")
-      ->check(CLI::PositiveNumber)
+      ->check(Seconds())
       ->type_name("SECONDS");
 
   // ---- Offline commands ---------------------------------------------------------------------
@@ -444,7 +472,7 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
   watch_cmd
       ->add_option("--after", watch.after,
                    "only events after this sequence number (default 0: from the first)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(WholeNumber())
       ->type_name("N");
   watch_cmd->add_flag("--once", watch.once, "print the events there are now and exit");
   watch_cmd->add_flag("--json", watch.json, "print each event as one line of JSON");

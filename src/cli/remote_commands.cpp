@@ -175,6 +175,11 @@ int ReportApiError(const ApiError& error, bool json, Console& console) {
                    "GROUNDCREW_SERVER or the saved login (`groundcrew login --server URL`)\n";
   } else if (error.http_status == 429 || error.http_status == 503) {
     console.err << "hint: the server is busy; try again in a few seconds\n";
+  } else if (error.code == "not_found" &&
+             (error.field == "serialNumber" || error.field == "SERIAL")) {
+    console.err << "hint: list the registered devices with `groundcrew devices list`\n";
+  } else if (error.code == "not_found" && (error.field == "user" || error.field == "--user")) {
+    console.err << "hint: list the users with `groundcrew get users`\n";
   } else if (error.http_status >= 500) {
     console.err << "hint: the server failed; its log has the details (the line with this "
                    "request's X-Request-Id)\n";

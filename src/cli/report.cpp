@@ -22,7 +22,10 @@ int ReportError(std::string_view code, std::string_view message, std::string_vie
     out << JsonText(boost::json::object{{"error", std::move(body)}}) << '\n';
   } else {
     err << (color ? "\x1b[31merror:\x1b[0m " : "error: ");
-    if (!field.empty()) err << text::ShowControls(field) << ": ";
+    // The field once, also when the message already starts with it ("limit: must be ...").
+    const bool named = message.size() > field.size() && message.substr(0, field.size()) == field &&
+                       message[field.size()] == ':';
+    if (!field.empty() && !named) err << text::ShowControls(field) << ": ";
     err << text::ShowControls(message) << '\n';
   }
   return exit_code;

@@ -7,7 +7,8 @@
 
 namespace groundcrew::cli {
 
-/// Reports a failed command and returns `exit_code`. Text: "error: <field>: <message>" on `err`.
+/// Reports a failed command and returns `exit_code`. Text: "error: <field>: <message>" on `err`
+/// (the field once: not again when the message starts with "<field>:").
 /// With `json`: {"error":{"code":"invalid_argument","message":"...","field":"..."}} on `out`, the
 /// same shape the service answers with, so scripts read one format.
 int ReportError(const Error& error, int exit_code, bool json, std::ostream& out, std::ostream& err);
