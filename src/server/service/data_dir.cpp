@@ -66,7 +66,13 @@ Result<InitResult> Init(
 Status CheckDataDir(const std::filesystem::path& data_dir) {
   const DataDir dir{data_dir};
   std::error_code ec;
-  if (!fs::is_directory(dir.root, ec)) {
+  const fs::file_status status = fs::status(dir.root, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return MakeError(ErrorCode::kUnavailable,
+                     fmt::format("cannot read {}: {}", dir.root.string(), ec.message()),
+                     "data-dir");
+  }
+  if (!fs::is_directory(status)) {
     return MakeError(ErrorCode::kNotFound,
                      fmt::format("{} is not a directory: give the data directory groundcrewd "
                                  "runs with (its --data-dir or GROUNDCREW_DATA_DIR)",
@@ -74,6 +80,11 @@ Status CheckDataDir(const std::filesystem::path& data_dir) {
                      "data-dir");
   }
   if (!fs::is_regular_file(dir.database(), ec)) {
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+      return MakeError(ErrorCode::kUnavailable,
+                       fmt::format("cannot read {}: {}", dir.database().string(), ec.message()),
+                       "data-dir");
+    }
     return MakeError(ErrorCode::kFailedPrecondition,
                      fmt::format("{} is not a groundcrew data directory (it has no {}): give the "
                                  "data directory groundcrewd runs with (its --data-dir or "
