@@ -47,24 +47,23 @@ std::string UserName(uid_t uid) {
 // stays the saved user id), so the token file is written as root afterwards.
 class ActingAsOwner {
  public:
-  // Nothing changes when this process is the owner already. Errors (field "data-dir"): a user
-  // who is neither root nor the owner (kPermissionDenied, saying whom to run as), a failed
-  // switch.
+  // Nothing changes when this process is the owner already, or when `data_dir` cannot be
+  // looked at (service::CheckDataDir then says why). Errors (field "data-dir"): a user who is
+  // neither root nor the owner (kPermissionDenied, saying whom to run as), a failed switch.
   static Result<std::unique_ptr<ActingAsOwner>> Begin(const std::string& data_dir) {
-    struct stat owner{};
-    if (::stat(data_dir.c_str(), &owner) != 0) {
-      return MakeError(ErrorCode::kUnavailable,
-                       fmt::format("cannot read {}: {}", data_dir, std::strerror(errno)),
-                       "data-dir");
-    }
+    struct stat owner {};
+    if (::stat(data_dir.c_str(), &owner) != 0) return std::unique_ptr<ActingAsOwner>();
     const uid_t me = ::geteuid();
     if (me == owner.st_uid) return std::unique_ptr<ActingAsOwner>();
     if (me != 0) {
-      return MakeError(ErrorCode::kPermissionDenied,
-                       fmt::format("{} belongs to {} (uid {}): run this as root (sudo) or as {}",
-                                   data_dir, UserName(owner.st_uid), owner.st_uid,
-                                   UserName(owner.st_uid)),
-                       "data-dir");
+      const std::string owner_name = UserName(owner.st_uid);
+      return MakeError(
+          ErrorCode::kPermissionDenied,
+          owner.st_uid == 0
+              ? fmt::format("{} belongs to root: run this as root (sudo)", data_dir)
+              : fmt::format("{} belongs to {} (uid {}): run this as root (sudo) or as {}", data_dir,
+                            owner_name, owner.st_uid, owner_name),
+          "data-dir");
     }
     const gid_t group = ::getegid();
     // The group first: once the user is not root, the group cannot change.
@@ -144,9 +143,6 @@ void AddRecoverCommand(CLI::App& app, int& exit_code) {
       exit_code = cli::ReportTokenOutputError(output.error(), options->json, console);
       return;
     }
-    if (Status checked = service::CheckDataDir(options->data_dir); !checked) {
-      return fail(checked.error());
-    }
     const Clock clock = groundcrew::SystemClock();
     service::RecoverRequest request;
     request.data_dir = options->data_dir;
@@ -173,8 +169,8 @@ void AddRecoverCommand(CLI::App& app, int& exit_code) {
           " (admin credential \"{}\" was created but its token is lost: run recover again, "
           "then revoke it)",
           request.name);
-      exit_code = cli::ReportError(error.code, error.message, error.field, 1, options->json,
-                                   false, std::cout, std::cerr);
+      exit_code = cli::ReportError(error.code, error.message, error.field, 1, options->json, false,
+                                   std::cout, std::cerr);
       return;
     }
     std::cerr << fmt::format(

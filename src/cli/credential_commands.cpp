@@ -205,8 +205,8 @@ int CredentialsRevoke(const CredentialsRevokeOptions& options, Api& api, Console
     return 0;
   };
   if (!credential->revoked.empty()) {
-    return print(fmt::format("Credential \"{}\" was already revoked at {}.", name,
-                             credential->revoked));
+    return print(
+        fmt::format("Credential \"{}\" was already revoked at {}.", name, credential->revoked));
   }
 
   auto me = api.Call("GET", "/v1/me");
@@ -218,13 +218,12 @@ int CredentialsRevoke(const CredentialsRevokeOptions& options, Api& api, Console
                                    "signs this CLI out. Sign in with another admin credential "
                                    "first (groundcrew login), or give --yes to revoke it anyway",
                                    name),
-                       "--yes", 2, options.json, console.err_style.color, console.out,
-                       console.err);
+                       "--yes", 2, options.json, console.err_style.color, console.out, console.err);
   }
   auto revoked = api.Call("DELETE", "/v1/credentials/" + UrlEscape(credential->id));
   if (!revoked) return fail(revoked.error());
-  std::string message = fmt::format("Revoked {} credential \"{}\": its token is refused from now on.",
-                                    credential->role, name);
+  std::string message = fmt::format(
+      "Revoked {} credential \"{}\": its token is refused from now on.", credential->role, name);
   if (signed_in_with_it) {
     message += "\nYou were signed in with it: sign in with another credential (groundcrew login).";
   }

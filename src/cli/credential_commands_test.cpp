@@ -39,9 +39,7 @@ constexpr const char* kListing = R"json({"value": [
 constexpr const char* kIssued =
     R"({"id": "c-new", "name": "deploy", "role": "reader", "token": "gcadm_secret"})";
 
-json::array Credentials(const char* listing) {
-  return json::parse(listing).at("value").as_array();
-}
+json::array Credentials(const char* listing) { return json::parse(listing).at("value").as_array(); }
 
 TEST(CredentialCommandsTest, TheTokenGoesToTheFileElseToStdoutUnlessItIsATerminal) {
   EXPECT_EQ(ChooseTokenSink("ci.token", true), TokenSink::kFile);
@@ -54,9 +52,8 @@ TEST(CredentialCommandsTest, OnATerminalWithoutOutputNothingIsCreatedAndTheExitC
   ScriptedTransport server;
   Captured captured;
   Api api(server.transport());
-  EXPECT_EQ(CredentialsCreate({.name = "deploy", .stdout_is_terminal = true}, api,
-                              captured.console),
-            2);
+  EXPECT_EQ(
+      CredentialsCreate({.name = "deploy", .stdout_is_terminal = true}, api, captured.console), 2);
   EXPECT_TRUE(server.requests.empty()) << "no credential may be created";
   EXPECT_EQ(captured.out.str(), "");
   EXPECT_NE(captured.err.str().find("--output FILE"), std::string::npos) << captured.err.str();
@@ -69,10 +66,10 @@ TEST(CredentialCommandsTest, CreateWritesTheTokenToANewPrivateFileAndSaysSoOnStd
   server.Answer(201, kIssued);
   Captured captured;
   Api api(server.transport());
-  ASSERT_EQ(CredentialsCreate({.name = "deploy", .output = file.string(),
-                               .stdout_is_terminal = true},
-                              api, captured.console),
-            0)
+  ASSERT_EQ(
+      CredentialsCreate({.name = "deploy", .output = file.string(), .stdout_is_terminal = true},
+                        api, captured.console),
+      0)
       << captured.err.str();
   ASSERT_EQ(server.requests.size(), 1u);
   EXPECT_EQ(server.requests[0].method, "POST");
@@ -82,9 +79,8 @@ TEST(CredentialCommandsTest, CreateWritesTheTokenToANewPrivateFileAndSaysSoOnStd
   EXPECT_EQ(ReadText(file), "gcadm_secret\n");
   EXPECT_EQ(ModeOf(file), 0600);
   EXPECT_EQ(captured.out.str(), "");
-  EXPECT_EQ(captured.err.str(),
-            "Created reader credential \"deploy\"; its token was written to " + file.string() +
-                " (shown only once).\n");
+  EXPECT_EQ(captured.err.str(), "Created reader credential \"deploy\"; its token was written to " +
+                                    file.string() + " (shown only once).\n");
 }
 
 TEST(CredentialCommandsTest, AnExistingOutputFileIsRefusedBeforeAnythingIsCreated) {
@@ -187,7 +183,8 @@ TEST(CredentialCommandsTest, ARevokedCredentialIsLeftAsItIs) {
   Captured captured;
   EXPECT_EQ(CredentialsRevoke({.credential = "old"}, api, captured.console), 0);
   EXPECT_EQ(server.requests.size(), 1u);
-  EXPECT_EQ(captured.out.str(), "Credential \"old\" was already revoked at 2027-01-15T10:00:00Z.\n");
+  EXPECT_EQ(captured.out.str(),
+            "Credential \"old\" was already revoked at 2027-01-15T10:00:00Z.\n");
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ Result<std::string> ReadWholeFile(const std::string& path) {
 }
 
 Result<PrivateFile> PrivateFile::Open(std::string path, IfExists if_exists) {
-  struct stat existing{};
+  struct stat existing {};
   if (if_exists == IfExists::kRefuse && ::lstat(path.c_str(), &existing) == 0) {
     return Exists(path);
   }

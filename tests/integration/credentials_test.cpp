@@ -186,7 +186,7 @@ TEST_F(CredentialsTest, RecoverWritesAnAdminCredentialThatTheRunningServiceAccep
 std::vector<std::string> NotOwnedBy(const fs::path& dir, uid_t uid) {
   std::vector<std::string> others;
   auto check = [&](const fs::path& path) {
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path.c_str(), &st) == 0 && st.st_uid != uid) others.push_back(path.string());
   };
   check(dir);
@@ -212,7 +212,7 @@ TEST_F(CredentialsTest, RecoverAsRootLeavesTheServiceUsersFilesItsOwn) {
                                  "--name", "rescue", "--output", Tmp("rescue.token")});
   ASSERT_EQ(recovered.exit_code, 0) << recovered.err;
   EXPECT_EQ(NotOwnedBy(data_dir_, kServiceUser), std::vector<std::string>{});
-  struct stat token_file{};
+  struct stat token_file {};
   ASSERT_EQ(::stat(Tmp("rescue.token").c_str(), &token_file), 0);
   EXPECT_EQ(token_file.st_uid, 0u) << "the token file is root's";
   // (groundcrewd as root refuses the service user's secrets: the token was shown to work by the

@@ -73,7 +73,8 @@ class AuthCacheTest : public ::testing::Test {
 };
 
 TEST_F(AuthCacheTest, ARevokedTokenIsRefusedAtOnceThoughItWasVerifiedBefore) {
-  auto issued = IssueCredential(*store_, admin_, "automation", store::CredentialRole::kReader, now_);
+  auto issued =
+      IssueCredential(*store_, admin_, "automation", store::CredentialRole::kReader, now_);
   ASSERT_TRUE(issued) << issued.error().message;
   for (int i = 0; i < 3; ++i) {  // verified repeatedly: answered from memory after the first
     auto actor = AuthenticateElsewhere(issued->token);
@@ -117,8 +118,8 @@ TEST_F(AuthCacheTest, ATokenAnotherProcessIssuedIsAcceptedAtOnce) {
   auto other = store::sqlite::SqliteStore::Open({.path = (dir_ / "groundcrew.db").string()});
   ASSERT_TRUE(other) << other.error().message;
   const Actor root{"local:root", store::CredentialRole::kAdmin};
-  auto recovered = IssueCredential(**other, root, "recovered", store::CredentialRole::kAdmin,
-                                   now_, "recover");
+  auto recovered =
+      IssueCredential(**other, root, "recovered", store::CredentialRole::kAdmin, now_, "recover");
   ASSERT_TRUE(recovered) << recovered.error().message;
   auto actor = AuthenticateElsewhere(recovered->token);
   ASSERT_TRUE(actor) << actor.error().message;
@@ -143,10 +144,9 @@ TEST_F(AuthCacheTest, TheAuditLogNamesTheAdminWhoIssuedOrRevokedACredential) {
 
   // A reader may do neither; an unknown id is not found; a revoked name stays taken.
   const Actor reader{"ci", store::CredentialRole::kReader};
-  EXPECT_EQ(IssueCredential(*store_, reader, "x", store::CredentialRole::kReader, now_)
-                .error()
-                .code,
-            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(
+      IssueCredential(*store_, reader, "x", store::CredentialRole::kReader, now_).error().code,
+      ErrorCode::kPermissionDenied);
   EXPECT_EQ(RevokeCredential(*store_, reader, issued->id, now_).error().code,
             ErrorCode::kPermissionDenied);
   EXPECT_EQ(RevokeCredential(*store_, admin_, "nope", now_).error().code, ErrorCode::kNotFound);

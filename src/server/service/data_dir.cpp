@@ -112,8 +112,8 @@ Result<IssuedCredential> RecoverAdminCredential(
                                  dir.root.string()),
                      "data-dir");
   }
-  return IssueCredential(**store, Actor{request.actor, store::CredentialRole::kAdmin},
-                         request.name, store::CredentialRole::kAdmin, clock(), "recover");
+  return IssueCredential(**store, Actor{request.actor, store::CredentialRole::kAdmin}, request.name,
+                         store::CredentialRole::kAdmin, clock(), "recover");
 }
 
 }  // namespace groundcrew::service
