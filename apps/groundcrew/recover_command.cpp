@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <memory>
