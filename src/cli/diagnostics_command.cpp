@@ -1,16 +1,13 @@
 #include "cli/diagnostics_command.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
 #include <ostream>
 
+#include "cli/read_file.hpp"
 #include "cli/render.hpp"
 #include "cli/table.hpp"
 
@@ -52,41 +49,6 @@ bool IsPlainFileName(std::string_view name) {
          std::all_of(name.begin(), name.end(), [](char c) {
            return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
          });
-}
-
-// Creates `path` (mode 0600; never over an existing file) holding `bytes`.
-ApiResult<bool> SaveNew(const std::string& path, std::string_view bytes) {
-  auto failed = [&](std::string_view what, int error) {
-    return ApiError{"unavailable",
-                    fmt::format("cannot {} {}: {}", what, path, std::strerror(error)), "-o", 0};
-  };
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) {
-      return ApiError{"already_exists",
-                      fmt::format("{} exists: remove it or choose another file with -o", path),
-                      "-o", 0};
-    }
-    return failed("create", errno);
-  }
-  std::string_view rest = bytes;
-  while (!rest.empty()) {
-    const ssize_t n = ::write(fd, rest.data(), rest.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int error = errno;
-      ::close(fd);
-      ::unlink(path.c_str());
-      return failed("write", error);
-    }
-    rest.remove_prefix(static_cast<size_t>(n));
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const int error = errno;
-    ::unlink(path.c_str());
-    return failed("write", error);
-  }
-  return true;
 }
 
 void RenderArchives(const json::array& archives, std::ostream& out) {
@@ -159,9 +121,14 @@ int DevicesDiagnostics(const DiagnosticsOptions& options, Api& api, Console& con
     }
     path = file_name;
   }
+  // Created first, so that a file in the way fails before the download.
+  auto file = PrivateFile::Open(path, PrivateFile::IfExists::kRefuse);
+  if (!file) return fail(ToApiError(ForOutputOption(file.error(), "-o")));
   auto fetched = api.Fetch(DiagnosticsPath(options.serial) + "/" + UrlEscape(id));
   if (!fetched) return fail(InTermsOfTheCommand(fetched.error()));
-  if (auto saved = SaveNew(path, fetched->body); !saved) return fail(saved.error());
+  if (Status saved = file->Commit(fetched->body); !saved) {
+    return fail(ToApiError(ForOutputOption(saved.error(), "-o")));
+  }
   if (options.json) {
     WriteJson(console.out, json::object{{"id", id},
                                         {"fileName", file_name},

@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
+#include "cli/credential_commands.hpp"
 #include "cli/diagnostics_command.hpp"
 #include "cli/remote_commands.hpp"
 #include "cli/report.hpp"
@@ -570,6 +571,65 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
   unlock_cmd->add_flag("--json", unlock.json, "print the result as JSON");
   unlock_cmd->callback(
       [&] { remote(unlock.json, [&](Api& a, Console& c) { return UsersUnlock(unlock, a, c); }); });
+
+  // ---- Admin-API credentials (apps/groundcrew adds `credentials recover`) -------------------
+  CLI::App* credentials = app.add_subcommand(
+      "credentials",
+      "The admin API's bearer credentials: role admin (read and change) or reader (read).\n"
+      "NAME is a credential's name (matched exactly, then apart from case) or its id.");
+  credentials->require_subcommand(1);
+
+  CredentialsListOptions credentials_list;
+  CLI::App* credentials_list_cmd = credentials->add_subcommand(
+      "list", "List every credential, revoked ones too (never their tokens).");
+  credentials_list_cmd->add_flag("--wide", credentials_list.wide, "also show each one's id");
+  credentials_list_cmd->add_flag("--json", credentials_list.json, kJsonHelp);
+  credentials_list_cmd->callback([&] {
+    remote(credentials_list.json,
+           [&](Api& a, Console& c) { return CredentialsList(credentials_list, a, c); });
+  });
+
+  CredentialsCreateOptions credentials_create;
+  CLI::App* credentials_create_cmd = credentials->add_subcommand(
+      "create",
+      "Issue a credential. Its token is shown only once: it is written to --output FILE\n"
+      "(created 0600, never over an existing file), else to stdout when stdout is not a\n"
+      "terminal (`> ci.token`, a pipe); on a terminal without --output nothing is created.");
+  credentials_create_cmd
+      ->add_option("NAME", credentials_create.name,
+                   "a name no other credential has (nor had: revoked ones keep theirs)")
+      ->required();
+  credentials_create_cmd
+      ->add_option("--role", credentials_create.role,
+                   "admin (read and change) or reader (read only; the default)")
+      ->check(CLI::IsMember({"admin", "reader"}));
+  credentials_create_cmd
+      ->add_option("-o,--output", credentials_create.output,
+                   "write the token to FILE (mode 0600; never over an existing file)")
+      ->type_name("FILE");
+  credentials_create_cmd->add_flag(
+      "--json", credentials_create.json,
+      "print the server's answer as JSON (with --output, the token is in the file only)");
+  credentials_create_cmd->callback([&] {
+    credentials_create.stdout_is_terminal = ::isatty(STDOUT_FILENO) == 1;
+    remote(credentials_create.json,
+           [&](Api& a, Console& c) { return CredentialsCreate(credentials_create, a, c); });
+  });
+
+  CredentialsRevokeOptions credentials_revoke;
+  CLI::App* credentials_revoke_cmd = credentials->add_subcommand(
+      "revoke", "Revoke a credential: its token is refused from then on.");
+  credentials_revoke_cmd->add_option("NAME", credentials_revoke.credential, "its name or id")
+      ->required();
+  credentials_revoke_cmd->add_flag(
+      "--yes", credentials_revoke.yes,
+      "also when it is the credential this CLI is signed in with (which signs it out)");
+  credentials_revoke_cmd->add_flag("--json", credentials_revoke.json,
+                                   "print the credential as listed afterwards, as JSON");
+  credentials_revoke_cmd->callback([&] {
+    remote(credentials_revoke.json,
+           [&](Api& a, Console& c) { return CredentialsRevoke(credentials_revoke, a, c); });
+  });
 
   if (extend) extend(app, code);
 

@@ -18,6 +18,10 @@ Error SystemError(const std::string& what, const std::string& path, int error) {
   return MakeError(ErrorCode::kUnavailable, what + ": " + std::strerror(error), path);
 }
 
+Error Exists(const std::string& path) {
+  return MakeError(ErrorCode::kAlreadyExists, "exists", path);
+}
+
 }  // namespace
 
 Result<std::string> ReadWholeFile(const std::string& path) {
@@ -33,7 +37,11 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   return std::move(content).str();
 }
 
-Result<PrivateFile> PrivateFile::Open(std::string path) {
+Result<PrivateFile> PrivateFile::Open(std::string path, IfExists if_exists) {
+  struct stat existing {};
+  if (if_exists == IfExists::kRefuse && ::lstat(path.c_str(), &existing) == 0) {
+    return Exists(path);
+  }
   std::random_device entropy;
   std::string temp =
       path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(entropy() & 0xFFFFFFu);
@@ -41,13 +49,14 @@ Result<PrivateFile> PrivateFile::Open(std::string path) {
   if (fd < 0) return SystemError("cannot create", path, errno);
   // The umask can only remove bits; make the mode exact regardless.
   ::fchmod(fd, 0600);
-  return PrivateFile(std::move(path), std::move(temp), fd);
+  return PrivateFile(std::move(path), std::move(temp), fd, if_exists);
 }
 
 PrivateFile::PrivateFile(PrivateFile&& other) noexcept
     : path_(std::move(other.path_)),
       temp_(std::exchange(other.temp_, std::string())),
-      fd_(std::exchange(other.fd_, -1)) {}
+      fd_(std::exchange(other.fd_, -1)),
+      if_exists_(other.if_exists_) {}
 
 PrivateFile& PrivateFile::operator=(PrivateFile&& other) noexcept {
   if (this != &other) {
@@ -55,6 +64,7 @@ PrivateFile& PrivateFile::operator=(PrivateFile&& other) noexcept {
     path_ = std::move(other.path_);
     temp_ = std::exchange(other.temp_, std::string());
     fd_ = std::exchange(other.fd_, -1);
+    if_exists_ = other.if_exists_;
   }
   return *this;
 }
@@ -88,13 +98,29 @@ Status PrivateFile::Commit(std::string_view content) {
     Discard();
     return SystemError("cannot write", path_, error);
   }
-  if (::rename(temp_.c_str(), path_.c_str()) != 0) {
+  if (if_exists_ == IfExists::kRefuse) {
+    // link(2) fails when `path_` exists; the temporary name then goes.
+    if (::link(temp_.c_str(), path_.c_str()) != 0) {
+      error = errno;
+      Discard();
+      return error == EEXIST ? Exists(path_) : SystemError("cannot create", path_, error);
+    }
+    ::unlink(temp_.c_str());
+  } else if (::rename(temp_.c_str(), path_.c_str()) != 0) {
     error = errno;
     Discard();
     return SystemError("cannot replace", path_, error);
   }
   temp_.clear();
   return Ok{};
+}
+
+Error ForOutputOption(const Error& error, std::string_view option) {
+  std::string message =
+      error.code == ErrorCode::kAlreadyExists
+          ? error.field + " exists: remove it or choose another file with " + std::string(option)
+          : error.field + ": " + error.message;
+  return MakeError(error.code, std::move(message), std::string(option));
 }
 
 }  // namespace groundcrew::cli

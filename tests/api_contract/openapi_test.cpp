@@ -406,11 +406,13 @@ class Api {
                         Now(),
                         Now()};
     ASSERT_TRUE(store_->resources().Create(row));
-    auto admin = service::IssueCredential(*store_, "admin", store::CredentialRole::kAdmin, Now());
+    const service::Actor setup{"setup", store::CredentialRole::kAdmin};
+    auto admin =
+        service::IssueCredential(*store_, setup, "admin", store::CredentialRole::kAdmin, Now());
     ASSERT_TRUE(admin);
     admin_token_ = admin->token;
     auto reader =
-        service::IssueCredential(*store_, "auditor", store::CredentialRole::kReader, Now());
+        service::IssueCredential(*store_, setup, "auditor", store::CredentialRole::kReader, Now());
     ASSERT_TRUE(reader);
     reader_token_ = reader->token;
   }

@@ -23,16 +23,16 @@ class CliTest : public ServiceFixture {
 };
 
 TEST_F(CliTest, ResourcesAreNamedBySerialUpnOrDisplayNameAndTablesShowNames) {
-  ExpectGolden("cli-names.txt",
-               Transcript({{"get", "apps"},
-                           {"get", "app", "contoso notes"},
-                           {"get", "groups", "Sales users", "--json"},
-                           {"members", "All Autopilot devices"},
-                           {"get", "assignments"},
-                           {"get", "devices", "PF3XK2LM", "--json"},
-                           {"devices", "update", "PF3XK2LN", "--group-tag", "Marketing", "--json"},
-                           {"devices", "reprovision", "lab0042"},
-                           {"users", "show", "Adele.Vance@contoso.com"}}));
+  Steps({{"get", "apps"},
+         {"get", "app", "contoso notes"},
+         {"get", "groups", "Sales users", "--json"},
+         {"members", "All Autopilot devices"},
+         {"get", "assignments"},
+         {"get", "devices", "PF3XK2LM", "--json"},
+         {"devices", "update", "PF3XK2LN", "--group-tag", "Marketing", "--json"},
+         {"devices", "reprovision", "lab0042"},
+         {"users", "show", "Adele.Vance@contoso.com"}});
+  ExpectGolden("cli-names.txt", Transcript());
 }
 
 TEST_F(CliTest, TyposGetTheWordNamedASuggestionAndWhatToRunNext) {
@@ -45,7 +45,8 @@ TEST_F(CliTest, TyposGetTheWordNamedASuggestionAndWhatToRunNext) {
                                             {"--sever", "http://127.0.0.1:1", "get", "users"},
                                             {"get", "app", "Contoso Notse"},
                                             {"devices", "show", "PF3XK2LX"},
-                                            {"members"}}));
+                                            {"members"}});
+  ExpectGolden("cli-typos.txt", Transcript());
 }
 
 TEST_F(CliTest, AnAmbiguousNameIsRefusedWithItsCandidatesAndDeleteTakesNames) {
@@ -63,7 +64,8 @@ TEST_F(CliTest, AnAmbiguousNameIsRefusedWithItsCandidatesAndDeleteTakesNames) {
                                              {"delete", "group", "temporary group"},
                                              {"get", "group", "Temporary group"},
                                              {"delete", "device", "LAB0042"},
-                                             {"devices", "list"}}));
+                                             {"devices", "list"}});
+  ExpectGolden("cli-delete.txt", Transcript());
   EXPECT_EQ(Call("GET", "/v1/autopilotDevices?serialNumber=LAB0042").body, R"({"value":[]})");
 }
 

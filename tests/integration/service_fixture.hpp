@@ -50,27 +50,34 @@ class ServiceFixture : public ::testing::Test {
                              {"NO_COLOR", "1"}});
   }
 
-  // Runs each command line with Cli and writes what an admin at the terminal sees:
+  // Runs the CLI like Cli and adds to the transcript what an admin at the terminal sees:
   // "$ groundcrew ARGS", its stdout, its stderr, then "[exit N]" when it is not 0.
-  std::string Transcript(const std::vector<std::vector<std::string>>& commands) {
-    std::string text;
-    for (const std::vector<std::string>& args : commands) {
-      text += "$ groundcrew";
-      for (const std::string& arg : args) {
-        text += arg.find_first_of(" \"") == std::string::npos ? " " + arg : " '" + arg + "'";
-      }
-      CommandResult result = Cli(args);
-      text += "\n" + result.out + result.err;
-      if (result.exit_code != 0) text += "[exit " + std::to_string(result.exit_code) + "]\n";
-      text += "\n";
+  CommandResult Step(const std::vector<std::string>& args) {
+    std::string line = "$ groundcrew";
+    for (const std::string& arg : args) {
+      line += arg.find_first_of(" \"") == std::string::npos ? " " + arg : " '" + arg + "'";
     }
-    return text;
+    CommandResult result = Cli(args);
+    transcript_ += line + "\n" + result.out + result.err;
+    if (result.exit_code != 0) transcript_ += "[exit " + std::to_string(result.exit_code) + "]\n";
+    transcript_ += "\n";
+    return result;
+  }
+
+  void Steps(const std::vector<std::vector<std::string>>& commands) {
+    for (const std::vector<std::string>& args : commands) Step(args);
+  }
+
+  // The transcript so far, the temporary folder shown as <tmp>.
+  std::string Transcript() const {
+    return std::regex_replace(transcript_, std::regex(temp_.path().string()), "<tmp>");
   }
 
   TempDir temp_;
   std::filesystem::path data_dir_;
   std::string token_;
   std::unique_ptr<Daemon> daemon_;
+  std::string transcript_;
 };
 
 }  // namespace groundcrew::integration

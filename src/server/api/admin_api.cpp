@@ -526,7 +526,7 @@ Response IssueCredentialRoute(Services& s, const Actor& actor, const Request& r)
         MakeError(ErrorCode::kInvalidArgument, "role: must be \"admin\" or \"reader\"", "role"));
   }
   Result<service::IssuedCredential> issued =
-      service::IssueCredential(s.store, std::string(name->as_string()), *parsed, s.clock());
+      service::IssueCredential(s.store, actor, name->as_string(), *parsed, s.clock());
   if (!issued) return ErrorResponse(issued.error());
   return Json(201, json::object{{"id", issued->id},
                                 {"name", name->as_string()},
@@ -609,15 +609,7 @@ Status AddCredentialRoutes(server::Router& router, Services& s) {
   return router.Add(
       "DELETE", "/v1/credentials/{id}",
       Authenticated(s, [&s](const Actor& actor, const Request&, const PathParams& p) {
-        if (Status allowed = service::RequireAdmin(actor); !allowed) {
-          return NoContent(allowed);
-        }
-        return NoContent(s.store.Transact([&]() -> Status {
-          if (Status revoked = s.store.credentials().Revoke(p.at("id"), s.clock()); !revoked) {
-            return revoked;
-          }
-          return service::Audit(s.store, actor, s.clock(), "revoke", "credentials", p.at("id"), "");
-        }));
+        return NoContent(service::RevokeCredential(s.store, actor, p.at("id"), s.clock()));
       }));
 }
 

@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "identity/random.hpp"
 #include "identity/sha256.hpp"
+#include "server/service/catalog_service.hpp"
 
 namespace groundcrew::service {
 
@@ -39,8 +43,10 @@ Result<Actor> Authenticate(store::CredentialStore& credentials, std::string_view
   return Actor{(*found)->name, (*found)->role};
 }
 
-Result<IssuedCredential> IssueCredential(store::Store& store, std::string_view name,
-                                         store::CredentialRole role, core::Timestamp now) {
+Result<IssuedCredential> IssueCredential(store::Store& store, const Actor& issuer,
+                                         std::string_view name, store::CredentialRole role,
+                                         core::Timestamp now, std::string_view audit_action) {
+  if (Status allowed = RequireAdmin(issuer); !allowed) return allowed.error();
   if (name.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "a credential needs a name", "name");
   }
@@ -53,20 +59,28 @@ Result<IssuedCredential> IssueCredential(store::Store& store, std::string_view n
   credential.created_date_time = now;
   Status stored = store.Transact([&]() -> Status {
     if (Status s = store.credentials().Create(credential); !s) return s;
-    store::AuditEntry entry;
-    entry.at = now;
-    entry.actor = credential.name;
-    entry.action = "create";
-    entry.resource_kind = "credentials";
-    entry.resource_id = credential.id;
-    entry.resource_name = credential.name;
-    entry.detail = fmt::format(R"({{"role":"{}"}})", store::ToString(role));
-    Result<store::AuditEntry> appended = store.audit().Append(entry);
-    if (!appended) return appended.error();
-    return Ok{};
+    return Audit(store, issuer, now, audit_action, "credentials", credential.id, credential.name,
+                 fmt::format(R"({{"role":"{}"}})", store::ToString(role)));
   });
   if (!stored) return stored.error();
   return IssuedCredential{credential.id, token};
+}
+
+Status RevokeCredential(store::Store& store, const Actor& actor, std::string_view id,
+                        core::Timestamp now) {
+  if (Status allowed = RequireAdmin(actor); !allowed) return allowed;
+  return store.Transact([&]() -> Status {
+    // Credentials are few: the list gives the name for the audit entry.
+    Result<std::vector<store::AdminCredential>> credentials = store.credentials().List();
+    if (!credentials) return credentials.error();
+    auto revoked = std::find_if(credentials->begin(), credentials->end(),
+                                [&](const store::AdminCredential& c) { return c.id == id; });
+    if (revoked == credentials->end()) {
+      return MakeError(ErrorCode::kNotFound, fmt::format("no credential has id {}", id), "id");
+    }
+    if (Status s = store.credentials().Revoke(id, now); !s) return s;
+    return Audit(store, actor, now, "revoke", "credentials", id, revoked->name);
+  });
 }
 
 }  // namespace groundcrew::service

@@ -25,9 +25,21 @@ struct IssuedCredential {
   std::string token;
 };
 
-/// A new credential. kAlreadyExists when the name is taken; kInvalidArgument for an empty name.
-[[nodiscard]] Result<IssuedCredential> IssueCredential(store::Store& store, std::string_view name,
+/// A new credential, issued by `issuer` (an admin), who is the audit entry's actor (action
+/// `audit_action`: "create", or "recover" for `groundcrew credentials recover`). Names are unique
+/// for good, ASCII case-insensitively: a revoked credential keeps its name, so that the audit
+/// log's actors stay unambiguous. kPermissionDenied for a reader; kAlreadyExists (field "name")
+/// when the name is taken; kInvalidArgument (field "name") for an empty name.
+[[nodiscard]] Result<IssuedCredential> IssueCredential(store::Store& store, const Actor& issuer,
+                                                       std::string_view name,
                                                        store::CredentialRole role,
-                                                       core::Timestamp now);
+                                                       core::Timestamp now,
+                                                       std::string_view audit_action = "create");
+
+/// Revokes the credential `id` on behalf of `actor` (an admin), audited with the credential's
+/// name: its token is refused from then on. Revoking twice keeps the first time.
+/// kPermissionDenied for a reader; kNotFound (field "id") when no credential has this id.
+[[nodiscard]] Status RevokeCredential(store::Store& store, const Actor& actor, std::string_view id,
+                                      core::Timestamp now);
 
 }  // namespace groundcrew::service

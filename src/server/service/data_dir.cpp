@@ -49,7 +49,8 @@ Result<InitResult> Init(
       return created.error();
     }
     Result<IssuedCredential> issued =
-        IssueCredential(**store, request.admin_name, store::CredentialRole::kAdmin, now);
+        IssueCredential(**store, Actor{request.admin_name, store::CredentialRole::kAdmin},
+                        request.admin_name, store::CredentialRole::kAdmin, now);
     if (!issued) return issued.error();
     token = std::move(issued->token);
     return Audit(**store, Actor{request.admin_name, store::CredentialRole::kAdmin}, now, "create",
@@ -60,6 +61,59 @@ Result<InitResult> Init(
       LoadOrCreateSecrets(SecretPaths{dir.secrets()}, request.organization_name, now);
   if (!secrets) return secrets.error();
   return InitResult{token};
+}
+
+Status CheckDataDir(const std::filesystem::path& data_dir) {
+  const DataDir dir{data_dir};
+  std::error_code ec;
+  const fs::file_status status = fs::status(dir.root, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return MakeError(ErrorCode::kUnavailable,
+                     fmt::format("cannot read {}: {}", dir.root.string(), ec.message()),
+                     "data-dir");
+  }
+  if (!fs::is_directory(status)) {
+    return MakeError(ErrorCode::kNotFound,
+                     fmt::format("{} is not a directory: give the data directory groundcrewd "
+                                 "runs with (its --data-dir or GROUNDCREW_DATA_DIR)",
+                                 dir.root.string()),
+                     "data-dir");
+  }
+  if (!fs::is_regular_file(dir.database(), ec)) {
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+      return MakeError(ErrorCode::kUnavailable,
+                       fmt::format("cannot read {}: {}", dir.database().string(), ec.message()),
+                       "data-dir");
+    }
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     fmt::format("{} is not a groundcrew data directory (it has no {}): give the "
+                                 "data directory groundcrewd runs with (its --data-dir or "
+                                 "GROUNDCREW_DATA_DIR)",
+                                 dir.root.string(), dir.database().filename().string()),
+                     "data-dir");
+  }
+  return Ok{};
+}
+
+Result<IssuedCredential> RecoverAdminCredential(
+    const RecoverRequest& request, const Clock& clock,
+    const std::function<Result<std::unique_ptr<store::Store>>(const std::string&)>& open_store) {
+  if (Status checked = CheckDataDir(request.data_dir); !checked) return checked.error();
+  const DataDir dir{request.data_dir};
+  Result<std::unique_ptr<store::Store>> store = open_store(dir.database().string());
+  if (!store) return store.error();
+  Result<std::optional<store::ResourceRecord>> tenant =
+      (*store)->resources().FindByName(store::ResourceKind::kTenant, "tenant");
+  if (!tenant) return tenant.error();
+  if (!*tenant) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     fmt::format("{} holds no tenant: `groundcrew init` creates one (with its "
+                                 "first admin credential)",
+                                 dir.root.string()),
+                     "data-dir");
+  }
+  return IssueCredential(**store, Actor{request.actor, store::CredentialRole::kAdmin}, request.name,
+                         store::CredentialRole::kAdmin, clock(), "recover");
 }
 
 }  // namespace groundcrew::service

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/result.hpp"
+#include "server/service/auth.hpp"
 #include "server/service/context.hpp"
 #include "server/store/store.hpp"
 
@@ -40,6 +41,28 @@ struct InitResult {
 /// domain. `open_store` opens (creating) the database at a path.
 [[nodiscard]] Result<InitResult> Init(
     const InitRequest& request, const Clock& clock,
+    const std::function<Result<std::unique_ptr<store::Store>>(const std::string&)>& open_store);
+
+/// Ok when `data_dir` is a groundcrew data directory (a directory holding groundcrew.db);
+/// kNotFound when it is not a directory, kFailedPrecondition when it has no database; the
+/// message names the directory (field "data-dir").
+[[nodiscard]] Status CheckDataDir(const std::filesystem::path& data_dir);
+
+struct RecoverRequest {
+  std::filesystem::path data_dir;
+  std::string name;   ///< the new admin credential's name
+  std::string actor;  ///< who recovers, for the audit log: "local:<user>"
+};
+
+/// Issues a new admin credential straight into the data directory's database, for an operator
+/// who lost every admin token (`groundcrew credentials recover`, run on the server's machine).
+/// Safe while groundcrewd serves the directory: the service looks up a token it does not know
+/// in the database, so it accepts the new one at once. Audited as "recover" by `actor`.
+/// Errors: CheckDataDir's; kFailedPrecondition when the database holds no tenant; the store's
+/// (kAlreadyExists, field "name", when the name is taken). Creates nothing but the credential
+/// and its audit entry (`open_store` opens an existing database).
+[[nodiscard]] Result<IssuedCredential> RecoverAdminCredential(
+    const RecoverRequest& request, const Clock& clock,
     const std::function<Result<std::unique_ptr<store::Store>>(const std::string&)>& open_store);
 
 }  // namespace groundcrew::service

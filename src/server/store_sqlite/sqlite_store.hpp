@@ -41,7 +41,10 @@ struct Options {
 /// memory once read outside a write; every write of credentials (resources) invalidates them
 /// when its transaction ends, before the writer is released, so a revocation or catalog change
 /// is seen by the very next call. They assume this store is the only writer of its database
-/// (groundcrewd is): another process's writes to the same file would not invalidate them.
+/// (groundcrewd is): another process's writes to the same file would not invalidate them. One
+/// exception is relied upon: a credential another process creates (`groundcrew credentials
+/// recover`) is accepted at once, since a token not found is never remembered; that process's
+/// revocation would not be seen by a store that had found the token before.
 ///
 /// Thread-safety: every port and Transact may be called from any thread at once.
 class SqliteStore : public Store {

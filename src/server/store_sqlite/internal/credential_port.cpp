@@ -142,7 +142,8 @@ class SqliteCredentialStore final : public CredentialStore {
     if (*row && clash->Int(1) == 1) {
       return MakeError(ErrorCode::kAlreadyExists,
                        fmt::format("a credential named '{}' already exists (names compare "
-                                   "case-insensitively)",
+                                   "case-insensitively, and a revoked credential keeps its name "
+                                   "so that the audit log stays unambiguous): choose another name",
                                    credential.name),
                        "name");
     }
