@@ -36,16 +36,16 @@ TEST_F(CliTest, ResourcesAreNamedBySerialUpnOrDisplayNameAndTablesShowNames) {
 }
 
 TEST_F(CliTest, TyposGetTheWordNamedASuggestionAndWhatToRunNext) {
-  ExpectGolden("cli-typos.txt", Transcript({{"aply", "-f", "tenant.yaml"},
-                                            {"devcies", "list"},
-                                            {"devices", "lsit"},
-                                            {"devices"},
-                                            {"get", "aps"},
-                                            {"get", "apps", "--jsn"},
-                                            {"--sever", "http://127.0.0.1:1", "get", "users"},
-                                            {"get", "app", "Contoso Notse"},
-                                            {"devices", "show", "PF3XK2LX"},
-                                            {"members"}});
+  Steps({{"aply", "-f", "tenant.yaml"},
+         {"devcies", "list"},
+         {"devices", "lsit"},
+         {"devices"},
+         {"get", "aps"},
+         {"get", "apps", "--jsn"},
+         {"--sever", "http://127.0.0.1:1", "get", "users"},
+         {"get", "app", "Contoso Notse"},
+         {"devices", "show", "PF3XK2LX"},
+         {"members"}});
   ExpectGolden("cli-typos.txt", Transcript());
 }
 
@@ -56,15 +56,15 @@ TEST_F(CliTest, AnAmbiguousNameIsRefusedWithItsCandidatesAndDeleteTakesNames) {
            json::object{{"userPrincipalName", "alex@contoso.com"}, {"displayName", "Alex Wilber"}},
            201);
   CallJson("POST", "/v1/groups", json::parse(R"({"displayName": "Temporary group"})"), 201);
-  ExpectGolden("cli-delete.txt", Transcript({{"users", "show", "Alex Wilber"},
-                                             {"delete", "user", "alex wilber"},
-                                             {"delete", "user", "alex.wilber@contoso.com"},
-                                             {"get", "user", "Alex Wilber", "--json"},
-                                             {"delete", "app", "Contoso Runtime"},
-                                             {"delete", "group", "temporary group"},
-                                             {"get", "group", "Temporary group"},
-                                             {"delete", "device", "LAB0042"},
-                                             {"devices", "list"}});
+  Steps({{"users", "show", "Alex Wilber"},
+         {"delete", "user", "alex wilber"},
+         {"delete", "user", "alex.wilber@contoso.com"},
+         {"get", "user", "Alex Wilber", "--json"},
+         {"delete", "app", "Contoso Runtime"},
+         {"delete", "group", "temporary group"},
+         {"get", "group", "Temporary group"},
+         {"delete", "device", "LAB0042"},
+         {"devices", "list"}});
   ExpectGolden("cli-delete.txt", Transcript());
   EXPECT_EQ(Call("GET", "/v1/autopilotDevices?serialNumber=LAB0042").body, R"({"value":[]})");
 }
