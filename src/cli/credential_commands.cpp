@@ -9,6 +9,7 @@
 
 #include "cli/render.hpp"
 #include "cli/report.hpp"
+#include "cli/resolve.hpp"
 #include "cli/table.hpp"
 #include "common/text.hpp"
 
@@ -84,43 +85,19 @@ int ReportTokenOutputError(const ApiError& error, bool json, Console& console) {
 
 ApiResult<CredentialRef> ResolveCredential(const json::array& credentials,
                                            std::string_view name_or_id) {
-  if (name_or_id.empty()) {
-    return ApiError{"invalid_argument", "no credential given", "NAME", 0};
-  }
-  std::vector<CredentialRef> all;
-  for (const json::value& item : credentials) all.push_back(RefOf(item));
-  using Match = bool (*)(const CredentialRef&, std::string_view);
-  const Match steps[] = {
-      [](const CredentialRef& c, std::string_view arg) { return c.id == arg; },
-      [](const CredentialRef& c, std::string_view arg) { return c.name == arg; },
-      [](const CredentialRef& c, std::string_view arg) {
-        return text::EqualsIgnoreCase(c.name, arg);
-      },
-  };
-  for (Match matches : steps) {
-    std::vector<CredentialRef> found;
-    for (const CredentialRef& credential : all) {
-      if (matches(credential, name_or_id)) found.push_back(credential);
+  static const ResourceKind kCredentials{"credentials", "credential", "credentials", "name", {}};
+  auto found = FindByName(kCredentials, credentials, name_or_id, "NAME");
+  if (!found) {
+    ApiError error = found.error();
+    if (error.code == "not_found") {
+      error.message = fmt::format(
+          "no credential is named \"{}\" or has that id; list them with "
+          "`groundcrew credentials list`",
+          text::ShowControls(name_or_id));
     }
-    if (found.size() == 1) return found.front();
-    if (found.size() > 1) {
-      std::string candidates;
-      for (const CredentialRef& credential : found) {
-        candidates += fmt::format("\n  {}  \"{}\", created {}", credential.id,
-                                  text::ShowControls(credential.name), credential.created);
-      }
-      return ApiError{"invalid_argument",
-                      fmt::format("{} credentials match \"{}\"; give the id of the one you "
-                                  "mean:{}",
-                                  found.size(), text::ShowControls(name_or_id), candidates),
-                      "NAME", 0};
-    }
+    return error;
   }
-  return ApiError{"not_found",
-                  fmt::format("no credential is named \"{}\" or has that id (`groundcrew "
-                              "credentials list` shows them)",
-                              text::ShowControls(name_or_id)),
-                  "NAME", 0};
+  return RefOf(found->object);
 }
 
 int CredentialsList(const CredentialsListOptions& options, Api& api, Console& console) {

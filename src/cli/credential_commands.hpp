@@ -68,10 +68,8 @@ struct CredentialRef {
   std::string revoked;  ///< revokedDateTime; "" while active
 };
 
-/// Resolves NAME|ID against the listing: a credential whose id it is, else whose name it is
-/// exactly, else whose name it is apart from case. Errors (field "NAME"): "invalid_argument"
-/// when several match at the first step that finds any (listing each one's id and creation
-/// time: give the id) or `name_or_id` is empty; "not_found" when none does.
+/// Resolves NAME|ID against the listing as resolve.hpp's FindByName does (by id, then name
+/// exactly, then apart from case; field "NAME"); "not_found" points at `credentials list`.
 ApiResult<CredentialRef> ResolveCredential(const boost::json::array& credentials,
                                            std::string_view name_or_id);
 

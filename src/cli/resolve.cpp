@@ -133,7 +133,12 @@ ApiResult<Resolved> Resolve(Api& api, const ResourceKind& kind, std::string_view
   if (kind.collection == "autopilotDevices") return ResolveDevice(api, kind, reference, field);
   auto items = api.ListAll("/v1/" + kind.collection);
   if (!items) return items.error();
-  for (const json::value& item : *items) {
+  return FindByName(kind, *items, reference, field);
+}
+
+ApiResult<Resolved> FindByName(const ResourceKind& kind, const json::array& items,
+                               std::string_view reference, std::string_view field) {
+  for (const json::value& item : items) {
     if (CellText(item, "id") == reference) return From(kind, item);
   }
   std::vector<std::string> names;
@@ -142,7 +147,7 @@ ApiResult<Resolved> Resolve(Api& api, const ResourceKind& kind, std::string_view
     if (property->empty()) continue;
     for (const bool exact : {true, false}) {
       std::vector<const json::value*> matches;
-      for (const json::value& item : *items) {
+      for (const json::value& item : items) {
         const std::string name = CellText(item, *property);
         if (exact) names.push_back(name);
         if (exact ? name == reference : text::EqualsIgnoreCase(name, reference)) {

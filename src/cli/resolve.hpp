@@ -48,6 +48,10 @@ struct Resolved {
 ApiResult<Resolved> Resolve(Api& api, const ResourceKind& kind, std::string_view reference,
                             std::string_view field = "NAME");
 
+/// Resolve's matching over resources already listed (any kind's list, e.g. credentials').
+ApiResult<Resolved> FindByName(const ResourceKind& kind, const boost::json::array& items,
+                               std::string_view reference, std::string_view field = "NAME");
+
 /// Resolve by the kind's collection name ("groups", "autopilotDevices"). REQUIRES: a known kind.
 ApiResult<Resolved> Resolve(Api& api, std::string_view collection, std::string_view reference,
                             std::string_view field = "NAME");
