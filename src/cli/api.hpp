@@ -63,7 +63,8 @@ class [[nodiscard]] ApiResult {
 };
 
 /// The error a non-2xx answer stands for: the body's {"error": {code, message, field, details}}
-/// when it has one, else a code derived from the status and "HTTP <status>" with the start of the body.
+/// when it has one, else a code derived from the status and "HTTP <status>" with the start of the
+/// body.
 ApiError ErrorFromAnswer(const HttpResponse& response);
 
 /// Percent-encodes everything but RFC 3986 unreserved characters (for path segments and query

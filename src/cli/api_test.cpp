@@ -280,7 +280,8 @@ TEST_F(ApplyCommandTest, UploadsMissingContentThenPostsTheDocument) {
   server.Answer(404, "");  // HEAD a.sh: not there
   server.Answer(201, "");  // PUT a.sh
   server.Answer(200, "");  // HEAD b.sh: already there
-  server.Answer(200, R"({"dryRun":false,"changes":[{"kind":"apps","name":"A","action":"create"}]})");
+  server.Answer(200,
+                R"({"dryRun":false,"changes":[{"kind":"apps","name":"A","action":"create"}]})");
   Api api(server.transport());
   Captured run;
   EXPECT_EQ(Apply({.file = (dir_ / "t.yaml").string()}, api, run.console), 0) << run.err.str();
@@ -301,7 +302,8 @@ TEST_F(ApplyCommandTest, UploadsMissingContentThenPostsTheDocument) {
 TEST_F(ApplyCommandTest, ADryRunUploadsNothingAndSaysWhatWouldBe) {
   ScriptedTransport server;
   server.Answer(200, R"({"dryRun":true,"changes":[{"kind":"apps","name":"A","action":"create"}],
-      "contentToUpload":[{"sha256":")" + kHelloSha256 + R"(","fileName":"a.sh","size":6,
+      "contentToUpload":[{"sha256":")" +
+                         kHelloSha256 + R"(","fileName":"a.sh","size":6,
                           "apps":["A"]}]})");
   Api api(server.transport());
   Captured run;
@@ -359,8 +361,8 @@ TEST_F(ApplyCommandTest, EachProblemIsPrintedOnceWithItsLineAndColumn) {
   EXPECT_EQ(Apply({.file = file}, api, run.console), 1);
   EXPECT_EQ(run.err.str(),
             "error: " + file + " has 3 problems:\n" +  //
-                file + ":3:26: apps[A].dependencies[0].app: no app named \"X\"\n" +
-                file + ":4:38: apps[B].installContext: must be device or user\n" +  //
+                file + ":3:26: apps[A].dependencies[0].app: no app named \"X\"\n" + file +
+                ":4:38: apps[B].installContext: must be device or user\n" +  //
                 file + ": devices, line 3: bad row\n");
 }
 
@@ -384,10 +386,10 @@ TEST_F(ApplyCommandTest, PruneOffATerminalNeedsYes) {
                   api, run.console),
             0);
   EXPECT_EQ(server.requests.back().target, "/v1/apply?prune=true");
-  EXPECT_EQ(Apply({.file = (dir_ / "t.yaml").string(), .dry_run = true, .prune = true,
-                   .prompter = {}},
-                  api, run.console),
-            0);
+  EXPECT_EQ(
+      Apply({.file = (dir_ / "t.yaml").string(), .dry_run = true, .prune = true, .prompter = {}},
+            api, run.console),
+      0);
   EXPECT_EQ(server.requests.back().target, "/v1/apply?dryRun=true&prune=true");
 }
 

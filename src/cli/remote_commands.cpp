@@ -1,7 +1,6 @@
 #include "cli/remote_commands.hpp"
 
 #include <fmt/format.h>
-
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -190,10 +189,11 @@ int ReportDocumentProblems(const ApiError& error, const ApplyOptions& options,
       }
       details.push_back(std::move(item));
     }
-    WriteJson(console.out, json::object{{"error", {{"code", error.code},
-                                                   {"message", error.message},
-                                                   {"field", error.field},
-                                                   {"details", std::move(details)}}}});
+    WriteJson(console.out, json::object{{"error",
+                                         {{"code", error.code},
+                                          {"message", error.message},
+                                          {"field", error.field},
+                                          {"details", std::move(details)}}}});
     return 1;
   }
   const std::string red_error = console.err_style.Paint("error:", Color::kRed);
@@ -228,7 +228,8 @@ int ReportApplyError(const ApiError& error, const ApplyOptions& options,
 }
 
 size_t Counted(const json::value& answer, std::string_view action) {
-  const json::value* summary = answer.is_object() ? answer.as_object().if_contains("summary") : nullptr;
+  const json::value* summary =
+      answer.is_object() ? answer.as_object().if_contains("summary") : nullptr;
   const json::value* count =
       summary && summary->is_object() ? summary->as_object().if_contains(action) : nullptr;
   return count && count->is_int64() ? static_cast<size_t>(count->as_int64()) : 0;
@@ -240,11 +241,10 @@ int Apply(const ApplyOptions& options, Api& api, Console& console) {
   const bool confirm = options.prune && !options.yes && !options.dry_run;
   if (confirm && !options.prompter.available) {
     return ReportError("invalid_argument",
-                       "--prune deletes what the document no longer lists, and stdin is not a "
-                       "terminal to confirm on: add --yes to apply it, or review it first with "
-                       "--dry-run",
-                       "--prune", 2, options.json, console.err_style.color, console.out,
-                       console.err);
+                       "--prune deletes what the document no longer lists and asks first, but "
+                       "stdin is not a terminal to answer on: add --yes to apply it, or review "
+                       "it first with --dry-run",
+                       "", 2, options.json, console.err_style.color, console.out, console.err);
   }
   if (confirm) {
     // Show what would change, then ask before changing anything (content included).

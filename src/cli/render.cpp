@@ -487,8 +487,7 @@ void RenderChange(const json::value& change, const Style& style, std::ostream& o
 
 }  // namespace
 
-void RenderApply(const json::value& answer, const Style& style, std::ostream& out,
-                 ApplyView view) {
+void RenderApply(const json::value& answer, const Style& style, std::ostream& out, ApplyView view) {
   const bool dry_run = Flag(answer, "dryRun");
   const json::array& changes = ArrayAt(answer, "changes");
   std::map<std::string, size_t> counts;
@@ -506,11 +505,11 @@ void RenderApply(const json::value& answer, const Style& style, std::ostream& ou
     out << style.Paint(fmt::format("Content to upload ({})", uploads.size()), Color::kBold) << '\n';
     for (const json::value& upload : uploads) {
       const json::value* size = Find(upload, "size");
-      out << fmt::format(
-          "  {} ({}, sha256 {}) for {}\n", CellText(upload, "fileName"),
-          size && size->is_int64() ? HumanSize(static_cast<std::uint64_t>(size->as_int64()))
-                                   : CellText(upload, "size"),
-          CellText(upload, "sha256").substr(0, 12), CellText(upload, "apps"));
+      out << fmt::format("  {} ({}, sha256 {}) for {}\n", CellText(upload, "fileName"),
+                         size && size->is_int64()
+                             ? HumanSize(static_cast<std::uint64_t>(size->as_int64()))
+                             : CellText(upload, "size"),
+                         CellText(upload, "sha256").substr(0, 12), CellText(upload, "apps"));
     }
     out << '\n';
   }

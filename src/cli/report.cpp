@@ -12,7 +12,8 @@ namespace groundcrew::cli {
 
 std::string WithField(std::string_view field, std::string_view message) {
   // The server's messages start with their field already ("apps[X].displayName: required").
-  if (field.empty() || (message.starts_with(field) && message.substr(field.size()).starts_with(":"))) {
+  if (field.empty() ||
+      (message.starts_with(field) && message.substr(field.size()).starts_with(":"))) {
     return std::string(message);
   }
   return fmt::format("{}: {}", field, message);

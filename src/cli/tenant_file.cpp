@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <map>
 #include <vector>
 
@@ -205,7 +205,8 @@ std::vector<PathStep> SplitPath(std::string_view path) {
 
 // The index in `list` a bracket names: a number, or an entry whose name field is that name.
 std::optional<size_t> EntryIndex(const json::array& list, const std::string& key) {
-  if (!key.empty() && std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (!key.empty() &&
+      std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     const size_t index = std::stoul(key);
     if (index < list.size()) return index;
     return std::nullopt;

@@ -1,9 +1,8 @@
 #include "cli/tenant_file.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <boost/json.hpp>
 #include <cstdlib>

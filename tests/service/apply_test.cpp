@@ -54,8 +54,8 @@ class ApplyTest : public ::testing::Test {
         out.push_back(field.path + ": (secret)");
         continue;
       }
-      out.push_back(field.path + ": " + (field.from ? json::serialize(*field.from) : "-") +
-                    " -> " + (field.to ? json::serialize(*field.to) : "-"));
+      out.push_back(field.path + ": " + (field.from ? json::serialize(*field.from) : "-") + " -> " +
+                    (field.to ? json::serialize(*field.to) : "-"));
     }
     return out;
   }
@@ -103,10 +103,10 @@ TEST_F(ApplyTest, AnUpdateListsEveryChangedFieldByNameAndHidesSecrets) {
   })",
                                      {.dry_run = true});
   ASSERT_TRUE(outcome.problems.empty()) << outcome.problems.front().message;
-  EXPECT_EQ(Changed(outcome), (std::vector<std::string>{
-                                  "update groups Sales", "update apps Portal",
-                                  "update policies Baseline", "update networkProfiles Wi-Fi",
-                                  "update assignments Portal -> group Sales (available)"}));
+  EXPECT_EQ(Changed(outcome),
+            (std::vector<std::string>{"update groups Sales", "update apps Portal",
+                                      "update policies Baseline", "update networkProfiles Wi-Fi",
+                                      "update assignments Portal -> group Sales (available)"}));
   EXPECT_EQ(Fields(*Find(outcome, "Portal")),
             (std::vector<std::string>{R"(displayVersion: "1.0" -> "1.1")",
                                       "dependencies[0].autoInstall: true -> false"}));
@@ -115,8 +115,7 @@ TEST_F(ApplyTest, AnUpdateListsEveryChangedFieldByNameAndHidesSecrets) {
                 R"(members: ["adele@contoso.com"] -> ["adele@contoso.com","megan@contoso.com"])"}));
   EXPECT_EQ(Fields(*Find(outcome, "Baseline")),
             (std::vector<std::string>{"settings.screenLockTimeoutMinutes: 10 -> 5"}));
-  EXPECT_EQ(Fields(*Find(outcome, "Wi-Fi")),
-            (std::vector<std::string>{"preSharedKey: (secret)"}));
+  EXPECT_EQ(Fields(*Find(outcome, "Wi-Fi")), (std::vector<std::string>{"preSharedKey: (secret)"}));
   EXPECT_EQ(Fields(*Find(outcome, "Portal -> group Sales (available)")),
             (std::vector<std::string>{R"(intent: "required" -> "available")"}));
   const std::string answer = json::serialize(ToJson(outcome));
@@ -157,12 +156,12 @@ TEST_F(ApplyTest, PruneDeletesWhatTheManagedSectionsNoLongerListAndListsItFirst)
   std::vector<std::string> changed = Changed(pruned);
   ASSERT_EQ(changed.size(), 7u);
   std::sort(changed.begin(), changed.begin() + 2);  // assignments, in the order of their ids
-  EXPECT_EQ(changed, (std::vector<std::string>{
-                         "delete assignments Baseline -> group Lab (required)",
-                         "delete assignments Portal -> group Sales (required)",
-                         "delete users megan@contoso.com", "delete groups Lab",
-                         "delete apps Portal", "delete policies Baseline",
-                         "create assignments Runtime -> group Sales (required)"}));
+  EXPECT_EQ(changed,
+            (std::vector<std::string>{"delete assignments Baseline -> group Lab (required)",
+                                      "delete assignments Portal -> group Sales (required)",
+                                      "delete users megan@contoso.com", "delete groups Lab",
+                                      "delete apps Portal", "delete policies Baseline",
+                                      "create assignments Runtime -> group Sales (required)"}));
   EXPECT_EQ(store_->resources().ListAll(ResourceKind::kUser)->size(), 1u);
   EXPECT_EQ(store_->resources().ListAll(ResourceKind::kNetworkProfile)->size(), 1u)
       << "a kind the document has no section for is left alone";
@@ -200,13 +199,11 @@ TEST_F(ApplyTest, EveryProblemOfTheDocumentIsReportedAtOnceAndNothingIsWritten) 
     EXPECT_TRUE(problem.message.starts_with(problem.field + ": ")) << problem.message;
     fields.push_back(problem.field);
   }
-  EXPECT_EQ(fields, (std::vector<std::string>{"widgets", "users[1].userPrincipalName",
-                                              "groups[Sales].members[0]",
-                                              "apps[Portal].assignments[0].group",
-                                              "apps[Portal].dependencies[0].app",
-                                              "apps[Portal].installContext",
-                                              "apps[Portal].maxRunTimeInMinutes",
-                                              "espProfiles[ESP].selectedMobileApps[1]"}));
+  EXPECT_EQ(fields, (std::vector<std::string>{
+                        "widgets", "users[1].userPrincipalName", "groups[Sales].members[0]",
+                        "apps[Portal].assignments[0].group", "apps[Portal].dependencies[0].app",
+                        "apps[Portal].installContext", "apps[Portal].maxRunTimeInMinutes",
+                        "espProfiles[ESP].selectedMobileApps[1]"}));
   EXPECT_TRUE(outcome.changes.empty());
   EXPECT_TRUE(store_->resources().ListAll(ResourceKind::kUser)->empty());
   const Error refused = DocumentRefused(outcome.problems);

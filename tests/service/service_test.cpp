@@ -165,8 +165,7 @@ TEST_F(ServiceTest, ADryRunReportsWhatTheApplyDoesAndWritesNothing) {
   for (const ApplyChange& change : again->changes) EXPECT_EQ(change.action, "unchanged");
   // A reference to something that does not exist names where it is.
   auto broken = services_->apply.Apply(
-      admin_, {{"policies", {{{"displayName", "X"}, {"assignments", {{{"group", "Nope"}}}}}}}},
-      {});
+      admin_, {{"policies", {{{"displayName", "X"}, {"assignments", {{{"group", "Nope"}}}}}}}}, {});
   ASSERT_TRUE(broken);
   ASSERT_EQ(broken->problems.size(), 1u);
   EXPECT_EQ(broken->problems[0].field, "policies[X].assignments[0].group");

@@ -256,8 +256,8 @@ class Applier {
           continue;
         }
         auto stored = existing_[section.kind].find(folded);
-        ids[folded] =
-            stored != existing_[section.kind].end() ? stored->second.value.id : identity::RandomUuid();
+        ids[folded] = stored != existing_[section.kind].end() ? stored->second.value.id
+                                                              : identity::RandomUuid();
         names_[ids[folded]] = std::string(name->as_string());
         entries_[section.kind].push_back(&list[i].as_object());
       }
@@ -328,8 +328,7 @@ class Applier {
   // Replaces the list of names at `entry`[names_key], when present, by the list of their ids
   // at `entry`[ids_key]. Every name that resolves to nothing is a problem (`path`[i]).
   Status NamesToIds(json::object& entry, ResourceKind kind, std::string_view what,
-                    std::string_view names_key, std::string_view ids_key,
-                    const std::string& path) {
+                    std::string_view names_key, std::string_view ids_key, const std::string& path) {
     json::value* names = entry.if_contains(names_key);
     if (names == nullptr) return Ok{};
     if (!names->is_array()) return Note(At(path, "must be a list"));
@@ -411,8 +410,8 @@ class Applier {
       row.last_modified_date_time = now_;
       Result<ResourceRecord> updated = store_.resources().Update(row, existing->version);
       if (!updated) return updated.error();
-      outcome_.changes.push_back(
-          {kind_name, std::string(shown_name), "update", FieldsChanged(existing->value.body, body)});
+      outcome_.changes.push_back({kind_name, std::string(shown_name), "update",
+                                  FieldsChanged(existing->value.body, body)});
       return Audit(store_, actor_, now_, "update", kind_name, row.id, name, R"({"via":"apply"})");
     }
     store::Resource row{kind, IdOf(resource), name, body, now_, now_};
@@ -829,7 +828,8 @@ class Applier {
         continue;
       }
       GC_RETURN_IF_ERROR(devices_.Delete(actor_, device->value.id.value(), device->version));
-      outcome_.changes.push_back({std::string(kDevices), device->value.serial_number, "delete", {}});
+      outcome_.changes.push_back(
+          {std::string(kDevices), device->value.serial_number, "delete", {}});
     }
     // Assignments go with their payload.
     for (const auto& [record, assignment] : existing_assignments_) {
@@ -889,7 +889,8 @@ class Applier {
       csv = std::move(*written);
     }
     core::RegistrationFile parsed = core::ReadRegistrationCsv(csv);
-    for (const Error& error : parsed.file_errors) GC_RETURN_IF_ERROR(Note(Within("devices", error)));
+    for (const Error& error : parsed.file_errors)
+      GC_RETURN_IF_ERROR(Note(Within("devices", error)));
     if (!parsed.file_errors.empty()) return Ok{};
     for (const core::RegistrationRowResult& row : parsed.rows) {
       document_serials_.insert(Fold(row.row.serial_number));
@@ -906,11 +907,10 @@ class Applier {
         GC_RETURN_IF_ERROR(Note(RowProblem(row)));
         continue;
       }
-      auto stored = std::find_if(devices_stored_.begin(), devices_stored_.end(),
-                                 [&](const store::DeviceRecord& device) {
-                                   return text::EqualsIgnoreCase(device.value.serial_number,
-                                                                 row.row.serial_number);
-                                 });
+      auto stored = std::find_if(
+          devices_stored_.begin(), devices_stored_.end(), [&](const store::DeviceRecord& device) {
+            return text::EqualsIgnoreCase(device.value.serial_number, row.row.serial_number);
+          });
       if (stored == devices_stored_.end()) {
         fresh.rows.push_back(row);
         continue;
@@ -965,8 +965,7 @@ class Applier {
       fields.insert(fields.end(), changed.begin(), changed.end());
     };
     compare("groupTag", device.group_tag, row.row.group_tag, true);
-    compare("assignedUser", device.user_principal_name, row.row.assigned_user_principal_name,
-            true);
+    compare("assignedUser", device.user_principal_name, row.row.assigned_user_principal_name, true);
     compare("productKey", device.product_key, row.row.product_id, false);
     if (fields.empty()) {
       outcome_.changes.push_back({std::string(kDevices), device.serial_number, "unchanged", {}});
@@ -982,8 +981,8 @@ class Applier {
     if (!updated) return updated.error();
     outcome_.changes.push_back(
         {std::string(kDevices), device.serial_number, "update", std::move(fields)});
-    return Audit(store_, actor_, now_, "update", kDevices, device.id.value(),
-                 device.serial_number, R"({"via":"apply"})");
+    return Audit(store_, actor_, now_, "update", kDevices, device.id.value(), device.serial_number,
+                 R"({"via":"apply"})");
   }
 
   std::vector<std::string> Domains() const {
@@ -1058,9 +1057,9 @@ class Applier {
   std::vector<std::pair<ResourceRecord, core::Assignment>> existing_assignments_;
   std::vector<std::pair<core::Assignment, std::string>> desired_assignments_;
   std::set<std::string> payloads_listed_;
-  std::vector<store::DeviceRecord> devices_stored_;  // as they were before the apply
+  std::vector<store::DeviceRecord> devices_stored_;    // as they were before the apply
   std::optional<core::RegistrationFile> device_rows_;  // the devices section, when it has one
-  std::set<std::string> document_serials_;            // folded
+  std::set<std::string> document_serials_;             // folded
   std::pair<int64_t, std::shared_ptr<const core::TargetingIndex>> compiled_;
 };
 

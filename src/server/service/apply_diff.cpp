@@ -63,7 +63,8 @@ void Diff(const std::string& path, const json::value* before, const json::value*
 
 bool IsSecretField(std::string_view path) {
   const size_t dot = path.find_last_of('.');
-  std::string last = text::ToLowerAscii(dot == std::string_view::npos ? path : path.substr(dot + 1));
+  std::string last =
+      text::ToLowerAscii(dot == std::string_view::npos ? path : path.substr(dot + 1));
   if (const size_t bracket = last.find('['); bracket != std::string::npos) last.resize(bracket);
   static constexpr std::array<std::string_view, 7> kSecretWords = {
       "presharedkey", "productkey", "password", "secret", "token", "apikey", "privatekey"};
