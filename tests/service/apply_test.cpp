@@ -235,6 +235,31 @@ TEST_F(ApplyTest, ContentNotOnTheServerIsReportedByADryRunAndRefusedByAnApply) {
   EXPECT_TRUE(applied.content_to_upload.empty());
 }
 
+TEST_F(ApplyTest, DevicesArePrunedOnlyWhenTheDocumentHasADevicesSection) {
+  ASSERT_TRUE(Apply(R"({"devices": {"rows": [{"serialNumber": "SN-1", "hardwareHash": "aGFzaC0x"},
+                                             {"serialNumber": "SN-2", "hardwareHash": "aGFzaC0y"},
+                                             {"serialNumber": "SN-3", "hardwareHash": "aGFzaC0z"}]},
+                       "groups": [{"displayName": "Lab", "members": ["SN-3"]}]})")
+                  .problems.empty());
+  EXPECT_TRUE(Changed(Apply(R"({"users": []})", {.prune = true})).empty());
+  // SN-3 is a member of Lab, which this document does not manage: it stays, and says why.
+  const std::string one_device =
+      R"({"devices": {"rows": [{"serialNumber": "SN-1", "hardwareHash": "aGFzaC0x"}]}})";
+  const ApplyOutcome refused = Apply(one_device, {.prune = true});
+  ASSERT_EQ(refused.problems.size(), 1u);
+  EXPECT_EQ(refused.problems[0].field, "autopilotDevices[SN-3]");
+  EXPECT_NE(refused.problems[0].message.find("groups \"Lab\" (members)"), std::string::npos)
+      << refused.problems[0].message;
+  const ApplyOutcome pruned = Apply(R"({"devices": {"rows": [
+      {"serialNumber": "SN-1", "hardwareHash": "aGFzaC0x"},
+      {"serialNumber": "SN-3", "hardwareHash": "aGFzaC0z"}]}})",
+                                    {.prune = true});
+  ASSERT_TRUE(pruned.problems.empty()) << pruned.problems.front().message;
+  EXPECT_EQ(Changed(pruned), (std::vector<std::string>{"delete autopilotDevices SN-2"}));
+  EXPECT_FALSE(store_->devices().FindBySerialNumber("SN-2")->has_value());
+  EXPECT_TRUE(store_->devices().FindBySerialNumber("SN-3")->has_value());
+}
+
 TEST(ApplyDiffTest, SecretsAreNamedButNeverShown) {
   for (const char* secret : {"preSharedKey", "settings.adminPassword", "password", "clientSecret",
                              "settings.apiKey", "productKey", "settings.tokens[0].token"}) {
