@@ -133,6 +133,7 @@ class Applier {
     GC_RETURN_IF_ERROR(LoadExisting());
     GC_RETURN_IF_ERROR(AllocateIds(document));
     const json::value* devices = document.if_contains("devices");
+    if (devices != nullptr || mode_.prune) GC_RETURN_IF_ERROR(LoadDevices());
     if (devices != nullptr) GC_RETURN_IF_ERROR(ReadDeviceRows(*devices));
     if (const json::value* tenant = document.if_contains("tenant")) {
       GC_RETURN_IF_ERROR(ApplyTenant(*tenant));
@@ -208,12 +209,19 @@ class Applier {
       if (!loaded) return loaded.error();
       existing_assignments_.push_back({record, std::get<core::Assignment>(*loaded)});
     }
+    return Ok{};
+  }
+
+  // The registered devices, for a document with a devices section or a prune (a fleet may
+  // hold many: other applies do not read them all).
+  Status LoadDevices() {
     store::PageRequest page{.after = "", .limit = store::kMaxPageSize};
     do {
       Result<store::Page<store::DeviceRecord>> listed = store_.devices().List({}, page);
       if (!listed) return listed.error();
       for (store::DeviceRecord& device : listed->items) {
         names_[device.value.azure_ad_device_id.value()] = device.value.serial_number;
+        device_by_serial_[Fold(device.value.serial_number)] = devices_stored_.size();
         devices_stored_.push_back(std::move(device));
       }
       page.after = listed->next_after;
@@ -614,7 +622,9 @@ class Applier {
     Result<std::optional<store::DeviceRecord>> device = store_.devices().FindBySerialNumber(name);
     if (!device) return device.error();
     if (*device && !(devices_pruned && !document_serials_.contains(Fold(name)))) {
-      return (**device).value.azure_ad_device_id.value();
+      const std::string id = (**device).value.azure_ad_device_id.value();
+      names_[id] = (**device).value.serial_number;
+      return id;
     }
     std::string message = fmt::format("no user or registered device \"{}\"", std::string(name));
     if (*device || (mode_.prune && managed_.contains(ResourceKind::kUser) &&
@@ -907,15 +917,12 @@ class Applier {
         GC_RETURN_IF_ERROR(Note(RowProblem(row)));
         continue;
       }
-      auto stored = std::find_if(
-          devices_stored_.begin(), devices_stored_.end(), [&](const store::DeviceRecord& device) {
-            return text::EqualsIgnoreCase(device.value.serial_number, row.row.serial_number);
-          });
-      if (stored == devices_stored_.end()) {
+      auto stored = device_by_serial_.find(Fold(row.row.serial_number));
+      if (stored == device_by_serial_.end()) {
         fresh.rows.push_back(row);
         continue;
       }
-      GC_RETURN_IF_ERROR(UpdateDevice(row, *stored));
+      GC_RETURN_IF_ERROR(UpdateDevice(row, devices_stored_[stored->second]));
     }
     if (fresh.rows.empty()) return Ok{};
     Result<ImportOutcome> imported = devices_.ImportInTransaction(fresh, settings_);
@@ -1057,7 +1064,8 @@ class Applier {
   std::vector<std::pair<ResourceRecord, core::Assignment>> existing_assignments_;
   std::vector<std::pair<core::Assignment, std::string>> desired_assignments_;
   std::set<std::string> payloads_listed_;
-  std::vector<store::DeviceRecord> devices_stored_;    // as they were before the apply
+  std::unordered_map<std::string, size_t> device_by_serial_;  // folded -> devices_stored_[i]
+  std::vector<store::DeviceRecord> devices_stored_;           // as they were before the apply
   std::optional<core::RegistrationFile> device_rows_;  // the devices section, when it has one
   std::set<std::string> document_serials_;             // folded
   std::pair<int64_t, std::shared_ptr<const core::TargetingIndex>> compiled_;
