@@ -11,6 +11,7 @@
 #include "identity/sha256.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/service_fixture.hpp"
+#include "tests/support/terminal_session.hpp"
 
 namespace groundcrew::integration {
 namespace {
@@ -188,6 +189,41 @@ TEST_F(ContosoTest, PruneDeletesWhatTheDocumentNoLongerListsOnlyWhenConfirmed) {
   ExpectGolden("apply-prune.txt", pruned.out);
   EXPECT_EQ(Call("GET", "/v1/users").body.find("alex.wilber"), std::string::npos);
   EXPECT_EQ(Cli({"plan", "PF3XK2LM", "--json"}).out.find("Sales CRM"), std::string::npos);
+}
+
+TEST_F(ContosoTest, OnATerminalPruneShowsTheDiffAndAsksFirst) {
+  Apply();
+  const std::string copy = CopyOfTenant([](std::string yaml) {
+    return std::regex_replace(yaml, std::regex("  - displayName: Sales CRM\n(    .*\n)*"), "");
+  });
+  const std::vector<std::string> environment = {
+      "GROUNDCREW_SERVER=" + daemon_->url(), "GROUNDCREW_TOKEN=" + token_,
+      "XDG_CONFIG_HOME=" + (temp_.path() / "config").string(), "NO_COLOR=1"};
+  auto prune = [&] {
+    auto session = std::make_unique<test_support::TerminalSession>(
+        std::vector<std::string>{GroundcrewPath(), "apply", "-f", copy, "--prune"}, 120, 40,
+        environment);
+    EXPECT_TRUE(session->started());
+    EXPECT_TRUE(session->WaitFor("Apply these changes (2 to delete)? [y/N]")) << session->Screen();
+    return session;
+  };
+  auto declined = prune();
+  const std::string review = declined->Screen();
+  EXPECT_NE(review.find("- apps \"Sales CRM\""), std::string::npos) << review;
+  EXPECT_NE(review.find("nothing was changed"), std::string::npos) << review;
+  declined->Type("n");
+  declined->Press("Enter");
+  EXPECT_EQ(declined->Wait(), 1);
+  EXPECT_NE(Call("GET", "/v1/apps").body.find("Sales CRM"), std::string::npos);
+
+  auto confirmed = prune();
+  confirmed->Type("y");
+  confirmed->Press("Enter");
+  EXPECT_EQ(confirmed->Wait(), 0);
+  EXPECT_NE(confirmed->Scrollback().find("0 created, 0 updated, 2 deleted, 30 unchanged."),
+            std::string::npos)
+      << confirmed->Scrollback();
+  EXPECT_EQ(Call("GET", "/v1/apps").body.find("Sales CRM"), std::string::npos);
 }
 
 TEST_F(ContosoTest, EveryProblemOfADocumentIsReportedOnceWithItsLine) {
