@@ -242,6 +242,12 @@ TEST_F(ApplyTest, DevicesArePrunedOnlyWhenTheDocumentHasADevicesSection) {
                        "groups": [{"displayName": "Lab", "members": ["SN-3"]}]})")
                   .problems.empty());
   EXPECT_TRUE(Changed(Apply(R"({"users": []})", {.prune = true})).empty());
+  // Device members show by serial number.
+  const ApplyOutcome members = Apply(
+      R"({"groups": [{"displayName": "Lab", "members": ["SN-3", "SN-1"]}]})", {.dry_run = true});
+  ASSERT_EQ(members.changes.size(), 1u);
+  EXPECT_EQ(Fields(members.changes[0]),
+            (std::vector<std::string>{R"(members: ["SN-3"] -> ["SN-3","SN-1"])"}));
   // SN-3 is a member of Lab, which this document does not manage: it stays, and says why.
   const std::string one_device =
       R"({"devices": {"rows": [{"serialNumber": "SN-1", "hardwareHash": "aGFzaC0x"}]}})";

@@ -212,9 +212,11 @@ class Applier {
     return Ok{};
   }
 
-  // The registered devices, for a document with a devices section or a prune (a fleet may
-  // hold many: other applies do not read them all).
+  // The registered devices (once), for a document with a devices section, a prune or a group
+  // that changes (a fleet may hold many: other applies do not read them all).
   Status LoadDevices() {
+    if (devices_loaded_) return Ok{};
+    devices_loaded_ = true;
     store::PageRequest page{.after = "", .limit = store::kMaxPageSize};
     do {
       Result<store::Page<store::DeviceRecord>> listed = store_.devices().List({}, page);
@@ -412,6 +414,10 @@ class Applier {
       return Ok{};
     }
     if (existing) {
+      if (kind == ResourceKind::kGroup) {
+        // Its members may be devices this apply has not read: show them by serial number.
+        GC_RETURN_IF_ERROR(LoadDevices());
+      }
       store::Resource row = existing->value;
       row.name = name;
       row.body = body;
@@ -1064,6 +1070,7 @@ class Applier {
   std::vector<std::pair<ResourceRecord, core::Assignment>> existing_assignments_;
   std::vector<std::pair<core::Assignment, std::string>> desired_assignments_;
   std::set<std::string> payloads_listed_;
+  bool devices_loaded_ = false;
   std::unordered_map<std::string, size_t> device_by_serial_;  // folded -> devices_stored_[i]
   std::vector<store::DeviceRecord> devices_stored_;           // as they were before the apply
   std::optional<core::RegistrationFile> device_rows_;  // the devices section, when it has one
