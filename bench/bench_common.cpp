@@ -129,8 +129,9 @@ double BuildTenant(const fs::path& root, const TenantShape& shape, Tenant& tenan
   const json::value document = TenantDocument(shape);
   const BenchClock::time_point start = BenchClock::now();
   service::ApplyOutcome applied =
-      Must(tenant.services->apply.Apply(kBenchAdmin, document, false), "apply");
+      Must(tenant.services->apply.Apply(kBenchAdmin, document, {}), "apply");
   const double seconds = SecondsSince(start);
+  if (!applied.problems.empty()) throw Failure{"apply refused: " + applied.problems[0].message};
   if (applied.changes.empty()) throw Failure{"apply changed nothing"};
   return seconds;
 }

@@ -59,6 +59,14 @@ ApiError ErrorFromAnswer(const HttpResponse& response) {
                       response.status};
       if (result.code.empty()) result.code = CodeForStatus(response.status);
       if (result.message.empty()) result.message = fmt::format("HTTP {}", response.status);
+      if (const json::value* details = e.if_contains("details"); details && details->is_array()) {
+        for (const json::value& detail : details->as_array()) {
+          const json::object* item = detail.if_object();
+          if (item == nullptr) continue;
+          result.details.push_back(MakeError(ErrorCode::kInvalidArgument,
+                                             StringOr(*item, "message"), StringOr(*item, "field")));
+        }
+      }
       return result;
     }
   }

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "common/result.hpp"
 #include "http_client/http_client.hpp"
@@ -32,6 +33,9 @@ struct ApiError {
   std::string message;
   std::string field;
   int http_status = 0;
+  /// The answer's "details": each problem when the error stands for several (an apply
+  /// document's). Each message starts with its field, as the server writes them.
+  std::vector<Error> details = {};
 };
 
 /// A local Error in the API's shape.
@@ -58,8 +62,9 @@ class [[nodiscard]] ApiResult {
   std::variant<T, ApiError> state_;
 };
 
-/// The error a non-2xx answer stands for: the body's {"error": {code, message, field}} when it
-/// has one, else a code derived from the status and "HTTP <status>" with the start of the body.
+/// The error a non-2xx answer stands for: the body's {"error": {code, message, field, details}}
+/// when it has one, else a code derived from the status and "HTTP <status>" with the start of the
+/// body.
 ApiError ErrorFromAnswer(const HttpResponse& response);
 
 /// Percent-encodes everything but RFC 3986 unreserved characters (for path segments and query

@@ -268,6 +268,9 @@ TEST(RemoteCommandsTest, AuditAndSessionsList) {
   EXPECT_EQ(server.requests[2].target, "/v1/deploymentSessions?deviceId=z%201&limit=1000");
 }
 
+const std::string kHelloSha256 =
+    "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03";  // of "hello\n"
+
 class ApplyCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -289,23 +292,43 @@ TEST_F(ApplyCommandTest, UploadsMissingContentThenPostsTheDocument) {
   server.Answer(404, "");  // HEAD a.sh: not there
   server.Answer(201, "");  // PUT a.sh
   server.Answer(200, "");  // HEAD b.sh: already there
-  server.Answer(200, R"({"dryRun":true,"changes":[{"kind":"app","name":"A","action":"create"}]})");
+  server.Answer(200,
+                R"({"dryRun":false,"changes":[{"kind":"apps","name":"A","action":"create"}]})");
   Api api(server.transport());
   Captured run;
-  EXPECT_EQ(Apply({(dir_ / "t.yaml").string(), true, false}, api, run.console), 0) << run.err.str();
+  EXPECT_EQ(Apply({.file = (dir_ / "t.yaml").string()}, api, run.console), 0) << run.err.str();
   ASSERT_EQ(server.requests.size(), 4u);
   EXPECT_EQ(server.requests[0].method, "HEAD");
   EXPECT_EQ(server.requests[1].method, "PUT");
-  EXPECT_EQ(server.requests[1].target,
-            "/v1/content/5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+  EXPECT_EQ(server.requests[1].target, "/v1/content/" + kHelloSha256);
   EXPECT_EQ(server.requests[1].body, "hello\n");
   EXPECT_EQ(server.requests[1].content_type, "application/octet-stream");
   EXPECT_EQ(server.requests[2].method, "HEAD");
-  EXPECT_EQ(server.requests[3].target, "/v1/apply?dryRun=true");
+  EXPECT_EQ(server.requests[3].target, "/v1/apply");
   const json::value posted = json::parse(server.requests[3].body);
   EXPECT_EQ(posted.at("apps").at(1).at("content").at("fileName"), json::value("b.sh"));
-  EXPECT_NE(run.out.str().find("Dry run: 1 to create"), std::string::npos) << run.out.str();
+  EXPECT_EQ(run.out.str(), "+ apps \"A\"\n\n1 created, 0 updated, 0 deleted, 0 unchanged.\n");
   EXPECT_NE(run.err.str().find("a.sh (6 B)"), std::string::npos) << run.err.str();
+}
+
+TEST_F(ApplyCommandTest, ADryRunUploadsNothingAndSaysWhatWouldBe) {
+  ScriptedTransport server;
+  server.Answer(200, R"({"dryRun":true,"changes":[{"kind":"apps","name":"A","action":"create"}],
+      "contentToUpload":[{"sha256":")" +
+                         kHelloSha256 + R"(","fileName":"a.sh","size":6,
+                          "apps":["A"]}]})");
+  Api api(server.transport());
+  Captured run;
+  EXPECT_EQ(Apply({.file = (dir_ / "t.yaml").string(), .dry_run = true}, api, run.console), 0)
+      << run.err.str();
+  ASSERT_EQ(server.requests.size(), 1u) << "no HEAD, no PUT";
+  EXPECT_EQ(server.requests[0].target, "/v1/apply?dryRun=true");
+  const json::value posted = json::parse(server.requests[0].body);
+  EXPECT_EQ(posted.at("apps").at(0).at("content").at("sha256"), json::value(kHelloSha256));
+  EXPECT_NE(run.out.str().find("Content to upload (1)\n  a.sh (6 B, sha256 5891b5b522d5) for A"),
+            std::string::npos)
+      << run.out.str();
+  EXPECT_EQ(run.err.str(), "");
 }
 
 TEST_F(ApplyCommandTest, UploadRefusalIsReportedWithTheServersCode) {
@@ -313,7 +336,7 @@ TEST_F(ApplyCommandTest, UploadRefusalIsReportedWithTheServersCode) {
   server.Answer(403, R"({"error":{"code":"permission_denied","message":"reader credential"}})");
   Api api(server.transport());
   Captured run;
-  EXPECT_EQ(Apply({(dir_ / "t.yaml").string(), false, true}, api, run.console), 1);
+  EXPECT_EQ(Apply({.file = (dir_ / "t.yaml").string(), .json = true}, api, run.console), 1);
   const json::value error = json::parse(run.out.str()).at("error");
   EXPECT_EQ(error.at("code"), json::value("permission_denied"));
   EXPECT_NE(std::string(error.at("message").as_string()).find("reader credential"),
@@ -325,9 +348,104 @@ TEST_F(ApplyCommandTest, YamlErrorsNameLineAndColumn) {
   ScriptedTransport server;
   Api api(server.transport());
   Captured run;
-  EXPECT_EQ(Apply({(dir_ / "bad.yaml").string(), false, false}, api, run.console), 1);
+  EXPECT_EQ(Apply({.file = (dir_ / "bad.yaml").string()}, api, run.console), 1);
   EXPECT_NE(run.err.str().find("bad.yaml: line "), std::string::npos) << run.err.str();
   EXPECT_TRUE(server.requests.empty());
+}
+
+TEST_F(ApplyCommandTest, EachProblemIsPrintedOnceWithItsLineAndColumn) {
+  std::ofstream(dir_ / "p.yaml") << "apps:\n"
+                                    "  - displayName: A\n"
+                                    "    dependencies: [{app: X}]\n"
+                                    "  - {displayName: B, installContext: sideways}\n";
+  ScriptedTransport server;
+  server.Answer(400, R"({"error":{"code":"invalid_argument",
+      "message":"the document has 3 problems, each in details; the first: ...",
+      "field":"apps[A].dependencies[0].app",
+      "details":[{"field":"apps[A].dependencies[0].app",
+                  "message":"apps[A].dependencies[0].app: no app named \"X\""},
+                 {"field":"apps[B].installContext",
+                  "message":"apps[B].installContext: must be device or user"},
+                 {"field":"devices, line 3", "message":"devices, line 3: bad row"}]}})");
+  Api api(server.transport());
+  Captured run;
+  const std::string file = (dir_ / "p.yaml").string();
+  EXPECT_EQ(Apply({.file = file}, api, run.console), 1);
+  EXPECT_EQ(run.err.str(),
+            "error: " + file + " has 3 problems:\n" +  //
+                file + ":3:26: apps[A].dependencies[0].app: no app named \"X\"\n" + file +
+                ":4:38: apps[B].installContext: must be device or user\n" +  //
+                file + ": devices, line 3: bad row\n");
+}
+
+TEST_F(ApplyCommandTest, PruneOffATerminalNeedsYes) {
+  ScriptedTransport server;
+  Api api(server.transport());
+  Captured run;
+  EXPECT_EQ(
+      Apply({.file = (dir_ / "t.yaml").string(), .prune = true, .prompter = {}}, api, run.console),
+      2);
+  EXPECT_TRUE(server.requests.empty());
+  EXPECT_NE(run.err.str().find("add --yes"), std::string::npos) << run.err.str();
+  EXPECT_NE(run.err.str().find("--dry-run"), std::string::npos) << run.err.str();
+
+  // --yes, or a dry run, needs no one to confirm.
+  server.Answer(200, "");  // HEAD a.sh
+  server.Answer(200, "");  // HEAD b.sh
+  server.Answer(200, R"({"dryRun":false,"changes":[]})");
+  server.Answer(200, R"({"dryRun":true,"changes":[]})");
+  EXPECT_EQ(Apply({.file = (dir_ / "t.yaml").string(), .prune = true, .yes = true, .prompter = {}},
+                  api, run.console),
+            0);
+  EXPECT_EQ(server.requests.back().target, "/v1/apply?prune=true");
+  EXPECT_EQ(
+      Apply({.file = (dir_ / "t.yaml").string(), .dry_run = true, .prune = true, .prompter = {}},
+            api, run.console),
+      0);
+  EXPECT_EQ(server.requests.back().target, "/v1/apply?dryRun=true&prune=true");
+}
+
+TEST_F(ApplyCommandTest, PruneOnATerminalShowsTheDiffThenAsks) {
+  const std::string review =
+      R"({"dryRun":true,"prune":true,"changes":[{"kind":"apps","name":"Old","action":"delete"}],
+          "summary":{"create":0,"update":0,"delete":1,"unchanged":2}})";
+  std::vector<std::string> questions;
+  bool answer = false;
+  const Prompter prompter{true, [&](std::string_view question) {
+                            questions.emplace_back(question);
+                            return answer;
+                          }};
+  ScriptedTransport server;
+  server.Answer(200, review);
+  Api api(server.transport());
+  Captured declined;
+  EXPECT_EQ(Apply({.file = (dir_ / "t.yaml").string(), .prune = true, .prompter = prompter}, api,
+                  declined.console),
+            1);
+  ASSERT_EQ(server.requests.size(), 1u) << "only the dry run: nothing uploaded";
+  EXPECT_EQ(server.requests[0].target, "/v1/apply?dryRun=true&prune=true");
+  EXPECT_EQ(questions, (std::vector<std::string>{"Apply these changes (1 to delete)? [y/N] "}));
+  EXPECT_EQ(declined.out.str(),
+            "- apps \"Old\"\n\nDry run: 0 to create, 0 to update, 1 to delete, 0 unchanged; "
+            "nothing was changed.\n");
+  EXPECT_EQ(declined.err.str(), "Nothing was changed.\n");
+
+  answer = true;
+  server.Answer(200, review);
+  server.Answer(200, "");  // HEAD a.sh
+  server.Answer(200, "");  // HEAD b.sh
+  server.Answer(200, R"({"dryRun":false,"prune":true,
+      "changes":[{"kind":"apps","name":"Old","action":"delete"}],
+      "summary":{"create":0,"update":0,"delete":1,"unchanged":2}})");
+  Captured confirmed;
+  EXPECT_EQ(Apply({.file = (dir_ / "t.yaml").string(), .prune = true, .prompter = prompter}, api,
+                  confirmed.console),
+            0);
+  ASSERT_EQ(server.requests.size(), 5u);
+  EXPECT_EQ(server.requests[4].target, "/v1/apply?prune=true");
+  EXPECT_EQ(confirmed.out.str(),
+            "- apps \"Old\"\n\nDry run: 0 to create, 0 to update, 1 to delete, 0 unchanged; "
+            "nothing was changed.\n0 created, 0 updated, 1 deleted, 0 unchanged.\n");
 }
 
 TEST_F(ApplyCommandTest, LoginVerifiesThenSavesAndLogoutRemoves) {

@@ -275,8 +275,10 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
       "Applying the same file twice changes nothing the second time.");
   apply_cmd->add_option("-f,--file", apply.file, "the tenant YAML file")->required();
   apply_cmd->add_flag("--dry-run", apply.dry_run,
-                      "show what would change without changing anything (content is still "
-                      "uploaded)");
+                      "show what would change without changing or uploading anything");
+  apply_cmd->add_flag("--prune", apply.prune,
+                      "also delete what the document's sections no longer list (asks first)");
+  apply_cmd->add_flag("--yes", apply.yes, "prune without asking (needed when not on a terminal)");
   apply_cmd->add_flag("--json", apply.json, kJsonHelp);
   apply_cmd->callback(
       [&] { remote(apply.json, [&](Api& a, Console& c) { return Apply(apply, a, c); }); });

@@ -1,9 +1,11 @@
 #include "cli/remote_commands.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <map>
+#include <iostream>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -13,6 +15,7 @@
 #include "cli/report.hpp"
 #include "cli/resolve.hpp"
 #include "cli/tenant_file.hpp"
+#include "common/text.hpp"
 
 namespace groundcrew::cli {
 namespace json = boost::json;
@@ -27,13 +30,6 @@ ApiResult<boost::json::value> ApplyRequest(Api& api, std::string target,
   request.body = boost::json::serialize(document);
   request.content_type = "application/json";
   return api.SendOnce(std::move(request));
-}
-
-std::string HumanSize(std::uint64_t bytes) {
-  if (bytes < 1024) return fmt::format("{} B", bytes);
-  if (bytes < 1024 * 1024) return fmt::format("{:.1f} KiB", bytes / 1024.0);
-  if (bytes < 1024ull * 1024 * 1024) return fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024));
-  return fmt::format("{:.2f} GiB", bytes / (1024.0 * 1024 * 1024));
 }
 
 // A one-line progress bar redrawn on `err` (a terminal).
@@ -187,10 +183,34 @@ int ReportApiError(const ApiError& error, bool json, Console& console) {
   return 1;
 }
 
-int Apply(const ApplyOptions& options, Api& api, Console& console) {
+Prompter TerminalPrompter() {
+  if (::isatty(STDIN_FILENO) != 1) return {};
+  return {true, [](std::string_view question) {
+            std::cerr << question << std::flush;
+            std::string answer;
+            if (!std::getline(std::cin, answer)) return false;
+            answer = text::ToLowerAscii(text::Trim(answer));
+            return answer == "y" || answer == "yes";
+          }};
+}
+
+namespace {
+
+// What apply posts, and where its values are in the file.
+struct TenantDocument {
+  json::value document;
+  YamlMarks marks;
+};
+
+// Reads the tenant file. With `upload`, each content file is made available on the server
+// first (HEAD, then PUT when missing); without, nothing is sent (the document still names the
+// content by its SHA-256).
+ApiResult<TenantDocument> ReadTenant(const ApplyOptions& options, bool upload_content, Api& api,
+                                     Console& console) {
   // The server's answer when an upload failed, so it is reported with its own code.
   std::optional<ApiError> upload_error;
   Uploader upload = [&](const ContentFile& file) -> Status {
+    if (!upload_content) return Ok{};
     auto failed = [&](std::string_view what, ApiError error) -> Status {
       error.message = fmt::format("{} {}: {}", what, file.path, error.message);
       upload_error = error;
@@ -222,15 +242,106 @@ int Apply(const ApplyOptions& options, Api& api, Console& console) {
     console.err << fmt::format("uploaded {} ({})\n", file.path, HumanSize(file.size));
     return Ok{};
   };
+  TenantDocument tenant;
+  auto document = LoadTenantFile(options.file, upload, &tenant.marks);
+  if (!document) return upload_error ? *upload_error : ToApiError(document.error());
+  tenant.document = std::move(*document);
+  return tenant;
+}
 
-  auto document = LoadTenantFile(options.file, upload);
-  if (!document) {
-    return ReportApiError(upload_error ? *upload_error : ToApiError(document.error()), options.json,
-                          console);
+// A refused document: each problem once, where the file has it when that can be told.
+int ReportDocumentProblems(const ApiError& error, const ApplyOptions& options,
+                           const TenantDocument& tenant, Console& console) {
+  if (options.json) {
+    json::array details;
+    for (const Error& problem : error.details) {
+      json::object item{{"field", problem.field}, {"message", problem.message}};
+      if (auto mark = LocateField(tenant.document, tenant.marks, problem.field)) {
+        item["line"] = mark->line;
+        item["column"] = mark->column;
+      }
+      details.push_back(std::move(item));
+    }
+    WriteJson(console.out, json::object{{"error",
+                                         {{"code", error.code},
+                                          {"message", error.message},
+                                          {"field", error.field},
+                                          {"details", std::move(details)}}}});
+    return 1;
   }
-  auto answer =
-      ApplyRequest(api, options.dry_run ? "/v1/apply?dryRun=true" : "/v1/apply", *document);
-  if (!answer) return ReportApiError(answer.error(), options.json, console);
+  const std::string red_error = console.err_style.Paint("error:", Color::kRed);
+  if (error.details.size() > 1) {
+    console.err << fmt::format("{} {} has {} problems:\n", red_error, options.file,
+                               error.details.size());
+  }
+  for (const Error& problem : error.details) {
+    std::string where = options.file;
+    if (auto mark = LocateField(tenant.document, tenant.marks, problem.field)) {
+      where += fmt::format(":{}:{}", mark->line, mark->column);
+    }
+    console.err << (error.details.size() > 1 ? "" : red_error + " ") << where << ": "
+                << text::ShowControls(WithField(problem.field, problem.message)) << '\n';
+  }
+  return 1;
+}
+
+// Posts the document to /v1/apply, once.
+ApiResult<json::value> PostTenant(const TenantDocument& tenant, bool dry_run, bool prune,
+                                  Api& api) {
+  std::string target = "/v1/apply";
+  if (dry_run) target += "?dryRun=true";
+  if (prune) target += dry_run ? "&prune=true" : "?prune=true";
+  return ApplyRequest(api, std::move(target), tenant.document);
+}
+
+int ReportApplyError(const ApiError& error, const ApplyOptions& options,
+                     const TenantDocument& tenant, Console& console) {
+  if (!error.details.empty()) return ReportDocumentProblems(error, options, tenant, console);
+  return ReportApiError(error, options.json, console);
+}
+
+size_t Counted(const json::value& answer, std::string_view action) {
+  const json::value* summary =
+      answer.is_object() ? answer.as_object().if_contains("summary") : nullptr;
+  const json::value* count =
+      summary && summary->is_object() ? summary->as_object().if_contains(action) : nullptr;
+  return count && count->is_int64() ? static_cast<size_t>(count->as_int64()) : 0;
+}
+
+}  // namespace
+
+int Apply(const ApplyOptions& options, Api& api, Console& console) {
+  const bool confirm = options.prune && !options.yes && !options.dry_run;
+  if (confirm && !options.prompter.available) {
+    return ReportError("invalid_argument",
+                       "--prune deletes what the document no longer lists and asks first, but "
+                       "stdin is not a terminal to answer on: add --yes to apply it, or review "
+                       "it first with --dry-run",
+                       "", 2, options.json, console.err_style.color, console.out, console.err);
+  }
+  if (confirm) {
+    // Show what would change, then ask before changing anything (content included).
+    auto tenant = ReadTenant(options, false, api, console);
+    if (!tenant) return ReportApiError(tenant.error(), options.json, console);
+    auto review = PostTenant(*tenant, true, true, api);
+    if (!review) return ReportApplyError(review.error(), options, *tenant, console);
+    // With --json, stdout holds only the apply's answer: the review goes to the terminal.
+    RenderApply(*review, options.json ? console.err_style : console.out_style,
+                options.json ? console.err : console.out);
+    if (Counted(*review, "create") + Counted(*review, "update") + Counted(*review, "delete") == 0) {
+      return 0;
+    }
+    console.out << std::flush;
+    if (!options.prompter.ask(fmt::format("Apply these changes ({} to delete)? [y/N] ",
+                                          Counted(*review, "delete")))) {
+      console.err << "Nothing was changed.\n";
+      return 1;
+    }
+  }
+  auto tenant = ReadTenant(options, !options.dry_run, api, console);
+  if (!tenant) return ReportApiError(tenant.error(), options.json, console);
+  auto answer = PostTenant(*tenant, options.dry_run, options.prune, api);
+  if (!answer) return ReportApplyError(answer.error(), options, *tenant, console);
   size_t failed = 0;
   if (const json::object* object = answer->if_object()) {
     if (const json::value* devices = object->if_contains("devices")) failed = FailedRows(*devices);
@@ -238,7 +349,8 @@ int Apply(const ApplyOptions& options, Api& api, Console& console) {
   if (options.json) {
     WriteJson(console.out, *answer);
   } else {
-    RenderApply(*answer, console.out_style, console.out);
+    RenderApply(*answer, console.out_style, console.out,
+                confirm ? ApplyView::kSummary : ApplyView::kDiff);
   }
   return failed > 0 ? 1 : 0;
 }

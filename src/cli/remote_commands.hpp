@@ -1,7 +1,9 @@
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 
 #include "cli/api.hpp"
 #include "cli/render.hpp"
@@ -24,13 +26,29 @@ struct Console {
 /// Reports `error` (see report.hpp; a hint follows "unauthenticated") and returns 1.
 int ReportApiError(const ApiError& error, bool json, Console& console);
 
+/// Asks the person at the terminal a yes/no question.
+struct Prompter {
+  bool available = false;  ///< stdin is a terminal to answer on
+  /// Writes `question` (on stderr) and reads the answer: true only for "y" or "yes".
+  std::function<bool(std::string_view question)> ask;
+};
+/// The process's: available when stdin is a terminal.
+Prompter TerminalPrompter();
+
 struct ApplyOptions {
   std::string file;
   bool dry_run = false;
+  bool prune = false;  ///< also delete what the document's sections no longer list
+  bool yes = false;    ///< prune without asking
   bool json = false;
+  Prompter prompter = TerminalPrompter();
 };
 /// Reads the YAML tenant, uploads app content that is not on the server yet (HEAD, then PUT),
-/// posts the document to /v1/apply and prints the changes. Exit 1 also when device rows failed.
+/// posts the document to /v1/apply and prints the changes. A dry run uploads nothing: the
+/// server says which content it lacks. --prune without --yes asks on the terminal after
+/// showing a dry run (exit 1 when refused), and is a usage error (exit 2) when stdin is not a
+/// terminal. A refused document prints each problem once, as "FILE:LINE:COLUMN: PATH: WHY".
+/// Exit 1 also when device rows failed.
 int Apply(const ApplyOptions& options, Api& api, Console& console);
 
 struct PlanOptions {

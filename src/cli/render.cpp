@@ -468,35 +468,87 @@ void RenderPlan(const json::value& plan, const Style& style, std::ostream& out) 
   PrintIndented(table, "  ", out);
 }
 
-void RenderApply(const json::value& answer, const Style& style, std::ostream& out) {
+namespace {
+
+// "(none)" for a field that is not set, else the value as JSON ("1.0" quoted, 5, [..]).
+std::string FieldValueText(const json::value* value) {
+  return value == nullptr ? std::string("(none)") : JsonText(*value);
+}
+
+void RenderChange(const json::value& change, const Style& style, std::ostream& out) {
+  const std::string action = CellText(change, "action");
+  const char* sign = "~";
+  Color color = Color::kYellow;
+  if (action == "create") {
+    sign = "+";
+    color = Color::kGreen;
+  } else if (action == "delete") {
+    sign = "-";
+    color = Color::kRed;
+  }
+  const json::value* name = Find(change, "name");
+  out << style.Paint(fmt::format("{} {} {}", sign, CellText(change, "kind"),
+                                 name ? JsonText(*name) : std::string("\"\"")),
+                     color)
+      << '\n';
+  for (const json::value& field : ArrayAt(change, "fields")) {
+    const std::string path = CellText(field, "path");
+    if (Flag(field, "secret")) {
+      out << fmt::format("    {}: (changed)\n", path);
+      continue;
+    }
+    out << fmt::format("    {}: {} \u2192 {}\n", path, FieldValueText(Find(field, "from")),
+                       FieldValueText(Find(field, "to")));
+  }
+}
+
+}  // namespace
+
+void RenderApply(const json::value& answer, const Style& style, std::ostream& out, ApplyView view) {
   const bool dry_run = Flag(answer, "dryRun");
   const json::array& changes = ArrayAt(answer, "changes");
   std::map<std::string, size_t> counts;
-  if (!changes.empty()) {
-    Table table({"KIND", "NAME", "ACTION"});
-    for (const json::value& change : changes) {
-      const std::string action = CellText(change, "action");
-      ++counts[action];
-      Color color = Color::kDim;
-      if (action == "create") color = Color::kGreen;
-      if (action == "update") color = Color::kYellow;
-      if (action == "delete") color = Color::kRed;
-      table.Add({CellText(change, "kind"), CellText(change, "name"), style.Paint(action, color)});
+  bool listed = false;
+  for (const json::value& change : changes) {
+    const std::string action = CellText(change, "action");
+    ++counts[action];
+    if (action == "unchanged" || view == ApplyView::kSummary) continue;
+    RenderChange(change, style, out);
+    listed = true;
+  }
+  if (listed) out << '\n';
+  const json::array& uploads = ArrayAt(answer, "contentToUpload");
+  if (!uploads.empty()) {
+    out << style.Paint(fmt::format("Content to upload ({})", uploads.size()), Color::kBold) << '\n';
+    for (const json::value& upload : uploads) {
+      const json::value* size = Find(upload, "size");
+      out << fmt::format("  {} ({}, sha256 {}) for {}\n", CellText(upload, "fileName"),
+                         size && size->is_int64()
+                             ? HumanSize(static_cast<std::uint64_t>(size->as_int64()))
+                             : CellText(upload, "size"),
+                         CellText(upload, "sha256").substr(0, 12), CellText(upload, "apps"));
     }
-    table.Print(out);
     out << '\n';
   }
   if (dry_run) {
-    out << fmt::format("Dry run: {} to create, {} to update, {} unchanged; nothing was changed.\n",
-                       counts["create"], counts["update"], counts["unchanged"]);
+    out << fmt::format(
+        "Dry run: {} to create, {} to update, {} to delete, {} unchanged; nothing was changed.\n",
+        counts["create"], counts["update"], counts["delete"], counts["unchanged"]);
   } else {
-    out << fmt::format("{} created, {} updated, {} unchanged.\n", counts["create"],
-                       counts["update"], counts["unchanged"]);
+    out << fmt::format("{} created, {} updated, {} deleted, {} unchanged.\n", counts["create"],
+                       counts["update"], counts["delete"], counts["unchanged"]);
   }
   if (const json::value* devices = Find(answer, "devices"); devices && devices->is_object()) {
     out << '\n' << style.Paint("Devices", Color::kBold) << '\n';
     RenderImport(*devices, style, out);
   }
+}
+
+std::string HumanSize(std::uint64_t bytes) {
+  if (bytes < 1024) return fmt::format("{} B", bytes);
+  if (bytes < 1024 * 1024) return fmt::format("{:.1f} KiB", bytes / 1024.0);
+  if (bytes < 1024ull * 1024 * 1024) return fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024));
+  return fmt::format("{:.2f} GiB", bytes / (1024.0 * 1024 * 1024));
 }
 
 size_t RenderImport(const json::value& result, const Style& style, std::ostream& out) {

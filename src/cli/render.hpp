@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <string_view>
@@ -43,9 +44,21 @@ std::string CellText(const boost::json::value& object, std::string_view path);
 /// and the findings (docs/admin-api.md "The plan document").
 void RenderPlan(const boost::json::value& plan, const Style& style, std::ostream& out);
 
-/// `groundcrew apply`: the changes as a table (kind, name, action), a summary line, and the
-/// device import result when the answer has one.
-void RenderApply(const boost::json::value& answer, const Style& style, std::ostream& out);
+enum class ApplyView {
+  kDiff,     ///< every change, then the summary
+  kSummary,  ///< the summary only (after the diff was shown for confirmation)
+};
+
+/// `groundcrew apply`: a diff of the changes, deletions first as the server orders them
+/// (`- kind "name"`, `~ kind "name"` with a `    path: from → to` line per field, secrets
+/// "(changed)", `+ kind "name"`; unchanged resources are only counted; coloured red, yellow,
+/// green), the content a dry run would upload, a summary line, and the device import result
+/// when the answer has one.
+void RenderApply(const boost::json::value& answer, const Style& style, std::ostream& out,
+                 ApplyView view = ApplyView::kDiff);
+
+/// "512 B", "1.2 KiB", "3.4 MiB", "1.25 GiB".
+std::string HumanSize(std::uint64_t bytes);
 
 /// A device import result ({"imported": n, "rows": [...]}, also the "devices" part of an apply
 /// answer): a table of the rows and a summary line. Returns the number of failed rows.

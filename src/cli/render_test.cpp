@@ -80,7 +80,10 @@ TEST(RenderTest, ColourIsOnlyAddedWhenAskedAndKeepsColumnsAligned) {
   RenderApply(answer, Style{false}, plain);
   RenderApply(answer, Style{true}, coloured);
   EXPECT_EQ(plain.str().find('\x1b'), std::string::npos);
-  EXPECT_NE(coloured.str().find("\x1b[32mcreate\x1b[0m"), std::string::npos);
+  EXPECT_NE(coloured.str().find("\x1b[32m+ groups \"Sales devices\"\x1b[0m"), std::string::npos)
+      << coloured.str();
+  EXPECT_NE(coloured.str().find("\x1b[31m- users \"alex.wilber@contoso.com\"\x1b[0m"),
+            std::string::npos);
   std::string stripped = coloured.str();
   for (size_t at; (at = stripped.find('\x1b')) != std::string::npos;) {
     stripped.erase(at, stripped.find('m', at) - at + 1);

@@ -1,5 +1,7 @@
 #include "cli/report.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
 #include <ostream>
 
@@ -7,6 +9,15 @@
 #include "common/text.hpp"
 
 namespace groundcrew::cli {
+
+std::string WithField(std::string_view field, std::string_view message) {
+  // The server's messages start with their field already ("apps[X].displayName: required").
+  if (field.empty() ||
+      (message.starts_with(field) && message.substr(field.size()).starts_with(":"))) {
+    return std::string(message);
+  }
+  return fmt::format("{}: {}", field, message);
+}
 
 int ReportError(const Error& error, int exit_code, bool json, std::ostream& out,
                 std::ostream& err) {
@@ -22,11 +33,7 @@ int ReportError(std::string_view code, std::string_view message, std::string_vie
     out << JsonText(boost::json::object{{"error", std::move(body)}}) << '\n';
   } else {
     err << (color ? "\x1b[31merror:\x1b[0m " : "error: ");
-    // The field once, also when the message already starts with it ("limit: must be ...").
-    const bool named = message.size() > field.size() && message.substr(0, field.size()) == field &&
-                       message[field.size()] == ':';
-    if (!field.empty() && !named) err << text::ShowControls(field) << ": ";
-    err << text::ShowControls(message) << '\n';
+    err << text::ShowControls(WithField(field, message)) << '\n';
   }
   return exit_code;
 }

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
+#include <vector>
 
 #include "cli/read_file.hpp"
 #include "cli/yaml_json.hpp"
@@ -144,10 +146,11 @@ Status ResolveFileReferences(json::value& document, const std::string& base_dir,
   return Resolver(base_dir, upload).Run(*doc);
 }
 
-Result<json::value> LoadTenantFile(const std::string& path, const Uploader& upload) {
+Result<json::value> LoadTenantFile(const std::string& path, const Uploader& upload,
+                                   YamlMarks* marks) {
   auto bytes = ReadWholeFile(path);
   if (!bytes) return bytes.error();
-  auto document = YamlToJson(*bytes, path);
+  auto document = YamlToJson(*bytes, path, marks);
   if (!document) return document.error();
   if (!document->is_object()) {
     return MakeError(ErrorCode::kInvalidArgument,
@@ -162,6 +165,93 @@ Result<json::value> LoadTenantFile(const std::string& path, const Uploader& uplo
     return error;
   }
   return document;
+}
+
+namespace {
+
+// One step of a server path: a property ("dependencies") or a bracket ("0", "Company Portal").
+struct PathStep {
+  std::string text;
+  bool bracket = false;
+};
+
+// "apps[Company Portal].dependencies[0].app" -> apps, [Company Portal], dependencies, [0], app.
+// A bracket runs to the "]" that ends the path or precedes "." or "[" (names may hold dots).
+std::vector<PathStep> SplitPath(std::string_view path) {
+  std::vector<PathStep> steps;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '.') {
+      ++i;
+      continue;
+    }
+    if (path[i] == '[') {
+      size_t end = i + 1;
+      for (;; ++end) {
+        end = path.find(']', end);
+        if (end == std::string_view::npos) return steps;
+        if (end + 1 == path.size() || path[end + 1] == '.' || path[end + 1] == '[') break;
+      }
+      steps.push_back({std::string(path.substr(i + 1, end - i - 1)), true});
+      i = end + 1;
+      continue;
+    }
+    const size_t end = path.find_first_of(".[", i);
+    steps.push_back({std::string(path.substr(i, end - i)), false});
+    i = end == std::string_view::npos ? path.size() : end;
+  }
+  return steps;
+}
+
+// The index in `list` a bracket names: a number, or an entry whose name field is that name.
+std::optional<size_t> EntryIndex(const json::array& list, const std::string& key) {
+  if (!key.empty() &&
+      std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    const size_t index = std::stoul(key);
+    if (index < list.size()) return index;
+    return std::nullopt;
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    const json::object* entry = list[i].if_object();
+    if (entry == nullptr) continue;
+    for (const char* name_field : {"displayName", "userPrincipalName"}) {
+      const json::value* name = entry->if_contains(name_field);
+      if (name != nullptr && name->is_string() && text::EqualsIgnoreCase(name->as_string(), key)) {
+        return i;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<YamlMark> LocateField(const json::value& document, const YamlMarks& marks,
+                                    std::string_view path) {
+  const json::value* node = &document;
+  std::string pointer;
+  bool found = false;
+  for (const PathStep& step : SplitPath(path)) {
+    std::optional<std::string> next;
+    if (const json::object* object = node->if_object(); object && !step.bracket) {
+      if (const json::value* value = object->if_contains(step.text)) {
+        node = value;
+        next = PointerToken(step.text);
+      }
+    } else if (const json::array* list = node->if_array(); list && step.bracket) {
+      if (std::optional<size_t> index = EntryIndex(*list, step.text)) {
+        node = &(*list)[*index];
+        next = std::to_string(*index);
+      }
+    }
+    if (!next) break;
+    pointer += "/" + *next;
+    found = true;
+  }
+  if (!found) return std::nullopt;
+  auto it = marks.find(pointer);
+  if (it == marks.end()) return std::nullopt;
+  return it->second;
 }
 
 }  // namespace groundcrew::cli

@@ -3,8 +3,10 @@
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
+#include "cli/yaml_json.hpp"
 #include "common/result.hpp"
 
 // Declarative tenant files (docs/admin-api.md "Declarative tenants"): reading the YAML and
@@ -37,8 +39,17 @@ using Uploader = std::function<Status(const ContentFile& file)>;
                                            const std::string& base_dir, const Uploader& upload);
 
 /// Reads the YAML file at `path`, converts it to JSON (YamlToJson), checks that it is a mapping
-/// and resolves its file references relative to the file's directory.
+/// and resolves its file references relative to the file's directory. With `marks`, also says
+/// where each value of the document is in the file.
 [[nodiscard]] Result<boost::json::value> LoadTenantFile(const std::string& path,
-                                                        const Uploader& upload);
+                                                        const Uploader& upload,
+                                                        YamlMarks* marks = nullptr);
+
+/// Where in the file the value a server path names is ("apps[Company Portal].dependencies[0]
+/// .app": a section's entry by its name, or by index), from the marks LoadTenantFile recorded:
+/// the deepest value of the path that `document` has (the entry when its property is missing).
+/// nullopt when not even the first step is in the document.
+std::optional<YamlMark> LocateField(const boost::json::value& document, const YamlMarks& marks,
+                                    std::string_view path);
 
 }  // namespace groundcrew::cli

@@ -1,5 +1,6 @@
 #include "cli/tenant_file.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -175,6 +176,26 @@ TEST_F(TenantFileTest, ContosoExampleResolves) {
   for (const std::string& script : contents_) {
     EXPECT_EQ(script.rfind("#!/bin/sh", 0), 0u) << script;
   }
+}
+
+// Server paths name entries by name (or index) and map back to where the file has them.
+TEST_F(TenantFileTest, ServerPathsAreLocatedInTheFile) {
+  YamlMarks marks;
+  auto doc = LoadTenantFile("examples/contoso/tenant.yaml", Recorder(), &marks);
+  ASSERT_TRUE(doc.has_value()) << doc.error().message;
+  auto at = [&](std::string_view path) {
+    std::optional<YamlMark> mark = LocateField(*doc, marks, path);
+    return mark ? fmt::format("{}:{}", mark->line, mark->column) : std::string("-");
+  };
+  // "    dependencies: [{app: Contoso Runtime, autoInstall: true}]" on line 79.
+  EXPECT_EQ(at("apps[Contoso Agent].dependencies[0].app"), "79:26");
+  EXPECT_EQ(at("apps[contoso agent].dependencies[0]"), "79:20") << "names match in any case";
+  EXPECT_EQ(at("apps[Contoso Agent].noSuchField"), "72:5") << "the entry, for a missing field";
+  EXPECT_EQ(at("users[adele.vance@contoso.com].jobTitle"), "16:16") << "a name with dots";
+  EXPECT_EQ(at("users[1]"), "17:5");
+  EXPECT_EQ(at("tenant.mfaRequirement"), "11:19");
+  EXPECT_EQ(at("devices, line 3"), "-");
+  EXPECT_EQ(at("widgets"), "-");
 }
 
 }  // namespace

@@ -111,10 +111,18 @@ std::size_t MaxValues(std::size_t text_size) {
 
 class Converter {
  public:
-  Converter(std::string_view file_name, std::size_t max_values)
-      : file_name_(file_name), max_values_(max_values) {}
+  Converter(std::string_view file_name, std::size_t max_values, YamlMarks* marks)
+      : file_name_(file_name), max_values_(max_values), marks_(marks) {}
 
-  Result<json::value> Convert(const YAML::Node& node, std::size_t depth = 0) {
+  // `pointer`: the value's JSON pointer, kept in marks_ with the node's place (or `fallback`'s
+  // when the node has none, e.g. an empty value after its key).
+  Result<json::value> Convert(const YAML::Node& node, std::size_t depth = 0,
+                              const std::string& pointer = "",
+                              const YAML::Mark& fallback = YAML::Mark::null_mark()) {
+    if (marks_ != nullptr) {
+      const YAML::Mark& mark = node.Mark().is_null() ? fallback : node.Mark();
+      if (!mark.is_null()) (*marks_)[pointer] = {mark.line + 1, mark.column + 1};
+    }
     // The API reads JSON at most wire::kMaxJsonDepth deep: say so here, with the line. (An alias
     // to an enclosing node, a cycle, ends here too.)
     if (depth >= wire::kMaxJsonDepth &&
@@ -139,7 +147,8 @@ class Converter {
         if (!CheckTag(node, "seq")) return TagError(node);
         json::array array;
         for (const YAML::Node& item : node) {
-          auto value = Convert(item, depth + 1);
+          auto value =
+              Convert(item, depth + 1, fmt::format("{}/{}", pointer, array.size()), node.Mark());
           if (!value) return value;
           array.push_back(std::move(*value));
         }
@@ -160,7 +169,8 @@ class Converter {
             return MakeError(ErrorCode::kInvalidArgument, fmt::format("duplicate key \"{}\"", name),
                              Where(file_name_, key.Mark()));
           }
-          auto value = Convert(entry.second, depth + 1);
+          auto value =
+              Convert(entry.second, depth + 1, pointer + "/" + PointerToken(name), key.Mark());
           if (!value) return value;
           object.emplace(name, std::move(*value));
         }
@@ -249,12 +259,28 @@ class Converter {
 
   std::string_view file_name_;
   std::size_t max_values_;
+  YamlMarks* marks_;
   std::size_t values_ = 0;
 };
 
 }  // namespace
 
-Result<json::value> YamlToJson(std::string_view text, std::string_view file_name) {
+std::string PointerToken(std::string_view key) {
+  std::string out;
+  for (const char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Result<json::value> YamlToJson(std::string_view text, std::string_view file_name,
+                               YamlMarks* marks) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
@@ -262,7 +288,7 @@ Result<json::value> YamlToJson(std::string_view text, std::string_view file_name
     return MakeError(ErrorCode::kInvalidArgument, e.msg, Where(file_name, e.mark));
   }
   try {
-    return Converter(file_name, MaxValues(text.size())).Convert(root);
+    return Converter(file_name, MaxValues(text.size()), marks).Convert(root);
   } catch (const YAML::Exception& e) {
     return MakeError(ErrorCode::kInvalidArgument, e.msg, Where(file_name, e.mark));
   }

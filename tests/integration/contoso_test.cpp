@@ -4,11 +4,14 @@
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <sstream>
 
+#include "identity/sha256.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/service_fixture.hpp"
+#include "tests/support/terminal_session.hpp"
 
 namespace groundcrew::integration {
 namespace {
@@ -24,6 +27,26 @@ class ContosoTest : public ServiceFixture {
     CommandResult applied = Cli({"apply", "-f", kTenantFile});
     ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
   }
+
+  // The path of a copy of examples/contoso whose tenant.yaml is `edit`(the original).
+  std::string CopyOfTenant(const std::function<std::string(std::string)>& edit) {
+    const fs::path copy = temp_.path() / ("contoso-" + std::to_string(++copies_));
+    fs::copy(SourceDir() / "examples/contoso", copy, fs::copy_options::recursive);
+    std::ifstream in(copy / "tenant.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::ofstream(copy / "tenant.yaml") << edit(text.str());
+    return (copy / "tenant.yaml").string();
+  }
+
+  static std::string AgentSha256() {
+    std::ifstream in(SourceDir() / "examples/contoso/apps/agent/install.sh", std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    return identity::Sha256Hex(bytes.str());
+  }
+
+  int copies_ = 0;
 
   json::value PlanJson(const std::string& serial, const std::string& user = "") {
     std::vector<std::string> args = {"plan", serial, "--json"};
@@ -48,7 +71,15 @@ TEST_F(ContosoTest, ApplyTwiceTheSecondChangesNothing) {
   CommandResult dry = Cli({"apply", "-f", kTenantFile, "--dry-run", "--json"});
   ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;
   EXPECT_EQ(json::parse(dry.out).at("summary").at("create"), 31);
+  EXPECT_EQ(json::parse(dry.out).at("contentToUpload").as_array().size(), 5u);
   EXPECT_EQ(Call("GET", "/v1/users").body, R"({"value":[]})") << "a dry run writes nothing";
+  // ... and uploads nothing: the server holds no content, and says what it would need.
+  EXPECT_FALSE(fs::exists(data_dir_ / "content") && !fs::is_empty(data_dir_ / "content"));
+  EXPECT_EQ(Call("HEAD", "/v1/content/" + AgentSha256()).status, 404);
+  CommandResult dry_text = Cli({"apply", "-f", kTenantFile, "--dry-run"});
+  ASSERT_EQ(dry_text.exit_code, 0) << dry_text.err;
+  EXPECT_EQ(dry_text.err, "") << "no upload progress";
+  ExpectGolden("apply-dry-run.txt", dry_text.out);
 
   Apply();
   CommandResult again = Cli({"apply", "-f", kTenantFile, "--json"});
@@ -74,20 +105,24 @@ TEST_F(ContosoTest, ApplyTwiceTheSecondChangesNothing) {
 
 TEST_F(ContosoTest, AChangedDocumentUpdatesOnlyWhatChanged) {
   Apply();
-  // A copy of the tenant with one app's version bumped and one assignment removed.
-  const fs::path copy = temp_.path() / "contoso";
-  fs::copy(SourceDir() / "examples/contoso", copy, fs::copy_options::recursive);
-  std::ifstream in(copy / "tenant.yaml");
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string yaml = std::regex_replace(text.str(), std::regex("\"3\\.0\\.1\""), "\"3.0.2\"");
-  yaml = std::regex_replace(
-      yaml,
-      std::regex("(displayName: Contoso sales desktop[^]*?)\n    assignments: \\[\\{group: "
-                 "Sales users\\}\\]"),
-      "$1");
-  std::ofstream(copy / "tenant.yaml") << yaml;
-  CommandResult applied = Cli({"apply", "-f", (copy / "tenant.yaml").string(), "--json"});
+  // A copy of the tenant with one app's version bumped, one assignment removed and a policy
+  // setting and the Wi-Fi key changed.
+  const std::string copy = CopyOfTenant([](std::string yaml) {
+    yaml = std::regex_replace(yaml, std::regex("\"3\\.0\\.1\""), "\"3.0.2\"");
+    yaml = std::regex_replace(yaml, std::regex("screenLockTimeoutMinutes: 10"),
+                              "screenLockTimeoutMinutes: 5");
+    yaml = std::regex_replace(yaml, std::regex("demo-only-not-a-secret"), "another-demo-key");
+    return std::regex_replace(
+        yaml,
+        std::regex("(displayName: Contoso sales desktop[^]*?)\n    assignments: \\[\\{group: "
+                   "Sales users\\}\\]"),
+        "$1");
+  });
+  CommandResult dry = Cli({"apply", "-f", copy, "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;
+  EXPECT_EQ(dry.out.find("another-demo-key"), std::string::npos) << "a secret is never shown";
+  ExpectGolden("apply-changed.txt", dry.out);
+  CommandResult applied = Cli({"apply", "-f", copy, "--json"});
   ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
   std::vector<std::string> changed;
   const json::value outcome = json::parse(applied.out);
@@ -98,8 +133,104 @@ TEST_F(ContosoTest, AChangedDocumentUpdatesOnlyWhatChanged) {
     }
   }
   EXPECT_EQ(changed, (std::vector<std::string>{
-                         "update Contoso VPN Client",
-                         "delete Contoso sales desktop -> group Sales users (required)"}));
+                         "delete Contoso sales desktop -> group Sales users (required)",
+                         "update Contoso VPN Client", "update Contoso device baseline",
+                         "update Contoso Wi-Fi"}));
+}
+
+TEST_F(ContosoTest, PruneDeletesWhatTheDocumentNoLongerListsOnlyWhenConfirmed) {
+  Apply();
+  // Without the user Alex Wilber and the app Sales CRM (and so its assignment).
+  const std::string copy = CopyOfTenant([](std::string yaml) {
+    yaml =
+        std::regex_replace(yaml, std::regex("  - \\{userPrincipalName: alex.wilber[^}]*\\}\n"), "");
+    return std::regex_replace(yaml, std::regex("  - displayName: Sales CRM\n(    .*\n)*"), "");
+  });
+  // Not on a terminal (the tests' stdin is not one): refused without --yes, nothing changed.
+  CommandResult refused = Cli({"apply", "-f", copy, "--prune"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(refused.out, "");
+  ExpectGolden("apply-prune-refused.txt", refused.err);
+  // A dry run lists the deletions first.
+  CommandResult dry = Cli({"apply", "-f", copy, "--prune", "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  ExpectGolden("apply-prune-dry-run.txt", dry.out);
+  EXPECT_NE(Call("GET", "/v1/users").body.find("alex.wilber"), std::string::npos)
+      << "a dry run deletes nothing";
+  // Without --prune the document leaves them alone; with --yes they go.
+  CommandResult kept = Cli({"apply", "-f", copy, "--json"});
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_EQ(json::parse(kept.out).at("summary").at("delete"), 0);
+  CommandResult pruned = Cli({"apply", "-f", copy, "--prune", "--yes"});
+  ASSERT_EQ(pruned.exit_code, 0) << pruned.out << pruned.err;
+  ExpectGolden("apply-prune.txt", pruned.out);
+  EXPECT_EQ(Call("GET", "/v1/users").body.find("alex.wilber"), std::string::npos);
+  EXPECT_EQ(Cli({"plan", "PF3XK2LM", "--json"}).out.find("Sales CRM"), std::string::npos);
+}
+
+TEST_F(ContosoTest, OnATerminalPruneShowsTheDiffAndAsksFirst) {
+  Apply();
+  const std::string copy = CopyOfTenant([](std::string yaml) {
+    return std::regex_replace(yaml, std::regex("  - displayName: Sales CRM\n(    .*\n)*"), "");
+  });
+  const std::vector<std::string> environment = {
+      "GROUNDCREW_SERVER=" + daemon_->url(), "GROUNDCREW_TOKEN=" + token_,
+      "XDG_CONFIG_HOME=" + (temp_.path() / "config").string(), "NO_COLOR=1"};
+  auto prune = [&] {
+    auto session = std::make_unique<test_support::TerminalSession>(
+        std::vector<std::string>{GroundcrewPath(), "apply", "-f", copy, "--prune"}, 120, 40,
+        environment);
+    EXPECT_TRUE(session->started());
+    EXPECT_TRUE(session->WaitFor("Apply these changes (2 to delete)? [y/N]")) << session->Screen();
+    return session;
+  };
+  auto declined = prune();
+  const std::string review = declined->Screen();
+  EXPECT_NE(review.find("- apps \"Sales CRM\""), std::string::npos) << review;
+  EXPECT_NE(review.find("nothing was changed"), std::string::npos) << review;
+  declined->Type("n");
+  declined->Press("Enter");
+  EXPECT_EQ(declined->Wait(), 1);
+  EXPECT_NE(Call("GET", "/v1/apps").body.find("Sales CRM"), std::string::npos);
+
+  auto confirmed = prune();
+  confirmed->Type("y");
+  confirmed->Press("Enter");
+  EXPECT_EQ(confirmed->Wait(), 0);
+  EXPECT_NE(confirmed->Scrollback().find("0 created, 0 updated, 2 deleted, 30 unchanged."),
+            std::string::npos)
+      << confirmed->Scrollback();
+  EXPECT_EQ(Call("GET", "/v1/apps").body.find("Sales CRM"), std::string::npos);
+}
+
+TEST_F(ContosoTest, EveryProblemOfADocumentIsReportedOnceWithItsLine) {
+  Apply();
+  // A referrer the document does not manage: policies are not listed, and one is assigned to
+  // the group pruning would delete; two references to it; a bad value; a missing reference.
+  const std::string copy = CopyOfTenant([](std::string yaml) {
+    yaml = std::regex_replace(
+        yaml, std::regex("\npolicies:\n(  .*\n|\n)*?(?=\ncertificateProfiles)"), "\n");
+    yaml = std::regex_replace(yaml,
+                              std::regex("  # An assigned group of users, members by UPN\\.\n"
+                                         "  - displayName: Sales users\n(    .*\n)*"),
+                              "");
+    yaml = std::regex_replace(yaml, std::regex("installContext: user"), "installContext: sideways");
+    return std::regex_replace(yaml, std::regex("\\{app: Contoso Runtime, autoInstall"),
+                              "{app: Contoso Runtim, autoInstall");
+  });
+  CommandResult refused = Cli({"apply", "-f", copy, "--prune", "--dry-run"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.out, "");
+  std::string err = refused.err;
+  for (size_t at; (at = err.find(copy)) != std::string::npos;)
+    err.replace(at, copy.size(), "tenant.yaml");
+  ExpectGolden("apply-errors.txt", err);
+  CommandResult as_json = Cli({"apply", "-f", copy, "--prune", "--dry-run", "--json"});
+  EXPECT_EQ(as_json.exit_code, 1);
+  const json::value error = json::parse(as_json.out).at("error");
+  EXPECT_EQ(error.at("code"), "invalid_argument");
+  EXPECT_EQ(error.at("details").as_array().size(), 5u) << as_json.out;
+  EXPECT_EQ(error.at("details").at(0).at("line").as_int64() > 0, true);
 }
 
 TEST_F(ContosoTest, PlansShowEveryPhaseAndWhatBlocks) {

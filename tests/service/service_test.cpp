@@ -130,7 +130,7 @@ TEST_F(ServiceTest, ReadersMayReadButNotChange) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
   EXPECT_FALSE(services_->devices.Import(reader, "Device Serial Number,Hardware Hash\r\n"));
-  EXPECT_FALSE(services_->apply.Apply(reader, json::object{}, true));
+  EXPECT_FALSE(services_->apply.Apply(reader, json::object{}, {.dry_run = true}));
   EXPECT_TRUE(services_->resources.List(ResourceKind::kGroup, {}));
 }
 
@@ -150,25 +150,27 @@ TEST_F(ServiceTest, ADryRunReportsWhatTheApplyDoesAndWritesNothing) {
       {"users", {{{"userPrincipalName", "adele@contoso.com"}}}},
       {"groups", {{{"displayName", "Sales"}, {"members", {"adele@contoso.com"}}}}},
       {"policies", {{{"displayName", "Baseline"}, {"assignments", {{{"group", "Sales"}}}}}}}};
-  auto dry = services_->apply.Apply(admin_, document, true);
-  ASSERT_TRUE(dry) << dry.error().message;
+  auto dry = services_->apply.Apply(admin_, document, {.dry_run = true});
+  ASSERT_TRUE(dry && dry->problems.empty());
   EXPECT_TRUE(store_->resources().ListAll(ResourceKind::kUser)->empty());
-  auto real = services_->apply.Apply(admin_, document, false);
-  ASSERT_TRUE(real) << real.error().message;
+  auto real = services_->apply.Apply(admin_, document, {});
+  ASSERT_TRUE(real && real->problems.empty());
   ASSERT_EQ(dry->changes.size(), real->changes.size());
   for (size_t i = 0; i < dry->changes.size(); ++i) {
     EXPECT_EQ(dry->changes[i].name, real->changes[i].name);
     EXPECT_EQ(dry->changes[i].action, real->changes[i].action);
   }
-  auto again = services_->apply.Apply(admin_, document, false);
-  ASSERT_TRUE(again);
+  auto again = services_->apply.Apply(admin_, document, {});
+  ASSERT_TRUE(again && again->problems.empty());
   for (const ApplyChange& change : again->changes) EXPECT_EQ(change.action, "unchanged");
   // A reference to something that does not exist names where it is.
   auto broken = services_->apply.Apply(
-      admin_, {{"policies", {{{"displayName", "X"}, {"assignments", {{{"group", "Nope"}}}}}}}},
-      false);
-  ASSERT_FALSE(broken);
-  EXPECT_EQ(broken.error().field, "policies[X].assignments[0].group");
+      admin_, {{"policies", {{{"displayName", "X"}, {"assignments", {{{"group", "Nope"}}}}}}}}, {});
+  ASSERT_TRUE(broken);
+  ASSERT_EQ(broken->problems.size(), 1u);
+  EXPECT_EQ(broken->problems[0].field, "policies[X].assignments[0].group");
+  EXPECT_TRUE(broken->changes.empty());
+  EXPECT_EQ(store_->resources().ListAll(ResourceKind::kPolicy)->size(), 1u) << "only Baseline";
 }
 
 }  // namespace
@@ -287,8 +289,9 @@ class DeploymentServiceTest : public ServiceTest {
         {"serialNumber": "SN-1", "hardwareHash": "aGFzaC0x", "assignedUser": "adele@contoso.com"},
         {"serialNumber": "SN-2", "hardwareHash": "aGFzaC0y"}]}
     })json");
-    auto applied = services_->apply.Apply(admin_, document, false);
+    auto applied = services_->apply.Apply(admin_, document, {});
     ASSERT_TRUE(applied) << applied.error().message << " at " << applied.error().field;
+    ASSERT_TRUE(applied->problems.empty()) << applied->problems.front().message;
     device_ = DeviceIdOf("SN-1");
     other_ = DeviceIdOf("SN-2");
     adele_ = UserIdOf("adele@contoso.com");
@@ -408,8 +411,8 @@ TEST_F(DeploymentServiceTest, UserDeploymentIsTheDeltaPlusAccountSetupForTheToke
   auto late = services_->apply.Apply(
       admin_, json::parse(R"({"apps": [{"displayName": "Late App", "displayVersion": "1.0",
                                 "assignments": [{"group": "Devices"}]}]})"),
-      false);
-  ASSERT_TRUE(late) << late.error().message;
+      {});
+  ASSERT_TRUE(late && late->problems.empty());
 
   auto deployment = services_->deployment.User(UserToken(adele_, device_), device_, installed);
   ASSERT_TRUE(deployment) << deployment.error().message;

@@ -691,10 +691,17 @@ Status AddAdminRoutes(server::Router& router, Services& s) {
                                    return Idempotent(s, actor, r, [&] {
                                      Result<bool> dry_run = BoolParameter(r, "dryRun");
                                      if (!dry_run) return ErrorResponse(dry_run.error());
+                                     Result<bool> prune = BoolParameter(r, "prune");
+                                     if (!prune) return ErrorResponse(prune.error());
                                      Result<json::value> body = ParseJsonBody(r);
                                      if (!body) return ErrorResponse(body.error());
-                                     auto outcome = s.apply.Apply(actor, *body, *dry_run);
+                                     auto outcome = s.apply.Apply(actor, *body, {*dry_run, *prune});
                                      if (!outcome) return ErrorResponse(outcome.error());
+                                     if (!outcome->problems.empty()) {
+                                       return ErrorResponse(
+                                           service::DocumentRefused(outcome->problems),
+                                           outcome->problems);
+                                     }
                                      return Json(200, service::ToJson(*outcome));
                                    });
                                  },

@@ -1,5 +1,6 @@
 #include "server/http/error_mapping.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -27,14 +28,29 @@ int HttpStatusFor(ErrorCode code) {
   return 500;
 }
 
-std::string ErrorJson(const Error& error) {
+std::string ErrorJson(const Error& error) { return ErrorJson(error, {}); }
+
+std::string ErrorJson(const Error& error, const std::vector<Error>& details) {
   boost::json::object inner;
   inner["code"] = ToString(error.code);
   inner["message"] = error.message;
   inner["field"] = error.field;
+  if (!details.empty()) {
+    boost::json::array list;
+    for (const Error& detail : details) {
+      list.push_back(boost::json::object{{"field", detail.field}, {"message", detail.message}});
+    }
+    inner["details"] = std::move(list);
+  }
   boost::json::object outer;
   outer["error"] = std::move(inner);
   return boost::json::serialize(outer);
+}
+
+Response ErrorResponse(const Error& error, const std::vector<Error>& details) {
+  Response response = JsonResponse(HttpStatusFor(error.code), ErrorJson(error, details));
+  response.reason = error.message;
+  return response;
 }
 
 Response ErrorResponse(const Error& error) {

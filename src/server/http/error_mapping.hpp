@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 #include "server/http/http_types.hpp"
@@ -20,6 +21,13 @@ std::string ErrorJson(const Error& error);
 /// A JSON error response with status HttpStatusFor(error.code); Response::reason is the error's
 /// message (for the access log).
 Response ErrorResponse(const Error& error);
+
+/// The same body with "details": [{"field", "message"}, ...], one per problem, when one error
+/// stands for several (a declarative document's problems, all reported at once).
+std::string ErrorJson(const Error& error, const std::vector<Error>& details);
+
+/// A JSON error response with status HttpStatusFor(error.code) and `details` (see above).
+Response ErrorResponse(const Error& error, const std::vector<Error>& details);
 
 /// A JSON error response with an explicit status, for protocol-level failures whose HTTP
 /// status is more precise than the table (405, 413, 431, ...); the body keeps the one shape

@@ -35,6 +35,21 @@ TEST(ErrorMappingTest, BodyEscapesAndAlwaysHasField) {
             R"({"error":{"code":"invalid_argument","message":"bad \"x\"\n\\ end","field":""}})");
 }
 
+TEST(ErrorMappingTest, SeveralProblemsAreListedInDetails) {
+  const Response response =
+      ErrorResponse(MakeError(ErrorCode::kInvalidArgument, "the document has 2 problems", "a"),
+                    {MakeError(ErrorCode::kInvalidArgument, "a: bad", "a"),
+                     MakeError(ErrorCode::kInvalidArgument, "b[0]: worse", "b[0]")});
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(response.body,
+            R"({"error":{"code":"invalid_argument","message":"the document has 2 problems",)"
+            R"("field":"a","details":[{"field":"a","message":"a: bad"},)"
+            R"({"field":"b[0]","message":"b[0]: worse"}]}})");
+  EXPECT_EQ(ErrorJson(MakeError(ErrorCode::kNotFound, "x"), {}),
+            ErrorJson(MakeError(ErrorCode::kNotFound, "x")))
+      << "no details, no property";
+}
+
 TEST(ErrorMappingTest, ExplicitStatusKeepsTheShape) {
   const Response response =
       ErrorResponse(413, MakeError(ErrorCode::kInvalidArgument, "big", "body"));

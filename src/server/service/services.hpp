@@ -42,7 +42,7 @@ struct Services {
         catalog(store),
         resources(store, catalog, clock),
         devices(store, catalog, clock),
-        apply(store, catalog, devices, clock),
+        apply(store, catalog, devices, content, clock),  // `content` is only bound here
         content(std::move(content_in)),
         diagnostics(store, std::move(diagnostics_root), clock),
         tokens(store, clock, secrets.keys, std::move(save_keys), options.tokens),
