@@ -9,10 +9,10 @@
 #include <tuple>
 #include <utility>
 
-#include "common/text.hpp"
 #include "core/compliance/compliance.hpp"
 #include "core/esp/run.hpp"
 #include "core/flow/flow_common.hpp"
+#include "core/naming/certificate_name.hpp"
 #include "identity/random.hpp"
 #include "server/service/catalog_service.hpp"
 #include "wire/json_limits.hpp"
@@ -27,7 +27,6 @@ using store::DeviceRecord;
 using store::SessionEvent;
 
 constexpr size_t kMaxUpnBytes = 256;
-constexpr size_t kMaxCommonNameBytes = 64;
 
 Error Invalid(std::string field, std::string_view what) {
   std::string message = field.empty() ? std::string(what) : fmt::format("{}: {}", field, what);
@@ -396,33 +395,6 @@ json::object SessionReport(const DeploymentSession& session,
   return out;
 }
 
-// ---- Certificates --------------------------------------------------------------------------
-
-void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-}
-
-// The CN of a certificate profile's subjectNameFormat for one device (see IssueCertificate).
-std::string CommonName(const std::string& format, std::string_view device_name,
-                       std::string_view serial, std::string_view device_id) {
-  std::string name = format;
-  ReplaceAll(name, "{{DeviceName}}", device_name);
-  ReplaceAll(name, "{{SerialNumber}}", serial);
-  ReplaceAll(name, "{{DeviceId}}", device_id);
-  std::string_view cn = text::Trim(name);
-  if (cn.size() >= 3 && text::EqualsIgnoreCase(cn.substr(0, 3), "CN=")) cn.remove_prefix(3);
-  cn = cn.substr(0, cn.find(','));
-  cn = text::Trim(cn);
-  if (cn.size() > kMaxCommonNameBytes) {
-    size_t cut = kMaxCommonNameBytes;
-    while (cut > 0 && (static_cast<unsigned char>(cn[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
-    cn = cn.substr(0, cut);
-  }
-  return cn.empty() ? std::string(device_name) : std::string(cn);
-}
-
 }  // namespace
 
 // ---- Parsing -------------------------------------------------------------------------------
@@ -700,7 +672,8 @@ Result<json::object> DeploymentService::IssueCertificate(const DeviceCaller& cal
                                       ? (*trust)->value.display_name
                                       : device.serial_number;
   const std::string common_name =
-      CommonName(profile->subject_name_format, device_name, device.serial_number, id);
+      core::CertificateCommonName(profile->subject_name_format, device_name,
+                                  device.serial_number, id);
   const int days = std::clamp(profile->validity_period_days, kMinProfileCertificateDays,
                               kMaxProfileCertificateDays);
   const core::Timestamp now = clock_();
