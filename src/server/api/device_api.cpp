@@ -11,6 +11,7 @@
 #include "server/api/content_response.hpp"
 #include "server/api/http_json.hpp"
 #include "server/http/error_mapping.hpp"
+#include "wire/events_json.hpp"
 #include "wire/model_json.hpp"
 
 namespace groundcrew::api {
@@ -268,7 +269,7 @@ Status AddDeviceApiRoutes(server::Router& router, Services& s) {
               [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
                 Result<json::value> body = ParseJsonBody(r);
                 if (!body) return ErrorResponse(body.error());
-                Result<std::vector<service::DeploymentEvent>> events = service::ParseEvents(*body);
+                Result<std::vector<wire::DeploymentEvent>> events = wire::ParseEvents(*body);
                 if (!events) return ErrorResponse(events.error());
                 return Answer(s.deployment.AppendEvents(c, p.at("id"), p.at("sessionId"), *events));
               })},

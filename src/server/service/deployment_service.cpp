@@ -9,12 +9,14 @@
 #include <tuple>
 #include <utility>
 
+#include "common/text.hpp"
 #include "core/compliance/compliance.hpp"
 #include "core/esp/run.hpp"
 #include "core/flow/flow_common.hpp"
 #include "core/naming/certificate_name.hpp"
 #include "identity/random.hpp"
 #include "server/service/catalog_service.hpp"
+#include "wire/events_json.hpp"
 #include "wire/json_limits.hpp"
 #include "wire/model_json.hpp"
 
@@ -51,139 +53,6 @@ json::value DurationOrNull(const std::optional<core::Timestamp>& from,
                            const std::optional<core::Timestamp>& to) {
   if (!from || !to) return nullptr;
   return (*to - *from).count();
-}
-
-// ---- Event kinds (docs/device-api.md "Events") ---------------------------------------------
-
-// The phases as plans spell them; the core's log spellings are accepted too.
-
-// Graph deployment states a session or flow may end in (every state but inProgress).
-std::vector<std::string> FinalStates() {
-  std::vector<std::string> states;
-  for (int s = 0; s <= static_cast<int>(core::DeploymentState::kSuccessOnRetry); ++s) {
-    const auto state = static_cast<core::DeploymentState>(s);
-    if (state != core::DeploymentState::kInProgress) states.emplace_back(core::ToString(state));
-  }
-  return states;
-}
-
-bool IsFinalState(std::string_view state) {
-  const std::vector<std::string> states = FinalStates();
-  return std::find(states.begin(), states.end(), state) != states.end();
-}
-
-bool IsIdentifier(std::string_view text, bool allow_punctuation) {
-  if (text.empty()) return false;
-  return std::all_of(text.begin(), text.end(), [&](char c) {
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    return alnum || (allow_punctuation && (c == '.' || c == '_' || c == '-'));
-  });
-}
-
-// Checks (and normalises) the documented properties of one event's detail; properties beyond
-// the documented ones are kept as they are. `path` is "events[i].detail".
-class DetailChecker {
- public:
-  DetailChecker(json::object& detail, std::string path) : detail_(detail), path_(std::move(path)) {}
-
-  std::string PathOf(std::string_view key) const { return fmt::format("{}.{}", path_, key); }
-
-  Status String(std::string_view key, bool required) {
-    const json::value* v = detail_.if_contains(key);
-    if (v == nullptr) return required ? Status(Invalid(PathOf(key), "required")) : Status(Ok{});
-    if (!v->is_string()) return Invalid(PathOf(key), "expected a string");
-    if (required && v->as_string().empty()) return Invalid(PathOf(key), "must not be empty");
-    return Ok{};
-  }
-
-  Status Choice(std::string_view key, const std::vector<std::string>& allowed) {
-    GC_RETURN_IF_ERROR(String(key, true));
-    const std::string_view value = detail_.at(key).as_string();
-    if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return Ok{};
-    std::string names;
-    for (const std::string& name : allowed) {
-      names += fmt::format("{}\"{}\"", names.empty() ? "" : ", ", name);
-    }
-    return Invalid(PathOf(key), fmt::format("expected one of {}, found \"{}\"", names, value));
-  }
-
-  Status Integer(std::string_view key, long long min) {
-    const json::value* v = detail_.if_contains(key);
-    if (v == nullptr) return Ok{};
-    if (!v->is_int64() && !v->is_uint64()) return Invalid(PathOf(key), "expected an integer");
-    if (v->is_int64() && v->as_int64() < min) {
-      return Invalid(PathOf(key), fmt::format("must be at least {}", min));
-    }
-    return Ok{};
-  }
-
-  // An exit code or HRESULT: an integer, or text as the device shows it ("0x800705B4").
-  Status Code() {
-    const json::value* v = detail_.if_contains("code");
-    if (v == nullptr || v->is_int64() || v->is_uint64() || v->is_string()) return Ok{};
-    return Invalid(PathOf("code"), "expected an integer or a string");
-  }
-
-  Status Phase() {
-    GC_RETURN_IF_ERROR(String("phase", true));
-    const std::string_view given = detail_.at("phase").as_string();
-    if (wire::PhaseFromName(given)) return Ok{};
-    return Invalid(PathOf("phase"),
-                   fmt::format("expected one of \"devicePreparation\", \"deviceSetup\", "
-                               "\"accountSetup\", found \"{}\"",
-                               given));
-  }
-
-  Status Item() {
-    GC_RETURN_IF_ERROR(Phase());
-    GC_RETURN_IF_ERROR(String("id", true));
-    return String("displayName", false);
-  }
-
- private:
-  json::object& detail_;
-  std::string path_;
-};
-
-// The documented kinds' details; other kinds pass unchecked.
-Status CheckDetail(std::string_view kind, json::object& detail, std::string path) {
-  DetailChecker d(detail, std::move(path));
-  if (kind == "phaseStarted" || kind == "phaseCompleted") return d.Phase();
-  if (kind == "phaseFailed") {
-    GC_RETURN_IF_ERROR(d.Phase());
-    GC_RETURN_IF_ERROR(d.Code());
-    return d.String("message", false);
-  }
-  if (kind == "itemStarted") {
-    GC_RETURN_IF_ERROR(d.Item());
-    return d.Integer("attempt", 1);
-  }
-  if (kind == "itemProgress") {
-    GC_RETURN_IF_ERROR(d.Item());
-    GC_RETURN_IF_ERROR(d.Integer("bytesDone", 0));
-    return d.Integer("bytesTotal", 0);
-  }
-  if (kind == "itemSucceeded" || kind == "itemDetected" || kind == "itemNotAttempted") {
-    return d.Item();
-  }
-  if (kind == "itemFailed" || kind == "itemTimedOut") {
-    GC_RETURN_IF_ERROR(d.Item());
-    GC_RETURN_IF_ERROR(d.Code());
-    return d.String("message", false);
-  }
-  if (kind == "screen") return d.String("screen", true);
-  if (kind == "button") return d.String("button", true);
-  if (kind == "compliance") {
-    GC_RETURN_IF_ERROR(d.Choice("when", {"before", "after"}));
-    GC_RETURN_IF_ERROR(d.Choice("state", {"compliant", "noncompliant", "unknown"}));
-    if (const json::value* findings = detail.if_contains("findings");
-        findings != nullptr && !findings->is_array()) {
-      return Invalid(d.PathOf("findings"), "expected an array");
-    }
-    return d.String("note", false);
-  }
-  if (kind == "flowFinished") return d.Choice("deploymentState", FinalStates());
-  return Ok{};
 }
 
 // ---- Reports -------------------------------------------------------------------------------
@@ -397,74 +266,6 @@ json::object SessionReport(const DeploymentSession& session,
 
 }  // namespace
 
-// ---- Parsing -------------------------------------------------------------------------------
-
-Result<std::vector<DeploymentEvent>> ParseEvents(const json::value& body) {
-  const json::object* object = body.if_object();
-  if (object == nullptr) return Invalid("body", "expected {\"events\": [...]}");
-  for (const auto& member : *object) {
-    if (member.key() != "events") {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       fmt::format("unknown field \"{}\"", std::string_view(member.key())),
-                       std::string(member.key()));
-    }
-  }
-  const json::value* list = object->if_contains("events");
-  if (list == nullptr) return Invalid("events", "required");
-  if (!list->is_array()) return Invalid("events", "expected an array of events");
-  if (list->as_array().size() > kMaxEventsPerBatch) {
-    return Invalid("events", fmt::format("at most {} events per request", kMaxEventsPerBatch));
-  }
-  std::vector<DeploymentEvent> events;
-  events.reserve(list->as_array().size());
-  for (size_t i = 0; i < list->as_array().size(); ++i) {
-    const std::string path = fmt::format("events[{}]", i);
-    const json::object* item = list->as_array()[i].if_object();
-    if (item == nullptr) return Invalid(path, "expected an object");
-    DeploymentEvent event;
-    for (const auto& member : *item) {
-      const std::string key(member.key());
-      const std::string field = path + "." + key;
-      const json::value& value = member.value();
-      if (key == "idempotencyKey" || key == "kind" || key == "at") {
-        if (!value.is_string()) return Invalid(field, "expected a string");
-      }
-      if (key == "idempotencyKey") {
-        event.idempotency_key = value.as_string();
-        if (event.idempotency_key.empty() ||
-            event.idempotency_key.size() > kMaxIdempotencyKeyBytes) {
-          return Invalid(field, fmt::format("must be 1 to {} bytes", kMaxIdempotencyKeyBytes));
-        }
-      } else if (key == "kind") {
-        event.kind = value.as_string();
-        if (event.kind.size() > kMaxEventKindBytes || !IsIdentifier(event.kind, false)) {
-          return Invalid(field, fmt::format("must be 1 to {} letters and digits, e.g. "
-                                            "\"itemStarted\"",
-                                            kMaxEventKindBytes));
-        }
-      } else if (key == "at") {
-        Result<core::Timestamp> at = wire::ParseTimestamp(value.as_string());
-        if (!at) return Invalid(field, "expected a time like 2026-11-25T13:00:00Z");
-        event.at = *at;
-      } else if (key == "detail") {
-        if (!value.is_object()) return Invalid(field, "expected an object");
-        if (json::serialize(value).size() > kMaxEventDetailBytes) {
-          return Invalid(field, fmt::format("larger than {} bytes", kMaxEventDetailBytes));
-        }
-        event.detail = value.as_object();
-      } else {
-        return MakeError(ErrorCode::kInvalidArgument, fmt::format("unknown field \"{}\"", field),
-                         field);
-      }
-    }
-    for (const char* required : {"idempotencyKey", "at", "kind"}) {
-      if (!item->contains(required)) return Invalid(path + "." + required, "required");
-    }
-    events.push_back(std::move(event));
-  }
-  return events;
-}
-
 json::object ToJson(const DeploymentSession& session) {
   json::object out{{"id", session.id},
                    {"deviceId", session.device_id},
@@ -671,9 +472,8 @@ Result<json::object> DeploymentService::IssueCertificate(const DeviceCaller& cal
   const std::string device_name = *trust && !(*trust)->value.display_name.empty()
                                       ? (*trust)->value.display_name
                                       : device.serial_number;
-  const std::string common_name =
-      core::CertificateCommonName(profile->subject_name_format, device_name,
-                                  device.serial_number, id);
+  const std::string common_name = core::CertificateCommonName(
+      profile->subject_name_format, device_name, device.serial_number, id);
   const int days = std::clamp(profile->validity_period_days, kMinProfileCertificateDays,
                               kMaxProfileCertificateDays);
   const core::Timestamp now = clock_();
@@ -708,7 +508,7 @@ Result<json::object> DeploymentService::IssueCertificate(const DeviceCaller& cal
 Result<StartedSession> DeploymentService::StartSession(
     const DeviceCaller& caller, std::string_view id, std::string_view session_id,
     std::string_view flow, std::string_view user_principal_name, core::Timestamp started) {
-  if (session_id.size() > kMaxSessionIdBytes || !IsIdentifier(session_id, true)) {
+  if (session_id.size() > kMaxSessionIdBytes || !text::IsAsciiAlnum(session_id, "._-")) {
     return Invalid("sessionId", fmt::format("must be 1 to {} of A-Z a-z 0-9 . _ -, e.g. a UUID",
                                             kMaxSessionIdBytes));
   }
@@ -761,28 +561,17 @@ Result<json::object> DeploymentService::AppendEvents(const DeviceCaller& caller,
                                                      std::string_view id,
                                                      std::string_view session_id,
                                                      const std::vector<DeploymentEvent>& events) {
-  if (events.size() > kMaxEventsPerBatch) {
-    return Invalid("events", fmt::format("at most {} events per request", kMaxEventsPerBatch));
-  }
+  Result<std::vector<wire::CheckedEvent>> checked = wire::CheckEvents(events);
+  if (!checked) return checked.error();
   std::vector<SessionEvent> rows;
-  rows.reserve(events.size());
-  for (size_t i = 0; i < events.size(); ++i) {
-    const DeploymentEvent& event = events[i];
-    if (event.idempotency_key.empty() || event.idempotency_key.size() > kMaxIdempotencyKeyBytes) {
-      return Invalid(fmt::format("events[{}].idempotencyKey", i),
-                     fmt::format("must be 1 to {} bytes", kMaxIdempotencyKeyBytes));
-    }
-    if (event.kind.size() > kMaxEventKindBytes || !IsIdentifier(event.kind, false)) {
-      return Invalid(fmt::format("events[{}].kind", i), "must be letters and digits");
-    }
-    json::object detail = event.detail;
-    GC_RETURN_IF_ERROR(CheckDetail(event.kind, detail, fmt::format("events[{}].detail", i)));
+  rows.reserve(checked->size());
+  for (wire::CheckedEvent& event : *checked) {
     SessionEvent row;
     row.session_id = std::string(session_id);
-    row.idempotency_key = event.idempotency_key;
+    row.idempotency_key = std::move(event.idempotency_key);
     row.at = event.at;
-    row.kind = event.kind;
-    row.detail = json::serialize(detail);
+    row.kind = std::move(event.kind);
+    row.detail = std::move(event.detail);
     rows.push_back(std::move(row));
   }
   json::array sequences;
@@ -809,20 +598,13 @@ Result<json::object> DeploymentService::FinishSession(const DeviceCaller& caller
                                                       std::string_view session_id,
                                                       std::string_view deployment_state,
                                                       core::Timestamp finished) {
-  if (!IsFinalState(deployment_state)) {
-    std::string names;
-    for (const std::string& state : FinalStates()) {
-      names += fmt::format("{}\"{}\"", names.empty() ? "" : ", ", state);
-    }
-    return Invalid("deploymentState",
-                   fmt::format("expected one of {}, found \"{}\"", names, deployment_state));
-  }
+  GC_RETURN_IF_ERROR(wire::CheckFinalDeploymentState(deployment_state, "deploymentState"));
   json::object out;
   std::optional<DeploymentTransition> ended;  // set when this call ends the session
   Status done = store_.Transact([&]() -> Status {
     Result<DeploymentSession> session = OwnSession(caller, id, session_id);
     if (!session) return session.error();
-    if (!IsFinalState(session->deployment_state)) {
+    if (!wire::IsFinalDeploymentState(session->deployment_state)) {
       ended = DeploymentTransition{true, session->flow, std::string(id), std::string(session_id),
                                    std::string(deployment_state)};
     }

@@ -19,6 +19,7 @@
 #include "server/service/context.hpp"
 #include "server/service/device_trust_service.hpp"
 #include "server/store/store.hpp"
+#include "wire/events_json.hpp"
 
 // What a device needs to run a flow and what it reports while doing so (docs/device-api.md,
 // "Deployment" and "Sessions and events"), and the admin's view of it (docs/admin-api.md,
@@ -53,31 +54,14 @@ struct DeploymentOptions {
   std::chrono::seconds max_wait{30};
 };
 
-/// The longest a session id, an idempotency key or an event kind may be, in bytes.
+/// The longest a session id may be, in bytes.
 inline constexpr size_t kMaxSessionIdBytes = 128;
-inline constexpr size_t kMaxIdempotencyKeyBytes = 200;
-inline constexpr size_t kMaxEventKindBytes = 64;
-/// The largest `detail` of one event (serialized), and the most events in one batch.
-inline constexpr size_t kMaxEventDetailBytes = 16 * 1024;
-inline constexpr size_t kMaxEventsPerBatch = 500;
+// Events: wire/events_json.hpp.
+using wire::DeploymentEvent;
+using wire::kMaxEventsPerBatch;
 /// Device certificates for certificate profiles: the CA's bounds (identity/ca.hpp).
 inline constexpr int kMinProfileCertificateDays = identity::kMinDeviceCertificateDays;
 inline constexpr int kMaxProfileCertificateDays = 3650;
-
-/// One event as a device sends it.
-struct DeploymentEvent {
-  std::string idempotency_key;  ///< unique per session: a resent event is stored once
-  core::Timestamp at{};         ///< the device's clock
-  std::string kind;             ///< "phaseStarted", "itemFailed", ... (docs/device-api.md)
-  boost::json::object detail;   ///< the kind's properties
-};
-
-/// The body of POST .../sessions/{sessionId}/events: {"events": [{"idempotencyKey", "at",
-/// "kind", "detail"}]} ("detail" optional, default {}). Strict: unknown properties, wrong types,
-/// an empty or over-long key or kind, a malformed "at", more than kMaxEventsPerBatch events or
-/// a detail over kMaxEventDetailBytes are kInvalidArgument naming the path
-/// ("events[3].idempotencyKey"). The kinds' own properties are checked by AppendEvents.
-[[nodiscard]] Result<std::vector<DeploymentEvent>> ParseEvents(const boost::json::value& body);
 
 /// A deployment session as the APIs show it: {"id", "deviceId", "flow", "userPrincipalName",
 /// "deploymentState", "startedDateTime", "finishedDateTime" (null until finished)}.
@@ -141,9 +125,9 @@ class DeploymentService {
                                                     core::Timestamp started);
 
   /// Stores a batch of events of the caller's session, all or nothing, in order. An event
-  /// whose idempotency key the session already has is not stored again. The documented kinds'
-  /// details are checked (kInvalidArgument naming "events[i].detail.phase" and so on; a phase
-  /// is spelled as plans spell it, wire::PhaseName). Other kinds are stored as they are. Answers
+  /// whose idempotency key the session already has is not stored again. The batch is checked
+  /// first (wire::CheckEvents: kInvalidArgument naming "events[i].detail.phase" and so on).
+  /// Other kinds' details are stored as they are. Answers
   /// {"sequences": [...]}, the stored sequence of each event in the batch's order (a resent event's
   /// first sequence). kNotFound when the session is not the device's.
   [[nodiscard]] Result<boost::json::object> AppendEvents(
