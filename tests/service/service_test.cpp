@@ -20,6 +20,7 @@
 #include "server/store_sqlite/sqlite_store.hpp"
 #include "tests/service/contoso_store.hpp"
 #include "wire/model_json.hpp"
+#include "wire/report_json.hpp"
 
 namespace groundcrew::service {
 namespace {
@@ -489,14 +490,14 @@ TEST_F(DeploymentServiceTest, SessionsAreIdempotentAndOnlyTheirDevicesOwn) {
       services_->deployment.StartSession(caller(), device_, "s-1", "technician", "", now_);
   ASSERT_TRUE(started) << started.error().message;
   EXPECT_TRUE(started->created);
-  EXPECT_EQ(started->session.at("deploymentState"), "inProgress");
-  EXPECT_TRUE(started->session.at("finishedDateTime").is_null());
+  EXPECT_EQ(started->session.deployment_state, "inProgress");
+  EXPECT_FALSE(started->session.finished_date_time);
   // The same start again (a retried request) answers the stored session.
   auto again = services_->deployment.StartSession(caller(), device_, "s-1", "technician", "",
                                                   now_ + std::chrono::seconds(9));
   ASSERT_TRUE(again);
   EXPECT_FALSE(again->created);
-  EXPECT_EQ(again->session, started->session);
+  EXPECT_EQ(wire::Encode(again->session), wire::Encode(started->session));
   // A taken id with another flow, or by another device, is refused.
   EXPECT_EQ(
       services_->deployment.StartSession(caller(), device_, "s-1", "user", "", now_).error().code,
@@ -562,9 +563,8 @@ TEST_F(DeploymentServiceTest, SessionsAreIdempotentAndOnlyTheirDevicesOwn) {
   auto finished = services_->deployment.FinishSession(caller(), device_, "s-1", "success",
                                                       now_ + std::chrono::seconds(60));
   ASSERT_TRUE(finished) << finished.error().message;
-  EXPECT_EQ(finished->at("deploymentState"), "success");
-  EXPECT_EQ(finished->at("finishedDateTime"),
-            json::string(wire::FormatTimestamp(now_ + std::chrono::seconds(60))));
+  EXPECT_EQ(finished->deployment_state, "success");
+  EXPECT_EQ(finished->finished_date_time, now_ + std::chrono::seconds(60));
 
   // The operator's metrics and logs see one start and one end, however often the device
   // retries them.
@@ -628,7 +628,7 @@ TEST_F(DeploymentServiceTest, TheReportDerivesPhasesItemsDurationsComplianceAndF
 
   auto report = d.Report("SN-1");
   ASSERT_TRUE(report) << report.error().message;
-  const json::value& r = *report;
+  const json::value r = wire::Encode(*report);
   EXPECT_EQ(r.at("device").at("serialNumber"), "SN-1");
   EXPECT_EQ(r.at("device").at("id"), json::string(device_));
   EXPECT_EQ(r.at("device").at("userPrincipalName"), "adele@contoso.com");
@@ -688,11 +688,12 @@ TEST_F(DeploymentServiceTest, TheReportDerivesPhasesItemsDurationsComplianceAndF
        Event("3", 3 * h + 9, "phaseFailed",
              {{"phase", "accountSetup"}, {"code", 0x800705B4LL}, {"message", "timed out"}}),
        Event("4", 3 * h + 9, "itemNotAttempted", {{"phase", "accountSetup"}, {"id", "u-2"}})}));
-  auto finished = d.Report("SN-1");
-  ASSERT_TRUE(finished);
-  EXPECT_EQ(finished->at("sessions").at(1).at("deploymentState"), "success");
-  const json::value& again = finished->at("sessions").at(2);
-  EXPECT_EQ(finished->at("deploymentState"), "inProgress");
+  auto finished_report = d.Report("SN-1");
+  ASSERT_TRUE(finished_report);
+  const json::value finished = wire::Encode(*finished_report);
+  EXPECT_EQ(finished.at("sessions").at(1).at("deploymentState"), "success");
+  const json::value& again = finished.at("sessions").at(2);
+  EXPECT_EQ(finished.at("deploymentState"), "inProgress");
   EXPECT_EQ(again.at("phases").at(0).at("status"), "failed");
   EXPECT_EQ(again.at("phases").at(0).at("code"), "0x800705B4");
   EXPECT_EQ(again.at("phases").at(0).at("message"), "timed out");

@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "server/api/content_response.hpp"
@@ -13,6 +14,7 @@
 #include "server/http/error_mapping.hpp"
 #include "wire/events_json.hpp"
 #include "wire/model_json.hpp"
+#include "wire/report_json.hpp"
 
 namespace groundcrew::api {
 namespace {
@@ -82,9 +84,15 @@ server::Endpoint DeviceOrUser(Services& services, server::Handler handler) {
   return endpoint;
 }
 
-Response Answer(const Result<json::object>& result) {
+// 200 with the use case's answer: JSON as it is, a value as wire encodes it.
+template <class T>
+Response Answer(const Result<T>& result) {
   if (!result) return ErrorResponse(result.error());
-  return Json(200, *result);
+  if constexpr (std::is_convertible_v<T, json::value>) {
+    return Json(200, *result);
+  } else {
+    return Json(200, wire::Encode(*result));
+  }
 }
 
 // A request refused for load: 429 with when to retry (Retry-After, in seconds).
@@ -262,7 +270,7 @@ Status AddDeviceApiRoutes(server::Router& router, Services& s) {
                     s.deployment.StartSession(c, p.at("id"), p.at("sessionId"), body->at("flow"),
                                               upn == body->end() ? "" : upn->second, *started);
                 if (!session) return ErrorResponse(session.error());
-                return Json(session->created ? 201 : 200, session->session);
+                return Json(session->created ? 201 : 200, wire::Encode(session->session));
               })},
       {"POST", session + "/events",
        Device(s,

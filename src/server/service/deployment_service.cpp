@@ -19,6 +19,7 @@
 #include "wire/events_json.hpp"
 #include "wire/json_limits.hpp"
 #include "wire/model_json.hpp"
+#include "wire/report_json.hpp"
 
 namespace groundcrew::service {
 namespace {
@@ -45,237 +46,7 @@ Actor DeviceActor(const core::AutopilotDeviceIdentity& device) {
   return Actor{"device:" + device.serial_number, store::CredentialRole::kReader};
 }
 
-json::value TimeOrNull(const std::optional<core::Timestamp>& time) {
-  return time ? json::value(wire::FormatTimestamp(*time)) : json::value(nullptr);
-}
-
-json::value DurationOrNull(const std::optional<core::Timestamp>& from,
-                           const std::optional<core::Timestamp>& to) {
-  if (!from || !to) return nullptr;
-  return (*to - *from).count();
-}
-
-// ---- Reports -------------------------------------------------------------------------------
-
-std::string TextOf(const json::object& detail, std::string_view key) {
-  const json::value* v = detail.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-// "1603" or "0x800705B4" (core::FormatErrorCode) for an integer code; a text code as given.
-json::value CodeOf(const json::object& detail) {
-  const json::value* v = detail.if_contains("code");
-  if (v == nullptr) return nullptr;
-  if (v->is_int64()) return json::string(core::FormatErrorCode(v->as_int64()));
-  if (v->is_uint64()) {
-    return json::string(core::FormatErrorCode(static_cast<std::int64_t>(v->as_uint64())));
-  }
-  if (v->is_string()) return v->as_string();
-  return nullptr;
-}
-
-json::value MessageOf(const json::object& detail) {
-  const json::value* v = detail.if_contains("message");
-  return v != nullptr && v->is_string() ? json::value(v->as_string()) : json::value(nullptr);
-}
-
-struct PhaseRow {
-  std::string phase;
-  std::string status = "inProgress";
-  int runs = 0;
-  std::optional<core::Timestamp> started, finished;
-  json::value code = nullptr, message = nullptr;
-
-  json::object ToJson() const {
-    return {{"phase", phase},
-            {"status", status},
-            {"runs", runs},
-            {"startedDateTime", TimeOrNull(started)},
-            {"finishedDateTime", TimeOrNull(finished)},
-            {"durationSeconds", DurationOrNull(started, finished)},
-            {"code", code},
-            {"message", message}};
-  }
-};
-
-struct ItemRow {
-  std::string phase, id, display_name;
-  std::string status = "inProgress";
-  int attempts = 0;
-  int64_t last_attempt = 0;  // the attempt number of the last start (0 = not given)
-  std::optional<core::Timestamp> started, finished;
-  json::value code = nullptr, message = nullptr;
-
-  json::object ToJson() const {
-    return {{"phase", phase},
-            {"id", id},
-            {"displayName", display_name},
-            {"status", status},
-            {"attempts", attempts},
-            {"startedDateTime", TimeOrNull(started)},
-            {"finishedDateTime", TimeOrNull(finished)},
-            {"durationSeconds", DurationOrNull(started, finished)},
-            {"code", code},
-            {"message", message}};
-  }
-};
-
-// The timeline of one session from its events, applied in the order they were stored (the
-// agent sends its queue in order). Events whose detail lacks what a kind needs are skipped.
-json::object SessionReport(const DeploymentSession& session,
-                           const std::vector<SessionEvent>& events) {
-  std::vector<PhaseRow> phases;
-  std::vector<ItemRow> items;
-  json::value before = nullptr, after = nullptr;
-  std::string finished_state;
-  auto phase_row = [&](const std::string& phase) -> PhaseRow& {
-    for (PhaseRow& row : phases) {
-      if (row.phase == phase) return row;
-    }
-    PhaseRow& row = phases.emplace_back();
-    row.phase = phase;
-    return row;
-  };
-  auto item_row = [&](const std::string& phase, const std::string& id) -> ItemRow& {
-    for (ItemRow& row : items) {
-      if (row.phase == phase && row.id == id) return row;
-    }
-    ItemRow& row = items.emplace_back();
-    row.phase = phase;
-    row.id = id;
-    return row;
-  };
-
-  for (const SessionEvent& event : events) {
-    Result<json::value> parsed = wire::ParseJson(event.detail, "detail");
-    if (!parsed || !parsed->is_object()) continue;
-    const json::object& detail = parsed->as_object();
-    const std::string phase = TextOf(detail, "phase");
-    const std::string id = TextOf(detail, "id");
-    const std::string& kind = event.kind;
-    const bool phase_kind =
-        kind == "phaseStarted" || kind == "phaseCompleted" || kind == "phaseFailed";
-    const bool item_kind = kind == "itemStarted" || kind == "itemProgress" ||
-                           kind == "itemSucceeded" || kind == "itemFailed" ||
-                           kind == "itemTimedOut" || kind == "itemNotAttempted" ||
-                           kind == "itemDetected";
-    if (phase_kind && !phase.empty()) {
-      PhaseRow& row = phase_row(phase);
-      if (kind == "phaseStarted") {
-        ++row.runs;
-        row.status = "inProgress";
-        if (!row.started) row.started = event.at;
-        row.finished.reset();
-        row.code = row.message = nullptr;
-      } else if (kind == "phaseCompleted") {
-        row.status = "complete";
-        row.finished = event.at;
-      } else if (kind == "phaseFailed") {
-        row.status = "failed";
-        row.finished = event.at;
-        row.code = CodeOf(detail);
-        row.message = MessageOf(detail);
-        // As core::ItemStatus::kNotAttempted: the phase failed before these could finish.
-        for (ItemRow& item : items) {
-          if (item.phase == phase && item.status == "inProgress") {
-            item.status = "notAttempted";
-            item.finished = event.at;
-          }
-        }
-      }
-    } else if (item_kind && !phase.empty() && !id.empty()) {
-      if (phase_row(phase).runs == 0 && !phase_row(phase).started) {
-        phase_row(phase).started = event.at;  // a phase whose start was not reported
-      }
-      ItemRow& row = item_row(phase, id);
-      if (std::string name = TextOf(detail, "displayName"); !name.empty()) {
-        row.display_name = std::move(name);
-      }
-      if (kind == "itemStarted") {
-        // A restart re-runs the interrupted attempt under the same number (the core does not
-        // count it): one attempt, not two.
-        const json::value* number = detail.if_contains("attempt");
-        const int64_t attempt = number != nullptr && number->is_int64() ? number->as_int64() : 0;
-        if (!(row.status == "inProgress" && attempt != 0 && attempt == row.last_attempt)) {
-          ++row.attempts;
-        }
-        row.last_attempt = attempt;
-        row.status = "inProgress";
-        if (!row.started) row.started = event.at;
-        row.finished.reset();
-        row.code = row.message = nullptr;
-      } else if (kind == "itemSucceeded") {
-        row.status = "succeeded";
-        row.finished = event.at;
-        row.code = row.message = nullptr;
-      } else if (kind == "itemFailed") {
-        row.status = "failed";
-        row.finished = event.at;
-        row.code = CodeOf(detail);
-        row.message = MessageOf(detail);
-      } else if (kind == "itemTimedOut") {
-        row.status = "timedOut";
-        row.finished = event.at;
-        row.code = CodeOf(detail);
-        if (row.code.is_null())
-          row.code = json::string(core::FormatErrorCode(core::kTimeoutErrorCode));
-        row.message = MessageOf(detail);
-        if (row.message.is_null()) row.message = "timed out";
-      } else if (kind == "itemNotAttempted") {
-        row.status = "notAttempted";
-        row.finished = event.at;
-      } else if (kind == "itemDetected") {
-        row.status = "detected";
-        if (!row.started) row.started = event.at;
-        row.finished = event.at;
-      }
-    } else if (kind == "compliance") {
-      json::object entry = detail;
-      const std::string when = TextOf(detail, "when");
-      entry.erase("when");
-      entry["at"] = wire::FormatTimestamp(event.at);
-      if (!entry.contains("findings")) entry["findings"] = json::array();
-      if (when == "before") before = std::move(entry);
-      if (when == "after") after = std::move(entry);
-    } else if (kind == "flowFinished") {
-      finished_state = TextOf(detail, "deploymentState");
-    }
-  }
-
-  std::string state = session.deployment_state;
-  if (state == core::ToString(core::DeploymentState::kInProgress) && !finished_state.empty()) {
-    state = finished_state;  // the finish call has not arrived yet
-  }
-  json::object out;
-  out["id"] = session.id;
-  out["flow"] = session.flow;
-  out["userPrincipalName"] = session.user_principal_name;
-  out["deploymentState"] = state;
-  out["startedDateTime"] = wire::FormatTimestamp(session.started_date_time);
-  out["finishedDateTime"] = TimeOrNull(session.finished_date_time);
-  out["durationSeconds"] = DurationOrNull(session.started_date_time, session.finished_date_time);
-  json::array phase_rows, item_rows;
-  for (const PhaseRow& row : phases) phase_rows.push_back(row.ToJson());
-  for (const ItemRow& row : items) item_rows.push_back(row.ToJson());
-  out["phases"] = std::move(phase_rows);
-  out["items"] = std::move(item_rows);
-  out["compliance"] = json::object{{"before", std::move(before)}, {"after", std::move(after)}};
-  out["eventCount"] = events.size();
-  return out;
-}
-
 }  // namespace
-
-json::object ToJson(const DeploymentSession& session) {
-  json::object out{{"id", session.id},
-                   {"deviceId", session.device_id},
-                   {"flow", session.flow},
-                   {"userPrincipalName", session.user_principal_name},
-                   {"deploymentState", session.deployment_state},
-                   {"startedDateTime", wire::FormatTimestamp(session.started_date_time)}};
-  out["finishedDateTime"] = TimeOrNull(session.finished_date_time);
-  return out;
-}
 
 // ---- The service ---------------------------------------------------------------------------
 
@@ -533,7 +304,7 @@ Result<StartedSession> DeploymentService::StartSession(
                                      session_id),
                          "sessionId");
       }
-      out.session = ToJson(*existing);
+      out.session = *existing;
       return Ok{};
     }
     if (existing.error().code != ErrorCode::kNotFound) return existing.error();
@@ -545,7 +316,7 @@ Result<StartedSession> DeploymentService::StartSession(
     session.deployment_state = std::string(core::ToString(core::DeploymentState::kInProgress));
     session.started_date_time = started;
     if (Status created = store_.sessions().CreateSession(session); !created) return created;
-    out.session = ToJson(session);
+    out.session = session;
     out.created = true;
     return Ok{};
   });
@@ -593,13 +364,13 @@ Result<json::object> DeploymentService::AppendEvents(const DeviceCaller& caller,
   return json::object{{"sequences", std::move(sequences)}};
 }
 
-Result<json::object> DeploymentService::FinishSession(const DeviceCaller& caller,
-                                                      std::string_view id,
-                                                      std::string_view session_id,
-                                                      std::string_view deployment_state,
-                                                      core::Timestamp finished) {
+Result<DeploymentSession> DeploymentService::FinishSession(const DeviceCaller& caller,
+                                                           std::string_view id,
+                                                           std::string_view session_id,
+                                                           std::string_view deployment_state,
+                                                           core::Timestamp finished) {
   GC_RETURN_IF_ERROR(wire::CheckFinalDeploymentState(deployment_state, "deploymentState"));
-  json::object out;
+  DeploymentSession out;
   std::optional<DeploymentTransition> ended;  // set when this call ends the session
   Status done = store_.Transact([&]() -> Status {
     Result<DeploymentSession> session = OwnSession(caller, id, session_id);
@@ -611,7 +382,7 @@ Result<json::object> DeploymentService::FinishSession(const DeviceCaller& caller
     session->deployment_state = std::string(deployment_state);
     session->finished_date_time = finished;
     if (Status updated = store_.sessions().UpdateSession(*session); !updated) return updated;
-    out = ToJson(*session);
+    out = *session;
     return Ok{};
   });
   if (!done) return done.error();
@@ -619,7 +390,7 @@ Result<json::object> DeploymentService::FinishSession(const DeviceCaller& caller
   return out;
 }
 
-Result<json::object> DeploymentService::Report(std::string_view serial_number) {
+Result<core::DeploymentReport> DeploymentService::Report(std::string_view serial_number) {
   Result<std::optional<DeviceRecord>> found = store_.devices().FindBySerialNumber(serial_number);
   if (!found) return found.error();
   if (!*found) {
@@ -667,27 +438,23 @@ Result<json::object> DeploymentService::Report(std::string_view serial_number) {
   };
   std::stable_sort(timeline.begin(), timeline.end(),
                    [&](const auto& a, const auto& b) { return order(a) < order(b); });
-  json::array reports;
-  for (const auto& [session, events] : timeline) reports.push_back(SessionReport(session, events));
-
-  json::object summary;
-  summary["id"] = device.id.value();
-  summary["serialNumber"] = device.serial_number;
-  std::string name = *trust ? (*trust)->value.display_name : std::string();
-  if (name.empty()) name = device.display_name;
-  summary["displayName"] = name.empty() ? json::value(nullptr) : json::value(name);
-  summary["userPrincipalName"] = device.user_principal_name.empty()
-                                     ? json::value(nullptr)
-                                     : json::value(device.user_principal_name);
-  summary["enrollmentState"] = core::ToString(device.enrollment_state);
-  summary["resealedDateTime"] =
-      TimeOrNull(*trust ? (*trust)->value.resealed_date_time : std::nullopt);
-  json::object out;
-  out["device"] = std::move(summary);
-  out["deploymentState"] =
-      reports.empty() ? json::value(nullptr) : reports.back().as_object().at("deploymentState");
-  out["sessions"] = std::move(reports);
-  return out;
+  core::DeploymentReport report;
+  report.device_id = device.id.value();
+  report.serial_number = device.serial_number;
+  report.display_name = *trust ? (*trust)->value.display_name : std::string();
+  if (report.display_name.empty()) report.display_name = device.display_name;
+  report.user_principal_name = device.user_principal_name;
+  report.enrollment_state = device.enrollment_state;
+  report.resealed = *trust ? (*trust)->value.resealed_date_time : std::nullopt;
+  for (auto& [session, events] : timeline) {
+    std::vector<core::TimelineEvent> read;
+    read.reserve(events.size());
+    for (const SessionEvent& event : events) {
+      read.push_back(wire::ReadTimelineEvent(event.at, event.kind, event.detail));
+    }
+    report.sessions.push_back(core::FoldSessionTimeline(std::move(session), read));
+  }
+  return report;
 }
 
 Result<json::object> DeploymentService::Events(int64_t after, int limit,

@@ -13,6 +13,7 @@
 
 #include "common/result.hpp"
 #include "core/esp/plan.hpp"
+#include "core/report/timeline.hpp"
 #include "identity/ca.hpp"
 #include "identity/token.hpp"
 #include "server/service/catalog.hpp"
@@ -63,13 +64,9 @@ using wire::kMaxEventsPerBatch;
 inline constexpr int kMinProfileCertificateDays = identity::kMinDeviceCertificateDays;
 inline constexpr int kMaxProfileCertificateDays = 3650;
 
-/// A deployment session as the APIs show it: {"id", "deviceId", "flow", "userPrincipalName",
-/// "deploymentState", "startedDateTime", "finishedDateTime" (null until finished)}.
-boost::json::object ToJson(const store::DeploymentSession& session);
-
 /// A session as StartSession answers it, and whether this call created it.
 struct StartedSession {
-  boost::json::object session;  ///< the admin API's DeploymentSession shape
+  store::DeploymentSession session;
   bool created = false;
 };
 
@@ -137,15 +134,17 @@ class DeploymentService {
   /// Records how the session ended: `deployment_state` in Graph's spelling (core::ToString of
   /// DeploymentState, except "inProgress"; field "deploymentState") and when. Finishing again
   /// replaces both (a Retry after a failure ends in successOnRetry). Answers the session.
-  [[nodiscard]] Result<boost::json::object> FinishSession(const DeviceCaller& caller,
-                                                          std::string_view id,
-                                                          std::string_view session_id,
-                                                          std::string_view deployment_state,
-                                                          core::Timestamp finished);
+  [[nodiscard]] Result<store::DeploymentSession> FinishSession(const DeviceCaller& caller,
+                                                               std::string_view id,
+                                                               std::string_view session_id,
+                                                               std::string_view deployment_state,
+                                                               core::Timestamp finished);
 
   /// The deployment record of the device with `serial_number` (kNotFound, field
-  /// "serialNumber"), derived from its sessions' events (docs/admin-api.md "Reports").
-  [[nodiscard]] Result<boost::json::object> Report(std::string_view serial_number);
+  /// "serialNumber"): its sessions in the order they started (ties: the first stored event,
+  /// then the technician flow first), each folded from its events by core::FoldSessionTimeline
+  /// (wire::Encode writes docs/admin-api.md "Reports").
+  [[nodiscard]] Result<core::DeploymentReport> Report(std::string_view serial_number);
 
   /// Every device's events after sequence `after`, oldest first, at most `limit` (1..1000), as
   /// {"value": [{"sequence", "sessionId", "deviceId", "serialNumber", "flow", "at", "kind",
