@@ -220,6 +220,12 @@ Result<std::vector<CheckedEvent>> CheckEvents(const std::vector<DeploymentEvent>
   return checked;
 }
 
+json::object Encode(const AppendedEvents& appended) {
+  json::array sequences;
+  for (const std::int64_t sequence : appended.sequences) sequences.push_back(sequence);
+  return {{"sequences", std::move(sequences)}};
+}
+
 const std::vector<std::string>& FinalDeploymentStates() {
   static const std::vector<std::string> states = [] {
     std::vector<std::string> final_states;

@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,15 @@ struct CheckedEvent {
 /// that is not. ParseEvents' answer always passes the first two checks.
 [[nodiscard]] Result<std::vector<CheckedEvent>> CheckEvents(
     const std::vector<DeploymentEvent>& events);
+
+/// What storing a batch answers: the stored sequence of each event in the batch's order (a
+/// resent event's first sequence).
+struct AppendedEvents {
+  std::vector<std::int64_t> sequences;
+};
+
+/// {"sequences": [...]}.
+boost::json::object Encode(const AppendedEvents& appended);
 
 /// The deployment states a session or flow may end in, in Graph's spelling: every
 /// core::DeploymentState but inProgress, in the enumeration's order.

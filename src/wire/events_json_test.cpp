@@ -66,8 +66,8 @@ TEST(ParseEventsTest, ErrorsNameThePathAndTheReason) {
        "events[0].detail: expected an object"},
       {R"({"events": [{)" + good + R"(, "colour": "red"}]})", "events[0].colour",
        R"(unknown field "events[0].colour")"},
-      {R"({"events": [{"at": "2026-11-25T13:00:00Z", "kind": "x"}]})",
-       "events[0].idempotencyKey", "events[0].idempotencyKey: required"},
+      {R"({"events": [{"at": "2026-11-25T13:00:00Z", "kind": "x"}]})", "events[0].idempotencyKey",
+       "events[0].idempotencyKey: required"},
   };
   for (const Case& c : cases) {
     const Error error = ParseError(c.body);
@@ -84,7 +84,8 @@ TEST(ParseEventsTest, RefusesOverLongBatchesAndDetails) {
             "events: at most 500 events per request");
   const std::string big(kMaxEventDetailBytes, 'x');
   const std::string body = R"({"events": [{"idempotencyKey": "k", "at": "2026-11-25T13:00:00Z",
-      "kind": "x", "detail": {"note": ")" + big + R"("}}]})";
+      "kind": "x", "detail": {"note": ")" +
+                           big + R"("}}]})";
   EXPECT_EQ(ParseError(body).message, "events[0].detail: larger than 16384 bytes");
 }
 

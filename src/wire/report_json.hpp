@@ -1,7 +1,11 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/model/ids.hpp"
 #include "core/model/session.hpp"
@@ -37,5 +41,28 @@ boost::json::object Encode(const core::SessionTimeline& timeline);
 /// "resealedDateTime"} (empty texts and no time as null), "deploymentState" (the last
 /// session's, null without sessions), "sessions": [...]}.
 boost::json::object Encode(const core::DeploymentReport& report);
+
+/// One event of the admin's feed of every device's events.
+struct FeedEvent {
+  std::int64_t sequence = 0;
+  std::string session_id;
+  std::optional<std::string> device_id;      ///< none when the session is gone
+  std::optional<std::string> serial_number;  ///< none when the device is gone
+  std::optional<std::string> flow;           ///< none when the session is gone
+  core::Timestamp at{};
+  std::string kind;
+  std::string detail;  ///< as stored (a JSON object's text)
+};
+
+/// A page of the feed and the sequence to ask after for the next one.
+struct FeedPage {
+  std::vector<FeedEvent> events;
+  std::int64_t next_after = 0;
+};
+
+/// {"value": [{"sequence", "sessionId", "deviceId", "serialNumber", "flow", "at", "kind",
+/// "detail"}], "nextAfter": "<next_after>"}: what is absent as null; the detail parsed (as a
+/// JSON string holding the text when it is not JSON).
+boost::json::object Encode(const FeedPage& page);
 
 }  // namespace groundcrew::wire

@@ -12,6 +12,7 @@
 #include "server/api/content_response.hpp"
 #include "server/api/http_json.hpp"
 #include "server/http/error_mapping.hpp"
+#include "wire/deployment_json.hpp"
 #include "wire/events_json.hpp"
 #include "wire/model_json.hpp"
 #include "wire/report_json.hpp"

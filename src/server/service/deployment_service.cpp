@@ -16,9 +16,8 @@
 #include "core/naming/certificate_name.hpp"
 #include "identity/random.hpp"
 #include "server/service/catalog_service.hpp"
+#include "wire/deployment_json.hpp"
 #include "wire/events_json.hpp"
-#include "wire/json_limits.hpp"
-#include "wire/model_json.hpp"
 #include "wire/report_json.hpp"
 
 namespace groundcrew::service {
@@ -46,9 +45,21 @@ Actor DeviceActor(const core::AutopilotDeviceIdentity& device) {
   return Actor{"device:" + device.serial_number, store::CredentialRole::kReader};
 }
 
-}  // namespace
+// Every item of a paged listing, in order: `list(page)` until the last page.
+template <class T, class List>
+Result<std::vector<T>> ReadAllPages(List list) {
+  std::vector<T> all;
+  store::PageRequest page{.after = "", .limit = store::kMaxPageSize};
+  for (;;) {
+    Result<store::Page<T>> listed = list(page);
+    if (!listed) return listed.error();
+    for (T& item : listed->items) all.push_back(std::move(item));
+    if (listed->next_after.empty()) return all;
+    page.after = listed->next_after;
+  }
+}
 
-// ---- The service ---------------------------------------------------------------------------
+}  // namespace
 
 DeploymentService::DeploymentService(store::Store& store, Catalog& catalog,
                                      const identity::CertificateAuthority& ca,
@@ -76,9 +87,9 @@ Result<DeploymentSession> DeploymentService::OwnSession(const DeviceCaller& call
   return session;
 }
 
-Result<json::object> DeploymentService::Document(const Snapshot& snapshot,
-                                                 const DeviceRecord& record, const core::User* user,
-                                                 std::vector<core::InstalledItem> installed) {
+Result<wire::DeploymentDocument> DeploymentService::Document(
+    const Snapshot& snapshot, const DeviceRecord& record, const core::User* user,
+    std::vector<core::InstalledItem> installed) {
   const core::TargetingIndex& index = *snapshot.index;
   const core::Tenant& tenant = index.tenant();
   const core::AutopilotDeviceIdentity& registration = record.value;
@@ -94,35 +105,28 @@ Result<json::object> DeploymentService::Document(const Snapshot& snapshot,
   Result<core::EspPlan> plan = core::BuildEspPlan(index, request);
   if (!plan) return plan.error();
 
-  // The payloads the plan's items name, each once, in plan order.
-  json::array apps, policies, certificates, networks;
+  // The payloads the plan's items name, each once, in plan order. Network profiles keep their
+  // secret: it goes to the device this plan is for, and nowhere else.
+  wire::DeploymentDocument out;
+  wire::DeploymentPayloads& payloads = out.payloads;
+  auto take = [](const auto& all, auto& into, const std::string& id) {
+    for (const auto& payload : all) {
+      if (payload.id.value() == id) into.push_back(payload);
+    }
+  };
   std::vector<std::pair<core::ItemKind, std::string>> seen;
   auto add = [&](const core::PlanItem& item) {
     const std::pair<core::ItemKind, std::string> key{item.kind, item.id};
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) return;
     seen.push_back(key);
-    switch (item.kind) {
-      case core::ItemKind::kApp:
-        if (const core::App* app = index.FindApp(item.id)) apps.push_back(wire::Encode(*app));
-        break;
-      case core::ItemKind::kPolicy:
-        for (const core::Policy& p : tenant.policies) {
-          if (p.id.value() == item.id) policies.push_back(wire::Encode(p));
-        }
-        break;
-      case core::ItemKind::kCertificate:
-        for (const core::CertificateProfile& c : tenant.certificates) {
-          if (c.id.value() == item.id) certificates.push_back(wire::Encode(c));
-        }
-        break;
-      case core::ItemKind::kNetwork:
-        for (const core::NetworkProfile& n : tenant.network_profiles) {
-          // The secret goes to the device this plan is for, and nowhere else.
-          if (n.id.value() == item.id) networks.push_back(wire::EncodeWithSecrets(n));
-        }
-        break;
-      case core::ItemKind::kPreparationStep:
-        break;
+    if (item.kind == core::ItemKind::kApp) {
+      if (const core::App* app = index.FindApp(item.id)) payloads.apps.push_back(*app);
+    } else if (item.kind == core::ItemKind::kPolicy) {
+      take(tenant.policies, payloads.policies, item.id);
+    } else if (item.kind == core::ItemKind::kCertificate) {
+      take(tenant.certificates, payloads.certificate_profiles, item.id);
+    } else if (item.kind == core::ItemKind::kNetwork) {
+      take(tenant.network_profiles, payloads.network_profiles, item.id);
     }
   };
   for (const core::PlanItem& item : plan->device_setup.items) add(item);
@@ -132,29 +136,18 @@ Result<json::object> DeploymentService::Document(const Snapshot& snapshot,
 
   core::GroupSet user_groups;
   if (user != nullptr) user_groups = index.UserGroups(*user);
-  json::array compliance;
-  for (const core::CompliancePolicy& policy : core::CompliancePoliciesFor(
-           index, device_groups, user != nullptr ? &user_groups : nullptr)) {
-    compliance.push_back(wire::Encode(policy));
+  out.compliance_policies =
+      core::CompliancePoliciesFor(index, device_groups, user != nullptr ? &user_groups : nullptr);
+  out.flow = request.flow;
+  if (const core::DeploymentProfile* profile = index.DeploymentProfileFor(device_groups)) {
+    out.profile = core::MakeProfileInfo(tenant.settings, registration, *profile);
   }
-
-  const core::DeploymentProfile* profile = index.DeploymentProfileFor(device_groups);
-  json::object out;
-  out["flow"] = core::ToString(request.flow);
-  out["profile"] = profile != nullptr ? json::value(wire::Encode(core::MakeProfileInfo(
-                                            tenant.settings, registration, *profile)))
-                                      : json::value(nullptr);
-  out["plan"] = wire::Encode(*plan);
-  out["payloads"] = json::object{{"apps", std::move(apps)},
-                                 {"policies", std::move(policies)},
-                                 {"certificateProfiles", std::move(certificates)},
-                                 {"networkProfiles", std::move(networks)}};
-  out["compliancePolicies"] = std::move(compliance);
+  out.plan = std::move(*plan);
   return out;
 }
 
-Result<json::object> DeploymentService::Technician(const DeviceCaller& caller,
-                                                   std::string_view id) {
+Result<wire::DeploymentDocument> DeploymentService::Technician(const DeviceCaller& caller,
+                                                               std::string_view id) {
   Result<DeviceRecord> record = OwnDevice(store_.devices(), caller, id);
   if (!record) return record.error();
   Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
@@ -162,9 +155,9 @@ Result<json::object> DeploymentService::Technician(const DeviceCaller& caller,
   return Document(**snapshot, *record, nullptr, {});
 }
 
-Result<json::object> DeploymentService::User(const identity::Claims& user_token,
-                                             std::string_view id,
-                                             const std::vector<core::InstalledItem>& installed) {
+Result<wire::DeploymentDocument> DeploymentService::User(
+    const identity::Claims& user_token, std::string_view id,
+    const std::vector<core::InstalledItem>& installed) {
   const auto did = user_token.extra.find("did");
   if (did == user_token.extra.end() || did->second != id) return NoSuchDevice(id);
   Result<DeviceRecord> record = store_.devices().Get(core::ZtdId{std::string(id)});
@@ -184,10 +177,10 @@ Result<json::object> DeploymentService::User(const identity::Claims& user_token,
   return Document(**snapshot, *record, &*user, installed);
 }
 
-Result<json::object> DeploymentService::IssueCertificate(const DeviceCaller& caller,
-                                                         std::string_view id,
-                                                         std::string_view profile_id,
-                                                         std::string_view csr_pem) {
+Result<wire::IssuedCertificate> DeploymentService::IssueCertificate(const DeviceCaller& caller,
+                                                                    std::string_view id,
+                                                                    std::string_view profile_id,
+                                                                    std::string_view csr_pem) {
   Result<DeviceRecord> record = OwnDevice(store_.devices(), caller, id);
   if (!record) return record.error();
   Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
@@ -197,39 +190,11 @@ Result<json::object> DeploymentService::IssueCertificate(const DeviceCaller& cal
   Result<std::optional<store::DeviceTrustRecord>> trust = store_.device_trust().Find(id);
   if (!trust) return trust.error();
 
-  // The plans the device may be running: technician, and the user flow of its assigned user
-  // and of the user who last signed in on it (as DeviceTrustService::MayReadContent).
-  const core::DirectoryDevice directory = core::PlaceholderFor(device);
-  std::vector<const core::User*> users;
-  if (const core::User* assigned = index.FindUserByPrincipalName(device.user_principal_name)) {
-    users.push_back(assigned);
-  }
-  if (*trust && !(*trust)->value.primary_user_id.empty()) {
-    for (const core::User& user : index.tenant().users) {
-      if (user.id.value() == (*trust)->value.primary_user_id) users.push_back(&user);
-    }
-  }
-  bool planned = false;
-  auto look = [&](const core::PhasePlan& phase) {
-    for (const core::PlanItem& item : phase.items) {
-      planned = planned || (item.kind == core::ItemKind::kCertificate && item.id == profile_id);
-    }
-  };
-  core::PlanRequest request;
-  request.flow = core::Flow::kTechnician;
-  request.device = &directory;
-  request.registration = &device;
-  Result<core::EspPlan> technician = core::BuildEspPlan(index, request);
-  if (!technician) return technician.error();
-  look(technician->device_setup);
-  for (const core::User* user : users) {
-    request.flow = core::Flow::kUser;
-    request.user = user;
-    Result<core::EspPlan> plan = core::BuildEspPlan(index, request);
-    if (!plan) return plan.error();
-    look(plan->device_setup);
-    if (plan->account_setup) look(*plan->account_setup);
-  }
+  Result<std::vector<core::PlanItem>> items = ItemsTheDeviceMayRun(index, device, *trust);
+  if (!items) return items.error();
+  const bool planned = std::any_of(items->begin(), items->end(), [&](const core::PlanItem& item) {
+    return item.kind == core::ItemKind::kCertificate && item.id == profile_id;
+  });
   const core::CertificateProfile* profile = nullptr;
   for (const core::CertificateProfile& c : index.tenant().certificates) {
     if (c.id.value() == profile_id) profile = &c;
@@ -271,9 +236,7 @@ Result<json::object> DeploymentService::IssueCertificate(const DeviceCaller& cal
       !audited) {
     return audited.error();
   }
-  return json::object{{"certificate", *certificate},
-                      {"caCertificate", ca_certificate_pem_},
-                      {"expirationDateTime", wire::FormatTimestamp(expires)}};
+  return wire::IssuedCertificate{std::move(*certificate), ca_certificate_pem_, expires};
 }
 
 Result<StartedSession> DeploymentService::StartSession(
@@ -328,10 +291,9 @@ Result<StartedSession> DeploymentService::StartSession(
   return out;
 }
 
-Result<json::object> DeploymentService::AppendEvents(const DeviceCaller& caller,
-                                                     std::string_view id,
-                                                     std::string_view session_id,
-                                                     const std::vector<DeploymentEvent>& events) {
+Result<wire::AppendedEvents> DeploymentService::AppendEvents(
+    const DeviceCaller& caller, std::string_view id, std::string_view session_id,
+    const std::vector<DeploymentEvent>& events) {
   Result<std::vector<wire::CheckedEvent>> checked = wire::CheckEvents(events);
   if (!checked) return checked.error();
   std::vector<SessionEvent> rows;
@@ -345,7 +307,7 @@ Result<json::object> DeploymentService::AppendEvents(const DeviceCaller& caller,
     row.detail = std::move(event.detail);
     rows.push_back(std::move(row));
   }
-  json::array sequences;
+  wire::AppendedEvents out;
   int64_t highest = 0;
   Status done = store_.Transact([&]() -> Status {
     if (Result<DeploymentSession> session = OwnSession(caller, id, session_id); !session) {
@@ -354,14 +316,14 @@ Result<json::object> DeploymentService::AppendEvents(const DeviceCaller& caller,
     for (const SessionEvent& row : rows) {
       Result<SessionEvent> stored = store_.sessions().AppendEvent(row);
       if (!stored) return stored.error();
-      sequences.push_back(stored->sequence);
+      out.sequences.push_back(stored->sequence);
       highest = std::max(highest, stored->sequence);
     }
     return Ok{};
   });
   if (!done) return done.error();
   Appended(highest);
-  return json::object{{"sequences", std::move(sequences)}};
+  return out;
 }
 
 Result<DeploymentSession> DeploymentService::FinishSession(const DeviceCaller& caller,
@@ -403,32 +365,21 @@ Result<core::DeploymentReport> DeploymentService::Report(std::string_view serial
       store_.device_trust().Find(device.id.value());
   if (!trust) return trust.error();
 
-  std::vector<DeploymentSession> sessions;
   store::SessionFilter filter;
   filter.device_id = device.id.value();
-  store::PageRequest page{.after = "", .limit = store::kMaxPageSize};
-  for (;;) {
-    Result<store::Page<DeploymentSession>> listed = store_.sessions().ListSessions(filter, page);
-    if (!listed) return listed.error();
-    for (DeploymentSession& session : listed->items) sessions.push_back(std::move(session));
-    if (listed->next_after.empty()) break;
-    page.after = listed->next_after;
-  }
+  Result<std::vector<DeploymentSession>> sessions = ReadAllPages<DeploymentSession>(
+      [&](const store::PageRequest& page) { return store_.sessions().ListSessions(filter, page); });
+  if (!sessions) return sessions.error();
   // Each session with its events; sessions in the order they started (a second apart at best,
   // so ties go by their first stored event).
   std::vector<std::pair<DeploymentSession, std::vector<SessionEvent>>> timeline;
-  for (DeploymentSession& session : sessions) {
-    std::vector<SessionEvent> events;
-    store::PageRequest events_page{.after = "", .limit = store::kMaxPageSize};
-    for (;;) {
-      Result<store::Page<SessionEvent>> listed =
-          store_.sessions().ListEvents(session.id, events_page);
-      if (!listed) return listed.error();
-      for (SessionEvent& event : listed->items) events.push_back(std::move(event));
-      if (listed->next_after.empty()) break;
-      events_page.after = listed->next_after;
-    }
-    timeline.emplace_back(std::move(session), std::move(events));
+  for (DeploymentSession& session : *sessions) {
+    Result<std::vector<SessionEvent>> events =
+        ReadAllPages<SessionEvent>([&](const store::PageRequest& page) {
+          return store_.sessions().ListEvents(session.id, page);
+        });
+    if (!events) return events.error();
+    timeline.emplace_back(std::move(session), std::move(*events));
   }
   auto order = [](const auto& entry) {
     const auto& [session, events] = entry;
@@ -457,8 +408,8 @@ Result<core::DeploymentReport> DeploymentService::Report(std::string_view serial
   return report;
 }
 
-Result<json::object> DeploymentService::Events(int64_t after, int limit,
-                                               std::chrono::seconds wait) {
+Result<wire::FeedPage> DeploymentService::Events(int64_t after, int limit,
+                                                 std::chrono::seconds wait) {
   if (after < 0) return Invalid("after", "must be a sequence number (0 or more)");
   if (wait.count() < 0) return Invalid("waitSeconds", "must not be negative");
   wait = std::min(wait, options_.max_wait);
@@ -498,37 +449,34 @@ Result<json::object> DeploymentService::Events(int64_t after, int limit,
 
   std::map<std::string, std::optional<DeploymentSession>> sessions;
   std::map<std::string, std::string> serials;
-  json::array value;
-  int64_t last = after;
+  wire::FeedPage out;
+  out.next_after = after;
   for (const SessionEvent& event : page->items) {
     auto [it, fresh] = sessions.try_emplace(event.session_id);
     if (fresh) {
       Result<DeploymentSession> session = store_.sessions().GetSession(event.session_id);
       if (session) it->second = std::move(*session);
     }
-    json::object out;
-    out["sequence"] = event.sequence;
-    out["sessionId"] = event.session_id;
-    out["deviceId"] = it->second ? json::value(it->second->device_id) : json::value(nullptr);
-    out["serialNumber"] = nullptr;
-    out["flow"] = it->second ? json::value(it->second->flow) : json::value(nullptr);
+    wire::FeedEvent& entry = out.events.emplace_back();
+    entry.sequence = event.sequence;
+    entry.session_id = event.session_id;
     if (it->second) {
+      entry.device_id = it->second->device_id;
+      entry.flow = it->second->flow;
       const std::string& device_id = it->second->device_id;
       auto [serial, unseen] = serials.try_emplace(device_id);
       if (unseen) {
         Result<DeviceRecord> device = store_.devices().Get(core::ZtdId{device_id});
         if (device) serial->second = device->value.serial_number;
       }
-      if (!serial->second.empty()) out["serialNumber"] = serial->second;
+      if (!serial->second.empty()) entry.serial_number = serial->second;
     }
-    out["at"] = wire::FormatTimestamp(event.at);
-    out["kind"] = event.kind;
-    Result<json::value> detail = wire::ParseJson(event.detail, "detail");
-    out["detail"] = detail ? std::move(*detail) : json::value(event.detail);
-    value.push_back(std::move(out));
-    last = event.sequence;
+    entry.at = event.at;
+    entry.kind = event.kind;
+    entry.detail = event.detail;
+    out.next_after = event.sequence;
   }
-  return json::object{{"value", std::move(value)}, {"nextAfter", std::to_string(last)}};
+  return out;
 }
 
 void DeploymentService::StopWaiting() {

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -20,7 +18,9 @@
 #include "server/service/context.hpp"
 #include "server/service/device_trust_service.hpp"
 #include "server/store/store.hpp"
+#include "wire/deployment_json.hpp"
 #include "wire/events_json.hpp"
+#include "wire/report_json.hpp"
 
 // What a device needs to run a flow and what it reports while doing so (docs/device-api.md,
 // "Deployment" and "Sessions and events"), and the admin's view of it (docs/admin-api.md,
@@ -75,24 +75,22 @@ class DeploymentService {
   DeploymentService(store::Store& store, Catalog& catalog, const identity::CertificateAuthority& ca,
                     std::string ca_certificate_pem, Clock clock, DeploymentOptions options = {});
 
-  /// The technician flow's deployment document: {"flow": "technician", "profile" (the profile
-  /// as the device sees it, wire::Encode(ProfileInfo); null when no deployment profile
-  /// applies), "plan" (the technician ESP plan), "payloads" {"apps", "policies",
-  /// "certificateProfiles", "networkProfiles"} — exactly the payloads the plan's items name,
-  /// network profiles WITH their pre-shared key (the device writes it into its keyfile; it is
-  /// only ever sent to the device the plan is for) — and "compliancePolicies" (those assigned
-  /// to the device's groups)}. kNotFound unless `id` is the caller's.
-  [[nodiscard]] Result<boost::json::object> Technician(const DeviceCaller& caller,
-                                                       std::string_view id);
+  /// The technician flow's deployment document: the profile as the device sees it (none when
+  /// no deployment profile applies), the technician ESP plan, exactly the payloads the plan's
+  /// items name — network profiles WITH their pre-shared key (the device writes it into its
+  /// keyfile; it is only ever sent to the device the plan is for) — and the compliance
+  /// policies assigned to the device's groups. kNotFound unless `id` is the caller's.
+  [[nodiscard]] Result<wire::DeploymentDocument> Technician(const DeviceCaller& caller,
+                                                            std::string_view id);
 
-  /// The user flow's deployment document, same shape with "flow": "user": the plan for the
+  /// The user flow's deployment document, of the same parts: the plan for the
   /// token's user (its subject) given what the device reports it has (`installed`: the Device
   /// setup delta), compliance policies of the device's and the user's groups. The token must
   /// have been issued for a sign-in on `id` (claim "did"; kNotFound otherwise, like a missing
   /// device); kNotFound (field "user") when the user no longer exists.
-  [[nodiscard]] Result<boost::json::object> User(const identity::Claims& user_token,
-                                                 std::string_view id,
-                                                 const std::vector<core::InstalledItem>& installed);
+  [[nodiscard]] Result<wire::DeploymentDocument> User(
+      const identity::Claims& user_token, std::string_view id,
+      const std::vector<core::InstalledItem>& installed);
 
   /// Signs the device's certificate request (PKCS#10 PEM, ECDSA P-256) for the certificate
   /// profile `profile_id`, which must be an item of the device's technician plan or of the
@@ -102,13 +100,13 @@ class DeploymentService {
   /// {{DeviceName}} = the joined name (else the serial number), {{SerialNumber}} and
   /// {{DeviceId}} (the registration id) replaced, cut to 64 bytes. Validity: the profile's
   /// validityPeriodDays clamped to kMinProfileCertificateDays..kMaxProfileCertificateDays (the
-  /// CA issues nothing shorter than 180 days); client authentication. Answers {"certificate",
-  /// "caCertificate", "expirationDateTime"}; audited as `issueCertificate`. kInvalidArgument
-  /// (field "csr") for a bad request.
-  [[nodiscard]] Result<boost::json::object> IssueCertificate(const DeviceCaller& caller,
-                                                             std::string_view id,
-                                                             std::string_view profile_id,
-                                                             std::string_view csr_pem);
+  /// CA issues nothing shorter than 180 days); client authentication. Answers the certificate,
+  /// the CA's and when it expires; audited as `issueCertificate`. kInvalidArgument (field
+  /// "csr") for a bad request.
+  [[nodiscard]] Result<wire::IssuedCertificate> IssueCertificate(const DeviceCaller& caller,
+                                                                 std::string_view id,
+                                                                 std::string_view profile_id,
+                                                                 std::string_view csr_pem);
 
   /// Creates the session `session_id` (1..128 of A-Z a-z 0-9 . _ -; field "sessionId") of
   /// `flow` ("technician" | "user", field "flow") on the caller's device, deploymentState
@@ -124,10 +122,10 @@ class DeploymentService {
   /// Stores a batch of events of the caller's session, all or nothing, in order. An event
   /// whose idempotency key the session already has is not stored again. The batch is checked
   /// first (wire::CheckEvents: kInvalidArgument naming "events[i].detail.phase" and so on).
-  /// Other kinds' details are stored as they are. Answers
-  /// {"sequences": [...]}, the stored sequence of each event in the batch's order (a resent event's
-  /// first sequence). kNotFound when the session is not the device's.
-  [[nodiscard]] Result<boost::json::object> AppendEvents(
+  /// Other kinds' details are stored as they are. Answers the stored sequence of each event in
+  /// the batch's order (a resent event's first sequence). kNotFound when the session is not the
+  /// device's.
+  [[nodiscard]] Result<wire::AppendedEvents> AppendEvents(
       const DeviceCaller& caller, std::string_view id, std::string_view session_id,
       const std::vector<DeploymentEvent>& events);
 
@@ -146,14 +144,12 @@ class DeploymentService {
   /// (wire::Encode writes docs/admin-api.md "Reports").
   [[nodiscard]] Result<core::DeploymentReport> Report(std::string_view serial_number);
 
-  /// Every device's events after sequence `after`, oldest first, at most `limit` (1..1000), as
-  /// {"value": [{"sequence", "sessionId", "deviceId", "serialNumber", "flow", "at", "kind",
-  /// "detail"}], "nextAfter": "<last sequence answered, else `after`>"}. With `wait` > 0 and
-  /// nothing to answer yet, waits until an event is appended or `wait` (at most
-  /// options().max_wait) passes — unless options().max_waiters polls are waiting already or
-  /// StopWaiting() was called, when it answers at once.
-  [[nodiscard]] Result<boost::json::object> Events(int64_t after, int limit,
-                                                   std::chrono::seconds wait);
+  /// Every device's events after sequence `after`, oldest first, at most `limit` (1..1000), each
+  /// with its session's device, serial number and flow, and the last sequence answered (else
+  /// `after`) as next_after. With `wait` > 0 and nothing to answer yet, waits until an event is
+  /// appended or `wait` (at most options().max_wait) passes — unless options().max_waiters
+  /// polls are waiting already or StopWaiting() was called, when it answers at once.
+  [[nodiscard]] Result<wire::FeedPage> Events(int64_t after, int limit, std::chrono::seconds wait);
 
   /// Wakes every waiting poll and makes later ones answer at once (before the server stops,
   /// so that no worker thread is held by a poll).
@@ -167,10 +163,9 @@ class DeploymentService {
                                                             std::string_view session_id);
   // The deployment document of `record` in `snapshot`: the user flow of `user`, or the
   // technician flow when `user` is null.
-  [[nodiscard]] Result<boost::json::object> Document(const Snapshot& snapshot,
-                                                     const store::DeviceRecord& record,
-                                                     const core::User* user,
-                                                     std::vector<core::InstalledItem> installed);
+  [[nodiscard]] Result<wire::DeploymentDocument> Document(
+      const Snapshot& snapshot, const store::DeviceRecord& record, const core::User* user,
+      std::vector<core::InstalledItem> installed);
   void Appended(int64_t sequence);
 
   store::Store& store_;
