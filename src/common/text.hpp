@@ -16,6 +16,9 @@ bool EndsWithIgnoreCase(std::string_view text, std::string_view suffix);
 bool ContainsIgnoreCase(std::string_view text, std::string_view needle);
 std::string ToLowerAscii(std::string_view text);
 std::string_view Trim(std::string_view text);
+/// True when `text` is not empty and each byte is an ASCII letter, an ASCII digit or one of
+/// `punctuation` (IsAsciiAlnum(id, "._-") for ids like "s-1.2_3").
+bool IsAsciiAlnum(std::string_view text, std::string_view punctuation = "");
 
 /// The length (1..4) of the well-formed UTF-8 sequence at text[i], or 0 when the bytes there do
 /// not start one (RFC 3629 §4: no overlong forms, no encoded surrogates, nothing above

@@ -23,6 +23,16 @@ TEST(TextTest, TrimAndLower) {
   EXPECT_EQ(ToLowerAscii("AbC-1"), "abc-1");
 }
 
+TEST(TextTest, AsciiAlnumTakesLettersDigitsAndTheGivenPunctuationOnly) {
+  EXPECT_TRUE(IsAsciiAlnum("itemStarted2"));
+  EXPECT_FALSE(IsAsciiAlnum(""));
+  EXPECT_FALSE(IsAsciiAlnum("item-started"));
+  EXPECT_FALSE(IsAsciiAlnum("caf\xC3\xA9"));  // not ASCII
+  EXPECT_TRUE(IsAsciiAlnum("s-1.2_3", "._-"));
+  EXPECT_FALSE(IsAsciiAlnum("s 1", "._-"));
+  EXPECT_FALSE(IsAsciiAlnum("", "._-"));
+}
+
 TEST(TextTest, ShowControlsLeavesNothingATerminalWouldObey) {
   EXPECT_EQ(ShowControls("CON-0001 Café\tok"), "CON-0001 Café\tok");
   // Set the window title, erase the line, move the cursor: each escape is shown, not obeyed.

@@ -10,12 +10,9 @@ using internal::Invalid;
 using internal::NameOf;
 using internal::ObjectReader;
 
-namespace {
+using internal::OptionalTime;
 
-json::value OptionalTime(const std::optional<core::Timestamp>& time) {
-  if (!time) return nullptr;
-  return json::string(FormatTimestamp(*time));
-}
+namespace {
 
 // Device properties only the service sets: present in what Encode emits, refused in a PATCH.
 constexpr std::string_view kReadOnlyDeviceFields[] = {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "core/model/ids.hpp"
 
 // Internal to gc_wire: the strict reader every Decode is built from, and the enumeration
 // spelling tables Encode and Decode share.
@@ -43,6 +44,9 @@ Error Invalid(std::string_view path, std::string_view what);
 
 /// "a string", "a number", "null"... for "found ..." in messages.
 std::string Describe(const json::value& value);
+
+/// FormatTimestamp's text, or null when there is no time.
+json::value OptionalTime(const std::optional<core::Timestamp>& time);
 
 /// Number of Unicode code points of UTF-8 text (continuation bytes are not counted).
 std::size_t CodePoints(std::string_view utf8);

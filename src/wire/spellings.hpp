@@ -9,6 +9,7 @@
 #include "core/model/directory.hpp"
 #include "core/model/payloads.hpp"
 #include "core/model/profiles.hpp"
+#include "core/report/timeline.hpp"
 #include "wire/json_reader.hpp"
 
 // Internal to gc_wire: the JSON spelling of every enumeration the API carries, in the order
@@ -152,6 +153,16 @@ inline constexpr Spelling<core::PhaseStatus> kPhaseStatuses[] = {
     {"inProgress", core::PhaseStatus::kInProgress},
     {"complete", core::PhaseStatus::kComplete},
     {"failed", core::PhaseStatus::kFailed},
+};
+
+/// An item's row in a session report (docs/admin-api.md "Reports").
+inline constexpr Spelling<core::TimelineItemStatus> kTimelineItemStatuses[] = {
+    {"inProgress", core::TimelineItemStatus::kInProgress},
+    {"succeeded", core::TimelineItemStatus::kSucceeded},
+    {"failed", core::TimelineItemStatus::kFailed},
+    {"timedOut", core::TimelineItemStatus::kTimedOut},
+    {"notAttempted", core::TimelineItemStatus::kNotAttempted},
+    {"detected", core::TimelineItemStatus::kDetected},
 };
 
 inline constexpr Spelling<core::TechnicianScreen> kTechnicianScreens[] = {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "wire/json_reader.hpp"
 #include "wire/model_json.hpp"
 
 namespace groundcrew::wire {
@@ -63,4 +64,12 @@ Result<core::Timestamp> ParseTimestamp(std::string_view text) {
          chrono::seconds{second};
 }
 
+namespace internal {
+
+json::value OptionalTime(const std::optional<core::Timestamp>& time) {
+  if (!time) return nullptr;
+  return json::string(FormatTimestamp(*time));
+}
+
+}  // namespace internal
 }  // namespace groundcrew::wire

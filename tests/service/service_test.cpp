@@ -20,6 +20,7 @@
 #include "server/store_sqlite/sqlite_store.hpp"
 #include "tests/service/contoso_store.hpp"
 #include "wire/model_json.hpp"
+#include "wire/report_json.hpp"
 
 namespace groundcrew::service {
 namespace {
@@ -359,7 +360,7 @@ class DeploymentServiceTest : public ServiceTest {
 TEST_F(DeploymentServiceTest, TechnicianDeploymentHasDeviceItemsAndTheAssignedUsersDeviceApp) {
   auto deployment = services_->deployment.Technician(caller(), device_);
   ASSERT_TRUE(deployment) << deployment.error().message;
-  const json::value doc = *deployment;
+  const json::value doc = wire::Encode(*deployment);
   EXPECT_EQ(doc.at("flow"), "technician");
   EXPECT_EQ(doc.at("profile").at("profileName"), "Contoso");
   EXPECT_EQ(doc.at("profile").at("assignedUserUpn"), "adele@contoso.com");
@@ -398,7 +399,9 @@ TEST_F(DeploymentServiceTest, UserDeploymentIsTheDeltaPlusAccountSetupForTheToke
   auto technician = services_->deployment.Technician(caller(), device_);
   ASSERT_TRUE(technician);
   std::vector<core::InstalledItem> installed;
-  for (const json::value& item : technician->at("plan").at("deviceSetup").at("items").as_array()) {
+  const json::value technician_doc = wire::Encode(*technician);
+  for (const json::value& item :
+       technician_doc.at("plan").at("deviceSetup").at("items").as_array()) {
     std::vector<core::InstalledItem> one;
     json::value entry = {{"kind", item.at("kind")},
                          {"id", item.at("id")},
@@ -416,7 +419,7 @@ TEST_F(DeploymentServiceTest, UserDeploymentIsTheDeltaPlusAccountSetupForTheToke
 
   auto deployment = services_->deployment.User(UserToken(adele_, device_), device_, installed);
   ASSERT_TRUE(deployment) << deployment.error().message;
-  const json::value doc = *deployment;
+  const json::value doc = wire::Encode(*deployment);
   EXPECT_EQ(doc.at("flow"), "user");
   EXPECT_EQ(ItemNames(doc.at("plan").at("deviceSetup")), std::vector<std::string>{"Late App"});
   EXPECT_EQ(ItemNames(doc.at("plan").at("accountSetup")), std::vector<std::string>{"User App"});
@@ -428,10 +431,11 @@ TEST_F(DeploymentServiceTest, UserDeploymentIsTheDeltaPlusAccountSetupForTheToke
   // in Account setup.
   auto fresh = services_->deployment.User(UserToken(adele_, device_), device_, {});
   ASSERT_TRUE(fresh);
-  EXPECT_EQ(ItemNames(fresh->at("plan").at("deviceSetup")),
+  const json::value fresh_doc = wire::Encode(*fresh);
+  EXPECT_EQ(ItemNames(fresh_doc.at("plan").at("deviceSetup")),
             (std::vector<std::string>{"Baseline", "Corp Wi-Fi", "Device App", "Device certificate",
                                       "Late App"}));
-  EXPECT_EQ(ItemNames(fresh->at("plan").at("accountSetup")),
+  EXPECT_EQ(ItemNames(fresh_doc.at("plan").at("accountSetup")),
             (std::vector<std::string>{"Adele Tool", "User App"}));
 
   // A token from a sign-in on another device reaches nothing, like a missing device.
@@ -450,7 +454,7 @@ TEST_F(DeploymentServiceTest, CertificatesAreIssuedOnlyForProfilesInThePlan) {
   auto deployment = services_->deployment.Technician(caller(), device_);
   ASSERT_TRUE(deployment);
   const std::string profile_id =
-      PayloadIdOf(*deployment, "certificateProfiles", "Device certificate");
+      PayloadIdOf(wire::Encode(*deployment), "certificateProfiles", "Device certificate");
   ASSERT_FALSE(profile_id.empty());
   auto key = identity::GenerateP256KeyPem();
   ASSERT_TRUE(key);
@@ -459,11 +463,10 @@ TEST_F(DeploymentServiceTest, CertificatesAreIssuedOnlyForProfilesInThePlan) {
 
   auto issued = services_->deployment.IssueCertificate(caller(), device_, profile_id, *csr);
   ASSERT_TRUE(issued) << issued.error().message;
-  EXPECT_TRUE(issued->at("certificate").as_string().starts_with("-----BEGIN CERTIFICATE-----"));
-  EXPECT_EQ(issued->at("caCertificate"), json::string(services_->secrets.ca_certificate_pem));
+  EXPECT_TRUE(issued->certificate.starts_with("-----BEGIN CERTIFICATE-----"));
+  EXPECT_EQ(issued->ca_certificate, services_->secrets.ca_certificate_pem);
   // 30 days asked for; the CA's minimum is 180.
-  EXPECT_EQ(issued->at("expirationDateTime"),
-            json::string(wire::FormatTimestamp(now_ + std::chrono::days(180))));
+  EXPECT_EQ(issued->expires, now_ + std::chrono::days(180));
   // Audited with the subject: the format's CN, placeholders filled in, other attributes not.
   auto audit = store_->audit().List({.after = "", .limit = 1000});
   ASSERT_TRUE(audit && !audit->items.empty());
@@ -492,14 +495,14 @@ TEST_F(DeploymentServiceTest, SessionsAreIdempotentAndOnlyTheirDevicesOwn) {
       services_->deployment.StartSession(caller(), device_, "s-1", "technician", "", now_);
   ASSERT_TRUE(started) << started.error().message;
   EXPECT_TRUE(started->created);
-  EXPECT_EQ(started->session.at("deploymentState"), "inProgress");
-  EXPECT_TRUE(started->session.at("finishedDateTime").is_null());
+  EXPECT_EQ(started->session.deployment_state, "inProgress");
+  EXPECT_FALSE(started->session.finished_date_time);
   // The same start again (a retried request) answers the stored session.
   auto again = services_->deployment.StartSession(caller(), device_, "s-1", "technician", "",
                                                   now_ + std::chrono::seconds(9));
   ASSERT_TRUE(again);
   EXPECT_FALSE(again->created);
-  EXPECT_EQ(again->session, started->session);
+  EXPECT_EQ(wire::Encode(again->session), wire::Encode(started->session));
   // A taken id with another flow, or by another device, is refused.
   EXPECT_EQ(
       services_->deployment.StartSession(caller(), device_, "s-1", "user", "", now_).error().code,
@@ -524,12 +527,12 @@ TEST_F(DeploymentServiceTest, SessionsAreIdempotentAndOnlyTheirDevicesOwn) {
       Event("e1", 3, "phaseStarted", {{"phase", "deviceSetup"}})};
   auto appended = services_->deployment.AppendEvents(caller(), device_, "s-1", batch);
   ASSERT_TRUE(appended) << appended.error().message;
-  const json::array& sequences = appended->at("sequences").as_array();
+  const std::vector<int64_t>& sequences = appended->sequences;
   ASSERT_EQ(sequences.size(), 3u);
   EXPECT_EQ(sequences[0], sequences[2]);
   auto resent = services_->deployment.AppendEvents(caller(), device_, "s-1", batch);
   ASSERT_TRUE(resent);
-  EXPECT_EQ(resent->at("sequences"), appended->at("sequences"));
+  EXPECT_EQ(resent->sequences, appended->sequences);
   auto stored = store_->sessions().ListEvents("s-1", {});
   ASSERT_TRUE(stored);
   ASSERT_EQ(stored->items.size(), 2u);
@@ -565,9 +568,8 @@ TEST_F(DeploymentServiceTest, SessionsAreIdempotentAndOnlyTheirDevicesOwn) {
   auto finished = services_->deployment.FinishSession(caller(), device_, "s-1", "success",
                                                       now_ + std::chrono::seconds(60));
   ASSERT_TRUE(finished) << finished.error().message;
-  EXPECT_EQ(finished->at("deploymentState"), "success");
-  EXPECT_EQ(finished->at("finishedDateTime"),
-            json::string(wire::FormatTimestamp(now_ + std::chrono::seconds(60))));
+  EXPECT_EQ(finished->deployment_state, "success");
+  EXPECT_EQ(finished->finished_date_time, now_ + std::chrono::seconds(60));
 
   // The operator's metrics and logs see one start and one end, however often the device
   // retries them.
@@ -631,7 +633,7 @@ TEST_F(DeploymentServiceTest, TheReportDerivesPhasesItemsDurationsComplianceAndF
 
   auto report = d.Report("SN-1");
   ASSERT_TRUE(report) << report.error().message;
-  const json::value& r = *report;
+  const json::value r = wire::Encode(*report);
   EXPECT_EQ(r.at("device").at("serialNumber"), "SN-1");
   EXPECT_EQ(r.at("device").at("id"), json::string(device_));
   EXPECT_EQ(r.at("device").at("userPrincipalName"), "adele@contoso.com");
@@ -691,11 +693,12 @@ TEST_F(DeploymentServiceTest, TheReportDerivesPhasesItemsDurationsComplianceAndF
        Event("3", 3 * h + 9, "phaseFailed",
              {{"phase", "accountSetup"}, {"code", 0x800705B4LL}, {"message", "timed out"}}),
        Event("4", 3 * h + 9, "itemNotAttempted", {{"phase", "accountSetup"}, {"id", "u-2"}})}));
-  auto finished = d.Report("SN-1");
-  ASSERT_TRUE(finished);
-  EXPECT_EQ(finished->at("sessions").at(1).at("deploymentState"), "success");
-  const json::value& again = finished->at("sessions").at(2);
-  EXPECT_EQ(finished->at("deploymentState"), "inProgress");
+  auto finished_report = d.Report("SN-1");
+  ASSERT_TRUE(finished_report);
+  const json::value finished = wire::Encode(*finished_report);
+  EXPECT_EQ(finished.at("sessions").at(1).at("deploymentState"), "success");
+  const json::value& again = finished.at("sessions").at(2);
+  EXPECT_EQ(finished.at("deploymentState"), "inProgress");
   EXPECT_EQ(again.at("phases").at(0).at("status"), "failed");
   EXPECT_EQ(again.at("phases").at(0).at("code"), "0x800705B4");
   EXPECT_EQ(again.at("phases").at(0).at("message"), "timed out");
@@ -716,21 +719,22 @@ TEST_F(DeploymentServiceTest, EventsStreamAcrossSessionsAndLongPollsEndAtTheNext
                               Event("2", 1, "phaseStarted", {{"phase", "devicePreparation"}})}));
   auto all = d.Events(0, 100, std::chrono::seconds(0));
   ASSERT_TRUE(all) << all.error().message;
-  const json::array& value = all->at("value").as_array();
+  const json::value all_json = wire::Encode(*all);
+  const json::array& value = all_json.at("value").as_array();
   ASSERT_EQ(value.size(), 2u);
   EXPECT_EQ(value[0].at("serialNumber"), "SN-1");
   EXPECT_EQ(value[0].at("deviceId"), json::string(device_));
   EXPECT_EQ(value[0].at("flow"), "technician");
   EXPECT_EQ(value[0].at("kind"), "screen");
   EXPECT_EQ(value[0].at("detail"), json::parse(R"({"screen": "landing"})"));
-  const std::string last = std::string(all->at("nextAfter").as_string());
+  const std::string last = std::string(all_json.at("nextAfter").as_string());
   EXPECT_EQ(last, std::to_string(value[1].at("sequence").as_int64()));
 
   // Nothing new: the answer is empty and keeps the cursor.
   auto none = d.Events(std::stoll(last), 100, std::chrono::seconds(0));
   ASSERT_TRUE(none);
-  EXPECT_TRUE(none->at("value").as_array().empty());
-  EXPECT_EQ(none->at("nextAfter"), json::string(last));
+  EXPECT_TRUE(none->events.empty());
+  EXPECT_EQ(wire::Encode(*none).at("nextAfter"), json::string(last));
 
   // A long poll ends as soon as an event is appended.
   std::thread writer([&] {
@@ -744,15 +748,14 @@ TEST_F(DeploymentServiceTest, EventsStreamAcrossSessionsAndLongPollsEndAtTheNext
   const auto waited = std::chrono::steady_clock::now() - started;
   writer.join();
   ASSERT_TRUE(polled) << polled.error().message;
-  ASSERT_EQ(polled->at("value").as_array().size(), 1u);
-  EXPECT_EQ(polled->at("value").at(0).at("kind"), "phaseCompleted");
+  ASSERT_EQ(polled->events.size(), 1u);
+  EXPECT_EQ(polled->events[0].kind, "phaseCompleted");
   EXPECT_LT(waited, std::chrono::seconds(5));
 
   // After StopWaiting, polls answer at once.
   d.StopWaiting();
   const auto before_stop = std::chrono::steady_clock::now();
-  auto quick = d.Events(std::stoll(std::string(polled->at("nextAfter").as_string())), 100,
-                        std::chrono::seconds(10));
+  auto quick = d.Events(polled->next_after, 100, std::chrono::seconds(10));
   ASSERT_TRUE(quick);
   EXPECT_LT(std::chrono::steady_clock::now() - before_stop, std::chrono::seconds(2));
   EXPECT_EQ(d.Events(-1, 100, std::chrono::seconds(0)).error().field, "after");
@@ -882,8 +885,9 @@ TEST_F(DeploymentServiceTest, AStoredResourceThatNoLongerDecodesIsLeftOutReporte
   ASSERT_TRUE(plan) << plan.error().message;
   auto deployment = services_->deployment.Technician(caller(), device_);
   ASSERT_TRUE(deployment) << deployment.error().message;
-  EXPECT_TRUE(Names(*deployment, "policies").empty());
-  EXPECT_EQ(Names(*deployment, "apps"), (std::vector<std::string>{"Adele Tool", "Device App"}));
+  EXPECT_TRUE(Names(wire::Encode(*deployment), "policies").empty());
+  EXPECT_EQ(Names(wire::Encode(*deployment), "apps"),
+            (std::vector<std::string>{"Adele Tool", "Device App"}));
   auto joined = services_->trust.Join(caller(), device_);
   ASSERT_TRUE(joined) << joined.error().message;
   Create(ResourceKind::kUser, json::parse(R"({"userPrincipalName": "lee@contoso.com"})"));

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <limits>
 #include <optional>
+#include <type_traits>
 
 #include "identity/totp.hpp"
 #include "server/api/content_response.hpp"
@@ -19,6 +20,7 @@
 #include "server/service/catalog_service.hpp"
 #include "wire/json_limits.hpp"
 #include "wire/model_json.hpp"
+#include "wire/report_json.hpp"
 
 namespace groundcrew::api {
 namespace {
@@ -75,10 +77,15 @@ server::Endpoint Authenticated(Services& services, ActorHandler handler,
   return endpoint;
 }
 
+// `status` with the use case's answer: JSON as it is, a value as wire encodes it.
 template <class T>
 Response OkJson(const Result<T>& result, int status = 200) {
   if (!result) return ErrorResponse(result.error());
-  return Json(status, *result);
+  if constexpr (std::is_convertible_v<T, json::value>) {
+    return Json(status, *result);
+  } else {
+    return Json(status, wire::Encode(*result));
+  }
 }
 
 Response NoContent(const Status& status) {
@@ -343,9 +350,7 @@ json::object AuditJson(const store::AuditEntry& entry) {
           {"detail", ParsedOr(entry.detail)}};
 }
 
-json::object SessionJson(const store::DeploymentSession& session) {
-  return service::ToJson(session);
-}
+json::object SessionJson(const store::DeploymentSession& session) { return wire::Encode(session); }
 
 // `?name=` as a whole number in min..max (absent: `fallback`); kInvalidArgument naming it.
 Result<long long> IntegerParameter(const Request& request, const char* name, long long min,

@@ -6,12 +6,16 @@
 #include <boost/json/object.hpp>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "server/api/content_response.hpp"
 #include "server/api/http_json.hpp"
 #include "server/http/error_mapping.hpp"
+#include "wire/deployment_json.hpp"
+#include "wire/events_json.hpp"
 #include "wire/model_json.hpp"
+#include "wire/report_json.hpp"
 
 namespace groundcrew::api {
 namespace {
@@ -81,9 +85,15 @@ server::Endpoint DeviceOrUser(Services& services, server::Handler handler) {
   return endpoint;
 }
 
-Response Answer(const Result<json::object>& result) {
+// 200 with the use case's answer: JSON as it is, a value as wire encodes it.
+template <class T>
+Response Answer(const Result<T>& result) {
   if (!result) return ErrorResponse(result.error());
-  return Json(200, *result);
+  if constexpr (std::is_convertible_v<T, json::value>) {
+    return Json(200, *result);
+  } else {
+    return Json(200, wire::Encode(*result));
+  }
 }
 
 // A request refused for load: 429 with when to retry (Retry-After, in seconds).
@@ -261,14 +271,14 @@ Status AddDeviceApiRoutes(server::Router& router, Services& s) {
                     s.deployment.StartSession(c, p.at("id"), p.at("sessionId"), body->at("flow"),
                                               upn == body->end() ? "" : upn->second, *started);
                 if (!session) return ErrorResponse(session.error());
-                return Json(session->created ? 201 : 200, session->session);
+                return Json(session->created ? 201 : 200, wire::Encode(session->session));
               })},
       {"POST", session + "/events",
        Device(s,
               [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
                 Result<json::value> body = ParseJsonBody(r);
                 if (!body) return ErrorResponse(body.error());
-                Result<std::vector<service::DeploymentEvent>> events = service::ParseEvents(*body);
+                Result<std::vector<wire::DeploymentEvent>> events = wire::ParseEvents(*body);
                 if (!events) return ErrorResponse(events.error());
                 return Answer(s.deployment.AppendEvents(c, p.at("id"), p.at("sessionId"), *events));
               })},

@@ -13,10 +13,12 @@
 #include "core/compliance/compliance.hpp"
 #include "core/esp/run.hpp"
 #include "core/flow/flow_common.hpp"
+#include "core/naming/certificate_name.hpp"
 #include "identity/random.hpp"
 #include "server/service/catalog_service.hpp"
-#include "wire/json_limits.hpp"
-#include "wire/model_json.hpp"
+#include "wire/deployment_json.hpp"
+#include "wire/events_json.hpp"
+#include "wire/report_json.hpp"
 
 namespace groundcrew::service {
 namespace {
@@ -27,7 +29,6 @@ using store::DeviceRecord;
 using store::SessionEvent;
 
 constexpr size_t kMaxUpnBytes = 256;
-constexpr size_t kMaxCommonNameBytes = 64;
 
 Error Invalid(std::string field, std::string_view what) {
   std::string message = field.empty() ? std::string(what) : fmt::format("{}: {}", field, what);
@@ -44,467 +45,21 @@ Actor DeviceActor(const core::AutopilotDeviceIdentity& device) {
   return Actor{"device:" + device.serial_number, store::CredentialRole::kReader};
 }
 
-json::value TimeOrNull(const std::optional<core::Timestamp>& time) {
-  return time ? json::value(wire::FormatTimestamp(*time)) : json::value(nullptr);
-}
-
-json::value DurationOrNull(const std::optional<core::Timestamp>& from,
-                           const std::optional<core::Timestamp>& to) {
-  if (!from || !to) return nullptr;
-  return (*to - *from).count();
-}
-
-// ---- Event kinds (docs/device-api.md "Events") ---------------------------------------------
-
-// The phases as plans spell them; the core's log spellings are accepted too.
-
-// Graph deployment states a session or flow may end in (every state but inProgress).
-std::vector<std::string> FinalStates() {
-  std::vector<std::string> states;
-  for (int s = 0; s <= static_cast<int>(core::DeploymentState::kSuccessOnRetry); ++s) {
-    const auto state = static_cast<core::DeploymentState>(s);
-    if (state != core::DeploymentState::kInProgress) states.emplace_back(core::ToString(state));
+// Every item of a paged listing, in order: `list(page)` until the last page.
+template <class T, class List>
+Result<std::vector<T>> ReadAllPages(List list) {
+  std::vector<T> all;
+  store::PageRequest page{.after = "", .limit = store::kMaxPageSize};
+  for (;;) {
+    Result<store::Page<T>> listed = list(page);
+    if (!listed) return listed.error();
+    for (T& item : listed->items) all.push_back(std::move(item));
+    if (listed->next_after.empty()) return all;
+    page.after = listed->next_after;
   }
-  return states;
-}
-
-bool IsFinalState(std::string_view state) {
-  const std::vector<std::string> states = FinalStates();
-  return std::find(states.begin(), states.end(), state) != states.end();
-}
-
-bool IsIdentifier(std::string_view text, bool allow_punctuation) {
-  if (text.empty()) return false;
-  return std::all_of(text.begin(), text.end(), [&](char c) {
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    return alnum || (allow_punctuation && (c == '.' || c == '_' || c == '-'));
-  });
-}
-
-// Checks (and normalises) the documented properties of one event's detail; properties beyond
-// the documented ones are kept as they are. `path` is "events[i].detail".
-class DetailChecker {
- public:
-  DetailChecker(json::object& detail, std::string path) : detail_(detail), path_(std::move(path)) {}
-
-  std::string PathOf(std::string_view key) const { return fmt::format("{}.{}", path_, key); }
-
-  Status String(std::string_view key, bool required) {
-    const json::value* v = detail_.if_contains(key);
-    if (v == nullptr) return required ? Status(Invalid(PathOf(key), "required")) : Status(Ok{});
-    if (!v->is_string()) return Invalid(PathOf(key), "expected a string");
-    if (required && v->as_string().empty()) return Invalid(PathOf(key), "must not be empty");
-    return Ok{};
-  }
-
-  Status Choice(std::string_view key, const std::vector<std::string>& allowed) {
-    GC_RETURN_IF_ERROR(String(key, true));
-    const std::string_view value = detail_.at(key).as_string();
-    if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return Ok{};
-    std::string names;
-    for (const std::string& name : allowed) {
-      names += fmt::format("{}\"{}\"", names.empty() ? "" : ", ", name);
-    }
-    return Invalid(PathOf(key), fmt::format("expected one of {}, found \"{}\"", names, value));
-  }
-
-  Status Integer(std::string_view key, long long min) {
-    const json::value* v = detail_.if_contains(key);
-    if (v == nullptr) return Ok{};
-    if (!v->is_int64() && !v->is_uint64()) return Invalid(PathOf(key), "expected an integer");
-    if (v->is_int64() && v->as_int64() < min) {
-      return Invalid(PathOf(key), fmt::format("must be at least {}", min));
-    }
-    return Ok{};
-  }
-
-  // An exit code or HRESULT: an integer, or text as the device shows it ("0x800705B4").
-  Status Code() {
-    const json::value* v = detail_.if_contains("code");
-    if (v == nullptr || v->is_int64() || v->is_uint64() || v->is_string()) return Ok{};
-    return Invalid(PathOf("code"), "expected an integer or a string");
-  }
-
-  Status Phase() {
-    GC_RETURN_IF_ERROR(String("phase", true));
-    const std::string_view given = detail_.at("phase").as_string();
-    if (wire::PhaseFromName(given)) return Ok{};
-    return Invalid(PathOf("phase"),
-                   fmt::format("expected one of \"devicePreparation\", \"deviceSetup\", "
-                               "\"accountSetup\", found \"{}\"",
-                               given));
-  }
-
-  Status Item() {
-    GC_RETURN_IF_ERROR(Phase());
-    GC_RETURN_IF_ERROR(String("id", true));
-    return String("displayName", false);
-  }
-
- private:
-  json::object& detail_;
-  std::string path_;
-};
-
-// The documented kinds' details; other kinds pass unchecked.
-Status CheckDetail(std::string_view kind, json::object& detail, std::string path) {
-  DetailChecker d(detail, std::move(path));
-  if (kind == "phaseStarted" || kind == "phaseCompleted") return d.Phase();
-  if (kind == "phaseFailed") {
-    GC_RETURN_IF_ERROR(d.Phase());
-    GC_RETURN_IF_ERROR(d.Code());
-    return d.String("message", false);
-  }
-  if (kind == "itemStarted") {
-    GC_RETURN_IF_ERROR(d.Item());
-    return d.Integer("attempt", 1);
-  }
-  if (kind == "itemProgress") {
-    GC_RETURN_IF_ERROR(d.Item());
-    GC_RETURN_IF_ERROR(d.Integer("bytesDone", 0));
-    return d.Integer("bytesTotal", 0);
-  }
-  if (kind == "itemSucceeded" || kind == "itemDetected" || kind == "itemNotAttempted") {
-    return d.Item();
-  }
-  if (kind == "itemFailed" || kind == "itemTimedOut") {
-    GC_RETURN_IF_ERROR(d.Item());
-    GC_RETURN_IF_ERROR(d.Code());
-    return d.String("message", false);
-  }
-  if (kind == "screen") return d.String("screen", true);
-  if (kind == "button") return d.String("button", true);
-  if (kind == "compliance") {
-    GC_RETURN_IF_ERROR(d.Choice("when", {"before", "after"}));
-    GC_RETURN_IF_ERROR(d.Choice("state", {"compliant", "noncompliant", "unknown"}));
-    if (const json::value* findings = detail.if_contains("findings");
-        findings != nullptr && !findings->is_array()) {
-      return Invalid(d.PathOf("findings"), "expected an array");
-    }
-    return d.String("note", false);
-  }
-  if (kind == "flowFinished") return d.Choice("deploymentState", FinalStates());
-  return Ok{};
-}
-
-// ---- Reports -------------------------------------------------------------------------------
-
-std::string TextOf(const json::object& detail, std::string_view key) {
-  const json::value* v = detail.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-// "1603" or "0x800705B4" (core::FormatErrorCode) for an integer code; a text code as given.
-json::value CodeOf(const json::object& detail) {
-  const json::value* v = detail.if_contains("code");
-  if (v == nullptr) return nullptr;
-  if (v->is_int64()) return json::string(core::FormatErrorCode(v->as_int64()));
-  if (v->is_uint64()) {
-    return json::string(core::FormatErrorCode(static_cast<std::int64_t>(v->as_uint64())));
-  }
-  if (v->is_string()) return v->as_string();
-  return nullptr;
-}
-
-json::value MessageOf(const json::object& detail) {
-  const json::value* v = detail.if_contains("message");
-  return v != nullptr && v->is_string() ? json::value(v->as_string()) : json::value(nullptr);
-}
-
-struct PhaseRow {
-  std::string phase;
-  std::string status = "inProgress";
-  int runs = 0;
-  std::optional<core::Timestamp> started, finished;
-  json::value code = nullptr, message = nullptr;
-
-  json::object ToJson() const {
-    return {{"phase", phase},
-            {"status", status},
-            {"runs", runs},
-            {"startedDateTime", TimeOrNull(started)},
-            {"finishedDateTime", TimeOrNull(finished)},
-            {"durationSeconds", DurationOrNull(started, finished)},
-            {"code", code},
-            {"message", message}};
-  }
-};
-
-struct ItemRow {
-  std::string phase, id, display_name;
-  std::string status = "inProgress";
-  int attempts = 0;
-  int64_t last_attempt = 0;  // the attempt number of the last start (0 = not given)
-  std::optional<core::Timestamp> started, finished;
-  json::value code = nullptr, message = nullptr;
-
-  json::object ToJson() const {
-    return {{"phase", phase},
-            {"id", id},
-            {"displayName", display_name},
-            {"status", status},
-            {"attempts", attempts},
-            {"startedDateTime", TimeOrNull(started)},
-            {"finishedDateTime", TimeOrNull(finished)},
-            {"durationSeconds", DurationOrNull(started, finished)},
-            {"code", code},
-            {"message", message}};
-  }
-};
-
-// The timeline of one session from its events, applied in the order they were stored (the
-// agent sends its queue in order). Events whose detail lacks what a kind needs are skipped.
-json::object SessionReport(const DeploymentSession& session,
-                           const std::vector<SessionEvent>& events) {
-  std::vector<PhaseRow> phases;
-  std::vector<ItemRow> items;
-  json::value before = nullptr, after = nullptr;
-  std::string finished_state;
-  auto phase_row = [&](const std::string& phase) -> PhaseRow& {
-    for (PhaseRow& row : phases) {
-      if (row.phase == phase) return row;
-    }
-    PhaseRow& row = phases.emplace_back();
-    row.phase = phase;
-    return row;
-  };
-  auto item_row = [&](const std::string& phase, const std::string& id) -> ItemRow& {
-    for (ItemRow& row : items) {
-      if (row.phase == phase && row.id == id) return row;
-    }
-    ItemRow& row = items.emplace_back();
-    row.phase = phase;
-    row.id = id;
-    return row;
-  };
-
-  for (const SessionEvent& event : events) {
-    Result<json::value> parsed = wire::ParseJson(event.detail, "detail");
-    if (!parsed || !parsed->is_object()) continue;
-    const json::object& detail = parsed->as_object();
-    const std::string phase = TextOf(detail, "phase");
-    const std::string id = TextOf(detail, "id");
-    const std::string& kind = event.kind;
-    const bool phase_kind =
-        kind == "phaseStarted" || kind == "phaseCompleted" || kind == "phaseFailed";
-    const bool item_kind = kind == "itemStarted" || kind == "itemProgress" ||
-                           kind == "itemSucceeded" || kind == "itemFailed" ||
-                           kind == "itemTimedOut" || kind == "itemNotAttempted" ||
-                           kind == "itemDetected";
-    if (phase_kind && !phase.empty()) {
-      PhaseRow& row = phase_row(phase);
-      if (kind == "phaseStarted") {
-        ++row.runs;
-        row.status = "inProgress";
-        if (!row.started) row.started = event.at;
-        row.finished.reset();
-        row.code = row.message = nullptr;
-      } else if (kind == "phaseCompleted") {
-        row.status = "complete";
-        row.finished = event.at;
-      } else if (kind == "phaseFailed") {
-        row.status = "failed";
-        row.finished = event.at;
-        row.code = CodeOf(detail);
-        row.message = MessageOf(detail);
-        // As core::ItemStatus::kNotAttempted: the phase failed before these could finish.
-        for (ItemRow& item : items) {
-          if (item.phase == phase && item.status == "inProgress") {
-            item.status = "notAttempted";
-            item.finished = event.at;
-          }
-        }
-      }
-    } else if (item_kind && !phase.empty() && !id.empty()) {
-      if (phase_row(phase).runs == 0 && !phase_row(phase).started) {
-        phase_row(phase).started = event.at;  // a phase whose start was not reported
-      }
-      ItemRow& row = item_row(phase, id);
-      if (std::string name = TextOf(detail, "displayName"); !name.empty()) {
-        row.display_name = std::move(name);
-      }
-      if (kind == "itemStarted") {
-        // A restart re-runs the interrupted attempt under the same number (the core does not
-        // count it): one attempt, not two.
-        const json::value* number = detail.if_contains("attempt");
-        const int64_t attempt = number != nullptr && number->is_int64() ? number->as_int64() : 0;
-        if (!(row.status == "inProgress" && attempt != 0 && attempt == row.last_attempt)) {
-          ++row.attempts;
-        }
-        row.last_attempt = attempt;
-        row.status = "inProgress";
-        if (!row.started) row.started = event.at;
-        row.finished.reset();
-        row.code = row.message = nullptr;
-      } else if (kind == "itemSucceeded") {
-        row.status = "succeeded";
-        row.finished = event.at;
-        row.code = row.message = nullptr;
-      } else if (kind == "itemFailed") {
-        row.status = "failed";
-        row.finished = event.at;
-        row.code = CodeOf(detail);
-        row.message = MessageOf(detail);
-      } else if (kind == "itemTimedOut") {
-        row.status = "timedOut";
-        row.finished = event.at;
-        row.code = CodeOf(detail);
-        if (row.code.is_null())
-          row.code = json::string(core::FormatErrorCode(core::kTimeoutErrorCode));
-        row.message = MessageOf(detail);
-        if (row.message.is_null()) row.message = "timed out";
-      } else if (kind == "itemNotAttempted") {
-        row.status = "notAttempted";
-        row.finished = event.at;
-      } else if (kind == "itemDetected") {
-        row.status = "detected";
-        if (!row.started) row.started = event.at;
-        row.finished = event.at;
-      }
-    } else if (kind == "compliance") {
-      json::object entry = detail;
-      const std::string when = TextOf(detail, "when");
-      entry.erase("when");
-      entry["at"] = wire::FormatTimestamp(event.at);
-      if (!entry.contains("findings")) entry["findings"] = json::array();
-      if (when == "before") before = std::move(entry);
-      if (when == "after") after = std::move(entry);
-    } else if (kind == "flowFinished") {
-      finished_state = TextOf(detail, "deploymentState");
-    }
-  }
-
-  std::string state = session.deployment_state;
-  if (state == core::ToString(core::DeploymentState::kInProgress) && !finished_state.empty()) {
-    state = finished_state;  // the finish call has not arrived yet
-  }
-  json::object out;
-  out["id"] = session.id;
-  out["flow"] = session.flow;
-  out["userPrincipalName"] = session.user_principal_name;
-  out["deploymentState"] = state;
-  out["startedDateTime"] = wire::FormatTimestamp(session.started_date_time);
-  out["finishedDateTime"] = TimeOrNull(session.finished_date_time);
-  out["durationSeconds"] = DurationOrNull(session.started_date_time, session.finished_date_time);
-  json::array phase_rows, item_rows;
-  for (const PhaseRow& row : phases) phase_rows.push_back(row.ToJson());
-  for (const ItemRow& row : items) item_rows.push_back(row.ToJson());
-  out["phases"] = std::move(phase_rows);
-  out["items"] = std::move(item_rows);
-  out["compliance"] = json::object{{"before", std::move(before)}, {"after", std::move(after)}};
-  out["eventCount"] = events.size();
-  return out;
-}
-
-// ---- Certificates --------------------------------------------------------------------------
-
-void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-}
-
-// The CN of a certificate profile's subjectNameFormat for one device (see IssueCertificate).
-std::string CommonName(const std::string& format, std::string_view device_name,
-                       std::string_view serial, std::string_view device_id) {
-  std::string name = format;
-  ReplaceAll(name, "{{DeviceName}}", device_name);
-  ReplaceAll(name, "{{SerialNumber}}", serial);
-  ReplaceAll(name, "{{DeviceId}}", device_id);
-  std::string_view cn = text::Trim(name);
-  if (cn.size() >= 3 && text::EqualsIgnoreCase(cn.substr(0, 3), "CN=")) cn.remove_prefix(3);
-  cn = cn.substr(0, cn.find(','));
-  cn = text::Trim(cn);
-  if (cn.size() > kMaxCommonNameBytes) {
-    size_t cut = kMaxCommonNameBytes;
-    while (cut > 0 && (static_cast<unsigned char>(cn[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
-    cn = cn.substr(0, cut);
-  }
-  return cn.empty() ? std::string(device_name) : std::string(cn);
 }
 
 }  // namespace
-
-// ---- Parsing -------------------------------------------------------------------------------
-
-Result<std::vector<DeploymentEvent>> ParseEvents(const json::value& body) {
-  const json::object* object = body.if_object();
-  if (object == nullptr) return Invalid("body", "expected {\"events\": [...]}");
-  for (const auto& member : *object) {
-    if (member.key() != "events") {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       fmt::format("unknown field \"{}\"", std::string_view(member.key())),
-                       std::string(member.key()));
-    }
-  }
-  const json::value* list = object->if_contains("events");
-  if (list == nullptr) return Invalid("events", "required");
-  if (!list->is_array()) return Invalid("events", "expected an array of events");
-  if (list->as_array().size() > kMaxEventsPerBatch) {
-    return Invalid("events", fmt::format("at most {} events per request", kMaxEventsPerBatch));
-  }
-  std::vector<DeploymentEvent> events;
-  events.reserve(list->as_array().size());
-  for (size_t i = 0; i < list->as_array().size(); ++i) {
-    const std::string path = fmt::format("events[{}]", i);
-    const json::object* item = list->as_array()[i].if_object();
-    if (item == nullptr) return Invalid(path, "expected an object");
-    DeploymentEvent event;
-    for (const auto& member : *item) {
-      const std::string key(member.key());
-      const std::string field = path + "." + key;
-      const json::value& value = member.value();
-      if (key == "idempotencyKey" || key == "kind" || key == "at") {
-        if (!value.is_string()) return Invalid(field, "expected a string");
-      }
-      if (key == "idempotencyKey") {
-        event.idempotency_key = value.as_string();
-        if (event.idempotency_key.empty() ||
-            event.idempotency_key.size() > kMaxIdempotencyKeyBytes) {
-          return Invalid(field, fmt::format("must be 1 to {} bytes", kMaxIdempotencyKeyBytes));
-        }
-      } else if (key == "kind") {
-        event.kind = value.as_string();
-        if (event.kind.size() > kMaxEventKindBytes || !IsIdentifier(event.kind, false)) {
-          return Invalid(field, fmt::format("must be 1 to {} letters and digits, e.g. "
-                                            "\"itemStarted\"",
-                                            kMaxEventKindBytes));
-        }
-      } else if (key == "at") {
-        Result<core::Timestamp> at = wire::ParseTimestamp(value.as_string());
-        if (!at) return Invalid(field, "expected a time like 2026-11-25T13:00:00Z");
-        event.at = *at;
-      } else if (key == "detail") {
-        if (!value.is_object()) return Invalid(field, "expected an object");
-        if (json::serialize(value).size() > kMaxEventDetailBytes) {
-          return Invalid(field, fmt::format("larger than {} bytes", kMaxEventDetailBytes));
-        }
-        event.detail = value.as_object();
-      } else {
-        return MakeError(ErrorCode::kInvalidArgument, fmt::format("unknown field \"{}\"", field),
-                         field);
-      }
-    }
-    for (const char* required : {"idempotencyKey", "at", "kind"}) {
-      if (!item->contains(required)) return Invalid(path + "." + required, "required");
-    }
-    events.push_back(std::move(event));
-  }
-  return events;
-}
-
-json::object ToJson(const DeploymentSession& session) {
-  json::object out{{"id", session.id},
-                   {"deviceId", session.device_id},
-                   {"flow", session.flow},
-                   {"userPrincipalName", session.user_principal_name},
-                   {"deploymentState", session.deployment_state},
-                   {"startedDateTime", wire::FormatTimestamp(session.started_date_time)}};
-  out["finishedDateTime"] = TimeOrNull(session.finished_date_time);
-  return out;
-}
-
-// ---- The service ---------------------------------------------------------------------------
 
 DeploymentService::DeploymentService(store::Store& store, Catalog& catalog,
                                      const identity::CertificateAuthority& ca,
@@ -532,9 +87,9 @@ Result<DeploymentSession> DeploymentService::OwnSession(const DeviceCaller& call
   return session;
 }
 
-Result<json::object> DeploymentService::Document(const Snapshot& snapshot,
-                                                 const DeviceRecord& record, const core::User* user,
-                                                 std::vector<core::InstalledItem> installed) {
+Result<wire::DeploymentDocument> DeploymentService::Document(
+    const Snapshot& snapshot, const DeviceRecord& record, const core::User* user,
+    std::vector<core::InstalledItem> installed) {
   const core::TargetingIndex& index = *snapshot.index;
   const core::Tenant& tenant = index.tenant();
   const core::AutopilotDeviceIdentity& registration = record.value;
@@ -550,35 +105,28 @@ Result<json::object> DeploymentService::Document(const Snapshot& snapshot,
   Result<core::EspPlan> plan = core::BuildEspPlan(index, request);
   if (!plan) return plan.error();
 
-  // The payloads the plan's items name, each once, in plan order.
-  json::array apps, policies, certificates, networks;
+  // The payloads the plan's items name, each once, in plan order. Network profiles keep their
+  // secret: it goes to the device this plan is for, and nowhere else.
+  wire::DeploymentDocument out;
+  wire::DeploymentPayloads& payloads = out.payloads;
+  auto take = [](const auto& all, auto& into, const std::string& id) {
+    for (const auto& payload : all) {
+      if (payload.id.value() == id) into.push_back(payload);
+    }
+  };
   std::vector<std::pair<core::ItemKind, std::string>> seen;
   auto add = [&](const core::PlanItem& item) {
     const std::pair<core::ItemKind, std::string> key{item.kind, item.id};
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) return;
     seen.push_back(key);
-    switch (item.kind) {
-      case core::ItemKind::kApp:
-        if (const core::App* app = index.FindApp(item.id)) apps.push_back(wire::Encode(*app));
-        break;
-      case core::ItemKind::kPolicy:
-        for (const core::Policy& p : tenant.policies) {
-          if (p.id.value() == item.id) policies.push_back(wire::Encode(p));
-        }
-        break;
-      case core::ItemKind::kCertificate:
-        for (const core::CertificateProfile& c : tenant.certificates) {
-          if (c.id.value() == item.id) certificates.push_back(wire::Encode(c));
-        }
-        break;
-      case core::ItemKind::kNetwork:
-        for (const core::NetworkProfile& n : tenant.network_profiles) {
-          // The secret goes to the device this plan is for, and nowhere else.
-          if (n.id.value() == item.id) networks.push_back(wire::EncodeWithSecrets(n));
-        }
-        break;
-      case core::ItemKind::kPreparationStep:
-        break;
+    if (item.kind == core::ItemKind::kApp) {
+      if (const core::App* app = index.FindApp(item.id)) payloads.apps.push_back(*app);
+    } else if (item.kind == core::ItemKind::kPolicy) {
+      take(tenant.policies, payloads.policies, item.id);
+    } else if (item.kind == core::ItemKind::kCertificate) {
+      take(tenant.certificates, payloads.certificate_profiles, item.id);
+    } else if (item.kind == core::ItemKind::kNetwork) {
+      take(tenant.network_profiles, payloads.network_profiles, item.id);
     }
   };
   for (const core::PlanItem& item : plan->device_setup.items) add(item);
@@ -588,29 +136,18 @@ Result<json::object> DeploymentService::Document(const Snapshot& snapshot,
 
   core::GroupSet user_groups;
   if (user != nullptr) user_groups = index.UserGroups(*user);
-  json::array compliance;
-  for (const core::CompliancePolicy& policy : core::CompliancePoliciesFor(
-           index, device_groups, user != nullptr ? &user_groups : nullptr)) {
-    compliance.push_back(wire::Encode(policy));
+  out.compliance_policies =
+      core::CompliancePoliciesFor(index, device_groups, user != nullptr ? &user_groups : nullptr);
+  out.flow = request.flow;
+  if (const core::DeploymentProfile* profile = index.DeploymentProfileFor(device_groups)) {
+    out.profile = core::MakeProfileInfo(tenant.settings, registration, *profile);
   }
-
-  const core::DeploymentProfile* profile = index.DeploymentProfileFor(device_groups);
-  json::object out;
-  out["flow"] = core::ToString(request.flow);
-  out["profile"] = profile != nullptr ? json::value(wire::Encode(core::MakeProfileInfo(
-                                            tenant.settings, registration, *profile)))
-                                      : json::value(nullptr);
-  out["plan"] = wire::Encode(*plan);
-  out["payloads"] = json::object{{"apps", std::move(apps)},
-                                 {"policies", std::move(policies)},
-                                 {"certificateProfiles", std::move(certificates)},
-                                 {"networkProfiles", std::move(networks)}};
-  out["compliancePolicies"] = std::move(compliance);
+  out.plan = std::move(*plan);
   return out;
 }
 
-Result<json::object> DeploymentService::Technician(const DeviceCaller& caller,
-                                                   std::string_view id) {
+Result<wire::DeploymentDocument> DeploymentService::Technician(const DeviceCaller& caller,
+                                                               std::string_view id) {
   Result<DeviceRecord> record = OwnDevice(store_.devices(), caller, id);
   if (!record) return record.error();
   Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
@@ -618,9 +155,9 @@ Result<json::object> DeploymentService::Technician(const DeviceCaller& caller,
   return Document(**snapshot, *record, nullptr, {});
 }
 
-Result<json::object> DeploymentService::User(const identity::Claims& user_token,
-                                             std::string_view id,
-                                             const std::vector<core::InstalledItem>& installed) {
+Result<wire::DeploymentDocument> DeploymentService::User(
+    const identity::Claims& user_token, std::string_view id,
+    const std::vector<core::InstalledItem>& installed) {
   const auto did = user_token.extra.find("did");
   if (did == user_token.extra.end() || did->second != id) return NoSuchDevice(id);
   Result<DeviceRecord> record = store_.devices().Get(core::ZtdId{std::string(id)});
@@ -640,10 +177,10 @@ Result<json::object> DeploymentService::User(const identity::Claims& user_token,
   return Document(**snapshot, *record, &*user, installed);
 }
 
-Result<json::object> DeploymentService::IssueCertificate(const DeviceCaller& caller,
-                                                         std::string_view id,
-                                                         std::string_view profile_id,
-                                                         std::string_view csr_pem) {
+Result<wire::IssuedCertificate> DeploymentService::IssueCertificate(const DeviceCaller& caller,
+                                                                    std::string_view id,
+                                                                    std::string_view profile_id,
+                                                                    std::string_view csr_pem) {
   Result<DeviceRecord> record = OwnDevice(store_.devices(), caller, id);
   if (!record) return record.error();
   Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
@@ -653,39 +190,11 @@ Result<json::object> DeploymentService::IssueCertificate(const DeviceCaller& cal
   Result<std::optional<store::DeviceTrustRecord>> trust = store_.device_trust().Find(id);
   if (!trust) return trust.error();
 
-  // The plans the device may be running: technician, and the user flow of its assigned user
-  // and of the user who last signed in on it (as DeviceTrustService::MayReadContent).
-  const core::DirectoryDevice directory = core::PlaceholderFor(device);
-  std::vector<const core::User*> users;
-  if (const core::User* assigned = index.FindUserByPrincipalName(device.user_principal_name)) {
-    users.push_back(assigned);
-  }
-  if (*trust && !(*trust)->value.primary_user_id.empty()) {
-    for (const core::User& user : index.tenant().users) {
-      if (user.id.value() == (*trust)->value.primary_user_id) users.push_back(&user);
-    }
-  }
-  bool planned = false;
-  auto look = [&](const core::PhasePlan& phase) {
-    for (const core::PlanItem& item : phase.items) {
-      planned = planned || (item.kind == core::ItemKind::kCertificate && item.id == profile_id);
-    }
-  };
-  core::PlanRequest request;
-  request.flow = core::Flow::kTechnician;
-  request.device = &directory;
-  request.registration = &device;
-  Result<core::EspPlan> technician = core::BuildEspPlan(index, request);
-  if (!technician) return technician.error();
-  look(technician->device_setup);
-  for (const core::User* user : users) {
-    request.flow = core::Flow::kUser;
-    request.user = user;
-    Result<core::EspPlan> plan = core::BuildEspPlan(index, request);
-    if (!plan) return plan.error();
-    look(plan->device_setup);
-    if (plan->account_setup) look(*plan->account_setup);
-  }
+  Result<std::vector<core::PlanItem>> items = ItemsTheDeviceMayRun(index, device, *trust);
+  if (!items) return items.error();
+  const bool planned = std::any_of(items->begin(), items->end(), [&](const core::PlanItem& item) {
+    return item.kind == core::ItemKind::kCertificate && item.id == profile_id;
+  });
   const core::CertificateProfile* profile = nullptr;
   for (const core::CertificateProfile& c : index.tenant().certificates) {
     if (c.id.value() == profile_id) profile = &c;
@@ -699,8 +208,8 @@ Result<json::object> DeploymentService::IssueCertificate(const DeviceCaller& cal
   const std::string device_name = *trust && !(*trust)->value.display_name.empty()
                                       ? (*trust)->value.display_name
                                       : device.serial_number;
-  const std::string common_name =
-      CommonName(profile->subject_name_format, device_name, device.serial_number, id);
+  const std::string common_name = core::CertificateCommonName(
+      profile->subject_name_format, device_name, device.serial_number, id);
   const int days = std::clamp(profile->validity_period_days, kMinProfileCertificateDays,
                               kMaxProfileCertificateDays);
   const core::Timestamp now = clock_();
@@ -727,15 +236,13 @@ Result<json::object> DeploymentService::IssueCertificate(const DeviceCaller& cal
       !audited) {
     return audited.error();
   }
-  return json::object{{"certificate", *certificate},
-                      {"caCertificate", ca_certificate_pem_},
-                      {"expirationDateTime", wire::FormatTimestamp(expires)}};
+  return wire::IssuedCertificate{std::move(*certificate), ca_certificate_pem_, expires};
 }
 
 Result<StartedSession> DeploymentService::StartSession(
     const DeviceCaller& caller, std::string_view id, std::string_view session_id,
     std::string_view flow, std::string_view user_principal_name, core::Timestamp started) {
-  if (session_id.size() > kMaxSessionIdBytes || !IsIdentifier(session_id, true)) {
+  if (session_id.size() > kMaxSessionIdBytes || !text::IsAsciiAlnum(session_id, "._-")) {
     return Invalid("sessionId", fmt::format("must be 1 to {} of A-Z a-z 0-9 . _ -, e.g. a UUID",
                                             kMaxSessionIdBytes));
   }
@@ -760,7 +267,7 @@ Result<StartedSession> DeploymentService::StartSession(
                                      session_id),
                          "sessionId");
       }
-      out.session = ToJson(*existing);
+      out.session = *existing;
       return Ok{};
     }
     if (existing.error().code != ErrorCode::kNotFound) return existing.error();
@@ -772,7 +279,7 @@ Result<StartedSession> DeploymentService::StartSession(
     session.deployment_state = std::string(core::ToString(core::DeploymentState::kInProgress));
     session.started_date_time = started;
     if (Status created = store_.sessions().CreateSession(session); !created) return created;
-    out.session = ToJson(session);
+    out.session = session;
     out.created = true;
     return Ok{};
   });
@@ -784,35 +291,23 @@ Result<StartedSession> DeploymentService::StartSession(
   return out;
 }
 
-Result<json::object> DeploymentService::AppendEvents(const DeviceCaller& caller,
-                                                     std::string_view id,
-                                                     std::string_view session_id,
-                                                     const std::vector<DeploymentEvent>& events) {
-  if (events.size() > kMaxEventsPerBatch) {
-    return Invalid("events", fmt::format("at most {} events per request", kMaxEventsPerBatch));
-  }
+Result<wire::AppendedEvents> DeploymentService::AppendEvents(
+    const DeviceCaller& caller, std::string_view id, std::string_view session_id,
+    const std::vector<DeploymentEvent>& events) {
+  Result<std::vector<wire::CheckedEvent>> checked = wire::CheckEvents(events);
+  if (!checked) return checked.error();
   std::vector<SessionEvent> rows;
-  rows.reserve(events.size());
-  for (size_t i = 0; i < events.size(); ++i) {
-    const DeploymentEvent& event = events[i];
-    if (event.idempotency_key.empty() || event.idempotency_key.size() > kMaxIdempotencyKeyBytes) {
-      return Invalid(fmt::format("events[{}].idempotencyKey", i),
-                     fmt::format("must be 1 to {} bytes", kMaxIdempotencyKeyBytes));
-    }
-    if (event.kind.size() > kMaxEventKindBytes || !IsIdentifier(event.kind, false)) {
-      return Invalid(fmt::format("events[{}].kind", i), "must be letters and digits");
-    }
-    json::object detail = event.detail;
-    GC_RETURN_IF_ERROR(CheckDetail(event.kind, detail, fmt::format("events[{}].detail", i)));
+  rows.reserve(checked->size());
+  for (wire::CheckedEvent& event : *checked) {
     SessionEvent row;
     row.session_id = std::string(session_id);
-    row.idempotency_key = event.idempotency_key;
+    row.idempotency_key = std::move(event.idempotency_key);
     row.at = event.at;
-    row.kind = event.kind;
-    row.detail = json::serialize(detail);
+    row.kind = std::move(event.kind);
+    row.detail = std::move(event.detail);
     rows.push_back(std::move(row));
   }
-  json::array sequences;
+  wire::AppendedEvents out;
   int64_t highest = 0;
   Status done = store_.Transact([&]() -> Status {
     if (Result<DeploymentSession> session = OwnSession(caller, id, session_id); !session) {
@@ -821,42 +316,35 @@ Result<json::object> DeploymentService::AppendEvents(const DeviceCaller& caller,
     for (const SessionEvent& row : rows) {
       Result<SessionEvent> stored = store_.sessions().AppendEvent(row);
       if (!stored) return stored.error();
-      sequences.push_back(stored->sequence);
+      out.sequences.push_back(stored->sequence);
       highest = std::max(highest, stored->sequence);
     }
     return Ok{};
   });
   if (!done) return done.error();
   Appended(highest);
-  return json::object{{"sequences", std::move(sequences)}};
+  return out;
 }
 
-Result<json::object> DeploymentService::FinishSession(const DeviceCaller& caller,
-                                                      std::string_view id,
-                                                      std::string_view session_id,
-                                                      std::string_view deployment_state,
-                                                      core::Timestamp finished) {
-  if (!IsFinalState(deployment_state)) {
-    std::string names;
-    for (const std::string& state : FinalStates()) {
-      names += fmt::format("{}\"{}\"", names.empty() ? "" : ", ", state);
-    }
-    return Invalid("deploymentState",
-                   fmt::format("expected one of {}, found \"{}\"", names, deployment_state));
-  }
-  json::object out;
+Result<DeploymentSession> DeploymentService::FinishSession(const DeviceCaller& caller,
+                                                           std::string_view id,
+                                                           std::string_view session_id,
+                                                           std::string_view deployment_state,
+                                                           core::Timestamp finished) {
+  GC_RETURN_IF_ERROR(wire::CheckFinalDeploymentState(deployment_state, "deploymentState"));
+  DeploymentSession out;
   std::optional<DeploymentTransition> ended;  // set when this call ends the session
   Status done = store_.Transact([&]() -> Status {
     Result<DeploymentSession> session = OwnSession(caller, id, session_id);
     if (!session) return session.error();
-    if (!IsFinalState(session->deployment_state)) {
+    if (!wire::IsFinalDeploymentState(session->deployment_state)) {
       ended = DeploymentTransition{true, session->flow, std::string(id), std::string(session_id),
                                    std::string(deployment_state)};
     }
     session->deployment_state = std::string(deployment_state);
     session->finished_date_time = finished;
     if (Status updated = store_.sessions().UpdateSession(*session); !updated) return updated;
-    out = ToJson(*session);
+    out = *session;
     return Ok{};
   });
   if (!done) return done.error();
@@ -864,7 +352,7 @@ Result<json::object> DeploymentService::FinishSession(const DeviceCaller& caller
   return out;
 }
 
-Result<json::object> DeploymentService::Report(std::string_view serial_number) {
+Result<core::DeploymentReport> DeploymentService::Report(std::string_view serial_number) {
   Result<std::optional<DeviceRecord>> found = store_.devices().FindBySerialNumber(serial_number);
   if (!found) return found.error();
   if (!*found) {
@@ -877,32 +365,21 @@ Result<json::object> DeploymentService::Report(std::string_view serial_number) {
       store_.device_trust().Find(device.id.value());
   if (!trust) return trust.error();
 
-  std::vector<DeploymentSession> sessions;
   store::SessionFilter filter;
   filter.device_id = device.id.value();
-  store::PageRequest page{.after = "", .limit = store::kMaxPageSize};
-  for (;;) {
-    Result<store::Page<DeploymentSession>> listed = store_.sessions().ListSessions(filter, page);
-    if (!listed) return listed.error();
-    for (DeploymentSession& session : listed->items) sessions.push_back(std::move(session));
-    if (listed->next_after.empty()) break;
-    page.after = listed->next_after;
-  }
+  Result<std::vector<DeploymentSession>> sessions = ReadAllPages<DeploymentSession>(
+      [&](const store::PageRequest& page) { return store_.sessions().ListSessions(filter, page); });
+  if (!sessions) return sessions.error();
   // Each session with its events; sessions in the order they started (a second apart at best,
   // so ties go by their first stored event).
   std::vector<std::pair<DeploymentSession, std::vector<SessionEvent>>> timeline;
-  for (DeploymentSession& session : sessions) {
-    std::vector<SessionEvent> events;
-    store::PageRequest events_page{.after = "", .limit = store::kMaxPageSize};
-    for (;;) {
-      Result<store::Page<SessionEvent>> listed =
-          store_.sessions().ListEvents(session.id, events_page);
-      if (!listed) return listed.error();
-      for (SessionEvent& event : listed->items) events.push_back(std::move(event));
-      if (listed->next_after.empty()) break;
-      events_page.after = listed->next_after;
-    }
-    timeline.emplace_back(std::move(session), std::move(events));
+  for (DeploymentSession& session : *sessions) {
+    Result<std::vector<SessionEvent>> events =
+        ReadAllPages<SessionEvent>([&](const store::PageRequest& page) {
+          return store_.sessions().ListEvents(session.id, page);
+        });
+    if (!events) return events.error();
+    timeline.emplace_back(std::move(session), std::move(*events));
   }
   auto order = [](const auto& entry) {
     const auto& [session, events] = entry;
@@ -912,31 +389,27 @@ Result<json::object> DeploymentService::Report(std::string_view serial_number) {
   };
   std::stable_sort(timeline.begin(), timeline.end(),
                    [&](const auto& a, const auto& b) { return order(a) < order(b); });
-  json::array reports;
-  for (const auto& [session, events] : timeline) reports.push_back(SessionReport(session, events));
-
-  json::object summary;
-  summary["id"] = device.id.value();
-  summary["serialNumber"] = device.serial_number;
-  std::string name = *trust ? (*trust)->value.display_name : std::string();
-  if (name.empty()) name = device.display_name;
-  summary["displayName"] = name.empty() ? json::value(nullptr) : json::value(name);
-  summary["userPrincipalName"] = device.user_principal_name.empty()
-                                     ? json::value(nullptr)
-                                     : json::value(device.user_principal_name);
-  summary["enrollmentState"] = core::ToString(device.enrollment_state);
-  summary["resealedDateTime"] =
-      TimeOrNull(*trust ? (*trust)->value.resealed_date_time : std::nullopt);
-  json::object out;
-  out["device"] = std::move(summary);
-  out["deploymentState"] =
-      reports.empty() ? json::value(nullptr) : reports.back().as_object().at("deploymentState");
-  out["sessions"] = std::move(reports);
-  return out;
+  core::DeploymentReport report;
+  report.device_id = device.id.value();
+  report.serial_number = device.serial_number;
+  report.display_name = *trust ? (*trust)->value.display_name : std::string();
+  if (report.display_name.empty()) report.display_name = device.display_name;
+  report.user_principal_name = device.user_principal_name;
+  report.enrollment_state = device.enrollment_state;
+  report.resealed = *trust ? (*trust)->value.resealed_date_time : std::nullopt;
+  for (auto& [session, events] : timeline) {
+    std::vector<core::TimelineEvent> read;
+    read.reserve(events.size());
+    for (const SessionEvent& event : events) {
+      read.push_back(wire::ReadTimelineEvent(event.at, event.kind, event.detail));
+    }
+    report.sessions.push_back(core::FoldSessionTimeline(std::move(session), read));
+  }
+  return report;
 }
 
-Result<json::object> DeploymentService::Events(int64_t after, int limit,
-                                               std::chrono::seconds wait) {
+Result<wire::FeedPage> DeploymentService::Events(int64_t after, int limit,
+                                                 std::chrono::seconds wait) {
   if (after < 0) return Invalid("after", "must be a sequence number (0 or more)");
   if (wait.count() < 0) return Invalid("waitSeconds", "must not be negative");
   wait = std::min(wait, options_.max_wait);
@@ -976,37 +449,34 @@ Result<json::object> DeploymentService::Events(int64_t after, int limit,
 
   std::map<std::string, std::optional<DeploymentSession>> sessions;
   std::map<std::string, std::string> serials;
-  json::array value;
-  int64_t last = after;
+  wire::FeedPage out;
+  out.next_after = after;
   for (const SessionEvent& event : page->items) {
     auto [it, fresh] = sessions.try_emplace(event.session_id);
     if (fresh) {
       Result<DeploymentSession> session = store_.sessions().GetSession(event.session_id);
       if (session) it->second = std::move(*session);
     }
-    json::object out;
-    out["sequence"] = event.sequence;
-    out["sessionId"] = event.session_id;
-    out["deviceId"] = it->second ? json::value(it->second->device_id) : json::value(nullptr);
-    out["serialNumber"] = nullptr;
-    out["flow"] = it->second ? json::value(it->second->flow) : json::value(nullptr);
+    wire::FeedEvent& entry = out.events.emplace_back();
+    entry.sequence = event.sequence;
+    entry.session_id = event.session_id;
     if (it->second) {
+      entry.device_id = it->second->device_id;
+      entry.flow = it->second->flow;
       const std::string& device_id = it->second->device_id;
       auto [serial, unseen] = serials.try_emplace(device_id);
       if (unseen) {
         Result<DeviceRecord> device = store_.devices().Get(core::ZtdId{device_id});
         if (device) serial->second = device->value.serial_number;
       }
-      if (!serial->second.empty()) out["serialNumber"] = serial->second;
+      if (!serial->second.empty()) entry.serial_number = serial->second;
     }
-    out["at"] = wire::FormatTimestamp(event.at);
-    out["kind"] = event.kind;
-    Result<json::value> detail = wire::ParseJson(event.detail, "detail");
-    out["detail"] = detail ? std::move(*detail) : json::value(event.detail);
-    value.push_back(std::move(out));
-    last = event.sequence;
+    entry.at = event.at;
+    entry.kind = event.kind;
+    entry.detail = event.detail;
+    out.next_after = event.sequence;
   }
-  return json::object{{"value", std::move(value)}, {"nextAfter", std::to_string(last)}};
+  return out;
 }
 
 void DeploymentService::StopWaiting() {

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -13,12 +11,16 @@
 
 #include "common/result.hpp"
 #include "core/esp/plan.hpp"
+#include "core/report/timeline.hpp"
 #include "identity/ca.hpp"
 #include "identity/token.hpp"
 #include "server/service/catalog.hpp"
 #include "server/service/context.hpp"
 #include "server/service/device_trust_service.hpp"
 #include "server/store/store.hpp"
+#include "wire/deployment_json.hpp"
+#include "wire/events_json.hpp"
+#include "wire/report_json.hpp"
 
 // What a device needs to run a flow and what it reports while doing so (docs/device-api.md,
 // "Deployment" and "Sessions and events"), and the admin's view of it (docs/admin-api.md,
@@ -53,39 +55,18 @@ struct DeploymentOptions {
   std::chrono::seconds max_wait{30};
 };
 
-/// The longest a session id, an idempotency key or an event kind may be, in bytes.
+/// The longest a session id may be, in bytes.
 inline constexpr size_t kMaxSessionIdBytes = 128;
-inline constexpr size_t kMaxIdempotencyKeyBytes = 200;
-inline constexpr size_t kMaxEventKindBytes = 64;
-/// The largest `detail` of one event (serialized), and the most events in one batch.
-inline constexpr size_t kMaxEventDetailBytes = 16 * 1024;
-inline constexpr size_t kMaxEventsPerBatch = 500;
+// Events: wire/events_json.hpp.
+using wire::DeploymentEvent;
+using wire::kMaxEventsPerBatch;
 /// Device certificates for certificate profiles: the CA's bounds (identity/ca.hpp).
 inline constexpr int kMinProfileCertificateDays = identity::kMinDeviceCertificateDays;
 inline constexpr int kMaxProfileCertificateDays = 3650;
 
-/// One event as a device sends it.
-struct DeploymentEvent {
-  std::string idempotency_key;  ///< unique per session: a resent event is stored once
-  core::Timestamp at{};         ///< the device's clock
-  std::string kind;             ///< "phaseStarted", "itemFailed", ... (docs/device-api.md)
-  boost::json::object detail;   ///< the kind's properties
-};
-
-/// The body of POST .../sessions/{sessionId}/events: {"events": [{"idempotencyKey", "at",
-/// "kind", "detail"}]} ("detail" optional, default {}). Strict: unknown properties, wrong types,
-/// an empty or over-long key or kind, a malformed "at", more than kMaxEventsPerBatch events or
-/// a detail over kMaxEventDetailBytes are kInvalidArgument naming the path
-/// ("events[3].idempotencyKey"). The kinds' own properties are checked by AppendEvents.
-[[nodiscard]] Result<std::vector<DeploymentEvent>> ParseEvents(const boost::json::value& body);
-
-/// A deployment session as the APIs show it: {"id", "deviceId", "flow", "userPrincipalName",
-/// "deploymentState", "startedDateTime", "finishedDateTime" (null until finished)}.
-boost::json::object ToJson(const store::DeploymentSession& session);
-
 /// A session as StartSession answers it, and whether this call created it.
 struct StartedSession {
-  boost::json::object session;  ///< the admin API's DeploymentSession shape
+  store::DeploymentSession session;
   bool created = false;
 };
 
@@ -94,24 +75,22 @@ class DeploymentService {
   DeploymentService(store::Store& store, Catalog& catalog, const identity::CertificateAuthority& ca,
                     std::string ca_certificate_pem, Clock clock, DeploymentOptions options = {});
 
-  /// The technician flow's deployment document: {"flow": "technician", "profile" (the profile
-  /// as the device sees it, wire::Encode(ProfileInfo); null when no deployment profile
-  /// applies), "plan" (the technician ESP plan), "payloads" {"apps", "policies",
-  /// "certificateProfiles", "networkProfiles"} — exactly the payloads the plan's items name,
-  /// network profiles WITH their pre-shared key (the device writes it into its keyfile; it is
-  /// only ever sent to the device the plan is for) — and "compliancePolicies" (those assigned
-  /// to the device's groups)}. kNotFound unless `id` is the caller's.
-  [[nodiscard]] Result<boost::json::object> Technician(const DeviceCaller& caller,
-                                                       std::string_view id);
+  /// The technician flow's deployment document: the profile as the device sees it (none when
+  /// no deployment profile applies), the technician ESP plan, exactly the payloads the plan's
+  /// items name — network profiles WITH their pre-shared key (the device writes it into its
+  /// keyfile; it is only ever sent to the device the plan is for) — and the compliance
+  /// policies assigned to the device's groups. kNotFound unless `id` is the caller's.
+  [[nodiscard]] Result<wire::DeploymentDocument> Technician(const DeviceCaller& caller,
+                                                            std::string_view id);
 
-  /// The user flow's deployment document, same shape with "flow": "user": the plan for the
+  /// The user flow's deployment document, of the same parts: the plan for the
   /// token's user (its subject) given what the device reports it has (`installed`: the Device
   /// setup delta), compliance policies of the device's and the user's groups. The token must
   /// have been issued for a sign-in on `id` (claim "did"; kNotFound otherwise, like a missing
   /// device); kNotFound (field "user") when the user no longer exists.
-  [[nodiscard]] Result<boost::json::object> User(const identity::Claims& user_token,
-                                                 std::string_view id,
-                                                 const std::vector<core::InstalledItem>& installed);
+  [[nodiscard]] Result<wire::DeploymentDocument> User(
+      const identity::Claims& user_token, std::string_view id,
+      const std::vector<core::InstalledItem>& installed);
 
   /// Signs the device's certificate request (PKCS#10 PEM, ECDSA P-256) for the certificate
   /// profile `profile_id`, which must be an item of the device's technician plan or of the
@@ -121,13 +100,13 @@ class DeploymentService {
   /// {{DeviceName}} = the joined name (else the serial number), {{SerialNumber}} and
   /// {{DeviceId}} (the registration id) replaced, cut to 64 bytes. Validity: the profile's
   /// validityPeriodDays clamped to kMinProfileCertificateDays..kMaxProfileCertificateDays (the
-  /// CA issues nothing shorter than 180 days); client authentication. Answers {"certificate",
-  /// "caCertificate", "expirationDateTime"}; audited as `issueCertificate`. kInvalidArgument
-  /// (field "csr") for a bad request.
-  [[nodiscard]] Result<boost::json::object> IssueCertificate(const DeviceCaller& caller,
-                                                             std::string_view id,
-                                                             std::string_view profile_id,
-                                                             std::string_view csr_pem);
+  /// CA issues nothing shorter than 180 days); client authentication. Answers the certificate,
+  /// the CA's and when it expires; audited as `issueCertificate`. kInvalidArgument (field
+  /// "csr") for a bad request.
+  [[nodiscard]] Result<wire::IssuedCertificate> IssueCertificate(const DeviceCaller& caller,
+                                                                 std::string_view id,
+                                                                 std::string_view profile_id,
+                                                                 std::string_view csr_pem);
 
   /// Creates the session `session_id` (1..128 of A-Z a-z 0-9 . _ -; field "sessionId") of
   /// `flow` ("technician" | "user", field "flow") on the caller's device, deploymentState
@@ -141,36 +120,36 @@ class DeploymentService {
                                                     core::Timestamp started);
 
   /// Stores a batch of events of the caller's session, all or nothing, in order. An event
-  /// whose idempotency key the session already has is not stored again. The documented kinds'
-  /// details are checked (kInvalidArgument naming "events[i].detail.phase" and so on; a phase
-  /// is spelled as plans spell it, wire::PhaseName). Other kinds are stored as they are. Answers
-  /// {"sequences": [...]}, the stored sequence of each event in the batch's order (a resent event's
-  /// first sequence). kNotFound when the session is not the device's.
-  [[nodiscard]] Result<boost::json::object> AppendEvents(
+  /// whose idempotency key the session already has is not stored again. The batch is checked
+  /// first (wire::CheckEvents: kInvalidArgument naming "events[i].detail.phase" and so on).
+  /// Other kinds' details are stored as they are. Answers the stored sequence of each event in
+  /// the batch's order (a resent event's first sequence). kNotFound when the session is not the
+  /// device's.
+  [[nodiscard]] Result<wire::AppendedEvents> AppendEvents(
       const DeviceCaller& caller, std::string_view id, std::string_view session_id,
       const std::vector<DeploymentEvent>& events);
 
   /// Records how the session ended: `deployment_state` in Graph's spelling (core::ToString of
   /// DeploymentState, except "inProgress"; field "deploymentState") and when. Finishing again
   /// replaces both (a Retry after a failure ends in successOnRetry). Answers the session.
-  [[nodiscard]] Result<boost::json::object> FinishSession(const DeviceCaller& caller,
-                                                          std::string_view id,
-                                                          std::string_view session_id,
-                                                          std::string_view deployment_state,
-                                                          core::Timestamp finished);
+  [[nodiscard]] Result<store::DeploymentSession> FinishSession(const DeviceCaller& caller,
+                                                               std::string_view id,
+                                                               std::string_view session_id,
+                                                               std::string_view deployment_state,
+                                                               core::Timestamp finished);
 
   /// The deployment record of the device with `serial_number` (kNotFound, field
-  /// "serialNumber"), derived from its sessions' events (docs/admin-api.md "Reports").
-  [[nodiscard]] Result<boost::json::object> Report(std::string_view serial_number);
+  /// "serialNumber"): its sessions in the order they started (ties: the first stored event,
+  /// then the technician flow first), each folded from its events by core::FoldSessionTimeline
+  /// (wire::Encode writes docs/admin-api.md "Reports").
+  [[nodiscard]] Result<core::DeploymentReport> Report(std::string_view serial_number);
 
-  /// Every device's events after sequence `after`, oldest first, at most `limit` (1..1000), as
-  /// {"value": [{"sequence", "sessionId", "deviceId", "serialNumber", "flow", "at", "kind",
-  /// "detail"}], "nextAfter": "<last sequence answered, else `after`>"}. With `wait` > 0 and
-  /// nothing to answer yet, waits until an event is appended or `wait` (at most
-  /// options().max_wait) passes — unless options().max_waiters polls are waiting already or
-  /// StopWaiting() was called, when it answers at once.
-  [[nodiscard]] Result<boost::json::object> Events(int64_t after, int limit,
-                                                   std::chrono::seconds wait);
+  /// Every device's events after sequence `after`, oldest first, at most `limit` (1..1000), each
+  /// with its session's device, serial number and flow, and the last sequence answered (else
+  /// `after`) as next_after. With `wait` > 0 and nothing to answer yet, waits until an event is
+  /// appended or `wait` (at most options().max_wait) passes — unless options().max_waiters
+  /// polls are waiting already or StopWaiting() was called, when it answers at once.
+  [[nodiscard]] Result<wire::FeedPage> Events(int64_t after, int limit, std::chrono::seconds wait);
 
   /// Wakes every waiting poll and makes later ones answer at once (before the server stops,
   /// so that no worker thread is held by a poll).
@@ -184,10 +163,9 @@ class DeploymentService {
                                                             std::string_view session_id);
   // The deployment document of `record` in `snapshot`: the user flow of `user`, or the
   // technician flow when `user` is null.
-  [[nodiscard]] Result<boost::json::object> Document(const Snapshot& snapshot,
-                                                     const store::DeviceRecord& record,
-                                                     const core::User* user,
-                                                     std::vector<core::InstalledItem> installed);
+  [[nodiscard]] Result<wire::DeploymentDocument> Document(
+      const Snapshot& snapshot, const store::DeviceRecord& record, const core::User* user,
+      std::vector<core::InstalledItem> installed);
   void Appended(int64_t sequence);
 
   store::Store& store_;

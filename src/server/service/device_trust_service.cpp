@@ -179,6 +179,42 @@ Error NoSuchDevice(std::string_view id) {
   return MakeError(ErrorCode::kNotFound, fmt::format("no device has id {}", id), "id");
 }
 
+Result<std::vector<core::PlanItem>> ItemsTheDeviceMayRun(
+    const core::TargetingIndex& index, const core::AutopilotDeviceIdentity& device,
+    const std::optional<store::DeviceTrustRecord>& trust) {
+  std::vector<const core::User*> users;
+  if (const core::User* assigned = index.FindUserByPrincipalName(device.user_principal_name)) {
+    users.push_back(assigned);
+  }
+  if (trust && !trust->value.primary_user_id.empty()) {
+    for (const core::User& user : index.tenant().users) {
+      if (user.id.value() == trust->value.primary_user_id) users.push_back(&user);
+    }
+  }
+  std::vector<core::PlanItem> items;
+  auto collect = [&](const core::PhasePlan& phase) {
+    items.insert(items.end(), phase.items.begin(), phase.items.end());
+  };
+  const core::DirectoryDevice directory = core::PlaceholderFor(device);
+  core::PlanRequest technician;
+  technician.flow = core::Flow::kTechnician;
+  technician.device = &directory;
+  technician.registration = &device;
+  Result<core::EspPlan> plan = core::BuildEspPlan(index, technician);
+  if (!plan) return plan.error();
+  collect(plan->device_setup);
+  for (const core::User* user : users) {
+    core::PlanRequest user_flow = technician;
+    user_flow.flow = core::Flow::kUser;
+    user_flow.user = user;
+    Result<core::EspPlan> user_plan = core::BuildEspPlan(index, user_flow);
+    if (!user_plan) return user_plan.error();
+    collect(user_plan->device_setup);
+    if (user_plan->account_setup) collect(*user_plan->account_setup);
+  }
+  return items;
+}
+
 Result<DeviceRecord> OwnDevice(store::DeviceStore& devices, const DeviceCaller& caller,
                                std::string_view id) {
   if (id != caller.device_id) return NoSuchDevice(id);
@@ -373,41 +409,13 @@ Status DeviceTrustService::MayReadContent(const DeviceCaller& caller, std::strin
   Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
   if (!snapshot) return snapshot.error();
   const core::TargetingIndex& index = *(*snapshot)->index;
-  const core::AutopilotDeviceIdentity& device = record->value;
-  const core::DirectoryDevice directory = core::PlaceholderFor(device);
-
-  std::vector<const core::User*> users;
-  if (const core::User* assigned = index.FindUserByPrincipalName(device.user_principal_name)) {
-    users.push_back(assigned);
-  }
   Result<std::optional<store::DeviceTrustRecord>> trust = store_.device_trust().Find(id);
   if (!trust) return trust.error();
-  if (*trust && !(*trust)->value.primary_user_id.empty()) {
-    for (const core::User& user : index.tenant().users) {
-      if (user.id.value() == (*trust)->value.primary_user_id) users.push_back(&user);
-    }
-  }
+  Result<std::vector<core::PlanItem>> items = ItemsTheDeviceMayRun(index, record->value, *trust);
+  if (!items) return items.error();
   std::vector<std::string> app_ids;
-  auto collect = [&](const core::PhasePlan& phase) {
-    for (const core::PlanItem& item : phase.items) {
-      if (item.kind == core::ItemKind::kApp) app_ids.push_back(item.id);
-    }
-  };
-  core::PlanRequest technician;
-  technician.flow = core::Flow::kTechnician;
-  technician.device = &directory;
-  technician.registration = &device;
-  Result<core::EspPlan> plan = core::BuildEspPlan(index, technician);
-  if (!plan) return plan.error();
-  collect(plan->device_setup);
-  for (const core::User* user : users) {
-    core::PlanRequest user_flow = technician;
-    user_flow.flow = core::Flow::kUser;
-    user_flow.user = user;
-    Result<core::EspPlan> user_plan = core::BuildEspPlan(index, user_flow);
-    if (!user_plan) return user_plan.error();
-    collect(user_plan->device_setup);
-    if (user_plan->account_setup) collect(*user_plan->account_setup);
+  for (const core::PlanItem& item : *items) {
+    if (item.kind == core::ItemKind::kApp) app_ids.push_back(item.id);
   }
   for (const core::App& app : index.tenant().apps) {
     if (app.content.sha256 == sha256 &&

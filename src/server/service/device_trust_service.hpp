@@ -5,8 +5,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
+#include "core/esp/plan.hpp"
+#include "core/targeting/targeting.hpp"
 #include "identity/ca.hpp"
 #include "identity/rate_limit.hpp"
 #include "server/service/catalog.hpp"
@@ -53,6 +56,14 @@ Error NoSuchDevice(std::string_view id);
 [[nodiscard]] Result<store::DeviceRecord> OwnDevice(store::DeviceStore& devices,
                                                     const DeviceCaller& caller,
                                                     std::string_view id);
+
+/// Every item of the plans `device` may be running: its technician flow's Device setup and, for
+/// its assigned user and the user who last signed in on it (`trust`'s primary user), the user
+/// flow's Device setup (nothing reported installed) and Account setup. What a device may fetch
+/// (content, certificates) is decided against these.
+[[nodiscard]] Result<std::vector<core::PlanItem>> ItemsTheDeviceMayRun(
+    const core::TargetingIndex& index, const core::AutopilotDeviceIdentity& device,
+    const std::optional<store::DeviceTrustRecord>& trust);
 
 class DeviceTrustService {
  public:

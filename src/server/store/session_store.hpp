@@ -7,20 +7,13 @@
 
 #include "common/result.hpp"
 #include "core/model/ids.hpp"
+#include "core/model/session.hpp"
 #include "server/store/types.hpp"
 
 namespace groundcrew::store {
 
-/// One run of a flow on one device (technician or user), as reports show it.
-struct DeploymentSession {
-  std::string id;
-  std::string device_id;  ///< the device's ZtdId
-  std::string flow;       ///< "technician" | "user"
-  std::string user_principal_name;
-  std::string deployment_state;  ///< Graph spelling: "inProgress", "success", "failure", ...
-  core::Timestamp started_date_time{};
-  std::optional<core::Timestamp> finished_date_time;
-};
+/// One run of a flow on one device (core/model/session.hpp).
+using core::DeploymentSession;
 
 /// One thing that happened in a session (a phase started, an item installed, an error...).
 struct SessionEvent {
