@@ -11,6 +11,7 @@
 #include "server/api/content_response.hpp"
 #include "server/api/http_json.hpp"
 #include "server/http/error_mapping.hpp"
+#include "wire/inventory_json.hpp"
 #include "wire/model_json.hpp"
 
 namespace groundcrew::api {
@@ -275,13 +276,15 @@ Status AddDeviceApiRoutes(server::Router& router, Services& s) {
       {"POST", session + "/finish",
        Device(s,
               [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
-                auto body = StringMembers(r, {"deploymentState", "finishedDateTime"});
+                Result<json::value> body = ParseJsonBody(r);
                 if (!body) return ErrorResponse(body.error());
-                Result<core::Timestamp> finished =
-                    TimestampMember(body->at("finishedDateTime"), "finishedDateTime");
-                if (!finished) return ErrorResponse(finished.error());
-                return Answer(s.deployment.FinishSession(c, p.at("id"), p.at("sessionId"),
-                                                         body->at("deploymentState"), *finished));
+                wire::SessionFinish finish;
+                if (Status decoded = wire::Decode(*body, finish); !decoded) {
+                  return ErrorResponse(decoded.error());
+                }
+                return Answer(s.deployment.FinishSession(
+                    c, p.at("id"), p.at("sessionId"), finish.deployment_state,
+                    finish.finished_date_time, std::move(finish.inventory)));
               })},
       {"POST", device + "/diagnostics",
        Device(

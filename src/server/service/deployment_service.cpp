@@ -15,6 +15,7 @@
 #include "core/flow/flow_common.hpp"
 #include "identity/random.hpp"
 #include "server/service/catalog_service.hpp"
+#include "server/service/reported_inventory.hpp"
 #include "wire/json_limits.hpp"
 #include "wire/model_json.hpp"
 
@@ -831,11 +832,10 @@ Result<json::object> DeploymentService::AppendEvents(const DeviceCaller& caller,
   return json::object{{"sequences", std::move(sequences)}};
 }
 
-Result<json::object> DeploymentService::FinishSession(const DeviceCaller& caller,
-                                                      std::string_view id,
-                                                      std::string_view session_id,
-                                                      std::string_view deployment_state,
-                                                      core::Timestamp finished) {
+Result<json::object> DeploymentService::FinishSession(
+    const DeviceCaller& caller, std::string_view id, std::string_view session_id,
+    std::string_view deployment_state, core::Timestamp finished,
+    std::optional<std::vector<core::InstalledItem>> inventory) {
   if (!IsFinalState(deployment_state)) {
     std::string names;
     for (const std::string& state : FinalStates()) {
@@ -856,6 +856,9 @@ Result<json::object> DeploymentService::FinishSession(const DeviceCaller& caller
     session->deployment_state = std::string(deployment_state);
     session->finished_date_time = finished;
     if (Status updated = store_.sessions().UpdateSession(*session); !updated) return updated;
+    if (inventory) {
+      GC_RETURN_IF_ERROR(KeepReportedInventory(store_, *session, std::move(*inventory), finished));
+    }
     out = ToJson(*session);
     return Ok{};
   });
