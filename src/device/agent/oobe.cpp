@@ -646,7 +646,9 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
     }
     if (std::chrono::steady_clock::now() - last_tick >= std::chrono::seconds(1)) {
       last_tick = std::chrono::steady_clock::now();
-      if (device::TickChanges(*run(), clock_())) {
+      // The item that just finished may have ended the phase: the screen moved on, no run left.
+      if (const core::PhaseRun* current = run();
+          current != nullptr && device::TickChanges(*current, clock_())) {
         if (Status s = apply(core::Tick{}); !s) return s.error();
       }
       Flush(false);
