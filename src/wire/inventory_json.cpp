@@ -28,8 +28,9 @@ Status ReadTimestamp(ObjectReader& reader, std::string_view key, core::Timestamp
   GC_RETURN_IF_ERROR(internal::ReadString(**value, reader.PathOf(key), text));
   Result<core::Timestamp> time = ParseTimestamp(text);
   if (!time) {
-    return Invalid(reader.PathOf(key),
-                   fmt::format("expected a UTC time like 2026-11-25T13:00:00Z, found \"{}\"", text));
+    return Invalid(
+        reader.PathOf(key),
+        fmt::format("expected a UTC time like 2026-11-25T13:00:00Z, found \"{}\"", text));
   }
   out = *time;
   return Ok{};

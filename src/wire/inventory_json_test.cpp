@@ -50,7 +50,8 @@ TEST(InventoryJsonTest, AReportedInventoryIsRefusedNamingThePath) {
     testing::ExpectDecodeError(text, out, field);
     EXPECT_EQ(out, Reported()) << "left unchanged";
   };
-  const std::string_view item = R"({"kind": "app", "id": "a", "version": "1", "outcome": "installed"})";
+  const std::string_view item =
+      R"({"kind": "app", "id": "a", "version": "1", "outcome": "installed"})";
   refuse(R"({"sessionId": "s", "reportedDateTime": "2026-12-06T15:04:05Z", "items": []})", "flow");
   refuse(R"({"flow": "depot", "sessionId": "s", "reportedDateTime": "2026-12-06T15:04:05Z",
              "items": []})",
@@ -59,9 +60,12 @@ TEST(InventoryJsonTest, AReportedInventoryIsRefusedNamingThePath) {
          "reportedDateTime");
   refuse(R"({"flow": "user", "sessionId": "s", "reportedDateTime": "2026-12-06T15:04:05Z"})",
          "items");
-  refuse(std::string(R"({"flow": "user", "sessionId": "s", "reportedDateTime": "2026-12-06T15:04:05Z",
-             "items": [)") + std::string(item) + R"(, {"kind": 3, "id": "b", "version": "1", "outcome": "installed"}]})",
-         "items[1].kind");
+  refuse(
+      std::string(R"({"flow": "user", "sessionId": "s", "reportedDateTime": "2026-12-06T15:04:05Z",
+             "items": [)") +
+          std::string(item) +
+          R"(, {"kind": 3, "id": "b", "version": "1", "outcome": "installed"}]})",
+      "items[1].kind");
   refuse(R"({"flow": "user", "sessionId": "s", "reportedDateTime": "2026-12-06T15:04:05Z",
              "items": [], "extra": 1})",
          "extra");

@@ -13,9 +13,9 @@
 namespace groundcrew::wire {
 namespace json = boost::json;
 using internal::IndexPath;
+using internal::Invalid;
 using internal::kFlows;
 using internal::kItemOutcomes;
-using internal::Invalid;
 using internal::NameOf;
 using internal::ObjectReader;
 using internal::Spelling;

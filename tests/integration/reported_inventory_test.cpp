@@ -85,7 +85,8 @@ std::set<std::string> PhaseItems(const json::value& session, const std::string& 
   return names;
 }
 
-TEST_F(ReportedInventoryTest, AfterResealThePlanListsExactlyTheNewAndTheBumpedAppAndTheUserFlowInstallsExactlyThose) {
+TEST_F(ReportedInventoryTest,
+       AfterResealThePlanListsExactlyTheNewAndTheBumpedAppAndTheUserFlowInstallsExactlyThose) {
   // Before any flow, the plan says what it assumes.
   CommandResult before = Cli({"plan", kDeviceSerial});
   ASSERT_EQ(before.exit_code, 0) << before.out << before.err;
@@ -108,8 +109,8 @@ TEST_F(ReportedInventoryTest, AfterResealThePlanListsExactlyTheNewAndTheBumpedAp
   const json::value plan = PlanJson();
   EXPECT_EQ(plan.at("userFlowBasis"), "reportedInventory") << plan;
   EXPECT_EQ(plan.at("reportedInventory").at("flow"), "technician") << plan;
-  EXPECT_EQ(UserDeviceSetup(plan), (std::set<std::string>{"Contoso VPN Client:changedVersion",
-                                                           "Contoso Whiteboard:new"}))
+  EXPECT_EQ(UserDeviceSetup(plan),
+            (std::set<std::string>{"Contoso VPN Client:changedVersion", "Contoso Whiteboard:new"}))
       << plan;
   CommandResult text = Cli({"plan", kDeviceSerial});
   ASSERT_EQ(text.exit_code, 0) << text.out << text.err;

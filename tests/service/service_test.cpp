@@ -850,8 +850,8 @@ TEST_F(DeploymentServiceTest, ThePlanStartsFromTheInventoryTheDeviceReportedWhen
   auto user_device_setup = [&](const json::object& plan) {
     std::vector<std::string> items;
     for (const json::value& item : plan.at("user").at("deviceSetup").at("items").as_array()) {
-      items.push_back(fmt::format("{}:{}", item.at("displayName").as_string(),
-                                  item.at("reason").as_string()));
+      items.push_back(
+          fmt::format("{}:{}", item.at("displayName").as_string(), item.at("reason").as_string()));
     }
     std::sort(items.begin(), items.end());
     return items;
@@ -872,7 +872,8 @@ TEST_F(DeploymentServiceTest, ThePlanStartsFromTheInventoryTheDeviceReportedWhen
   for (core::InstalledItem& item : inventory) {
     if (item.kind == core::ItemKind::kPolicy) item.outcome = core::ItemOutcome::kFailed;
   }
-  ASSERT_TRUE(services_->deployment.StartSession(caller(), device_, "tech", "technician", "", now_));
+  ASSERT_TRUE(
+      services_->deployment.StartSession(caller(), device_, "tech", "technician", "", now_));
   const core::Timestamp finished = now_ + std::chrono::minutes(20);
   auto done = services_->deployment.FinishSession(caller(), device_, "tech", "success", finished,
                                                   inventory);

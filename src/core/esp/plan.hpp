@@ -102,8 +102,8 @@ struct InstalledItem {
 /// The inventory a device reported when one of its flows ended; the service keeps the latest per
 /// device and plans the user flow's Device setup from it (the delta that will install).
 struct ReportedInventory {
-  Flow flow = Flow::kTechnician;  ///< the flow at whose end it was reported
-  std::string session_id;         ///< that flow's deployment session
+  Flow flow = Flow::kTechnician;   ///< the flow at whose end it was reported
+  std::string session_id;          ///< that flow's deployment session
   Timestamp reported_date_time{};  ///< when the flow finished (the device's clock)
   std::vector<InstalledItem> items;
 

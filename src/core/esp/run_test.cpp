@@ -438,10 +438,11 @@ TEST(EspRunTest, TheInventoryAfterAFlowFoldsThatFlowsRuns) {
   PhaseRun account = Install(Started({Item("notes", false)}), "notes", kT0);
   user.device_setup = retry;
   user.account_setup = account;
-  EXPECT_EQ(InventoryAfter(after_technician, user),
-            (std::vector<InstalledItem>{{ItemKind::kApp, "runtime", "1.0", ItemOutcome::kInstalled},
-                                        {ItemKind::kApp, "vpn", "1.0", ItemOutcome::kInstalled},
-                                        {ItemKind::kApp, "notes", "1.0", ItemOutcome::kInstalled}}));
+  EXPECT_EQ(
+      InventoryAfter(after_technician, user),
+      (std::vector<InstalledItem>{{ItemKind::kApp, "runtime", "1.0", ItemOutcome::kInstalled},
+                                  {ItemKind::kApp, "vpn", "1.0", ItemOutcome::kInstalled},
+                                  {ItemKind::kApp, "notes", "1.0", ItemOutcome::kInstalled}}));
 }
 
 TEST(EspRunTest, ErrorCodesPrintAsExitCodesOrHresults) {

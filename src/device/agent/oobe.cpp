@@ -362,8 +362,8 @@ void Driver::FinishFlow(std::string_view flow, core::DeploymentState state, bool
   json::object record = ReportRecord(flow, device::FlowFinished(state), clock_(), outbox_.size());
   std::vector<core::InstalledItem> inventory;
   if (!reset) {
-    inventory = flow == kTechnician ? core::InventoryAfter(tech_)
-                                    : core::InventoryAfter(inventory_, user_);
+    inventory =
+        flow == kTechnician ? core::InventoryAfter(tech_) : core::InventoryAfter(inventory_, user_);
   }
   record["inventory"] = wire::Encode(inventory);
   if (!Record(record)) return;  // the journal refused: the report is lost with it

@@ -184,10 +184,10 @@ awaitable<Status> SimDevice::Flush(Flow flow, bool finish) {
   }
   if (finish) {
     // What the device has now, as a real device reports it (the service plans from it).
-    const json::value end = device::SessionFinish(
-        core::ToString(result.state), Now(),
-        flow == Flow::kTechnician ? core::InventoryAfter(tech_)
-                                  : core::InventoryAfter(inventory_, user_));
+    const json::value end =
+        device::SessionFinish(core::ToString(result.state), Now(),
+                              flow == Flow::kTechnician ? core::InventoryAfter(tech_)
+                                                        : core::InventoryAfter(inventory_, user_));
     const std::string path = session + "/finish";
     Result<Answer> finished = co_await Device("POST /sessions/{id}/finish", "POST", path, end);
     if (!finished) co_return finished.error();

@@ -40,8 +40,7 @@ TEST(CheckCompliance, WithoutPoliciesIsMarkedEvaluatedOnce) {
 
 TEST(SessionFinish, CarriesTheInventoryTheServiceDecodes) {
   const core::Timestamp finished{std::chrono::seconds{1'796'569'445}};
-  EXPECT_EQ(SessionFinish("success", finished),
-            json::parse(R"({"deploymentState": "success",
+  EXPECT_EQ(SessionFinish("success", finished), json::parse(R"({"deploymentState": "success",
                             "finishedDateTime": "2026-12-06T15:04:05Z"})"));
   const std::vector<core::InstalledItem> inventory = {
       {core::ItemKind::kApp, "app-1", "1.0", core::ItemOutcome::kInstalled},

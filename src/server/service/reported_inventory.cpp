@@ -8,7 +8,7 @@ Status KeepReportedInventory(store::Store& store, const store::DeploymentSession
                              std::vector<core::InstalledItem> items, core::Timestamp finished) {
   core::ReportedInventory inventory;
   inventory.flow = session.flow == core::ToString(core::Flow::kUser) ? core::Flow::kUser
-                                                                    : core::Flow::kTechnician;
+                                                                     : core::Flow::kTechnician;
   inventory.session_id = session.id;
   inventory.reported_date_time = finished;
   inventory.items = std::move(items);

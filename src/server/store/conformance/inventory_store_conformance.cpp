@@ -19,15 +19,16 @@ std::string IdOf(int device) { return Device(device).id.value(); }
 
 // Every item kind and outcome, in an order that is not sorted by anything.
 core::ReportedInventory Technician() {
-  return {core::Flow::kTechnician,
-          "session-technician",
-          At(1'796'569'445),
-          {{core::ItemKind::kApp, "app-runtime", "2.1.0", core::ItemOutcome::kInstalled},
-           {core::ItemKind::kPolicy, "policy-baseline", "1", core::ItemOutcome::kFailed},
-           {core::ItemKind::kCertificate, "cert-device", "1", core::ItemOutcome::kInstalled},
-           {core::ItemKind::kNetwork, "net-wifi", "", core::ItemOutcome::kSkipped},
-           {core::ItemKind::kPreparationStep, "securing-hardware", "", core::ItemOutcome::kInstalled},
-           {core::ItemKind::kApp, "app-agent", "1.4.2", core::ItemOutcome::kSkipped}}};
+  return {
+      core::Flow::kTechnician,
+      "session-technician",
+      At(1'796'569'445),
+      {{core::ItemKind::kApp, "app-runtime", "2.1.0", core::ItemOutcome::kInstalled},
+       {core::ItemKind::kPolicy, "policy-baseline", "1", core::ItemOutcome::kFailed},
+       {core::ItemKind::kCertificate, "cert-device", "1", core::ItemOutcome::kInstalled},
+       {core::ItemKind::kNetwork, "net-wifi", "", core::ItemOutcome::kSkipped},
+       {core::ItemKind::kPreparationStep, "securing-hardware", "", core::ItemOutcome::kInstalled},
+       {core::ItemKind::kApp, "app-agent", "1.4.2", core::ItemOutcome::kSkipped}}};
 }
 
 core::ReportedInventory User() {

@@ -21,9 +21,9 @@ constexpr const char* kDeviceExists = "SELECT 1 FROM autopilot_devices WHERE id 
 
 // A stored name no release writes: the database was changed by something else.
 Error Corrupt(std::string_view device_id, std::string_view column, std::string_view value) {
-  return MakeError(ErrorCode::kInternal,
-                   fmt::format("the inventory of device {} has an unknown {} \"{}\"", device_id,
-                               column, value));
+  return MakeError(
+      ErrorCode::kInternal,
+      fmt::format("the inventory of device {} has an unknown {} \"{}\"", device_id, column, value));
 }
 
 class SqliteInventoryStore final : public InventoryStore {
