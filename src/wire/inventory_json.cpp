@@ -36,19 +36,19 @@ Status ReadTimestamp(ObjectReader& reader, std::string_view key, core::Timestamp
   return Ok{};
 }
 
-// The inventory array at `key`: wire's item paths ("[2].outcome") under `key`.
-Status ReadItems(const json::value& value, std::string_view key,
-                 std::vector<core::InstalledItem>& out) {
-  Status decoded = Decode(value, out);
+}  // namespace
+
+Status DecodeInventory(const json::value& json, std::string_view key,
+                       std::vector<core::InstalledItem>& out) {
+  Status decoded = Decode(json, out);
   if (decoded) return Ok{};
+  // Decode's paths are relative to the array: "[2].outcome" -> "<key>[2].outcome".
   Error error = decoded.error();
   const bool indexed = error.field.starts_with("[");
   error.field = std::string(key) + error.field;
   error.message = std::string(key) + (indexed ? "" : ": ") + error.message;
   return error;
 }
-
-}  // namespace
 
 json::object Encode(const core::ReportedInventory& inventory) {
   return {{"flow", internal::NameOf(internal::kFlows, inventory.flow)},
@@ -69,7 +69,7 @@ Status Decode(const json::value& json, core::ReportedInventory& out) {
   GC_RETURN_IF_ERROR(ReadTimestamp(*reader, "reportedDateTime", decoded.reported_date_time));
   Result<const json::value*> items = Required(*reader, "items");
   if (!items) return items.error();
-  GC_RETURN_IF_ERROR(ReadItems(**items, "items", decoded.items));
+  GC_RETURN_IF_ERROR(DecodeInventory(**items, "items", decoded.items));
   GC_RETURN_IF_ERROR(reader->Finish());
   out = std::move(decoded);
   return Ok{};
@@ -95,7 +95,7 @@ Status Decode(const json::value& json, SessionFinish& out) {
   GC_RETURN_IF_ERROR(ReadTimestamp(*reader, "finishedDateTime", decoded.finished_date_time));
   if (const json::value* inventory = reader->Take("inventory")) {
     decoded.inventory.emplace();
-    GC_RETURN_IF_ERROR(ReadItems(*inventory, "inventory", *decoded.inventory));
+    GC_RETURN_IF_ERROR(DecodeInventory(*inventory, "inventory", *decoded.inventory));
   }
   GC_RETURN_IF_ERROR(reader->Finish());
   out = std::move(decoded);

@@ -23,6 +23,11 @@ boost::json::object Encode(const core::ReportedInventory& inventory);
 /// Every property required; kInvalidArgument naming the path ("items[2].outcome") otherwise.
 [[nodiscard]] Status Decode(const boost::json::value& json, core::ReportedInventory& out);
 
+/// The inventory array that is the property `key` of a request: Decode of the items, errors
+/// naming the path under `key` ("installed[2].outcome", "installed: expected an array ...").
+[[nodiscard]] Status DecodeInventory(const boost::json::value& json, std::string_view key,
+                                     std::vector<core::InstalledItem>& out);
+
 /// The plan document's "userFlowBasis": "reportedInventory" when the user flow's Device setup
 /// was planned from an inventory the device reported, else "assumedCleanTechnicianFlow"
 /// (core::AssumedCleanTechnicianFlow).

@@ -71,6 +71,23 @@ TEST(InventoryJsonTest, AReportedInventoryIsRefusedNamingThePath) {
          "extra");
 }
 
+TEST(InventoryJsonTest, ARequestsInventoryIsRefusedNamingItsPropertyOnce) {
+  std::vector<core::InstalledItem> out;
+  Status refused = DecodeInventory(
+      Json(R"([{"kind": "app", "id": "a", "version": "1", "outcome": "gone"}])"), "installed", out);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().field, "installed[0].outcome");
+  EXPECT_TRUE(refused.error().message.starts_with("installed[0].outcome: "))
+      << refused.error().message;
+  refused = DecodeInventory(Json(R"({"kind": "app"})"), "installed", out);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().field, "installed");
+  EXPECT_TRUE(refused.error().message.starts_with("installed: expected an array"))
+      << refused.error().message;
+  ASSERT_TRUE(DecodeInventory(Json("[]"), "installed", out).has_value());
+  EXPECT_TRUE(out.empty());
+}
+
 TEST(InventoryJsonTest, TheBasisIsNamedForThePlanDocument) {
   EXPECT_EQ(UserFlowBasisName(true), "reportedInventory");
   EXPECT_EQ(UserFlowBasisName(false), "assumedCleanTechnicianFlow");

@@ -156,13 +156,8 @@ Response Deployment(Services& s, const Request& r, const PathParams& p) {
   if (!claims) return Unauthenticated(claims.error());
   std::vector<core::InstalledItem> installed;
   if (const json::value* reported = object->if_contains("installed")) {
-    if (Status decoded = wire::Decode(*reported, installed); !decoded) {
-      // wire's paths are relative to the array: "[2].outcome" -> "installed[2].outcome".
-      Error error = decoded.error();
-      const bool indexed = error.field.starts_with("[");
-      error.field = "installed" + error.field;
-      error.message = (indexed ? "installed" : "installed: ") + error.message;
-      return ErrorResponse(error);
+    if (Status decoded = wire::DecodeInventory(*reported, "installed", installed); !decoded) {
+      return ErrorResponse(decoded.error());
     }
   }
   return Answer(s.deployment.User(*claims, p.at("id"), installed));
