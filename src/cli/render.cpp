@@ -138,8 +138,31 @@ void RenderPhase(const json::value& phase, std::string_view title,
   PrintIndented(table, "    ", out);
 }
 
-void RenderEspPlan(const json::value* plan, std::string_view flow, const Style& style,
-                   std::ostream& out) {
+// "2026-12-06T15:04:05Z" -> "2026-12-06 15:04 UTC"; other text as it is.
+std::string MinuteText(const std::string& timestamp) {
+  if (timestamp.size() != 20 || timestamp[10] != 'T' || timestamp.back() != 'Z') return timestamp;
+  return timestamp.substr(0, 10) + " " + timestamp.substr(11, 5) + " UTC";
+}
+
+// What the plan document's user flow was planned from ("userFlowBasis"), as one sentence.
+std::string UserFlowBasisText(const json::value& plan) {
+  const std::string serial = CellText(plan, "serialNumber");
+  if (CellText(plan, "userFlowBasis") == "reportedInventory") {
+    const json::value* inventory = Find(plan, "reportedInventory");
+    if (inventory && inventory->is_object()) {
+      return fmt::format("Based on the inventory {} reported at {} after its {} flow", serial,
+                         MinuteText(CellText(*inventory, "reportedDateTime")),
+                         CellText(*inventory, "flow"));
+    }
+  }
+  return fmt::format(
+      "Assumes a clean technician flow: {} has not reported an inventory after a flow", serial);
+}
+
+// One flow's ESP plan under its heading; `basis` (when not empty) is a line saying what the
+// plan was computed from.
+void RenderEspPlan(const json::value* plan, std::string_view flow, std::string_view basis,
+                   const Style& style, std::ostream& out) {
   out << '\n';
   if (!plan || !plan->is_object()) {
     out << style.Paint(fmt::format("{} flow", flow), Color::kBold)
@@ -157,6 +180,7 @@ void RenderEspPlan(const json::value* plan, std::string_view flow, const Style& 
   std::string trait_text;
   for (const auto& t : traits) trait_text += (trait_text.empty() ? "" : ", ") + t;
   out << " (" << trait_text << ")\n";
+  if (!basis.empty()) out << "  " << basis << '\n';
 
   if (const json::value* options = Find(*plan, "errorOptions"); options && options->is_object()) {
     std::vector<std::string> offered;
@@ -449,8 +473,8 @@ void RenderPlan(const json::value& plan, const Style& style, std::ostream& out) 
   }
   head.Print(out);
 
-  RenderEspPlan(Find(plan, "technician"), "Technician", style, out);
-  RenderEspPlan(Find(plan, "user"), "User", style, out);
+  RenderEspPlan(Find(plan, "technician"), "Technician", "", style, out);
+  RenderEspPlan(Find(plan, "user"), "User", UserFlowBasisText(plan), style, out);
 
   out << '\n';
   const json::array& findings = ArrayAt(plan, "findings");

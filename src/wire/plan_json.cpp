@@ -14,6 +14,8 @@ namespace groundcrew::wire {
 namespace json = boost::json;
 using internal::IndexPath;
 using internal::Invalid;
+using internal::kFlows;
+using internal::kItemOutcomes;
 using internal::NameOf;
 using internal::ObjectReader;
 using internal::Spelling;
@@ -22,18 +24,9 @@ namespace {
 
 // core::ToString spells these as the API does; the tables let Decode share the reader's
 // "expected one of" messages.
-constexpr Spelling<core::Flow> kFlows[] = {
-    {"technician", core::Flow::kTechnician},
-    {"user", core::Flow::kUser},
-};
 constexpr Spelling<core::ItemAction> kItemActions[] = {
     {"install", core::ItemAction::kInstall},
     {"uninstall", core::ItemAction::kUninstall},
-};
-constexpr Spelling<core::ItemOutcome> kItemOutcomes[] = {
-    {"installed", core::ItemOutcome::kInstalled},
-    {"failed", core::ItemOutcome::kFailed},
-    {"skipped", core::ItemOutcome::kSkipped},
 };
 
 constexpr long long kMaxLong = std::numeric_limits<long long>::max();

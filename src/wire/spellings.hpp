@@ -200,6 +200,18 @@ inline constexpr Spelling<core::UserScreen> kUserScreens[] = {
     {"reset", core::UserScreen::kReset},
 };
 
+/// core::ToString spells flows and item outcomes as the API does.
+inline constexpr Spelling<core::Flow> kFlows[] = {
+    {"technician", core::Flow::kTechnician},
+    {"user", core::Flow::kUser},
+};
+
+inline constexpr Spelling<core::ItemOutcome> kItemOutcomes[] = {
+    {"installed", core::ItemOutcome::kInstalled},
+    {"failed", core::ItemOutcome::kFailed},
+    {"skipped", core::ItemOutcome::kSkipped},
+};
+
 inline constexpr Spelling<core::ItemKind> kItemKinds[] = {
     {"policy", core::ItemKind::kPolicy},
     {"certificate", core::ItemKind::kCertificate},

@@ -44,6 +44,7 @@
 #include "server/service/resource_model.hpp"
 #include "server/service/services.hpp"
 #include "server/store_sqlite/sqlite_store.hpp"
+#include "wire/inventory_json.hpp"
 #include "wire/model_json.hpp"
 #include "wire/spellings.hpp"
 
@@ -983,6 +984,16 @@ TEST(OpenApiSchemasTest, DeploymentSchemasHaveExactlyTheWireProperties) {
   EXPECT_EQ(Keys(profile), SchemaProperties("DeploymentProfileInfo", false));
   const json::array installed = wire::Encode(std::vector<core::InstalledItem>(1));
   EXPECT_EQ(Keys(installed.at(0).as_object()), SchemaProperties("InstalledItem", false));
+  const json::object reported = wire::Encode(core::ReportedInventory{});
+  Validate(reported, api.Schema("ReportedInventory"), "reportedInventory", errors);
+  EXPECT_EQ(Keys(reported), SchemaProperties("ReportedInventory", false));
+  const json::object finish =
+      wire::Encode(wire::SessionFinish{"success", {}, std::vector<core::InstalledItem>(1)});
+  Validate(finish, api.Schema("SessionFinishRequest"), "finish", errors);
+  EXPECT_EQ(Keys(finish), SchemaProperties("SessionFinishRequest", false));
+  EXPECT_EQ(DocumentedEnum("Plan/userFlowBasis"),
+            (std::set<std::string>{std::string(wire::UserFlowBasisName(true)),
+                                   std::string(wire::UserFlowBasisName(false))}));
 
   const std::set<std::string> network = Keys(wire::EncodeWithSecrets(core::NetworkProfile{}));
   EXPECT_EQ(
@@ -1736,6 +1747,22 @@ TEST_F(OpenApiAnswersTest, DeploymentAnswersMatchTheirSchemas) {
   Expect(200, "POST", session + "/finish",
          R"({"deploymentState": "success", "finishedDateTime": "2026-05-28T20:00:12Z"})", {},
          &token);
+  // With the inventory the device has now: kept, and the plan starts from it.
+  EXPECT_EQ(FieldOf(Expect(400, "POST", session + "/finish",
+                           R"({"deploymentState": "success",
+                               "finishedDateTime": "2026-05-28T20:00:12Z",
+                               "inventory": [{"kind": "app", "id": "a", "version": "1",
+                                              "outcome": "maybe"}]})",
+                           {}, &token)),
+            "inventory[0].outcome");
+  Expect(200, "POST", session + "/finish",
+         R"({"deploymentState": "success", "finishedDateTime": "2026-05-28T20:00:12Z",
+             "inventory": [{"kind": "app", "id": "a", "version": "1", "outcome": "installed"},
+                           {"kind": "policy", "id": "p", "version": "2", "outcome": "failed"}]})",
+         {}, &token);
+  const Answer reported_plan = Expect(200, "GET", "/v1/plan?serialNumber=GC-1");
+  EXPECT_EQ(reported_plan.json.at("userFlowBasis"), "reportedInventory");
+  EXPECT_EQ(reported_plan.json.at("reportedInventory").at("items").as_array().size(), 2u);
   Expect(404, "POST", device + "/sessions/no-such-session/finish",
          R"({"deploymentState": "success", "finishedDateTime": "2026-05-28T20:00:12Z"})", {},
          &token);

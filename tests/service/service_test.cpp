@@ -848,6 +848,122 @@ TEST_F(DeploymentServiceTest, ADevicesReportsAndInventoryOfEveryPhaseRoundTripTh
   ASSERT_TRUE(deployment) << deployment.error().message;
 }
 
+// Issue 15 (reports that are true): the plan of a device that ran a flow is computed from the
+// inventory it reported when the flow finished, so that the user flow's Device setup lists the
+// delta that will install; before any report it says it assumes a clean technician flow.
+TEST_F(DeploymentServiceTest, ThePlanStartsFromTheInventoryTheDeviceReportedWhenItsFlowFinished) {
+  // "name:reason" of every item of the plan's user-flow Device setup, sorted.
+  auto user_device_setup = [&](const json::object& plan) {
+    std::vector<std::string> items;
+    for (const json::value& item : plan.at("user").at("deviceSetup").at("items").as_array()) {
+      items.push_back(
+          fmt::format("{}:{}", item.at("displayName").as_string(), item.at("reason").as_string()));
+    }
+    std::sort(items.begin(), items.end());
+    return items;
+  };
+  auto plan = services_->devices.Plan("SN-1", "");
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_EQ(plan->at("userFlowBasis"), "assumedCleanTechnicianFlow");
+  EXPECT_TRUE(plan->at("reportedInventory").is_null());
+  EXPECT_TRUE(user_device_setup(*plan).empty()) << "a clean technician flow installed it all";
+
+  // The technician flow ends: everything installed but the policy, which failed.
+  auto technician = services_->deployment.Technician(caller(), device_);
+  ASSERT_TRUE(technician);
+  core::EspPlan technician_plan;
+  ASSERT_TRUE(wire::Decode(technician->at("plan"), technician_plan));
+  std::vector<core::InstalledItem> inventory = core::AssumedCleanTechnicianFlow(technician_plan);
+  ASSERT_EQ(inventory.size(), 5u);
+  for (core::InstalledItem& item : inventory) {
+    if (item.kind == core::ItemKind::kPolicy) item.outcome = core::ItemOutcome::kFailed;
+  }
+  ASSERT_TRUE(
+      services_->deployment.StartSession(caller(), device_, "tech", "technician", "", now_));
+  const core::Timestamp finished = now_ + std::chrono::minutes(20);
+  auto done = services_->deployment.FinishSession(caller(), device_, "tech", "success", finished,
+                                                  inventory);
+  ASSERT_TRUE(done) << done.error().message;
+
+  // Between the flows: a new device app, and another's version bumped.
+  auto changed = services_->apply.Apply(admin_, json::parse(R"({"apps": [
+      {"displayName": "Late App", "displayVersion": "1.0", "installContext": "device",
+       "assignments": [{"group": "Devices"}]},
+      {"displayName": "Device App", "displayVersion": "1.1", "installContext": "device",
+       "assignments": [{"group": "Devices"}]}]})"),
+                                        false);
+  ASSERT_TRUE(changed) << changed.error().message;
+
+  plan = services_->devices.Plan("SN-1", "");
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_EQ(plan->at("userFlowBasis"), "reportedInventory");
+  const json::value& reported = plan->at("reportedInventory");
+  EXPECT_EQ(reported.at("flow"), "technician");
+  EXPECT_EQ(reported.at("sessionId"), "tech");
+  EXPECT_EQ(reported.at("reportedDateTime"), json::string(wire::FormatTimestamp(finished)));
+  EXPECT_EQ(reported.at("items"), json::value(wire::Encode(inventory)));
+  EXPECT_EQ(user_device_setup(*plan),
+            (std::vector<std::string>{"Baseline:retryFailed", "Device App:changedVersion",
+                                      "Late App:new"}));
+  // Exactly what the device is given when its user flow asks with that inventory.
+  auto deployment = services_->deployment.User(UserToken(adele_, device_), device_, inventory);
+  ASSERT_TRUE(deployment) << deployment.error().message;
+  EXPECT_EQ(ItemNames(deployment->at("plan").at("deviceSetup")),
+            (std::vector<std::string>{"Baseline", "Device App", "Late App"}));
+
+  // A finish without an inventory (an older agent) leaves the reported one; another device's
+  // session cannot report one.
+  ASSERT_TRUE(services_->deployment.FinishSession(caller(), device_, "tech", "successOnRetry",
+                                                  finished + std::chrono::minutes(1)));
+  plan = services_->devices.Plan("SN-1", "");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->at("reportedInventory").at("items"), json::value(wire::Encode(inventory)));
+  const DeviceCaller other{other_, "token-2"};
+  ASSERT_TRUE(services_->deployment.StartSession(other, other_, "other", "technician", "", now_));
+  EXPECT_EQ(services_->deployment
+                .FinishSession(other, device_, "tech", "success", finished,
+                               std::vector<core::InstalledItem>{})
+                .error()
+                .code,
+            ErrorCode::kNotFound);
+
+  // The user flow reports what the device has after it: nothing left to install.
+  ASSERT_TRUE(services_->deployment.StartSession(caller(), device_, "user", "user",
+                                                 "adele@contoso.com", now_));
+  core::EspPlan user_plan;
+  ASSERT_TRUE(wire::Decode(deployment->at("plan"), user_plan));
+  std::vector<core::InstalledItem> after = inventory;
+  for (const core::PlanItem& item : user_plan.device_setup.items) {
+    std::erase_if(after, [&](const core::InstalledItem& i) { return i.id == item.id; });
+    after.push_back({item.kind, item.id, item.version, core::ItemOutcome::kInstalled});
+  }
+  ASSERT_TRUE(services_->deployment.FinishSession(caller(), device_, "user", "success",
+                                                  finished + std::chrono::hours(1), after));
+  plan = services_->devices.Plan("SN-1", "");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->at("reportedInventory").at("flow"), "user");
+  EXPECT_TRUE(user_device_setup(*plan).empty()) << json::serialize(*plan);
+
+  // A device that was reset reports nothing installed: everything is in the delta again.
+  ASSERT_TRUE(services_->deployment.FinishSession(caller(), device_, "user", "failure",
+                                                  finished + std::chrono::hours(2),
+                                                  std::vector<core::InstalledItem>{}));
+  plan = services_->devices.Plan("SN-1", "");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->at("userFlowBasis"), "reportedInventory");
+  EXPECT_EQ(user_device_setup(*plan),
+            (std::vector<std::string>{"Baseline:new", "Corp Wi-Fi:new", "Device App:new",
+                                      "Device certificate:new", "Late App:new"}));
+
+  // Reprovisioning forgets it: the next plan assumes a clean technician flow again.
+  ASSERT_TRUE(services_->devices.Reprovision(admin_, device_));
+  plan = services_->devices.Plan("SN-1", "");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->at("userFlowBasis"), "assumedCleanTechnicianFlow");
+  EXPECT_TRUE(plan->at("reportedInventory").is_null());
+  EXPECT_TRUE(user_device_setup(*plan).empty());
+}
+
 // Finding 1 (issue 14): a stored resource the service cannot read any more (here a policy whose
 // settings nest deeper than any JSON is read, as an older version could store) is left out
 // with its assignment after a restart; everything else keeps working, and an admin sees it and

@@ -254,6 +254,34 @@ std::string_view ToString(ItemOutcome outcome) {
   return "?";
 }
 
+std::optional<ItemKind> ItemKindFromString(std::string_view text) {
+  for (ItemKind kind : {ItemKind::kPolicy, ItemKind::kCertificate, ItemKind::kNetwork,
+                        ItemKind::kApp, ItemKind::kPreparationStep}) {
+    if (ToString(kind) == text) return kind;
+  }
+  return std::nullopt;
+}
+
+std::optional<ItemOutcome> ItemOutcomeFromString(std::string_view text) {
+  for (ItemOutcome outcome :
+       {ItemOutcome::kInstalled, ItemOutcome::kFailed, ItemOutcome::kSkipped}) {
+    if (ToString(outcome) == text) return outcome;
+  }
+  return std::nullopt;
+}
+
+std::vector<InstalledItem> AssumedCleanTechnicianFlow(const EspPlan& technician) {
+  std::vector<InstalledItem> installed;
+  for (const PlanItem& item : technician.device_setup.items) {
+    if (item.action != ItemAction::kInstall) continue;
+    ItemOutcome outcome = ItemOutcome::kInstalled;
+    if (item.deferred) outcome = ItemOutcome::kSkipped;
+    if (!item.plan_error.empty()) outcome = ItemOutcome::kFailed;
+    installed.push_back({item.kind, item.id, item.version, outcome});
+  }
+  return installed;
+}
+
 Result<EspPlan> BuildEspPlan(const TargetingIndex& index, const PlanRequest& request) {
   if (request.device == nullptr) {
     return MakeError(ErrorCode::kInvalidArgument, "a plan needs a device", "device");

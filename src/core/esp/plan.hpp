@@ -99,12 +99,26 @@ struct InstalledItem {
   friend bool operator==(const InstalledItem&, const InstalledItem&) = default;
 };
 
+/// The inventory a device reported when one of its flows ended; the service keeps the latest per
+/// device and plans the user flow's Device setup from it (the delta that will install).
+struct ReportedInventory {
+  Flow flow = Flow::kTechnician;   ///< the flow at whose end it was reported
+  std::string session_id;          ///< that flow's deployment session
+  Timestamp reported_date_time{};  ///< when the flow finished (the device's clock)
+  std::vector<InstalledItem> items;
+
+  friend bool operator==(const ReportedInventory&, const ReportedInventory&) = default;
+};
+
 std::string_view ToString(Flow flow);            ///< "technician", "user"
 std::string_view ToString(EspPhase phase);       ///< "device-setup"
 std::string_view ToString(ItemKind kind);        ///< "policy", ..., "app", "preparation-step"
 std::string_view ToString(ItemAction action);    ///< "install", "uninstall"
 std::string_view ToString(DeltaReason reason);   ///< "retry-failed"
 std::string_view ToString(ItemOutcome outcome);  ///< "installed"
+/// The inverses of ToString; nullopt for any other text.
+std::optional<ItemKind> ItemKindFromString(std::string_view text);
+std::optional<ItemOutcome> ItemOutcomeFromString(std::string_view text);
 
 /// Inputs of a plan. `user` is the signed-in user (user flow) — absent in the technician flow.
 struct PlanRequest {
@@ -123,6 +137,12 @@ struct PlanRequest {
 ///   device-context apps already installed at the same version.
 /// Blocking: every non-app item; apps per selectedMobileAppIds (empty = all).
 [[nodiscard]] Result<EspPlan> BuildEspPlan(const TargetingIndex& index, const PlanRequest& request);
+
+/// What a user-flow plan assumes a device has when it has not reported an inventory: a clean
+/// technician flow of `technician`, every install item of its Device setup installed at its
+/// planned version, except deferred items (not attempted: kSkipped) and items with a plan error
+/// (they cannot succeed: kFailed). Uninstall items leave nothing.
+std::vector<InstalledItem> AssumedCleanTechnicianFlow(const EspPlan& technician);
 
 /// Lint findings for `groundcrew plan` (DESIGN.md §4.3).
 struct PlanFinding {

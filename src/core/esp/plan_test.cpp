@@ -165,6 +165,58 @@ TEST_F(PlanTest, UserFlowDeviceSetupIsTheDeltaAndAccountSetupTheUsersItems) {
   EXPECT_EQ(Ids(*plan.account_setup), (std::vector<std::string>{"p-user", "a-teams"}));
 }
 
+// A device that has not reported an inventory: the plan assumes a clean technician flow, which
+// installs what it attempts, skips what it defers, fails what it cannot plan and uninstalls
+// what it is told to.
+TEST_F(PlanTest, AssumedCleanTechnicianFlowIsWhatThatFlowLeavesOnTheDevice) {
+  tenant_.esp_profiles[0].selected_mobile_app_ids = {AppId{"a-office"}};
+  tenant_.esp_profiles[0].allow_non_blocking_app_installation = false;
+  tenant_.apps[0].dependencies = {{AppId{"a-missing"}, false}};  // a-agent cannot succeed
+  const EspPlan technician = Plan(Flow::kTechnician);
+  ASSERT_FALSE(Find(technician.device_setup, "a-agent").plan_error.empty());
+  ASSERT_TRUE(Find(technician.device_setup, "a-crm-device").deferred);
+
+  const std::vector<InstalledItem> assumed = AssumedCleanTechnicianFlow(technician);
+  auto outcome = [&](const std::string& id) -> std::optional<ItemOutcome> {
+    for (const InstalledItem& item : assumed) {
+      if (item.id == id) return item.outcome;
+    }
+    return std::nullopt;
+  };
+  EXPECT_EQ(outcome("p-device"), ItemOutcome::kInstalled);
+  EXPECT_EQ(outcome("a-office"), ItemOutcome::kInstalled);
+  EXPECT_EQ(outcome("a-runtime"), ItemOutcome::kInstalled);
+  EXPECT_EQ(outcome("a-crm-device"), ItemOutcome::kSkipped);
+  EXPECT_EQ(outcome("a-agent"), ItemOutcome::kFailed);
+  EXPECT_EQ(outcome("a-legacy"), std::nullopt) << "an uninstall leaves nothing";
+  EXPECT_EQ(assumed.size(), 5u);
+  for (const InstalledItem& item : assumed) {
+    EXPECT_EQ(item.version, Find(technician.device_setup, item.id).version) << item.id;
+  }
+
+  // The user flow planned from it retries exactly what that flow did not install.
+  const EspPlan user = Plan(Flow::kUser, assumed);
+  EXPECT_EQ(Ids(user.device_setup), (std::vector<std::string>{"a-agent"}));
+  EXPECT_EQ(Find(user.device_setup, "a-agent").reason, DeltaReason::kRetryFailed);
+  // a-crm-device is the assigned user's: in the user flow it is Account setup's, and retried.
+  ASSERT_TRUE(user.account_setup.has_value());
+  EXPECT_EQ(Find(*user.account_setup, "a-crm-device").id, "a-crm-device");
+}
+
+TEST(PlanNamesTest, ItemKindsAndOutcomesReadBackFromTheirNames) {
+  for (ItemKind kind : {ItemKind::kPolicy, ItemKind::kCertificate, ItemKind::kNetwork,
+                        ItemKind::kApp, ItemKind::kPreparationStep}) {
+    EXPECT_EQ(ItemKindFromString(ToString(kind)), kind);
+  }
+  for (ItemOutcome outcome :
+       {ItemOutcome::kInstalled, ItemOutcome::kFailed, ItemOutcome::kSkipped}) {
+    EXPECT_EQ(ItemOutcomeFromString(ToString(outcome)), outcome);
+  }
+  EXPECT_EQ(ItemKindFromString("preparationStep"), std::nullopt);  // the wire's, not the core's
+  EXPECT_EQ(ItemKindFromString(""), std::nullopt);
+  EXPECT_EQ(ItemOutcomeFromString("Installed"), std::nullopt);
+}
+
 TEST_F(PlanTest, DependencyNeitherAssignedNorAutomaticIsAPlanError) {
   tenant_.apps[1].dependencies = {{AppId{"a-runtime"}, false}};
   EspPlan plan = Plan(Flow::kTechnician);

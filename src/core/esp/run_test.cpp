@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "core/flow/technician_flow.hpp"
+#include "core/flow/user_flow.hpp"
+
 namespace groundcrew::core {
 namespace {
 
@@ -414,6 +417,32 @@ TEST(EspRunTest, InventoryRecordsWhatTheRunDid) {
   EXPECT_EQ(outcome("removed"), std::nullopt);
   EXPECT_EQ(outcome("upgraded"), ItemOutcome::kFailed);
   EXPECT_EQ(outcome("untouched"), ItemOutcome::kInstalled);
+}
+
+TEST(EspRunTest, TheInventoryAfterAFlowFoldsThatFlowsRuns) {
+  TechnicianState technician;
+  EXPECT_TRUE(InventoryAfter(technician).empty()) << "no Device setup yet: nothing installed";
+  PhaseRun setup = Started({Item("runtime", false), Item("vpn", false)});
+  setup = Install(setup, "runtime", kT0);
+  setup = Must(setup, ItemStarted{.id = "vpn"}, kT0);
+  setup = Must(setup, ItemFailed{.id = "vpn", .code = 1603}, kT0);
+  technician.device_setup = setup;
+  const std::vector<InstalledItem> after_technician = InventoryAfter(technician);
+  EXPECT_EQ(after_technician,
+            (std::vector<InstalledItem>{{ItemKind::kApp, "runtime", "1.0", ItemOutcome::kInstalled},
+                                        {ItemKind::kApp, "vpn", "1.0", ItemOutcome::kFailed}}));
+
+  UserState user;  // signed in, nothing run yet: the device has what it had
+  EXPECT_EQ(InventoryAfter(after_technician, user), after_technician);
+  PhaseRun retry = Install(Started({Item("vpn", false)}), "vpn", kT0);
+  PhaseRun account = Install(Started({Item("notes", false)}), "notes", kT0);
+  user.device_setup = retry;
+  user.account_setup = account;
+  EXPECT_EQ(
+      InventoryAfter(after_technician, user),
+      (std::vector<InstalledItem>{{ItemKind::kApp, "runtime", "1.0", ItemOutcome::kInstalled},
+                                  {ItemKind::kApp, "vpn", "1.0", ItemOutcome::kInstalled},
+                                  {ItemKind::kApp, "notes", "1.0", ItemOutcome::kInstalled}}));
 }
 
 TEST(EspRunTest, ErrorCodesPrintAsExitCodesOrHresults) {

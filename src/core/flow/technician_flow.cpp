@@ -488,6 +488,11 @@ std::vector<const PhaseRun*> PhaseRuns(const TechnicianState& state) {
   return runs;
 }
 
+std::vector<InstalledItem> InventoryAfter(const TechnicianState& state) {
+  if (!state.device_setup) return {};
+  return UpdateInventory({}, *state.device_setup);
+}
+
 const PhaseRun* PhaseOnScreen(const TechnicianState& state) {
   if (state.screen == TechnicianScreen::kDevicePreparation) return &state.preparation;
   if (state.screen == TechnicianScreen::kDeviceSetup && state.device_setup) {

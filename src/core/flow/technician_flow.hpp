@@ -179,6 +179,11 @@ PhaseStatus PhaseStatusOf(const TechnicianState& state, EspPhase phase);
 /// has a plan.
 std::vector<const PhaseRun*> PhaseRuns(const TechnicianState& state);
 
+/// What the device has when the technician flow ends: its Device setup run folded into an empty
+/// inventory (UpdateInventory). The device reports it when the flow finishes and sends it with
+/// the user flow's deployment request.
+std::vector<InstalledItem> InventoryAfter(const TechnicianState& state);
+
 /// The phase run on screen: Device preparation on its screen, Device setup on its; null on
 /// every other screen.
 const PhaseRun* PhaseOnScreen(const TechnicianState& state);

@@ -485,6 +485,12 @@ std::vector<const PhaseRun*> PhaseRuns(const UserState& state) {
   return runs;
 }
 
+std::vector<InstalledItem> InventoryAfter(std::vector<InstalledItem> before,
+                                          const UserState& state) {
+  for (const PhaseRun* run : PhaseRuns(state)) before = UpdateInventory(std::move(before), *run);
+  return before;
+}
+
 const PhaseRun* PhaseOnScreen(const UserState& state) {
   if (state.screen == UserScreen::kDeviceSetup && state.device_setup) return &*state.device_setup;
   if (state.screen == UserScreen::kAccountSetup && state.account_setup) {

@@ -192,6 +192,12 @@ PhaseStatus PhaseStatusOf(const UserState& state, EspPhase phase);
 /// each has started.
 std::vector<const PhaseRun*> PhaseRuns(const UserState& state);
 
+/// What the device has when the user flow ends: `before` (what it had when the flow started,
+/// InventoryAfter of the technician flow) updated with the flow's Device setup and Account setup
+/// runs (UpdateInventory). The device reports it when the flow finishes.
+std::vector<InstalledItem> InventoryAfter(std::vector<InstalledItem> before,
+                                          const UserState& state);
+
 /// The phase run on screen: Device setup or Account setup on its screen; null on every other.
 const PhaseRun* PhaseOnScreen(const UserState& state);
 

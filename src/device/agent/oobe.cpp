@@ -136,6 +136,10 @@ class Driver {
   void Queue(json::object record) { outbox_.push_back(std::move(record)); }
   /// A report on its own (not part of a transition).
   void Report(std::string_view flow, FlowReport report);
+  /// The flow's final report (flowFinished in `state`) with the inventory the device has now
+  /// (core::InventoryAfter; nothing after a reset, which wipes the device), which the finish of
+  /// its session carries to the service.
+  void FinishFlow(std::string_view flow, core::DeploymentState state, bool reset = false);
   /// A sign-in step (POST `path` with the device token), sent once: a 401 about the password
   /// or the code is the user's answer, not a reason to prove the key and send it again.
   Result<Answer> SignIn(std::string_view path, const json::object& body);
@@ -354,6 +358,18 @@ void Driver::Report(std::string_view flow, FlowReport report) {
   Queue(std::move(record));
 }
 
+void Driver::FinishFlow(std::string_view flow, core::DeploymentState state, bool reset) {
+  json::object record = ReportRecord(flow, device::FlowFinished(state), clock_(), outbox_.size());
+  std::vector<core::InstalledItem> inventory;
+  if (!reset) {
+    inventory =
+        flow == kTechnician ? core::InventoryAfter(tech_) : core::InventoryAfter(inventory_, user_);
+  }
+  record["inventory"] = wire::Encode(inventory);
+  if (!Record(record)) return;  // the journal refused: the report is lost with it
+  Queue(std::move(record));
+}
+
 Result<Answer> Driver::CallWaiting(const std::function<Result<Answer>()>& call) {
   const auto deadline = std::chrono::steady_clock::now() + options_.network_wait;
   bool told = false;
@@ -434,9 +450,16 @@ void Driver::Flush(bool wait) {
         finish.reset();
       }
       if (sent && finish) {
-        Result<Answer> finished = service_.Device(
-            "POST", "/sessions/" + session + "/finish",
-            device::SessionFinish(JsonText(finish->at("detail"), "deploymentState"), At(*finish)));
+        // Reports journaled before finishes carried inventories have none: nothing is said.
+        std::optional<std::vector<core::InstalledItem>> inventory;
+        if (const json::value* items = finish->if_contains("inventory")) {
+          std::vector<core::InstalledItem> decoded;
+          if (wire::Decode(*items, decoded)) inventory = std::move(decoded);
+        }
+        Result<Answer> finished =
+            service_.Device("POST", "/sessions/" + session + "/finish",
+                            device::SessionFinish(JsonText(finish->at("detail"), "deploymentState"),
+                                                  At(*finish), std::move(inventory)));
         sent = finished && finished->ok();
       }
       if (sent) {
@@ -623,7 +646,9 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
     }
     if (std::chrono::steady_clock::now() - last_tick >= std::chrono::seconds(1)) {
       last_tick = std::chrono::steady_clock::now();
-      if (device::TickChanges(*run(), clock_())) {
+      // The item that just finished may have ended the phase: the screen moved on, no run left.
+      if (const core::PhaseRun* current = run();
+          current != nullptr && device::TickChanges(*current, clock_())) {
         if (Status s = apply(core::Tick{}); !s) return s.error();
       }
       Flush(false);
@@ -687,7 +712,7 @@ OobeExit Driver::Wipe() {
   // The session ends here (a reset run failed); a fresh start opens another.
   const core::DeploymentState state =
       flow_ == kTechnician ? core::DeploymentStateOf(tech_) : core::DeploymentStateOf(user_);
-  Report(flow_, device::FlowFinished(state));
+  FinishFlow(flow_, state, /*reset=*/true);
   Flush(true);
   std::error_code ec;
   for (const fs::directory_entry& entry : fs::directory_iterator(options_.state, ec)) {
@@ -963,7 +988,7 @@ OobeExit Driver::RunTechnician() {
         break;
       case TechnicianScreen::kLanding: {
         if (tech_.refusal) {  // refused at once: nothing was installed
-          Report(kTechnician, device::FlowFinished(core::DeploymentState::kFailure));
+          FinishFlow(kTechnician, core::DeploymentState::kFailure);
           Flush(true);
           return OobeExit::kFailed;
         }
@@ -1023,12 +1048,7 @@ OobeExit Driver::RunTechnician() {
           step = resealed ? ErrorOf(*resealed) : resealed.error();
           break;
         }
-        std::vector<core::InstalledItem> inventory;
-        for (const core::PhaseRun* run : PhaseRuns(tech_)) {
-          if (run->phase == core::EspPhase::kDeviceSetup) {
-            inventory = core::UpdateInventory(std::move(inventory), *run);
-          }
-        }
+        std::vector<core::InstalledItem> inventory = core::InventoryAfter(tech_);
         if (Status s = Record({{"t", "inventory"}, {"items", InventoryJson(inventory)}}); !s) {
           step = s;
           break;
@@ -1050,7 +1070,7 @@ OobeExit Driver::RunTechnician() {
         bool stop = false;
         const std::optional<Action> answer = NextErrorButton(/*technician=*/true, stop);
         if (stop || (!answer && !view_.interactive())) {  // nobody presses anything: the run ends
-          Report(kTechnician, device::FlowFinished(core::DeploymentState::kFailure));
+          FinishFlow(kTechnician, core::DeploymentState::kFailure);
           Flush(true);
           return OobeExit::kFailed;
         }
@@ -1083,7 +1103,7 @@ OobeExit Driver::RunTechnician() {
         break;
       }
       case TechnicianScreen::kResealed:
-        Report(kTechnician, device::FlowFinished(core::DeploymentStateOf(tech_)));
+        FinishFlow(kTechnician, core::DeploymentStateOf(tech_));
         Flush(true);
         return OobeExit::kDone;
       case TechnicianScreen::kReset:
@@ -1131,7 +1151,7 @@ OobeExit Driver::RunUser() {
       case UserScreen::kSignIn: {
         if (user_.sign_in_problem &&
             user_.sign_in_problem->error != core::SignInError::kInvalidCredentials) {
-          Report(kUser, device::FlowFinished(core::DeploymentState::kFailure));
+          FinishFlow(kUser, core::DeploymentState::kFailure);
           Flush(true);
           return OobeExit::kFailed;  // refused: another attempt cannot succeed
         }
@@ -1353,14 +1373,14 @@ OobeExit Driver::RunUser() {
           stop = !offered;
         }
         if (stop || (!answer && !view_.interactive())) {  // nobody presses anything: the run ends
-          Report(kUser, device::FlowFinished(core::DeploymentState::kFailure));
+          FinishFlow(kUser, core::DeploymentState::kFailure);
           Flush(true);
           return OobeExit::kFailed;
         }
         Result<std::optional<Press>> press = Choose(answer, "onError");
         if (!press) {
           Fail(press.error());
-          Report(kUser, device::FlowFinished(core::DeploymentState::kFailure));
+          FinishFlow(kUser, core::DeploymentState::kFailure);
           Flush(true);
           return OobeExit::kUsage;
         }
@@ -1399,7 +1419,7 @@ OobeExit Driver::RunUser() {
           step = User(core::ComplianceEvaluated{std::move(check.result)});
           break;
         }
-        Report(kUser, device::FlowFinished(core::DeploymentStateOf(user_)));
+        FinishFlow(kUser, core::DeploymentStateOf(user_));
         Flush(true);
         if (!options_.on_complete.empty()) (void)std::system(options_.on_complete.c_str());
         return OobeExit::kDone;

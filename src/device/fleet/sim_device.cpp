@@ -183,7 +183,11 @@ awaitable<Status> SimDevice::Flush(Flow flow, bool finish) {
     outbox.sent = end;
   }
   if (finish) {
-    const json::value end = device::SessionFinish(core::ToString(result.state), Now());
+    // What the device has now, as a real device reports it (the service plans from it).
+    const json::value end =
+        device::SessionFinish(core::ToString(result.state), Now(),
+                              flow == Flow::kTechnician ? core::InventoryAfter(tech_)
+                                                        : core::InventoryAfter(inventory_, user_));
     const std::string path = session + "/finish";
     Result<Answer> finished = co_await Device("POST /sessions/{id}/finish", "POST", path, end);
     if (!finished) co_return finished.error();
@@ -497,7 +501,7 @@ awaitable<Status> SimDevice::Technician() {
             co_await Device("POST /devices/{id}/reseal", "POST", "/reseal", kNoBody);
         if (!resealed) co_return resealed.error();
         if (!resealed->ok()) co_return Refused("reseal", resealed->status, resealed->body);
-        if (tech_.device_setup) inventory_ = core::UpdateInventory({}, *tech_.device_setup);
+        inventory_ = core::InventoryAfter(tech_);
         step = Apply(core::TechnicianEvent(core::ResealPressed{}));
         break;
       }

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/esp/run.hpp"
+#include "wire/inventory_json.hpp"
 #include "wire/model_json.hpp"
 
 namespace groundcrew::device {
@@ -180,9 +181,10 @@ json::object SessionEvent(std::string_view idempotency_key, core::Timestamp at,
           {"detail", report.detail}};
 }
 
-json::object SessionFinish(std::string_view deployment_state, core::Timestamp finished) {
-  return {{"deploymentState", deployment_state},
-          {"finishedDateTime", wire::FormatTimestamp(finished)}};
+json::object SessionFinish(std::string_view deployment_state, core::Timestamp finished,
+                           std::optional<std::vector<core::InstalledItem>> inventory) {
+  return wire::Encode(
+      wire::SessionFinish{std::string(deployment_state), finished, std::move(inventory)});
 }
 
 }  // namespace groundcrew::device

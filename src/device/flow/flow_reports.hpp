@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,7 +86,11 @@ boost::json::object SessionOpening(std::string_view flow, std::string_view user_
 boost::json::object SessionEvent(std::string_view idempotency_key, core::Timestamp at,
                                  const FlowReport& report);
 
-/// The body of POST .../sessions/{id}/finish.
-boost::json::object SessionFinish(std::string_view deployment_state, core::Timestamp finished);
+/// The body of POST .../sessions/{id}/finish (wire::SessionFinish): how the flow ended and,
+/// when given, the inventory the device has now (core::InventoryAfter), which the service keeps
+/// and plans the user flow from.
+boost::json::object SessionFinish(
+    std::string_view deployment_state, core::Timestamp finished,
+    std::optional<std::vector<core::InstalledItem>> inventory = std::nullopt);
 
 }  // namespace groundcrew::device

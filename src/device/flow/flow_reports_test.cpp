@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <chrono>
+#include <vector>
+
+#include "wire/inventory_json.hpp"
 
 namespace groundcrew::device {
 namespace {
@@ -32,6 +36,19 @@ TEST(CheckCompliance, WithoutPoliciesIsMarkedEvaluatedOnce) {
   EXPECT_EQ(ComplianceAtStart().detail.at("when"), "before");
   EXPECT_EQ(FlowFinished(core::DeploymentState::kSuccessOnRetry).detail.at("deploymentState"),
             "successOnRetry");
+}
+
+TEST(SessionFinish, CarriesTheInventoryTheServiceDecodes) {
+  const core::Timestamp finished{std::chrono::seconds{1'796'569'445}};
+  EXPECT_EQ(SessionFinish("success", finished), json::parse(R"({"deploymentState": "success",
+                            "finishedDateTime": "2026-12-06T15:04:05Z"})"));
+  const std::vector<core::InstalledItem> inventory = {
+      {core::ItemKind::kApp, "app-1", "1.0", core::ItemOutcome::kInstalled},
+      {core::ItemKind::kNetwork, "net-1", "2", core::ItemOutcome::kFailed}};
+  const json::object body = SessionFinish("failure", finished, inventory);
+  wire::SessionFinish decoded;
+  ASSERT_TRUE(wire::Decode(body, decoded).has_value());
+  EXPECT_EQ(decoded, (wire::SessionFinish{"failure", finished, inventory}));
 }
 
 }  // namespace

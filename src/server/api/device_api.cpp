@@ -14,6 +14,7 @@
 #include "server/http/error_mapping.hpp"
 #include "wire/deployment_json.hpp"
 #include "wire/events_json.hpp"
+#include "wire/inventory_json.hpp"
 #include "wire/model_json.hpp"
 #include "wire/report_json.hpp"
 
@@ -165,13 +166,8 @@ Response Deployment(Services& s, const Request& r, const PathParams& p) {
   if (!claims) return Unauthenticated(claims.error());
   std::vector<core::InstalledItem> installed;
   if (const json::value* reported = object->if_contains("installed")) {
-    if (Status decoded = wire::Decode(*reported, installed); !decoded) {
-      // wire's paths are relative to the array: "[2].outcome" -> "installed[2].outcome".
-      Error error = decoded.error();
-      const bool indexed = error.field.starts_with("[");
-      error.field = "installed" + error.field;
-      error.message = (indexed ? "installed" : "installed: ") + error.message;
-      return ErrorResponse(error);
+    if (Status decoded = wire::DecodeInventory(*reported, "installed", installed); !decoded) {
+      return ErrorResponse(decoded.error());
     }
   }
   return Answer(s.deployment.User(*claims, p.at("id"), installed));
@@ -285,13 +281,15 @@ Status AddDeviceApiRoutes(server::Router& router, Services& s) {
       {"POST", session + "/finish",
        Device(s,
               [&s](const DeviceCaller& c, const Request& r, const PathParams& p) {
-                auto body = StringMembers(r, {"deploymentState", "finishedDateTime"});
+                Result<json::value> body = ParseJsonBody(r);
                 if (!body) return ErrorResponse(body.error());
-                Result<core::Timestamp> finished =
-                    TimestampMember(body->at("finishedDateTime"), "finishedDateTime");
-                if (!finished) return ErrorResponse(finished.error());
-                return Answer(s.deployment.FinishSession(c, p.at("id"), p.at("sessionId"),
-                                                         body->at("deploymentState"), *finished));
+                wire::SessionFinish finish;
+                if (Status decoded = wire::Decode(*body, finish); !decoded) {
+                  return ErrorResponse(decoded.error());
+                }
+                return Answer(s.deployment.FinishSession(
+                    c, p.at("id"), p.at("sessionId"), finish.deployment_state,
+                    finish.finished_date_time, std::move(finish.inventory)));
               })},
       {"POST", device + "/diagnostics",
        Device(

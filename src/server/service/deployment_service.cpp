@@ -16,6 +16,7 @@
 #include "core/naming/certificate_name.hpp"
 #include "identity/random.hpp"
 #include "server/service/catalog_service.hpp"
+#include "server/service/reported_inventory.hpp"
 #include "wire/deployment_json.hpp"
 #include "wire/events_json.hpp"
 #include "wire/report_json.hpp"
@@ -326,11 +327,10 @@ Result<wire::AppendedEvents> DeploymentService::AppendEvents(
   return out;
 }
 
-Result<DeploymentSession> DeploymentService::FinishSession(const DeviceCaller& caller,
-                                                           std::string_view id,
-                                                           std::string_view session_id,
-                                                           std::string_view deployment_state,
-                                                           core::Timestamp finished) {
+Result<DeploymentSession> DeploymentService::FinishSession(
+    const DeviceCaller& caller, std::string_view id, std::string_view session_id,
+    std::string_view deployment_state, core::Timestamp finished,
+    std::optional<std::vector<core::InstalledItem>> inventory) {
   GC_RETURN_IF_ERROR(wire::CheckFinalDeploymentState(deployment_state, "deploymentState"));
   DeploymentSession out;
   std::optional<DeploymentTransition> ended;  // set when this call ends the session
@@ -344,6 +344,9 @@ Result<DeploymentSession> DeploymentService::FinishSession(const DeviceCaller& c
     session->deployment_state = std::string(deployment_state);
     session->finished_date_time = finished;
     if (Status updated = store_.sessions().UpdateSession(*session); !updated) return updated;
+    if (inventory) {
+      GC_RETURN_IF_ERROR(KeepReportedInventory(store_, *session, std::move(*inventory), finished));
+    }
     out = *session;
     return Ok{};
   });

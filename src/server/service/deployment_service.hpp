@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -131,12 +132,13 @@ class DeploymentService {
 
   /// Records how the session ended: `deployment_state` in Graph's spelling (core::ToString of
   /// DeploymentState, except "inProgress"; field "deploymentState") and when. Finishing again
-  /// replaces both (a Retry after a failure ends in successOnRetry). Answers the session.
-  [[nodiscard]] Result<store::DeploymentSession> FinishSession(const DeviceCaller& caller,
-                                                               std::string_view id,
-                                                               std::string_view session_id,
-                                                               std::string_view deployment_state,
-                                                               core::Timestamp finished);
+  /// replaces both (a Retry after a failure ends in successOnRetry). `inventory`, when the
+  /// device sends one, is what it has now: kept as the device's reported inventory in the same
+  /// transaction (KeepReportedInventory), replacing the one it had. Answers the session.
+  [[nodiscard]] Result<store::DeploymentSession> FinishSession(
+      const DeviceCaller& caller, std::string_view id, std::string_view session_id,
+      std::string_view deployment_state, core::Timestamp finished,
+      std::optional<std::vector<core::InstalledItem>> inventory = std::nullopt);
 
   /// The deployment record of the device with `serial_number` (kNotFound, field
   /// "serialNumber"): its sessions in the order they started (ties: the first stored event,

@@ -14,6 +14,8 @@
 #include "identity/random.hpp"
 #include "server/service/catalog_service.hpp"
 #include "server/service/limits.hpp"
+#include "server/service/reported_inventory.hpp"
+#include "wire/inventory_json.hpp"
 #include "wire/model_json.hpp"
 
 namespace groundcrew::service {
@@ -223,7 +225,8 @@ Status DeviceService::Delete(const Actor& actor, std::string_view id,
         !s) {
       return s;
     }
-    // Its trust goes with it (the store cascades); what was issued to it stops working.
+    // Its trust and reported inventory go with it (the store cascades); what was issued to it
+    // stops working.
     if (Result<int64_t> revoked = store_.tokens().RevokeForDevice(id, clock_()); !revoked) {
       return revoked.error();
     }
@@ -243,8 +246,10 @@ Result<boost::json::object> DeviceService::Reprovision(const Actor& actor, std::
     device.managed_device_id.clear();
     Result<DeviceRecord> updated = store_.devices().Update(device, current->version);
     if (!updated) return updated.error();
-    // Revoke what was issued: its join, enrollment and reseal, and every token issued on it.
+    // Revoke what was issued: its join, enrollment and reseal, and every token issued on it;
+    // forget the inventory it reported (its next technician flow reports another).
     if (Status s = store_.device_trust().Delete(id); !s) return s;
+    if (Status s = store_.inventories().Delete(id); !s) return s;
     if (Result<int64_t> revoked = store_.tokens().RevokeForDevice(id, clock_()); !revoked) {
       return revoked.error();
     }
@@ -372,6 +377,14 @@ Result<boost::json::object> DeviceService::Plan(std::string_view serial_number,
   if (!technician_plan) return technician_plan.error();
   plan["technician"] = wire::Encode(*technician_plan);
 
+  // The user flow's Device setup is the delta from what the device has: the inventory it
+  // reported when its last flow ended, else (it has reported none) a clean technician flow.
+  Result<std::optional<core::ReportedInventory>> reported =
+      store_.inventories().Find(registration.id.value());
+  if (!reported) return reported.error();
+  plan["userFlowBasis"] = wire::UserFlowBasisName(reported->has_value());
+  plan["reportedInventory"] = nullptr;
+  if (*reported) plan["reportedInventory"] = wire::Encode(**reported);
   plan["user"] = nullptr;
   if (user != nullptr) {
     core::PlanRequest user_flow;
@@ -379,12 +392,7 @@ Result<boost::json::object> DeviceService::Plan(std::string_view serial_number,
     user_flow.device = &directory;
     user_flow.registration = &registration;
     user_flow.user = user;
-    // As if the technician flow installed everything it planned.
-    for (const core::PlanItem& item : technician_plan->device_setup.items) {
-      if (!item.plan_error.empty()) continue;
-      user_flow.installed.push_back(
-          {item.kind, item.id, item.version, core::ItemOutcome::kInstalled});
-    }
+    user_flow.installed = UserFlowBasis(*reported, *technician_plan);
     Result<core::EspPlan> user_plan = core::BuildEspPlan(index, user_flow);
     if (!user_plan) return user_plan.error();
     plan["user"] = wire::Encode(*user_plan);

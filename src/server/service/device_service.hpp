@@ -50,7 +50,7 @@ class DeviceService {
                               std::optional<int64_t> if_match);
   /// Lets the device run the technician flow again (Autopilot's 0x80180014 without deleting
   /// records): enrollment state back to notContacted, managed device id cleared, its join,
-  /// enrollment and reseal forgotten and every token issued on it revoked.
+  /// enrollment, reseal and reported inventory forgotten and every token issued on it revoked.
   [[nodiscard]] Result<boost::json::object> Reprovision(const Actor& actor, std::string_view id);
 
   /// Members of a group, computed now: users (by id) for user groups, devices (registration
@@ -58,7 +58,9 @@ class DeviceService {
   [[nodiscard]] Result<boost::json::object> Members(std::string_view group_id);
 
   /// The plan document of docs/admin-api.md for the device with `serial_number`; `user_upn`
-  /// (optional) overrides the assigned user. kNotFound for an unknown serial or user.
+  /// (optional) overrides the assigned user. The user flow's Device setup is the delta from the
+  /// inventory the device last reported, else from a clean technician flow; "userFlowBasis"
+  /// says which. kNotFound for an unknown serial or user.
   [[nodiscard]] Result<boost::json::object> Plan(std::string_view serial_number,
                                                  std::string_view user_upn);
 

@@ -287,6 +287,25 @@ class ObservedIdempotency final : public IdempotencyStore {
   const StoreObserver& observer_;
 };
 
+class ObservedInventories final : public InventoryStore {
+ public:
+  ObservedInventories(InventoryStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Result<std::optional<core::ReportedInventory>> Find(std::string_view device_id) override {
+    return Timed(observer_, "inventories.Find", [&] { return inner_.Find(device_id); });
+  }
+  Status Put(std::string_view device_id, const core::ReportedInventory& inventory) override {
+    return Timed(observer_, "inventories.Put", [&] { return inner_.Put(device_id, inventory); });
+  }
+  Status Delete(std::string_view device_id) override {
+    return Timed(observer_, "inventories.Delete", [&] { return inner_.Delete(device_id); });
+  }
+
+ private:
+  InventoryStore& inner_;
+  const StoreObserver& observer_;
+};
+
 class ObservedStore final : public Store {
  public:
   ObservedStore(Store& inner, StoreObserver observer)
@@ -301,7 +320,8 @@ class ObservedStore final : public Store {
         device_trust_(inner.device_trust(), observer_),
         challenges_(inner.challenges(), observer_),
         tokens_(inner.tokens(), observer_),
-        idempotency_(inner.idempotency(), observer_) {}
+        idempotency_(inner.idempotency(), observer_),
+        inventories_(inner.inventories(), observer_) {}
 
   DeviceStore& devices() override { return devices_; }
   ResourceStore& resources() override { return resources_; }
@@ -313,6 +333,7 @@ class ObservedStore final : public Store {
   ChallengeStore& challenges() override { return challenges_; }
   TokenStore& tokens() override { return tokens_; }
   IdempotencyStore& idempotency() override { return idempotency_; }
+  InventoryStore& inventories() override { return inventories_; }
   Status Transact(const std::function<Status()>& use_case) override {
     return Timed(observer_, "Transact", [&] { return inner_.Transact(use_case); });
   }
@@ -330,6 +351,7 @@ class ObservedStore final : public Store {
   ObservedChallenges challenges_;
   ObservedTokens tokens_;
   ObservedIdempotency idempotency_;
+  ObservedInventories inventories_;
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "server/store/device_store.hpp"
 #include "server/store/device_trust_store.hpp"
 #include "server/store/idempotency_store.hpp"
+#include "server/store/inventory_store.hpp"
 #include "server/store/resource_store.hpp"
 #include "server/store/session_store.hpp"
 #include "server/store/token_store.hpp"
@@ -34,6 +35,7 @@ class Store {
   virtual ChallengeStore& challenges() = 0;
   virtual TokenStore& tokens() = 0;
   virtual IdempotencyStore& idempotency() = 0;
+  virtual InventoryStore& inventories() = 0;
 
   /// Runs `use_case` as one transaction: every port call it makes on this thread joins it. It
   /// commits when `use_case` returns Ok and rolls back (leaving the database as it was) when

@@ -187,7 +187,29 @@ CREATE TABLE idempotent_responses (
 CREATE INDEX idempotent_responses_expires ON idempotent_responses (expires_at);
 )sql";
 
-constexpr std::array<internal::Migration, 8> kMigrations = {{
+// 9: the latest inventory each device reported at the end of a flow (one row per device, going
+// with the device), and its items in the order reported (going with their inventory). Kinds and
+// outcomes are core::ToString's names ("app", "preparation-step"; "installed", "failed",
+// "skipped").
+constexpr std::string_view kReportedInventories = R"sql(
+CREATE TABLE reported_inventories (
+  device_id    TEXT PRIMARY KEY REFERENCES autopilot_devices (id) ON DELETE CASCADE,
+  flow         TEXT NOT NULL,
+  session_id   TEXT NOT NULL,
+  reported_at  INTEGER NOT NULL
+);
+CREATE TABLE reported_inventory_items (
+  device_id  TEXT NOT NULL REFERENCES reported_inventories (device_id) ON DELETE CASCADE,
+  position   INTEGER NOT NULL,
+  kind       TEXT NOT NULL,
+  item_id    TEXT NOT NULL,
+  version    TEXT NOT NULL,
+  outcome    TEXT NOT NULL,
+  PRIMARY KEY (device_id, position)
+);
+)sql";
+
+constexpr std::array<internal::Migration, 9> kMigrations = {{
     {1, kDevices},
     {2, kResources},
     {3, kAuditLog},
@@ -196,6 +218,7 @@ constexpr std::array<internal::Migration, 8> kMigrations = {{
     {6, kUserCredentials},
     {7, kDeviceTrustChallengesTokens},
     {8, kIdempotentResponses},
+    {9, kReportedInventories},
 }};
 
 }  // namespace

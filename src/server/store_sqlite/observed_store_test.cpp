@@ -104,5 +104,37 @@ TEST(ObservedStoreTest, NamesTheCallsOfTheTrustChallengeAndTokenPorts) {
   EXPECT_EQ(calls, expected);
 }
 
+TEST(ObservedStoreTest, NamesTheCallsOfTheInventoryPort) {
+  auto inner = sqlite::SqliteStore::Open({.path = ":memory:"});
+  ASSERT_TRUE(inner) << inner.error().message;
+  std::map<std::string, std::pair<int, int>> calls;  // operation -> (ok, failed)
+  std::unique_ptr<Store> store = Observe(**inner, [&](std::string_view operation, double, bool ok) {
+    auto& [succeeded, failed] = calls[std::string(operation)];
+    (ok ? succeeded : failed) += 1;
+  });
+  core::AutopilotDeviceIdentity device;
+  device.id = core::ZtdId{"ztd-1"};
+  device.serial_number = "SN1";
+  device.hardware_identifier = "hash-1";
+  ASSERT_TRUE((*inner)->devices().Insert(std::vector{device}));
+
+  core::ReportedInventory inventory;
+  inventory.session_id = "s-1";
+  inventory.items = {{core::ItemKind::kApp, "app-1", "1.0", core::ItemOutcome::kInstalled}};
+  EXPECT_FALSE(store->inventories().Find("ztd-1")->has_value());
+  EXPECT_TRUE(store->inventories().Put("ztd-1", inventory));
+  EXPECT_EQ(store->inventories().Put("ztd-9", inventory).error().code, ErrorCode::kNotFound);
+  // Forwarded: the real store has it.
+  EXPECT_EQ(**(*inner)->inventories().Find("ztd-1"), inventory);
+  EXPECT_TRUE(store->inventories().Delete("ztd-1"));
+
+  const std::map<std::string, std::pair<int, int>> expected = {
+      {"inventories.Find", {1, 0}},
+      {"inventories.Put", {1, 1}},
+      {"inventories.Delete", {1, 0}},
+  };
+  EXPECT_EQ(calls, expected);
+}
+
 }  // namespace
 }  // namespace groundcrew::store

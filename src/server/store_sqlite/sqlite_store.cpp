@@ -28,7 +28,8 @@ class SqliteStoreImpl final : public SqliteStore {
         device_trust_(internal::MakeDeviceTrustStore(pool_)),
         challenges_(internal::MakeChallengeStore(pool_)),
         tokens_(internal::MakeTokenStore(pool_)),
-        idempotency_(internal::MakeIdempotencyStore(pool_)) {}
+        idempotency_(internal::MakeIdempotencyStore(pool_)),
+        inventories_(internal::MakeInventoryStore(pool_)) {}
 
   DeviceStore& devices() override { return *devices_; }
   ResourceStore& resources() override { return *resources_; }
@@ -40,6 +41,7 @@ class SqliteStoreImpl final : public SqliteStore {
   ChallengeStore& challenges() override { return *challenges_; }
   TokenStore& tokens() override { return *tokens_; }
   IdempotencyStore& idempotency() override { return *idempotency_; }
+  InventoryStore& inventories() override { return *inventories_; }
   PoolWaits waits() const override { return pool_.waits(); }
 
   Status Transact(const std::function<Status()>& use_case) override {
@@ -64,6 +66,7 @@ class SqliteStoreImpl final : public SqliteStore {
   std::unique_ptr<ChallengeStore> challenges_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<IdempotencyStore> idempotency_;
+  std::unique_ptr<InventoryStore> inventories_;
 };
 
 // Whether other connections to `path` see the same database (not so for SQLite's private

@@ -18,6 +18,7 @@
 #include "server/store/conformance/device_store_conformance.hpp"
 #include "server/store/conformance/device_trust_store_conformance.hpp"
 #include "server/store/conformance/idempotency_store_conformance.hpp"
+#include "server/store/conformance/inventory_store_conformance.hpp"
 #include "server/store/conformance/resource_store_conformance.hpp"
 #include "server/store/conformance/session_store_conformance.hpp"
 #include "server/store/conformance/token_store_conformance.hpp"
@@ -90,6 +91,7 @@ using conformance::ChallengeStoreConformance;
 using conformance::CredentialStoreConformance;
 using conformance::DeviceTrustStoreConformance;
 using conformance::IdempotencyStoreConformance;
+using conformance::InventoryStoreConformance;
 using conformance::ResourceStoreConformance;
 using conformance::SessionStoreConformance;
 using conformance::StoreFactory;
@@ -109,6 +111,7 @@ GC_INSTANTIATE_STORE_SUITE(DeviceTrustStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(ChallengeStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(TokenStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(IdempotencyStoreConformance);
+GC_INSTANTIATE_STORE_SUITE(InventoryStoreConformance);
 #undef GC_INSTANTIATE_STORE_SUITE
 
 TEST(SqliteStoreTest, DataSurvivesReopening) {

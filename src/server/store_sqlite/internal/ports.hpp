@@ -14,6 +14,7 @@
 #include "server/store/device_store.hpp"
 #include "server/store/device_trust_store.hpp"
 #include "server/store/idempotency_store.hpp"
+#include "server/store/inventory_store.hpp"
 #include "server/store/resource_store.hpp"
 #include "server/store/session_store.hpp"
 #include "server/store/token_store.hpp"
@@ -40,6 +41,7 @@ std::unique_ptr<DeviceTrustStore> MakeDeviceTrustStore(ConnectionPool& pool);
 std::unique_ptr<ChallengeStore> MakeChallengeStore(ConnectionPool& pool);
 std::unique_ptr<TokenStore> MakeTokenStore(ConnectionPool& pool);
 std::unique_ptr<IdempotencyStore> MakeIdempotencyStore(ConnectionPool& pool);
+std::unique_ptr<InventoryStore> MakeInventoryStore(ConnectionPool& pool);
 
 /// kInvalidArgument (field "limit") unless 1 <= page.limit <= kMaxPageSize.
 [[nodiscard]] Status CheckLimit(const PageRequest& page);
