@@ -871,9 +871,8 @@ TEST_F(DeploymentServiceTest, ThePlanStartsFromTheInventoryTheDeviceReportedWhen
   // The technician flow ends: everything installed but the policy, which failed.
   auto technician = services_->deployment.Technician(caller(), device_);
   ASSERT_TRUE(technician);
-  core::EspPlan technician_plan;
-  ASSERT_TRUE(wire::Decode(technician->at("plan"), technician_plan));
-  std::vector<core::InstalledItem> inventory = core::AssumedCleanTechnicianFlow(technician_plan);
+  std::vector<core::InstalledItem> inventory =
+      core::AssumedCleanTechnicianFlow(technician->plan);
   ASSERT_EQ(inventory.size(), 5u);
   for (core::InstalledItem& item : inventory) {
     if (item.kind == core::ItemKind::kPolicy) item.outcome = core::ItemOutcome::kFailed;
@@ -891,7 +890,7 @@ TEST_F(DeploymentServiceTest, ThePlanStartsFromTheInventoryTheDeviceReportedWhen
        "assignments": [{"group": "Devices"}]},
       {"displayName": "Device App", "displayVersion": "1.1", "installContext": "device",
        "assignments": [{"group": "Devices"}]}]})"),
-                                        false);
+                                        service::ApplyMode{});
   ASSERT_TRUE(changed) << changed.error().message;
 
   plan = services_->devices.Plan("SN-1", "");
@@ -908,7 +907,7 @@ TEST_F(DeploymentServiceTest, ThePlanStartsFromTheInventoryTheDeviceReportedWhen
   // Exactly what the device is given when its user flow asks with that inventory.
   auto deployment = services_->deployment.User(UserToken(adele_, device_), device_, inventory);
   ASSERT_TRUE(deployment) << deployment.error().message;
-  EXPECT_EQ(ItemNames(deployment->at("plan").at("deviceSetup")),
+  EXPECT_EQ(ItemNames(wire::Encode(deployment->plan).at("deviceSetup")),
             (std::vector<std::string>{"Baseline", "Device App", "Late App"}));
 
   // A finish without an inventory (an older agent) leaves the reported one; another device's
@@ -930,10 +929,8 @@ TEST_F(DeploymentServiceTest, ThePlanStartsFromTheInventoryTheDeviceReportedWhen
   // The user flow reports what the device has after it: nothing left to install.
   ASSERT_TRUE(services_->deployment.StartSession(caller(), device_, "user", "user",
                                                  "adele@contoso.com", now_));
-  core::EspPlan user_plan;
-  ASSERT_TRUE(wire::Decode(deployment->at("plan"), user_plan));
   std::vector<core::InstalledItem> after = inventory;
-  for (const core::PlanItem& item : user_plan.device_setup.items) {
+  for (const core::PlanItem& item : deployment->plan.device_setup.items) {
     std::erase_if(after, [&](const core::InstalledItem& i) { return i.id == item.id; });
     after.push_back({item.kind, item.id, item.version, core::ItemOutcome::kInstalled});
   }
