@@ -569,6 +569,17 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
   std::deque<Done> done;
   std::vector<std::thread> workers;
   std::map<std::string, std::stop_source> stops;  // running items: stopped once the run is done
+  // However this call ends (an error from applying an event too), whatever still runs is stopped
+  // (its outcome no longer counts) and every install thread is joined while what they share is
+  // still there.
+  struct StopAndJoin {
+    std::map<std::string, std::stop_source>& stops;
+    std::vector<std::thread>& workers;
+    ~StopAndJoin() {
+      for (auto& [id, stop] : stops) stop.request_stop();
+      for (std::thread& worker : workers) worker.join();
+    }
+  } stop_and_join{stops, workers};
   int running = 0;
   const int start_screen = screen();
   bool reboot = false;
@@ -644,9 +655,8 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
       if (!device::StillWanted(running_phase(), id)) stop.request_stop();
     }
   }
-  // Whatever still runs when the phase ended (it failed) is stopped before the flow moves on.
-  for (auto& [id, stop] : stops) stop.request_stop();
-  for (std::thread& worker : workers) worker.join();
+  // Whatever still runs when the phase ended (it failed) is stopped before the flow moves on
+  // (stop_and_join).
   return reboot || device::RestartsAfterPhase(finished_run());
 }
 
