@@ -9,17 +9,9 @@
 #include <memory>
 #include <string>
 
-#include "common/base64.hpp"
-#include "core/registration/hardware_hash.hpp"
 #include "device/agent/diagnostics.hpp"
 #include "device/agent/journal.hpp"
-#include "device/agent/service_client.hpp"
-#include "identity/device_key.hpp"
-#include "server/api/device_api.hpp"
-#include "server/http/http_server.hpp"
-#include "server/service/services.hpp"
-#include "server/store_sqlite/sqlite_store.hpp"
-#include "tests/service/contoso_store.hpp"
+#include "tests/service/device_api_loopback.hpp"
 #include "tests/support/files.hpp"
 
 namespace groundcrew {
@@ -27,61 +19,13 @@ namespace {
 
 namespace fs = std::filesystem;
 using test_support::ReadText;
-using test_support::TempDir;
 using test_support::WriteText;
 
 constexpr const char* kSerial = "GC-DIAG-1";
 
-class DiagnosticsUploadTest : public ::testing::Test {
+class DiagnosticsUploadTest : public service::DeviceApiLoopbackTest {
  protected:
-  void SetUp() override {
-    const core::Timestamp now = SystemClock()();
-    store_ = service::ContosoStore(now);
-    ASSERT_NE(store_, nullptr);
-    services_ = std::make_unique<service::Services>(
-        *store_, service::ContentStore(dir_.path() / "content"), dir_.path() / "diagnostics",
-        SystemClock(), service::CreateSecrets("Contoso", now).value());
-
-    // The device as `groundcrew-agent hwid` registers it: its key in its hardware hash.
-    auto key = identity::FileDeviceKey::OpenOrCreate(state());
-    ASSERT_TRUE(key) << key.error().message;
-    key_ = std::move(*key);
-    const Result<identity::DevicePublicKey> public_key = key_->PublicKey();
-    ASSERT_TRUE(public_key);
-    const std::string hash = core::EncodeHardwareHash(
-        core::HardwareHashFields{kSerial, "Contoso", "Laptop", *public_key});
-    auto imported = services_->devices.Import(
-        service::Actor{"admin", store::CredentialRole::kAdmin},
-        std::string("Device Serial Number,Windows Product ID,Hardware Hash\r\n") + kSerial + ",," +
-            base64::Encode(hash) + "\r\n");
-    ASSERT_TRUE(imported) << imported.error().message;
-    ASSERT_EQ(imported->imported.size(), 1u);
-
-    server::Router router;
-    ASSERT_TRUE(api::AddDeviceApiRoutes(router, *services_));
-    server::HttpServerOptions options;
-    options.port = 0;
-    options.threads = 1;
-    server_ = std::make_unique<server::HttpServer>(options, std::move(router));
-    ASSERT_TRUE(server_->Start());
-    auto client = agent::ServiceClient::Create(
-        "http://127.0.0.1:" + std::to_string(server_->port()), "", *key_, kSerial);
-    ASSERT_TRUE(client) << client.error().message;
-    client_ = std::move(*client);
-  }
-
-  void TearDown() override {
-    if (server_) server_->Stop();
-  }
-
-  fs::path state() const { return dir_.path() / "state"; }
-
-  TempDir dir_;
-  std::unique_ptr<store::sqlite::SqliteStore> store_;
-  std::unique_ptr<service::Services> services_;
-  std::unique_ptr<identity::FileDeviceKey> key_;
-  std::unique_ptr<server::HttpServer> server_;
-  std::unique_ptr<agent::ServiceClient> client_;
+  DiagnosticsUploadTest() : DeviceApiLoopbackTest(kSerial) {}
 };
 
 TEST_F(DiagnosticsUploadTest, TheCollectedArchiveReachesTheServiceAsItWasMade) {

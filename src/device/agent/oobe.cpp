@@ -592,13 +592,32 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
   std::deque<Done> done;
   std::vector<std::thread> workers;
   std::map<std::string, std::stop_source> stops;  // running items: stopped once the run is done
+  // However this call ends (an error from applying an event too), whatever still runs is stopped
+  // (its outcome no longer counts) and every install thread is joined while what they share is
+  // still there.
+  struct StopAndJoin {
+    std::map<std::string, std::stop_source>& stops;
+    std::vector<std::thread>& workers;
+    ~StopAndJoin() {
+      for (auto& [id, stop] : stops) stop.request_stop();
+      for (std::thread& worker : workers) worker.join();
+    }
+  } stop_and_join{stops, workers};
   int running = 0;
   const int start_screen = screen();
   bool reboot = false;
   auto last_tick = std::chrono::steady_clock::now();
 
-  while (screen() == start_screen && run() != nullptr &&
-         run()->status == core::PhaseStatus::kInProgress) {
+  // The phase while this call still drives it (on screen and in progress); nullptr once it
+  // ended. Applying an event (an item's outcome, a tick) may end it, and the screen then shows
+  // the next phase or none: everything after an event is applied asks again.
+  auto running_phase = [&]() -> const core::PhaseRun* {
+    const core::PhaseRun* current = screen() == start_screen ? run() : nullptr;
+    return current != nullptr && current->status == core::PhaseStatus::kInProgress ? current
+                                                                                   : nullptr;
+  };
+
+  while (running_phase() != nullptr) {
     if (device::HoldsForRestart(*run())) reboot = true;
     if (!reboot) {
       for (const std::string& id :
@@ -639,28 +658,28 @@ Result<bool> Driver::RunPhase(std::string_view flow) {
     if (finished) {
       --running;
       stops.erase(finished->id);
-      if (!device::StillWanted(run(), finished->id)) continue;  // timed out: gone
+      const core::PhaseRun* current = running_phase();
+      if (!device::StillWanted(current, finished->id)) continue;  // timed out: gone
       device::ItemFinish finish =
-          device::FinishItem(*run(), *core::FindItem(*run(), finished->id), finished->outcome);
+          device::FinishItem(*current, *core::FindItem(*current, finished->id), finished->outcome);
       if (Status s = apply(finish.event, std::move(finish.reports)); !s) return s.error();
     }
     if (std::chrono::steady_clock::now() - last_tick >= std::chrono::seconds(1)) {
       last_tick = std::chrono::steady_clock::now();
-      // The item that just finished may have ended the phase: the screen moved on, no run left.
-      if (const core::PhaseRun* current = run();
-          current != nullptr && device::TickChanges(*current, clock_())) {
+      // The item just finished may have ended the phase: a tick is for a phase still running.
+      const core::PhaseRun* current = running_phase();
+      if (current != nullptr && device::TickChanges(*current, clock_())) {
         if (Status s = apply(core::Tick{}); !s) return s.error();
       }
       Flush(false);
     }
     // An item that timed out no longer runs for the ESP: kill what it runs.
     for (auto& [id, stop] : stops) {
-      if (!device::StillWanted(run(), id)) stop.request_stop();
+      if (!device::StillWanted(running_phase(), id)) stop.request_stop();
     }
   }
-  // Whatever still runs when the phase ended (it failed) is stopped before the flow moves on.
-  for (auto& [id, stop] : stops) stop.request_stop();
-  for (std::thread& worker : workers) worker.join();
+  // Whatever still runs when the phase ended (it failed) is stopped before the flow moves on
+  // (stop_and_join).
   return reboot || device::RestartsAfterPhase(finished_run());
 }
 
