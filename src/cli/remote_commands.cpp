@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <optional>
 #include <ostream>
@@ -77,11 +78,12 @@ size_t FailedRows(const json::value& result) {
   return failed;
 }
 
-// Lists `target` completely and prints it as {"value": [...]} or a table of `kind`.
+// Lists `target` completely and prints it as {"value": [...]} or a table of `kind`. An error
+// about one of `flags`' query parameters names the flag.
 int ListCommand(const std::string& target, std::string_view kind, bool as_json, Api& api,
-                Console& console) {
+                Console& console, FlagNames flags = {}) {
   auto items = api.ListAll(target);
-  if (!items) return ReportApiError(items.error(), as_json, console);
+  if (!items) return ReportApiError(NamingFlags(items.error(), flags), as_json, console);
   if (as_json) {
     WriteJson(console.out, json::object{{"value", std::move(*items)}});
   } else {
@@ -112,6 +114,23 @@ int ReportApiError(const ApiError& error, bool json, Console& console) {
     console.err << "hint: this credential may only read; use an admin credential\n";
   }
   return 1;
+}
+
+ApiError NamingFlags(ApiError error, FlagNames flags) {
+  for (const auto& [parameter, flag] : flags) {
+    if (error.field == parameter) error.field = std::string(flag);
+  }
+  return error;
+}
+
+std::string QueryParameters(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> parameters) {
+  std::string query;
+  for (const auto& [name, value] : parameters) {
+    if (value.empty()) continue;
+    query += fmt::format("{}{}={}", query.empty() ? "" : "&", name, UrlEscape(std::string(value)));
+  }
+  return query;
 }
 
 int Apply(const ApplyOptions& options, Api& api, Console& console) {
@@ -197,16 +216,16 @@ int Members(const MembersOptions& options, Api& api, Console& console) {
 }
 
 int DevicesList(const DevicesListOptions& options, Api& api, Console& console) {
-  std::string query;
-  auto add = [&](const char* name, const std::string& value) {
-    if (value.empty()) return;
-    query += (query.empty() ? "?" : "&") + std::string(name) + "=" + UrlEscape(value);
-  };
-  add("serialNumber", options.serial);
-  add("groupTag", options.group_tag);
-  add("enrollmentState", options.state);
-  return ListCommand("/v1/autopilotDevices" + query, "autopilotDevices", options.json, api,
-                     console);
+  const std::string query = QueryParameters({{"serialNumber", options.serial},
+                                             {"groupTag", options.group_tag},
+                                             {"enrollmentState", options.state},
+                                             {"deploymentState", options.deployment_state}});
+  return ListCommand("/v1/autopilotDevices" + (query.empty() ? "" : "?" + query),
+                     "autopilotDevices", options.json, api, console,
+                     {{"serialNumber", "--serial"},
+                      {"groupTag", "--group-tag"},
+                      {"enrollmentState", "--state"},
+                      {"deploymentState", "--deployment-state"}});
 }
 
 int DevicesShow(const DeviceOptions& options, Api& api, Console& console) {
@@ -286,13 +305,50 @@ int DevicesUpdate(const DevicesUpdateOptions& options, Api& api, Console& consol
 }
 
 int Audit(const AuditOptions& options, Api& api, Console& console) {
-  return ListCommand("/v1/audit", "audit", options.json, api, console);
+  const std::string query =
+      QueryParameters({{"actor", options.actor}, {"resourceKind", options.kind}});
+  return ListCommand("/v1/audit" + (query.empty() ? "" : "?" + query), "audit", options.json, api,
+                     console);
 }
 
 int Sessions(const SessionsOptions& options, Api& api, Console& console) {
-  std::string target = "/v1/deploymentSessions";
-  if (!options.device_id.empty()) target += "?deviceId=" + UrlEscape(options.device_id);
-  return ListCommand(target, "deploymentSessions", options.json, api, console);
+  const FlagNames kFlags = {
+      {"serialNumber", "--device"}, {"flow", "--flow"}, {"deploymentState", "--state"}};
+  auto list = [&](std::string_view device_parameter) {
+    const std::string query = QueryParameters({{device_parameter, options.device},
+                                               {"flow", options.flow},
+                                               {"deploymentState", options.state}});
+    return api.ListAll("/v1/deploymentSessions" + (query.empty() ? "" : "?" + query));
+  };
+  auto sessions = list("serialNumber");
+  if (!sessions && sessions.error().code == "not_found" &&
+      sessions.error().field == "serialNumber") {
+    // Not a serial number: a device id, if a device has it.
+    auto device = api.Call("GET", DevicePath(options.device));
+    if (!device) {
+      ApiError error = device.error();
+      if (error.code == "not_found") {
+        error.message = fmt::format(
+            "no registered device has the serial number or id \"{}\"; `groundcrew devices "
+            "list` shows them",
+            options.device);
+        error.field = "--device";
+      }
+      return ReportApiError(error, options.json, console);
+    }
+    sessions = list("deviceId");
+  }
+  if (!sessions) return ReportApiError(NamingFlags(sessions.error(), kFlags), options.json, console);
+  if (options.json) {
+    WriteJson(console.out, json::object{{"value", std::move(*sessions)}});
+    return 0;
+  }
+  // Oldest first (API times sort as text); the API lists them by id.
+  std::stable_sort(sessions->begin(), sessions->end(), [](const json::value& a, const json::value& b) {
+    return CellText(a, "startedDateTime") < CellText(b, "startedDateTime");
+  });
+  RenderList("deploymentSessions", *sessions, console.out_style, console.out);
+  return 0;
 }
 
 int Login(const LoginOptions& options, Api& api, Console& console) {

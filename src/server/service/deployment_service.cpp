@@ -936,11 +936,12 @@ Result<json::object> DeploymentService::Report(std::string_view serial_number) {
 }
 
 Result<json::object> DeploymentService::Events(int64_t after, int limit,
-                                               std::chrono::seconds wait) {
+                                               std::chrono::seconds wait,
+                                               const store::EventFilter& filter) {
   if (after < 0) return Invalid("after", "must be a sequence number (0 or more)");
   if (wait.count() < 0) return Invalid("waitSeconds", "must not be negative");
   wait = std::min(wait, options_.max_wait);
-  const store::PageRequest request{.after = std::to_string(after), .limit = limit};
+  store::PageRequest request{.after = std::to_string(after), .limit = limit};
 
   bool waiting = false;
   if (wait.count() > 0) {
@@ -958,8 +959,10 @@ Result<json::object> DeploymentService::Events(int64_t after, int limit,
       std::lock_guard lock(wait_mutex_);
       seen = last_sequence_;
     }
-    page = store_.sessions().ListAllEvents(request);
+    page = filter.empty() ? store_.sessions().ListAllEvents(request)
+                          : store_.sessions().ListMatchingEvents(filter, request);
     if (!page || !page->items.empty() || !waiting) break;
+    if (!page->next_after.empty()) request.after = page->next_after;  // none of those matched
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
     std::unique_lock lock(wait_mutex_);
@@ -977,7 +980,8 @@ Result<json::object> DeploymentService::Events(int64_t after, int limit,
   std::map<std::string, std::optional<DeploymentSession>> sessions;
   std::map<std::string, std::string> serials;
   json::array value;
-  int64_t last = after;
+  int64_t last = std::max<int64_t>(after, std::stoll(request.after));
+  if (!page->next_after.empty()) last = std::max<int64_t>(last, std::stoll(page->next_after));
   for (const SessionEvent& event : page->items) {
     auto [it, fresh] = sessions.try_emplace(event.session_id);
     if (fresh) {
@@ -1004,7 +1008,7 @@ Result<json::object> DeploymentService::Events(int64_t after, int limit,
     Result<json::value> detail = wire::ParseJson(event.detail, "detail");
     out["detail"] = detail ? std::move(*detail) : json::value(event.detail);
     value.push_back(std::move(out));
-    last = event.sequence;
+    last = std::max(last, event.sequence);
   }
   return json::object{{"value", std::move(value)}, {"nextAfter", std::to_string(last)}};
 }

@@ -168,9 +168,11 @@ class DeploymentService {
   /// "detail"}], "nextAfter": "<last sequence answered, else `after`>"}. With `wait` > 0 and
   /// nothing to answer yet, waits until an event is appended or `wait` (at most
   /// options().max_wait) passes — unless options().max_waiters polls are waiting already or
-  /// StopWaiting() was called, when it answers at once.
+  /// StopWaiting() was called, when it answers at once. With a `filter`, only the events of
+  /// the sessions matching it, and "nextAfter" is past the events examined that did not match.
   [[nodiscard]] Result<boost::json::object> Events(int64_t after, int limit,
-                                                   std::chrono::seconds wait);
+                                                   std::chrono::seconds wait,
+                                                   const store::EventFilter& filter = {});
 
   /// Wakes every waiting poll and makes later ones answer at once (before the server stops,
   /// so that no worker thread is held by a poll).
