@@ -78,18 +78,40 @@ size_t FailedRows(const json::value& result) {
   return failed;
 }
 
-// Lists `target` completely and prints it as {"value": [...]} or a table of `kind`. An error
-// about one of `flags`' query parameters names the flag.
+// Whether row `a` comes before row `b` in a table.
+using RowOrder = bool (*)(const json::value& a, const json::value& b);
+
+// Prints `items` as {"value": [...]}, or as a table of `kind` with its rows in the order
+// `before` gives (null: as listed).
+void PrintList(json::array items, std::string_view kind, bool as_json, RowOrder before,
+               Console& console) {
+  if (as_json) {
+    WriteJson(console.out, json::object{{"value", std::move(items)}});
+    return;
+  }
+  if (before != nullptr) std::stable_sort(items.begin(), items.end(), before);
+  RenderList(kind, items, console.out_style, console.out);
+}
+
+// Lists `target` completely and prints it (PrintList). An error about one of `flags`' query
+// parameters names the flag.
 int ListCommand(const std::string& target, std::string_view kind, bool as_json, Api& api,
-                Console& console, FlagNames flags = {}) {
+                Console& console, FlagNames flags = {}, RowOrder before = nullptr) {
   auto items = api.ListAll(target);
   if (!items) return ReportApiError(NamingFlags(items.error(), flags), as_json, console);
-  if (as_json) {
-    WriteJson(console.out, json::object{{"value", std::move(*items)}});
-  } else {
-    RenderList(kind, *items, console.out_style, console.out);
-  }
+  PrintList(std::move(*items), kind, as_json, before, console);
   return 0;
+}
+
+// Devices by serial number, as admins know them (the API lists them by id).
+bool BySerialNumber(const json::value& a, const json::value& b) {
+  return CellText(a, "serialNumber") < CellText(b, "serialNumber");
+}
+
+// Sessions oldest first (API times sort as text), then by serial number.
+bool ByStart(const json::value& a, const json::value& b) {
+  return std::pair(CellText(a, "startedDateTime"), CellText(a, "serialNumber")) <
+         std::pair(CellText(b, "startedDateTime"), CellText(b, "serialNumber"));
 }
 
 int ShowCommand(const std::string& target, bool as_json, Api& api, Console& console) {
@@ -225,7 +247,8 @@ int DevicesList(const DevicesListOptions& options, Api& api, Console& console) {
                      {{"serialNumber", "--serial"},
                       {"groupTag", "--group-tag"},
                       {"enrollmentState", "--state"},
-                      {"deploymentState", "--deployment-state"}});
+                      {"deploymentState", "--deployment-state"}},
+                     BySerialNumber);
 }
 
 int DevicesShow(const DeviceOptions& options, Api& api, Console& console) {
@@ -339,15 +362,7 @@ int Sessions(const SessionsOptions& options, Api& api, Console& console) {
     sessions = list("deviceId");
   }
   if (!sessions) return ReportApiError(NamingFlags(sessions.error(), kFlags), options.json, console);
-  if (options.json) {
-    WriteJson(console.out, json::object{{"value", std::move(*sessions)}});
-    return 0;
-  }
-  // Oldest first (API times sort as text); the API lists them by id.
-  std::stable_sort(sessions->begin(), sessions->end(), [](const json::value& a, const json::value& b) {
-    return CellText(a, "startedDateTime") < CellText(b, "startedDateTime");
-  });
-  RenderList("deploymentSessions", *sessions, console.out_style, console.out);
+  PrintList(std::move(*sessions), "deploymentSessions", options.json, ByStart, console);
   return 0;
 }
 

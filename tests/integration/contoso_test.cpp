@@ -44,29 +44,6 @@ std::vector<std::string> Items(const json::value& phase) {
   return items;
 }
 
-// Ids and times differ between runs; golden files hold placeholders.
-std::string Normalize(std::string text) {
-  text = std::regex_replace(
-      text, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<id>");
-  return std::regex_replace(text, std::regex("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"),
-                            "<time>");
-}
-
-// Compares with tests/integration/golden/<name>; GROUNDCREW_UPDATE_GOLDEN=1 rewrites it.
-void ExpectGolden(const std::string& name, const std::string& actual) {
-  const fs::path path = SourceDir() / "tests/integration/golden" / name;
-  const std::string normalized = Normalize(actual);
-  if (const char* update = std::getenv("GROUNDCREW_UPDATE_GOLDEN"); update && *update == '1') {
-    std::ofstream(path, std::ios::binary) << normalized;
-    return;
-  }
-  std::ifstream in(path, std::ios::binary);
-  ASSERT_TRUE(in) << "missing golden file " << path << " (run with GROUNDCREW_UPDATE_GOLDEN=1)";
-  std::stringstream expected;
-  expected << in.rdbuf();
-  EXPECT_EQ(normalized, expected.str()) << "golden file " << path;
-}
-
 TEST_F(ContosoTest, ApplyTwiceTheSecondChangesNothing) {
   CommandResult dry = Cli({"apply", "-f", kTenantFile, "--dry-run", "--json"});
   ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;

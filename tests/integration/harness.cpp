@@ -9,9 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -137,5 +140,27 @@ std::string GroundcrewPath() { return GC_GROUNDCREW_PATH; }
 std::string AgentPath() { return GC_AGENT_PATH; }
 std::string FleetPath() { return GC_FLEET_PATH; }
 fs::path SourceDir() { return GC_SOURCE_DIR; }
+
+std::string NormalizeForGolden(std::string text) {
+  text = std::regex_replace(
+      text, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<id>");
+  // Times as the API writes them ("...T...Z") and as tables show them ("... ...Z").
+  return std::regex_replace(text, std::regex("\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d:\\d\\dZ"),
+                            "<time>");
+}
+
+void ExpectGolden(const std::string& name, const std::string& actual) {
+  const fs::path path = SourceDir() / "tests/integration/golden" / name;
+  const std::string normalized = NormalizeForGolden(actual);
+  if (const char* update = std::getenv("GROUNDCREW_UPDATE_GOLDEN"); update && *update == '1') {
+    std::ofstream(path, std::ios::binary) << normalized;
+    return;
+  }
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in) << "missing golden file " << path << " (run with GROUNDCREW_UPDATE_GOLDEN=1)";
+  std::stringstream expected;
+  expected << in.rdbuf();
+  EXPECT_EQ(normalized, expected.str()) << "golden file " << path;
+}
 
 }  // namespace groundcrew::integration

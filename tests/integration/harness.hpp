@@ -76,4 +76,12 @@ std::string AgentPath();
 std::string FleetPath();
 std::filesystem::path SourceDir();
 
+/// `text` with what differs between runs replaced: ids (UUIDs) by <id>, times (API and table
+/// spellings) by <time>.
+std::string NormalizeForGolden(std::string text);
+
+/// Compares NormalizeForGolden(`actual`) with tests/integration/golden/<name>;
+/// GROUNDCREW_UPDATE_GOLDEN=1 rewrites the file instead.
+void ExpectGolden(const std::string& name, const std::string& actual);
+
 }  // namespace groundcrew::integration
