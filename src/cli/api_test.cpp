@@ -276,10 +276,11 @@ TEST(RemoteCommandsTest, SessionsDeviceIsASerialNumberElseAnId) {
   ScriptedTransport server;
   server.Answer(404, kNoSerial);
   server.Answer(200, R"({"id":"z-1","serialNumber":"PF3"})");
-  server.Answer(200, R"({"value":[)"
-                     R"({"serialNumber":"PF3","flow":"user","startedDateTime":"2026-12-06T10:00:00Z"},)"
-                     R"({"serialNumber":"PF3","flow":"technician",)"
-                     R"("startedDateTime":"2026-12-05T10:00:00Z"}]})");
+  server.Answer(200,
+                R"({"value":[)"
+                R"({"serialNumber":"PF3","flow":"user","startedDateTime":"2026-12-06T10:00:00Z"},)"
+                R"({"serialNumber":"PF3","flow":"technician",)"
+                R"("startedDateTime":"2026-12-05T10:00:00Z"}]})");
   Api api(server.transport());
   Captured run;
   EXPECT_EQ(Sessions({.device = "z-1"}, api, run.console), 0) << run.err.str();

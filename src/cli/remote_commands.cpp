@@ -361,7 +361,8 @@ int Sessions(const SessionsOptions& options, Api& api, Console& console) {
     }
     sessions = list("deviceId");
   }
-  if (!sessions) return ReportApiError(NamingFlags(sessions.error(), kFlags), options.json, console);
+  if (!sessions)
+    return ReportApiError(NamingFlags(sessions.error(), kFlags), options.json, console);
   PrintList(std::move(*sessions), "deploymentSessions", options.json, ByStart, console);
   return 0;
 }

@@ -619,22 +619,22 @@ void RenderList(std::string_view kind, const json::array& items, const Style& st
       headers.emplace_back(column.header);
       const std::string header = column.header;
       const std::vector<const char*> keys = column.keys;
-      cells.emplace_back([keys, header, kind,
-                          cell = column.cell](const json::value& item) -> std::string {
-        if (cell != nullptr) return cell(item);
-        if (kind == "members" && header == "TYPE") return MemberType(item);
-        if (kind == "groups" && header == "MEMBERSHIP") {
-          std::string membership = CellText(item, "membershipKind");
-          if (!membership.empty()) return membership;
-          return CellText(item, "membershipRule").empty() ? "assigned" : "dynamic";
-        }
-        for (const char* key : keys) {
-          if (const json::value* found = Find(item, key); found && !found->is_null()) {
-            return ValueText(*found);
-          }
-        }
-        return "";
-      });
+      cells.emplace_back(
+          [keys, header, kind, cell = column.cell](const json::value& item) -> std::string {
+            if (cell != nullptr) return cell(item);
+            if (kind == "members" && header == "TYPE") return MemberType(item);
+            if (kind == "groups" && header == "MEMBERSHIP") {
+              std::string membership = CellText(item, "membershipKind");
+              if (!membership.empty()) return membership;
+              return CellText(item, "membershipRule").empty() ? "assigned" : "dynamic";
+            }
+            for (const char* key : keys) {
+              if (const json::value* found = Find(item, key); found && !found->is_null()) {
+                return ValueText(*found);
+              }
+            }
+            return "";
+          });
     }
   } else {
     for (const std::string& key : DiscoverColumns(items)) {

@@ -264,8 +264,9 @@ int Watch(const WatchOptions& options, Api& api, Console& console, const WatchCo
       std::this_thread::sleep_for(duration);
     }
   };
-  const std::string filters = QueryParameters(
-      {{"serialNumber", options.serial}, {"flow", options.flow}, {"deploymentState", options.state}});
+  const std::string filters = QueryParameters({{"serialNumber", options.serial},
+                                               {"flow", options.flow},
+                                               {"deploymentState", options.state}});
   long long after = std::max(0LL, options.after);
   bool caught_up = false;  // an answer had fewer events than asked for: now wait for more
   bool outage = false;

@@ -310,9 +310,9 @@ TEST(WatchCommandTest, FiltersOnTheServerAndSaysOnATerminalThatItIsWaiting) {
   WatchControl control;
   control.stop = [&] { return server.pending() == 0; };
   control.sleep = [](std::chrono::milliseconds) {};
-  EXPECT_EQ(Watch({.serial = "CON 1", .flow = "technician", .state = "failure"}, api, terminal,
-                  control),
-            0);
+  EXPECT_EQ(
+      Watch({.serial = "CON 1", .flow = "technician", .state = "failure"}, api, terminal, control),
+      0);
   ASSERT_EQ(server.requests.size(), 3u);
   const std::string filters = "&serialNumber=CON%201&flow=technician&deploymentState=failure";
   EXPECT_EQ(server.requests[0].target,

@@ -448,8 +448,8 @@ Response DeploymentEvents(Services& s, const Request& r) {
   Result<std::string> state = DeploymentStateParameter(r);
   if (!state) return ErrorResponse(state.error());
   filter.deployment_state = *state;
-  return OkJson(s.deployment.Events(*after, static_cast<int>(*limit), std::chrono::seconds(*wait),
-                                    filter));
+  return OkJson(
+      s.deployment.Events(*after, static_cast<int>(*limit), std::chrono::seconds(*wait), filter));
 }
 
 // GET /v1/deploymentSessions' filters: ?deviceId=, ?serialNumber= (the device's; kNotFound when
@@ -477,27 +477,26 @@ Result<store::SessionFilter> SessionFilterFrom(Services& s, const Request& r) {
 }
 
 Status AddReportRoutes(server::Router& router, Services& s) {
-  if (Status st = router.Add("GET", "/v1/audit",
-                             Authenticated(s,
-                                           [&s](const Actor&, const Request& r, const PathParams&) {
-                                             Result<store::PageRequest> page = PageFrom(r);
-                                             if (!page) return ErrorResponse(page.error());
-                                             store::AuditFilter filter;
-                                             if (auto it = r.query.find("actor");
-                                                 it != r.query.end()) {
-                                               filter.actor = it->second;
-                                             }
-                                             if (auto it = r.query.find("resourceKind");
-                                                 it != r.query.end()) {
-                                               filter.resource_kind = it->second;
-                                             }
-                                             auto listed = s.store.audit().List(filter, *page);
-                                             if (!listed) return ErrorResponse(listed.error());
-                                             std::vector<json::object> items;
-                                             for (const store::AuditEntry& entry : listed->items)
-                                               items.push_back(AuditJson(entry));
-                                             return JsonPage(items, listed->next_after);
-                                           }));
+  if (Status st = router.Add(
+          "GET", "/v1/audit",
+          Authenticated(s,
+                        [&s](const Actor&, const Request& r, const PathParams&) {
+                          Result<store::PageRequest> page = PageFrom(r);
+                          if (!page) return ErrorResponse(page.error());
+                          store::AuditFilter filter;
+                          if (auto it = r.query.find("actor"); it != r.query.end()) {
+                            filter.actor = it->second;
+                          }
+                          if (auto it = r.query.find("resourceKind"); it != r.query.end()) {
+                            filter.resource_kind = it->second;
+                          }
+                          auto listed = s.store.audit().List(filter, *page);
+                          if (!listed) return ErrorResponse(listed.error());
+                          std::vector<json::object> items;
+                          for (const store::AuditEntry& entry : listed->items)
+                            items.push_back(AuditJson(entry));
+                          return JsonPage(items, listed->next_after);
+                        }));
       !st) {
     return st;
   }

@@ -133,8 +133,8 @@ TEST_P(AuditStoreConformance, FiltersByActorCaseInsensitivelyAndByKindAcrossPage
   PageRequest request{.after = "", .limit = 1};
   for (int pages = 0;; ++pages) {
     ASSERT_LT(pages, 10) << "paging does not end";
-    auto page = store().audit().List({.actor = "alice", .resource_kind = "autopilotDevices"},
-                                     request);
+    auto page =
+        store().audit().List({.actor = "alice", .resource_kind = "autopilotDevices"}, request);
     ASSERT_TRUE(page.has_value()) << page.error().message;
     for (const AuditEntry& e : page->items) seen.push_back(e.sequence);
     if (page->next_after.empty()) break;

@@ -369,9 +369,9 @@ TEST_P(SessionStoreConformance, FiltersSessionsByFlowAndStateWithOrWithoutADevic
             (std::vector<std::string>{"sess-1002", "sess-1004", "sess-1006", "sess-1008"}));
   EXPECT_EQ(ids({.deployment_state = "failure"}),
             (std::vector<std::string>{"sess-1004", "sess-1008"}));
-  EXPECT_EQ(ids({.device_id = Device(2).id.value(), .flow = "technician",
-                 .deployment_state = "failure"}),
-            std::vector<std::string>{"sess-1008"});
+  EXPECT_EQ(
+      ids({.device_id = Device(2).id.value(), .flow = "technician", .deployment_state = "failure"}),
+      std::vector<std::string>{"sess-1008"});
   EXPECT_TRUE(ids({.flow = "user", .deployment_state = "failure"}).empty());
 }
 
@@ -466,8 +466,8 @@ TEST_P(SessionStoreConformance, ListsMatchingEventsAndReadsOnFromTheHighestSeque
   EXPECT_TRUE(read({.flow = "user", .deployment_state = "failure"}, 5).empty());
 
   // Nothing after the highest sequence: nothing to read on from.
-  auto done = store().sessions().ListMatchingEvents(
-      {.flow = "user"}, {.after = std::to_string(highest), .limit = 5});
+  auto done = store().sessions().ListMatchingEvents({.flow = "user"},
+                                                    {.after = std::to_string(highest), .limit = 5});
   ASSERT_TRUE(done.has_value());
   EXPECT_TRUE(done->items.empty());
   EXPECT_TRUE(done->next_after.empty());

@@ -35,7 +35,7 @@ constexpr const char* kDeleteDevice =
 constexpr const char* kDeviceVersion = "SELECT version FROM autopilot_devices WHERE id = ?1";
 // The state of the device's latest session (SessionStore::LatestSessions), read through the
 // sessions' (device_id, id) index.
-#define GC_LATEST_SESSION_STATE                                                              \
+#define GC_LATEST_SESSION_STATE                                                                    \
   "SELECT s.deployment_state FROM deployment_sessions s WHERE s.device_id = autopilot_devices.id " \
   "ORDER BY s.started_at DESC, s.rowid DESC LIMIT 1"
 // SQLite uses no index through "(?2 = '' OR serial_number = ?2)": a filter by serial number

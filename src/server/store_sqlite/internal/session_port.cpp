@@ -25,8 +25,8 @@ constexpr const char* kDeviceExists = "SELECT 1 FROM autopilot_devices WHERE id 
 // session (a device's report cost grew with the fleet: 12 ms of CPU each at 10,000 devices).
 #define GC_SESSION_FILTERS \
   " AND (?4 = '' OR flow = ?4) AND (?5 = '' OR deployment_state = ?5) ORDER BY id LIMIT ?3"
-constexpr const char* kListSessions = "SELECT " GC_SESSION_COLUMNS
-                                      " FROM deployment_sessions WHERE id > ?1" GC_SESSION_FILTERS;
+constexpr const char* kListSessions =
+    "SELECT " GC_SESSION_COLUMNS " FROM deployment_sessions WHERE id > ?1" GC_SESSION_FILTERS;
 constexpr const char* kListDeviceSessions =
     "SELECT " GC_SESSION_COLUMNS
     " FROM deployment_sessions WHERE device_id = ?2 AND id > ?1" GC_SESSION_FILTERS;
@@ -290,10 +290,10 @@ class SqliteSessionStore final : public SessionStore {
   Result<std::vector<DeploymentSession>> LatestSessions(
       std::span<const std::string> device_ids) override {
     if (device_ids.size() > static_cast<size_t>(kMaxPageSize)) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       fmt::format("at most {} devices at a time, not {}", kMaxPageSize,
-                                   device_ids.size()),
-                       "deviceIds");
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          fmt::format("at most {} devices at a time, not {}", kMaxPageSize, device_ids.size()),
+          "deviceIds");
     }
     std::vector<DeploymentSession> latest;
     if (device_ids.empty()) return latest;
@@ -304,8 +304,7 @@ class SqliteSessionStore final : public SessionStore {
     for (size_t i = 1; i <= count; ++i) placeholders += fmt::format("{}?{}", i == 1 ? "" : ", ", i);
     ConnectionPool::ReadLease lease(pool_);
     Connection& db = lease.connection();
-    Result<Statement> select =
-        db.Prepare(fmt::format(fmt::runtime(kLatestSessions), placeholders));
+    Result<Statement> select = db.Prepare(fmt::format(fmt::runtime(kLatestSessions), placeholders));
     if (!select) return select.error();
     for (size_t i = 0; i < count; ++i) {
       select->Bind(static_cast<int>(i + 1), device_ids[i < device_ids.size() ? i : 0]);
