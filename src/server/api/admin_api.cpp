@@ -143,6 +143,22 @@ Result<std::string> DeviceIdParameter(Services& s, const Request& request) {
   return (*device)->value.id.value();
 }
 
+// The sessions GET /v1/deploymentSessions and GET /v1/deploymentEvents are about: ?serialNumber=
+// (the device's), ?flow=, ?deploymentState=.
+Result<store::SessionFilter> SessionFilterFrom(Services& s, const Request& r) {
+  store::SessionFilter filter;
+  Result<std::string> device = DeviceIdParameter(s, r);
+  if (!device) return device.error();
+  filter.device_id = *device;
+  Result<std::string> flow = FlowParameter(r);
+  if (!flow) return flow.error();
+  filter.flow = *flow;
+  Result<std::string> state = DeploymentStateParameter(r);
+  if (!state) return state.error();
+  filter.deployment_state = *state;
+  return filter;
+}
+
 Status AddCatalogRoutes(server::Router& router, Services& services, ResourceKind kind) {
   const std::string collection = fmt::format("/v1/{}", store::ToString(kind));
   const std::string item = collection + "/{id}";
@@ -438,42 +454,24 @@ Response DeploymentEvents(Services& s, const Request& r) {
   Result<long long> wait =
       IntegerParameter(r, "waitSeconds", 0, s.deployment.options().max_wait.count(), 0);
   if (!wait) return ErrorResponse(wait.error());
-  store::EventFilter filter;
-  Result<std::string> device = DeviceIdParameter(s, r);
-  if (!device) return ErrorResponse(device.error());
-  filter.device_id = *device;
-  Result<std::string> flow = FlowParameter(r);
-  if (!flow) return ErrorResponse(flow.error());
-  filter.flow = *flow;
-  Result<std::string> state = DeploymentStateParameter(r);
-  if (!state) return ErrorResponse(state.error());
-  filter.deployment_state = *state;
+  Result<store::SessionFilter> filter = SessionFilterFrom(s, r);
+  if (!filter) return ErrorResponse(filter.error());
   return OkJson(
-      s.deployment.Events(*after, static_cast<int>(*limit), std::chrono::seconds(*wait), filter));
+      s.deployment.Events(*after, static_cast<int>(*limit), std::chrono::seconds(*wait), *filter));
 }
 
-// GET /v1/deploymentSessions' filters: ?deviceId=, ?serialNumber= (the device's; kNotFound when
-// no device has it; both given must name the same device), ?flow=, ?deploymentState=.
-Result<store::SessionFilter> SessionFilterFrom(Services& s, const Request& r) {
-  store::SessionFilter filter;
-  if (auto it = r.query.find("deviceId"); it != r.query.end()) filter.device_id = it->second;
-  Result<std::string> device = DeviceIdParameter(s, r);
-  if (!device) return device.error();
-  if (!device->empty()) {
-    if (!filter.device_id.empty() && filter.device_id != *device) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "deviceId and serialNumber name different devices: give one of them",
-                       "serialNumber");
-    }
-    filter.device_id = *device;
+// GET /v1/deploymentSessions' ?deviceId= into `filter`: kInvalidArgument when ?serialNumber=
+// named another device.
+Status AddDeviceId(const Request& r, store::SessionFilter& filter) {
+  auto it = r.query.find("deviceId");
+  if (it == r.query.end()) return Ok{};
+  if (!filter.device_id.empty() && filter.device_id != it->second) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "deviceId and serialNumber name different devices: give one of them",
+                     "serialNumber");
   }
-  Result<std::string> flow = FlowParameter(r);
-  if (!flow) return flow.error();
-  filter.flow = *flow;
-  Result<std::string> state = DeploymentStateParameter(r);
-  if (!state) return state.error();
-  filter.deployment_state = *state;
-  return filter;
+  filter.device_id = it->second;
+  return Ok{};
 }
 
 Status AddReportRoutes(server::Router& router, Services& s) {
@@ -508,6 +506,9 @@ Status AddReportRoutes(server::Router& router, Services& s) {
                                      if (!page) return ErrorResponse(page.error());
                                      Result<store::SessionFilter> filter = SessionFilterFrom(s, r);
                                      if (!filter) return ErrorResponse(filter.error());
+                                     if (Status st = AddDeviceId(r, *filter); !st) {
+                                       return ErrorResponse(st.error());
+                                     }
                                      auto listed = s.store.sessions().ListSessions(*filter, *page);
                                      if (!listed) return ErrorResponse(listed.error());
                                      std::vector<json::object> items;

@@ -936,7 +936,7 @@ Result<json::object> DeploymentService::Report(std::string_view serial_number) {
 }
 
 Result<json::object> DeploymentService::Events(int64_t after, int limit, std::chrono::seconds wait,
-                                               const store::EventFilter& filter) {
+                                               const store::SessionFilter& filter) {
   if (after < 0) return Invalid("after", "must be a sequence number (0 or more)");
   if (wait.count() < 0) return Invalid("waitSeconds", "must not be negative");
   wait = std::min(wait, options_.max_wait);

@@ -172,7 +172,7 @@ class DeploymentService {
   /// the sessions matching it, and "nextAfter" is past the events examined that did not match.
   [[nodiscard]] Result<boost::json::object> Events(int64_t after, int limit,
                                                    std::chrono::seconds wait,
-                                                   const store::EventFilter& filter = {});
+                                                   const store::SessionFilter& filter = {});
 
   /// Wakes every waiting poll and makes later ones answer at once (before the server stops,
   /// so that no worker thread is held by a poll).

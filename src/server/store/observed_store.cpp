@@ -158,7 +158,7 @@ class ObservedSessions final : public SessionStore {
   Result<Page<SessionEvent>> ListAllEvents(const PageRequest& page) override {
     return Timed(observer_, "sessions.ListAllEvents", [&] { return inner_.ListAllEvents(page); });
   }
-  Result<Page<SessionEvent>> ListMatchingEvents(const EventFilter& filter,
+  Result<Page<SessionEvent>> ListMatchingEvents(const SessionFilter& filter,
                                                 const PageRequest& page) override {
     return Timed(observer_, "sessions.ListMatchingEvents",
                  [&] { return inner_.ListMatchingEvents(filter, page); });

@@ -34,18 +34,12 @@ struct SessionEvent {
   std::string detail;  ///< JSON object
 };
 
-/// Which sessions ListSessions returns; empty fields do not filter.
+/// Which sessions ListSessions returns (and whose events ListMatchingEvents returns); empty
+/// fields do not filter.
 struct SessionFilter {
   std::string device_id = {};         ///< exact
   std::string flow = {};              ///< "technician" | "user"
-  std::string deployment_state = {};  ///< the session's state now, e.g. "failure"
-};
-
-/// Which events ListMatchingEvents returns: those of sessions matching every non-empty field.
-struct EventFilter {
-  std::string device_id = {};         ///< exact
-  std::string flow = {};              ///< "technician" | "user"
-  std::string deployment_state = {};  ///< the session's state now (not when the event happened)
+  std::string deployment_state = {};  ///< the session's state now (not when an event came)
   bool empty() const { return device_id.empty() && flow.empty() && deployment_state.empty(); }
 };
 
@@ -87,7 +81,7 @@ class SessionStore {
   /// non-matching events again: the last event's sequence when the page is full, else the
   /// highest sequence stored when the page was read ("" when none is above `page.after`).
   /// Errors as ListAllEvents.
-  [[nodiscard]] virtual Result<Page<SessionEvent>> ListMatchingEvents(const EventFilter& filter,
+  [[nodiscard]] virtual Result<Page<SessionEvent>> ListMatchingEvents(const SessionFilter& filter,
                                                                       const PageRequest& page) = 0;
 
   /// The latest session of each of `device_ids` that has one (the one started last; of those

@@ -444,7 +444,7 @@ TEST_P(SessionStoreConformance, ListsMatchingEventsAndReadsOnFromTheHighestSeque
     highest = e->sequence;
   }
 
-  auto read = [&](const EventFilter& filter, int limit) {
+  auto read = [&](const SessionFilter& filter, int limit) {
     std::vector<int64_t> seen;
     PageRequest request{.after = "", .limit = limit};
     for (int pages = 0; pages < 20; ++pages) {

@@ -252,7 +252,7 @@ class SqliteSessionStore final : public SessionStore {
     return result;
   }
 
-  Result<Page<SessionEvent>> ListMatchingEvents(const EventFilter& filter,
+  Result<Page<SessionEvent>> ListMatchingEvents(const SessionFilter& filter,
                                                 const PageRequest& page) override {
     if (Status s = CheckLimit(page); !s) return s.error();
     Result<int64_t> after = ParseSequenceCursor(page.after);
