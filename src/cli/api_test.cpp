@@ -173,10 +173,15 @@ TEST(RemoteCommandsTest, DevicesCommandsFindTheDeviceThenUseTheirEndpoints) {
   server.Answer(200, "");
   Api api(server.transport());
   Captured run;
-  EXPECT_EQ(DevicesList({"PF3", "Sales EU", "enrolled", false}, api, run.console), 0);
+  EXPECT_EQ(DevicesList({.serial = "PF3",
+                         .group_tag = "Sales EU",
+                         .state = "enrolled",
+                         .deployment_state = "failure"},
+                        api, run.console),
+            0);
   EXPECT_EQ(server.requests[0].target,
             "/v1/autopilotDevices?serialNumber=PF3&groupTag=Sales%20EU&enrollmentState=enrolled"
-            "&limit=1000");
+            "&deploymentState=failure&limit=1000");
   DevicesUpdateOptions update;
   update.device.device = "z-1";
   update.device.if_match = "4";
@@ -255,17 +260,63 @@ TEST(RemoteCommandsTest, DevicesImportResendsItsIdempotencyKeyAfterAConnectionEr
   EXPECT_NE(HeaderOf(server.requests[2], "Idempotency-Key"), key);
 }
 
-TEST(RemoteCommandsTest, AuditAndSessionsList) {
+TEST(RemoteCommandsTest, AuditAndSessionsListWithTheirFilters) {
   ScriptedTransport server;
   server.Answer(200, R"({"value":[{"sequence":1,"action":"create"}],"nextAfter":1})");
   server.Answer(200, R"({"value":[]})");
   server.Answer(200, R"({"value":[]})");
+  server.Answer(200, R"({"value":[]})");
+  server.Answer(200, R"({"value":[]})");
   Api api(server.transport());
   Captured run;
-  EXPECT_EQ(Audit({false}, api, run.console), 0);
+  EXPECT_EQ(Audit({}, api, run.console), 0);
   EXPECT_EQ(server.requests[1].target, "/v1/audit?limit=1000&after=1");
-  EXPECT_EQ(Sessions({"z 1", false}, api, run.console), 0);
-  EXPECT_EQ(server.requests[2].target, "/v1/deploymentSessions?deviceId=z%201&limit=1000");
+  EXPECT_EQ(Audit({.actor = "ops team", .kind = "groups"}, api, run.console), 0);
+  EXPECT_EQ(server.requests[2].target, "/v1/audit?actor=ops%20team&resourceKind=groups&limit=1000");
+  EXPECT_EQ(Sessions({}, api, run.console), 0);
+  EXPECT_EQ(server.requests[3].target, "/v1/deploymentSessions?limit=1000");
+  EXPECT_EQ(Sessions({.device = "PF3 X", .flow = "user", .state = "failure"}, api, run.console), 0);
+  EXPECT_EQ(server.requests[4].target,
+            "/v1/deploymentSessions?serialNumber=PF3%20X&flow=user&deploymentState=failure"
+            "&limit=1000");
+}
+
+TEST(RemoteCommandsTest, SessionsDeviceIsASerialNumberElseAnId) {
+  constexpr const char* kNoSerial =
+      R"({"error":{"code":"not_found","message":"no registered device has the serial number",)"
+      R"("field":"serialNumber"}})";
+  ScriptedTransport server;
+  server.Answer(404, kNoSerial);
+  server.Answer(200, R"({"id":"z-1","serialNumber":"PF3"})");
+  server.Answer(200,
+                R"({"value":[)"
+                R"({"serialNumber":"PF3","flow":"user","startedDateTime":"2026-12-06T10:00:00Z"},)"
+                R"({"serialNumber":"PF3","flow":"technician",)"
+                R"("startedDateTime":"2026-12-05T10:00:00Z"}]})");
+  Api api(server.transport());
+  Captured run;
+  EXPECT_EQ(Sessions({.device = "z-1"}, api, run.console), 0) << run.err.str();
+  ASSERT_EQ(server.requests.size(), 3u);
+  EXPECT_EQ(server.requests[1].target, "/v1/autopilotDevices/z-1");
+  EXPECT_EQ(server.requests[2].target, "/v1/deploymentSessions?deviceId=z-1&limit=1000");
+  // The table is oldest first, whatever the API's order.
+  EXPECT_LT(run.out.str().find("technician"), run.out.str().find("user")) << run.out.str();
+
+  // Neither a serial number nor an id: the error names --device and what to do.
+  server.Answer(404, kNoSerial);
+  server.Answer(404, R"({"error":{"code":"not_found","message":"no device","field":"id"}})");
+  Captured missing;
+  EXPECT_EQ(Sessions({.device = "NOPE"}, api, missing.console), 1);
+  EXPECT_NE(missing.err.str().find("--device"), std::string::npos) << missing.err.str();
+  EXPECT_NE(missing.err.str().find("no registered device has the serial number or id \"NOPE\""),
+            std::string::npos)
+      << missing.err.str();
+  // A refused filter names its flag.
+  server.Answer(400, R"({"error":{"code":"invalid_argument","message":"deploymentState: unknown )"
+                     R"(value","field":"deploymentState"}})");
+  Captured refused;
+  EXPECT_EQ(Sessions({.state = "broken", .json = true}, api, refused.console), 1);
+  EXPECT_EQ(json::parse(refused.out.str()).at("error").at("field"), "--state") << refused.out.str();
 }
 
 const std::string kHelloSha256 =

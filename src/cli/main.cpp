@@ -350,6 +350,9 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
   list_cmd->add_option("--group-tag", list.group_tag, "only devices with this group tag");
   list_cmd->add_option("--state", list.state,
                        "only this enrollmentState (notContacted, enrolled, ...)");
+  list_cmd->add_option("--deployment-state", list.deployment_state,
+                       "only devices whose latest flow is in this state (inProgress, success, "
+                       "failure, ...)");
   list_cmd->add_flag("--json", list.json, kJsonHelp);
   list_cmd->callback(
       [&] { remote(list.json, [&](Api& a, Console& c) { return DevicesList(list, a, c); }); });
@@ -443,6 +446,8 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
 
   AuditOptions audit;
   CLI::App* audit_cmd = app.add_subcommand("audit", "Show the audit log (all pages).");
+  audit_cmd->add_option("--actor", audit.actor, "only what this credential did")->type_name("NAME");
+  audit_cmd->add_option("--kind", audit.kind, "only changes to this kind (groups, apps, ...)");
   audit_cmd->add_flag("--json", audit.json, kJsonHelp);
   audit_cmd->callback(
       [&] { remote(audit.json, [&](Api& a, Console& c) { return Audit(audit, a, c); }); });
@@ -450,8 +455,10 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
   SessionsOptions sessions;
   CLI::App* sessions_cmd =
       app.add_subcommand("sessions", "List deployment sessions (technician and user flows).");
-  sessions_cmd->add_option("--device", sessions.device_id, "only this device's sessions")
-      ->type_name("ID");
+  sessions_cmd->add_option("--device", sessions.device, "only this device's sessions")
+      ->type_name("SERIAL|ID");
+  sessions_cmd->add_option("--flow", sessions.flow, "only this flow (technician, user)");
+  sessions_cmd->add_option("--state", sessions.state, "only sessions in this state (failure, ...)");
   sessions_cmd->add_flag("--json", sessions.json, kJsonHelp);
   sessions_cmd->callback(
       [&] { remote(sessions.json, [&](Api& a, Console& c) { return Sessions(sessions, a, c); }); });
@@ -478,6 +485,10 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
       ->check(WholeNumber())
       ->type_name("N");
   watch_cmd->add_flag("--once", watch.once, "print the events there are now and exit");
+  watch_cmd->add_option("--serial", watch.serial, "only this device's events");
+  watch_cmd->add_option("--flow", watch.flow, "only this flow's events (technician, user)");
+  watch_cmd->add_option("--state", watch.state,
+                        "only events of sessions now in this state (failure, ...)");
   watch_cmd->add_flag("--json", watch.json, "print each event as one line of JSON");
   watch_cmd->callback([&] {
     // Each long poll must end well within the HTTP timeout.

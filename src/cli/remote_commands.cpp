@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
 #include <iostream>
@@ -126,22 +127,52 @@ size_t FailedRows(const json::value& result) {
   return failed;
 }
 
-// Lists `target` completely and prints it as {"value": [...]} or a table of `kind`.
-int ListCommand(const std::string& target, std::string_view kind, bool as_json, Api& api,
-                Console& console, bool show_ids = false) {
-  auto items = api.ListAll(target);
-  if (!items) return ReportApiError(items.error(), as_json, console);
+// Whether row `a` comes before row `b` in a table.
+using RowOrder = bool (*)(const json::value& a, const json::value& b);
+
+// How ListCommand asks and shows.
+struct ListView {
+  FlagNames flags = {};         ///< an error about one of these query parameters names the flag
+  RowOrder before = nullptr;    ///< the table's row order; null: RenderList's
+  bool show_ids = false;        ///< an ID column (--wide)
+};
+
+// Prints `items` as {"value": [...]}, or as a table of `kind` (assignments with their payloads'
+// and groups' names, NameAssignments).
+int PrintList(json::array items, std::string_view kind, bool as_json, const ListView& view,
+              Api& api, Console& console) {
   if (as_json) {
-    WriteJson(console.out, json::object{{"value", std::move(*items)}});
+    WriteJson(console.out, json::object{{"value", std::move(items)}});
     return 0;
   }
   if (kind == "assignments") {
-    if (ApiResult<int> named = NameAssignments(api, *items); !named) {
+    if (ApiResult<int> named = NameAssignments(api, items); !named) {
       return ReportApiError(named.error(), as_json, console);
     }
   }
-  RenderList(kind, *items, console.out_style, console.out, show_ids);
+  if (view.before != nullptr) std::stable_sort(items.begin(), items.end(), view.before);
+  RenderList(kind, items, console.out_style, console.out, view.show_ids);
   return 0;
+}
+
+// Lists `target` completely and prints it (PrintList).
+int ListCommand(const std::string& target, std::string_view kind, bool as_json, Api& api,
+                Console& console, const ListView& view = {}) {
+  auto items = api.ListAll(target);
+  if (!items) return ReportApiError(NamingFlags(items.error(), view.flags), as_json, console);
+  return PrintList(std::move(*items), kind, as_json, view, api, console);
+  return 0;
+}
+
+// Devices by serial number, as admins know them (the API lists them by id).
+bool BySerialNumber(const json::value& a, const json::value& b) {
+  return CellText(a, "serialNumber") < CellText(b, "serialNumber");
+}
+
+// Sessions oldest first (API times sort as text), then by serial number.
+bool ByStart(const json::value& a, const json::value& b) {
+  return std::pair(CellText(a, "startedDateTime"), CellText(a, "serialNumber")) <
+         std::pair(CellText(b, "startedDateTime"), CellText(b, "serialNumber"));
 }
 
 int ShowCommand(const std::string& target, bool as_json, Api& api, Console& console) {
@@ -181,6 +212,23 @@ int ReportApiError(const ApiError& error, bool json, Console& console) {
                    "request's X-Request-Id)\n";
   }
   return 1;
+}
+
+ApiError NamingFlags(ApiError error, FlagNames flags) {
+  for (const auto& [parameter, flag] : flags) {
+    if (error.field == parameter) error.field = std::string(flag);
+  }
+  return error;
+}
+
+std::string QueryParameters(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> parameters) {
+  std::string query;
+  for (const auto& [name, value] : parameters) {
+    if (value.empty()) continue;
+    query += fmt::format("{}{}={}", query.empty() ? "" : "&", name, UrlEscape(std::string(value)));
+  }
+  return query;
 }
 
 Prompter TerminalPrompter() {
@@ -374,7 +422,7 @@ int Get(const GetOptions& options, Api& api, Console& console) {
   const std::string collection = "/v1/" + (*kind)->collection;
   if (options.name.empty()) {
     return ListCommand(collection, (*kind)->collection, options.json, api, console,
-                       options.show_ids);
+                       {.show_ids = options.show_ids});
   }
   auto found = Resolve(api, **kind, options.name);
   if (!found) return ReportApiError(found.error(), options.json, console);
@@ -385,7 +433,7 @@ int Members(const MembersOptions& options, Api& api, Console& console) {
   auto group = Resolve(api, "groups", options.group, "GROUP");
   if (!group) return ReportApiError(group.error(), options.json, console);
   return ListCommand("/v1/groups/" + UrlEscape(group->id) + "/members", "members", options.json,
-                     api, console, options.show_ids);
+                     api, console, {.show_ids = options.show_ids});
 }
 
 int Delete(const DeleteOptions& options, Api& api, Console& console) {
@@ -408,16 +456,17 @@ int Delete(const DeleteOptions& options, Api& api, Console& console) {
 }
 
 int DevicesList(const DevicesListOptions& options, Api& api, Console& console) {
-  std::string query;
-  auto add = [&](const char* name, const std::string& value) {
-    if (value.empty()) return;
-    query += (query.empty() ? "?" : "&") + std::string(name) + "=" + UrlEscape(value);
-  };
-  add("serialNumber", options.serial);
-  add("groupTag", options.group_tag);
-  add("enrollmentState", options.state);
-  return ListCommand("/v1/autopilotDevices" + query, "autopilotDevices", options.json, api,
-                     console);
+  const std::string query = QueryParameters({{"serialNumber", options.serial},
+                                             {"groupTag", options.group_tag},
+                                             {"enrollmentState", options.state},
+                                             {"deploymentState", options.deployment_state}});
+  return ListCommand("/v1/autopilotDevices" + (query.empty() ? "" : "?" + query),
+                     "autopilotDevices", options.json, api, console,
+                     {.flags = {{"serialNumber", "--serial"},
+                                {"groupTag", "--group-tag"},
+                                {"enrollmentState", "--state"},
+                                {"deploymentState", "--deployment-state"}},
+                      .before = BySerialNumber});
 }
 
 int DevicesShow(const DeviceOptions& options, Api& api, Console& console) {
@@ -514,13 +563,25 @@ int DevicesUpdate(const DevicesUpdateOptions& options, Api& api, Console& consol
 }
 
 int Audit(const AuditOptions& options, Api& api, Console& console) {
-  return ListCommand("/v1/audit", "audit", options.json, api, console);
+  const std::string query =
+      QueryParameters({{"actor", options.actor}, {"resourceKind", options.kind}});
+  return ListCommand("/v1/audit" + (query.empty() ? "" : "?" + query), "audit", options.json, api,
+                     console, {.flags = {{"actor", "--actor"}, {"resourceKind", "--kind"}}});
 }
 
 int Sessions(const SessionsOptions& options, Api& api, Console& console) {
-  std::string target = "/v1/deploymentSessions";
-  if (!options.device_id.empty()) target += "?deviceId=" + UrlEscape(options.device_id);
-  return ListCommand(target, "deploymentSessions", options.json, api, console);
+  std::string device_id;
+  if (!options.device.empty()) {
+    auto device = Resolve(api, "autopilotDevices", options.device, "--device");
+    if (!device) return ReportApiError(device.error(), options.json, console);
+    device_id = device->id;
+  }
+  const std::string query = QueryParameters(
+      {{"deviceId", device_id}, {"flow", options.flow}, {"deploymentState", options.state}});
+  return ListCommand("/v1/deploymentSessions" + (query.empty() ? "" : "?" + query),
+                     "deploymentSessions", options.json, api, console,
+                     {.flags = {{"flow", "--flow"}, {"deploymentState", "--state"}},
+                      .before = ByStart});
 }
 
 int Login(const LoginOptions& options, Api& api, Console& console) {

@@ -1,9 +1,12 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <iosfwd>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "cli/api.hpp"
 #include "cli/render.hpp"
@@ -34,6 +37,18 @@ struct Prompter {
 };
 /// The process's: available when stdin is a terminal.
 Prompter TerminalPrompter();
+
+/// (query parameter, the command's flag that sets it), e.g. {"deploymentState", "--state"}.
+using FlagNames = std::vector<std::pair<std::string_view, std::string_view>>;
+
+/// `error` with its field, when it is one of `flags`' query parameters, named as the flag the
+/// user typed.
+ApiError NamingFlags(ApiError error, FlagNames flags);
+
+/// "name=value&..." for the `parameters` whose value is not empty, values URL-escaped ("" when
+/// none is).
+std::string QueryParameters(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> parameters);
 
 struct ApplyOptions {
   std::string file;
@@ -84,6 +99,7 @@ int Delete(const DeleteOptions& options, Api& api, Console& console);
 
 struct DevicesListOptions {
   std::string serial, group_tag, state;  ///< filters; "" = any
+  std::string deployment_state = {};     ///< the latest session's state; "" = any
   bool json = false;
 };
 int DevicesList(const DevicesListOptions& options, Api& api, Console& console);
@@ -115,14 +131,20 @@ struct DevicesUpdateOptions {
 int DevicesUpdate(const DevicesUpdateOptions& options, Api& api, Console& console);
 
 struct AuditOptions {
+  std::string actor = {};  ///< only this credential's entries; "" = every actor
+  std::string kind = {};   ///< only entries about this resource kind; "" = every kind
   bool json = false;
 };
 int Audit(const AuditOptions& options, Api& api, Console& console);
 
 struct SessionsOptions {
-  std::string device_id;
+  std::string device = {};  ///< a serial number or device id; "" = every device
+  std::string flow = {};    ///< "technician" | "user"; "" = both
+  std::string state = {};   ///< a deployment state, e.g. "failure"; "" = any
   bool json = false;
 };
+/// The sessions (the table oldest first). `device` is found as resolve.hpp's Resolve finds
+/// devices (serial number or id; an error names --device).
 int Sessions(const SessionsOptions& options, Api& api, Console& console);
 
 struct LoginOptions {

@@ -12,6 +12,7 @@
 
 #include "cli/table.hpp"
 #include "common/text.hpp"
+#include "wire/model_json.hpp"
 
 namespace groundcrew::cli {
 namespace json = boost::json;
@@ -216,7 +217,80 @@ void RenderEspPlan(const json::value* plan, std::string_view flow, std::string_v
 struct Column {
   const char* header;
   std::vector<const char*> keys;  ///< the first present one is shown
+  /// Computes the cell instead of `keys` when set.
+  std::string (*cell)(const json::value& item) = nullptr;
 };
+
+// An assignment's target in words: "group", "exclude group", "all devices", "all users".
+std::string TargetKind(const json::value& item) {
+  const json::object* object = item.if_object();
+  const json::value* target = object ? object->if_contains("target") : nullptr;
+  // Not CellText (its paths are dotted): the key itself has a dot.
+  const json::value* type_value = target != nullptr && target->is_object()
+                                      ? target->as_object().if_contains("@odata.type")
+                                      : nullptr;
+  const std::string type =
+      type_value != nullptr && type_value->is_string() ? std::string(type_value->as_string()) : "";
+  if (type.find("exclusionGroup") != std::string::npos) return "exclude group";
+  if (type.find("allDevices") != std::string::npos) return "all devices";
+  if (type.find("allLicensedUsers") != std::string::npos) return "all users";
+  if (type.find("group") != std::string::npos) return "group";
+  return type;
+}
+
+std::string MemberType(const json::value& item) {
+  std::string type = CellText(item, "@odata.type");
+  if (!type.empty()) {
+    const size_t dot = type.find_last_of('.');
+    return dot == std::string::npos ? type : type.substr(dot + 1);
+  }
+  if (Find(item, "userPrincipalName")) return "user";
+  return "device";
+}
+
+// A group's membership: "assigned" or "dynamic" (from its rule when the server does not say).
+std::string Membership(const json::value& group) {
+  std::string membership = CellText(group, "membershipKind");
+  if (!membership.empty()) return membership;
+  return CellText(group, "membershipRule").empty() ? "assigned" : "dynamic";
+}
+
+// A device's latest deployment: its state, else "-" (no flow has run).
+std::string DeploymentCell(const json::value& device) {
+  const std::string state = CellText(device, "lastDeployment.deploymentState");
+  return state.empty() ? "-" : state;
+}
+
+// A device's latest flow and when it started: "user, 2026-12-06 15:04:05Z".
+std::string LastFlowCell(const json::value& device) {
+  const std::string flow = CellText(device, "lastDeployment.flow");
+  if (flow.empty()) return "";
+  return flow + ", " + TimeCell(CellText(device, "lastDeployment.startedDateTime"));
+}
+
+std::string StartedCell(const json::value& item) {
+  return TimeCell(CellText(item, "startedDateTime"));
+}
+
+std::string FinishedCell(const json::value& item) {
+  return TimeCell(CellText(item, "finishedDateTime"));
+}
+
+// From start to finish; "" until finished.
+std::string DurationCell(const json::value& session) {
+  auto started = wire::ParseTimestamp(CellText(session, "startedDateTime"));
+  auto finished = wire::ParseTimestamp(CellText(session, "finishedDateTime"));
+  if (!started || !finished) return "";
+  return FormatDuration((*finished - *started).count());
+}
+
+std::string AtCell(const json::value& entry) { return TimeCell(CellText(entry, "at")); }
+
+// What an audit entry is about: the resource's name, else its id.
+std::string ResourceCell(const json::value& entry) {
+  const std::string name = CellText(entry, "resourceName");
+  return name.empty() ? CellText(entry, "resourceId") : name;
+}
 
 const std::map<std::string, std::vector<Column>, std::less<>>& ColumnsByKind() {
   static const auto* columns = new std::map<std::string, std::vector<Column>, std::less<>>{
@@ -229,7 +303,7 @@ const std::map<std::string, std::vector<Column>, std::less<>>& ColumnsByKind() {
       {"groups",
        {{"ID", {"id"}},
         {"NAME", {"displayName"}},
-        {"MEMBERSHIP", {"membershipKind"}},
+        {"MEMBERSHIP", {}, Membership},
         {"RULE", {"membershipRule"}}}},
       {"deploymentProfiles",
        {{"ID", {"id"}},
@@ -276,39 +350,43 @@ const std::map<std::string, std::vector<Column>, std::less<>>& ColumnsByKind() {
        {{"ID", {"id"}},
         {"PAYLOAD KIND", {"payloadKind"}},
         {"PAYLOAD", {"payloadName", "payloadId"}},
-        {"TARGET", {}},
+        {"TARGET", {}, TargetKind},
         {"GROUP", {"target.groupName", "target.groupId"}},
         {"INTENT", {"intent", "installIntent"}}}},
       {"autopilotDevices",
-       {{"ID", {"id"}},
-        {"SERIAL", {"serialNumber"}},
+       {{"SERIAL", {"serialNumber"}},
+        {"NAME", {"displayName"}},
         {"GROUP TAG", {"groupTag"}},
         {"USER", {"userPrincipalName"}},
-        {"STATE", {"enrollmentState"}},
-        {"MODEL", {"model"}}}},
+        {"ENROLLMENT", {"enrollmentState"}},
+        {"DEPLOYMENT", {}, DeploymentCell},
+        {"LAST FLOW", {}, LastFlowCell}}},
+      {"deploymentSessions",
+       {{"SERIAL", {"serialNumber", "deviceId"}},
+        {"FLOW", {"flow"}},
+        {"USER", {"userPrincipalName"}},
+        {"RESULT", {"deploymentState"}},
+        {"STARTED", {}, StartedCell},
+        {"FINISHED", {}, FinishedCell},
+        {"DURATION", {}, DurationCell}}},
+      {"audit",
+       {{"TIME", {}, AtCell},
+        {"ACTOR", {"actor"}},
+        {"ACTION", {"action"}},
+        {"KIND", {"resourceKind"}},
+        {"NAME", {}, ResourceCell}}},
       {"members",
        {{"ID", {"id"}},
-        {"TYPE", {"@odata.type"}},
+        {"TYPE", {}, MemberType},
         {"NAME", {"userPrincipalName", "displayName", "serialNumber"}}}},
   };
   return *columns;
 }
 
-// Columns for lists whose shape the API document leaves open: the preferred keys present in
-// some item, in this order; failing that, the scalar keys of the first item.
-std::vector<std::string> DiscoverColumns(const json::array& items,
-                                         const std::vector<std::string>& preferred) {
+// Columns for lists whose shape the API document leaves open: the scalar keys of the first item.
+std::vector<std::string> DiscoverColumns(const json::array& items) {
   std::vector<std::string> keys;
-  for (const std::string& key : preferred) {
-    for (const json::value& item : items) {
-      const json::value* found = Find(item, key);
-      if (found && IsScalar(*found)) {
-        keys.push_back(key);
-        break;
-      }
-    }
-  }
-  if (keys.empty() && !items.empty() && items.front().is_object()) {
+  if (!items.empty() && items.front().is_object()) {
     for (const auto& entry : items.front().as_object()) {
       if (IsScalar(entry.value())) keys.emplace_back(entry.key());
     }
@@ -316,32 +394,7 @@ std::vector<std::string> DiscoverColumns(const json::array& items,
   return keys;
 }
 
-// An assignment's target in words: "group", "exclude group", "all devices", "all users".
-std::string TargetKind(const json::value& item) {
-  const json::object* object = item.if_object();
-  const json::value* target = object ? object->if_contains("target") : nullptr;
-  // Not CellText (its paths are dotted): the key itself has a dot.
-  const json::value* type_value = target != nullptr && target->is_object()
-                                      ? target->as_object().if_contains("@odata.type")
-                                      : nullptr;
-  const std::string type =
-      type_value != nullptr && type_value->is_string() ? std::string(type_value->as_string()) : "";
-  if (type.find("exclusionGroup") != std::string::npos) return "exclude group";
-  if (type.find("allDevices") != std::string::npos) return "all devices";
-  if (type.find("allLicensedUsers") != std::string::npos) return "all users";
-  if (type.find("group") != std::string::npos) return "group";
-  return type;
-}
 
-std::string MemberType(const json::value& item) {
-  std::string type = CellText(item, "@odata.type");
-  if (!type.empty()) {
-    const size_t dot = type.find_last_of('.');
-    return dot == std::string::npos ? type : type.substr(dot + 1);
-  }
-  if (Find(item, "userPrincipalName")) return "user";
-  return "device";
-}
 
 }  // namespace
 
@@ -443,6 +496,20 @@ void WriteJson(std::ostream& out, const json::value& value) {
   };
   Writer{out}.Write(value, 0);
   out << '\n';
+}
+
+std::string FormatDuration(long long seconds) {
+  if (seconds < 0) seconds = 0;
+  if (seconds < 60) return fmt::format("{}s", seconds);
+  if (seconds < 3600) return fmt::format("{}m {:02}s", seconds / 60, seconds % 60);
+  return fmt::format("{}h {:02}m {:02}s", seconds / 3600, seconds % 3600 / 60, seconds % 60);
+}
+
+std::string TimeCell(std::string_view api_time) {
+  if (!wire::ParseTimestamp(api_time)) return text::ShowControls(api_time);
+  std::string shown(api_time);
+  shown[10] = ' ';
+  return shown;
 }
 
 std::string CellText(const json::value& object, std::string_view path) {
@@ -643,48 +710,19 @@ void RenderList(std::string_view kind, const json::array& items, const Style& st
     if (show_ids) columns.push_back({"ID", {"id"}});
     for (const Column& column : columns) {
       headers.emplace_back(column.header);
-      const std::string header = column.header;
-      const std::vector<const char*> keys = column.keys;
-      cells.emplace_back([keys, header, kind](const json::value& item) -> std::string {
-        if (kind == "members" && header == "TYPE") return MemberType(item);
-        if (kind == "assignments" && header == "TARGET") return TargetKind(item);
-        if (kind == "groups" && header == "MEMBERSHIP") {
-          std::string membership = CellText(item, "membershipKind");
-          if (!membership.empty()) return membership;
-          return CellText(item, "membershipRule").empty() ? "assigned" : "dynamic";
-        }
-        for (const char* key : keys) {
-          if (const json::value* found = Find(item, key); found && !found->is_null()) {
-            return ValueText(*found);
-          }
-        }
-        return "";
-      });
+      cells.emplace_back(
+          [keys = column.keys, cell = column.cell](const json::value& item) -> std::string {
+            if (cell != nullptr) return cell(item);
+            for (const char* key : keys) {
+              if (const json::value* found = Find(item, key); found && !found->is_null()) {
+                return ValueText(*found);
+              }
+            }
+            return "";
+          });
     }
   } else {
-    std::vector<std::string> preferred;
-    if (kind == "audit") {
-      preferred = {
-          "sequence", "seq",          "time",       "timestamp", "dateTime",    "activityDateTime",
-          "actor",    "credential",   "role",       "action",    "operation",   "method",
-          "kind",     "resourceKind", "resourceId", "name",      "displayName", "result",
-          "status"};
-    } else if (kind == "deploymentSessions") {
-      preferred = {"id",
-                   "deviceId",
-                   "serialNumber",
-                   "flow",
-                   "state",
-                   "status",
-                   "phase",
-                   "userPrincipalName",
-                   "startedDateTime",
-                   "createdDateTime",
-                   "lastUpdatedDateTime",
-                   "completedDateTime",
-                   "result"};
-    }
-    for (const std::string& key : DiscoverColumns(items, preferred)) {
+    for (const std::string& key : DiscoverColumns(items)) {
       headers.push_back(HeaderFor(key));
       cells.emplace_back([key](const json::value& item) { return CellText(item, key); });
     }
@@ -696,8 +734,12 @@ void RenderList(std::string_view kind, const json::array& items, const Style& st
       for (const auto& cell : cells) row.push_back(cell(item));
       rows.push_back(std::move(row));
     }
-    // Resources read best by name (the server pages them by id); logs stay in their order.
-    if (known.find(kind) != known.end()) std::sort(rows.begin(), rows.end());
+    // Resources read best by name (the server pages them by id); devices, sessions and the
+    // audit log come in the order their command chose.
+    if (kind != "autopilotDevices" && kind != "deploymentSessions" && kind != "audit" &&
+        known.find(kind) != known.end()) {
+      std::sort(rows.begin(), rows.end());
+    }
     Table table(headers);
     for (std::vector<std::string>& row : rows) table.Add(std::move(row));
     table.Print(out);

@@ -40,6 +40,13 @@ void WriteJson(std::ostream& out, const boost::json::value& value);
 /// `path` may be dotted ("content.fileName").
 std::string CellText(const boost::json::value& object, std::string_view path);
 
+/// A duration in seconds as "45s", "2m 05s" or "1h 02m 03s".
+std::string FormatDuration(long long seconds);
+
+/// A time of the API ("2026-12-06T15:04:05Z") as tables show it, the same in every time zone:
+/// "2026-12-06 15:04:05Z". "" stays ""; text that is not such a time is shown as it is.
+std::string TimeCell(std::string_view api_time);
+
 /// `groundcrew plan`: the device, its groups and profiles, each flow's phases as tables of items,
 /// and the findings (docs/admin-api.md "The plan document").
 void RenderPlan(const boost::json::value& plan, const Style& style, std::ostream& out);
@@ -66,6 +73,9 @@ size_t RenderImport(const boost::json::value& result, const Style& style, std::o
 
 /// A list of resources of `kind` (a catalog kind, "autopilotDevices", "members", "audit" or
 /// "deploymentSessions") as a table with the columns useful for that kind, then "N items".
+/// Devices show their latest deployment ("lastDeployment": its state, else "-", and its flow and
+/// start); sessions their device's serial number, flow, user, result, start, end and duration;
+/// audit entries their time, actor, action, resource kind and name. Times as TimeCell.
 /// Resources are shown by name; their ids only with `show_ids` (an ID column last).
 void RenderList(std::string_view kind, const boost::json::array& items, const Style& style,
                 std::ostream& out, bool show_ids = false);

@@ -91,6 +91,13 @@ TEST(RenderTest, ColourIsOnlyAddedWhenAskedAndKeepsColumnsAligned) {
   EXPECT_EQ(stripped, plain.str());
 }
 
+TEST(RenderTest, TableTimesAreUtcWithASpaceAndOtherTextIsShownAsItIs) {
+  EXPECT_EQ(TimeCell("2026-12-06T15:04:05Z"), "2026-12-06 15:04:05Z");
+  EXPECT_EQ(TimeCell(""), "");
+  EXPECT_EQ(TimeCell("2026-12-06T15:04:05+01:00"), "2026-12-06T15:04:05+01:00");
+  EXPECT_EQ(TimeCell("soon\x1b[2J"), "soon\u241b[2J");
+}
+
 TEST(RenderTest, WriteJsonIndentsOneDocument) {
   std::ostringstream out;
   WriteJson(out, json::parse(R"({"a":[1,{"b":null}],"c":{},"d":[],"e":"x\"y"})"));

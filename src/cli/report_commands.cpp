@@ -200,13 +200,6 @@ std::string Summary(std::string_view kind, const json::value& detail) {
 
 }  // namespace
 
-std::string FormatDuration(long long seconds) {
-  if (seconds < 0) seconds = 0;
-  if (seconds < 60) return fmt::format("{}s", seconds);
-  if (seconds < 3600) return fmt::format("{}m {:02}s", seconds / 60, seconds % 60);
-  return fmt::format("{}h {:02}m {:02}s", seconds / 3600, seconds % 3600 / 60, seconds % 60);
-}
-
 void RenderDeploymentReport(const json::value& report, const Style& style, std::ostream& out) {
   const json::value* device = Member(report, "device");
   const json::value empty = json::object();
@@ -271,17 +264,24 @@ int Watch(const WatchOptions& options, Api& api, Console& console, const WatchCo
       std::this_thread::sleep_for(duration);
     }
   };
-  const int wait = options.once ? 0 : std::clamp(options.wait_seconds, 0, 30);
+  const std::string filters = QueryParameters({{"serialNumber", options.serial},
+                                               {"flow", options.flow},
+                                               {"deploymentState", options.state}});
   long long after = std::max(0LL, options.after);
+  bool caught_up = false;  // an answer had fewer events than asked for: now wait for more
   bool outage = false;
   for (;;) {
     if (control.stop && control.stop()) return 0;
-    auto answer =
-        api.Call("GET", fmt::format("/v1/deploymentEvents?after={}&limit={}&waitSeconds={}", after,
-                                    kWatchLimit, wait));
+    const int wait = caught_up ? std::clamp(options.wait_seconds, 0, 30) : 0;
+    auto answer = api.Call(
+        "GET", fmt::format("/v1/deploymentEvents?after={}&limit={}&waitSeconds={}{}", after,
+                           kWatchLimit, wait, filters.empty() ? "" : "&" + filters));
     if (!answer) {
       if (options.once || answer.error().code != "unavailable") {
-        return ReportApiError(answer.error(), options.json, console);
+        return ReportApiError(NamingFlags(answer.error(), {{"serialNumber", "--serial"},
+                                                           {"flow", "--flow"},
+                                                           {"deploymentState", "--state"}}),
+                              options.json, console);
       }
       if (!outage) {
         console.err << "groundcrew watch: " << answer.error().message
@@ -310,7 +310,14 @@ int Watch(const WatchOptions& options, Api& api, Console& console, const WatchCo
         ec == std::errc() && end == next.data() + next.size()) {
       after = std::max(after, parsed);
     }
-    if (options.once && events.size() < static_cast<size_t>(kWatchLimit)) return 0;
+    if (events.size() < static_cast<size_t>(kWatchLimit) && !caught_up) {
+      if (options.once) return 0;
+      caught_up = true;
+      if (console.err_is_terminal) {
+        console.err << "Waiting for deployment events\u2026 (Ctrl-C to stop)\n" << std::flush;
+      }
+      continue;
+    }
     // An empty answer came after the server's wait, or at once when it had enough waiting
     // polls: either way, do not ask again straight away.
     if (events.empty()) pause(kEmptyPause);

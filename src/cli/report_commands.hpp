@@ -15,9 +15,6 @@
 // "Reports"). Exit codes as in remote_commands.hpp: 0 success, 1 a failed call.
 namespace groundcrew::cli {
 
-/// A duration in seconds as "45s", "2m 05s" or "1h 02m 03s".
-std::string FormatDuration(long long seconds);
-
 /// `groundcrew report`: the device line and final state, then per session (flow) its span and
 /// state, a table of phases (status, runs, duration, code), a table of items (status, attempts,
 /// duration, code, message) and compliance before and after. Pure: only writes `out`.
@@ -41,6 +38,9 @@ struct WatchOptions {
   long long after = 0;  ///< print events after this sequence (0 = from the first)
   bool once = false;    ///< print what is there now and exit
   bool json = false;    ///< one event per line as compact JSON instead of EventLine
+  /// Only the events of this device (serial number), of this flow ("technician" | "user"), of
+  /// sessions in this deployment state now (e.g. "failure"); "" = any. Filtered by the server.
+  std::string serial = {}, flow = {}, state = {};
   /// How long each poll may wait on the server (its waitSeconds, at most 30); keep it below the
   /// HTTP timeout.
   int wait_seconds = 25;
@@ -54,11 +54,13 @@ struct WatchControl {
   std::function<void(std::chrono::milliseconds)> sleep;
 };
 
-/// Long-polls GET /v1/deploymentEvents from `after` and prints each event as it arrives
-/// (flushing `out` after each answer). With `once`, reads without waiting until an answer has
-/// fewer events than asked for, then exits 0. Otherwise it runs until stopped; an unreachable
-/// server is reported on `err` once per outage and polled again every 2 seconds, any other
-/// failure ends the command with exit 1.
+/// Reads GET /v1/deploymentEvents from `after` and prints each event as it arrives (flushing
+/// `out` after each answer): first without waiting until an answer has fewer events than asked
+/// for (with `once`, then exits 0), then by long polls. When it starts waiting it says so once
+/// on `err` if that is a terminal ("Waiting for deployment events… (Ctrl-C to stop)"). It runs
+/// until stopped; an unreachable server is reported on `err` once per outage and polled again
+/// every 2 seconds, any other failure ends the command with exit 1 (an error about a filter
+/// names its flag).
 int Watch(const WatchOptions& options, Api& api, Console& console,
           const WatchControl& control = {});
 

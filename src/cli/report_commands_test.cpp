@@ -272,7 +272,8 @@ TEST(WatchCommandTest, FollowsTheStreamRetriesOutagesAndStopsWhenAsked) {
                   control),
             0);
   ASSERT_EQ(server.requests.size(), 5u);
-  EXPECT_EQ(server.requests[0].target, "/v1/deploymentEvents?after=2&limit=200&waitSeconds=20");
+  // The first read catches up without waiting; then long polls.
+  EXPECT_EQ(server.requests[0].target, "/v1/deploymentEvents?after=2&limit=200&waitSeconds=0");
   EXPECT_EQ(server.requests[1].target, "/v1/deploymentEvents?after=3&limit=200&waitSeconds=20");
   EXPECT_EQ(server.requests[4].target, "/v1/deploymentEvents?after=3&limit=200&waitSeconds=20");
   EXPECT_EQ(run.out.str(),
@@ -294,6 +295,64 @@ TEST(WatchCommandTest, FollowsTheStreamRetriesOutagesAndStopsWhenAsked) {
   Captured refused;
   EXPECT_EQ(Watch({}, refusing_api, refused.console), 1);
   EXPECT_NE(refused.err.str().find("no token"), std::string::npos);
+}
+
+TEST(WatchCommandTest, FiltersOnTheServerAndSaysOnATerminalThatItIsWaiting) {
+  ScriptedTransport server;
+  std::vector<json::object> full;
+  for (int i = 1; i <= 200; ++i) full.push_back(StreamEvent(i, "button", {{"button", "next"}}));
+  server.Answer(200, Page(full, 200));
+  server.Answer(200, Page({}, 450));  // caught up; nothing matched up to 450
+  server.Answer(200, Page({}, 450));  // the long poll ran out
+  Api api(server.transport());
+  std::ostringstream out, err;
+  Console terminal{out, err, Style{}, Style{}, /*err_is_terminal=*/true};
+  WatchControl control;
+  control.stop = [&] { return server.pending() == 0; };
+  control.sleep = [](std::chrono::milliseconds) {};
+  EXPECT_EQ(
+      Watch({.serial = "CON 1", .flow = "technician", .state = "failure"}, api, terminal, control),
+      0);
+  ASSERT_EQ(server.requests.size(), 3u);
+  const std::string filters = "&serialNumber=CON%201&flow=technician&deploymentState=failure";
+  EXPECT_EQ(server.requests[0].target,
+            "/v1/deploymentEvents?after=0&limit=200&waitSeconds=0" + filters);
+  EXPECT_EQ(server.requests[1].target,
+            "/v1/deploymentEvents?after=200&limit=200&waitSeconds=0" + filters);
+  EXPECT_EQ(server.requests[2].target,
+            "/v1/deploymentEvents?after=450&limit=200&waitSeconds=25" + filters);
+  // Said once, after the backlog, on stderr only.
+  EXPECT_EQ(err.str(), "Waiting for deployment events\u2026 (Ctrl-C to stop)\n");
+  EXPECT_EQ(out.str().find("Waiting"), std::string::npos);
+
+  // Not on a terminal (a pipe, a log file), and never with --once: nothing is said.
+  ScriptedTransport quiet_server;
+  quiet_server.Answer(200, Page({}, 0));
+  quiet_server.Answer(200, Page({}, 0));
+  Api quiet_api(quiet_server.transport());
+  Captured piped;
+  WatchControl until_done;
+  until_done.stop = [&] { return quiet_server.pending() == 0; };
+  until_done.sleep = [](std::chrono::milliseconds) {};
+  EXPECT_EQ(Watch({}, quiet_api, piped.console, until_done), 0);
+  EXPECT_EQ(piped.err.str(), "");
+  ScriptedTransport once_server;
+  once_server.Answer(200, Page({}, 0));
+  Api once_api(once_server.transport());
+  std::ostringstream once_out, once_err;
+  Console once_terminal{once_out, once_err, Style{}, Style{}, true};
+  EXPECT_EQ(Watch({.once = true}, once_api, once_terminal), 0);
+  EXPECT_EQ(once_err.str(), "");
+
+  // A refused filter names its flag.
+  ScriptedTransport refusing;
+  refusing.Answer(400, R"({"error":{"code":"invalid_argument","message":"flow: unknown value",)"
+                       R"("field":"flow"}})");
+  Api refusing_api(refusing.transport());
+  Captured refused;
+  EXPECT_EQ(Watch({.once = true, .json = true, .flow = "nightly"}, refusing_api, refused.console),
+            1);
+  EXPECT_EQ(json::parse(refused.out.str()).at("error").at("field"), "--flow");
 }
 
 }  // namespace

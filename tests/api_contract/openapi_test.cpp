@@ -775,9 +775,9 @@ TEST(OpenApiSchemasTest, DeviceAndPlanSchemasHaveExactlyTheWireProperties) {
   core::AutopilotDeviceIdentity device;
   const json::object encoded_device = wire::Encode(device);
   Validate(encoded_device, api.Schema("WindowsAutopilotDeviceIdentity"), "device", errors);
-  // DeviceService adds the profile assigned now and the record's version.
+  // DeviceService adds the profile assigned now, the latest session and the record's version.
   EXPECT_EQ(Minus(SchemaProperties("WindowsAutopilotDeviceIdentity", false), Keys(encoded_device)),
-            (std::set<std::string>{"deploymentProfile", "version"}));
+            (std::set<std::string>{"deploymentProfile", "lastDeployment", "version"}));
 
   core::EspPlan plan;
   plan.flow = core::Flow::kUser;
@@ -1782,6 +1782,25 @@ TEST_F(OpenApiAnswersTest, DeploymentAnswersMatchTheirSchemas) {
   EXPECT_EQ(FieldOf(Expect(400, "GET", "/v1/deploymentEvents?after=x")), "after");
   EXPECT_EQ(FieldOf(Expect(400, "GET", "/v1/deploymentEvents?waitSeconds=31")), "waitSeconds");
   Expect(200, "GET", "/v1/deploymentSessions/3f2c9a6e-0b1d-4d8e-9c51-7a2b1f0e6d44/events");
+
+  // The fleet overview's filters, and the latest session on the device.
+  const std::string filters = "serialNumber=GC-1&flow=technician&deploymentState=success";
+  const Answer filtered = Expect(200, "GET", "/v1/deploymentEvents?" + filters);
+  EXPECT_EQ(filtered.json.at("value").as_array().size(), 4u);
+  EXPECT_TRUE(
+      Expect(200, "GET", "/v1/deploymentEvents?flow=user").json.at("value").as_array().empty());
+  EXPECT_EQ(FieldOf(Expect(404, "GET", "/v1/deploymentEvents?serialNumber=GC-404")),
+            "serialNumber");
+  EXPECT_EQ(FieldOf(Expect(400, "GET", "/v1/deploymentEvents?flow=nightly")), "flow");
+  EXPECT_EQ(FieldOf(Expect(400, "GET", "/v1/deploymentEvents?deploymentState=asleep")),
+            "deploymentState");
+  const Answer sessions = Expect(200, "GET", "/v1/deploymentSessions?" + filters);
+  EXPECT_EQ(sessions.json.at("value").at(0).at("serialNumber"), "GC-1");
+  EXPECT_EQ(FieldOf(Expect(404, "GET", "/v1/deploymentSessions?serialNumber=GC-404")),
+            "serialNumber");
+  const Answer devices = Expect(200, "GET", "/v1/autopilotDevices?deploymentState=success");
+  EXPECT_EQ(devices.json.at("value").at(0).at("lastDeployment").at("deploymentState"), "success");
+  Expect(200, "GET", "/v1/audit?actor=admin&resourceKind=autopilotDevices");
 }
 
 // The admin side of users' sign-in credentials, then users signing in on a device: every

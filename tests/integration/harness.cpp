@@ -140,18 +140,17 @@ std::string AgentPath() { return GC_AGENT_PATH; }
 std::string FleetPath() { return GC_FLEET_PATH; }
 fs::path SourceDir() { return GC_SOURCE_DIR; }
 
-std::string NormalizeRunValues(std::string text) {
+std::string NormalizeForGolden(std::string text) {
   text = std::regex_replace(
       text, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<id>");
-  text =
-      std::regex_replace(text, std::regex("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"), "<time>");
-  return std::regex_replace(text, std::regex("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d(:\\d\\d)?"),
+  // Times as the API writes them ("...T...Z") and as tables show them ("... ...Z", "... ...").
+  return std::regex_replace(text, std::regex("\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d(:\\d\\d)?Z?"),
                             "<time>");
 }
 
 void ExpectGolden(const std::string& name, const std::string& actual) {
-  const std::filesystem::path path = SourceDir() / "tests/integration/golden" / name;
-  const std::string normalized = NormalizeRunValues(actual);
+  const fs::path path = SourceDir() / "tests/integration/golden" / name;
+  const std::string normalized = NormalizeForGolden(actual);
   if (const char* update = std::getenv("GROUNDCREW_UPDATE_GOLDEN"); update && *update == '1') {
     std::ofstream(path, std::ios::binary) << normalized;
     return;

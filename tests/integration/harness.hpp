@@ -76,12 +76,12 @@ std::string AgentPath();
 std::string FleetPath();
 std::filesystem::path SourceDir();
 
-/// `text` with what differs between runs replaced: UUIDs by <id>, RFC 3339 UTC times by <time>,
-/// and table times ("2026-12-06 15:04:05") by <time>.
-std::string NormalizeRunValues(std::string text);
+/// `text` with what differs between runs replaced: ids (UUIDs) by <id>, times (API and table
+/// spellings, with or without seconds) by <time>.
+std::string NormalizeForGolden(std::string text);
 
-/// Expects `actual` (normalized) to equal tests/integration/golden/<name>;
-/// GROUNDCREW_UPDATE_GOLDEN=1 rewrites the file instead (review the diff).
+/// Compares NormalizeForGolden(`actual`) with tests/integration/golden/<name>;
+/// GROUNDCREW_UPDATE_GOLDEN=1 rewrites the file instead.
 void ExpectGolden(const std::string& name, const std::string& actual);
 
 }  // namespace groundcrew::integration

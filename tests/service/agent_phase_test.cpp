@@ -67,7 +67,7 @@ class AgentPhaseTest : public service::DeviceApiLoopbackTest {
       "apps": [{"displayName": "Device App", "displayVersion": "1.0",
                 "installContext": "device", "assignments": [{"group": "Devices"}]}]
     })json"),
-                                          false);
+                                          service::ApplyMode{});
     ASSERT_TRUE(applied) << applied.error().message << " at " << applied.error().field;
   }
 

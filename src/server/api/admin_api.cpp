@@ -2,15 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <any>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <charconv>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <optional>
 #include <type_traits>
 
+#include "core/flow/flow_common.hpp"
 #include "identity/totp.hpp"
 #include "server/api/content_response.hpp"
 #include "server/api/http_json.hpp"
@@ -99,6 +102,68 @@ Response NoContent(const Status& status) {
 json::value ParsedOr(const std::string& text) {
   Result<json::value> value = wire::ParseJson(text, "detail");
   return value ? std::move(*value) : json::value(text);
+}
+
+// `?name=` as one of `allowed` ("" when absent); kInvalidArgument naming it and the choices.
+Result<std::string> ChoiceParameter(const Request& request, const char* name,
+                                    const std::vector<std::string>& allowed) {
+  auto it = request.query.find(name);
+  if (it == request.query.end()) return std::string();
+  if (std::find(allowed.begin(), allowed.end(), it->second) != allowed.end()) return it->second;
+  return MakeError(ErrorCode::kInvalidArgument,
+                   fmt::format("{}: unknown value \"{}\" (one of {})", name, it->second,
+                               fmt::join(allowed, ", ")),
+                   name);
+}
+
+// `?deploymentState=`: a deployment state in Graph's spelling, e.g. "failure".
+Result<std::string> DeploymentStateParameter(const Request& request) {
+  static const auto* states = [] {
+    auto* all = new std::vector<std::string>;
+    for (int e = 0; e <= static_cast<int>(core::DeploymentState::kSuccessOnRetry); ++e) {
+      all->emplace_back(core::ToString(static_cast<core::DeploymentState>(e)));
+    }
+    return all;
+  }();
+  return ChoiceParameter(request, "deploymentState", *states);
+}
+
+// `?flow=`: "technician" or "user".
+Result<std::string> FlowParameter(const Request& request) {
+  static const std::vector<std::string> flows = {"technician", "user"};
+  return ChoiceParameter(request, "flow", flows);
+}
+
+// The id of the device whose serial number is `?serialNumber=` ("" when absent); kNotFound
+// naming the parameter when no device has it.
+Result<std::string> DeviceIdParameter(Services& s, const Request& request) {
+  auto it = request.query.find("serialNumber");
+  if (it == request.query.end()) return std::string();
+  Result<std::optional<store::DeviceRecord>> device =
+      s.store.devices().FindBySerialNumber(it->second);
+  if (!device) return device.error();
+  if (!*device) {
+    return MakeError(ErrorCode::kNotFound,
+                     fmt::format("no registered device has the serial number \"{}\"", it->second),
+                     "serialNumber");
+  }
+  return (*device)->value.id.value();
+}
+
+// The sessions GET /v1/deploymentSessions and GET /v1/deploymentEvents are about: ?serialNumber=
+// (the device's), ?flow=, ?deploymentState=.
+Result<store::SessionFilter> SessionFilterFrom(Services& s, const Request& r) {
+  store::SessionFilter filter;
+  Result<std::string> device = DeviceIdParameter(s, r);
+  if (!device) return device.error();
+  filter.device_id = *device;
+  Result<std::string> flow = FlowParameter(r);
+  if (!flow) return flow.error();
+  filter.flow = *flow;
+  Result<std::string> state = DeploymentStateParameter(r);
+  if (!state) return state.error();
+  filter.deployment_state = *state;
+  return filter;
 }
 
 Status AddCatalogRoutes(server::Router& router, Services& services, ResourceKind kind) {
@@ -260,6 +325,9 @@ Status AddDeviceRoutes(server::Router& router, Services& s) {
                         "enrollmentState"));
                   }
                 }
+                Result<std::string> deployment_state = DeploymentStateParameter(r);
+                if (!deployment_state) return ErrorResponse(deployment_state.error());
+                filter.deployment_state = *deployment_state;
                 auto listed = s.devices.List(filter, *page);
                 if (!listed) return ErrorResponse(listed.error());
                 return JsonPage(listed->items, listed->next_after);
@@ -350,7 +418,20 @@ json::object AuditJson(const store::AuditEntry& entry) {
           {"detail", ParsedOr(entry.detail)}};
 }
 
-json::object SessionJson(const store::DeploymentSession& session) { return wire::Encode(session); }
+// A session as the admin API shows it: wire::Encode's shape with the device's "serialNumber" (null
+// when the device is gone), found through `serials` (device id -> serial number), which keeps
+// the serial numbers read so far.
+json::object SessionJson(Services& s, const store::DeploymentSession& session,
+                         std::map<std::string, std::string>& serials) {
+  json::object out = wire::Encode(session);
+  auto [serial, unseen] = serials.try_emplace(session.device_id);
+  if (unseen) {
+    Result<store::DeviceRecord> device = s.store.devices().Get(core::ZtdId{session.device_id});
+    if (device) serial->second = device->value.serial_number;
+  }
+  out["serialNumber"] = serial->second.empty() ? json::value(nullptr) : json::value(serial->second);
+  return out;
+}
 
 // `?name=` as a whole number in min..max (absent: `fallback`); kInvalidArgument naming it.
 Result<long long> IntegerParameter(const Request& request, const char* name, long long min,
@@ -380,22 +461,47 @@ Response DeploymentEvents(Services& s, const Request& r) {
   Result<long long> wait =
       IntegerParameter(r, "waitSeconds", 0, s.deployment.options().max_wait.count(), 0);
   if (!wait) return ErrorResponse(wait.error());
-  return OkJson(s.deployment.Events(*after, static_cast<int>(*limit), std::chrono::seconds(*wait)));
+  Result<store::SessionFilter> filter = SessionFilterFrom(s, r);
+  if (!filter) return ErrorResponse(filter.error());
+  return OkJson(
+      s.deployment.Events(*after, static_cast<int>(*limit), std::chrono::seconds(*wait), *filter));
+}
+
+// GET /v1/deploymentSessions' ?deviceId= into `filter`: kInvalidArgument when ?serialNumber=
+// named another device.
+Status AddDeviceId(const Request& r, store::SessionFilter& filter) {
+  auto it = r.query.find("deviceId");
+  if (it == r.query.end()) return Ok{};
+  if (!filter.device_id.empty() && filter.device_id != it->second) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "deviceId and serialNumber name different devices: give one of them",
+                     "serialNumber");
+  }
+  filter.device_id = it->second;
+  return Ok{};
 }
 
 Status AddReportRoutes(server::Router& router, Services& s) {
-  if (Status st = router.Add("GET", "/v1/audit",
-                             Authenticated(s,
-                                           [&s](const Actor&, const Request& r, const PathParams&) {
-                                             Result<store::PageRequest> page = PageFrom(r);
-                                             if (!page) return ErrorResponse(page.error());
-                                             auto listed = s.store.audit().List(*page);
-                                             if (!listed) return ErrorResponse(listed.error());
-                                             std::vector<json::object> items;
-                                             for (const store::AuditEntry& entry : listed->items)
-                                               items.push_back(AuditJson(entry));
-                                             return JsonPage(items, listed->next_after);
-                                           }));
+  if (Status st = router.Add(
+          "GET", "/v1/audit",
+          Authenticated(s,
+                        [&s](const Actor&, const Request& r, const PathParams&) {
+                          Result<store::PageRequest> page = PageFrom(r);
+                          if (!page) return ErrorResponse(page.error());
+                          store::AuditFilter filter;
+                          if (auto it = r.query.find("actor"); it != r.query.end()) {
+                            filter.actor = it->second;
+                          }
+                          if (auto it = r.query.find("resourceKind"); it != r.query.end()) {
+                            filter.resource_kind = it->second;
+                          }
+                          auto listed = s.store.audit().List(filter, *page);
+                          if (!listed) return ErrorResponse(listed.error());
+                          std::vector<json::object> items;
+                          for (const store::AuditEntry& entry : listed->items)
+                            items.push_back(AuditJson(entry));
+                          return JsonPage(items, listed->next_after);
+                        }));
       !st) {
     return st;
   }
@@ -405,15 +511,17 @@ Status AddReportRoutes(server::Router& router, Services& s) {
                                    [&s](const Actor&, const Request& r, const PathParams&) {
                                      Result<store::PageRequest> page = PageFrom(r);
                                      if (!page) return ErrorResponse(page.error());
-                                     store::SessionFilter filter;
-                                     if (auto it = r.query.find("deviceId"); it != r.query.end()) {
-                                       filter.device_id = it->second;
+                                     Result<store::SessionFilter> filter = SessionFilterFrom(s, r);
+                                     if (!filter) return ErrorResponse(filter.error());
+                                     if (Status st = AddDeviceId(r, *filter); !st) {
+                                       return ErrorResponse(st.error());
                                      }
-                                     auto listed = s.store.sessions().ListSessions(filter, *page);
+                                     auto listed = s.store.sessions().ListSessions(*filter, *page);
                                      if (!listed) return ErrorResponse(listed.error());
                                      std::vector<json::object> items;
+                                     std::map<std::string, std::string> serials;
                                      for (const auto& session : listed->items)
-                                       items.push_back(SessionJson(session));
+                                       items.push_back(SessionJson(s, session, serials));
                                      return JsonPage(items, listed->next_after);
                                    }));
       !st) {
@@ -425,7 +533,8 @@ Status AddReportRoutes(server::Router& router, Services& s) {
                                              auto session =
                                                  s.store.sessions().GetSession(p.at("id"));
                                              if (!session) return ErrorResponse(session.error());
-                                             return Json(200, SessionJson(*session));
+                                             std::map<std::string, std::string> serials;
+                                             return Json(200, SessionJson(s, *session, serials));
                                            }));
       !st) {
     return st;

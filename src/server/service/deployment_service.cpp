@@ -412,11 +412,12 @@ Result<core::DeploymentReport> DeploymentService::Report(std::string_view serial
 }
 
 Result<wire::FeedPage> DeploymentService::Events(int64_t after, int limit,
-                                                 std::chrono::seconds wait) {
+                                                 std::chrono::seconds wait,
+                                                 const store::SessionFilter& filter) {
   if (after < 0) return Invalid("after", "must be a sequence number (0 or more)");
   if (wait.count() < 0) return Invalid("waitSeconds", "must not be negative");
   wait = std::min(wait, options_.max_wait);
-  const store::PageRequest request{.after = std::to_string(after), .limit = limit};
+  store::PageRequest request{.after = std::to_string(after), .limit = limit};
 
   bool waiting = false;
   if (wait.count() > 0) {
@@ -434,8 +435,10 @@ Result<wire::FeedPage> DeploymentService::Events(int64_t after, int limit,
       std::lock_guard lock(wait_mutex_);
       seen = last_sequence_;
     }
-    page = store_.sessions().ListAllEvents(request);
+    page = filter.empty() ? store_.sessions().ListAllEvents(request)
+                          : store_.sessions().ListMatchingEvents(filter, request);
     if (!page || !page->items.empty() || !waiting) break;
+    if (!page->next_after.empty()) request.after = page->next_after;  // none of those matched
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
     std::unique_lock lock(wait_mutex_);
@@ -453,7 +456,11 @@ Result<wire::FeedPage> DeploymentService::Events(int64_t after, int limit,
   std::map<std::string, std::optional<DeploymentSession>> sessions;
   std::map<std::string, std::string> serials;
   wire::FeedPage out;
-  out.next_after = after;
+  // Past the events examined, also those that did not match the filter.
+  out.next_after = std::max<int64_t>(after, std::stoll(request.after));
+  if (!page->next_after.empty()) {
+    out.next_after = std::max<int64_t>(out.next_after, std::stoll(page->next_after));
+  }
   for (const SessionEvent& event : page->items) {
     auto [it, fresh] = sessions.try_emplace(event.session_id);
     if (fresh) {
@@ -477,7 +484,7 @@ Result<wire::FeedPage> DeploymentService::Events(int64_t after, int limit,
     entry.at = event.at;
     entry.kind = event.kind;
     entry.detail = event.detail;
-    out.next_after = event.sequence;
+    out.next_after = std::max(out.next_after, event.sequence);
   }
   return out;
 }

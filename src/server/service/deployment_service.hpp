@@ -150,8 +150,11 @@ class DeploymentService {
   /// with its session's device, serial number and flow, and the last sequence answered (else
   /// `after`) as next_after. With `wait` > 0 and nothing to answer yet, waits until an event is
   /// appended or `wait` (at most options().max_wait) passes — unless options().max_waiters
-  /// polls are waiting already or StopWaiting() was called, when it answers at once.
-  [[nodiscard]] Result<wire::FeedPage> Events(int64_t after, int limit, std::chrono::seconds wait);
+  /// polls are waiting already or StopWaiting() was called, when it answers at once. With a
+  /// `filter`, only the events of the sessions matching it, and next_after is past the events
+  /// examined that did not match.
+  [[nodiscard]] Result<wire::FeedPage> Events(int64_t after, int limit, std::chrono::seconds wait,
+                                              const store::SessionFilter& filter = {});
 
   /// Wakes every waiting poll and makes later ones answer at once (before the server stops,
   /// so that no worker thread is held by a poll).

@@ -4,6 +4,8 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <map>
+#include <span>
 #include <tuple>
 
 #include "common/text.hpp"
@@ -13,10 +15,12 @@
 #include "core/rules/rule.hpp"
 #include "identity/random.hpp"
 #include "server/service/catalog_service.hpp"
+#include "server/service/deployment_service.hpp"
 #include "server/service/limits.hpp"
 #include "server/service/reported_inventory.hpp"
 #include "wire/inventory_json.hpp"
 #include "wire/model_json.hpp"
+#include "wire/report_json.hpp"
 
 namespace groundcrew::service {
 namespace {
@@ -135,8 +139,10 @@ Result<ImportOutcome> DeviceService::Import(const Actor& actor, std::string_view
 }
 
 Result<boost::json::object> DeviceService::ViewWith(const Snapshot& snapshot,
-                                                    const DeviceRecord& record) {
+                                                    const DeviceRecord& record,
+                                                    const store::DeploymentSession* last) {
   boost::json::object json = wire::Encode(record.value);
+  json["lastDeployment"] = last != nullptr ? boost::json::value(wire::Encode(*last)) : nullptr;
   const core::DirectoryDevice directory = core::PlaceholderFor(record.value);
   const core::DeploymentProfile* profile =
       snapshot.index->DeploymentProfileFor(snapshot.index->DeviceGroups(directory));
@@ -158,6 +164,15 @@ Result<boost::json::object> DeviceService::View(const DeviceRecord& record) {
   return ViewWith(**snapshot, record);
 }
 
+Result<boost::json::object> DeviceService::ViewWith(const Snapshot& snapshot,
+                                                    const DeviceRecord& record) {
+  const std::string id = record.value.id.value();
+  Result<std::vector<store::DeploymentSession>> last =
+      store_.sessions().LatestSessions(std::span(&id, 1));
+  if (!last) return last.error();
+  return ViewWith(snapshot, record, last->empty() ? nullptr : &last->front());
+}
+
 Result<boost::json::object> DeviceService::Get(std::string_view id) {
   Result<DeviceRecord> record = store_.devices().Get(core::ZtdId{std::string(id)});
   if (!record) return record.error();
@@ -170,10 +185,19 @@ Result<store::Page<boost::json::object>> DeviceService::List(const store::Device
   if (!records) return records.error();
   Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
   if (!snapshot) return snapshot.error();
+  // The page's latest sessions in one read, not one per device.
+  std::vector<std::string> ids;
+  for (const DeviceRecord& record : records->items) ids.push_back(record.value.id.value());
+  Result<std::vector<store::DeploymentSession>> sessions = store_.sessions().LatestSessions(ids);
+  if (!sessions) return sessions.error();
+  std::map<std::string, const store::DeploymentSession*> last;
+  for (const store::DeploymentSession& session : *sessions) last[session.device_id] = &session;
   store::Page<boost::json::object> out;
   out.next_after = records->next_after;
   for (const DeviceRecord& record : records->items) {
-    Result<boost::json::object> view = ViewWith(**snapshot, record);
+    auto found = last.find(record.value.id.value());
+    Result<boost::json::object> view =
+        ViewWith(**snapshot, record, found != last.end() ? found->second : nullptr);
     if (!view) return view.error();
     out.items.push_back(std::move(*view));
   }

@@ -38,7 +38,8 @@ class DeviceService {
                                                           const core::TenantSettings& settings);
 
   /// A device as the API shows it (windowsAutopilotDeviceIdentity), its profile assignment
-  /// status computed now.
+  /// status computed now and "lastDeployment": its latest deployment session (the one started
+  /// last, in the shape of wire::Encode(DeploymentSession)) or null.
   [[nodiscard]] Result<boost::json::object> Get(std::string_view id);
   [[nodiscard]] Result<store::Page<boost::json::object>> List(const store::DeviceFilter& filter,
                                                               const store::PageRequest& page);
@@ -66,8 +67,13 @@ class DeviceService {
 
  private:
   [[nodiscard]] Result<boost::json::object> View(const store::DeviceRecord& record);
+  // The device as the API shows it, with "lastDeployment": its latest deployment session
+  // (`last`, read from the store when not given; null when it has none).
   [[nodiscard]] Result<boost::json::object> ViewWith(const Snapshot& snapshot,
                                                      const store::DeviceRecord& record);
+  [[nodiscard]] Result<boost::json::object> ViewWith(const Snapshot& snapshot,
+                                                     const store::DeviceRecord& record,
+                                                     const store::DeploymentSession* last);
   store::Store& store_;
   Catalog& catalog_;
   Clock clock_;

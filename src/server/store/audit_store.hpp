@@ -21,6 +21,12 @@ struct AuditEntry {
   std::string detail;  ///< JSON object with what changed; never secrets
 };
 
+/// Which entries List returns; empty fields do not filter.
+struct AuditFilter {
+  std::string actor = {};          ///< ASCII case-insensitive
+  std::string resource_kind = {};  ///< exact
+};
+
 /// The append-only audit log.
 class AuditStore {
  public:
@@ -29,9 +35,15 @@ class AuditStore {
   /// Appends `entry` (its sequence is ignored) and returns it with its sequence.
   [[nodiscard]] virtual Result<AuditEntry> Append(const AuditEntry& entry) = 0;
 
-  /// Entries in sequence order, newest last; `page.after` is a sequence in decimal ("" = from
-  /// the start). kInvalidArgument for a malformed `after` or a limit outside 1..kMaxPageSize.
-  [[nodiscard]] virtual Result<Page<AuditEntry>> List(const PageRequest& page) = 0;
+  /// Entries matching `filter` in sequence order, newest last; `page.after` is a sequence in
+  /// decimal ("" = from the start). kInvalidArgument for a malformed `after` or a limit outside
+  /// 1..kMaxPageSize.
+  [[nodiscard]] virtual Result<Page<AuditEntry>> List(const AuditFilter& filter,
+                                                      const PageRequest& page) = 0;
+  /// Every entry: List with no filter.
+  [[nodiscard]] Result<Page<AuditEntry>> List(const PageRequest& page) {
+    return List(AuditFilter{}, page);
+  }
 };
 
 }  // namespace groundcrew::store

@@ -15,9 +15,12 @@ using DeviceRecord = Versioned<core::AutopilotDeviceIdentity>;
 
 /// Which registrations List returns; empty fields do not filter.
 struct DeviceFilter {
-  std::string serial_number;  ///< exact, ASCII case-insensitive
-  std::string group_tag;      ///< exact, ASCII case-insensitive
-  std::optional<core::EnrollmentState> enrollment_state;
+  std::string serial_number = {};  ///< exact, ASCII case-insensitive
+  std::string group_tag = {};      ///< exact, ASCII case-insensitive
+  std::optional<core::EnrollmentState> enrollment_state = {};
+  /// The state of the device's latest deployment session (SessionStore::LatestSessions), e.g.
+  /// "failure"; devices without a session never match.
+  std::string deployment_state = {};
 };
 
 /// Persistence for registered devices (Autopilot registrations, keyed by ZtdId). Serial numbers

@@ -95,8 +95,8 @@ class ObservedAudit final : public AuditStore {
   Result<AuditEntry> Append(const AuditEntry& entry) override {
     return Timed(observer_, "audit.Append", [&] { return inner_.Append(entry); });
   }
-  Result<Page<AuditEntry>> List(const PageRequest& page) override {
-    return Timed(observer_, "audit.List", [&] { return inner_.List(page); });
+  Result<Page<AuditEntry>> List(const AuditFilter& filter, const PageRequest& page) override {
+    return Timed(observer_, "audit.List", [&] { return inner_.List(filter, page); });
   }
 
  private:
@@ -157,6 +157,16 @@ class ObservedSessions final : public SessionStore {
   }
   Result<Page<SessionEvent>> ListAllEvents(const PageRequest& page) override {
     return Timed(observer_, "sessions.ListAllEvents", [&] { return inner_.ListAllEvents(page); });
+  }
+  Result<Page<SessionEvent>> ListMatchingEvents(const SessionFilter& filter,
+                                                const PageRequest& page) override {
+    return Timed(observer_, "sessions.ListMatchingEvents",
+                 [&] { return inner_.ListMatchingEvents(filter, page); });
+  }
+  Result<std::vector<DeploymentSession>> LatestSessions(
+      std::span<const std::string> device_ids) override {
+    return Timed(observer_, "sessions.LatestSessions",
+                 [&] { return inner_.LatestSessions(device_ids); });
   }
 
  private:

@@ -2,8 +2,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 #include "core/model/ids.hpp"
@@ -25,8 +27,13 @@ struct SessionEvent {
   std::string detail;  ///< JSON object
 };
 
+/// Which sessions ListSessions returns (and whose events ListMatchingEvents returns); empty
+/// fields do not filter.
 struct SessionFilter {
-  std::string device_id;  ///< empty = every device
+  std::string device_id = {};         ///< exact
+  std::string flow = {};              ///< "technician" | "user"
+  std::string deployment_state = {};  ///< the session's state now (not when an event came)
+  bool empty() const { return device_id.empty() && flow.empty() && deployment_state.empty(); }
 };
 
 /// Deployment sessions and their events. Devices write them (a later issue); admins read them.
@@ -42,7 +49,8 @@ class SessionStore {
   /// Replaces state and finish time (kNotFound when absent).
   [[nodiscard]] virtual Status UpdateSession(const DeploymentSession& session) = 0;
   [[nodiscard]] virtual Result<DeploymentSession> GetSession(std::string_view id) = 0;
-  /// Sessions in id order. kInvalidArgument for a limit outside 1..kMaxPageSize.
+  /// Sessions matching `filter` in id order. kInvalidArgument for a limit outside
+  /// 1..kMaxPageSize.
   [[nodiscard]] virtual Result<Page<DeploymentSession>> ListSessions(const SessionFilter& filter,
                                                                      const PageRequest& page) = 0;
 
@@ -61,6 +69,19 @@ class SessionStore {
   /// it saw. kInvalidArgument for a malformed `after` (field "after") or a limit outside
   /// 1..kMaxPageSize (field "limit").
   [[nodiscard]] virtual Result<Page<SessionEvent>> ListAllEvents(const PageRequest& page) = 0;
+  /// ListAllEvents restricted to the events of the sessions matching `filter`. Its next_after
+  /// says where a reader goes on from, so that a filtered poll does not read the same
+  /// non-matching events again: the last event's sequence when the page is full, else the
+  /// highest sequence stored when the page was read ("" when none is above `page.after`).
+  /// Errors as ListAllEvents.
+  [[nodiscard]] virtual Result<Page<SessionEvent>> ListMatchingEvents(const SessionFilter& filter,
+                                                                      const PageRequest& page) = 0;
+
+  /// The latest session of each of `device_ids` that has one (the one started last; of those
+  /// started in the same second, the one created last), in no particular order: one read for a
+  /// page of devices. kInvalidArgument (field "deviceIds") for more than kMaxPageSize ids.
+  [[nodiscard]] virtual Result<std::vector<DeploymentSession>> LatestSessions(
+      std::span<const std::string> device_ids) = 0;
 };
 
 }  // namespace groundcrew::store

@@ -115,3 +115,42 @@ TEST_P(AuditStoreConformance, RefusesAMalformedAfterOrLimit) {
 
 }  // namespace
 }  // namespace groundcrew::store::conformance
+
+namespace groundcrew::store::conformance {
+namespace {
+
+TEST_P(AuditStoreConformance, FiltersByActorCaseInsensitivelyAndByKindAcrossPages) {
+  std::vector<int64_t> matching;
+  for (int i = 0; i < 12; ++i) {
+    AuditEntry e = Entry(i);
+    e.actor = i % 3 == 0 ? "Alice" : "admin";
+    e.resource_kind = i % 2 == 0 ? "autopilotDevices" : "groups";
+    auto stored = store().audit().Append(e);
+    ASSERT_TRUE(stored.has_value()) << stored.error().message;
+    if (i % 3 == 0 && i % 2 == 0) matching.push_back(stored->sequence);
+  }
+  std::vector<int64_t> seen;
+  PageRequest request{.after = "", .limit = 1};
+  for (int pages = 0;; ++pages) {
+    ASSERT_LT(pages, 10) << "paging does not end";
+    auto page =
+        store().audit().List({.actor = "alice", .resource_kind = "autopilotDevices"}, request);
+    ASSERT_TRUE(page.has_value()) << page.error().message;
+    for (const AuditEntry& e : page->items) seen.push_back(e.sequence);
+    if (page->next_after.empty()) break;
+    request.after = page->next_after;
+  }
+  EXPECT_EQ(seen, matching);  // entries 0 and 6
+  auto by_actor = store().audit().List({.actor = "ADMIN"}, {.after = "", .limit = 100});
+  ASSERT_TRUE(by_actor.has_value());
+  EXPECT_EQ(by_actor->items.size(), 8u);
+  auto by_kind = store().audit().List({.resource_kind = "groups"}, {.after = "", .limit = 100});
+  ASSERT_TRUE(by_kind.has_value());
+  EXPECT_EQ(by_kind->items.size(), 6u);
+  auto nobody = store().audit().List({.actor = "nobody"}, {.after = "", .limit = 100});
+  ASSERT_TRUE(nobody.has_value());
+  EXPECT_TRUE(nobody->items.empty());
+}
+
+}  // namespace
+}  // namespace groundcrew::store::conformance

@@ -349,5 +349,132 @@ TEST_P(SessionStoreConformance, DeletingADeviceDeletesItsSessionsAndEvents) {
   EXPECT_EQ(kept_events->items.size(), 1u);
 }
 
+TEST_P(SessionStoreConformance, FiltersSessionsByFlowAndStateWithOrWithoutADevice) {
+  ASSERT_TRUE(store().devices().Insert(std::vector{Device(1), Device(2)}).has_value());
+  for (int n = 1; n <= 8; ++n) {
+    DeploymentSession s = Session(n, n <= 4 ? 1 : 2);
+    s.deployment_state = n % 4 == 0 ? "failure" : "success";
+    ASSERT_TRUE(store().sessions().CreateSession(s).has_value());
+  }
+  auto ids = [&](const SessionFilter& filter) {
+    std::vector<std::string> out;
+    auto page = store().sessions().ListSessions(filter, {.after = "", .limit = 100});
+    EXPECT_TRUE(page.has_value());
+    if (page) {
+      for (const auto& s : page->items) out.push_back(s.id);
+    }
+    return out;
+  };
+  EXPECT_EQ(ids({.flow = "technician"}),
+            (std::vector<std::string>{"sess-1002", "sess-1004", "sess-1006", "sess-1008"}));
+  EXPECT_EQ(ids({.deployment_state = "failure"}),
+            (std::vector<std::string>{"sess-1004", "sess-1008"}));
+  EXPECT_EQ(
+      ids({.device_id = Device(2).id.value(), .flow = "technician", .deployment_state = "failure"}),
+      std::vector<std::string>{"sess-1008"});
+  EXPECT_TRUE(ids({.flow = "user", .deployment_state = "failure"}).empty());
+}
+
+TEST_P(SessionStoreConformance, LatestSessionsGivesEachDevicesLastStartedSessionInOneRead) {
+  ASSERT_TRUE(store().devices().Insert(std::vector{Device(1), Device(2), Device(3)}).has_value());
+  DeploymentSession late = Session(1, 1);  // created first, started last
+  late.started_date_time = At(1'700'050'000);
+  ASSERT_TRUE(store().sessions().CreateSession(late).has_value());
+  ASSERT_TRUE(store().sessions().CreateSession(Session(2, 1)).has_value());
+  // Device 2: two sessions started in the same second; the one created last wins.
+  DeploymentSession first = Session(9, 2);
+  DeploymentSession second = Session(4, 2);
+  second.started_date_time = first.started_date_time;
+  second.deployment_state = "failure";
+  ASSERT_TRUE(store().sessions().CreateSession(first).has_value());
+  ASSERT_TRUE(store().sessions().CreateSession(second).has_value());
+
+  const std::vector<std::string> ids = {Device(3).id.value(), Device(2).id.value(), "ztd-none",
+                                        Device(1).id.value()};
+  auto latest = store().sessions().LatestSessions(ids);
+  ASSERT_TRUE(latest.has_value()) << latest.error().message;
+  ASSERT_EQ(latest->size(), 2u) << "device 3 and the unknown id have none";
+  std::sort(latest->begin(), latest->end(),
+            [](const auto& a, const auto& b) { return a.device_id < b.device_id; });
+  ExpectSame((*latest)[0], late);
+  ExpectSame((*latest)[1], second);
+
+  EXPECT_TRUE(store().sessions().LatestSessions({})->empty());
+  // Many ids at once (more than any padding), each given once.
+  std::vector<std::string> many(kMaxPageSize, "ztd-none");
+  many[700] = Device(1).id.value();
+  auto of_many = store().sessions().LatestSessions(many);
+  ASSERT_TRUE(of_many.has_value()) << of_many.error().message;
+  ASSERT_EQ(of_many->size(), 1u);
+  EXPECT_EQ((*of_many)[0].id, late.id);
+  many.push_back("ztd-one-too-many");
+  auto refused = store().sessions().LatestSessions(many);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(refused.error().field, "deviceIds");
+
+  // Devices filter on their latest session's state; a device without one never matches.
+  auto failed = store().devices().List({.deployment_state = "failure"}, {});
+  ASSERT_TRUE(failed.has_value()) << failed.error().message;
+  ASSERT_EQ(failed->items.size(), 1u);
+  EXPECT_EQ(failed->items[0].value.id, Device(2).id);
+  auto in_progress = store().devices().List({.deployment_state = "inProgress"}, {});
+  ASSERT_TRUE(in_progress.has_value());
+  ASSERT_EQ(in_progress->items.size(), 1u);
+  EXPECT_EQ(in_progress->items[0].value.id, Device(1).id);
+}
+
+TEST_P(SessionStoreConformance, ListsMatchingEventsAndReadsOnFromTheHighestSequence) {
+  ASSERT_TRUE(store().devices().Insert(std::vector{Device(1), Device(2)}).has_value());
+  DeploymentSession technician = Session(2, 1);
+  DeploymentSession user = Session(3, 1);
+  DeploymentSession other = Session(4, 2);
+  technician.deployment_state = "failure";
+  for (const DeploymentSession& s : {technician, user, other}) {
+    ASSERT_TRUE(store().sessions().CreateSession(s).has_value());
+  }
+  std::vector<int64_t> of_technician, of_device;
+  int64_t highest = 0;  // the last event is the other device's
+  for (int i = 0; i < 9; ++i) {
+    const DeploymentSession& s = i % 3 == 0 ? technician : i % 3 == 1 ? user : other;
+    auto e = store().sessions().AppendEvent(Event(s, "k" + std::to_string(i)));
+    ASSERT_TRUE(e.has_value());
+    if (&s == &technician) of_technician.push_back(e->sequence);
+    if (&s != &other) of_device.push_back(e->sequence);
+    highest = e->sequence;
+  }
+
+  auto read = [&](const SessionFilter& filter, int limit) {
+    std::vector<int64_t> seen;
+    PageRequest request{.after = "", .limit = limit};
+    for (int pages = 0; pages < 20; ++pages) {
+      auto page = store().sessions().ListMatchingEvents(filter, request);
+      EXPECT_TRUE(page.has_value()) << page.error().message;
+      if (!page) break;
+      for (const auto& e : page->items) seen.push_back(e.sequence);
+      // The last page reads on from the highest sequence; the others from their last event.
+      if (page->next_after == std::to_string(highest)) break;
+      EXPECT_EQ(static_cast<int>(page->items.size()), limit);
+      EXPECT_EQ(page->next_after, std::to_string(page->items.back().sequence));
+      request.after = page->next_after;
+    }
+    return seen;
+  };
+  EXPECT_EQ(read({.flow = "technician", .deployment_state = "failure"}, 2), of_technician);
+  EXPECT_EQ(read({.device_id = Device(1).id.value()}, 4), of_device);
+  EXPECT_EQ(read({.deployment_state = "failure"}, 100), of_technician);
+  EXPECT_TRUE(read({.flow = "user", .deployment_state = "failure"}, 5).empty());
+
+  // Nothing after the highest sequence: nothing to read on from.
+  auto done = store().sessions().ListMatchingEvents({.flow = "user"},
+                                                    {.after = std::to_string(highest), .limit = 5});
+  ASSERT_TRUE(done.has_value());
+  EXPECT_TRUE(done->items.empty());
+  EXPECT_TRUE(done->next_after.empty());
+  auto bad = store().sessions().ListMatchingEvents({.flow = "user"}, {.after = "x", .limit = 5});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().field, "after");
+}
+
 }  // namespace
 }  // namespace groundcrew::store::conformance

@@ -10,7 +10,8 @@ constexpr const char* kInsertAuditEntry =
     "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 constexpr const char* kListAuditEntries =
     "SELECT sequence, at, actor, action, resource_kind, resource_id, resource_name, detail "
-    "FROM audit_log WHERE sequence > ?1 ORDER BY sequence LIMIT ?2";
+    "FROM audit_log WHERE sequence > ?1 AND (?3 = '' OR actor = ?3 COLLATE NOCASE) "
+    "AND (?4 = '' OR resource_kind = ?4) ORDER BY sequence LIMIT ?2";
 
 AuditEntry ReadAuditEntry(const Statement& row) {
   AuditEntry entry;
@@ -50,7 +51,7 @@ class SqliteAuditStore final : public AuditStore {
     return stored;
   }
 
-  Result<Page<AuditEntry>> List(const PageRequest& page) override {
+  Result<Page<AuditEntry>> List(const AuditFilter& filter, const PageRequest& page) override {
     if (Status s = CheckLimit(page); !s) return s.error();
     Result<int64_t> after = ParseSequenceCursor(page.after);
     if (!after) return after.error();
@@ -60,6 +61,8 @@ class SqliteAuditStore final : public AuditStore {
     if (!list) return list.error();
     list->Bind(1, *after);
     list->Bind(2, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
+    list->Bind(3, filter.actor);
+    list->Bind(4, filter.resource_kind);
     Result<Page<AuditEntry>> result = ReadPage<AuditEntry>(
         *list, page.limit, [&](const Statement& row) { return ReadAuditEntry(row); },
         [](const AuditEntry& item) { return std::to_string(item.sequence); });

@@ -33,6 +33,11 @@ constexpr const char* kUpdateDevice =
 constexpr const char* kDeleteDevice =
     "DELETE FROM autopilot_devices WHERE id = ?1 AND version = ?2";
 constexpr const char* kDeviceVersion = "SELECT version FROM autopilot_devices WHERE id = ?1";
+// The state of the device's latest session (SessionStore::LatestSessions), read through the
+// sessions' (device_id, id) index.
+#define GC_LATEST_SESSION_STATE                                                                    \
+  "SELECT s.deployment_state FROM deployment_sessions s WHERE s.device_id = autopilot_devices.id " \
+  "ORDER BY s.started_at DESC, s.rowid DESC LIMIT 1"
 // SQLite uses no index through "(?2 = '' OR serial_number = ?2)": a filter by serial number
 // (unique) names its column plainly, or finding one device would scan them all. The others page
 // in id order and filter as they go.
@@ -40,10 +45,12 @@ constexpr const char* kDeviceVersion = "SELECT version FROM autopilot_devices WH
   "SELECT " GC_DEVICE_COLUMNS " FROM autopilot_devices WHERE " first     \
   " AND id > ?1 "                                                        \
   "AND (?2 = '' OR serial_number = ?2) AND (?3 = '' OR group_tag = ?3) " \
-  "AND (?4 IS NULL OR enrollment_state = ?4) ORDER BY id LIMIT ?5"
+  "AND (?4 IS NULL OR enrollment_state = ?4) "                           \
+  "AND (?6 = '' OR ?6 = (" GC_LATEST_SESSION_STATE ")) ORDER BY id LIMIT ?5"
 constexpr const char* kListDevices = GC_LIST_DEVICES("1");
 constexpr const char* kListDevicesBySerial = GC_LIST_DEVICES("serial_number = ?2");
 #undef GC_LIST_DEVICES
+#undef GC_LATEST_SESSION_STATE
 
 #undef GC_DEVICE_COLUMNS
 
@@ -204,6 +211,7 @@ class SqliteDeviceStore final : public DeviceStore {
                       ? std::optional<int64_t>(static_cast<int64_t>(*filter.enrollment_state))
                       : std::nullopt);
     list->Bind(5, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
+    list->Bind(6, filter.deployment_state);
     Result<Page<DeviceRecord>> result = ReadPage<DeviceRecord>(
         *list, page.limit, [&](const Statement& row) { return ReadDevice(row); },
         [](const DeviceRecord& item) { return item.value.id.value(); });

@@ -1,5 +1,8 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <bit>
+
 #include "server/store_sqlite/internal/ports.hpp"
 
 namespace groundcrew::store::sqlite::internal {
@@ -20,11 +23,21 @@ constexpr const char* kDeviceExists = "SELECT 1 FROM autopilot_devices WHERE id 
 // Two statements rather than one with "(?2 = '' OR device_id = ?2)": SQLite cannot use the
 // (device_id, id) index through that OR, and one device's sessions were found by scanning every
 // session (a device's report cost grew with the fleet: 12 ms of CPU each at 10,000 devices).
+#define GC_SESSION_FILTERS \
+  " AND (?4 = '' OR flow = ?4) AND (?5 = '' OR deployment_state = ?5) ORDER BY id LIMIT ?3"
 constexpr const char* kListSessions =
-    "SELECT " GC_SESSION_COLUMNS " FROM deployment_sessions WHERE id > ?1 ORDER BY id LIMIT ?3";
+    "SELECT " GC_SESSION_COLUMNS " FROM deployment_sessions WHERE id > ?1" GC_SESSION_FILTERS;
 constexpr const char* kListDeviceSessions =
     "SELECT " GC_SESSION_COLUMNS
-    " FROM deployment_sessions WHERE device_id = ?2 AND id > ?1 ORDER BY id LIMIT ?3";
+    " FROM deployment_sessions WHERE device_id = ?2 AND id > ?1" GC_SESSION_FILTERS;
+#undef GC_SESSION_FILTERS
+// The latest session of each device named by the placeholders (formatted in), found through the
+// (device_id, id) index: of a device's sessions, the one started last, then created last.
+constexpr const char* kLatestSessions =
+    "SELECT " GC_SESSION_COLUMNS
+    " FROM deployment_sessions s WHERE s.device_id IN ({}) AND s.rowid = (SELECT t.rowid FROM "
+    "deployment_sessions t WHERE t.device_id = s.device_id ORDER BY t.started_at DESC, t.rowid "
+    "DESC LIMIT 1)";
 constexpr const char* kInsertEvent =
     "INSERT INTO session_events (session_id, idempotency_key, at, kind, detail) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -38,6 +51,15 @@ constexpr const char* kListEvents = "SELECT " GC_EVENT_COLUMNS
 constexpr const char* kListAllEvents = "SELECT " GC_EVENT_COLUMNS
                                        " FROM session_events WHERE sequence > ?1 "
                                        "ORDER BY sequence LIMIT ?2";
+
+// The events of the sessions matching ?3 (device), ?4 (flow), ?5 (state): the scan walks the
+// events from the cursor and looks each one's session up by its key.
+constexpr const char* kListMatchingEvents =
+    "SELECT " GC_EVENT_COLUMNS
+    " FROM session_events JOIN deployment_sessions s ON s.id = session_id WHERE sequence > ?1 "
+    "AND (?3 = '' OR s.device_id = ?3) AND (?4 = '' OR s.flow = ?4) "
+    "AND (?5 = '' OR s.deployment_state = ?5) ORDER BY sequence LIMIT ?2";
+constexpr const char* kLastSequence = "SELECT COALESCE(MAX(sequence), 0) FROM session_events";
 
 #undef GC_SESSION_COLUMNS
 #undef GC_EVENT_COLUMNS
@@ -149,6 +171,8 @@ class SqliteSessionStore final : public SessionStore {
     list->Bind(1, page.after);
     if (!filter.device_id.empty()) list->Bind(2, filter.device_id);
     list->Bind(3, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
+    list->Bind(4, filter.flow);
+    list->Bind(5, filter.deployment_state);
     Result<Page<DeploymentSession>> result = ReadPage<DeploymentSession>(
         *list, page.limit, [&](const Statement& row) { return ReadSession(row); },
         [](const DeploymentSession& item) { return item.id; });
@@ -226,6 +250,72 @@ class SqliteSessionStore final : public SessionStore {
         *list, page.limit, [&](const Statement& row) { return ReadEvent(row); },
         [](const SessionEvent& item) { return std::to_string(item.sequence); });
     return result;
+  }
+
+  Result<Page<SessionEvent>> ListMatchingEvents(const SessionFilter& filter,
+                                                const PageRequest& page) override {
+    if (Status s = CheckLimit(page); !s) return s.error();
+    Result<int64_t> after = ParseSequenceCursor(page.after);
+    if (!after) return after.error();
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    // One read transaction, so that the highest sequence is the one the page was read at.
+    Result<Transaction> transaction = Transaction::Begin(db, Transaction::Mode::kRead);
+    if (!transaction) return transaction.error();
+    Result<Statement> list = db.Prepare(kListMatchingEvents);
+    if (!list) return list.error();
+    list->Bind(1, *after);
+    list->Bind(2, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
+    list->Bind(3, filter.device_id);
+    list->Bind(4, filter.flow);
+    list->Bind(5, filter.deployment_state);
+    Result<Page<SessionEvent>> result = ReadPage<SessionEvent>(
+        *list, page.limit, [&](const Statement& row) { return ReadEvent(row); },
+        [](const SessionEvent& item) { return std::to_string(item.sequence); });
+    if (!result) return result.error();
+    list->Reset();
+    if (result->next_after.empty()) {  // the last page: read on from the highest sequence
+      Result<Statement> last = db.Prepare(kLastSequence);
+      if (!last) return last.error();
+      Result<bool> row = last->Step();
+      if (!row) return row.error();
+      const int64_t highest = *row ? last->Int(0) : 0;
+      if (highest > *after) result->next_after = std::to_string(highest);
+      last->Reset();
+    }
+    if (Status s = transaction->Commit(); !s) return s.error();
+    return result;
+  }
+
+  Result<std::vector<DeploymentSession>> LatestSessions(
+      std::span<const std::string> device_ids) override {
+    if (device_ids.size() > static_cast<size_t>(kMaxPageSize)) {
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          fmt::format("at most {} devices at a time, not {}", kMaxPageSize, device_ids.size()),
+          "deviceIds");
+    }
+    std::vector<DeploymentSession> latest;
+    if (device_ids.empty()) return latest;
+    // Placeholders in a power of two from 16 (padded with the first id again), so that each
+    // connection compiles and keeps at most 7 texts of the statement.
+    const size_t count = std::bit_ceil(std::max<size_t>(device_ids.size(), 16));
+    std::string placeholders;
+    for (size_t i = 1; i <= count; ++i) placeholders += fmt::format("{}?{}", i == 1 ? "" : ", ", i);
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    Result<Statement> select = db.Prepare(fmt::format(fmt::runtime(kLatestSessions), placeholders));
+    if (!select) return select.error();
+    for (size_t i = 0; i < count; ++i) {
+      select->Bind(static_cast<int>(i + 1), device_ids[i < device_ids.size() ? i : 0]);
+    }
+    for (;;) {
+      Result<bool> row = select->Step();
+      if (!row) return row.error();
+      if (!*row) break;
+      latest.push_back(ReadSession(*select));
+    }
+    return latest;
   }
 
  private:
