@@ -275,42 +275,39 @@ TEST(RemoteCommandsTest, AuditAndSessionsListWithTheirFilters) {
   EXPECT_EQ(server.requests[2].target, "/v1/audit?actor=ops%20team&resourceKind=groups&limit=1000");
   EXPECT_EQ(Sessions({}, api, run.console), 0);
   EXPECT_EQ(server.requests[3].target, "/v1/deploymentSessions?limit=1000");
-  EXPECT_EQ(Sessions({.device = "PF3 X", .flow = "user", .state = "failure"}, api, run.console), 0);
+  EXPECT_EQ(Sessions({.flow = "user", .state = "failure"}, api, run.console), 0);
   EXPECT_EQ(server.requests[4].target,
-            "/v1/deploymentSessions?serialNumber=PF3%20X&flow=user&deploymentState=failure"
-            "&limit=1000");
+            "/v1/deploymentSessions?flow=user&deploymentState=failure&limit=1000");
 }
 
-TEST(RemoteCommandsTest, SessionsDeviceIsASerialNumberElseAnId) {
-  constexpr const char* kNoSerial =
-      R"({"error":{"code":"not_found","message":"no registered device has the serial number",)"
-      R"("field":"serialNumber"}})";
+TEST(RemoteCommandsTest, SessionsOfADeviceFoundBySerialNumberOrId) {
+  constexpr const char* kNoDevice =
+      R"({"error":{"code":"not_found","message":"no device","field":"id"}})";
   ScriptedTransport server;
-  server.Answer(404, kNoSerial);
-  server.Answer(200, R"({"id":"z-1","serialNumber":"PF3"})");
+  server.Answer(404, kNoDevice);  // "PF3 X" is not an id: found by serial number
+  server.Answer(200, R"({"value":[{"id":"z-1","serialNumber":"PF3 X"}]})");
   server.Answer(200,
                 R"({"value":[)"
-                R"({"serialNumber":"PF3","flow":"user","startedDateTime":"2026-12-06T10:00:00Z"},)"
-                R"({"serialNumber":"PF3","flow":"technician",)"
+                R"({"serialNumber":"PF3 X","flow":"user","startedDateTime":"2026-12-06T10:00:00Z"},)"
+                R"({"serialNumber":"PF3 X","flow":"technician",)"
                 R"("startedDateTime":"2026-12-05T10:00:00Z"}]})");
   Api api(server.transport());
   Captured run;
-  EXPECT_EQ(Sessions({.device = "z-1"}, api, run.console), 0) << run.err.str();
+  EXPECT_EQ(Sessions({.device = "PF3 X", .flow = "user"}, api, run.console), 0) << run.err.str();
   ASSERT_EQ(server.requests.size(), 3u);
-  EXPECT_EQ(server.requests[1].target, "/v1/autopilotDevices/z-1");
-  EXPECT_EQ(server.requests[2].target, "/v1/deploymentSessions?deviceId=z-1&limit=1000");
+  EXPECT_EQ(server.requests[1].target, "/v1/autopilotDevices?serialNumber=PF3%20X&limit=1000");
+  EXPECT_EQ(server.requests[2].target, "/v1/deploymentSessions?deviceId=z-1&flow=user&limit=1000");
   // The table is oldest first, whatever the API's order.
   EXPECT_LT(run.out.str().find("technician"), run.out.str().find("user")) << run.out.str();
 
   // Neither a serial number nor an id: the error names --device and what to do.
-  server.Answer(404, kNoSerial);
-  server.Answer(404, R"({"error":{"code":"not_found","message":"no device","field":"id"}})");
+  server.Answer(404, kNoDevice);
+  server.Answer(200, R"({"value":[]})");
   Captured missing;
   EXPECT_EQ(Sessions({.device = "NOPE"}, api, missing.console), 1);
-  EXPECT_NE(missing.err.str().find("--device"), std::string::npos) << missing.err.str();
-  EXPECT_NE(missing.err.str().find("no registered device has the serial number or id \"NOPE\""),
-            std::string::npos)
-      << missing.err.str();
+  EXPECT_EQ(missing.err.str(),
+            "error: --device: no device has the serial number or id \"NOPE\"; list them with "
+            "`groundcrew devices list`\n");
   // A refused filter names its flag.
   server.Answer(400, R"({"error":{"code":"invalid_argument","message":"deploymentState: unknown )"
                      R"(value","field":"deploymentState"}})");
