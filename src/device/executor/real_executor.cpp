@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/text.hpp"
+#include "core/naming/certificate_name.hpp"
 #include "device/executor/compliance_facts.hpp"
 #include "device/executor/detection.hpp"
 #include "device/executor/durable_file.hpp"
@@ -101,14 +102,10 @@ std::string CsrCommonName(const core::CertificateProfile& profile, const ApplyCo
     cn =
         std::string(text::Trim(format.substr(start, end == std::string::npos ? end : end - start)));
   }
-  const auto replace = [&cn](std::string_view placeholder, std::string_view value) {
-    for (size_t at = cn.find(placeholder); at != std::string::npos; at = cn.find(placeholder)) {
-      cn.replace(at, placeholder.size(), value);
-    }
-  };
-  replace("{{DeviceName}}", context.device_name);
-  replace("{{UserPrincipalName}}", context.user_principal_name);
-  replace("{{UserName}}", context.user_name);
+  // A value that itself holds a placeholder is not searched again (it cannot loop).
+  core::ReplaceAll(cn, "{{DeviceName}}", context.device_name);
+  core::ReplaceAll(cn, "{{UserPrincipalName}}", context.user_principal_name);
+  core::ReplaceAll(cn, "{{UserName}}", context.user_name);
   if (cn.empty() || cn.find("{{") != std::string::npos) cn = profile.id.value();
   if (cn.size() > 64) {
     cn.resize(64);

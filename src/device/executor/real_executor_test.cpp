@@ -598,6 +598,20 @@ TEST_F(RealExecutorTest, RequestsAndWritesCertificates) {
   EXPECT_FALSE(fs::exists(key));
 }
 
+TEST_F(RealExecutorTest, ANameHoldingAPlaceholderIsNotExpandedAgain) {
+  core::CertificateProfile profile;
+  profile.id = core::CertificateProfileId("cert-3");
+  profile.subject_name_format = "CN={{DeviceName}}";
+  payloads_.Add(profile);
+  ApplyContext context;
+  context.device_name = "LAB-{{DeviceName}}";  // once looped for ever
+  Result<ItemResult> result = Apply(ItemFor(core::ItemKind::kCertificate, "cert-3"), context);
+  ASSERT_TRUE(result) << result.error().message;
+  ASSERT_EQ(csrs_.size(), 1u);
+  // A name still holding "{{" is not a name: the profile's id stands in.
+  EXPECT_EQ(SubjectOfRequest(csrs_[0]), "/CN=cert-3");
+}
+
 TEST_F(RealExecutorTest, CertificateIssuerErrors) {
   core::CertificateProfile profile;
   profile.id = core::CertificateProfileId("cert-2");
