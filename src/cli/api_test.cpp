@@ -286,11 +286,11 @@ TEST(RemoteCommandsTest, SessionsOfADeviceFoundBySerialNumberOrId) {
   ScriptedTransport server;
   server.Answer(404, kNoDevice);  // "PF3 X" is not an id: found by serial number
   server.Answer(200, R"({"value":[{"id":"z-1","serialNumber":"PF3 X"}]})");
-  server.Answer(200,
-                R"({"value":[)"
-                R"({"serialNumber":"PF3 X","flow":"user","startedDateTime":"2026-12-06T10:00:00Z"},)"
-                R"({"serialNumber":"PF3 X","flow":"technician",)"
-                R"("startedDateTime":"2026-12-05T10:00:00Z"}]})");
+  server.Answer(
+      200, R"({"value":[)"
+           R"({"serialNumber":"PF3 X","flow":"user","startedDateTime":"2026-12-06T10:00:00Z"},)"
+           R"({"serialNumber":"PF3 X","flow":"technician",)"
+           R"("startedDateTime":"2026-12-05T10:00:00Z"}]})");
   Api api(server.transport());
   Captured run;
   EXPECT_EQ(Sessions({.device = "PF3 X", .flow = "user"}, api, run.console), 0) << run.err.str();

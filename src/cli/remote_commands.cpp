@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <map>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -132,9 +132,9 @@ using RowOrder = bool (*)(const json::value& a, const json::value& b);
 
 // How ListCommand asks and shows.
 struct ListView {
-  FlagNames flags = {};         ///< an error about one of these query parameters names the flag
-  RowOrder before = nullptr;    ///< the table's row order; null: RenderList's
-  bool show_ids = false;        ///< an ID column (--wide)
+  FlagNames flags = {};       ///< an error about one of these query parameters names the flag
+  RowOrder before = nullptr;  ///< the table's row order; null: RenderList's
+  bool show_ids = false;      ///< an ID column (--wide)
 };
 
 // Prints `items` as {"value": [...]}, or as a table of `kind` (assignments with their payloads'
@@ -578,10 +578,10 @@ int Sessions(const SessionsOptions& options, Api& api, Console& console) {
   }
   const std::string query = QueryParameters(
       {{"deviceId", device_id}, {"flow", options.flow}, {"deploymentState", options.state}});
-  return ListCommand("/v1/deploymentSessions" + (query.empty() ? "" : "?" + query),
-                     "deploymentSessions", options.json, api, console,
-                     {.flags = {{"flow", "--flow"}, {"deploymentState", "--state"}},
-                      .before = ByStart});
+  return ListCommand(
+      "/v1/deploymentSessions" + (query.empty() ? "" : "?" + query), "deploymentSessions",
+      options.json, api, console,
+      {.flags = {{"flow", "--flow"}, {"deploymentState", "--state"}}, .before = ByStart});
 }
 
 int Login(const LoginOptions& options, Api& api, Console& console) {

@@ -394,8 +394,6 @@ std::vector<std::string> DiscoverColumns(const json::array& items) {
   return keys;
 }
 
-
-
 }  // namespace
 
 std::string Style::Paint(std::string_view text, Color c) const {

@@ -871,8 +871,7 @@ TEST_F(DeploymentServiceTest, ThePlanStartsFromTheInventoryTheDeviceReportedWhen
   // The technician flow ends: everything installed but the policy, which failed.
   auto technician = services_->deployment.Technician(caller(), device_);
   ASSERT_TRUE(technician);
-  std::vector<core::InstalledItem> inventory =
-      core::AssumedCleanTechnicianFlow(technician->plan);
+  std::vector<core::InstalledItem> inventory = core::AssumedCleanTechnicianFlow(technician->plan);
   ASSERT_EQ(inventory.size(), 5u);
   for (core::InstalledItem& item : inventory) {
     if (item.kind == core::ItemKind::kPolicy) item.outcome = core::ItemOutcome::kFailed;

@@ -46,20 +46,6 @@ Actor DeviceActor(const core::AutopilotDeviceIdentity& device) {
   return Actor{"device:" + device.serial_number, store::CredentialRole::kReader};
 }
 
-// Every item of a paged listing, in order: `list(page)` until the last page.
-template <class T, class List>
-Result<std::vector<T>> ReadAllPages(List list) {
-  std::vector<T> all;
-  store::PageRequest page{.after = "", .limit = store::kMaxPageSize};
-  for (;;) {
-    Result<store::Page<T>> listed = list(page);
-    if (!listed) return listed.error();
-    for (T& item : listed->items) all.push_back(std::move(item));
-    if (listed->next_after.empty()) return all;
-    page.after = listed->next_after;
-  }
-}
-
 }  // namespace
 
 DeploymentService::DeploymentService(store::Store& store, Catalog& catalog,
@@ -370,7 +356,7 @@ Result<core::DeploymentReport> DeploymentService::Report(std::string_view serial
 
   store::SessionFilter filter;
   filter.device_id = device.id.value();
-  Result<std::vector<DeploymentSession>> sessions = ReadAllPages<DeploymentSession>(
+  Result<std::vector<DeploymentSession>> sessions = store::ReadAllPages<DeploymentSession>(
       [&](const store::PageRequest& page) { return store_.sessions().ListSessions(filter, page); });
   if (!sessions) return sessions.error();
   // Each session with its events; sessions in the order they started (a second apart at best,
@@ -378,7 +364,7 @@ Result<core::DeploymentReport> DeploymentService::Report(std::string_view serial
   std::vector<std::pair<DeploymentSession, std::vector<SessionEvent>>> timeline;
   for (DeploymentSession& session : *sessions) {
     Result<std::vector<SessionEvent>> events =
-        ReadAllPages<SessionEvent>([&](const store::PageRequest& page) {
+        store::ReadAllPages<SessionEvent>([&](const store::PageRequest& page) {
           return store_.sessions().ListEvents(session.id, page);
         });
     if (!events) return events.error();

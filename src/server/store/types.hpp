@@ -2,7 +2,10 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "common/result.hpp"
 
 // Shapes shared by every store port.
 namespace groundcrew::store {
@@ -28,5 +31,20 @@ struct Page {
 };
 
 inline constexpr int kMaxPageSize = 1000;
+
+/// Every item of a paged listing, in order: `list(PageRequest)` (returning Result<Page<T>>) page
+/// after page of kMaxPageSize until the last. The first error ends it.
+template <class T, class List>
+Result<std::vector<T>> ReadAllPages(List list) {
+  std::vector<T> all;
+  PageRequest page{.after = "", .limit = kMaxPageSize};
+  for (;;) {
+    Result<Page<T>> listed = list(page);
+    if (!listed) return listed.error();
+    for (T& item : listed->items) all.push_back(std::move(item));
+    if (listed->next_after.empty()) return all;
+    page.after = listed->next_after;
+  }
+}
 
 }  // namespace groundcrew::store
