@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/captured_console.hpp"
 #include "cli/config.hpp"
 #include "cli/read_file.hpp"
 #include "cli/remote_commands.hpp"
@@ -23,11 +24,6 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 
 using test_support::ScriptedTransport;
-
-struct Captured {
-  std::ostringstream out, err;
-  Console console{out, err, Style{}, Style{}, false};
-};
 
 TEST(ApiTest, ServerErrorsKeepTheirCodeMessageAndField) {
   ScriptedTransport server;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/captured_console.hpp"
 #include "tests/support/scripted_transport.hpp"
 
 // `groundcrew report` and `groundcrew watch` against a scripted fake transport (no server).
@@ -18,11 +19,6 @@ namespace {
 namespace json = boost::json;
 
 using test_support::ScriptedTransport;
-
-struct Captured {
-  std::ostringstream out, err;
-  Console console{out, err, Style{}, Style{}, false};
-};
 
 // The report of a device that was pre-provisioned (with a retry) and then signed in to.
 constexpr const char* kReport = R"json({

@@ -101,6 +101,14 @@ Error NoSession(std::string_view id) {
   return MakeError(ErrorCode::kNotFound, fmt::format("no deployment session has id {}", id), "id");
 }
 
+// A page of events from `list` (which selects limit + 1 rows after the cursor), keyed by
+// sequence.
+Result<Page<SessionEvent>> ReadEventPage(Statement& list, int limit) {
+  return ReadPage<SessionEvent>(
+      list, limit, [](const Statement& row) { return ReadEvent(row); },
+      [](const SessionEvent& item) { return std::to_string(item.sequence); });
+}
+
 class SqliteSessionStore final : public SessionStore {
  public:
   explicit SqliteSessionStore(ConnectionPool& pool) : pool_(pool) {}
@@ -227,9 +235,7 @@ class SqliteSessionStore final : public SessionStore {
     list->Bind(1, session_id);
     list->Bind(2, *after);
     list->Bind(3, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
-    Result<Page<SessionEvent>> result = ReadPage<SessionEvent>(
-        *list, page.limit, [&](const Statement& row) { return ReadEvent(row); },
-        [](const SessionEvent& item) { return std::to_string(item.sequence); });
+    Result<Page<SessionEvent>> result = ReadEventPage(*list, page.limit);
     if (!result) return result.error();
     list->Reset();  // done reading before the transaction ends
     if (Status s = transaction->Commit(); !s) return s.error();
@@ -246,10 +252,7 @@ class SqliteSessionStore final : public SessionStore {
     if (!list) return list.error();
     list->Bind(1, *after);
     list->Bind(2, static_cast<int64_t>(page.limit) + 1);  // one more tells whether a page follows
-    Result<Page<SessionEvent>> result = ReadPage<SessionEvent>(
-        *list, page.limit, [&](const Statement& row) { return ReadEvent(row); },
-        [](const SessionEvent& item) { return std::to_string(item.sequence); });
-    return result;
+    return ReadEventPage(*list, page.limit);
   }
 
   Result<Page<SessionEvent>> ListMatchingEvents(const SessionFilter& filter,
@@ -269,9 +272,7 @@ class SqliteSessionStore final : public SessionStore {
     list->Bind(3, filter.device_id);
     list->Bind(4, filter.flow);
     list->Bind(5, filter.deployment_state);
-    Result<Page<SessionEvent>> result = ReadPage<SessionEvent>(
-        *list, page.limit, [&](const Statement& row) { return ReadEvent(row); },
-        [](const SessionEvent& item) { return std::to_string(item.sequence); });
+    Result<Page<SessionEvent>> result = ReadEventPage(*list, page.limit);
     if (!result) return result.error();
     list->Reset();
     if (result->next_after.empty()) {  // the last page: read on from the highest sequence
