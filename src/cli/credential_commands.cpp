@@ -117,7 +117,7 @@ int CredentialsList(const CredentialsListOptions& options, Api& api, Console& co
     std::vector<std::string> row = {
         credential.name, credential.role,
         credential.revoked.empty() ? "active" : console.out_style.Paint("revoked", Color::kDim),
-        credential.created, credential.revoked};
+        TimeCell(credential.created), TimeCell(credential.revoked)};
     if (options.wide) row.push_back(credential.id);
     table.Add(std::move(row));
   }

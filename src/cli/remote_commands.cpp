@@ -269,11 +269,7 @@ ApiResult<TenantDocument> ReadTenant(const ApplyOptions& options, bool upload_co
     head.method = "HEAD";
     head.target = target;
     auto present = api.Send(head);
-    if (present) {
-      console.err << fmt::format("content {} ({}) is already on the server\n", file.path,
-                                 HumanSize(file.size));
-      return Ok{};
-    }
+    if (present) return Ok{};  // already on the server: nothing to say
     if (present.error().code != "not_found") return failed("checking", present.error());
     HttpRequest put;
     put.method = "PUT";

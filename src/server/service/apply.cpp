@@ -426,13 +426,16 @@ class Applier {
       if (!updated) return updated.error();
       outcome_.changes.push_back({kind_name, std::string(shown_name), "update",
                                   FieldsChanged(existing->value.body, body)});
-      return Audit(store_, actor_, now_, "update", kind_name, row.id, name, R"({"via":"apply"})");
+      return Audit(store_, actor_, now_, "update", kind_name, row.id, shown_name,
+                   R"({"via":"apply"})");
     }
     store::Resource row{kind, IdOf(resource), name, body, now_, now_};
     Result<ResourceRecord> created = store_.resources().Create(row);
     if (!created) return created.error();
     outcome_.changes.push_back({kind_name, std::string(shown_name), "create", {}});
-    return Audit(store_, actor_, now_, "create", kind_name, row.id, name, R"({"via":"apply"})");
+    // The audit log names it as the change does (an assignment by payload, target and intent).
+    return Audit(store_, actor_, now_, "create", kind_name, row.id, shown_name,
+                 R"({"via":"apply"})");
   }
 
   // A stored body in the document's terms: ids shown as names, assignment targets as
@@ -692,8 +695,9 @@ class Applier {
   Status DeleteAssignment(const ResourceRecord& record, const core::Assignment& assignment) {
     GC_RETURN_IF_ERROR(
         store_.resources().Delete(ResourceKind::kAssignment, record.value.id, record.version));
-    outcome_.changes.push_back({"assignments", Describe(assignment), "delete", {}});
-    return Audit(store_, actor_, now_, "delete", "assignments", record.value.id, record.value.name,
+    const std::string described = Describe(assignment);
+    outcome_.changes.push_back({"assignments", described, "delete", {}});
+    return Audit(store_, actor_, now_, "delete", "assignments", record.value.id, described,
                  R"({"via":"apply"})");
   }
 
