@@ -289,7 +289,7 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
       "Show what a device would get: its name, groups, deployment profile, and for the\n"
       "technician flow and the user flow the ESP profile and the items of Device setup and\n"
       "Account setup (blocking, deferred, why), then lint findings.");
-  plan_cmd->add_option("SERIAL", plan.serial, "the device's serial number")->required();
+  plan_cmd->add_option("DEVICE", plan.serial, kDeviceHelp)->required();
   plan_cmd
       ->add_option("--user", plan.user,
                    "plan the user flow for this UPN (default: the assigned user)")
@@ -469,7 +469,7 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
       "Show a device's deployment: per flow (technician, user) its final state, phases and\n"
       "items with status, attempts, durations and error codes, and compliance before and\n"
       "after, from the events its agent reported.");
-  report_cmd->add_option("SERIAL", report.serial, "the device's serial number")->required();
+  report_cmd->add_option("DEVICE", report.serial, kDeviceHelp)->required();
   report_cmd->add_flag("--json", report.json, kJsonHelp);
   report_cmd->callback(
       [&] { remote(report.json, [&](Api& a, Console& c) { return Report(report, a, c); }); });

@@ -203,7 +203,8 @@ int ReportApiError(const ApiError& error, bool json, Console& console) {
   } else if (error.http_status == 429 || error.http_status == 503) {
     console.err << "hint: the server is busy; try again in a few seconds\n";
   } else if (error.code == "not_found" &&
-             (error.field == "serialNumber" || error.field == "SERIAL")) {
+             (error.field == "serialNumber" || error.field == "DEVICE") &&
+             error.message.find("groundcrew devices list") == std::string::npos) {
     console.err << "hint: list the registered devices with `groundcrew devices list`\n";
   } else if (error.code == "not_found" && (error.field == "user" || error.field == "--user")) {
     console.err << "hint: list the users with `groundcrew get users`\n";
@@ -400,9 +401,11 @@ int Apply(const ApplyOptions& options, Api& api, Console& console) {
 }
 
 int Plan(const PlanOptions& options, Api& api, Console& console) {
-  std::string target = "/v1/plan?serialNumber=" + UrlEscape(options.serial);
-  if (!options.user.empty()) target += "&user=" + UrlEscape(options.user);
-  auto plan = api.Call("GET", target);
+  auto plan = CallWithSerial(api, options.serial, [&](const std::string& serial) {
+    std::string target = "/v1/plan?serialNumber=" + UrlEscape(serial);
+    if (!options.user.empty()) target += "&user=" + UrlEscape(options.user);
+    return api.Call("GET", target);
+  });
   if (!plan) return ReportApiError(plan.error(), options.json, console);
   if (options.json) {
     WriteJson(console.out, *plan);

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <thread>
 
+#include "cli/resolve.hpp"
 #include "cli/table.hpp"
 #include "core/esp/run.hpp"
 
@@ -242,10 +243,12 @@ std::string EventLine(const json::value& event) {
 }
 
 int Report(const ReportOptions& options, Api& api, Console& console) {
-  auto report = api.Call("GET", "/v1/reports/" + UrlEscape(options.serial));
+  auto report = CallWithSerial(api, options.serial, [&](const std::string& serial) {
+    return api.Call("GET", "/v1/reports/" + UrlEscape(serial));
+  });
   if (!report) {
     ApiError error = report.error();
-    if (error.field == "serialNumber") error.field = "SERIAL";
+    if (error.field == "serialNumber") error.field = "DEVICE";
     return ReportApiError(error, options.json, console);
   }
   if (options.json) {

@@ -117,6 +117,7 @@ TEST(ReportCommandTest, CallsTheReportEndpointAndPrintsJsonOrText) {
   server.Answer(200, kReport);
   server.Answer(404, R"({"error":{"code":"not_found","message":"no registered device has serial )"
                      R"(number X 1","field":"serialNumber"}})");
+  server.Answer(404, R"({"error":{"code":"not_found","message":"no device","field":"id"}})");
   Api api(server.transport());
   Captured text;
   EXPECT_EQ(Report({.serial = "CON-0001", .json = false}, api, text.console), 0);
@@ -131,8 +132,18 @@ TEST(ReportCommandTest, CallsTheReportEndpointAndPrintsJsonOrText) {
   Captured missing;
   EXPECT_EQ(Report({.serial = "X 1", .json = false}, api, missing.console), 1);
   EXPECT_EQ(server.requests[2].target, "/v1/reports/X%201");
-  EXPECT_NE(missing.err.str().find("error: SERIAL: no registered device"), std::string::npos)
+  EXPECT_EQ(server.requests[3].target, "/v1/autopilotDevices/X%201");  // nor a device's id
+  EXPECT_NE(missing.err.str().find("error: DEVICE: no registered device"), std::string::npos)
       << missing.err.str();
+
+  server.Answer(404, R"({"error":{"code":"not_found","message":"no registered device has serial )"
+                     R"(number ztd-7","field":"serialNumber"}})");
+  server.Answer(200, R"({"id":"ztd-7","serialNumber":"CON-0007"})");  // an id, then its serial
+  server.Answer(200, kReport);
+  Captured by_id;
+  EXPECT_EQ(Report({.serial = "ztd-7", .json = true}, api, by_id.console), 0) << by_id.err.str();
+  ASSERT_EQ(server.requests.size(), 7u);
+  EXPECT_EQ(server.requests[6].target, "/v1/reports/CON-0007");
 }
 
 json::object StreamEvent(int sequence, std::string kind, json::object detail) {

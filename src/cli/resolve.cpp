@@ -136,6 +136,16 @@ ApiResult<Resolved> Resolve(Api& api, const ResourceKind& kind, std::string_view
   return FindByName(kind, *items, reference, field);
 }
 
+ApiResult<json::value> CallWithSerial(
+    Api& api, std::string_view reference,
+    const std::function<ApiResult<json::value>(const std::string& serial)>& call) {
+  ApiResult<json::value> answer = call(std::string(reference));
+  if (answer || answer.error().code != "not_found") return answer;
+  auto by_id = api.Call("GET", "/v1/autopilotDevices/" + UrlEscape(reference));
+  if (!by_id) return answer;  // not an id either: the first answer says so
+  return call(CellText(*by_id, "serialNumber"));
+}
+
 ApiResult<Resolved> FindByName(const ResourceKind& kind, const json::array& items,
                                std::string_view reference, std::string_view field) {
   for (const json::value& item : items) {

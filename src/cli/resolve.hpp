@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,13 @@ struct Resolved {
 /// several resources carry the name, listing their ids.
 ApiResult<Resolved> Resolve(Api& api, const ResourceKind& kind, std::string_view reference,
                             std::string_view field = "NAME");
+
+/// `call(serial)` for a device the API takes by serial number (plan, report): with `reference`
+/// first; when no device has that serial number (not_found) and a device has `reference` as its
+/// id, again with that device's serial number. Otherwise `call`'s answer.
+ApiResult<boost::json::value> CallWithSerial(
+    Api& api, std::string_view reference,
+    const std::function<ApiResult<boost::json::value>(const std::string& serial)>& call);
 
 /// Resolve's matching over resources already listed (any kind's list, e.g. credentials').
 ApiResult<Resolved> FindByName(const ResourceKind& kind, const boost::json::array& items,
