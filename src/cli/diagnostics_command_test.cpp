@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "cli/captured_console.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/scripted_transport.hpp"
 
@@ -22,11 +23,6 @@ using test_support::ReadText;
 using test_support::ScriptedTransport;
 using test_support::TempDir;
 using test_support::WriteText;
-
-struct Captured {
-  std::ostringstream out, err;
-  Console console{out, err, Style{}, Style{}, false};
-};
 
 constexpr const char* kListing = R"json({"value": [
   {"id": "b2", "fileName": "diagnostics-1800000600.tar.gz", "sizeBytes": 2048,
