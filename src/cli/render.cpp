@@ -355,7 +355,7 @@ const std::map<std::string, std::vector<Column>, std::less<>>& ColumnsByKind() {
         {"INTENT", {"intent", "installIntent"}}}},
       {"autopilotDevices",
        {{"SERIAL", {"serialNumber"}},
-        {"NAME", {"displayName"}},
+        {"NAME", {"deviceName", "displayName"}},
         {"GROUP TAG", {"groupTag"}},
         {"USER", {"userPrincipalName"}},
         {"ENROLLMENT", {"enrollmentState"}},

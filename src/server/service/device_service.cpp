@@ -143,6 +143,13 @@ Result<boost::json::object> DeviceService::ViewWith(const Snapshot& snapshot,
                                                     const store::DeploymentSession* last) {
   boost::json::object json = wire::Encode(record.value);
   json["lastDeployment"] = last != nullptr ? boost::json::value(wire::Encode(*last)) : nullptr;
+  // The name it joined with; before it joins, the one its registration gives it.
+  Result<std::optional<store::DeviceTrustRecord>> trust =
+      store_.device_trust().Find(record.value.id.value());
+  if (!trust) return trust.error();
+  const std::string device_name = *trust ? (*trust)->value.display_name : record.value.display_name;
+  json["deviceName"] =
+      device_name.empty() ? boost::json::value(nullptr) : boost::json::value(device_name);
   const core::DirectoryDevice directory = core::PlaceholderFor(record.value);
   const core::DeploymentProfile* profile =
       snapshot.index->DeploymentProfileFor(snapshot.index->DeviceGroups(directory));
