@@ -647,7 +647,7 @@ size_t RenderImport(const json::value& result, const Style& style, std::ostream&
     Table table({"ROW", "SERIAL", "STATUS", "DETAIL"});
     for (const json::value& row : rows) {
       const std::string status = CellText(row, "status");
-      std::string detail = CellText(row, "id");
+      std::string detail;  // a row's problem; an imported device is named by its serial number
       if (const json::value* error = Find(row, "error"); error && !error->is_null()) {
         std::string name = CellText(*error, "deviceErrorName");
         if (name.empty()) name = CellText(*error, "code");
