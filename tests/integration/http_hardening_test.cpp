@@ -79,6 +79,25 @@ int ResponseCount(const std::string& bytes) {
 
 using HttpHardeningTest = ServiceFixture;
 
+TEST_F(HttpHardeningTest, AnUnauthenticatedCallerIsToldTheRealmOfItsApiWithOrWithoutABody) {
+  const std::string admin = "Bearer realm=\"groundcrew\"";
+  const std::string device = "Bearer realm=\"groundcrew-device\"";
+  struct Case {
+    const char* method;
+    const char* target;
+    const char* body;  // a body is refused by the route's gate, none by its handler
+    const std::string& realm;
+  };
+  for (const Case& c : {Case{"GET", "/v1/users", "", admin},
+                        Case{"POST", "/v1/groups", R"({"displayName": "x"})", admin},
+                        Case{"GET", "/v1/agent/devices/d-1/plan", "", device},
+                        Case{"POST", "/v1/agent/devices/d-1/sessions/s-1/finish", "{}", device}}) {
+    HttpResult answer = Http(daemon_->port(), c.method, c.target, c.body);
+    EXPECT_EQ(answer.status, 401) << c.target << ": " << answer.body;
+    EXPECT_EQ(answer.headers["www-authenticate"], c.realm) << c.method << " " << c.target;
+  }
+}
+
 TEST_F(HttpHardeningTest, AnUnauthenticatedHugeUploadIsRefusedOnItsHeadWithoutTheBody) {
   for (const char* target : {"/v1/apply", "/v1/autopilotDevices/import"}) {
     RawSocket socket(daemon_->port());

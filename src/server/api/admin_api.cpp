@@ -15,6 +15,7 @@
 
 #include "core/flow/flow_common.hpp"
 #include "identity/totp.hpp"
+#include "server/api/bearer_endpoint.hpp"
 #include "server/api/content_response.hpp"
 #include "server/api/http_json.hpp"
 #include "server/api/idempotency.hpp"
@@ -41,43 +42,16 @@ constexpr std::size_t kMaxTotpSecretBytes = 64;
 
 using ActorHandler = std::function<Response(const Actor&, const Request&, const PathParams&)>;
 
-// 401 carries WWW-Authenticate as RFC 9110 asks.
-Response Unauthenticated(const Error& error) {
-  Response response = ErrorResponse(error);
-  response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"groundcrew\"");
-  return response;
-}
+std::string ActorName(const Actor& actor) { return actor.name; }
 
-// An admin route. The bearer credential is checked once: in the route's gate when the request
-// carries a body (on its head, so that an unauthenticated caller's body is never read; the
-// Actor is passed on in Request::admission), else in the handler. Then `handler` runs; its
-// response names the credential as the actor (its name, never the token). `body_limit` is
-// kLarge only for uploads (content, imports, apply documents).
+// An admin route (BearerEndpoint in realm "groundcrew"): its response names the credential.
 server::Endpoint Authenticated(Services& services, ActorHandler handler,
                                server::BodyLimit body_limit = server::BodyLimit::kSmall) {
-  server::Endpoint endpoint;
-  endpoint.options.body_limit = body_limit;
-  endpoint.options.gate = [&services](Request& request,
-                                      const PathParams&) -> std::optional<Response> {
-    Result<Actor> actor =
-        service::Authenticate(services.store.credentials(), request.headers.Get("Authorization"));
-    if (!actor) return Unauthenticated(actor.error());
-    request.admission = std::move(*actor);
-    return std::nullopt;
-  };
-  endpoint.handler = [&services, handler = std::move(handler)](const Request& request,
-                                                               const PathParams& params) {
-    const Actor* admitted = std::any_cast<Actor>(&request.admission);
-    Result<Actor> actor = admitted != nullptr
-                              ? Result<Actor>(*admitted)
-                              : service::Authenticate(services.store.credentials(),
-                                                      request.headers.Get("Authorization"));
-    if (!actor) return Unauthenticated(actor.error());
-    Response response = handler(*actor, request, params);
-    response.actor = actor->name;
-    return response;
-  };
-  return endpoint;
+  return BearerEndpoint<Actor>(
+      [&services](const std::string& authorization) {
+        return service::Authenticate(services.store.credentials(), authorization);
+      },
+      ActorName, "groundcrew", std::move(handler), body_limit);
 }
 
 // `status` with the use case's answer: JSON as it is, a value as wire encodes it.

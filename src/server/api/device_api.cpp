@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "server/api/bearer_endpoint.hpp"
 #include "server/api/content_response.hpp"
 #include "server/api/http_json.hpp"
 #include "server/http/error_mapping.hpp"
@@ -32,40 +33,22 @@ using service::Services;
 using DeviceHandler =
     std::function<Response(const DeviceCaller&, const Request&, const PathParams&)>;
 
+// 401 in the device realm.
 Response Unauthenticated(const Error& error) {
-  Response response = ErrorResponse(error);
-  response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"groundcrew-device\"");
-  return response;
+  return api::Unauthenticated(error, "groundcrew-device");
 }
 
-// A device route. The device token is checked once: in the route's gate when the request
-// carries a body (on its head, so that an unauthenticated caller's body is never read; the
-// DeviceCaller is passed on in Request::admission), else in the handler. Then `handler` runs;
-// its response names the device id as the actor (never the token). `body_limit` is kLarge only
-// for diagnostics uploads.
+std::string DeviceActorName(const DeviceCaller& caller) { return "device:" + caller.device_id; }
+
+// A device route (BearerEndpoint in realm "groundcrew-device"): its response names the device
+// id. `body_limit` is kLarge only for diagnostics uploads.
 server::Endpoint Device(Services& services, DeviceHandler handler,
                         server::BodyLimit body_limit = server::BodyLimit::kSmall) {
-  server::Endpoint endpoint;
-  endpoint.options.body_limit = body_limit;
-  endpoint.options.gate = [&services](Request& request,
-                                      const PathParams&) -> std::optional<Response> {
-    Result<DeviceCaller> caller = services.trust.Authenticate(request.headers.Get("Authorization"));
-    if (!caller) return Unauthenticated(caller.error());
-    request.admission = std::move(*caller);
-    return std::nullopt;
-  };
-  endpoint.handler = [&services, handler = std::move(handler)](const Request& request,
-                                                               const PathParams& params) {
-    const DeviceCaller* admitted = std::any_cast<DeviceCaller>(&request.admission);
-    Result<DeviceCaller> caller =
-        admitted != nullptr ? Result<DeviceCaller>(*admitted)
-                            : services.trust.Authenticate(request.headers.Get("Authorization"));
-    if (!caller) return Unauthenticated(caller.error());
-    Response response = handler(*caller, request, params);
-    response.actor = "device:" + caller->device_id;
-    return response;
-  };
-  return endpoint;
+  return BearerEndpoint<DeviceCaller>(
+      [&services](const std::string& authorization) {
+        return services.trust.Authenticate(authorization);
+      },
+      DeviceActorName, "groundcrew-device", std::move(handler), body_limit);
 }
 
 // A route without a gate (small bodies): the handler authenticates, if at all.
