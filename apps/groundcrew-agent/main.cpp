@@ -19,6 +19,7 @@
 #include "device/agent/oobe.hpp"
 #include "device/agent/service_client.hpp"
 #include "device/agent/view.hpp"
+#include "device/agent/web_view.hpp"
 #include "identity/device_key.hpp"
 #include "identity/secret_box.hpp"
 
@@ -73,6 +74,7 @@ struct OobeCommand {
   std::string state_dir = "/var/lib/groundcrew";
   std::string answers_file;
   std::string ui = "auto";
+  std::string listen;
   std::string serial;
   bool preprovision = false;
   std::string on_complete;
@@ -103,9 +105,13 @@ int Oobe(const OobeCommand& command) {
   if (kind == "auto") {
     kind = ::isatty(STDIN_FILENO) != 0 && ::isatty(STDOUT_FILENO) != 0 ? "terminal" : "plain";
   }
-  if (kind != "terminal" && kind != "plain" && kind != "json") {
+  if (kind != "terminal" && kind != "plain" && kind != "json" && kind != "web") {
     return usage(groundcrew::MakeError(groundcrew::ErrorCode::kInvalidArgument,
-                                       "must be auto, terminal, plain or json", "--ui"));
+                                       "must be auto, terminal, web, plain or json", "--ui"));
+  }
+  if (!command.listen.empty() && kind != "web") {
+    return usage(groundcrew::MakeError(groundcrew::ErrorCode::kInvalidArgument,
+                                       "serves the web view: give it with --ui web", "--listen"));
   }
   groundcrew::agent::OobeOptions options;
   options.root = command.root;
@@ -159,16 +165,30 @@ int Oobe(const OobeCommand& command) {
   const groundcrew::Clock clock = groundcrew::FileClock(command.test_clock);
   // The view last: every usage error above is printed on a plain terminal.
   std::unique_ptr<groundcrew::agent::View> view;
+  groundcrew::agent::WebView* web = nullptr;
   if (kind == "terminal") {
     auto terminal = groundcrew::agent::MakeTerminalView();
     if (!terminal) return usage(terminal.error());
     view = std::move(*terminal);
+  } else if (kind == "web") {
+    auto started = groundcrew::agent::WebView::Start(
+        command.listen.empty() ? "127.0.0.1:0" : command.listen, options.state);
+    if (!started) return usage(started.error());
+    web = started->get();
+    // The address carries the run's token: it is for the device's own screen (the kiosk reads
+    // it from STATE/oobe-web.url).
+    std::cout << "OOBE: " << web->url() << std::endl;
+    view = std::move(*started);
   } else {
     view = groundcrew::agent::MakeLogView(kind, std::cout);
   }
   groundcrew::device::Screen last;
   const OobeExit exit =
       groundcrew::agent::RunOobe(options, **service, *journal, *view, runners, clock, &last);
+  if (web != nullptr) {
+    web->End(static_cast<int>(exit), /*oobe_over=*/exit != OobeExit::kRebootRequested);
+    PrintSummary(last);
+  }
   if (kind == "terminal") {
     view.reset();  // back to the terminal as it was; then what the run ended on
     PrintSummary(last);
@@ -225,9 +245,14 @@ int main(int argc, char** argv) {
   oobe_cmd
       ->add_option("--ui", oobe.ui,
                    "auto (terminal on a terminal, else plain), terminal (full screen, waits for "
-                   "the person's decisions), plain (a line per change, for logs) or json (one "
-                   "object per change, for tools)")
+                   "the person's decisions), web (a page for a browser on this device, see "
+                   "--listen), plain (a line per change, for logs) or json (one object per "
+                   "change, for tools)")
       ->capture_default_str();
+  oobe_cmd->add_option("--listen", oobe.listen,
+                       "with --ui web: the loopback address and port to serve the page on "
+                       "(default 127.0.0.1:0, any free port); the page's address, with the "
+                       "run's token, is printed and written to STATE/oobe-web.url (0600)");
   oobe_cmd->add_option("--serial", oobe.serial,
                        "serial number (default: /sys/class/dmi/id/product_serial)");
   oobe_cmd->add_flag("--preprovision", oobe.preprovision,

@@ -106,7 +106,6 @@ json::object ScreenJson(const Screen& screen, Secrets secrets) {
   }
   json::array buttons;
   for (const Button& button : screen.buttons) {
-    if (button.hidden) continue;
     json::object b{{"action", ActionName(button.action)}, {"label", button.label}};
     if (button.key == '\n') {
       b["key"] = "Enter";
@@ -114,6 +113,7 @@ json::object ScreenJson(const Screen& screen, Secrets secrets) {
       b["key"] = std::string(1, button.key);
     }
     if (button.phase) b["phase"] = wire::PhaseName(*button.phase);
+    if (button.hidden) b["hidden"] = true;
     buttons.push_back(std::move(b));
   }
   if (!buttons.empty()) o["buttons"] = std::move(buttons);

@@ -4,7 +4,7 @@
 
 #include "device/flow/screen.hpp"
 
-// The screen model as JSON, for the `json` view (one object per change) and, next, a browser.
+// The screen model as JSON, for the `json` view (one object per change) and the web view (a browser).
 namespace groundcrew::device {
 
 /// Whether the JSON may carry what only the device's own screen may show.
@@ -18,8 +18,9 @@ enum class Secrets {
 ///  "name", "status", "details", "categories": [{"name", "status", "done", "total", "items":
 ///  [{"id", "name", "state", "progress", "attempt", "elapsedSeconds", "error"}]}]}],
 ///  "inputs": [{"name", "label", "value", "secret", "locked"}], "notice": {"tone", "text"},
-///  "buttons": [{"action": "provision", "label", "key", "phase"}]}. Empty members are left out;
-/// hidden buttons too.
+///  "buttons": [{"action": "provision", "label", "key", "phase", "hidden"}]}. Empty members are
+/// left out. A hidden button (the technician key) is listed with "hidden": true: views take its
+/// key but never draw it.
 boost::json::object ScreenJson(const Screen& screen, Secrets secrets);
 
 }  // namespace groundcrew::device

@@ -1,0 +1,388 @@
+// The OOBE in a real browser: Debian's Chromium, driven by playwright-core, shows the page the
+// real groundcrew-agent serves (--ui web) while it runs against a real groundcrewd. The person's
+// side is all in the browser: the technician key sequence, Provision and Reseal; the user's
+// sign-in with a wrong password first, the authenticator registered with a code computed here
+// from the key the page shows, privacy, the ESP, the desktop; and a failing blocking app, whose
+// error screen offers exactly the profile's buttons. Screenshots of every screen go to
+// $OOBE_ARTIFACTS (build/test-artifacts/oobe by default); with OOBE_UPDATE_DOCS=1 the key ones
+// also replace docs/images/oobe-*.png.
+// Environment: GROUNDCREW_BIN (the folder of groundcrew, groundcrewd and groundcrew-agent),
+// CHROMIUM (default /usr/bin/chromium).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = process.env.GROUNDCREW_BIN ?? path.join(source, 'build/release/bin');
+const artifacts = process.env.OOBE_ARTIFACTS ?? path.join(source, 'build/test-artifacts/oobe');
+const updateDocs = process.env.OOBE_UPDATE_DOCS === '1';
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gc-oobe-web-'));
+const processes = new Set();
+let server = '';
+let env = {};
+let browser;
+
+const ADELE = 'adele.vance@contoso.com';
+const PASSWORD = 'Contoso-browser-test-1';
+
+// ---------------------------------------------------------------------------------------------
+// The system under test: groundcrewd, the admin's CLI, the agent.
+
+function cli(args, input) {
+  return execFileSync(path.join(bin, 'groundcrew'), args, { env, input, encoding: 'utf8' });
+}
+
+function started(child, pattern, what) {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${out}`)), 20_000);
+    const look = (chunk) => {
+      out += chunk;
+      const match = out.match(pattern);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    };
+    child.stdout.on('data', look);
+    child.stderr.on('data', look);
+    child.on('exit', (code) => reject(new Error(`${what} exited (${code}): ${out}`)));
+  });
+}
+
+function run(file, args) {
+  const child = spawn(path.join(bin, file), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.output = '';
+  child.stdout.on('data', (chunk) => (child.output += chunk));
+  child.stderr.on('data', (chunk) => (child.output += chunk));
+  child.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  processes.add(child);
+  child.exited.then(() => processes.delete(child));
+  return child;
+}
+
+// A device of its own: its key in STATE, its disk in ROOT, its row imported.
+function device(serial, groupTag, assignedUser) {
+  const dir = path.join(work, serial);
+  const row = execFileSync(path.join(bin, 'groundcrew-agent'), [
+    'hwid', '--state', path.join(dir, 'state'), '--serial', serial, '--manufacturer', 'Contoso',
+    '--model', 'Laptop 7', '--group-tag', groupTag, ...(assignedUser ? ['--assigned-user', assignedUser] : []),
+  ], { encoding: 'utf8' });
+  fs.writeFileSync(path.join(dir, 'row.csv'), row);
+  cli(['devices', 'import', path.join(dir, 'row.csv')]);
+  return { serial, state: path.join(dir, 'state'), root: path.join(dir, 'root') };
+}
+
+// Starts `groundcrew-agent oobe --ui web` for `dev`; resolves with the page's address.
+async function agent(dev) {
+  const child = run('groundcrew-agent', [
+    'oobe', '--server', server, '--state', dev.state, '--root', dev.root, '--serial', dev.serial,
+    '--ui', 'web', '--listen', '127.0.0.1:0',
+  ]);
+  const [, url] = await started(child, /OOBE: (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+)/, 'groundcrew-agent');
+  const file = path.join(dev.state, 'oobe-web.url');
+  assert.equal(fs.readFileSync(file, 'utf8').trim(), url);
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  return { child, url };
+}
+
+// RFC 6238 with SHA-1, 30 s steps, 6 digits: what the person's authenticator app computes.
+function totp(base32Secret, now = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of base32Secret.replace(/[\s=]/g, '').toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  }
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(now / 1000 / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The browser.
+
+async function open(url) {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+  const page = await context.newPage();
+  const scripts = [];
+  page.on('response', async (response) => {
+    if (response.request().resourceType() === 'script') scripts.push(await response.body());
+  });
+  await page.goto(url);
+  page.scripts = scripts;
+  return page;
+}
+
+const heading = (page, name) => page.getByRole('heading', { name, level: 1 });
+const button = (page, name) => page.getByRole('button', { name, exact: true });
+
+async function shot(page, name, { docs = false } = {}) {
+  const file = path.join(artifacts, `${name}.png`);
+  await page.screenshot({ path: file });
+  if (docs && updateDocs) fs.copyFileSync(file, path.join(source, 'docs/images', `oobe-${name}.png`));
+}
+
+async function see(page, title, timeout = 60_000) {
+  await heading(page, title).waitFor({ timeout });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+before(async () => {
+  fs.mkdirSync(artifacts, { recursive: true });
+  const init = execFileSync(path.join(bin, 'groundcrew'), [
+    'init', '--data-dir', path.join(work, 'var'), '--organization', 'Contoso', '--domain', 'contoso.com',
+  ], { encoding: 'utf8' });
+  const token = init.match(/gcadm_[A-Za-z0-9_-]+/)[0];
+  const daemon = run('groundcrewd', [
+    '--data-dir', path.join(work, 'var'), '--listen', '127.0.0.1:0', '--port-file', path.join(work, 'port'),
+  ]);
+  for (let i = 0; i < 200 && !fs.existsSync(path.join(work, 'port')); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(fs.existsSync(path.join(work, 'port')), `groundcrewd did not start: ${daemon.output}`);
+  server = `http://127.0.0.1:${fs.readFileSync(path.join(work, 'port'), 'utf8').trim()}`;
+  env = { ...process.env, GROUNDCREW_SERVER: server, GROUNDCREW_TOKEN: token, XDG_CONFIG_HOME: path.join(work, 'config') };
+
+  // Contoso, and a blocking user app for Megan's devices that fails until ROOT/flaky.fixed exists.
+  const tenant = path.join(work, 'tenant');
+  fs.mkdirSync(tenant);
+  fs.symlinkSync(path.join(source, 'examples/contoso/apps'), path.join(tenant, 'apps'));
+  fs.writeFileSync(path.join(tenant, 'flaky.sh'), [
+    '#!/bin/sh',
+    'if [ ! -e "$GROUNDCREW_ROOT/flaky.fixed" ]; then echo 1603 > "$GROUNDCREW_EXIT_CODE_FILE"; exit 1; fi',
+    'mkdir -p "$GROUNDCREW_ROOT/opt/contoso/flaky" && echo 1.0.0 > "$GROUNDCREW_ROOT/opt/contoso/flaky/VERSION"',
+    '',
+  ].join('\n'));
+  // Contoso Tools, for the Sales devices, installs until ROOT/tools.release exists: the ESP's
+  // details show it working.
+  fs.writeFileSync(path.join(tenant, 'tools.sh'), [
+    '#!/bin/sh',
+    'for i in $(seq 600); do [ -e "$GROUNDCREW_ROOT/tools.release" ] && break; sleep 0.1; done',
+    'mkdir -p "$GROUNDCREW_ROOT/opt/contoso/tools" && echo 1.0.0 > "$GROUNDCREW_ROOT/opt/contoso/tools/VERSION"',
+    '',
+  ].join('\n'));
+  let yaml = fs.readFileSync(path.join(source, 'examples/contoso/tenant.yaml'), 'utf8');
+  yaml = yaml
+    .replace(/^devices:.*$/m, '')
+    .replace('members: [adele.vance@contoso.com]', `members: [adele.vance@contoso.com]
+  - displayName: Broken devices
+    description: Devices whose blocking driver fails
+    membershipRule: '(device.devicePhysicalIds -any (_ -eq "[OrderID]:Broken"))'
+  - displayName: Field users
+    description: Users whose devices install Contoso Flaky
+    members: [megan.bowen@contoso.com]`)
+    .replace('selectedMobileApps: [Contoso Agent, Contoso Runtime]', 'selectedMobileApps: [Contoso Agent, Contoso Runtime, Contoso Flaky, Contoso Broken Driver]')
+    .replace('\npolicies:', `
+  - displayName: Contoso Flaky
+    publisher: Contoso
+    displayVersion: "1.0.0"
+    installContext: user
+    installCommandLine: sh flaky.sh
+    detectionRules:
+      - {kind: fileVersion, path: /opt/contoso/flaky/VERSION, value: "1.0.0"}
+    content: {file: flaky.sh}
+    assignments: [{group: Field users, intent: required}]
+  - displayName: Contoso Tools
+    publisher: Contoso
+    displayVersion: "1.0.0"
+    installContext: device
+    installCommandLine: sh tools.sh
+    detectionRules:
+      - {kind: fileVersion, path: /opt/contoso/tools/VERSION, value: "1.0.0"}
+    content: {file: tools.sh}
+    assignments: [{group: Sales devices, intent: required}]
+  - displayName: Contoso Broken Driver
+    publisher: Contoso
+    displayVersion: "1.0.0"
+    installContext: device
+    installCommandLine: sh flaky.sh
+    detectionRules:
+      - {kind: fileVersion, path: /opt/contoso/flaky/VERSION, value: "1.0.0"}
+    content: {file: flaky.sh}
+    assignments: [{group: Broken devices, intent: required}]
+
+policies:`);
+  fs.writeFileSync(path.join(tenant, 'tenant.yaml'), yaml);
+  cli(['apply', '-f', path.join(tenant, 'tenant.yaml')]);
+  for (const upn of [ADELE, 'megan.bowen@contoso.com']) {
+    cli(['users', 'set-password', upn, '--password-stdin'], `${PASSWORD}\n`);
+  }
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  for (const child of processes) child.kill('SIGKILL');
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+test('the technician provisions and reseals, then the user signs in and reaches the desktop', async () => {
+  const dev = device('CON-WEB-01', 'Sales', ADELE);
+
+  // The depot: the first screen takes the technician key, five times.
+  const tech = await agent(dev);
+  const page = await open(tech.url);
+  await see(page, 'Welcome');
+  const firstScreen = await page.evaluate(() => {
+    const [mark] = performance.getEntriesByName('oobe-first-screen');
+    return mark ? mark.startTime : null;
+  });
+  const jsGzipBytes = page.scripts.reduce((sum, body) => sum + gzipSync(body).length, 0);
+  await shot(page, 'welcome', { docs: true });
+  for (let i = 0; i < 5; i++) await page.keyboard.press('w');
+  await see(page, 'What would you like to do?');
+  await shot(page, 'options-menu');
+  await page.keyboard.press('Enter');  // the focused first button: Pre-provision
+  await see(page, 'Pre-provision with groundcrew');
+  await page.getByText('Contoso', { exact: true }).first().waitFor();
+  await page.getByText(ADELE).first().waitFor();
+  await page.locator('svg, canvas, img').first().waitFor();  // the QR code
+  await shot(page, 'landing', { docs: true });
+  await button(page, 'Refresh').click();
+  await see(page, 'Pre-provision with groundcrew');
+  await button(page, 'Provision').click();
+  await see(page, 'Setting up your device for work');
+  // Device setup's details: each item with its state, Contoso Tools still installing.
+  await button(page, 'Show details').nth(1).click();
+  await page.getByRole('progressbar', { name: /Contoso Tools/ }).waitFor({ timeout: 60_000 });
+  await shot(page, 'esp-technician', { docs: true });
+  fs.writeFileSync(path.join(dev.root, 'tools.release'), '');
+  await see(page, 'Pre-provisioning complete', 120_000);
+  await page.getByText(/\d+ s|\d+ min/).first().waitFor();  // the elapsed time
+  await shot(page, 'provisioned', { docs: true });
+  await button(page, 'Reseal').click();
+  await see(page, 'Resealed');
+  await shot(page, 'resealed');
+  assert.equal(await tech.child.exited, 0, tech.child.output);
+  assert.ok(!fs.existsSync(path.join(dev.state, 'oobe-web.url')), 'the address goes with the OOBE');
+  await page.context().close();
+
+  // At home: the user's pages, sign-in with the user name pre-filled, a wrong password first.
+  const user = await agent(dev);
+  const home = await open(user.url);
+  for (const title of ['Is this the right country or region?', 'Is this the right keyboard layout or input method?']) {
+    await see(home, title);
+    await home.keyboard.press('Enter');
+  }
+  await see(home, 'Welcome to Contoso');
+  const upn = home.getByLabel('User name');
+  assert.equal(await upn.inputValue(), ADELE);
+  assert.equal(await upn.isEditable(), false, 'an assigned device enforces its user');
+  await home.getByRole('textbox', { name: 'Password' }).fill('not-the-password');
+  await home.keyboard.press('Enter');
+  await home.getByRole('main').getByText('The user name or password is incorrect.', { exact: false }).waitFor();
+  await shot(home, 'sign-in-wrong-password', { docs: true });
+  await home.getByRole('textbox', { name: 'Password' }).fill(PASSWORD);
+  await home.keyboard.press('Enter');
+
+  // No authenticator yet: the user registers one with the key on the screen and a first code.
+  await see(home, 'Set up your authenticator app');
+  await home.locator('svg, canvas, img').first().waitFor();
+  await shot(home, 'mfa-registration', { docs: true });
+  const key = (await home.getByText(/^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$/).first().textContent()).replace(/\s/g, '');
+  await home.getByRole('textbox', { name: 'Code' }).fill(totp(key));
+  await home.keyboard.press('Enter');
+  await see(home, 'Choose privacy settings for your device', 120_000);
+  await shot(home, 'privacy');
+  await button(home, 'Accept').click();
+  await see(home, 'Setting up your device for work');
+  await shot(home, 'esp-user', { docs: true });
+  await see(home, 'Your desktop is ready', 120_000);
+  await shot(home, 'desktop', { docs: true });
+  assert.equal(await user.child.exited, 0, user.child.output);
+  // The agent told the page the run ended before it left: no reconnection attempts.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(await home.getByText('Reconnecting to the device').count(), 0);
+  assert.ok(fs.existsSync(path.join(dev.root, 'opt/contoso/notes/VERSION')), 'Account setup installed Notes');
+  assert.equal(JSON.parse(cli(['users', 'show', ADELE, '--json'])).mfaEnrolled, true);
+  await home.context().close();
+
+  const figures = { firstScreenMs: firstScreen, jsGzipBytes };
+  fs.writeFileSync(path.join(artifacts, 'performance.json'), JSON.stringify(figures, null, 2) + '\n');
+  console.log(`OOBE page: first screen at ${firstScreen?.toFixed(0)} ms, JavaScript ${jsGzipBytes} bytes gzip`);
+  assert.ok(jsGzipBytes > 0 && jsGzipBytes < 200 * 1024, `JavaScript is ${jsGzipBytes} bytes gzip`);
+});
+
+test('a failing blocking app: the error screen offers exactly the profile\'s buttons', async () => {
+  const dev = device('CON-WEB-02', 'Field', 'megan.bowen@contoso.com');
+  const tech = run('groundcrew-agent', ['oobe', '--server', server, '--state', dev.state, '--root', dev.root,
+    '--serial', dev.serial, '--ui', 'plain', '--preprovision']);
+  assert.equal(await tech.exited, 0, tech.output);
+  execFileSync(path.join(bin, 'groundcrew'), ['users', 'mfa', 'enroll', 'megan.bowen@contoso.com',
+    '--secret', 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', '--json'], { env });
+
+  const user = await agent(dev);
+  const page = await open(user.url);
+  for (const title of ['Is this the right country or region?', 'Is this the right keyboard layout or input method?']) {
+    await see(page, title);
+    await page.keyboard.press('Enter');
+  }
+  await see(page, 'Welcome to Contoso');
+  await page.getByRole('textbox', { name: 'Password' }).fill(PASSWORD);
+  await page.keyboard.press('Enter');
+  await see(page, 'Enter code');
+  await page.getByRole('textbox', { name: 'Code' }).fill(totp('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'));
+  await page.keyboard.press('Enter');
+  await see(page, 'Choose privacy settings for your device', 120_000);
+  await page.keyboard.press('Enter');
+
+  // Account setup fails on Contoso Flaky: the profile's message, Try again and Collect logs.
+  await page.getByText('Call the Contoso help desk', { exact: false }).waitFor({ timeout: 120_000 });
+  await page.getByText(/1603/).first().waitFor();
+  const labels = await page.getByRole('button').allTextContents();
+  const decisions = labels.filter((l) => !/details/i.test(l));
+  assert.deepEqual(decisions, ['Try again', 'Collect logs']);
+  await shot(page, 'esp-error', { docs: true });
+  await page.getByRole('button', { name: /Show details/i }).last().click();
+  await page.getByText('Contoso Flaky', { exact: true }).first().waitFor();
+  await page.getByRole('button', { name: /Hide details/i }).first().waitFor();
+  await shot(page, 'esp-error-details');
+  await button(page, 'Collect logs').click();
+  await page.getByRole('main').getByText(/Diagnostics saved/).waitFor();
+
+  // Fixed on the device: Try again finishes Account setup.
+  fs.mkdirSync(dev.root, { recursive: true });
+  fs.writeFileSync(path.join(dev.root, 'flaky.fixed'), '');
+  await button(page, 'Try again').click();
+  await see(page, 'Your desktop is ready', 120_000);
+  assert.equal(await user.child.exited, 0, user.child.output);
+});
+
+test('a technician flow that fails offers Retry, Reset and Diagnostics', async () => {
+  const dev = device('CON-WEB-03', 'Broken');
+  const tech = await agent(dev);
+  const page = await open(tech.url);
+  await see(page, 'Welcome');
+  for (let i = 0; i < 5; i++) await page.keyboard.press('w');
+  await see(page, 'What would you like to do?');
+  await button(page, 'Pre-provision with groundcrew').click();
+  await see(page, 'Pre-provision with groundcrew');
+  // Keyboard only: the focus is on the first button of each new screen.
+  await page.keyboard.press('Enter');
+  await see(page, 'Pre-provisioning failed', 120_000);
+  await page.getByText(/1603/).first().waitFor();
+  const labels = await page.getByRole('button').allTextContents();
+  assert.deepEqual(labels.filter((l) => !/details/i.test(l)), ['Retry', 'Reset', 'Diagnostics']);
+  await shot(page, 'provisioning-failed', { docs: true });
+  await button(page, 'Diagnostics').click();
+  await page.getByRole('main').getByText(/Diagnostics saved/).waitFor();
+  await button(page, 'Retry').click();
+  await see(page, 'Pre-provisioning failed', 120_000);
+  await button(page, 'Reset').click();
+  await see(page, 'This device was reset');
+  assert.equal(await tech.child.exited, 4, tech.child.output);
+});
