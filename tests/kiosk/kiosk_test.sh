@@ -255,6 +255,8 @@ EOF
   local leaks
   leaks=$(grep -lFf "$work/token" /proc/[0-9]*/cmdline 2>/dev/null || true)
   [ -z "$leaks" ] || fail "the token is on a command line: $leaks"
+  # ... nor in what cage and Chromium print (the kiosk unit's journal).
+  ! grep -qFf "$work/token" "$work/cage.log" || fail "cage or Chromium printed the token"
   kill "$kiosk" 2>/dev/null || true
   wait "$kiosk" 2>/dev/null || true
 }
