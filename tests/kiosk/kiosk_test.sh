@@ -52,7 +52,8 @@ test_units() {
     sed -e "s#/usr/local/bin/groundcrew-agent#$agent#g" \
       -e "s#/usr/local/libexec/groundcrew/#$kiosk_dir/#g" "$kiosk_dir/$unit" >"$units/$unit"
     if grep -q "/usr/local/" "$units/$unit"; then
-      fail "$unit names a /usr/local path this test does not map: $(grep -n /usr/local/ "$units/$unit")"
+      fail "$unit names a /usr/local path this test does not map:" \
+        "$(grep -n /usr/local/ "$units/$unit")"
     fi
   done
   # The drop-in is checked on a stand-in for the display manager (gdm3, lightdm, ...).
@@ -112,7 +113,8 @@ test_hook() {
   echo "http://127.0.0.1:8765/?token=t" >"$state/oobe-web.url.tmp"
   mv "$state/oobe-web.url.tmp" "$state/oobe-web.url"
   local status=0
-  timeout 5 tail --pid="$waiting" -f /dev/null || fail "published did not return once the URL file was written"
+  timeout 5 tail --pid="$waiting" -f /dev/null ||
+    fail "published did not return once the URL file was written"
   wait "$waiting" || status=$?
   expect_equal "published's exit status with the URL file" 0 "$status"
   kill "$agent"
@@ -166,8 +168,10 @@ test_kiosk_wrapper() {
   local url="http://127.0.0.1:8765/?token=$token"
   run_kiosk_with_stub "$url"
   expect_equal "groundcrew-kiosk's exit status" 0 "$kiosk_status"
-  expect_equal "cage's command line" \
-    "-d -s -- chromium --kiosk --ozone-platform=wayland --user-data-dir=$work/runtime/chromium --no-first-run --no-default-browser-check --noerrdialogs --disable-features=Translate --password-store=basic file://$work/runtime/start.html" \
+  local chromium="chromium --kiosk --ozone-platform=wayland"
+  chromium+=" --user-data-dir=$work/runtime/chromium --no-first-run --no-default-browser-check"
+  chromium+=" --noerrdialogs --disable-features=Translate --password-store=basic"
+  expect_equal "cage's command line" "-d -s -- $chromium file://$work/runtime/start.html" \
     "$(cat "$work/cage.calls" 2>/dev/null)"
   expect_equal "the start page's mode" 600 "$(stat -c %a "$work/runtime/start.html" 2>/dev/null)"
   grep -qF "<meta http-equiv=\"refresh\" content=\"0;url=$url\">" "$work/runtime/start.html" ||
@@ -200,6 +204,16 @@ test_kiosk_wrapper() {
 # does, with a stand-in for the agent's page on a free loopback port. cage refuses to run as
 # root, as the unit never does: as root the test runs it as nobody.
 test_browser() {
+  local command package missing=0
+  for command in cage:cage Xwayland:xwayland chromium:chromium node:nodejs; do
+    package=${command#*:}
+    command=${command%%:*}
+    if ! command -v "$command" >/dev/null; then
+      fail "$command is not installed (Debian package $package; scripts/bootstrap)"
+      missing=1
+    fi
+  done
+  [ "$missing" -eq 0 ] || return 0
   local server_js="$work/page.js" port_file="$work/port" requests="$work/requests"
   cat >"$server_js" <<'EOF'
 const http = require("http");
@@ -215,8 +229,7 @@ EOF
   : >"$requests"
   node "$server_js" "$port_file" "$requests" &
   background+=("$!")
-  local i
-  for i in $(seq 100); do [ -s "$port_file" ] && break; sleep 0.1; done
+  for _ in $(seq 100); do [ -s "$port_file" ] && break; sleep 0.1; done
   [ -s "$port_file" ] || { fail "the page's stand-in did not start"; return; }
 
   local token
@@ -242,13 +255,15 @@ EOF
     timeout -k 5 120 "${as[@]}" "$kiosk_dir/groundcrew-kiosk" >"$work/cage.log" 2>&1 &
   local kiosk=$!
   background+=("$kiosk")
-  for i in $(seq 600); do
+  for _ in $(seq 600); do
     grep -qF "GET /?token=$token" "$requests" && break
     kill -0 "$kiosk" 2>/dev/null || break
     sleep 0.1
   done
   if ! grep -qF "GET /?token=$token" "$requests"; then
-    fail "Chromium did not open the page's URL; the page saw: $(cat "$requests")"$'\n'"cage and Chromium said (last lines): $(grep -v 'Basic output test' "$work/cage.log" | tail -20)"
+    fail "Chromium did not open the page's URL; the page saw: $(cat "$requests")"$'\n' \
+      "cage and Chromium said (last lines):"$'\n' \
+      "$(grep -v 'Basic output test' "$work/cage.log" | tail -20)"
   fi
   # No command line holds the token (every local user can read them in /proc).
   printf '%s\n' "$token" >"$work/token"
