@@ -1,0 +1,194 @@
+// The page: follows the agent's screen stream, draws the latest screen, and posts presses.
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { type Link, openStream, sendPress, tokenFromLocation } from './agent';
+import { actionButtons, announcement, buttonForKey, enterButton, organizationOf } from './format';
+import { ScreenView } from './ScreenView';
+import type { Button, Screen } from './types';
+
+const WAITING: Screen = {
+  screen: 'connecting',
+  title: 'Just a moment...',
+  text: ['Connecting to the device.'],
+};
+
+const NO_TOKEN: Screen = {
+  screen: 'stopped',
+  title: 'This page needs its address',
+  notice: {
+    tone: 'error',
+    text: 'Open the address the device printed (OOBE: http://127.0.0.1:PORT/?token=...), token included.',
+  },
+};
+
+/** Inputs' prefilled values (secret ones are never sent prefilled). */
+function prefilled(screen: Screen): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const input of screen.inputs ?? []) values[input.name] = input.value ?? '';
+  return values;
+}
+
+/** A new screen for focus and typed text: another screen, title or set of inputs. */
+function identityOf(screen: Screen): string {
+  return JSON.stringify([screen.screen, screen.title, screen.inputs ?? []]);
+}
+
+/** Where the focus goes when a screen comes up (or comes back with a message). */
+function focusKeyOf(screen: Screen): string {
+  return JSON.stringify([identityOf(screen), actionButtons(screen).length > 0, screen.notice]);
+}
+
+function isTextEntry(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable) return true;
+  return target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement;
+}
+
+export function App() {
+  const token = useRef(tokenFromLocation()).current;
+  const [screen, setScreen] = useState<Screen>(token ? WAITING : NO_TOKEN);
+  const [version, setVersion] = useState<number | undefined>(undefined);
+  const [link, setLink] = useState<Link>('connecting');
+  const [ended, setEnded] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [localNotice, setLocalNotice] = useState<string | undefined>(undefined);
+  const [organization, setOrganization] = useState<string | undefined>(undefined);
+  const [spoken, setSpoken] = useState('');
+
+  // Read by callbacks that must see the latest values without re-subscribing.
+  const latest = useRef({ screen, version, busy, ended });
+  latest.current = { screen, version, busy, ended };
+  const valuesRef = useRef(values);
+  valuesRef.current = values;
+  const resetInputsOnNext = useRef(false);
+  const technicianChain = useRef<Promise<unknown>>(Promise.resolve());
+
+  useEffect(() => {
+    if (!token) return undefined;
+    return openStream(token, {
+      onScreen: ({ version: v, screen: next }) => {
+        const previous = latest.current.screen;
+        const fresh = identityOf(previous) !== identityOf(next);
+        if (fresh || resetInputsOnNext.current) setValues(prefilled(next));
+        resetInputsOnNext.current = false;
+        if (fresh) setLocalNotice(undefined);
+        const said = announcement(previous === WAITING ? undefined : previous, next);
+        if (said) setSpoken(said);
+        const org = organizationOf(next);
+        if (org) setOrganization(org);
+        setScreen(next);
+        setVersion(v);
+        setLink('open');
+      },
+      onEnd: () => {
+        setEnded(true);
+        setLink('open');
+      },
+      onLink: setLink,
+    });
+  }, [token]);
+
+  const press = useCallback(
+    (button: Button) => {
+      const now = latest.current;
+      if (now.ended || now.version === undefined) return;
+      const body = {
+        version: now.version,
+        action: button.action,
+        ...(button.phase ? { phase: button.phase } : {}),
+        ...(now.screen.inputs && now.screen.inputs.length > 0 ? { inputs: valuesRef.current } : {}),
+      };
+      if (button.action === 'technicianKey') {
+        // Each press counts (the agent wants five): send them one after another, never dropped.
+        technicianChain.current = technicianChain.current.then(() =>
+          sendPress(token, { ...body, version: latest.current.version ?? body.version }),
+        );
+        return;
+      }
+      if (now.busy) return;
+      setBusy(true);
+      setLocalNotice(undefined);
+      void sendPress(token, body).then((result) => {
+        setBusy(false);
+        if (result.kind === 'accepted') resetInputsOnNext.current = true;
+        if (result.kind === 'refused') setLocalNotice(result.message);
+        // stale: the next screen event brings what is up now; unreachable: the stream's
+        // banner says so.
+      });
+    },
+    [token],
+  );
+
+  // Keys: Enter presses the screen's Enter button unless focus is on another button or link;
+  // a button's own key presses it unless focus is in a text field (the technician key too).
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented || event.ctrlKey || event.altKey || event.metaKey) return;
+      const target = event.target;
+      const current = latest.current.screen;
+      if (event.key === 'Enter') {
+        if (target instanceof HTMLButtonElement || target instanceof HTMLAnchorElement) return;
+        if (target instanceof HTMLTextAreaElement) return;
+        const button = enterButton(current);
+        if (!button) return;
+        event.preventDefault();
+        if (!event.repeat) press(button);
+        return;
+      }
+      if (event.key.length !== 1 || isTextEntry(target)) return;
+      const button = buttonForKey(current, event.key);
+      if (!button) return;
+      event.preventDefault();
+      if (!event.repeat) press(button);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [press]);
+
+  // Focus: the first input that can be typed in, else the primary button, else the title.
+  const focusKey = focusKeyOf(screen);
+  const formHost = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const host = formHost.current;
+    if (!host) return;
+    const input = host.querySelector<HTMLInputElement>('input:not([readonly])');
+    const primary = host.querySelector<HTMLButtonElement>('.actions .button.primary');
+    const title = host.querySelector<HTMLElement>('h1');
+    (input ?? primary ?? title)?.focus();
+  }, [focusKey]);
+
+  const onValue = useCallback((name: string, value: string) => {
+    setValues((old) => ({ ...old, [name]: value }));
+  }, []);
+
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <span class="org">{organization ?? ''}</span>
+      </header>
+      {link === 'reconnecting' && !ended && (
+        <div class="banner" role="status">
+          Reconnecting to the device…
+        </div>
+      )}
+      {link === 'closed' && !ended && (
+        <div class="banner banner-lost" role="status">
+          Lost the connection to the device. Reload the page to try again.
+        </div>
+      )}
+      <main class="panel" ref={formHost}>
+        <ScreenView
+          screen={screen}
+          values={values}
+          onValue={onValue}
+          onPress={press}
+          busy={busy || ended}
+          localNotice={localNotice}
+        />
+      </main>
+      <div class="sr-only" aria-live="polite" aria-atomic="true">
+        {spoken}
+      </div>
+    </div>
+  );
+}
