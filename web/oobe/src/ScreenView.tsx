@@ -177,7 +177,7 @@ function Phases({ phases, toggles, compact, busy, onPress }: PhasesProps) {
         const mark = phaseMark(phase);
         const headingId = `phase-${phase.phase}`;
         return (
-          <li class={`phase phase-${mark}`} key={phase.phase} aria-labelledby={headingId}>
+          <li class={`phase phase-${mark}`} key={phase.phase}>
             <div class="phase-head">
               <MarkIcon mark={mark} />
               <h2 id={headingId}>{phase.name}</h2>

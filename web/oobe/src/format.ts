@@ -85,13 +85,18 @@ export function organizationOf(screen: Screen): string | undefined {
   return undefined;
 }
 
+const FAILURE_SCREENS = new Set<Screen['screen']>(['espError', 'provisioningFailed', 'stopped']);
+
 /**
  * What the live region says when the screen changes: the title on a new screen; on the same
  * screen the phases' and categories' status changes and a new notice (never byte counts).
  */
 export function announcement(previous: Screen | undefined, next: Screen): string {
   if (!previous || previous.screen !== next.screen || previous.title !== next.title) {
-    return [next.title, next.notice?.text].filter(Boolean).join('. ');
+    // A failure screen's text is what matters: say it with the title.
+    const failure = FAILURE_SCREENS.has(next.screen) ? (next.text ?? []) : [];
+    const error = next.fields?.find((f) => f.label === 'Error')?.value;
+    return sentences([next.title, ...failure, error, next.notice?.text]);
   }
   const said: string[] = [];
   for (const phase of next.phases ?? []) {
@@ -105,5 +110,13 @@ export function announcement(previous: Screen | undefined, next: Screen): string
     }
   }
   if (next.notice && next.notice.text !== previous.notice?.text) said.push(next.notice.text);
-  return said.join('. ');
+  return sentences(said);
+}
+
+/** Texts joined as sentences: a full stop after each that has no closing mark of its own. */
+function sentences(texts: (string | undefined)[]): string {
+  return texts
+    .filter((t): t is string => Boolean(t))
+    .map((t) => (/[.!?:…]$/.test(t) ? t : `${t}.`))
+    .join(' ');
 }
