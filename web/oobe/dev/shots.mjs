@@ -78,6 +78,12 @@ const title = (page, text) => page.locator('h1', { hasText: text }).waitFor({ ti
   await title(page, 'Setting up your device for work');
   await page.getByText('Working on it').first().waitFor();
   await shot(page, '04-esp-technician');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Hide details' }).first().waitFor();
+  const kept = await page.evaluate(() => document.activeElement?.getAttribute('data-phase'));
+  console.log(`focus after Show details (Tab, Enter): ${kept}`);
+  await page.keyboard.press('Enter');
   await page.keyboard.press('2');
   await page.locator('.item-state', { hasText: 'Downloading' }).first().waitFor({ timeout: 20000 });
   await shot(page, '05-esp-technician-details');

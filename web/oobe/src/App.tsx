@@ -1,6 +1,6 @@
 // The page: follows the agent's screen stream, draws the latest screen, and posts presses.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { type Link, openStream, sendPress, tokenFromLocation } from './agent';
+import { type Link, openStream, type PressResult, sendPress, tokenFromLocation } from './agent';
 import { actionButtons, announcement, buttonForKey, enterButton, organizationOf } from './format';
 import { ScreenView } from './ScreenView';
 import type { Button, Screen } from './types';
@@ -19,6 +19,16 @@ const NO_TOKEN: Screen = {
     text: 'Open the address the device printed (OOBE: http://127.0.0.1:PORT/?token=...), token included.',
   },
 };
+
+/**
+ * Actions a moving screen races: Show/Hide details on the ESP (whose screen changes with every
+ * progress report) and the technician key (each of its five presses counts).
+ */
+const RESEND_ON_STALE = new Set(['technicianKey', 'toggleDetails']);
+
+function offers(screen: Screen, button: Button): boolean {
+  return (screen.buttons ?? []).some((b) => b.action === button.action && b.phase === button.phase);
+}
 
 /** Inputs' prefilled values (secret ones are never sent prefilled). */
 function prefilled(screen: Screen): Record<string, string> {
@@ -62,6 +72,37 @@ export function App() {
   valuesRef.current = values;
   const resetInputsOnNext = useRef(false);
   const technicianChain = useRef<Promise<unknown>>(Promise.resolve());
+  const screenWaiters = useRef<(() => void)[]>([]);
+
+  /** Resolves on the next screen event, or after `ms`. */
+  const nextScreen = (ms: number) =>
+    new Promise<void>((wake) => {
+      screenWaiters.current.push(wake);
+      setTimeout(wake, ms);
+    });
+
+  // A press goes with the version it was made on. For the actions in RESEND_ON_STALE a 409
+  // (the screen moved on meanwhile) is sent again on the newest version while the same screen
+  // still offers the same button.
+  const sendOnLatest = async (button: Button, inputs?: Record<string, string>) => {
+    const tries = RESEND_ON_STALE.has(button.action) ? 3 : 1;
+    const screenName = latest.current.screen.screen;
+    let result: PressResult = { kind: 'stale' };
+    for (let i = 0; i < tries; i++) {
+      const now = latest.current;
+      if (now.ended || now.version === undefined) break;
+      if (i > 0 && (now.screen.screen !== screenName || !offers(now.screen, button))) break;
+      result = await sendPress(token, {
+        version: now.version,
+        action: button.action,
+        ...(button.phase ? { phase: button.phase } : {}),
+        ...(inputs ? { inputs } : {}),
+      });
+      if (result.kind !== 'stale') break;
+      if (i + 1 < tries) await nextScreen(1000);
+    }
+    return result;
+  };
 
   useEffect(() => {
     if (!token) return undefined;
@@ -76,9 +117,14 @@ export function App() {
         if (said) setSpoken(said);
         const org = organizationOf(next);
         if (org) setOrganization(org);
+        // Presses read `latest` at once, before the next render.
+        latest.current = { ...latest.current, screen: next, version: v };
         setScreen(next);
         setVersion(v);
         setLink('open');
+        const waiting = screenWaiters.current;
+        screenWaiters.current = [];
+        waiting.forEach((wake) => wake());
       },
       onEnd: () => {
         setEnded(true);
@@ -92,23 +138,17 @@ export function App() {
     (button: Button) => {
       const now = latest.current;
       if (now.ended || now.version === undefined) return;
-      const body = {
-        version: now.version,
-        action: button.action,
-        ...(button.phase ? { phase: button.phase } : {}),
-        ...(now.screen.inputs && now.screen.inputs.length > 0 ? { inputs: valuesRef.current } : {}),
-      };
       if (button.action === 'technicianKey') {
-        // Each press counts (the agent wants five): send them one after another, never dropped.
-        technicianChain.current = technicianChain.current.then(() =>
-          sendPress(token, { ...body, version: latest.current.version ?? body.version }),
-        );
+        // One after another, and never dropped while another press is in flight.
+        technicianChain.current = technicianChain.current.then(() => sendOnLatest(button));
         return;
       }
       if (now.busy) return;
+      const typed = now.screen.inputs && now.screen.inputs.length > 0 ? valuesRef.current : undefined;
       setBusy(true);
+      latest.current = { ...latest.current, busy: true };
       setLocalNotice(undefined);
-      void sendPress(token, body).then((result) => {
+      void sendOnLatest(button, typed).then((result) => {
         setBusy(false);
         if (result.kind === 'accepted') resetInputsOnNext.current = true;
         if (result.kind === 'refused') setLocalNotice(result.message);

@@ -20,7 +20,10 @@ export interface ScreenViewProps {
   values: Record<string, string>;
   onValue(name: string, value: string): void;
   onPress(button: Button): void;
-  /** A press is in flight, or the run has ended: buttons are disabled. */
+  /**
+   * A press is in flight, or the run has ended: buttons take no press. They stay focusable
+   * (aria-disabled, not disabled) so the keyboard's place survives a press.
+   */
   busy: boolean;
   /** A message of the page's own (the agent refused a press). */
   localNotice?: string;
@@ -110,7 +113,7 @@ export function ScreenView(props: ScreenViewProps) {
               key={`${button.action}-${i}`}
               type="button"
               class={button === primary ? 'button primary' : 'button'}
-              disabled={busy}
+              aria-disabled={busy}
               data-action={button.action}
               onClick={() => {
                 if (!busy) props.onPress(button);
@@ -186,7 +189,7 @@ function Phases({ phases, toggles, compact, busy, onPress }: PhasesProps) {
                 <button
                   type="button"
                   class="button link"
-                  disabled={busy}
+                  aria-disabled={busy}
                   aria-expanded={phase.details}
                   aria-describedby={headingId}
                   data-action="toggleDetails"
