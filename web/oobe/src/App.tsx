@@ -110,8 +110,13 @@ export function App() {
       onScreen: ({ version: v, screen: next }) => {
         const previous = latest.current.screen;
         const fresh = identityOf(previous) !== identityOf(next);
-        if (fresh || resetInputsOnNext.current) setValues(prefilled(next));
-        resetInputsOnNext.current = false;
+        // Typed text goes after an accepted press once the screen takes input again (a wrong
+        // password is typed anew), not while it says "Signing in...".
+        const takesInput = actionButtons(next).length > 0;
+        if (fresh || (resetInputsOnNext.current && takesInput)) {
+          setValues(prefilled(next));
+          resetInputsOnNext.current = false;
+        }
         if (fresh) setLocalNotice(undefined);
         const said = announcement(previous === WAITING ? undefined : previous, next);
         if (said) setSpoken(said);
