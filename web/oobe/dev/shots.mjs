@@ -84,6 +84,7 @@ const title = (page, text) => page.locator('h1', { hasText: text }).waitFor({ ti
   const kept = await page.evaluate(() => document.activeElement?.getAttribute('data-phase'));
   console.log(`focus after Show details (Tab, Enter): ${kept}`);
   await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Hide details' }).waitFor({ state: 'detached' });
   await page.keyboard.press('2');
   await page.locator('.item-state', { hasText: 'Downloading' }).first().waitFor({ timeout: 20000 });
   await shot(page, '05-esp-technician-details');
