@@ -20,14 +20,19 @@ const NO_TOKEN: Screen = {
   },
 };
 
-/**
- * Actions a moving screen races: Show/Hide details on the ESP (whose screen changes with every
- * progress report) and the technician key (each of its five presses counts).
- */
-const RESEND_ON_STALE = new Set(['technicianKey', 'toggleDetails']);
-
 function offers(screen: Screen, button: Button): boolean {
   return (screen.buttons ?? []).some((b) => b.action === button.action && b.phase === button.phase);
+}
+
+/**
+ * What a person decides on: the screen without its progress (the phases, and the Show/Hide
+ * details labels that follow them). The ESP and the privacy page change with every progress
+ * report; a press made on one version still means the same on the next while this is equal.
+ */
+function decisionOf(screen: Screen): string {
+  const { phases: _progress, buttons, ...rest } = screen;
+  const decisions = (buttons ?? []).filter((b) => b.action !== 'toggleDetails');
+  return JSON.stringify([rest, decisions]);
 }
 
 /** Inputs' prefilled values (secret ones are never sent prefilled). */
@@ -81,25 +86,25 @@ export function App() {
       setTimeout(wake, ms);
     });
 
-  // A press goes with the version it was made on. For the actions in RESEND_ON_STALE a 409
-  // (the screen moved on meanwhile) is sent again on the newest version while the same screen
-  // still offers the same button.
+  // A press goes with the version it was made on. When the agent answers 409 (the screen moved
+  // on meanwhile), it is sent again on the newest version if only progress moved: the same
+  // screen, the same decision (decisionOf), the same button. Otherwise the page waits for the
+  // person, who sees the new screen.
   const sendOnLatest = async (button: Button, inputs?: Record<string, string>) => {
-    const tries = RESEND_ON_STALE.has(button.action) ? 3 : 1;
-    const screenName = latest.current.screen.screen;
+    const pressedOn = decisionOf(latest.current.screen);
     let result: PressResult = { kind: 'stale' };
-    for (let i = 0; i < tries; i++) {
+    for (let i = 0; i < 3; i++) {
       const now = latest.current;
       if (now.ended || now.version === undefined) break;
-      if (i > 0 && (now.screen.screen !== screenName || !offers(now.screen, button))) break;
+      if (i > 0 && (decisionOf(now.screen) !== pressedOn || !offers(now.screen, button))) break;
       result = await sendPress(token, {
         version: now.version,
         action: button.action,
         ...(button.phase ? { phase: button.phase } : {}),
         ...(inputs ? { inputs } : {}),
       });
-      if (result.kind !== 'stale') break;
-      if (i + 1 < tries) await nextScreen(1000);
+      if (result.kind !== 'stale' || i === 2) break;
+      await nextScreen(1000);
     }
     return result;
   };
@@ -189,6 +194,14 @@ export function App() {
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
   }, [press]);
+
+  // The first screen from the agent is up: a mark the browser test reads (Performance API).
+  const shownFirst = version !== undefined;
+  useEffect(() => {
+    if (shownFirst && performance.getEntriesByName('oobe-first-screen').length === 0) {
+      performance.mark('oobe-first-screen');
+    }
+  }, [shownFirst]);
 
   // Focus: the first input that can be typed in, else the primary button, else the title.
   const focusKey = focusKeyOf(screen);

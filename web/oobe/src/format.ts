@@ -93,10 +93,12 @@ const FAILURE_SCREENS = new Set<Screen['screen']>(['espError', 'provisioningFail
  */
 export function announcement(previous: Screen | undefined, next: Screen): string {
   if (!previous || previous.screen !== next.screen || previous.title !== next.title) {
-    // A failure screen's text is what matters: say it with the title.
-    const failure = FAILURE_SCREENS.has(next.screen) ? (next.text ?? []) : [];
-    const error = next.fields?.find((f) => f.label === 'Error')?.value;
-    return sentences([next.title, ...failure, error, next.notice?.text]);
+    // A failure screen's error is what matters: say it with the title (its text paragraphs
+    // are read with the page; the region repeats no more of the screen than it must).
+    const error = FAILURE_SCREENS.has(next.screen)
+      ? next.fields?.find((f) => f.label === 'Error')?.value
+      : undefined;
+    return sentences([next.title, error, next.notice?.text]);
   }
   const said: string[] = [];
   for (const phase of next.phases ?? []) {
