@@ -2,6 +2,7 @@
 // notice and buttons, with a few per-screen touches (layout, an icon). It decides nothing: a
 // press goes to `onPress` and the agent answers with the next screen.
 import type { JSX } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
 import {
   actionButtons,
   categoryMark,
@@ -175,47 +176,74 @@ interface PhasesProps {
 function Phases({ phases, toggles, compact, busy, onPress }: PhasesProps) {
   return (
     <ol class={`phases${compact ? ' compact' : ''}`}>
-      {phases.map((phase) => {
-        const toggle = toggles.find((b) => b.phase === phase.phase);
-        const mark = phaseMark(phase);
-        const headingId = `phase-${phase.phase}`;
-        return (
-          <li class={`phase phase-${mark}`} key={phase.phase}>
-            <div class="phase-head">
-              <MarkIcon mark={mark} />
-              <h2 id={headingId}>{phase.name}</h2>
-              <span class="phase-status">{phase.status}</span>
-              {toggle && (
-                <button
-                  type="button"
-                  class="button link"
-                  aria-disabled={busy}
-                  aria-expanded={phase.details}
-                  aria-describedby={headingId}
-                  data-action="toggleDetails"
-                  data-phase={phase.phase}
-                  onClick={() => onPress(toggle)}
-                >
-                  {toggle.label}
-                </button>
-              )}
-            </div>
-            {!compact && (
-              <ul class="categories">
-                {phase.categories.map((category, i) => (
-                  <CategoryRow
-                    key={`${category.name}-${i}`}
-                    category={category}
-                    phase={phase}
-                    details={phase.details}
-                  />
-                ))}
-              </ul>
-            )}
-          </li>
-        );
-      })}
+      {phases.map((phase) => (
+        <PhaseRow
+          key={phase.phase}
+          phase={phase}
+          toggle={toggles.find((b) => b.phase === phase.phase)}
+          compact={compact}
+          busy={busy}
+          onPress={onPress}
+        />
+      ))}
     </ol>
+  );
+}
+
+interface PhaseRowProps {
+  phase: Phase;
+  toggle: Button | undefined;
+  compact: boolean;
+  busy: boolean;
+  onPress(button: Button): void;
+}
+
+function PhaseRow({ phase, toggle, compact, busy, onPress }: PhaseRowProps) {
+  const mark = phaseMark(phase);
+  const headingId = `phase-${phase.phase}`;
+  // Details just opened: bring the phase's items into view (the panel scrolls).
+  const row = useRef<HTMLLIElement>(null);
+  const hadDetails = useRef(phase.details);
+  useEffect(() => {
+    if (phase.details && !hadDetails.current) {
+      row.current?.scrollIntoView({ block: 'nearest' });
+    }
+    hadDetails.current = phase.details;
+  }, [phase.details]);
+  return (
+    <li class={`phase phase-${mark}`} ref={row}>
+      <div class="phase-head">
+        <MarkIcon mark={mark} />
+        <h2 id={headingId}>{phase.name}</h2>
+        <span class="phase-status">{phase.status}</span>
+        {toggle && (
+          <button
+            type="button"
+            class="button link"
+            aria-disabled={busy}
+            aria-expanded={phase.details}
+            aria-describedby={headingId}
+            data-action="toggleDetails"
+            data-phase={phase.phase}
+            onClick={() => onPress(toggle)}
+          >
+            {toggle.label}
+          </button>
+        )}
+      </div>
+      {!compact && (
+        <ul class="categories">
+          {phase.categories.map((category, i) => (
+            <CategoryRow
+              key={`${category.name}-${i}`}
+              category={category}
+              phase={phase}
+              details={phase.details}
+            />
+          ))}
+        </ul>
+      )}
+    </li>
   );
 }
 
