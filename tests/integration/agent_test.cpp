@@ -557,6 +557,8 @@ TEST_F(AgentTest, OnATerminalTheLandingAndSuccessScreensWaitForTheTechnician) {
   ASSERT_TRUE(tech->WaitFor("What would you like to do?")) << tech->Screen();
   tech->Press("Enter");
   ASSERT_TRUE(tech->WaitFor("Provision (Enter)")) << tech->Screen();
+  // The pre-flight checks come in as they are made.
+  ASSERT_TRUE(tech->WaitFor("[ OK ] Profile allows pre-provisioning")) << tech->Screen();
   std::string landing = tech->Screen();
   EXPECT_NE(landing.find("Pre-provision with groundcrew"), std::string::npos) << landing;
   EXPECT_NE(landing.find("Contoso pre-provisioned"), std::string::npos) << landing;

@@ -111,9 +111,13 @@ function totp(base32Secret, now = Date.now()) {
 // ---------------------------------------------------------------------------------------------
 // The browser.
 
+const pages = new Set();
+
 async function open(url) {
   const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
   const page = await context.newPage();
+  pages.add(page);
+  page.on('close', () => pages.delete(page));
   const scripts = [];
   page.on('response', async (response) => {
     if (response.request().resourceType() === 'script') scripts.push(await response.body());
@@ -136,10 +140,24 @@ async function see(page, title, timeout = 60_000) {
   await heading(page, title).waitFor({ timeout });
 }
 
+// A test whose pages are photographed (failed-N.png) when it fails, to see what the person saw.
+function browserTest(name, body) {
+  test(name, async () => {
+    try {
+      await body();
+    } catch (error) {
+      let n = 0;
+      for (const page of pages) await page.screenshot({ path: path.join(artifacts, `failed-${++n}.png`) }).catch(() => {});
+      throw error;
+    }
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 before(async () => {
   fs.mkdirSync(artifacts, { recursive: true });
+  if (updateDocs) fs.mkdirSync(path.join(source, 'docs/images'), { recursive: true });
   const init = execFileSync(path.join(bin, 'groundcrew'), [
     'init', '--data-dir', path.join(work, 'var'), '--organization', 'Contoso', '--domain', 'contoso.com',
   ], { encoding: 'utf8' });
@@ -162,14 +180,16 @@ before(async () => {
     'mkdir -p "$GROUNDCREW_ROOT/opt/contoso/flaky" && echo 1.0.0 > "$GROUNDCREW_ROOT/opt/contoso/flaky/VERSION"',
     '',
   ].join('\n'));
-  // Contoso Tools, for the Sales devices, installs until ROOT/tools.release exists: the ESP's
-  // details show it working.
-  fs.writeFileSync(path.join(tenant, 'tools.sh'), [
-    '#!/bin/sh',
-    'for i in $(seq 600); do [ -e "$GROUNDCREW_ROOT/tools.release" ] && break; sleep 0.1; done',
-    'mkdir -p "$GROUNDCREW_ROOT/opt/contoso/tools" && echo 1.0.0 > "$GROUNDCREW_ROOT/opt/contoso/tools/VERSION"',
-    '',
-  ].join('\n'));
+  // Contoso Tools (Device setup, the Sales devices) and Contoso Sales Kit (Account setup, the
+  // sales team) install until ROOT/NAME.release exists: the ESP's details show them working.
+  for (const name of ['tools', 'kit']) {
+    fs.writeFileSync(path.join(tenant, `${name}.sh`), [
+      '#!/bin/sh',
+      `for i in $(seq 600); do [ -e "$GROUNDCREW_ROOT/${name}.release" ] && break; sleep 0.1; done`,
+      `mkdir -p "$GROUNDCREW_ROOT/opt/contoso/${name}" && echo 1.0.0 > "$GROUNDCREW_ROOT/opt/contoso/${name}/VERSION"`,
+      '',
+    ].join('\n'));
+  }
   let yaml = fs.readFileSync(path.join(source, 'examples/contoso/tenant.yaml'), 'utf8');
   yaml = yaml
     .replace(/^devices:.*$/m, '')
@@ -200,6 +220,15 @@ before(async () => {
       - {kind: fileVersion, path: /opt/contoso/tools/VERSION, value: "1.0.0"}
     content: {file: tools.sh}
     assignments: [{group: Sales devices, intent: required}]
+  - displayName: Contoso Sales Kit
+    publisher: Contoso
+    displayVersion: "1.0.0"
+    installContext: user
+    installCommandLine: sh kit.sh
+    detectionRules:
+      - {kind: fileVersion, path: /opt/contoso/kit/VERSION, value: "1.0.0"}
+    content: {file: kit.sh}
+    assignments: [{group: Sales users, intent: required}]
   - displayName: Contoso Broken Driver
     publisher: Contoso
     displayVersion: "1.0.0"
@@ -230,7 +259,7 @@ after(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-test('the technician provisions and reseals, then the user signs in and reaches the desktop', async () => {
+browserTest('the technician provisions and reseals, then the user signs in and reaches the desktop', async () => {
   const dev = device('CON-WEB-01', 'Sales', ADELE);
 
   // The depot: the first screen takes the technician key, five times.
@@ -300,7 +329,11 @@ test('the technician provisions and reseals, then the user signs in and reaches 
   await shot(home, 'privacy');
   await button(home, 'Accept').click();
   await see(home, 'Setting up your device for work');
+  await button(home, 'Show details').nth(2).click();  // Account setup's
+  await home.getByRole('progressbar', { name: /Contoso Sales Kit/ }).waitFor({ timeout: 60_000 });
+  assert.ok(await home.locator('[aria-live]').first().textContent(), 'progress is announced');
   await shot(home, 'esp-user', { docs: true });
+  fs.writeFileSync(path.join(dev.root, 'kit.release'), '');
   await see(home, 'Your desktop is ready', 120_000);
   await shot(home, 'desktop', { docs: true });
   assert.equal(await user.child.exited, 0, user.child.output);
@@ -317,7 +350,7 @@ test('the technician provisions and reseals, then the user signs in and reaches 
   assert.ok(jsGzipBytes > 0 && jsGzipBytes < 200 * 1024, `JavaScript is ${jsGzipBytes} bytes gzip`);
 });
 
-test('a failing blocking app: the error screen offers exactly the profile\'s buttons', async () => {
+browserTest('a failing blocking app: the error screen offers exactly the profile\'s buttons', async () => {
   const dev = device('CON-WEB-02', 'Field', 'megan.bowen@contoso.com');
   const tech = run('groundcrew-agent', ['oobe', '--server', server, '--state', dev.state, '--root', dev.root,
     '--serial', dev.serial, '--ui', 'plain', '--preprovision']);
@@ -362,7 +395,7 @@ test('a failing blocking app: the error screen offers exactly the profile\'s but
   assert.equal(await user.child.exited, 0, user.child.output);
 });
 
-test('a technician flow that fails offers Retry, Reset and Diagnostics', async () => {
+browserTest('a technician flow that fails offers Retry, Reset and Diagnostics', async () => {
   const dev = device('CON-WEB-03', 'Broken');
   const tech = await agent(dev);
   const page = await open(tech.url);

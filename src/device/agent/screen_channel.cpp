@@ -11,9 +11,9 @@ void ScreenChannel::Publish(const device::Screen& screen) {
   if (latest_.ended || (screen_ && *screen_ == screen)) return;
   screen_ = screen;
   latest_.version += 1;
-  latest_.json = boost::json::serialize(boost::json::object{
-      {"version", latest_.version},
-      {"screen", device::ScreenJson(screen, device::Secrets::kInclude)}});
+  latest_.json = boost::json::serialize(
+      boost::json::object{{"version", latest_.version},
+                          {"screen", device::ScreenJson(screen, device::Secrets::kInclude)}});
   changed_.notify_all();
 }
 
@@ -22,8 +22,8 @@ void ScreenChannel::End(int exit_code) {
   if (latest_.ended) return;
   latest_.version += 1;
   latest_.ended = true;
-  latest_.json =
-      boost::json::serialize(boost::json::object{{"version", latest_.version}, {"exit", exit_code}});
+  latest_.json = boost::json::serialize(
+      boost::json::object{{"version", latest_.version}, {"exit", exit_code}});
   presses_.clear();
   changed_.notify_all();
 }
@@ -50,13 +50,13 @@ std::optional<PublishedScreen> ScreenChannel::Next(
 Status ScreenChannel::Submit(std::uint64_t version, Press press) {
   std::lock_guard lock(mutex_);
   if (closed_ || latest_.ended || !screen_ || version != latest_.version) {
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     "the screen changed before this press arrived", "version");
+    return MakeError(ErrorCode::kFailedPrecondition, "the screen changed before this press arrived",
+                     "version");
   }
   if (screen_->Find(press.action, press.phase) == nullptr) {
     return MakeError(ErrorCode::kFailedPrecondition, "this screen has no such button", "action");
   }
-  presses_.emplace_back(version, std::move(press));
+  presses_.push_back(std::move(press));
   changed_.notify_all();
   return Ok{};
 }
@@ -68,9 +68,14 @@ std::optional<Press> ScreenChannel::Wait(const device::Screen& screen,
   const auto deadline = timeout ? std::chrono::steady_clock::now() + *timeout
                                 : std::chrono::steady_clock::time_point::max();
   for (;;) {
-    while (!presses_.empty() && presses_.front().first != latest_.version) presses_.pop_front();
+    // A press taken for an earlier version still counts when this screen has its button (the
+    // ESP's screen changes as items progress; Show details stays Show details).
+    while (!presses_.empty() &&
+           screen.Find(presses_.front().action, presses_.front().phase) == nullptr) {
+      presses_.pop_front();
+    }
     if (!presses_.empty()) {
-      Press press = std::move(presses_.front().second);
+      Press press = std::move(presses_.front());
       presses_.pop_front();
       return press;
     }

@@ -46,9 +46,10 @@ class ScreenChannel {
   /// dropped); otherwise the press is queued for Wait.
   [[nodiscard]] Status Submit(std::uint64_t version, Press press);
 
-  /// The next press made on `screen` (REQUIRES: the screen last published), waiting at most
-  /// `timeout` (none: until one comes or the channel is closed). Presses queued for an earlier
-  /// screen are dropped.
+  /// The next press for `screen` (REQUIRES: the screen last published), waiting at most
+  /// `timeout` (none: until one comes or the channel is closed). A press taken on an earlier
+  /// version is delivered when `screen` offers its button too (the ESP changes as items
+  /// progress), else dropped.
   std::optional<Press> Wait(const device::Screen& screen,
                             std::optional<std::chrono::milliseconds> timeout);
 
@@ -57,7 +58,7 @@ class ScreenChannel {
   mutable std::condition_variable changed_;
   std::optional<device::Screen> screen_;
   PublishedScreen latest_;
-  std::deque<std::pair<std::uint64_t, Press>> presses_;  // (version pressed on, press)
+  std::deque<Press> presses_;
   bool closed_ = false;
 };
 

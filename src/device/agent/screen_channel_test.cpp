@@ -53,13 +53,21 @@ TEST(ScreenChannelTest, APressIsTakenOnlyForTheScreenUpAndOnlyForItsButtons) {
   EXPECT_EQ(channel.Wait(screen, milliseconds(0)), std::nullopt);
 }
 
-TEST(ScreenChannelTest, APressQueuedForAScreenThatChangedIsDropped) {
+TEST(ScreenChannelTest, APressTakenStaysValidWhileTheScreenStillOffersItsButton) {
   ScreenChannel channel;
   channel.Publish(SignIn());
   ASSERT_TRUE(channel.Submit(1, Press{.action = Action::kSignIn}));
-  const Screen again = SignIn("That password is not right.");
-  EXPECT_EQ(channel.Wait(again, milliseconds(0)), std::nullopt);
-  EXPECT_FALSE(channel.Submit(1, Press{.action = Action::kSignIn}));
+  // The screen changed after the press was taken (a notice), but still has Sign in.
+  const Screen again = SignIn("Signing in...");
+  auto press = channel.Wait(again, milliseconds(0));
+  ASSERT_TRUE(press);
+  EXPECT_EQ(press->action, Action::kSignIn);
+  // A press for a screen replaced by one without its button is dropped.
+  ASSERT_TRUE(channel.Submit(2, Press{.action = Action::kSignIn}));
+  Screen code{.id = ScreenId::kMfa, .title = "Enter code"};
+  code.buttons = {Button{.action = Action::kVerify, .label = "Verify", .key = '\n'}};
+  EXPECT_EQ(channel.Wait(code, milliseconds(0)), std::nullopt);
+  EXPECT_FALSE(channel.Submit(2, Press{.action = Action::kSignIn}));
 }
 
 TEST(ScreenChannelTest, WaitReturnsThePressMadeFromAnotherThread) {

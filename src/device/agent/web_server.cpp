@@ -51,10 +51,10 @@ class BeastWebServer final : public WebServer {
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      return MakeError(ErrorCode::kUnavailable,
-                       "cannot listen on " + address + ":" + std::to_string(port) + ": " +
-                           ec.message(),
-                       "--listen");
+      return MakeError(
+          ErrorCode::kUnavailable,
+          "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message(),
+          "--listen");
     }
     port_ = acceptor_.local_endpoint().port();
     asio::co_spawn(io_, Accept(), asio::detached);
@@ -122,8 +122,7 @@ class BeastWebServer final : public WebServer {
       co_await http::async_read(stream, buffer, parser, asio::redirect_error(kAwait, ec));
       if (ec == http::error::end_of_stream || ec == beast::error::timeout || stopping_) co_return;
       if (ec) {
-        const bool too_large =
-            ec == http::error::body_limit || ec == http::error::header_limit;
+        const bool too_large = ec == http::error::body_limit || ec == http::error::header_limit;
         co_await Send(stream, Reply(too_large ? 413 : 400, "Bad request."), false, false);
         co_return;
       }

@@ -52,9 +52,8 @@ WebReply Plain(int status, std::string text) {
 }
 
 WebReply JsonReply(int status, const json::object& body) {
-  return WebReply{.status = status,
-                  .content_type = "application/json",
-                  .body = json::serialize(body)};
+  return WebReply{
+      .status = status, .content_type = "application/json", .body = json::serialize(body)};
 }
 
 WebReply ErrorReply(int status, std::string_view code, const Error& error) {
@@ -119,7 +118,8 @@ Result<std::pair<std::string, std::uint16_t>> ParseLoopbackListen(std::string_vi
   std::string_view port_text;
   if (listen.starts_with('[')) {
     const std::size_t close = listen.find(']');
-    if (close == std::string_view::npos) return ListenError("'[' without ']' in " + std::string(listen));
+    if (close == std::string_view::npos)
+      return ListenError("'[' without ']' in " + std::string(listen));
     host = listen.substr(1, close - 1);
     const std::string_view rest = listen.substr(close + 1);
     if (!rest.empty() && !rest.starts_with(':')) {
@@ -132,7 +132,8 @@ Result<std::pair<std::string, std::uint16_t>> ParseLoopbackListen(std::string_vi
   }
   std::uint16_t port = 0;
   if (!port_text.empty()) {
-    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    const auto [end, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (ec != std::errc{} || end != port_text.data() + port_text.size()) {
       return ListenError("the port must be a number from 0 to 65535, not '" +
                          std::string(port_text) + "'");
@@ -202,8 +203,8 @@ WebReply RouteWebRequest(const WebRequest& request, ScreenChannel& channel, std:
 }
 
 std::string EventStreamChunk(const PublishedScreen& published) {
-  return std::string(published.ended ? "event: end\n" : "event: screen\n") + "data: " +
-         published.json + "\n\n";
+  return std::string(published.ended ? "event: end\n" : "event: screen\n") +
+         "data: " + published.json + "\n\n";
 }
 
 Result<std::unique_ptr<WebView>> WebView::Start(std::string_view listen,
@@ -218,8 +219,8 @@ Result<std::unique_ptr<WebView>> WebView::Start(std::string_view listen,
     token = std::string(QueryValue(text::Trim(*previous), "token"));
   }
   if (token.size() < 43) token = identity::RandomToken(32);
-  auto server = StartWebServer(address->first, address->second, view->channel_, token,
-                               OobePageFiles());
+  auto server =
+      StartWebServer(address->first, address->second, view->channel_, token, OobePageFiles());
   if (!server) return server.error();
   view->server_ = std::move(*server);
   const std::string host =

@@ -55,9 +55,11 @@ WebReply Route(const WebRequest& request, ScreenChannel& channel) {
 
 TEST(ParseLoopbackListenTest, TakesLoopbackAddressesOnly) {
   EXPECT_EQ(*ParseLoopbackListen("127.0.0.1:8765"), std::pair(std::string("127.0.0.1"), kPort));
-  EXPECT_EQ(*ParseLoopbackListen("localhost:0"), std::pair(std::string("127.0.0.1"), std::uint16_t{0}));
+  EXPECT_EQ(*ParseLoopbackListen("localhost:0"),
+            std::pair(std::string("127.0.0.1"), std::uint16_t{0}));
   EXPECT_EQ(*ParseLoopbackListen("[::1]:8765"), std::pair(std::string("::1"), kPort));
-  EXPECT_EQ(*ParseLoopbackListen("127.0.0.1"), std::pair(std::string("127.0.0.1"), std::uint16_t{0}));
+  EXPECT_EQ(*ParseLoopbackListen("127.0.0.1"),
+            std::pair(std::string("127.0.0.1"), std::uint16_t{0}));
   for (const char* refused : {"0.0.0.0:8765", "192.168.1.10:80", "[::]:8765", "example.com:80"}) {
     auto parsed = ParseLoopbackListen(refused);
     ASSERT_FALSE(parsed) << refused;
@@ -178,10 +180,9 @@ std::string Exchange(std::uint16_t port, const std::string& request, millisecond
 
 class WebViewTest : public testing::Test {
  protected:
-  std::filesystem::path state_ =
-      std::filesystem::temp_directory_path() /
-      ("gc-web-view-" + std::to_string(::getpid()) + "-" +
-       testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::path state_ = std::filesystem::temp_directory_path() /
+                                 ("gc-web-view-" + std::to_string(::getpid()) + "-" +
+                                  testing::UnitTest::GetInstance()->current_test_info()->name());
   void SetUp() override { std::filesystem::create_directories(state_); }
   void TearDown() override { std::filesystem::remove_all(state_); }
 };
@@ -215,9 +216,9 @@ TEST_F(WebViewTest, StreamsTheScreenAndTakesPressesOverHttp) {
   const Screen welcome = Welcome();
   view.Show(welcome);
   // The event stream sends the screen up at once.
-  const std::string stream = Exchange(
-      port, "GET /events?token=" + token + " HTTP/1.1\r\n" + host + "\r\n", milliseconds(2000),
-      "\n\n");
+  const std::string stream =
+      Exchange(port, "GET /events?token=" + token + " HTTP/1.1\r\n" + host + "\r\n",
+               milliseconds(2000), "\n\n");
   EXPECT_NE(stream.find("HTTP/1.1 200"), std::string::npos) << stream;
   EXPECT_NE(stream.find("text/event-stream"), std::string::npos);
   EXPECT_NE(stream.find("event: screen\ndata: {\"version\":1,"), std::string::npos) << stream;
@@ -229,8 +230,8 @@ TEST_F(WebViewTest, StreamsTheScreenAndTakesPressesOverHttp) {
     const std::string reply = Exchange(
         port,
         "POST /press HTTP/1.1\r\n" + host + "X-Groundcrew-Token: " + token +
-            "\r\nContent-Type: application/json\r\nContent-Length: " +
-            std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body,
+            "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+            "\r\nConnection: close\r\n\r\n" + body,
         milliseconds(2000));
     EXPECT_NE(reply.find("HTTP/1.1 202"), std::string::npos) << reply;
   });
@@ -240,9 +241,9 @@ TEST_F(WebViewTest, StreamsTheScreenAndTakesPressesOverHttp) {
   EXPECT_EQ(press->action, Action::kNext);
 
   // A wrong token reads nothing.
-  const std::string refused = Exchange(
-      port, "GET /events?token=nope HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n",
-      milliseconds(2000));
+  const std::string refused =
+      Exchange(port, "GET /events?token=nope HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n",
+               milliseconds(2000));
   EXPECT_NE(refused.find("HTTP/1.1 403"), std::string::npos) << refused;
   EXPECT_EQ(refused.find("Welcome"), std::string::npos);
 
@@ -269,8 +270,8 @@ TEST_F(WebViewTest, TheEndOfTheRunReachesTheStreamBeforeTheServerStops) {
   std::string received;
   std::thread page([&] {
     received = Exchange(port,
-                        "GET /events?token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1:" +
-                            std::to_string(port) + "\r\n\r\n",
+                        "GET /events?token=" + token +
+                            " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n\r\n",
                         milliseconds(3000));
   });
   std::this_thread::sleep_for(milliseconds(200));

@@ -4,7 +4,8 @@
 
 #include "device/flow/screen.hpp"
 
-// The screen model as JSON, for the `json` view (one object per change) and the web view (a browser).
+// The screen model as JSON, for the `json` view (one object per change) and the web view (a
+// browser).
 namespace groundcrew::device {
 
 /// Whether the JSON may carry what only the device's own screen may show.
