@@ -25,12 +25,13 @@ function offers(screen: Screen, button: Button): boolean {
 }
 
 /**
- * What a person decides on: the screen without its progress (the phases, and the Show/Hide
- * details labels that follow them). The ESP and the privacy page change with every progress
+ * What a person decides on: the screen without what fills in as the device works (the phases
+ * and the Show/Hide details labels that follow them; the landing's pre-flight checks, which
+ * come a moment after the landing). The ESP and the privacy page change with every progress
  * report; a press made on one version still means the same on the next while this is equal.
  */
 function decisionOf(screen: Screen): string {
-  const { phases: _progress, buttons, ...rest } = screen;
+  const { phases: _progress, checks: _checks, buttons, ...rest } = screen;
   const decisions = (buttons ?? []).filter((b) => b.action !== 'toggleDetails');
   return JSON.stringify([rest, decisions]);
 }
