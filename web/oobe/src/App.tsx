@@ -94,12 +94,14 @@ export function App() {
   const sendOnLatest = async (button: Button, inputs?: Record<string, string>) => {
     const pressedOn = decisionOf(latest.current.screen);
     let result: PressResult = { kind: 'stale' };
+    let version = -1;
     for (let i = 0; i < 3; i++) {
       const now = latest.current;
       if (now.ended || now.version === undefined) break;
       if (i > 0 && (decisionOf(now.screen) !== pressedOn || !offers(now.screen, button))) break;
+      version = now.version;
       result = await sendPress(token, {
-        version: now.version,
+        version,
         action: button.action,
         ...(button.phase ? { phase: button.phase } : {}),
         ...(inputs ? { inputs } : {}),
@@ -107,7 +109,33 @@ export function App() {
       if (result.kind !== 'stale' || i === 2) break;
       await nextScreen(1000);
     }
-    return result;
+    return { result, version };
+  };
+
+  // Show/Hide details, made sure of. The agent takes a press for the screen it was made on and
+  // may drop it when a progress report replaces that screen before its driver reads it (202
+  // all the same). So once two newer screens have come without the phase's details turned the
+  // way asked, the press is sent again (twice at most); while no newer screen has come, the
+  // press is still queued and is not repeated.
+  const toggleDetails = async (button: Button) => {
+    const detailsOf = (screen: Screen) =>
+      screen.phases?.find((p) => p.phase === button.phase)?.details;
+    const wanted = !detailsOf(latest.current.screen);
+    let sent: Awaited<ReturnType<typeof sendOnLatest>> = { result: { kind: 'stale' }, version: -1 };
+    for (let i = 0; i < 3; i++) {
+      sent = await sendOnLatest(button);
+      if (sent.result.kind !== 'accepted') return sent.result;
+      for (let seen = 0; seen < 2; ) {
+        if (detailsOf(latest.current.screen) === wanted) return sent.result;
+        const before = latest.current.version ?? -1;
+        await nextScreen(3000);
+        const after = latest.current.version ?? -1;
+        if (after === before) return sent.result; // nothing moves: the press waits its turn
+        if (after > sent.version) seen++;
+      }
+      if (latest.current.ended || !offers(latest.current.screen, button)) break;
+    }
+    return sent.result;
   };
 
   useEffect(() => {
@@ -159,7 +187,11 @@ export function App() {
       setBusy(true);
       latest.current = { ...latest.current, busy: true };
       setLocalNotice(undefined);
-      void sendOnLatest(button, typed).then((result) => {
+      const sending =
+        button.action === 'toggleDetails'
+          ? toggleDetails(button)
+          : sendOnLatest(button, typed).then((sent) => sent.result);
+      void sending.then((result) => {
         setBusy(false);
         if (result.kind === 'accepted') resetInputsOnNext.current = true;
         if (result.kind === 'refused') setLocalNotice(result.message);
