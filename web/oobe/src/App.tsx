@@ -20,6 +20,9 @@ const NO_TOKEN: Screen = {
   },
 };
 
+/** How long a press found stale is sent again while only progress moves. */
+const RESEND_FOR_MS = 10_000;
+
 function offers(screen: Screen, button: Button): boolean {
   return (screen.buttons ?? []).some((b) => b.action === button.action && b.phase === button.phase);
 }
@@ -95,7 +98,10 @@ export function App() {
     const pressedOn = decisionOf(latest.current.screen);
     let result: PressResult = { kind: 'stale' };
     let version = -1;
-    for (let i = 0; i < 3; i++) {
+    // While the ESP moves fast the agent may be a version or two ahead of the stream: keep
+    // trying on the newest screen for a while (it settles as soon as an item takes a moment).
+    const giveUpAt = Date.now() + RESEND_FOR_MS;
+    for (let i = 0; ; i++) {
       const now = latest.current;
       if (now.ended || now.version === undefined) break;
       if (i > 0 && (decisionOf(now.screen) !== pressedOn || !offers(now.screen, button))) break;
@@ -106,8 +112,8 @@ export function App() {
         ...(button.phase ? { phase: button.phase } : {}),
         ...(inputs ? { inputs } : {}),
       });
-      if (result.kind !== 'stale' || i === 2) break;
-      await nextScreen(1000);
+      if (result.kind !== 'stale' || Date.now() >= giveUpAt) break;
+      await nextScreen(500);
     }
     return { result, version };
   };
