@@ -20,17 +20,21 @@ const NO_TOKEN: Screen = {
   },
 };
 
+/** How long a press found stale is sent again while only progress moves. */
+const RESEND_FOR_MS = 10_000;
+
 function offers(screen: Screen, button: Button): boolean {
   return (screen.buttons ?? []).some((b) => b.action === button.action && b.phase === button.phase);
 }
 
 /**
- * What a person decides on: the screen without its progress (the phases, and the Show/Hide
- * details labels that follow them). The ESP and the privacy page change with every progress
+ * What a person decides on: the screen without what fills in as the device works (the phases
+ * and the Show/Hide details labels that follow them; the landing's pre-flight checks, which
+ * come a moment after the landing). The ESP and the privacy page change with every progress
  * report; a press made on one version still means the same on the next while this is equal.
  */
 function decisionOf(screen: Screen): string {
-  const { phases: _progress, buttons, ...rest } = screen;
+  const { phases: _progress, checks: _checks, buttons, ...rest } = screen;
   const decisions = (buttons ?? []).filter((b) => b.action !== 'toggleDetails');
   return JSON.stringify([rest, decisions]);
 }
@@ -93,20 +97,51 @@ export function App() {
   const sendOnLatest = async (button: Button, inputs?: Record<string, string>) => {
     const pressedOn = decisionOf(latest.current.screen);
     let result: PressResult = { kind: 'stale' };
-    for (let i = 0; i < 3; i++) {
+    let version = -1;
+    // While the ESP moves fast the agent may be a version or two ahead of the stream: keep
+    // trying on the newest screen for a while (it settles as soon as an item takes a moment).
+    const giveUpAt = Date.now() + RESEND_FOR_MS;
+    for (let i = 0; ; i++) {
       const now = latest.current;
       if (now.ended || now.version === undefined) break;
       if (i > 0 && (decisionOf(now.screen) !== pressedOn || !offers(now.screen, button))) break;
+      version = now.version;
       result = await sendPress(token, {
-        version: now.version,
+        version,
         action: button.action,
         ...(button.phase ? { phase: button.phase } : {}),
         ...(inputs ? { inputs } : {}),
       });
-      if (result.kind !== 'stale' || i === 2) break;
-      await nextScreen(1000);
+      if (result.kind !== 'stale' || Date.now() >= giveUpAt) break;
+      await nextScreen(500);
     }
-    return result;
+    return { result, version };
+  };
+
+  // Show/Hide details, made sure of. The agent takes a press for the screen it was made on and
+  // may drop it when a progress report replaces that screen before its driver reads it (202
+  // all the same). So once two newer screens have come without the phase's details turned the
+  // way asked, the press is sent again (twice at most); while no newer screen has come, the
+  // press is still queued and is not repeated.
+  const toggleDetails = async (button: Button) => {
+    const detailsOf = (screen: Screen) =>
+      screen.phases?.find((p) => p.phase === button.phase)?.details;
+    const wanted = !detailsOf(latest.current.screen);
+    let sent: Awaited<ReturnType<typeof sendOnLatest>> = { result: { kind: 'stale' }, version: -1 };
+    for (let i = 0; i < 3; i++) {
+      sent = await sendOnLatest(button);
+      if (sent.result.kind !== 'accepted') return sent.result;
+      for (let seen = 0; seen < 2; ) {
+        if (detailsOf(latest.current.screen) === wanted) return sent.result;
+        const before = latest.current.version ?? -1;
+        await nextScreen(3000);
+        const after = latest.current.version ?? -1;
+        if (after === before) return sent.result; // nothing moves: the press waits its turn
+        if (after > sent.version) seen++;
+      }
+      if (latest.current.ended || !offers(latest.current.screen, button)) break;
+    }
+    return sent.result;
   };
 
   useEffect(() => {
@@ -158,7 +193,11 @@ export function App() {
       setBusy(true);
       latest.current = { ...latest.current, busy: true };
       setLocalNotice(undefined);
-      void sendOnLatest(button, typed).then((result) => {
+      const sending =
+        button.action === 'toggleDetails'
+          ? toggleDetails(button)
+          : sendOnLatest(button, typed).then((sent) => sent.result);
+      void sending.then((result) => {
         setBusy(false);
         if (result.kind === 'accepted') resetInputsOnNext.current = true;
         if (result.kind === 'refused') setLocalNotice(result.message);
