@@ -67,6 +67,14 @@ test_units() {
   if [ "$status" -ne 0 ] || [ -n "$output" ]; then
     fail "systemd-analyze verify (exit status $status):"$'\n'"$output"
   fi
+  # Every option the agent's unit gives is one `groundcrew-agent oobe` takes.
+  local help option
+  help=$("$agent" oobe --help)
+  for option in $(sed -n '/^ExecStart=/,/[^\\]$/p' "$kiosk_dir/groundcrew-oobe.service" |
+    grep -oE -- '--[a-z-]+' | sort -u); do
+    grep -qE -- "(^|[ ,])$option( |,|$)" <<<"$help" ||
+      fail "groundcrew-oobe.service gives $option, which groundcrew-agent oobe does not take"
+  done
   # The test must be able to fail: a unit with an unknown key and one running a missing
   # command each make verify speak.
   printf '[Service]\nExecStart=/bin/true\nRestartSecs=2\n' >"$units/broken-key.service"

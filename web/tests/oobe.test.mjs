@@ -108,6 +108,21 @@ function totp(base32Secret, now = Date.now()) {
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
+// An app of the test tenant: `sh SCRIPT.sh` (beside tenant.yaml) installs it for `group`,
+// found by /opt/contoso/SCRIPT/VERSION.
+function app(name, context, script, group) {
+  return `  - displayName: ${name}
+    publisher: Contoso
+    displayVersion: "1.0.0"
+    installContext: ${context}
+    installCommandLine: sh ${script}.sh
+    detectionRules:
+      - {kind: fileVersion, path: /opt/contoso/${script}/VERSION, value: "1.0.0"}
+    content: {file: ${script}.sh}
+    assignments: [{group: ${group}, intent: required}]
+`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The browser.
 
@@ -148,6 +163,8 @@ function browserTest(name, body) {
     } catch (error) {
       let n = 0;
       for (const page of pages) await page.screenshot({ path: path.join(artifacts, `failed-${++n}.png`) }).catch(() => {});
+      n = 0;
+      for (const child of processes) fs.writeFileSync(path.join(artifacts, `failed-${++n}.log`), child.output);
       throw error;
     }
   });
@@ -202,43 +219,7 @@ before(async () => {
     members: [megan.bowen@contoso.com]`)
     .replace('selectedMobileApps: [Contoso Agent, Contoso Runtime]', 'selectedMobileApps: [Contoso Agent, Contoso Runtime, Contoso Flaky, Contoso Broken Driver]')
     .replace('\npolicies:', `
-  - displayName: Contoso Flaky
-    publisher: Contoso
-    displayVersion: "1.0.0"
-    installContext: user
-    installCommandLine: sh flaky.sh
-    detectionRules:
-      - {kind: fileVersion, path: /opt/contoso/flaky/VERSION, value: "1.0.0"}
-    content: {file: flaky.sh}
-    assignments: [{group: Field users, intent: required}]
-  - displayName: Contoso Tools
-    publisher: Contoso
-    displayVersion: "1.0.0"
-    installContext: device
-    installCommandLine: sh tools.sh
-    detectionRules:
-      - {kind: fileVersion, path: /opt/contoso/tools/VERSION, value: "1.0.0"}
-    content: {file: tools.sh}
-    assignments: [{group: Sales devices, intent: required}]
-  - displayName: Contoso Sales Kit
-    publisher: Contoso
-    displayVersion: "1.0.0"
-    installContext: user
-    installCommandLine: sh kit.sh
-    detectionRules:
-      - {kind: fileVersion, path: /opt/contoso/kit/VERSION, value: "1.0.0"}
-    content: {file: kit.sh}
-    assignments: [{group: Sales users, intent: required}]
-  - displayName: Contoso Broken Driver
-    publisher: Contoso
-    displayVersion: "1.0.0"
-    installContext: device
-    installCommandLine: sh flaky.sh
-    detectionRules:
-      - {kind: fileVersion, path: /opt/contoso/flaky/VERSION, value: "1.0.0"}
-    content: {file: flaky.sh}
-    assignments: [{group: Broken devices, intent: required}]
-
+${app('Contoso Flaky', 'user', 'flaky', 'Field users')}${app('Contoso Tools', 'device', 'tools', 'Sales devices')}${app('Contoso Sales Kit', 'user', 'kit', 'Sales users')}${app('Contoso Broken Driver', 'device', 'flaky', 'Broken devices')}
 policies:`);
   fs.writeFileSync(path.join(tenant, 'tenant.yaml'), yaml);
   cli(['apply', '-f', path.join(tenant, 'tenant.yaml')]);

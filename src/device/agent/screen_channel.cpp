@@ -43,7 +43,7 @@ std::optional<PublishedScreen> ScreenChannel::Next(
     std::uint64_t after, std::chrono::steady_clock::time_point deadline) const {
   std::unique_lock lock(mutex_);
   changed_.wait_until(lock, deadline, [&] { return closed_ || latest_.version > after; });
-  if (closed_ || latest_.version <= after) return std::nullopt;
+  if (latest_.version <= after) return std::nullopt;
   return latest_;
 }
 

@@ -36,8 +36,9 @@ class ScreenChannel {
   void Close();
   bool closed() const;
 
-  /// The latest screen, or the end, when its version is newer than `after`; else waits for one
-  /// until `deadline`. nullopt on timeout or once closed.
+  /// The latest screen, or the end, when its version is newer than `after` (closed or not: what
+  /// was published before Close is still sent); else waits for one until `deadline` or Close.
+  /// nullopt when there is nothing newer.
   std::optional<PublishedScreen> Next(std::uint64_t after,
                                       std::chrono::steady_clock::time_point deadline) const;
 

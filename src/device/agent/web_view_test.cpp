@@ -276,7 +276,7 @@ TEST_F(WebViewTest, TheEndOfTheRunReachesTheStreamBeforeTheServerStops) {
   });
   std::this_thread::sleep_for(milliseconds(200));
   (*started)->End(0, /*oobe_over=*/true);
-  started->reset();  // the agent exits at once
+  started->reset();  // the agent exits at once, before the server's thread has run
   page.join();
   EXPECT_NE(received.find("event: end"), std::string::npos) << received;
   // The stream is closed properly (the last chunk), so the browser sees an end, not an error.
