@@ -113,6 +113,12 @@ int Oobe(const OobeCommand& command) {
     return usage(groundcrew::MakeError(groundcrew::ErrorCode::kInvalidArgument,
                                        "serves the web view: give it with --ui web", "--listen"));
   }
+  const std::string listen = command.listen.empty() ? "127.0.0.1:0" : command.listen;
+  if (kind == "web") {  // checked before anything is written to the state folder
+    if (auto address = groundcrew::agent::ParseLoopbackListen(listen); !address) {
+      return usage(address.error());
+    }
+  }
   groundcrew::agent::OobeOptions options;
   options.root = command.root;
   options.state = command.state_dir;
@@ -171,8 +177,7 @@ int Oobe(const OobeCommand& command) {
     if (!terminal) return usage(terminal.error());
     view = std::move(*terminal);
   } else if (kind == "web") {
-    auto started = groundcrew::agent::WebView::Start(
-        command.listen.empty() ? "127.0.0.1:0" : command.listen, options.state);
+    auto started = groundcrew::agent::WebView::Start(listen, options.state);
     if (!started) return usage(started.error());
     web = started->get();
     // The address carries the run's token: it is for the device's own screen (the kiosk reads

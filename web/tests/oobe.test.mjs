@@ -400,3 +400,19 @@ browserTest('a technician flow that fails offers Retry, Reset and Diagnostics', 
   await see(page, 'This device was reset');
   assert.equal(await tech.child.exited, 4, tech.child.output);
 });
+
+test('the agent serves the page on a loopback address only', () => {
+  const state = fs.mkdtempSync(path.join(work, 'refused-'));
+  for (const listen of ['0.0.0.0:8765', '192.168.1.10:8765', '[::]:8765']) {
+    let refusal;
+    try {
+      execFileSync(path.join(bin, 'groundcrew-agent'), ['oobe', '--server', server, '--state', state,
+        '--serial', 'CON-WEB-04', '--ui', 'web', '--listen', listen], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (error) {
+      refusal = error;
+    }
+    assert.equal(refusal?.status, 2, `--listen ${listen} is refused`);
+    assert.match(refusal.stderr, /--listen: .* is not a loopback address/);
+    assert.deepEqual(fs.readdirSync(state), [], 'nothing is written before the refusal');
+  }
+});
