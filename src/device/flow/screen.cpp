@@ -101,7 +101,9 @@ std::string ItemState(const core::ItemRun& item, const DeviceView& device, std::
     case ItemStatus::kSucceeded:
       if (item.plan.kind == ItemKind::kPreparationStep) return "Complete";
       if (removal) return "Removed";
-      return app ? "Installed" : item.plan.kind == ItemKind::kCertificate ? "Added" : "Applied";
+      if (app) return "Installed";
+      // As the item's category counts it: certificates and network connections are added.
+      return item.plan.kind == ItemKind::kPolicy ? "Applied" : "Added";
     case ItemStatus::kFailed:
       return "Failed";
     case ItemStatus::kTimedOut:

@@ -4,6 +4,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "common/text.hpp"
 #include "device/flow/screen_json.hpp"
 
 namespace groundcrew::device {
@@ -104,6 +105,36 @@ TEST(ScreenTest, AnItemIsDownloadingUntilItsContentIsHereThenInstalling) {
   device.transfers["crm"] = {1000, 1000};
   EXPECT_EQ(item().state, "Installing");
   EXPECT_EQ(item().progress, "");
+}
+
+TEST(ScreenTest, ADoneItemReadsAsItsCategoryCountsIt) {
+  const std::pair<core::ItemKind, std::string> kinds[] = {{core::ItemKind::kPolicy, "Applied"},
+                                                          {core::ItemKind::kCertificate, "Added"},
+                                                          {core::ItemKind::kNetwork, "Added"},
+                                                          {core::ItemKind::kApp, "Installed"}};
+  for (const auto& [kind, state_name] : kinds) {
+    core::PlanItem item = Crm();
+    item.kind = kind;
+    core::TechnicianState state;
+    state.screen = core::TechnicianScreen::kDeviceSetup;
+    Result<core::PhaseRun> done =
+        core::Apply(Running(item), core::ItemSucceeded{.id = "crm"}, kT0 + seconds(5));
+    ASSERT_TRUE(done);
+    state.device_setup = *done;
+    const Screen screen = TechnicianScreenOf(
+        state, DeviceView{.now = kT0 + seconds(6), .details = {core::EspPhase::kDeviceSetup}});
+    int shown = 0;
+    for (const CategoryLine& category : screen.phases.at(1).categories) {
+      if (category.items.empty()) continue;
+      ++shown;
+      EXPECT_EQ(category.items.at(0).state, state_name) << category.name;
+      EXPECT_NE(category.status.find(kind == core::ItemKind::kApp ? "installed"
+                                                                  : text::ToLowerAscii(state_name)),
+                std::string::npos)
+          << category.status;
+    }
+    EXPECT_EQ(shown, 1);
+  }
 }
 
 TEST(ScreenTest, TheEspErrorScreenOffersExactlyTheProfilesOptions) {
