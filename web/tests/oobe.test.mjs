@@ -80,11 +80,11 @@ function device(serial, groupTag, assignedUser) {
   return { serial, state: path.join(dir, 'state'), root: path.join(dir, 'root') };
 }
 
-// Starts `groundcrew-agent oobe --ui web` for `dev`; resolves with the page's address.
-async function agent(dev) {
+// Starts `groundcrew-agent oobe --ui web` for `dev` on `listen`; resolves with the page's address.
+async function agent(dev, listen = '127.0.0.1:0') {
   const child = run('groundcrew-agent', [
     'oobe', '--server', server, '--state', dev.state, '--root', dev.root, '--serial', dev.serial,
-    '--ui', 'web', '--listen', '127.0.0.1:0',
+    '--ui', 'web', '--listen', listen,
   ]);
   const [, url] = await started(child, /OOBE: (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+)/, 'groundcrew-agent');
   const file = path.join(dev.state, 'oobe-web.url');
@@ -207,10 +207,20 @@ before(async () => {
       '',
     ].join('\n'));
   }
+  // Contoso Restart installs, then asks for a restart (3010).
+  fs.writeFileSync(path.join(tenant, 'restart.sh'), [
+    '#!/bin/sh',
+    'mkdir -p "$GROUNDCREW_ROOT/opt/contoso/restart" && echo 1.0.0 > "$GROUNDCREW_ROOT/opt/contoso/restart/VERSION"',
+    'echo 3010 > "$GROUNDCREW_EXIT_CODE_FILE"; exit 1',
+    '',
+  ].join('\n'));
   let yaml = fs.readFileSync(path.join(source, 'examples/contoso/tenant.yaml'), 'utf8');
   yaml = yaml
     .replace(/^devices:.*$/m, '')
     .replace('members: [adele.vance@contoso.com]', `members: [adele.vance@contoso.com]
+  - displayName: Restart devices
+    description: Devices whose app asks for a restart
+    membershipRule: '(device.devicePhysicalIds -any (_ -eq "[OrderID]:Restart"))'
   - displayName: Broken devices
     description: Devices whose blocking driver fails
     membershipRule: '(device.devicePhysicalIds -any (_ -eq "[OrderID]:Broken"))'
@@ -219,7 +229,7 @@ before(async () => {
     members: [megan.bowen@contoso.com]`)
     .replace('selectedMobileApps: [Contoso Agent, Contoso Runtime]', 'selectedMobileApps: [Contoso Agent, Contoso Runtime, Contoso Flaky, Contoso Broken Driver]')
     .replace('\npolicies:', `
-${app('Contoso Flaky', 'user', 'flaky', 'Field users')}${app('Contoso Tools', 'device', 'tools', 'Sales devices')}${app('Contoso Sales Kit', 'user', 'kit', 'Sales users')}${app('Contoso Broken Driver', 'device', 'flaky', 'Broken devices')}
+${app('Contoso Flaky', 'user', 'flaky', 'Field users')}${app('Contoso Tools', 'device', 'tools', 'Sales devices')}${app('Contoso Sales Kit', 'user', 'kit', 'Sales users')}${app('Contoso Broken Driver', 'device', 'flaky', 'Broken devices')}${app('Contoso Restart', 'device', 'restart', 'Restart devices')}
 policies:`);
   fs.writeFileSync(path.join(tenant, 'tenant.yaml'), yaml);
   cli(['apply', '-f', path.join(tenant, 'tenant.yaml')]);
@@ -399,6 +409,32 @@ browserTest('a technician flow that fails offers Retry, Reset and Diagnostics', 
   await button(page, 'Reset').click();
   await see(page, 'This device was reset');
   assert.equal(await tech.child.exited, 4, tech.child.output);
+});
+
+browserTest('an app that asks for a restart: the page waits for the agent and goes on', async () => {
+  const dev = device('CON-WEB-05', 'Restart');
+  const first = await agent(dev);
+  const page = await open(first.url);
+  await see(page, 'Welcome');
+  for (let i = 0; i < 5; i++) await page.keyboard.press('w');
+  await see(page, 'What would you like to do?');
+  await page.keyboard.press('Enter');
+  await see(page, 'Pre-provision with groundcrew');
+  await button(page, 'Provision').click();
+  assert.equal(await first.child.exited, 3, first.child.output);
+  const restarting = page.getByText('Restarting to finish setting up');
+  await restarting.waitFor();
+  assert.equal(await button(page, 'Reseal').isDisabled(), true, 'nothing to press while the agent is away');
+  await shot(page, 'restarting');
+  // The device is back (the kiosk's unit starts the agent again, on its fixed address).
+  const port = new URL(first.url).port;
+  const second = await agent(dev, `127.0.0.1:${port}`);
+  assert.equal(second.url, first.url, 'a restart of the same OOBE keeps its address');
+  await restarting.waitFor({ state: 'detached', timeout: 60_000 });  // the stream is back
+  await see(page, 'Pre-provisioning complete', 120_000);
+  await button(page, 'Reseal').click();
+  await see(page, 'Resealed');
+  assert.equal(await second.child.exited, 0, second.child.output);
 });
 
 test('the agent serves the page on a loopback address only', () => {

@@ -268,6 +268,11 @@ export function App() {
           Reconnecting to the device…
         </div>
       )}
+      {link === 'restarting' && !ended && (
+        <div class="banner" role="status">
+          Restarting to finish setting up… This page goes on by itself.
+        </div>
+      )}
       {link === 'closed' && !ended && (
         <div class="banner banner-lost" role="status">
           Lost the connection to the device. Reload the page to try again.
@@ -279,7 +284,7 @@ export function App() {
           values={values}
           onValue={onValue}
           onPress={press}
-          busy={busy || ended}
+          busy={busy || ended || link === 'restarting'}
           localNotice={localNotice}
         />
       </main>

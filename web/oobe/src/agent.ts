@@ -6,7 +6,10 @@ export function tokenFromLocation(search: string = location.search): string {
   return new URLSearchParams(search).get('token') ?? '';
 }
 
-export type Link = 'connecting' | 'open' | 'reconnecting' | 'closed';
+export type Link = 'connecting' | 'open' | 'reconnecting' | 'restarting' | 'closed';
+
+/** The agent's exit code when an app asked for a restart: it runs again and carries on. */
+const RESTART_REQUESTED = 3;
 
 export interface StreamHandlers {
   onScreen(event: ScreenEvent): void;
@@ -22,10 +25,15 @@ export interface StreamHandlers {
 export function openStream(token: string, handlers: StreamHandlers): () => void {
   const source = new EventSource(`/events?token=${encodeURIComponent(token)}`);
   let ended = false;
+  let restarting = false;
   handlers.onLink('connecting');
-  source.onopen = () => handlers.onLink('open');
+  source.onopen = () => {
+    restarting = false;
+    handlers.onLink('open');
+  };
   source.onerror = () => {
     if (ended) return;
+    if (restarting && source.readyState !== EventSource.CLOSED) return;  // still 'restarting'
     // CONNECTING: the browser is retrying. CLOSED: it gave up (the agent answered with an
     // error, e.g. 403 after a restart with a new token): only a reload can help.
     handlers.onLink(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
@@ -36,6 +44,12 @@ export function openStream(token: string, handlers: StreamHandlers): () => void 
   });
   source.addEventListener('end', (message) => {
     const parsed = parse<EndEvent>((message as MessageEvent<string>).data);
+    if (parsed?.exit === RESTART_REQUESTED) {
+      // The run goes on after the restart, with the same token: the stream reconnects by itself.
+      restarting = true;
+      handlers.onLink('restarting');
+      return;
+    }
     ended = true;
     source.close();
     handlers.onEnd(parsed ?? { version: -1, exit: 0 });
