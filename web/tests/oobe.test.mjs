@@ -402,13 +402,26 @@ browserTest('a technician flow that fails offers Retry, Reset and Diagnostics', 
   const labels = await page.getByRole('button').allTextContents();
   assert.deepEqual(labels.filter((l) => !/details/i.test(l)), ['Retry', 'Reset', 'Diagnostics']);
   await shot(page, 'provisioning-failed', { docs: true });
-  await button(page, 'Diagnostics').click();
+  // Keyboard only: Tab moves from Retry (focused) to Reset to Diagnostics; Enter presses.
+  const focused = () => page.evaluate(() => document.activeElement?.textContent);
+  assert.equal(await focused(), 'Retry');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'Diagnostics');
+  await page.keyboard.press('Enter');
   await page.getByRole('main').getByText(/Diagnostics saved/).waitFor();
-  await button(page, 'Retry').click();
+  await button(page, 'Retry').focus();
+  await page.keyboard.press('Enter');
   await see(page, 'Pre-provisioning failed', 120_000);
   await button(page, 'Reset').click();
   await see(page, 'This device was reset');
   assert.equal(await tech.child.exited, 4, tech.child.output);
+  // Retry ran the blocking app again before Reset: two attempts, both failed.
+  const report = JSON.parse(cli(['report', dev.serial, '--json']));
+  const session = report.sessions.filter((s) => s.flow === 'technician').at(-1);
+  const driver = session.items.find((i) => i.displayName === 'Contoso Broken Driver');
+  assert.equal(driver.attempts, 2, JSON.stringify(driver));
+  assert.equal(driver.status, 'failed', JSON.stringify(driver));
 });
 
 browserTest('an app that asks for a restart: the page waits for the agent and goes on', async () => {
