@@ -56,7 +56,7 @@ Status ScreenChannel::Submit(std::uint64_t version, Press press) {
   if (screen_->Find(press.action, press.phase) == nullptr) {
     return MakeError(ErrorCode::kFailedPrecondition, "this screen has no such button", "action");
   }
-  presses_.push_back(std::move(press));
+  presses_.emplace_back(screen_->id, std::move(press));
   changed_.notify_all();
   return Ok{};
 }
@@ -68,14 +68,15 @@ std::optional<Press> ScreenChannel::Wait(const device::Screen& screen,
   const auto deadline = timeout ? std::chrono::steady_clock::now() + *timeout
                                 : std::chrono::steady_clock::time_point::max();
   for (;;) {
-    // A press taken for an earlier version still counts when this screen has its button (the
-    // ESP's screen changes as items progress; Show details stays Show details).
-    while (!presses_.empty() &&
-           screen.Find(presses_.front().action, presses_.front().phase) == nullptr) {
+    // A press taken for an earlier version still counts on the same screen when it has the
+    // button (the ESP's screen changes as items progress; Show details stays Show details).
+    while (!presses_.empty() && (presses_.front().first != screen.id ||
+                                 screen.Find(presses_.front().second.action,
+                                             presses_.front().second.phase) == nullptr)) {
       presses_.pop_front();
     }
     if (!presses_.empty()) {
-      Press press = std::move(presses_.front());
+      Press press = std::move(presses_.front().second);
       presses_.pop_front();
       return press;
     }

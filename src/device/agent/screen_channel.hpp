@@ -49,8 +49,8 @@ class ScreenChannel {
 
   /// The next press for `screen` (REQUIRES: the screen last published), waiting at most
   /// `timeout` (none: until one comes or the channel is closed). A press taken on an earlier
-  /// version is delivered when `screen` offers its button too (the ESP changes as items
-  /// progress), else dropped.
+  /// version is delivered when `screen` is the same screen (its id) and offers its button too
+  /// (the ESP changes as items progress), else dropped.
   std::optional<Press> Wait(const device::Screen& screen,
                             std::optional<std::chrono::milliseconds> timeout);
 
@@ -59,7 +59,7 @@ class ScreenChannel {
   mutable std::condition_variable changed_;
   std::optional<device::Screen> screen_;
   PublishedScreen latest_;
-  std::deque<Press> presses_;
+  std::deque<std::pair<device::ScreenId, Press>> presses_;  // (the screen pressed on, press)
   bool closed_ = false;
 };
 

@@ -62,12 +62,18 @@ TEST(ScreenChannelTest, APressTakenStaysValidWhileTheScreenStillOffersItsButton)
   auto press = channel.Wait(again, milliseconds(0));
   ASSERT_TRUE(press);
   EXPECT_EQ(press->action, Action::kSignIn);
-  // A press for a screen replaced by one without its button is dropped.
+  // A press for a screen replaced by another one is dropped, even one with the same button.
   ASSERT_TRUE(channel.Submit(2, Press{.action = Action::kSignIn}));
+  Screen other = SignIn();
+  other.id = ScreenId::kOobePage;
+  EXPECT_EQ(channel.Wait(other, milliseconds(0)), std::nullopt);
+  // A press for a screen replaced by one without its button is dropped.
+  channel.Publish(again);
+  ASSERT_TRUE(channel.Submit(4, Press{.action = Action::kSignIn}));
   Screen code{.id = ScreenId::kMfa, .title = "Enter code"};
   code.buttons = {Button{.action = Action::kVerify, .label = "Verify", .key = '\n'}};
   EXPECT_EQ(channel.Wait(code, milliseconds(0)), std::nullopt);
-  EXPECT_FALSE(channel.Submit(2, Press{.action = Action::kSignIn}));
+  EXPECT_FALSE(channel.Submit(5, Press{.action = Action::kSignIn}));
 }
 
 TEST(ScreenChannelTest, WaitReturnsThePressMadeFromAnotherThread) {
