@@ -118,32 +118,6 @@ export function App() {
     return { result, version };
   };
 
-  // Show/Hide details, made sure of. The agent takes a press for the screen it was made on and
-  // may drop it when a progress report replaces that screen before its driver reads it (202
-  // all the same). So once two newer screens have come without the phase's details turned the
-  // way asked, the press is sent again (twice at most); while no newer screen has come, the
-  // press is still queued and is not repeated.
-  const toggleDetails = async (button: Button) => {
-    const detailsOf = (screen: Screen) =>
-      screen.phases?.find((p) => p.phase === button.phase)?.details;
-    const wanted = !detailsOf(latest.current.screen);
-    let sent: Awaited<ReturnType<typeof sendOnLatest>> = { result: { kind: 'stale' }, version: -1 };
-    for (let i = 0; i < 3; i++) {
-      sent = await sendOnLatest(button);
-      if (sent.result.kind !== 'accepted') return sent.result;
-      for (let seen = 0; seen < 2; ) {
-        if (detailsOf(latest.current.screen) === wanted) return sent.result;
-        const before = latest.current.version ?? -1;
-        await nextScreen(3000);
-        const after = latest.current.version ?? -1;
-        if (after === before) return sent.result; // nothing moves: the press waits its turn
-        if (after > sent.version) seen++;
-      }
-      if (latest.current.ended || !offers(latest.current.screen, button)) break;
-    }
-    return sent.result;
-  };
-
   useEffect(() => {
     if (!token) return undefined;
     return openStream(token, {
@@ -193,10 +167,9 @@ export function App() {
       setBusy(true);
       latest.current = { ...latest.current, busy: true };
       setLocalNotice(undefined);
-      const sending =
-        button.action === 'toggleDetails'
-          ? toggleDetails(button)
-          : sendOnLatest(button, typed).then((sent) => sent.result);
+      // A press the agent took (202) is acted on, even when a progress report replaces the
+      // screen first: it is never sent twice (Show details twice would hide them again).
+      const sending = sendOnLatest(button, typed).then((sent) => sent.result);
       void sending.then((result) => {
         setBusy(false);
         if (result.kind === 'accepted') resetInputsOnNext.current = true;
