@@ -114,7 +114,7 @@ json::value TenantDocument(const TenantShape& shape) {
   json::array policies;
   for (int p = 0; p < shape.policies; ++p) {
     policies.push_back({{"displayName", fmt::format("Policy {:03}", p)},
-                        {"settings", {{"setting", p}, {"enabled", true}}},
+                        {"settings", {{"screenLock.idleMinutes", 10}, {"firewall.enabled", true}}},
                         {"assignments", GroupTargets({p * 11 + 3, p * 11 + 503}, shape, false)}});
   }
   json::array certificates;

@@ -231,12 +231,22 @@ std::optional<YamlMark> LocateField(const json::value& document, const YamlMarks
   const json::value* node = &document;
   std::string pointer;
   bool found = false;
-  for (const PathStep& step : SplitPath(path)) {
+  const std::vector<PathStep> steps = SplitPath(path);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const PathStep& step = steps[i];
     std::optional<std::string> next;
     if (const json::object* object = node->if_object(); object && !step.bracket) {
-      if (const json::value* value = object->if_contains(step.text)) {
-        node = value;
-        next = PointerToken(step.text);
+      // A key may hold dots itself (a setting id: "settings.screenLock.idleMinutes").
+      std::string key = step.text;
+      for (size_t j = i;; ++j) {
+        if (const json::value* value = object->if_contains(key)) {
+          node = value;
+          next = PointerToken(key);
+          i = j;
+          break;
+        }
+        if (j + 1 >= steps.size() || steps[j + 1].bracket) break;
+        key += "." + steps[j + 1].text;
       }
     } else if (const json::array* list = node->if_array(); list && step.bracket) {
       if (std::optional<size_t> index = EntryIndex(*list, step.text)) {

@@ -194,6 +194,8 @@ TEST_F(TenantFileTest, ServerPathsAreLocatedInTheFile) {
   EXPECT_EQ(at("users[adele.vance@contoso.com].jobTitle"), "16:16") << "a name with dots";
   EXPECT_EQ(at("users[1]"), "17:5");
   EXPECT_EQ(at("tenant.mfaRequirement"), "11:19");
+  // A setting's id holds dots: "      screenLock.idleMinutes: 10" on line 120.
+  EXPECT_EQ(at("policies[Contoso device baseline].settings.screenLock.idleMinutes"), "120:31");
   EXPECT_EQ(at("devices, line 3"), "-");
   EXPECT_EQ(at("widgets"), "-");
 }

@@ -56,8 +56,8 @@ Result<core::SettingValue> ReadValue(const core::SettingDefinition& setting,
     }
     case SettingType::kPortList: {
       if (!value.is_array()) {
-        return internal::Invalid(path, "expected an array of port numbers, found " +
-                                           internal::Describe(value));
+        return internal::Invalid(
+            path, "expected an array of port numbers, found " + internal::Describe(value));
       }
       std::vector<std::int64_t> ports;
       for (std::size_t i = 0; i < value.as_array().size(); ++i) {

@@ -4,6 +4,9 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 namespace groundcrew::wire {
 namespace {
@@ -60,6 +63,74 @@ TEST(SettingsJsonTest, TheCatalogDescribesEverySettingWithItsDefault) {
   EXPECT_EQ(idle->at("minimum"), 1);
   EXPECT_EQ(idle->at("maximum"), 60);
   EXPECT_EQ(idle->at("default"), 15);
+}
+
+// The catalog's table in docs/agent.md, from the catalog itself (so the docs cannot drift).
+std::string CatalogTable() {
+  std::string out =
+      "| setting | value | default | what it does | what it writes |\n"
+      "|---|---|---|---|---|\n";
+  for (const core::SettingDefinition& setting : core::SettingsCatalog()) {
+    std::string value;
+    std::string choices;
+    for (std::string_view choice : setting.choices) {
+      choices += (choices.empty() ? "" : ", ") + std::string(choice);
+    }
+    switch (setting.type) {
+      case core::SettingType::kBool:
+        value = "true or false";
+        break;
+      case core::SettingType::kInteger:
+        value = "whole number, " + std::to_string(setting.minimum) + " to " +
+                std::to_string(setting.maximum);
+        break;
+      case core::SettingType::kChoice:
+        value = "one of: " + choices;
+        break;
+      case core::SettingType::kText:
+        value = "text, at most " + std::to_string(setting.max_length) + " characters";
+        break;
+      case core::SettingType::kList:
+        value = !choices.empty()                                     ? "list of: " + choices
+                : setting.item_format == core::NameFormat::kUserName ? "list of user names"
+                                                                     : "list of host names";
+        value += " (at most " + std::to_string(setting.max_items) + ")";
+        break;
+      case core::SettingType::kPortList:
+        value = "list of TCP ports (at most " + std::to_string(setting.max_items) + ")";
+        break;
+    }
+    out += "| `" + std::string(setting.id) + "` | " + value + " | `" +
+           json::serialize(EncodeSettingValue(setting.default_value)) + "` | " +
+           std::string(setting.title) + ". " + std::string(setting.description) + " | " +
+           std::string(setting.writes) + " |\n";
+  }
+  return out;
+}
+
+TEST(SettingsJsonTest, TheDocsListTheCatalogAsTheCoreHasIt) {
+  constexpr std::string_view kBegin =
+      "<!-- settings catalog: generated from src/core/settings/catalog.cpp; "
+      "GROUNDCREW_UPDATE_GOLDEN=1 ./gc_wire_test rewrites it -->\n";
+  constexpr std::string_view kEnd = "<!-- end of the settings catalog -->";
+  const std::string path = "docs/agent.md";
+  std::stringstream read;
+  read << std::ifstream(path).rdbuf();
+  std::string doc = read.str();
+  const std::size_t begin = doc.find(kBegin);
+  const std::size_t end = doc.find(kEnd);
+  ASSERT_NE(begin, std::string::npos) << path << " has no settings catalog section";
+  ASSERT_NE(end, std::string::npos);
+  const std::string table = CatalogTable();
+  const std::size_t from = begin + kBegin.size();
+  if (std::getenv("GROUNDCREW_UPDATE_GOLDEN") != nullptr) {
+    doc.replace(from, end - from, table);
+    std::ofstream(path) << doc;
+    return;
+  }
+  EXPECT_EQ(doc.substr(from, end - from), table)
+      << "docs/agent.md's settings catalog is not the core's: GROUNDCREW_UPDATE_GOLDEN=1 "
+         "build/release/src/wire/gc_wire_test rewrites it";
 }
 
 }  // namespace

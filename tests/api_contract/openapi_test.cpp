@@ -1311,7 +1311,8 @@ TEST_F(OpenApiAnswersTest, CatalogAnswersMatchTheirSchemas) {
                       runtime_id + R"(", "autoInstall": true}],
       "content": {"fileName": "portal.sh", "sha256": ")" +
                       sha256 + R"(", "size": )" + std::to_string(content.size()) + "}}"));
-  Expect(201, "POST", "/v1/policies", R"({"displayName": "Edge", "settings": {"home": "x"}})");
+  Expect(201, "POST", "/v1/policies",
+         R"({"displayName": "Edge", "settings": {"screenLock.idleMinutes": 5}})");
   Expect(201, "POST", "/v1/certificateProfiles", R"({"displayName": "Device cert"})");
   Expect(201, "POST", "/v1/networkProfiles",
          R"({"displayName": "Office Wi-Fi", "kind": "wifi", "ssid": "contoso",

@@ -109,8 +109,8 @@ TEST_F(ContosoTest, AChangedDocumentUpdatesOnlyWhatChanged) {
   // setting and the Wi-Fi key changed.
   const std::string copy = CopyOfTenant([](std::string yaml) {
     yaml = std::regex_replace(yaml, std::regex("\"3\\.0\\.1\""), "\"3.0.2\"");
-    yaml = std::regex_replace(yaml, std::regex("screenLockTimeoutMinutes: 10"),
-                              "screenLockTimeoutMinutes: 5");
+    yaml = std::regex_replace(yaml, std::regex("      screenLock.idleMinutes: 10"),
+                              "      screenLock.idleMinutes: 5");
     yaml = std::regex_replace(yaml, std::regex("demo-only-not-a-secret"), "another-demo-key");
     return std::regex_replace(
         yaml,
@@ -201,6 +201,23 @@ TEST_F(ContosoTest, OnATerminalPruneShowsTheDiffAndAsksFirst) {
             std::string::npos)
       << confirmed->Scrollback();
   EXPECT_EQ(Call("GET", "/v1/apps").body.find("Sales CRM"), std::string::npos);
+}
+
+TEST_F(ContosoTest, AnUnknownSettingAndABadValueAreRefusedWithTheirLines) {
+  const std::string copy = CopyOfTenant([](std::string yaml) {
+    yaml = std::regex_replace(yaml, std::regex("      screenLock.idleMinutes: 10"),
+                              "      screenLock.idleMinutes: 90");
+    return std::regex_replace(yaml, std::regex("\\{screenLock.idleMinutes: 10, "),
+                              "{bluetoothAllowed: false, ");
+  });
+  CommandResult refused = Cli({"apply", "-f", copy});
+  EXPECT_EQ(refused.exit_code, 1);
+  std::string err = refused.err;
+  for (size_t at; (at = err.find(copy)) != std::string::npos;)
+    err.replace(at, copy.size(), "tenant.yaml");
+  ExpectGolden("apply-bad-settings.txt", err.substr(err.find("error: ")));  // after the uploads
+  EXPECT_EQ(Call("GET", "/v1/policies").body.find("Contoso"), std::string::npos)
+      << "nothing of a refused document is applied";
 }
 
 TEST_F(ContosoTest, EveryProblemOfADocumentIsReportedOnceWithItsLine) {

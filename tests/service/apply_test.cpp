@@ -82,7 +82,7 @@ const char* kTenant = R"({
            {"displayName": "Portal", "displayVersion": "1.0",
             "dependencies": [{"app": "Runtime", "autoInstall": true}],
             "assignments": [{"group": "Sales"}]}],
-  "policies": [{"displayName": "Baseline", "settings": {"screenLockTimeoutMinutes": 10},
+  "policies": [{"displayName": "Baseline", "settings": {"screenLock.idleMinutes": 10},
                 "assignments": [{"group": "Lab"}]}],
   "networkProfiles": [{"displayName": "Wi-Fi", "ssid": "corp", "security": "wpa2Personal",
                        "preSharedKey": "first key"}]
@@ -96,7 +96,7 @@ TEST_F(ApplyTest, AnUpdateListsEveryChangedFieldByNameAndHidesSecrets) {
               "dependencies": [{"app": "Runtime", "autoInstall": false}],
               "assignments": [{"group": "Sales", "intent": "available"}]}],
     "groups": [{"displayName": "Sales", "members": ["adele@contoso.com", "megan@contoso.com"]}],
-    "policies": [{"displayName": "Baseline", "settings": {"screenLockTimeoutMinutes": 5},
+    "policies": [{"displayName": "Baseline", "settings": {"screenLock.idleMinutes": 5},
                   "assignments": [{"group": "Lab"}]}],
     "networkProfiles": [{"displayName": "Wi-Fi", "ssid": "corp", "security": "wpa2Personal",
                          "preSharedKey": "second key"}]
@@ -114,7 +114,7 @@ TEST_F(ApplyTest, AnUpdateListsEveryChangedFieldByNameAndHidesSecrets) {
             (std::vector<std::string>{
                 R"(members: ["adele@contoso.com"] -> ["adele@contoso.com","megan@contoso.com"])"}));
   EXPECT_EQ(Fields(*Find(outcome, "Baseline")),
-            (std::vector<std::string>{"settings.screenLockTimeoutMinutes: 10 -> 5"}));
+            (std::vector<std::string>{"settings.screenLock.idleMinutes: 10 -> 5"}));
   EXPECT_EQ(Fields(*Find(outcome, "Wi-Fi")), (std::vector<std::string>{"preSharedKey: (secret)"}));
   EXPECT_EQ(Fields(*Find(outcome, "Portal -> group Sales (available)")),
             (std::vector<std::string>{R"(intent: "required" -> "available")"}));

@@ -4,7 +4,6 @@
 #include <array>
 #include <set>
 
-
 namespace groundcrew::core {
 namespace {
 
@@ -182,8 +181,8 @@ bool IsHostName(std::string_view name) {
     return false;
   }
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.';
   });
 }
 
@@ -200,7 +199,8 @@ Status ValidateName(const SettingDefinition& setting, std::string_view name) {
     if (std::find(setting.choices.begin(), setting.choices.end(), name) != setting.choices.end()) {
       return Ok{};
     }
-    return Invalid(setting, "'" + std::string(name) + "' is not one of: " + Joined(setting.choices));
+    return Invalid(setting,
+                   "'" + std::string(name) + "' is not one of: " + Joined(setting.choices));
   }
   switch (setting.item_format) {
     case NameFormat::kHostName:
@@ -232,7 +232,9 @@ const SettingDefinition* FindSetting(std::string_view id) {
 }
 
 Status ValidateSetting(const SettingDefinition& setting, const SettingValue& value) {
-  const auto wrong_type = [&] { return Invalid(setting, "must be " + std::string(TypeNoun(setting.type))); };
+  const auto wrong_type = [&] {
+    return Invalid(setting, "must be " + std::string(TypeNoun(setting.type)));
+  };
   switch (setting.type) {
     case SettingType::kBool:
       return std::holds_alternative<bool>(value) ? Status(Ok{}) : Status(wrong_type());

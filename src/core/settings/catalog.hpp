@@ -19,11 +19,11 @@ namespace groundcrew::core {
 
 enum class SettingType {
   kBool,
-  kInteger,     ///< a whole number from `minimum` to `maximum`
-  kChoice,      ///< one of `choices`
-  kText,        ///< at most `max_length` characters of printable text (new lines allowed)
-  kList,        ///< names: each of `choices` when there are some, else of `item_format`
-  kPortList,    ///< TCP ports, 1 to 65535
+  kInteger,   ///< a whole number from `minimum` to `maximum`
+  kChoice,    ///< one of `choices`
+  kText,      ///< at most `max_length` characters of printable text (new lines allowed)
+  kList,      ///< names: each of `choices` when there are some, else of `item_format`
+  kPortList,  ///< TCP ports, 1 to 65535
 };
 
 /// What each name of a kList setting must look like when it has no fixed choices.
@@ -35,8 +35,8 @@ enum class NameFormat {
 
 /// A setting's value; which alternative is what its type says (bool; int64 for kInteger;
 /// string for kChoice and kText; vector<string> for kList; vector<int64> for kPortList).
-using SettingValue =
-    std::variant<bool, std::int64_t, std::string, std::vector<std::string>, std::vector<std::int64_t>>;
+using SettingValue = std::variant<bool, std::int64_t, std::string, std::vector<std::string>,
+                                  std::vector<std::int64_t>>;
 
 /// One policy's settings, by setting id.
 using PolicySettings = std::map<std::string, SettingValue, std::less<>>;
@@ -46,13 +46,13 @@ struct SettingDefinition {
   std::string_view title;        ///< "Lock the screen after idle minutes"
   std::string_view description;  ///< what it does, for the docs and the console
   SettingType type = SettingType::kBool;
-  std::int64_t minimum = 0;      ///< kInteger
-  std::int64_t maximum = 0;      ///< kInteger
+  std::int64_t minimum = 0;                        ///< kInteger
+  std::int64_t maximum = 0;                        ///< kInteger
   std::span<const std::string_view> choices = {};  ///< kChoice, kList (empty: any name)
   NameFormat item_format = NameFormat::kNone;      ///< kList without choices
   std::size_t max_length = 0;                      ///< kText
   std::size_t max_items = 0;                       ///< kList, kPortList
-  SettingValue default_value = false;  ///< what the device has when no policy sets it
+  SettingValue default_value = false;              ///< what the device has when no policy sets it
   std::string_view writes;  ///< the files (under the device's root) and commands it uses
 };
 

@@ -37,12 +37,12 @@ TEST(SettingsCatalogTest, EverySettingIsDescribedHasAValidDefaultAndIsFoundById)
   }
   EXPECT_EQ(FindSetting("screenLock.idleMinute"), nullptr);
   // The areas the catalog covers.
-  for (std::string_view area : {"screenLock.", "ssh.", "firewall.", "passwordQuality.", "sysctl.",
-                                "kernelModules.", "automaticUpdates.", "localAdministrators.",
-                                "timeServers.", "loginBanner."}) {
-    EXPECT_TRUE(std::any_of(catalog.begin(), catalog.end(),
-                            [&](const auto& s) { return s.id.starts_with(area); }))
-        << area;
+  for (std::string_view area :
+       {"screenLock.", "ssh.", "firewall.", "passwordQuality.", "sysctl.", "kernelModules.",
+        "automaticUpdates.", "localAdministrators.", "timeServers.", "loginBanner."}) {
+    EXPECT_TRUE(std::any_of(catalog.begin(), catalog.end(), [&](const auto& s) {
+      return s.id.starts_with(area);
+    })) << area;
   }
 }
 

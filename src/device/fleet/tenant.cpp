@@ -116,7 +116,7 @@ json::object TenantDocument(const TenantShape& shape, int extra_device_apps) {
     policies.push_back(
         {{"displayName", fmt::format("Fleet {} policy {:03}", device ? "device" : "user", i)},
          {"description", SimDescription(shape, 0)},
-         {"settings", json::object{{"setting", i}}},
+         {"settings", json::object{{"screenLock.idleMinutes", 10}}},
          {"assignments", To(device ? kDeviceGroup : kUserGroup)}});
   }
   return {{"tenant", json::object{{"organizationName", "Fleet"},

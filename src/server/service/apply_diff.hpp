@@ -11,7 +11,7 @@
 namespace groundcrew::service {
 
 /// One field an update changes: `path` is the property path ("displayVersion",
-/// "settings.screenLockTimeoutMinutes", "detectionRules[0].value"). `from` is absent when the
+/// "settings.screenLock.idleMinutes", "detectionRules[0].value"). `from` is absent when the
 /// field was not set, `to` when it is removed. A secret field (IsSecretField) carries neither:
 /// `secret` says it changed.
 struct FieldChange {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "common/text.hpp"
@@ -12,6 +13,7 @@
 #include "core/rules/rule.hpp"
 #include "identity/random.hpp"
 #include "server/service/limits.hpp"
+#include "wire/settings_json.hpp"
 
 namespace groundcrew::service {
 namespace {
@@ -21,6 +23,19 @@ using store::ResourceRecord;
 
 Status Invalid(std::string field, std::string message) {
   return MakeError(ErrorCode::kInvalidArgument, fmt::format("{}: {}", field, message), field);
+}
+
+// A policy's settings are the catalog's (core/settings/catalog.hpp), each within its limits.
+// Checked where admins write policies, not where devices read them: a policy stored before the
+// catalog still reads, and its device reports each unknown setting as the item's error.
+Status ValidatePolicySettings(const std::string& settings_json) {
+  boost::system::error_code ec;
+  const boost::json::value settings = boost::json::parse(settings_json, ec);
+  if (ec || !settings.is_object()) return Invalid("settings", "must be a JSON object");
+  std::vector<Error> problems;
+  (void)wire::DecodePolicySettings(settings.as_object(), problems);
+  if (problems.empty()) return Ok{};
+  return problems.front();
 }
 
 bool HasDomain(const core::TenantSettings& settings, std::string_view upn) {
@@ -249,6 +264,9 @@ Status ValidateResource(const AnyResource& resource, const core::TenantSettings&
         } else if constexpr (std::is_same_v<T, core::Assignment>) {
           if (value.payload_id.empty()) return Invalid("payloadId", "must not be empty");
           return Ok{};
+        } else if constexpr (std::is_same_v<T, core::Policy>) {
+          if (value.display_name.empty()) return Invalid("displayName", "must not be empty");
+          return ValidatePolicySettings(value.settings_json);
         } else {
           if (value.display_name.empty()) return Invalid("displayName", "must not be empty");
           return Ok{};
