@@ -220,6 +220,29 @@ TEST_F(ContosoTest, AnUnknownSettingAndABadValueAreRefusedWithTheirLines) {
       << "nothing of a refused document is applied";
 }
 
+TEST_F(ContosoTest, PoliciesThatDisagreeOnASettingAreAPlanFindingNamingBoth) {
+  // The sales team's policy locks the screen sooner than the baseline every device gets.
+  const std::string copy = CopyOfTenant([](std::string yaml) {
+    return std::regex_replace(yaml, std::regex("\\{screenLock.idleMinutes: 10, "),
+                              "{screenLock.idleMinutes: 5, ");
+  });
+  ASSERT_EQ(Cli({"apply", "-f", copy}).exit_code, 0);
+  const json::value plan = PlanJson("PF3XK2LM");  // assigned to a member of Sales users
+  const json::array& findings = plan.at("findings").as_array();
+  ASSERT_FALSE(findings.empty()) << plan;
+  EXPECT_EQ(findings[0].at("severity"), "error");
+  EXPECT_EQ(findings[0].at("code"), "setting-conflict");
+  EXPECT_EQ(findings[0].at("message"),
+            "Setting screenLock.idleMinutes is 10 in Contoso device baseline and 5 in Contoso "
+            "sales desktop: the device can apply only one; set the same value in both, or "
+            "target them at groups that do not overlap");
+  // A device whose user is not in the sales team gets the baseline alone: no conflict.
+  const json::value other = PlanJson("PF3XK2LN");
+  for (const json::value& finding : other.at("findings").as_array()) {
+    EXPECT_NE(finding.at("code"), "setting-conflict") << finding;
+  }
+}
+
 TEST_F(ContosoTest, EveryProblemOfADocumentIsReportedOnceWithItsLine) {
   Apply();
   // A referrer the document does not manage: policies are not listed, and one is assigned to

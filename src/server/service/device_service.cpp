@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <map>
 #include <span>
@@ -13,6 +14,7 @@
 #include "core/esp/plan.hpp"
 #include "core/naming/device_name.hpp"
 #include "core/rules/rule.hpp"
+#include "core/settings/catalog.hpp"
 #include "identity/random.hpp"
 #include "server/service/catalog_service.hpp"
 #include "server/service/deployment_service.hpp"
@@ -21,9 +23,56 @@
 #include "wire/inventory_json.hpp"
 #include "wire/model_json.hpp"
 #include "wire/report_json.hpp"
+#include "wire/settings_json.hpp"
 
 namespace groundcrew::service {
 namespace {
+
+// Policies that reach the device through `plans` (both flows) and set one setting to different
+// values: each is an error finding naming both (Intune reports these as conflicts; the device
+// cannot apply both). Settings that do not read as the catalog's are left to the device.
+std::vector<core::PlanFinding> SettingConflicts(const core::Tenant& tenant,
+                                                std::span<const core::EspPlan* const> plans) {
+  std::vector<const core::Policy*> reaching;
+  for (const core::EspPlan* plan : plans) {
+    std::vector<const core::PhasePlan*> phases = {&plan->device_setup};
+    if (plan->account_setup) phases.push_back(&*plan->account_setup);
+    for (const core::PhasePlan* phase : phases) {
+      for (const core::PlanItem& item : phase->items) {
+        if (item.kind != core::ItemKind::kPolicy || item.action != core::ItemAction::kInstall) {
+          continue;
+        }
+        for (const core::Policy& policy : tenant.policies) {
+          if (policy.id.value() == item.id &&
+              std::find(reaching.begin(), reaching.end(), &policy) == reaching.end()) {
+            reaching.push_back(&policy);
+          }
+        }
+      }
+    }
+  }
+  std::vector<core::PolicySettings> settings;
+  settings.reserve(reaching.size());  // the sources point into it
+  std::vector<core::PolicySettingsSource> sources;
+  for (const core::Policy* policy : reaching) {
+    boost::system::error_code ec;
+    const boost::json::value parsed = boost::json::parse(policy->settings_json, ec);
+    std::vector<Error> ignored;
+    settings.push_back(!ec && parsed.is_object()
+                           ? wire::DecodePolicySettings(parsed.as_object(), ignored)
+                           : core::PolicySettings{});
+    sources.push_back({policy->display_name, &settings.back()});
+  }
+  std::vector<core::PlanFinding> findings;
+  for (const core::SettingConflict& conflict : core::FindSettingConflicts(sources)) {
+    findings.push_back({.severity = core::PlanFinding::Severity::kError,
+                        .code = "setting-conflict",
+                        .message = core::DescribeConflict(conflict) +
+                                   ": the device can apply only one; set the same value in both, "
+                                   "or target them at groups that do not overlap"});
+  }
+  return findings;
+}
 
 using core::AutopilotDeviceIdentity;
 using store::DeviceRecord;
@@ -417,6 +466,7 @@ Result<boost::json::object> DeviceService::Plan(std::string_view serial_number,
   plan["reportedInventory"] = nullptr;
   if (*reported) plan["reportedInventory"] = wire::Encode(**reported);
   plan["user"] = nullptr;
+  std::optional<core::EspPlan> user_plan;
   if (user != nullptr) {
     core::PlanRequest user_flow;
     user_flow.flow = core::Flow::kUser;
@@ -424,12 +474,19 @@ Result<boost::json::object> DeviceService::Plan(std::string_view serial_number,
     user_flow.registration = &registration;
     user_flow.user = user;
     user_flow.installed = UserFlowBasis(*reported, *technician_plan);
-    Result<core::EspPlan> user_plan = core::BuildEspPlan(index, user_flow);
-    if (!user_plan) return user_plan.error();
-    plan["user"] = wire::Encode(*user_plan);
+    Result<core::EspPlan> built = core::BuildEspPlan(index, user_flow);
+    if (!built) return built.error();
+    plan["user"] = wire::Encode(*built);
+    user_plan = std::move(*built);
   }
 
+  // Conflicts first (errors), then the linter's findings (errors, warnings, info).
   boost::json::array findings;
+  std::vector<const core::EspPlan*> plans = {&*technician_plan};
+  if (user_plan) plans.push_back(&*user_plan);
+  for (const core::PlanFinding& finding : SettingConflicts(index.tenant(), plans)) {
+    findings.push_back(wire::Encode(finding));
+  }
   for (const core::PlanFinding& finding :
        core::LintDeployment(index, registration, directory, user)) {
     findings.push_back(wire::Encode(finding));
