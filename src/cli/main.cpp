@@ -444,6 +444,14 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
            [&](Api& a, Console& c) { return DevicesDiagnostics(diagnostics, a, c); });
   });
 
+  bool settings_json = false;
+  CLI::App* settings_cmd = app.add_subcommand(
+      "settings", "List the settings a policy may set (the Linux settings catalog).");
+  settings_cmd->add_flag("--json", settings_json, kJsonHelp);
+  settings_cmd->callback([&] {
+    remote(settings_json, [&](Api& a, Console& c) { return SettingsCatalog(settings_json, a, c); });
+  });
+
   AuditOptions audit;
   CLI::App* audit_cmd = app.add_subcommand("audit", "Show the audit log (all pages).");
   audit_cmd->add_option("--actor", audit.actor, "only what this credential did")->type_name("NAME");

@@ -568,6 +568,10 @@ int Audit(const AuditOptions& options, Api& api, Console& console) {
                      console, {.flags = {{"actor", "--actor"}, {"resourceKind", "--kind"}}});
 }
 
+int SettingsCatalog(bool json, Api& api, Console& console) {
+  return ListCommand("/v1/settingsCatalog", "settingsCatalog", json, api, console, {});
+}
+
 int Sessions(const SessionsOptions& options, Api& api, Console& console) {
   std::string device_id;
   if (!options.device.empty()) {

@@ -137,6 +137,9 @@ struct AuditOptions {
 };
 int Audit(const AuditOptions& options, Api& api, Console& console);
 
+/// The settings a policy may set (the server's settings catalog), by id.
+int SettingsCatalog(bool json, Api& api, Console& console);
+
 struct SessionsOptions {
   std::string device = {};  ///< a serial number or device id; "" = every device
   std::string flow = {};    ///< "technician" | "user"; "" = both

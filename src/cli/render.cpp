@@ -286,6 +286,16 @@ std::string DurationCell(const json::value& session) {
 
 std::string AtCell(const json::value& entry) { return TimeCell(CellText(entry, "at")); }
 
+// A setting's default as the tenant file would write it ("[]" for an empty list).
+std::string DefaultCell(const json::value& setting) {
+  const json::value* value = setting.as_object().if_contains("default");
+  if (value == nullptr) return "";
+  if (value->is_array() && value->as_array().empty()) return "[]";
+  if (value->is_string() && value->as_string().empty()) return "\"\"";
+  if (value->is_bool()) return value->as_bool() ? "true" : "false";  // not yes/no: YAML's words
+  return ValueText(*value);
+}
+
 // What an audit entry is about: the resource's name, else its id.
 std::string ResourceCell(const json::value& entry) {
   const std::string name = CellText(entry, "resourceName");
@@ -375,6 +385,11 @@ const std::map<std::string, std::vector<Column>, std::less<>>& ColumnsByKind() {
         {"ACTION", {"action"}},
         {"KIND", {"resourceKind"}},
         {"NAME", {}, ResourceCell}}},
+      {"settingsCatalog",
+       {{"SETTING", {"id"}},
+        {"TYPE", {"type"}},
+        {"DEFAULT", {}, DefaultCell},
+        {"TITLE", {"title"}}}},
       {"members",
        {{"ID", {"id"}},
         {"TYPE", {}, MemberType},

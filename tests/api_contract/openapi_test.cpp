@@ -1313,6 +1313,7 @@ TEST_F(OpenApiAnswersTest, CatalogAnswersMatchTheirSchemas) {
                       sha256 + R"(", "size": )" + std::to_string(content.size()) + "}}"));
   Expect(201, "POST", "/v1/policies",
          R"({"displayName": "Edge", "settings": {"screenLock.idleMinutes": 5}})");
+  Expect(200, "GET", "/v1/settingsCatalog");
   Expect(201, "POST", "/v1/certificateProfiles", R"({"displayName": "Device cert"})");
   Expect(201, "POST", "/v1/networkProfiles",
          R"({"displayName": "Office Wi-Fi", "kind": "wifi", "ssid": "contoso",

@@ -220,6 +220,12 @@ TEST_F(ContosoTest, AnUnknownSettingAndABadValueAreRefusedWithTheirLines) {
       << "nothing of a refused document is applied";
 }
 
+TEST_F(ContosoTest, TheSettingsAPolicyMayUseAreListed) {
+  ExpectGolden("settings.txt", Cli({"settings"}).out);
+  const json::value catalog = json::parse(Cli({"settings", "--json"}).out);
+  EXPECT_EQ(catalog.at("value").as_array().size(), 16u) << catalog;
+}
+
 TEST_F(ContosoTest, PoliciesThatDisagreeOnASettingAreAPlanFindingNamingBoth) {
   // The sales team's policy locks the screen sooner than the baseline every device gets.
   const std::string copy = CopyOfTenant([](std::string yaml) {

@@ -25,6 +25,7 @@
 #include "wire/json_limits.hpp"
 #include "wire/model_json.hpp"
 #include "wire/report_json.hpp"
+#include "wire/settings_json.hpp"
 
 namespace groundcrew::api {
 namespace {
@@ -456,6 +457,16 @@ Status AddDeviceId(const Request& r, store::SessionFilter& filter) {
 }
 
 Status AddReportRoutes(server::Router& router, Services& s) {
+  // The settings catalog (core/settings/catalog.hpp): what a policy's settings may be.
+  if (Status st = router.Add(
+          "GET", "/v1/settingsCatalog",
+          Authenticated(s,
+                        [](const Actor&, const Request&, const PathParams&) -> Response {
+                          return Json(200, json::object{{"value", wire::SettingsCatalogJson()}});
+                        }));
+      !st) {
+    return st;
+  }
   if (Status st = router.Add(
           "GET", "/v1/audit",
           Authenticated(s,
