@@ -175,6 +175,8 @@ class Driver {
   bool TechnicianChoosesPreprovisioning();
   /// The pre-flight checklist of the landing screen (DESIGN.md §4.4), into device_.checks.
   void RunChecks();
+  /// The desktop is up: runs --on-complete, when given.
+  void DesktopReached();
   void CollectLogs();
 
   // ---- what the person sees and decides ----
@@ -850,6 +852,10 @@ OobeExit Driver::Unanswered(std::string_view member) {
 // The landing screen's checklist (DESIGN.md §4.4): the service answers, it knows this device,
 // a profile that allows pre-provisioning is assigned, the device's key is accepted, and the
 // device's clock agrees with the service's (tokens and one-time codes depend on it).
+void Driver::DesktopReached() {
+  if (!options_.on_complete.empty()) (void)std::system(options_.on_complete.c_str());
+}
+
 void Driver::RunChecks() {
   std::vector<device::Check> checks;
   const bool reachable = service_.Reachable();
@@ -1440,7 +1446,7 @@ OobeExit Driver::RunUser() {
         }
         FinishFlow(kUser, core::DeploymentStateOf(user_));
         Flush(true);
-        if (!options_.on_complete.empty()) (void)std::system(options_.on_complete.c_str());
+        DesktopReached();
         return OobeExit::kDone;
       }
       case UserScreen::kReset:
@@ -1467,8 +1473,7 @@ OobeExit Driver::Run() {
   }
   if (flow_ == kUser && (user_.screen == UserScreen::kDesktop && reported_ == outbox_.size())) {
     Say(device::Notice{device::Notice::Tone::kSuccess, "This device is set up already."});
-    // The desktop is up again: whatever waits for it (a kiosk's hand-over) hears it again.
-    if (!options_.on_complete.empty()) (void)std::system(options_.on_complete.c_str());
+    DesktopReached();  // again: whatever waits for it (a kiosk's hand-over) hears it again
     return OobeExit::kDone;
   }
   if (restarted) {

@@ -457,16 +457,6 @@ Status AddDeviceId(const Request& r, store::SessionFilter& filter) {
 }
 
 Status AddReportRoutes(server::Router& router, Services& s) {
-  // The settings catalog (core/settings/catalog.hpp): what a policy's settings may be.
-  if (Status st = router.Add(
-          "GET", "/v1/settingsCatalog",
-          Authenticated(s,
-                        [](const Actor&, const Request&, const PathParams&) -> Response {
-                          return Json(200, json::object{{"value", wire::SettingsCatalogJson()}});
-                        }));
-      !st) {
-    return st;
-  }
   if (Status st = router.Add(
           "GET", "/v1/audit",
           Authenticated(s,
@@ -749,6 +739,16 @@ Status AddAdminRoutes(server::Router& router, Services& s) {
           "GET", "/v1/catalog/problems",
           Authenticated(s, [&s](const Actor&, const Request&,
                                 const PathParams&) { return OkJson(s.resources.Problems()); }));
+      !st) {
+    return st;
+  }
+  // The settings catalog (core/settings/catalog.hpp): what a policy's settings may be.
+  if (Status st = router.Add(
+          "GET", "/v1/settingsCatalog",
+          Authenticated(s,
+                        [](const Actor&, const Request&, const PathParams&) -> Response {
+                          return Json(200, json::object{{"value", wire::SettingsCatalogJson()}});
+                        }));
       !st) {
     return st;
   }
