@@ -6,12 +6,17 @@ ASAN_BUILD ?= build/asan
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 
-.PHONY: all bootstrap configure build demo test test-fast test-asan bench fuzz format format-check clean
+.PHONY: all bootstrap configure build demo test test-fast test-asan bench fuzz format format-check clean debian-root
 
 all: build
 
 bootstrap:
 	@scripts/bootstrap
+
+# The real Debian 12 root the device tests and the demo run on (mmdebstrap, about a minute the
+# first time; kept in build/debian-root/ and remade only when scripts/debian-root changes).
+debian-root: bootstrap
+	@scripts/debian-root build/debian-root/bookworm.tar
 
 # Optimised, with line tables only (file:line in backtraces and sanitizer reports): full debug
 # info (-g) takes half as long again to compile. RELEASE_FLAGS="-O2 -g -DNDEBUG" for a
@@ -36,7 +41,7 @@ demo: configure
 # Every test, once in an optimised build and once under AddressSanitizer + UBSan.
 test: test-fast test-asan
 
-test-fast: configure
+test-fast: configure debian-root
 	@cmake --build $(BUILD) --target gc_tests
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 

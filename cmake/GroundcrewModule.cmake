@@ -26,5 +26,6 @@ function(gc_add_test)
   gc_test_sources(gc_${ARG_NAME}_test)
   target_link_libraries(gc_${ARG_NAME}_test PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   add_test(NAME ${ARG_NAME} COMMAND gc_${ARG_NAME}_test)
-  set_tests_properties(${ARG_NAME} PROPERTIES WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(${ARG_NAME} PROPERTIES WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+    ENVIRONMENT "${GC_TEST_ENVIRONMENT}")
 endfunction()

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# A real Debian 12 device, end to end (issue 17's proof): the root scripts/debian-root makes
+# (mmdebstrap --variant=minbase bookworm) is unpacked fresh, then
+#   1. groundcrewd runs on loopback with a tenant (tests/debian_root/tenant.yaml) holding a .deb
+#      built here with dpkg-deb that depends on a package from Debian's archive (jq), an
+#      aptPackage app, a policy setting every setting of the catalog, and an administrator user;
+#   2. the technician flow and the user flow run with `groundcrew-agent oobe --root ROOT`:
+#      apt, dpkg, sshd, visudo, nft and dconf run inside the root (chroot);
+#   3. the root's own tools check the result: dpkg-query for the packages, sshd -t, visudo -c,
+#      nft -c, getent passwd and id for the user, the root's crypt(3) (perl's crypt) for the
+#      stored hash, file owners and modes.
+# Usage: device_flow_test.sh BIN_DIR TARBALL
+# Needs root (chroot) and Debian's archive (apt in the root installs jq and hello). Exits 77
+# (skipped, with the reason) when not root or when the tarball is missing.
+set -euo pipefail
+
+bin=$1
+tarball=$2
+here=$(cd "$(dirname "$0")" && pwd)
+if [ "$(id -u)" -ne 0 ]; then
+  echo "SKIP: needs root to chroot into the Debian root"; exit 77
+fi
+if [ ! -s "$tarball" ]; then
+  echo "SKIP: no Debian root at $tarball (scripts/debian-root makes it)"; exit 77
+fi
+
+work=$(mktemp -d)
+daemon=""
+cleanup() {
+  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+expect_equal() {
+  if [ "$2" != "$3" ]; then
+    fail "$1"$'\n'"  expected: $(printf '%q' "$2")"$'\n'"  actual:   $(printf '%q' "$3")"
+  fi
+}
+in_root() { chroot "$root" "$@"; }
+
+root="$work/root"
+mkdir -p "$root"
+tar -xf "$tarball" -C "$root"
+cp /etc/resolv.conf "$root/etc/resolv.conf"   # the device's network, as DHCP would set it
+
+# The .deb: a package of Contoso's that needs jq from the archive.
+pkg="$work/pkg"
+mkdir -p "$pkg/DEBIAN" "$pkg/usr/bin"
+cat > "$pkg/DEBIAN/control" <<'CONTROL'
+Package: contoso-inventory
+Version: 1.2.0-1
+Architecture: all
+Maintainer: Contoso IT <it@contoso.com>
+Depends: jq
+Description: Contoso inventory reporter
+ Reports the device's inventory as JSON.
+CONTROL
+printf '#!/bin/sh\necho "{\\"device\\": \\"$(hostname)\\"}" | jq .\n' > "$pkg/usr/bin/contoso-inventory"
+chmod 0755 "$pkg/usr/bin/contoso-inventory"
+tenant="$work/tenant"
+mkdir -p "$tenant"
+dpkg-deb --root-owner-group --build "$pkg" "$tenant/contoso-inventory_1.2.0-1_all.deb" >/dev/null
+cp "$here/tenant.yaml" "$tenant/"
+
+"$bin/groundcrew" init --data-dir "$work/var" --organization Contoso --domain contoso.com \
+  > "$work/init"
+token=$(grep -o 'gcadm_[A-Za-z0-9_-]*' "$work/init")
+"$bin/groundcrewd" --data-dir "$work/var" --listen 127.0.0.1:0 --port-file "$work/port" \
+  2>"$work/groundcrewd.log" &
+daemon=$!
+for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+[ -s "$work/port" ] || { cat "$work/groundcrewd.log"; exit 1; }
+server="http://127.0.0.1:$(cat "$work/port")"
+export GROUNDCREW_SERVER="$server" GROUNDCREW_TOKEN="$token" XDG_CONFIG_HOME="$work/config"
+
+"$bin/groundcrew" apply -f "$tenant/tenant.yaml" > "$work/apply.log"
+# The policy sets every setting of the catalog.
+catalog=$("$bin/groundcrew" settings --json | grep -o '"id": *"[^"]*"' | sed 's/.*"\([^"]*\)"$/\1/' | sort)
+in_policy=$(sed -n '/^policies:/,/^[a-z]/p' "$tenant/tenant.yaml" | grep -o '^ *[a-zA-Z]*\.[a-zA-Z]*:' \
+  | tr -d ' :' | sort)
+expect_equal "the policy sets every catalog setting" "$catalog" "$in_policy"
+
+user=ada.lovelace@contoso.com
+password='Analytical-Engine-1843'
+seed=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+echo "$password" | "$bin/groundcrew" users set-password "$user" --password-stdin >/dev/null
+"$bin/groundcrew" users mfa enroll "$user" --secret "$seed" --json >/dev/null
+
+state="$work/state"
+"$bin/groundcrew-agent" hwid --state "$state" --serial DEB-REAL-01 --manufacturer Contoso \
+  --model 'Laptop 7' --assigned-user "$user" > "$work/row.csv"
+"$bin/groundcrew" devices import "$work/row.csv" >/dev/null
+oobe() {
+  "$bin/groundcrew-agent" oobe --server "$server" --root "$root" --state "$state" \
+    --serial DEB-REAL-01 --ui plain "$@"
+}
+oobe --preprovision > "$work/technician.log" 2>&1 || {
+  cat "$work/technician.log"; fail "the technician flow failed"; exit 1; }
+printf '{"password": "%s", "totpSeed": "%s", "privacy": "accept"}\n' "$password" "$seed" \
+  > "$work/answers.json"
+chmod 0600 "$work/answers.json"
+oobe --answers "$work/answers.json" > "$work/user.log" 2>&1 || {
+  cat "$work/user.log"; fail "the user flow failed"; exit 1; }
+
+# Packages: dpkg's own view inside the root.
+expect_equal "contoso-inventory is installed" "install ok installed 1.2.0-1" \
+  "$(in_root dpkg-query -W -f '${Status} ${Version}' contoso-inventory)"
+expect_equal "its dependency came from the archive" "install ok installed" \
+  "$(in_root dpkg-query -W -f '${Status}' jq)"
+expect_equal "the aptPackage app is installed" "install ok installed" \
+  "$(in_root dpkg-query -W -f '${Status}' hello)"
+expect_equal "the packaged program runs in the root" '"DEB-REAL-01"' \
+  "$(in_root sh -c 'contoso-inventory | jq .device' 2>&1 || true)" || true
+
+# Settings: the root's own checkers accept what was written.
+mkdir -p "$root/run/sshd"
+in_root /usr/sbin/sshd -t || fail "sshd -t refuses the configuration"
+expect_equal "sshd's effective PasswordAuthentication" "passwordauthentication no" \
+  "$(in_root /usr/sbin/sshd -T 2>/dev/null | grep '^passwordauthentication ')"
+expect_equal "sshd's effective PermitRootLogin" "permitrootlogin no" \
+  "$(in_root /usr/sbin/sshd -T 2>/dev/null | grep '^permitrootlogin ')"
+in_root visudo -c >/dev/null || fail "visudo -c refuses the sudoers files"
+in_root nft -c -f /etc/groundcrew/firewall.nft || fail "nft -c refuses the firewall"
+[ -s "$root/etc/dconf/db/local" ] || fail "dconf update did not compile the local database"
+check_file() {  # PATH MODE OWNER
+  local got
+  got=$(stat -c '%a %U:%G' "$root/$1" 2>/dev/null || echo missing)
+  expect_equal "$1's mode and owner" "$2 $3" "$got"
+}
+check_file etc/sudoers.d/groundcrew 440 root:root
+check_file etc/ssh/sshd_config.d/50-groundcrew.conf 644 root:root
+check_file etc/security/pwquality.conf.d/50-groundcrew.conf 644 root:root
+check_file etc/sysctl.d/50-groundcrew.conf 644 root:root
+check_file etc/modprobe.d/groundcrew-blocked.conf 644 root:root
+check_file etc/apt/apt.conf.d/52groundcrew-automatic-updates 644 root:root
+check_file etc/systemd/timesyncd.conf.d/50-groundcrew.conf 644 root:root
+grep -qx 'install usb-storage /bin/false' "$root/etc/modprobe.d/groundcrew-blocked.conf" ||
+  fail "usb-storage is not blocked"
+
+# The user: an account the desktop login accepts with the password just typed.
+entry=$(in_root getent passwd ada.lovelace || true)
+[ -n "$entry" ] || fail "getent passwd ada.lovelace finds no account"
+expect_equal "the user's home and shell" "/home/ada.lovelace:/bin/bash" \
+  "$(echo "$entry" | cut -d: -f6-7)"
+in_root id -nG ada.lovelace | grep -qw sudo || fail "the administrator user is not in sudo"
+check_file home/ada.lovelace 700 ada.lovelace:ada.lovelace
+hash=$(in_root getent shadow ada.lovelace | cut -d: -f2)
+case "$hash" in '$y$'*) ;; *) fail "the hash is not yescrypt: ${hash:0:4}";; esac
+# The root's own crypt(3) (perl-base is in every Debian root) against the stored hash.
+expect_equal "crypt(3) of the typed password with the stored hash's salt" "$hash" \
+  "$(PW="$password" H="$hash" in_root perl -e 'print crypt($ENV{PW}, $ENV{H})')"
+in_root pwck -r >/dev/null 2>&1 || fail "pwck -r finds problems: $(in_root pwck -r 2>&1 | head -3)"
+
+# Compliance: evaluated from the machine.
+"$bin/groundcrew" report DEB-REAL-01 > "$work/report.txt"
+grep -q "Debian" "$work/report.txt" || fail "the report does not show the OS read from the root"
+
+if [ "$failures" -gt 0 ]; then
+  echo "--- user flow ---"; tail -40 "$work/user.log"
+  echo "$failures check(s) failed"; exit 1
+fi
+echo "PASS: the device has its packages, settings and user"
