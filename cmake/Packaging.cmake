@@ -15,6 +15,9 @@ set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 set(GROUNDCREW_PACKAGE_MAINTAINER "groundcrew maintainers <maintainers@groundcrew.example>"
     CACHE STRING "The Maintainer field of groundcrew's Debian packages")
 
+# The install rules lay the packages out, from / (CPACK_PACKAGING_INSTALL_PREFIX below); they
+# are not a way to install groundcrew on this machine (`cmake --install` would put the files under
+# /usr/local/usr/...): install the packages.
 set(gc_packaging ${PROJECT_SOURCE_DIR}/packaging)
 set(gc_units usr/lib/systemd/system)
 

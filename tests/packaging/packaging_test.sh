@@ -6,6 +6,9 @@
 #       `systemd-analyze security` at or below its exposure threshold; the options it gives and
 #       the shipped configuration file are ones groundcrewd takes; the sysusers.d files make the
 #       users they say
+#   packaging_test.sh sandbox GROUNDCREWD GROUNDCREW
+#       groundcrewd serving a tenant (HTTPS, apply, a password) under strace makes only the
+#       system calls the unit's filter allows and writes only its data directory
 #   packaging_test.sh build CPACK CPACK_CONFIG DIR
 #       CPack writes both packages into DIR (the other two modes' fixture)
 #   packaging_test.sh contents DIR VERSION SOURCE_DIR BINARY_DIR
@@ -17,8 +20,8 @@
 #       units, their `systemd-analyze verify`, the binaries, groundcrewd serving as its user, the
 #       OOBE's units disabled once the user flow completed, and `dpkg -r` / `--purge`
 # Exit status 77 (ctest's SKIP_RETURN_CODE): the install mode cannot run here.
-# Needs: systemd (systemd-analyze, systemd-sysusers), dpkg-dev (dpkg-shlibdeps, for CPack),
-# binutils (readelf).
+# Needs: systemd (systemd-analyze, systemd-sysusers), strace, openssl, dpkg-dev
+# (dpkg-shlibdeps, for CPack), binutils (readelf), and setpriv (util-linux) when run as root.
 set -euo pipefail
 export LC_ALL=C  # sorted listings in byte order
 
@@ -128,6 +131,118 @@ test_units() {
     "$(grep '^groundcrew-kiosk:' "$sysroot/etc/passwd" 2>/dev/null | cut -d: -f5-)"
   expect_equal "the user groundcrew's password" "!*" \
     "$(grep '^groundcrew:' "$sysroot/etc/shadow" 2>/dev/null | cut -d: -f2)"
+}
+
+# expand_syscall_sets SET...: the system calls in systemd's sets (@system-service, ...), one a
+# line, nested sets expanded.
+expand_syscall_sets() {
+  local entry
+  systemd-analyze syscall-filter "$@" | sed -e '/^@/d' -e '/^ *#/d' -e '/^ *$/d' -e 's/^ *//' |
+    while read -r entry; do
+      case "$entry" in
+        @*) expand_syscall_sets "$entry" ;;
+        *) echo "$entry" ;;
+      esac
+    done
+}
+
+# HTTPS GET of PATH on 127.0.0.1:PORT with openssl; prints the status line.
+https_status() {
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$2" "$1" |
+    openssl s_client -quiet -connect "127.0.0.1:$1" 2>/dev/null | head -n 1 | tr -d '\r'
+}
+
+# What the unit's sandbox allows, checked against what groundcrewd does: it serves a tenant
+# (HTTPS with a certificate it issues, the Contoso example applied, a password set, reads) as an
+# unprivileged user (nobody when this runs as root: SQLite changes owners only as root) under
+# strace. Every system call it makes must pass SystemCallFilter= (@system-service without
+# @privileged and @resources: a filtered call fails with EPERM), every file it writes must be in
+# its data directory (ProtectSystem=strict), and nothing under /home, /root or /run/user
+# (ProtectHome=).
+test_sandbox() {
+  local groundcrewd=$1 groundcrew=$2 unit_source="$packaging_dir/groundcrewd/groundcrewd.service"
+  local command
+  for command in strace:strace openssl:openssl; do
+    command -v "${command%%:*}" >/dev/null ||
+      { fail "${command%%:*} is not installed (Debian package ${command#*:}; scripts/bootstrap)"; return; }
+  done
+  local as=()
+  if [ "$(id -u)" -eq 0 ]; then
+    as=(setpriv --reuid=nobody --regid="$(id -gn nobody)" --clear-groups)
+    chmod 755 "$work"
+  fi
+  local data="$work/data" output
+  mkdir -p "$data"
+  [ "${#as[@]}" -eq 0 ] || chown nobody "$data"
+  output=$("${as[@]}" "$groundcrew" init --data-dir "$data" --organization Contoso \
+    --domain contoso.com 2>&1) || { fail "groundcrew init: $output"; return; }
+  local token
+  token=$(grep -oE '^  [A-Za-z0-9_.-]{20,}$' <<<"$output" | tr -d ' ')
+  [ -n "$token" ] || { fail "no admin token in groundcrew init's output: $output"; return; }
+  # The unit's command line with the data directory of this test, a free port and HTTPS.
+  local args
+  args=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$unit_source" |
+    sed -e 's/^ExecStart=[^ ]* //' -e 's/\\$//' | tr -s ' \n' ' ')
+  args=${args//\/var\/lib\/groundcrewd/$data}
+  args=${args//\/etc\/groundcrewd\/groundcrewd.json/$packaging_dir\/groundcrewd\/groundcrewd.json}
+  # shellcheck disable=SC2086 # the unit's arguments, split as systemd splits them
+  strace -f -qq -s 1024 -o "$work/trace" "${as[@]}" "$groundcrewd" $args \
+    --listen 127.0.0.1:0 --port-file "$data/port" --tls-names localhost,127.0.0.1 \
+    >"$work/groundcrewd.log" 2>&1 &
+  local daemon=$!
+  background+=("$daemon")
+  for _ in $(seq 100); do
+    [ -s "$data/port" ] && break
+    kill -0 "$daemon" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ ! -s "$data/port" ]; then
+    fail "groundcrewd did not start under strace: $(cat "$work/groundcrewd.log")"
+    return
+  fi
+  local port server
+  port=$(cat "$data/port")
+  server="https://127.0.0.1:$port"
+  expect_equal "/healthz under strace" "HTTP/1.1 200 OK" "$(https_status "$port" /healthz)"
+  expect_equal "/readyz under strace" "HTTP/1.1 200 OK" "$(https_status "$port" /readyz)"
+  local cli=("$groundcrew" --server "$server" --ca "$data/secrets/ca.crt")
+  output=$(GROUNDCREW_TOKEN=$token XDG_CONFIG_HOME="$work/config" "${cli[@]}" apply \
+    -f "$here/../../examples/contoso/tenant.yaml" 2>&1) ||
+    fail "groundcrew apply of the Contoso example under strace: $output"
+  output=$(printf 'Sandboxed-Passw0rd!\n' | GROUNDCREW_TOKEN=$token \
+    XDG_CONFIG_HOME="$work/config" "${cli[@]}" users set-password adele.vance@contoso.com \
+    --password-stdin 2>&1) || fail "groundcrew users set-password under strace: $output"
+  output=$(GROUNDCREW_TOKEN=$token XDG_CONFIG_HOME="$work/config" "${cli[@]}" get users 2>&1) ||
+    fail "groundcrew get users under strace: $output"
+  # groundcrewd stops on SIGTERM; strace ($daemon) ends with it. groundcrewd.lock holds its id.
+  local daemon_pid
+  daemon_pid=$(tr -dc 0-9 <"$data/groundcrewd.lock")
+  kill -TERM "$daemon_pid" 2>/dev/null || fail "no groundcrewd of id '$daemon_pid' to stop"
+  wait "$daemon" 2>/dev/null || true
+
+  # The calls groundcrewd's own process makes (from its execve on; setpriv's come before).
+  awk '/execve\("[^"]*\/groundcrewd"/ { on = 1 } on' "$work/trace" >"$work/daemon.trace"
+  sed -E -n 's/^[0-9]+ +([a-z0-9_]+)\(.*/\1/p' "$work/daemon.trace" | sort -u >"$work/used"
+  [ -s "$work/used" ] || { fail "strace saw no call of groundcrewd"; return; }
+  expand_syscall_sets @system-service | sort -u >"$work/allowed"
+  expand_syscall_sets @privileged @resources | sort -u >"$work/denied"
+  local refused
+  refused=$( (comm -23 "$work/used" "$work/allowed"; comm -12 "$work/used" "$work/denied") |
+    sort -u | tr '\n' ' ')
+  expect_equal "system calls groundcrewd makes that the unit's SystemCallFilter= refuses" "" \
+    "${refused% }"
+  # Files written (opened for writing or created, renamed, removed, their mode changed) outside
+  # the data directory and the unit's private /tmp and /var/tmp (PrivateTmp=: SQLite's
+  # temporary files go to /var/tmp).
+  local written
+  written=$(grep -E '^[0-9]+ +(openat\(.*O_(WRONLY|RDWR|CREAT)|(mkdir|rename|unlink|rmdir|link|symlink|fchmodat|chmod|truncate|utimensat)[a-z0-9]*\()' \
+    "$work/daemon.trace" | grep -oE '"[^"]*"' | tr -d '"' |
+    grep -vE "^($data(/|\$)|/tmp/|/var/tmp/|/dev/null$)" | sort -u | tr '\n' ' ' || true)
+  expect_equal "files groundcrewd writes outside its data directory" "" "${written% }"
+  local homes
+  homes=$(grep -oE '"(/home|/root|/run/user)(/[^"]*)?"' "$work/daemon.trace" | sort -u |
+    tr '\n' ' ' || true)
+  expect_equal "paths under /home, /root or /run/user groundcrewd opens" "" "${homes% }"
 }
 
 test_build() {
@@ -346,10 +461,9 @@ multi-user.target.wants/groundcrewd.service -> /lib/systemd/system/groundcrewd.s
   local command
   command=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$root/usr/lib/systemd/system/groundcrewd.service" |
     sed -e 's/^ExecStart=//' -e 's/\\$//' | tr -s ' \n' ' ')
-  # setpriv execs groundcrewd (runuser would stay its parent): the kill below reaches it.
   # shellcheck disable=SC2086 # the unit's command line, split as systemd splits it
-  in_root setpriv --reuid=groundcrew --regid=groundcrew --clear-groups -- $command --listen 127.0.0.1:0 \
-    --port-file /var/lib/groundcrewd/port >"$work/groundcrewd.log" 2>&1 &
+  chroot "$root" setpriv --reuid=groundcrew --regid=groundcrew --clear-groups -- $command \
+    --listen 127.0.0.1:0 --port-file /var/lib/groundcrewd/port >"$work/groundcrewd.log" 2>&1 &
   local daemon=$!
   background+=("$daemon")
   for _ in $(seq 100); do
@@ -363,6 +477,9 @@ multi-user.target.wants/groundcrewd.service -> /lib/systemd/system/groundcrewd.s
   else
     fail "groundcrewd did not start in the root: $(cat "$work/groundcrewd.log")"
   fi
+  # groundcrewd.lock holds its process id (chroot and setpriv exec it: the same as $daemon).
+  expect_equal "groundcrewd's process id" "$daemon" \
+    "$(tr -dc 0-9 <"$root/var/lib/groundcrewd/groundcrewd.lock" 2>/dev/null)"
   kill "$daemon" 2>/dev/null || true
   wait "$daemon" 2>/dev/null || true
 
@@ -414,6 +531,7 @@ groundcrewd deinstall ok config-files" \
 mode=${1:-}
 case "$mode" in
   units) test_units "${2:?usage: packaging_test.sh units GROUNDCREWD}" ;;
+  sandbox) test_sandbox "${2:?usage: packaging_test.sh sandbox GROUNDCREWD GROUNDCREW}" "${3:?}" ;;
   build) test_build "${2:?usage: packaging_test.sh build CPACK CPACK_CONFIG DIR}" "${3:?}" "${4:?}" ;;
   contents)
     test_contents "${2:?usage: packaging_test.sh contents DIR VERSION SOURCE_DIR BINARY_DIR}" \
@@ -421,7 +539,8 @@ case "$mode" in
     ;;
   install) test_install "${2:?usage: packaging_test.sh install DIR VERSION}" "${3:?}" ;;
   *)
-    echo "usage: packaging_test.sh units GROUNDCREWD | build CPACK CPACK_CONFIG DIR |" \
+    echo "usage: packaging_test.sh units GROUNDCREWD | sandbox GROUNDCREWD GROUNDCREW |" \
+      "build CPACK CPACK_CONFIG DIR |" \
       "contents DIR VERSION SOURCE_DIR BINARY_DIR | install DIR VERSION" >&2
     exit 2
     ;;
