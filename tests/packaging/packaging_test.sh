@@ -29,8 +29,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 packaging_dir=$(cd "$here/../../packaging" && pwd)
 work=$(mktemp -d)
 background=()
+# The groundcrewd.lock files of the groundcrewd this script started under strace (whose process
+# is strace's child, not in background): each holds its process id.
+daemon_locks=()
 cleanup() {
-  local pid
+  local pid lock
+  for lock in "${daemon_locks[@]}"; do
+    pid=$(tr -dc 0-9 <"$lock" 2>/dev/null || true)
+    if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = groundcrewd ]; then
+      kill "$pid" 2>/dev/null || true
+    fi
+  done
   for pid in "${background[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${background[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$work" 2>/dev/null || true
@@ -191,6 +200,7 @@ test_sandbox() {
     >"$work/groundcrewd.log" 2>&1 &
   local daemon=$!
   background+=("$daemon")
+  daemon_locks+=("$data/groundcrewd.lock")
   for _ in $(seq 100); do
     [ -s "$data/port" ] && break
     kill -0 "$daemon" 2>/dev/null || break
