@@ -38,6 +38,14 @@ demo: configure
 	@cmake --build $(BUILD) --target $(DEMO_TARGETS)
 	@scripts/demo $(BUILD)
 
+# groundcrew's own Debian packages from the optimised build (cmake/Packaging.cmake): builds the
+# three binaries if needed, then CPack writes $(BUILD)/packages/groundcrewd_<version>_<arch>.deb
+# and groundcrew-agent_<version>_<arch>.deb (docs/security.md, "Installing from the Debian
+# packages").
+.PHONY: packages
+packages: configure
+	@cmake --build $(BUILD) --target packages
+
 # Every test, once in an optimised build and once under AddressSanitizer + UBSan.
 test: test-fast test-asan
 

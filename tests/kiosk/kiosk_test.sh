@@ -37,8 +37,8 @@ expect_equal() {
 
 # systemd-analyze verify checks each unit's syntax, that every command it runs exists and is
 # executable, and that the units it requires exist. It runs offline: no systemd as PID 1 is
-# needed (this works in a container). The units name the installed paths
-# (/usr/local/bin/groundcrew-agent, /usr/local/libexec/groundcrew/); copies in a temporary
+# needed (this works in a container). The units name the groundcrew-agent package's paths
+# (/usr/bin/groundcrew-agent, /usr/libexec/groundcrew/); copies in a temporary
 # folder name the built agent and packaging/kiosk's scripts instead, and verify finds each
 # unit's neighbours (the agent's unit, the display manager stub) in that folder. verify
 # exits 0 on an unknown key or section (it only prints it), so any output fails the test.
@@ -49,11 +49,11 @@ test_units() {
   mkdir -p "$units/display-manager.service.d"
   local unit
   for unit in groundcrew-oobe.service groundcrew-kiosk.service; do
-    sed -e "s#/usr/local/bin/groundcrew-agent#$agent#g" \
-      -e "s#/usr/local/libexec/groundcrew/#$kiosk_dir/#g" "$kiosk_dir/$unit" >"$units/$unit"
-    if grep -q "/usr/local/" "$units/$unit"; then
-      fail "$unit names a /usr/local path this test does not map:" \
-        "$(grep -n /usr/local/ "$units/$unit")"
+    sed -e "s#/usr/bin/groundcrew-agent#$agent#g" \
+      -e "s#/usr/libexec/groundcrew/#$kiosk_dir/#g" "$kiosk_dir/$unit" >"$units/$unit"
+    if grep -qE "/usr/(local|bin|libexec)/" "$units/$unit"; then
+      fail "$unit names an installed path this test does not map:" \
+        "$(grep -nE "/usr/(local|bin|libexec)/" "$units/$unit")"
     fi
   done
   # The drop-in is checked on a stand-in for the display manager (gdm3, lightdm, ...).
