@@ -582,6 +582,7 @@ Result<ItemResult> RealExecutor::ApplyPolicy(const core::PlanItem& item,
   };
   if (!IsSafeFileName(item.id)) return fail("the policy id cannot be used as a file name");
   Result<SettingsChange> change = [&]() -> Result<SettingsChange> {
+    const std::lock_guard lock(policies_mutex_);
     if (item.action == core::ItemAction::kUninstall) {
       return UninstallPolicySettings(device_root_, item.id);
     }

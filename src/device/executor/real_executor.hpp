@@ -176,6 +176,9 @@ class RealExecutor final : public Executor {
   std::string path_env_;
   InstallerRecords records_;  // STATE/running
 
+  // Held while a policy's record and the drop-ins change: they are rendered from every record.
+  std::mutex policies_mutex_;
+
   std::mutex content_mutex_;
   std::condition_variable content_released_;
   std::set<std::string, std::less<>> content_in_use_;  // guarded by content_mutex_

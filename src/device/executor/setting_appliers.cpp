@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <system_error>
 
 #include "common/text.hpp"
@@ -490,21 +492,22 @@ Result<std::optional<FileState>> ReadFileState(const fs::path& path) {
     return bytes.error();
   }
   struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) return std::optional<FileState>();
+  if (::stat(path.c_str(), &info) != 0) {
+    return MakeError(ErrorCode::kUnavailable,
+                     fmt::format("cannot stat {}: {}", path.string(), std::strerror(errno)));
+  }
   return std::optional<FileState>(FileState{std::move(*bytes), info.st_mode & 07777, info.st_uid});
 }
 
-// The first non-empty line of the tool's output (where visudo, nft and sshd say what is wrong),
-// or how it ended.
+// The first non-empty line of the tool's output (where visudo, nft and sshd say what is wrong)
+// and its exit status, or how it ended.
 std::string ToolMessage(const ToolOutcome& outcome) {
+  if (outcome.outcome.end != ShellOutcome::End::kExited) return outcome.Describe();
   std::string_view rest = outcome.output;
   while (!rest.empty()) {
     const size_t end = rest.find('\n');
     const std::string_view line = text::Trim(rest.substr(0, end));
-    if (!line.empty() && outcome.outcome.end == ShellOutcome::End::kExited) {
-      return fmt::format("{} (exit status {})", line, outcome.outcome.exit_code);
-    }
-    if (!line.empty()) break;
+    if (!line.empty()) return fmt::format("{} (exit status {})", line, outcome.outcome.exit_code);
     rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
   }
   return outcome.Describe();
@@ -514,32 +517,34 @@ Result<ToolOutcome> RunTool(const DeviceRoot& root, std::vector<std::string> arg
   return root.Run(ToolRun{.argv = std::move(argv), .time_limit = std::chrono::minutes(2)});
 }
 
-// "visudo -cf": how messages name a check.
-std::string CheckName(const FileCheck& check) {
-  std::string name(check.tool);
+// The check's tool and arguments, without the candidate's path.
+std::vector<std::string> CheckArgv(const FileCheck& check) {
+  std::vector<std::string> argv = {std::string(check.tool)};
   for (const std::string_view arg : check.args) {
-    if (!arg.empty()) name += fmt::format(" {}", arg);
+    if (!arg.empty()) argv.emplace_back(arg);
   }
-  return name;
+  return argv;
 }
+
+// "visudo -cf": how messages name a check.
+std::string CheckName(const FileCheck& check) { return Join(CheckArgv(check), " "); }
 
 // Runs `check` on the file at `path_in_root`; kFailedPrecondition naming `file` when it refuses.
 Status RunCheck(const DeviceRoot& root, const FileCheck& check, std::string_view file,
                 std::string_view path_in_root) {
   if (!check.needs_dir.empty()) {
     std::error_code ec;
-    fs::create_directories(root.Under(check.needs_dir), ec);
+    fs::create_directories(root.Under(check.needs_dir), ec);  // else the tool says what lacks
   }
-  std::vector<std::string> argv = {std::string(check.tool)};
-  for (const std::string_view arg : check.args) {
-    if (!arg.empty()) argv.emplace_back(arg);
-  }
+  std::vector<std::string> argv = CheckArgv(check);
   if (!check.checks_in_place) argv.emplace_back(path_in_root);
-  GC_ASSIGN_OR_RETURN(const ToolOutcome outcome, RunTool(root, argv));
+  GC_ASSIGN_OR_RETURN(const ToolOutcome outcome, RunTool(root, std::move(argv)));
   if (outcome.ok()) return Ok{};
   std::string message = ToolMessage(outcome);
   // A candidate's name means nothing to a reader: the file it would become is named instead.
-  for (size_t at; (at = message.find(path_in_root)) != std::string::npos;) {
+  for (size_t at = 0;
+       path_in_root != file && (at = message.find(path_in_root, at)) != std::string::npos;
+       at += file.size()) {
     message.replace(at, path_in_root.size(), file);
   }
   return MakeError(ErrorCode::kFailedPrecondition,

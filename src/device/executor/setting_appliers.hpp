@@ -31,6 +31,8 @@
 // update` compiles the screen lock into /etc/dconf/db/local. Only when the root is the running
 // system ("/") is anything loaded live: `nft -f` the firewall, `sysctl --system`, and sshd and
 // systemd-timesyncd are reloaded.
+//
+// Changes to one root must not run at once (RealExecutor holds a lock); reading back may.
 namespace groundcrew::executor {
 
 /// One applied policy, as its record keeps it.
