@@ -347,6 +347,20 @@ TEST_F(SettingAppliersTest, TwoPoliciesSettingOneFileBothAppearInIt) {
   EXPECT_EQ(Read("ssh.passwordAuthentication"), "unset");
 }
 
+TEST_F(SettingAppliersTest, PortsWithoutTheFirewallSettingLeaveTheFirewallAtItsDefault) {
+  Install(Policy("pol-1", "Contoso servers", {{"firewall.allowedInboundTcpPorts", Ports{22}}}));
+  EXPECT_EQ(ReadText(Path("/etc/groundcrew/firewall.nft")),
+            "#!/usr/sbin/nft -f\n" + H("define allowed_inbound_tcp_ports = { 22 }\n"
+                                       "table inet groundcrew\ndelete table inet groundcrew\n"));
+  EXPECT_EQ(Read("firewall.allowedInboundTcpPorts"), "[22]");
+  EXPECT_EQ(Read("firewall.enabled"), "unset") << "no policy turns it on or off";
+  Install(Policy("pol-2", "Contoso baseline", {{"firewall.enabled", true}}));
+  EXPECT_EQ(Read("firewall.enabled"), "true");
+  EXPECT_NE(ReadText(Path("/etc/groundcrew/firewall.nft"))
+                .find("\t\ttcp dport $allowed_inbound_tcp_ports accept\n"),
+            std::string::npos);
+}
+
 TEST_F(SettingAppliersTest, APolicyIsPresentOnlyWhenItsRecordAndEveryFileSayIt) {
   const PolicyRecord lock =
       Policy("pol-1", "Screen lock", {{"screenLock.idleMinutes", std::int64_t{10}}});
@@ -506,6 +520,17 @@ TEST(SettingAppliersOnDebianTest, EverySettingPassesTheRootsOwnToolsAndARefusalP
     EXPECT_TRUE(ok) << check << ": " << output;
   }
   EXPECT_FALSE(fs::exists(root.Under("/etc/sudoers.d/groundcrew")));
+  const auto [unset_ok, unset_delay] =
+      Shell(chroot + "env HOME=/root dconf read /org/gnome/desktop/session/idle-delay");
+  EXPECT_EQ(unset_delay, "") << "dconf update dropped the key";
+
+  // The firewall turned off is a file nft accepts too.
+  Result<SettingsChange> off = InstallPolicySettings(
+      root, Policy("pol-2", "Firewall off",
+                   {{"firewall.enabled", false}, {"firewall.allowedInboundTcpPorts", Ports{22}}}));
+  ASSERT_TRUE(off) << off.error().message;
+  const auto [off_ok, off_output] = Shell(chroot + "nft -c -f /etc/groundcrew/firewall.nft");
+  EXPECT_TRUE(off_ok) << off_output;
 }
 
 }  // namespace
