@@ -31,7 +31,7 @@ const std::vector<SettingDefinition>& Definitions() {
          .max_items = 64,
          .default_value = std::vector<std::int64_t>{},
          .writes = "/etc/groundcrew/firewall.nft (table inet groundcrew), checked with nft -c, "
-                   "loaded with nft -f"},
+                   "loaded with nft -f and at boot by groundcrew-firewall.service"},
         {.id = "firewall.enabled",
          .title = "Firewall on",
          .description = "Drops inbound connections except to the allowed ports, loopback, "
@@ -39,7 +39,7 @@ const std::vector<SettingDefinition>& Definitions() {
          .type = SettingType::kBool,
          .default_value = true,
          .writes = "/etc/groundcrew/firewall.nft (table inet groundcrew), checked with nft -c, "
-                   "loaded with nft -f"},
+                   "loaded with nft -f and at boot by groundcrew-firewall.service"},
         {.id = "kernelModules.blocked",
          .title = "Kernel modules that may not load",
          .description = "Blocks device classes and rarely used file systems, e.g. USB storage "

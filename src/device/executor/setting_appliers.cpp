@@ -38,6 +38,7 @@ constexpr std::string_view kSshFile = "/etc/ssh/sshd_config.d/50-groundcrew.conf
 constexpr std::string_view kIssueFile = "/etc/issue.d/groundcrew.issue";
 constexpr std::string_view kBannerFile = "/etc/groundcrew/login-banner";
 constexpr std::string_view kFirewallFile = "/etc/groundcrew/firewall.nft";
+constexpr std::string_view kFirewallUnitFile = "/etc/systemd/system/groundcrew-firewall.service";
 constexpr std::string_view kPasswordQualityFile =
     "/etc/security/pwquality.conf.d/50-groundcrew.conf";
 constexpr std::string_view kSysctlFile = "/etc/sysctl.d/50-groundcrew.conf";
@@ -637,15 +638,44 @@ Result<std::vector<RenderedFile>> DconfProfile(const DeviceRoot& root) {
   return std::vector<RenderedFile>{{kDconfProfileFile, profile->mode, bytes + "system-db:local\n"}};
 }
 
+// Loads the firewall file at boot, before the network is up (as Debian's nftables.service does
+// for /etc/nftables.conf); does nothing once the file is gone.
+constexpr std::string_view kFirewallUnit =
+    "# Written by groundcrew: loads the firewall of the policies applied to this device.\n"
+    "[Unit]\n"
+    "Description=groundcrew's firewall (the firewall settings of the policies applied)\n"
+    "Documentation=file:/etc/groundcrew/firewall.nft\n"
+    "DefaultDependencies=no\n"
+    "Wants=network-pre.target\n"
+    "Before=network-pre.target shutdown.target\n"
+    "Conflicts=shutdown.target\n"
+    "ConditionPathExists=/etc/groundcrew/firewall.nft\n"
+    "\n"
+    "[Service]\n"
+    "Type=oneshot\n"
+    "RemainAfterExit=yes\n"
+    "ExecStart=/usr/sbin/nft -f /etc/groundcrew/firewall.nft\n"
+    "ExecReload=/usr/sbin/nft -f /etc/groundcrew/firewall.nft\n"
+    "\n"
+    "[Install]\n"
+    "WantedBy=sysinit.target\n";
+
+// The unit that loads the firewall at boot; kept when the firewall file goes (it then does
+// nothing).
+Result<std::vector<RenderedFile>> FirewallUnit(const DeviceRoot&) {
+  return std::vector<RenderedFile>{{kFirewallUnitFile, 0644, std::string(kFirewallUnit)}};
+}
+
 /// One settings area: the files it owns, rendered from the settings in force, and what runs once
 /// they changed.
 struct Area {
   std::string_view name;
   std::vector<RenderedFile> (*render)(const PolicySettings&);
-  /// Files of others it adds to while it holds settings (the dconf profile); may be null.
+  /// Files it adds to or writes while it holds settings, and keeps afterwards (the dconf
+  /// profile, the firewall's unit); may be null.
   Result<std::vector<RenderedFile>> (*companions)(const DeviceRoot&) = nullptr;
   /// Run in any root that has the tool once a file changed ("dconf update").
-  std::array<std::string_view, 2> then = {};
+  std::array<std::string_view, 3> then = {};
   /// Run only when the root is the running system, once a file changed: loads the change.
   std::array<std::string_view, 3> live = {};
 };
@@ -658,7 +688,11 @@ const std::array<Area, 10>& Areas() {
       Area{"screen lock", RenderScreenLock, DconfProfile, {"dconf", "update"}},
       Area{"login banner", RenderLoginBanner},
       Area{"SSH", RenderSsh, nullptr, {}, {"systemctl", "try-reload-or-restart", "ssh.service"}},
-      Area{"firewall", RenderFirewall, nullptr, {}, {"nft", "-f", kFirewallFile}},
+      Area{"firewall",
+           RenderFirewall,
+           FirewallUnit,
+           {"systemctl", "enable", "groundcrew-firewall.service"},
+           {"nft", "-f", kFirewallFile}},
       Area{"password quality", RenderPasswordQuality},
       Area{"sysctls", RenderSysctl, nullptr, {}, {"sysctl", "--system"}},
       Area{"kernel modules", RenderKernelModules},

@@ -28,7 +28,8 @@
 // The root's own tools check a file before it replaces the old one when the root has them:
 // `visudo -cf` (sudoers) and `nft -c -f` (firewall) a candidate beside it; `sshd -t` the whole
 // SSH configuration with the new drop-in in place (put back as it was on refusal). `dconf
-// update` compiles the screen lock into /etc/dconf/db/local. Only when the root is the running
+// update` compiles the screen lock into /etc/dconf/db/local; `systemctl enable` the unit that
+// loads the firewall file at boot. Only when the root is the running
 // system ("/") is anything loaded live: `nft -f` the firewall, `sysctl --system`, and sshd and
 // systemd-timesyncd are reloaded.
 //

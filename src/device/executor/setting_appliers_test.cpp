@@ -97,6 +97,26 @@ std::map<std::string, std::pair<std::string, int>> EverySettingFiles() {
               "\t}\n"
               "}\n"),
         0644}},
+      {"/etc/systemd/system/groundcrew-firewall.service",
+       {"# Written by groundcrew: loads the firewall of the policies applied to this device.\n"
+        "[Unit]\n"
+        "Description=groundcrew's firewall (the firewall settings of the policies applied)\n"
+        "Documentation=file:/etc/groundcrew/firewall.nft\n"
+        "DefaultDependencies=no\n"
+        "Wants=network-pre.target\n"
+        "Before=network-pre.target shutdown.target\n"
+        "Conflicts=shutdown.target\n"
+        "ConditionPathExists=/etc/groundcrew/firewall.nft\n"
+        "\n"
+        "[Service]\n"
+        "Type=oneshot\n"
+        "RemainAfterExit=yes\n"
+        "ExecStart=/usr/sbin/nft -f /etc/groundcrew/firewall.nft\n"
+        "ExecReload=/usr/sbin/nft -f /etc/groundcrew/firewall.nft\n"
+        "\n"
+        "[Install]\n"
+        "WantedBy=sysinit.target\n",
+        0644}},
       {"/etc/security/pwquality.conf.d/50-groundcrew.conf",
        {H("minlen = 14\nminclass = 4\n"), 0644}},
       {"/etc/sysctl.d/50-groundcrew.conf",
@@ -275,7 +295,11 @@ TEST_F(SettingAppliersTest, UninstallingPutsEverySettingBackToTheSystemDefault) 
   ASSERT_TRUE(change) << change.error().message;
   EXPECT_FALSE(fs::exists(PolicyRecordPath(root_, "pol-1")));
   for (const auto& [path, expected] : EverySettingFiles()) {
-    if (path == "/etc/dconf/profile/user") continue;
+    // They only make the local dconf database apply, and load the firewall file when it is there.
+    if (path == "/etc/dconf/profile/user" ||
+        path == "/etc/systemd/system/groundcrew-firewall.service") {
+      continue;
+    }
     EXPECT_FALSE(fs::exists(Path(path))) << path;
   }
   EXPECT_EQ(ReadText(Path("/etc/dconf/profile/user")), "user-db:user\nsystem-db:local\n")
@@ -453,7 +477,8 @@ TEST(SettingAppliersOnDebianTest, EverySettingPassesTheRootsOwnToolsAndARefusalP
   for (const std::string note :
        {"/etc/ssh/sshd_config.d/50-groundcrew.conf checked with sshd -t",
         "/etc/groundcrew/firewall.nft checked with nft -c -f",
-        "/etc/sudoers.d/groundcrew checked with visudo -cf", "ran dconf update"}) {
+        "/etc/sudoers.d/groundcrew checked with visudo -cf", "ran dconf update",
+        "ran systemctl enable groundcrew-firewall.service"}) {
     EXPECT_NE(std::find(change->notes.begin(), change->notes.end(), note), change->notes.end())
         << note;
   }
@@ -476,6 +501,12 @@ TEST(SettingAppliersOnDebianTest, EverySettingPassesTheRootsOwnToolsAndARefusalP
       Shell(chroot + "env HOME=/root dconf read /org/gnome/desktop/session/idle-delay");
   EXPECT_EQ(idle_delay, "uint32 600\n");
   EXPECT_TRUE(fs::exists(root.Under("/run/sshd")));
+  // The firewall is loaded at boot by its unit, which systemd accepts.
+  EXPECT_TRUE(fs::is_symlink(
+      root.Under("/etc/systemd/system/sysinit.target.wants/groundcrew-firewall.service")));
+  const auto [unit_ok, unit_output] =
+      Shell(chroot + "systemd-analyze verify /etc/systemd/system/groundcrew-firewall.service");
+  EXPECT_TRUE(unit_ok) << unit_output;
 
   // sshd -t checks the whole configuration: a broken drop-in beside ours makes it refuse, and
   // ours is put back as it was (a bad value cannot come through the catalog).
