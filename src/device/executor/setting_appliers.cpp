@@ -676,25 +676,34 @@ struct Area {
   Result<std::vector<RenderedFile>> (*companions)(const DeviceRoot&) = nullptr;
   /// Run in any root that has the tool once a file changed ("dconf update").
   std::array<std::string_view, 3> then = {};
+  /// `then` runs only while the area holds settings (it enables a unit).
+  bool then_only_while_holding = false;
   /// Run only when the root is the running system, once a file changed: loads the change.
   std::array<std::string_view, 3> live = {};
+  /// Run instead of `live` once the area holds nothing any more (empty: `live`).
+  std::array<std::string_view, 2> live_when_gone = {};
 };
-
-constexpr std::string_view kFirewallLiveRemove =
-    "add table inet groundcrew; delete table inet groundcrew";
 
 const std::array<Area, 10>& Areas() {
   static const std::array<Area, 10> areas = {
       Area{"screen lock", RenderScreenLock, DconfProfile, {"dconf", "update"}},
       Area{"login banner", RenderLoginBanner},
-      Area{"SSH", RenderSsh, nullptr, {}, {"systemctl", "try-reload-or-restart", "ssh.service"}},
+      Area{"SSH",
+           RenderSsh,
+           nullptr,
+           {},
+           false,
+           {"systemctl", "try-reload-or-restart", "ssh.service"}},
       Area{"firewall",
            RenderFirewall,
            FirewallUnit,
            {"systemctl", "enable", "groundcrew-firewall.service"},
-           {"nft", "-f", kFirewallFile}},
+           true,
+           {"nft", "-f", kFirewallFile},
+           // The file is gone, but groundcrew's table is still loaded.
+           {"nft", "add table inet groundcrew; delete table inet groundcrew"}},
       Area{"password quality", RenderPasswordQuality},
-      Area{"sysctls", RenderSysctl, nullptr, {}, {"sysctl", "--system"}},
+      Area{"sysctls", RenderSysctl, nullptr, {}, false, {"sysctl", "--system"}},
       Area{"kernel modules", RenderKernelModules},
       Area{"automatic updates", RenderAutomaticUpdates},
       Area{"local administrators", RenderLocalAdministrators},
@@ -702,6 +711,7 @@ const std::array<Area, 10>& Areas() {
            RenderTimeServers,
            nullptr,
            {},
+           false,
            {"systemctl", "try-restart", "systemd-timesyncd.service"}},
   };
   return areas;
@@ -742,7 +752,7 @@ Status ApplyArea(const DeviceRoot& root, const Area& area, const PolicySettings&
     changed = changed || put;
   }
   if (!changed) return Ok{};
-  if (!area.then[0].empty()) {
+  if (!area.then[0].empty() && (holds_settings || !area.then_only_while_holding)) {
     if (root.HasTool(area.then[0])) {
       GC_RETURN_IF_ERROR(RunStep(root, Argv(area.then), change));
     } else {
@@ -751,11 +761,8 @@ Status ApplyArea(const DeviceRoot& root, const Area& area, const PolicySettings&
     }
   }
   if (root.IsSystemRoot() && !area.live[0].empty()) {
-    std::vector<std::string> argv = Argv(area.live);
-    // A removed firewall file leaves groundcrew's table loaded: it goes too.
-    if (area.live[0] == "nft" && !files.front().content)
-      argv = {"nft", std::string(kFirewallLiveRemove)};
-    GC_RETURN_IF_ERROR(RunStep(root, std::move(argv), change));
+    const bool gone = !holds_settings && !area.live_when_gone[0].empty();
+    GC_RETURN_IF_ERROR(RunStep(root, gone ? Argv(area.live_when_gone) : Argv(area.live), change));
   }
   return Ok{};
 }
