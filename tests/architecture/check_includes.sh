@@ -24,7 +24,7 @@ declare -A allowed=(
   [server/daemon]="server/daemon common"
   # The device side: the flow layer, executors, the agent, the fleet simulator.
   [device/flow]="device/flow wire identity core common"
-  [device/executor]="device/executor identity core common"
+  [device/executor]="device/executor wire identity core common"
   [device/agent]="device/agent device/flow device/executor $shared"
   [device/fleet]="device/fleet device/flow device/executor $shared"
   # The admin's command line.

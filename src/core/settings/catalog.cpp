@@ -30,14 +30,16 @@ const std::vector<SettingDefinition>& Definitions() {
          .type = SettingType::kPortList,
          .max_items = 64,
          .default_value = std::vector<std::int64_t>{},
-         .writes = "/etc/groundcrew/firewall.nft (table inet groundcrew), loaded with nft -f"},
+         .writes = "/etc/groundcrew/firewall.nft (table inet groundcrew), checked with nft -c, "
+                   "loaded with nft -f and at boot by groundcrew-firewall.service"},
         {.id = "firewall.enabled",
          .title = "Firewall on",
          .description = "Drops inbound connections except to the allowed ports, loopback, "
                         "replies, ICMP and DHCP.",
          .type = SettingType::kBool,
          .default_value = true,
-         .writes = "/etc/groundcrew/firewall.nft (table inet groundcrew), loaded with nft -f"},
+         .writes = "/etc/groundcrew/firewall.nft (table inet groundcrew), checked with nft -c, "
+                   "loaded with nft -f and at boot by groundcrew-firewall.service"},
         {.id = "kernelModules.blocked",
          .title = "Kernel modules that may not load",
          .description = "Blocks device classes and rarely used file systems, e.g. USB storage "
@@ -46,7 +48,8 @@ const std::vector<SettingDefinition>& Definitions() {
          .choices = kBlockableModules,
          .max_items = kBlockableModules.size(),
          .default_value = std::vector<std::string>{},
-         .writes = "/etc/modprobe.d/groundcrew-blocked.conf (install NAME /bin/false)"},
+         .writes =
+             "/etc/modprobe.d/groundcrew-blocked.conf (install NAME /bin/false, blacklist NAME)"},
         {.id = "localAdministrators.users",
          .title = "Local administrators",
          .description = "Local users who may run any command as root with sudo, besides the "
@@ -62,7 +65,8 @@ const std::vector<SettingDefinition>& Definitions() {
          .type = SettingType::kText,
          .max_length = 2000,
          .default_value = std::string(),
-         .writes = "/etc/issue.d/groundcrew.issue, /etc/issue.net, sshd Banner"},
+         .writes = "/etc/issue.d/groundcrew.issue (console), /etc/groundcrew/login-banner (SSH: "
+                   "Banner in /etc/ssh/sshd_config.d/50-groundcrew.conf)"},
         {.id = "passwordQuality.minimumCharacterClasses",
          .title = "Character classes a password needs",
          .description = "Of lower case, upper case, digits and other characters.",
@@ -86,7 +90,7 @@ const std::vector<SettingDefinition>& Definitions() {
          .type = SettingType::kBool,
          .default_value = true,
          .writes = "/etc/dconf/db/local.d/50-groundcrew-screen-lock and its locks/ entry, "
-                   "then dconf update"},
+                   "system-db:local in /etc/dconf/profile/user, then dconf update"},
         {.id = "screenLock.idleMinutes",
          .title = "Minutes idle before the screen locks",
          .description = "How long the session may be idle before the screen locks.",
@@ -95,7 +99,7 @@ const std::vector<SettingDefinition>& Definitions() {
          .maximum = 60,
          .default_value = std::int64_t{15},
          .writes = "/etc/dconf/db/local.d/50-groundcrew-screen-lock and its locks/ entry, "
-                   "then dconf update"},
+                   "system-db:local in /etc/dconf/profile/user, then dconf update"},
         {.id = "ssh.passwordAuthentication",
          .title = "SSH accepts passwords",
          .description = "Off: SSH takes keys only.",

@@ -2,7 +2,9 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <boost/json/parse.hpp>
 #include <charconv>
 #include <cstdlib>
 #include <optional>
@@ -18,8 +20,10 @@
 #include "device/executor/item_log.hpp"
 #include "device/executor/network_keyfile.hpp"
 #include "device/executor/process.hpp"
+#include "device/executor/setting_appliers.hpp"
 #include "identity/ca.hpp"
 #include "identity/sha256.hpp"
+#include "wire/settings_json.hpp"
 
 namespace groundcrew::executor {
 namespace fs = std::filesystem;
@@ -159,6 +163,33 @@ std::optional<int> ReadExitCodeFile(const fs::path& file, ItemLog& log) {
   return code;
 }
 
+// The record of `policy` applied as `item`: its settings read against the catalog. A setting
+// the catalog lacks or a bad value (a policy stored before the catalog) is an error naming
+// "settings.<id>".
+Result<PolicyRecord> RecordOf(const core::PlanItem& item, const core::Policy& policy) {
+  boost::system::error_code ec;
+  const boost::json::value parsed = boost::json::parse(policy.settings_json, ec);
+  if (ec || !parsed.is_object()) {
+    return MakeError(ErrorCode::kInvalidArgument, "settings: not a JSON object", "settings");
+  }
+  std::vector<Error> problems;
+  PolicyRecord record{
+      .policy_id = item.id,
+      .display_name = policy.display_name.empty() ? item.display_name : policy.display_name,
+      .version = policy.version,
+      .settings = wire::DecodePolicySettings(parsed.as_object(), problems)};
+  if (!problems.empty()) {
+    std::vector<std::string> messages;
+    for (const Error& problem : problems) messages.push_back(problem.message);
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("{}. Change the policy to the settings catalog "
+                                 "(docs/agent.md) and apply it again",
+                                 fmt::join(messages, "; ")),
+                     problems.front().field);
+  }
+  return record;
+}
+
 }  // namespace
 
 int Win32ExitCode(const std::vector<core::ReturnCode>& codes, int status) {
@@ -190,6 +221,7 @@ RealExecutor::ContentLock::~ContentLock() {
 RealExecutor::RealExecutor(fs::path root, fs::path state_dir, ContentSource& content,
                            CertificateIssuer issuer, LogSink log, RealExecutorOptions options)
     : root_(Absolute(root)),
+      device_root_(root_),
       state_dir_(Absolute(state_dir)),
       content_(content),
       issuer_(std::move(issuer)),
@@ -206,7 +238,7 @@ RealExecutor::RealExecutor(fs::path root, fs::path state_dir, ContentSource& con
 }
 
 fs::path RealExecutor::PolicyPath(std::string_view policy_id) const {
-  return root_ / "etc/groundcrew/policies" / fmt::format("{}.json", policy_id);
+  return PolicyRecordPath(device_root_, policy_id);
 }
 
 fs::path RealExecutor::CertificatePath(std::string_view profile_id) const {
@@ -549,19 +581,26 @@ Result<ItemResult> RealExecutor::ApplyPolicy(const core::PlanItem& item,
     return ItemResult::Failed(kGenericFailureCode, fmt::format("{}: {}", what, message));
   };
   if (!IsSafeFileName(item.id)) return fail("the policy id cannot be used as a file name");
-  const fs::path path = PolicyPath(item.id);
-  if (item.action == core::ItemAction::kUninstall) {
-    if (Status removed = RemoveFile(path); !removed) return fail(removed.error().message);
-    log.Note(fmt::format("removed {}", path.string()));
-    return ItemResult::Succeeded(core::RebootKind::kNone,
-                                 fmt::format("{}: removed {}", what, path.string()));
-  }
-  if (Status written = WriteFileAtomically(path, policy.settings_json, 0644); !written) {
-    return fail(written.error().message);
-  }
-  log.Note(fmt::format("wrote {}", path.string()));
-  return ItemResult::Succeeded(core::RebootKind::kNone,
-                               fmt::format("{}: wrote {}", what, path.string()));
+  Result<SettingsChange> change = [&]() -> Result<SettingsChange> {
+    const std::lock_guard lock(policies_mutex_);
+    if (item.action == core::ItemAction::kUninstall) {
+      return UninstallPolicySettings(device_root_, item.id);
+    }
+    GC_ASSIGN_OR_RETURN(const PolicyRecord record, RecordOf(item, policy));
+    return InstallPolicySettings(device_root_, record);
+  }();
+  if (!change) return fail(change.error().message);
+  for (const std::string& note : change->notes) log.Note(note);
+  std::vector<std::string> done;
+  if (!change->written.empty())
+    done.push_back(fmt::format("wrote {}", fmt::join(change->written, ", ")));
+  if (!change->removed.empty())
+    done.push_back(fmt::format("removed {}", fmt::join(change->removed, ", ")));
+  const std::string message = done.empty()
+                                  ? std::string("the settings in force were already on the device")
+                                  : fmt::format("{}", fmt::join(done, "; "));
+  log.Note(message);
+  return ItemResult::Succeeded(core::RebootKind::kNone, fmt::format("{}: {}", what, message));
 }
 
 Result<ItemResult> RealExecutor::ApplyCertificate(const core::PlanItem& item,
@@ -686,8 +725,9 @@ Result<bool> RealExecutor::Detect(const core::PlanItem& item, const Payloads& pa
       const core::Policy* policy = payloads.FindPolicy(item.id);
       if (policy == nullptr) return MissingPayload(item);
       if (!IsSafeFileName(item.id)) return false;
-      Result<std::string> bytes = ReadWholeFile(PolicyPath(item.id));
-      return bytes.has_value() && *bytes == policy->settings_json;
+      Result<PolicyRecord> record = RecordOf(item, *policy);
+      if (!record) return false;
+      return PolicySettingsPresent(device_root_, *record);
     }
     case core::ItemKind::kCertificate: {
       if (payloads.FindCertificate(item.id) == nullptr) return MissingPayload(item);

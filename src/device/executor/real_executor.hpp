@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "device/executor/content_source.hpp"
+#include "device/executor/device_root.hpp"
 #include "device/executor/executor.hpp"
 #include "device/executor/installer_records.hpp"
 #include "device/executor/process.hpp"
@@ -55,7 +56,8 @@ struct RealExecutorOptions {
 ///   the executor's notes) appended to STATE/logs/<item id>.log (0600) and sent to the LogSink;
 ///   while an install or uninstall command runs, and until its outcome is consumed, its record,
 ///   output and exit status in STATE/running/ (InstallerRecords);
-/// - policies: ROOT/etc/groundcrew/policies/<policy id>.json (0644), the settings JSON as given;
+/// - policies: the record ROOT/etc/groundcrew/policies/<policy id>.json (0600) and the drop-ins
+///   of the settings catalog (setting_appliers.hpp), rendered from every record;
 /// - certificates: ROOT/etc/groundcrew/certs/<profile id>.pem (0644) and .key (0600, SECRET);
 /// - network profiles: ROOT/etc/NetworkManager/system-connections/<KeyfileName> (0600).
 /// Every file is written atomically (temporary file, fsync, rename).
@@ -90,7 +92,18 @@ struct RealExecutorOptions {
 /// agent killed after that but before the driver journals the outcome finds no record: the item
 /// then runs again as usual (the detection rules see a finished install).
 ///
-/// Policies, certificates and network profiles are (re)written on every install (a certificate
+/// Policies: the settings JSON is read against the settings catalog (a setting the catalog lacks
+/// or a bad value fails the item naming "settings.<id>": a policy stored before the catalog).
+/// Install fails, changing nothing, when another applied policy sets one of its settings to a
+/// different value (`Setting screenLock.idleMinutes is 10 in "Contoso baseline" and 5 in "Kiosk
+/// lock"`); otherwise its record is written and every settings area rendered from the union of
+/// the records (InstallPolicySettings). A root's tool that refuses a file (sshd -t, visudo -cf,
+/// nft -c) fails the item with its message and the file's name, and the previous files stay.
+/// Uninstall removes the record and renders again: what no other policy sets goes back to the
+/// system's default. Detect: the record holds the same settings and each setting reads back
+/// from its file with the policy's value (PolicySettingsPresent).
+///
+/// Certificates and network profiles are (re)written on every install (a certificate
 /// gets a fresh key and request each time) and removed on uninstall (absent is fine; for network
 /// profiles, every keyfile in the folder with the profile's uuid, which also catches a renamed
 /// profile's old file; installing removes those stale files too).
@@ -113,7 +126,8 @@ class RealExecutor final : public Executor {
   const std::filesystem::path& root() const { return root_; }
   const std::filesystem::path& state_dir() const { return state_dir_; }
 
-  /// ROOT/etc/groundcrew/policies/<id>.json, ROOT/etc/groundcrew/certs/<id>.pem and .key.
+  /// ROOT/etc/groundcrew/policies/<id>.json (the policy's record), ROOT/etc/groundcrew/certs/
+  /// <id>.pem and .key.
   std::filesystem::path PolicyPath(std::string_view policy_id) const;
   std::filesystem::path CertificatePath(std::string_view profile_id) const;
   std::filesystem::path PrivateKeyPath(std::string_view profile_id) const;
@@ -153,6 +167,7 @@ class RealExecutor final : public Executor {
                                        const std::filesystem::path& exit_code_file = {}) const;
 
   std::filesystem::path root_;
+  DeviceRoot device_root_;  // root_, where the root's own tools run (sshd -t, visudo, nft)
   std::filesystem::path state_dir_;
   ContentSource& content_;
   CertificateIssuer issuer_;
@@ -160,6 +175,9 @@ class RealExecutor final : public Executor {
   RealExecutorOptions options_;
   std::string path_env_;
   InstallerRecords records_;  // STATE/running
+
+  // Held while a policy's record and the drop-ins change: they are rendered from every record.
+  std::mutex policies_mutex_;
 
   std::mutex content_mutex_;
   std::condition_variable content_released_;

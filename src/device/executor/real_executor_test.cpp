@@ -519,32 +519,97 @@ TEST_F(RealExecutorTest, AppsRunConcurrentlyEvenWhenTheyShareContent) {
   }
 }
 
-TEST_F(RealExecutorTest, WritesAndRemovesPolicies) {
+TEST_F(RealExecutorTest, PoliciesWriteTheirSettingsAndRecordAndUninstallRemovesThem) {
   core::Policy policy;
   policy.id = core::PolicyId("pol-1");
   policy.display_name = "Screen lock";
-  policy.settings_json = R"({"screenLockMinutes": 5})";
+  policy.version = 3;
+  policy.settings_json = R"({"screenLock.idleMinutes": 5, "screenLock.enabled": true})";
   payloads_.Add(policy);
   const core::PlanItem item = ItemFor(core::ItemKind::kPolicy, "pol-1");
   EXPECT_FALSE(*executor_->Detect(item, payloads_, {}));
   Result<ItemResult> result = Apply(item);
   ASSERT_TRUE(result);
   EXPECT_TRUE(result->succeeded()) << result->message;
-  const fs::path path = root() / "etc/groundcrew/policies/pol-1.json";
-  EXPECT_EQ(ReadText(path), policy.settings_json);
-  EXPECT_EQ(ModeOf(path), 0644);
+  EXPECT_EQ(result->message,
+            "policy \"Item pol-1\" (pol-1): wrote /etc/dconf/db/local.d/50-groundcrew-screen-lock, "
+            "/etc/dconf/db/local.d/locks/50-groundcrew-screen-lock, /etc/dconf/profile/user");
+  const fs::path record = root() / "etc/groundcrew/policies/pol-1.json";
+  EXPECT_EQ(executor_->PolicyPath("pol-1"), record);
+  EXPECT_EQ(ReadText(record),
+            R"({"displayName":"Screen lock","version":3,"settings":{"screenLock.enabled":true,)"
+            R"("screenLock.idleMinutes":5}})"
+            "\n");
+  EXPECT_EQ(ModeOf(record), 0600);
+  const fs::path keyfile = root() / "etc/dconf/db/local.d/50-groundcrew-screen-lock";
+  EXPECT_NE(ReadText(keyfile).find("idle-delay=uint32 300\n"), std::string::npos);
   EXPECT_TRUE(*executor_->Detect(item, payloads_, {}));
-  payloads_.policies.at("pol-1").settings_json = R"({"screenLockMinutes": 10})";
+  Result<ItemResult> again = Apply(item);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->message,
+            "policy \"Item pol-1\" (pol-1): the settings in force were already on the device");
+
+  payloads_.policies.at("pol-1").settings_json = R"({"screenLock.idleMinutes": 10})";
   EXPECT_FALSE(*executor_->Detect(item, payloads_, {})) << "a changed policy is not present";
 
   ASSERT_TRUE(Apply(ItemFor(core::ItemKind::kPolicy, "pol-1", core::ItemAction::kUninstall)));
-  EXPECT_FALSE(fs::exists(path));
+  EXPECT_FALSE(fs::exists(record));
+  EXPECT_FALSE(fs::exists(keyfile)) << "no policy sets the screen lock: the system default";
   // Removing what is not there is fine.
-  Result<ItemResult> again =
+  Result<ItemResult> removed =
       Apply(ItemFor(core::ItemKind::kPolicy, "pol-1", core::ItemAction::kUninstall));
-  ASSERT_TRUE(again);
-  EXPECT_TRUE(again->succeeded());
-  EXPECT_EQ(AllLogs().find("screenLockMinutes"), std::string::npos) << "settings are not logged";
+  ASSERT_TRUE(removed);
+  EXPECT_TRUE(removed->succeeded());
+  EXPECT_EQ(AllLogs().find("idle-delay=uint32"), std::string::npos) << "files are not logged";
+}
+
+TEST_F(RealExecutorTest, APolicyThatDisagreesWithAnAppliedOneFailsNamingBoth) {
+  core::Policy baseline;
+  baseline.id = core::PolicyId("pol-1");
+  baseline.display_name = "Contoso baseline";
+  baseline.settings_json = R"({"screenLock.idleMinutes": 10})";
+  payloads_.Add(baseline);
+  core::Policy kiosk;
+  kiosk.id = core::PolicyId("pol-2");
+  kiosk.display_name = "Kiosk lock";
+  kiosk.settings_json = R"({"screenLock.idleMinutes": 5, "sysctl.tcpSynCookies": true})";
+  payloads_.Add(kiosk);
+  ASSERT_TRUE(Apply(ItemFor(core::ItemKind::kPolicy, "pol-1"))->succeeded());
+
+  Result<ItemResult> result = Apply(ItemFor(core::ItemKind::kPolicy, "pol-2"));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->outcome, ItemResult::Outcome::kFailed);
+  EXPECT_EQ(result->code, kGenericFailureCode);
+  EXPECT_EQ(result->message,
+            "policy \"Item pol-2\" (pol-2): Setting screenLock.idleMinutes is 10 in \"Contoso "
+            "baseline\" and 5 in \"Kiosk lock\"");
+  EXPECT_FALSE(fs::exists(root() / "etc/groundcrew/policies/pol-2.json"));
+  EXPECT_FALSE(fs::exists(root() / "etc/sysctl.d/50-groundcrew.conf")) << "nothing changes";
+  EXPECT_FALSE(*executor_->Detect(ItemFor(core::ItemKind::kPolicy, "pol-2"), payloads_, {}));
+}
+
+TEST_F(RealExecutorTest, APolicyWhoseSettingsTheCatalogDoesNotKnowFailsNamingTheField) {
+  core::Policy policy;
+  policy.id = core::PolicyId("pol-1");
+  policy.display_name = "From before the catalog";
+  policy.settings_json = R"({"screenLockMinutes": 5, "screenLock.idleMinutes": 90})";
+  payloads_.Add(policy);
+  const core::PlanItem item = ItemFor(core::ItemKind::kPolicy, "pol-1");
+  Result<ItemResult> result = Apply(item);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->outcome, ItemResult::Outcome::kFailed);
+  EXPECT_EQ(result->message,
+            "policy \"Item pol-1\" (pol-1): settings.screenLockMinutes: is not a setting of the "
+            "catalog (docs/agent.md, \"Settings catalog\"); settings.screenLock.idleMinutes: must "
+            "be a whole number from 1 to 60. Change the policy to the settings catalog "
+            "(docs/agent.md) and apply it again");
+  EXPECT_FALSE(fs::exists(root() / "etc/groundcrew/policies/pol-1.json"));
+  EXPECT_FALSE(*executor_->Detect(item, payloads_, {}));
+  // Its uninstall needs no settings.
+  Result<ItemResult> removed =
+      Apply(ItemFor(core::ItemKind::kPolicy, "pol-1", core::ItemAction::kUninstall));
+  ASSERT_TRUE(removed);
+  EXPECT_TRUE(removed->succeeded()) << removed->message;
 }
 
 TEST_F(RealExecutorTest, RefusesIdsThatAreNotFileNames) {
