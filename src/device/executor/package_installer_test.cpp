@@ -298,5 +298,30 @@ TEST_F(DebianRootTest, ADebForAnotherArchitectureOrWithUnmetDependenciesFailsCle
   EXPECT_EQ(DpkgStatus("gc-bad"), "");
 }
 
+TEST_F(DebianRootTest, TheTimeLimitAndAStopRequestEndAnInstall) {
+  AddAptPackage("tree", "tree");
+  std::stop_source stop;
+  stop.request_stop();
+  ApplyContext stopped;
+  stopped.stop = stop.get_token();
+  Result<ItemResult> aborted = executor_->Apply(Item("tree"), payloads_, stopped, {});
+  ASSERT_FALSE(aborted);
+  EXPECT_EQ(aborted.error().code, ErrorCode::kAborted);
+  EXPECT_EQ(aborted.error().field, "tree");
+
+  RealExecutorOptions options;
+  options.time_limit = std::chrono::milliseconds(1);
+  executor_ = std::make_unique<RealExecutor>(root(), state_.path() / "state", content_,
+                                             CertificateIssuer{}, LogSink{}, options);
+  Result<ItemResult> timed_out = Apply("tree");
+  ASSERT_TRUE(timed_out) << timed_out.error().message;
+  EXPECT_EQ(timed_out->outcome, ItemResult::Outcome::kFailed);
+  EXPECT_EQ(timed_out->code, core::kTimeoutErrorCode);
+  EXPECT_TRUE(timed_out->message.starts_with("app \"Contoso tree\" (tree): apt-get "))
+      << timed_out->message;
+  EXPECT_NE(timed_out->message.find("timed out after"), std::string::npos) << timed_out->message;
+  EXPECT_EQ(DpkgStatus("tree"), "");
+}
+
 }  // namespace
 }  // namespace groundcrew::executor
