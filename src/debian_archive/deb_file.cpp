@@ -29,10 +29,14 @@ Error NotADeb(std::string reason) {
                    fmt::format("not a Debian package: {}", std::move(reason)));
 }
 
-Error Damaged(archive* a) {
+// libarchive's last error on `a`.
+std::string_view ErrorText(archive* a) {
   const char* message = archive_error_string(a);
-  return NotADeb(fmt::format("the archive is truncated or damaged ({})",
-                             message != nullptr ? message : "no detail"));
+  return message != nullptr ? message : "no detail";
+}
+
+Error Damaged(archive* a) {
+  return NotADeb(fmt::format("the archive is truncated or damaged ({})", ErrorText(a)));
 }
 
 // The current entry's data, at most `limit` bytes (an error past it).
@@ -119,18 +123,15 @@ Result<std::string> ControlFileOf(std::string_view name, const std::string& memb
   archive_read_support_filter_all(a.get());
   archive_read_support_format_tar(a.get());
   if (archive_read_open_memory(a.get(), member.data(), member.size()) != ARCHIVE_OK) {
-    return NotADeb(fmt::format("{} is not a readable tar archive ({})", name,
-                               archive_error_string(a.get()) ? archive_error_string(a.get())
-                                                             : "no detail"));
+    return NotADeb(fmt::format("{} is not a readable tar archive ({})", name, ErrorText(a.get())));
   }
   archive_entry* entry = nullptr;
   for (;;) {
     const int r = archive_read_next_header(a.get(), &entry);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) {
-      return NotADeb(fmt::format("{} is not a readable tar archive ({})", name,
-                                 archive_error_string(a.get()) ? archive_error_string(a.get())
-                                                               : "no detail"));
+      return NotADeb(
+          fmt::format("{} is not a readable tar archive ({})", name, ErrorText(a.get())));
     }
     const char* path = archive_entry_pathname(entry);
     const std::string_view entry_name = path != nullptr ? path : "";
@@ -208,9 +209,8 @@ Result<DebControl> ReadDebControlFile(const std::filesystem::path& path) {
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(in.gcount()));
   const std::string file = path.string();
-  return ReadWith(head, [&file](archive* a) {
-    return archive_read_open_filename(a, file.c_str(), 65536);
-  });
+  return ReadWith(
+      head, [&file](archive* a) { return archive_read_open_filename(a, file.c_str(), 65536); });
 }
 
 std::string_view BuildArchitecture() {

@@ -242,9 +242,8 @@ std::string PutDeb(Services& services, const std::filesystem::path& deb) {
   const std::string bytes = test_support::ReadText(deb);
   const std::string sha256 = identity::Sha256Hex(bytes);
   EXPECT_TRUE(services.content.Put(sha256, bytes));
-  return json::serialize(json::object{{"fileName", deb.filename().string()},
-                                      {"sha256", sha256},
-                                      {"size", bytes.size()}});
+  return json::serialize(json::object{
+      {"fileName", deb.filename().string()}, {"sha256", sha256}, {"size", bytes.size()}});
 }
 
 TEST_F(ApplyTest, DebAppsTakeTheirPackageFromTheDebAndBadDebsAreRefusedNamingTheFile) {
@@ -259,9 +258,8 @@ TEST_F(ApplyTest, DebAppsTakeTheirPackageFromTheDebAndBadDebsAreRefusedNamingThe
   ASSERT_TRUE(applied.problems.empty()) << applied.problems.front().message;
   auto apps = store_->resources().ListAll(ResourceKind::kApp);
   ASSERT_TRUE(apps);
-  const auto stored = std::find_if(apps->begin(), apps->end(), [](const auto& record) {
-    return record.value.name == "Demo";
-  });
+  const auto stored = std::find_if(apps->begin(), apps->end(),
+                                   [](const auto& record) { return record.value.name == "Demo"; });
   ASSERT_NE(stored, apps->end());
   const json::value body = json::parse(stored->value.body);
   EXPECT_EQ(body.at("kind"), "deb");
@@ -272,18 +270,20 @@ TEST_F(ApplyTest, DebAppsTakeTheirPackageFromTheDebAndBadDebsAreRefusedNamingThe
   const std::string arm = PutDeb(
       *services_, test_support::BuildDeb(temp_.path(), "gc-demo_1.2-1_arm64.deb",
                                          test_support::ControlText("gc-demo", "1.2-1", "arm64")));
-  const std::string no_version = PutDeb(
-      *services_, test_support::BuildDeb(temp_.path(), "no-version.deb",
-                                         "Package: gc-demo\nArchitecture: all\n"));
+  const std::string no_version =
+      PutDeb(*services_, test_support::BuildDeb(temp_.path(), "no-version.deb",
+                                                "Package: gc-demo\nArchitecture: all\n"));
   const std::string script = "#!/bin/sh\necho portal\n";
   ASSERT_TRUE(services_->content.Put(identity::Sha256Hex(script), script));
-  const ApplyOutcome refused = Apply(
-      R"({"apps": [{"displayName": "Arm", "kind": "deb", "content": )" + arm +
-      R"(}, {"displayName": "NoVersion", "kind": "deb", "content": )" + no_version +
-      R"(}, {"displayName": "Script", "kind": "deb", "content": {"fileName": "portal.sh",
-             "sha256": ")" + identity::Sha256Hex(script) + R"(", "size": 22}},
-          {"displayName": "Named", "kind": "deb", "packageName": "other", "content": )" + demo +
-      R"(}, {"displayName": "User", "kind": "aptPackage", "packageName": "jq",
+  const ApplyOutcome refused =
+      Apply(R"({"apps": [{"displayName": "Arm", "kind": "deb", "content": )" + arm +
+            R"(}, {"displayName": "NoVersion", "kind": "deb", "content": )" + no_version +
+            R"(}, {"displayName": "Script", "kind": "deb", "content": {"fileName": "portal.sh",
+             "sha256": ")" +
+            identity::Sha256Hex(script) + R"(", "size": 22}},
+          {"displayName": "Named", "kind": "deb", "packageName": "other", "content": )" +
+            demo +
+            R"(}, {"displayName": "User", "kind": "aptPackage", "packageName": "jq",
              "installContext": "user"},
           {"displayName": "Commands", "kind": "aptPackage", "packageName": "jq",
              "installCommandLine": "apt-get install jq"},
@@ -295,7 +295,8 @@ TEST_F(ApplyTest, DebAppsTakeTheirPackageFromTheDebAndBadDebsAreRefusedNamingThe
   EXPECT_EQ(problems,
             (std::vector<std::string>{
                 "apps[Arm].content: gc-demo_1.2-1_arm64.deb: the package is built for arm64; the "
-                "device runs " + arch + " (a .deb must be built for \"all\" or " + arch + ")",
+                "device runs " +
+                    arch + " (a .deb must be built for \"all\" or " + arch + ")",
                 "apps[NoVersion].content: no-version.deb: the control file has no Version field",
                 "apps[Script].content: portal.sh: not a Debian package: it does not start with "
                 "the ar archive signature \"!<arch>\\n\"",
@@ -334,7 +335,8 @@ TEST_F(ApplyTest, TheAdminApiReadsADebAppsPackageOnCreateAndOnEveryChange) {
   auto missing = services_->resources.Create(
       admin_, ResourceKind::kApp,
       json::parse(R"({"displayName": "Gone", "kind": "deb", "content": {"fileName": "x.deb",
-                  "sha256": ")" + std::string(64, 'a') + R"(", "size": 3}})"));
+                  "sha256": ")" +
+                  std::string(64, 'a') + R"(", "size": 3}})"));
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().field, "content.sha256");
 }

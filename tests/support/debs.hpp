@@ -7,11 +7,11 @@
 // Debian packages for tests, built with the machine's own `dpkg-deb --build`.
 namespace groundcrew::test_support {
 
-/// Builds `dir`/<file_name> from a package whose DEBIAN/control is `control` (a full control
-/// paragraph, e.g. "Package: gc-demo\nVersion: 1.0\nArchitecture: all\nMaintainer: ...\n
-/// Description: ...\n") and whose data is `data_files` (path under the root -> text),
-/// compressed with `compression` (dpkg-deb -Z: "gzip", "xz", "zstd", "none"; "" = its default). Fails
-/// the calling test (ADD_FAILURE) and returns "" when dpkg-deb refuses.
+/// Builds `dir`/<file_name> from a package whose DEBIAN/control is `control` (a control
+/// paragraph as it is, e.g. ControlText's; tests build broken ones too) and whose data is
+/// `data_files` (path under the root -> text), compressed with `compression` (dpkg-deb -Z:
+/// "gzip", "xz", "zstd", "none"; "" = its default). Fails the calling test (ADD_FAILURE) and
+/// returns "" when dpkg-deb refuses.
 std::filesystem::path BuildDeb(const std::filesystem::path& dir, const std::string& file_name,
                                const std::string& control,
                                const std::map<std::string, std::string>& data_files = {},

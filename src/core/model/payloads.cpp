@@ -68,12 +68,14 @@ Status CheckAppKind(const App& app) {
   if (app.kind == AppKind::kAptPackage) {
     if (app.package_name.empty()) return Invalid("packageName", "required for an aptPackage app");
     if (!app.content.sha256.empty()) {
-      return Invalid("content", "an aptPackage app comes from the device's repositories: "
-                                "leave content out (or use kind \"deb\" for a .deb file)");
+      return Invalid("content",
+                     "an aptPackage app comes from the device's repositories: "
+                     "leave content out (or use kind \"deb\" for a .deb file)");
     }
   } else if (app.content.sha256.empty()) {
-    return Invalid("content", "a deb app's content is its .deb file ({file: PATH} in a tenant "
-                              "file)");
+    return Invalid("content",
+                   "a deb app's content is its .deb file ({file: PATH} in a tenant "
+                   "file)");
   }
   if (!app.package_name.empty()) {
     if (Status valid = CheckDebianPackageName(app.package_name); !valid) {

@@ -16,7 +16,8 @@ App AptApp(std::string name, std::string version = "") {
 
 std::string Refusal(const App& app) {
   Status checked = CheckAppKind(app);
-  return checked ? std::string("accepted") : checked.error().field + " | " + checked.error().message;
+  return checked ? std::string("accepted")
+                 : checked.error().field + " | " + checked.error().message;
 }
 
 TEST(AppKindTest, ScriptsAreUnchangedAndNameNoPackage) {

@@ -75,10 +75,10 @@ class ToolRunner {
     std::string shown;
     for (const std::string& arg : argv) shown += (shown.empty() ? "" : " ") + ShellQuote(arg);
     run_.log.Note(fmt::format("running {}", shown));
-    Result<ToolOutcome> outcome = root_.Run(
-        {std::move(argv), {}, limit, run_.stop, [this](std::string_view line) {
-           run_.log.Output(line);
-         }});
+    Result<ToolOutcome> outcome =
+        root_.Run({std::move(argv), {}, limit, run_.stop, [this](std::string_view line) {
+                     run_.log.Output(line);
+                   }});
     if (!outcome) return outcome.error();
     if (outcome->outcome.end == ShellOutcome::End::kStopped) return Stopped(shown);
     return outcome;
@@ -91,7 +91,8 @@ class ToolRunner {
  private:
   Error Stopped(std::string_view tool) const {
     run_.log.Note(fmt::format("stopped: {} was killed", tool));
-    return MakeError(ErrorCode::kAborted, fmt::format("{}: stopped; {} was killed", run_.what, tool));
+    return MakeError(ErrorCode::kAborted,
+                     fmt::format("{}: stopped; {} was killed", run_.what, tool));
   }
 
   const DeviceRoot& root_;
@@ -183,8 +184,9 @@ Result<bool> PackageInstaller::Detect(const core::App& app, std::stop_token stop
   }
   Result<PackageState> state = Query(app.package_name, stop);
   if (!state) return state.error();
-  return state->installed && (app.package_version.empty() ||
-                              core::CompareDebianVersions(state->version, app.package_version) >= 0);
+  return state->installed &&
+         (app.package_version.empty() ||
+          core::CompareDebianVersions(state->version, app.package_version) >= 0);
 }
 
 Result<ItemResult> PackageInstaller::Apply(const core::PlanItem& item, const core::App& app,
@@ -203,9 +205,9 @@ Result<ItemResult> PackageInstaller::Apply(const core::PlanItem& item, const cor
       case ShellOutcome::End::kExited:
         return std::nullopt;
       case ShellOutcome::End::kTimedOut:
-        return fail(core::kTimeoutErrorCode,
-                    fmt::format("{} {}: the item's time limit; it was killed", name,
-                                tool.Describe()));
+        return fail(
+            core::kTimeoutErrorCode,
+            fmt::format("{} {}: the item's time limit; it was killed", name, tool.Describe()));
       default:
         return fail(kGenericFailureCode, fmt::format("{}: {}", name, tool.Describe()));
     }
@@ -217,7 +219,8 @@ Result<ItemResult> PackageInstaller::Apply(const core::PlanItem& item, const cor
     const std::string file = deb.filename().string();
     Result<debian_archive::DebControl> control = debian_archive::ReadDebControlFile(deb);
     if (!control) {
-      return fail(kGenericFailureCode, fmt::format("content {}: {}", file, control.error().message));
+      return fail(kGenericFailureCode,
+                  fmt::format("content {}: {}", file, control.error().message));
     }
     if (!name.empty() && name != control->package) {
       return fail(kGenericFailureCode,
@@ -264,9 +267,8 @@ Result<ItemResult> PackageInstaller::Apply(const core::PlanItem& item, const cor
            (wanted.empty() || core::CompareDebianVersions(state.version, wanted) >= 0);
   };
   if (install && is_present(*before)) {
-    const std::string message =
-        fmt::format("already installed: {} {} (wanted {}), nothing was run", name,
-                    before->version, wanted_text());
+    const std::string message = fmt::format("already installed: {} {} (wanted {}), nothing was run",
+                                            name, before->version, wanted_text());
     log.Note(message);
     return ItemResult::Detected(fmt::format("{}: {}", run.what, message));
   }
@@ -305,8 +307,8 @@ Result<ItemResult> PackageInstaller::Apply(const core::PlanItem& item, const cor
                                std::string_view action) -> Result<ItemResult> {
     const std::string error = AptErrorText(tool.output);
     if (ClassifyAptFailure(tool.output) == AptFailure::kLockHeld) {
-      const std::string message = fmt::format(
-          "another package manager holds dpkg's lock ({}): trying again later", error);
+      const std::string message =
+          fmt::format("another package manager holds dpkg's lock ({}): trying again later", error);
       log.Note(message);
       return ItemResult::Retry(kPackageManagerBusyCode, fmt::format("{}: {}", run.what, message));
     }
@@ -367,11 +369,11 @@ Result<ItemResult> PackageInstaller::Apply(const core::PlanItem& item, const cor
     return fail(kGenericFailureCode, after.error().message);
   }
   if (install && !is_present(*after)) {
-    return fail(kNotDetectedAfterInstallCode,
-                fmt::format("installed but not detected: apt-get install succeeded but dpkg "
-                            "shows {} {} (wanted {})",
-                            name, after->installed ? after->version : "not installed",
-                            wanted_text()));
+    return fail(
+        kNotDetectedAfterInstallCode,
+        fmt::format("installed but not detected: apt-get install succeeded but dpkg "
+                    "shows {} {} (wanted {})",
+                    name, after->installed ? after->version : "not installed", wanted_text()));
   }
   if (!install && after->installed) {
     return fail(kNotDetectedAfterInstallCode,

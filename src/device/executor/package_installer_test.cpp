@@ -127,9 +127,9 @@ class DebianRootTest : public ::testing::Test {
 
   // The package's "status version" per the root's own dpkg-query ("" when dpkg knows none).
   static std::string DpkgStatus(const std::string& package) {
-    const auto queried = test_support::RunCommand(
-        {"/usr/sbin/chroot", root().string(), "dpkg-query", "-W", "-f",
-         "${db:Status-Status} ${Version}", package});
+    const auto queried =
+        test_support::RunCommand({"/usr/sbin/chroot", root().string(), "dpkg-query", "-W", "-f",
+                                  "${db:Status-Status} ${Version}", package});
     return queried.exit_code == 0 ? queried.out : "";
   }
 
@@ -186,10 +186,10 @@ class DebianRootTest : public ::testing::Test {
 };
 
 TEST_F(DebianRootTest, ADebInstallsWithItsDependencyFromTheArchiveIsDetectedAndRemoved) {
-  const fs::path deb = test_support::BuildDeb(
-      state_.path(), "gc-demo_1.2-1_all.deb",
-      test_support::ControlText("gc-demo", "1.2-1", "all", "jq"),
-      {{"usr/share/gc-demo/README", "groundcrew's test package\n"}});
+  const fs::path deb =
+      test_support::BuildDeb(state_.path(), "gc-demo_1.2-1_all.deb",
+                             test_support::ControlText("gc-demo", "1.2-1", "all", "jq"),
+                             {{"usr/share/gc-demo/README", "groundcrew's test package\n"}});
   ASSERT_EQ(DpkgStatus("jq"), "") << "the root must not have jq yet";
   AddDeb("demo", deb, "gc-demo", "1.2-1");
 
@@ -272,8 +272,9 @@ TEST_F(DebianRootTest, AnAptPackageInstallsByNameAndAHeldLockIsRetried) {
 }
 
 TEST_F(DebianRootTest, ADebForAnotherArchitectureOrWithUnmetDependenciesFailsClearly) {
-  AddDeb("arm", test_support::BuildDeb(state_.path(), "gc-arm.deb",
-                                       test_support::ControlText("gc-arm", "1.0", "arm64")),
+  AddDeb("arm",
+         test_support::BuildDeb(state_.path(), "gc-arm.deb",
+                                test_support::ControlText("gc-arm", "1.0", "arm64")),
          "gc-arm", "1.0");
   Result<ItemResult> arm = Apply("arm");
   ASSERT_TRUE(arm) << arm.error().message;
@@ -283,9 +284,10 @@ TEST_F(DebianRootTest, ADebForAnotherArchitectureOrWithUnmetDependenciesFailsCle
             "app \"Contoso arm\" (arm): content gc-arm.deb: the package is built for arm64; the "
             "device runs amd64 (a .deb must be built for \"all\" or amd64)");
 
-  AddDeb("bad", test_support::BuildDeb(
-                    state_.path(), "gc-bad.deb",
-                    test_support::ControlText("gc-bad", "1.0", "all", "no-such-package-gc")),
+  AddDeb("bad",
+         test_support::BuildDeb(
+             state_.path(), "gc-bad.deb",
+             test_support::ControlText("gc-bad", "1.0", "all", "no-such-package-gc")),
          "gc-bad", "1.0");
   Result<ItemResult> bad = Apply("bad");
   ASSERT_TRUE(bad) << bad.error().message;

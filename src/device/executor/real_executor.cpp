@@ -428,8 +428,9 @@ Result<fs::path> RealExecutor::FetchContent(const core::App& app, ItemLog& log,
                                             const ProgressFn& progress) {
   const core::AppContent& content = app.content;
   if (!identity::IsSha256Hex(content.sha256) || content.size < 0) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "the app's content has a malformed SHA-256 (64 lower-case hex digits) or size");
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "the app's content has a malformed SHA-256 (64 lower-case hex digits) or size");
   }
   const std::string file_name = content.file_name.empty() ? content.sha256 : content.file_name;
   if (!IsContentFileName(file_name)) {
@@ -466,9 +467,9 @@ Result<ItemResult> RealExecutor::ContentFailure(const core::PlanItem& item, std:
     return MakeError(ErrorCode::kUnavailable, fmt::format("{}: {}", what, error.message), item.id);
   }
   log.Note(error.message);
-  return ItemResult::Failed(error.code == ErrorCode::kFailedPrecondition ? kContentMismatchCode
-                                                                         : kGenericFailureCode,
-                            fmt::format("{}: {}", what, error.message));
+  return ItemResult::Failed(
+      error.code == ErrorCode::kFailedPrecondition ? kContentMismatchCode : kGenericFailureCode,
+      fmt::format("{}: {}", what, error.message));
 }
 
 std::optional<ShellOutcome> RealExecutor::AdoptInstaller(const InstallerRecord& wanted,

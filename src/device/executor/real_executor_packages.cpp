@@ -32,8 +32,8 @@ Result<ItemResult> RealExecutor::ApplyPackageApp(const core::PlanItem& item, con
     if (!fetched) return ContentFailure(item, what, fetched.error(), log);
     deb = *fetched;
   }
-  const std::chrono::milliseconds limit = options_.time_limit.value_or(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
+  const std::chrono::milliseconds limit =
+      options_.time_limit.value_or(std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::minutes(item.time_limit_minutes)));
   const DeviceRoot root(root_);
   const PackageInstaller installer(root);

@@ -191,10 +191,9 @@ Status ReadDebPackageOnServer(AnyResource& resource, const ContentStore& content
   if (app == nullptr) return Ok{};
   Status read = ReadDebPackage(*app, content);
   if (read || read.error().code != ErrorCode::kNotFound) return read;
-  return Invalid("content.sha256",
-                 fmt::format("no content {} on the server: upload it first (PUT "
-                             "/v1/content/{{sha256}})",
-                             app->content.sha256));
+  return Invalid("content.sha256", fmt::format("no content {} on the server: upload it first (PUT "
+                                               "/v1/content/{{sha256}})",
+                                               app->content.sha256));
 }
 
 // What is stored must load again after a restart (a resource that does not takes its tenant
