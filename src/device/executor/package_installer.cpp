@@ -66,7 +66,9 @@ class ToolRunner {
   // The tool's outcome (past the item's deadline: kTimedOut); kAborted when a stop was
   // requested, before or while it ran.
   Result<ToolOutcome> Run(std::vector<std::string> argv) const {
-    if (run_.stop.stop_requested()) return Stopped(argv.front());
+    if (run_.stop.stop_requested()) {
+      return Stopped(fmt::format("stopped before {} ran", argv.front()));
+    }
     milliseconds limit{0};
     if (run_.time_limit.count() > 0) {
       limit = run_.time_limit - Elapsed();
@@ -80,7 +82,9 @@ class ToolRunner {
                      run_.log.Output(line);
                    }});
     if (!outcome) return outcome.error();
-    if (outcome->outcome.end == ShellOutcome::End::kStopped) return Stopped(shown);
+    if (outcome->outcome.end == ShellOutcome::End::kStopped) {
+      return Stopped(fmt::format("stopped; {} was killed", shown));
+    }
     return outcome;
   }
 
@@ -89,10 +93,9 @@ class ToolRunner {
   }
 
  private:
-  Error Stopped(std::string_view tool) const {
-    run_.log.Note(fmt::format("stopped: {} was killed", tool));
-    return MakeError(ErrorCode::kAborted,
-                     fmt::format("{}: stopped; {} was killed", run_.what, tool));
+  Error Stopped(const std::string& message) const {
+    run_.log.Note(message);
+    return MakeError(ErrorCode::kAborted, fmt::format("{}: {}", run_.what, message));
   }
 
   const DeviceRoot& root_;
@@ -354,8 +357,7 @@ Result<ItemResult> PackageInstaller::Apply(const core::PlanItem& item, const cor
   }
   if (!applied->ok()) {
     Result<ItemResult> failed = apt_failure(*applied, action);
-    if (failed && !update_error.empty() && !failed->succeeded() &&
-        failed->outcome == ItemResult::Outcome::kFailed) {
+    if (failed && !update_error.empty() && failed->outcome == ItemResult::Outcome::kFailed) {
       failed->message += fmt::format(" (after {})", update_error);
     }
     return failed;
