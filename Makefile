@@ -111,8 +111,8 @@ fuzz: bootstrap-fuzz
 	@cmake -S . -B $(FUZZ_BUILD) $(CMAKE_GEN) -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DGROUNDCREW_FUZZ=ON -DGROUNDCREW_BENCH=OFF >/dev/null
 	@cmake --build $(FUZZ_BUILD) --target gc_fuzz_rule_parser gc_fuzz_registration_csv gc_fuzz_name_template gc_fuzz_api_json \
-	  gc_fuzz_http_head gc_fuzz_graph_json gc_fuzz_tenant_yaml gc_fuzz_answers gc_fuzz_journal
-	@for t in rule_parser registration_csv name_template api_json http_head graph_json tenant_yaml answers journal; do \
+	  gc_fuzz_http_head gc_fuzz_graph_json gc_fuzz_tenant_yaml gc_fuzz_answers gc_fuzz_journal gc_fuzz_deb_control
+	@for t in rule_parser registration_csv name_template api_json http_head graph_json tenant_yaml answers journal deb_control; do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
 	  $(FUZZ_BUILD)/fuzz/gc_fuzz_$$t $(FUZZ_BUILD)/corpus/$$t $$(test -d fuzz/seeds/$$t && echo fuzz/seeds/$$t) \
 	    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \

@@ -10,6 +10,7 @@
 #include "cli/read_file.hpp"
 #include "cli/yaml_json.hpp"
 #include "common/text.hpp"
+#include "debian_archive/deb_file.hpp"
 #include "identity/sha256.hpp"
 
 namespace groundcrew::cli {
@@ -64,7 +65,9 @@ class Resolver {
         json::object* app = list[i].if_object();
         json::value* content = app ? app->if_contains("content") : nullptr;
         if (!content) continue;
-        Status done = ResolveContent(*content, fmt::format("apps[{}].content", i));
+        const json::value* kind = app->if_contains("kind");
+        const bool deb = kind != nullptr && kind->is_string() && kind->as_string() == "deb";
+        Status done = ResolveContent(*content, fmt::format("apps[{}].content", i), deb);
         if (!done) return done;
       }
     }
@@ -94,7 +97,8 @@ class Resolver {
   }
 
  private:
-  Status ResolveContent(json::value& content, const std::string& field) {
+  // `deb`: the file must be a Debian package (its architecture is for the server to judge).
+  Status ResolveContent(json::value& content, const std::string& field, bool deb) {
     json::object* object = content.if_object();
     if (!object) {
       return MakeError(ErrorCode::kInvalidArgument,
@@ -117,6 +121,12 @@ class Resolver {
         return MakeError(bytes.error().code,
                          fmt::format("cannot read {}: {}", path, bytes.error().message),
                          field + ".file");
+      }
+      if (deb) {
+        if (auto control = debian_archive::ReadDebControl(*bytes); !control) {
+          return MakeError(ErrorCode::kInvalidArgument,
+                           fmt::format("{}: {}", path, control.error().message), field + ".file");
+        }
       }
       ContentFile upload{path, BaseName(path), identity::Sha256Hex(*bytes), bytes->size(), &*bytes};
       Status uploaded = upload_(upload);

@@ -29,7 +29,9 @@ using Uploader = std::function<Status(const ContentFile& file)>;
 /// Resolves the file references in a tenant document, in place:
 /// - every `apps[i].content` of the form {"file": PATH} becomes {"fileName", "sha256", "size"}
 ///   after `upload` succeeded for it (each distinct content is uploaded once);
-///   content already given as {"fileName", "sha256", "size"} is left alone;
+///   content already given as {"fileName", "sha256", "size"} is left alone; the file of an app
+///   whose `kind` is "deb" must be a Debian package (debian_archive::ReadDebControl), else
+///   kInvalidArgument "PATH: not a Debian package: ..." (or the control file's fault);
 /// - `devices: {"csv": PATH}` becomes {"csvText": "<the file's text>"} (UTF-16 with a byte
 ///   order mark is converted to UTF-8; other text must be UTF-8).
 /// Relative paths are relative to `base_dir` ("" = the working directory).

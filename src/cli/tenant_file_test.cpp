@@ -10,6 +10,8 @@
 #include <fstream>
 #include <vector>
 
+#include "tests/support/debs.hpp"
+
 namespace groundcrew::cli {
 namespace {
 namespace json = boost::json;
@@ -119,6 +121,34 @@ TEST_F(TenantFileTest, ErrorsNameTheProperty) {
   status = ResolveFileReferences(doc, dir_.string(), Recorder());
   ASSERT_FALSE(status.has_value());
   EXPECT_EQ(status.error().field, "devices.csv");
+}
+
+TEST_F(TenantFileTest, ADebAppsFileMustBeADebianPackage) {
+  test_support::BuildDeb(dir_, "gc-demo.deb", test_support::ControlText("gc-demo", "1.0", "all"));
+  test_support::BuildDeb(dir_, "no-version.deb", "Package: gc-demo\nArchitecture: all\n");
+  json::value doc = json::parse(R"({"apps": [
+      {"displayName": "Demo", "kind": "deb", "content": {"file": "gc-demo.deb"}},
+      {"displayName": "Script", "content": {"file": "apps/agent/install.sh"}}]})");
+  Status status = ResolveFileReferences(doc, dir_.string(), Recorder());
+  ASSERT_TRUE(status.has_value()) << status.error().message;
+  EXPECT_EQ(uploads_.size(), 2u);
+
+  doc = json::parse(R"({"apps": [{"kind": "script"},
+      {"displayName": "Script", "kind": "deb", "content": {"file": "apps/agent/install.sh"}}]})");
+  status = ResolveFileReferences(doc, dir_.string(), Recorder());
+  ASSERT_FALSE(status.has_value());
+  EXPECT_EQ(status.error().field, "apps[1].content.file");
+  EXPECT_EQ(status.error().message,
+            (dir_ / "apps/agent/install.sh").string() +
+                ": not a Debian package: it does not start with the ar archive signature "
+                "\"!<arch>\\n\"");
+
+  doc = json::parse(R"({"apps": [{"kind": "deb", "content": {"file": "no-version.deb"}}]})");
+  status = ResolveFileReferences(doc, dir_.string(), Recorder());
+  ASSERT_FALSE(status.has_value());
+  EXPECT_EQ(status.error().message,
+            (dir_ / "no-version.deb").string() + ": the control file has no Version field");
+  EXPECT_EQ(uploads_.size(), 2u) << "nothing refused is uploaded";
 }
 
 TEST_F(TenantFileTest, UploadErrorsStopResolution) {

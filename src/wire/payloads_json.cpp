@@ -141,6 +141,9 @@ json::object Encode(const core::App& app) {
   o["description"] = app.description;
   o["publisher"] = app.publisher;
   o["displayVersion"] = app.display_version;
+  o["kind"] = NameOf(internal::kAppKinds, app.kind);
+  o["packageName"] = app.package_name;
+  o["packageVersion"] = app.package_version;
   o["installContext"] = NameOf(internal::kInstallContexts, app.install_context);
   o["installCommandLine"] = app.install_command_line;
   o["uninstallCommandLine"] = app.uninstall_command_line;
@@ -182,6 +185,9 @@ Status Decode(const json::value& json, core::App& out) {
         GC_RETURN_IF_ERROR(r.String("description", a.description));
         GC_RETURN_IF_ERROR(r.String("publisher", a.publisher));
         GC_RETURN_IF_ERROR(r.String("displayVersion", a.display_version));
+        GC_RETURN_IF_ERROR(r.Enum("kind", internal::kAppKinds, a.kind));
+        GC_RETURN_IF_ERROR(r.String("packageName", a.package_name));
+        GC_RETURN_IF_ERROR(r.String("packageVersion", a.package_version));
         GC_RETURN_IF_ERROR(r.Enum("installContext", internal::kInstallContexts, a.install_context));
         GC_RETURN_IF_ERROR(r.String("installCommandLine", a.install_command_line));
         GC_RETURN_IF_ERROR(r.String("uninstallCommandLine", a.uninstall_command_line));

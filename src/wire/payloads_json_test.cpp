@@ -63,6 +63,20 @@ TEST(PayloadsJsonTest, AppRoundTripAndShape) {
   EXPECT_EQ(o.at("detectionRules").at(2).at("kind"), "fileVersion");
   EXPECT_EQ(o.at("detectionRules").at(0).at("path"), "/opt/portal");
 
+  EXPECT_EQ(o.at("kind"), "script");
+  EXPECT_EQ(o.at("packageName"), "");
+
+  core::App package;
+  ASSERT_TRUE(Decode(Json(R"({"displayName": "jq", "kind": "aptPackage", "packageName": "jq",
+                             "packageVersion": "1.6-2.1"})"),
+                     package)
+                  .has_value());
+  EXPECT_EQ(package.kind, core::AppKind::kAptPackage);
+  EXPECT_EQ(package.package_name, "jq");
+  EXPECT_EQ(package.package_version, "1.6-2.1");
+  EXPECT_EQ(Encode(package).at("kind"), "aptPackage");
+  ExpectRoundTrip(package);
+
   // The model's default return codes survive an app created without "returnCodes".
   core::App created;
   ASSERT_TRUE(Decode(Json(R"({"displayName": "x"})"), created).has_value());
@@ -108,6 +122,9 @@ TEST(PayloadsJsonTest, AppErrorsNameTheNestedPath) {
   ExpectDecodeError(R"({"maxRunTimeInMinutes": 0})", a, "maxRunTimeInMinutes");
   ExpectDecodeError(R"({"size": -3})", a, "size");
   ExpectDecodeError(R"({"installContext": "system"})", a, "installContext");
+  EXPECT_EQ(ExpectDecodeError(R"({"kind": "rpm"})", a, "kind"),
+            R"(kind: expected one of "script", "deb", "aptPackage", found "rpm")");
+  ExpectDecodeError(R"({"packageName": 3})", a, "packageName");
   EXPECT_EQ(Encode(a), Encode(SampleApp())) << "failed decodes changed the app";
 
   // content merges: a new sha256 keeps the file name.

@@ -84,6 +84,12 @@ inline constexpr Spelling<core::DeviceType> kDeviceTypes[] = {
     {"virtualMachine", core::DeviceType::kVirtualMachine},
 };
 
+inline constexpr Spelling<core::AppKind> kAppKinds[] = {
+    {"script", core::AppKind::kScript},
+    {"deb", core::AppKind::kDeb},
+    {"aptPackage", core::AppKind::kAptPackage},
+};
+
 inline constexpr Spelling<core::InstallContext> kInstallContexts[] = {
     {"device", core::InstallContext::kDevice},
     {"user", core::InstallContext::kUser},

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Dependencies point inward (DESIGN.md §2, docs/architecture.md). The tree has a shared part
-# (common, core, wire, identity, http_client), two sides that never include each other
+# (common, core, wire, identity, http_client, debian_archive), two sides that never include each other
 # (src/server/ and src/device/) and the admin's CLI. Every quoted include of a module may only
 # name the modules it is allowed to depend on. Prints each violation as file:line and fails if
 # any.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-shared="common core wire identity http_client"
+shared="common core wire identity http_client debian_archive"
 declare -A allowed=(
   # Shared by both sides.
   [common]="common"
@@ -15,6 +15,7 @@ declare -A allowed=(
   [wire]="wire core common"
   [identity]="identity common"
   [http_client]="http_client common"
+  [debian_archive]="debian_archive core common"
   # The server side: groundcrewd.
   [server/store]="server/store core common"
   [server/store_sqlite]="server/store_sqlite server/store core common"
@@ -24,7 +25,7 @@ declare -A allowed=(
   [server/daemon]="server/daemon common"
   # The device side: the flow layer, executors, the agent, the fleet simulator.
   [device/flow]="device/flow wire identity core common"
-  [device/executor]="device/executor wire identity core common"
+  [device/executor]="device/executor wire identity debian_archive core common"
   [device/agent]="device/agent device/flow device/executor $shared"
   [device/fleet]="device/fleet device/flow device/executor $shared"
   # The admin's command line.

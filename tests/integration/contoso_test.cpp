@@ -11,6 +11,7 @@
 #include "identity/sha256.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/service_fixture.hpp"
+#include "tests/support/debs.hpp"
 #include "tests/support/terminal_session.hpp"
 
 namespace groundcrew::integration {
@@ -218,6 +219,71 @@ TEST_F(ContosoTest, AnUnknownSettingAndABadValueAreRefusedWithTheirLines) {
   ExpectGolden("apply-bad-settings.txt", err.substr(err.find("error: ")));  // after the uploads
   EXPECT_EQ(Call("GET", "/v1/policies").body.find("Contoso"), std::string::npos)
       << "nothing of a refused document is applied";
+}
+
+TEST_F(ContosoTest, DebAppsTakeTheirPackageFromTheDebAndBadOnesAreRefusedNamingTheFile) {
+  const std::string package_apps =
+      "apps:\n"
+      "  - displayName: Contoso Tools\n"
+      "    kind: deb\n"
+      "    content: {file: apps/contoso-tools_1.2-1_all.deb}\n"
+      "  - displayName: Contoso Arm Tools\n"
+      "    kind: deb\n"
+      "    content: {file: apps/contoso-tools_1.2-1_arm64.deb}\n"
+      "  - displayName: jq\n"
+      "    kind: aptPackage\n"
+      "    packageName: jq\n"
+      "    installContext: user\n";
+  const std::string copy = CopyOfTenant([&](std::string yaml) {
+    return std::regex_replace(yaml, std::regex("\napps:\n"), "\n" + package_apps);
+  });
+  const fs::path apps = fs::path(copy).parent_path() / "apps";
+  test_support::BuildDeb(apps, "contoso-tools_1.2-1_all.deb",
+                         test_support::ControlText("contoso-tools", "1.2-1", "all", "jq"));
+  test_support::BuildDeb(apps, "contoso-tools_1.2-1_arm64.deb",
+                         test_support::ControlText("contoso-tools", "1.2-1", "arm64"));
+  const auto without_copy = [&](std::string text) {
+    for (size_t at; (at = text.find(copy)) != std::string::npos;) {
+      text.replace(at, copy.size(), "tenant.yaml");
+    }
+    const std::string dir = fs::path(copy).parent_path().string();
+    for (size_t at; (at = text.find(dir)) != std::string::npos;) text.replace(at, dir.size(), ".");
+    return text.substr(text.find("error: "));  // after the uploads
+  };
+  CommandResult refused = Cli({"apply", "-f", copy});
+  EXPECT_EQ(refused.exit_code, 1);
+  ExpectGolden("apply-bad-deb.txt", without_copy(refused.err));
+
+  // Not a Debian package at all: refused before it is uploaded.
+  const std::string script = CopyOfTenant([&](std::string yaml) {
+    return std::regex_replace(
+        yaml, std::regex("\napps:\n"),
+        "\napps:\n  - {displayName: Contoso Script, kind: deb, content: {file: "
+        "apps/agent/install.sh}}\n");
+  });
+  CommandResult not_a_deb = Cli({"apply", "-f", script});
+  EXPECT_EQ(not_a_deb.exit_code, 1);
+  EXPECT_EQ(not_a_deb.err.substr(not_a_deb.err.find("error: ")),
+            "error: " + script + ": apps[0].content.file: " +
+                (fs::path(script).parent_path() / "apps/agent/install.sh").string() +
+                ": not a Debian package: it does not start with the ar archive signature "
+                "\"!<arch>\\n\"\n");
+
+  const std::string good = CopyOfTenant([&](std::string yaml) {
+    return std::regex_replace(yaml, std::regex("\napps:\n"),
+                              "\napps:\n  - {displayName: Contoso Tools, kind: deb, content: "
+                              "{file: apps/contoso-tools_1.2-1_all.deb}}\n");
+  });
+  test_support::BuildDeb(fs::path(good).parent_path() / "apps", "contoso-tools_1.2-1_all.deb",
+                         test_support::ControlText("contoso-tools", "1.2-1", "all", "jq"));
+  CommandResult applied = Cli({"apply", "-f", good});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  const json::value tools = json::parse(Cli({"get", "apps", "Contoso Tools", "--json"}).out);
+  EXPECT_EQ(tools.at("kind"), "deb");
+  EXPECT_EQ(tools.at("packageName"), "contoso-tools");
+  EXPECT_EQ(tools.at("packageVersion"), "1.2-1");
+  const std::string again = Cli({"apply", "-f", good}).out;
+  EXPECT_NE(again.find("0 created, 0 updated, 0 deleted"), std::string::npos) << again;
 }
 
 TEST_F(ContosoTest, TheSettingsAPolicyMayUseAreListed) {

@@ -8,9 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "debian_archive/deb_file.hpp"
 #include "identity/sha256.hpp"
 #include "server/service/services.hpp"
 #include "tests/service/contoso_store.hpp"
+#include "tests/support/debs.hpp"
 #include "tests/support/files.hpp"
 
 namespace groundcrew::service {
@@ -233,6 +235,110 @@ TEST_F(ApplyTest, ContentNotOnTheServerIsReportedByADryRunAndRefusedByAnApply) {
   const ApplyOutcome applied = Apply(document);
   EXPECT_TRUE(applied.problems.empty());
   EXPECT_TRUE(applied.content_to_upload.empty());
+}
+
+// A deb app's content, on the server: its {"fileName", "sha256", "size"} as document JSON.
+std::string PutDeb(Services& services, const std::filesystem::path& deb) {
+  const std::string bytes = test_support::ReadText(deb);
+  const std::string sha256 = identity::Sha256Hex(bytes);
+  EXPECT_TRUE(services.content.Put(sha256, bytes));
+  return json::serialize(json::object{
+      {"fileName", deb.filename().string()}, {"sha256", sha256}, {"size", bytes.size()}});
+}
+
+TEST_F(ApplyTest, DebAppsTakeTheirPackageFromTheDebAndBadDebsAreRefusedNamingTheFile) {
+  const std::string demo = PutDeb(
+      *services_, test_support::BuildDeb(temp_.path(), "gc-demo_1.2-1_all.deb",
+                                         test_support::ControlText("gc-demo", "1.2-1", "all")));
+  const std::string document =
+      R"({"apps": [{"displayName": "Demo", "kind": "deb", "content": )" + demo +
+      R"(}, {"displayName": "Jq", "kind": "aptPackage", "packageName": "jq",
+             "packageVersion": "1.6-2.1"}]})";
+  const ApplyOutcome applied = Apply(document);
+  ASSERT_TRUE(applied.problems.empty()) << applied.problems.front().message;
+  auto apps = store_->resources().ListAll(ResourceKind::kApp);
+  ASSERT_TRUE(apps);
+  const auto stored = std::find_if(apps->begin(), apps->end(),
+                                   [](const auto& record) { return record.value.name == "Demo"; });
+  ASSERT_NE(stored, apps->end());
+  const json::value body = json::parse(stored->value.body);
+  EXPECT_EQ(body.at("kind"), "deb");
+  EXPECT_EQ(body.at("packageName"), "gc-demo");
+  EXPECT_EQ(body.at("packageVersion"), "1.2-1");
+  EXPECT_TRUE(Changed(Apply(document)).empty()) << "a second apply changes nothing";
+
+  const std::string arm = PutDeb(
+      *services_, test_support::BuildDeb(temp_.path(), "gc-demo_1.2-1_arm64.deb",
+                                         test_support::ControlText("gc-demo", "1.2-1", "arm64")));
+  const std::string no_version =
+      PutDeb(*services_, test_support::BuildDeb(temp_.path(), "no-version.deb",
+                                                "Package: gc-demo\nArchitecture: all\n"));
+  const std::string script = "#!/bin/sh\necho portal\n";
+  ASSERT_TRUE(services_->content.Put(identity::Sha256Hex(script), script));
+  const ApplyOutcome refused =
+      Apply(R"({"apps": [{"displayName": "Arm", "kind": "deb", "content": )" + arm +
+            R"(}, {"displayName": "NoVersion", "kind": "deb", "content": )" + no_version +
+            R"(}, {"displayName": "Script", "kind": "deb", "content": {"fileName": "portal.sh",
+             "sha256": ")" +
+            identity::Sha256Hex(script) + R"(", "size": 22}},
+          {"displayName": "Named", "kind": "deb", "packageName": "other", "content": )" +
+            demo +
+            R"(}, {"displayName": "User", "kind": "aptPackage", "packageName": "jq",
+             "installContext": "user"},
+          {"displayName": "Commands", "kind": "aptPackage", "packageName": "jq",
+             "installCommandLine": "apt-get install jq"},
+          {"displayName": "BadVersion", "kind": "aptPackage", "packageName": "jq",
+             "packageVersion": "latest"}]})");
+  std::vector<std::string> problems;
+  for (const Error& problem : refused.problems) problems.push_back(problem.message);
+  const std::string arch(debian_archive::BuildArchitecture());
+  EXPECT_EQ(problems,
+            (std::vector<std::string>{
+                "apps[Arm].content: gc-demo_1.2-1_arm64.deb: the package is built for arm64; the "
+                "device runs " +
+                    arch + " (a .deb must be built for \"all\" or " + arch + ")",
+                "apps[NoVersion].content: no-version.deb: the control file has no Version field",
+                "apps[Script].content: portal.sh: not a Debian package: it does not start with "
+                "the ar archive signature \"!<arch>\\n\"",
+                "apps[Named].packageName: \"other\", but gc-demo_1.2-1_all.deb is package "
+                "\"gc-demo\": leave packageName out of a deb app (it comes from the .deb's "
+                "control file)",
+                "apps[User].installContext: an aptPackage app installs as the system (dpkg has no "
+                "per-user packages): use \"device\"",
+                "apps[Commands].installCommandLine: an aptPackage app is installed with apt-get: "
+                "leave the command line out (or use kind \"script\")",
+                "apps[BadVersion].packageVersion: \"latest\" is not a Debian version: the "
+                "upstream version must start with a digit"}));
+  EXPECT_EQ(refused.problems[0].field, "apps[Arm].content");
+}
+
+TEST_F(ApplyTest, TheAdminApiReadsADebAppsPackageOnCreateAndOnEveryChange) {
+  const std::string first = PutDeb(
+      *services_, test_support::BuildDeb(temp_.path(), "a.deb",
+                                         test_support::ControlText("gc-demo", "1.0", "all")));
+  const std::string second = PutDeb(
+      *services_, test_support::BuildDeb(temp_.path(), "b.deb",
+                                         test_support::ControlText("gc-other", "2.0", "all")));
+  auto created = services_->resources.Create(
+      admin_, ResourceKind::kApp,
+      json::parse(R"({"displayName": "Demo", "kind": "deb", "content": )" + first + "}"));
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(created->at("packageName"), "gc-demo");
+  EXPECT_EQ(created->at("packageVersion"), "1.0");
+  auto changed =
+      services_->resources.Update(admin_, ResourceKind::kApp, created->at("id").as_string(),
+                                  json::parse(R"({"content": )" + second + "}"), std::nullopt);
+  ASSERT_TRUE(changed) << changed.error().message;
+  EXPECT_EQ(changed->at("packageName"), "gc-other");
+  EXPECT_EQ(changed->at("packageVersion"), "2.0");
+
+  auto missing = services_->resources.Create(
+      admin_, ResourceKind::kApp,
+      json::parse(R"({"displayName": "Gone", "kind": "deb", "content": {"fileName": "x.deb",
+                  "sha256": ")" +
+                  std::string(64, 'a') + R"(", "size": 3}})"));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().field, "content.sha256");
 }
 
 TEST_F(ApplyTest, DevicesArePrunedOnlyWhenTheDocumentHasADevicesSection) {

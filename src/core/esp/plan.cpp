@@ -21,9 +21,10 @@ PlanItem AppItem(const App& app) {
   item.kind = ItemKind::kApp;
   item.id = app.id.value();
   item.display_name = app.display_name;
-  item.version = app.display_version;
+  item.version = PlannedVersion(app);
   item.context = app.install_context;
-  item.installer_class = app.installer_class;
+  item.installer_class =
+      app.kind == AppKind::kScript ? app.installer_class : std::string(kDpkgInstallerClass);
   item.time_limit_minutes = app.max_run_time_in_minutes;
   item.size = app.content.size > 0 ? app.content.size : app.size;
   return item;

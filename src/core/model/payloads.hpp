@@ -2,8 +2,10 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "common/result.hpp"
 #include "core/model/ids.hpp"
 
 // What gets delivered to devices: apps, policies, certificate profiles, network profiles and
@@ -53,12 +55,29 @@ struct AppContent {
   long long size = 0;  ///< bytes
 };
 
+/// How an app installs on the device.
+enum class AppKind {
+  kScript,      ///< install/uninstall command lines run with /bin/sh; detection rules
+  kDeb,         ///< its content is a .deb, installed with apt (dependencies from the repositories)
+  kAptPackage,  ///< a package from the device's configured repositories, by name
+};
+
+/// The installer class of every deb and aptPackage app: dpkg takes one installer at a time.
+inline constexpr std::string_view kDpkgInstallerClass = "dpkg";
+
 /// A managed application (Graph `win32LobApp`, simplified to what the agent runs).
 struct App {
   AppId id;
   std::string display_name;
   std::string description, publisher;
   std::string display_version;  ///< a changed version is reinstalled in the user flow
+  AppKind kind = AppKind::kScript;
+  /// kAptPackage: the package to install; kDeb: the .deb's Package (set from its control file
+  /// when the app is stored). Empty for scripts.
+  std::string package_name;
+  /// kAptPackage: the version to install and the least version detection accepts ("" = the
+  /// repositories' candidate, any installed version); kDeb: the .deb's Version.
+  std::string package_version;
   InstallContext install_context = InstallContext::kDevice;
   std::string install_command_line;
   std::string uninstall_command_line;
@@ -73,6 +92,19 @@ struct App {
   int max_run_time_in_minutes = 60;  ///< per-item install limit
   Timestamp created_date_time{};
 };
+
+/// The fields an app's kind rules, checked on the app alone: deb and aptPackage apps install as
+/// the system (installContext device) and take no install or uninstall command line and no
+/// detection rules (dpkg's status is their detection); an aptPackage app names a valid Debian
+/// package and, optionally, a valid Debian version; a deb app needs content. A deb app's
+/// package name and version, when set, must be valid too. kInvalidArgument whose field is the
+/// property ("installContext", "installCommandLine", "packageName", ...) and whose message
+/// starts with it.
+[[nodiscard]] Status CheckAppKind(const App& app);
+
+/// The version the ESP delta compares for `app`: a package app's package version when it has
+/// one, else its display version.
+const std::string& PlannedVersion(const App& app);
 
 /// A configuration policy (Graph `deviceConfiguration`): settings written as a JSON document.
 struct Policy {

@@ -293,6 +293,7 @@ Result<ItemResult> RealExecutor::Apply(const core::PlanItem& item, const Payload
 
 Result<ItemResult> RealExecutor::ApplyApp(const core::PlanItem& item, const core::App& app,
                                           const ApplyContext& context, const ProgressFn& progress) {
+  if (app.kind != core::AppKind::kScript) return ApplyPackageApp(item, app, context, progress);
   const std::string what = Describe("app", item, app.display_name);
   const bool install = item.action == core::ItemAction::kInstall;
   const std::string_view verb = Verb(item);
@@ -346,44 +347,9 @@ Result<ItemResult> RealExecutor::ApplyApp(const core::PlanItem& item, const core
 
     fs::path working = root_;
     if (!app.content.sha256.empty()) {
-      const core::AppContent& content = app.content;
-      if (!identity::IsSha256Hex(content.sha256) || content.size < 0) {
-        return fail(kGenericFailureCode,
-                    "the app's content has a malformed SHA-256 (64 lower-case hex digits) or size");
-      }
-      const std::string file_name = content.file_name.empty() ? content.sha256 : content.file_name;
-      if (!IsContentFileName(file_name)) {
-        return fail(kGenericFailureCode,
-                    fmt::format("content file name \"{}\" must be a single file name", file_name));
-      }
-      const fs::path folder = state_dir_ / "content" / content.sha256;
-      std::error_code ec;
-      fs::create_directories(folder, ec);
-      if (ec) {
-        return fail(kGenericFailureCode,
-                    fmt::format("cannot create {}: {}", folder.string(), ec.message()));
-      }
-      log.Note(fmt::format("fetching content {} ({} bytes, SHA-256 {})", file_name, content.size,
-                           content.sha256));
-      Status fetched = Ok{};
-      {
-        ContentLock lock(*this, content.sha256);
-        fetched = content_.Fetch(content.sha256, static_cast<std::uint64_t>(content.size),
-                                 folder / file_name, progress);
-      }
-      if (!fetched) {
-        const Error& error = fetched.error();
-        if (error.code == ErrorCode::kUnavailable) {
-          log.Note(fmt::format("content not available yet: {}", error.message));
-          return MakeError(ErrorCode::kUnavailable,
-                           fmt::format("{}: content {}: {}", what, file_name, error.message),
-                           item.id);
-        }
-        return fail(error.code == ErrorCode::kFailedPrecondition ? kContentMismatchCode
-                                                                 : kGenericFailureCode,
-                    fmt::format("content {}: {}", file_name, error.message));
-      }
-      working = folder;
+      Result<fs::path> fetched = FetchContent(app, log, progress);
+      if (!fetched) return ContentFailure(item, what, fetched.error(), log);
+      working = fetched->parent_path();
     }
 
     log.Note(fmt::format(
@@ -488,6 +454,54 @@ Result<ItemResult> RealExecutor::ApplyApp(const core::PlanItem& item, const core
   // The outcome is consumed: the installer is no longer anyone's to adopt.
   if (Status removed = records_.Remove(item.id); !removed) log.Note(removed.error().message);
   return result;
+}
+
+Result<fs::path> RealExecutor::FetchContent(const core::App& app, ItemLog& log,
+                                            const ProgressFn& progress) {
+  const core::AppContent& content = app.content;
+  if (!identity::IsSha256Hex(content.sha256) || content.size < 0) {
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "the app's content has a malformed SHA-256 (64 lower-case hex digits) or size");
+  }
+  const std::string file_name = content.file_name.empty() ? content.sha256 : content.file_name;
+  if (!IsContentFileName(file_name)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("content file name \"{}\" must be a single file name", file_name));
+  }
+  const fs::path folder = state_dir_ / "content" / content.sha256;
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kInternal,
+                     fmt::format("cannot create {}: {}", folder.string(), ec.message()));
+  }
+  log.Note(fmt::format("fetching content {} ({} bytes, SHA-256 {})", file_name, content.size,
+                       content.sha256));
+  Status fetched = Ok{};
+  {
+    ContentLock lock(*this, content.sha256);
+    fetched = content_.Fetch(content.sha256, static_cast<std::uint64_t>(content.size),
+                             folder / file_name, progress);
+  }
+  if (!fetched) {
+    Error error = fetched.error();
+    error.message = fmt::format("content {}: {}", file_name, error.message);
+    return error;
+  }
+  return folder / file_name;
+}
+
+Result<ItemResult> RealExecutor::ContentFailure(const core::PlanItem& item, std::string_view what,
+                                                const Error& error, ItemLog& log) {
+  if (error.code == ErrorCode::kUnavailable) {
+    log.Note(fmt::format("content not available yet: {}", error.message));
+    return MakeError(ErrorCode::kUnavailable, fmt::format("{}: {}", what, error.message), item.id);
+  }
+  log.Note(error.message);
+  return ItemResult::Failed(
+      error.code == ErrorCode::kFailedPrecondition ? kContentMismatchCode : kGenericFailureCode,
+      fmt::format("{}: {}", what, error.message));
 }
 
 std::optional<ShellOutcome> RealExecutor::AdoptInstaller(const InstallerRecord& wanted,
@@ -705,6 +719,7 @@ Result<bool> RealExecutor::Detect(const core::PlanItem& item, const Payloads& pa
     case core::ItemKind::kApp: {
       const core::App* app = payloads.FindApp(item.id);
       if (app == nullptr) return MissingPayload(item);
+      if (app->kind != core::AppKind::kScript) return DetectPackageApp(item, *app, context);
       ItemLog log(state_dir_ / "logs", item.id, log_);
       log.Note(
           fmt::format("detecting {} ({})", Describe("app", item, app->display_name), NowUtc()));

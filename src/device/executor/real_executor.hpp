@@ -148,6 +148,21 @@ class RealExecutor final : public Executor {
 
   Result<ItemResult> ApplyApp(const core::PlanItem& item, const core::App& app,
                               const ApplyContext& context, const ProgressFn& progress);
+  /// Apps of kind deb and aptPackage (real_executor_packages.cpp, with PackageInstaller).
+  Result<ItemResult> ApplyPackageApp(const core::PlanItem& item, const core::App& app,
+                                     const ApplyContext& context, const ProgressFn& progress);
+  Result<bool> DetectPackageApp(const core::PlanItem& item, const core::App& app,
+                                const ApplyContext& context);
+  /// Fetches and verifies the app's content into STATE/content/<sha256>/<file name> and returns
+  /// that path. Errors, their message starting "content <file name>: " where it concerns the
+  /// file: kUnavailable (not available yet: retry later), kFailedPrecondition (the content does
+  /// not match its SHA-256 or size), anything else (malformed, cannot be written).
+  Result<std::filesystem::path> FetchContent(const core::App& app, ItemLog& log,
+                                             const ProgressFn& progress);
+  /// How an item ends when FetchContent failed with `error`: kUnavailable returned as an error,
+  /// anything else a failed ItemResult (kContentMismatchCode for kFailedPrecondition).
+  Result<ItemResult> ContentFailure(const core::PlanItem& item, std::string_view what,
+                                    const Error& error, ItemLog& log);
   /// The outcome of the installer of `wanted`'s item an earlier run of the agent left, when it
   /// runs the same command (waited for under `limit`, counted from its start); nullopt when there
   /// is nothing to adopt and the command is to run now (no record; a killed installer; another

@@ -15,6 +15,7 @@
 #include "core/registration/registration_csv.hpp"
 #include "identity/random.hpp"
 #include "server/service/catalog_service.hpp"
+#include "server/service/deb_apps.hpp"
 #include "server/service/resource_model.hpp"
 #include "wire/json_limits.hpp"
 
@@ -501,8 +502,13 @@ class Applier {
     if (problems_.size() > problems_before) return Ok{};
     SetId(resource, ids_[section.kind][Fold(name)]);
     if (Status s = ValidateResource(resource, settings_); !s) return Note(Within(path, s.error()));
-    if (const auto* app = std::get_if<core::App>(&resource)) {
+    if (auto* app = std::get_if<core::App>(&resource)) {
       GC_RETURN_IF_ERROR(CheckContent(*app, path));
+      // Content not on the server was just reported (a dry run lists it to upload).
+      if (Status read = ReadDebPackage(*app, content_);
+          !read && read.error().code != ErrorCode::kNotFound) {
+        return Note(Within(path, read.error()));
+      }
     }
     std::optional<ResourceRecord> existing;
     if (auto it = existing_[section.kind].find(Fold(name)); it != existing_[section.kind].end()) {

@@ -12,6 +12,7 @@
 #include "core/registration/registration_csv.hpp"
 #include "core/rules/rule.hpp"
 #include "identity/random.hpp"
+#include "server/service/deb_apps.hpp"
 #include "server/service/limits.hpp"
 #include "wire/settings_json.hpp"
 
@@ -100,6 +101,9 @@ void Upsert(core::Tenant& tenant, const AnyResource& resource) {
           replace(tenant.esp_profiles);
         } else if constexpr (std::is_same_v<T, core::App>) {
           replace(tenant.apps);
+        } else if constexpr (std::is_same_v<T, core::App>) {
+          if (value.display_name.empty()) return Invalid("displayName", "must not be empty");
+          return core::CheckAppKind(value);
         } else if constexpr (std::is_same_v<T, core::Policy>) {
           replace(tenant.policies);
         } else if constexpr (std::is_same_v<T, core::CertificateProfile>) {
@@ -179,6 +183,18 @@ struct Compiled {
     if (index) catalog.Publish(generation, std::move(index));
   }
 };
+
+// A deb app's package from its .deb (ReadDebPackage); content that is not on the server is
+// refused as apply refuses it.
+Status ReadDebPackageOnServer(AnyResource& resource, const ContentStore& content) {
+  auto* app = std::get_if<core::App>(&resource);
+  if (app == nullptr) return Ok{};
+  Status read = ReadDebPackage(*app, content);
+  if (read || read.error().code != ErrorCode::kNotFound) return read;
+  return Invalid("content.sha256", fmt::format("no content {} on the server: upload it first (PUT "
+                                               "/v1/content/{{sha256}})",
+                                               app->content.sha256));
+}
 
 // What is stored must load again after a restart (a resource that does not takes its tenant
 // down): kInvalidArgument naming the field the stored body fails on.
@@ -264,6 +280,9 @@ Status ValidateResource(const AnyResource& resource, const core::TenantSettings&
         } else if constexpr (std::is_same_v<T, core::Assignment>) {
           if (value.payload_id.empty()) return Invalid("payloadId", "must not be empty");
           return Ok{};
+        } else if constexpr (std::is_same_v<T, core::App>) {
+          if (value.display_name.empty()) return Invalid("displayName", "must not be empty");
+          return core::CheckAppKind(value);
         } else if constexpr (std::is_same_v<T, core::Policy>) {
           if (value.display_name.empty()) return Invalid("displayName", "must not be empty");
           return ValidatePolicySettings(value.settings_json);
@@ -336,6 +355,7 @@ Result<boost::json::object> CatalogService::Create(const Actor& actor, ResourceK
   }
   AnyResource resource = DefaultResource(kind);
   if (Status s = DecodeOnto(json, resource); !s) return s.error();
+  if (Status s = ReadDebPackageOnServer(resource, content_); !s) return s.error();
   SetId(resource, identity::RandomUuid());
   const core::Timestamp now = clock_();
   ResourceRecord stored;
@@ -379,7 +399,13 @@ Result<boost::json::object> CatalogService::Update(const Actor& actor, ResourceK
     }
     Result<AnyResource> resource = Load(*current);
     if (!resource) return resource.error();
+    if (auto* app = std::get_if<core::App>(&*resource); app && app->kind == core::AppKind::kDeb) {
+      // Read again from the .deb, which the patch may replace.
+      app->package_name.clear();
+      app->package_version.clear();
+    }
     if (Status s = DecodeOnto(patch, *resource); !s) return s;
+    if (Status s = ReadDebPackageOnServer(*resource, content_); !s) return s;
     SetId(*resource, current->value.id);
     Result<core::Tenant> tenant = catalog_.TenantForUpdate();
     if (!tenant) return tenant.error();

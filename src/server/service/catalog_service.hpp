@@ -7,6 +7,7 @@
 
 #include "common/result.hpp"
 #include "server/service/catalog.hpp"
+#include "server/service/content_store.hpp"
 #include "server/service/context.hpp"
 #include "server/service/resource_model.hpp"
 #include "server/store/store.hpp"
@@ -18,8 +19,10 @@ namespace groundcrew::service {
 
 class CatalogService {
  public:
-  CatalogService(store::Store& store, Catalog& catalog, Clock clock)
-      : store_(store), catalog_(catalog), clock_(std::move(clock)) {}
+  /// `content` (where a deb app's .deb is read) may be a reference to an object constructed
+  /// later.
+  CatalogService(store::Store& store, Catalog& catalog, const ContentStore& content, Clock clock)
+      : store_(store), catalog_(catalog), content_(content), clock_(std::move(clock)) {}
 
   /// kNotFound when absent.
   [[nodiscard]] Result<boost::json::object> Get(store::ResourceKind kind, std::string_view id);
@@ -32,14 +35,16 @@ class CatalogService {
   /// key; and for resources left out only because they refer to one left out).
   [[nodiscard]] Result<boost::json::object> Problems();
 
-  /// Creates a resource from API JSON (server-owned fields are ignored; the id is assigned).
+  /// Creates a resource from API JSON (server-owned fields are ignored; the id is assigned). A
+  /// deb app's package name and version are read from its .deb (ReadDebPackage), which must be
+  /// on the server.
   /// kInvalidArgument for bad fields or references, kAlreadyExists for a taken name,
   /// kPermissionDenied for a reader, kFailedPrecondition for the tenant (made by init).
   [[nodiscard]] Result<boost::json::object> Create(const Actor& actor, store::ResourceKind kind,
                                                    const boost::json::value& json);
 
   /// Applies the fields present in `patch`. With `if_match`, kAborted unless the stored
-  /// version equals it.
+  /// version equals it. A deb app's package name and version are read again from its .deb.
   [[nodiscard]] Result<boost::json::object> Update(const Actor& actor, store::ResourceKind kind,
                                                    std::string_view id,
                                                    const boost::json::value& patch,
@@ -52,6 +57,7 @@ class CatalogService {
  private:
   store::Store& store_;
   Catalog& catalog_;
+  const ContentStore& content_;
   Clock clock_;
 };
 

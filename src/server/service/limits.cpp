@@ -125,6 +125,8 @@ Status CheckLimits(const AnyResource& resource) {
                         {"description", &v.description, kMaxDescriptionLength},
                         {"publisher", &v.publisher, kMaxNameLength},
                         {"displayVersion", &v.display_version, kMaxShortTextLength},
+                        {"packageName", &v.package_name, kMaxShortTextLength},
+                        {"packageVersion", &v.package_version, kMaxShortTextLength},
                         {"installCommandLine", &v.install_command_line, kMaxCommandLineLength},
                         {"uninstallCommandLine", &v.uninstall_command_line, kMaxCommandLineLength},
                         {"installerClass", &v.installer_class, kMaxShortTextLength},

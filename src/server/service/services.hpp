@@ -40,7 +40,7 @@ struct Services {
         clock(std::move(clock_in)),
         secrets(std::move(secrets_in)),
         catalog(store),
-        resources(store, catalog, clock),
+        resources(store, catalog, content, clock),  // `content` is only bound here
         devices(store, catalog, clock),
         apply(store, catalog, devices, content, clock),  // `content` is only bound here
         content(std::move(content_in)),
