@@ -52,6 +52,10 @@ class DeviceRoot {
   bool IsSystemRoot() const;
   /// ROOT/<relative>; `relative` may start with '/'.
   std::filesystem::path Under(std::string_view relative) const;
+  /// ROOT/<relative> with every symbolic link on the way followed inside the root (an absolute
+  /// target is the root's, "/.." stays at the root), as a process chrooted there would see it;
+  /// at most 40 links. For the system root, Under(relative): the kernel resolves the links.
+  std::filesystem::path Resolve(std::string_view relative) const;
   /// Whether `tool` is an executable file in the root's /usr/local/sbin, /usr/local/bin,
   /// /usr/sbin, /usr/bin, /sbin or /bin (following links inside the root).
   bool HasTool(std::string_view tool) const;

@@ -50,6 +50,24 @@ TEST(DeviceRootTest, FindsToolsThroughTheRootsOwnLinks) {
   EXPECT_FALSE(root.HasTool("sh"));  // the machine's sh is not the root's
 }
 
+TEST(DeviceRootTest, ResolvesLinksInsideTheRoot) {
+  test_support::TempDir dir;
+  namespace fs = std::filesystem;
+  const DeviceRoot root(dir.path() / "root");
+  test_support::WriteText(root.Under("usr/lib/os-release"), "ID=debian\n");
+  fs::create_directories(root.Under("etc"));
+  fs::create_symlink("../usr/lib/os-release", root.Under("etc/os-release"));
+  fs::create_symlink("/usr/lib", root.Under("etc/lib"));         // absolute: the root's
+  fs::create_symlink("../../../../..", root.Under("etc/up"));    // cannot climb out
+  fs::create_symlink("loop", root.Under("etc/loop"));
+  EXPECT_EQ(root.Resolve("etc/os-release"), root.Under("usr/lib/os-release"));
+  EXPECT_EQ(root.Resolve("/etc/lib/os-release"), root.Under("usr/lib/os-release"));
+  EXPECT_EQ(root.Resolve("etc/up/etc/lib"), root.Under("usr/lib"));
+  EXPECT_EQ(root.Resolve("etc/missing/../os-release"), root.Under("usr/lib/os-release"));
+  EXPECT_EQ(root.Resolve("etc/loop"), root.Under("etc/loop"));  // gives up after 40 links
+  EXPECT_EQ(DeviceRoot("/").Resolve("etc/os-release"), fs::path("/etc/os-release"));
+}
+
 TEST(DeviceRootTest, RefusesAnEmptyCommand) {
   const DeviceRoot root("/");
   Result<ToolOutcome> run = root.Run({});

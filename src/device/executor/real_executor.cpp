@@ -711,6 +711,13 @@ Result<bool> RealExecutor::Detect(const core::PlanItem& item, const Payloads& pa
   return NotForExecutors(item);
 }
 
-Result<core::DeviceFacts> RealExecutor::ReadFacts() { return ReadComplianceFacts(root_); }
+Result<core::DeviceFacts> RealExecutor::ReadFacts() {
+  // TODO(lead): DetectSetting (setting_appliers.hpp) reads each catalog setting back.
+  const SettingReader read_setting =
+      [](std::string_view) -> Result<std::optional<core::SettingValue>> {
+    return std::optional<core::SettingValue>();
+  };
+  return ReadComplianceFacts(DeviceRoot(root_), read_setting);
+}
 
 }  // namespace groundcrew::executor
