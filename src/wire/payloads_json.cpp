@@ -332,8 +332,8 @@ Status Decode(const json::value& json, core::CompliancePolicy& out) {
         GC_RETURN_IF_ERROR(r.OptionalInt("screenLockMaximumIdleMinutes",
                                          p.screen_lock_maximum_idle_minutes, 1,
                                          core::kMaxScreenLockIdleMinutes));
-        GC_RETURN_IF_ERROR(r.Bool("automaticSecurityUpdatesRequired",
-                                  p.automatic_security_updates_required));
+        GC_RETURN_IF_ERROR(
+            r.Bool("automaticSecurityUpdatesRequired", p.automatic_security_updates_required));
         return r.OptionalInt("passwordMinimumLength", p.password_minimum_length, 1,
                              core::kMaxPasswordMinimumLength);
       },

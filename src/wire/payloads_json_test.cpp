@@ -283,8 +283,7 @@ TEST(PayloadsJsonTest, CompliancePolicyErrorsNameTheSetting) {
   EXPECT_EQ(ExpectDecodeError(R"({"osMinimumVersion": "13", "osMaximumVersion": "12.10"})", c,
                               "osMaximumVersion"),
             R"(osMaximumVersion: "12.10" is lower than osMinimumVersion "13")");
-  EXPECT_NE(ExpectDecodeError(R"({"osName": "", "osMinimumVersion": "12"})", c,
-                              "osMinimumVersion")
+  EXPECT_NE(ExpectDecodeError(R"({"osName": "", "osMinimumVersion": "12"})", c, "osMinimumVersion")
                 .find("needs osName"),
             std::string::npos);
   EXPECT_EQ(c.os_name, "debian") << "a refused decode leaves the policy as it was";

@@ -26,6 +26,14 @@ std::optional<unsigned long long> AsNumber(std::string_view part) {
 
 const char* YesNo(bool value) { return value ? "yes" : "no"; }
 
+// What the device said about its screen lock's idle minutes, for a finding.
+std::string IdleMinutesFound(const DeviceFacts& facts) {
+  if (!facts.screen_lock_enabled) return "not reported";
+  if (!*facts.screen_lock_enabled) return "never (screen lock off)";
+  if (!facts.screen_lock_idle_minutes) return "not reported";
+  return std::to_string(*facts.screen_lock_idle_minutes);
+}
+
 std::string Reported(const std::string& fact) { return fact.empty() ? "not reported" : fact; }
 
 // os-release(5): "A lower-case string (no spaces or other characters outside of 0-9, a-z, '.',
@@ -112,8 +120,8 @@ Status ValidateCompliancePolicy(const CompliancePolicy& policy) {
   auto in_range = [&](std::string_view field, const std::optional<int>& value, int low,
                       int high) -> Status {
     if (value && (*value < low || *value > high)) {
-      return invalid(field, fmt::format("must be a whole number from {} to {}, found {}", low,
-                                        high, *value));
+      return invalid(
+          field, fmt::format("must be a whole number from {} to {}, found {}", low, high, *value));
     }
     return Ok{};
   };
@@ -161,8 +169,8 @@ ComplianceResult EvaluateCompliance(std::span<const CompliancePolicy> policies,
       if (!wanted || (fact && *fact >= *wanted)) return;
       fail(setting, fmt::format(">= {}", *wanted), fact ? std::to_string(*fact) : "not reported");
     };
-    require(policy.storage_require_encryption, "storageRequireEncryption",
-            facts.storage_encrypted, "");
+    require(policy.storage_require_encryption, "storageRequireEncryption", facts.storage_encrypted,
+            "");
     require(policy.secure_boot_enabled, "secureBootEnabled", facts.secure_boot_enabled,
             facts.secure_boot_note);
     require(policy.active_firewall_required, "activeFirewallRequired", facts.firewall_active,
@@ -172,13 +180,7 @@ ComplianceResult EvaluateCompliance(std::span<const CompliancePolicy> policies,
       // A screen that never locks fails too, whatever its idle minutes say.
       const bool locks = facts.screen_lock_enabled.value_or(false);
       if (!locks || !facts.screen_lock_idle_minutes || *facts.screen_lock_idle_minutes > *most) {
-        std::string actual =
-            !facts.screen_lock_enabled                   ? "not reported"
-            : !locks                                     ? "never (screen lock off)"
-            : facts.screen_lock_idle_minutes.has_value() ? std::to_string(
-                                                               *facts.screen_lock_idle_minutes)
-                                                         : "not reported";
-        fail("screenLockMaximumIdleMinutes", fmt::format("<= {}", *most), std::move(actual));
+        fail("screenLockMaximumIdleMinutes", fmt::format("<= {}", *most), IdleMinutesFound(facts));
       }
     }
     require(policy.automatic_security_updates_required, "automaticSecurityUpdatesRequired",

@@ -105,15 +105,14 @@ TEST(ComplianceTest, EachFailingSettingIsAFindingWithTheValueFound) {
 }
 
 TEST(ComplianceTest, WhatTheDeviceDidNotReportFailsAsNotReported) {
-  EXPECT_EQ(Findings(Strict(), DeviceFacts{}),
-            (Lines{"osName: debian / not reported",
-                   "storageRequireEncryption: yes / not reported",
-                   "secureBootEnabled: yes / not reported",
-                   "activeFirewallRequired: yes / not reported",
-                   "screenLockRequired: yes / not reported",
-                   "screenLockMaximumIdleMinutes: <= 15 / not reported",
-                   "automaticSecurityUpdatesRequired: yes / not reported",
-                   "passwordMinimumLength: >= 12 / not reported"}));
+  EXPECT_EQ(
+      Findings(Strict(), DeviceFacts{}),
+      (Lines{"osName: debian / not reported", "storageRequireEncryption: yes / not reported",
+             "secureBootEnabled: yes / not reported", "activeFirewallRequired: yes / not reported",
+             "screenLockRequired: yes / not reported",
+             "screenLockMaximumIdleMinutes: <= 15 / not reported",
+             "automaticSecurityUpdatesRequired: yes / not reported",
+             "passwordMinimumLength: >= 12 / not reported"}));
   DeviceFacts no_version = GoodDebian();
   no_version.os_version.clear();
   no_version.screen_lock_idle_minutes.reset();
@@ -158,8 +157,7 @@ TEST(ComplianceTest, ValidationNamesTheSetting) {
   };
   EXPECT_EQ(field_of([](CompliancePolicy&) {}), "valid");
   EXPECT_EQ(field_of([](CompliancePolicy& p) { p.os_name = "Debian"; }), "osName");
-  EXPECT_EQ(field_of([](CompliancePolicy& p) { p.os_minimum_version = "x1"; }),
-            "osMinimumVersion");
+  EXPECT_EQ(field_of([](CompliancePolicy& p) { p.os_minimum_version = "x1"; }), "osMinimumVersion");
   EXPECT_EQ(field_of([](CompliancePolicy& p) { p.os_maximum_version = "12.1"; }),
             "osMaximumVersion");
   EXPECT_EQ(field_of([](CompliancePolicy& p) { p.os_name.clear(); }), "osMinimumVersion");

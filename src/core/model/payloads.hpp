@@ -130,13 +130,13 @@ struct CompliancePolicy {
   CompliancePolicyId id;
   std::string display_name;
   CompliancePlatform platform = CompliancePlatform::kLinux;  ///< platforms
-  std::string os_name;             ///< osName: the os-release ID, e.g. "debian"
-  std::string os_minimum_version;  ///< osMinimumVersion, Debian version ordering ("12.7")
-  std::string os_maximum_version;  ///< osMaximumVersion, Debian version ordering
-  bool storage_require_encryption = false;          ///< storageRequireEncryption
-  bool secure_boot_enabled = false;                 ///< secureBootEnabled
-  bool active_firewall_required = false;            ///< activeFirewallRequired
-  bool screen_lock_required = false;                ///< screenLockRequired
+  std::string os_name;                      ///< osName: the os-release ID, e.g. "debian"
+  std::string os_minimum_version;           ///< osMinimumVersion, Debian version ordering ("12.7")
+  std::string os_maximum_version;           ///< osMaximumVersion, Debian version ordering
+  bool storage_require_encryption = false;  ///< storageRequireEncryption
+  bool secure_boot_enabled = false;         ///< secureBootEnabled
+  bool active_firewall_required = false;    ///< activeFirewallRequired
+  bool screen_lock_required = false;        ///< screenLockRequired
   std::optional<int> screen_lock_maximum_idle_minutes;  ///< screenLockMaximumIdleMinutes
   bool automatic_security_updates_required = false;     ///< automaticSecurityUpdatesRequired
   std::optional<int> password_minimum_length;           ///< passwordMinimumLength

@@ -19,7 +19,7 @@ namespace {
 
 constexpr std::string_view kSecureBootVariable =
     "sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c";
-constexpr int kMaxBlockDepth = 16;  // dm on dm on ... (LVM on LUKS is 2)
+constexpr int kMaxBlockDepth = 16;              // dm on dm on ... (LVM on LUKS is 2)
 constexpr int kPwqualityBaseMinimumLength = 6;  // libpwquality raises a lower minlen to this
 
 // The file's bytes; nullopt when it does not exist (or a folder on its way is missing).
@@ -87,8 +87,8 @@ Status ReadOperatingSystem(const DeviceRoot& root, core::DeviceFacts& facts) {
   Result<std::optional<std::string>> point = ReadIfPresent(root.Resolve("etc/debian_version"));
   if (!point) return point.error();
   if (*point) {
-    const std::string_view first_line = text::Trim(std::string_view(**point).substr(
-        0, std::string_view(**point).find('\n')));
+    const std::string_view first_line =
+        text::Trim(std::string_view(**point).substr(0, std::string_view(**point).find('\n')));
     if (core::ParseDebianVersion(first_line)) facts.os_version = std::string(first_line);
   }
   return Ok{};
@@ -100,9 +100,9 @@ std::string DecodeOctalEscapes(std::string_view field) {
   for (size_t i = 0; i < field.size(); ++i) {
     if (field[i] == '\\' && i + 3 < field.size()) {
       const std::string_view digits = field.substr(i + 1, 3);
-      if (std::all_of(digits.begin(), digits.end(),
-                                            [](char c) { return c >= '0' && c <= '7'; })) {
-        out += static_cast<char>((digits[0] - '0') * 64 + (digits[1] - '0') * 8 + (digits[2] - '0'));
+      if (std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '7'; })) {
+        out +=
+            static_cast<char>((digits[0] - '0') * 64 + (digits[1] - '0') * 8 + (digits[2] - '0'));
         i += 3;
         continue;
       }
@@ -130,8 +130,7 @@ Result<bool> OnDmCrypt(const DeviceRoot& root, const std::string& name, int dept
   if (!uuid) return uuid.error();
   if (*uuid && (*uuid)->starts_with("CRYPT-")) return true;
   std::error_code ec;
-  for (fs::directory_iterator it(folder / "slaves", ec), end; !ec && it != end;
-       it.increment(ec)) {
+  for (fs::directory_iterator it(folder / "slaves", ec), end; !ec && it != end; it.increment(ec)) {
     Result<bool> below = OnDmCrypt(root, it->path().filename().string(), depth + 1);
     if (!below) return below.error();
     if (*below) return true;
@@ -165,8 +164,7 @@ Result<std::string> BlockDeviceName(const DeviceRoot& root, const MountInfoEntry
 }
 
 Status ReadStorageEncryption(const DeviceRoot& root, core::DeviceFacts& facts) {
-  Result<std::optional<std::string>> mountinfo =
-      ReadIfPresent(root.Resolve("proc/self/mountinfo"));
+  Result<std::optional<std::string>> mountinfo = ReadIfPresent(root.Resolve("proc/self/mountinfo"));
   if (!mountinfo) return mountinfo.error();
   if (!*mountinfo) return Ok{};
   std::optional<MountInfoEntry> root_mount;
@@ -255,9 +253,9 @@ Result<std::optional<int>> SystemPasswordMinimumLength(const DeviceRoot& root) {
   if (pam_line.empty()) return std::optional<int>();  // pwquality does not check passwords
 
   std::optional<int> minlen;
-  std::vector<fs::path> files = FolderFiles(
-      root.Resolve("etc/security/pwquality.conf.d"),
-      [](std::string_view name) { return name.ends_with(".conf") && name.size() > 5; });
+  std::vector<fs::path> files =
+      FolderFiles(root.Resolve("etc/security/pwquality.conf.d"),
+                  [](std::string_view name) { return name.ends_with(".conf") && name.size() > 5; });
   files.push_back(root.Resolve("etc/security/pwquality.conf"));
   for (const fs::path& file : files) {
     Result<std::optional<std::string>> text = ReadIfPresent(file);

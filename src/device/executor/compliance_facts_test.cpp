@@ -136,8 +136,10 @@ void BlockDevice(const fs::path& root, const std::string& name, const std::strin
 void MountRootOn(const fs::path& root, const std::string& number, const std::string& source) {
   WriteText(root / "proc/self/mountinfo",
             "1 0 0:20 / /proc rw - proc proc rw\n"
-            "22 1 " + number + " / / rw,relatime shared:1 - ext4 " + source + " rw\n"
-            "30 22 0:30 / /home/a\\040b rw - tmpfs tmpfs rw\n");
+            "22 1 " +
+                number + " / / rw,relatime shared:1 - ext4 " + source +
+                " rw\n"
+                "30 22 0:30 / /home/a\\040b rw - tmpfs tmpfs rw\n");
 }
 
 TEST(ComplianceFactsTest, RootOnLvmOnLuksIsEncryptedThroughTheSlaves) {
@@ -263,7 +265,8 @@ TEST(ComplianceFactsTest, CatalogSettingsComeFromTheDetectors) {
 
 TEST(ComplianceFactsTest, ADetectorsErrorIsTheReadsError) {
   TempDir dir;
-  const SettingReader broken = [](std::string_view id) -> Result<std::optional<core::SettingValue>> {
+  const SettingReader broken =
+      [](std::string_view id) -> Result<std::optional<core::SettingValue>> {
     return MakeError(ErrorCode::kUnavailable, "cannot read", std::string(id));
   };
   Result<core::DeviceFacts> facts = ReadComplianceFacts(DeviceRoot(dir.path()), broken);

@@ -44,8 +44,9 @@ class DeviceRoot {
  public:
   /// `root` is made absolute; `path_env` is PATH for the tools (inside the root).
   explicit DeviceRoot(std::filesystem::path root,
-                      std::string path_env = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
-                                             "/sbin:/bin");
+                      std::string path_env =
+                          "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+                          "/sbin:/bin");
 
   const std::filesystem::path& path() const { return root_; }
   /// Whether the root is the running system's own ("/"): tools then run without chroot.

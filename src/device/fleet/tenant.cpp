@@ -119,6 +119,19 @@ json::object TenantDocument(const TenantShape& shape, int extra_device_apps) {
          {"settings", json::object{{"screenLock.idleMinutes", 10}}},
          {"assignments", To(device ? kDeviceGroup : kUserGroup)}});
   }
+  // A Linux compliance policy every simulated device meets (SimulatedFacts).
+  json::object compliance{{"displayName", "Fleet compliance"},
+                          {"platforms", "linux"},
+                          {"osName", "debian"},
+                          {"osMinimumVersion", "12.5"},
+                          {"storageRequireEncryption", true},
+                          {"secureBootEnabled", true},
+                          {"activeFirewallRequired", true},
+                          {"screenLockRequired", true},
+                          {"screenLockMaximumIdleMinutes", 15},
+                          {"automaticSecurityUpdatesRequired", true},
+                          {"passwordMinimumLength", 12},
+                          {"assignments", To(kDeviceGroup)}};
   return {{"tenant", json::object{{"organizationName", "Fleet"},
                                   {"domain", shape.domain},
                                   {"mfaRequirement", "allUsers"}}},
@@ -145,19 +158,7 @@ json::object TenantDocument(const TenantShape& shape, int extra_device_apps) {
                               {"assignments", To(kDeviceGroup)}}}},
           {"apps", std::move(apps)},
           {"policies", std::move(policies)},
-          {"compliancePolicies",
-           json::array{json::object{{"displayName", "Fleet compliance"},
-                                    {"platforms", "linux"},
-                                    {"osName", "debian"},
-                                    {"osMinimumVersion", "12.5"},
-                                    {"storageRequireEncryption", true},
-                                    {"secureBootEnabled", true},
-                                    {"activeFirewallRequired", true},
-                                    {"screenLockRequired", true},
-                                    {"screenLockMaximumIdleMinutes", 15},
-                                    {"automaticSecurityUpdatesRequired", true},
-                                    {"passwordMinimumLength", 12},
-                                    {"assignments", To(kDeviceGroup)}}}}};
+          {"compliancePolicies", json::array{std::move(compliance)}}};
 }
 
 core::DeviceFacts SimulatedFacts() {
