@@ -350,8 +350,9 @@ TEST(ComplianceFactsTest, WithoutAPolicyAutomaticUpdatesAreAptsOwn) {
 // The real Debian 12 root scripts/debian-root makes, when GROUNDCREW_DEBIAN_ROOT_TAR names it.
 TEST(ComplianceFactsTest, ReadsARealDebianRoot) {
   const char* tarball = std::getenv("GROUNDCREW_DEBIAN_ROOT_TAR");
-  if (tarball == nullptr || *tarball == '\0') {
-    GTEST_SKIP() << "GROUNDCREW_DEBIAN_ROOT_TAR is not set (a tarball from scripts/debian-root)";
+  if (tarball == nullptr || *tarball == '\0' || !fs::exists(tarball)) {
+    GTEST_SKIP() << "GROUNDCREW_DEBIAN_ROOT_TAR does not name the Debian 12 root's tarball "
+                    "(scripts/debian-root makes build/debian-root/bookworm.tar)";
   }
   if (::geteuid() != 0) {
     GTEST_SKIP() << "GROUNDCREW_DEBIAN_ROOT_TAR is set, but unpacking it needs root";
