@@ -139,8 +139,10 @@ json::value TenantDocument(const TenantShape& shape) {
   json::array compliance;
   for (int c = 0; c < 3; ++c) {
     compliance.push_back({{"displayName", fmt::format("Compliance {}", c)},
-                          {"osMinimumVersion", "10.0.19045"},
-                          {"passwordRequired", true},
+                          {"platforms", "linux"},
+                          {"osName", "debian"},
+                          {"osMinimumVersion", "12.5"},
+                          {"screenLockRequired", true},
                           {"assignments", GroupTargets({c * 300 + 93}, shape, false)}});
   }
 

@@ -353,6 +353,7 @@ const std::map<std::string, std::vector<Column>, std::less<>>& ColumnsByKind() {
       {"compliancePolicies",
        {{"ID", {"id"}},
         {"NAME", {"displayName"}},
+        {"OS", {"osName"}},
         {"MIN OS", {"osMinimumVersion"}},
         {"ENCRYPTION", {"storageRequireEncryption"}},
         {"SECURE BOOT", {"secureBootEnabled"}}}},

@@ -156,8 +156,11 @@ boost::json::object Encode(const core::NetworkProfile& profile);
 /// decode back to the same profile); never for API responses, logs or audit.
 boost::json::object EncodeWithSecrets(const core::NetworkProfile& profile);
 
-/// Graph windows10CompliancePolicy names; passwordMinimumLength is null (or absent) when
-/// unset, else 1..127.
+/// A Linux compliance policy: "platforms" ("linux", the default), osName, osMinimumVersion,
+/// osMaximumVersion, storageRequireEncryption, secureBootEnabled, activeFirewallRequired,
+/// screenLockRequired, screenLockMaximumIdleMinutes, automaticSecurityUpdatesRequired,
+/// passwordMinimumLength (the two numbers null, or absent, when unset). Decode also checks
+/// core::ValidateCompliancePolicy, the error naming the setting.
 boost::json::object Encode(const core::CompliancePolicy& policy);
 [[nodiscard]] Status Decode(const boost::json::value& json, core::CompliancePolicy& out);
 

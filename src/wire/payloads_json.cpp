@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/compliance/compliance.hpp"
 #include "wire/json_limits.hpp"
 #include "wire/json_reader.hpp"
 #include "wire/model_json.hpp"
@@ -18,8 +19,6 @@ using internal::ObjectReader;
 using internal::RequireNonEmpty;
 
 namespace {
-
-constexpr int kMaxPasswordMinimumLength = 127;
 
 bool IsSha256Hex(std::string_view text) {
   if (text.size() != 64) return false;
@@ -301,20 +300,23 @@ Status Decode(const json::value& json, core::NetworkProfile& out) {
 // ---- CompliancePolicy ----
 
 json::object Encode(const core::CompliancePolicy& policy) {
+  auto optional_int = [](const std::optional<int>& value) -> json::value {
+    return value ? json::value(*value) : json::value(nullptr);
+  };
   json::object o;
   o["id"] = policy.id.value();
   o["displayName"] = policy.display_name;
+  o["platforms"] = NameOf(internal::kCompliancePlatforms, policy.platform);
+  o["osName"] = policy.os_name;
   o["osMinimumVersion"] = policy.os_minimum_version;
   o["osMaximumVersion"] = policy.os_maximum_version;
   o["storageRequireEncryption"] = policy.storage_require_encryption;
   o["secureBootEnabled"] = policy.secure_boot_enabled;
   o["activeFirewallRequired"] = policy.active_firewall_required;
-  o["passwordRequired"] = policy.password_required;
-  if (policy.password_minimum_length) {
-    o["passwordMinimumLength"] = *policy.password_minimum_length;
-  } else {
-    o["passwordMinimumLength"] = nullptr;
-  }
+  o["screenLockRequired"] = policy.screen_lock_required;
+  o["screenLockMaximumIdleMinutes"] = optional_int(policy.screen_lock_maximum_idle_minutes);
+  o["automaticSecurityUpdatesRequired"] = policy.automatic_security_updates_required;
+  o["passwordMinimumLength"] = optional_int(policy.password_minimum_length);
   o["version"] = policy.version;
   o["createdDateTime"] = FormatTimestamp(policy.created_date_time);
   return o;
@@ -325,17 +327,25 @@ Status Decode(const json::value& json, core::CompliancePolicy& out) {
       json, out,
       [](ObjectReader& r, core::CompliancePolicy& p) -> Status {
         GC_RETURN_IF_ERROR(r.String("displayName", p.display_name));
+        GC_RETURN_IF_ERROR(r.Enum("platforms", internal::kCompliancePlatforms, p.platform));
+        GC_RETURN_IF_ERROR(r.String("osName", p.os_name));
         GC_RETURN_IF_ERROR(r.String("osMinimumVersion", p.os_minimum_version));
         GC_RETURN_IF_ERROR(r.String("osMaximumVersion", p.os_maximum_version));
         GC_RETURN_IF_ERROR(r.Bool("storageRequireEncryption", p.storage_require_encryption));
         GC_RETURN_IF_ERROR(r.Bool("secureBootEnabled", p.secure_boot_enabled));
         GC_RETURN_IF_ERROR(r.Bool("activeFirewallRequired", p.active_firewall_required));
-        GC_RETURN_IF_ERROR(r.Bool("passwordRequired", p.password_required));
+        GC_RETURN_IF_ERROR(r.Bool("screenLockRequired", p.screen_lock_required));
+        GC_RETURN_IF_ERROR(r.OptionalInt("screenLockMaximumIdleMinutes",
+                                         p.screen_lock_maximum_idle_minutes, 1,
+                                         core::kMaxScreenLockIdleMinutes));
+        GC_RETURN_IF_ERROR(
+            r.Bool("automaticSecurityUpdatesRequired", p.automatic_security_updates_required));
         return r.OptionalInt("passwordMinimumLength", p.password_minimum_length, 1,
-                             kMaxPasswordMinimumLength);
+                             core::kMaxPasswordMinimumLength);
       },
-      [](const core::CompliancePolicy& p) {
-        return RequireNonEmpty("displayName", p.display_name);
+      [](const core::CompliancePolicy& p) -> Status {
+        GC_RETURN_IF_ERROR(RequireNonEmpty("displayName", p.display_name));
+        return core::ValidateCompliancePolicy(p);
       });
 }
 

@@ -237,35 +237,73 @@ TEST(PayloadsJsonTest, NetworkEnumsAreChecked) {
   ExpectDecodeError(R"({"preSharedKey": 12345678})", n, "preSharedKey");
 }
 
-TEST(PayloadsJsonTest, CompliancePolicyOptionalMinimumLength) {
+TEST(PayloadsJsonTest, LinuxCompliancePolicyRoundTripsWithEverySetting) {
   core::CompliancePolicy original;
   original.id = core::CompliancePolicyId("cp-1");
   original.display_name = "Baseline";
-  original.os_minimum_version = "10.0.19045";
-  original.os_maximum_version = "10.0.99999";
+  original.os_name = "debian";
+  original.os_minimum_version = "12.7";
+  original.os_maximum_version = "13";
   original.storage_require_encryption = true;
   original.secure_boot_enabled = true;
   original.active_firewall_required = true;
-  original.password_required = true;
+  original.screen_lock_required = true;
+  original.screen_lock_maximum_idle_minutes = 15;
+  original.automatic_security_updates_required = true;
   original.password_minimum_length = 8;
   const core::CompliancePolicy decoded = ExpectRoundTrip(original);
+  EXPECT_EQ(decoded.os_name, "debian");
+  EXPECT_EQ(decoded.os_minimum_version, "12.7");
+  EXPECT_EQ(decoded.screen_lock_maximum_idle_minutes, 15);
+  EXPECT_TRUE(decoded.automatic_security_updates_required);
+  EXPECT_TRUE(decoded.screen_lock_required);
   EXPECT_EQ(decoded.password_minimum_length, 8);
-  EXPECT_TRUE(decoded.storage_require_encryption);
-  EXPECT_EQ(Encode(original).at("passwordMinimumLength"), 8);
+  const boost::json::object encoded = Encode(original);
+  EXPECT_EQ(encoded.at("platforms"), "linux");
+  EXPECT_EQ(encoded.at("passwordMinimumLength"), 8);
+  EXPECT_EQ(encoded.at("screenLockMaximumIdleMinutes"), 15);
 
   core::CompliancePolicy unset = original;
   unset.password_minimum_length.reset();
+  unset.screen_lock_maximum_idle_minutes.reset();
   EXPECT_TRUE(Encode(unset).at("passwordMinimumLength").is_null());
+  EXPECT_TRUE(Encode(unset).at("screenLockMaximumIdleMinutes").is_null());
   EXPECT_FALSE(ExpectRoundTrip(unset).password_minimum_length.has_value());
 
   core::CompliancePolicy c = original;
-  ASSERT_TRUE(Decode(Json(R"({"osMinimumVersion": "11.0"})"), c).has_value());
+  ASSERT_TRUE(Decode(Json(R"({"osMinimumVersion": "12.10", "platforms": "linux"})"), c));
   EXPECT_EQ(c.password_minimum_length, 8) << "absent keeps the value";
   ASSERT_TRUE(Decode(Json(R"({"passwordMinimumLength": null})"), c).has_value());
   EXPECT_FALSE(c.password_minimum_length.has_value()) << "null clears";
+}
+
+TEST(PayloadsJsonTest, CompliancePolicyErrorsNameTheSetting) {
+  core::CompliancePolicy c;
+  c.display_name = "Baseline";
+  c.os_name = "debian";
   ExpectDecodeError(R"({"passwordMinimumLength": 0})", c, "passwordMinimumLength");
   ExpectDecodeError(R"({"passwordMinimumLength": "8"})", c, "passwordMinimumLength");
-  ExpectDecodeError(R"({"passwordRequired": null})", c, "passwordRequired");
+  ExpectDecodeError(R"({"screenLockMaximumIdleMinutes": 0})", c, "screenLockMaximumIdleMinutes");
+  ExpectDecodeError(R"({"screenLockRequired": "yes"})", c, "screenLockRequired");
+  ExpectDecodeError(R"({"automaticSecurityUpdatesRequired": 1})", c,
+                    "automaticSecurityUpdatesRequired");
+  EXPECT_EQ(ExpectDecodeError(R"({"passwordRequired": true})", c, "passwordRequired"),
+            R"(unknown field "passwordRequired")");
+  EXPECT_EQ(ExpectDecodeError(R"({"platforms": "windows10"})", c, "platforms"),
+            R"(platforms: expected one of "linux", found "windows10")");
+  EXPECT_EQ(ExpectDecodeError(R"({"osName": "Debian GNU/Linux"})", c, "osName"),
+            "osName: \"Debian GNU/Linux\" is not an os-release ID: lower-case letters, digits, "
+            "'.', '_' and '-', e.g. \"debian\"");
+  EXPECT_NE(ExpectDecodeError(R"({"osMinimumVersion": "twelve"})", c, "osMinimumVersion")
+                .find("\"twelve\" is not a Debian version"),
+            std::string::npos);
+  EXPECT_EQ(ExpectDecodeError(R"({"osMinimumVersion": "13", "osMaximumVersion": "12.10"})", c,
+                              "osMaximumVersion"),
+            R"(osMaximumVersion: "12.10" is lower than osMinimumVersion "13")");
+  EXPECT_NE(ExpectDecodeError(R"({"osName": "", "osMinimumVersion": "12"})", c, "osMinimumVersion")
+                .find("needs osName"),
+            std::string::npos);
+  EXPECT_EQ(c.os_name, "debian") << "a refused decode leaves the policy as it was";
 }
 
 TEST(PayloadsJsonTest, DisplayNameIsRequired) {

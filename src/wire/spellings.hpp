@@ -66,6 +66,11 @@ inline constexpr Spelling<core::PayloadKind> kPayloadKinds[] = {
     {"compliance", core::PayloadKind::kCompliance},
 };
 
+/// Graph's deviceManagementConfigurationPlatforms spelling.
+inline constexpr Spelling<core::CompliancePlatform> kCompliancePlatforms[] = {
+    {"linux", core::CompliancePlatform::kLinux},
+};
+
 inline constexpr Spelling<core::WindowsUserType> kWindowsUserTypes[] = {
     {"administrator", core::WindowsUserType::kAdministrator},
     {"standard", core::WindowsUserType::kStandard},

@@ -299,6 +299,51 @@ TEST_F(AgentTest, TechnicianFlowResealThenUserFlowWithTheDeltaAndAccountSetup) {
   EXPECT_EQ(again.exit_code, 0) << again.out;
 }
 
+TEST_F(AgentTest, ComplianceIsReadFromTheMachineAndTheReportListsEachFailingSetting) {
+  // Only what the machine says by itself (not the settings the policies apply).
+  ASSERT_NO_FATAL_FAILURE(Edit("\ncompliancePolicies:[\\s\\S]*?\n\n",
+                               "\ncompliancePolicies:\n"
+                               "  - displayName: Contoso compliance\n"
+                               "    platforms: linux\n"
+                               "    osName: debian\n"
+                               "    osMinimumVersion: \"12.5\"\n"
+                               "    storageRequireEncryption: true\n"
+                               "    secureBootEnabled: true\n"
+                               "    assignments: [{group: All Autopilot devices}]\n\n"));
+  ASSERT_NO_FATAL_FAILURE(ApplyTenant());
+  // A Debian laptop on LUKS, with an older point release than the policy's minimum and
+  // firmware without EFI.
+  CommandResult machine = RunCommand(
+      {"/bin/bash", (SourceDir() / "scripts/simulated-machine").string(), Root().string()});
+  ASSERT_EQ(machine.exit_code, 0) << machine.out << machine.err;
+  std::ofstream(Root() / "etc/debian_version", std::ios::trunc) << "12.4\n";
+  fs::remove_all(Root() / "sys/firmware/efi");
+
+  CommandResult technician = Agent({{"technician", true}});
+  ASSERT_EQ(technician.exit_code, 0) << technician.out << technician.err;
+  CommandResult user = Agent({{"password", kAdelePassword}, {"totpSeed", kAdeleSeed}});
+  ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
+
+  const json::value after = Session(Report(), "user").at("compliance").at("after");
+  EXPECT_EQ(after.at("state"), "noncompliant") << after;
+  std::vector<std::string> failing;
+  for (const json::value& finding : after.at("findings").as_array()) {
+    failing.push_back(std::string(finding.at("setting").as_string()) + "=" +
+                      std::string(finding.at("actual").as_string()));
+  }
+  EXPECT_EQ(failing,
+            (std::vector<std::string>{"osMinimumVersion=12.4", "secureBootEnabled=no (not EFI)"}))
+      << "encryption holds: the root is LVM on LUKS2";
+  CommandResult report = Cli({"report", kDeviceSerial});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  std::string compliance_lines;
+  std::istringstream lines(report.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("  Compliance")) compliance_lines += line + "\n";
+  }
+  ExpectGolden("report-compliance.txt", compliance_lines);
+}
+
 TEST_F(AgentTest, ABlockingAppFailingGivesTheFailureScreenAndRetryAfterTheFixSucceedsOnRetry) {
   AddApp({.name = "Contoso Flaky",
           .slug = "flaky",

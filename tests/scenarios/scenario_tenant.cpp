@@ -268,12 +268,14 @@ const Setters<CompliancePolicy>& ComplianceOptions() {
   static const Setters<CompliancePolicy> kSetters = {
       {"name", Text(&CompliancePolicy::display_name)},
       {"version", Number(&CompliancePolicy::version)},
+      {"os", Text(&CompliancePolicy::os_name)},
       {"os-min", Text(&CompliancePolicy::os_minimum_version)},
       {"os-max", Text(&CompliancePolicy::os_maximum_version)},
       {"encryption", Flag(&CompliancePolicy::storage_require_encryption)},
       {"secure-boot", Flag(&CompliancePolicy::secure_boot_enabled)},
       {"firewall", Flag(&CompliancePolicy::active_firewall_required)},
-      {"password", Flag(&CompliancePolicy::password_required)},
+      {"screen-lock", Flag(&CompliancePolicy::screen_lock_required)},
+      {"updates", Flag(&CompliancePolicy::automatic_security_updates_required)},
       {"password-min",
        [](CompliancePolicy& policy, const std::string& value) -> Status {
          Result<long long> n = ParseInt(value);
@@ -319,6 +321,11 @@ const Setters<DeviceRecord>& DeviceOptions() {
       {"greeting", text(&Identity::addressable_user_name)},
       {"manufacturer", text(&Identity::manufacturer)},
       {"model", text(&Identity::model)},
+      {"os",
+       [](DeviceRecord& device, const std::string& value) -> Status {
+         device.facts.os_id = value;
+         return Ok{};
+       }},
       {"os-version",
        [](DeviceRecord& device, const std::string& value) -> Status {
          device.facts.os_version = value;
@@ -327,7 +334,8 @@ const Setters<DeviceRecord>& DeviceOptions() {
       {"encrypted", Fact(&DeviceFacts::storage_encrypted)},
       {"secure-boot", Fact(&DeviceFacts::secure_boot_enabled)},
       {"firewall", Fact(&DeviceFacts::firewall_active)},
-      {"password", Fact(&DeviceFacts::password_required)},
+      {"screen-lock", Fact(&DeviceFacts::screen_lock_enabled)},
+      {"updates", Fact(&DeviceFacts::automatic_security_updates)},
       {"enrolled",
        [](DeviceRecord& device, const std::string& value) -> Status {
          Result<bool> enrolled = ParseBool(value);

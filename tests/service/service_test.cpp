@@ -284,7 +284,7 @@ class DeploymentServiceTest : public ServiceTest {
       "compliancePolicies": [
         {"displayName": "Device baseline", "storageRequireEncryption": true,
          "assignments": [{"group": "Devices"}]},
-        {"displayName": "Sales users", "passwordRequired": true,
+        {"displayName": "Sales users", "screenLockRequired": true,
          "assignments": [{"group": "Sales users"}]}],
       "devices": {"rows": [
         {"serialNumber": "SN-1", "hardwareHash": "aGFzaC0x", "assignedUser": "adele@contoso.com"},
@@ -1097,7 +1097,7 @@ TEST_F(ServiceTest, EveryTextFieldHasALimitNamedInTheError) {
                         Case{ResourceKind::kApp, "installCommandLine", 1024},
                         Case{ResourceKind::kPolicy, "displayName", 256},
                         Case{ResourceKind::kNetworkProfile, "ssid", 32},
-                        Case{ResourceKind::kCompliancePolicy, "osMinimumVersion", 64}}) {
+                        Case{ResourceKind::kCompliancePolicy, "osName", 64}}) {
     json::object body{{"displayName", "x"}};
     body[c.field] = std::string(c.limit + 1, 'a');
     auto created = services_->resources.Create(admin_, c.kind, body);

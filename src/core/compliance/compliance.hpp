@@ -5,20 +5,27 @@
 #include <string>
 #include <vector>
 
+#include "common/result.hpp"
 #include "core/model/payloads.hpp"
 #include "core/targeting/targeting.hpp"
 
 // Compliance: a device's facts checked against the compliance policies that apply to it.
 namespace groundcrew::core {
 
-/// What the agent reads from the device (ROOT/etc/os-release and friends). Unset = not reported.
+/// What the agent reads from the device (src/device/executor/compliance_facts.hpp says where
+/// from). Empty strings and unset optionals = not reported.
 struct DeviceFacts {
-  std::string os_name;     ///< e.g. "Debian GNU/Linux"
-  std::string os_version;  ///< dotted, e.g. "12.7"
-  std::optional<bool> storage_encrypted;
+  std::string os_id;       ///< os-release ID, e.g. "debian"
+  std::string os_name;     ///< os-release NAME, e.g. "Debian GNU/Linux"
+  std::string os_version;  ///< e.g. "12.7" (Debian: /etc/debian_version), else VERSION_ID
+  std::optional<bool> storage_encrypted;  ///< the root file system sits on dm-crypt
   std::optional<bool> secure_boot_enabled;
+  std::string secure_boot_note;  ///< why, when it says more than yes or no, e.g. "not EFI"
   std::optional<bool> firewall_active;
-  std::optional<bool> password_required;
+  std::string firewall_note;  ///< e.g. "table inet groundcrew not loaded"
+  std::optional<bool> screen_lock_enabled;
+  std::optional<int> screen_lock_idle_minutes;
+  std::optional<bool> automatic_security_updates;
   std::optional<int> password_minimum_length;
 };
 
@@ -40,7 +47,8 @@ struct ComplianceResult {
 };
 
 /// Compares dotted numeric versions ("10.0.19045" < "10.0.22621"); missing parts count as 0
-/// and non-numeric parts compare as text. Returns <0, 0 or >0.
+/// and non-numeric parts compare as text. Returns <0, 0 or >0. (App detection's fileVersion;
+/// compliance compares OS versions in Debian's ordering.)
 int CompareVersions(std::string_view a, std::string_view b);
 
 /// The compliance policies assigned (required) to a device in `device_groups` and, when given,
@@ -49,8 +57,23 @@ std::vector<CompliancePolicy> CompliancePoliciesFor(const TargetingIndex& index,
                                                     const GroupSet& device_groups,
                                                     const GroupSet* user_groups);
 
-/// Checks every policy; a setting the device did not report fails its check. No policies means
-/// compliant.
+inline constexpr int kMaxScreenLockIdleMinutes = 1440;
+inline constexpr int kMaxPasswordMinimumLength = 127;
+
+/// Whether `policy` can be checked: osName an os-release ID (lower-case letters, digits, '.',
+/// '_' and '-'); osMinimumVersion and osMaximumVersion Debian versions, each needing osName
+/// (versions of different distributions do not compare), minimum <= maximum;
+/// screenLockMaximumIdleMinutes 1..kMaxScreenLockIdleMinutes and passwordMinimumLength
+/// 1..kMaxPasswordMinimumLength when set.
+/// kInvalidArgument with `field` the setting's JSON name and a message starting with it.
+[[nodiscard]] Status ValidateCompliancePolicy(const CompliancePolicy& policy);
+
+/// Checks every policy; each failing setting is a finding with what the policy expects and what
+/// the device reported ("not reported" when it did not say, which fails the check). osName
+/// compares with the os-release ID; the version bounds compare in Debian's version ordering
+/// ("12.7" < "12.10") and are not checked when osName already failed (another distribution's
+/// versions do not compare). screenLockMaximumIdleMinutes holds when the screen locks after at
+/// most that many idle minutes. No policies means compliant.
 ComplianceResult EvaluateCompliance(std::span<const CompliancePolicy> policies,
                                     const DeviceFacts& facts);
 

@@ -149,18 +149,29 @@ struct NetworkProfile {
   Timestamp created_date_time{};
 };
 
-/// A compliance policy (settings named after Graph `windows10CompliancePolicy`); unset
-/// optionals and false booleans are not checked.
+/// The platform a compliance policy is for: Graph `deviceManagementCompliancePolicy.platforms`.
+/// groundcrew's devices run Linux, so Linux is the only kind (the discriminator keeps the wire
+/// explicit and leaves room for another).
+enum class CompliancePlatform { kLinux };
+
+/// A Linux compliance policy (the settings of Intune's Linux compliance policy: allowed
+/// distribution with minimum and maximum version, device encryption, password policy; named
+/// after Graph's compliance settings). Empty strings, unset optionals and false booleans are not
+/// checked.
 struct CompliancePolicy {
   CompliancePolicyId id;
   std::string display_name;
-  std::string os_minimum_version;              ///< osMinimumVersion, dotted
-  std::string os_maximum_version;              ///< osMaximumVersion, dotted
-  bool storage_require_encryption = false;     ///< storageRequireEncryption
-  bool secure_boot_enabled = false;            ///< secureBootEnabled
-  bool active_firewall_required = false;       ///< activeFirewallRequired
-  bool password_required = false;              ///< passwordRequired
-  std::optional<int> password_minimum_length;  ///< passwordMinimumLength
+  CompliancePlatform platform = CompliancePlatform::kLinux;  ///< platforms
+  std::string os_name;                      ///< osName: the os-release ID, e.g. "debian"
+  std::string os_minimum_version;           ///< osMinimumVersion, Debian version ordering ("12.7")
+  std::string os_maximum_version;           ///< osMaximumVersion, Debian version ordering
+  bool storage_require_encryption = false;  ///< storageRequireEncryption
+  bool secure_boot_enabled = false;         ///< secureBootEnabled
+  bool active_firewall_required = false;    ///< activeFirewallRequired
+  bool screen_lock_required = false;        ///< screenLockRequired
+  std::optional<int> screen_lock_maximum_idle_minutes;  ///< screenLockMaximumIdleMinutes
+  bool automatic_security_updates_required = false;     ///< automaticSecurityUpdatesRequired
+  std::optional<int> password_minimum_length;           ///< passwordMinimumLength
   int version = 1;
   Timestamp created_date_time{};
 };

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <deque>
 #include <system_error>
+#include <vector>
 
 #include "common/text.hpp"
 
@@ -90,19 +92,49 @@ fs::path DeviceRoot::Under(std::string_view relative) const {
   return root_ / relative;
 }
 
+fs::path DeviceRoot::Resolve(std::string_view relative) const {
+  if (IsSystemRoot()) return Under(relative);
+  constexpr int kMaxLinks = 40;
+  std::deque<std::string> todo;
+  for (const fs::path& part : fs::path(relative)) todo.push_back(part.string());
+  std::vector<std::string> done;  // resolved components under the root
+  auto joined = [&] {
+    fs::path path = root_;
+    for (const std::string& part : done) path /= part;
+    return path;
+  };
+  int links = 0;
+  while (!todo.empty()) {
+    std::string part = std::move(todo.front());
+    todo.pop_front();
+    if (part.empty() || part == "." || part == "/") continue;
+    if (part == "..") {
+      if (!done.empty()) done.pop_back();
+      continue;
+    }
+    const fs::path candidate = joined() / part;
+    std::error_code ec;
+    if (links < kMaxLinks && fs::is_symlink(candidate, ec)) {
+      const fs::path target = fs::read_symlink(candidate, ec);
+      if (!ec) {
+        ++links;
+        if (target.is_absolute()) done.clear();
+        std::vector<std::string> parts;
+        for (const fs::path& p : target) parts.push_back(p.string());
+        todo.insert(todo.begin(), parts.begin(), parts.end());
+        continue;
+      }
+    }
+    done.push_back(std::move(part));
+  }
+  return joined();
+}
+
 bool DeviceRoot::HasTool(std::string_view tool) const {
   if (tool.empty() || tool.find('/') != std::string_view::npos) return false;
   for (const std::string_view dir :
        {"usr/local/sbin", "usr/local/bin", "usr/sbin", "usr/bin", "sbin", "bin"}) {
-    fs::path candidate = Under(dir) / tool;
-    // Resolve links inside the root: an absolute link target is the root's, not ours.
-    for (int hops = 0; hops < 8; ++hops) {
-      std::error_code ec;
-      if (!fs::is_symlink(candidate, ec)) break;
-      const fs::path target = fs::read_symlink(candidate, ec);
-      if (ec) break;
-      candidate = target.is_absolute() ? Under(target.string()) : candidate.parent_path() / target;
-    }
+    const fs::path candidate = Resolve(fmt::format("{}/{}", dir, tool));
     std::error_code ec;
     if (fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) return true;
   }

@@ -44,14 +44,19 @@ class DeviceRoot {
  public:
   /// `root` is made absolute; `path_env` is PATH for the tools (inside the root).
   explicit DeviceRoot(std::filesystem::path root,
-                      std::string path_env = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
-                                             "/sbin:/bin");
+                      std::string path_env =
+                          "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+                          "/sbin:/bin");
 
   const std::filesystem::path& path() const { return root_; }
   /// Whether the root is the running system's own ("/"): tools then run without chroot.
   bool IsSystemRoot() const;
   /// ROOT/<relative>; `relative` may start with '/'.
   std::filesystem::path Under(std::string_view relative) const;
+  /// ROOT/<relative> with every symbolic link on the way followed inside the root (an absolute
+  /// target is the root's, "/.." stays at the root), as a process chrooted there would see it;
+  /// at most 40 links. For the system root, Under(relative): the kernel resolves the links.
+  std::filesystem::path Resolve(std::string_view relative) const;
   /// Whether `tool` is an executable file in the root's /usr/local/sbin, /usr/local/bin,
   /// /usr/sbin, /usr/bin, /sbin or /bin (following links inside the root).
   bool HasTool(std::string_view tool) const;

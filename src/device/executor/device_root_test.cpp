@@ -21,7 +21,8 @@ TEST(DeviceRootTest, RunsTheSystemsToolsDirectlyWhenTheRootIsSlash) {
   EXPECT_TRUE(root.HasTool("sh"));
   EXPECT_FALSE(root.HasTool("no-such-tool-here"));
   EXPECT_FALSE(root.HasTool("../bin/sh"));
-  Result<ToolOutcome> run = root.Run({.argv = {"sh", "-c", "echo \"$LC_ALL\"; echo oops >&2; exit 3"}});
+  Result<ToolOutcome> run =
+      root.Run({.argv = {"sh", "-c", "echo \"$LC_ALL\"; echo oops >&2; exit 3"}});
   ASSERT_TRUE(run.has_value()) << run.error().message;
   EXPECT_FALSE(run->ok());
   EXPECT_EQ(run->outcome.exit_code, 3);
@@ -48,6 +49,24 @@ TEST(DeviceRootTest, FindsToolsThroughTheRootsOwnLinks) {
   WriteText(root.Under("usr/bin/not-executable"), "");
   EXPECT_FALSE(root.HasTool("not-executable"));
   EXPECT_FALSE(root.HasTool("sh"));  // the machine's sh is not the root's
+}
+
+TEST(DeviceRootTest, ResolvesLinksInsideTheRoot) {
+  test_support::TempDir dir;
+  namespace fs = std::filesystem;
+  const DeviceRoot root(dir.path() / "root");
+  test_support::WriteText(root.Under("usr/lib/os-release"), "ID=debian\n");
+  fs::create_directories(root.Under("etc"));
+  fs::create_symlink("../usr/lib/os-release", root.Under("etc/os-release"));
+  fs::create_symlink("/usr/lib", root.Under("etc/lib"));       // absolute: the root's
+  fs::create_symlink("../../../../..", root.Under("etc/up"));  // cannot climb out
+  fs::create_symlink("loop", root.Under("etc/loop"));
+  EXPECT_EQ(root.Resolve("etc/os-release"), root.Under("usr/lib/os-release"));
+  EXPECT_EQ(root.Resolve("/etc/lib/os-release"), root.Under("usr/lib/os-release"));
+  EXPECT_EQ(root.Resolve("etc/up/etc/lib"), root.Under("usr/lib"));
+  EXPECT_EQ(root.Resolve("etc/missing/../os-release"), root.Under("usr/lib/os-release"));
+  EXPECT_EQ(root.Resolve("etc/loop"), root.Under("etc/loop"));  // gives up after 40 links
+  EXPECT_EQ(DeviceRoot("/").Resolve("etc/os-release"), fs::path("/etc/os-release"));
 }
 
 TEST(DeviceRootTest, RefusesAnEmptyCommand) {

@@ -766,6 +766,12 @@ Result<bool> RealExecutor::Detect(const core::PlanItem& item, const Payloads& pa
   return NotForExecutors(item);
 }
 
-Result<core::DeviceFacts> RealExecutor::ReadFacts() { return ReadComplianceFacts(root_); }
+Result<core::DeviceFacts> RealExecutor::ReadFacts() {
+  // The catalog's settings as their detectors read them back from the files.
+  const SettingReader read_setting = [this](std::string_view id) {
+    return DetectSetting(device_root_, id);
+  };
+  return ReadComplianceFacts(device_root_, read_setting);
+}
 
 }  // namespace groundcrew::executor

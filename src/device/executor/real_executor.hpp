@@ -118,7 +118,7 @@ class RealExecutor final : public Executor {
                                          const ProgressFn& progress) override;
   [[nodiscard]] Result<bool> Detect(const core::PlanItem& item, const Payloads& payloads,
                                     const ApplyContext& context) override;
-  /// ReadComplianceFacts(root).
+  /// ReadComplianceFacts(root) (catalog settings not read back yet: every one not reported).
   [[nodiscard]] Result<core::DeviceFacts> ReadFacts() override;
   /// Executor::PendingInstallers over STATE/running/ (InstallerRecords::Pending).
   std::vector<std::string> PendingInstallers() const override;

@@ -199,6 +199,7 @@ Result<FleetReport> RunFleet(const FleetOptions& options) {
   Stats& stats = report.stats;
   executor::SimExecutorOptions sim_options;
   sim_options.seed = options.shape.seed;
+  sim_options.facts = SimulatedFacts();
   executor::SimExecutor sim(std::move(sim_options));
   FleetContext context{io, http, stats, sim, options.install_concurrency, options.think_time};
   std::vector<std::unique_ptr<SimDevice>> devices;

@@ -119,6 +119,19 @@ json::object TenantDocument(const TenantShape& shape, int extra_device_apps) {
          {"settings", json::object{{"screenLock.idleMinutes", 10}}},
          {"assignments", To(device ? kDeviceGroup : kUserGroup)}});
   }
+  // A Linux compliance policy every simulated device meets (SimulatedFacts).
+  json::object compliance{{"displayName", "Fleet compliance"},
+                          {"platforms", "linux"},
+                          {"osName", "debian"},
+                          {"osMinimumVersion", "12.5"},
+                          {"storageRequireEncryption", true},
+                          {"secureBootEnabled", true},
+                          {"activeFirewallRequired", true},
+                          {"screenLockRequired", true},
+                          {"screenLockMaximumIdleMinutes", 15},
+                          {"automaticSecurityUpdatesRequired", true},
+                          {"passwordMinimumLength", 12},
+                          {"assignments", To(kDeviceGroup)}};
   return {{"tenant", json::object{{"organizationName", "Fleet"},
                                   {"domain", shape.domain},
                                   {"mfaRequirement", "allUsers"}}},
@@ -145,8 +158,22 @@ json::object TenantDocument(const TenantShape& shape, int extra_device_apps) {
                               {"assignments", To(kDeviceGroup)}}}},
           {"apps", std::move(apps)},
           {"policies", std::move(policies)},
-          {"compliancePolicies", json::array{json::object{{"displayName", "Fleet compliance"},
-                                                          {"assignments", To(kDeviceGroup)}}}}};
+          {"compliancePolicies", json::array{std::move(compliance)}}};
+}
+
+core::DeviceFacts SimulatedFacts() {
+  core::DeviceFacts facts;
+  facts.os_id = "debian";
+  facts.os_name = "Debian GNU/Linux";
+  facts.os_version = "12.7";
+  facts.storage_encrypted = true;
+  facts.secure_boot_enabled = true;
+  facts.firewall_active = true;
+  facts.screen_lock_enabled = true;
+  facts.screen_lock_idle_minutes = 10;
+  facts.automatic_security_updates = true;
+  facts.password_minimum_length = 12;
+  return facts;
 }
 
 SimIdentity IdentityOf(const TenantShape& shape, int index) {

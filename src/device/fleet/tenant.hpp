@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/result.hpp"
+#include "core/compliance/compliance.hpp"
 
 // The tenant a fleet run provisions, made from a few numbers, and who each simulated device is.
 // Pure and deterministic: the same shape and seed give the same tenant, serial numbers, keys,
@@ -53,6 +54,11 @@ struct TenantShape {
 /// `extra_device_apps` adds that many more device apps after the others (the apps an admin
 /// assigns between the technician flow and the user flow). REQUIRES: Check(shape) is ok.
 boost::json::object TenantDocument(const TenantShape& shape, int extra_device_apps = 0);
+
+/// What every simulated device reports for compliance: an encrypted Debian 12.7 with Secure
+/// Boot, its firewall, screen lock and security updates on, that meets TenantDocument's Linux
+/// compliance policy.
+core::DeviceFacts SimulatedFacts();
 
 /// Who device `index` (0-based) is and who signs in on it.
 struct SimIdentity {

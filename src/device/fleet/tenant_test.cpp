@@ -7,6 +7,7 @@
 
 #include "device/executor/sim_executor.hpp"
 #include "identity/password.hpp"
+#include "wire/model_json.hpp"
 
 namespace groundcrew::fleet {
 namespace {
@@ -78,6 +79,23 @@ TEST(TenantDocument, TheFailureRateAppliesToNonBlockingAppsOnly) {
   };
   EXPECT_EQ(rate(0), 0);
   EXPECT_EQ(rate(1), 0.25);
+}
+
+TEST(TenantDocument, EverySimulatedDeviceMeetsTheLinuxCompliancePolicy) {
+  const json::object document = TenantDocument(TenantShape{});
+  const json::array& policies = document.at("compliancePolicies").as_array();
+  ASSERT_EQ(policies.size(), 1u);
+  json::object without_assignments = policies[0].as_object();
+  without_assignments.erase("assignments");
+  core::CompliancePolicy policy;
+  ASSERT_TRUE(wire::Decode(without_assignments, policy));
+  EXPECT_EQ(policy.os_name, "debian");
+  EXPECT_TRUE(policy.storage_require_encryption);
+  const core::CompliancePolicy checked[] = {policy};
+  EXPECT_EQ(core::EvaluateCompliance(checked, SimulatedFacts()).state,
+            core::ComplianceState::kCompliant);
+  EXPECT_EQ(core::EvaluateCompliance(checked, core::DeviceFacts{}).state,
+            core::ComplianceState::kNoncompliant);
 }
 
 TEST(IdentityOf, IsDeterministicDistinctAndMeetsThePasswordPolicy) {

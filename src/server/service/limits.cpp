@@ -157,6 +157,7 @@ Status CheckLimits(const AnyResource& resource) {
                            {"vpnType", &v.vpn_type, kMaxShortTextLength}});
         } else if constexpr (std::is_same_v<T, core::CompliancePolicy>) {
           return CheckAll({{"displayName", &v.display_name, kMaxNameLength},
+                           {"osName", &v.os_name, kMaxShortTextLength},
                            {"osMinimumVersion", &v.os_minimum_version, kMaxShortTextLength},
                            {"osMaximumVersion", &v.os_maximum_version, kMaxShortTextLength}});
         } else {
