@@ -51,7 +51,9 @@ json::object ProfileJson(const core::ProfileInfo& p) {
           {"privacySettingsHidden", p.privacy_settings_hidden},
           {"eulaHidden", p.eula_hidden},
           {"keyboardSelectionPageSkipped", p.keyboard_selection_page_skipped},
-          {"locale", p.locale}};
+          {"locale", p.locale},
+          {"userType", p.user_type == core::WindowsUserType::kStandard ? "standard"
+                                                                       : "administrator"}};
 }
 
 Status ReadProfile(const json::object& o, core::ProfileInfo& p) {
@@ -64,7 +66,13 @@ Status ReadProfile(const json::object& o, core::ProfileInfo& p) {
   GC_RETURN_IF_ERROR(Get(o, "privacySettingsHidden", p.privacy_settings_hidden));
   GC_RETURN_IF_ERROR(Get(o, "eulaHidden", p.eula_hidden));
   GC_RETURN_IF_ERROR(Get(o, "keyboardSelectionPageSkipped", p.keyboard_selection_page_skipped));
-  return Get(o, "locale", p.locale);
+  GC_RETURN_IF_ERROR(Get(o, "locale", p.locale));
+  // Journals written before the user type was kept: Autopilot's default, an administrator.
+  std::string user_type;
+  if (o.contains("userType")) GC_RETURN_IF_ERROR(Get(o, "userType", user_type));
+  p.user_type = user_type == "standard" ? core::WindowsUserType::kStandard
+                                        : core::WindowsUserType::kAdministrator;
+  return Ok{};
 }
 
 Status ReadPlan(const json::object& o, core::EspPlan& plan) {

@@ -28,6 +28,7 @@ namespace {
 constexpr std::size_t kMaxNameLength = 32;
 constexpr std::string_view kAccountsRecord = "var/lib/groundcrew/accounts";
 constexpr std::string_view kAdministratorsGroup = "sudo";
+constexpr unsigned long kAdministratorsGid = 27;  // Debian's base-passwd
 constexpr auto kLockWait = std::chrono::seconds(15);
 
 // ---- text files of ':'-separated fields ----
@@ -602,14 +603,25 @@ Result<LocalAccount> SetUpAccount(const fs::path& root, const AccountRequest& re
   (*secret)[1] = request.password_hash;
   (*secret)[2] = std::to_string(today);
   (*passwd->Find(account.name))[1] = "x";
-  // Administrators are members of "sudo" (in group and gshadow); standard users are not.
+  // Administrators are members of "sudo" (in group and gshadow); standard users are not. A
+  // root without the group (not a Debian one) gets it with base-passwd's id, 27.
+  if (group->Find(kAdministratorsGroup) == nullptr && request.administrator) {
+    for (const auto& entry : group->entries) {
+      if (ParseNumber(entry[2]) == kAdministratorsGid) {
+        return MakeError(ErrorCode::kFailedPrecondition,
+                         fmt::format("the user is an administrator, but {} has no group \"sudo\" "
+                                     "and its id {} is the group \"{}\"'s: add the group sudo",
+                                     group->path.string(), kAdministratorsGid, entry[0]));
+      }
+    }
+    group->entries.push_back(
+        {std::string(kAdministratorsGroup), "x", std::to_string(kAdministratorsGid), ""});
+    if (gshadow->Find(kAdministratorsGroup) == nullptr) {
+      gshadow->entries.push_back({std::string(kAdministratorsGroup), "*", "", ""});
+    }
+  }
   if (auto* sudo = group->Find(kAdministratorsGroup)) {
     SetMember(*sudo, 3, account.name, request.administrator);
-  } else if (request.administrator) {
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     fmt::format("the user is an administrator, but {} has no group \"sudo\": "
-                                 "install sudo on the device",
-                                 group->path.string()));
   }
   if (auto* sudo = gshadow->Find(kAdministratorsGroup)) {
     SetMember(*sudo, 3, account.name, request.administrator);

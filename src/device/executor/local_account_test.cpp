@@ -272,13 +272,20 @@ TEST_F(LocalAccountTest, ABareRootGetsItsAccountFilesAndAMalformedOneIsRefused) 
   EXPECT_EQ(ModeOf(bare.path() / "etc/gshadow"), 0640);
   EXPECT_EQ(ModeOf(bare.path() / "etc/group"), 0644);
   EXPECT_TRUE(fs::is_directory(bare.path() / "home/grace"));
-  // The administrator needs the group sudo.
+  EXPECT_EQ(ReadText(bare.path() / "etc/group"), "grace:x:1000:\n");
+  // An administrator: the group sudo is made, with Debian's id.
+  ASSERT_TRUE(SetUpAccount(bare.path(), {"grace@contoso.com", "Grace Hopper", *hash, true}));
+  EXPECT_EQ(ReadText(bare.path() / "etc/group"), "grace:x:1000:\nsudo:x:27:grace\n");
+  EXPECT_EQ(ReadText(bare.path() / "etc/gshadow"), "grace:!::\nsudo:*::grace\n");
+  // Unless another group has that id.
+  WriteText(bare.path() / "etc/group", "grace:x:1000:\nwheel:x:27:\n");
   Result<LocalAccount> admin =
       SetUpAccount(bare.path(), {"grace@contoso.com", "Grace Hopper", *hash, true});
   ASSERT_FALSE(admin);
   EXPECT_EQ(admin.error().message,
             "the user is an administrator, but " + (bare.path() / "etc/group").string() +
-                " has no group \"sudo\": install sudo on the device");
+                " has no group \"sudo\" and its id 27 is the group \"wheel\"'s: add the group "
+                "sudo");
 
   WriteText(Root() / "etc/group", "root:x:0:\nbroken:x:1\n");
   Result<LocalAccount> refused = SignIn("grace@contoso.com", "pw", false);
