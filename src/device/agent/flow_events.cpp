@@ -42,18 +42,18 @@ Status Get(const json::object& o, const char* name, bool& out) {
 }
 
 json::object ProfileJson(const core::ProfileInfo& p) {
-  return {{"organizationName", p.organization_name},
-          {"profileName", p.profile_name},
-          {"registrationId", p.registration_id},
-          {"assignedUserUpn", p.assigned_user_upn},
-          {"greetingName", p.greeting_name},
-          {"preprovisioningAllowed", p.preprovisioning_allowed},
-          {"privacySettingsHidden", p.privacy_settings_hidden},
-          {"eulaHidden", p.eula_hidden},
-          {"keyboardSelectionPageSkipped", p.keyboard_selection_page_skipped},
-          {"locale", p.locale},
-          {"userType", p.user_type == core::WindowsUserType::kStandard ? "standard"
-                                                                       : "administrator"}};
+  return {
+      {"organizationName", p.organization_name},
+      {"profileName", p.profile_name},
+      {"registrationId", p.registration_id},
+      {"assignedUserUpn", p.assigned_user_upn},
+      {"greetingName", p.greeting_name},
+      {"preprovisioningAllowed", p.preprovisioning_allowed},
+      {"privacySettingsHidden", p.privacy_settings_hidden},
+      {"eulaHidden", p.eula_hidden},
+      {"keyboardSelectionPageSkipped", p.keyboard_selection_page_skipped},
+      {"locale", p.locale},
+      {"userType", p.user_type == core::WindowsUserType::kStandard ? "standard" : "administrator"}};
 }
 
 Status ReadProfile(const json::object& o, core::ProfileInfo& p) {

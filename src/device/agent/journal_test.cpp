@@ -120,7 +120,8 @@ TEST(FlowEventsTest, EveryKindOfEventRoundTrips) {
     ASSERT_TRUE(decoded) << decoded.error().message;
     EXPECT_EQ(EncodeEvent(*decoded), EncodeEvent(event));
   }
-  auto standard = DecodeTechnicianEvent(EncodeEvent(core::TechnicianEvent(core::ProfileReceived{profile})));
+  auto standard =
+      DecodeTechnicianEvent(EncodeEvent(core::TechnicianEvent(core::ProfileReceived{profile})));
   ASSERT_TRUE(standard);
   EXPECT_EQ(std::get<core::ProfileReceived>(*standard).profile.user_type,
             core::WindowsUserType::kStandard);

@@ -1171,18 +1171,17 @@ Driver::AccountStep Driver::SetUpLocalAccount() {
   if (profile && text::ToLowerAscii(profile->assigned_user_upn) == text::ToLowerAscii(user_.upn)) {
     request.display_name = profile->greeting_name;
   }
-  request.administrator =
-      !profile || profile->user_type == core::WindowsUserType::kAdministrator;
+  request.administrator = !profile || profile->user_type == core::WindowsUserType::kAdministrator;
   executor::AccountOptions account_options;
   account_options.ids = options_.account_ids;
   Result<executor::LocalAccount> account =
       executor::SetUpAccount(options_.root, request, account_options);
   if (!account) {
     const Error& error = account.error();
-    Say(device::Notice{device::Notice::Tone::kError,
-                       "Your account could not be set up on this device: " +
-                           (error.field.empty() ? error.message
-                                                : error.field + ": " + error.message)});
+    Say(device::Notice{
+        device::Notice::Tone::kError,
+        "Your account could not be set up on this device: " +
+            (error.field.empty() ? error.message : error.field + ": " + error.message)});
     FinishFlow(kUser, core::DeploymentState::kFailure);
     Flush(true);
     return AccountStep::kFailed;
@@ -1275,9 +1274,9 @@ OobeExit Driver::RunUser() {
         password.reset();
         if (!hash) {
           // Not expected (libcrypt refuses only unknown methods): the account cannot be made.
-          Say(device::Notice{device::Notice::Tone::kError,
-                             "Your account could not be set up on this device: " +
-                                 hash.error().message});
+          Say(device::Notice{
+              device::Notice::Tone::kError,
+              "Your account could not be set up on this device: " + hash.error().message});
           FinishFlow(kUser, core::DeploymentState::kFailure);
           Flush(true);
           return OobeExit::kFailed;

@@ -243,8 +243,8 @@ std::string GecosUpn(const std::vector<std::string>& passwd_entry) {
 Status Give(const fs::path& path, uid_t uid, gid_t gid) {
   if (::lchown(path.c_str(), uid, gid) == 0) return Ok{};
   if (errno == EPERM && ::geteuid() != 0) return Ok{};
-  return MakeError(ErrorCode::kUnavailable,
-                   fmt::format("cannot give {} to {}: {}", path.string(), uid, std::strerror(errno)));
+  return MakeError(ErrorCode::kUnavailable, fmt::format("cannot give {} to {}: {}", path.string(),
+                                                        uid, std::strerror(errno)));
 }
 
 bool IsLink(const fs::path& path) {
@@ -298,9 +298,9 @@ Status MakeHome(const fs::path& root, const LocalAccount& account, mode_t mode) 
       if (Status given = Give(target, account.uid, account.gid); !given) return given;
     }
     if (ec) {
-      return MakeError(ErrorCode::kUnavailable,
-                       fmt::format("cannot copy {} into {}: {}", skel.string(), home.string(),
-                                   ec.message()));
+      return MakeError(
+          ErrorCode::kUnavailable,
+          fmt::format("cannot copy {} into {}: {}", skel.string(), home.string(), ec.message()));
     }
   }
   if (Status given = Give(partial, account.uid, account.gid); !given) return given;
@@ -324,7 +324,8 @@ std::vector<std::string> Members(const std::string& field) {
 }
 
 // Adds or removes `name` in the members field `field` (index) of `entry`.
-void SetMember(std::vector<std::string>& entry, size_t field, const std::string& name, bool member) {
+void SetMember(std::vector<std::string>& entry, size_t field, const std::string& name,
+               bool member) {
   std::vector<std::string> members = Members(entry[field]);
   const auto it = std::find(members.begin(), members.end(), name);
   if (member && it == members.end()) members.push_back(name);
@@ -435,8 +436,8 @@ Result<std::string> HashPassword(const fs::path& root, std::string& password) {
   // NULL random bytes: libxcrypt takes the salt from getrandom(2).
   char* setting = ::crypt_gensalt_ra(prefix.c_str(), 0, nullptr, 0);
   if (setting == nullptr) {
-    return MakeError(ErrorCode::kInternal, fmt::format("libcrypt cannot make a {} salt: {}",
-                                                       prefix, std::strerror(errno)));
+    return MakeError(ErrorCode::kInternal, fmt::format("libcrypt cannot make a {} salt: {}", prefix,
+                                                       std::strerror(errno)));
   }
   struct crypt_data data {};
   const char* hashed = ::crypt_rn(password.c_str(), setting, &data, sizeof data);
@@ -495,9 +496,9 @@ Result<LocalAccount> SetUpAccount(const fs::path& root, const AccountRequest& re
   // New files are owned as ROOT/etc is; shadow's group is "shadow" when the root has one.
   struct stat etc {};
   if (::stat((root / "etc").c_str(), &etc) != 0) {
-    return MakeError(ErrorCode::kUnavailable, fmt::format("cannot read {}: {}",
-                                                          (root / "etc").string(),
-                                                          std::strerror(errno)));
+    return MakeError(
+        ErrorCode::kUnavailable,
+        fmt::format("cannot read {}: {}", (root / "etc").string(), std::strerror(errno)));
   }
   const durable::FileOwner etc_owner{etc.st_uid, etc.st_gid};
   Result<AccountFile> group = ReadAccountFile(root, "group", 4, 0644, etc_owner);

@@ -67,7 +67,9 @@ struct AccountRequest {
   std::string user_principal_name;
   std::string display_name;   ///< GECOS's full name; the UPN's local part when empty
   std::string password_hash;  ///< HashPassword's
-  bool administrator = false;  ///< a member of "sudo" (removed from it when false)
+  /// A member of "sudo" (removed from it when false). A root without the group gets it with
+  /// Debian's id (27), unless another group has that id (kFailedPrecondition).
+  bool administrator = false;
 };
 
 struct AccountOptions {
@@ -80,7 +82,7 @@ struct LocalAccount {
   std::string name;
   uid_t uid = 0;
   gid_t gid = 0;
-  std::string home;  ///< inside the root ("/home/ada")
+  std::string home;      ///< inside the root ("/home/ada")
   bool created = false;  ///< this call created it (else it existed and was updated)
 };
 

@@ -1,7 +1,7 @@
 #include "device/executor/local_account.hpp"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -226,8 +226,8 @@ TEST_F(LocalAccountTest, NamesTakenBySomeoneElseGetANumber) {
   Result<LocalAccount> other_ada = SignIn("ada@fabrikam.com", "pw", false);
   ASSERT_TRUE(other_ada);
   EXPECT_EQ(other_ada->name, "ada3");
-  for (const char* system : {"root@contoso.com", "daemon@contoso.com", "sshd@contoso.com",
-                             "staff@contoso.com"}) {
+  for (const char* system :
+       {"root@contoso.com", "daemon@contoso.com", "sshd@contoso.com", "staff@contoso.com"}) {
     Result<LocalAccount> account = SignIn(system, "pw", false);
     ASSERT_TRUE(account) << system;
     EXPECT_EQ(account->name, AccountNameFor(system) + "2");
@@ -349,7 +349,8 @@ TEST(LocalAccountOnDebianTest, TheRootsToolsAcceptTheAccount) {
   TempDir dir;
   const fs::path root = dir.path() / "root";
   fs::create_directories(root);
-  ASSERT_EQ(test_support::RunCommand({"/bin/tar", "-xf", tarball, "-C", root.string()}).exit_code, 0);
+  ASSERT_EQ(test_support::RunCommand({"/bin/tar", "-xf", tarball, "-C", root.string()}).exit_code,
+            0);
   const DeviceRoot device(root);
   const auto run = [&](std::vector<std::string> argv) {
     Result<ToolOutcome> outcome = device.Run({.argv = std::move(argv)});
