@@ -1328,6 +1328,7 @@ OobeExit Driver::RunUser() {
             break;
           case device::SignInAnswer::Kind::kCodeRefused:
           case device::SignInAnswer::Kind::kRefused:
+            password_hash_.reset();  // a refused password is not the account's
             step = User(core::SignInRefused{signed_in.problem});
             break;
         }
