@@ -20,6 +20,7 @@
 #include "device/agent/service_client.hpp"
 #include "device/agent/view.hpp"
 #include "device/agent/web_view.hpp"
+#include "device/executor/local_account.hpp"
 #include "identity/device_key.hpp"
 #include "identity/secret_box.hpp"
 
@@ -80,6 +81,7 @@ struct OobeCommand {
   std::string on_complete;
   int concurrency = 4;
   int network_wait_seconds = 300;
+  std::string account_ids;
   std::string test_clock;
 };
 
@@ -126,6 +128,11 @@ int Oobe(const OobeCommand& command) {
   options.on_complete = command.on_complete;
   options.concurrency = std::max(1, command.concurrency);
   options.network_wait = std::chrono::seconds(std::max(1, command.network_wait_seconds));
+  if (!command.account_ids.empty()) {
+    auto ids = groundcrew::executor::ParseIdRange(command.account_ids, "--account-ids");
+    if (!ids) return usage(ids.error());
+    options.account_ids = *ids;
+  }
   if (!command.answers_file.empty()) {
     auto answers = groundcrew::agent::ReadAnswers(command.answers_file);
     if (!answers) return usage(answers.error());
@@ -167,7 +174,7 @@ int Oobe(const OobeCommand& command) {
   options.read_facts = [&executor] { return executor.ReadFacts(); };
   options.pending_installers = [&executor] { return executor.PendingInstallers(); };
   const groundcrew::agent::RunnerFactory runners =
-      groundcrew::agent::ExecutorRunners(executor, serial);
+      groundcrew::agent::ExecutorRunners(executor, serial, options.root);
   const groundcrew::Clock clock = groundcrew::FileClock(command.test_clock);
   // The view last: every usage error above is printed on a plain terminal.
   std::unique_ptr<groundcrew::agent::View> view;
@@ -270,6 +277,12 @@ int main(int argc, char** argv) {
       ->add_option("--network-wait", oobe.network_wait_seconds,
                    "seconds to wait for the service before giving up")
       ->capture_default_str();
+  oobe_cmd
+      ->add_option("--account-ids", oobe.account_ids,
+                   "FIRST-LAST: the user ids the signed-in user's local account may take (its "
+                   "personal group takes the same id; default UID_MIN-UID_MAX of "
+                   "ROOT/etc/login.defs, else 1000-59999)")
+      ->type_name("FIRST-LAST");
   // Hidden (no group): the clock of the ESP (phase clocks, item limits, TOTP codes) from a file.
   oobe_cmd
       ->add_option("--test-clock", oobe.test_clock,

@@ -54,7 +54,11 @@ void SyncDirectory(const fs::path& directory) {
   }
 }
 
-Status WriteFileAtomically(const fs::path& path, std::string_view bytes, mode_t mode) {
+namespace {
+
+// WriteFileAtomically, the temporary file given to `owner` first when not null.
+Status WriteAtomically(const fs::path& path, std::string_view bytes, mode_t mode,
+                       const FileOwner* owner) {
   const fs::path directory = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::error_code ec;
   fs::create_directories(directory, ec);
@@ -63,7 +67,17 @@ Status WriteFileAtomically(const fs::path& path, std::string_view bytes, mode_t 
       directory / fmt::format(".{}.{}", path.filename().string(), TemporarySuffix());
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return DiskError(temporary, "create", errno);
-  int write_error = ::fchmod(fd, mode) == 0 ? 0 : errno;
+  int write_error = 0;
+  if (owner != nullptr) {
+    // A new file is the creator's already: fchown only to give it away (which needs privileges).
+    struct stat created {};
+    write_error = ::fstat(fd, &created) == 0 ? 0 : errno;
+    if (write_error == 0 && (created.st_uid != owner->uid || created.st_gid != owner->gid) &&
+        ::fchown(fd, owner->uid, owner->gid) != 0) {
+      write_error = errno;
+    }
+  }
+  if (write_error == 0) write_error = ::fchmod(fd, mode) == 0 ? 0 : errno;
   if (write_error == 0) write_error = WriteAndSync(fd, bytes);
   ::close(fd);
   if (write_error == 0 && ::rename(temporary.c_str(), path.c_str()) == 0) {
@@ -73,6 +87,17 @@ Status WriteFileAtomically(const fs::path& path, std::string_view bytes, mode_t 
   const int error = write_error != 0 ? write_error : errno;
   ::unlink(temporary.c_str());
   return DiskError(path, write_error != 0 ? "write" : "replace", error);
+}
+
+}  // namespace
+
+Status WriteFileAtomically(const fs::path& path, std::string_view bytes, mode_t mode) {
+  return WriteAtomically(path, bytes, mode, nullptr);
+}
+
+Status WriteFileAtomically(const fs::path& path, std::string_view bytes, mode_t mode,
+                           FileOwner owner) {
+  return WriteAtomically(path, bytes, mode, &owner);
 }
 
 Result<std::string> ReadWholeFile(const fs::path& path) {

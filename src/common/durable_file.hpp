@@ -20,6 +20,17 @@ namespace groundcrew::durable {
 [[nodiscard]] Status WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes,
                                          mode_t mode);
 
+/// Who owns a file.
+struct FileOwner {
+  uid_t uid;
+  gid_t gid;
+};
+
+/// WriteFileAtomically, the temporary file also given `owner` (fchown) before the rename, so the
+/// file never appears under its name with another owner (e.g. /etc/shadow root:shadow).
+[[nodiscard]] Status WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes,
+                                         mode_t mode, FileOwner owner);
+
 /// The whole file. kNotFound when absent, kUnavailable when it cannot be read.
 [[nodiscard]] Result<std::string> ReadWholeFile(const std::filesystem::path& path);
 

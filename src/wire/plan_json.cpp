@@ -242,6 +242,7 @@ json::object Encode(const core::ProfileInfo& profile) {
   o["eulaHidden"] = profile.eula_hidden;
   o["keyboardSelectionPageSkipped"] = profile.keyboard_selection_page_skipped;
   o["locale"] = profile.locale;
+  o["userType"] = NameOf(internal::kWindowsUserTypes, profile.user_type);
   return o;
 }
 
@@ -253,7 +254,7 @@ Status Decode(const json::value& json, core::ProfileInfo& out) {
   GC_RETURN_IF_ERROR(
       RequireAll(r, {"organizationName", "profileName", "registrationId", "assignedUserUpn",
                      "greetingName", "preprovisioningAllowed", "privacySettingsHidden",
-                     "eulaHidden", "keyboardSelectionPageSkipped", "locale"}));
+                     "eulaHidden", "keyboardSelectionPageSkipped", "locale", "userType"}));
   GC_RETURN_IF_ERROR(r.String("organizationName", profile.organization_name));
   GC_RETURN_IF_ERROR(r.String("profileName", profile.profile_name));
   GC_RETURN_IF_ERROR(r.String("registrationId", profile.registration_id));
@@ -265,6 +266,7 @@ Status Decode(const json::value& json, core::ProfileInfo& out) {
   GC_RETURN_IF_ERROR(
       r.Bool("keyboardSelectionPageSkipped", profile.keyboard_selection_page_skipped));
   GC_RETURN_IF_ERROR(r.String("locale", profile.locale));
+  GC_RETURN_IF_ERROR(r.Enum("userType", internal::kWindowsUserTypes, profile.user_type));
   GC_RETURN_IF_ERROR(r.Finish());
   out = std::move(profile);
   return Ok{};

@@ -365,17 +365,19 @@ TEST(PlanJsonTest, ProfileInfoRoundTripsWithCamelCaseNames) {
   profile.eula_hidden = true;
   profile.keyboard_selection_page_skipped = true;
   profile.locale = "en-US";
+  profile.user_type = core::WindowsUserType::kStandard;
   const json::object encoded = Encode(profile);
   EXPECT_EQ(encoded, Json(R"({"organizationName": "Contoso",
       "profileName": "Contoso pre-provisioned", "registrationId": "ztd-1",
       "assignedUserUpn": "adele@contoso.com", "greetingName": "Adele",
       "preprovisioningAllowed": true, "privacySettingsHidden": true, "eulaHidden": true,
-      "keyboardSelectionPageSkipped": true, "locale": "en-US"})")
+      "keyboardSelectionPageSkipped": true, "locale": "en-US", "userType": "standard"})")
                          .as_object());
   core::ProfileInfo decoded;
   ASSERT_TRUE(Decode(json::value(encoded), decoded).has_value());
   EXPECT_EQ(decoded, profile);
   EXPECT_EQ(Encode(core::ProfileInfo{}).at("locale"), "os-default");
+  EXPECT_EQ(Encode(core::ProfileInfo{}).at("userType"), "administrator");
 
   json::object missing = encoded;
   missing.erase("locale");

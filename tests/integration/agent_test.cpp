@@ -9,6 +9,7 @@
 //
 // Every installer appends its name to ROOT/installs.log each time it runs, so that a test can
 // say how often each app was really installed.
+#include <crypt.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -559,6 +560,74 @@ TEST_F(AgentTest, ASoftRestartEndsTheRunOnceItsPhaseIsCompleteAndTheNextRunGoesO
   EXPECT_EQ(second.exit_code, 0) << second.out;  // after the restart: the result, Reseal
   EXPECT_TRUE(Showed(second.out, "resealed")) << second.out;
   EXPECT_EQ(InstallRuns()["restart"], 1);
+}
+
+// The line of `name` in ROOT/etc/<file> ("" when there is none).
+std::string AccountLine(const fs::path& root, const std::string& file, const std::string& name) {
+  std::istringstream lines(ReadFile(root / "etc" / file));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with(name + ":")) return line;
+  }
+  return "";
+}
+
+void WriteFile(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::trunc) << text;
+}
+
+TEST_F(AgentTest, TheUserFlowCreatesTheUsersLocalAccountWithThePasswordTheyTyped) {
+  ASSERT_EQ(Agent({{"technician", true}}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(Root() / "etc/passwd")) << "no account before the user signs in";
+  CommandResult user = Agent({{"password", kAdelePassword}, {"totpSeed", kAdeleSeed}});
+  ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
+  // Contoso's profile makes standard users: not in sudo.
+  EXPECT_EQ(AccountLine(Root(), "passwd", "adele-vance"),
+            "adele-vance:x:1000:1000:adele.vance,,,,adele.vance@contoso.com:/home/adele-vance:"
+            "/bin/sh");
+  EXPECT_EQ(AccountLine(Root(), "group", "adele-vance"), "adele-vance:x:1000:");
+  EXPECT_EQ(AccountLine(Root(), "group", "sudo"), "");
+  EXPECT_TRUE(fs::is_directory(Root() / "home/adele-vance"));
+  const std::string shadow = AccountLine(Root(), "shadow", "adele-vance");
+  const std::string hash = shadow.substr(12, shadow.find(':', 12) - 12);
+  ASSERT_TRUE(hash.starts_with("$y$")) << shadow;
+  struct crypt_data data {};
+  EXPECT_EQ(std::string(crypt_rn(kAdelePassword, hash.c_str(), &data, sizeof data)), hash);
+  // Neither the password nor its hash is in the journal.
+  const std::string journal = ReadFile(State() / "journal.jsonl");
+  EXPECT_EQ(journal.find(hash), std::string::npos);
+  EXPECT_EQ(journal.find(kAdelePassword), std::string::npos);
+}
+
+TEST_F(AgentTest, AnAdministratorProfileMakesTheAccountASudoer) {
+  ASSERT_NO_FATAL_FAILURE(Edit("userType: standard", "userType: administrator"));
+  ASSERT_NO_FATAL_FAILURE(ApplyTenant());
+  CommandResult user = Agent({{"password", kAdelePassword}, {"totpSeed", kAdeleSeed}});
+  ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
+  EXPECT_EQ(AccountLine(Root(), "group", "sudo"), "sudo:x:27:adele-vance");
+}
+
+TEST_F(AgentTest, AnAccountThatCannotBeSetUpFailsTheSignInAndTheNextRunSignsInAgain) {
+  WriteFile(Root() / "etc/group", "root:x:0\n");
+  test_support::TestClock clock;  // moved on before the second run: a fresh code
+  const AgentOptions options{.extra = {"--test-clock", clock.path().string()}};
+  const json::object answers{{"password", kAdelePassword}, {"totpSeed", kAdeleSeed}};
+  CommandResult failed = RunCommand(AgentArgv(answers, options));
+  EXPECT_EQ(failed.exit_code, 1) << failed.out;
+  EXPECT_NE(failed.out.find("Your account could not be set up on this device: " +
+                            (Root() / "etc/group").string() +
+                            ": line 1 has 3 fields where 4 are expected: fix the file (pwck, "
+                            "grpck) and sign in again"),
+            std::string::npos)
+      << failed.out;
+  EXPECT_EQ(ReadFile(State() / "journal.jsonl").find("userToken"), std::string::npos);
+  EXPECT_FALSE(fs::exists(Root() / "etc/passwd"));
+  // Fixed: the next run signs in again (the password was never kept) and goes on.
+  WriteFile(Root() / "etc/group", "root:x:0:\n");
+  clock.Advance(std::chrono::seconds(30));
+  CommandResult again = RunCommand(AgentArgv(answers, options));
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(AccountLine(Root(), "passwd", "adele-vance"), "");
 }
 
 TEST_F(AgentTest, TheWrongUserIsRefusedAtSignIn) {

@@ -41,6 +41,7 @@ ProfileInfo MakeProfileInfo(const TenantSettings& tenant,
   info.eula_hidden = oobe.eula_hidden;
   info.keyboard_selection_page_skipped = oobe.keyboard_selection_page_skipped;
   info.locale = profile.locale;
+  info.user_type = oobe.user_type;
   return info;
 }
 

@@ -42,6 +42,9 @@ struct ProfileInfo {
   bool eula_hidden = false;
   bool keyboard_selection_page_skipped = false;
   std::string locale = "os-default";
+  /// outOfBoxExperienceSetting.userType: whether the signed-in user's local account is an
+  /// administrator (Autopilot's "User account type").
+  WindowsUserType user_type = WindowsUserType::kAdministrator;
 
   friend bool operator==(const ProfileInfo&, const ProfileInfo&) = default;
 };

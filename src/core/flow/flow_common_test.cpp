@@ -71,6 +71,7 @@ TEST(FlowCommonTest, ProfileInfoCarriesWhatTheScreensShow) {
   profile.out_of_box_experience_setting.privacy_settings_hidden = true;
   profile.out_of_box_experience_setting.eula_hidden = true;
   profile.out_of_box_experience_setting.keyboard_selection_page_skipped = true;
+  profile.out_of_box_experience_setting.user_type = WindowsUserType::kStandard;
 
   const ProfileInfo info = MakeProfileInfo(tenant, registration, profile);
   EXPECT_EQ(info.organization_name, "Contoso");
@@ -83,6 +84,7 @@ TEST(FlowCommonTest, ProfileInfoCarriesWhatTheScreensShow) {
   EXPECT_TRUE(info.eula_hidden);
   EXPECT_TRUE(info.keyboard_selection_page_skipped);
   EXPECT_EQ(info.locale, "en-US");
+  EXPECT_EQ(info.user_type, WindowsUserType::kStandard);
 }
 
 TEST(FlowCommonTest, NotAllowedNamesFlowScreenAndEvent) {

@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 #include <thread>
 
+#include "device/executor/local_account.hpp"
 #include "http_client/http_client.hpp"
 #include "wire/model_json.hpp"
 
@@ -91,9 +92,10 @@ executor::CertificateIssuer ServiceCertificateIssuer(const ServiceClient& servic
   };
 }
 
-RunnerFactory ExecutorRunners(executor::Executor& executor, std::string device_name) {
-  return [&executor, device_name](const json::object& payloads_json,
-                                  const std::string& user) -> Result<ItemRunner> {
+RunnerFactory ExecutorRunners(executor::Executor& executor, std::string device_name,
+                              std::filesystem::path root) {
+  return [&executor, device_name, root](const json::object& payloads_json,
+                                        const std::string& user) -> Result<ItemRunner> {
     wire::DeploymentPayloads decoded;
     if (Status s = wire::Decode(payloads_json, decoded); !s) return s.error();
     auto payloads = std::make_shared<executor::Payloads>();
@@ -103,7 +105,10 @@ RunnerFactory ExecutorRunners(executor::Executor& executor, std::string device_n
     for (core::NetworkProfile& p : decoded.network_profiles) payloads->Add(std::move(p));
     executor::ApplyContext context;
     context.user_principal_name = user;
-    context.user_name = user.substr(0, user.find('@'));
+    if (!user.empty()) {
+      const std::optional<executor::LocalAccount> account = executor::FindAccount(root, user);
+      context.user_name = account ? account->name : executor::AccountNameFor(user);
+    }
     context.device_name = device_name;
     return ItemRunner([&executor, payloads, context](const core::PlanItem& item,
                                                      std::stop_token stop,

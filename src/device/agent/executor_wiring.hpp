@@ -33,7 +33,10 @@ executor::CertificateIssuer ServiceCertificateIssuer(const ServiceClient& servic
 /// the executor cannot decide because the service is unreachable (content, certificate) is
 /// tried again with a growing pause (1 s up to 30 s) until the item's own time limit, so Device
 /// setup waits out an outage instead of failing. The executor's progress (content downloaded)
-/// goes to the runner's progress sink.
-RunnerFactory ExecutorRunners(executor::Executor& executor, std::string device_name);
+/// goes to the runner's progress sink. The signed-in user's name for the executor
+/// (ApplyContext::user_name) is their local account's under `root` (executor::FindAccount),
+/// else what the account would be named (executor::AccountNameFor).
+RunnerFactory ExecutorRunners(executor::Executor& executor, std::string device_name,
+                              std::filesystem::path root);
 
 }  // namespace groundcrew::agent

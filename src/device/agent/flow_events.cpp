@@ -42,16 +42,18 @@ Status Get(const json::object& o, const char* name, bool& out) {
 }
 
 json::object ProfileJson(const core::ProfileInfo& p) {
-  return {{"organizationName", p.organization_name},
-          {"profileName", p.profile_name},
-          {"registrationId", p.registration_id},
-          {"assignedUserUpn", p.assigned_user_upn},
-          {"greetingName", p.greeting_name},
-          {"preprovisioningAllowed", p.preprovisioning_allowed},
-          {"privacySettingsHidden", p.privacy_settings_hidden},
-          {"eulaHidden", p.eula_hidden},
-          {"keyboardSelectionPageSkipped", p.keyboard_selection_page_skipped},
-          {"locale", p.locale}};
+  return {
+      {"organizationName", p.organization_name},
+      {"profileName", p.profile_name},
+      {"registrationId", p.registration_id},
+      {"assignedUserUpn", p.assigned_user_upn},
+      {"greetingName", p.greeting_name},
+      {"preprovisioningAllowed", p.preprovisioning_allowed},
+      {"privacySettingsHidden", p.privacy_settings_hidden},
+      {"eulaHidden", p.eula_hidden},
+      {"keyboardSelectionPageSkipped", p.keyboard_selection_page_skipped},
+      {"locale", p.locale},
+      {"userType", p.user_type == core::WindowsUserType::kStandard ? "standard" : "administrator"}};
 }
 
 Status ReadProfile(const json::object& o, core::ProfileInfo& p) {
@@ -64,7 +66,13 @@ Status ReadProfile(const json::object& o, core::ProfileInfo& p) {
   GC_RETURN_IF_ERROR(Get(o, "privacySettingsHidden", p.privacy_settings_hidden));
   GC_RETURN_IF_ERROR(Get(o, "eulaHidden", p.eula_hidden));
   GC_RETURN_IF_ERROR(Get(o, "keyboardSelectionPageSkipped", p.keyboard_selection_page_skipped));
-  return Get(o, "locale", p.locale);
+  GC_RETURN_IF_ERROR(Get(o, "locale", p.locale));
+  // Journals written before the user type was kept: Autopilot's default, an administrator.
+  std::string user_type;
+  if (o.contains("userType")) GC_RETURN_IF_ERROR(Get(o, "userType", user_type));
+  p.user_type = user_type == "standard" ? core::WindowsUserType::kStandard
+                                        : core::WindowsUserType::kAdministrator;
+  return Ok{};
 }
 
 Status ReadPlan(const json::object& o, core::EspPlan& plan) {

@@ -96,6 +96,7 @@ TEST(FlowEventsTest, EveryKindOfEventRoundTrips) {
   profile.organization_name = "Contoso";
   profile.registration_id = "z1";
   profile.preprovisioning_allowed = true;
+  profile.user_type = core::WindowsUserType::kStandard;
   const std::vector<core::TechnicianEvent> technician = {
       core::NetworkUp{},
       core::ProfileReceived{profile},
@@ -119,6 +120,18 @@ TEST(FlowEventsTest, EveryKindOfEventRoundTrips) {
     ASSERT_TRUE(decoded) << decoded.error().message;
     EXPECT_EQ(EncodeEvent(*decoded), EncodeEvent(event));
   }
+  auto standard =
+      DecodeTechnicianEvent(EncodeEvent(core::TechnicianEvent(core::ProfileReceived{profile})));
+  ASSERT_TRUE(standard);
+  EXPECT_EQ(std::get<core::ProfileReceived>(*standard).profile.user_type,
+            core::WindowsUserType::kStandard);
+  // A journal from before the user type was kept: an administrator, Autopilot's default.
+  boost::json::object old = EncodeEvent(core::TechnicianEvent(core::ProfileReceived{profile}));
+  old["profile"].as_object().erase("userType");
+  auto defaulted = DecodeTechnicianEvent(old);
+  ASSERT_TRUE(defaulted) << defaulted.error().message;
+  EXPECT_EQ(std::get<core::ProfileReceived>(*defaulted).profile.user_type,
+            core::WindowsUserType::kAdministrator);
   EXPECT_EQ(DecodeUserEvent({{"kind", "no-such-event"}}).error().field, "kind");
   EXPECT_EQ(DecodeTechnicianEvent({{"kind", "item-failed"}, {"id", "x"}}).error().field, "code");
 }

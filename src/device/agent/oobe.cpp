@@ -15,12 +15,14 @@
 #include <set>
 #include <thread>
 
+#include "common/text.hpp"
 #include "core/compliance/compliance.hpp"
 #include "core/flow/technician_flow.hpp"
 #include "core/flow/user_flow.hpp"
 #include "device/agent/diagnostics.hpp"
 #include "device/agent/flow_events.hpp"
 #include "device/agent/progress.hpp"
+#include "device/executor/local_account.hpp"
 #include "device/flow/device_answers.hpp"
 #include "device/flow/flow_reports.hpp"
 #include "device/flow/phase_steps.hpp"
@@ -178,6 +180,13 @@ class Driver {
   /// The desktop is up: runs --on-complete, when given.
   void DesktopReached();
   void CollectLogs();
+  /// Sign-in succeeded (password and MFA): creates or updates the user's local account with
+  /// the hash of the password they typed (executor/local_account.hpp), which is then forgotten.
+  /// Called before the user token is journaled, so that a restart in between asks the user to
+  /// sign in again. kSignInAgain when the password's hash is gone (a restart after the
+  /// password was sent); on failure, says so and ends the flow as failed (kFailed).
+  enum class AccountStep { kReady, kSignInAgain, kFailed };
+  AccountStep SetUpLocalAccount();
 
   // ---- what the person sees and decides ----
   /// The screen up: the flow's, with what only the device knows (progress, checks, notices).
@@ -240,6 +249,8 @@ class Driver {
   device::DeviceView device_;            // what the screens show beside the flow's state
   std::optional<Screen> shown_;          // the screen last shown
   std::optional<std::string> password_;  // SECRET: typed on the sign-in screen, sent once
+  // The crypt(3) hash of the password sent last, for the local account; never journaled.
+  std::optional<std::string> password_hash_;
   int signed_in_again_ = 0;  // sign-ins started over because the service lost the challenge
 };
 
@@ -1145,6 +1156,39 @@ OobeExit Driver::RunTechnician() {
 // ---------------------------------------------------------------------------------------------
 // The user flow
 
+Driver::AccountStep Driver::SetUpLocalAccount() {
+  if (!password_hash_) {
+    // The password went with a restart: the user signs in again (the answers file's password
+    // is given again when unattended).
+    answers_.password = options_.answers.password;
+    return AccountStep::kSignInAgain;
+  }
+  executor::AccountRequest request;
+  request.user_principal_name = user_.upn;
+  request.password_hash = std::move(*password_hash_);
+  password_hash_.reset();
+  const std::optional<core::ProfileInfo>& profile = user_.profile;
+  if (profile && text::ToLowerAscii(profile->assigned_user_upn) == text::ToLowerAscii(user_.upn)) {
+    request.display_name = profile->greeting_name;
+  }
+  request.administrator = !profile || profile->user_type == core::WindowsUserType::kAdministrator;
+  executor::AccountOptions account_options;
+  account_options.ids = options_.account_ids;
+  Result<executor::LocalAccount> account =
+      executor::SetUpAccount(options_.root, request, account_options);
+  if (!account) {
+    const Error& error = account.error();
+    Say(device::Notice{
+        device::Notice::Tone::kError,
+        "Your account could not be set up on this device: " +
+            (error.field.empty() ? error.message : error.field + ": " + error.message)});
+    FinishFlow(kUser, core::DeploymentState::kFailure);
+    Flush(true);
+    return AccountStep::kFailed;
+  }
+  return AccountStep::kReady;
+}
+
 OobeExit Driver::RunUser() {
   int mfa_tries = 0;
   bool seed_code_sent = false;  // a code computed from the seed was sent
@@ -1217,10 +1261,26 @@ OobeExit Driver::RunUser() {
               {core::SignInError::kInvalidCredentials, "Sign in again to go on."}});
           break;
         }
+        // The local account gets the hash; the password itself is sent once and cleared.
+        std::string hashed_copy = *password;
+        Result<std::string> hash = executor::HashPassword(options_.root, hashed_copy);
+        password_hash_.reset();
+        if (hash) password_hash_ = std::move(*hash);
         Result<Answer> answer = CallWaiting([&] {
           return SignIn("/signIn",
                         json::object{{"userPrincipalName", user_.upn}, {"password", *password}});
         });
+        ::explicit_bzero(password->data(), password->size());
+        password.reset();
+        if (!hash) {
+          // Not expected (libcrypt refuses only unknown methods): the account cannot be made.
+          Say(device::Notice{
+              device::Notice::Tone::kError,
+              "Your account could not be set up on this device: " + hash.error().message});
+          FinishFlow(kUser, core::DeploymentState::kFailure);
+          Flush(true);
+          return OobeExit::kFailed;
+        }
         if (!answer) {
           step = answer.error();
           break;
@@ -1254,6 +1314,12 @@ OobeExit Driver::RunUser() {
             step = User(core::MfaRequired{});
             break;
           case device::SignInAnswer::Kind::kSignedIn:
+            if (const AccountStep made = SetUpLocalAccount(); made != AccountStep::kReady) {
+              if (made == AccountStep::kFailed) return OobeExit::kFailed;
+              step = User(core::SignInRefused{
+                  {core::SignInError::kInvalidCredentials, "Sign in again to go on."}});
+              break;
+            }
             user_token_ = signed_in.token;
             if (Status s = Record({{"t", "userToken"}, {"token", user_token_}}); !s) {
               return OobeExit::kFailed;
@@ -1262,6 +1328,7 @@ OobeExit Driver::RunUser() {
             break;
           case device::SignInAnswer::Kind::kCodeRefused:
           case device::SignInAnswer::Kind::kRefused:
+            password_hash_.reset();  // a refused password is not the account's
             step = User(core::SignInRefused{signed_in.problem});
             break;
         }
@@ -1306,6 +1373,14 @@ OobeExit Driver::RunUser() {
         const device::SignInAnswer verified =
             device::ReadSignInAnswer(answer->status, answer->body);
         if (verified.kind == device::SignInAnswer::Kind::kSignedIn) {
+          if (const AccountStep made = SetUpLocalAccount(); made != AccountStep::kReady) {
+            if (made == AccountStep::kFailed) return OobeExit::kFailed;
+            device_.enrollment_uri.clear();
+            device_.enrollment_secret.clear();
+            step = User(core::SignInRefused{
+                {core::SignInError::kInvalidCredentials, "Sign in again to go on."}});
+            break;
+          }
           user_token_ = verified.token;
           if (Status s = Record({{"t", "userToken"}, {"token", user_token_}}); !s) {
             return OobeExit::kFailed;

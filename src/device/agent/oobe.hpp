@@ -17,6 +17,7 @@
 #include "device/agent/journal.hpp"
 #include "device/agent/service_client.hpp"
 #include "device/agent/view.hpp"
+#include "device/executor/local_account.hpp"
 #include "device/flow/phase_steps.hpp"
 
 // `groundcrew-agent oobe`: drives the core's technician flow and user flow
@@ -68,6 +69,9 @@ struct OobeOptions {
   /// The items whose installer a previous, killed run of the agent left running or finished
   /// unread (executor::Executor::PendingInstallers); null = none. The runner adopts them.
   std::function<std::vector<std::string>()> pending_installers;
+  /// The ids of the signed-in user's new local account (executor::SetUpAccount); not set =
+  /// UID_MIN-UID_MAX of ROOT/etc/login.defs.
+  std::optional<executor::IdRange> account_ids;
   /// Reads the device's compliance facts (the executor's reader); null = report nothing.
   std::function<Result<core::DeviceFacts>()> read_facts;
 };

@@ -18,6 +18,7 @@
 #include "device/executor/detection.hpp"
 #include "device/executor/durable_file.hpp"
 #include "device/executor/item_log.hpp"
+#include "device/executor/local_account.hpp"
 #include "device/executor/network_keyfile.hpp"
 #include "device/executor/process.hpp"
 #include "device/executor/setting_appliers.hpp"
@@ -258,6 +259,10 @@ std::vector<std::string> RealExecutor::Environment(const core::PlanItem& item,
   }
   if (item.context == core::InstallContext::kUser && !context.user_name.empty()) {
     environment.push_back("GROUNDCREW_USER=" + context.user_name);
+    // The user's home in the root (their local account's, local_account.hpp), when they have one.
+    if (const std::optional<LocalAccount> account = FindUser(root_, context.user_name)) {
+      environment.push_back("GROUNDCREW_HOME=" + (root_ / account->home.substr(1)).string());
+    }
   }
   return environment;
 }

@@ -37,7 +37,8 @@ std::string Script(int exit_code, bool via_file = false) {
          "mkdir -p \"$GROUNDCREW_ROOT/var\"\n"
          "echo \"${1:-install}\" >> \"$GROUNDCREW_ROOT/var/runs\"\n"
          "pwd > \"$GROUNDCREW_ROOT/var/cwd\"\n"
-         "echo \"user=${GROUNDCREW_USER:-none}\" > \"$GROUNDCREW_ROOT/var/env\"\n"
+         "echo \"user=${GROUNDCREW_USER:-none} home=${GROUNDCREW_HOME:-none}\" > "
+         "\"$GROUNDCREW_ROOT/var/env\"\n"
          "if [ \"$1\" = uninstall ]; then rm -rf \"$GROUNDCREW_ROOT/opt/contoso\"; else\n"
          "  mkdir -p \"$GROUNDCREW_ROOT/opt/contoso\"\n"
          "  echo 2.4.1 > \"$GROUNDCREW_ROOT/opt/contoso/VERSION\"\n"
@@ -411,10 +412,14 @@ TEST_F(RealExecutorTest, UserContextAppsSeeTheUser) {
   ApplyContext context;
   context.user_name = "adele";
   ASSERT_TRUE(Apply(item, context));
-  EXPECT_EQ(ReadText(root() / "var/env"), "user=adele\n");
+  EXPECT_EQ(ReadText(root() / "var/env"), "user=adele home=none\n");  // no account (yet)
+  WriteText(root() / "etc/passwd", "adele:x:1000:1000::/home/adele:/bin/bash\n");
+  ASSERT_TRUE(Apply(item, context));
+  EXPECT_EQ(ReadText(root() / "var/env"),
+            "user=adele home=" + (root() / "home/adele").string() + "\n");
   item.context = core::InstallContext::kDevice;
   ASSERT_TRUE(Apply(item, context));
-  EXPECT_EQ(ReadText(root() / "var/env"), "user=none\n");
+  EXPECT_EQ(ReadText(root() / "var/env"), "user=none home=none\n");
 }
 
 TEST_F(RealExecutorTest, AnAppWithoutContentRunsInTheRoot) {

@@ -47,6 +47,10 @@ core::ProfileInfo ProfileOf(const json::object& answer) {
       info.eula_hidden = Bool(oobe->as_object(), "eulaHidden");
       info.keyboard_selection_page_skipped =
           Bool(oobe->as_object(), "keyboardSelectionPageSkipped");
+      // Autopilot's default is an administrator: only "standard" makes a standard user.
+      if (JsonText(*oobe, "userType") == "standard") {
+        info.user_type = core::WindowsUserType::kStandard;
+      }
     }
   }
   return info;

@@ -54,6 +54,11 @@ TEST(ProfileOf, KeepsTheDefaultsOfWhatIsAbsentOrMistyped) {
   EXPECT_EQ(profile.profile_name, "Depot");
   EXPECT_TRUE(profile.preprovisioning_allowed);
   EXPECT_TRUE(profile.privacy_settings_hidden);
+  EXPECT_EQ(profile.user_type, core::WindowsUserType::kAdministrator);  // Autopilot's default
+  const core::ProfileInfo standard = ProfileOf(json::parse(R"({"deploymentProfile":
+      {"outOfBoxExperienceSetting": {"userType": "standard"}}})")
+                                                   .as_object());
+  EXPECT_EQ(standard.user_type, core::WindowsUserType::kStandard);
 }
 
 TEST(ReadDeployment, NamesWhatIsMissing) {
