@@ -87,7 +87,8 @@ Result<DebianVersion> ParseDebianVersion(std::string_view text) {
   DebianVersion version = Split(text);
   const bool has_revision = text.rfind('-') != std::string_view::npos;
   if (version.upstream.empty()) return invalid("the upstream version is empty");
-  if (!IsDigit(version.upstream.front())) return invalid("the upstream version must start with a digit");
+  if (!IsDigit(version.upstream.front()))
+    return invalid("the upstream version must start with a digit");
   if (has_revision && version.revision.empty()) return invalid("the revision (after '-') is empty");
   for (const char c : version.upstream) {
     const bool allowed = IsDigit(c) || IsAlpha(c) || c == '.' || c == '+' || c == '~' ||

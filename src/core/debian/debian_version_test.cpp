@@ -10,10 +10,10 @@ namespace {
 
 TEST(DebianVersionTest, OrdersAsDpkgDoes) {
   // Each strictly before the next (checked against `dpkg --compare-versions`).
-  const std::vector<std::string> ascending = {
-      "0.9",   "1.0~~", "1.0~~a", "1.0~",    "1.0~rc1", "1.0",   "1.0-1",
-      "1.0-1+b1", "1.0-1.1", "1.0-2", "1.0-10", "1.0a",  "1.0+b1", "1.0.1", "1.2",
-      "1.10",  "12.7",  "12.10",  "1:0.1",   "2:0.1"};
+  const std::vector<std::string> ascending = {"0.9",    "1.0~~", "1.0~~a",   "1.0~",    "1.0~rc1",
+                                              "1.0",    "1.0-1", "1.0-1+b1", "1.0-1.1", "1.0-2",
+                                              "1.0-10", "1.0a",  "1.0+b1",   "1.0.1",   "1.2",
+                                              "1.10",   "12.7",  "12.10",    "1:0.1",   "2:0.1"};
   for (size_t i = 0; i < ascending.size(); ++i) {
     for (size_t j = 0; j < ascending.size(); ++j) {
       const int c = CompareDebianVersions(ascending[i], ascending[j]);
@@ -56,11 +56,15 @@ TEST(DebianVersionTest, RefusesWhatIsNotAVersionWithTheReason) {
     return v ? std::string() : v.error().message;
   };
   EXPECT_EQ(reason(""), "\"\" is not a Debian version: it is empty");
-  EXPECT_EQ(reason("a:1.0"), "\"a:1.0\" is not a Debian version: the epoch (before ':') must be a number");
-  EXPECT_EQ(reason("v1.0"), "\"v1.0\" is not a Debian version: the upstream version must start with a digit");
+  EXPECT_EQ(reason("a:1.0"),
+            "\"a:1.0\" is not a Debian version: the epoch (before ':') must be a number");
+  EXPECT_EQ(reason("v1.0"),
+            "\"v1.0\" is not a Debian version: the upstream version must start with a digit");
   EXPECT_EQ(reason("1.0-"), "\"1.0-\" is not a Debian version: the revision (after '-') is empty");
-  EXPECT_EQ(reason("1.0 beta"), "\"1.0 beta\" is not a Debian version: ' ' is not allowed in the upstream version");
-  EXPECT_EQ(reason("1.0-a_b"), "\"1.0-a_b\" is not a Debian version: '_' is not allowed in the revision");
+  EXPECT_EQ(reason("1.0 beta"),
+            "\"1.0 beta\" is not a Debian version: ' ' is not allowed in the upstream version");
+  EXPECT_EQ(reason("1.0-a_b"),
+            "\"1.0-a_b\" is not a Debian version: '_' is not allowed in the revision");
   EXPECT_EQ(reason("1:"), "\"1:\" is not a Debian version: the upstream version is empty");
 }
 
