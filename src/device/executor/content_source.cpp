@@ -106,6 +106,8 @@ Status DownloadWithResume(std::string_view sha256, std::uint64_t size, const fs:
   const fs::path partial = PartialPath(destination);
   Fd fd(::open(partial.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
   if (!fd.ok()) return DiskError(partial, "create", errno);
+  // 0644 whatever the umask: content is not secret, and a user's installer reads it.
+  if (::fchmod(fd.get(), 0644) != 0) return DiskError(partial, "protect", errno);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return DiskError(partial, "inspect", errno);
   std::uint64_t offset = static_cast<std::uint64_t>(st.st_size);

@@ -470,6 +470,20 @@ std::optional<LocalAccount> FindUser(const fs::path& root, std::string_view name
                       false};
 }
 
+std::vector<gid_t> SupplementaryGroups(const fs::path& root, std::string_view name) {
+  std::vector<gid_t> groups;
+  Result<AccountFile> group = ReadAccountFile(root, "group", 4, 0644, {0, 0});
+  if (!group) return groups;
+  for (const auto& entry : group->entries) {
+    const std::vector<std::string> members = Members(entry[3]);
+    const std::optional<unsigned long> gid = ParseNumber(entry[2]);
+    if (gid && std::find(members.begin(), members.end(), name) != members.end()) {
+      groups.push_back(static_cast<gid_t>(*gid));
+    }
+  }
+  return groups;
+}
+
 std::optional<LocalAccount> FindAccount(const fs::path& root, std::string_view upn) {
   const auto owners = ReadRecord(root);
   const auto it = owners.find(text::ToLowerAscii(upn));

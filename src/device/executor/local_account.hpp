@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 
@@ -105,5 +106,9 @@ std::optional<LocalAccount> FindAccount(const std::filesystem::path& root, std::
 
 /// The passwd entry named `name` under `root`, with its home; nullopt when there is none.
 std::optional<LocalAccount> FindUser(const std::filesystem::path& root, std::string_view name);
+
+/// The ids of the groups of ROOT/etc/group that list `name` as a member (its supplementary
+/// groups, as initgroups(3) would find them in the root), in the file's order.
+std::vector<gid_t> SupplementaryGroups(const std::filesystem::path& root, std::string_view name);
 
 }  // namespace groundcrew::executor

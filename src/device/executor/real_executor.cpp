@@ -3,6 +3,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <unistd.h>
 
 #include <boost/json/parse.hpp>
 #include <charconv>
@@ -16,6 +17,7 @@
 #include "core/naming/certificate_name.hpp"
 #include "device/executor/compliance_facts.hpp"
 #include "device/executor/detection.hpp"
+#include "device/executor/device_root.hpp"
 #include "device/executor/durable_file.hpp"
 #include "device/executor/item_log.hpp"
 #include "device/executor/local_account.hpp"
@@ -154,6 +156,7 @@ std::optional<int> ReadExitCodeFile(const fs::path& file, ItemLog& log) {
   if (!bytes) return std::nullopt;
   (void)RemoveFile(file);
   const std::string_view value = text::Trim(*bytes);
+  if (value.empty()) return std::nullopt;  // made for a user's installer, who wrote nothing
   int code = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), code);
   if (value.empty() || ec != std::errc() || end != value.data() + value.size()) {
@@ -261,10 +264,39 @@ std::vector<std::string> RealExecutor::Environment(const core::PlanItem& item,
     environment.push_back("GROUNDCREW_USER=" + context.user_name);
     // The user's home in the root (their local account's, local_account.hpp), when they have one.
     if (const std::optional<LocalAccount> account = FindUser(root_, context.user_name)) {
-      environment.push_back("GROUNDCREW_HOME=" + (root_ / account->home.substr(1)).string());
+      const std::string home = (root_ / account->home.substr(1)).string();
+      environment.push_back("GROUNDCREW_HOME=" + home);
+      environment.push_back("HOME=" + home);
     }
   }
   return environment;
+}
+
+std::optional<LocalAccount> RealExecutor::InstallerAccount(const core::PlanItem& item,
+                                                           const ApplyContext& context) const {
+  if (item.context != core::InstallContext::kUser || context.user_name.empty() ||
+      ::geteuid() != 0) {
+    return std::nullopt;
+  }
+  return FindUser(root_, context.user_name);
+}
+
+Result<std::string> RealExecutor::CommandAs(const LocalAccount& account, const std::string& command,
+                                            const fs::path& exit_code_file) const {
+  std::string groups = std::to_string(account.gid);
+  for (const gid_t gid : SupplementaryGroups(root_, account.name)) {
+    if (gid != account.gid) groups += fmt::format(",{}", gid);
+  }
+  if (Status made = WriteFileAtomically(exit_code_file, "", 0600,
+                                        durable::FileOwner{account.uid, account.gid});
+      !made) {
+    return MakeError(ErrorCode::kInternal,
+                     fmt::format("cannot prepare the exit code file for {}: {}", account.name,
+                                 made.error().message));
+  }
+  return fmt::format("setpriv --reuid={} --regid={} --groups={} -- /bin/sh -c {} 3>{}",
+                     account.uid, account.gid, groups, ShellQuote(command),
+                     ShellQuote(exit_code_file.string()));
 }
 
 Result<ItemResult> RealExecutor::Apply(const core::PlanItem& item, const Payloads& payloads,
@@ -370,8 +402,23 @@ Result<ItemResult> RealExecutor::ApplyApp(const core::PlanItem& item, const core
       return fail(kGenericFailureCode,
                   fmt::format("cannot record the {} command: {}", verb, recorded.error().message));
     }
-    const ShellCommand shell{command, working, Environment(item, context, exit_code_file), limit,
-                             context.stop};
+    // A user-context installer runs as the user (InstallerAccount), its content folder readable.
+    const std::optional<LocalAccount> account = InstallerAccount(item, context);
+    std::string installer = command;
+    if (account) {
+      Result<std::string> as_user = CommandAs(*account, command, exit_code_file);
+      if (!as_user) {
+        (void)records_.Remove(item.id);
+        return fail(kGenericFailureCode, as_user.error().message);
+      }
+      installer = std::move(*as_user);
+      log.Note(fmt::format("running it as {} (uid {}, gid {})", account->name, account->uid,
+                           account->gid));
+    }
+    const ShellCommand shell{
+        installer, working,
+        Environment(item, context, account ? fs::path(kUserExitCodeFile) : exit_code_file), limit,
+        context.stop};
     const auto started = [&](pid_t group) {
       record.group = group;
       if (Status recorded = records_.Write(record); !recorded) {
@@ -477,6 +524,9 @@ Result<fs::path> RealExecutor::FetchContent(const core::App& app, ItemLog& log,
   const fs::path folder = state_dir_ / "content" / content.sha256;
   std::error_code ec;
   fs::create_directories(folder, ec);
+  // Content is not secret: its folder is 0755 and its files 0644 (content_source.cpp), so that
+  // an installer run as the user reads it from its working folder (STATE itself stays private).
+  if (!ec) fs::permissions(folder, fs::perms(0755), ec);
   if (ec) {
     return MakeError(ErrorCode::kInternal,
                      fmt::format("cannot create {}: {}", folder.string(), ec.message()));

@@ -15,6 +15,7 @@
 #include "device/executor/device_root.hpp"
 #include "device/executor/executor.hpp"
 #include "device/executor/installer_records.hpp"
+#include "device/executor/local_account.hpp"
 #include "device/executor/process.hpp"
 
 // The executor of real devices: changes files under a root folder (`/` on a machine, a sandbox
@@ -33,6 +34,9 @@ using CertificateIssuer = std::function<Result<std::string>(const core::Certific
 /// The environment variable naming a file where an install or uninstall command may write its
 /// exit code in full (a decimal integer), since a POSIX exit status keeps only 8 bits.
 inline constexpr std::string_view kExitCodeFileVariable = "GROUNDCREW_EXIT_CODE_FILE";
+/// Its value for an installer run as the signed-in user: the agent's file, opened for them as
+/// descriptor 3 (they cannot reach the agent's STATE folder by name).
+inline constexpr std::string_view kUserExitCodeFile = "/dev/fd/3";
 
 /// The Win32 exit code a POSIX exit `status` (0-255) stands for under `codes`: `status` itself
 /// when a listed code equals it, else the first listed code outside 0-255 whose low byte it is
@@ -177,7 +181,23 @@ class RealExecutor final : public Executor {
   Result<ItemResult> ApplyNetwork(const core::PlanItem& item, const core::NetworkProfile& profile,
                                   const ApplyContext& context);
 
+  /// The account a user-context item's installer runs as: the signed-in user's local account
+  /// in the root, when the item is in user context and the agent runs as root. nullopt for a
+  /// device-context item, before the user has an account, and when the agent is not root (it
+  /// cannot become anyone else, so it runs installers as itself).
+  std::optional<LocalAccount> InstallerAccount(const core::PlanItem& item,
+                                               const ApplyContext& context) const;
+  /// `command` run as `account`: `setpriv` with the account's uid, gid and supplementary groups
+  /// as the root's files have them (a folder root's users are unknown to the host), the working
+  /// folder already entered as root. The installer's exit code file (`exit_code_file`, in the
+  /// agent's private STATE, which the user cannot reach) is created empty and owned by the user
+  /// and handed to the command open as descriptor 3, so GROUNDCREW_EXIT_CODE_FILE is
+  /// kUserExitCodeFile. kInternal when that file cannot be made.
+  Result<std::string> CommandAs(const LocalAccount& account, const std::string& command,
+                                const std::filesystem::path& exit_code_file) const;
   /// The environment of the item's commands; `exit_code_file` adds GROUNDCREW_EXIT_CODE_FILE.
+  /// A user-context item with a signed-in user gets GROUNDCREW_USER and, once the user has a
+  /// local account, GROUNDCREW_HOME and HOME (their home in the root).
   std::vector<std::string> Environment(const core::PlanItem& item, const ApplyContext& context,
                                        const std::filesystem::path& exit_code_file = {}) const;
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <memory>
@@ -405,21 +407,57 @@ TEST_F(RealExecutorTest, AnInstallerKilledBySignalFails) {
   EXPECT_EQ(result->code, 128 + 9);
 }
 
-TEST_F(RealExecutorTest, UserContextAppsSeeTheUser) {
-  AddApp("app-user", Script(0));
+// Records who runs it, in the user's home ($GROUNDCREW_HOME) or, without one,
+// $GROUNDCREW_ROOT/var, and asks for a soft reboot through $GROUNDCREW_EXIT_CODE_FILE.
+constexpr char kWhoAmIScript[] =
+    "set -e\n"
+    "out=\"${GROUNDCREW_HOME:-$GROUNDCREW_ROOT/var}\"\n"
+    "mkdir -p \"$out\"\n"
+    "echo \"user=${GROUNDCREW_USER:-none} home=${GROUNDCREW_HOME:-none} HOME=${HOME:-none} "
+    "uid=$(id -u) gid=$(id -g) groups=$(id -G)\" > \"$out/env\"\n"
+    "echo 3010 > \"$GROUNDCREW_EXIT_CODE_FILE\"\n";
+
+TEST_F(RealExecutorTest, UserContextAppsRunAsTheUserInTheirHome) {
+  if (::geteuid() != 0) GTEST_SKIP() << "an agent that is not root runs installers as itself";
+  // A device's / is 0755; mkdtemp made this folder 0700, which the user could not traverse.
+  fs::permissions(root().parent_path(), fs::perms(0755));
+  fs::permissions(root(), fs::perms(0755));
+  AddApp("app-user", kWhoAmIScript);
   core::PlanItem item = ItemFor(core::ItemKind::kApp, "app-user");
   item.context = core::InstallContext::kUser;
   ApplyContext context;
   context.user_name = "adele";
-  ASSERT_TRUE(Apply(item, context));
-  EXPECT_EQ(ReadText(root() / "var/env"), "user=adele home=none\n");  // no account (yet)
-  WriteText(root() / "etc/passwd", "adele:x:1000:1000::/home/adele:/bin/bash\n");
-  ASSERT_TRUE(Apply(item, context));
+
+  // No account (yet): nobody to run as but the agent.
+  Result<ItemResult> result = Apply(item, context);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->reboot, core::RebootKind::kSoft) << result->message;
   EXPECT_EQ(ReadText(root() / "var/env"),
-            "user=adele home=" + (root() / "home/adele").string() + "\n");
+            "user=adele home=none HOME=none uid=0 gid=0 groups=0\n");
+
+  WriteText(root() / "etc/passwd", "root:x:0:0::/root:/bin/sh\n"
+                                   "adele:x:1000:1000::/home/adele:/bin/bash\n");
+  WriteText(root() / "etc/group", "root:x:0:\nusers:x:100:adele\nadele:x:1000:\n");
+  const fs::path home = root() / "home/adele";
+  fs::create_directories(home);
+  fs::permissions(home, fs::perms(0700));
+  ASSERT_EQ(::chown(home.c_str(), 1000, 1000), 0);
+  result = Apply(item, context);
+  ASSERT_TRUE(result);
+  EXPECT_TRUE(result->succeeded()) << result->message;
+  EXPECT_EQ(result->reboot, core::RebootKind::kSoft) << "the exit code reached the agent";
+  EXPECT_EQ(ReadText(home / "env"), "user=adele home=" + home.string() + " HOME=" +
+                                        home.string() + " uid=1000 gid=1000 groups=1000 100\n");
+  struct stat st {};
+  ASSERT_EQ(::stat((home / "env").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 1000u) << "a file a user's app makes in their home is theirs";
+  EXPECT_EQ(st.st_gid, 1000u);
+
+  // A device-context app still runs as root.
   item.context = core::InstallContext::kDevice;
   ASSERT_TRUE(Apply(item, context));
-  EXPECT_EQ(ReadText(root() / "var/env"), "user=none home=none\n");
+  EXPECT_EQ(ReadText(root() / "var/env"),
+            "user=none home=none HOME=none uid=0 gid=0 groups=0\n");
 }
 
 TEST_F(RealExecutorTest, AnAppWithoutContentRunsInTheRoot) {
