@@ -25,6 +25,9 @@ if [ ! -s "$tarball" ]; then
 fi
 
 work=$(mktemp -d)
+# A device's / is 0755 (mktemp made this 0700): a user-context app, run as the user, reaches
+# their home in the root through it.
+chmod 0755 "$work"
 daemon=""
 cleanup() {
   [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
@@ -66,7 +69,7 @@ chmod 0755 "$pkg/usr/bin/contoso-inventory"
 tenant="$work/tenant"
 mkdir -p "$tenant"
 dpkg-deb --root-owner-group --build "$pkg" "$tenant/contoso-inventory_1.2.0-1_all.deb" >/dev/null
-cp "$here/tenant.yaml" "$tenant/"
+cp "$here/tenant.yaml" "$here/contoso-dotfiles.sh" "$tenant/"
 
 "$bin/groundcrew" init --data-dir "$work/var" --organization Contoso --domain contoso.com \
   > "$work/init"
@@ -149,6 +152,10 @@ expect_equal "the user's home and shell" "/home/ada-lovelace:/bin/bash" \
   "$(echo "$entry" | cut -d: -f6-7)"
 in_root id -nG ada-lovelace | grep -qw sudo || fail "the administrator user is not in sudo"
 check_file home/ada-lovelace 700 ada-lovelace:ada-lovelace
+# The user-context app ran as the user: what it wrote in the home is theirs.
+check_file home/ada-lovelace/.config/contoso/settings 644 ada-lovelace:ada-lovelace
+expect_equal "the uid the user's app ran as" "$(in_root id -u ada-lovelace)" \
+  "$(sed -n 's/^written-by-uid=//p' "$root/home/ada-lovelace/.config/contoso/settings")"
 hash=$(in_root getent shadow ada-lovelace | cut -d: -f2)
 case "$hash" in '$y$'*) ;; *) fail "the hash is not yescrypt: ${hash:0:4}";; esac
 # The root's own crypt(3) (perl-base is in every Debian root) against the stored hash.

@@ -74,7 +74,7 @@ std::vector<json::value> EventsAbout(const std::vector<json::value>& events, std
 
 TEST_F(AdoptionTest, AnAgentKilledMidInstallAndStartedAgainAtOnceWaitsForTheSameInstaller) {
   std::unique_ptr<Process> first = StartTechnician();
-  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Root() / "hold.running"); }))
+  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Markers() / "hold.running"); }))
       << first->out() << first->err();
   first->Kill();
   // Started again at once: the orphaned installer is still waiting for its release.
@@ -83,7 +83,7 @@ TEST_F(AdoptionTest, AnAgentKilledMidInstallAndStartedAgainAtOnceWaitsForTheSame
   EXPECT_EQ(InstallRuns()["hold"], 1) << "a second installer was started beside the first";
   EXPECT_TRUE(second->Running()) << "the restarted agent did not wait for the installer\n"
                                  << second->out() << second->err();
-  Touch(Root() / "hold.release");
+  Touch(Markers() / "hold.release");
   ASSERT_EQ(second->Wait(), 0) << second->out() << second->err();
   EXPECT_EQ(InstallRuns()["hold"], 1) << "installed twice";
 

@@ -38,24 +38,31 @@ inline std::string ReadFile(const std::filesystem::path& path) {
   return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
-inline void Touch(const std::filesystem::path& path) { std::ofstream(path) << ""; }
+inline void Touch(const std::filesystem::path& path) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << "";
+}
 
 // Whether `value` is the string `text`.
 inline bool IsText(const boost::json::value& value, std::string_view text) {
   return value.is_string() && value.as_string() == text;
 }
 
-// Installer steps (shell) for a TestAppSpec's `before`:
-// fails with 1603 (a code above 255: through $GROUNDCREW_EXIT_CODE_FILE) until ROOT/<flag> exists.
+// Installer steps (shell) for a TestAppSpec's `before`. Their flags are in ROOT/markers, which
+// AgentFixture makes writable by anyone (sticky, like /tmp), as a user-context installer runs as
+// the user:
+// fails with 1603 (a code above 255: through $GROUNDCREW_EXIT_CODE_FILE) until
+// ROOT/markers/<flag> exists.
 inline std::string FailsUntil(const std::string& flag) {
-  return "if [ ! -e \"$GROUNDCREW_ROOT/" + flag + "\" ]; then\n" +
+  return "if [ ! -e \"$GROUNDCREW_ROOT/markers/" + flag + "\" ]; then\n" +
          "  echo 1603 > \"$GROUNDCREW_EXIT_CODE_FILE\"\n" + "  exit 1\n" + "fi\n";
 }
-// Says it is running (ROOT/<name>.running), then waits until ROOT/<name>.release exists (giving
+// Says it is running (ROOT/markers/<name>.running), then waits until ROOT/markers/<name>.release
+// exists (giving
 // up after a minute, so that a failed test leaves nothing running for long). AgentFixture
 // releases such installers when the test ends.
 inline std::string HeldUntilReleased(const std::string& name) {
-  const std::string flag = "\"$GROUNDCREW_ROOT/" + name;
+  const std::string flag = "\"$GROUNDCREW_ROOT/markers/" + name;
   return "touch " + flag + ".running\"\n" + "i=0\n" + "while [ ! -e " + flag +
          ".release\" ]; do\n" + "  i=$((i + 1)); [ \"$i\" -lt 1200 ] || exit 1; sleep 0.05\n" +
          "done\n";
@@ -71,7 +78,9 @@ struct AgentRun {
 
 // An app the test adds to the tenant. Its content file (<slug>.sh, next to the tenant document)
 // is `script`, or by default a script that counts its run (ROOT/installs.log), does `before`,
-// then writes /opt/test/<slug>/VERSION (`version`), which its detection rule looks for.
+// then writes /opt/test/<slug>/VERSION (`version`), which its detection rule looks for; a
+// user-context app, run as the user, writes $GROUNDCREW_HOME/.local/share/test/<slug>/VERSION
+// instead, and its detection rule is a command reading it.
 struct TestAppSpec {
   std::string name;
   std::string slug;
@@ -100,6 +109,15 @@ class AgentFixture : public ::testing::Test {
  protected:
   void SetUp() override {
     namespace fs = std::filesystem;
+    // The device root as a device has it: / is 0755 (mkdtemp made the folder 0700), so that a
+    // user-context installer, run as the user, reaches their home. Anyone may add to the runs'
+    // log and to the markers (a test's own, sticky like /tmp).
+    fs::permissions(temp_.path(), fs::perms(0755));
+    fs::create_directories(Markers());
+    fs::permissions(Root(), fs::perms(0755));
+    fs::permissions(Markers(), fs::perms(01777));
+    std::ofstream(Root() / "installs.log") << "";
+    fs::permissions(Root() / "installs.log", fs::perms(0666));
     data_dir_ = temp_.path() / "var";
     CommandResult init = RunCommand({GroundcrewPath(), "init", "--data-dir", data_dir_.string(),
                                      "--organization", "Contoso", "--domain", "contoso.com"});
@@ -137,7 +155,7 @@ class AgentFixture : public ::testing::Test {
 
   void TearDown() override {
     // Installers still held (a test that failed half-way) may end now.
-    for (const std::string& name : held_) Touch(Root() / (name + ".release"));
+    for (const std::string& name : held_) Touch(Markers() / (name + ".release"));
   }
 
   // The device's registration row (`groundcrew-agent hwid` with its key in `state`), imported
@@ -170,6 +188,8 @@ class AgentFixture : public ::testing::Test {
   }
   std::filesystem::path State() { return temp_.path() / "state"; }
   std::filesystem::path Root() { return temp_.path() / "root"; }
+  /// The installers' flags (FailsUntil, HeldUntilReleased).
+  std::filesystem::path Markers() { return Root() / "markers"; }
 
   // ---- the tenant ----
 
@@ -186,10 +206,15 @@ class AgentFixture : public ::testing::Test {
   }
   // The default installer of `app` (see TestAppSpec).
   static std::string InstallScript(const TestAppSpec& app) {
-    const std::string dir = "\"$GROUNDCREW_ROOT/opt/test/" + app.slug;
+    const std::string dir = "\"" + InstalledFolder(app) + "/" + app.slug;
     return "set -eu\nprintf '%s\\n' " + app.slug + " >> \"$GROUNDCREW_ROOT/installs.log\"\n" +
            app.before + "mkdir -p " + dir + "\"\n" + "echo " + app.version + " > " + dir +
            "/VERSION.new\"\n" + "mv " + dir + "/VERSION.new\" " + dir + "/VERSION\"\n";
+  }
+  // Where the default installer of `app` writes <slug>/VERSION, for the shell.
+  static std::string InstalledFolder(const TestAppSpec& app) {
+    return app.context == "user" ? "$GROUNDCREW_HOME/.local/share/test"
+                                 : "$GROUNDCREW_ROOT/opt/test";
   }
   // Adds `app` to the tenant document (ApplyTenant sends it) and writes its content file.
   void AddApp(const TestAppSpec& app) {
@@ -199,8 +224,13 @@ class AgentFixture : public ::testing::Test {
     block += "\n    installContext: " + app.context;
     block += "\n    installCommandLine: sh " + file;
     block += "\n    detectionRules:";
-    block += "\n      - {kind: fileVersion, path: /opt/test/" + app.slug + "/VERSION, value: \"" +
-             app.version + "\"}";
+    if (app.context == "user") {
+      block += "\n      - {kind: command, command: 'test \"$(cat \"" + InstalledFolder(app) + "/" +
+               app.slug + "/VERSION\" 2>/dev/null)\" = " + app.version + "'}";
+    } else {
+      block += "\n      - {kind: fileVersion, path: /opt/test/" + app.slug + "/VERSION, value: \"" +
+               app.version + "\"}";
+    }
     if (app.max_run_minutes > 0) {
       block += "\n    maxRunTimeInMinutes: " + std::to_string(app.max_run_minutes);
     }

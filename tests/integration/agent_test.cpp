@@ -166,8 +166,11 @@ class AgentTest : public AgentFixture {
     Edit("\n    allowLogCollectionOnInstallFailure: true\n",
          "\n    allowLogCollectionOnInstallFailure: true\n    " + setting + "\n");
   }
+  // Whether the default installer of `slug` ran: a device app's in /opt/test, a user app's in
+  // the user's home (AgentFixture::InstalledFolder).
   bool Installed(const std::string& slug) {
-    return ReadFile(Root() / "opt/test" / slug / "VERSION") == "1.0.0\n";
+    return ReadFile(Root() / "opt/test" / slug / "VERSION") == "1.0.0\n" ||
+           ReadFile(Root() / "home/adele-vance/.local/share/test" / slug / "VERSION") == "1.0.0\n";
   }
   CommandResult Agent(const json::object& answers) { return RunCommand(AgentArgv(answers, {})); }
   // How many reports the agent queued for the session (its journal, STATE/journal.jsonl).
@@ -257,7 +260,8 @@ TEST_F(AgentTest, TechnicianFlowResealThenUserFlowWithTheDeltaAndAccountSetup) {
   EXPECT_EQ(ReadFile(Root() / "opt/contoso/runtime/VERSION"), "2.1.0\n");
   EXPECT_TRUE(fs::exists(Root() / "opt/contoso/agent/VERSION"));
   EXPECT_TRUE(fs::exists(Root() / "opt/contoso/sales-crm/VERSION")) << "assigned user's device app";
-  EXPECT_FALSE(fs::exists(Root() / "opt/contoso/notes")) << "a user-context app waits for sign-in";
+  EXPECT_FALSE(fs::exists(Root() / "home/adele-vance/.local/share/contoso/notes"))
+      << "a user-context app waits for sign-in";
   EXPECT_EQ(fs::status(Root() / "etc/NetworkManager/system-connections").type(),
             fs::file_type::directory);
   EXPECT_TRUE(Showed(technician.out, "resealed")) << technician.out;
@@ -269,7 +273,14 @@ TEST_F(AgentTest, TechnicianFlowResealThenUserFlowWithTheDeltaAndAccountSetup) {
   CommandResult user = Agent({{"password", kAdelePassword}, {"totpSeed", kAdeleSeed}});
   ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
   EXPECT_TRUE(Installed("whiteboard")) << user.out;
-  EXPECT_EQ(ReadFile(Root() / "opt/contoso/notes/VERSION"), "3.2.0\n");
+  const fs::path notes = Root() / "home/adele-vance/.local/share/contoso/notes/VERSION";
+  EXPECT_EQ(ReadFile(notes), "3.2.0\n");
+  struct stat owner {};
+  ASSERT_EQ(::stat(notes.c_str(), &owner), 0);
+  if (::geteuid() == 0) {  // an agent that is not root runs every installer as itself
+    EXPECT_EQ(owner.st_uid, 1000u) << "the user's app installed as the user, in their home";
+    EXPECT_EQ(owner.st_gid, 1000u);
+  }
   // Every app was installed once, in one flow or the other.
   EXPECT_EQ(InstallRuns(), (std::map<std::string, int>{{"agent", 1},
                                                        {"notes", 1},
@@ -365,7 +376,7 @@ TEST_F(AgentTest, ABlockingAppFailingGivesTheFailureScreenAndRetryAfterTheFixSuc
   EXPECT_EQ(ReportItem(tech, "Contoso Flaky").at("code"), "1603") << tech;
 
   // Fixed on the device; the technician presses Retry.
-  Touch(Root() / "flaky.fixed");
+  Touch(Markers() / "flaky.fixed");
   CommandResult retried = Agent({{"technician", true}, {"onError", json::array{"retry"}}});
   ASSERT_EQ(retried.exit_code, 0) << retried.out << retried.err;
   EXPECT_TRUE(Installed("flaky"));
@@ -394,7 +405,7 @@ TEST_F(AgentTest, ANonBlockingFailureInTheTechnicianFlowIsRetriedInTheUserFlow) 
   EXPECT_EQ(tech.at("deploymentState"), "success") << tech;
   EXPECT_EQ(ReportItem(tech, "Contoso Flaky").at("status"), "failed") << tech;
 
-  Touch(Root() / "flaky.fixed");
+  Touch(Markers() / "flaky.fixed");
   CommandResult user = Agent({{"password", kAdelePassword}, {"totpSeed", kAdeleSeed}});
   ASSERT_EQ(user.exit_code, 0) << user.out << user.err;
   EXPECT_TRUE(Installed("flaky"));
@@ -424,7 +435,7 @@ TEST_F(AgentTest, APhaseTimeoutOffersWhatTheProfileAllowsAndContinueAnywaySuccee
                                               {"totpSeed", kAdeleSeed},
                                               {"onError", json::array{"continue"}}},
                                              {.extra = {"--test-clock", clock.path().string()}});
-  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Root() / "slow.running"); }))
+  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Markers() / "slow.running"); }))
       << user->out() << user->err();
   clock.Advance(std::chrono::minutes(61));
   ASSERT_TRUE(WaitUntil([&] { return Showed(user->out(), "espError"); }))
@@ -434,7 +445,7 @@ TEST_F(AgentTest, APhaseTimeoutOffersWhatTheProfileAllowsAndContinueAnywaySuccee
   const auto waiting = std::chrono::steady_clock::now();
   EXPECT_EQ(user->Wait(), 0) << user->out() << user->err();
   EXPECT_LT(std::chrono::steady_clock::now() - waiting, std::chrono::seconds(30));
-  Touch(Root() / "slow.release");
+  Touch(Markers() / "slow.release");
 
   // Exactly the options of the profile: Try again (not blocked), Continue anyway (allowed),
   // Collect logs (allowed); no Reset (not allowed).
@@ -478,7 +489,7 @@ TEST_F(AgentTest, ResetWipesTheDeviceWhichIsThenProvisionedAgainWithoutTheAdmin)
   EXPECT_EQ(fs::file_size(State() / "journal.jsonl"), 0u);
 
   // A fresh start provisions the device; nobody touched the service's records.
-  Touch(Root() / "flaky.fixed");
+  Touch(Markers() / "flaky.fixed");
   CommandResult again = Agent({{"technician", true}});
   ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
   EXPECT_TRUE(Installed("flaky"));
@@ -510,11 +521,11 @@ TEST_F(AgentTest, AnAgentKilledDuringAnInstallResumesWithoutInstallingTwiceOrLos
   ASSERT_NO_FATAL_FAILURE(ApplyTenant());
 
   std::unique_ptr<Process> agent = StartAgent({{"technician", true}});
-  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Root() / "hold.running"); }))
+  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Markers() / "hold.running"); }))
       << agent->out() << agent->err();
   agent->Kill();
   // The installer outlives the agent (as it would not outlive a power cut) and finishes.
-  Touch(Root() / "hold.release");
+  Touch(Markers() / "hold.release");
   ASSERT_TRUE(WaitUntil([&] { return Installed("hold"); }));
 
   CommandResult resumed = Agent({{"technician", true}});
@@ -740,10 +751,11 @@ TEST_F(AgentTest, OnATerminalTheUserSignsInIsToldAboutAWrongPasswordAndChoosesPr
       << user->Screen();
   std::this_thread::sleep_for(std::chrono::seconds(2));
   EXPECT_FALSE(user->ExitCode()) << "the privacy screen waits: " << user->Screen();
-  EXPECT_FALSE(fs::exists(Root() / "opt/contoso/notes")) << "Account setup waits for privacy";
+  EXPECT_FALSE(fs::exists(Root() / "home/adele-vance/.local/share/contoso/notes"))
+      << "Account setup waits for privacy";
   user->Press("Enter");  // Accept
   EXPECT_EQ(user->Wait(), 0) << user->Screen();
-  EXPECT_TRUE(fs::exists(Root() / "opt/contoso/notes/VERSION"));
+  EXPECT_TRUE(fs::exists(Root() / "home/adele-vance/.local/share/contoso/notes/VERSION"));
   EXPECT_NE(user->Scrollback().find("Your desktop is ready"), std::string::npos)
       << user->Scrollback();
 }
@@ -818,7 +830,7 @@ TEST_F(AgentTest, OnATerminalTheErrorScreenOffersExactlyTheProfilesOptions) {
   std::this_thread::sleep_for(std::chrono::seconds(1));
   EXPECT_FALSE(user->ExitCode()) << user->Screen();
   EXPECT_NE(user->Screen().find("Try again (t)"), std::string::npos) << user->Screen();
-  Touch(Root() / "flaky.fixed");
+  Touch(Markers() / "flaky.fixed");
   user->Type("t");
   EXPECT_EQ(user->Wait(std::chrono::seconds(120)), 0) << user->Screen();
   EXPECT_TRUE(Installed("flaky"));
@@ -835,13 +847,13 @@ TEST_F(AgentTest, OnATerminalAnItemIsInstallingOnceItsContentIsDownloaded) {
   std::unique_ptr<TerminalSession> agent =
       OnTerminal({{"technician", true}, {"provision", true}, {"reseal", true}});
   ASSERT_TRUE(agent->WaitFor("Setting up your device for work")) << agent->Screen();
-  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Root() / "hold.running"); }));
+  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Markers() / "hold.running"); }));
   agent->Type("2");  // Device setup's details
   ASSERT_TRUE(WaitUntil([&] {
     return std::regex_search(agent->Screen(), std::regex("Contoso Hold +Installing"));
   })) << agent->Screen();
   EXPECT_EQ(agent->Screen().find("100%"), std::string::npos) << agent->Screen();
-  Touch(Root() / "hold.release");
+  Touch(Markers() / "hold.release");
   EXPECT_EQ(agent->Wait(), 0) << agent->Screen();
   EXPECT_EQ(ReadFile(State() / "journal.jsonl").find("Installing"), std::string::npos);
 }
@@ -953,7 +965,8 @@ TEST_F(AgentTest, RepeatedSignInFailuresLockTheAccount) {
   EXPECT_EQ(locked.exit_code, 1) << locked.out << locked.err;
   EXPECT_NE(NoticeText(LastScreenOf(locked.out, "signIn")).find("locked"), std::string::npos)
       << locked.out;
-  EXPECT_FALSE(fs::exists(Root() / "opt/contoso/notes")) << "no user item without a sign-in";
+  EXPECT_FALSE(fs::exists(Root() / "home/adele-vance/.local/share/contoso/notes"))
+      << "no user item without a sign-in";
 }
 
 TEST_F(AgentTest, TheServiceGoingAwayDuringDeviceSetupIsWaitedFor) {
@@ -971,10 +984,10 @@ TEST_F(AgentTest, TheServiceGoingAwayDuringDeviceSetupIsWaitedFor) {
 
   // Away while an app installs: its end is reported later, and the next app's content waits
   // for the service.
-  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Root() / "hold.running"); }))
+  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Markers() / "hold.running"); }))
       << agent->out() << agent->err();
   ASSERT_EQ(daemon_->Stop(), 0);
-  Touch(Root() / "hold.release");
+  Touch(Markers() / "hold.release");
   ASSERT_TRUE(WaitUntil([&] {
     return ItemStates(agent->out(), "Contoso Later").size() > 1;  // no longer waiting
   })) << agent->out()
@@ -983,10 +996,10 @@ TEST_F(AgentTest, TheServiceGoingAwayDuringDeviceSetupIsWaitedFor) {
   ASSERT_TRUE(daemon_->Restart()) << daemon_->log();
 
   // Away when Device setup ends: the reseal waits for the service.
-  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Root() / "later.running"); }))
+  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Markers() / "later.running"); }))
       << agent->out() << agent->err();
   ASSERT_EQ(daemon_->Stop(), 0);
-  Touch(Root() / "later.release");
+  Touch(Markers() / "later.release");
   ASSERT_TRUE(WaitUntil([&] {
     return agent->out().find("Can't reach your organization's service") != std::string::npos;
   })) << agent->out()

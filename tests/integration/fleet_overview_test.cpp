@@ -56,7 +56,7 @@ class FleetOverviewTest : public AgentFixture {
     const AgentRun failed = RunTechnicianFlow(kFailedSerial);
     ASSERT_EQ(failed.exit_code, 1) << failed.out << failed.err;
     fs::create_directories(DeviceRoot(kProvisionedSerial));
-    Touch(DeviceRoot(kProvisionedSerial) / "flaky.fixed");
+    Touch(DeviceRoot(kProvisionedSerial) / "markers" / "flaky.fixed");
     const AgentRun provisioned = RunTechnicianFlow(kProvisionedSerial);
     ASSERT_EQ(provisioned.exit_code, 0) << provisioned.out << provisioned.err;
   }

@@ -294,9 +294,8 @@ Result<std::string> RealExecutor::CommandAs(const LocalAccount& account, const s
                      fmt::format("cannot prepare the exit code file for {}: {}", account.name,
                                  made.error().message));
   }
-  return fmt::format("setpriv --reuid={} --regid={} --groups={} -- /bin/sh -c {} 3>{}",
-                     account.uid, account.gid, groups, ShellQuote(command),
-                     ShellQuote(exit_code_file.string()));
+  return fmt::format("setpriv --reuid={} --regid={} --groups={} -- /bin/sh -c {} 3>{}", account.uid,
+                     account.gid, groups, ShellQuote(command), ShellQuote(exit_code_file.string()));
 }
 
 Result<ItemResult> RealExecutor::Apply(const core::PlanItem& item, const Payloads& payloads,

@@ -432,11 +432,11 @@ TEST_F(RealExecutorTest, UserContextAppsRunAsTheUserInTheirHome) {
   Result<ItemResult> result = Apply(item, context);
   ASSERT_TRUE(result);
   EXPECT_EQ(result->reboot, core::RebootKind::kSoft) << result->message;
-  EXPECT_EQ(ReadText(root() / "var/env"),
-            "user=adele home=none HOME=none uid=0 gid=0 groups=0\n");
+  EXPECT_EQ(ReadText(root() / "var/env"), "user=adele home=none HOME=none uid=0 gid=0 groups=0\n");
 
-  WriteText(root() / "etc/passwd", "root:x:0:0::/root:/bin/sh\n"
-                                   "adele:x:1000:1000::/home/adele:/bin/bash\n");
+  WriteText(root() / "etc/passwd",
+            "root:x:0:0::/root:/bin/sh\n"
+            "adele:x:1000:1000::/home/adele:/bin/bash\n");
   WriteText(root() / "etc/group", "root:x:0:\nusers:x:100:adele\nadele:x:1000:\n");
   const fs::path home = root() / "home/adele";
   fs::create_directories(home);
@@ -446,8 +446,8 @@ TEST_F(RealExecutorTest, UserContextAppsRunAsTheUserInTheirHome) {
   ASSERT_TRUE(result);
   EXPECT_TRUE(result->succeeded()) << result->message;
   EXPECT_EQ(result->reboot, core::RebootKind::kSoft) << "the exit code reached the agent";
-  EXPECT_EQ(ReadText(home / "env"), "user=adele home=" + home.string() + " HOME=" +
-                                        home.string() + " uid=1000 gid=1000 groups=1000 100\n");
+  EXPECT_EQ(ReadText(home / "env"), "user=adele home=" + home.string() + " HOME=" + home.string() +
+                                        " uid=1000 gid=1000 groups=1000 100\n");
   struct stat st {};
   ASSERT_EQ(::stat((home / "env").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, 1000u) << "a file a user's app makes in their home is theirs";
@@ -456,8 +456,7 @@ TEST_F(RealExecutorTest, UserContextAppsRunAsTheUserInTheirHome) {
   // A device-context app still runs as root.
   item.context = core::InstallContext::kDevice;
   ASSERT_TRUE(Apply(item, context));
-  EXPECT_EQ(ReadText(root() / "var/env"),
-            "user=none home=none HOME=none uid=0 gid=0 groups=0\n");
+  EXPECT_EQ(ReadText(root() / "var/env"), "user=none home=none HOME=none uid=0 gid=0 groups=0\n");
 }
 
 TEST_F(RealExecutorTest, AnAppWithoutContentRunsInTheRoot) {
