@@ -218,6 +218,17 @@ TEST_F(LocalAccountTest, ASecondSignInUpdatesTheAccountAndItsAdministratorRights
   EXPECT_EQ(Line("group", "sudo"), "sudo:x:27:ada-lovelace");
 }
 
+TEST_F(LocalAccountTest, SupplementaryGroupsAreTheGroupsListingTheUser) {
+  ASSERT_TRUE(SignIn("ada.lovelace@contoso.com", "first", true));
+  // sudo (27, the administrator's) and the groups that list her; not her own group (no member
+  // list), nor one naming a longer name that starts like hers.
+  WriteText(Root() / "etc/group", ReadText(Root() / "etc/group") +
+                                      "users:x:100:bob,ada-lovelace\n"
+                                      "audio:x:29:ada-lovelace2\n");
+  EXPECT_EQ(SupplementaryGroups(Root(), "ada-lovelace"), (std::vector<gid_t>{27, 100}));
+  EXPECT_EQ(SupplementaryGroups(Root(), "nobody-here"), std::vector<gid_t>{});
+}
+
 TEST_F(LocalAccountTest, NamesTakenBySomeoneElseGetANumber) {
   // "ada" is an account nobody signed in as; "root", "daemon", "sshd" are the system's.
   Result<LocalAccount> ada = SignIn("ada@contoso.com", "pw", false);
