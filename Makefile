@@ -34,7 +34,7 @@ build: configure
 # (scripts/demo): technician flow, reseal, a new app, the user flow with MFA, the report.
 # Builds only the three binaries the demo runs (no test, no benchmark).
 DEMO_TARGETS := groundcrew groundcrewd groundcrew-agent
-demo: configure
+demo: configure debian-root
 	@cmake --build $(BUILD) --target $(DEMO_TARGETS)
 	@scripts/demo $(BUILD)
 

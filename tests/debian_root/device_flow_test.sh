@@ -35,13 +35,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-expect_equal() {
-  if [ "$2" != "$3" ]; then
-    fail "$1"$'\n'"  expected: $(printf '%q' "$2")"$'\n'"  actual:   $(printf '%q' "$3")"
-  fi
-}
+# shellcheck source=../support/checks.sh
+. "$here/../support/checks.sh"
 in_root() { chroot "$root" "$@"; }
 
 root="$work/root"

@@ -23,17 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-failures=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-# expect_equal WHAT EXPECTED ACTUAL
-expect_equal() {
-  if [ "$2" != "$3" ]; then
-    fail "$1"$'\n'"  expected: $(printf '%q' "$2")"$'\n'"  actual:   $(printf '%q' "$3")"
-  fi
-}
+# shellcheck source=../support/checks.sh
+. "$here/../support/checks.sh"
 
 # systemd-analyze verify checks each unit's syntax, that every command it runs exists and is
 # executable, and that the units it requires exist. It runs offline: no systemd as PID 1 is

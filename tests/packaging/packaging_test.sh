@@ -46,27 +46,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-failures=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-# expect_equal WHAT EXPECTED ACTUAL
-expect_equal() {
-  if [ "$2" != "$3" ]; then
-    fail "$1"$'\n'"  expected: $(printf '%q' "$2")"$'\n'"  actual:   $(printf '%q' "$3")"
-  fi
-}
-# expect_silent WHAT COMMAND...: the command succeeds and prints nothing (systemd-analyze
-# verify exits 0 on an unknown key or section: it only prints it).
-expect_silent() {
-  local what=$1 output status=0
-  shift
-  output=$("$@" 2>&1) || status=$?
-  if [ "$status" -ne 0 ] || [ -n "$output" ]; then
-    fail "$what (exit status $status):"$'\n'"$output"
-  fi
-}
+# shellcheck source=../support/checks.sh
+. "$here/../support/checks.sh"
 
 # The exposure `systemd-analyze security` may give groundcrewd.service, in tenths (its
 # --threshold unit): 1.1 today. What remains is what a network service needs: the host's network
