@@ -33,4 +33,12 @@ std::string ReadText(const std::filesystem::path& path);
 /// The permission bits of `path` (e.g. 0600), or -1 when it does not exist.
 int ModeOf(const std::filesystem::path& path);
 
+/// Unpacks the real Debian 12 root (the tarball scripts/debian-root makes, named by
+/// GROUNDCREW_DEBIAN_ROOT_TAR, which ctest sets in the optimised build) into `folder` (created).
+/// Returns "" once it is there, else why a test on it must skip: the variable is unset or names
+/// no file, or the test does not run as root (unpacking device files and chroot need it). A
+/// tarball that does not unpack is a failure of the calling test (ADD_FAILURE), and its reason
+/// is returned too.
+std::string UnpackDebianRoot(const std::filesystem::path& folder);
+
 }  // namespace groundcrew::test_support

@@ -349,19 +349,10 @@ TEST(ComplianceFactsTest, WithoutAPolicyAutomaticUpdatesAreAptsOwn) {
 
 // The real Debian 12 root scripts/debian-root makes, when GROUNDCREW_DEBIAN_ROOT_TAR names it.
 TEST(ComplianceFactsTest, ReadsARealDebianRoot) {
-  const char* tarball = std::getenv("GROUNDCREW_DEBIAN_ROOT_TAR");
-  if (tarball == nullptr || *tarball == '\0' || !fs::exists(tarball)) {
-    GTEST_SKIP() << "GROUNDCREW_DEBIAN_ROOT_TAR does not name the Debian 12 root's tarball "
-                    "(scripts/debian-root makes build/debian-root/bookworm.tar)";
-  }
-  if (::geteuid() != 0) {
-    GTEST_SKIP() << "GROUNDCREW_DEBIAN_ROOT_TAR is set, but unpacking it needs root";
-  }
   TempDir dir;
-  const std::string unpack = "tar -xf " + ShellQuote(tarball) + " -C " +
-                             ShellQuote(dir.path().string()) +
-                             " ./etc ./usr/lib/os-release ./usr/bin/unattended-upgrade";
-  ASSERT_EQ(std::system(unpack.c_str()), 0) << unpack;
+  if (const std::string skip = test_support::UnpackDebianRoot(dir.path()); !skip.empty()) {
+    GTEST_SKIP() << skip;
+  }
   Result<core::DeviceFacts> facts = Read(dir.path());
   ASSERT_TRUE(facts) << facts.error().message;
   EXPECT_EQ(facts->os_id, "debian");

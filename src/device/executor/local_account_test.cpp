@@ -351,17 +351,11 @@ TEST_F(LocalAccountTest, WaitsForTheShadowSuitesLock) {
 
 // The account on a real Debian 12 root (scripts/debian-root), checked with the root's own tools.
 TEST(LocalAccountOnDebianTest, TheRootsToolsAcceptTheAccount) {
-  const char* tarball = std::getenv("GROUNDCREW_DEBIAN_ROOT_TAR");
-  if (tarball == nullptr || *tarball == '\0') {
-    GTEST_SKIP() << "set GROUNDCREW_DEBIAN_ROOT_TAR to the Debian root's tarball "
-                    "(build/debian-root/bookworm.tar, made by scripts/debian-root)";
-  }
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root (chroot) for GROUNDCREW_DEBIAN_ROOT_TAR";
   TempDir dir;
   const fs::path root = dir.path() / "root";
-  fs::create_directories(root);
-  ASSERT_EQ(test_support::RunCommand({"/bin/tar", "-xf", tarball, "-C", root.string()}).exit_code,
-            0);
+  if (const std::string skip = test_support::UnpackDebianRoot(root); !skip.empty()) {
+    GTEST_SKIP() << skip;
+  }
   const DeviceRoot device(root);
   const auto run = [&](std::vector<std::string> argv) {
     Result<ToolOutcome> outcome = device.Run({.argv = std::move(argv)});

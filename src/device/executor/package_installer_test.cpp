@@ -92,26 +92,11 @@ TEST(AptOutputTest, TheErrorTextIsAptsErrorLines) {
 // GROUNDCREW_DEBIAN_ROOT_TAR names the tarball scripts/debian-root makes; the root is unpacked
 // once for the suite and apt installs from the root's own sources (Debian's archive).
 
-constexpr const char* kRootTarVariable = "GROUNDCREW_DEBIAN_ROOT_TAR";
-
 class DebianRootTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const char* tarball = std::getenv(kRootTarVariable);
-    if (tarball == nullptr || *tarball == '\0') {
-      skip_ = std::string(kRootTarVariable) + " is not set: no Debian root to install packages in";
-      return;
-    }
-    if (::geteuid() != 0) {
-      skip_ = "installing in a Debian root (chroot) needs root; " + std::string(kRootTarVariable) +
-              " is set but this test runs as another user";
-      return;
-    }
     dir_ = std::make_unique<TempDir>();
-    fs::create_directories(dir_->path() / "root");
-    const auto unpacked = test_support::RunCommand(
-        {"/usr/bin/tar", "-xf", tarball, "-C", (dir_->path() / "root").string()});
-    if (unpacked.exit_code != 0) skip_ = "cannot unpack " + std::string(tarball) + unpacked.err;
+    skip_ = test_support::UnpackDebianRoot(dir_->path() / "root");
   }
   static void TearDownTestSuite() { dir_.reset(); }
 

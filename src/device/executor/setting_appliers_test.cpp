@@ -441,8 +441,6 @@ TEST_F(SettingAppliersTest, ARecordThatIsNotOneStopsEveryChangeNamingItsFile) {
 
 // ---- On a real Debian 12 root, with its own tools ----
 
-constexpr char kDebianRootVariable[] = "GROUNDCREW_DEBIAN_ROOT_TAR";
-
 // Runs `command` with /bin/sh; its output and whether it exited 0.
 std::pair<bool, std::string> Shell(const std::string& command) {
   std::string output;
@@ -455,19 +453,11 @@ std::pair<bool, std::string> Shell(const std::string& command) {
 }
 
 TEST(SettingAppliersOnDebianTest, EverySettingPassesTheRootsOwnToolsAndARefusalPutsTheFileBack) {
-  const char* tar = std::getenv(kDebianRootVariable);
-  if (tar == nullptr || *tar == '\0' || !fs::exists(tar)) {
-    GTEST_SKIP() << kDebianRootVariable
-                 << " does not name the Debian 12 root's tarball (scripts/debian-root makes "
-                    "build/debian-root/bookworm.tar)";
-  }
-  if (::geteuid() != 0) GTEST_SKIP() << "chroot into the Debian root needs root";
   TempDir base;
   const fs::path dir = base.path() / "debian";
-  fs::create_directories(dir);
-  const auto [unpacked, tar_output] =
-      Shell("tar -xf '" + std::string(tar) + "' -C '" + dir.string() + "'");
-  ASSERT_TRUE(unpacked) << tar_output;
+  if (const std::string skip = test_support::UnpackDebianRoot(dir); !skip.empty()) {
+    GTEST_SKIP() << skip;
+  }
   const DeviceRoot root(dir);
   const std::string chroot = "chroot '" + dir.string() + "' ";
 
