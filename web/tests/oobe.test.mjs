@@ -24,6 +24,7 @@ const bin = process.env.GROUNDCREW_BIN ?? path.join(source, 'build/release/bin')
 const artifacts = process.env.OOBE_ARTIFACTS ?? path.join(source, 'build/test-artifacts/oobe');
 const updateDocs = process.env.OOBE_UPDATE_DOCS === '1';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gc-oobe-web-'));
+fs.chmodSync(work, 0o755);  // the devices' roots are in it
 const processes = new Set();
 let server = '';
 let env = {};
@@ -76,6 +77,7 @@ function device(serial, groupTag, assignedUser) {
     '--model', 'Laptop 7', '--group-tag', groupTag, ...(assignedUser ? ['--assigned-user', assignedUser] : []),
   ], { encoding: 'utf8' });
   fs.writeFileSync(path.join(dir, 'row.csv'), row);
+  fs.chmodSync(dir, 0o755);  // as a device's / is: user apps run as the user reach their home
   cli(['devices', 'import', path.join(dir, 'row.csv')]);
   return { serial, state: path.join(dir, 'state'), root: path.join(dir, 'root') };
 }
@@ -108,8 +110,12 @@ function totp(base32Secret, now = Date.now()) {
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
+// Where the test tenant's apps install: a user app (run as the user) in the user's home, a device
+// app under the root's /opt.
+const INSTALL_DIR = '${GROUNDCREW_HOME:-$GROUNDCREW_ROOT/opt}/contoso';
+
 // An app of the test tenant: `sh SCRIPT.sh` (beside tenant.yaml) installs it for `group`,
-// found by /opt/contoso/SCRIPT/VERSION.
+// found by INSTALL_DIR/SCRIPT/VERSION.
 function app(name, context, script, group) {
   return `  - displayName: ${name}
     publisher: Contoso
@@ -117,7 +123,7 @@ function app(name, context, script, group) {
     installContext: ${context}
     installCommandLine: sh ${script}.sh
     detectionRules:
-      - {kind: fileVersion, path: /opt/contoso/${script}/VERSION, value: "1.0.0"}
+      - {kind: command, command: 'test -e "${INSTALL_DIR}/${script}/VERSION"'}
     content: {file: ${script}.sh}
     assignments: [{group: ${group}, intent: required}]
 `;
@@ -194,7 +200,7 @@ before(async () => {
   fs.writeFileSync(path.join(tenant, 'flaky.sh'), [
     '#!/bin/sh',
     'if [ ! -e "$GROUNDCREW_ROOT/flaky.fixed" ]; then echo 1603 > "$GROUNDCREW_EXIT_CODE_FILE"; exit 1; fi',
-    'mkdir -p "$GROUNDCREW_ROOT/opt/contoso/flaky" && echo 1.0.0 > "$GROUNDCREW_ROOT/opt/contoso/flaky/VERSION"',
+    `mkdir -p "${INSTALL_DIR}/flaky" && echo 1.0.0 > "${INSTALL_DIR}/flaky/VERSION"`,
     '',
   ].join('\n'));
   // Contoso Tools (Device setup, the Sales devices) and Contoso Sales Kit (Account setup, the
@@ -203,14 +209,14 @@ before(async () => {
     fs.writeFileSync(path.join(tenant, `${name}.sh`), [
       '#!/bin/sh',
       `for i in $(seq 600); do [ -e "$GROUNDCREW_ROOT/${name}.release" ] && break; sleep 0.1; done`,
-      `mkdir -p "$GROUNDCREW_ROOT/opt/contoso/${name}" && echo 1.0.0 > "$GROUNDCREW_ROOT/opt/contoso/${name}/VERSION"`,
+      `mkdir -p "${INSTALL_DIR}/${name}" && echo 1.0.0 > "${INSTALL_DIR}/${name}/VERSION"`,
       '',
     ].join('\n'));
   }
   // Contoso Restart installs, then asks for a restart (3010).
   fs.writeFileSync(path.join(tenant, 'restart.sh'), [
     '#!/bin/sh',
-    'mkdir -p "$GROUNDCREW_ROOT/opt/contoso/restart" && echo 1.0.0 > "$GROUNDCREW_ROOT/opt/contoso/restart/VERSION"',
+    `mkdir -p "${INSTALL_DIR}/restart" && echo 1.0.0 > "${INSTALL_DIR}/restart/VERSION"`,
     'echo 3010 > "$GROUNDCREW_EXIT_CODE_FILE"; exit 1',
     '',
   ].join('\n'));
@@ -331,7 +337,8 @@ browserTest('the technician provisions and reseals, then the user signs in and r
   // The agent told the page the run ended before it left: no reconnection attempts.
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.equal(await home.getByText('Reconnecting to the device').count(), 0);
-  assert.ok(fs.existsSync(path.join(dev.root, 'opt/contoso/notes/VERSION')), 'Account setup installed Notes');
+  const notes = path.join(dev.root, 'home/adele-vance/.local/share/contoso/notes/VERSION');
+  assert.ok(fs.existsSync(notes), 'Account setup installed Notes, as Adele, in her home');
   assert.equal(JSON.parse(cli(['users', 'show', ADELE, '--json'])).mfaEnrolled, true);
   await home.context().close();
 
