@@ -146,6 +146,7 @@ json::array SettingsCatalogJson() {
     if (setting.max_length > 0) o["maxLength"] = setting.max_length;
     if (setting.max_items > 0) o["maxItems"] = setting.max_items;
     o["default"] = EncodeSettingValue(setting.default_value);
+    o["scope"] = setting.scope == core::SettingScope::kUser ? "user" : "device";
     o["writes"] = setting.writes;
     out.push_back(std::move(o));
   }

@@ -68,8 +68,8 @@ TEST(SettingsJsonTest, TheCatalogDescribesEverySettingWithItsDefault) {
 // The catalog's table in docs/agent.md, from the catalog itself (so the docs cannot drift).
 std::string CatalogTable() {
   std::string out =
-      "| setting | value | default | what it does | what it writes |\n"
-      "|---|---|---|---|---|\n";
+      "| setting | value | default | scope | what it does | what it writes |\n"
+      "|---|---|---|---|---|---|\n";
   for (const core::SettingDefinition& setting : core::SettingsCatalog()) {
     std::string value;
     std::string choices;
@@ -102,6 +102,7 @@ std::string CatalogTable() {
     }
     out += "| `" + std::string(setting.id) + "` | " + value + " | `" +
            json::serialize(EncodeSettingValue(setting.default_value)) + "` | " +
+           (setting.scope == core::SettingScope::kUser ? "user" : "device") + " | " +
            std::string(setting.title) + ". " + std::string(setting.description) + " | " +
            std::string(setting.writes) + " |\n";
   }

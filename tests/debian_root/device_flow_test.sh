@@ -7,7 +7,7 @@
 #   2. the technician flow and the user flow run with `groundcrew-agent oobe --root ROOT`:
 #      apt, dpkg, sshd, visudo, nft and dconf run inside the root (chroot);
 #   3. the root's own tools check the result: dpkg-query for the packages, sshd -t, visudo -c,
-#      nft -c, getent passwd and id for the user, the root's crypt(3) (perl's crypt) for the
+#      nft -c, dconf read as root and as the user, systemd-tmpfiles, getent passwd and id for the user, the root's crypt(3) (perl's crypt) for the
 #      stored hash, file owners and modes.
 # Usage: device_flow_test.sh BIN_DIR TARBALL
 # Needs root (chroot) and Debian's archive (apt in the root installs jq and hello). Exits 77
@@ -78,11 +78,11 @@ server="http://127.0.0.1:$(cat "$work/port")"
 export GROUNDCREW_SERVER="$server" GROUNDCREW_TOKEN="$token" XDG_CONFIG_HOME="$work/config"
 
 "$bin/groundcrew" apply -f "$tenant/tenant.yaml" > "$work/apply.log"
-# The policy sets every setting of the catalog.
+# The policies set every setting of the catalog.
 catalog=$("$bin/groundcrew" settings --json | grep -o '"id": *"[^"]*"' | sed 's/.*"\([^"]*\)"$/\1/' | sort)
-in_policy=$(sed -n '/^policies:/,/^[a-z]/p' "$tenant/tenant.yaml" | grep -o '^ *[a-zA-Z]*\.[a-zA-Z]*:' \
-  | tr -d ' :' | sort)
-expect_equal "the policy sets every catalog setting" "$catalog" "$in_policy"
+in_policy=$(sed -n '/^policies:/,/^[a-z]/p' "$tenant/tenant.yaml" \
+  | grep -o '[a-zA-Z]*\.[a-zA-Z]*: ' | tr -d ' :' | sort -u)
+expect_equal "the policies set every catalog setting" "$catalog" "$in_policy"
 
 user=ada.lovelace@contoso.com
 password='Analytical-Engine-1843'
@@ -125,6 +125,34 @@ expect_equal "sshd's effective PermitRootLogin" "permitrootlogin no" \
 in_root visudo -c >/dev/null || fail "visudo -c refuses the sudoers files"
 in_root nft -c -f /etc/groundcrew/firewall.nft || fail "nft -c refuses the firewall"
 [ -s "$root/etc/dconf/db/local" ] || fail "dconf update did not compile the local database"
+# The device's screen lock is every user's; the engineer's idle time is in her own database,
+# named by her mandatory profile, which her session reads first (dconf reads the compiled
+# databases itself: no session bus needed).
+as_ada() {
+  in_root setpriv --reuid="$(in_root id -u ada-lovelace)" --regid="$(in_root id -g ada-lovelace)" \
+    --init-groups env HOME=/home/ada-lovelace "$@" 2>&1
+}
+expect_equal "the device's lock-enabled, for everyone" "true" \
+  "$(in_root env HOME=/root dconf read /org/gnome/desktop/screensaver/lock-enabled 2>&1)"
+expect_equal "the device's own idle-delay (none: the system's default)" "" \
+  "$(in_root env HOME=/root dconf read /org/gnome/desktop/session/idle-delay 2>&1)"
+expect_equal "the idle-delay Ada's session reads" "uint32 300" \
+  "$(as_ada dconf read /org/gnome/desktop/session/idle-delay)"
+expect_equal "the lock-enabled Ada's session reads" "true" \
+  "$(as_ada dconf read /org/gnome/desktop/screensaver/lock-enabled)"
+expect_equal "Ada cannot change her idle-delay (locked)" "/org/gnome/desktop/session/idle-delay" \
+  "$(as_ada dconf list-locks /org/gnome/desktop/session/)"
+ls "$root"/etc/groundcrew/policies/users/ada-lovelace/*.json >/dev/null 2>&1 ||
+  fail "no record of the Engineers desktop policy for ada-lovelace"
+# /run is a tmpfs: at boot, systemd-tmpfiles makes her profile again from groundcrew's line.
+profile=$(cat "$root/run/dconf/user/$(in_root id -u ada-lovelace)")
+rm -rf "$root/run/dconf"
+systemd-tmpfiles --root="$root" --create groundcrew-dconf.conf ||
+  fail "systemd-tmpfiles refuses /etc/tmpfiles.d/groundcrew-dconf.conf"
+expect_equal "her profile, made again at boot" "$profile" \
+  "$(cat "$root/run/dconf/user/$(in_root id -u ada-lovelace)" 2>&1)"
+expect_equal "the idle-delay Ada's session reads after a boot" "uint32 300" \
+  "$(as_ada dconf read /org/gnome/desktop/session/idle-delay)"
 check_file() {  # PATH MODE OWNER
   local got
   got=$(in_root stat -c '%a %U:%G' "/$1" 2>/dev/null || echo missing)
@@ -137,6 +165,7 @@ check_file etc/sysctl.d/50-groundcrew.conf 644 root:root
 check_file etc/modprobe.d/groundcrew-blocked.conf 644 root:root
 check_file etc/apt/apt.conf.d/52groundcrew-automatic-updates 644 root:root
 check_file etc/systemd/timesyncd.conf.d/50-groundcrew.conf 644 root:root
+check_file etc/tmpfiles.d/groundcrew-dconf.conf 644 root:root
 grep -qx 'install usb-storage /bin/false' "$root/etc/modprobe.d/groundcrew-blocked.conf" ||
   fail "usb-storage is not blocked"
 

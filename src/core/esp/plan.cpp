@@ -341,6 +341,9 @@ Result<EspPlan> BuildEspPlan(const TargetingIndex& index, const PlanRequest& req
     if (device_phase) {
       device_items.push_back(std::move(item));
     } else if (request.flow == Flow::kUser) {
+      // A policy reaching the device through its user applies for them: its user settings go
+      // to their session only (core/settings/catalog.hpp, SettingScope).
+      if (item.kind == ItemKind::kPolicy) item.context = InstallContext::kUser;
       account_items.push_back(std::move(item));
     }
   };

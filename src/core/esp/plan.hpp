@@ -134,7 +134,8 @@ struct PlanRequest {
 ///   device-context apps; uninstall intents as non-blocking uninstall items.
 /// - User Device setup: the same set minus items installed at the same version (the delta).
 /// - Account setup: user-targeted required items and device-targeted user-context apps, minus
-///   device-context apps already installed at the same version.
+///   device-context apps already installed at the same version. Its policies are in user
+///   context: they apply for the user.
 /// Blocking: every non-app item; apps per selectedMobileAppIds (empty = all).
 [[nodiscard]] Result<EspPlan> BuildEspPlan(const TargetingIndex& index, const PlanRequest& request);
 

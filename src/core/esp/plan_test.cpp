@@ -163,6 +163,12 @@ TEST_F(PlanTest, UserFlowDeviceSetupIsTheDeltaAndAccountSetupTheUsersItems) {
   ASSERT_TRUE(plan.account_setup.has_value());
   // a-crm-device was installed by the technician flow for the assigned user: not again.
   EXPECT_EQ(Ids(*plan.account_setup), (std::vector<std::string>{"p-user", "a-teams"}));
+  // The user's policy applies for them (its user settings in their session); the device's is
+  // the device's.
+  EXPECT_EQ(Find(*plan.account_setup, "p-user").context, InstallContext::kUser);
+  EXPECT_EQ(Find(plan.device_setup, "a-agent").context, InstallContext::kDevice);
+  EXPECT_EQ(Find(Plan(Flow::kTechnician).device_setup, "p-device").context,
+            InstallContext::kDevice);
 }
 
 // A device that has not reported an inventory: the plan assumes a clean technician flow, which

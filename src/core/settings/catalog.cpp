@@ -14,6 +14,12 @@ constexpr std::array kBlockableModules = {
     "bluetooth"sv, "cramfs"sv, "firewire-core"sv, "freevxfs"sv, "hfs"sv,
     "hfsplus"sv,   "jffs2"sv,  "thunderbolt"sv,   "udf"sv,      "usb-storage"sv};
 
+constexpr std::string_view kScreenLockWrites =
+    "Device: /etc/dconf/db/local.d/50-groundcrew-screen-lock and its locks/ entry, "
+    "system-db:local in /etc/dconf/profile/user. A user: the same in "
+    "/etc/dconf/db/groundcrew-user-UID.d/, named by their mandatory profile /run/dconf/user/UID "
+    "(made at boot by /etc/tmpfiles.d/groundcrew-dconf.conf). Then dconf update";
+
 const std::vector<SettingDefinition>& Definitions() {
   static const std::vector<SettingDefinition> definitions = [] {
     std::vector<SettingDefinition> all = {
@@ -89,8 +95,8 @@ const std::vector<SettingDefinition>& Definitions() {
                         "screenLock.idleMinutes; users cannot turn it off.",
          .type = SettingType::kBool,
          .default_value = true,
-         .writes = "/etc/dconf/db/local.d/50-groundcrew-screen-lock and its locks/ entry, "
-                   "system-db:local in /etc/dconf/profile/user, then dconf update"},
+         .scope = SettingScope::kUser,
+         .writes = kScreenLockWrites},
         {.id = "screenLock.idleMinutes",
          .title = "Minutes idle before the screen locks",
          .description = "How long the session may be idle before the screen locks.",
@@ -98,8 +104,8 @@ const std::vector<SettingDefinition>& Definitions() {
          .minimum = 1,
          .maximum = 60,
          .default_value = std::int64_t{15},
-         .writes = "/etc/dconf/db/local.d/50-groundcrew-screen-lock and its locks/ entry, "
-                   "system-db:local in /etc/dconf/profile/user, then dconf update"},
+         .scope = SettingScope::kUser,
+         .writes = kScreenLockWrites},
         {.id = "ssh.passwordAuthentication",
          .title = "SSH accepts passwords",
          .description = "Off: SSH takes keys only.",

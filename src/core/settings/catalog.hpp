@@ -41,6 +41,15 @@ using SettingValue = std::variant<bool, std::int64_t, std::string, std::vector<s
 /// One policy's settings, by setting id.
 using PolicySettings = std::map<std::string, SettingValue, std::less<>>;
 
+/// Where a setting applies (Intune's settings catalog has the same split). A device setting is
+/// the device's, whoever the policy is assigned to. A user setting assigned to users applies to
+/// each user's own session on the device (the screen lock: their dconf database); assigned to
+/// the device, to every user.
+enum class SettingScope {
+  kDevice,
+  kUser,
+};
+
 struct SettingDefinition {
   std::string_view id;           ///< "screenLock.idleMinutes": area, then the setting
   std::string_view title;        ///< "Lock the screen after idle minutes"
@@ -53,6 +62,7 @@ struct SettingDefinition {
   std::size_t max_length = 0;                      ///< kText
   std::size_t max_items = 0;                       ///< kList, kPortList
   SettingValue default_value = false;              ///< what the device has when no policy sets it
+  SettingScope scope = SettingScope::kDevice;
   std::string_view writes;  ///< the files (under the device's root) and commands it uses
 };
 

@@ -181,7 +181,8 @@ Result<PolicyRecord> RecordOf(const core::PlanItem& item, const core::Policy& po
       .policy_id = item.id,
       .display_name = policy.display_name.empty() ? item.display_name : policy.display_name,
       .version = policy.version,
-      .settings = wire::DecodePolicySettings(parsed.as_object(), problems)};
+      .settings = wire::DecodePolicySettings(parsed.as_object(), problems),
+      .user = std::nullopt};
   if (!problems.empty()) {
     std::vector<std::string> messages;
     for (const Error& problem : problems) messages.push_back(problem.message);
@@ -308,7 +309,7 @@ Result<ItemResult> RealExecutor::Apply(const core::PlanItem& item, const Payload
       return MissingPayload(item);
     case core::ItemKind::kPolicy:
       if (const core::Policy* policy = payloads.FindPolicy(item.id)) {
-        return ApplyPolicy(item, *policy);
+        return ApplyPolicy(item, *policy, context);
       }
       return MissingPayload(item);
     case core::ItemKind::kCertificate:
@@ -639,8 +640,21 @@ std::optional<ShellOutcome> RealExecutor::AdoptInstaller(const InstallerRecord& 
   return outcome;
 }
 
-Result<ItemResult> RealExecutor::ApplyPolicy(const core::PlanItem& item,
-                                             const core::Policy& policy) {
+Result<std::optional<RecordUser>> RealExecutor::PolicyUser(const core::PlanItem& item,
+                                                           const ApplyContext& context) const {
+  if (item.context != core::InstallContext::kUser || context.user_name.empty()) {
+    return std::optional<RecordUser>();
+  }
+  const std::optional<LocalAccount> account = FindUser(root_, context.user_name);
+  if (!account) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     fmt::format("the user's account {} is not on the device", context.user_name));
+  }
+  return std::optional<RecordUser>(RecordUser{account->name, account->uid});
+}
+
+Result<ItemResult> RealExecutor::ApplyPolicy(const core::PlanItem& item, const core::Policy& policy,
+                                             const ApplyContext& context) {
   const std::string what = Describe("policy", item, policy.display_name);
   ItemLog log(state_dir_ / "logs", item.id, log_);
   log.Note(fmt::format("{} {} version {} ({})", Verb(item), what, policy.version, NowUtc()));
@@ -650,11 +664,14 @@ Result<ItemResult> RealExecutor::ApplyPolicy(const core::PlanItem& item,
   };
   if (!IsSafeFileName(item.id)) return fail("the policy id cannot be used as a file name");
   Result<SettingsChange> change = [&]() -> Result<SettingsChange> {
+    GC_ASSIGN_OR_RETURN(std::optional<RecordUser> user, PolicyUser(item, context));
+    if (user) log.Note(fmt::format("for the user {} (uid {})", user->name, user->uid));
     const std::lock_guard lock(policies_mutex_);
     if (item.action == core::ItemAction::kUninstall) {
-      return UninstallPolicySettings(device_root_, item.id);
+      return UninstallPolicySettings(device_root_, item.id, user ? user->name : "");
     }
-    GC_ASSIGN_OR_RETURN(const PolicyRecord record, RecordOf(item, policy));
+    GC_ASSIGN_OR_RETURN(PolicyRecord record, RecordOf(item, policy));
+    record.user = std::move(user);
     return InstallPolicySettings(device_root_, record);
   }();
   if (!change) return fail(change.error().message);
@@ -795,7 +812,9 @@ Result<bool> RealExecutor::Detect(const core::PlanItem& item, const Payloads& pa
       if (policy == nullptr) return MissingPayload(item);
       if (!IsSafeFileName(item.id)) return false;
       Result<PolicyRecord> record = RecordOf(item, *policy);
-      if (!record) return false;
+      Result<std::optional<RecordUser>> user = PolicyUser(item, context);
+      if (!record || !user) return false;
+      record->user = std::move(*user);
       return PolicySettingsPresent(device_root_, *record);
     }
     case core::ItemKind::kCertificate: {

@@ -17,6 +17,7 @@
 #include "device/executor/installer_records.hpp"
 #include "device/executor/local_account.hpp"
 #include "device/executor/process.hpp"
+#include "device/executor/setting_appliers.hpp"
 
 // The executor of real devices: changes files under a root folder (`/` on a machine, a sandbox
 // folder in tests) and runs installers with /bin/sh.
@@ -174,7 +175,13 @@ class RealExecutor final : public Executor {
   std::optional<ShellOutcome> AdoptInstaller(const InstallerRecord& wanted,
                                              std::chrono::milliseconds limit,
                                              const ApplyContext& context, ItemLog& log);
-  Result<ItemResult> ApplyPolicy(const core::PlanItem& item, const core::Policy& policy);
+  Result<ItemResult> ApplyPolicy(const core::PlanItem& item, const core::Policy& policy,
+                                 const ApplyContext& context);
+  /// Whose a policy item's record is: a user-context item's in the user flow is the signed-in
+  /// user's (their local account must be in the root: kFailedPrecondition naming it); any
+  /// other's, the device's (nullopt).
+  Result<std::optional<RecordUser>> PolicyUser(const core::PlanItem& item,
+                                               const ApplyContext& context) const;
   Result<ItemResult> ApplyCertificate(const core::PlanItem& item,
                                       const core::CertificateProfile& profile,
                                       const ApplyContext& context);

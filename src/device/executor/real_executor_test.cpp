@@ -630,6 +630,52 @@ TEST_F(RealExecutorTest, APolicyThatDisagreesWithAnAppliedOneFailsNamingBoth) {
   EXPECT_FALSE(*executor_->Detect(ItemFor(core::ItemKind::kPolicy, "pol-2"), payloads_, {}));
 }
 
+TEST_F(RealExecutorTest, AUserContextPolicyIsTheSignedInUsersAndNeedsTheirAccount) {
+  core::Policy policy;
+  policy.id = core::PolicyId("pol-u");
+  policy.display_name = "Sales desktop";
+  policy.settings_json = R"({"screenLock.idleMinutes": 5, "ssh.passwordAuthentication": false})";
+  payloads_.Add(policy);
+  core::PlanItem item = ItemFor(core::ItemKind::kPolicy, "pol-u");
+  item.context = core::InstallContext::kUser;
+  ApplyContext context;
+  context.user_name = "adele";
+
+  // Account setup made the account before the user's items: without it, the item fails.
+  Result<ItemResult> result = Apply(item, context);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->outcome, ItemResult::Outcome::kFailed);
+  EXPECT_EQ(result->message,
+            "policy \"Item pol-u\" (pol-u): the user's account adele is not on the device");
+  EXPECT_FALSE(*executor_->Detect(item, payloads_, context));
+
+  WriteText(root() / "etc/passwd",
+            "root:x:0:0::/root:/bin/sh\nadele:x:1000:1000::/home/adele:/bin/bash\n");
+  result = Apply(item, context);
+  ASSERT_TRUE(result);
+  EXPECT_TRUE(result->succeeded()) << result->message;
+  EXPECT_EQ(result->message,
+            "policy \"Item pol-u\" (pol-u): wrote /etc/ssh/sshd_config.d/50-groundcrew.conf, "
+            "/etc/dconf/db/groundcrew-user-1000.d/50-groundcrew-screen-lock, "
+            "/etc/dconf/db/groundcrew-user-1000.d/locks/50-groundcrew-screen-lock, "
+            "/run/dconf/user/1000, /etc/tmpfiles.d/groundcrew-dconf.conf");
+  EXPECT_TRUE(fs::exists(root() / "etc/groundcrew/policies/users/adele/pol-u.json"));
+  EXPECT_FALSE(fs::exists(root() / "etc/dconf/db/local.d/50-groundcrew-screen-lock"));
+  EXPECT_TRUE(*executor_->Detect(item, payloads_, context));
+  // The same policy in device context is another record, not applied yet.
+  item.context = core::InstallContext::kDevice;
+  EXPECT_FALSE(*executor_->Detect(item, payloads_, context));
+  item.context = core::InstallContext::kUser;
+
+  item.action = core::ItemAction::kUninstall;
+  result = Apply(item, context);
+  ASSERT_TRUE(result);
+  EXPECT_TRUE(result->succeeded()) << result->message;
+  EXPECT_FALSE(fs::exists(root() / "etc/groundcrew/policies/users/adele/pol-u.json"));
+  EXPECT_FALSE(fs::exists(root() / "etc/dconf/db/groundcrew-user-1000.d"));
+  EXPECT_FALSE(fs::exists(root() / "etc/ssh/sshd_config.d/50-groundcrew.conf"));
+}
+
 TEST_F(RealExecutorTest, APolicyWhoseSettingsTheCatalogDoesNotKnowFailsNamingTheField) {
   core::Policy policy;
   policy.id = core::PolicyId("pol-1");

@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <map>
+#include <set>
 #include <system_error>
 
 #include "common/text.hpp"
@@ -34,6 +36,14 @@ constexpr std::string_view kScreenLockFile = "/etc/dconf/db/local.d/50-groundcre
 constexpr std::string_view kScreenLockLocksFile =
     "/etc/dconf/db/local.d/locks/50-groundcrew-screen-lock";
 constexpr std::string_view kDconfProfileFile = "/etc/dconf/profile/user";
+// A user's screen lock: their own database, named by their mandatory profile, which the
+// tmpfiles.d file makes again at every boot (/run is a tmpfs).
+constexpr std::string_view kDconfDbDir = "/etc/dconf/db";
+constexpr std::string_view kUserDbPrefix = "groundcrew-user-";
+constexpr std::string_view kScreenLockName = "50-groundcrew-screen-lock";
+constexpr std::string_view kMandatoryProfileDir = "/run/dconf/user";
+constexpr std::string_view kDconfTmpfilesFile = "/etc/tmpfiles.d/groundcrew-dconf.conf";
+constexpr std::string_view kUsersDir = "users";  // in kRecordsDir
 constexpr std::string_view kSshFile = "/etc/ssh/sshd_config.d/50-groundcrew.conf";
 constexpr std::string_view kIssueFile = "/etc/issue.d/groundcrew.issue";
 constexpr std::string_view kBannerFile = "/etc/groundcrew/login-banner";
@@ -72,6 +82,20 @@ std::string Join(const std::vector<T>& items, std::string_view separator) {
   return fmt::format("{}", fmt::join(items, separator));
 }
 
+bool IsUserSetting(std::string_view id) {
+  const core::SettingDefinition* setting = core::FindSetting(id);
+  return setting != nullptr && setting->scope == core::SettingScope::kUser;
+}
+
+// The settings of `settings` whose scope is the user's (`user` true) or the device's.
+PolicySettings OfScope(const PolicySettings& settings, bool user) {
+  PolicySettings out;
+  for (const auto& [id, value] : settings) {
+    if (IsUserSetting(id) == user) out.emplace(id, value);
+  }
+  return out;
+}
+
 // ---- Rendering: each area turns the settings in force into the files it owns ----
 
 /// How a root's tool checks a file before it is in force.
@@ -91,20 +115,21 @@ constexpr FileCheck kNftCheck{"nft", {"-c", "-f"}};
 
 /// A file as an area wants it: `content` nullopt = absent.
 struct RenderedFile {
-  std::string_view path;
+  std::string path;
   mode_t mode = 0644;
   std::optional<std::string> content;
   const FileCheck* check = nullptr;
 };
 
-RenderedFile Absent(std::string_view path) { return {path, 0644, std::nullopt}; }
+RenderedFile Absent(std::string_view path) { return {std::string(path), 0644, std::nullopt}; }
 
-std::vector<RenderedFile> RenderScreenLock(const PolicySettings& settings) {
+// The screen lock's keyfile and locks in `keyfile_path` and `locks_path`.
+std::vector<RenderedFile> RenderScreenLockIn(const PolicySettings& settings,
+                                             std::string_view keyfile_path,
+                                             std::string_view locks_path) {
   const bool* enabled = Get<bool>(settings, "screenLock.enabled");
   const std::int64_t* idle = Get<std::int64_t>(settings, "screenLock.idleMinutes");
-  if (enabled == nullptr && idle == nullptr) {
-    return {Absent(kScreenLockFile), Absent(kScreenLockLocksFile)};
-  }
+  if (enabled == nullptr && idle == nullptr) return {Absent(keyfile_path), Absent(locks_path)};
   std::string keyfile = Header();
   std::string locks = Header();
   if (idle != nullptr) {
@@ -120,7 +145,11 @@ std::vector<RenderedFile> RenderScreenLock(const PolicySettings& settings) {
       locks += "/org/gnome/desktop/screensaver/lock-delay\n";
     }
   }
-  return {{kScreenLockFile, 0644, keyfile}, {kScreenLockLocksFile, 0644, locks}};
+  return {{std::string(keyfile_path), 0644, keyfile}, {std::string(locks_path), 0644, locks}};
+}
+
+std::vector<RenderedFile> RenderScreenLock(const PolicySettings& settings) {
+  return RenderScreenLockIn(settings, kScreenLockFile, kScreenLockLocksFile);
 }
 
 std::vector<RenderedFile> RenderSsh(const PolicySettings& settings) {
@@ -135,7 +164,7 @@ std::vector<RenderedFile> RenderSsh(const PolicySettings& settings) {
     lines += fmt::format("Banner {}\n", kBannerFile);
   }
   if (lines.empty()) return {Absent(kSshFile)};
-  return {{kSshFile, 0644, Header() + lines, &kSshdCheck}};
+  return {{std::string(kSshFile), 0644, Header() + lines, &kSshdCheck}};
 }
 
 // agetty(8) reads backslash escapes in issue files: a backslash is written twice.
@@ -162,8 +191,8 @@ std::string BannerBytes(std::string_view text) {
 std::vector<RenderedFile> RenderLoginBanner(const PolicySettings& settings) {
   const std::string* text = Get<std::string>(settings, "loginBanner.text");
   if (text == nullptr) return {Absent(kIssueFile), Absent(kBannerFile)};
-  return {{kIssueFile, 0644, EscapeIssue(BannerBytes(*text))},
-          {kBannerFile, 0644, BannerBytes(*text)}};
+  return {{std::string(kIssueFile), 0644, EscapeIssue(BannerBytes(*text))},
+          {std::string(kBannerFile), 0644, BannerBytes(*text)}};
 }
 
 std::vector<RenderedFile> RenderFirewall(const PolicySettings& settings) {
@@ -191,7 +220,7 @@ std::vector<RenderedFile> RenderFirewall(const PolicySettings& settings) {
     }
     out += "\t}\n}\n";
   }
-  return {{kFirewallFile, 0644, out, &kNftCheck}};
+  return {{std::string(kFirewallFile), 0644, out, &kNftCheck}};
 }
 
 std::vector<RenderedFile> RenderPasswordQuality(const PolicySettings& settings) {
@@ -204,7 +233,7 @@ std::vector<RenderedFile> RenderPasswordQuality(const PolicySettings& settings) 
     lines += fmt::format("minclass = {}\n", *classes);
   }
   if (lines.empty()) return {Absent(kPasswordQualityFile)};
-  return {{kPasswordQualityFile, 0644, Header() + lines}};
+  return {{std::string(kPasswordQualityFile), 0644, Header() + lines}};
 }
 
 std::vector<RenderedFile> RenderSysctl(const PolicySettings& settings) {
@@ -221,7 +250,7 @@ std::vector<RenderedFile> RenderSysctl(const PolicySettings& settings) {
     lines += fmt::format("net.ipv4.tcp_syncookies = {}\n", OneZero(*cookies));
   }
   if (lines.empty()) return {Absent(kSysctlFile)};
-  return {{kSysctlFile, 0644, Header() + lines}};
+  return {{std::string(kSysctlFile), 0644, Header() + lines}};
 }
 
 std::vector<RenderedFile> RenderKernelModules(const PolicySettings& settings) {
@@ -231,13 +260,13 @@ std::vector<RenderedFile> RenderKernelModules(const PolicySettings& settings) {
   for (const std::string& name : *blocked) {
     out += fmt::format("install {0} /bin/false\nblacklist {0}\n", name);
   }
-  return {{kModprobeFile, 0644, out}};
+  return {{std::string(kModprobeFile), 0644, out}};
 }
 
 std::vector<RenderedFile> RenderAutomaticUpdates(const PolicySettings& settings) {
   const bool* security = Get<bool>(settings, "automaticUpdates.securityUpdates");
   if (security == nullptr) return {Absent(kAptFile)};
-  return {{kAptFile, 0644,
+  return {{std::string(kAptFile), 0644,
            fmt::format("{}APT::Periodic::Update-Package-Lists \"1\";\n"
                        "APT::Periodic::Unattended-Upgrade \"{}\";\n",
                        Header("//"), OneZero(*security))}};
@@ -245,16 +274,17 @@ std::vector<RenderedFile> RenderAutomaticUpdates(const PolicySettings& settings)
 
 std::vector<RenderedFile> RenderLocalAdministrators(const PolicySettings& settings) {
   const Names* users = Get<Names>(settings, "localAdministrators.users");
-  if (users == nullptr) return {{kSudoersFile, 0440, std::nullopt}};
+  if (users == nullptr) return {{std::string(kSudoersFile), 0440, std::nullopt}};
   std::string out = Header();
   for (const std::string& user : *users) out += fmt::format("{} ALL=(ALL:ALL) ALL\n", user);
-  return {{kSudoersFile, 0440, out, &kVisudoCheck}};
+  return {{std::string(kSudoersFile), 0440, out, &kVisudoCheck}};
 }
 
 std::vector<RenderedFile> RenderTimeServers(const PolicySettings& settings) {
   const Names* servers = Get<Names>(settings, "timeServers.ntp");
   if (servers == nullptr) return {Absent(kTimesyncdFile)};
-  return {{kTimesyncdFile, 0644, fmt::format("{}[Time]\nNTP={}\n", Header(), Join(*servers, " "))}};
+  return {{std::string(kTimesyncdFile), 0644,
+           fmt::format("{}[Time]\nNTP={}\n", Header(), Join(*servers, " "))}};
 }
 
 // ---- Reading back: each setting from the file its area writes ----
@@ -629,13 +659,15 @@ Result<std::vector<RenderedFile>> DconfProfile(const DeviceRoot& root) {
   GC_ASSIGN_OR_RETURN(const std::optional<FileState> profile,
                       ReadFileState(root.Under(kDconfProfileFile)));
   if (!profile)
-    return std::vector<RenderedFile>{{kDconfProfileFile, 0644, "user-db:user\nsystem-db:local\n"}};
+    return std::vector<RenderedFile>{
+        {std::string(kDconfProfileFile), 0644, "user-db:user\nsystem-db:local\n"}};
   for (const ConfigLine& line : ParseConfig(profile->bytes, ' ')) {
     if (line.key == "system-db:local") return std::vector<RenderedFile>{};
   }
   std::string bytes = profile->bytes;
   if (!bytes.empty() && bytes.back() != '\n') bytes += '\n';
-  return std::vector<RenderedFile>{{kDconfProfileFile, profile->mode, bytes + "system-db:local\n"}};
+  return std::vector<RenderedFile>{
+      {std::string(kDconfProfileFile), profile->mode, bytes + "system-db:local\n"}};
 }
 
 // Loads the firewall file at boot, before the network is up (as Debian's nftables.service does
@@ -663,7 +695,8 @@ constexpr std::string_view kFirewallUnit =
 // The unit that loads the firewall at boot; kept when the firewall file goes (it then does
 // nothing).
 Result<std::vector<RenderedFile>> FirewallUnit(const DeviceRoot&) {
-  return std::vector<RenderedFile>{{kFirewallUnitFile, 0644, std::string(kFirewallUnit)}};
+  return std::vector<RenderedFile>{
+      {std::string(kFirewallUnitFile), 0644, std::string(kFirewallUnit)}};
 }
 
 /// One settings area: the files it owns, rendered from the settings in force, and what runs once
@@ -767,21 +800,153 @@ Status ApplyArea(const DeviceRoot& root, const Area& area, const PolicySettings&
   return Ok{};
 }
 
+// ---- Each user's screen lock ----
+
+std::string UserDb(uid_t uid) { return fmt::format("{}{}", kUserDbPrefix, uid); }
+
+std::string UserDbFolder(uid_t uid) { return fmt::format("{}/{}.d", kDconfDbDir, UserDb(uid)); }
+
+std::string UserScreenLockFile(uid_t uid) {
+  return fmt::format("{}/{}", UserDbFolder(uid), kScreenLockName);
+}
+
+std::string UserScreenLockLocksFile(uid_t uid) {
+  return fmt::format("{}/locks/{}", UserDbFolder(uid), kScreenLockName);
+}
+
+std::string MandatoryProfileFile(uid_t uid) {
+  return fmt::format("{}/{}", kMandatoryProfileDir, uid);
+}
+
+// The user's mandatory profile: the device's profile for users (/etc/dconf/profile/user, or
+// dconf's default without it: the user's own database only) with the user's groundcrew database
+// before the first system database, so the device's settings stay under theirs.
+Result<std::string> MandatoryProfile(const DeviceRoot& root, uid_t uid) {
+  GC_ASSIGN_OR_RETURN(const std::optional<FileState> device,
+                      ReadFileState(root.Under(kDconfProfileFile)));
+  const std::string ours = "system-db:" + UserDb(uid);
+  std::string_view text = device ? std::string_view(device->bytes) : "user-db:user\n";
+  std::string profile;
+  bool placed = false;
+  while (!text.empty()) {
+    const size_t end = text.find('\n');
+    const std::string_view line = text::Trim(text.substr(0, end));
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    if (line.empty()) continue;
+    if (!placed && line.starts_with("system-db:")) {
+      profile += ours + "\n";
+      placed = true;
+    }
+    profile += std::string(line) + "\n";
+  }
+  if (!placed) profile += ours + "\n";
+  return profile;
+}
+
+// systemd-tmpfiles' argument field takes C escapes: the profile's lines on one line.
+std::string TmpfilesArgument(std::string_view text) {
+  std::string out;
+  for (const char c : text) out += c == '\n' ? "\\n" : c == '\\' ? "\\\\" : std::string(1, c);
+  return out;
+}
+
+// The uids of the user databases groundcrew made (ROOT/etc/dconf/db/groundcrew-user-<uid>[.d]).
+std::set<uid_t> UsersWithDatabases(const DeviceRoot& root) {
+  std::set<uid_t> uids;
+  std::error_code ec;
+  for (fs::directory_iterator it(root.Under(kDconfDbDir), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string file_name = it->path().filename().string();
+    std::string_view name = file_name;
+    if (!name.starts_with(kUserDbPrefix)) continue;
+    name.remove_prefix(kUserDbPrefix.size());
+    if (name.ends_with(".d")) name.remove_suffix(2);
+    uid_t uid = 0;
+    const auto [at, error] = std::from_chars(name.data(), name.data() + name.size(), uid);
+    if (error == std::errc() && at == name.data() + name.size() && !name.empty()) uids.insert(uid);
+  }
+  return uids;
+}
+
+// Renders each user's screen lock from their records' user settings, and removes the databases
+// of users who have none any more (their mandatory profile too, when it is the one groundcrew
+// wrote); then `dconf update` once anything changed.
+Status RenderUserScreenLocks(const DeviceRoot& root, std::span<const PolicyRecord> records,
+                             SettingsChange& change) {
+  std::map<uid_t, PolicySettings> wanted;
+  for (const PolicyRecord& record : records) {
+    if (!record.user) continue;
+    const PolicySettings own = OfScope(record.settings, true);
+    if (!own.empty()) wanted[record.user->uid].insert(own.begin(), own.end());
+  }
+  std::vector<RenderedFile> files;
+  std::string tmpfiles;
+  for (const auto& [uid, settings] : wanted) {
+    const std::vector<RenderedFile> lock =
+        RenderScreenLockIn(settings, UserScreenLockFile(uid), UserScreenLockLocksFile(uid));
+    files.insert(files.end(), lock.begin(), lock.end());
+    GC_ASSIGN_OR_RETURN(const std::string profile, MandatoryProfile(root, uid));
+    files.push_back({MandatoryProfileFile(uid), 0644, profile});
+    tmpfiles += fmt::format("f+ {} 0644 root root - {}\n", MandatoryProfileFile(uid),
+                            TmpfilesArgument(profile));
+  }
+  files.push_back(tmpfiles.empty()
+                      ? Absent(kDconfTmpfilesFile)
+                      : RenderedFile{std::string(kDconfTmpfilesFile), 0644,
+                                     fmt::format("{}d {} 0755 root root -\n{}", Header(),
+                                                 kMandatoryProfileDir, tmpfiles)});
+  std::vector<uid_t> gone;
+  for (const uid_t uid : UsersWithDatabases(root)) {
+    if (wanted.contains(uid)) continue;
+    gone.push_back(uid);
+    files.push_back(Absent(UserScreenLockFile(uid)));
+    files.push_back(Absent(UserScreenLockLocksFile(uid)));
+    files.push_back(Absent(fmt::format("{}/{}", kDconfDbDir, UserDb(uid))));  // compiled
+    GC_ASSIGN_OR_RETURN(const std::optional<FileState> profile,
+                        ReadFileState(root.Under(MandatoryProfileFile(uid))));
+    if (profile && profile->bytes.find("system-db:" + UserDb(uid) + "\n") != std::string::npos) {
+      files.push_back(Absent(MandatoryProfileFile(uid)));
+    }
+  }
+  bool changed = false;
+  for (const RenderedFile& file : files) {
+    GC_ASSIGN_OR_RETURN(const bool put, PutFile(root, file, change));
+    changed = changed || put;
+  }
+  for (const uid_t uid : gone) {
+    // Empty once groundcrew's files are gone; a folder someone else put files in stays.
+    std::error_code ec;
+    fs::remove(root.Under(UserDbFolder(uid) + "/locks"), ec);
+    fs::remove(root.Under(UserDbFolder(uid)), ec);
+  }
+  if (!changed) return Ok{};
+  if (!root.HasTool("dconf")) {
+    change.notes.push_back("dconf update not run: the root has no dconf");
+    return Ok{};
+  }
+  return RunStep(root, {"dconf", "update"}, change);
+}
+
 // ---- Records ----
 
-// Every record but that of `except`, ordered by policy id (ReadPolicyRecords).
+// Every record but that of `except_id` for `except_user` ("": the device's): the device's
+// ordered by policy id, then each user's by user name and policy id (ReadPolicyRecords).
 Result<std::vector<PolicyRecord>> ReadRecordsExcept(const DeviceRoot& root,
-                                                    std::string_view except);
+                                                    std::string_view except_id,
+                                                    std::string_view except_user);
 
 std::string Quoted(std::string_view name) { return fmt::format("\"{}\"", name); }
 
-// Every conflict of `record` with the others: "Setting X is A in "P" and B in "Q"", joined.
+// Every conflict of `record` with the others: "Setting X is A in "P" and B in "Q"", joined. Two
+// users' records meet on device settings only.
 std::string ConflictsWith(std::span<const PolicyRecord> others, const PolicyRecord& record) {
   std::vector<std::string> found;
   for (const PolicyRecord& other : others) {
-    const std::array sources = {
-        core::PolicySettingsSource{Quoted(other.display_name), &other.settings},
-        core::PolicySettingsSource{Quoted(record.display_name), &record.settings}};
+    const bool apart = record.user && other.user && record.user->name != other.user->name;
+    const PolicySettings theirs = apart ? OfScope(other.settings, false) : other.settings;
+    const PolicySettings mine = apart ? OfScope(record.settings, false) : record.settings;
+    const std::array sources = {core::PolicySettingsSource{Quoted(other.display_name), &theirs},
+                                core::PolicySettingsSource{Quoted(record.display_name), &mine}};
     for (const core::SettingConflict& conflict : core::FindSettingConflicts(sources)) {
       found.push_back(core::DescribeConflict(conflict));
     }
@@ -789,14 +954,15 @@ std::string ConflictsWith(std::span<const PolicyRecord> others, const PolicyReco
   return Join(found, "; ");
 }
 
-// Replaces the record of `policy_id` by `wanted` (nullptr: removes it) and renders the union;
-// on failure the previous record and rendering are put back.
+// Replaces the record of `policy_id` for `user_name` by `wanted` (nullptr: removes it) and
+// renders every record; on failure the previous record and rendering are put back.
 Result<SettingsChange> ReplaceRecord(const DeviceRoot& root, std::string_view policy_id,
-                                     const PolicyRecord* wanted) {
+                                     std::string_view user_name, const PolicyRecord* wanted) {
   // The others must all be records; the one replaced may be anything (a file from before the
   // catalog is replaced or removed like any other).
-  GC_ASSIGN_OR_RETURN(const std::vector<PolicyRecord> others, ReadRecordsExcept(root, policy_id));
-  const fs::path path = PolicyRecordPath(root, policy_id);
+  GC_ASSIGN_OR_RETURN(const std::vector<PolicyRecord> others,
+                      ReadRecordsExcept(root, policy_id, user_name));
+  const fs::path path = PolicyRecordPath(root, policy_id, user_name);
   GC_ASSIGN_OR_RETURN(const std::optional<FileState> previous, ReadFileState(path));
   std::vector<PolicyRecord> before = others;
   if (previous) {
@@ -814,27 +980,33 @@ Result<SettingsChange> ReplaceRecord(const DeviceRoot& root, std::string_view po
   GC_RETURN_IF_ERROR(wanted != nullptr
                          ? WriteFileAtomically(path, EncodePolicyRecord(*wanted), 0600)
                          : RemoveFile(path));
-  Result<SettingsChange> rendered = RenderSettings(root, SettingsInForce(after));
+  Result<SettingsChange> rendered = RenderSettings(root, after);
   if (rendered) {
     rendered->notes.insert(rendered->notes.begin(),
                            fmt::format("{} {}", wanted ? "wrote" : "removed", path.string()));
     return rendered;
   }
   (void)(previous ? WriteFileAtomically(path, previous->bytes, previous->mode) : RemoveFile(path));
-  (void)RenderSettings(root, SettingsInForce(before));
+  (void)RenderSettings(root, before);
   return rendered.error();
 }
 
 }  // namespace
 
-fs::path PolicyRecordPath(const DeviceRoot& root, std::string_view policy_id) {
-  return root.Under(kRecordsDir) / fmt::format("{}.json", policy_id);
+fs::path PolicyRecordPath(const DeviceRoot& root, std::string_view policy_id,
+                          std::string_view user_name) {
+  const fs::path dir =
+      user_name.empty() ? root.Under(kRecordsDir) : root.Under(kRecordsDir) / kUsersDir / user_name;
+  return dir / fmt::format("{}.json", policy_id);
 }
 
 std::string EncodePolicyRecord(const PolicyRecord& record) {
-  const json::object object{{"displayName", record.display_name},
-                            {"version", record.version},
-                            {"settings", wire::EncodePolicySettings(record.settings)}};
+  json::object object{{"displayName", record.display_name},
+                      {"version", record.version},
+                      {"settings", wire::EncodePolicySettings(record.settings)}};
+  if (record.user) {
+    object["user"] = json::object{{"name", record.user->name}, {"uid", record.user->uid}};
+  }
   return json::serialize(object) + "\n";
 }
 
@@ -860,43 +1032,90 @@ Result<PolicyRecord> DecodePolicyRecord(std::string_view policy_id, std::string_
   std::vector<Error> problems;
   record.settings = wire::DecodePolicySettings(settings->as_object(), problems);
   if (!problems.empty()) return problems.front();
+  if (const json::value* user = object.if_contains("user")) {
+    const json::object* fields = user->if_object();
+    if (fields == nullptr) return invalid("user", "expected an object");
+    const json::value* user_name = fields->if_contains("name");
+    if (user_name == nullptr || !user_name->is_string() ||
+        !IsSafeFileName(user_name->as_string())) {
+      return invalid("user.name", "expected a user name");
+    }
+    const json::value* uid = fields->if_contains("uid");
+    if (uid == nullptr || !uid->is_int64() || uid->as_int64() < 0 ||
+        uid->as_int64() >= std::int64_t{1} << 32) {
+      return invalid("user.uid", "expected a user id");
+    }
+    record.user =
+        RecordUser{std::string(user_name->as_string()), static_cast<uid_t>(uid->as_int64())};
+  }
   return record;
 }
 
 Result<std::vector<PolicyRecord>> ReadPolicyRecords(const DeviceRoot& root) {
-  return ReadRecordsExcept(root, "");
+  return ReadRecordsExcept(root, "", "");
 }
 
 namespace {
 
-Result<std::vector<PolicyRecord>> ReadRecordsExcept(const DeviceRoot& root,
-                                                    std::string_view except) {
-  const fs::path dir = root.Under(kRecordsDir);
-  std::vector<PolicyRecord> records;
+// Appends the records of `dir` (`user_name`'s folder, or the device's when empty) but
+// `except_id`, ordered by policy id.
+Status ReadRecordsIn(const fs::path& dir, std::string_view user_name, std::string_view except_id,
+                     std::vector<PolicyRecord>& records) {
+  std::vector<PolicyRecord> found;
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
-  if (ec == std::errc::no_such_file_or_directory) return records;
+  if (ec == std::errc::no_such_file_or_directory) return Ok{};
   for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
     const fs::path& path = it->path();
     const std::string name = path.filename().string();
     if (name.starts_with('.') || path.extension() != ".json") continue;  // temporary files
-    if (path.stem() == except) continue;
+    if (path.stem() == except_id) continue;
     GC_ASSIGN_OR_RETURN(const std::string bytes, ReadWholeFile(path));
     Result<PolicyRecord> record = DecodePolicyRecord(path.stem().string(), bytes);
+    if (record && (record->user ? record->user->name : "") != user_name) {
+      record = MakeError(ErrorCode::kInvalidArgument,
+                         user_name.empty() ? std::string("a user's record in the device's folder")
+                                           : fmt::format("not {}'s record", user_name));
+    }
     if (!record) {
       return MakeError(ErrorCode::kFailedPrecondition,
                        fmt::format("{} is not a policy record ({}): uninstall that policy or "
                                    "remove the file",
                                    path.string(), record.error().message));
     }
-    records.push_back(std::move(*record));
+    found.push_back(std::move(*record));
   }
   if (ec) {
     return MakeError(ErrorCode::kUnavailable,
                      fmt::format("cannot list {}: {}", dir.string(), ec.message()));
   }
-  std::sort(records.begin(), records.end(),
+  std::sort(found.begin(), found.end(),
             [](const PolicyRecord& a, const PolicyRecord& b) { return a.policy_id < b.policy_id; });
+  records.insert(records.end(), found.begin(), found.end());
+  return Ok{};
+}
+
+Result<std::vector<PolicyRecord>> ReadRecordsExcept(const DeviceRoot& root,
+                                                    std::string_view except_id,
+                                                    std::string_view except_user) {
+  std::vector<PolicyRecord> records;
+  const fs::path dir = root.Under(kRecordsDir);
+  GC_RETURN_IF_ERROR(ReadRecordsIn(dir, "", except_user.empty() ? except_id : "", records));
+  std::vector<std::string> users;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir / kUsersDir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (IsSafeFileName(name) && it->is_directory(ec)) users.push_back(name);
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return MakeError(ErrorCode::kUnavailable,
+                     fmt::format("cannot list {}: {}", (dir / kUsersDir).string(), ec.message()));
+  }
+  std::sort(users.begin(), users.end());
+  for (const std::string& user : users) {
+    GC_RETURN_IF_ERROR(
+        ReadRecordsIn(dir / kUsersDir / user, user, user == except_user ? except_id : "", records));
+  }
   return records;
 }
 
@@ -905,13 +1124,28 @@ Result<std::vector<PolicyRecord>> ReadRecordsExcept(const DeviceRoot& root,
 PolicySettings SettingsInForce(std::span<const PolicyRecord> records) {
   PolicySettings in_force;
   for (const PolicyRecord& record : records) {
-    in_force.insert(record.settings.begin(), record.settings.end());  // keeps the first
+    for (const auto& [id, value] : record.settings) {
+      if (!record.user || !IsUserSetting(id)) in_force.emplace(id, value);  // keeps the first
+    }
   }
   return in_force;
 }
 
-Result<SettingsChange> RenderSettings(const DeviceRoot& root, const PolicySettings& in_force) {
+PolicySettings UserSettingsInForce(std::span<const PolicyRecord> records,
+                                   std::string_view user_name) {
+  PolicySettings in_force;
+  for (const PolicyRecord& record : records) {
+    if (!record.user || record.user->name != user_name) continue;
+    const PolicySettings own = OfScope(record.settings, true);
+    in_force.insert(own.begin(), own.end());
+  }
+  return in_force;
+}
+
+Result<SettingsChange> RenderSettings(const DeviceRoot& root,
+                                      std::span<const PolicyRecord> records) {
   SettingsChange change;
+  const PolicySettings in_force = SettingsInForce(records);
   for (const Area& area : Areas()) {
     if (Status applied = ApplyArea(root, area, in_force, change); !applied) {
       Error error = applied.error();
@@ -919,19 +1153,26 @@ Result<SettingsChange> RenderSettings(const DeviceRoot& root, const PolicySettin
       return error;
     }
   }
+  if (Status applied = RenderUserScreenLocks(root, records, change); !applied) {
+    Error error = applied.error();
+    error.message = fmt::format("users' screen lock: {}", error.message);
+    return error;
+  }
   return change;
 }
 
 Result<SettingsChange> InstallPolicySettings(const DeviceRoot& root, const PolicyRecord& record) {
-  return ReplaceRecord(root, record.policy_id, &record);
+  return ReplaceRecord(root, record.policy_id, record.user ? record.user->name : "", &record);
 }
 
-Result<SettingsChange> UninstallPolicySettings(const DeviceRoot& root, std::string_view policy_id) {
-  return ReplaceRecord(root, policy_id, nullptr);
+Result<SettingsChange> UninstallPolicySettings(const DeviceRoot& root, std::string_view policy_id,
+                                               std::string_view user_name) {
+  return ReplaceRecord(root, policy_id, user_name, nullptr);
 }
 
 Result<std::optional<SettingValue>> DetectSetting(const DeviceRoot& root,
-                                                  std::string_view setting_id) {
+                                                  std::string_view setting_id,
+                                                  const RecordUser* user) {
   const auto reader = std::find_if(kReaders.begin(), kReaders.end(), [&](const SettingReader& r) {
     return r.setting_id == setting_id;
   });
@@ -939,25 +1180,33 @@ Result<std::optional<SettingValue>> DetectSetting(const DeviceRoot& root,
     return MakeError(ErrorCode::kInvalidArgument,
                      fmt::format("{} is not a setting of the catalog", setting_id), "setting_id");
   }
-  GC_ASSIGN_OR_RETURN(const std::optional<FileState> file, ReadFileState(root.Under(reader->file)));
-  if (!file) return std::optional<SettingValue>();
-  Detected value = reader->read(file->bytes);
+  // The user settings are the screen lock's: a user's are in their own database.
+  const std::string file = user != nullptr && IsUserSetting(setting_id)
+                               ? UserScreenLockFile(user->uid)
+                               : std::string(reader->file);
+  GC_ASSIGN_OR_RETURN(const std::optional<FileState> found, ReadFileState(root.Under(file)));
+  if (!found) return std::optional<SettingValue>();
+  Detected value = reader->read(found->bytes);
   if (!value) {
     Error error = value.error();
-    error.message = fmt::format("{}: {}", reader->file, error.message);
+    error.message = fmt::format("{}: {}", file, error.message);
     return error;
   }
   return value;
 }
 
 Result<bool> PolicySettingsPresent(const DeviceRoot& root, const PolicyRecord& record) {
-  Result<std::string> bytes = ReadWholeFile(PolicyRecordPath(root, record.policy_id));
+  Result<std::string> bytes =
+      ReadWholeFile(PolicyRecordPath(root, record.policy_id, record.user ? record.user->name : ""));
   if (!bytes)
     return bytes.error().code == ErrorCode::kNotFound ? Result<bool>(false) : bytes.error();
   Result<PolicyRecord> recorded = DecodePolicyRecord(record.policy_id, *bytes);
-  if (!recorded || recorded->settings != record.settings) return false;
+  if (!recorded || recorded->settings != record.settings || recorded->user != record.user) {
+    return false;
+  }
+  const RecordUser* user = record.user ? &*record.user : nullptr;
   for (const auto& [id, value] : record.settings) {
-    GC_ASSIGN_OR_RETURN(const std::optional<SettingValue> found, DetectSetting(root, id));
+    GC_ASSIGN_OR_RETURN(const std::optional<SettingValue> found, DetectSetting(root, id, user));
     if (found != value) return false;
   }
   return true;

@@ -1,5 +1,6 @@
 #include "device/executor/setting_appliers.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,8 +35,20 @@ PolicyRecord Policy(std::string id, std::string name, PolicySettings settings) {
   return {.policy_id = std::move(id),
           .display_name = std::move(name),
           .version = 2,
-          .settings = std::move(settings)};
+          .settings = std::move(settings),
+          .user = std::nullopt};
 }
+
+// A policy assigned to a user, applied for their account.
+PolicyRecord UserPolicy(std::string id, std::string name, PolicySettings settings, std::string user,
+                        uid_t uid) {
+  PolicyRecord record = Policy(std::move(id), std::move(name), std::move(settings));
+  record.user = RecordUser{std::move(user), uid};
+  return record;
+}
+
+const RecordUser kAda{"ada-lovelace", 1000};
+const RecordUser kGrace{"grace-hopper", 1001};
 
 // Every setting of the catalog, each with a value other than its catalog default.
 PolicySettings EverySetting() {
@@ -147,9 +160,9 @@ class SettingAppliersTest : public ::testing::Test {
  protected:
   fs::path Path(std::string_view inside) const { return root_.Under(inside); }
 
-  // The value DetectSetting reads, or a description of its error.
-  std::string Read(std::string_view id) const {
-    Result<std::optional<SettingValue>> value = DetectSetting(root_, id);
+  // The value DetectSetting reads (as `user`'s session when set), or a description of its error.
+  std::string Read(std::string_view id, const RecordUser* user = nullptr) const {
+    Result<std::optional<SettingValue>> value = DetectSetting(root_, id, user);
     if (!value) return "error: " + value.error().message;
     return value->has_value() ? core::FormatSettingValue(**value) : "unset";
   }
@@ -439,6 +452,182 @@ TEST_F(SettingAppliersTest, ARecordThatIsNotOneStopsEveryChangeNamingItsFile) {
             "settings.screenLock.idleMinutes: must be a whole number from 1 to 60");
 }
 
+TEST_F(SettingAppliersTest, AUsersScreenLockGoesToTheirOwnDatabaseAndTheRestToTheDevice) {
+  const PolicyRecord sales = UserPolicy("pol-u", "Contoso sales desktop",
+                                        {{"screenLock.enabled", true},
+                                         {"screenLock.idleMinutes", std::int64_t{5}},
+                                         {"ssh.passwordAuthentication", false}},
+                                        kAda.name, kAda.uid);
+  Install(sales);
+
+  const fs::path record = PolicyRecordPath(root_, "pol-u", "ada-lovelace");
+  EXPECT_EQ(record, Path("/etc/groundcrew/policies/users/ada-lovelace/pol-u.json"));
+  EXPECT_EQ(ModeOf(record), 0600);
+  EXPECT_EQ(ReadText(record),
+            R"({"displayName":"Contoso sales desktop","version":2,"settings":{)"
+            R"("screenLock.enabled":true,"screenLock.idleMinutes":5,)"
+            R"("ssh.passwordAuthentication":false},"user":{"name":"ada-lovelace","uid":1000}})"
+            "\n");
+  EXPECT_EQ(*DecodePolicyRecord("pol-u", ReadText(record)), sales);
+
+  // The screen lock is hers only: her database, named by her mandatory profile.
+  EXPECT_EQ(ReadText(Path("/etc/dconf/db/groundcrew-user-1000.d/50-groundcrew-screen-lock")),
+            H("[org/gnome/desktop/session]\nidle-delay=uint32 300\n\n"
+              "[org/gnome/desktop/screensaver]\nlock-enabled=true\nlock-delay=uint32 0\n"));
+  EXPECT_EQ(ReadText(Path("/etc/dconf/db/groundcrew-user-1000.d/locks/50-groundcrew-screen-lock")),
+            H("/org/gnome/desktop/session/idle-delay\n/org/gnome/desktop/screensaver/lock-enabled\n"
+              "/org/gnome/desktop/screensaver/lock-delay\n"));
+  EXPECT_EQ(ReadText(Path("/run/dconf/user/1000")),
+            "user-db:user\nsystem-db:groundcrew-user-1000\n");
+  EXPECT_EQ(ModeOf(Path("/run/dconf/user/1000")), 0644);
+  EXPECT_EQ(ReadText(Path("/etc/tmpfiles.d/groundcrew-dconf.conf")),
+            H("d /run/dconf/user 0755 root root -\n"
+              "f+ /run/dconf/user/1000 0644 root root - "
+              "user-db:user\\nsystem-db:groundcrew-user-1000\\n\n"));
+  EXPECT_FALSE(fs::exists(Path("/etc/dconf/db/local.d/50-groundcrew-screen-lock")));
+  EXPECT_EQ(Read("screenLock.idleMinutes"), "unset") << "the device's own screen lock";
+  EXPECT_EQ(Read("screenLock.idleMinutes", &kAda), "5");
+  EXPECT_EQ(Read("screenLock.idleMinutes", &kGrace), "unset");
+  // SSH is the device's, whoever the policy is assigned to.
+  EXPECT_EQ(Read("ssh.passwordAuthentication"), "false");
+  EXPECT_EQ(Read("ssh.passwordAuthentication", &kAda), "false");
+  EXPECT_TRUE(*PolicySettingsPresent(root_, sales));
+  PolicyRecord as_device = sales;
+  as_device.user.reset();
+  EXPECT_FALSE(*PolicySettingsPresent(root_, as_device)) << "no device record";
+
+  // A device policy's screen lock is every user's: hers gets the device's database after her own.
+  Install(Policy("pol-1", "Contoso baseline", {{"screenLock.enabled", true}}));
+  EXPECT_EQ(ReadText(Path("/etc/dconf/profile/user")), "user-db:user\nsystem-db:local\n");
+  EXPECT_EQ(ReadText(Path("/run/dconf/user/1000")),
+            "user-db:user\nsystem-db:groundcrew-user-1000\nsystem-db:local\n");
+  EXPECT_EQ(Read("screenLock.enabled"), "true");
+  EXPECT_EQ(Read("screenLock.idleMinutes"), "unset");
+
+  Result<std::vector<PolicyRecord>> records = ReadPolicyRecords(root_);
+  ASSERT_TRUE(records) << records.error().message;
+  ASSERT_EQ(records->size(), 2u);
+  EXPECT_EQ((*records)[0].policy_id, "pol-1") << "the device's records first";
+  EXPECT_EQ((*records)[1], sales);
+  EXPECT_EQ(SettingsInForce(*records),
+            (PolicySettings{{"screenLock.enabled", true}, {"ssh.passwordAuthentication", false}}));
+  EXPECT_EQ(
+      UserSettingsInForce(*records, "ada-lovelace"),
+      (PolicySettings{{"screenLock.enabled", true}, {"screenLock.idleMinutes", std::int64_t{5}}}));
+
+  // Applying the same again changes nothing.
+  Result<SettingsChange> again = InstallPolicySettings(root_, sales);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_TRUE(again->written.empty() && again->removed.empty());
+}
+
+TEST_F(SettingAppliersTest, UsersConflictWithTheDeviceAndWithEachOtherOnlyOnDeviceSettings) {
+  Install(Policy("pol-1", "Contoso baseline", {{"screenLock.idleMinutes", std::int64_t{10}}}));
+  Result<SettingsChange> change = InstallPolicySettings(
+      root_, UserPolicy("pol-u", "Sales desktop", {{"screenLock.idleMinutes", std::int64_t{5}}},
+                        kAda.name, kAda.uid));
+  ASSERT_FALSE(change);
+  EXPECT_EQ(change.error().message,
+            "Setting screenLock.idleMinutes is 10 in \"Contoso baseline\" and 5 in \"Sales "
+            "desktop\"")
+      << "the device's screen lock is locked for every user";
+  EXPECT_FALSE(fs::exists(PolicyRecordPath(root_, "pol-u", kAda.name)));
+  EXPECT_FALSE(fs::exists(Path("/run/dconf/user/1000")));
+  ASSERT_TRUE(UninstallPolicySettings(root_, "pol-1"));
+
+  // Two users' screen locks are each their own...
+  Install(UserPolicy("pol-u", "Sales desktop",
+                     {{"screenLock.idleMinutes", std::int64_t{5}}, {"sysctl.ipForwarding", false}},
+                     kAda.name, kAda.uid));
+  Install(UserPolicy("pol-k", "Kiosk lock", {{"screenLock.idleMinutes", std::int64_t{15}}},
+                     kGrace.name, kGrace.uid));
+  EXPECT_EQ(Read("screenLock.idleMinutes", &kAda), "5");
+  EXPECT_EQ(Read("screenLock.idleMinutes", &kGrace), "15");
+  // The baseline's profile stays (groundcrew never removes it), so theirs name the local database.
+  EXPECT_EQ(ReadText(Path("/etc/tmpfiles.d/groundcrew-dconf.conf")),
+            H("d /run/dconf/user 0755 root root -\n"
+              "f+ /run/dconf/user/1000 0644 root root - "
+              "user-db:user\\nsystem-db:groundcrew-user-1000\\nsystem-db:local\\n\n"
+              "f+ /run/dconf/user/1001 0644 root root - "
+              "user-db:user\\nsystem-db:groundcrew-user-1001\\nsystem-db:local\\n\n"));
+  // ...but the device is one: a device setting two users' policies disagree on is a conflict.
+  change = InstallPolicySettings(
+      root_,
+      UserPolicy("pol-r", "Routers", {{"sysctl.ipForwarding", true}}, kGrace.name, kGrace.uid));
+  ASSERT_FALSE(change);
+  EXPECT_EQ(change.error().message,
+            "Setting sysctl.ipForwarding is false in \"Sales desktop\" and true in \"Routers\"");
+  // The same policy for both users is two records.
+  Install(UserPolicy("pol-k", "Kiosk lock", {{"screenLock.idleMinutes", std::int64_t{5}}},
+                     kAda.name, kAda.uid));
+  Result<std::vector<PolicyRecord>> records = ReadPolicyRecords(root_);
+  ASSERT_TRUE(records) << records.error().message;
+  ASSERT_EQ(records->size(), 3u);
+  EXPECT_EQ((*records)[0].policy_id, "pol-k");
+  EXPECT_EQ((*records)[0].user, kAda);
+  EXPECT_EQ((*records)[1].policy_id, "pol-u");
+  EXPECT_EQ((*records)[2].user, kGrace);
+}
+
+TEST_F(SettingAppliersTest, AUsersLastPolicyGoneTakesTheirDatabaseAndProfileWithIt) {
+  Install(UserPolicy("pol-u", "Sales desktop", {{"screenLock.idleMinutes", std::int64_t{5}}},
+                     kAda.name, kAda.uid));
+  Install(UserPolicy("pol-k", "Kiosk lock", {{"screenLock.enabled", true}}, kAda.name, kAda.uid));
+  Install(
+      UserPolicy("pol-k", "Kiosk lock", {{"screenLock.enabled", true}}, kGrace.name, kGrace.uid));
+  WriteText(Path("/etc/dconf/db/groundcrew-user-1000"), "compiled by dconf update");
+
+  ASSERT_TRUE(UninstallPolicySettings(root_, "pol-u", kAda.name));
+  EXPECT_EQ(Read("screenLock.idleMinutes", &kAda), "unset");
+  EXPECT_EQ(Read("screenLock.enabled", &kAda), "true") << "Kiosk lock still sets it";
+  EXPECT_TRUE(fs::exists(Path("/run/dconf/user/1000")));
+
+  Result<SettingsChange> change = UninstallPolicySettings(root_, "pol-k", kAda.name);
+  ASSERT_TRUE(change) << change.error().message;
+  EXPECT_FALSE(fs::exists(PolicyRecordPath(root_, "pol-k", kAda.name)));
+  EXPECT_TRUE(fs::exists(PolicyRecordPath(root_, "pol-k", kGrace.name)));
+  for (const std::string gone : {"/etc/dconf/db/groundcrew-user-1000.d",
+                                 "/etc/dconf/db/groundcrew-user-1000", "/run/dconf/user/1000"}) {
+    EXPECT_FALSE(fs::exists(Path(gone))) << gone;
+  }
+  EXPECT_EQ(change->removed,
+            (std::vector<std::string>{
+                "/etc/dconf/db/groundcrew-user-1000.d/50-groundcrew-screen-lock",
+                "/etc/dconf/db/groundcrew-user-1000.d/locks/50-groundcrew-screen-lock",
+                "/etc/dconf/db/groundcrew-user-1000", "/run/dconf/user/1000"}));
+  EXPECT_EQ(ReadText(Path("/etc/tmpfiles.d/groundcrew-dconf.conf")),
+            H("d /run/dconf/user 0755 root root -\n"
+              "f+ /run/dconf/user/1001 0644 root root - "
+              "user-db:user\\nsystem-db:groundcrew-user-1001\\n\n"));
+
+  // A mandatory profile someone else wrote is theirs, and stays.
+  WriteText(Path("/run/dconf/user/1001"), "user-db:user\nsystem-db:site\n");
+  ASSERT_TRUE(UninstallPolicySettings(root_, "pol-k", kGrace.name));
+  EXPECT_EQ(ReadText(Path("/run/dconf/user/1001")), "user-db:user\nsystem-db:site\n");
+  EXPECT_FALSE(fs::exists(Path("/etc/tmpfiles.d/groundcrew-dconf.conf")));
+  EXPECT_FALSE(fs::exists(Path("/etc/dconf/db/groundcrew-user-1001.d")));
+}
+
+TEST_F(SettingAppliersTest, AUsersRecordMustNameThemAndLiveInTheirFolder) {
+  Result<PolicyRecord> bad = DecodePolicyRecord(
+      "x", R"({"displayName":"X","version":1,"settings":{},"user":{"name":"ada","uid":-1}})");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "user.uid: expected a user id");
+  bad = DecodePolicyRecord(
+      "x", R"({"displayName":"X","version":1,"settings":{},"user":{"name":"../etc","uid":1}})");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "user.name");
+
+  WriteText(Path("/etc/groundcrew/policies/users/grace-hopper/pol-u.json"),
+            EncodePolicyRecord(UserPolicy("pol-u", "Sales desktop", {}, kAda.name, kAda.uid)));
+  Result<std::vector<PolicyRecord>> records = ReadPolicyRecords(root_);
+  ASSERT_FALSE(records);
+  EXPECT_EQ(records.error().message,
+            Path("/etc/groundcrew/policies/users/grace-hopper/pol-u.json").string() +
+                " is not a policy record (not grace-hopper's record): uninstall that policy or "
+                "remove the file");
+}
+
 // ---- On a real Debian 12 root, with its own tools ----
 
 // Runs `command` with /bin/sh; its output and whether it exited 0.
@@ -552,6 +741,61 @@ TEST(SettingAppliersOnDebianTest, EverySettingPassesTheRootsOwnToolsAndARefusalP
   ASSERT_TRUE(off) << off.error().message;
   const auto [off_ok, off_output] = Shell(chroot + "nft -c -f /etc/groundcrew/firewall.nft");
   EXPECT_TRUE(off_ok) << off_output;
+}
+
+TEST(SettingAppliersOnDebianTest, AUsersSessionReadsTheirScreenLockAndOthersDoNot) {
+  TempDir base;
+  const fs::path dir = base.path() / "debian";
+  if (const std::string skip = test_support::UnpackDebianRoot(dir); !skip.empty()) {
+    GTEST_SKIP() << skip;
+  }
+  const DeviceRoot root(dir);
+  const std::string chroot = "chroot '" + dir.string() + "' ";
+  // What a session of `uid` reads (dconf reads the compiled databases itself: no D-Bus needed).
+  const auto read_as = [&](uid_t uid, std::string_view key) {
+    return Shell(fmt::format("{0}setpriv --reuid={1} --regid={1} --clear-groups env "
+                             "HOME=/tmp/home-{1} dconf read {2}",
+                             chroot, uid, key))
+        .second;
+  };
+  constexpr std::string_view kIdle = "/org/gnome/desktop/session/idle-delay";
+  constexpr std::string_view kLock = "/org/gnome/desktop/screensaver/lock-enabled";
+
+  ASSERT_TRUE(InstallPolicySettings(
+      root, Policy("pol-1", "Contoso baseline", {{"screenLock.enabled", true}})));
+  Result<SettingsChange> change = InstallPolicySettings(
+      root, UserPolicy("pol-u", "Sales desktop", {{"screenLock.idleMinutes", std::int64_t{5}}},
+                       kAda.name, kAda.uid));
+  ASSERT_TRUE(change) << change.error().message;
+  EXPECT_NE(std::find(change->notes.begin(), change->notes.end(), "ran dconf update"),
+            change->notes.end());
+  EXPECT_TRUE(fs::is_regular_file(root.Under("/etc/dconf/db/groundcrew-user-1000")));
+  EXPECT_EQ(read_as(1000, kIdle), "uint32 300\n") << "her own database";
+  EXPECT_EQ(read_as(1000, kLock), "true\n") << "and the device's, under hers";
+  EXPECT_EQ(read_as(1001, kIdle), "") << "another user has the system's default";
+  EXPECT_EQ(read_as(1001, kLock), "true\n");
+  // Locked, so her session cannot change it.
+  const auto [locks_ok, locks] =
+      Shell(chroot +
+            "setpriv --reuid=1000 --regid=1000 --clear-groups env HOME=/tmp/home-1000 "
+            "dconf list-locks /org/gnome/desktop/session/");
+  EXPECT_EQ(locks, "/org/gnome/desktop/session/idle-delay\n");
+
+  // /run is empty at boot: the tmpfiles.d line makes her profile again, the same.
+  const std::string profile = ReadText(root.Under("/run/dconf/user/1000"));
+  fs::remove_all(root.Under("/run/dconf"));
+  EXPECT_EQ(read_as(1000, kIdle), "") << "without her profile";
+  const auto [made, output] = Shell(
+      fmt::format("systemd-tmpfiles --root='{}' --create groundcrew-dconf.conf", dir.string()));
+  ASSERT_TRUE(made) << output;
+  EXPECT_EQ(ReadText(root.Under("/run/dconf/user/1000")), profile);
+  EXPECT_EQ(read_as(1000, kIdle), "uint32 300\n");
+
+  // Her last policy gone, her session has the system's default again.
+  ASSERT_TRUE(UninstallPolicySettings(root, "pol-u", kAda.name));
+  EXPECT_EQ(read_as(1000, kIdle), "");
+  EXPECT_EQ(read_as(1000, kLock), "true\n");
+  EXPECT_FALSE(fs::exists(root.Under("/etc/dconf/db/groundcrew-user-1000")));
 }
 
 }  // namespace
