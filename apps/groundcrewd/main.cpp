@@ -20,6 +20,7 @@
 #include "common/durable_file.hpp"
 #include "identity/password.hpp"
 #include "server/api/admin_api.hpp"
+#include "server/api/console_assets.hpp"
 #include "server/api/device_api.hpp"
 #include "server/daemon/config.hpp"
 #include "server/daemon/log.hpp"
@@ -420,6 +421,13 @@ int main(int argc, char** argv) {
                         SignInMetricsText(services);
         return response;
       });
+
+  // The admin's console at / (web/console, embedded): registered last, as it answers every other
+  // GET path with its page.
+  if (auto added = groundcrew::api::AddConsoleRoutes(router, groundcrew::api::ConsoleFiles());
+      !added) {
+    return Fail(log, added.error());
+  }
 
   // SIGINT/SIGTERM are taken by sigwait below, never delivered asynchronously: block them
   // before any thread starts so every thread inherits the mask.

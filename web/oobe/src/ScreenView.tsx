@@ -13,7 +13,7 @@ import {
   percentOf,
   phaseMark,
 } from './format';
-import { Qr } from './Qr';
+import { Qr } from '../../shared/Qr';
 import type { Button, Category, Check, Field, Input, Item, Phase, Screen } from './types';
 
 export interface ScreenViewProps {

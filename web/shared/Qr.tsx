@@ -1,4 +1,5 @@
-// A QR code drawn as one SVG path (crisp at any size, no canvas, no inline style).
+// A QR code drawn as one SVG path (crisp at any size, no canvas, no inline style). Shared by
+// the OOBE page (an MFA registration) and the console (a new admin's authenticator).
 import { encode } from 'uqr';
 import { useMemo } from 'preact/hooks';
 
