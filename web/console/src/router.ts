@@ -60,9 +60,9 @@ export function withQuery(loc: Location, changes: Record<string, string | string
 
 /** Matches "/devices/:id" against a path; the decoded parameters, or null. */
 export function matchPath(pattern: string, path: string): Record<string, string> | null {
-  const want = pattern.split('/');
-  const got = path.replace(/\/$/, '').split('/');
-  if (path === '/') got.splice(1);
+  const trim = (p: string) => (p.length > 1 ? p.replace(/\/$/, '') : p);
+  const want = trim(pattern).split('/');
+  const got = trim(path).split('/');
   if (want.length !== got.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < want.length; i++) {

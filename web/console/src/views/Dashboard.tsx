@@ -33,7 +33,7 @@ export function LiveState({ state }: { state: StreamState }) {
     closed: 'Live updates unavailable (the event stream was refused); reload the page to try again',
   }[state];
   return (
-    <span class={`live ${state}`} role="status">
+    <span class={`stream ${state}`} role="status">
       {text}
     </span>
   );

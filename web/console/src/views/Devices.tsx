@@ -2,6 +2,7 @@
 // (GET /v1/autopilotDevices with search, deploymentState, deploymentProfileId, groupId, orderBy,
 // top and after).
 import { useEffect, useState } from 'preact/hooks';
+import { can } from '../api';
 import { navigate, useLocation, withQuery } from '../router';
 import type { Device, Page, Resource } from '../types';
 import { LoadError, Loading, Pager, Select, StateBadge, Table, Time, useGet } from '../ui';
@@ -44,8 +45,9 @@ export function DevicesView() {
     top: PAGE_SIZE,
     after: cursors[cursors.length - 1],
   });
-  const profiles = useGet<Page<Resource>>('/v1/deploymentProfiles', { limit: 1000 });
-  const groups = useGet<Page<Resource>>('/v1/groups', { limit: 1000 });
+  // A technician reads devices but not the catalog: no profile or group filter then.
+  const profiles = useGet<Page<Resource>>(can('catalog') ? '/v1/deploymentProfiles' : null, { limit: 1000 });
+  const groups = useGet<Page<Resource>>(can('catalog') ? '/v1/groups' : null, { limit: 1000 });
   const filter = (key: string) => (value: string) => navigate(withQuery(loc, { [key]: value, after: null }));
 
   return (
@@ -70,28 +72,32 @@ export function DevicesView() {
           options={[{ value: '', label: 'Any' }, ...DEPLOYMENT_STATES.map((s) => ({ value: s, label: s }))]}
           error={devices.error}
         />
-        <Select
-          label="Deployment profile"
-          field="deploymentProfileId"
-          value={q.get('profile') ?? ''}
-          onValue={filter('profile')}
-          options={[
-            { value: '', label: 'Any' },
-            ...(profiles.data?.value ?? []).map((p) => ({ value: p.id, label: p.displayName ?? p.id })),
-          ]}
-          error={devices.error}
-        />
-        <Select
-          label="Group"
-          field="groupId"
-          value={q.get('group') ?? ''}
-          onValue={filter('group')}
-          options={[
-            { value: '', label: 'Any' },
-            ...(groups.data?.value ?? []).map((g) => ({ value: g.id, label: g.displayName ?? g.id })),
-          ]}
-          error={devices.error}
-        />
+        {can('catalog') && (
+          <>
+            <Select
+              label="Deployment profile"
+              field="deploymentProfileId"
+              value={q.get('profile') ?? ''}
+              onValue={filter('profile')}
+              options={[
+                { value: '', label: 'Any' },
+                ...(profiles.data?.value ?? []).map((p) => ({ value: p.id, label: p.displayName ?? p.id })),
+              ]}
+              error={devices.error}
+            />
+            <Select
+              label="Group"
+              field="groupId"
+              value={q.get('group') ?? ''}
+              onValue={filter('group')}
+              options={[
+                { value: '', label: 'Any' },
+                ...(groups.data?.value ?? []).map((g) => ({ value: g.id, label: g.displayName ?? g.id })),
+              ]}
+              error={devices.error}
+            />
+          </>
+        )}
       </form>
       <LoadError error={devices.error} what="the devices" />
       {!devices.data && !devices.error && <Loading what="the devices" />}

@@ -75,7 +75,7 @@ export function useGroupNames(): Map<string, string> {
   return new Map((groups.data?.value ?? []).map((g) => [g.id, g.displayName ?? g.id]));
 }
 
-const SHOWN_ELSEWHERE = new Set(['id', 'displayName', 'description', 'version', 'assignments', 'settings', 'createdDateTime', 'lastModifiedDateTime']);
+const SHOWN_ELSEWHERE = new Set(['id', 'displayName', 'description', 'version', 'assignments', 'settings', 'content', 'createdDateTime', 'lastModifiedDateTime']);
 
 function showValue(value: unknown) {
   if (value === null || value === undefined || value === '') return '-';
