@@ -53,8 +53,8 @@ Status AddConsoleRoutes(server::Router& router, std::span<const EmbeddedFile> fi
               }
             }
             return server::ErrorResponse(MakeError(
-                ErrorCode::kNotFound, "no console file " + request.path +
-                                          " (the console was rebuilt: reload the page)",
+                ErrorCode::kNotFound,
+                "no console file " + request.path + " (the console was rebuilt: reload the page)",
                 "path"));
           });
       !added) {
@@ -69,11 +69,11 @@ Status AddConsoleRoutes(server::Router& router, std::span<const EmbeddedFile> fi
     if (!IsReservedPath(request.path)) return page(request, params);
     const server::Router::Match match = api.Find(request.method, request.path);
     if (match.outcome == server::Router::Outcome::kMethodNotAllowed) {
-      server::Response response = server::ErrorResponse(
-          405, MakeError(ErrorCode::kInvalidArgument,
-                         request.method + " is not allowed on " + match.pattern +
-                             "; allowed: " + match.allow,
-                         "method"));
+      server::Response response =
+          server::ErrorResponse(405, MakeError(ErrorCode::kInvalidArgument,
+                                               request.method + " is not allowed on " +
+                                                   match.pattern + "; allowed: " + match.allow,
+                                               "method"));
       response.headers.emplace_back("Allow", match.allow);
       return response;
     }

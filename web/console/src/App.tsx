@@ -1,6 +1,6 @@
 // The console's frame: the session, the routes, the header and the left navigation.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { can, currentSession, errorText, goToSignIn, loadSession, onSessionChange, signOut, type Session } from './api';
 import { matchPath, onLinkClick, useLocation } from './router';
 import { AdminsView } from './views/Admins';
@@ -73,6 +73,14 @@ export function App() {
   useEffect(() => {
     if (state === 'ready' && !session && loc.path !== '/signin') goToSignIn();
   }, [state, session, loc.path]);
+  // A new page puts the focus on the page (a screen reader reads it; Tab goes on from its top),
+  // not on the link that was left behind. Not on the first page, not when only the query changes.
+  const firstPath = useRef(loc.path);
+  useEffect(() => {
+    if (loc.path === firstPath.current) return;
+    firstPath.current = '';
+    document.getElementById('main')?.focus();
+  }, [loc.path]);
 
   if (state === 'loading') return <p class="boot">Loading the console…</p>;
   if (typeof state === 'object') {
