@@ -99,13 +99,13 @@ export function App() {
     if (!params) continue;
     page =
       route.allowed && !route.allowed() ? (
-        <Missing text={`Your role (${session.role}) cannot open this page.`} />
+        <Missing title="Not available" text={`Your role (${session.role}) cannot open this page.`} />
       ) : (
         route.render(params)
       );
     break;
   }
-  page ??= <Missing text={`There is no page at ${loc.path}.`} />;
+  page ??= <Missing title="Not found" text={`There is no page at ${loc.path}.`} />;
 
   return (
     <div class="frame">
@@ -148,10 +148,10 @@ export function App() {
   );
 }
 
-function Missing({ text }: { text: string }) {
+function Missing({ title, text }: { title: string; text: string }) {
   return (
     <>
-      <h1>Not found</h1>
+      <h1>{title}</h1>
       <p>{text}</p>
       <p>
         <a href="/">Go to the dashboard</a>

@@ -211,7 +211,7 @@ function RuleValidator({ initialRule }: { initialRule: string }) {
           <div id="validate-rule-error" class="field-error" role="alert">
             <p>
               {error.message}
-              {position !== undefined ? ` (character ${position})` : ''}
+              {position !== undefined && !error.message.includes(String(position)) ? ` (character ${position})` : ''}
             </p>
             {position !== undefined && (
               <pre class="rule-marked" aria-hidden="true">
