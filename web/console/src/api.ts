@@ -34,9 +34,15 @@ export class ApiError extends Error {
 
   /** The message for `field` (this error's or one of its details'), else undefined. */
   forField(field: string): string | undefined {
-    if (this.field === field) return this.message;
-    return this.details.find((d) => d.field === field)?.message;
+    if (this.field !== undefined && belongsTo(this.field, field)) return this.message;
+    return this.details.find((d) => d.field !== undefined && belongsTo(d.field, field))?.message;
   }
+}
+
+/** Whether an error naming `errorField` belongs to the input of `field`: the same, or a part of
+ * it ("settings.ntp[0]" and "content.sha256" belong to "settings.ntp" and "content"). */
+export function belongsTo(errorField: string, field: string): boolean {
+  return errorField === field || errorField.startsWith(`${field}[`) || errorField.startsWith(`${field}.`);
 }
 
 /** `error`'s message for `field` when it belongs to that field (see ApiError.forField). */

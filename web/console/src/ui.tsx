@@ -2,7 +2,7 @@
 // dialogs, times. Views only render what the API answers; the API decides every rule.
 import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
-import { ApiError, errorText, fieldError, get, type Query } from './api';
+import { ApiError, belongsTo, errorText, fieldError, get, type Query } from './api';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -58,7 +58,7 @@ export function useAction<A extends unknown[], R>(action: (...args: A) => Promis
 /** An error that belongs to no field of the form (fields: those the form shows). */
 export function FormError({ error, fields = [] }: { error: unknown; fields?: string[] }) {
   if (!error) return null;
-  if (error instanceof ApiError && error.field && fields.includes(error.field)) return null;
+  if (error instanceof ApiError && error.field && fields.some((f) => belongsTo(error.field!, f))) return null;
   return (
     <p class="error" role="alert">
       {errorText(error)}

@@ -35,7 +35,7 @@ export function DeviceView({ id }: { id: string }) {
       <h1>{d ? `Device ${d.serialNumber}` : 'Device'}</h1>
       <LoadError error={device.error} what="the device" />
       {!d && !device.error && <Loading what="the device" />}
-      {d && <DeviceDetail device={d} reload={device.reload} />}
+      {d && <DeviceDetail key={d.id} device={d} reload={device.reload} />}
     </>
   );
 }

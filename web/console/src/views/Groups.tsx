@@ -53,7 +53,7 @@ export function GroupView({ id }: { id: string }) {
           />
           {can('change') && (
             <GroupForm
-              key={g.version}
+              key={`${g.id}:${g.version}`}
               group={g}
               save={async (changes) => {
                 await request('PATCH', path, { json: changes, headers: ifMatch(g) });
@@ -62,7 +62,7 @@ export function GroupView({ id }: { id: string }) {
               }}
             />
           )}
-          {g.membershipKind === 'dynamic' && <RuleValidator initialRule={g.membershipRule ?? ''} />}
+          {g.membershipKind === 'dynamic' && <RuleValidator key={g.id} initialRule={g.membershipRule ?? ''} />}
         </>
       )}
       <section aria-labelledby="members-title">

@@ -110,9 +110,9 @@ export function ResourceView({ kind, id }: { kind: ResourceKind; id: string }) {
               ['Id', <code>{r.id}</code>],
             ]}
           />
-          {can('change') && <CommonFieldsForm key={r.version} resource={r} save={save} />}
-          {kind.path === 'policies' && <PolicySettings key={`s${r.version}`} policy={r} save={save} />}
-          {kind.path === 'apps' && can('change') && <AppContentUpload app={r} save={save} />}
+          {can('change') && <CommonFieldsForm key={`${r.id}:${r.version}`} resource={r} save={save} />}
+          {kind.path === 'policies' && <PolicySettings key={`${r.id}:${r.version}`} policy={r} save={save} />}
+          {kind.path === 'apps' && can('change') && <AppContentUpload key={r.id} app={r} save={save} />}
           <Assignments kind={kind} resource={r} />
         </>
       )}
