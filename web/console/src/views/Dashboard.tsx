@@ -1,47 +1,11 @@
 // The dashboard (GET /v1/dashboard), read again whenever a deployment event arrives on the stream.
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { followEvents, type StreamState } from '../api';
+import { LiveState, useCoalesced, useLiveEvents } from '../live';
 import type { Dashboard } from '../types';
 import { formatDuration, LoadError, Loading, Table, Time, useGet } from '../ui';
 
-/** Follows the deployment event stream (all devices, or one) and calls `onChange` at most twice a second. */
-export function useLiveEvents<T>(path: string, onEvent: (event: T) => void): StreamState {
-  const [state, setState] = useState<StreamState>('connecting');
-  const handler = useRef(onEvent);
-  handler.current = onEvent;
-  useEffect(() => followEvents<T>(path, (event) => handler.current(event), setState), [path]);
-  return state;
-}
-
-/** Calls `fn` once at most every `ms`, after the last of a burst of calls. */
-export function useDebounced(fn: () => void, ms: number): () => void {
-  const timer = useRef<ReturnType<typeof setTimeout>>();
-  const latest = useRef(fn);
-  latest.current = fn;
-  useEffect(() => () => clearTimeout(timer.current), []);
-  return () => {
-    clearTimeout(timer.current);
-    timer.current = setTimeout(() => latest.current(), ms);
-  };
-}
-
-export function LiveState({ state }: { state: StreamState }) {
-  const text = {
-    connecting: 'Connecting to live updates…',
-    live: 'Live',
-    reconnecting: 'Live updates interrupted; reconnecting…',
-    closed: 'Live updates unavailable (the event stream was refused); reload the page to try again',
-  }[state];
-  return (
-    <span class={`stream ${state}`} role="status">
-      {text}
-    </span>
-  );
-}
-
 export function DashboardView() {
   const dashboard = useGet<Dashboard>('/v1/dashboard');
-  const reload = useDebounced(dashboard.reload, 500);
+  const reload = useCoalesced(dashboard.reload, 1000);
   const live = useLiveEvents('/v1/deploymentEvents/stream', reload);
   const data = dashboard.data;
   return (

@@ -20,7 +20,7 @@ import {
   useGet,
   useNotice,
 } from '../ui';
-import { LiveState, useDebounced, useLiveEvents } from './Dashboard';
+import { LiveState, useCoalesced, useLiveEvents } from '../live';
 
 const RECENT_EVENTS = 30;
 
@@ -46,10 +46,10 @@ function DeviceDetail({ device, reload }: { device: Device; reload: () => void }
   const report = useGet<Report>(`/v1/reports/${serial}`);
   const diagnostics = useGet<Page<DiagnosticsArchive>>(`/v1/autopilotDevices/${encodeURIComponent(device.id)}/diagnostics`);
   const [events, setEvents] = useState<DeploymentEvent[]>([]);
-  const refresh = useDebounced(() => {
+  const refresh = useCoalesced(() => {
     report.reload();
     reload();
-  }, 400);
+  }, 1000);
   const live = useLiveEvents<DeploymentEvent>(
     `/v1/deploymentEvents/stream?deviceId=${encodeURIComponent(device.id)}`,
     (event) => {
