@@ -1,5 +1,6 @@
 #include "server/api/console_assets.hpp"
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -61,29 +62,45 @@ Status AddConsoleRoutes(server::Router& router, std::span<const EmbeddedFile> fi
     return added;
   }
   // The console's own URLs: a parameter per segment, so any path of up to
-  // kConsoleMaxPathSegments segments reaches `fallback` unless a route registered before matches
-  // it better (a literal segment beats a parameter). The API routes registered so far decide
-  // what a reserved path answers.
-  auto fallback = [page, api = router](const server::Request& request,
-                                       const server::PathParams& params) {
-    if (!IsReservedPath(request.path)) return page(request, params);
+  // kConsoleMaxPathSegments segments reaches these routes unless a route registered before
+  // matches it better (a literal segment beats a parameter). They take every method the API
+  // uses, so that a path the API does not route answers as it would without the console: the API
+  // routes registered so far decide (`refusal`, also run as the gate, before any body is read).
+  auto refusal = [api = router](const server::Request& request) -> std::optional<server::Response> {
+    auto method_not_allowed = [&request](const std::string& pattern, const std::string& allow) {
+      server::Response response = server::ErrorResponse(
+          405, MakeError(ErrorCode::kInvalidArgument,
+                         request.method + " is not allowed on " + pattern + "; allowed: " + allow,
+                         "method"));
+      response.headers.emplace_back("Allow", allow);
+      return response;
+    };
+    if (!IsReservedPath(request.path)) {
+      if (request.method == "GET" || request.method == "HEAD") return std::nullopt;
+      return method_not_allowed(request.path + " (a page of the console)", "GET");
+    }
     const server::Router::Match match = api.Find(request.method, request.path);
     if (match.outcome == server::Router::Outcome::kMethodNotAllowed) {
-      server::Response response =
-          server::ErrorResponse(405, MakeError(ErrorCode::kInvalidArgument,
-                                               request.method + " is not allowed on " +
-                                                   match.pattern + "; allowed: " + match.allow,
-                                               "method"));
-      response.headers.emplace_back("Allow", match.allow);
-      return response;
+      return method_not_allowed(match.pattern, match.allow);
     }
     return server::ErrorResponse(
         MakeError(ErrorCode::kNotFound, "no route for " + request.method + " " + request.path));
   };
+  auto fallback = [page, refusal](const server::Request& request,
+                                  const server::PathParams& params) {
+    std::optional<server::Response> refused = refusal(request);
+    return refused ? std::move(*refused) : page(request, params);
+  };
+  server::RouteOptions options;
+  options.gate = [refusal](server::Request& request, const server::PathParams&) {
+    return refusal(request);
+  };
   std::string pattern;
   for (int segment = 1; segment <= kConsoleMaxPathSegments; ++segment) {
     pattern += "/{s" + std::to_string(segment) + "}";
-    if (auto added = router.Add("GET", pattern, fallback); !added) return added;
+    for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
+      if (auto added = router.Add(method, pattern, fallback, options); !added) return added;
+    }
   }
   return Ok{};
 }

@@ -15,11 +15,11 @@
 // Routes (docs/console.md):
 //   GET /                 index.html (Cache-Control: no-cache)
 //   GET /assets/NAME      a hashed script or style (Cache-Control: max-age=31536000, immutable)
-//   GET /any/other/path   index.html, so that the console's own URLs can be shared and reloaded;
-//                         except paths under /v1/, /graph..., /oauth2..., /healthz, /readyz,
-//                         /metrics and /assets/, and paths the routes registered before have
-//                         with another method: those answer as if the console were not there
-//                         (404 naming the path, or 405 with Allow).
+//   GET /any/other/path   index.html, so that the console's own URLs can be shared and reloaded
+//                         (another method: 405, Allow: GET); except paths under /v1/,
+//                         /graph..., /oauth2..., /healthz, /readyz, /metrics and /assets/, which
+//                         answer any method as if the console were not there (404 naming the
+//                         path, or 405 with Allow, from the routes registered before).
 namespace groundcrew::api {
 
 /// One file of the console, embedded at build time.

@@ -117,9 +117,45 @@ TEST_F(ConsoleRoutesTest, ReservedPathsAnswerAsWithoutTheConsole) {
   EXPECT_EQ(Header(*wrong_method, "Allow"), "POST");
 }
 
+TEST_F(ConsoleRoutesTest, OtherMethodsOnReservedPathsAnswerAsWithoutTheConsole) {
+  // An API route still wins; an unknown API path is 404 for any method, a known one with another
+  // method 405.
+  const std::optional<Response> go = Get("/v1/things/x/go", "POST");
+  ASSERT_TRUE(go);
+  EXPECT_EQ(go->status, 202);
+  const std::optional<Response> unknown = Get("/v1/session", "POST");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_NE(unknown->body.find("no route for POST /v1/session"), std::string::npos)
+      << unknown->body;
+  const std::optional<Response> put = Get("/v1/things/x/go", "PUT");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 405);
+  EXPECT_EQ(Header(*put, "Allow"), "POST");
+}
+
+TEST_F(ConsoleRoutesTest, RefusalsComeFromTheGateBeforeTheBody) {
+  const Router::Match match = router_.Find("POST", "/v1/session");
+  ASSERT_EQ(match.outcome, Router::Outcome::kFound);
+  ASSERT_TRUE(match.options->gate);
+  Request request;
+  request.method = "POST";
+  request.path = "/v1/session";
+  const std::optional<Response> refused = match.options->gate(request, match.params);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 404);
+  // A console URL's GET passes the gate.
+  const Router::Match page = router_.Find("GET", "/devices");
+  request.method = "GET";
+  request.path = "/devices";
+  EXPECT_FALSE(page.options->gate(request, page.params));
+}
+
 TEST_F(ConsoleRoutesTest, OnlyGetServesThePage) {
-  EXPECT_FALSE(Get("/devices", "POST"));
-  EXPECT_EQ(router_.Find("POST", "/devices").outcome, Router::Outcome::kMethodNotAllowed);
+  const std::optional<Response> post = Get("/devices", "POST");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+  EXPECT_EQ(Header(*post, "Allow"), "GET");
 }
 
 TEST(ConsoleRoutes, FilesWithoutIndexAreRefused) {

@@ -81,6 +81,7 @@ for (const kind of ['deploymentProfiles', 'espProfiles', 'apps', 'policies', 'co
 for (const kind of ['policies', 'apps', 'users']) {
   await page.goto(`${base}/${kind}`);
   const first = page.locator('main table a').first();
+  await first.waitFor({ timeout: 3000 }).catch(() => {});
   if (await first.count()) {
     await first.click();
     await shot(`${kind}-detail`, null, 1000);
