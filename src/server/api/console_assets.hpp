@@ -40,7 +40,8 @@ inline constexpr std::string_view kConsoleContentSecurityPolicy =
 inline constexpr int kConsoleMaxPathSegments = 8;
 
 /// Registers the routes above on `router`. Call it last: the routes registered before are the
-/// API whose 404 and 405 answers it keeps. `files` must hold "/index.html".
+/// API whose 404 and 405 answers it keeps. `files` must hold "/index.html" and outlive the
+/// router (ConsoleFiles() is static).
 /// Errors: kInvalidArgument when `files` has no index.html; the router's errors.
 [[nodiscard]] Status AddConsoleRoutes(server::Router& router, std::span<const EmbeddedFile> files);
 
