@@ -889,9 +889,16 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection<Stream>& connec
     request.body = std::string();  // the handler is done with it
     large_body.Release();
     CountedSlot stream_slot;
+    struct StreamGauge {  // the open-streams gauge counts this stream while it is written
+      HttpMetrics* metrics = nullptr;
+      ~StreamGauge() {
+        if (metrics) metrics->StreamClosed();
+      }
+    } stream_gauge;
     if (response.stream && !response.file) {
       if (stream_slot.TryTake(open_streams_, options_.max_streams)) {
-        metrics_.SetOpenStreams(static_cast<std::uint64_t>(open_streams_.load()));
+        metrics_.StreamOpened();
+        stream_gauge.metrics = &metrics_;
       } else {
         metrics_.CountRefusedStream();
         response = ErrorResponse(MakeError(
@@ -909,8 +916,6 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection<Stream>& connec
 
     if (response.stream) {  // close-delimited: the connection ends with the stream
       co_await WriteStream(connection, std::move(response), head_only, version, request_id);
-      stream_slot.Release();
-      metrics_.SetOpenStreams(static_cast<std::uint64_t>(open_streams_.load()));
       co_return;
     }
     // After a framing error what follows the head cannot be trusted to be a request.

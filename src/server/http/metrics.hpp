@@ -46,7 +46,8 @@ class HttpMetrics {
   /// Streamed responses (Response::stream, e.g. Server-Sent Events): the open-streams gauge
   /// (groundcrew_http_open_streams) and the streams refused with 503 because
   /// HttpServerOptions::max_streams were open (groundcrew_http_streams_refused_total).
-  void SetOpenStreams(std::uint64_t open) { open_streams_ = open; }
+  void StreamOpened() { ++open_streams_; }
+  void StreamClosed() { --open_streams_; }
   void CountRefusedStream() { ++refused_streams_; }
   std::uint64_t OpenStreams() const { return open_streams_; }
   std::uint64_t RefusedStreams() const { return refused_streams_; }
