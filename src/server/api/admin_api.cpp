@@ -531,11 +531,10 @@ Status AddReportRoutes(server::Router& router, Services& s) {
       !st) {
     return st;
   }
-  if (Status st = router.Add("GET", "/v1/deploymentEvents/stream",
-                             Authenticated(s, [&s](const Actor&, const Request& r,
-                                                   const PathParams&) {
-                               return DeploymentEventStream(s, r);
-                             }));
+  if (Status st = router.Add(
+          "GET", "/v1/deploymentEvents/stream",
+          Authenticated(s, [&s](const Actor&, const Request& r,
+                                const PathParams&) { return DeploymentEventStream(s, r); }));
       !st) {
     return st;
   }

@@ -416,8 +416,8 @@ class HttpServer::Impl {
                                     bool head_only, unsigned version,
                                     const std::string& request_id);
   /// The response's header: status, Content-Type, its fields, X-Request-Id and Connection.
-  http::response<http::empty_body> Head(const Response& response, unsigned version,
-                                        bool keep_alive, const std::string& request_id) const;
+  http::response<http::empty_body> Head(const Response& response, unsigned version, bool keep_alive,
+                                        const std::string& request_id) const;
   /// Writes a response whose body is response.file, in kFileChunkBytes chunks.
   template <class Stream>
   asio::awaitable<bool> WriteFile(Stream& stream, http::response<http::empty_body>& out,
@@ -901,10 +901,10 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection<Stream>& connec
         stream_gauge.metrics = &metrics_;
       } else {
         metrics_.CountRefusedStream();
-        response = ErrorResponse(MakeError(
-            ErrorCode::kUnavailable, "too many event streams are open (at most " +
-                                         std::to_string(options_.max_streams) +
-                                         "); close one or try again in a few seconds"));
+        response = ErrorResponse(
+            MakeError(ErrorCode::kUnavailable, "too many event streams are open (at most " +
+                                                   std::to_string(options_.max_streams) +
+                                                   "); close one or try again in a few seconds"));
         response.headers.emplace_back("Retry-After", "5");
       }
     } else {
@@ -978,8 +978,8 @@ asio::awaitable<void> HttpServer::Impl::AnswerReadFailure(Stream& stream, const 
   }
 }
 
-http::response<http::empty_body> HttpServer::Impl::Head(const Response& response,
-                                                        unsigned version, bool keep_alive,
+http::response<http::empty_body> HttpServer::Impl::Head(const Response& response, unsigned version,
+                                                        bool keep_alive,
                                                         const std::string& request_id) const {
   http::response<http::empty_body> out;
   out.version(version);

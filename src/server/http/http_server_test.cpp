@@ -1032,7 +1032,9 @@ class StreamingServerTest : public ::testing::Test {
 };
 
 TEST_F(StreamingServerTest, EventsArriveAsTheyComeBeforeTheResponseEnds) {
-  Start(Options());
+  HttpServerOptions options = Options();
+  options.stream_recheck_interval = std::chrono::hours(1);  // only the source's wake-up helps
+  Start(options);
   TestClient client(server_->port());
   ASSERT_TRUE(client.Send(Get("/events")));
   std::optional<RawResponse> head = client.Read();
@@ -1068,9 +1070,9 @@ TEST_F(StreamingServerTest, AQuietStreamSendsKeepAliveComments) {
   options.stream_keep_alive_interval = 200ms;
   Start(options);
   TestClient client(server_->port());
+  const auto opened = std::chrono::steady_clock::now();  // before the stream starts
   ASSERT_TRUE(client.Send(Get("/events")));
   ASSERT_TRUE(client.Read());
-  const auto opened = std::chrono::steady_clock::now();
   std::string received;
   ASSERT_TRUE(ReadUntil(client, received, ": keep-alive\n\n: keep-alive\n\n"));
   EXPECT_EQ(received, ": keep-alive\n\n: keep-alive\n\n");
@@ -1088,7 +1090,8 @@ TEST_F(StreamingServerTest, AClientThatGoesAwayFreesItsStream) {
   }  // closed without a byte of the stream sent: only the server's read notices
   EXPECT_TRUE(test_support::WaitUntil([&] { return server_->metrics().OpenStreams() == 0; }, 2s));
   EXPECT_TRUE(test_support::WaitUntil([&] { return Source(0)->Destroyed() == 1; }, 2s));
-  EXPECT_TRUE(test_support::WaitUntil([&] { return server_->metrics().OpenConnections() == 0; }, 2s));
+  EXPECT_TRUE(
+      test_support::WaitUntil([&] { return server_->metrics().OpenConnections() == 0; }, 2s));
 }
 
 TEST_F(StreamingServerTest, StopEndsOpenStreamsAtOnce) {

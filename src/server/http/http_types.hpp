@@ -2,10 +2,10 @@
 
 #include <any>
 #include <cstddef>
-#include <functional>
-#include <memory>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
