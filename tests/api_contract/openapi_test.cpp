@@ -1800,7 +1800,8 @@ TEST_F(OpenApiAnswersTest, DeploymentAnswersMatchTheirSchemas) {
   EXPECT_EQ(json::value_from(streamed), every.json.at("value")) << live.body;
   const Answer resumed = Expect(200, "GET", "/v1/deploymentEvents/stream?deviceId=" + device_id, "",
                                 {{"Last-Event-ID", next}});
-  EXPECT_EQ(resumed.body.find("id: " + next + "\n"), std::string::npos) << resumed.body;
+  EXPECT_EQ(resumed.body.rfind("retry: 2000\nid: " + next + "\n\n", 0), 0u) << resumed.body;
+  EXPECT_EQ(resumed.body.find("id: " + next + "\nevent:"), std::string::npos) << resumed.body;
   EXPECT_NE(resumed.body.find("event: deployment\n"), std::string::npos) << resumed.body;
   EXPECT_EQ(FieldOf(Expect(400, "GET", "/v1/deploymentEvents/stream?after=x")), "after");
   EXPECT_EQ(FieldOf(Expect(404, "GET", "/v1/deploymentEvents/stream?deviceId=nope")), "deviceId");

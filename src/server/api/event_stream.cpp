@@ -26,7 +26,7 @@ constexpr int kEventsPerRead = 200;
 /// again: a revoked credential or an ended session stops getting events).
 constexpr std::chrono::minutes kEventStreamLifetime{15};
 /// Sent first: how long EventSource waits before it reconnects, in milliseconds.
-constexpr const char* kReconnectField = "retry: 2000\n\n";
+constexpr const char* kReconnectDelay = "2000";
 
 /// Reads the deployment events after a sequence, as Server-Sent Events, whenever the service
 /// says events were stored (and whenever the server asks again).
@@ -37,7 +37,10 @@ class DeploymentEventSource final : public server::ResponseStream {
       : deployment_(deployment),
         filter_(std::move(filter)),
         after_(after),
-        ends_(Clock::now() + kEventStreamLifetime) {}
+        ends_(Clock::now() + kEventStreamLifetime),
+        // An id without data sets EventSource's last event id without an event: a client that
+        // reconnects before any event came resumes from where this stream started.
+        first_(fmt::format("retry: {}\nid: {}\n\n", kReconnectDelay, after)) {}
 
   void Start(std::function<void()> wake) override {
     subscription_ = deployment_.SubscribeToEvents(std::move(wake));
@@ -62,7 +65,7 @@ class DeploymentEventSource final : public server::ResponseStream {
   const store::SessionFilter filter_;
   std::int64_t after_;
   const Clock::time_point ends_;
-  std::string first_ = kReconnectField;
+  std::string first_;
   service::EventSubscription subscription_;
 };
 
