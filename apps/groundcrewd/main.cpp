@@ -139,7 +139,8 @@ int main(int argc, char** argv) {
                  "JSON configuration file (keys: dataDir, listen, "
                  "threads, maxBodyBytes, portFile, logLevel, tlsCert, "
                  "tlsKey, tlsNames, lockoutThreshold, "
-                 "lockoutWindowMinutes, lockoutDurationMinutes, maxConnections)");
+                 "lockoutWindowMinutes, lockoutDurationMinutes, maxConnections, "
+                 "maxEventStreams)");
   app.add_option("--data-dir", flags.data_dir,
                  "data directory made by `groundcrew init` "
                  "[GROUNDCREW_DATA_DIR, default ./var]");
@@ -193,6 +194,9 @@ int main(int argc, char** argv) {
                  "open client connections at most; at the cap the longest idle one is closed "
                  "to admit a new one [GROUNDCREW_MAX_CONNECTIONS, default 0: the descriptor "
                  "limit minus 64, at most 4096]");
+  app.add_option("--max-event-streams", flags.max_event_streams,
+                 "live event streams (GET /v1/deploymentEvents/stream) open at once; one more "
+                 "gets 503 [GROUNDCREW_MAX_EVENT_STREAMS, default 256]");
   std::string test_clock_path;
   app.add_option("--test-clock", test_clock_path,
                  "FOR TESTS ONLY: read the current time (Unix seconds) from this file on every "
@@ -443,6 +447,7 @@ int main(int argc, char** argv) {
   options.threads = config->threads;
   options.max_body_bytes = config->max_body_bytes;
   options.max_connections = static_cast<std::size_t>(config->max_connections);
+  options.max_streams = config->max_event_streams;
   if (!config->tls_names.empty()) {  // HTTPS with a certificate from the tenant's CA
     auto issued =
         IssueServerCertificate(services.secrets, secret_paths, config->tls_names, clock());

@@ -160,21 +160,23 @@ json::object Encode(const core::DeploymentReport& report) {
   return out;
 }
 
+json::object Encode(const FeedEvent& event) {
+  json::object out;
+  out["sequence"] = event.sequence;
+  out["sessionId"] = event.session_id;
+  out["deviceId"] = TextOrNull(event.device_id);
+  out["serialNumber"] = TextOrNull(event.serial_number);
+  out["flow"] = TextOrNull(event.flow);
+  out["at"] = FormatTimestamp(event.at);
+  out["kind"] = event.kind;
+  Result<json::value> detail = ParseJson(event.detail, "detail");
+  out["detail"] = detail ? std::move(*detail) : json::value(event.detail);
+  return out;
+}
+
 json::object Encode(const FeedPage& page) {
   json::array value;
-  for (const FeedEvent& event : page.events) {
-    json::object out;
-    out["sequence"] = event.sequence;
-    out["sessionId"] = event.session_id;
-    out["deviceId"] = TextOrNull(event.device_id);
-    out["serialNumber"] = TextOrNull(event.serial_number);
-    out["flow"] = TextOrNull(event.flow);
-    out["at"] = FormatTimestamp(event.at);
-    out["kind"] = event.kind;
-    Result<json::value> detail = ParseJson(event.detail, "detail");
-    out["detail"] = detail ? std::move(*detail) : json::value(event.detail);
-    value.push_back(std::move(out));
-  }
+  for (const FeedEvent& event : page.events) value.push_back(Encode(event));
   return {{"value", std::move(value)}, {"nextAfter", std::to_string(page.next_after)}};
 }
 

@@ -60,9 +60,11 @@ struct FeedPage {
   std::int64_t next_after = 0;
 };
 
-/// {"value": [{"sequence", "sessionId", "deviceId", "serialNumber", "flow", "at", "kind",
-/// "detail"}], "nextAfter": "<next_after>"}: what is absent as null; the detail parsed (as a
-/// JSON string holding the text when it is not JSON).
+/// {"sequence", "sessionId", "deviceId", "serialNumber", "flow", "at", "kind", "detail"}: what
+/// is absent as null; the detail parsed (as a JSON string holding the text when it is not JSON).
+boost::json::object Encode(const FeedEvent& event);
+
+/// {"value": [<each event as Encode(FeedEvent)>], "nextAfter": "<next_after>"}.
 boost::json::object Encode(const FeedPage& page);
 
 }  // namespace groundcrew::wire

@@ -1092,6 +1092,10 @@ class OpenApiAnswersTest : public ::testing::Test {
       in.read(answer.body.data(), static_cast<std::streamsize>(response.file->length));
       EXPECT_EQ(static_cast<std::uint64_t>(in.gcount()), response.file->length);
     }
+    if (response.stream) {  // a body the server writes as it comes: what is there now
+      response.stream->source->Start([] {});
+      answer.body = response.stream->source->Next().value_or("");
+    }
     const std::string what = method + " " + target + " -> " + std::to_string(response.status);
     SCOPED_TRACE(what);
 
@@ -1785,6 +1789,23 @@ TEST_F(OpenApiAnswersTest, DeploymentAnswersMatchTheirSchemas) {
   EXPECT_EQ(rest.json.at("value").as_array().size(), 1u);
   EXPECT_EQ(FieldOf(Expect(400, "GET", "/v1/deploymentEvents?after=x")), "after");
   EXPECT_EQ(FieldOf(Expect(400, "GET", "/v1/deploymentEvents?waitSeconds=31")), "waitSeconds");
+  // The live stream carries the same objects as Server-Sent Events, after its cursor.
+  const Answer every = Expect(200, "GET", "/v1/deploymentEvents?after=0");
+  const Answer live = Expect(200, "GET", "/v1/deploymentEvents/stream?after=0");
+  std::vector<json::value> streamed;
+  for (std::size_t at = live.body.find("data: "); at != std::string::npos;
+       at = live.body.find("data: ", at + 1)) {
+    streamed.push_back(json::parse(live.body.substr(at + 6, live.body.find('\n', at) - at - 6)));
+  }
+  EXPECT_EQ(json::value_from(streamed), every.json.at("value")) << live.body;
+  const Answer resumed = Expect(200, "GET", "/v1/deploymentEvents/stream?deviceId=" + device_id, "",
+                                {{"Last-Event-ID", next}});
+  EXPECT_EQ(resumed.body.rfind("retry: 2000\nid: " + next + "\n\n", 0), 0u) << resumed.body;
+  EXPECT_EQ(resumed.body.find("id: " + next + "\nevent:"), std::string::npos) << resumed.body;
+  EXPECT_NE(resumed.body.find("event: deployment\n"), std::string::npos) << resumed.body;
+  EXPECT_EQ(FieldOf(Expect(400, "GET", "/v1/deploymentEvents/stream?after=x")), "after");
+  EXPECT_EQ(FieldOf(Expect(404, "GET", "/v1/deploymentEvents/stream?deviceId=nope")), "deviceId");
+  Expect(401, "GET", "/v1/deploymentEvents/stream", "", {}, &token);  // a device token
   Expect(200, "GET", "/v1/deploymentSessions/3f2c9a6e-0b1d-4d8e-9c51-7a2b1f0e6d44/events");
 
   // The fleet overview's filters, and the latest session on the device.

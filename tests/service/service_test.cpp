@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -760,6 +761,29 @@ TEST_F(DeploymentServiceTest, EventsStreamAcrossSessionsAndLongPollsEndAtTheNext
   EXPECT_LT(std::chrono::steady_clock::now() - before_stop, std::chrono::seconds(2));
   EXPECT_EQ(d.Events(-1, 100, std::chrono::seconds(0)).error().field, "after");
   EXPECT_EQ(d.Events(0, 0, std::chrono::seconds(0)).error().field, "limit");
+}
+
+TEST_F(DeploymentServiceTest, SubscribersAreToldOfStoredEventsUntilTheyUnsubscribe) {
+  auto& d = services_->deployment;
+  ASSERT_TRUE(d.StartSession(caller(), device_, "a", "technician", "", now_));
+  int told = 0, other_told = 0;
+  std::optional<service::EventSubscription> subscription = d.SubscribeToEvents([&] { ++told; });
+  service::EventSubscription other = d.SubscribeToEvents([&] { ++other_told; });
+  ASSERT_TRUE(d.AppendEvents(caller(), device_, "a",
+                             {Event("1", 0, "screen", {{"screen", "landing"}}),
+                              Event("2", 1, "phaseStarted", {{"phase", "devicePreparation"}})}));
+  EXPECT_EQ(told, 1);  // once per stored batch
+  EXPECT_EQ(other_told, 1);
+  EXPECT_FALSE(d.AppendEvents(caller(), device_, "a",
+                              {Event("3", 2, "phaseStarted", {{"phase", "nowhere"}})}));
+  EXPECT_EQ(told, 1);  // a refused batch stores nothing
+  subscription.reset();
+  ASSERT_TRUE(d.AppendEvents(caller(), device_, "a",
+                             {Event("4", 3, "phaseCompleted", {{"phase", "devicePreparation"}})}));
+  EXPECT_EQ(told, 1);
+  EXPECT_EQ(other_told, 2);
+  EXPECT_EQ(store_->sessions().LastEventSequence().value(),
+            d.Events(0, 100, std::chrono::seconds(0))->events.back().sequence);
 }
 
 // What the device side sends (src/device/flow: the reports of its transitions, the inventory it

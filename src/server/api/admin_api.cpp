@@ -17,6 +17,7 @@
 #include "identity/totp.hpp"
 #include "server/api/bearer_endpoint.hpp"
 #include "server/api/content_response.hpp"
+#include "server/api/event_stream.hpp"
 #include "server/api/http_json.hpp"
 #include "server/api/idempotency.hpp"
 #include "server/http/error_mapping.hpp"
@@ -527,6 +528,13 @@ Status AddReportRoutes(server::Router& router, Services& s) {
           router.Add("GET", "/v1/deploymentEvents",
                      Authenticated(s, [&s](const Actor&, const Request& r,
                                            const PathParams&) { return DeploymentEvents(s, r); }));
+      !st) {
+    return st;
+  }
+  if (Status st = router.Add(
+          "GET", "/v1/deploymentEvents/stream",
+          Authenticated(s, [&s](const Actor&, const Request& r,
+                                const PathParams&) { return DeploymentEventStream(s, r); }));
       !st) {
     return st;
   }

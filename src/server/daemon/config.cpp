@@ -35,6 +35,7 @@ void Overlay(Config& config, const ConfigLayer& layer, std::string& listen) {
     config.lockout_duration_minutes = *layer.lockout_duration_minutes;
   }
   if (layer.max_connections) config.max_connections = *layer.max_connections;
+  if (layer.max_event_streams) config.max_event_streams = *layer.max_event_streams;
 }
 
 // The integer settings, by their file key and environment variable.
@@ -51,6 +52,7 @@ constexpr IntSetting kIntSettings[] = {
     {"lockoutDurationMinutes", "GROUNDCREW_LOCKOUT_DURATION_MINUTES",
      &ConfigLayer::lockout_duration_minutes},
     {"maxConnections", "GROUNDCREW_MAX_CONNECTIONS", &ConfigLayer::max_connections},
+    {"maxEventStreams", "GROUNDCREW_MAX_EVENT_STREAMS", &ConfigLayer::max_event_streams},
 };
 
 }  // namespace
@@ -106,7 +108,8 @@ Result<ConfigLayer> ReadConfigFile(const std::string& path) {
                        fmt::format("{}: unknown key \"{}\" (known: dataDir, listen, threads, "
                                    "maxBodyBytes, portFile, logLevel, tlsCert, tlsKey, tlsNames, "
                                    "lockoutThreshold, lockoutWindowMinutes, "
-                                   "lockoutDurationMinutes, metricsToken, maxConnections)",
+                                   "lockoutDurationMinutes, metricsToken, maxConnections, "
+                                   "maxEventStreams)",
                                    path, key),
                        key);
     }
@@ -219,6 +222,7 @@ Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
                  "lockoutWindowMinutes: must be from 1 to 1440"},
            Bound{config.lockout_duration_minutes, 10080,
                  "lockoutDurationMinutes: must be from 1 to 10080"},
+           Bound{config.max_event_streams, 100'000, "maxEventStreams: must be from 1 to 100000"},
        }) {
     if (bound.value < 1 || bound.value > bound.max) {
       const std::string message = bound.message;

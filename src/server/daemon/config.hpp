@@ -37,6 +37,9 @@ struct Config {
   /// RLIMIT_NOFILE minus a reserve, at most 4096). maxConnections / GROUNDCREW_MAX_CONNECTIONS /
   /// --max-connections.
   int max_connections = 0;
+  /// Live event streams (GET /v1/deploymentEvents/stream) open at once; one more gets 503.
+  /// maxEventStreams / GROUNDCREW_MAX_EVENT_STREAMS / --max-event-streams.
+  int max_event_streams = 256;
 };
 
 /// The settings given at one level; unset ones do not override lower levels.
@@ -44,7 +47,7 @@ struct ConfigLayer {
   std::optional<std::string> data_dir, listen, port_file, log_level, tls_cert, tls_key, tls_names,
       metrics_token;
   std::optional<int> threads, lockout_threshold, lockout_window_minutes, lockout_duration_minutes,
-      max_connections;
+      max_connections, max_event_streams;
   std::optional<std::size_t> max_body_bytes;
 };
 
@@ -54,8 +57,8 @@ struct ConfigLayer {
 
 /// Reads GROUNDCREW_DATA_DIR, GROUNDCREW_LISTEN, GROUNDCREW_THREADS, GROUNDCREW_MAX_BODY_BYTES,
 /// GROUNDCREW_LOG_LEVEL, GROUNDCREW_TLS_CERT, GROUNDCREW_TLS_KEY, GROUNDCREW_TLS_NAMES and
-/// GROUNDCREW_LOCKOUT_{THRESHOLD,WINDOW_MINUTES,DURATION_MINUTES} and GROUNDCREW_MAX_CONNECTIONS
-/// from `environment`.
+/// GROUNDCREW_LOCKOUT_{THRESHOLD,WINDOW_MINUTES,DURATION_MINUTES}, GROUNDCREW_MAX_CONNECTIONS and
+/// GROUNDCREW_MAX_EVENT_STREAMS from `environment`.
 /// kInvalidArgument names the variable.
 [[nodiscard]] Result<ConfigLayer> ReadEnvironment(
     const std::map<std::string, std::string>& environment);
@@ -66,7 +69,8 @@ struct ConfigLayer {
 /// names the missing one: "tlsKey" or "tlsCert"; an empty value counts as not set, so a
 /// higher layer can turn TLS off with empty values), tlsNames together with tlsCert, or lockout
 /// settings below 1 (or above 1000 failures, 1440 minutes of window, 10080 of duration), or
-/// maxConnections outside 0..1000000 (0: derived from the descriptor limit). The
+/// maxConnections outside 0..1000000 (0: derived from the descriptor limit), or maxEventStreams
+/// outside 1..100000. The
 /// files are read by the server.
 [[nodiscard]] Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
                                      const ConfigLayer& flags);

@@ -123,6 +123,23 @@ TEST(ConfigTest, MaxConnectionsIsDerivedByDefaultAndLayersLikeTheRest) {
             "GROUNDCREW_MAX_CONNECTIONS");
 }
 
+TEST(ConfigTest, MaxEventStreamsIs256ByDefaultAndLayersLikeTheRest) {
+  EXPECT_EQ(Resolve({}, {}, {})->max_event_streams, 256);
+  Result<ConfigLayer> file =
+      ReadConfigFile(WriteFile("gc-config-streams", R"({"maxEventStreams": 10})"));
+  ASSERT_TRUE(file) << file.error().message;
+  Result<ConfigLayer> env = ReadEnvironment({{"GROUNDCREW_MAX_EVENT_STREAMS", "20"}});
+  ASSERT_TRUE(env) << env.error().message;
+  EXPECT_EQ(Resolve(*file, {}, {})->max_event_streams, 10);
+  EXPECT_EQ(Resolve(*file, *env, {})->max_event_streams, 20);
+  ConfigLayer flags;
+  flags.max_event_streams = 0;
+  Result<Config> refused = Resolve({}, {}, flags);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().field, "maxEventStreams");
+  EXPECT_EQ(refused.error().message, "maxEventStreams: must be from 1 to 100000");
+}
+
 TEST(ConfigTest, GeneratedCertificateExcludesGivenOne) {
   ConfigLayer flags;
   flags.tls_names = "localhost,127.0.0.1";

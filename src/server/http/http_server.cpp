@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -97,6 +98,9 @@ struct ConnectionBase {
   /// Set by the accept loop when it picked this connection to shed; cleared on the strand if
   /// it was no longer idle there. A connection being shed no longer counts against the cap.
   std::atomic<bool> shedding{false};
+  /// While it sends a streamed response: the timer its stream waits on, which Stop() cancels
+  /// so that the stream sees the server stopping. Only on the strand.
+  asio::steady_timer* stream_timer = nullptr;
 };
 
 /// `Stream` is beast::tcp_stream (HTTP) or SslStream (HTTPS).
@@ -265,13 +269,14 @@ struct FileDescriptor {
   }
 };
 
-/// Holds one of the large-body slots (HttpServerOptions::max_large_bodies) while it lives.
-struct LargeBodySlot {
+/// Holds one of a bounded number of slots while it lives: a large body being received
+/// (HttpServerOptions::max_large_bodies) or an open stream (max_streams).
+struct CountedSlot {
   std::atomic<int>* in_use = nullptr;
-  LargeBodySlot() = default;
-  LargeBodySlot(const LargeBodySlot&) = delete;
-  LargeBodySlot& operator=(const LargeBodySlot&) = delete;
-  ~LargeBodySlot() { Release(); }
+  CountedSlot() = default;
+  CountedSlot(const CountedSlot&) = delete;
+  CountedSlot& operator=(const CountedSlot&) = delete;
+  ~CountedSlot() { Release(); }
   /// Gives the slot back (if held).
   void Release() {
     if (in_use) in_use->fetch_sub(1);
@@ -290,6 +295,41 @@ struct LargeBodySlot {
 
 bool HasLineBreak(std::string_view text) {
   return text.find_first_of("\r\n") != std::string_view::npos;
+}
+
+/// What a streamed response waits for, shared by its writer and the callbacks that wake it.
+/// Touched only on the connection's strand.
+struct StreamWait {
+  explicit StreamWait(const asio::any_io_executor& executor) : timer(executor) {}
+  /// Waited on between Next() calls; cancelled to wake the writer.
+  asio::steady_timer timer;
+  /// The source called wake since the writer last called Next().
+  bool woken = false;
+  /// The client closed the connection (or it failed): the stream ends.
+  bool client_gone = false;
+  /// A read watching for the client's close is pending.
+  bool reading = false;
+  /// What the client sends meanwhile: discarded.
+  std::array<char, 512> discard{};
+};
+
+/// Reads from `stream` until it fails (the client closed the connection, reset it, or the read
+/// was cancelled): then marks `wait` client_gone and wakes the writer. What arrives is
+/// discarded. `stream` must outlive the pending read (wait->reading).
+template <class Stream>
+void WatchForClose(Stream& stream, std::shared_ptr<StreamWait> wait) {
+  wait->reading = true;
+  StreamWait& state = *wait;
+  stream.async_read_some(asio::buffer(state.discard),
+                         [&stream, wait = std::move(wait)](const ErrorCodeT& ec, std::size_t) {
+                           wait->reading = false;
+                           if (!ec) {
+                             WatchForClose(stream, wait);
+                             return;
+                           }
+                           wait->client_gone = true;
+                           wait->timer.cancel();
+                         });
 }
 
 }  // namespace
@@ -368,6 +408,16 @@ class HttpServer::Impl {
   template <class Stream>
   asio::awaitable<bool> Write(Stream& stream, Response response, bool head_only, unsigned version,
                               bool keep_alive, const std::string& request_id);
+  /// Writes a response whose body is response.stream: the header, then what the stream gives
+  /// as it comes (StreamBody, ResponseStream), until the stream ends, the client goes away,
+  /// a write fails or the server stops. The connection closes afterwards.
+  template <class Stream>
+  asio::awaitable<void> WriteStream(Connection<Stream>& connection, Response response,
+                                    bool head_only, unsigned version,
+                                    const std::string& request_id);
+  /// The response's header: status, Content-Type, its fields, X-Request-Id and Connection.
+  http::response<http::empty_body> Head(const Response& response, unsigned version, bool keep_alive,
+                                        const std::string& request_id) const;
   /// Writes a response whose body is response.file, in kFileChunkBytes chunks.
   template <class Stream>
   asio::awaitable<bool> WriteFile(Stream& stream, http::response<http::empty_body>& out,
@@ -419,6 +469,7 @@ class HttpServer::Impl {
 
   std::size_t max_connections_ = 0;  // set by Start(); then const
   std::atomic<int> large_bodies_{0};
+  std::atomic<int> open_streams_{0};
   LogThrottle cap_log_;
   LogThrottle accept_log_;
 
@@ -540,6 +591,7 @@ void HttpServer::Impl::Stop() {
   std::unique_lock lock(mutex_);
   post_to_all([](ConnectionBase& connection) {
     if (connection.idle) connection.Lowest().cancel();
+    if (connection.stream_timer) connection.stream_timer->cancel();  // the stream sees stopping_
   });
   const auto deadline = Clock::now() + options_.shutdown_deadline;
   if (!changed_.wait_until(lock, deadline, [this] { return connections_.empty(); })) {
@@ -769,7 +821,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection<Stream>& connec
     std::optional<Response> early;
     std::string route = std::string(HttpMetrics::kUnmatchedRoute);
     Router::Match match;
-    LargeBodySlot large_body;
+    CountedSlot large_body;
     std::size_t body_limit = std::min(options_.max_small_body_bytes, options_.max_body_bytes);
     Status framing = CheckRequestHead(raw_head);
     if (!framing) {
@@ -836,10 +888,36 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection<Stream>& connec
     });
     request.body = std::string();  // the handler is done with it
     large_body.Release();
+    CountedSlot stream_slot;
+    struct StreamGauge {  // the open-streams gauge counts this stream while it is written
+      HttpMetrics* metrics = nullptr;
+      ~StreamGauge() {
+        if (metrics) metrics->StreamClosed();
+      }
+    } stream_gauge;
+    if (response.stream && !response.file) {
+      if (stream_slot.TryTake(open_streams_, options_.max_streams)) {
+        metrics_.StreamOpened();
+        stream_gauge.metrics = &metrics_;
+      } else {
+        metrics_.CountRefusedStream();
+        response = ErrorResponse(
+            MakeError(ErrorCode::kUnavailable, "too many event streams are open (at most " +
+                                                   std::to_string(options_.max_streams) +
+                                                   "); close one or try again in a few seconds"));
+        response.headers.emplace_back("Retry-After", "5");
+      }
+    } else {
+      response.stream.reset();
+    }
     if (head_only) request.method = "HEAD";
     const std::chrono::duration<double> elapsed = Clock::now() - started;
     Record(request, route, response, elapsed.count(), request_id);
 
+    if (response.stream) {  // close-delimited: the connection ends with the stream
+      co_await WriteStream(connection, std::move(response), head_only, version, request_id);
+      co_return;
+    }
     // After a framing error what follows the head cannot be trusted to be a request.
     const bool close_unread = (early && body_pending) || !framing;
     const bool keep_alive = wants_keep_alive && !stopping_ && !close_unread;
@@ -900,15 +978,10 @@ asio::awaitable<void> HttpServer::Impl::AnswerReadFailure(Stream& stream, const 
   }
 }
 
-template <class Stream>
-asio::awaitable<bool> HttpServer::Impl::Write(Stream& stream, Response response, bool head_only,
-                                              unsigned version, bool keep_alive,
-                                              const std::string& request_id) {
-  if (response.status < 100 || response.status > 599) {
-    Log("handler returned invalid status " + std::to_string(response.status));
-    response = ErrorResponse(MakeError(ErrorCode::kInternal, "internal error"));
-  }
-  http::response<http::string_body> out;
+http::response<http::empty_body> HttpServer::Impl::Head(const Response& response, unsigned version,
+                                                        bool keep_alive,
+                                                        const std::string& request_id) const {
+  http::response<http::empty_body> out;
   out.version(version);
   out.result(static_cast<unsigned>(response.status));
   if (!response.content_type.empty() && !HasLineBreak(response.content_type)) {
@@ -923,10 +996,23 @@ asio::awaitable<bool> HttpServer::Impl::Write(Stream& stream, Response response,
   }
   out.set("X-Request-Id", request_id);
   out.keep_alive(keep_alive);
+  return out;
+}
+
+template <class Stream>
+asio::awaitable<bool> HttpServer::Impl::Write(Stream& stream, Response response, bool head_only,
+                                              unsigned version, bool keep_alive,
+                                              const std::string& request_id) {
+  if (response.status < 100 || response.status > 599) {
+    Log("handler returned invalid status " + std::to_string(response.status));
+    response = ErrorResponse(MakeError(ErrorCode::kInternal, "internal error"));
+  }
   if (response.file) {
-    http::response<http::empty_body> header{std::move(out.base())};
+    http::response<http::empty_body> header{Head(response, version, keep_alive, request_id)};
     co_return co_await WriteFile(stream, header, *response.file, head_only);
   }
+  http::response<http::string_body> out{
+      std::move(Head(response, version, keep_alive, request_id).base())};
   out.body() = std::move(response.body);
   out.prepare_payload();
   if (head_only) {  // the GET answer's header, Content-Length included, without its body
@@ -991,6 +1077,69 @@ asio::awaitable<bool> HttpServer::Impl::WriteFile(Stream& stream,
     sent += static_cast<std::uint64_t>(got);
   }
   co_return true;
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::WriteStream(Connection<Stream>& connection,
+                                                    Response response, bool head_only,
+                                                    unsigned version,
+                                                    const std::string& request_id) {
+  StreamBody body = std::move(*response.stream);
+  http::response<http::empty_body> out{Head(response, version, false, request_id)};
+  http::response_serializer<http::empty_body> serializer(out);
+  beast::tcp_stream& lowest = connection.Lowest();
+  ErrorCodeT ec;
+  lowest.expires_after(options_.write_timeout);
+  co_await http::async_write_header(connection.stream, serializer,
+                                    asio::redirect_error(kAwait, ec));
+  if (ec || head_only) co_return;
+
+  auto wait = std::make_shared<StreamWait>(lowest.get_executor());
+  lowest.expires_never();  // the watching read has no deadline; each write gets one below
+  WatchForClose(connection.stream, wait);
+  connection.stream_timer = &wait->timer;
+  try {
+    body.source->Start([weak = std::weak_ptr<StreamWait>(wait), executor = lowest.get_executor()] {
+      asio::post(executor, [weak] {
+        if (std::shared_ptr<StreamWait> woken = weak.lock()) {
+          woken->woken = true;
+          woken->timer.cancel();
+        }
+      });
+    });
+    auto last_sent = Clock::now();
+    while (!stopping_ && !wait->client_gone) {
+      wait->woken = false;
+      std::optional<std::string> next = body.source->Next();
+      if (!next) break;  // the source ended the stream
+      const bool fresh = !next->empty();
+      if (!fresh && !body.keep_alive.empty() &&
+          Clock::now() - last_sent >= options_.stream_keep_alive_interval) {
+        *next = body.keep_alive;
+      }
+      if (!next->empty()) {
+        lowest.expires_after(options_.write_timeout);
+        co_await asio::async_write(connection.stream, asio::buffer(*next),
+                                   asio::redirect_error(kAwait, ec));
+        if (ec) break;
+        last_sent = Clock::now();
+      }
+      if (fresh || wait->woken || stopping_ || wait->client_gone) continue;  // more may be ready
+      wait->timer.expires_at(std::min(last_sent + options_.stream_keep_alive_interval,
+                                      Clock::now() + options_.stream_recheck_interval));
+      co_await wait->timer.async_wait(asio::redirect_error(kAwait, ec));
+    }
+  } catch (const std::exception& e) {
+    Log("a streamed response failed: " + std::string(e.what()));
+  }
+  connection.stream_timer = nullptr;
+  body.source.reset();  // no more wake-ups
+  if (wait->reading) {  // end the watching read before the connection goes
+    lowest.socket().cancel(ec);
+    wait->timer.expires_after(kForcedCloseGrace);
+    co_await wait->timer.async_wait(asio::redirect_error(kAwait, ec));
+    if (wait->reading) lowest.close();
+  }
 }
 
 template <class Stream>

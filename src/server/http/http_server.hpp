@@ -37,6 +37,8 @@ constexpr std::size_t kSmallBodyBytes = 1024 * 1024;
 constexpr int kMaxLargeBodies = 4;
 /// Response bodies streamed from a file (Response::file) are sent in chunks of this size.
 constexpr std::size_t kFileChunkBytes = 64 * 1024;
+/// Streamed responses (Response::stream) open at once, by default.
+constexpr int kMaxStreams = 256;
 /// Descriptors kept free for everything but client connections (database, content files, logs)
 /// when max_connections is derived from the descriptor limit.
 constexpr std::uint64_t kDescriptorReserve = 64;
@@ -99,7 +101,16 @@ struct HttpServerOptions {
   /// that connects and sends nothing is dropped after it). Unused without `tls`.
   std::chrono::milliseconds handshake_timeout{10'000};
   /// Stop() lets requests in flight finish for at most this long, then closes connections.
+  /// Streamed responses do not count as in flight: Stop() ends them at once.
   std::chrono::milliseconds shutdown_deadline{5'000};
+  /// Streamed responses (Response::stream) open at once; one more gets 503 with Retry-After
+  /// (its stream is dropped unstarted). At least 1.
+  int max_streams = kMaxStreams;
+  /// A stream that sent nothing for this long sends its StreamBody::keep_alive text.
+  std::chrono::milliseconds stream_keep_alive_interval{15'000};
+  /// A stream's ResponseStream::Next() is called at least this often even without a wake-up,
+  /// so that it also sees what no wake-up reports (e.g. rows another process wrote).
+  std::chrono::milliseconds stream_recheck_interval{1'000};
   /// Receives one line per server-side problem (escaped exceptions with their detail, accept
   /// failures). Called from worker threads, possibly concurrently. Empty: lines go to stderr.
   std::function<void(std::string_view line)> log;
@@ -116,8 +127,9 @@ struct HttpServerOptions {
 /// 404/405 from the router; 400/413/431 for requests that cannot be parsed, are ambiguously
 /// framed (CheckRequestHead) or are too large; 503 when too many large bodies are being
 /// received; 500 with a generic body when a handler or gate throws (the detail goes to the
-/// log). Every response carries X-Request-Id. The server never throws out of a handler into
-/// the network code and never crashes on input.
+/// log); 503 when a handler answers a stream (Response::stream) and max_streams are open. Every
+/// response carries X-Request-Id. The server never throws out of a handler into the network code
+/// and never crashes on input.
 ///
 /// Order of work per request: read the head only; check its framing; route it (404/405); run
 /// the gate (when a body is announced); check Content-Length against the route's limit (413); then
@@ -145,9 +157,10 @@ class HttpServer {
   /// watcher). Returns Start()'s error if it fails.
   Status Run();
 
-  /// Graceful shutdown: stops accepting, closes idle keep-alive connections, lets requests in
-  /// flight finish (their responses carry "Connection: close") for at most
-  /// options.shutdown_deadline, then closes what is left and joins the worker threads. HTTPS
+  /// Graceful shutdown: stops accepting, closes idle keep-alive connections, ends streamed
+  /// responses (after the bytes being written), lets requests in flight finish (their
+  /// responses carry "Connection: close") for at most options.shutdown_deadline, then closes
+  /// what is left and joins the worker threads. HTTPS
   /// connections are sent a TLS close_notify first (best effort, bounded, without waiting for
   /// the client's). Idempotent; safe from any thread except a worker thread (i.e. not from a
   /// handler). A handler that never returns blocks Stop().

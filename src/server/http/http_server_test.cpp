@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "server/http/error_mapping.hpp"
+#include "tests/support/process.hpp"
 
 namespace groundcrew::server {
 namespace {
@@ -917,6 +918,239 @@ TEST(HttpServerLimitsTest, ConnectionCapIsDerivedFromTheDescriptorLimit) {
   EXPECT_EQ(DerivedMaxConnections(1024), 960u);
   EXPECT_EQ(DerivedMaxConnections(10), 8u);
   EXPECT_EQ(DerivedMaxConnections(1u << 20), kMaxDerivedConnections);
+}
+
+/// What a test's stream source shares with the test: bytes pushed to it, whether it ended,
+/// whether the server still holds it.
+struct FedStreamState {
+  std::mutex mutex;
+  std::string pending;
+  bool finished = false;
+  std::function<void()> wake;
+  int started = 0;
+  int destroyed = 0;
+
+  /// Queues bytes for the stream and wakes the server (as a service's notifier would).
+  void Push(std::string bytes) {
+    std::lock_guard lock(mutex);
+    pending += bytes;
+    if (wake) wake();
+  }
+  void Finish() {
+    std::lock_guard lock(mutex);
+    finished = true;
+    if (wake) wake();
+  }
+  int Destroyed() {
+    std::lock_guard lock(mutex);
+    return destroyed;
+  }
+};
+
+/// A ResponseStream fed by the test through FedStreamState.
+class FedStream final : public ResponseStream {
+ public:
+  explicit FedStream(std::shared_ptr<FedStreamState> state) : state_(std::move(state)) {}
+  ~FedStream() override {
+    std::lock_guard lock(state_->mutex);
+    state_->wake = nullptr;
+    ++state_->destroyed;
+  }
+  void Start(std::function<void()> wake) override {
+    std::lock_guard lock(state_->mutex);
+    state_->wake = std::move(wake);
+    ++state_->started;
+  }
+  std::optional<std::string> Next() override {
+    std::lock_guard lock(state_->mutex);
+    if (state_->finished && state_->pending.empty()) return std::nullopt;
+    return std::exchange(state_->pending, std::string());
+  }
+
+ private:
+  std::shared_ptr<FedStreamState> state_;
+};
+
+class StreamingServerTest : public ::testing::Test {
+ protected:
+  void Start(HttpServerOptions options) {
+    Router router;
+    ASSERT_TRUE(router.Add("GET", "/events", [this](const Request&, const PathParams&) {
+      auto state = std::make_shared<FedStreamState>();
+      {
+        std::lock_guard lock(mutex_);
+        states_.push_back(state);
+      }
+      return ServerSentEvents(std::make_shared<FedStream>(state));
+    }));
+    options.port = 0;
+    options.threads = 2;
+    options.log = [](std::string_view) {};
+    server_ = std::make_unique<HttpServer>(options, std::move(router));
+    ASSERT_TRUE(server_->Start());
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop();
+  }
+
+  /// The source of the n-th stream the handler made, once it was started (null after 2 s).
+  std::shared_ptr<FedStreamState> Source(std::size_t n) {
+    std::shared_ptr<FedStreamState> state;
+    test_support::WaitUntil(
+        [&] {
+          std::lock_guard lock(mutex_);
+          if (states_.size() <= n) return false;
+          std::lock_guard started(states_[n]->mutex);
+          if (states_[n]->started == 0) return false;
+          state = states_[n];
+          return true;
+        },
+        2s);
+    return state;
+  }
+
+  /// Reads from `client` until `text` has arrived (false on EOF or after 2 s of silence).
+  static bool ReadUntil(TestClient& client, std::string& received, std::string_view text) {
+    while (received.find(text) == std::string::npos) {
+      std::optional<std::string> more = client.ReadSome(1 << 16);
+      if (!more) return false;
+      received += *more;
+    }
+    return true;
+  }
+
+  static HttpServerOptions Options() {
+    HttpServerOptions options;
+    options.shutdown_deadline = 5s;
+    return options;
+  }
+
+  std::unique_ptr<HttpServer> server_;
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<FedStreamState>> states_;
+};
+
+TEST_F(StreamingServerTest, EventsArriveAsTheyComeBeforeTheResponseEnds) {
+  HttpServerOptions options = Options();
+  options.stream_recheck_interval = std::chrono::hours(1);  // only the source's wake-up helps
+  Start(options);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(Get("/events")));
+  std::optional<RawResponse> head = client.Read();
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->headers["Content-Type"], "text/event-stream");
+  EXPECT_EQ(head->headers["Cache-Control"], "no-store");
+  EXPECT_EQ(head->headers["Connection"], "close");  // close-delimited
+  EXPECT_FALSE(head->headers.contains("Content-Length"));
+  EXPECT_FALSE(head->headers.contains("Transfer-Encoding"));
+  EXPECT_FALSE(head->headers["X-Request-Id"].empty());
+  std::shared_ptr<FedStreamState> source = Source(0);
+  ASSERT_TRUE(source);
+
+  std::string received;
+  source->Push(ServerSentEvent("1", "deployment", R"({"sequence":1})"));
+  ASSERT_TRUE(ReadUntil(client, received, "\n\n"));
+  EXPECT_EQ(received, "id: 1\nevent: deployment\ndata: {\"sequence\":1}\n\n");
+  received.clear();
+  source->Push(ServerSentEvent("2", "deployment", R"({"sequence":2})"));
+  ASSERT_TRUE(ReadUntil(client, received, "\n\n"));
+  EXPECT_EQ(received, "id: 2\nevent: deployment\ndata: {\"sequence\":2}\n\n");
+  EXPECT_EQ(server_->metrics().OpenStreams(), 1u);
+
+  source->Finish();  // the source ends the stream: the connection closes
+  EXPECT_TRUE(client.ClosedByPeer());
+  EXPECT_TRUE(test_support::WaitUntil([&] { return server_->metrics().OpenStreams() == 0; }, 2s));
+  EXPECT_EQ(source->Destroyed(), 1);
+}
+
+TEST_F(StreamingServerTest, AQuietStreamSendsKeepAliveComments) {
+  HttpServerOptions options = Options();
+  options.stream_keep_alive_interval = 200ms;
+  Start(options);
+  TestClient client(server_->port());
+  const auto opened = std::chrono::steady_clock::now();  // before the stream starts
+  ASSERT_TRUE(client.Send(Get("/events")));
+  ASSERT_TRUE(client.Read());
+  std::string received;
+  ASSERT_TRUE(ReadUntil(client, received, ": keep-alive\n\n: keep-alive\n\n"));
+  EXPECT_EQ(received, ": keep-alive\n\n: keep-alive\n\n");
+  EXPECT_GE(std::chrono::steady_clock::now() - opened, 400ms);
+}
+
+TEST_F(StreamingServerTest, AClientThatGoesAwayFreesItsStream) {
+  Start(Options());
+  {
+    TestClient client(server_->port());
+    ASSERT_TRUE(client.Send(Get("/events")));
+    ASSERT_TRUE(client.Read());
+    ASSERT_TRUE(Source(0));
+    EXPECT_EQ(server_->metrics().OpenStreams(), 1u);
+  }  // closed without a byte of the stream sent: only the server's read notices
+  EXPECT_TRUE(test_support::WaitUntil([&] { return server_->metrics().OpenStreams() == 0; }, 2s));
+  EXPECT_TRUE(test_support::WaitUntil([&] { return Source(0)->Destroyed() == 1; }, 2s));
+  EXPECT_TRUE(
+      test_support::WaitUntil([&] { return server_->metrics().OpenConnections() == 0; }, 2s));
+}
+
+TEST_F(StreamingServerTest, StopEndsOpenStreamsAtOnce) {
+  Start(Options());  // shutdown_deadline 5 s: Stop() must not wait for it
+  TestClient first(server_->port()), second(server_->port());
+  ASSERT_TRUE(first.Send(Get("/events")) && second.Send(Get("/events")));
+  ASSERT_TRUE(first.Read() && second.Read());
+  ASSERT_TRUE(Source(0) && Source(1));
+  const auto asked = std::chrono::steady_clock::now();
+  server_->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s);
+  EXPECT_TRUE(first.ClosedByPeer());
+  EXPECT_TRUE(second.ClosedByPeer());
+  EXPECT_EQ(Source(0)->Destroyed(), 1);
+  EXPECT_EQ(Source(1)->Destroyed(), 1);
+}
+
+TEST_F(StreamingServerTest, OverTheStreamLimitIs503UntilOneCloses) {
+  HttpServerOptions options = Options();
+  options.max_streams = 1;
+  Start(options);
+  auto first = std::make_unique<TestClient>(server_->port());
+  ASSERT_TRUE(first->Send(Get("/events")));
+  ASSERT_EQ(first->Read()->status, 200);
+  ASSERT_TRUE(Source(0));
+
+  TestClient refused(server_->port());
+  ASSERT_TRUE(refused.Send(Get("/events")));
+  std::optional<RawResponse> answer = refused.Read();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 503);
+  EXPECT_EQ(answer->headers["Content-Type"], "application/json");
+  EXPECT_EQ(answer->headers["Retry-After"], "5");
+  EXPECT_NE(answer->body.find(R"("code":"unavailable")"), std::string::npos) << answer->body;
+  EXPECT_NE(answer->body.find("too many event streams are open (at most 1)"), std::string::npos);
+  EXPECT_EQ(server_->metrics().RefusedStreams(), 1u);
+  std::shared_ptr<FedStreamState> dropped;
+  {
+    std::lock_guard lock(mutex_);
+    ASSERT_EQ(states_.size(), 2u);
+    dropped = states_[1];
+  }
+  EXPECT_TRUE(test_support::WaitUntil([&] { return dropped->Destroyed() == 1; }, 2s));
+  EXPECT_EQ(dropped->started, 0);  // never started
+
+  const std::string metrics = server_->metrics().RenderPrometheus();
+  EXPECT_NE(metrics.find("groundcrew_http_open_streams 1\n"), std::string::npos);
+  EXPECT_NE(metrics.find("groundcrew_http_streams_refused_total 1\n"), std::string::npos);
+
+  first.reset();  // the client goes away: its slot is free again
+  ASSERT_TRUE(test_support::WaitUntil([&] { return server_->metrics().OpenStreams() == 0; }, 2s));
+  TestClient again(server_->port());
+  ASSERT_TRUE(again.Send(Get("/events")));
+  EXPECT_EQ(again.Read()->status, 200);
+}
+
+TEST(ServerSentEventTest, EachLineOfDataIsItsOwnDataField) {
+  EXPECT_EQ(ServerSentEvent("7", "deployment", "{}"), "id: 7\nevent: deployment\ndata: {}\n\n");
+  EXPECT_EQ(ServerSentEvent("", "", "a\nb"), "data: a\ndata: b\n\n");
 }
 
 }  // namespace

@@ -16,11 +16,14 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "server/http/http_server.hpp"
@@ -111,6 +114,34 @@ class TlsClient {
 
   Answer Get(const std::string& target) { return server::Get(ioc_, *stream_, target); }
 
+  /// Sends raw bytes over TLS (bounded by 2 s).
+  ErrorCodeT Send(const std::string& bytes) {
+    beast::get_lowest_layer(*stream_).expires_after(2s);
+    return RunOne(ioc_, [&](auto handler) {
+      asio::async_write(*stream_, asio::buffer(bytes), std::move(handler));
+    });
+  }
+
+  /// What arrives (decrypted) until `text` is in it, or a read fails or 2 s pass in one read.
+  std::string ReadUntil(std::string_view text) {
+    std::string received;
+    char chunk[4096];
+    while (received.find(text) == std::string::npos) {
+      std::size_t got = 0;
+      beast::get_lowest_layer(*stream_).expires_after(2s);
+      const ErrorCodeT ec = RunOne(ioc_, [&](auto handler) {
+        stream_->async_read_some(asio::buffer(chunk), [&got, handler = std::move(handler)](
+                                                          ErrorCodeT e, std::size_t n) mutable {
+          got = n;
+          handler(e);
+        });
+      });
+      received.append(chunk, got);
+      if (ec) break;
+    }
+    return received;
+  }
+
   /// Waits (up to 2 s) for the server to end the connection; the error the read ended with:
   /// asio::error::eof after a TLS close_notify, ssl::error::stream_truncated without one.
   ErrorCodeT WaitForClose() {
@@ -186,8 +217,18 @@ class HttpServerTlsTest : public ::testing::Test {
     HttpServerOptions options;
     options.port = 0;
     options.tls = TlsOptions{chain_file_, key_file_};
+    // A stream that says hello, then only keeps alive.
+    ASSERT_TRUE(router.Add("GET", "/events", [](const Request&, const PathParams&) {
+      struct Hello final : ResponseStream {
+        void Start(std::function<void()>) override {}
+        std::optional<std::string> Next() override { return std::exchange(first, std::string()); }
+        std::string first = ServerSentEvent("1", "greeting", "hello");
+      };
+      return ServerSentEvents(std::make_shared<Hello>());
+    }));
     options.handshake_timeout = handshake_timeout;
     options.shutdown_deadline = 2s;
+    options.stream_keep_alive_interval = 100ms;
     options.log = [this](std::string_view line) {
       std::lock_guard lock(log_mutex_);
       log_.emplace_back(line);
@@ -256,6 +297,24 @@ TEST_F(HttpServerTlsTest, ServesHttpsWithKeepAliveForTheCertificateNames) {
   }
   EXPECT_EQ(server_->metrics().RequestCount("/healthz", "GET", 200), 4u);
   StopWithoutLeaks();
+}
+
+TEST_F(HttpServerTlsTest, StreamsOverTlsAndStopEndsThemWithACloseNotify) {
+  StartServer();
+  TlsClient client(pki_.ca_cert, "localhost");
+  ASSERT_FALSE(client.Connect(server_->port()));
+  ASSERT_FALSE(client.Send("GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  const std::string received = client.ReadUntil(": keep-alive\n\n");
+  EXPECT_EQ(received.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << received;
+  EXPECT_NE(received.find("Content-Type: text/event-stream\r\n"), std::string::npos);
+  EXPECT_NE(received.find("\r\n\r\nid: 1\nevent: greeting\ndata: hello\n\n: keep-alive\n\n"),
+            std::string::npos)
+      << received;
+  EXPECT_EQ(server_->metrics().OpenStreams(), 1u);
+  // The server reads (to see the client go) while it writes: TLS keeps working both ways.
+  EXPECT_NE(client.ReadUntil(": keep-alive\n\n").find(": keep-alive"), std::string::npos);
+  StopWithoutLeaks();
+  EXPECT_EQ(client.WaitForClose(), asio::error::eof);
 }
 
 TEST_F(HttpServerTlsTest, HandshakeFailuresCloseTheConnectionAndTheServerKeepsServing) {

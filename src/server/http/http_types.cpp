@@ -36,6 +36,30 @@ const std::string* Headers::Find(std::string_view name) const {
   return it == fields_.end() ? nullptr : &it->second;
 }
 
+Response ServerSentEvents(std::shared_ptr<ResponseStream> source) {
+  Response response;
+  response.content_type = "text/event-stream";
+  response.headers.emplace_back("Cache-Control", "no-store");
+  // Proxies that buffer responses (nginx) pass this one through as it comes.
+  response.headers.emplace_back("X-Accel-Buffering", "no");
+  response.stream = StreamBody{std::move(source), ": keep-alive\n\n"};
+  return response;
+}
+
+std::string ServerSentEvent(std::string_view id, std::string_view type, std::string_view data) {
+  std::string out;
+  if (!id.empty()) out.append("id: ").append(id).append("\n");
+  if (!type.empty()) out.append("event: ").append(type).append("\n");
+  while (true) {
+    const std::size_t end = data.find('\n');
+    out.append("data: ").append(data.substr(0, end)).append("\n");
+    if (end == std::string_view::npos) break;
+    data.remove_prefix(end + 1);
+  }
+  out.append("\n");
+  return out;
+}
+
 std::string Headers::Get(std::string_view name) const {
   const std::string* value = Find(name);
   return value == nullptr ? std::string() : *value;

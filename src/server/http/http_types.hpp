@@ -3,7 +3,9 @@
 #include <any>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,6 +68,34 @@ struct FileRange {
   std::uint64_t length = 0;
 };
 
+/// A response body produced over time (e.g. Server-Sent Events): the server writes the header
+/// at once, then what Next() gives as it comes, until Next() says the stream is over, the client
+/// goes away or the server stops. The body is close-delimited (no Content-Length; the
+/// connection closes when the stream ends). The server calls Start() once, then Next() at once
+/// and again whenever the source calls `wake`, at least every
+/// HttpServerOptions::stream_recheck_interval (for what no wake-up reports) and right after a
+/// Next() that gave bytes. Next() is never called concurrently with itself and runs on a
+/// worker thread: it must not block (a quick store read is fine). The source is destroyed on
+/// a worker thread (or by the server's destructor) when the stream ends.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  /// Called once, before the first Next(), with the function to call (from any thread, at any
+  /// time until the source is destroyed; it only schedules a Next() and never blocks) when
+  /// Next() may have something new to send.
+  virtual void Start(std::function<void()> wake) = 0;
+  /// The bytes to send now ("" when nothing new), or nullopt when the stream is over.
+  virtual std::optional<std::string> Next() = 0;
+};
+
+/// A streamed response body (Response::stream).
+struct StreamBody {
+  std::shared_ptr<ResponseStream> source;
+  /// Sent when nothing else was sent for HttpServerOptions::stream_keep_alive_interval, so that
+  /// proxies and clients see the stream is alive (Server-Sent Events: a comment). Empty: none.
+  std::string keep_alive;
+};
+
 /// One HTTP response. Content-Length, Connection and X-Request-Id are added by the server.
 struct Response {
   int status = 200;
@@ -74,6 +104,10 @@ struct Response {
   std::string body;
   /// When set, the body is this file range, streamed from disk.
   std::optional<FileRange> file;
+  /// When set (and `file` is not), the body is produced over time by this stream (then `body`
+  /// is ignored). The server refuses it with 503 when HttpServerOptions::max_streams streams
+  /// are open already.
+  std::optional<StreamBody> stream;
   /// Extra header fields, written in order after Content-Type. Must not contain CR or LF.
   std::vector<std::pair<std::string, std::string>> headers;
   /// Who made the request, for the access log only (never sent): an admin credential's name,
@@ -86,6 +120,16 @@ struct Response {
 
 /// A response with a JSON body (the body is sent as given; callers serialise).
 Response JsonResponse(int status, std::string body);
+
+/// A Server-Sent Events response (text/event-stream, Cache-Control: no-store) whose events come
+/// from `source` (each Next() gives whole events, e.g. made by ServerSentEvent), with a
+/// ": keep-alive" comment when the stream is quiet.
+Response ServerSentEvents(std::shared_ptr<ResponseStream> source);
+
+/// One Server-Sent Event: "id: <id>\nevent: <type>\ndata: <data>\n\n" (a line of `data` each
+/// becomes its own "data:" line; an empty id or type is left out). `id` and `type` must not
+/// hold line breaks.
+std::string ServerSentEvent(std::string_view id, std::string_view type, std::string_view data);
 
 /// Decodes %XX escapes; with `plus_as_space`, '+' becomes ' ' (form/query encoding). A '%' not
 /// followed by two hex digits is kept literally, so decoding never fails.

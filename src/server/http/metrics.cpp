@@ -111,7 +111,18 @@ std::string HttpMetrics::RenderPrometheus() const {
       "cap was reached and no connection was idle.\n"
       "# TYPE groundcrew_http_connections_refused_total counter\n"
       "groundcrew_http_connections_refused_total " +
-      std::to_string(refused_connections_.load()) + "\n";
+      std::to_string(refused_connections_.load()) +
+      "\n"
+      "# HELP groundcrew_http_open_streams Streamed responses (Server-Sent Events) open now.\n"
+      "# TYPE groundcrew_http_open_streams gauge\n"
+      "groundcrew_http_open_streams " +
+      std::to_string(open_streams_.load()) +
+      "\n"
+      "# HELP groundcrew_http_streams_refused_total Streamed responses refused with 503: the "
+      "stream limit was reached.\n"
+      "# TYPE groundcrew_http_streams_refused_total counter\n"
+      "groundcrew_http_streams_refused_total " +
+      std::to_string(refused_streams_.load()) + "\n";
   return out;
 }
 

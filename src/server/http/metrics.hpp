@@ -43,6 +43,15 @@ class HttpMetrics {
   std::uint64_t ShedConnections() const { return shed_connections_; }
   std::uint64_t RefusedConnections() const { return refused_connections_; }
 
+  /// Streamed responses (Response::stream, e.g. Server-Sent Events): the open-streams gauge
+  /// (groundcrew_http_open_streams) and the streams refused with 503 because
+  /// HttpServerOptions::max_streams were open (groundcrew_http_streams_refused_total).
+  void StreamOpened() { ++open_streams_; }
+  void StreamClosed() { --open_streams_; }
+  void CountRefusedStream() { ++refused_streams_; }
+  std::uint64_t OpenStreams() const { return open_streams_; }
+  std::uint64_t RefusedStreams() const { return refused_streams_; }
+
  private:
   struct Histogram {
     std::array<std::uint64_t, kBuckets.size()> buckets{};  ///< not cumulative
@@ -56,6 +65,8 @@ class HttpMetrics {
   std::atomic<std::uint64_t> open_connections_{0};
   std::atomic<std::uint64_t> shed_connections_{0};
   std::atomic<std::uint64_t> refused_connections_{0};
+  std::atomic<std::uint64_t> open_streams_{0};
+  std::atomic<std::uint64_t> refused_streams_{0};
 };
 
 /// Counts and times named operations (e.g. store calls) for Prometheus:

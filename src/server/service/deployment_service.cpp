@@ -487,8 +487,37 @@ void DeploymentService::Appended(int64_t sequence) {
   {
     std::lock_guard lock(wait_mutex_);
     last_sequence_ = std::max(last_sequence_, sequence);
+    for (auto& [id, listener] : listeners_) listener();
   }
   appended_.notify_all();
+}
+
+EventSubscription DeploymentService::SubscribeToEvents(std::function<void()> listener) {
+  std::lock_guard lock(wait_mutex_);
+  const std::uint64_t id = next_listener_++;
+  listeners_.emplace(id, std::move(listener));
+  return EventSubscription(this, id);
+}
+
+void DeploymentService::Unsubscribe(std::uint64_t id) {
+  std::lock_guard lock(wait_mutex_);
+  listeners_.erase(id);
+}
+
+EventSubscription::EventSubscription(EventSubscription&& other) noexcept
+    : service_(std::exchange(other.service_, nullptr)), id_(other.id_) {}
+
+EventSubscription& EventSubscription::operator=(EventSubscription&& other) noexcept {
+  if (this != &other) {
+    if (service_ != nullptr) service_->Unsubscribe(id_);
+    service_ = std::exchange(other.service_, nullptr);
+    id_ = other.id_;
+  }
+  return *this;
+}
+
+EventSubscription::~EventSubscription() {
+  if (service_ != nullptr) service_->Unsubscribe(id_);
 }
 
 }  // namespace groundcrew::service

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -69,6 +70,24 @@ inline constexpr int kMaxProfileCertificateDays = 3650;
 struct StartedSession {
   store::DeploymentSession session;
   bool created = false;
+};
+
+class DeploymentService;
+
+/// Keeps a listener of DeploymentService::SubscribeToEvents subscribed while it lives.
+class EventSubscription {
+ public:
+  EventSubscription() = default;
+  EventSubscription(EventSubscription&& other) noexcept;
+  EventSubscription& operator=(EventSubscription&& other) noexcept;
+  /// Unsubscribes: once it returns, the listener is neither running nor called again.
+  ~EventSubscription();
+
+ private:
+  friend class DeploymentService;
+  EventSubscription(DeploymentService* service, std::uint64_t id) : service_(service), id_(id) {}
+  DeploymentService* service_ = nullptr;
+  std::uint64_t id_ = 0;
 };
 
 class DeploymentService {
@@ -160,6 +179,13 @@ class DeploymentService {
   /// so that no worker thread is held by a poll).
   void StopWaiting();
 
+  /// Calls `listener` whenever AppendEvents stored events (the same notice that wakes the long
+  /// polls of Events), on that request's thread and under a lock: it must be quick, must not
+  /// block and must not call into this service (it schedules a read: Events with no wait). Events
+  /// written by another process are not noticed: readers also look again now and then, as
+  /// Events does. Until the subscription is destroyed, which must happen before this service is.
+  [[nodiscard]] EventSubscription SubscribeToEvents(std::function<void()> listener);
+
   const DeploymentOptions& options() const { return options_; }
 
  private:
@@ -172,6 +198,8 @@ class DeploymentService {
       const Snapshot& snapshot, const store::DeviceRecord& record, const core::User* user,
       std::vector<core::InstalledItem> installed);
   void Appended(int64_t sequence);
+  friend class EventSubscription;
+  void Unsubscribe(std::uint64_t id);
 
   store::Store& store_;
   Catalog& catalog_;
@@ -185,6 +213,8 @@ class DeploymentService {
   int64_t last_sequence_ = 0;  ///< the highest sequence appended through this service
   int waiters_ = 0;
   bool stopping_ = false;
+  std::map<std::uint64_t, std::function<void()>> listeners_;  ///< by subscription id
+  std::uint64_t next_listener_ = 1;
 };
 
 }  // namespace groundcrew::service

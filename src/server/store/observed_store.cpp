@@ -163,6 +163,10 @@ class ObservedSessions final : public SessionStore {
     return Timed(observer_, "sessions.ListMatchingEvents",
                  [&] { return inner_.ListMatchingEvents(filter, page); });
   }
+  Result<int64_t> LastEventSequence() override {
+    return Timed(observer_, "sessions.LastEventSequence",
+                 [&] { return inner_.LastEventSequence(); });
+  }
   Result<std::vector<DeploymentSession>> LatestSessions(
       std::span<const std::string> device_ids) override {
     return Timed(observer_, "sessions.LatestSessions",

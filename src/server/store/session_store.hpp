@@ -76,6 +76,9 @@ class SessionStore {
   /// Errors as ListAllEvents.
   [[nodiscard]] virtual Result<Page<SessionEvent>> ListMatchingEvents(const SessionFilter& filter,
                                                                       const PageRequest& page) = 0;
+  /// The highest sequence stored (0 when no event is): where a live stream that wants only
+  /// what comes next starts reading.
+  [[nodiscard]] virtual Result<int64_t> LastEventSequence() = 0;
 
   /// The latest session of each of `device_ids` that has one (the one started last; of those
   /// started in the same second, the one created last), in no particular order: one read for a

@@ -435,6 +435,9 @@ TEST_P(SessionStoreConformance, ListsMatchingEventsAndReadsOnFromTheHighestSeque
   }
   std::vector<int64_t> of_technician, of_device;
   int64_t highest = 0;  // the last event is the other device's
+  auto none = store().sessions().LastEventSequence();
+  ASSERT_TRUE(none.has_value()) << none.error().message;
+  EXPECT_EQ(*none, 0);
   for (int i = 0; i < 9; ++i) {
     const DeploymentSession& s = i % 3 == 0 ? technician : i % 3 == 1 ? user : other;
     auto e = store().sessions().AppendEvent(Event(s, "k" + std::to_string(i)));
@@ -464,6 +467,10 @@ TEST_P(SessionStoreConformance, ListsMatchingEventsAndReadsOnFromTheHighestSeque
   EXPECT_EQ(read({.device_id = Device(1).id.value()}, 4), of_device);
   EXPECT_EQ(read({.deployment_state = "failure"}, 100), of_technician);
   EXPECT_TRUE(read({.flow = "user", .deployment_state = "failure"}, 5).empty());
+
+  auto last = store().sessions().LastEventSequence();
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(*last, highest);
 
   // Nothing after the highest sequence: nothing to read on from.
   auto done = store().sessions().ListMatchingEvents({.flow = "user"},

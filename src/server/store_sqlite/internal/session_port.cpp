@@ -288,6 +288,15 @@ class SqliteSessionStore final : public SessionStore {
     return result;
   }
 
+  Result<int64_t> LastEventSequence() override {
+    ConnectionPool::ReadLease lease(pool_);
+    Result<Statement> last = lease.connection().Prepare(kLastSequence);
+    if (!last) return last.error();
+    Result<bool> row = last->Step();
+    if (!row) return row.error();
+    return *row ? last->Int(0) : int64_t{0};
+  }
+
   Result<std::vector<DeploymentSession>> LatestSessions(
       std::span<const std::string> device_ids) override {
     if (device_ids.size() > static_cast<size_t>(kMaxPageSize)) {
