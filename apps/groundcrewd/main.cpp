@@ -358,8 +358,8 @@ int main(int argc, char** argv) {
   groundcrew::server::Router router;
   // Console session cookies are Secure when groundcrewd serves TLS (a certificate given or
   // issued from the tenant's CA).
-  const groundcrew::api::AdminApiOptions admin_api{
-      .secure_cookies = !config->tls_cert.empty() || !config->tls_names.empty()};
+  const groundcrew::api::AdminApiOptions admin_api{.secure_cookies = !config->tls_cert.empty() ||
+                                                                     !config->tls_names.empty()};
   if (auto added = groundcrew::api::AddAdminRoutes(router, services, admin_api); !added) {
     return Fail(log, added.error());
   }
@@ -385,9 +385,8 @@ int main(int argc, char** argv) {
       [&server_metrics, &store_metrics, &counters, &sqlite, &services,
        token = config->metrics_token](const groundcrew::server::Request& request,
                                       const groundcrew::server::PathParams&) {
-        if (!token.empty() &&
-            !groundcrew::identity::SameSecret(request.headers.Get("Authorization"),
-                                             "Bearer " + token)) {
+        if (!token.empty() && !groundcrew::identity::SameSecret(
+                                  request.headers.Get("Authorization"), "Bearer " + token)) {
           groundcrew::server::Response refused = groundcrew::server::ErrorResponse(
               groundcrew::MakeError(groundcrew::ErrorCode::kUnauthenticated,
                                     "/metrics needs the metrics token: Authorization: Bearer "

@@ -699,7 +699,8 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
       "list", "List the admins: role, last sign-in, lock (never their secrets).");
   admins_list_cmd->add_flag("--json", admins_list_json, kJsonHelp);
   admins_list_cmd->callback([&] {
-    remote(admins_list_json, [&](Api& a, Console& c) { return AdminsList(admins_list_json, a, c); });
+    remote(admins_list_json,
+           [&](Api& a, Console& c) { return AdminsList(admins_list_json, a, c); });
   });
 
   AdminNameOptions admins_remove;
@@ -726,8 +727,8 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
   });
 
   AdminNameOptions admins_unlock;
-  CLI::App* admins_unlock_cmd = admins->add_subcommand(
-      "unlock", "Clear an admin's recent sign-in failures and lock.");
+  CLI::App* admins_unlock_cmd =
+      admins->add_subcommand("unlock", "Clear an admin's recent sign-in failures and lock.");
   admins_unlock_cmd->add_option("NAME", admins_unlock.name, kAdminNameHelp)->required();
   admins_unlock_cmd->add_flag("--json", admins_unlock.json, "print the result as JSON");
   admins_unlock_cmd->callback([&] {

@@ -1497,9 +1497,9 @@ TEST_F(OpenApiAnswersTest, AdminAndSessionAnswersMatchTheirSchemas) {
   };
   Expect(400, "POST", "/v1/session", R"({"name": "alice"})", {}, &kNoToken);
   Expect(401, "POST", "/v1/session", sign_in("not the password", "123456"), {}, &kNoToken);
-  const Answer signed_in = Expect(
-      200, "POST", "/v1/session", sign_in(kPassword, identity::GenerateTotp(secret, Now()).value()),
-      {}, &kNoToken);
+  const Answer signed_in =
+      Expect(200, "POST", "/v1/session",
+             sign_in(kPassword, identity::GenerateTotp(secret, Now()).value()), {}, &kNoToken);
   const std::string cookie = signed_in.set_cookie.substr(0, signed_in.set_cookie.find(';'));
   ASSERT_EQ(cookie.rfind("gc_session=", 0), 0u) << signed_in.set_cookie;
   const std::string csrf(signed_in.json.at("csrfToken").as_string());
@@ -1509,8 +1509,7 @@ TEST_F(OpenApiAnswersTest, AdminAndSessionAnswersMatchTheirSchemas) {
   Expect(403, "GET", "/v1/users", "", {{"Cookie", cookie}}, &kNoToken);
   Expect(401, "GET", "/v1/users", "", {{"Cookie", "gc_session=gcses_unknown"}}, &kNoToken);
   Expect(403, "DELETE", "/v1/session", "", {{"Cookie", cookie}}, &kNoToken);
-  Expect(204, "DELETE", "/v1/session", "", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}},
-         &kNoToken);
+  Expect(204, "DELETE", "/v1/session", "", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}}, &kNoToken);
   Expect(401, "GET", "/v1/session", "", {{"Cookie", cookie}}, &kNoToken);
 
   Expect(200, "POST", "/v1/admins/alice/mfa");

@@ -69,11 +69,11 @@ class AdminsTest : public ServiceFixture {
     return identity::GenerateTotp(secret, clock_.now()).value();
   }
 
-  HttpResult SignIn(const std::string& name, const std::string& password,
-                    const std::string& code) {
-    return Http(daemon_->port(), "POST", "/v1/session",
-                json::serialize(json::object{{"name", name}, {"password", password}, {"code", code}}),
-                {{"Content-Type", "application/json"}});
+  HttpResult SignIn(const std::string& name, const std::string& password, const std::string& code) {
+    return Http(
+        daemon_->port(), "POST", "/v1/session",
+        json::serialize(json::object{{"name", name}, {"password", password}, {"code", code}}),
+        {{"Content-Type", "application/json"}});
   }
 
   Console SignedIn(const std::string& name, const std::string& secret) {
@@ -87,9 +87,8 @@ class AdminsTest : public ServiceFixture {
   }
 
   // A request with the console's cookie (and its CSRF token when `with_csrf`).
-  HttpResult AsConsole(const Console& console, const std::string& method,
-                       const std::string& target, const std::string& body = "",
-                       bool with_csrf = true) {
+  HttpResult AsConsole(const Console& console, const std::string& method, const std::string& target,
+                       const std::string& body = "", bool with_csrf = true) {
     std::map<std::string, std::string> headers{{"Cookie", "theme=dark; " + console.cookie}};
     if (!body.empty()) headers["Content-Type"] = "application/json";
     if (with_csrf) headers["X-CSRF-Token"] = console.csrf;
@@ -135,9 +134,9 @@ TEST_F(AdminsTest, AnAdminSignsInWithPasswordAndCodeAndChangesOnlyWithTheCsrfTok
                 .exit_code,
             1)
       << "the name of a credential";
-  EXPECT_EQ(Step({"admins", "add", "bob", "--role", "reader", "--password-stdin"}, "short\n")
-                .exit_code,
-            1);
+  EXPECT_EQ(
+      Step({"admins", "add", "bob", "--role", "reader", "--password-stdin"}, "short\n").exit_code,
+      1);
   EXPECT_EQ(Step({"admins", "add", "bob", "--role", "owner"}).exit_code, 2);
   EXPECT_EQ(Step({"admins", "lsit"}).exit_code, 2);
 

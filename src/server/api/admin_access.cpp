@@ -70,7 +70,8 @@ bool MayCall(CredentialRole role, std::string_view method, std::string_view rout
   const std::string_view rule_method = method == "HEAD" ? std::string_view("GET") : method;
   const std::string normalized = WithoutParameterNames(route);
   for (const RouteRule& rule : kRules) {
-    if (rule.method == rule_method && rule.route == normalized) return (rule.roles & Bit(role)) != 0;
+    if (rule.method == rule_method && rule.route == normalized)
+      return (rule.roles & Bit(role)) != 0;
   }
   return role == CredentialRole::kReader && IsRead(method);
 }

@@ -605,9 +605,9 @@ Response IssueCredentialRoute(Services& s, const Actor& actor, const Request& r)
   std::optional<store::CredentialRole> parsed = store::CredentialRole::kAdmin;
   if (role != nullptr) parsed = store::ParseCredentialRole(role->as_string());
   if (!parsed) {
-    return ErrorResponse(
-        MakeError(ErrorCode::kInvalidArgument,
-                  "role: must be \"admin\", \"reader\" or \"technician\"", "role"));
+    return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                   "role: must be \"admin\", \"reader\" or \"technician\"",
+                                   "role"));
   }
   Result<service::IssuedCredential> issued =
       service::IssueCredential(s.store, actor, name->as_string(), *parsed, s.clock());

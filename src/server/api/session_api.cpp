@@ -128,79 +128,83 @@ Status AddConsoleSessionRoutes(server::Router& router, Services& s, bool secure_
       !st) {
     return st;
   }
-  return router.Add("DELETE", "/v1/session",
-                    [&s, secure_cookie](const Request& r, const PathParams&) {
-                      const std::string token =
-                          CookieValue(r.headers.Get("Cookie"), kSessionCookie);
-                      std::string actor;
-                      if (!token.empty()) {
-                        // A live session ends only with its CSRF token; an unknown or ended
-                        // one is gone already.
-                        if (auto session = s.admins.Resume(token)) {
-                          if (Status csrf = service::AdminService::CheckCsrf(
-                                  *session, r.method, r.headers.Get("X-CSRF-Token"));
-                              !csrf) {
-                            return ErrorResponse(csrf.error());
-                          }
-                          actor = session->name;
-                        }
-                        if (Status ended = s.admins.SignOut(token); !ended) {
-                          return ErrorResponse(ended.error());
-                        }
-                      }
-                      Response response = NoContent(Ok{});
-                      response.headers.emplace_back(
-                          "Set-Cookie", SessionCookie("", std::chrono::seconds(0), secure_cookie));
-                      response.actor = actor;
-                      return response;
-                    });
+  return router.Add(
+      "DELETE", "/v1/session", [&s, secure_cookie](const Request& r, const PathParams&) {
+        const std::string token = CookieValue(r.headers.Get("Cookie"), kSessionCookie);
+        std::string actor;
+        if (!token.empty()) {
+          // A live session ends only with its CSRF token; an unknown or ended
+          // one is gone already.
+          if (auto session = s.admins.Resume(token)) {
+            if (Status csrf = service::AdminService::CheckCsrf(*session, r.method,
+                                                               r.headers.Get("X-CSRF-Token"));
+                !csrf) {
+              return ErrorResponse(csrf.error());
+            }
+            actor = session->name;
+          }
+          if (Status ended = s.admins.SignOut(token); !ended) {
+            return ErrorResponse(ended.error());
+          }
+        }
+        Response response = NoContent(Ok{});
+        response.headers.emplace_back("Set-Cookie",
+                                      SessionCookie("", std::chrono::seconds(0), secure_cookie));
+        response.actor = actor;
+        return response;
+      });
 }
 
 Status AddAdminAccountRoutes(server::Router& router, Services& s) {
-  if (Status st = router.Add(
-          "GET", "/v1/admins",
-          AdminEndpoint(s, [&s](const Actor& actor, const Request&, const PathParams&) {
-            auto listed = s.admins.List(actor);
-            if (!listed) return ErrorResponse(listed.error());
-            std::vector<json::object> items;
-            for (const store::AdminAccount& account : *listed) items.push_back(AdminJson(account));
-            return JsonPage(items, "");
-          }));
+  if (Status st =
+          router.Add("GET", "/v1/admins",
+                     AdminEndpoint(s,
+                                   [&s](const Actor& actor, const Request&, const PathParams&) {
+                                     auto listed = s.admins.List(actor);
+                                     if (!listed) return ErrorResponse(listed.error());
+                                     std::vector<json::object> items;
+                                     for (const store::AdminAccount& account : *listed)
+                                       items.push_back(AdminJson(account));
+                                     return JsonPage(items, "");
+                                   }));
       !st) {
     return st;
   }
   if (Status st = router.Add(
           "POST", "/v1/admins",
-          AdminEndpoint(s, [&s](const Actor& actor, const Request& r, const PathParams&) {
-            return NotIdempotent(r, [&] { return AddAdminRoute(s, actor, r); });
-          }));
+          AdminEndpoint(s,
+                        [&s](const Actor& actor, const Request& r, const PathParams&) {
+                          return NotIdempotent(r, [&] { return AddAdminRoute(s, actor, r); });
+                        }));
       !st) {
     return st;
   }
   const std::string item = "/v1/admins/{name}";
-  if (Status st = router.Add(
-          "DELETE", item,
-          AdminEndpoint(s, [&s](const Actor& actor, const Request&, const PathParams& p) {
-            return NoContent(s.admins.Remove(actor, p.at("name")));
-          }));
+  if (Status st =
+          router.Add("DELETE", item,
+                     AdminEndpoint(s,
+                                   [&s](const Actor& actor, const Request&, const PathParams& p) {
+                                     return NoContent(s.admins.Remove(actor, p.at("name")));
+                                   }));
       !st) {
     return st;
   }
-  if (Status st = router.Add(
-          "POST", item + "/mfa",
-          AdminEndpoint(s, [&s](const Actor& actor, const Request& r, const PathParams& p) {
-            return NotIdempotent(r, [&] {
-              return EnrollmentResponse(200, s.admins.ResetMfa(actor, p.at("name")), false);
-            });
-          }));
+  if (Status st =
+          router.Add("POST", item + "/mfa",
+                     AdminEndpoint(s,
+                                   [&s](const Actor& actor, const Request& r, const PathParams& p) {
+                                     return NotIdempotent(r, [&] {
+                                       return EnrollmentResponse(
+                                           200, s.admins.ResetMfa(actor, p.at("name")), false);
+                                     });
+                                   }));
       !st) {
     return st;
   }
-  return router.Add(
-      "POST", item + "/unlock",
-      AdminEndpoint(s, [&s](const Actor& actor, const Request&, const PathParams& p) {
-        return NoContent(s.admins.Unlock(actor, p.at("name")));
-      }));
+  return router.Add("POST", item + "/unlock",
+                    AdminEndpoint(s, [&s](const Actor& actor, const Request&, const PathParams& p) {
+                      return NoContent(s.admins.Unlock(actor, p.at("name")));
+                    }));
 }
 
 }  // namespace groundcrew::api

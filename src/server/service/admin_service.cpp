@@ -29,10 +29,10 @@ void SetLockout(store::AdminAccount& account, const identity::LockoutState& stat
 }
 
 Error NoSuchAdmin(std::string_view name) {
-  return MakeError(ErrorCode::kNotFound,
-                   fmt::format("no admin is named \"{}\"; list them with `groundcrew admins list`",
-                               name),
-                   "name");
+  return MakeError(
+      ErrorCode::kNotFound,
+      fmt::format("no admin is named \"{}\"; list them with `groundcrew admins list`", name),
+      "name");
 }
 
 Error Locked(std::string_view name, core::Timestamp until) {
@@ -100,8 +100,7 @@ Result<store::AdminAccount> AdminService::Change(
 }
 
 Result<AdminEnrollment> AdminService::Add(const Actor& actor, std::string_view name,
-                                          store::CredentialRole role,
-                                          std::string_view password) {
+                                          store::CredentialRole role, std::string_view password) {
   if (Status s = RequireAdmin(actor); !s) return s.error();
   if (Status s = core::ValidateAdminName(name); !s) return s.error();
   if (Status s = identity::CheckPasswordPolicy(password, name); !s) return s.error();
@@ -148,8 +147,8 @@ Status AdminService::Remove(const Actor& actor, std::string_view name) {
     Result<store::AdminAccountRecord> account = FindAccount(name);
     if (!account) return account.error();
     if (Status s = store_.admin_accounts().Delete(name); !s) return s;  // and its sessions
-    return Audit(store_, actor, clock_(), "delete", kKind, account->value.name,
-                 account->value.name, RoleDetail(account->value.role));
+    return Audit(store_, actor, clock_(), "delete", kKind, account->value.name, account->value.name,
+                 RoleDetail(account->value.role));
   });
 }
 
@@ -237,8 +236,8 @@ Result<SignedInSession> AdminService::SignIn(std::string_view name, std::string_
   if (!identity::VerifyPassword(account.password_hash, password)) {
     return Failed(name, true, WrongPassword());
   }
-  Result<int64_t> step = identity::VerifyTotp(account.totp_secret, code, now,
-                                              account.totp_last_step);
+  Result<int64_t> step =
+      identity::VerifyTotp(account.totp_secret, code, now, account.totp_last_step);
   if (!step) return Failed(name, true, WrongCode());
 
   const std::string token = std::string(kConsoleSessionPrefix) + identity::RandomToken(32);

@@ -67,8 +67,7 @@ class AdminService {
   /// returned once. Audited ("create", kind "admins"). kAlreadyExists (field "name") when an
   /// admin or an admin-API credential has the name (the audit log's actors stay unambiguous).
   [[nodiscard]] Result<AdminEnrollment> Add(const Actor& actor, std::string_view name,
-                                            store::CredentialRole role,
-                                            std::string_view password);
+                                            store::CredentialRole role, std::string_view password);
   /// Admin: every account in name order (the secrets are the caller's to leave out).
   [[nodiscard]] Result<std::vector<store::AdminAccount>> List(const Actor& actor);
   /// Admin: removes the account; its sessions end. Audited. kNotFound (field "name").
@@ -99,8 +98,8 @@ class AdminService {
 
   /// kPermissionDenied (field "X-CSRF-Token") unless a cookie-authenticated request with
   /// `method` carries the session's CSRF token in `presented` (core::NeedsCsrfToken).
-  [[nodiscard]] static Status CheckCsrf(const ConsoleSessionView& session,
-                                        std::string_view method, std::string_view presented);
+  [[nodiscard]] static Status CheckCsrf(const ConsoleSessionView& session, std::string_view method,
+                                        std::string_view presented);
 
   const AdminOptions& options() const { return options_; }
 

@@ -52,7 +52,8 @@ struct Services {
         sign_in(store, catalog, tokens, clock, options.sign_in),
         deployment(store, catalog, secrets.ca, secrets.ca_certificate_pem, clock,
                    options.deployment),
-        admins(store, clock, AdminOptions{options.sign_in.lockout, options.sign_in.password_cost}) {}
+        admins(store, clock, AdminOptions{options.sign_in.lockout, options.sign_in.password_cost}) {
+  }
 
   store::Store& store;
   Clock clock;

@@ -55,9 +55,9 @@ void ExpectSame(const ConsoleSession& a, const ConsoleSession& b) {
 
 TEST_P(AdminAccountStoreConformance, StoresAndFindsEveryFieldOfEveryRole) {
   EXPECT_FALSE(store().admin_accounts().Find("alice")->has_value());
-  for (auto [name, role] : {std::pair{"alice", CredentialRole::kAdmin},
-                            std::pair{"bob", CredentialRole::kReader},
-                            std::pair{"carol", CredentialRole::kTechnician}}) {
+  for (auto [name, role] :
+       {std::pair{"alice", CredentialRole::kAdmin}, std::pair{"bob", CredentialRole::kReader},
+        std::pair{"carol", CredentialRole::kTechnician}}) {
     auto created = store().admin_accounts().Create(Account(name, role));
     ASSERT_TRUE(created.has_value()) << created.error().message;
     EXPECT_EQ(created->version, 1);
@@ -132,10 +132,10 @@ TEST_P(AdminAccountStoreConformance, DeleteRemovesTheAccountAndItsSessions) {
 
   ASSERT_TRUE(store().admin_accounts().Delete("alice").has_value());
   EXPECT_FALSE(store().admin_accounts().Find("alice")->has_value());
-  EXPECT_FALSE(store().console_sessions().FindByTokenSha256(Session("alice", 1).token_sha256)
-                   ->has_value());
-  EXPECT_TRUE(store().console_sessions().FindByTokenSha256(Session("bob", 2).token_sha256)
-                  ->has_value());
+  EXPECT_FALSE(
+      store().console_sessions().FindByTokenSha256(Session("alice", 1).token_sha256)->has_value());
+  EXPECT_TRUE(
+      store().console_sessions().FindByTokenSha256(Session("bob", 2).token_sha256)->has_value());
   Status again = store().admin_accounts().Delete("alice");
   ASSERT_FALSE(again.has_value());
   EXPECT_EQ(again.error().code, ErrorCode::kNotFound);
@@ -155,8 +155,8 @@ TEST_P(AdminAccountStoreConformance, ATransactionThatFailsLeavesAccountsAsTheyWe
   auto found = store().admin_accounts().Find("alice");
   EXPECT_EQ((*found)->version, 1);
   ExpectSame((*found)->value, Account("alice"));
-  EXPECT_FALSE(store().console_sessions().FindByTokenSha256(Session("alice", 1).token_sha256)
-                   ->has_value());
+  EXPECT_FALSE(
+      store().console_sessions().FindByTokenSha256(Session("alice", 1).token_sha256)->has_value());
 }
 
 TEST_P(ConsoleSessionStoreConformance, CreatesAndFindsBySessionTokenHash) {
@@ -166,8 +166,7 @@ TEST_P(ConsoleSessionStoreConformance, CreatesAndFindsBySessionTokenHash) {
   auto found = store().console_sessions().FindByTokenSha256(session.token_sha256);
   ASSERT_TRUE(found.has_value() && found->has_value());
   ExpectSame(**found, session);
-  EXPECT_FALSE(
-      store().console_sessions().FindByTokenSha256(std::string(64, 'f'))->has_value());
+  EXPECT_FALSE(store().console_sessions().FindByTokenSha256(std::string(64, 'f'))->has_value());
 }
 
 TEST_P(ConsoleSessionStoreConformance, RefusesATakenHashOrAnUnknownAdmin) {
@@ -192,8 +191,10 @@ TEST_P(ConsoleSessionStoreConformance, RenewsTheIdleExpiryOnly) {
   ASSERT_TRUE(store().admin_accounts().Create(Account("alice")).has_value());
   const ConsoleSession session = Session("alice", 1);
   ASSERT_TRUE(store().console_sessions().Create(session).has_value());
-  ASSERT_TRUE(
-      store().console_sessions().SetIdleExpiry(session.token_sha256, At(1'700'005'000)).has_value());
+  ASSERT_TRUE(store()
+                  .console_sessions()
+                  .SetIdleExpiry(session.token_sha256, At(1'700'005'000))
+                  .has_value());
   ConsoleSession expected = session;
   expected.idle_expires_date_time = At(1'700'005'000);
   ExpectSame(**store().console_sessions().FindByTokenSha256(session.token_sha256), expected);
@@ -208,17 +209,13 @@ TEST_P(ConsoleSessionStoreConformance, EndsOneAllOfAnAdminOrTheExpired) {
   // 1, 2: alice's; 3: bob's, idle until 1'700'001'000; 4: bob's, absolute until 1'700'000'500.
   ASSERT_TRUE(store().console_sessions().Create(Session("alice", 1)).has_value());
   ASSERT_TRUE(store().console_sessions().Create(Session("alice", 2)).has_value());
-  ASSERT_TRUE(
-      store().console_sessions().Create(Session("bob", 3, 1'700'001'000)).has_value());
+  ASSERT_TRUE(store().console_sessions().Create(Session("bob", 3, 1'700'001'000)).has_value());
   ASSERT_TRUE(store()
                   .console_sessions()
                   .Create(Session("bob", 4, 1'700'001'800, 1'700'000'500))
                   .has_value());
   auto exists = [&](int n) {
-    return store()
-        .console_sessions()
-        .FindByTokenSha256(Session("", n).token_sha256)
-        ->has_value();
+    return store().console_sessions().FindByTokenSha256(Session("", n).token_sha256)->has_value();
   };
 
   ASSERT_TRUE(store().console_sessions().Delete(Session("", 1).token_sha256).has_value());

@@ -5,13 +5,12 @@
 namespace groundcrew::store::sqlite::internal {
 namespace {
 
-#define GC_ADMIN_ACCOUNT_COLUMNS                                                              \
+#define GC_ADMIN_ACCOUNT_COLUMNS                                                            \
   "name, role, password_hash, totp_secret, totp_last_step, recent_failures, locked_until, " \
   "created_at, last_sign_in_at, version"
 
-constexpr const char* kInsertAccount =
-    "INSERT INTO admin_accounts (" GC_ADMIN_ACCOUNT_COLUMNS
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)";
+constexpr const char* kInsertAccount = "INSERT INTO admin_accounts (" GC_ADMIN_ACCOUNT_COLUMNS
+                                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)";
 constexpr const char* kSelectAccount =
     "SELECT " GC_ADMIN_ACCOUNT_COLUMNS " FROM admin_accounts WHERE name = ?1";
 constexpr const char* kListAccounts =
