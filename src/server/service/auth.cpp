@@ -26,8 +26,7 @@ Status RequireAdmin(const Actor& actor) {
       break;
   }
   return MakeError(ErrorCode::kPermissionDenied,
-                   fmt::format("credential \"{}\" may only read (role {}); changes need an "
-                               "admin credential",
+                   fmt::format("\"{}\" may only read (role {}); changes need role admin",
                                actor.name, store::ToString(actor.role)));
 }
 
