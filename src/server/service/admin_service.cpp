@@ -67,7 +67,10 @@ std::string RoleDetail(store::CredentialRole role) {
 }  // namespace
 
 AdminService::AdminService(store::Store& store, Clock clock, AdminOptions options)
-    : store_(store), clock_(std::move(clock)), options_(options) {}
+    : store_(store),
+      clock_(std::move(clock)),
+      options_(options),
+      password_hashes_(PasswordHashSlots(options.concurrent_password_hashes)) {}
 
 Result<AdminEnrollment> AdminService::Enrollment(const store::AdminAccount& account,
                                                  const std::string& secret) const {
@@ -228,14 +231,19 @@ Result<SignedInSession> AdminService::SignIn(std::string_view name, std::string_
   if (std::optional<core::Timestamp> until = identity::LockedUntil(lockout, now)) {
     return Locked(name, *until);
   }
+  std::optional<WorkLimit::Slot> slot = password_hashes_.Acquire(options_.password_hash_wait);
+  if (!slot) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "the service is busy signing others in: try again in a few seconds");
+  }
   if (!known) {
     (void)identity::DummyVerifyPassword(password, options_.password_cost);
     return Failed(name, false, WrongPassword());
   }
   const store::AdminAccount& account = (*found)->value;
-  if (!identity::VerifyPassword(account.password_hash, password)) {
-    return Failed(name, true, WrongPassword());
-  }
+  const bool password_right = identity::VerifyPassword(account.password_hash, password);
+  slot.reset();
+  if (!password_right) return Failed(name, true, WrongPassword());
   Result<int64_t> step =
       identity::VerifyTotp(account.totp_secret, code, now, account.totp_last_step);
   if (!step) return Failed(name, true, WrongCode());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -11,6 +12,7 @@
 #include "identity/lockout.hpp"
 #include "identity/password.hpp"
 #include "server/service/context.hpp"
+#include "server/service/throttle.hpp"
 #include "server/store/store.hpp"
 
 // Admins as people (docs/security.md, "Console sessions"): named accounts with a password
@@ -31,6 +33,11 @@ struct AdminOptions {
   /// When repeated failures lock an admin's sign-in: the users' account policy.
   identity::LockoutPolicy lockout;
   identity::PasswordHashCost password_cost = identity::kDefaultPasswordCost;
+  /// Sign-ins' password hashes computed at once (each takes the cost's memory); 0: max(1,
+  /// hardware threads / 2). A sign-in waits up to `password_hash_wait` for a slot, then is
+  /// refused as busy (kUnavailable), so that a flood of sign-ins cannot exhaust memory.
+  int concurrent_password_hashes = 0;
+  std::chrono::milliseconds password_hash_wait{1000};
 };
 
 /// A new TOTP enrollment of an admin, handed over once. SECRET: both carry the seed.
@@ -118,6 +125,7 @@ class AdminService {
   store::Store& store_;
   Clock clock_;
   AdminOptions options_;
+  WorkLimit password_hashes_;
   /// The failures of names nobody has, counted as an account's, so that a lock does not tell
   /// which names exist. At most kMaxUnknownNames (then forgotten all at once).
   static constexpr size_t kMaxUnknownNames = 10'000;

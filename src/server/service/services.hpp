@@ -52,8 +52,11 @@ struct Services {
         sign_in(store, catalog, tokens, clock, options.sign_in),
         deployment(store, catalog, secrets.ca, secrets.ca_certificate_pem, clock,
                    options.deployment),
-        admins(store, clock, AdminOptions{options.sign_in.lockout, options.sign_in.password_cost}) {
-  }
+        admins(store, clock,
+               AdminOptions{
+                   .lockout = options.sign_in.lockout,
+                   .password_cost = options.sign_in.password_cost,
+                   .concurrent_password_hashes = options.sign_in.concurrent_password_hashes}) {}
 
   store::Store& store;
   Clock clock;
