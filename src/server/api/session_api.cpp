@@ -102,7 +102,13 @@ Status AddConsoleSessionRoutes(server::Router& router, Services& s, bool secure_
                 s.admins.SignIn(body->at("name"), body->at("password"), body->at("code"));
             // A refusal names no one in the access log: a name field may hold a mistyped
             // password.
-            if (!signed_in) return ErrorResponse(signed_in.error());
+            if (!signed_in) {
+              Response refused = ErrorResponse(signed_in.error());
+              if (signed_in.error().code == ErrorCode::kUnavailable) {  // no hash slot: busy
+                refused.headers.emplace_back("Retry-After", "1");
+              }
+              return refused;
+            }
             Response response = SessionResponse(200, signed_in->session);
             response.headers.emplace_back(
                 "Set-Cookie",

@@ -234,7 +234,7 @@ Result<SignedInSession> AdminService::SignIn(std::string_view name, std::string_
   std::optional<WorkLimit::Slot> slot = password_hashes_.Acquire(options_.password_hash_wait);
   if (!slot) {
     return MakeError(ErrorCode::kUnavailable,
-                     "the service is busy signing others in: try again in a few seconds");
+                     "the service is busy signing others in: try again in a second");
   }
   if (!known) {
     (void)identity::DummyVerifyPassword(password, options_.password_cost);
