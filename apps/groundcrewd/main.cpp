@@ -19,6 +19,7 @@
 #include "common/clock.hpp"
 #include "common/durable_file.hpp"
 #include "identity/password.hpp"
+#include "identity/random.hpp"
 #include "server/api/admin_api.hpp"
 #include "server/api/console_assets.hpp"
 #include "server/api/device_api.hpp"
@@ -65,17 +66,6 @@ std::string SignInMetricsText(const groundcrew::service::Services& services) {
 
 // Requests slower than this are logged at warn.
 constexpr std::chrono::duration<double> kSlowRequest{1.0};
-
-// Compares a presented credential with the expected one in time independent of where they
-// differ (only the length can be learned).
-bool SameSecret(std::string_view presented, std::string_view expected) {
-  if (presented.size() != expected.size()) return false;
-  unsigned char difference = 0;
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    difference |= static_cast<unsigned char>(presented[i] ^ expected[i]);
-  }
-  return difference == 0;
-}
 
 int Fail(JsonLog& log, const groundcrew::Error& error) {
   log.Write(JsonLog::Level::kError, error.message, {{"field", error.field}});
@@ -354,6 +344,8 @@ int main(int argc, char** argv) {
     log.Write(JsonLog::Level::kInfo, "expired diagnostics archives removed",
               {{"count", static_cast<std::int64_t>(*purged)}});
   }
+  // Console sessions that expired while the service was down go now (the others as they are met).
+  if (auto purged = services.admins.PurgeExpired(); !purged) return Fail(log, purged.error());
   // A stored resource that cannot be read is left out (the rest of the tenant serves) and said
   // here, once per start; GET /v1/catalog/problems lists them for admins.
   if (auto problems = services.catalog.Problems(); !problems) {
@@ -369,7 +361,11 @@ int main(int argc, char** argv) {
     }
   }
   groundcrew::server::Router router;
-  if (auto added = groundcrew::api::AddAdminRoutes(router, services); !added) {
+  // Console session cookies are Secure when groundcrewd serves TLS (a certificate given or
+  // issued from the tenant's CA).
+  const groundcrew::api::AdminApiOptions admin_api{.secure_cookies = !config->tls_cert.empty() ||
+                                                                     !config->tls_names.empty()};
+  if (auto added = groundcrew::api::AddAdminRoutes(router, services, admin_api); !added) {
     return Fail(log, added.error());
   }
   if (auto added = groundcrew::api::AddDeviceApiRoutes(router, services); !added) {
@@ -394,8 +390,8 @@ int main(int argc, char** argv) {
       [&server_metrics, &store_metrics, &counters, &sqlite, &services,
        token = config->metrics_token](const groundcrew::server::Request& request,
                                       const groundcrew::server::PathParams&) {
-        if (!token.empty() &&
-            !SameSecret(request.headers.Get("Authorization"), "Bearer " + token)) {
+        if (!token.empty() && !groundcrew::identity::SameSecret(
+                                  request.headers.Get("Authorization"), "Bearer " + token)) {
           groundcrew::server::Response refused = groundcrew::server::ErrorResponse(
               groundcrew::MakeError(groundcrew::ErrorCode::kUnauthenticated,
                                     "/metrics needs the metrics token: Authorization: Bearer "

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string_view>
 
+#include "cli/admin_commands.hpp"
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
 #include "cli/credential_commands.hpp"
@@ -532,22 +533,28 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
   set_password_cmd->add_flag("--password-stdin", password_stdin,
                              "read the password from stdin's first line (no prompt)");
   set_password_cmd->add_flag("--json", set_password.json, "print the result as JSON");
-  set_password_cmd->callback([&] {
-    if (!password_stdin && ::isatty(STDIN_FILENO) != 1) {
+  // A new password: from stdin's first line with --password-stdin, else typed twice on the
+  // terminal; nullopt (exit 2 reported) when stdin is no terminal to type it on.
+  auto new_password = [&](bool from_stdin, bool json) -> std::optional<PasswordSource> {
+    if (!from_stdin && ::isatty(STDIN_FILENO) != 1) {
       Console console = ProcessConsole(Environment::FromProcess());
       code = ReportError("invalid_argument",
                          "stdin is not a terminal to type the password on: give --password-stdin "
                          "to read it from stdin",
-                         "--password-stdin", 2, set_password.json, console.err_style.color,
-                         console.out, console.err);
-      return;
+                         "--password-stdin", 2, json, console.err_style.color, console.out,
+                         console.err);
+      return std::nullopt;
     }
-    PasswordSource password = [&]() -> Result<std::string> {
-      if (password_stdin) return PasswordFromStdin(std::cin);
+    return PasswordSource([from_stdin]() -> Result<std::string> {
+      if (from_stdin) return PasswordFromStdin(std::cin);
       return PasswordTypedTwice(ReadHiddenLine);
-    };
+    });
+  };
+  set_password_cmd->callback([&] {
+    std::optional<PasswordSource> password = new_password(password_stdin, set_password.json);
+    if (!password) return;
     remote(set_password.json,
-           [&](Api& a, Console& c) { return UsersSetPassword(set_password, password, a, c); });
+           [&](Api& a, Console& c) { return UsersSetPassword(set_password, *password, a, c); });
   });
 
   CLI::App* mfa = users->add_subcommand("mfa", "Time-based one-time codes (TOTP) for sign-in");
@@ -596,7 +603,8 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
   // ---- Admin-API credentials (apps/groundcrew adds `credentials recover`) -------------------
   CLI::App* credentials = app.add_subcommand(
       "credentials",
-      "The admin API's bearer credentials: role admin (read and change) or reader (read).\n"
+      "The admin API's bearer credentials: role admin (read and change), reader (read) or\n"
+      "technician (devices, deployments, plans, reports; reprovision).\n"
       "NAME is a credential's name (matched exactly, then apart from case) or its id.");
   credentials->require_subcommand(1);
 
@@ -622,8 +630,9 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
       ->required();
   credentials_create_cmd
       ->add_option("--role", credentials_create.role,
-                   "admin (read and change) or reader (read only; the default)")
-      ->check(CLI::IsMember({"admin", "reader"}));
+                   "admin (read and change), reader (read only; the default) or technician "
+                   "(devices, deployments, plans, reports; reprovision)")
+      ->check(CLI::IsMember({"admin", "reader", "technician"}));
   credentials_create_cmd
       ->add_option("-o,--output", credentials_create.output,
                    "write the token to FILE (mode 0600; never over an existing file)")
@@ -650,6 +659,81 @@ int Main(int argc, char** argv, const ExtendCli& extend) {
   credentials_revoke_cmd->callback([&] {
     remote(credentials_revoke.json,
            [&](Api& a, Console& c) { return CredentialsRevoke(credentials_revoke, a, c); });
+  });
+
+  // ---- Admins as people: console accounts with a password and TOTP ------------------------
+  CLI::App* admins = app.add_subcommand(
+      "admins",
+      "Admins who sign in to the console with a password and a TOTP code; role admin (read\n"
+      "and change), reader (read) or technician (devices, deployments, plans, reports;\n"
+      "reprovision). NAME is 1-64 of a-z 0-9 . _ -");
+  admins->require_subcommand(1);
+  constexpr const char* kAdminNameHelp = "the admin's name";
+
+  AdminsAddOptions admins_add;
+  bool admin_password_stdin = false;
+  CLI::App* admins_add_cmd = admins->add_subcommand(
+      "add",
+      "Add an admin. The password (the server's policy applies, e.g. at least 12 characters)\n"
+      "is typed twice without echo, or read from stdin with --password-stdin. Prints the new\n"
+      "TOTP secret and otpauth:// URI once: pass them on to the admin only.");
+  admins_add_cmd->add_option("NAME", admins_add.name, kAdminNameHelp)->required();
+  admins_add_cmd
+      ->add_option("--role", admins_add.role,
+                   "admin (read and change), reader (read only) or technician (field work)")
+      ->required()
+      ->check(CLI::IsMember({"admin", "reader", "technician"}));
+  admins_add_cmd->add_flag("--password-stdin", admin_password_stdin,
+                           "read the password from stdin's first line (no prompt)");
+  admins_add_cmd->add_flag("--json", admins_add.json,
+                           "print the server's answer (with the secret) as JSON");
+  admins_add_cmd->callback([&] {
+    std::optional<PasswordSource> password = new_password(admin_password_stdin, admins_add.json);
+    if (!password) return;
+    remote(admins_add.json,
+           [&](Api& a, Console& c) { return AdminsAdd(admins_add, *password, a, c); });
+  });
+
+  bool admins_list_json = false;
+  CLI::App* admins_list_cmd = admins->add_subcommand(
+      "list", "List the admins: role, last sign-in, lock (never their secrets).");
+  admins_list_cmd->add_flag("--json", admins_list_json, kJsonHelp);
+  admins_list_cmd->callback([&] {
+    remote(admins_list_json,
+           [&](Api& a, Console& c) { return AdminsList(admins_list_json, a, c); });
+  });
+
+  AdminNameOptions admins_remove;
+  CLI::App* admins_remove_cmd =
+      admins->add_subcommand("remove", "Remove an admin; their console sessions end.");
+  admins_remove_cmd->add_option("NAME", admins_remove.name, kAdminNameHelp)->required();
+  admins_remove_cmd->add_flag("--json", admins_remove.json, "print the result as JSON");
+  admins_remove_cmd->callback([&] {
+    remote(admins_remove.json,
+           [&](Api& a, Console& c) { return AdminsRemove(admins_remove, a, c); });
+  });
+
+  AdminNameOptions admins_reset_mfa;
+  CLI::App* admins_reset_mfa_cmd = admins->add_subcommand(
+      "reset-mfa",
+      "Give an admin a new TOTP secret (a lost authenticator): the old one is refused and\n"
+      "their console sessions end. Prints the secret and otpauth:// URI once.");
+  admins_reset_mfa_cmd->add_option("NAME", admins_reset_mfa.name, kAdminNameHelp)->required();
+  admins_reset_mfa_cmd->add_flag("--json", admins_reset_mfa.json,
+                                 "print the server's answer (with the secret) as JSON");
+  admins_reset_mfa_cmd->callback([&] {
+    remote(admins_reset_mfa.json,
+           [&](Api& a, Console& c) { return AdminsResetMfa(admins_reset_mfa, a, c); });
+  });
+
+  AdminNameOptions admins_unlock;
+  CLI::App* admins_unlock_cmd =
+      admins->add_subcommand("unlock", "Clear an admin's recent sign-in failures and lock.");
+  admins_unlock_cmd->add_option("NAME", admins_unlock.name, kAdminNameHelp)->required();
+  admins_unlock_cmd->add_flag("--json", admins_unlock.json, "print the result as JSON");
+  admins_unlock_cmd->callback([&] {
+    remote(admins_unlock.json,
+           [&](Api& a, Console& c) { return AdminsUnlock(admins_unlock, a, c); });
   });
 
   if (extend) extend(app, code);

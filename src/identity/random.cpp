@@ -30,6 +30,12 @@ std::string RandomToken(std::size_t bytes) {
   return text;
 }
 
+bool SameSecret(std::string_view presented, std::string_view expected) {
+  EnsureInitialized();
+  if (presented.size() != expected.size()) return false;
+  return sodium_memcmp(presented.data(), expected.data(), expected.size()) == 0;
+}
+
 std::string RandomUuid() {
   EnsureInitialized();
   std::array<std::uint8_t, 16> b;

@@ -9,6 +9,10 @@ namespace groundcrew::identity {
 /// `bytes` random bytes as unpadded base64url (URL- and header-safe).
 std::string RandomToken(std::size_t bytes = 32);
 
+/// Whether a presented secret equals the expected one, compared in time independent of where
+/// they differ (only the length can be learned).
+bool SameSecret(std::string_view presented, std::string_view expected);
+
 /// A random RFC 9562 version 4 UUID, lower-case: "0f8e...-4...-[89ab]...-...".
 std::string RandomUuid();
 

@@ -32,3 +32,17 @@ TEST(RandomUuid, IsVersion4) {
 
 }  // namespace
 }  // namespace groundcrew::identity
+
+namespace groundcrew::identity {
+namespace {
+
+TEST(SameSecretTest, EqualOnlyForTheSameBytes) {
+  EXPECT_TRUE(SameSecret("abc", "abc"));
+  EXPECT_TRUE(SameSecret("", ""));
+  EXPECT_FALSE(SameSecret("abd", "abc"));
+  EXPECT_FALSE(SameSecret("ab", "abc"));
+  EXPECT_FALSE(SameSecret(std::string("a\0c", 3), std::string("a\0d", 3)));
+}
+
+}  // namespace
+}  // namespace groundcrew::identity

@@ -37,6 +37,7 @@
 #include "identity/password.hpp"
 #include "identity/sha256.hpp"
 #include "identity/totp.hpp"
+#include "server/api/admin_access.hpp"
 #include "server/api/admin_api.hpp"
 #include "server/api/device_api.hpp"
 #include "server/http/router.hpp"
@@ -58,6 +59,7 @@ using server::Router;
 constexpr const char* kDocumentPath = GC_SOURCE_DIR "/docs/openapi.yaml";
 // The route sources whose path literals EveryRegisteredOperationIsDocumented combines.
 constexpr const char* kRouteSources[] = {GC_SOURCE_DIR "/src/server/api/admin_api.cpp",
+                                         GC_SOURCE_DIR "/src/server/api/session_api.cpp",
                                          GC_SOURCE_DIR "/src/server/api/device_api.cpp"};
 // Where the sign-in steps' statuses are spelled.
 constexpr const char* kSignInServiceSource =
@@ -531,16 +533,21 @@ TEST(OpenApiDocumentTest, DocumentsEveryResourceKind) {
 }
 
 // The credentials an operation takes (security schemes' names), none for an open one: the
-// admin API's bearerAuth (the document's global requirement) below /v1/, except the device API
+// admin API's bearerAuth or the console's sessionCookie (the document's global requirement)
+// below /v1/, except signing in (open), the session itself (the cookie only) and the device API
 // below /v1/agent/: device tokens for the device routes, a user token for /v1/agent/me, either
 // for a deployment (the technician flow's with the device's, the user flow's with the user's),
 // none for asking for a nonce and proving a key. /healthz, /readyz and /metrics are open.
-std::set<std::string> ExpectedSchemes(const std::string& path) {
+std::set<std::string> ExpectedSchemes(const std::string& method, const std::string& path) {
   if (path == "/v1/agent/nonce" || path == "/v1/agent/token") return {};
   if (path == "/v1/agent/me") return {"userToken"};
   if (path == "/v1/agent/devices/{id}/deployment") return {"deviceToken", "userToken"};
   if (path.rfind("/v1/agent/", 0) == 0) return {"deviceToken"};
-  if (path.rfind("/v1/", 0) == 0) return {"bearerAuth"};
+  if (path == "/v1/session") {
+    if (method == "POST") return {};
+    return {"sessionCookie"};
+  }
+  if (path.rfind("/v1/", 0) == 0) return {"bearerAuth", "sessionCookie"};
   return {};
 }
 
@@ -552,9 +559,15 @@ TEST(OpenApiDocumentTest, EveryOperationNamesTheCredentialItTakes) {
     EXPECT_EQ(OpenApi::At(scheme, "type").as<std::string>(), "http") << name;
     EXPECT_EQ(OpenApi::At(scheme, "scheme").as<std::string>(), "bearer") << name;
   }
+  const YAML::Node cookie = api.Pointer("#/components/securitySchemes/sessionCookie");
+  ASSERT_TRUE(cookie.IsMap());
+  EXPECT_EQ(OpenApi::At(cookie, "type").as<std::string>(), "apiKey");
+  EXPECT_EQ(OpenApi::At(cookie, "in").as<std::string>(), "cookie");
+  EXPECT_EQ(OpenApi::At(cookie, "name").as<std::string>(), api::kSessionCookie);
   const YAML::Node global = OpenApi::At(api.root(), "security");
-  ASSERT_TRUE(global.IsSequence() && global.size() == 1);
+  ASSERT_TRUE(global.IsSequence() && global.size() == 2);
   EXPECT_TRUE(OpenApi::At(global[0], "bearerAuth").IsDefined());
+  EXPECT_TRUE(OpenApi::At(global[1], "sessionCookie").IsDefined());
 
   std::set<std::string> open_paths;
   for (const auto& [method, path] : api.Operations()) {
@@ -563,14 +576,14 @@ TEST(OpenApiDocumentTest, EveryOperationNamesTheCredentialItTakes) {
     const YAML::Node security = OpenApi::At(operation, "security");
     std::set<std::string> schemes;
     if (!security.IsDefined()) {
-      schemes.insert("bearerAuth");  // the global requirement
+      schemes = {"bearerAuth", "sessionCookie"};  // the global requirement
     } else {
       ASSERT_TRUE(security.IsSequence());
       for (const YAML::Node& requirement : security) {
         for (const auto& entry : requirement) schemes.insert(entry.first.as<std::string>());
       }
     }
-    const std::set<std::string> expected = ExpectedSchemes(path);
+    const std::set<std::string> expected = ExpectedSchemes(Upper(method), path);
     const YAML::Node unauthorized =
         api.Resolve(OpenApi::At(OpenApi::At(operation, "responses"), "401"));
     if (expected.empty()) {
@@ -579,7 +592,10 @@ TEST(OpenApiDocumentTest, EveryOperationNamesTheCredentialItTakes) {
       continue;
     }
     EXPECT_EQ(schemes, expected);
+    // Signing out answers no 401 (there is nothing to end); every other operation does.
+    if (path == "/v1/session" && Upper(method) == "DELETE") continue;
     ASSERT_TRUE(unauthorized.IsDefined()) << "must document 401";
+    if (expected == std::set<std::string>{"sessionCookie"}) continue;  // no bearer: no realm
     // 401 says how to authenticate (RFC 9110); the device API names its own realm.
     const YAML::Node header = OpenApi::At(OpenApi::At(unauthorized, "headers"), "WWW-Authenticate");
     ASSERT_TRUE(header.IsDefined()) << "401 must document WWW-Authenticate";
@@ -590,7 +606,7 @@ TEST(OpenApiDocumentTest, EveryOperationNamesTheCredentialItTakes) {
         << realm;
   }
   EXPECT_EQ(open_paths, (std::set<std::string>{"/healthz", "/readyz", "/metrics", "/v1/agent/nonce",
-                                               "/v1/agent/token"}));
+                                               "/v1/agent/token", "/v1/session"}));
 }
 
 // ---- Routes --------------------------------------------------------------------------------
@@ -893,7 +909,7 @@ TEST(OpenApiSchemasTest, EnumsUseTheWireSpellings) {
                                  [](core::PlanFinding::Severity s) { return core::ToString(s); })},
       {"ImportRowError/code", Named(core::ImportError::kInvalidAssignedUserPrincipalName,
                                     [](core::ImportError e) { return core::ImportErrorName(e); })},
-      {"CredentialRole", Named(store::CredentialRole::kReader,
+      {"CredentialRole", Named(store::CredentialRole::kTechnician,
                                [](store::CredentialRole r) { return store::ToString(r); })},
       {"Error/error/code",
        Named(ErrorCode::kInternal, [](ErrorCode c) { return std::string(ToString(c)); })},
@@ -1054,6 +1070,7 @@ struct Answer {
   int status = 0;
   std::string body;
   json::value json;
+  std::string set_cookie;  ///< the Set-Cookie header's value, if any
 };
 
 class OpenApiAnswersTest : public ::testing::Test {
@@ -1079,12 +1096,16 @@ class OpenApiAnswersTest : public ::testing::Test {
       ADD_FAILURE() << method << " " << target << " is not routed";
       return answer;
     }
+    request.route = match.pattern;  // as the server sets it
     // The gate runs on the head first, as the server runs it; its refusal is the answer.
     std::optional<server::Response> refused;
     if (match.options->gate) refused = match.options->gate(request, match.params);
     const server::Response response = refused ? *refused : (*match.handler)(request, match.params);
     answer.status = response.status;
     answer.body = response.body;
+    for (const auto& [name, value] : response.headers) {
+      if (Lower(name) == "set-cookie") answer.set_cookie = value;
+    }
     if (response.file) {  // a body the server streams from disk
       std::ifstream in(response.file->path, std::ios::binary);
       in.seekg(static_cast<std::streamoff>(response.file->offset));
@@ -1460,6 +1481,48 @@ TEST_F(OpenApiAnswersTest, CredentialAnswersMatchTheirSchemas) {
 }
 
 constexpr const char* kPassword = "correct horse battery staple 42";
+
+// Admin accounts and a technician's console session, from sign-in to sign-out.
+TEST_F(OpenApiAnswersTest, AdminAndSessionAnswersMatchTheirSchemas) {
+  const std::string alice =
+      std::string(R"({"name": "alice", "role": "technician", "password": ")") + kPassword + "\"}";
+  const Answer added = Expect(201, "POST", "/v1/admins", alice);
+  Expect(409, "POST", "/v1/admins", alice);
+  Expect(400, "POST", "/v1/admins",
+         std::string(R"({"name": "Bob", "role": "admin", "password": ")") + kPassword + "\"}");
+  Expect(400, "POST", "/v1/admins", R"({"name": "bob", "role": "owner", "password": "x"})");
+  Expect(403, "POST", "/v1/admins", alice, {}, &api_.reader_token());
+  Expect(403, "GET", "/v1/admins", "", {}, &api_.reader_token());
+  Expect(200, "GET", "/v1/admins");
+  const std::string secret =
+      identity::Base32Decode(std::string(added.json.at("totpSecret").as_string())).value();
+  auto sign_in = [&](const std::string& password, const std::string& code) {
+    return json::serialize(json::object{{"name", "alice"}, {"password", password}, {"code", code}});
+  };
+  Expect(400, "POST", "/v1/session", R"({"name": "alice"})", {}, &kNoToken);
+  Expect(401, "POST", "/v1/session", sign_in("not the password", "123456"), {}, &kNoToken);
+  const Answer signed_in =
+      Expect(200, "POST", "/v1/session",
+             sign_in(kPassword, identity::GenerateTotp(secret, Now()).value()), {}, &kNoToken);
+  const std::string cookie = signed_in.set_cookie.substr(0, signed_in.set_cookie.find(';'));
+  ASSERT_EQ(cookie.rfind("gc_session=", 0), 0u) << signed_in.set_cookie;
+  const std::string csrf(signed_in.json.at("csrfToken").as_string());
+  Expect(200, "GET", "/v1/session", "", {{"Cookie", cookie}}, &kNoToken);
+  Expect(401, "GET", "/v1/session", "", {}, &kNoToken);
+  Expect(200, "GET", "/v1/autopilotDevices", "", {{"Cookie", cookie}}, &kNoToken);
+  Expect(403, "GET", "/v1/users", "", {{"Cookie", cookie}}, &kNoToken);
+  Expect(401, "GET", "/v1/users", "", {{"Cookie", "gc_session=gcses_unknown"}}, &kNoToken);
+  Expect(403, "DELETE", "/v1/session", "", {{"Cookie", cookie}}, &kNoToken);
+  Expect(204, "DELETE", "/v1/session", "", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}}, &kNoToken);
+  Expect(401, "GET", "/v1/session", "", {{"Cookie", cookie}}, &kNoToken);
+
+  Expect(200, "POST", "/v1/admins/alice/mfa");
+  Expect(404, "POST", "/v1/admins/nobody/mfa");
+  Expect(204, "POST", "/v1/admins/alice/unlock");
+  Expect(403, "DELETE", "/v1/admins/alice", "", {}, &api_.reader_token());
+  Expect(204, "DELETE", "/v1/admins/alice");
+  Expect(404, "DELETE", "/v1/admins/alice");
+}
 
 // A device proves its key, then does what a device token reaches; every answer is checked
 // against the document by Call.

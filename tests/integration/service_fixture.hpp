@@ -41,23 +41,25 @@ class ServiceFixture : public ::testing::Test {
     return result.body.empty() ? boost::json::value() : boost::json::parse(result.body);
   }
 
-  // The CLI against this daemon.
-  CommandResult Cli(std::vector<std::string> args) {
+  // The CLI against this daemon, with `stdin_text` on its standard input.
+  CommandResult Cli(std::vector<std::string> args, const std::string& stdin_text = "") {
     args.insert(args.begin(), GroundcrewPath());
-    return RunCommand(args, {{"GROUNDCREW_SERVER", daemon_->url()},
-                             {"GROUNDCREW_TOKEN", token_},
-                             {"XDG_CONFIG_HOME", (temp_.path() / "config").string()},
-                             {"NO_COLOR", "1"}});
+    return RunCommand(args,
+                      {{"GROUNDCREW_SERVER", daemon_->url()},
+                       {"GROUNDCREW_TOKEN", token_},
+                       {"XDG_CONFIG_HOME", (temp_.path() / "config").string()},
+                       {"NO_COLOR", "1"}},
+                      stdin_text);
   }
 
   // Runs the CLI like Cli and adds to the transcript what an admin at the terminal sees:
   // "$ groundcrew ARGS", its stdout, its stderr, then "[exit N]" when it is not 0.
-  CommandResult Step(const std::vector<std::string>& args) {
+  CommandResult Step(const std::vector<std::string>& args, const std::string& stdin_text = "") {
     std::string line = "$ groundcrew";
     for (const std::string& arg : args) {
       line += arg.find_first_of(" \"") == std::string::npos ? " " + arg : " '" + arg + "'";
     }
-    CommandResult result = Cli(args);
+    CommandResult result = Cli(args, stdin_text);
     transcript_ += line + "\n" + result.out + result.err;
     if (result.exit_code != 0) transcript_ += "[exit " + std::to_string(result.exit_code) + "]\n";
     transcript_ += "\n";

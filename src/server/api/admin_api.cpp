@@ -15,11 +15,12 @@
 
 #include "core/flow/flow_common.hpp"
 #include "identity/totp.hpp"
-#include "server/api/bearer_endpoint.hpp"
+#include "server/api/admin_access.hpp"
 #include "server/api/content_response.hpp"
 #include "server/api/event_stream.hpp"
 #include "server/api/http_json.hpp"
 #include "server/api/idempotency.hpp"
+#include "server/api/session_api.hpp"
 #include "server/http/error_mapping.hpp"
 #include "server/service/auth.hpp"
 #include "server/service/catalog_service.hpp"
@@ -42,18 +43,11 @@ using store::ResourceKind;
 
 constexpr std::size_t kMaxTotpSecretBytes = 64;
 
-using ActorHandler = std::function<Response(const Actor&, const Request&, const PathParams&)>;
-
-std::string ActorName(const Actor& actor) { return actor.name; }
-
-// An admin route (BearerEndpoint in realm "groundcrew"): its response names the credential.
+// An admin route (admin_access.hpp): a bearer credential or a console session, authorized by
+// route; its response names the caller.
 server::Endpoint Authenticated(Services& services, ActorHandler handler,
                                server::BodyLimit body_limit = server::BodyLimit::kSmall) {
-  return BearerEndpoint<Actor>(
-      [&services](const std::string& authorization) {
-        return service::Authenticate(services.store.credentials(), authorization);
-      },
-      ActorName, "groundcrew", std::move(handler), body_limit);
+  return AdminEndpoint(services, std::move(handler), body_limit);
 }
 
 // `status` with the use case's answer: JSON as it is, a value as wire encodes it.
@@ -613,14 +607,15 @@ Response IssueCredentialRoute(Services& s, const Actor& actor, const Request& r)
       (role != nullptr && !role->is_string()) || object->size() != 1u + (role != nullptr ? 1 : 0)) {
     return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
                                    "body: expected {\"name\": \"...\", \"role\": "
-                                   "\"admin\" or \"reader\"}",
+                                   "\"admin\", \"reader\" or \"technician\"}",
                                    "body"));
   }
   std::optional<store::CredentialRole> parsed = store::CredentialRole::kAdmin;
   if (role != nullptr) parsed = store::ParseCredentialRole(role->as_string());
   if (!parsed) {
-    return ErrorResponse(
-        MakeError(ErrorCode::kInvalidArgument, "role: must be \"admin\" or \"reader\"", "role"));
+    return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
+                                   "role: must be \"admin\", \"reader\" or \"technician\"",
+                                   "role"));
   }
   Result<service::IssuedCredential> issued =
       service::IssueCredential(s.store, actor, name->as_string(), *parsed, s.clock());
@@ -712,7 +707,8 @@ Status AddCredentialRoutes(server::Router& router, Services& s) {
 
 }  // namespace
 
-Status AddAdminRoutes(server::Router& router, Services& s) {
+Status AddAdminRoutes(server::Router& router, Services& s, AdminApiOptions options) {
+  if (Status st = AddConsoleSessionRoutes(router, s, options.secure_cookies); !st) return st;
   for (ResourceKind kind :
        {ResourceKind::kUser, ResourceKind::kGroup, ResourceKind::kDeploymentProfile,
         ResourceKind::kEspProfile, ResourceKind::kApp, ResourceKind::kPolicy,
@@ -773,6 +769,7 @@ Status AddAdminRoutes(server::Router& router, Services& s) {
   if (Status st = AddReportRoutes(router, s); !st) return st;
   if (Status st = AddCredentialRoutes(router, s); !st) return st;
   if (Status st = AddUserSignInRoutes(router, s); !st) return st;
+  if (Status st = AddAdminAccountRoutes(router, s); !st) return st;
   if (Status st = router.Add(
           "GET", "/v1/plan",
           Authenticated(s,

@@ -835,6 +835,7 @@ asio::awaitable<void> HttpServer::Impl::ServeRequests(Connection<Stream>& connec
     }
     if (!early) {
       route = match.pattern;
+      request.route = match.pattern;
       const RouteOptions& route_options = *match.options;
       if (route_options.gate && body_pending) {
         early = Guarded(request, match.pattern, [&]() -> std::optional<Response> {

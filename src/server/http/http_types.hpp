@@ -52,6 +52,9 @@ struct Request {
   /// The client's IP address as text ("127.0.0.1", "::1"); empty when unknown. Sources are
   /// told apart by it (rate limits, lockout per source, logs).
   std::string remote_address;
+  /// The pattern of the route that matched, as registered ("/v1/devices/{id}"); set by the
+  /// server before the route's gate and handler run (authorization by route reads it).
+  std::string route;
   /// What the route's gate (router.hpp) learned and left for the handler, e.g. the
   /// authenticated caller; empty when no gate ran.
   std::any admission;

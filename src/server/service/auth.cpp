@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/text.hpp"
 #include "identity/random.hpp"
 #include "identity/sha256.hpp"
 #include "server/service/catalog_service.hpp"
@@ -12,11 +13,26 @@
 namespace groundcrew::service {
 
 Status RequireAdmin(const Actor& actor) {
-  if (actor.role == store::CredentialRole::kAdmin) return Ok{};
+  switch (actor.role) {
+    case store::CredentialRole::kAdmin:
+      return Ok{};
+    case store::CredentialRole::kTechnician:
+      return MakeError(ErrorCode::kPermissionDenied,
+                       fmt::format("\"{}\" may only read devices, deployments, plans and reports "
+                                   "and reprovision devices (role technician); this change needs "
+                                   "role admin",
+                                   actor.name));
+    case store::CredentialRole::kReader:
+      break;
+  }
   return MakeError(ErrorCode::kPermissionDenied,
-                   fmt::format("credential \"{}\" may only read (role {}); changes need an "
-                               "admin credential",
+                   fmt::format("\"{}\" may only read (role {}); changes need role admin",
                                actor.name, store::ToString(actor.role)));
+}
+
+Status RequireTechnicianOrAdmin(const Actor& actor) {
+  if (actor.role == store::CredentialRole::kTechnician) return Ok{};
+  return RequireAdmin(actor);
 }
 
 Result<Actor> Authenticate(store::CredentialStore& credentials, std::string_view authorization) {
@@ -58,6 +74,16 @@ Result<IssuedCredential> IssueCredential(store::Store& store, const Actor& issue
   credential.token_sha256 = identity::Sha256Hex(token);
   credential.created_date_time = now;
   Status stored = store.Transact([&]() -> Status {
+    // An admin and a credential never share a name: the audit log's actor names one of them.
+    auto admin = store.admin_accounts().Find(text::ToLowerAscii(name));
+    if (!admin) return admin.error();
+    if (*admin) {
+      return MakeError(ErrorCode::kAlreadyExists,
+                       fmt::format("an admin is named \"{}\" (the audit log names both by name): "
+                                   "choose another name",
+                                   (*admin)->value.name),
+                       "name");
+    }
     if (Status s = store.credentials().Create(credential); !s) return s;
     return Audit(store, issuer, now, audit_action, "credentials", credential.id, credential.name,
                  fmt::format(R"({{"role":"{}"}})", store::ToString(role)));

@@ -10,7 +10,7 @@
 
 namespace groundcrew::service {
 
-/// Who is calling: an authenticated admin-API credential.
+/// Who is calling: an authenticated admin-API credential, or an admin signed in to the console.
 struct Actor {
   std::string name;
   store::CredentialRole role = store::CredentialRole::kReader;
@@ -19,7 +19,11 @@ struct Actor {
 /// The wall clock, injected so that tests control time.
 using groundcrew::Clock;
 
-/// kPermissionDenied unless `actor` may change things.
+/// kPermissionDenied unless `actor` may change things (role admin).
 [[nodiscard]] Status RequireAdmin(const Actor& actor);
+
+/// kPermissionDenied unless `actor` may do a technician's changes (reprovision a device): role
+/// technician or admin.
+[[nodiscard]] Status RequireTechnicianOrAdmin(const Actor& actor);
 
 }  // namespace groundcrew::service

@@ -316,7 +316,7 @@ Status DeviceService::Delete(const Actor& actor, std::string_view id,
 }
 
 Result<boost::json::object> DeviceService::Reprovision(const Actor& actor, std::string_view id) {
-  if (Status s = RequireAdmin(actor); !s) return s.error();
+  if (Status s = RequireTechnicianOrAdmin(actor); !s) return s.error();
   DeviceRecord stored;
   Status done = store_.Transact([&]() -> Status {
     Result<DeviceRecord> current = store_.devices().Get(core::ZtdId{std::string(id)});

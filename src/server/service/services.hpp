@@ -1,5 +1,6 @@
 #pragma once
 
+#include "server/service/admin_service.hpp"
 #include "server/service/apply.hpp"
 #include "server/service/catalog.hpp"
 #include "server/service/catalog_service.hpp"
@@ -50,7 +51,12 @@ struct Services {
               WithNonceKey(options.trust, secrets)),
         sign_in(store, catalog, tokens, clock, options.sign_in),
         deployment(store, catalog, secrets.ca, secrets.ca_certificate_pem, clock,
-                   options.deployment) {}
+                   options.deployment),
+        admins(store, clock,
+               AdminOptions{
+                   .lockout = options.sign_in.lockout,
+                   .password_cost = options.sign_in.password_cost,
+                   .concurrent_password_hashes = options.sign_in.concurrent_password_hashes}) {}
 
   store::Store& store;
   Clock clock;
@@ -65,6 +71,7 @@ struct Services {
   DeviceTrustService trust;
   SignInService sign_in;
   DeploymentService deployment;  ///< call StopWaiting() before stopping the HTTP server
+  AdminService admins;           ///< admins as people and their console sessions
 };
 
 }  // namespace groundcrew::service

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <thread>
 
 #include "core/targeting/eligibility.hpp"
 #include "identity/qr.hpp"
@@ -82,11 +81,6 @@ Result<MfaEnrollment> EnrollmentFor(std::string_view issuer, std::string_view ac
                        identity::RenderTerminal(*qr)};
 }
 
-int HashSlots(int configured) {
-  if (configured > 0) return configured;
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency() / 2));
-}
-
 }  // namespace
 
 bool SignInStep::refused() const {
@@ -103,7 +97,7 @@ SignInService::SignInService(store::Store& store, Catalog& catalog, TokenService
       options_(std::move(options)),
       device_limiter_(options_.device_rate),
       source_limiter_(options_.source_rate),
-      password_hashes_(HashSlots(options_.concurrent_password_hashes)) {}
+      password_hashes_(PasswordHashSlots(options_.concurrent_password_hashes)) {}
 
 namespace {
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <thread>
 
 namespace groundcrew::service {
 
@@ -38,6 +39,11 @@ std::optional<std::chrono::seconds> RateLimiter::Take(std::string_view key, core
   found->second = decision.bucket;
   if (decision.allowed) return std::nullopt;
   return decision.retry_after;
+}
+
+int PasswordHashSlots(int configured) {
+  if (configured > 0) return configured;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency() / 2));
 }
 
 std::optional<WorkLimit::Slot> WorkLimit::Acquire(std::chrono::milliseconds wait) {

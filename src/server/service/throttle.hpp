@@ -49,6 +49,10 @@ class RateLimiter {
   std::unordered_map<std::string, identity::TokenBucket> buckets_;
 };
 
+/// Password hashes to compute at once: `configured`, or when it is not positive max(1,
+/// hardware threads / 2).
+int PasswordHashSlots(int configured);
+
 /// At most `slots` pieces of work at once; a caller waits a bounded time for a slot.
 /// Thread-safe.
 class WorkLimit {

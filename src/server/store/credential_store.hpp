@@ -12,11 +12,12 @@ namespace groundcrew::store {
 
 /// What an admin-API credential may do.
 enum class CredentialRole {
-  kAdmin,   ///< read and change everything
-  kReader,  ///< read only; changes get 403
+  kAdmin,       ///< read and change everything
+  kReader,      ///< read only; changes get 403
+  kTechnician,  ///< read devices, sessions, plans and reports; reprovision; nothing else
 };
 
-/// "admin" / "reader".
+/// "admin" / "reader" / "technician".
 std::string_view ToString(CredentialRole role);
 std::optional<CredentialRole> ParseCredentialRole(std::string_view text);
 

@@ -54,6 +54,8 @@ std::string_view ToString(CredentialRole role) {
       return "admin";
     case CredentialRole::kReader:
       return "reader";
+    case CredentialRole::kTechnician:
+      return "technician";
   }
   return "unknown";
 }
@@ -61,6 +63,7 @@ std::string_view ToString(CredentialRole role) {
 std::optional<CredentialRole> ParseCredentialRole(std::string_view text) {
   if (text == "admin") return CredentialRole::kAdmin;
   if (text == "reader") return CredentialRole::kReader;
+  if (text == "technician") return CredentialRole::kTechnician;
   return std::nullopt;
 }
 

@@ -24,6 +24,8 @@ TEST(StoreNamesTest, CredentialRolesRoundTrip) {
   EXPECT_EQ(ToString(CredentialRole::kReader), "reader");
   EXPECT_EQ(ParseCredentialRole("admin"), CredentialRole::kAdmin);
   EXPECT_EQ(ParseCredentialRole("reader"), CredentialRole::kReader);
+  EXPECT_EQ(ToString(CredentialRole::kTechnician), "technician");
+  EXPECT_EQ(ParseCredentialRole("technician"), CredentialRole::kTechnician);
   EXPECT_EQ(ParseCredentialRole("Admin"), std::nullopt);
   EXPECT_EQ(ParseCredentialRole(""), std::nullopt);
 }

@@ -320,6 +320,65 @@ class ObservedInventories final : public InventoryStore {
   const StoreObserver& observer_;
 };
 
+class ObservedAdminAccounts final : public AdminAccountStore {
+ public:
+  ObservedAdminAccounts(AdminAccountStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Result<AdminAccountRecord> Create(const AdminAccount& account) override {
+    return Timed(observer_, "adminAccounts.Create", [&] { return inner_.Create(account); });
+  }
+  Result<std::optional<AdminAccountRecord>> Find(std::string_view name) override {
+    return Timed(observer_, "adminAccounts.Find", [&] { return inner_.Find(name); });
+  }
+  Result<std::vector<AdminAccount>> List() override {
+    return Timed(observer_, "adminAccounts.List", [&] { return inner_.List(); });
+  }
+  Result<AdminAccountRecord> Update(const AdminAccount& account,
+                                    int64_t expected_version) override {
+    return Timed(observer_, "adminAccounts.Update",
+                 [&] { return inner_.Update(account, expected_version); });
+  }
+  Status Delete(std::string_view name) override {
+    return Timed(observer_, "adminAccounts.Delete", [&] { return inner_.Delete(name); });
+  }
+
+ private:
+  AdminAccountStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedConsoleSessions final : public ConsoleSessionStore {
+ public:
+  ObservedConsoleSessions(ConsoleSessionStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Status Create(const ConsoleSession& session) override {
+    return Timed(observer_, "consoleSessions.Create", [&] { return inner_.Create(session); });
+  }
+  Result<std::optional<ConsoleSession>> FindByTokenSha256(std::string_view hash) override {
+    return Timed(observer_, "consoleSessions.FindByTokenSha256",
+                 [&] { return inner_.FindByTokenSha256(hash); });
+  }
+  Status SetIdleExpiry(std::string_view hash, core::Timestamp idle_expires) override {
+    return Timed(observer_, "consoleSessions.SetIdleExpiry",
+                 [&] { return inner_.SetIdleExpiry(hash, idle_expires); });
+  }
+  Status Delete(std::string_view hash) override {
+    return Timed(observer_, "consoleSessions.Delete", [&] { return inner_.Delete(hash); });
+  }
+  Result<int64_t> DeleteForAdmin(std::string_view admin_name) override {
+    return Timed(observer_, "consoleSessions.DeleteForAdmin",
+                 [&] { return inner_.DeleteForAdmin(admin_name); });
+  }
+  Result<int64_t> PurgeExpired(core::Timestamp now) override {
+    return Timed(observer_, "consoleSessions.PurgeExpired",
+                 [&] { return inner_.PurgeExpired(now); });
+  }
+
+ private:
+  ConsoleSessionStore& inner_;
+  const StoreObserver& observer_;
+};
+
 class ObservedStore final : public Store {
  public:
   ObservedStore(Store& inner, StoreObserver observer)
@@ -335,7 +394,9 @@ class ObservedStore final : public Store {
         challenges_(inner.challenges(), observer_),
         tokens_(inner.tokens(), observer_),
         idempotency_(inner.idempotency(), observer_),
-        inventories_(inner.inventories(), observer_) {}
+        inventories_(inner.inventories(), observer_),
+        admin_accounts_(inner.admin_accounts(), observer_),
+        console_sessions_(inner.console_sessions(), observer_) {}
 
   DeviceStore& devices() override { return devices_; }
   ResourceStore& resources() override { return resources_; }
@@ -348,6 +409,8 @@ class ObservedStore final : public Store {
   TokenStore& tokens() override { return tokens_; }
   IdempotencyStore& idempotency() override { return idempotency_; }
   InventoryStore& inventories() override { return inventories_; }
+  AdminAccountStore& admin_accounts() override { return admin_accounts_; }
+  ConsoleSessionStore& console_sessions() override { return console_sessions_; }
   Status Transact(const std::function<Status()>& use_case) override {
     return Timed(observer_, "Transact", [&] { return inner_.Transact(use_case); });
   }
@@ -366,6 +429,8 @@ class ObservedStore final : public Store {
   ObservedTokens tokens_;
   ObservedIdempotency idempotency_;
   ObservedInventories inventories_;
+  ObservedAdminAccounts admin_accounts_;
+  ObservedConsoleSessions console_sessions_;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "common/result.hpp"
+#include "server/store/admin_account_store.hpp"
 #include "server/store/audit_store.hpp"
 #include "server/store/challenge_store.hpp"
 #include "server/store/credential_store.hpp"
@@ -36,6 +37,8 @@ class Store {
   virtual TokenStore& tokens() = 0;
   virtual IdempotencyStore& idempotency() = 0;
   virtual InventoryStore& inventories() = 0;
+  virtual AdminAccountStore& admin_accounts() = 0;
+  virtual ConsoleSessionStore& console_sessions() = 0;
 
   /// Runs `use_case` as one transaction: every port call it makes on this thread joins it. It
   /// commits when `use_case` returns Ok and rolls back (leaving the database as it was) when

@@ -209,7 +209,49 @@ CREATE TABLE reported_inventory_items (
 );
 )sql";
 
-constexpr std::array<internal::Migration, 9> kMigrations = {{
+// 10: admins as people. admin_credentials' role gains "technician" (SQLite cannot change a
+// CHECK constraint: the table is made again and its rows copied). admin_accounts: named admins
+// who sign in to the console (secret at rest, as user_credentials: password hash, TOTP secret).
+// console_sessions: only the SHA-256 of a session's token; a session goes with its admin (ON
+// DELETE CASCADE); the indexes serve ending an admin's sessions and the purge.
+constexpr std::string_view kAdminAccounts = R"sql(
+CREATE TABLE admin_credentials_v10 (
+  id            TEXT PRIMARY KEY,
+  name          TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  role          TEXT NOT NULL CHECK (role IN ('admin', 'reader', 'technician')),
+  token_sha256  TEXT NOT NULL UNIQUE,
+  created_at    INTEGER NOT NULL,
+  revoked_at    INTEGER
+);
+INSERT INTO admin_credentials_v10 (id, name, role, token_sha256, created_at, revoked_at)
+  SELECT id, name, role, token_sha256, created_at, revoked_at FROM admin_credentials;
+DROP TABLE admin_credentials;
+ALTER TABLE admin_credentials_v10 RENAME TO admin_credentials;
+CREATE TABLE admin_accounts (
+  name             TEXT PRIMARY KEY,
+  role             TEXT NOT NULL CHECK (role IN ('admin', 'reader', 'technician')),
+  password_hash    TEXT NOT NULL,
+  totp_secret      BLOB NOT NULL,
+  totp_last_step   INTEGER NOT NULL DEFAULT -1,
+  recent_failures  TEXT NOT NULL DEFAULT '',
+  locked_until     INTEGER,
+  created_at       INTEGER NOT NULL,
+  last_sign_in_at  INTEGER,
+  version          INTEGER NOT NULL
+);
+CREATE TABLE console_sessions (
+  token_sha256     TEXT PRIMARY KEY,
+  admin_name       TEXT NOT NULL REFERENCES admin_accounts (name) ON DELETE CASCADE,
+  csrf_token       TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  idle_expires_at  INTEGER NOT NULL,
+  expires_at       INTEGER NOT NULL
+);
+CREATE INDEX console_sessions_admin ON console_sessions (admin_name);
+CREATE INDEX console_sessions_idle_expires ON console_sessions (idle_expires_at);
+)sql";
+
+constexpr std::array<internal::Migration, 10> kMigrations = {{
     {1, kDevices},
     {2, kResources},
     {3, kAuditLog},
@@ -219,6 +261,7 @@ constexpr std::array<internal::Migration, 9> kMigrations = {{
     {7, kDeviceTrustChallengesTokens},
     {8, kIdempotentResponses},
     {9, kReportedInventories},
+    {10, kAdminAccounts},
 }};
 
 }  // namespace

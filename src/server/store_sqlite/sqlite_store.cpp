@@ -29,7 +29,9 @@ class SqliteStoreImpl final : public SqliteStore {
         challenges_(internal::MakeChallengeStore(pool_)),
         tokens_(internal::MakeTokenStore(pool_)),
         idempotency_(internal::MakeIdempotencyStore(pool_)),
-        inventories_(internal::MakeInventoryStore(pool_)) {}
+        inventories_(internal::MakeInventoryStore(pool_)),
+        admin_accounts_(internal::MakeAdminAccountStore(pool_)),
+        console_sessions_(internal::MakeConsoleSessionStore(pool_)) {}
 
   DeviceStore& devices() override { return *devices_; }
   ResourceStore& resources() override { return *resources_; }
@@ -42,6 +44,8 @@ class SqliteStoreImpl final : public SqliteStore {
   TokenStore& tokens() override { return *tokens_; }
   IdempotencyStore& idempotency() override { return *idempotency_; }
   InventoryStore& inventories() override { return *inventories_; }
+  AdminAccountStore& admin_accounts() override { return *admin_accounts_; }
+  ConsoleSessionStore& console_sessions() override { return *console_sessions_; }
   PoolWaits waits() const override { return pool_.waits(); }
 
   Status Transact(const std::function<Status()>& use_case) override {
@@ -67,6 +71,8 @@ class SqliteStoreImpl final : public SqliteStore {
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<IdempotencyStore> idempotency_;
   std::unique_ptr<InventoryStore> inventories_;
+  std::unique_ptr<AdminAccountStore> admin_accounts_;
+  std::unique_ptr<ConsoleSessionStore> console_sessions_;
 };
 
 // Whether other connections to `path` see the same database (not so for SQLite's private

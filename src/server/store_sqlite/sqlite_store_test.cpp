@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/store/conformance/admin_account_store_conformance.hpp"
 #include "server/store/conformance/audit_store_conformance.hpp"
 #include "server/store/conformance/challenge_store_conformance.hpp"
 #include "server/store/conformance/credential_store_conformance.hpp"
@@ -25,6 +26,7 @@
 #include "server/store/conformance/transact_conformance.hpp"
 #include "server/store/conformance/user_credential_store_conformance.hpp"
 #include "server/store_sqlite/internal/connection.hpp"
+#include "server/store_sqlite/migrations.hpp"
 
 namespace groundcrew::store::sqlite {
 namespace {
@@ -86,8 +88,10 @@ INSTANTIATE_TEST_SUITE_P(SqliteMemory, DeviceStoreConformance,
                          ::testing::Values(DeviceStoreFactory(InMemoryDevices)));
 
 // The Store-wide suites, for both a file and an in-memory database.
+using conformance::AdminAccountStoreConformance;
 using conformance::AuditStoreConformance;
 using conformance::ChallengeStoreConformance;
+using conformance::ConsoleSessionStoreConformance;
 using conformance::CredentialStoreConformance;
 using conformance::DeviceTrustStoreConformance;
 using conformance::IdempotencyStoreConformance;
@@ -112,6 +116,8 @@ GC_INSTANTIATE_STORE_SUITE(ChallengeStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(TokenStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(IdempotencyStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(InventoryStoreConformance);
+GC_INSTANTIATE_STORE_SUITE(AdminAccountStoreConformance);
+GC_INSTANTIATE_STORE_SUITE(ConsoleSessionStoreConformance);
 #undef GC_INSTANTIATE_STORE_SUITE
 
 TEST(SqliteStoreTest, DataSurvivesReopening) {
@@ -539,6 +545,43 @@ TEST(SqliteStoreTest, RefusesADatabaseFromANewerSchema) {
   ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_NE(store.error().message.find("999"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+// Migration 10 makes admin_credentials again (its role gains "technician"): the credentials of
+// a database at version 9 are kept as they were.
+TEST(SqliteStoreTest, CredentialsOfASchema9DatabaseSurviveMigration10) {
+  const fs::path dir = fs::temp_directory_path() / ("gc-v9-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "groundcrew.db").string();
+  {
+    auto connection = internal::Connection::Open(path);
+    ASSERT_TRUE(connection.has_value());
+    ASSERT_TRUE(internal::Migrate(*connection, Migrations().first(9)).has_value());
+    ASSERT_TRUE(connection
+                    ->Execute("INSERT INTO admin_credentials VALUES ('c1', 'ci', 'reader', '" +
+                              std::string(64, 'a') + "', 1700000000, 1700000500)")
+                    .has_value());
+    EXPECT_FALSE(connection
+                     ->Execute("INSERT INTO admin_credentials VALUES ('c2', 'tech', 'technician', "
+                               "'b', 1, NULL)")
+                     .has_value())
+        << "version 9 knows no technician";
+  }
+  auto store = SqliteStore::Open({.path = path});
+  ASSERT_TRUE(store.has_value()) << store.error().message;
+  auto found = (*store)->credentials().FindByTokenSha256(std::string(64, 'a'));
+  ASSERT_TRUE(found.has_value() && found->has_value());
+  EXPECT_EQ((*found)->name, "ci");
+  EXPECT_EQ((*found)->role, CredentialRole::kReader);
+  EXPECT_EQ((*found)->revoked_date_time, core::Timestamp{std::chrono::seconds(1'700'000'500)});
+  AdminCredential technician;
+  technician.id = "c2";
+  technician.name = "tech";
+  technician.role = CredentialRole::kTechnician;
+  technician.token_sha256 = std::string(64, 'b');
+  EXPECT_TRUE((*store)->credentials().Create(technician).has_value());
+  store->reset();
   fs::remove_all(dir);
 }
 

@@ -270,11 +270,17 @@ Status Transaction::Commit() {
 }
 
 Status Migrate(Connection& connection, std::span<const Migration> migrations) {
-  Result<Statement> version = connection.Prepare("PRAGMA user_version");
-  if (!version) return version.error();
-  Result<bool> row = version->Step();
-  if (!row) return row.error();
-  const int64_t current = version->Int(0);
+  // The statement ends before the migrations run: a statement left open would keep a migration
+  // from dropping a table ("database table is locked").
+  const Result<int64_t> read_version = [&]() -> Result<int64_t> {
+    Result<Statement> version = connection.Prepare("PRAGMA user_version");
+    if (!version) return version.error();
+    Result<bool> row = version->Step();
+    if (!row) return row.error();
+    return version->Int(0);
+  }();
+  if (!read_version) return read_version.error();
+  const int64_t current = *read_version;
   const int newest = migrations.empty() ? 0 : migrations.back().version;
   if (current > newest) {
     return MakeError(ErrorCode::kFailedPrecondition,

@@ -4,10 +4,13 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 #include "core/model/ids.hpp"
+#include "server/store/admin_account_store.hpp"
 #include "server/store/audit_store.hpp"
 #include "server/store/challenge_store.hpp"
 #include "server/store/credential_store.hpp"
@@ -42,6 +45,8 @@ std::unique_ptr<ChallengeStore> MakeChallengeStore(ConnectionPool& pool);
 std::unique_ptr<TokenStore> MakeTokenStore(ConnectionPool& pool);
 std::unique_ptr<IdempotencyStore> MakeIdempotencyStore(ConnectionPool& pool);
 std::unique_ptr<InventoryStore> MakeInventoryStore(ConnectionPool& pool);
+std::unique_ptr<AdminAccountStore> MakeAdminAccountStore(ConnectionPool& pool);
+std::unique_ptr<ConsoleSessionStore> MakeConsoleSessionStore(ConnectionPool& pool);
 
 /// kInvalidArgument (field "limit") unless 1 <= page.limit <= kMaxPageSize.
 [[nodiscard]] Status CheckLimit(const PageRequest& page);
@@ -68,6 +73,11 @@ Result<Page<T>> ReadPage(Statement& list, int limit, Read&& read, Cursor&& curso
   }
   return page;
 }
+
+/// Sign-in failure times (UserCredential::recent_failures and the like) as comma-separated Unix
+/// seconds ("" for none), and back (kInternal when the stored text is damaged).
+std::string JoinTimes(const std::vector<core::Timestamp>& times);
+[[nodiscard]] Result<std::vector<core::Timestamp>> SplitTimes(std::string_view text);
 
 /// Timestamps are stored as Unix seconds; NULL for an unset optional.
 inline int64_t Seconds(core::Timestamp t) { return t.time_since_epoch().count(); }

@@ -1,7 +1,5 @@
 #include <fmt/format.h>
 
-#include <charconv>
-
 #include "server/store_sqlite/internal/ports.hpp"
 
 namespace groundcrew::store::sqlite::internal {
@@ -25,32 +23,6 @@ constexpr const char* kUserCredentialVersion =
 constexpr const char* kDeleteUserCredential = "DELETE FROM user_credentials WHERE user_id = ?1";
 
 #undef GC_USER_CREDENTIAL_COLUMNS
-
-// Failure times as comma-separated Unix seconds ("" for none).
-std::string JoinTimes(const std::vector<core::Timestamp>& times) {
-  std::string text;
-  for (const core::Timestamp& t : times) {
-    if (!text.empty()) text += ',';
-    text += std::to_string(Seconds(t));
-  }
-  return text;
-}
-
-Result<std::vector<core::Timestamp>> SplitTimes(std::string_view text) {
-  std::vector<core::Timestamp> times;
-  while (!text.empty()) {
-    const size_t comma = text.find(',');
-    const std::string_view item = text.substr(0, comma);
-    int64_t seconds = 0;
-    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), seconds);
-    if (ec != std::errc() || end != item.data() + item.size()) {
-      return MakeError(ErrorCode::kInternal, "a stored sign-in failure time is damaged");
-    }
-    times.push_back(core::Timestamp{std::chrono::seconds{seconds}});
-    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
-  }
-  return times;
-}
 
 void BindCredential(Statement& s, const UserCredential& c) {
   s.Bind(1, c.user_id);
