@@ -270,11 +270,16 @@ Status Transaction::Commit() {
 }
 
 Status Migrate(Connection& connection, std::span<const Migration> migrations) {
-  Result<Statement> version = connection.Prepare("PRAGMA user_version");
-  if (!version) return version.error();
-  Result<bool> row = version->Step();
-  if (!row) return row.error();
-  const int64_t current = version->Int(0);
+  int64_t current = 0;
+  {
+    // Finished before any migration runs: a pending statement would make DROP fail ("table
+    // is locked").
+    Result<Statement> version = connection.Prepare("PRAGMA user_version");
+    if (!version) return version.error();
+    Result<bool> row = version->Step();
+    if (!row) return row.error();
+    current = version->Int(0);
+  }
   const int newest = migrations.empty() ? 0 : migrations.back().version;
   if (current > newest) {
     return MakeError(ErrorCode::kFailedPrecondition,
