@@ -775,11 +775,12 @@ TEST(OpenApiSchemasTest, DeviceAndPlanSchemasHaveExactlyTheWireProperties) {
   core::AutopilotDeviceIdentity device;
   const json::object encoded_device = wire::Encode(device);
   Validate(encoded_device, api.Schema("WindowsAutopilotDeviceIdentity"), "device", errors);
-  // DeviceService adds the profile assigned now, the latest session, the name it joined with and
-  // the record's version.
+  // DeviceService adds the profile assigned now, the latest session and its summary
+  // (wire::AddDeploymentSummary), the name it joined with and the record's version.
   EXPECT_EQ(
       Minus(SchemaProperties("WindowsAutopilotDeviceIdentity", false), Keys(encoded_device)),
-      (std::set<std::string>{"deploymentProfile", "deviceName", "lastDeployment", "version"}));
+      (std::set<std::string>{"deploymentProfile", "deviceName", "lastDeployment", "version",
+                             "deploymentState", "lastDeploymentDateTime", "lastFlow"}));
 
   core::EspPlan plan;
   plan.flow = core::Flow::kUser;

@@ -9,27 +9,14 @@
 #include "common/result.hpp"
 #include "core/model/device.hpp"
 #include "core/model/ids.hpp"
+#include "core/model/session.hpp"
 #include "server/store/types.hpp"
 
 // The console's device list (docs/admin-api.md "Listing devices"): search, filters, one sort key
 // and keyset paging over the registrations with the summary of their latest deployment.
 namespace groundcrew::store {
 
-/// What a device's latest deployment session says, kept in the device's row by the store
-/// whenever a session is created or changes (so a page never reads sessions to show it). The
-/// latest session is the one started last (as SessionStore::LatestSessions).
-struct DeploymentSummary {
-  /// The latest session's state in Graph's spelling ("inProgress", "failure", ...), or
-  /// kNotStarted when the device has no session.
-  std::string deployment_state = std::string(kNotStarted);
-  /// When the latest session started; nullopt when none.
-  std::optional<core::Timestamp> last_deployment_date_time;
-  /// "technician" | "user"; "" when none.
-  std::string last_flow;
-
-  static constexpr std::string_view kNotStarted = "notStarted";
-  friend bool operator==(const DeploymentSummary&, const DeploymentSummary&) = default;
-};
+using core::DeploymentSummary;
 
 /// The list's sort keys. Ties (equal names, equal times) are ordered by the device's id.
 enum class DeviceOrder { kSerialNumber, kDeviceName, kLastDeploymentDateTime };
@@ -38,7 +25,8 @@ enum class DeviceOrder { kSerialNumber, kDeviceName, kLastDeploymentDateTime };
 std::string_view ToString(DeviceOrder order);
 std::optional<DeviceOrder> ParseDeviceOrder(std::string_view text);
 
-inline constexpr int kMaxDeviceQueryPage = 500;
+/// The largest page a query reads (the API asks at most 500 with `top`, 1000 with `limit`).
+inline constexpr int kMaxDeviceQueryPage = kMaxPageSize;
 
 /// One page of the console's list; empty fields do not filter.
 struct DeviceQuery {

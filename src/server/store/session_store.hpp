@@ -36,34 +36,9 @@ struct SessionFilter {
   bool empty() const { return device_id.empty() && flow.empty() && deployment_state.empty(); }
 };
 
-/// A session the dashboard lists, with its device and what its events say.
-struct DashboardSession {
-  DeploymentSession session;
-  std::string serial_number;
-  std::string device_name;    ///< the registration's displayName ("" when none)
-  std::string phase;          ///< the phase of its latest phaseStarted event ("" when none)
-  std::string error_message;  ///< the "message" of its latest event that has one ("" when none)
-};
-
-/// The sessions of one flow that finished in the dashboard's window.
-struct FlowFigures {
-  int64_t succeeded = 0;  ///< success, successWithTimeout, successOnRetry
-  int64_t failed = 0;     ///< failure
-  /// The median of finished - started over those succeeded and failed; nullopt when none.
-  std::optional<double> median_duration_seconds;
-};
-
-/// What the console's dashboard shows, read with bounded queries on indexed columns: the
-/// sessions in progress, and the sessions that finished since the window's start.
-struct DashboardFigures {
-  std::vector<DashboardSession> in_progress;  ///< started last first, at most the limit
-  std::vector<DashboardSession> failed;       ///< finished since, finished last first, ditto
-  FlowFigures technician;
-  FlowFigures user;
-  /// Devices whose latest session is a technician flow that succeeded (resealed, waiting for
-  /// their user).
-  int64_t waiting_for_user_flow = 0;
-};
+using core::DashboardFigures;
+using core::DashboardSession;
+using core::FlowFigures;
 
 /// Deployment sessions and their events. Devices write them (a later issue); admins read them.
 /// A session belongs to a registered device: deleting the device deletes its sessions and their

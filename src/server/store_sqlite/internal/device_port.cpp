@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "server/store_sqlite/internal/device_query_sql.hpp"
 #include "server/store_sqlite/internal/ports.hpp"
 
 namespace groundcrew::store::sqlite::internal {
@@ -81,9 +82,11 @@ constexpr const char* kOrderName =
     " ORDER BY {0}display_name COLLATE NOCASE {1}, id {1} LIMIT ?9";
 constexpr const char* kOrderTime = " ORDER BY {0}latest_deployment_at {1}, id {1} LIMIT ?9";
 
-// The statement for `query` (its text depends only on which filters are set and the order, so
-// a connection caches at most a few dozen of them).
-std::string QueryStatement(const DeviceQuery& query) {
+}  // namespace
+
+// Its text depends only on which filters are set and the order, so a connection caches at most
+// a few dozen of them.
+std::string DeviceQueryStatement(const DeviceQuery& query) {
   const bool search = !query.search.empty();
   const std::string_view plus = search ? "+" : "";
   std::string sql = kQueryDevicesSelect;
@@ -108,6 +111,8 @@ std::string QueryStatement(const DeviceQuery& query) {
   sql += fmt::format(fmt::runtime(order), plus, direction);
   return sql;
 }
+
+namespace {
 
 void BindQuery(Statement& s, const DeviceQuery& query, const DeviceCursor& cursor) {
   // Every string that starts with the search (ASCII case-insensitively, as the columns compare)
@@ -316,7 +321,7 @@ class SqliteDeviceStore final : public DeviceStore {
     }
     ConnectionPool::ReadLease lease(pool_);
     Connection& db = lease.connection();
-    Result<Statement> list = db.Prepare(QueryStatement(query));
+    Result<Statement> list = db.Prepare(DeviceQueryStatement(query));
     if (!list) return list.error();
     BindQuery(*list, query, cursor);
     return ReadPage<DeviceRow>(
