@@ -58,6 +58,7 @@ using server::Router;
 constexpr const char* kDocumentPath = GC_SOURCE_DIR "/docs/openapi.yaml";
 // The route sources whose path literals EveryRegisteredOperationIsDocumented combines.
 constexpr const char* kRouteSources[] = {GC_SOURCE_DIR "/src/server/api/admin_api.cpp",
+                                         GC_SOURCE_DIR "/src/server/api/console_api.cpp",
                                          GC_SOURCE_DIR "/src/server/api/device_api.cpp"};
 // Where the sign-in steps' statuses are spelled.
 constexpr const char* kSignInServiceSource =
