@@ -87,20 +87,20 @@ void Populate(store::Store& store, int devices) {
     }
     Must(store.devices().Insert(chunk), "insert devices");
     Must(store.Transact([&]() -> Status {
-           for (size_t k = 0; k < chunk.size(); ++k) {
-             const int i = first + static_cast<int>(k);
-             std::optional<store::DeploymentSession> session = SessionOf(chunk[k], i);
-             if (!session) continue;
-             store::DeploymentSession created = *session;
-             created.deployment_state = "inProgress";
-             created.finished_date_time.reset();
-             GC_RETURN_IF_ERROR(store.sessions().CreateSession(created));
-             if (session->deployment_state != "inProgress") {
-               GC_RETURN_IF_ERROR(store.sessions().UpdateSession(*session));
-             }
-           }
-           return Ok{};
-         }),
+      for (size_t k = 0; k < chunk.size(); ++k) {
+        const int i = first + static_cast<int>(k);
+        std::optional<store::DeploymentSession> session = SessionOf(chunk[k], i);
+        if (!session) continue;
+        store::DeploymentSession created = *session;
+        created.deployment_state = "inProgress";
+        created.finished_date_time.reset();
+        GC_RETURN_IF_ERROR(store.sessions().CreateSession(created));
+        if (session->deployment_state != "inProgress") {
+          GC_RETURN_IF_ERROR(store.sessions().UpdateSession(*session));
+        }
+      }
+      return Ok{};
+    }),
          "store sessions");
     if ((first / kChunk) % 10 == 9) {
       std::cerr << fmt::format("  {} devices stored, {:.0f} s\n", first + kChunk,
@@ -122,13 +122,11 @@ std::vector<Query> Queries(const std::string& group_id) {
       {"first_page", "first page, no filter (serial number order)", "/v1/autopilotDevices", ""},
       {"state_filter", "first page, deploymentState=failure",
        "/v1/autopilotDevices?deploymentState=failure", "< 50"},
-      {"state_filter_newest",
-       "first page, deploymentState=success, lastDeploymentDateTime desc",
-       "/v1/autopilotDevices?deploymentState=success&orderBy=lastDeploymentDateTime+desc",
-       "< 50"},
+      {"state_filter_newest", "first page, deploymentState=success, lastDeploymentDateTime desc",
+       "/v1/autopilotDevices?deploymentState=success&orderBy=lastDeploymentDateTime+desc", "< 50"},
       {"tag_filter", "first page, groupTag=Tag7", "/v1/autopilotDevices?groupTag=Tag7", "< 50"},
-      {"search_serial", "first page, search=SN0012 (1,000 matches)",
-       "/v1/autopilotDevices?search=SN0012", "< 50"},
+      {"search_serial", "first page, search=SN00123 (1,000 matches at 1M)",
+       "/v1/autopilotDevices?search=SN00123", "< 50"},
       {"search_name", "first page, search=pc-00001 (100 matches), by device name",
        "/v1/autopilotDevices?search=pc-00001&orderBy=deviceName", "< 50"},
       {"later_page", "21st page, deploymentState=failure",
@@ -141,13 +139,13 @@ std::vector<Query> Queries(const std::string& group_id) {
 std::string LaterCursor(std::uint16_t port, const std::string& token) {
   std::string after;
   for (int page = 0; page < 20; ++page) {
-    const HttpReply reply = SendOnce(
-        port,
-        Authorized("GET",
-                   "/v1/autopilotDevices?deploymentState=failure" +
-                       (after.empty() ? std::string() : "&after=" + after),
-                   token),
-        std::chrono::seconds(60));
+    const HttpReply reply =
+        SendOnce(port,
+                 Authorized("GET",
+                            "/v1/autopilotDevices?deploymentState=failure" +
+                                (after.empty() ? std::string() : "&after=" + after),
+                            token),
+                 std::chrono::seconds(60));
     if (reply.status != 200) throw Failure{"walking pages: " + reply.body.substr(0, 300)};
     after = std::string(json::parse(reply.body).at("nextAfter").as_string());
   }
@@ -158,12 +156,11 @@ std::string LaterCursor(std::uint16_t port, const std::string& token) {
 std::string GroupOfTag7(std::uint16_t port, const std::string& token) {
   std::string after;
   for (;;) {
-    const HttpReply reply =
-        SendOnce(port,
-                 Authorized("GET",
-                            "/v1/groups?limit=1000" + (after.empty() ? "" : "&after=" + after),
-                            token),
-                 std::chrono::seconds(60));
+    const HttpReply reply = SendOnce(
+        port,
+        Authorized("GET", "/v1/groups?limit=1000" + (after.empty() ? "" : "&after=" + after),
+                   token),
+        std::chrono::seconds(60));
     if (reply.status != 200) throw Failure{"groups: " + reply.body.substr(0, 300)};
     const json::object page = json::parse(reply.body).as_object();
     for (const json::value& group : page.at("value").as_array()) {
@@ -208,8 +205,8 @@ void Run(const Config& config, Results& results) {
     const HttpReply check =
         SendOnce(daemon.port(), Authorized("GET", query.target, token), std::chrono::seconds(60));
     if (check.status != 200) {
-      throw Failure{fmt::format("{}: status {} {}", query.target, check.status,
-                                check.body.substr(0, 300))};
+      throw Failure{
+          fmt::format("{}: status {} {}", query.target, check.status, check.body.substr(0, 300))};
     }
     LoadOptions load;
     load.port = daemon.port();
@@ -235,8 +232,7 @@ int Main(int argc, char** argv) {
   Config config;
   CLI::App app{"gc_device_list_bench: the console's device list on many registered devices"};
   app.add_option("--devices", config.devices, "registered devices")->capture_default_str();
-  app.add_option("--requests", config.requests, "timed requests per query")
-      ->capture_default_str();
+  app.add_option("--requests", config.requests, "timed requests per query")->capture_default_str();
   app.add_option("--groundcrewd", config.groundcrewd, "the groundcrewd binary");
   app.add_option("--json", config.json_path, "also write every value to this file");
   CLI11_PARSE(app, argc, argv);

@@ -16,9 +16,10 @@ json::value TextOrNull(const std::string& text) {
 json::object Flow(const core::FlowFigures& flow) {
   const int64_t finished = flow.succeeded + flow.failed;
   json::object out{{"succeeded", flow.succeeded}, {"failed", flow.failed}};
-  out["successRate"] = finished == 0 ? json::value(nullptr)
-                                     : json::value(static_cast<double>(flow.succeeded) /
-                                                   static_cast<double>(finished));
+  out["successRate"] =
+      finished == 0
+          ? json::value(nullptr)
+          : json::value(static_cast<double>(flow.succeeded) / static_cast<double>(finished));
   out["medianDurationSeconds"] = flow.median_duration_seconds
                                      ? json::value(*flow.median_duration_seconds)
                                      : json::value(nullptr);
@@ -39,13 +40,13 @@ void AddDeploymentSummary(const core::DeploymentSummary& summary, json::object& 
 json::object Encode(const core::DashboardFigures& figures) {
   json::array in_progress;
   for (const core::DashboardSession& listed : figures.in_progress) {
-    in_progress.push_back(json::object{
-        {"deviceId", listed.session.device_id},
-        {"serialNumber", listed.serial_number},
-        {"deviceName", TextOrNull(listed.device_name)},
-        {"flow", listed.session.flow},
-        {"phase", TextOrNull(listed.phase)},
-        {"startedDateTime", FormatTimestamp(listed.session.started_date_time)}});
+    in_progress.push_back(
+        json::object{{"deviceId", listed.session.device_id},
+                     {"serialNumber", listed.serial_number},
+                     {"deviceName", TextOrNull(listed.device_name)},
+                     {"flow", listed.session.flow},
+                     {"phase", TextOrNull(listed.phase)},
+                     {"startedDateTime", FormatTimestamp(listed.session.started_date_time)}});
   }
   json::array failed;
   for (const core::DashboardSession& listed : figures.failed) {

@@ -52,7 +52,8 @@ TEST(ConsoleJsonTest, TheDashboardHasEveryMemberTheContractNames) {
 }
 
 TEST(ConsoleJsonTest, RuleResultsListEachClause) {
-  RuleSubjectOutcome result{"z-1", "CON-1", {true, {{"device.deviceModel -eq \"X\"", true, {"X"}}}}};
+  RuleSubjectOutcome result{
+      "z-1", "CON-1", {true, {{"device.deviceModel -eq \"X\"", true, {"X"}}}}};
   EXPECT_EQ(boost::json::serialize(Encode(std::vector{result})),
             R"({"results":[{"id":"z-1","displayName":"CON-1","matches":true,"clauses":)"
             R"([{"expression":"device.deviceModel -eq \"X\"","matches":true,"values":["X"]}]}]})");

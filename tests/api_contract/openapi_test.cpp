@@ -778,10 +778,9 @@ TEST(OpenApiSchemasTest, DeviceAndPlanSchemasHaveExactlyTheWireProperties) {
   Validate(encoded_device, api.Schema("WindowsAutopilotDeviceIdentity"), "device", errors);
   // DeviceService adds the profile assigned now, the latest session and its summary
   // (wire::AddDeploymentSummary), the name it joined with and the record's version.
-  EXPECT_EQ(
-      Minus(SchemaProperties("WindowsAutopilotDeviceIdentity", false), Keys(encoded_device)),
-      (std::set<std::string>{"deploymentProfile", "deviceName", "lastDeployment", "version",
-                             "deploymentState", "lastDeploymentDateTime", "lastFlow"}));
+  EXPECT_EQ(Minus(SchemaProperties("WindowsAutopilotDeviceIdentity", false), Keys(encoded_device)),
+            (std::set<std::string>{"deploymentProfile", "deviceName", "lastDeployment", "version",
+                                   "deploymentState", "lastDeploymentDateTime", "lastFlow"}));
 
   core::EspPlan plan;
   plan.flow = core::Flow::kUser;

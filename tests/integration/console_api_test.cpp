@@ -98,16 +98,17 @@ TEST_F(ConsoleApiTest, SearchesFiltersAndSortsAsAsked) {
   auto [by_name, pages] = Serials("/v1/autopilotDevices?orderBy=deviceName&top=5");
   EXPECT_EQ(std::set<std::string>(by_name.begin(), by_name.end()).size(), 12u);
   EXPECT_EQ(pages, 3);
-  EXPECT_EQ(Serials("/v1/autopilotDevices?orderBy=lastDeploymentDateTime%20desc&top=4").first.size(),
-            12u);
+  EXPECT_EQ(
+      Serials("/v1/autopilotDevices?orderBy=lastDeploymentDateTime%20desc&top=4").first.size(),
+      12u);
 
   // Group and profile: computed from the catalog.
-  json::value group = CallJson(
-      "POST", "/v1/groups",
-      {{"displayName", "Sales devices"},
-       {"membershipKind", "dynamic"},
-       {"membershipRule", R"((device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales")))"}},
-      201);
+  json::value group =
+      CallJson("POST", "/v1/groups",
+               {{"displayName", "Sales devices"},
+                {"membershipKind", "dynamic"},
+                {"membershipRule", R"((device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales")))"}},
+               201);
   const std::string group_id(group.at("id").as_string());
   json::value profile = CallJson(
       "POST", "/v1/deploymentProfiles",
@@ -153,8 +154,8 @@ TEST_F(ConsoleApiTest, RefusesBadParametersNamingThem) {
   // A cursor from another order is refused rather than misread.
   const json::value page =
       json::parse(Call("GET", "/v1/autopilotDevices?top=2&orderBy=deviceName").body);
-  HttpResult mixed = Call("GET", "/v1/autopilotDevices?top=2&after=" +
-                                     std::string(page.at("nextAfter").as_string()));
+  HttpResult mixed = Call(
+      "GET", "/v1/autopilotDevices?top=2&after=" + std::string(page.at("nextAfter").as_string()));
   EXPECT_EQ(mixed.status, 400) << mixed.body;
   EXPECT_NE(mixed.body.find("orderBy=deviceName"), std::string::npos) << mixed.body;
   // The older page size still works, up to 1000.
@@ -219,7 +220,8 @@ TEST_F(ConsoleApiTest, ValidatesARuleAgainstDevicesAndUsersClauseByClause) {
   // A syntax error: the field, the reason and the 1-based position.
   HttpResult syntax = Call("POST", "/v1/groups/validateRule",
                            R"({"membershipRule":"device.deviceModel -equals \"x\"",)"
-                           R"("deviceIds":[")" + sales + R"("]})");
+                           R"("deviceIds":[")" +
+                               sales + R"("]})");
   ASSERT_EQ(syntax.status, 400) << syntax.body;
   const json::value error = json::parse(syntax.body).at("error");
   EXPECT_EQ(error.at("code"), "invalid_argument");
@@ -230,12 +232,10 @@ TEST_F(ConsoleApiTest, ValidatesARuleAgainstDevicesAndUsersClauseByClause) {
   // What does not fit: both lists, the wrong kind, too many, an unknown id.
   const std::pair<std::string, std::string> refused[] = {
       {R"({"membershipRule":"device.deviceModel -eq \"x\""})", "deviceIds"},
-      {R"({"membershipRule":"user.city -eq \"x\"","deviceIds":[")" + sales + R"("]})",
-       "deviceIds"},
-      {R"({"membershipRule":"device.deviceModel -eq \"x\"","deviceIds":["nope"]})",
-       "deviceIds[0]"},
-      {R"({"membershipRule":"device.deviceModel -eq \"x\"","deviceIds":[)" +
-           std::string(20, ' ') + R"("a","a","a","a","a","a","a","a","a","a","a","a","a","a",)"
+      {R"({"membershipRule":"user.city -eq \"x\"","deviceIds":[")" + sales + R"("]})", "deviceIds"},
+      {R"({"membershipRule":"device.deviceModel -eq \"x\"","deviceIds":["nope"]})", "deviceIds[0]"},
+      {R"({"membershipRule":"device.deviceModel -eq \"x\"","deviceIds":[)" + std::string(20, ' ') +
+           R"("a","a","a","a","a","a","a","a","a","a","a","a","a","a",)"
            R"("a","a","a","a","a","a","a"]})",
        "deviceIds"},
       {R"({"membershipRule":"x","color":1})", "color"},

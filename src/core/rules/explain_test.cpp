@@ -32,9 +32,11 @@ TEST(ExplainTest, EachTopLevelClauseWithItsResultAndTheValuesItRead) {
       Laptop());
   EXPECT_TRUE(outcome.matches);
   ASSERT_EQ(outcome.clauses.size(), 2u);
-  EXPECT_EQ(outcome.clauses[0].expression, R"(device.devicePhysicalIds -any (_ -startsWith "[ZTDId]"))");
+  EXPECT_EQ(outcome.clauses[0].expression,
+            R"(device.devicePhysicalIds -any (_ -startsWith "[ZTDId]"))");
   EXPECT_TRUE(outcome.clauses[0].matches);
-  EXPECT_EQ(outcome.clauses[0].values, (std::vector<std::string>{"[ZTDId]:abc", "[OrderID]:Sales"}));
+  EXPECT_EQ(outcome.clauses[0].values,
+            (std::vector<std::string>{"[ZTDId]:abc", "[OrderID]:Sales"}));
   EXPECT_TRUE(outcome.clauses[1].matches);
   // Both properties the nested clause reads, in slot order.
   EXPECT_EQ(outcome.clauses[1].values.size(), 2u);
@@ -55,7 +57,8 @@ TEST(ExplainTest, AFailingClauseSaysWhyAndAMissingValueIsNoValue) {
 }
 
 TEST(ExplainTest, ARuleWithoutTopLevelAndOrIsOneClause) {
-  const RuleOutcome outcome = ExplainOn(R"(-not (device.deviceModel -eq "Surface Laptop 5"))", Laptop());
+  const RuleOutcome outcome =
+      ExplainOn(R"(-not (device.deviceModel -eq "Surface Laptop 5"))", Laptop());
   EXPECT_FALSE(outcome.matches);
   ASSERT_EQ(outcome.clauses.size(), 1u);
   EXPECT_FALSE(outcome.clauses[0].matches);

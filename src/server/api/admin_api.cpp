@@ -256,9 +256,8 @@ Status AddDeviceRoutes(server::Router& router, Services& s) {
                                    return Idempotent(s, actor, r, [&] {
                                      Result<bool> dry_run = BoolParameter(r, "dryRun");
                                      if (!dry_run) return ErrorResponse(dry_run.error());
-                                     auto outcome = *dry_run
-                                                        ? s.devices.ImportDryRun(actor, r.body)
-                                                        : s.devices.Import(actor, r.body);
+                                     auto outcome = *dry_run ? s.devices.ImportDryRun(actor, r.body)
+                                                             : s.devices.Import(actor, r.body);
                                      if (!outcome) return ErrorResponse(outcome.error());
                                      return Json(200, ImportJson(*outcome, *dry_run));
                                    });

@@ -36,10 +36,9 @@ Result<std::optional<int>> PageSizeParameter(const Request& request, const char*
   int value = 0;
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (ec != std::errc() || end != text->data() + text->size() || value < 1 || value > max) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("{}: must be a whole number from 1 to {}, not \"{}\"", name, max,
-                                 *text),
-                     name);
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: must be a whole number from 1 to {}, not \"{}\"", name, max, *text), name);
   }
   return std::optional<int>(value);
 }
@@ -104,12 +103,11 @@ Status ReadDeploymentState(const Request& request, store::DeviceQuery& query) {
 Result<service::DeviceListQuery> DeviceListQueryFrom(const Request& request) {
   service::DeviceListQuery list;
   store::DeviceQuery& query = list.store;
-  for (auto [name, target] : {std::pair{"search", &query.search},
-                              std::pair{"serialNumber", &query.serial_number},
-                              std::pair{"groupTag", &query.group_tag},
-                              std::pair{"groupId", &list.group_id},
-                              std::pair{"deploymentProfileId", &list.deployment_profile_id},
-                              std::pair{"after", &query.after}}) {
+  for (auto [name, target] :
+       {std::pair{"search", &query.search}, std::pair{"serialNumber", &query.serial_number},
+        std::pair{"groupTag", &query.group_tag}, std::pair{"groupId", &list.group_id},
+        std::pair{"deploymentProfileId", &list.deployment_profile_id},
+        std::pair{"after", &query.after}}) {
     if (const std::string* value = Parameter(request, name)) *target = *value;
   }
   GC_RETURN_IF_ERROR(ReadOrder(request, query));
@@ -129,9 +127,9 @@ Response RuleSyntaxError(const Error& error) {
   Error named = error;
   named.field = "membershipRule";
   const std::optional<size_t> position = core::rules::ErrorPosition(error);
-  named.message = position ? fmt::format("membershipRule: at position {}: {}", *position,
-                                         error.message)
-                           : fmt::format("membershipRule: {}", error.message);
+  named.message = position
+                      ? fmt::format("membershipRule: at position {}: {}", *position, error.message)
+                      : fmt::format("membershipRule: {}", error.message);
   json::value body = json::parse(server::ErrorJson(named));
   if (position) body.as_object()["error"].as_object()["position"] = *position;
   Response response = Json(server::HttpStatusFor(named.code), body);
@@ -146,8 +144,8 @@ Result<std::vector<std::string>> StringList(const json::object& body, const char
   if (value == nullptr) return out;
   const json::array* list = value->if_array();
   if (list == nullptr) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("{}: must be a list of ids", member), member);
+    return MakeError(ErrorCode::kInvalidArgument, fmt::format("{}: must be a list of ids", member),
+                     member);
   }
   for (size_t i = 0; i < list->size(); ++i) {
     if (!(*list)[i].is_string()) {
@@ -185,8 +183,7 @@ Response ValidateRuleRoute(Services& s, const Request& r) {
   const json::value* rule = object->if_contains("membershipRule");
   if (rule == nullptr || !rule->is_string()) {
     return ErrorResponse(MakeError(ErrorCode::kInvalidArgument,
-                                   "membershipRule: required, the rule as text",
-                                   "membershipRule"));
+                                   "membershipRule: required, the rule as text", "membershipRule"));
   }
   request.membership_rule = std::string(rule->as_string());
   Result<std::vector<std::string>> devices = StringList(*object, "deviceIds");
@@ -207,17 +204,16 @@ Response ValidateRuleRoute(Services& s, const Request& r) {
 }  // namespace
 
 Status AddConsoleRoutes(server::Router& router, Services& s, const Authenticate& authenticate) {
-  if (Status st = router.Add(
-          "GET", "/v1/autopilotDevices",
-          authenticate(
-              [&s](const Actor&, const Request& r, const PathParams&) {
-                Result<service::DeviceListQuery> query = DeviceListQueryFrom(r);
-                if (!query) return ErrorResponse(query.error());
-                auto listed = s.devices.Query(*query);
-                if (!listed) return ErrorResponse(listed.error());
-                return JsonPage(listed->items, listed->next_after);
-              },
-              server::BodyLimit::kSmall));
+  if (Status st = router.Add("GET", "/v1/autopilotDevices",
+                             authenticate(
+                                 [&s](const Actor&, const Request& r, const PathParams&) {
+                                   Result<service::DeviceListQuery> query = DeviceListQueryFrom(r);
+                                   if (!query) return ErrorResponse(query.error());
+                                   auto listed = s.devices.Query(*query);
+                                   if (!listed) return ErrorResponse(listed.error());
+                                   return JsonPage(listed->items, listed->next_after);
+                                 },
+                                 server::BodyLimit::kSmall));
       !st) {
     return st;
   }

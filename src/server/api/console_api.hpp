@@ -9,8 +9,8 @@
 namespace groundcrew::api {
 
 /// A handler of an authenticated admin route.
-using ActorHandler = std::function<server::Response(
-    const service::Actor&, const server::Request&, const server::PathParams&)>;
+using ActorHandler = std::function<server::Response(const service::Actor&, const server::Request&,
+                                                    const server::PathParams&)>;
 /// Wraps a handler in the admin API's authentication (admin_api.cpp decides what it is).
 using Authenticate = std::function<server::Endpoint(ActorHandler, server::BodyLimit)>;
 

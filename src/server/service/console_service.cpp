@@ -42,16 +42,16 @@ Result<std::vector<wire::RuleSubjectOutcome>> ConsoleService::ValidateRule(
   }
   const bool device_rule = rule->object_type() == core::rules::ObjectType::kDevice;
   if (devices != device_rule) {
-    return Invalid(devices ? "deviceIds" : "userIds",
-                   fmt::format("this is a {} rule: validate it against {}",
-                               device_rule ? "device" : "user",
-                               device_rule ? "deviceIds" : "userIds"));
+    return Invalid(
+        devices ? "deviceIds" : "userIds",
+        fmt::format("this is a {} rule: validate it against {}", device_rule ? "device" : "user",
+                    device_rule ? "deviceIds" : "userIds"));
   }
   const std::vector<std::string>& ids = devices ? request.device_ids : request.user_ids;
   const std::string list = devices ? "deviceIds" : "userIds";
   if (ids.size() > kMaxRuleValidationSubjects) {
-    return Invalid(list, fmt::format("at most {} ids at a time, not {}",
-                                     kMaxRuleValidationSubjects, ids.size()));
+    return Invalid(list, fmt::format("at most {} ids at a time, not {}", kMaxRuleValidationSubjects,
+                                     ids.size()));
   }
   Result<std::vector<core::rules::RuleClause>> clauses = core::rules::SplitClauses(*rule);
   if (!clauses) return clauses.error();
@@ -72,9 +72,8 @@ Result<std::vector<wire::RuleSubjectOutcome>> ConsoleService::ValidateRule(
       const core::DirectoryDevice device = core::PlaceholderFor(record->value);
       const std::vector<std::string> member_of = GroupIds(index, index.DeviceGroups(device));
       const core::rules::DeviceAttributes attributes(device, member_of);
-      const std::string& name = record->value.display_name.empty()
-                                    ? record->value.serial_number
-                                    : record->value.display_name;
+      const std::string& name = record->value.display_name.empty() ? record->value.serial_number
+                                                                   : record->value.display_name;
       results.push_back({id, name, core::rules::Explain(*rule, *clauses, attributes.subject())});
     } else {
       const core::User* user = nullptr;
@@ -82,14 +81,14 @@ Result<std::vector<wire::RuleSubjectOutcome>> ConsoleService::ValidateRule(
         if (candidate.id.value() == id) user = &candidate;
       }
       if (user == nullptr) {
-        return MakeError(ErrorCode::kNotFound,
-                         fmt::format("{}: no user has id \"{}\"", field, id), field);
+        return MakeError(ErrorCode::kNotFound, fmt::format("{}: no user has id \"{}\"", field, id),
+                         field);
       }
       const std::vector<std::string> member_of = GroupIds(index, index.UserGroups(*user));
       const core::rules::UserAttributes attributes(*user, member_of);
-      results.push_back({id, user->display_name.empty() ? user->user_principal_name
-                                                         : user->display_name,
-                         core::rules::Explain(*rule, *clauses, attributes.subject())});
+      results.push_back(
+          {id, user->display_name.empty() ? user->user_principal_name : user->display_name,
+           core::rules::Explain(*rule, *clauses, attributes.subject())});
     }
   }
   return results;

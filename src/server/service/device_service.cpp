@@ -166,8 +166,7 @@ Result<ImportOutcome> DeviceService::Import(const Actor& actor, std::string_view
   return ImportOrTry(actor, csv_bytes, false);
 }
 
-Result<ImportOutcome> DeviceService::ImportDryRun(const Actor& actor,
-                                                  std::string_view csv_bytes) {
+Result<ImportOutcome> DeviceService::ImportDryRun(const Actor& actor, std::string_view csv_bytes) {
   return ImportOrTry(actor, csv_bytes, true);
 }
 

@@ -46,8 +46,7 @@ class DeviceService {
   [[nodiscard]] Result<ImportOutcome> Import(const Actor& actor, std::string_view csv_bytes);
   /// The same import with the same checks and per-row results, rolled back: nothing is stored
   /// and no audit entry written; `imported` holds the devices it would have stored.
-  [[nodiscard]] Result<ImportOutcome> ImportDryRun(const Actor& actor,
-                                                   std::string_view csv_bytes);
+  [[nodiscard]] Result<ImportOutcome> ImportDryRun(const Actor& actor, std::string_view csv_bytes);
 
   /// The same import inside the caller's transaction (apply uses it); no audit entry.
   [[nodiscard]] Result<ImportOutcome> ImportInTransaction(const core::RegistrationFile& file,
@@ -60,8 +59,9 @@ class DeviceService {
   [[nodiscard]] Result<boost::json::object> Get(std::string_view id);
   [[nodiscard]] Result<store::Page<boost::json::object>> List(const store::DeviceFilter& filter,
                                                               const store::PageRequest& page);
-  /// The console's list: each row as Get shows it. kInvalidArgument naming "groupId" or "deploymentProfileId"
-  /// for an id the catalog does not have, and the store's errors ("after", "top").
+  /// The console's list: each row as Get shows it. kInvalidArgument naming "groupId" or
+  /// "deploymentProfileId" for an id the catalog does not have, and the store's errors ("after",
+  /// "top").
   [[nodiscard]] Result<store::Page<boost::json::object>> Query(const DeviceListQuery& query);
   /// Changes groupTag, userPrincipalName, addressableUserName, displayName.
   [[nodiscard]] Result<boost::json::object> Update(const Actor& actor, std::string_view id,

@@ -107,8 +107,8 @@ Result<DeviceCursor> DecodeDeviceCursor(const DeviceQuery& query) {
   if (parts.size() != 5 || parts[0] != kVersion) {
     return BadCursor(fmt::format("\"{}\" is not a page cursor", query.after));
   }
-  const std::string order = fmt::format("{}{}", ToString(query.order_by),
-                                        query.descending ? " desc" : "");
+  const std::string order =
+      fmt::format("{}{}", ToString(query.order_by), query.descending ? " desc" : "");
   if (parts[1] != ToString(query.order_by) || parts[2] != (query.descending ? "desc" : "asc")) {
     return BadCursor(fmt::format("the cursor was given for orderBy={}{}, not {}", parts[1],
                                  parts[2] == "desc" ? " desc" : "", order));

@@ -262,10 +262,9 @@ TEST_P(DeviceStoreConformance, QueryPagesAcrossTiesInTheSortKeyThenIdOrder) {
         ReadAll(store(), {.order_by = DeviceOrder::kDeviceName, .after = "", .limit = limit});
     EXPECT_EQ(ids, expected) << "limit " << limit;
     EXPECT_EQ(pages, (7 + limit - 1) / limit);
-    auto [reversed, unused] = ReadAll(store(), {.order_by = DeviceOrder::kDeviceName,
-                                                .descending = true,
-                                                .after = "",
-                                                .limit = limit});
+    auto [reversed, unused] = ReadAll(
+        store(),
+        {.order_by = DeviceOrder::kDeviceName, .descending = true, .after = "", .limit = limit});
     std::vector<std::string> backwards(expected.rbegin(), expected.rend());
     EXPECT_EQ(reversed, backwards) << "limit " << limit;
   }
@@ -273,8 +272,8 @@ TEST_P(DeviceStoreConformance, QueryPagesAcrossTiesInTheSortKeyThenIdOrder) {
   std::vector<std::string> by_id;
   for (const auto& d : devices) by_id.push_back(d.id.value());
   std::sort(by_id.begin(), by_id.end());
-  auto [by_time, pages] = ReadAll(
-      store(), {.order_by = DeviceOrder::kLastDeploymentDateTime, .after = "", .limit = 2});
+  auto [by_time, pages] =
+      ReadAll(store(), {.order_by = DeviceOrder::kLastDeploymentDateTime, .after = "", .limit = 2});
   EXPECT_EQ(by_time, by_id);
   EXPECT_EQ(pages, 4);
 }
@@ -313,11 +312,14 @@ TEST_P(DeviceStoreConformance, QueryAppliesEachFilter) {
   EXPECT_EQ(count({.enrollment_state = core::EnrollmentState::kEnrolled}), 1u);
   EXPECT_EQ(count({.deployment_state = "notStarted"}), 7u);
   EXPECT_EQ(count({.deployment_state = "failure"}), 0u);
-  EXPECT_EQ(count({.group_tag = "lab", .deployment_state = "notStarted",
+  EXPECT_EQ(count({.group_tag = "lab",
+                   .deployment_state = "notStarted",
                    .order_by = DeviceOrder::kDeviceName}),
             3u);
-  EXPECT_EQ(count({.group_tag = "lab", .deployment_state = "notStarted",
-                   .order_by = DeviceOrder::kLastDeploymentDateTime, .descending = true}),
+  EXPECT_EQ(count({.group_tag = "lab",
+                   .deployment_state = "notStarted",
+                   .order_by = DeviceOrder::kLastDeploymentDateTime,
+                   .descending = true}),
             3u);
 }
 
@@ -330,24 +332,25 @@ TEST_P(DeviceStoreConformance, QuerySearchesAPrefixOfEachFieldInAnyCase) {
   EXPECT_EQ(ids({.search = "sn1003"}), std::vector<std::string>{"ztd-6"});  // serial number
   EXPECT_EQ(ids({.search = "SN100"}).size(), 7u);
   EXPECT_EQ(ids({.search = "gAm"}), std::vector<std::string>{"ztd-5"});  // device name
-  EXPECT_EQ(ids({.search = "ADELE@"}).size(), 3u);                        // user's UPN
-  EXPECT_EQ(ids({.search = "depot-"}).size(), 4u);                        // group tag
-  EXPECT_TRUE(ids({.search = "ontoso"}).empty());                         // a prefix, not a part
+  EXPECT_EQ(ids({.search = "ADELE@"}).size(), 3u);                       // user's UPN
+  EXPECT_EQ(ids({.search = "depot-"}).size(), 4u);                       // group tag
+  EXPECT_TRUE(ids({.search = "ontoso"}).empty());                        // a prefix, not a part
   EXPECT_TRUE(ids({.search = "zzz"}).empty());
   // With the other filters and each order.
   EXPECT_EQ(ids({.search = "alpha", .group_tag = "lab"}),
             (std::vector<std::string>{"ztd-8", "ztd-6"}));
   EXPECT_EQ(ids({.search = "b", .order_by = DeviceOrder::kDeviceName, .descending = true}),
             (std::vector<std::string>{"ztd-9", "ztd-7", "ztd-4"}));
-  EXPECT_EQ(ids({.search = "megan", .deployment_state = "notStarted",
+  EXPECT_EQ(ids({.search = "megan",
+                 .deployment_state = "notStarted",
                  .order_by = DeviceOrder::kLastDeploymentDateTime}),
             (std::vector<std::string>{"ztd-3", "ztd-4", "ztd-5", "ztd-6"}));
 }
 
 TEST_P(DeviceStoreConformance, QueryRefusesABadCursorOrPageSize) {
   ASSERT_TRUE(store().Insert(TiedDevices()).has_value());
-  for (const std::string& after : {std::string("nonsense"), std::string("abc"),
-                                   std::string("6431"), std::string("SN1003")}) {
+  for (const std::string& after :
+       {std::string("nonsense"), std::string("abc"), std::string("6431"), std::string("SN1003")}) {
     auto page = store().Query({.after = after});
     ASSERT_FALSE(page.has_value()) << after;
     EXPECT_EQ(page.error().code, ErrorCode::kInvalidArgument);

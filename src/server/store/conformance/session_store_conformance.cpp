@@ -535,9 +535,9 @@ TEST_P(SessionStoreConformance, TheDashboardCountsTheWindowAndListsTheNewest) {
     ASSERT_TRUE(store().sessions().UpdateSession(s).has_value());
   };
   const int64_t since = 1'700'100'000;
-  run(1, 1, "technician", "success", since - 500, since - 100);  // before the window
-  run(2, 1, "technician", "success", since + 0, since + 100);    // 100 s
-  run(3, 2, "technician", "failure", since + 0, since + 300);    // 300 s
+  run(1, 1, "technician", "success", since - 500, since - 100);       // before the window
+  run(2, 1, "technician", "success", since + 0, since + 100);         // 100 s
+  run(3, 2, "technician", "failure", since + 0, since + 300);         // 300 s
   run(4, 3, "technician", "successOnRetry", since + 0, since + 200);  // 200 s
   run(5, 4, "user", "failure", since + 10, since + 70);               // 60 s
   run(6, 4, "user", "success", since + 100, since + 140);             // 40 s

@@ -78,8 +78,7 @@ constexpr const char* kAfterName =
 constexpr const char* kAfterTime =
     " AND {0}latest_deployment_at {1}= ?7 AND ({0}latest_deployment_at {1} ?7 OR id {1} ?8)";
 constexpr const char* kOrderSerial = " ORDER BY {0}serial_number {1} LIMIT ?9";
-constexpr const char* kOrderName =
-    " ORDER BY {0}display_name COLLATE NOCASE {1}, id {1} LIMIT ?9";
+constexpr const char* kOrderName = " ORDER BY {0}display_name COLLATE NOCASE {1}, id {1} LIMIT ?9";
 constexpr const char* kOrderTime = " ORDER BY {0}latest_deployment_at {1}, id {1} LIMIT ?9";
 
 }  // namespace

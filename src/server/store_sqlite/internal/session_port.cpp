@@ -70,7 +70,7 @@ constexpr const char* kRefreshDeviceSummary =
 
 // The dashboard: every read is a range of an index (migration 10) bounded by the state in
 // progress or by the window's start, and the lists stop at ?2 rows.
-#define GC_DASHBOARD_COLUMNS \
+#define GC_DASHBOARD_COLUMNS                                                             \
   "s.id, s.device_id, s.flow, s.user_principal_name, s.deployment_state, s.started_at, " \
   "s.finished_at, d.serial_number, d.display_name"
 constexpr const char* kDashboardInProgress =
@@ -415,8 +415,8 @@ class SqliteSessionStore final : public SessionStore {
       FlowFigures& flow = counts->Text(0) == "user" ? figures.user : figures.technician;
       (counts->Int(1) != 0 ? flow.failed : flow.succeeded) += counts->Int(2);
     }
-    for (auto [name, flow] : {std::pair{"technician", &figures.technician},
-                              std::pair{"user", &figures.user}}) {
+    for (auto [name, flow] :
+         {std::pair{"technician", &figures.technician}, std::pair{"user", &figures.user}}) {
       const int64_t n = flow->succeeded + flow->failed;
       if (n == 0) continue;
       Result<Statement> median = db.Prepare(kDashboardMedian);
