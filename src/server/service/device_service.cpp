@@ -331,7 +331,7 @@ Result<store::Page<boost::json::object>> DeviceService::Query(const DeviceListQu
       Result<store::Page<store::DeviceRow>> page = store_.devices().Query(read);
       if (!page) return page.error();
       for (size_t i = 0; i < page->items.size() && !done; ++i) {
-        store::DeviceRow& row = page->items[i];
+        const store::DeviceRow& row = page->items[i];  // copied: the cursor may be made from it
         ++scanned;
         if (wanted(row)) {
           if (static_cast<int>(rows.items.size()) == query.store.limit) {
@@ -339,7 +339,7 @@ Result<store::Page<boost::json::object>> DeviceService::Query(const DeviceListQu
             done = true;
             break;
           }
-          rows.items.push_back(std::move(row));
+          rows.items.push_back(row);
         }
         if (scanned >= kMaxDevicesScannedPerPage) {
           const bool more = i + 1 < page->items.size() || !page->next_after.empty();
