@@ -93,6 +93,13 @@ bench-events: build
 bench-memory: build
 	@$(BUILD)/bench/gc_memory_bench $(MEMORY_BENCH_ARGS)
 
+# The console's device list on 1,000,000 devices (about 15 minutes on 2 busy cores, most of it
+# storing the devices); see docs/performance.md, "The console's device list".
+DEVICE_LIST_BENCH_ARGS ?=
+.PHONY: bench-device-list
+bench-device-list: build
+	@$(BUILD)/bench/gc_device_list_bench $(DEVICE_LIST_BENCH_ARGS)
+
 # The fleet simulator (docs/fleet.md) against a groundcrewd of its own, e.g.
 # FLEET_ARGS="--devices 10000 --json fleet.json".
 FLEET_ARGS ?= --devices 1000

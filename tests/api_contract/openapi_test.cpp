@@ -60,6 +60,7 @@ constexpr const char* kDocumentPath = GC_SOURCE_DIR "/docs/openapi.yaml";
 // The route sources whose path literals EveryRegisteredOperationIsDocumented combines.
 constexpr const char* kRouteSources[] = {GC_SOURCE_DIR "/src/server/api/admin_api.cpp",
                                          GC_SOURCE_DIR "/src/server/api/session_api.cpp",
+                                         GC_SOURCE_DIR "/src/server/api/console_api.cpp",
                                          GC_SOURCE_DIR "/src/server/api/device_api.cpp"};
 // Where the sign-in steps' statuses are spelled.
 constexpr const char* kSignInServiceSource =
@@ -791,11 +792,11 @@ TEST(OpenApiSchemasTest, DeviceAndPlanSchemasHaveExactlyTheWireProperties) {
   core::AutopilotDeviceIdentity device;
   const json::object encoded_device = wire::Encode(device);
   Validate(encoded_device, api.Schema("WindowsAutopilotDeviceIdentity"), "device", errors);
-  // DeviceService adds the profile assigned now, the latest session, the name it joined with and
-  // the record's version.
-  EXPECT_EQ(
-      Minus(SchemaProperties("WindowsAutopilotDeviceIdentity", false), Keys(encoded_device)),
-      (std::set<std::string>{"deploymentProfile", "deviceName", "lastDeployment", "version"}));
+  // DeviceService adds the profile assigned now, the latest session and its summary
+  // (wire::AddDeploymentSummary), the name it joined with and the record's version.
+  EXPECT_EQ(Minus(SchemaProperties("WindowsAutopilotDeviceIdentity", false), Keys(encoded_device)),
+            (std::set<std::string>{"deploymentProfile", "deviceName", "lastDeployment", "version",
+                                   "deploymentState", "lastDeploymentDateTime", "lastFlow"}));
 
   core::EspPlan plan;
   plan.flow = core::Flow::kUser;

@@ -17,6 +17,7 @@
 #include "device/flow/phase_steps.hpp"
 #include "identity/ca.hpp"
 #include "server/service/auth.hpp"
+#include "server/service/console_service.hpp"
 #include "server/service/services.hpp"
 #include "server/store_sqlite/sqlite_store.hpp"
 #include "tests/service/contoso_store.hpp"
@@ -1130,6 +1131,83 @@ TEST_F(ServiceTest, EveryTextFieldHasALimitNamedInTheError) {
     EXPECT_EQ(created.error().message, fmt::format("{}: must be at most {} characters, found {}",
                                                    c.field, c.limit, c.limit + 1));
   }
+}
+
+}  // namespace
+}  // namespace groundcrew::service
+
+namespace groundcrew::service {
+namespace {
+
+// The console's list filtered by a group reads at most kMaxDevicesScannedPerPage devices a page
+// and goes on from where it stopped: every member comes once, in order, across short pages.
+TEST_F(ServiceTest, AGroupFilteredListReadsABoundedStretchAPageAndMissesNoMember) {
+  std::vector<core::AutopilotDeviceIdentity> devices;
+  const int count = kMaxDevicesScannedPerPage + 1000;
+  for (int i = 0; i < count; ++i) {
+    core::AutopilotDeviceIdentity d;
+    d.id = core::ZtdId{fmt::format("scan-{:05}", i)};
+    d.serial_number = fmt::format("SCAN-{:05}", i);
+    d.hardware_identifier = fmt::format("scan-hash-{}", i);
+    d.group_tag = i % 1000 == 999 ? "Rare" : "Common";
+    d.created_date_time = now_;
+    devices.push_back(d);
+  }
+  ASSERT_TRUE(store_->devices().Insert(devices));
+  json::object group =
+      Create(ResourceKind::kGroup,
+             {{"displayName", "Rare devices"},
+              {"membershipKind", "dynamic"},
+              {"membershipRule", R"((device.devicePhysicalIds -any (_ -eq "[OrderID]:Rare")))"}});
+  DeviceListQuery query;
+  query.group_id = std::string(group.at("id").as_string());
+  query.store.search = "SCAN-";
+  std::vector<std::string> serials;
+  std::vector<size_t> page_sizes;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = services_->devices.Query(query);
+    ASSERT_TRUE(page) << page.error().message;
+    page_sizes.push_back(page->items.size());
+    for (const json::object& row : page->items) {
+      serials.emplace_back(row.at("serialNumber").as_string());
+    }
+    if (page->next_after.empty()) break;
+    query.store.after = page->next_after;
+  }
+  EXPECT_EQ(serials, (std::vector<std::string>{"SCAN-00999", "SCAN-01999", "SCAN-02999",
+                                               "SCAN-03999", "SCAN-04999", "SCAN-05999"}));
+  EXPECT_EQ(page_sizes, (std::vector<size_t>{5, 1}));  // 5,000 read, then the rest
+  query.group_id = "no-such-group";
+  EXPECT_EQ(services_->devices.Query(query).error().field, "groupId");
+}
+
+TEST_F(ServiceTest, TheDashboardCountsTheLast24HoursFromNow) {
+  core::AutopilotDeviceIdentity d;
+  d.id = core::ZtdId{"dash-1"};
+  d.serial_number = "DASH-1";
+  d.hardware_identifier = "dash-hash";
+  d.created_date_time = now_;
+  ASSERT_TRUE(store_->devices().Insert(std::vector{d}));
+  for (auto [id, hours_ago] : {std::pair{"recent", 1}, std::pair{"old", 25}}) {
+    store::DeploymentSession session;
+    session.id = id;
+    session.device_id = "dash-1";
+    session.flow = "technician";
+    session.deployment_state = "inProgress";
+    session.started_date_time = now_ - std::chrono::hours(hours_ago) - std::chrono::minutes(10);
+    ASSERT_TRUE(store_->sessions().CreateSession(session));
+    session.deployment_state = "failure";
+    session.finished_date_time = now_ - std::chrono::hours(hours_ago);
+    ASSERT_TRUE(store_->sessions().UpdateSession(session));
+  }
+  ConsoleService console(*store_, services_->catalog, [this] { return now_; });
+  auto figures = console.Dashboard();
+  ASSERT_TRUE(figures) << figures.error().message;
+  ASSERT_EQ(figures->failed.size(), 1u);
+  EXPECT_EQ(figures->failed[0].session.id, "recent");
+  EXPECT_EQ(figures->technician.failed, 1);
+  EXPECT_EQ(figures->technician.median_duration_seconds, 600.0);
+  EXPECT_EQ(figures->generated_date_time, now_);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "core/flow/flow_common.hpp"
 #include "identity/totp.hpp"
 #include "server/api/admin_access.hpp"
+#include "server/api/console_api.hpp"
 #include "server/api/content_response.hpp"
 #include "server/api/event_stream.hpp"
 #include "server/api/http_json.hpp"
@@ -72,18 +73,6 @@ Response NoContent(const Status& status) {
 json::value ParsedOr(const std::string& text) {
   Result<json::value> value = wire::ParseJson(text, "detail");
   return value ? std::move(*value) : json::value(text);
-}
-
-// `?name=` as one of `allowed` ("" when absent); kInvalidArgument naming it and the choices.
-Result<std::string> ChoiceParameter(const Request& request, const char* name,
-                                    const std::vector<std::string>& allowed) {
-  auto it = request.query.find(name);
-  if (it == request.query.end()) return std::string();
-  if (std::find(allowed.begin(), allowed.end(), it->second) != allowed.end()) return it->second;
-  return MakeError(ErrorCode::kInvalidArgument,
-                   fmt::format("{}: unknown value \"{}\" (one of {})", name, it->second,
-                               fmt::join(allowed, ", ")),
-                   name);
 }
 
 // `?deploymentState=`: a deployment state in Graph's spelling, e.g. "failure".
@@ -198,7 +187,8 @@ Status AddCatalogRoutes(server::Router& router, Services& services, ResourceKind
       }));
 }
 
-json::object ImportJson(const service::ImportOutcome& outcome) {
+// A dry run's rows that would be imported say "valid" and have no id; it imported nothing.
+json::object ImportJson(const service::ImportOutcome& outcome, bool dry_run) {
   json::array rows;
   for (size_t i = 0; i < outcome.file.rows.size(); ++i) {
     const core::RegistrationRowResult& row = outcome.file.rows[i];
@@ -207,13 +197,17 @@ json::object ImportJson(const service::ImportOutcome& outcome) {
       encoded["status"] = "failed";
     } else if (outcome.imported.empty()) {
       encoded["status"] = "notImported";  // valid, but another row failed: all or nothing
+    } else if (dry_run) {
+      encoded["status"] = "valid";
     } else {
       encoded["status"] = "imported";
       encoded["id"] = outcome.imported[i].value.id.value();
     }
     rows.push_back(std::move(encoded));
   }
-  return {{"imported", outcome.imported.size()}, {"rows", std::move(rows)}};
+  json::object out{{"imported", dry_run ? 0 : outcome.imported.size()}, {"rows", std::move(rows)}};
+  if (dry_run) out["dryRun"] = true;
+  return out;
 }
 
 // A device's diagnostics archives (service/diagnostics_service.hpp); `item` is the device's
@@ -257,51 +251,15 @@ Status AddDeviceRoutes(server::Router& router, Services& s) {
                                  s,
                                  [&s](const Actor& actor, const Request& r, const PathParams&) {
                                    return Idempotent(s, actor, r, [&] {
-                                     auto outcome = s.devices.Import(actor, r.body);
+                                     Result<bool> dry_run = BoolParameter(r, "dryRun");
+                                     if (!dry_run) return ErrorResponse(dry_run.error());
+                                     auto outcome = *dry_run ? s.devices.ImportDryRun(actor, r.body)
+                                                             : s.devices.Import(actor, r.body);
                                      if (!outcome) return ErrorResponse(outcome.error());
-                                     return Json(200, ImportJson(*outcome));
+                                     return Json(200, ImportJson(*outcome, *dry_run));
                                    });
                                  },
                                  server::BodyLimit::kLarge));
-      !st) {
-    return st;
-  }
-  if (Status st = router.Add(
-          "GET", base,
-          Authenticated(
-              s,
-              [&s](const Actor&, const Request& r, const PathParams&) {
-                Result<store::PageRequest> page = PageFrom(r);
-                if (!page) return ErrorResponse(page.error());
-                store::DeviceFilter filter;
-                if (auto it = r.query.find("serialNumber"); it != r.query.end()) {
-                  filter.serial_number = it->second;
-                }
-                if (auto it = r.query.find("groupTag"); it != r.query.end()) {
-                  filter.group_tag = it->second;
-                }
-                if (auto it = r.query.find("enrollmentState"); it != r.query.end()) {
-                  for (int e = 0; e <= static_cast<int>(core::EnrollmentState::kBlocked); ++e) {
-                    if (core::ToString(static_cast<core::EnrollmentState>(e)) == it->second) {
-                      filter.enrollment_state = static_cast<core::EnrollmentState>(e);
-                    }
-                  }
-                  if (!filter.enrollment_state) {
-                    return ErrorResponse(MakeError(
-                        ErrorCode::kInvalidArgument,
-                        fmt::format("enrollmentState: unknown state \"{}\" (e.g. notContacted, "
-                                    "enrolled, failed)",
-                                    it->second),
-                        "enrollmentState"));
-                  }
-                }
-                Result<std::string> deployment_state = DeploymentStateParameter(r);
-                if (!deployment_state) return ErrorResponse(deployment_state.error());
-                filter.deployment_state = *deployment_state;
-                auto listed = s.devices.List(filter, *page);
-                if (!listed) return ErrorResponse(listed.error());
-                return JsonPage(listed->items, listed->next_after);
-              }));
       !st) {
     return st;
   }
@@ -765,6 +723,7 @@ Status AddAdminRoutes(server::Router& router, Services& s, AdminApiOptions optio
     return st;
   }
   if (Status st = AddDeviceRoutes(router, s); !st) return st;
+  if (Status st = AddFleetViewRoutes(router, s); !st) return st;
   if (Status st = AddContentRoutes(router, s); !st) return st;
   if (Status st = AddReportRoutes(router, s); !st) return st;
   if (Status st = AddCredentialRoutes(router, s); !st) return st;

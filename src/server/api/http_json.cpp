@@ -91,6 +91,17 @@ Result<std::optional<int64_t>> IfMatch(const server::Request& request) {
   return std::optional<int64_t>(version);
 }
 
+Result<std::string> ChoiceParameter(const server::Request& request, const char* name,
+                                    const std::vector<std::string>& allowed) {
+  auto it = request.query.find(name);
+  if (it == request.query.end()) return std::string();
+  if (std::find(allowed.begin(), allowed.end(), it->second) != allowed.end()) return it->second;
+  return MakeError(ErrorCode::kInvalidArgument,
+                   fmt::format("{}: unknown value \"{}\" (one of {})", name, it->second,
+                               fmt::join(allowed, ", ")),
+                   name);
+}
+
 Result<bool> BoolParameter(const server::Request& request, const char* name) {
   auto it = request.query.find(name);
   if (it == request.query.end() || it->second == "false") return false;

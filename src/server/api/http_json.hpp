@@ -34,6 +34,10 @@ namespace groundcrew::api {
 /// `If-Match: 3` or `If-Match: "3"`; nullopt when absent. kInvalidArgument when malformed.
 [[nodiscard]] Result<std::optional<int64_t>> IfMatch(const server::Request& request);
 
+/// `?name=` as one of `allowed` ("" when absent); kInvalidArgument naming it and the choices.
+[[nodiscard]] Result<std::string> ChoiceParameter(const server::Request& request, const char* name,
+                                                  const std::vector<std::string>& allowed);
+
 /// `?name=true|false` (absent = false). kInvalidArgument otherwise.
 [[nodiscard]] Result<bool> BoolParameter(const server::Request& request, const char* name);
 

@@ -20,6 +20,7 @@
 #include "server/service/deployment_service.hpp"
 #include "server/service/limits.hpp"
 #include "server/service/reported_inventory.hpp"
+#include "wire/console_json.hpp"
 #include "wire/inventory_json.hpp"
 #include "wire/model_json.hpp"
 #include "wire/report_json.hpp"
@@ -162,6 +163,15 @@ Result<ImportOutcome> DeviceService::ImportInTransaction(const core::Registratio
 }
 
 Result<ImportOutcome> DeviceService::Import(const Actor& actor, std::string_view csv_bytes) {
+  return ImportOrTry(actor, csv_bytes, false);
+}
+
+Result<ImportOutcome> DeviceService::ImportDryRun(const Actor& actor, std::string_view csv_bytes) {
+  return ImportOrTry(actor, csv_bytes, true);
+}
+
+Result<ImportOutcome> DeviceService::ImportOrTry(const Actor& actor, std::string_view csv_bytes,
+                                                 bool dry_run) {
   if (Status s = RequireAdmin(actor); !s) return s.error();
   core::RegistrationFile parsed = core::ReadRegistrationCsv(csv_bytes);
   if (!parsed.ok()) {
@@ -175,15 +185,21 @@ Result<ImportOutcome> DeviceService::Import(const Actor& actor, std::string_view
   Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
   if (!snapshot) return snapshot.error();
   ImportOutcome outcome;
+  // A dry run is the import itself, rolled back by returning this error from the transaction.
+  const Error roll_back = MakeError(ErrorCode::kAborted, "dry run: rolled back");
   Status done = store_.Transact([&]() -> Status {
     Result<ImportOutcome> imported = ImportInTransaction(parsed, (*snapshot)->tenant().settings);
     if (!imported) return imported.error();
     outcome = std::move(*imported);
+    if (dry_run) return roll_back;
     if (outcome.imported.empty()) return Ok{};
     return Audit(store_, actor, clock_(), "import", "autopilotDevices", "", "",
                  fmt::format(R"({{"imported":{}}})", outcome.imported.size()));
   });
-  if (!done) return done.error();
+  if (!done && !(dry_run && done.error().message == roll_back.message &&
+                 done.error().code == roll_back.code)) {
+    return done.error();
+  }
   return outcome;
 }
 
@@ -192,6 +208,12 @@ Result<boost::json::object> DeviceService::ViewWith(const Snapshot& snapshot,
                                                     const store::DeploymentSession* last) {
   boost::json::object json = wire::Encode(record.value);
   json["lastDeployment"] = last != nullptr ? boost::json::value(wire::Encode(*last)) : nullptr;
+  // The summary the device list filters and sorts by, from the same latest session.
+  core::DeploymentSummary summary;
+  if (last != nullptr) {
+    summary = {last->deployment_state, last->started_date_time, last->flow};
+  }
+  wire::AddDeploymentSummary(summary, json);
   // The name it joined with; before it joins, the one its registration gives it.
   Result<std::optional<store::DeviceTrustRecord>> trust =
       store_.device_trust().Find(record.value.id.value());
@@ -254,6 +276,94 @@ Result<store::Page<boost::json::object>> DeviceService::List(const store::Device
     auto found = last.find(record.value.id.value());
     Result<boost::json::object> view =
         ViewWith(**snapshot, record, found != last.end() ? found->second : nullptr);
+    if (!view) return view.error();
+    out.items.push_back(std::move(*view));
+  }
+  return out;
+}
+
+Result<store::Page<boost::json::object>> DeviceService::Query(const DeviceListQuery& query) {
+  Result<std::shared_ptr<const Snapshot>> snapshot = catalog_.Current();
+  if (!snapshot) return snapshot.error();
+  const core::TargetingIndex& index = *(*snapshot)->index;
+  std::optional<uint32_t> group;
+  if (!query.group_id.empty()) {
+    group = index.GroupIndex(query.group_id);
+    if (!group) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("groupId: no group has id \"{}\" (GET /v1/groups lists them)",
+                                   query.group_id),
+                       "groupId");
+    }
+  }
+  const core::DeploymentProfile* profile = nullptr;
+  if (!query.deployment_profile_id.empty()) {
+    for (const core::DeploymentProfile& candidate : index.tenant().deployment_profiles) {
+      if (candidate.id.value() == query.deployment_profile_id) profile = &candidate;
+    }
+    if (profile == nullptr) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("deploymentProfileId: no deployment profile has id \"{}\" "
+                                   "(GET /v1/deploymentProfiles lists them)",
+                                   query.deployment_profile_id),
+                       "deploymentProfileId");
+    }
+  }
+  store::Page<store::DeviceRow> rows;
+  if (!group && profile == nullptr) {
+    Result<store::Page<store::DeviceRow>> page = store_.devices().Query(query.store);
+    if (!page) return page.error();
+    rows = std::move(*page);
+  } else {
+    // Membership and assignment are computed from the catalog: read on in the list's order,
+    // keep the devices that match, and stop at a full page (with one more match seen) or after
+    // kMaxDevicesScannedPerPage devices, where the next page goes on.
+    if (Status s = store::CheckDeviceQueryLimit(query.store); !s) return s.error();
+    auto wanted = [&](const store::DeviceRow& row) {
+      const core::GroupSet groups = index.DeviceGroups(core::PlaceholderFor(row.device.value));
+      if (group && !std::binary_search(groups.begin(), groups.end(), *group)) return false;
+      return profile == nullptr || index.DeploymentProfileFor(groups) == profile;
+    };
+    store::DeviceQuery read = query.store;
+    read.limit = store::kMaxDeviceQueryPage;
+    int scanned = 0;
+    for (bool done = false; !done;) {
+      Result<store::Page<store::DeviceRow>> page = store_.devices().Query(read);
+      if (!page) return page.error();
+      for (size_t i = 0; i < page->items.size() && !done; ++i) {
+        const store::DeviceRow& row = page->items[i];  // copied: the cursor may be made from it
+        ++scanned;
+        if (wanted(row)) {
+          if (static_cast<int>(rows.items.size()) == query.store.limit) {
+            rows.next_after = store::EncodeDeviceCursor(query.store, rows.items.back());
+            done = true;
+            break;
+          }
+          rows.items.push_back(row);
+        }
+        if (scanned >= kMaxDevicesScannedPerPage) {
+          const bool more = i + 1 < page->items.size() || !page->next_after.empty();
+          if (more) rows.next_after = store::EncodeDeviceCursor(query.store, page->items[i]);
+          done = true;
+        }
+      }
+      if (done || page->next_after.empty()) break;
+      read.after = page->next_after;
+    }
+  }
+  // The page's latest sessions in one read, not one per device.
+  std::vector<std::string> ids;
+  for (const store::DeviceRow& row : rows.items) ids.push_back(row.device.value.id.value());
+  Result<std::vector<store::DeploymentSession>> sessions = store_.sessions().LatestSessions(ids);
+  if (!sessions) return sessions.error();
+  std::map<std::string, const store::DeploymentSession*> last;
+  for (const store::DeploymentSession& session : *sessions) last[session.device_id] = &session;
+  store::Page<boost::json::object> out;
+  out.next_after = rows.next_after;
+  for (const store::DeviceRow& row : rows.items) {
+    auto found = last.find(row.device.value.id.value());
+    Result<boost::json::object> view =
+        ViewWith(**snapshot, row.device, found != last.end() ? found->second : nullptr);
     if (!view) return view.error();
     out.items.push_back(std::move(*view));
   }

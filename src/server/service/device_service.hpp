@@ -24,6 +24,18 @@ struct ImportOutcome {
   std::vector<store::DeviceRecord> imported;
 };
 
+/// The console's device list (GET /v1/autopilotDevices): the store's query, and two filters the
+/// catalog decides (membership and profile assignment are computed, not stored).
+struct DeviceListQuery {
+  store::DeviceQuery store;
+  std::string group_id;               ///< devices that are members of the group now ("" = any)
+  std::string deployment_profile_id;  ///< devices the profile is assigned to now ("" = any)
+};
+
+/// At most this many devices are read (and their groups computed) for one page filtered by
+/// group or profile: a page may then hold fewer rows than asked while more may follow.
+inline constexpr int kMaxDevicesScannedPerPage = 5000;
+
 class DeviceService {
  public:
   DeviceService(store::Store& store, Catalog& catalog, Clock clock)
@@ -32,6 +44,9 @@ class DeviceService {
   /// Imports a registration CSV. A file-level problem (encoding, header) is kInvalidArgument
   /// naming it; row problems are reported in the outcome. Must not run inside Transact.
   [[nodiscard]] Result<ImportOutcome> Import(const Actor& actor, std::string_view csv_bytes);
+  /// The same import with the same checks and per-row results, rolled back: nothing is stored
+  /// and no audit entry written; `imported` holds the devices it would have stored.
+  [[nodiscard]] Result<ImportOutcome> ImportDryRun(const Actor& actor, std::string_view csv_bytes);
 
   /// The same import inside the caller's transaction (apply uses it); no audit entry.
   [[nodiscard]] Result<ImportOutcome> ImportInTransaction(const core::RegistrationFile& file,
@@ -39,10 +54,15 @@ class DeviceService {
 
   /// A device as the API shows it (windowsAutopilotDeviceIdentity), its profile assignment
   /// status computed now and "lastDeployment": its latest deployment session (the one started
-  /// last, in the shape of wire::Encode(DeploymentSession)) or null.
+  /// last, in the shape of wire::Encode(DeploymentSession)) or null, summed up as
+  /// wire::AddDeploymentSummary says ("deploymentState", "lastDeploymentDateTime", "lastFlow").
   [[nodiscard]] Result<boost::json::object> Get(std::string_view id);
   [[nodiscard]] Result<store::Page<boost::json::object>> List(const store::DeviceFilter& filter,
                                                               const store::PageRequest& page);
+  /// The console's list: each row as Get shows it. kInvalidArgument naming "groupId" or
+  /// "deploymentProfileId" for an id the catalog does not have, and the store's errors ("after",
+  /// "top").
+  [[nodiscard]] Result<store::Page<boost::json::object>> Query(const DeviceListQuery& query);
   /// Changes groupTag, userPrincipalName, addressableUserName, displayName.
   [[nodiscard]] Result<boost::json::object> Update(const Actor& actor, std::string_view id,
                                                    const boost::json::value& patch,
@@ -67,6 +87,9 @@ class DeviceService {
 
  private:
   [[nodiscard]] Result<boost::json::object> View(const store::DeviceRecord& record);
+  // Import or its dry run (`dry_run`: rolled back, no audit).
+  [[nodiscard]] Result<ImportOutcome> ImportOrTry(const Actor& actor, std::string_view csv_bytes,
+                                                  bool dry_run);
   // The device as the API shows it, with "lastDeployment": its latest deployment session
   // (`last`, read from the store when not given; null when it has none).
   [[nodiscard]] Result<boost::json::object> ViewWith(const Snapshot& snapshot,

@@ -7,6 +7,7 @@
 
 #include "common/result.hpp"
 #include "core/model/device.hpp"
+#include "server/store/device_query.hpp"
 #include "server/store/types.hpp"
 
 namespace groundcrew::store {
@@ -58,6 +59,13 @@ class DeviceStore {
   /// Devices matching `filter` in id order. kInvalidArgument for a limit outside 1..kMaxPageSize.
   [[nodiscard]] virtual Result<Page<DeviceRecord>> List(const DeviceFilter& filter,
                                                         const PageRequest& page) = 0;
+
+  /// The console's list: devices matching every filter of `query`, with their deployment
+  /// summary, in `query.order_by` (then id) order, ascending or descending, starting after
+  /// `query.after`; next_after is EncodeDeviceCursor of the page's last row when more follow.
+  /// Each page is one keyset read: no count, no read of the pages before it. kInvalidArgument
+  /// for a bad cursor (field "after", DecodeDeviceCursor) or limit (field "top").
+  [[nodiscard]] virtual Result<Page<DeviceRow>> Query(const DeviceQuery& query) = 0;
 };
 
 }  // namespace groundcrew::store

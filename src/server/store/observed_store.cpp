@@ -45,6 +45,9 @@ class ObservedDevices final : public DeviceStore {
   Result<Page<DeviceRecord>> List(const DeviceFilter& filter, const PageRequest& page) override {
     return Timed(observer_, "devices.List", [&] { return inner_.List(filter, page); });
   }
+  Result<Page<DeviceRow>> Query(const DeviceQuery& query) override {
+    return Timed(observer_, "devices.Query", [&] { return inner_.Query(query); });
+  }
 
  private:
   DeviceStore& inner_;
@@ -171,6 +174,9 @@ class ObservedSessions final : public SessionStore {
       std::span<const std::string> device_ids) override {
     return Timed(observer_, "sessions.LatestSessions",
                  [&] { return inner_.LatestSessions(device_ids); });
+  }
+  Result<DashboardFigures> Dashboard(core::Timestamp since, int limit) override {
+    return Timed(observer_, "sessions.Dashboard", [&] { return inner_.Dashboard(since, limit); });
   }
 
  private:

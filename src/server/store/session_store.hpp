@@ -36,6 +36,10 @@ struct SessionFilter {
   bool empty() const { return device_id.empty() && flow.empty() && deployment_state.empty(); }
 };
 
+using core::DashboardFigures;
+using core::DashboardSession;
+using core::FlowFigures;
+
 /// Deployment sessions and their events. Devices write them (a later issue); admins read them.
 /// A session belongs to a registered device: deleting the device deletes its sessions and their
 /// events.
@@ -85,6 +89,10 @@ class SessionStore {
   /// page of devices. kInvalidArgument (field "deviceIds") for more than kMaxPageSize ids.
   [[nodiscard]] virtual Result<std::vector<DeploymentSession>> LatestSessions(
       std::span<const std::string> device_ids) = 0;
+
+  /// The dashboard's figures: flows finished at or after `since`, lists of at most `limit`
+  /// sessions. kInvalidArgument (field "limit") for a limit outside 1..kMaxPageSize.
+  [[nodiscard]] virtual Result<DashboardFigures> Dashboard(core::Timestamp since, int limit) = 0;
 };
 
 }  // namespace groundcrew::store

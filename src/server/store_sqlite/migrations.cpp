@@ -251,7 +251,40 @@ CREATE INDEX console_sessions_admin ON console_sessions (admin_name);
 CREATE INDEX console_sessions_idle_expires ON console_sessions (idle_expires_at);
 )sql";
 
-constexpr std::array<internal::Migration, 10> kMigrations = {{
+// 11: the console's device list and dashboard (docs/admin-api.md). Each device row keeps the
+// summary of its latest deployment session (the one started last; 'notStarted' and 0 when it has
+// none), set by the session port whenever a session is created or changes, so that a page of the
+// list never reads sessions. Indexes make each (filter, order) of the list a keyset range scan:
+// the sort keys with the id as tie-breaker, and each again behind the deployment state (the
+// console's main filter); the group tag index gains the serial number so that a tag with the
+// default order is one too. The sessions' indexes serve the dashboard: the sessions in progress
+// and those that finished in the last 24 hours, without reading older ones.
+constexpr std::string_view kDeviceList = R"sql(
+DROP INDEX autopilot_devices_group_tag;
+ALTER TABLE autopilot_devices ADD COLUMN latest_deployment_state TEXT NOT NULL
+  DEFAULT 'notStarted';
+ALTER TABLE autopilot_devices ADD COLUMN latest_deployment_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE autopilot_devices ADD COLUMN latest_flow TEXT NOT NULL DEFAULT '';
+UPDATE autopilot_devices SET (latest_deployment_state, latest_deployment_at, latest_flow) = (
+  SELECT s.deployment_state, s.started_at, s.flow FROM deployment_sessions s
+  WHERE s.device_id = autopilot_devices.id ORDER BY s.started_at DESC, s.rowid DESC LIMIT 1)
+WHERE EXISTS (SELECT 1 FROM deployment_sessions s WHERE s.device_id = autopilot_devices.id);
+CREATE INDEX autopilot_devices_group_tag ON autopilot_devices (group_tag, serial_number);
+CREATE INDEX autopilot_devices_name ON autopilot_devices (display_name COLLATE NOCASE, id);
+CREATE INDEX autopilot_devices_last_deployment ON autopilot_devices (latest_deployment_at, id);
+CREATE INDEX autopilot_devices_state_serial
+  ON autopilot_devices (latest_deployment_state, serial_number);
+CREATE INDEX autopilot_devices_state_name
+  ON autopilot_devices (latest_deployment_state, display_name COLLATE NOCASE, id);
+CREATE INDEX autopilot_devices_state_last_deployment
+  ON autopilot_devices (latest_deployment_state, latest_deployment_at, id);
+CREATE INDEX autopilot_devices_latest_flow
+  ON autopilot_devices (latest_flow, latest_deployment_state);
+CREATE INDEX deployment_sessions_state ON deployment_sessions (deployment_state, started_at);
+CREATE INDEX deployment_sessions_finished ON deployment_sessions (finished_at);
+)sql";
+
+constexpr std::array<internal::Migration, 11> kMigrations = {{
     {1, kDevices},
     {2, kResources},
     {3, kAuditLog},
@@ -262,6 +295,7 @@ constexpr std::array<internal::Migration, 10> kMigrations = {{
     {8, kIdempotentResponses},
     {9, kReportedInventories},
     {10, kAdminAccounts},
+    {11, kDeviceList},
 }};
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "server/store/conformance/transact_conformance.hpp"
 #include "server/store/conformance/user_credential_store_conformance.hpp"
 #include "server/store_sqlite/internal/connection.hpp"
+#include "server/store_sqlite/internal/device_query_sql.hpp"
 #include "server/store_sqlite/migrations.hpp"
 
 namespace groundcrew::store::sqlite {
@@ -593,4 +594,48 @@ TEST(SqliteStoreTest, UnopenablePathIsUnavailable) {
 }
 
 }  // namespace
+// The device list's plans (docs/admin-api.md, "Listing devices"): every order, with no filter and
+// with the deployment state, either direction, first page and later page, is a SEARCH or SCAN of
+// an index in the order's own order: no temporary B-tree, no scan of the table itself.
+TEST(DeviceQueryPlanTest, CommonFiltersAndOrdersAreKeysetRangeScans) {
+  auto db = internal::Connection::Open(":memory:");
+  ASSERT_TRUE(db.has_value());
+  ASSERT_TRUE(internal::Migrate(*db, Migrations()).has_value());
+  auto plan_of = [&](const DeviceQuery& query) {
+    auto explain = db->Prepare("EXPLAIN QUERY PLAN " + internal::DeviceQueryStatement(query));
+    EXPECT_TRUE(explain.has_value()) << explain.error().message;
+    std::string plan;
+    for (;;) {
+      auto row = explain->Step();
+      if (!row || !*row) break;
+      plan += explain->Text(3) + "\n";
+    }
+    return plan;
+  };
+  for (DeviceOrder order : {DeviceOrder::kSerialNumber, DeviceOrder::kDeviceName,
+                            DeviceOrder::kLastDeploymentDateTime}) {
+    for (bool descending : {false, true}) {
+      for (const std::string& state : {std::string(), std::string("failure")}) {
+        for (const std::string& after : {std::string(), std::string("cursor")}) {
+          const DeviceQuery query{.deployment_state = state,
+                                  .order_by = order,
+                                  .descending = descending,
+                                  .after = after};
+          const std::string plan = plan_of(query);
+          SCOPED_TRACE(internal::DeviceQueryStatement(query));
+          EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+          EXPECT_NE(plan.find("INDEX "), std::string::npos) << plan;  // never the table alone
+          if (!after.empty()) EXPECT_NE(plan.find("SEARCH"), std::string::npos) << plan;
+        }
+      }
+    }
+  }
+  // A tag with the default order: the (group_tag, serial_number) index.
+  EXPECT_NE(plan_of({.group_tag = "Sales", .after = "x"}).find("autopilot_devices_group_tag"),
+            std::string::npos);
+  // A search reads the four prefix ranges and sorts only its matches.
+  const std::string search = plan_of({.search = "CON", .deployment_state = "failure"});
+  EXPECT_NE(search.find("MULTI-INDEX OR"), std::string::npos) << search;
+}
+
 }  // namespace groundcrew::store::sqlite

@@ -1,6 +1,8 @@
 #include "server/store/conformance/device_store_conformance.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <tuple>
 
 namespace groundcrew::store::conformance {
 
@@ -206,6 +208,172 @@ TEST_P(DeviceStoreConformance, ListsInIdOrderWithFiltersAndPages) {
   auto too_big = store().List({}, {.after = "", .limit = kMaxPageSize + 1});
   ASSERT_FALSE(too_big.has_value());
   EXPECT_EQ(too_big.error().field, "limit");
+}
+
+// Every page of `query` (limit as given), in order: the ids read and the number of pages.
+std::pair<std::vector<std::string>, int> ReadAll(DeviceStore& store, DeviceQuery query) {
+  std::vector<std::string> ids;
+  int pages = 0;
+  for (;;) {
+    auto page = store.Query(query);
+    EXPECT_TRUE(page.has_value()) << page.error().message;
+    if (!page) break;
+    ++pages;
+    for (const DeviceRow& row : page->items) ids.push_back(row.device.value.id.value());
+    if (page->next_after.empty()) break;
+    EXPECT_EQ(static_cast<int>(page->items.size()), query.limit);
+    query.after = page->next_after;
+    if (pages > 100) break;
+  }
+  return {ids, pages};
+}
+
+// Seven devices whose names tie in threes (any letter case), ids in an order unrelated to
+// their serial numbers.
+std::vector<AutopilotDeviceIdentity> TiedDevices() {
+  std::vector<AutopilotDeviceIdentity> devices;
+  const char* names[] = {"beta", "ALPHA", "Beta", "alpha", "gamma", "BETA", "Alpha"};
+  for (int i = 0; i < 7; ++i) {
+    AutopilotDeviceIdentity d = Device(i, i % 2 == 0 ? "Depot-East" : "Lab");
+    d.id = core::ZtdId{"ztd-" + std::to_string(9 - i)};
+    d.display_name = names[i];
+    d.user_principal_name = i < 3 ? "adele@contoso.com" : "megan@contoso.com";
+    devices.push_back(d);
+  }
+  return devices;
+}
+
+TEST_P(DeviceStoreConformance, QueryPagesAcrossTiesInTheSortKeyThenIdOrder) {
+  const std::vector<AutopilotDeviceIdentity> devices = TiedDevices();
+  ASSERT_TRUE(store().Insert(devices).has_value());
+  // Expected: case-insensitive name, then id.
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (const auto& d : devices) {
+    std::string folded = d.display_name;
+    std::transform(folded.begin(), folded.end(), folded.begin(), ::tolower);
+    keys.emplace_back(folded, d.id.value());
+  }
+  std::sort(keys.begin(), keys.end());
+  std::vector<std::string> expected;
+  for (const auto& key : keys) expected.push_back(key.second);
+
+  for (int limit : {1, 2, 3, 7}) {
+    auto [ids, pages] =
+        ReadAll(store(), {.order_by = DeviceOrder::kDeviceName, .after = "", .limit = limit});
+    EXPECT_EQ(ids, expected) << "limit " << limit;
+    EXPECT_EQ(pages, (7 + limit - 1) / limit);
+    auto [reversed, unused] = ReadAll(
+        store(),
+        {.order_by = DeviceOrder::kDeviceName, .descending = true, .after = "", .limit = limit});
+    std::vector<std::string> backwards(expected.rbegin(), expected.rend());
+    EXPECT_EQ(reversed, backwards) << "limit " << limit;
+  }
+  // Never deployed: every time ties at none, so the id alone orders them.
+  std::vector<std::string> by_id;
+  for (const auto& d : devices) by_id.push_back(d.id.value());
+  std::sort(by_id.begin(), by_id.end());
+  auto [by_time, pages] =
+      ReadAll(store(), {.order_by = DeviceOrder::kLastDeploymentDateTime, .after = "", .limit = 2});
+  EXPECT_EQ(by_time, by_id);
+  EXPECT_EQ(pages, 4);
+}
+
+TEST_P(DeviceStoreConformance, QueryOrdersBySerialNumberByDefaultEitherWay) {
+  const std::vector<AutopilotDeviceIdentity> devices = TiedDevices();
+  ASSERT_TRUE(store().Insert(devices).has_value());
+  std::vector<std::string> expected;  // SN1000..SN1006 are devices 0..6
+  for (const auto& d : devices) expected.push_back(d.id.value());
+  auto [ids, pages] = ReadAll(store(), {.limit = 3});
+  EXPECT_EQ(ids, expected);
+  EXPECT_EQ(pages, 3);
+  auto [reversed, unused] = ReadAll(store(), {.descending = true, .limit = 3});
+  EXPECT_EQ(reversed, std::vector<std::string>(expected.rbegin(), expected.rend()));
+  auto first = store().Query({.limit = 3});
+  ASSERT_TRUE(first.has_value());
+  ASSERT_EQ(first->items.size(), 3u);
+  EXPECT_EQ(first->items[0].summary, DeploymentSummary{});  // never deployed
+  EXPECT_EQ(first->items[0].summary.deployment_state, "notStarted");
+  EXPECT_EQ(first->items[0].device.version, 1);
+  EXPECT_EQ(first->items[0].device.value.serial_number, "SN1000");
+}
+
+TEST_P(DeviceStoreConformance, QueryAppliesEachFilter) {
+  std::vector<AutopilotDeviceIdentity> devices = TiedDevices();
+  devices[4].enrollment_state = core::EnrollmentState::kEnrolled;
+  ASSERT_TRUE(store().Insert(devices).has_value());
+  auto count = [&](DeviceQuery query) {
+    query.limit = 2;
+    return ReadAll(store(), query).first.size();
+  };
+  EXPECT_EQ(count({.group_tag = "depot-east"}), 4u);  // ASCII case-insensitive
+  EXPECT_EQ(count({.group_tag = "Depot"}), 0u);       // exact
+  EXPECT_EQ(count({.serial_number = "sn1003"}), 1u);
+  EXPECT_EQ(count({.serial_number = "sn1003", .group_tag = "Depot-East"}), 0u);
+  EXPECT_EQ(count({.enrollment_state = core::EnrollmentState::kEnrolled}), 1u);
+  EXPECT_EQ(count({.deployment_state = "notStarted"}), 7u);
+  EXPECT_EQ(count({.deployment_state = "failure"}), 0u);
+  EXPECT_EQ(count({.group_tag = "lab",
+                   .deployment_state = "notStarted",
+                   .order_by = DeviceOrder::kDeviceName}),
+            3u);
+  EXPECT_EQ(count({.group_tag = "lab",
+                   .deployment_state = "notStarted",
+                   .order_by = DeviceOrder::kLastDeploymentDateTime,
+                   .descending = true}),
+            3u);
+}
+
+TEST_P(DeviceStoreConformance, QuerySearchesAPrefixOfEachFieldInAnyCase) {
+  ASSERT_TRUE(store().Insert(TiedDevices()).has_value());
+  auto ids = [&](DeviceQuery query) {
+    query.limit = 2;
+    return ReadAll(store(), query).first;
+  };
+  EXPECT_EQ(ids({.search = "sn1003"}), std::vector<std::string>{"ztd-6"});  // serial number
+  EXPECT_EQ(ids({.search = "SN100"}).size(), 7u);
+  EXPECT_EQ(ids({.search = "gAm"}), std::vector<std::string>{"ztd-5"});  // device name
+  EXPECT_EQ(ids({.search = "ADELE@"}).size(), 3u);                       // user's UPN
+  EXPECT_EQ(ids({.search = "depot-"}).size(), 4u);                       // group tag
+  EXPECT_TRUE(ids({.search = "ontoso"}).empty());                        // a prefix, not a part
+  EXPECT_TRUE(ids({.search = "zzz"}).empty());
+  // With the other filters and each order.
+  EXPECT_EQ(ids({.search = "alpha", .group_tag = "lab"}),
+            (std::vector<std::string>{"ztd-8", "ztd-6"}));
+  EXPECT_EQ(ids({.search = "b", .order_by = DeviceOrder::kDeviceName, .descending = true}),
+            (std::vector<std::string>{"ztd-9", "ztd-7", "ztd-4"}));
+  EXPECT_EQ(ids({.search = "megan",
+                 .deployment_state = "notStarted",
+                 .order_by = DeviceOrder::kLastDeploymentDateTime}),
+            (std::vector<std::string>{"ztd-3", "ztd-4", "ztd-5", "ztd-6"}));
+}
+
+TEST_P(DeviceStoreConformance, QueryRefusesABadCursorOrPageSize) {
+  ASSERT_TRUE(store().Insert(TiedDevices()).has_value());
+  for (const std::string& after :
+       {std::string("nonsense"), std::string("abc"), std::string("6431"), std::string("SN1003")}) {
+    auto page = store().Query({.after = after});
+    ASSERT_FALSE(page.has_value()) << after;
+    EXPECT_EQ(page.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(page.error().field, "after");
+  }
+  // A cursor of another order is refused, not misread.
+  auto first = store().Query({.order_by = DeviceOrder::kDeviceName, .limit = 2});
+  ASSERT_TRUE(first.has_value());
+  ASSERT_FALSE(first->next_after.empty());
+  auto mixed = store().Query({.after = first->next_after, .limit = 2});
+  ASSERT_FALSE(mixed.has_value());
+  EXPECT_EQ(mixed.error().field, "after");
+  EXPECT_NE(mixed.error().message.find("orderBy=deviceName"), std::string::npos)
+      << mixed.error().message;
+  auto reversed = store().Query(
+      {.order_by = DeviceOrder::kDeviceName, .descending = true, .after = first->next_after});
+  ASSERT_FALSE(reversed.has_value());
+  EXPECT_EQ(reversed.error().field, "after");
+  for (int limit : {0, kMaxDeviceQueryPage + 1}) {
+    auto page = store().Query({.limit = limit});
+    ASSERT_FALSE(page.has_value());
+    EXPECT_EQ(page.error().field, "top");
+  }
 }
 
 }  // namespace

@@ -483,5 +483,115 @@ TEST_P(SessionStoreConformance, ListsMatchingEventsAndReadsOnFromTheHighestSeque
   EXPECT_EQ(bad.error().field, "after");
 }
 
+TEST_P(SessionStoreConformance, TheDeviceRowFollowsItsLatestSession) {
+  ASSERT_TRUE(store().devices().Insert(std::vector{Device(1), Device(2)}).has_value());
+  auto summary = [&](int device) {
+    auto page = store().devices().Query({.serial_number = Device(device).serial_number});
+    EXPECT_TRUE(page.has_value() && page->items.size() == 1u);
+    return page && !page->items.empty() ? page->items[0].summary : DeploymentSummary{};
+  };
+  EXPECT_EQ(summary(1).deployment_state, "notStarted");
+  DeploymentSession technician = Session(2, 1);  // started at +2
+  ASSERT_TRUE(store().sessions().CreateSession(technician).has_value());
+  EXPECT_EQ(summary(1), (DeploymentSummary{"inProgress", At(1'700'000'002), "technician"}));
+  technician.deployment_state = "success";
+  technician.finished_date_time = At(1'700'000'100);
+  ASSERT_TRUE(store().sessions().UpdateSession(technician).has_value());
+  EXPECT_EQ(summary(1), (DeploymentSummary{"success", At(1'700'000'002), "technician"}));
+  DeploymentSession user = Session(5, 1);  // started later: the latest
+  ASSERT_TRUE(store().sessions().CreateSession(user).has_value());
+  EXPECT_EQ(summary(1), (DeploymentSummary{"inProgress", At(1'700'000'005), "user"}));
+  // A change to an older session leaves the summary to the latest.
+  technician.deployment_state = "failure";
+  ASSERT_TRUE(store().sessions().UpdateSession(technician).has_value());
+  EXPECT_EQ(summary(1).deployment_state, "inProgress");
+  EXPECT_EQ(summary(2).deployment_state, "notStarted");  // the other device is untouched
+
+  // The summary's filter and order.
+  auto in_progress = store().devices().Query({.deployment_state = "inProgress"});
+  ASSERT_TRUE(in_progress.has_value());
+  ASSERT_EQ(in_progress->items.size(), 1u);
+  EXPECT_EQ(in_progress->items[0].device.value.id, Device(1).id);
+  auto newest = store().devices().Query(
+      {.order_by = DeviceOrder::kLastDeploymentDateTime, .descending = true, .limit = 1});
+  ASSERT_TRUE(newest.has_value());
+  ASSERT_EQ(newest->items.size(), 1u);
+  EXPECT_EQ(newest->items[0].device.value.id, Device(1).id);
+  auto older = store().devices().Query({.order_by = DeviceOrder::kLastDeploymentDateTime,
+                                        .descending = true,
+                                        .after = newest->next_after,
+                                        .limit = 1});
+  ASSERT_TRUE(older.has_value());
+  ASSERT_EQ(older->items.size(), 1u);
+  EXPECT_EQ(older->items[0].device.value.id, Device(2).id);
+  EXPECT_TRUE(older->next_after.empty());
+}
+
+TEST_P(SessionStoreConformance, TheDashboardCountsTheWindowAndListsTheNewest) {
+  std::vector<core::AutopilotDeviceIdentity> devices;
+  for (int d = 1; d <= 6; ++d) devices.push_back(Device(d));
+  ASSERT_TRUE(store().devices().Insert(devices).has_value());
+  auto run = [&](int n, int device, const std::string& flow, const std::string& state,
+                 int64_t started, std::optional<int64_t> finished) {
+    DeploymentSession s = Session(n, device);
+    s.flow = flow;
+    s.started_date_time = At(started);
+    ASSERT_TRUE(store().sessions().CreateSession(s).has_value());
+    s.deployment_state = state;
+    if (finished) s.finished_date_time = At(*finished);
+    ASSERT_TRUE(store().sessions().UpdateSession(s).has_value());
+  };
+  const int64_t since = 1'700'100'000;
+  run(1, 1, "technician", "success", since - 500, since - 100);       // before the window
+  run(2, 1, "technician", "success", since + 0, since + 100);         // 100 s
+  run(3, 2, "technician", "failure", since + 0, since + 300);         // 300 s
+  run(4, 3, "technician", "successOnRetry", since + 0, since + 200);  // 200 s
+  run(5, 4, "user", "failure", since + 10, since + 70);               // 60 s
+  run(6, 4, "user", "success", since + 100, since + 140);             // 40 s
+  run(7, 5, "user", "inProgress", since + 200, std::nullopt);
+  run(8, 6, "technician", "inProgress", since + 300, std::nullopt);
+  SessionEvent phase = Event(Session(8, 6), "DevicePreparation");
+  ASSERT_TRUE(store().sessions().AppendEvent(phase).has_value());
+  phase.idempotency_key = "k2";
+  phase.detail = R"({"phase":"DeviceSetup"})";
+  ASSERT_TRUE(store().sessions().AppendEvent(phase).has_value());
+  SessionEvent failed = Event(Session(3, 2), "f1");
+  failed.kind = "phaseFailed";
+  failed.detail = R"j({"phase":"DeviceSetup","message":"App Contoso VPN failed (0x80070643)"})j";
+  ASSERT_TRUE(store().sessions().AppendEvent(failed).has_value());
+
+  auto figures = store().sessions().Dashboard(At(since), 50);
+  ASSERT_TRUE(figures.has_value()) << figures.error().message;
+  ASSERT_EQ(figures->in_progress.size(), 2u);
+  EXPECT_EQ(figures->in_progress[0].session.id, Session(8, 6).id);  // started last first
+  EXPECT_EQ(figures->in_progress[0].phase, "DeviceSetup");
+  EXPECT_EQ(figures->in_progress[0].serial_number, Device(6).serial_number);
+  EXPECT_EQ(figures->in_progress[1].phase, "");
+  ASSERT_EQ(figures->failed.size(), 2u);
+  EXPECT_EQ(figures->failed[0].session.id, Session(3, 2).id);  // finished last first
+  EXPECT_EQ(figures->failed[0].error_message, "App Contoso VPN failed (0x80070643)");
+  EXPECT_EQ(figures->failed[1].session.id, Session(5, 4).id);
+  EXPECT_EQ(figures->technician.succeeded, 2);
+  EXPECT_EQ(figures->technician.failed, 1);
+  EXPECT_EQ(figures->technician.median_duration_seconds, 200.0);
+  EXPECT_EQ(figures->user.succeeded, 1);
+  EXPECT_EQ(figures->user.failed, 1);
+  EXPECT_EQ(figures->user.median_duration_seconds, 50.0);  // the mean of the middle two
+  // Devices 2 (failed), 4, 5, 6 (user flow or in progress) are not waiting; 1 and 3 are.
+  EXPECT_EQ(figures->waiting_for_user_flow, 2);
+
+  auto one = store().sessions().Dashboard(At(since), 1);
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->in_progress.size(), 1u);
+  EXPECT_EQ(one->failed.size(), 1u);
+  auto later = store().sessions().Dashboard(At(since + 1000), 50);
+  ASSERT_TRUE(later.has_value());
+  EXPECT_TRUE(later->failed.empty());
+  EXPECT_EQ(later->technician.succeeded + later->technician.failed, 0);
+  EXPECT_FALSE(later->technician.median_duration_seconds.has_value());
+  EXPECT_EQ(later->in_progress.size(), 2u);  // in progress whenever they started
+  EXPECT_EQ(store().sessions().Dashboard(At(since), 0).error().field, "limit");
+}
+
 }  // namespace
 }  // namespace groundcrew::store::conformance

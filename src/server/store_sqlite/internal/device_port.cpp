@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "server/store_sqlite/internal/device_query_sql.hpp"
 #include "server/store_sqlite/internal/ports.hpp"
 
 namespace groundcrew::store::sqlite::internal {
@@ -33,11 +34,6 @@ constexpr const char* kUpdateDevice =
 constexpr const char* kDeleteDevice =
     "DELETE FROM autopilot_devices WHERE id = ?1 AND version = ?2";
 constexpr const char* kDeviceVersion = "SELECT version FROM autopilot_devices WHERE id = ?1";
-// The state of the device's latest session (SessionStore::LatestSessions), read through the
-// sessions' (device_id, id) index.
-#define GC_LATEST_SESSION_STATE                                                                    \
-  "SELECT s.deployment_state FROM deployment_sessions s WHERE s.device_id = autopilot_devices.id " \
-  "ORDER BY s.started_at DESC, s.rowid DESC LIMIT 1"
 // SQLite uses no index through "(?2 = '' OR serial_number = ?2)": a filter by serial number
 // (unique) names its column plainly, or finding one device would scan them all. The others page
 // in id order and filter as they go.
@@ -46,13 +42,96 @@ constexpr const char* kDeviceVersion = "SELECT version FROM autopilot_devices WH
   " AND id > ?1 "                                                        \
   "AND (?2 = '' OR serial_number = ?2) AND (?3 = '' OR group_tag = ?3) " \
   "AND (?4 IS NULL OR enrollment_state = ?4) "                           \
-  "AND (?6 = '' OR ?6 = (" GC_LATEST_SESSION_STATE ")) ORDER BY id LIMIT ?5"
+  "AND (?6 = '' OR latest_deployment_state = ?6) ORDER BY id LIMIT ?5"
 constexpr const char* kListDevices = GC_LIST_DEVICES("1");
 constexpr const char* kListDevicesBySerial = GC_LIST_DEVICES("serial_number = ?2");
 #undef GC_LIST_DEVICES
-#undef GC_LATEST_SESSION_STATE
 
+// The console's list (DeviceStore::Query): the columns above, then the deployment summary.
+constexpr const char* kQueryDevicesSelect =
+    "SELECT " GC_DEVICE_COLUMNS
+    ", latest_deployment_state, latest_deployment_at, latest_flow FROM autopilot_devices WHERE 1";
 #undef GC_DEVICE_COLUMNS
+
+// The fragments of the list's statement, one per filter and order (Query puts together those a
+// query needs; parameters ?1..?9 as BindQuery binds them). Every filter but the search and every
+// order has an index that makes the page a keyset range scan (migration 10); docs/admin-api.md
+// names the combinations that are not. A search is a prefix range on each of its four columns'
+// indexes (a multi-index OR); the other terms then carry a unary + so that SQLite never prefers
+// scanning an order's index for a search (a selective search would read the whole table): its
+// matches are sorted, which costs what they number.
+constexpr const char* kSearchTerm =
+    " AND (serial_number >= ?1 AND serial_number < ?2 OR display_name COLLATE NOCASE >= ?1 AND "
+    "display_name COLLATE NOCASE < ?2 OR user_principal_name >= ?1 AND user_principal_name < ?2 "
+    "OR group_tag >= ?1 AND group_tag < ?2)";
+constexpr const char* kSerialTerm = " AND {}serial_number = ?3";
+constexpr const char* kGroupTagTerm = " AND {}group_tag = ?4";
+constexpr const char* kEnrollmentTerm = " AND {}enrollment_state = ?5";
+constexpr const char* kStateTerm = " AND {}latest_deployment_state = ?6";
+// After the cursor: serial numbers are unique, so they alone order the list; names and times
+// repeat and the id breaks ties (written as a range on the key and a filter on the tie, the form
+// SQLite turns into an index range).
+constexpr const char* kAfterSerial = " AND {0}serial_number {1} ?7";
+constexpr const char* kAfterName =
+    " AND {0}display_name COLLATE NOCASE {1}= ?7 AND ({0}display_name COLLATE NOCASE {1} ?7 OR "
+    "id {1} ?8)";
+constexpr const char* kAfterTime =
+    " AND {0}latest_deployment_at {1}= ?7 AND ({0}latest_deployment_at {1} ?7 OR id {1} ?8)";
+constexpr const char* kOrderSerial = " ORDER BY {0}serial_number {1} LIMIT ?9";
+constexpr const char* kOrderName = " ORDER BY {0}display_name COLLATE NOCASE {1}, id {1} LIMIT ?9";
+constexpr const char* kOrderTime = " ORDER BY {0}latest_deployment_at {1}, id {1} LIMIT ?9";
+
+}  // namespace
+
+// Its text depends only on which filters are set and the order, so a connection caches at most
+// a few dozen of them.
+std::string DeviceQueryStatement(const DeviceQuery& query) {
+  const bool search = !query.search.empty();
+  const std::string_view plus = search ? "+" : "";
+  std::string sql = kQueryDevicesSelect;
+  if (search) sql += kSearchTerm;
+  // A serial number is unique: finding its device goes through the serial index whatever else.
+  if (!query.serial_number.empty()) sql += fmt::format(fmt::runtime(kSerialTerm), "");
+  if (!query.group_tag.empty()) sql += fmt::format(fmt::runtime(kGroupTagTerm), plus);
+  if (query.enrollment_state) sql += fmt::format(fmt::runtime(kEnrollmentTerm), plus);
+  if (!query.deployment_state.empty()) sql += fmt::format(fmt::runtime(kStateTerm), plus);
+  const std::string_view comparison = query.descending ? "<" : ">";
+  const std::string_view direction = query.descending ? "DESC" : "ASC";
+  const char* after = kAfterSerial;
+  const char* order = kOrderSerial;
+  if (query.order_by == DeviceOrder::kDeviceName) {
+    after = kAfterName;
+    order = kOrderName;
+  } else if (query.order_by == DeviceOrder::kLastDeploymentDateTime) {
+    after = kAfterTime;
+    order = kOrderTime;
+  }
+  if (!query.after.empty()) sql += fmt::format(fmt::runtime(after), plus, comparison);
+  sql += fmt::format(fmt::runtime(order), plus, direction);
+  return sql;
+}
+
+namespace {
+
+void BindQuery(Statement& s, const DeviceQuery& query, const DeviceCursor& cursor) {
+  // Every string that starts with the search (ASCII case-insensitively, as the columns compare)
+  // lies in [search, search + 0xFF): no UTF-8 text holds the byte 0xFF.
+  s.Bind(1, query.search);
+  s.Bind(2, query.search + "\xff");
+  s.Bind(3, query.serial_number);
+  s.Bind(4, query.group_tag);
+  s.Bind(5, query.enrollment_state
+                ? std::optional<int64_t>(static_cast<int64_t>(*query.enrollment_state))
+                : std::nullopt);
+  s.Bind(6, query.deployment_state);
+  if (query.order_by == DeviceOrder::kLastDeploymentDateTime) {
+    s.Bind(7, cursor.time_key);
+  } else {
+    s.Bind(7, cursor.text_key);
+  }
+  s.Bind(8, cursor.id);
+  s.Bind(9, static_cast<int64_t>(query.limit) + 1);  // one more tells whether a page follows
+}
 
 // Binds ?1..?18 (everything but the version).
 void BindDevice(Statement& s, const AutopilotDeviceIdentity& d) {
@@ -74,6 +153,19 @@ void BindDevice(Statement& s, const AutopilotDeviceIdentity& d) {
   s.Bind(16, Seconds(d.deployment_profile_assigned_date_time));
   s.Bind(17, Seconds(d.last_contacted_date_time));
   s.Bind(18, Seconds(d.created_date_time));
+}
+
+DeviceRecord ReadDevice(const Statement& row);
+
+DeviceRow ReadDeviceRow(const Statement& row) {
+  DeviceRow out;
+  out.device = ReadDevice(row);
+  out.summary.deployment_state = row.Text(19);
+  if (const int64_t at = row.Int(20); at != 0) {
+    out.summary.last_deployment_date_time = core::Timestamp{std::chrono::seconds{at}};
+  }
+  out.summary.last_flow = row.Text(21);
+  return out;
 }
 
 DeviceRecord ReadDevice(const Statement& row) {
@@ -216,6 +308,24 @@ class SqliteDeviceStore final : public DeviceStore {
         *list, page.limit, [&](const Statement& row) { return ReadDevice(row); },
         [](const DeviceRecord& item) { return item.value.id.value(); });
     return result;
+  }
+
+  Result<Page<DeviceRow>> Query(const DeviceQuery& query) override {
+    if (Status s = CheckDeviceQueryLimit(query); !s) return s.error();
+    DeviceCursor cursor;
+    if (!query.after.empty()) {
+      Result<DeviceCursor> decoded = DecodeDeviceCursor(query);
+      if (!decoded) return decoded.error();
+      cursor = std::move(*decoded);
+    }
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    Result<Statement> list = db.Prepare(DeviceQueryStatement(query));
+    if (!list) return list.error();
+    BindQuery(*list, query, cursor);
+    return ReadPage<DeviceRow>(
+        *list, query.limit, [](const Statement& row) { return ReadDeviceRow(row); },
+        [&](const DeviceRow& row) { return EncodeDeviceCursor(query, row); });
   }
 
  private:

@@ -61,6 +61,49 @@ constexpr const char* kListMatchingEvents =
     "AND (?5 = '' OR s.deployment_state = ?5) ORDER BY sequence LIMIT ?2";
 constexpr const char* kLastSequence = "SELECT COALESCE(MAX(sequence), 0) FROM session_events";
 
+// The device's deployment summary (migration 10) from its latest session, after one of its
+// sessions was created or changed: the device's sessions through the (device_id, id) index.
+constexpr const char* kRefreshDeviceSummary =
+    "UPDATE autopilot_devices SET (latest_deployment_state, latest_deployment_at, latest_flow) = "
+    "(SELECT s.deployment_state, s.started_at, s.flow FROM deployment_sessions s WHERE "
+    "s.device_id = ?1 ORDER BY s.started_at DESC, s.rowid DESC LIMIT 1) WHERE id = ?1";
+
+// The dashboard: every read is a range of an index (migration 10) bounded by the state in
+// progress or by the window's start, and the lists stop at ?2 rows.
+#define GC_DASHBOARD_COLUMNS                                                             \
+  "s.id, s.device_id, s.flow, s.user_principal_name, s.deployment_state, s.started_at, " \
+  "s.finished_at, d.serial_number, d.display_name"
+constexpr const char* kDashboardInProgress =
+    "SELECT " GC_DASHBOARD_COLUMNS
+    " FROM deployment_sessions s JOIN autopilot_devices d ON d.id = s.device_id WHERE "
+    "s.deployment_state = 'inProgress' ORDER BY s.started_at DESC, s.rowid DESC LIMIT ?2";
+constexpr const char* kDashboardFailed =
+    "SELECT " GC_DASHBOARD_COLUMNS
+    " FROM deployment_sessions s JOIN autopilot_devices d ON d.id = s.device_id WHERE "
+    "s.finished_at >= ?1 AND s.deployment_state = 'failure' ORDER BY s.finished_at DESC, "
+    "s.rowid DESC LIMIT ?2";
+#undef GC_DASHBOARD_COLUMNS
+#define GC_COUNTED_STATES "('success', 'successWithTimeout', 'successOnRetry', 'failure')"
+constexpr const char* kDashboardCounts =
+    "SELECT flow, deployment_state = 'failure', count(*) FROM deployment_sessions WHERE "
+    "finished_at >= ?1 AND deployment_state IN " GC_COUNTED_STATES " GROUP BY 1, 2";
+// The middle one or two durations of a flow's ?3 counted sessions (offset ?4).
+constexpr const char* kDashboardMedian =
+    "SELECT finished_at - started_at FROM deployment_sessions WHERE finished_at >= ?1 AND "
+    "flow = ?2 AND deployment_state IN " GC_COUNTED_STATES " ORDER BY 1 LIMIT ?3 OFFSET ?4";
+#undef GC_COUNTED_STATES
+constexpr const char* kDashboardWaiting =
+    "SELECT count(*) FROM autopilot_devices WHERE latest_flow = 'technician' AND "
+    "latest_deployment_state IN ('success', 'successWithTimeout', 'successOnRetry')";
+// A session's latest phase, and the message of its latest event that has one: its events
+// through the (session_id, sequence) index, newest first.
+constexpr const char* kLatestPhase =
+    "SELECT json_extract(detail, '$.phase') FROM session_events WHERE session_id = ?1 AND "
+    "kind = 'phaseStarted' ORDER BY sequence DESC LIMIT 1";
+constexpr const char* kLatestMessage =
+    "SELECT json_extract(detail, '$.message') FROM session_events WHERE session_id = ?1 AND "
+    "json_type(detail, '$.message') = 'text' ORDER BY sequence DESC LIMIT 1";
+
 #undef GC_SESSION_COLUMNS
 #undef GC_EVENT_COLUMNS
 
@@ -138,6 +181,7 @@ class SqliteSessionStore final : public SessionStore {
       }
       return s;
     }
+    if (Status s = RefreshDeviceSummary(db, session.device_id); !s) return s;
     return transaction->Commit();
   }
 
@@ -153,6 +197,15 @@ class SqliteSessionStore final : public SessionStore {
     update->Bind(3, Seconds(session.finished_date_time));
     if (Status s = update->Run(); !s) return s;
     if (db.changes() == 0) return NoSession(session.id);
+    // The device is the stored session's (UpdateSession changes only state and finish time).
+    Result<Statement> select = db.Prepare(kSelectSession);
+    if (!select) return select.error();
+    select->Bind(1, session.id);
+    Result<bool> row = select->Step();
+    if (!row) return row.error();
+    if (!*row) return NoSession(session.id);
+    const std::string device_id = select->Text(1);
+    if (Status s = RefreshDeviceSummary(db, device_id); !s) return s;
     return transaction->Commit();
   }
 
@@ -328,7 +381,99 @@ class SqliteSessionStore final : public SessionStore {
     return latest;
   }
 
+  Result<DashboardFigures> Dashboard(core::Timestamp since, int limit) override {
+    if (Status s = CheckLimit(PageRequest{.after = "", .limit = limit}); !s) return s.error();
+    ConnectionPool::ReadLease lease(pool_);
+    Connection& db = lease.connection();
+    // One read transaction: the figures agree with each other.
+    Result<Transaction> transaction = Transaction::Begin(db, Transaction::Mode::kRead);
+    if (!transaction) return transaction.error();
+    DashboardFigures figures;
+    for (auto [sql, list] : {std::pair{kDashboardInProgress, &figures.in_progress},
+                             std::pair{kDashboardFailed, &figures.failed}}) {
+      Result<Statement> select = db.Prepare(sql);
+      if (!select) return select.error();
+      select->Bind(1, Seconds(since));
+      select->Bind(2, static_cast<int64_t>(limit));
+      for (;;) {
+        Result<bool> row = select->Step();
+        if (!row) return row.error();
+        if (!*row) break;
+        DashboardSession listed;
+        listed.session = ReadSession(*select);
+        listed.serial_number = select->Text(7);
+        listed.device_name = select->Text(8);
+        list->push_back(std::move(listed));
+      }
+      for (DashboardSession& listed : *list) {
+        Result<std::string> phase = FirstText(db, kLatestPhase, listed.session.id);
+        if (!phase) return phase.error();
+        listed.phase = std::move(*phase);
+        Result<std::string> message = FirstText(db, kLatestMessage, listed.session.id);
+        if (!message) return message.error();
+        listed.error_message = std::move(*message);
+      }
+    }
+    Result<Statement> counts = db.Prepare(kDashboardCounts);
+    if (!counts) return counts.error();
+    counts->Bind(1, Seconds(since));
+    for (;;) {
+      Result<bool> row = counts->Step();
+      if (!row) return row.error();
+      if (!*row) break;
+      FlowFigures& flow = counts->Text(0) == "user" ? figures.user : figures.technician;
+      (counts->Int(1) != 0 ? flow.failed : flow.succeeded) += counts->Int(2);
+    }
+    for (auto [name, flow] :
+         {std::pair{"technician", &figures.technician}, std::pair{"user", &figures.user}}) {
+      const int64_t n = flow->succeeded + flow->failed;
+      if (n == 0) continue;
+      Result<Statement> median = db.Prepare(kDashboardMedian);
+      if (!median) return median.error();
+      median->Bind(1, Seconds(since));
+      median->Bind(2, std::string_view(name));
+      median->Bind(3, int64_t{n % 2 == 0 ? 2 : 1});
+      median->Bind(4, (n - 1) / 2);
+      double sum = 0;
+      int taken = 0;
+      for (;;) {
+        Result<bool> row = median->Step();
+        if (!row) return row.error();
+        if (!*row) break;
+        sum += static_cast<double>(median->Int(0));
+        ++taken;
+      }
+      if (taken > 0) flow->median_duration_seconds = sum / taken;
+    }
+    Result<Statement> waiting = db.Prepare(kDashboardWaiting);
+    if (!waiting) return waiting.error();
+    Result<bool> row = waiting->Step();
+    if (!row) return row.error();
+    figures.waiting_for_user_flow = *row ? waiting->Int(0) : 0;
+    return figures;
+  }
+
  private:
+  // The first column of the first row `sql` (bound to `key`) selects, "" when none or NULL.
+  // REQUIRES: `db` is this call's connection.
+  Result<std::string> FirstText(Connection& db, const char* sql, std::string_view key) {
+    Result<Statement> select = db.Prepare(sql);
+    if (!select) return select.error();
+    select->Bind(1, key);
+    Result<bool> row = select->Step();
+    if (!row) return row.error();
+    if (!*row || select->IsNull(0)) return std::string();
+    return select->Text(0);
+  }
+
+  // REQUIRES: `db` is this call's connection, in a write transaction.
+  Status RefreshDeviceSummary(Connection& db, std::string_view device_id) {
+    Result<Statement> refresh = db.Prepare(kRefreshDeviceSummary);
+    if (!refresh) return refresh.error();
+    refresh->Bind(1, device_id);
+    return refresh->Run();
+  }
+
   // REQUIRES: `db` is this call's connection.
   Result<bool> Exists(Connection& db, const char* sql, std::string_view id) {
     Result<Statement> select = db.Prepare(sql);
