@@ -1223,7 +1223,7 @@ class OpenApiAnswersTest : public ::testing::Test {
                                    "Device Serial Number,Windows Product ID,Hardware Hash\r\n" +
                                        serial + ",," + base64::Encode(hash) + "\r\n");
     EXPECT_EQ(imported.json.at("imported"), 1) << imported.body;
-    return IdOf(Answer{0, "", imported.json.at("rows").at(0)});
+    return IdOf(Answer{0, "", imported.json.at("rows").at(0), ""});
   }
 
   // A fresh nonce for `serial` (POST /v1/agent/nonce, no credential).

@@ -44,8 +44,8 @@ constexpr std::array kRules = {
     RouteRule{"GET", "/v1/reports/{}", kEveryRole},
     RouteRule{"GET", "/v1/dashboard", kEveryRole},
     // A POST that only reads: testing a rule changes nothing (a technician has no groups).
-    RouteRule{"POST", "/v1/groups/validateRule", Bit(CredentialRole::kAdmin) |
-                                                     Bit(CredentialRole::kReader)},
+    RouteRule{"POST", "/v1/groups/validateRule",
+              Bit(CredentialRole::kAdmin) | Bit(CredentialRole::kReader)},
     // Admin accounts are people's secrets' keepers: admins only, reads too.
     RouteRule{"GET", "/v1/admins", kAdminOnly},
 };

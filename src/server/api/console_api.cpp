@@ -206,7 +206,8 @@ Response ValidateRuleRoute(Services& s, const Request& r) {
 
 Status AddFleetViewRoutes(server::Router& router, Services& s) {
   if (Status st = router.Add("GET", "/v1/autopilotDevices",
-                             AdminEndpoint(s,
+                             AdminEndpoint(
+                                 s,
                                  [&s](const Actor&, const Request& r, const PathParams&) {
                                    Result<service::DeviceListQuery> query = DeviceListQueryFrom(r);
                                    if (!query) return ErrorResponse(query.error());
@@ -219,7 +220,8 @@ Status AddFleetViewRoutes(server::Router& router, Services& s) {
     return st;
   }
   if (Status st = router.Add("GET", "/v1/dashboard",
-                             AdminEndpoint(s,
+                             AdminEndpoint(
+                                 s,
                                  [&s](const Actor&, const Request&, const PathParams&) {
                                    service::ConsoleService console(s.store, s.catalog, s.clock);
                                    Result<core::DashboardFigures> figures = console.Dashboard();
@@ -231,9 +233,12 @@ Status AddFleetViewRoutes(server::Router& router, Services& s) {
     return st;
   }
   return router.Add("POST", "/v1/groups/validateRule",
-                    AdminEndpoint(s, [&s](const Actor&, const Request& r,
-                                      const PathParams&) { return ValidateRuleRoute(s, r); },
-                                 server::BodyLimit::kSmall));
+                    AdminEndpoint(
+                        s,
+                        [&s](const Actor&, const Request& r, const PathParams&) {
+                          return ValidateRuleRoute(s, r);
+                        },
+                        server::BodyLimit::kSmall));
 }
 
 }  // namespace groundcrew::api
