@@ -130,16 +130,6 @@ async function open(name) {
   return page;
 }
 
-async function signIn(page, name, wantedPath = '/') {
-  await page.goto(server + wantedPath);
-  await page.waitForURL((url) => url.pathname === '/signin');
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Password').fill(admins[name].password);
-  await page.getByLabel('Code').fill(totp(admins[name].secret));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.pathname === wantedPath);
-}
-
 const heading = (page, name) => page.getByRole('heading', { name, level: 1 });
 const button = (page, name) => page.getByRole('button', { name, exact: true });
 
@@ -281,9 +271,19 @@ browserTest('a dry run of an import shows each row with its error name and store
   const errorName = (await bad.locator('code').textContent()).trim();
   assert.match(errorName, /^[A-Z][A-Za-z]+$/, `a Microsoft error name, not ${errorName}`);
   await shot(alice, 'import');
-  const listed = JSON.parse(cli(['devices', 'list', '--json'])).value.map((d) => d.serialNumber);
-  assert.deepEqual(listed.filter((s) => s.startsWith('CON-CONSOLE-')).sort(), ['CON-CONSOLE-1'],
-    'a dry run stores nothing');
+  const serials = () => JSON.parse(cli(['devices', 'list', '--json'])).value.map((d) => d.serialNumber)
+    .filter((s) => s.startsWith('CON-CONSOLE-')).sort();
+  assert.deepEqual(serials(), ['CON-CONSOLE-1'], 'a dry run stores nothing');
+
+  // The file fixed: the dry run passes, then the import stores the row.
+  fs.writeFileSync(file, `${header}\n${row}\n`);
+  await alice.getByLabel('Registration CSV').setInputFiles(file);
+  await button(alice, 'Check (dry run)').click();
+  await alice.getByRole('status').filter({ hasText: 'All 1 rows are valid' }).waitFor();
+  await button(alice, 'Import').click();
+  await alice.getByRole('heading', { name: 'Import result' }).waitFor();
+  await alice.getByRole('status').filter({ hasText: '1 devices imported.' }).waitFor();
+  assert.deepEqual(serials(), ['CON-CONSOLE-1', 'CON-CONSOLE-2']);
 });
 
 browserTest('Validate rules marks a syntax error and says why a device matches', async () => {
@@ -345,6 +345,15 @@ browserTest("a device's timeline follows the agent's technician flow live, then 
   assert.ok(audit.some((e) => e.actor === 'alice' && /reprovision/i.test(e.action)), 'the reprovision is audited as alice');
 });
 
+browserTest('the dashboard counts the flow that succeeded', async () => {
+  await alice.goto(server + '/');
+  await heading(alice, 'Dashboard').waitFor();
+  const card = alice.locator('.card').filter({ has: alice.getByRole('heading', { name: 'Technician flow' }) });
+  await card.filter({ hasText: '1 succeeded, 0 failed' }).waitFor();
+  assert.match(await card.textContent(), /100 %/);
+  await shot(alice, 'dashboard');
+});
+
 browserTest('the audit log shows what alice did, filtered by actor', async () => {
   await alice.goto(`${server}/audit`);
   await heading(alice, 'Audit log').waitFor();
@@ -367,8 +376,19 @@ browserTest('the audit log shows what alice did, filtered by actor', async () =>
 });
 
 browserTest('a reader sees no button that changes anything, and the API refuses them', async () => {
+  // Signed in with the keyboard alone: the Name field has the focus, Tab goes on, Enter signs in.
   const rita = await open('rita');
-  await signIn(rita, 'rita', `/devices/${device.id}`);
+  const wanted = `/devices/${device.id}`;
+  await rita.goto(server + wanted);
+  await rita.waitForURL((url) => url.pathname === '/signin');
+  await rita.getByLabel('Name').waitFor();
+  await rita.keyboard.type('rita');
+  await rita.keyboard.press('Tab');
+  await rita.keyboard.type(admins.rita.password);
+  await rita.keyboard.press('Tab');
+  await rita.keyboard.type(totp(admins.rita.secret));
+  await rita.keyboard.press('Enter');
+  await rita.waitForURL((url) => url.pathname === wanted);
   await heading(rita, `Device ${device.serial}`).waitFor();
   await rita.getByRole('heading', { name: 'Plan for the next flow' }).waitFor();
   for (const name of ['Reprovision', 'Delete', 'Assign user', 'Change group tag']) {

@@ -6,7 +6,9 @@ import type { ImportResult } from '../types';
 import { StateBadge, Table, useAction } from '../ui';
 
 export function ImportView() {
-  const [file, setFile] = useState<File | null>(null);
+  // The chosen file's bytes, read when chosen: the import sends what the dry run checked, and a
+  // file changed on disk since (fixed, then chosen again) cannot fail to read.
+  const [file, setFile] = useState<{ name: string; size: number; bytes: Blob } | null>(null);
   const [dragging, setDragging] = useState(false);
   const [result, setResult] = useState<{ dryRun: boolean; answer: ImportResult } | null>(null);
   const action = useAction(async (dryRun: boolean) => {
@@ -14,16 +16,24 @@ export function ImportView() {
     setResult(null);
     const answer = await request<ImportResult>('POST', '/v1/autopilotDevices/import', {
       query: dryRun ? { dryRun: true } : undefined,
-      body: file,
+      body: file.bytes,
       contentType: 'text/csv',
       headers: dryRun ? {} : idempotencyKey(),
     });
     setResult({ dryRun, answer });
   });
-  const choose = (chosen: File | undefined) => {
-    setFile(chosen ?? null);
+  const choose = async (chosen: File | undefined, input?: HTMLInputElement) => {
     setResult(null);
     action.setError(undefined);
+    if (input) input.value = ''; // choosing the same file again (fixed) is a change too
+    if (!chosen) return setFile(null);
+    try {
+      const bytes = new Blob([await chosen.arrayBuffer()], { type: 'text/csv' });
+      setFile({ name: chosen.name, size: chosen.size, bytes });
+    } catch {
+      setFile(null);
+      action.setError(new Error(`${chosen.name} cannot be read: choose it again.`));
+    }
   };
   const failed = result?.answer.rows.filter((r) => r.status === 'failed').length ?? 0;
   return (
@@ -43,11 +53,11 @@ export function ImportView() {
         onDrop={(e) => {
           e.preventDefault();
           setDragging(false);
-          choose(e.dataTransfer?.files[0]);
+          void choose(e.dataTransfer?.files[0]);
         }}
       >
         <label for="csv-file">Registration CSV</label>
-        <input id="csv-file" type="file" accept=".csv,text/csv" onChange={(e) => choose(e.currentTarget.files?.[0])} />
+        <input id="csv-file" type="file" accept=".csv,text/csv" onChange={(e) => void choose(e.currentTarget.files?.[0], e.currentTarget)} />
         <p class="muted">or drop the file here</p>
         {file && (
           <p>
