@@ -8,16 +8,15 @@
 // also replace docs/images/console-*.png.
 // Environment: GROUNDCREW_BIN (the folder of groundcrew, groundcrewd and groundcrew-agent),
 // CHROMIUM (default /usr/bin/chromium).
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, photographedTest, spawnTracked, startGroundcrewd, totp } from './harness.mjs';
 
 const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = process.env.GROUNDCREW_BIN ?? path.join(source, 'build/release/bin');
@@ -40,14 +39,7 @@ function cli(args, input) {
 }
 
 function run(file, args) {
-  const child = spawn(path.join(bin, file), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.output = '';
-  child.stdout.on('data', (chunk) => (child.output += chunk));
-  child.stderr.on('data', (chunk) => (child.output += chunk));
-  child.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  processes.add(child);
-  child.exited.then(() => processes.delete(child));
-  return child;
+  return spawnTracked(processes, path.join(bin, file), args, env);
 }
 
 // The hardware row of a new device (its key in DIR/state).
@@ -59,21 +51,6 @@ function hardwareRow(serial) {
     '--model', 'Laptop 7',
   ], { encoding: 'utf8' });
   return { serial, dir, row, state: path.join(dir, 'state'), root: path.join(dir, 'root') };
-}
-
-// RFC 6238 with SHA-1, 30 s steps, 6 digits: what the admin's authenticator app computes.
-function totp(base32Secret, now = Date.now()) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of base32Secret.replace(/[\s=]/g, '').toUpperCase()) {
-    bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  }
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(now / 1000 / 30)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
 // `groundcrew admins add`, reading the secret it shows once.
@@ -139,19 +116,8 @@ async function shot(page, name) {
   if (updateDocs) fs.copyFileSync(file, path.join(source, 'docs/images', `console-${name}.png`));
 }
 
-// A test whose pages are photographed (failed-N.png) when it fails, to see what the admin saw.
 function browserTest(name, body) {
-  test(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      let n = 0;
-      for (const page of pages) await page.screenshot({ path: path.join(artifacts, `failed-${++n}.png`), fullPage: true }).catch(() => {});
-      n = 0;
-      for (const child of processes) fs.writeFileSync(path.join(artifacts, `failed-${++n}.log`), child.output);
-      throw error;
-    }
-  });
+  photographedTest(name, body, { pages, processes, artifacts });
 }
 
 // The admin API as a signed-in page calls it (the session's cookie and CSRF token).
@@ -168,16 +134,8 @@ function apiFromPage(page, method, target) {
 before(async () => {
   fs.mkdirSync(artifacts, { recursive: true });
   if (updateDocs) fs.mkdirSync(path.join(source, 'docs/images'), { recursive: true });
-  const init = execFileSync(path.join(bin, 'groundcrew'), [
-    'init', '--data-dir', path.join(work, 'var'), '--organization', 'Contoso', '--domain', 'contoso.com',
-  ], { encoding: 'utf8' });
-  const token = init.match(/gcadm_[A-Za-z0-9_-]+/)[0];
-  const daemon = run('groundcrewd', [
-    '--data-dir', path.join(work, 'var'), '--listen', '127.0.0.1:0', '--port-file', path.join(work, 'port'),
-  ]);
-  for (let i = 0; i < 200 && !fs.existsSync(path.join(work, 'port')); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.ok(fs.existsSync(path.join(work, 'port')), `groundcrewd did not start: ${daemon.output}`);
-  server = `http://127.0.0.1:${fs.readFileSync(path.join(work, 'port'), 'utf8').trim()}`;
+  let token;
+  ({ server, token } = await startGroundcrewd(bin, work, run));
   env = { ...process.env, GROUNDCREW_SERVER: server, GROUNDCREW_TOKEN: token, XDG_CONFIG_HOME: path.join(work, 'config') };
 
   const tenant = path.join(work, 'tenant');
@@ -197,11 +155,7 @@ before(async () => {
   addAdmin('alice', 'admin');
   addAdmin('rita', 'reader');
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -10,14 +10,13 @@
 // CHROMIUM (default /usr/bin/chromium).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, photographedTest, spawnTracked, startGroundcrewd, totp } from './harness.mjs';
 
 const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = process.env.GROUNDCREW_BIN ?? path.join(source, 'build/release/bin');
@@ -59,14 +58,7 @@ function started(child, pattern, what) {
 }
 
 function run(file, args) {
-  const child = spawn(path.join(bin, file), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.output = '';
-  child.stdout.on('data', (chunk) => (child.output += chunk));
-  child.stderr.on('data', (chunk) => (child.output += chunk));
-  child.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  processes.add(child);
-  child.exited.then(() => processes.delete(child));
-  return child;
+  return spawnTracked(processes, path.join(bin, file), args, env);
 }
 
 // A device of its own: its key in STATE, its disk in ROOT, its row imported.
@@ -93,21 +85,6 @@ async function agent(dev, listen = '127.0.0.1:0') {
   assert.equal(fs.readFileSync(file, 'utf8').trim(), url);
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
   return { child, url };
-}
-
-// RFC 6238 with SHA-1, 30 s steps, 6 digits: what the person's authenticator app computes.
-function totp(base32Secret, now = Date.now()) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of base32Secret.replace(/[\s=]/g, '').toUpperCase()) {
-    bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  }
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(now / 1000 / 30)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
 // Where the test tenant's apps install: a user app (run as the user) in the user's home, a device
@@ -161,19 +138,8 @@ async function see(page, title, timeout = 60_000) {
   await heading(page, title).waitFor({ timeout });
 }
 
-// A test whose pages are photographed (failed-N.png) when it fails, to see what the person saw.
 function browserTest(name, body) {
-  test(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      let n = 0;
-      for (const page of pages) await page.screenshot({ path: path.join(artifacts, `failed-${++n}.png`) }).catch(() => {});
-      n = 0;
-      for (const child of processes) fs.writeFileSync(path.join(artifacts, `failed-${++n}.log`), child.output);
-      throw error;
-    }
-  });
+  photographedTest(name, body, { pages, processes, artifacts });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -181,16 +147,8 @@ function browserTest(name, body) {
 before(async () => {
   fs.mkdirSync(artifacts, { recursive: true });
   if (updateDocs) fs.mkdirSync(path.join(source, 'docs/images'), { recursive: true });
-  const init = execFileSync(path.join(bin, 'groundcrew'), [
-    'init', '--data-dir', path.join(work, 'var'), '--organization', 'Contoso', '--domain', 'contoso.com',
-  ], { encoding: 'utf8' });
-  const token = init.match(/gcadm_[A-Za-z0-9_-]+/)[0];
-  const daemon = run('groundcrewd', [
-    '--data-dir', path.join(work, 'var'), '--listen', '127.0.0.1:0', '--port-file', path.join(work, 'port'),
-  ]);
-  for (let i = 0; i < 200 && !fs.existsSync(path.join(work, 'port')); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.ok(fs.existsSync(path.join(work, 'port')), `groundcrewd did not start: ${daemon.output}`);
-  server = `http://127.0.0.1:${fs.readFileSync(path.join(work, 'port'), 'utf8').trim()}`;
+  let token;
+  ({ server, token } = await startGroundcrewd(bin, work, run));
   env = { ...process.env, GROUNDCREW_SERVER: server, GROUNDCREW_TOKEN: token, XDG_CONFIG_HOME: path.join(work, 'config') };
 
   // Contoso, and a blocking user app for Megan's devices that fails until ROOT/flaky.fixed exists.
@@ -243,11 +201,7 @@ policies:`);
     cli(['users', 'set-password', upn, '--password-stdin'], `${PASSWORD}\n`);
   }
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
