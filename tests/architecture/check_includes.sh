@@ -19,6 +19,7 @@ declare -A allowed=(
   # The server side: groundcrewd.
   [server/store]="server/store core common"
   [server/store_sqlite]="server/store_sqlite server/store core common"
+  [server/store_postgres]="server/store_postgres server/store core common"
   [server/http]="server/http core common"
   [server/service]="server/service server/store $shared"
   [server/api]="server/api server/http server/service server/store $shared"

@@ -1,10 +1,10 @@
-#include "server/store_sqlite/internal/ports.hpp"
+#include "server/store/adapter_support.hpp"
 
 #include <fmt/format.h>
 
 #include <charconv>
 
-namespace groundcrew::store::sqlite::internal {
+namespace groundcrew::store {
 
 Status CheckLimit(const PageRequest& page) {
   if (page.limit < 1 || page.limit > kMaxPageSize) {
@@ -52,4 +52,4 @@ Result<int64_t> ParseSequenceCursor(std::string_view after) {
   return value;
 }
 
-}  // namespace groundcrew::store::sqlite::internal
+}  // namespace groundcrew::store
