@@ -36,10 +36,9 @@ std::shared_ptr<PostgresStore> OpenFresh() {
     return nullptr;
   }
   static std::atomic<int> counter{0};
-  const std::string schema =
-      "t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
-  auto store = PostgresStore::Open({.conninfo = cluster->conninfo(), .schema = schema,
-                                    .read_connections = 2});
+  const std::string schema = "t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+  auto store = PostgresStore::Open(
+      {.conninfo = cluster->conninfo(), .schema = schema, .read_connections = 2});
   if (!store) {
     ADD_FAILURE() << store.error().message;
     return nullptr;

@@ -59,12 +59,12 @@ std::unique_ptr<ConsoleSessionStore> MakeConsoleSessionStore(ConnectionPool& poo
 
 /// The schema, in the numbered migrations' order (migrations.cpp): each part creates the tables
 /// of the ports defined next to it.
-extern const std::string_view kSchemaBase;       // 1: the gc_nocase collation
-extern const std::string_view kSchemaCatalog;    // 2: devices, resources, audit, inventories
-extern const std::string_view kSchemaSessions;   // 3: sessions, events, challenges, tokens,
-                                                 //    idempotency
-extern const std::string_view kSchemaIdentity;   // 4: credentials, user credentials, device
-                                                 //    trust, admin accounts, console sessions
+extern const std::string_view kSchemaBase;      // 1: the gc_nocase collation
+extern const std::string_view kSchemaCatalog;   // 2: devices, resources, audit, inventories
+extern const std::string_view kSchemaSessions;  // 3: sessions, events, challenges, tokens,
+                                                //    idempotency
+extern const std::string_view kSchemaIdentity;  // 4: credentials, user credentials, device
+                                                //    trust, admin accounts, console sessions
 
 using store::CheckLimit;
 using store::JoinTimes;
