@@ -1,7 +1,6 @@
 #include <fmt/format.h>
 
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "server/store_postgres/internal/ports.hpp"
@@ -66,7 +65,7 @@ constexpr const char* kQueryColumns =
     GC_DEVICE_COLUMNS ", latest_deployment_state, latest_deployment_at, latest_flow";
 #undef GC_DEVICE_COLUMNS
 
-// The fragments of the list's statement, one per filter and order; DeviceQuerySql puts together
+// The fragments of the list's statement, one per filter and order; BuildDeviceQuery puts together
 // those a query needs, numbering the parameters in the order they appear (PostgreSQL infers
 // each one's type from its use, so none may be left unused). Every filter but the search and
 // every order has an index that makes the page a keyset range scan (schema_catalog.cpp).
@@ -88,16 +87,18 @@ constexpr const char* kOrderSerial = " ORDER BY serial_number {0} LIMIT {1}";
 constexpr const char* kOrderName = " ORDER BY display_name COLLATE gc_nocase {0}, id {0} LIMIT {1}";
 constexpr const char* kOrderTime = " ORDER BY latest_deployment_at {0}, id {0} LIMIT {1}";
 
-// The statement of one page of the console's list and its parameters' values, in order.
+// The statement of one page of the console's list and its parameters' values, in order, as the
+// text they are sent as (integers in decimal).
 struct DeviceQuerySql {
   std::string sql;
-  std::vector<std::variant<std::string, int64_t>> values;
+  std::vector<std::string> values;
 
   // The placeholder of a new parameter bound to `value`.
-  std::string Parameter(std::variant<std::string, int64_t> value) {
+  std::string Parameter(std::string value) {
     values.push_back(std::move(value));
     return fmt::format("${}", values.size());
   }
+  std::string Parameter(int64_t value) { return Parameter(std::to_string(value)); }
 };
 
 // Its text depends only on which filters are set, the order, the direction and whether a cursor
@@ -159,14 +160,7 @@ DeviceQuerySql BuildDeviceQuery(const DeviceQuery& query, const DeviceCursor& cu
 }
 
 void Bind(Statement& s, const DeviceQuerySql& query) {
-  for (size_t i = 0; i < query.values.size(); ++i) {
-    const int index = static_cast<int>(i) + 1;
-    if (const auto* text = std::get_if<std::string>(&query.values[i])) {
-      s.Bind(index, *text);
-    } else {
-      s.Bind(index, std::get<int64_t>(query.values[i]));
-    }
-  }
+  for (size_t i = 0; i < query.values.size(); ++i) s.Bind(static_cast<int>(i) + 1, query.values[i]);
 }
 
 }  // namespace
