@@ -8,7 +8,8 @@
 // DeviceStore on PostgreSQL: one row of autopilot_devices per registration (schema_catalog.cpp),
 // versioned for compare-and-swap updates, with the summary of its latest deployment that the
 // session port keeps. Serial numbers (gc_nocase) and hardware hashes (bytea) are unique. List
-// pages in id order; Query is the console's list, one keyset range scan of an index per page.
+// pages in id order; Query is the console's list: each page one keyset range scan of an index
+// (a search: the prefix ranges' matches, sorted).
 namespace groundcrew::store::postgres::internal {
 namespace {
 
@@ -23,9 +24,10 @@ using core::AutopilotDeviceIdentity;
 
 // A clash on a unique key inserts nothing (rather than failing the transaction), so that Taken
 // can then look which key it was.
-constexpr const char* kInsertDevice = "INSERT INTO autopilot_devices (" GC_DEVICE_COLUMNS
-                                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-                                      "$12, $13, $14, $15, $16, $17, $18, 1) ON CONFLICT DO NOTHING";
+constexpr const char* kInsertDevice =
+    "INSERT INTO autopilot_devices (" GC_DEVICE_COLUMNS
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+    "$12, $13, $14, $15, $16, $17, $18, 1) ON CONFLICT DO NOTHING";
 constexpr const char* kSelectDeviceById =
     "SELECT " GC_DEVICE_COLUMNS " FROM autopilot_devices WHERE id = $1";
 constexpr const char* kSelectDeviceBySerial =
@@ -39,7 +41,8 @@ constexpr const char* kUpdateDevice =
     "azure_ad_device_id = $12, managed_device_id = $13, enrollment_state = $14, "
     "profile_assignment_status = $15, profile_assigned_at = $16, last_contacted_at = $17, "
     "created_at = $18, version = version + 1 WHERE id = $1 AND version = $19";
-constexpr const char* kDeleteDevice = "DELETE FROM autopilot_devices WHERE id = $1 AND version = $2";
+constexpr const char* kDeleteDevice =
+    "DELETE FROM autopilot_devices WHERE id = $1 AND version = $2";
 constexpr const char* kDeviceVersion = "SELECT version FROM autopilot_devices WHERE id = $1";
 // Which unique key a device clashes with, by another row (id, serial number, hardware hash).
 // The device's own row (an update's) holds its keys too: it counts only for the id.
@@ -50,11 +53,11 @@ constexpr const char* kDeviceClash =
     "FROM autopilot_devices WHERE id = $1 OR serial_number = $2 OR hardware_identifier = $3";
 // A filter by serial number (unique) names its column plainly so that a generic plan still
 // finds the one device through its index; the others page in id order and filter as they go.
-#define GC_LIST_DEVICES(first)                                                               \
-  "SELECT " GC_DEVICE_COLUMNS " FROM autopilot_devices WHERE " first                         \
-  " AND id > $1 "                                                                            \
-  "AND ($2::text = '' OR serial_number = $2) AND ($3::text = '' OR group_tag = $3) "         \
-  "AND ($4::bigint IS NULL OR enrollment_state = $4) "                                       \
+#define GC_LIST_DEVICES(first)                                                       \
+  "SELECT " GC_DEVICE_COLUMNS " FROM autopilot_devices WHERE " first                 \
+  " AND id > $1 "                                                                    \
+  "AND ($2::text = '' OR serial_number = $2) AND ($3::text = '' OR group_tag = $3) " \
+  "AND ($4::bigint IS NULL OR enrollment_state = $4) "                               \
   "AND ($6::text = '' OR latest_deployment_state = $6) ORDER BY id LIMIT $5"
 constexpr const char* kListDevices = GC_LIST_DEVICES("TRUE");
 constexpr const char* kListDevicesBySerial = GC_LIST_DEVICES("serial_number = $2");
@@ -118,8 +121,8 @@ DeviceQuerySql BuildDeviceQuery(const DeviceQuery& query, const DeviceCursor& cu
   }
   if (!query.group_tag.empty()) where += " AND group_tag = " + out.Parameter(query.group_tag);
   if (query.enrollment_state) {
-    where += " AND enrollment_state = " +
-             out.Parameter(static_cast<int64_t>(*query.enrollment_state));
+    where +=
+        " AND enrollment_state = " + out.Parameter(static_cast<int64_t>(*query.enrollment_state));
   }
   if (!query.deployment_state.empty()) {
     where += " AND latest_deployment_state = " + out.Parameter(query.deployment_state);
@@ -133,8 +136,7 @@ DeviceQuerySql BuildDeviceQuery(const DeviceQuery& query, const DeviceCursor& cu
   if (query.order_by == DeviceOrder::kLastDeploymentDateTime) order = kOrderTime;
   if (!query.after.empty()) {
     if (query.order_by == DeviceOrder::kSerialNumber) {
-      after = fmt::format(fmt::runtime(kAfterSerial), comparison,
-                          out.Parameter(cursor.text_key));
+      after = fmt::format(fmt::runtime(kAfterSerial), comparison, out.Parameter(cursor.text_key));
     } else if (query.order_by == DeviceOrder::kDeviceName) {
       const std::string key = out.Parameter(cursor.text_key);
       after = fmt::format(fmt::runtime(kAfterName), comparison, key, out.Parameter(cursor.id));
@@ -148,8 +150,8 @@ DeviceQuerySql BuildDeviceQuery(const DeviceQuery& query, const DeviceCursor& cu
   const std::string ordered = fmt::format(fmt::runtime(order), direction, limit);
 
   if (query.search.empty()) {
-    out.sql = fmt::format("SELECT {} FROM autopilot_devices WHERE TRUE{}{}{}", kQueryColumns,
-                          where, after, ordered);
+    out.sql = fmt::format("SELECT {} FROM autopilot_devices WHERE TRUE{}{}{}", kQueryColumns, where,
+                          after, ordered);
   } else {
     out.sql = fmt::format(
         "WITH matches AS MATERIALIZED (SELECT {} FROM autopilot_devices WHERE TRUE{}) "

@@ -56,7 +56,9 @@ ResourceRecord ReadResource(ResourceKind kind, const Statement& row) {
 
 class PostgresResourceStore final : public ResourceStore {
  public:
-  explicit PostgresResourceStore(ConnectionPool& pool) : pool_(pool) { pool_.Register(generation_); }
+  explicit PostgresResourceStore(ConnectionPool& pool) : pool_(pool) {
+    pool_.Register(generation_);
+  }
 
   Result<ResourceRecord> Create(const Resource& resource) override {
     ConnectionPool::WriteGuard writer(pool_);
