@@ -49,8 +49,9 @@ class PostgresAuditStore final : public AuditStore {
     insert->Bind(7, entry.detail);
     Result<bool> row = insert->Step();
     if (!row) return row.error();
-    if (!*row)
+    if (!*row) {
       return MakeError(ErrorCode::kInternal, "an audit entry was stored without a sequence");
+    }
     AuditEntry stored = entry;
     stored.sequence = insert->Int(0);
     if (Status s = transaction->Commit(); !s) return s.error();
