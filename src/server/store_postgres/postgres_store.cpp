@@ -91,6 +91,8 @@ class PostgresStoreImpl final : public PostgresStore {
         inventories_(internal::MakeInventoryStore(pool_)),
         admin_accounts_(internal::MakeAdminAccountStore(pool_)),
         console_sessions_(internal::MakeConsoleSessionStore(pool_)),
+        leases_(internal::MakeLeaseStore(pool_)),
+        sealed_values_(internal::MakeSealedValueStore(pool_)),
         listener_(pool_, std::move(listener)) {}
 
   DeviceStore& devices() override { return *devices_; }
@@ -106,6 +108,8 @@ class PostgresStoreImpl final : public PostgresStore {
   InventoryStore& inventories() override { return *inventories_; }
   AdminAccountStore& admin_accounts() override { return *admin_accounts_; }
   ConsoleSessionStore& console_sessions() override { return *console_sessions_; }
+  LeaseStore& leases() override { return *leases_; }
+  SealedValueStore& sealed_values() override { return *sealed_values_; }
 
   Status Transact(const std::function<Status()>& use_case) override {
     if (pool_.HoldsWriter()) return RunOnce(use_case);  // nested: a savepoint, no retry
@@ -144,6 +148,8 @@ class PostgresStoreImpl final : public PostgresStore {
   std::unique_ptr<InventoryStore> inventories_;
   std::unique_ptr<AdminAccountStore> admin_accounts_;
   std::unique_ptr<ConsoleSessionStore> console_sessions_;
+  std::unique_ptr<LeaseStore> leases_;
+  std::unique_ptr<SealedValueStore> sealed_values_;
   Listener listener_;  // last: stopped first
 };
 
