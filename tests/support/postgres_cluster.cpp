@@ -88,8 +88,7 @@ std::unique_ptr<PostgresCluster> PostgresCluster::Start(std::string& error) {
   }
   if (cluster->port_ == 0) return nullptr;
   const std::string port = std::to_string(cluster->port_);
-  if (!Run({kBin + "createdb", "-h", "127.0.0.1", "-p", port, "-U", "postgres",
-            "groundcrew_test"},
+  if (!Run({kBin + "createdb", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "groundcrew_test"},
            error)) {
     return nullptr;
   }
@@ -103,8 +102,8 @@ bool PostgresCluster::PgCtl(const std::string& action, std::string& error) {
     return false;
   }
   const std::string run = (dir_->path() / "run").string();
-  std::vector<std::string> argv = {kBin + "pg_ctl", "-D", run + "/data", "-l", run + "/log", "-w",
-                                   "-t", "30"};
+  std::vector<std::string> argv = {kBin + "pg_ctl", "-D", run + "/data", "-l",
+                                   run + "/log",    "-w", "-t",          "30"};
   if (action == "stop") {
     argv.insert(argv.end(), {"-m", "fast", "stop"});
   } else {

@@ -21,9 +21,9 @@ namespace groundcrew::store {
 /// int64. kInvalidArgument (field "after") for anything else.
 [[nodiscard]] Result<int64_t> ParseSequenceCursor(std::string_view after);
 
-/// Reads one page of rows from `list`, an adapter's statement (Step() gives Result<bool>) that was asked for `limit` + 1 rows (the
-/// extra row only tells whether another page follows): each row through `read(statement)`, and,
-/// when more rows follow, `next_after` = `cursor(last item)`.
+/// Reads one page of rows from `list`, an adapter's statement (Step() gives Result<bool>) that was
+/// asked for `limit` + 1 rows (the extra row only tells whether another page follows): each row
+/// through `read(statement)`, and, when more rows follow, `next_after` = `cursor(last item)`.
 template <class T, class Statement, class Read, class Cursor>
 Result<Page<T>> ReadPage(Statement& list, int limit, Read&& read, Cursor&& cursor) {
   Page<T> page;

@@ -385,6 +385,48 @@ class ObservedConsoleSessions final : public ConsoleSessionStore {
   const StoreObserver& observer_;
 };
 
+class ObservedLeases final : public LeaseStore {
+ public:
+  ObservedLeases(LeaseStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Result<bool> TryAcquire(std::string_view name, std::string_view holder, core::Timestamp now,
+                          std::chrono::seconds ttl) override {
+    return Timed(observer_, "leases.TryAcquire",
+                 [&] { return inner_.TryAcquire(name, holder, now, ttl); });
+  }
+  Status Release(std::string_view name, std::string_view holder) override {
+    return Timed(observer_, "leases.Release", [&] { return inner_.Release(name, holder); });
+  }
+  Result<std::optional<Lease>> Get(std::string_view name) override {
+    return Timed(observer_, "leases.Get", [&] { return inner_.Get(name); });
+  }
+
+ private:
+  LeaseStore& inner_;
+  const StoreObserver& observer_;
+};
+
+class ObservedSealedValues final : public SealedValueStore {
+ public:
+  ObservedSealedValues(SealedValueStore& inner, const StoreObserver& observer)
+      : inner_(inner), observer_(observer) {}
+  Result<std::optional<Versioned<std::string>>> Get(std::string_view name) override {
+    return Timed(observer_, "sealedValues.Get", [&] { return inner_.Get(name); });
+  }
+  Result<int64_t> Put(std::string_view name, std::string_view bytes,
+                      int64_t expected_version) override {
+    return Timed(observer_, "sealedValues.Put",
+                 [&] { return inner_.Put(name, bytes, expected_version); });
+  }
+  Result<std::vector<std::string>> Names() override {
+    return Timed(observer_, "sealedValues.Names", [&] { return inner_.Names(); });
+  }
+
+ private:
+  SealedValueStore& inner_;
+  const StoreObserver& observer_;
+};
+
 class ObservedStore final : public Store {
  public:
   ObservedStore(Store& inner, StoreObserver observer)
@@ -402,7 +444,9 @@ class ObservedStore final : public Store {
         idempotency_(inner.idempotency(), observer_),
         inventories_(inner.inventories(), observer_),
         admin_accounts_(inner.admin_accounts(), observer_),
-        console_sessions_(inner.console_sessions(), observer_) {}
+        console_sessions_(inner.console_sessions(), observer_),
+        leases_(inner.leases(), observer_),
+        sealed_values_(inner.sealed_values(), observer_) {}
 
   DeviceStore& devices() override { return devices_; }
   ResourceStore& resources() override { return resources_; }
@@ -417,6 +461,8 @@ class ObservedStore final : public Store {
   InventoryStore& inventories() override { return inventories_; }
   AdminAccountStore& admin_accounts() override { return admin_accounts_; }
   ConsoleSessionStore& console_sessions() override { return console_sessions_; }
+  LeaseStore& leases() override { return leases_; }
+  SealedValueStore& sealed_values() override { return sealed_values_; }
   Status Transact(const std::function<Status()>& use_case) override {
     return Timed(observer_, "Transact", [&] { return inner_.Transact(use_case); });
   }
@@ -437,6 +483,8 @@ class ObservedStore final : public Store {
   ObservedInventories inventories_;
   ObservedAdminAccounts admin_accounts_;
   ObservedConsoleSessions console_sessions_;
+  ObservedLeases leases_;
+  ObservedSealedValues sealed_values_;
 };
 
 }  // namespace

@@ -11,7 +11,9 @@
 #include "server/store/device_trust_store.hpp"
 #include "server/store/idempotency_store.hpp"
 #include "server/store/inventory_store.hpp"
+#include "server/store/lease_store.hpp"
 #include "server/store/resource_store.hpp"
+#include "server/store/sealed_value_store.hpp"
 #include "server/store/session_store.hpp"
 #include "server/store/token_store.hpp"
 #include "server/store/user_credential_store.hpp"
@@ -39,6 +41,10 @@ class Store {
   virtual InventoryStore& inventories() = 0;
   virtual AdminAccountStore& admin_accounts() = 0;
   virtual ConsoleSessionStore& console_sessions() = 0;
+  /// What the instances sharing one database coordinate through: who runs each leader-only
+  /// job, and the values they must all read alike (keys the service seals itself).
+  virtual LeaseStore& leases() = 0;
+  virtual SealedValueStore& sealed_values() = 0;
 
   /// Runs `use_case` as one transaction: every port call it makes on this thread joins it. It
   /// commits when `use_case` returns Ok and rolls back (leaving the database as it was) when

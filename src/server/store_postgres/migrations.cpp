@@ -24,6 +24,7 @@ std::span<const internal::Migration> Migrations() {
       internal::Migration{2, internal::kSchemaCatalog},
       internal::Migration{3, internal::kSchemaSessions},
       internal::Migration{4, internal::kSchemaIdentity},
+      internal::Migration{5, internal::kSchemaShared},
   };
   return kMigrations;
 }

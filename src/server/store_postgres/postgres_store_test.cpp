@@ -14,7 +14,9 @@
 #include "server/store/conformance/device_trust_store_conformance.hpp"
 #include "server/store/conformance/idempotency_store_conformance.hpp"
 #include "server/store/conformance/inventory_store_conformance.hpp"
+#include "server/store/conformance/lease_store_conformance.hpp"
 #include "server/store/conformance/resource_store_conformance.hpp"
+#include "server/store/conformance/sealed_value_store_conformance.hpp"
 #include "server/store/conformance/session_store_conformance.hpp"
 #include "server/store/conformance/token_store_conformance.hpp"
 #include "server/store/conformance/transact_conformance.hpp"
@@ -36,10 +38,9 @@ std::shared_ptr<PostgresStore> OpenFresh() {
     return nullptr;
   }
   static std::atomic<int> counter{0};
-  const std::string schema =
-      "t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
-  auto store = PostgresStore::Open({.conninfo = cluster->conninfo(), .schema = schema,
-                                    .read_connections = 2});
+  const std::string schema = "t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+  auto store = PostgresStore::Open(
+      {.conninfo = cluster->conninfo(), .schema = schema, .read_connections = 2});
   if (!store) {
     ADD_FAILURE() << store.error().message;
     return nullptr;
@@ -70,7 +71,9 @@ using conformance::CredentialStoreConformance;
 using conformance::DeviceTrustStoreConformance;
 using conformance::IdempotencyStoreConformance;
 using conformance::InventoryStoreConformance;
+using conformance::LeaseStoreConformance;
 using conformance::ResourceStoreConformance;
+using conformance::SealedValueStoreConformance;
 using conformance::SessionStoreConformance;
 using conformance::StoreFactory;
 using conformance::TokenStoreConformance;
@@ -91,6 +94,8 @@ GC_INSTANTIATE_STORE_SUITE(IdempotencyStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(InventoryStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(AdminAccountStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(ConsoleSessionStoreConformance);
+GC_INSTANTIATE_STORE_SUITE(LeaseStoreConformance);
+GC_INSTANTIATE_STORE_SUITE(SealedValueStoreConformance);
 #undef GC_INSTANTIATE_STORE_SUITE
 
 }  // namespace

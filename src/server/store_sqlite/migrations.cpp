@@ -284,7 +284,24 @@ CREATE INDEX deployment_sessions_state ON deployment_sessions (deployment_state,
 CREATE INDEX deployment_sessions_finished ON deployment_sessions (finished_at);
 )sql";
 
-constexpr std::array<internal::Migration, 11> kMigrations = {{
+// 12: what several instances sharing one database coordinate through (on SQLite, the processes
+// sharing the file). leases: who runs each leader-only job, until when (Unix seconds).
+// sealed_values: opaque values the service sealed itself (keys), each with its optimistic
+// version.
+constexpr std::string_view kShared = R"sql(
+CREATE TABLE leases (
+  name        TEXT PRIMARY KEY,
+  holder      TEXT NOT NULL,
+  expires_at  INTEGER NOT NULL
+);
+CREATE TABLE sealed_values (
+  name     TEXT PRIMARY KEY,
+  value    BLOB NOT NULL,
+  version  INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<internal::Migration, 12> kMigrations = {{
     {1, kDevices},
     {2, kResources},
     {3, kAuditLog},
@@ -296,6 +313,7 @@ constexpr std::array<internal::Migration, 11> kMigrations = {{
     {9, kReportedInventories},
     {10, kAdminAccounts},
     {11, kDeviceList},
+    {12, kShared},
 }};
 
 }  // namespace

@@ -31,7 +31,9 @@ class SqliteStoreImpl final : public SqliteStore {
         idempotency_(internal::MakeIdempotencyStore(pool_)),
         inventories_(internal::MakeInventoryStore(pool_)),
         admin_accounts_(internal::MakeAdminAccountStore(pool_)),
-        console_sessions_(internal::MakeConsoleSessionStore(pool_)) {}
+        console_sessions_(internal::MakeConsoleSessionStore(pool_)),
+        leases_(internal::MakeLeaseStore(pool_)),
+        sealed_values_(internal::MakeSealedValueStore(pool_)) {}
 
   DeviceStore& devices() override { return *devices_; }
   ResourceStore& resources() override { return *resources_; }
@@ -46,6 +48,8 @@ class SqliteStoreImpl final : public SqliteStore {
   InventoryStore& inventories() override { return *inventories_; }
   AdminAccountStore& admin_accounts() override { return *admin_accounts_; }
   ConsoleSessionStore& console_sessions() override { return *console_sessions_; }
+  LeaseStore& leases() override { return *leases_; }
+  SealedValueStore& sealed_values() override { return *sealed_values_; }
   PoolWaits waits() const override { return pool_.waits(); }
 
   Status Transact(const std::function<Status()>& use_case) override {
@@ -73,6 +77,8 @@ class SqliteStoreImpl final : public SqliteStore {
   std::unique_ptr<InventoryStore> inventories_;
   std::unique_ptr<AdminAccountStore> admin_accounts_;
   std::unique_ptr<ConsoleSessionStore> console_sessions_;
+  std::unique_ptr<LeaseStore> leases_;
+  std::unique_ptr<SealedValueStore> sealed_values_;
 };
 
 // Whether other connections to `path` see the same database (not so for SQLite's private

@@ -20,7 +20,9 @@
 #include "server/store/conformance/device_trust_store_conformance.hpp"
 #include "server/store/conformance/idempotency_store_conformance.hpp"
 #include "server/store/conformance/inventory_store_conformance.hpp"
+#include "server/store/conformance/lease_store_conformance.hpp"
 #include "server/store/conformance/resource_store_conformance.hpp"
+#include "server/store/conformance/sealed_value_store_conformance.hpp"
 #include "server/store/conformance/session_store_conformance.hpp"
 #include "server/store/conformance/token_store_conformance.hpp"
 #include "server/store/conformance/transact_conformance.hpp"
@@ -97,7 +99,9 @@ using conformance::CredentialStoreConformance;
 using conformance::DeviceTrustStoreConformance;
 using conformance::IdempotencyStoreConformance;
 using conformance::InventoryStoreConformance;
+using conformance::LeaseStoreConformance;
 using conformance::ResourceStoreConformance;
+using conformance::SealedValueStoreConformance;
 using conformance::SessionStoreConformance;
 using conformance::StoreFactory;
 using conformance::TokenStoreConformance;
@@ -119,6 +123,8 @@ GC_INSTANTIATE_STORE_SUITE(IdempotencyStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(InventoryStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(AdminAccountStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(ConsoleSessionStoreConformance);
+GC_INSTANTIATE_STORE_SUITE(LeaseStoreConformance);
+GC_INSTANTIATE_STORE_SUITE(SealedValueStoreConformance);
 #undef GC_INSTANTIATE_STORE_SUITE
 
 TEST(SqliteStoreTest, DataSurvivesReopening) {

@@ -43,10 +43,13 @@ class Statement;
 class Connection {
  public:
   /// Connects to `conninfo` (a "postgresql://..." URI or "key=value ..." string) and selects
-  /// `schema` (created if missing). kUnavailable when the server cannot be reached or refuses
-  /// the login.
+  /// `schema` (created if missing). A `read_only` session refuses writes
+  /// (default_transaction_read_only), so that a write sent to a reader by mistake fails instead
+  /// of bypassing the write lock. kUnavailable when the server cannot be reached or refuses the
+  /// login; kInvalidArgument (field "schema") for a schema name that is not lower-case letters,
+  /// digits and '_'.
   [[nodiscard]] static Result<Connection> Open(const std::string& conninfo,
-                                               const std::string& schema);
+                                               const std::string& schema, bool read_only = false);
 
   Connection(Connection&&) noexcept;
   Connection& operator=(Connection&&) noexcept;
@@ -72,14 +75,19 @@ class Connection {
   /// failed transaction).
   bool in_transaction() const;
 
-  /// Whether a statement failed with a serialization failure (40001) or a deadlock (40P01)
-  /// since the outermost transaction began: the whole transaction must be retried.
+  /// Whether a statement failed with a serialization failure (40001) or a deadlock (40P01),
+  /// or the connection was lost before an outermost COMMIT was sent, since the outermost
+  /// transaction began: the whole transaction may be retried (after Reconnect() when lost).
   bool retryable_failure() const { return retryable_failure_; }
 
   /// Whether the session to the server is lost (the server restarted, the network failed).
+  /// A lost session is noticed by the next statement; when that statement begins a new unit of
+  /// work (an outermost BEGIN, or a statement outside any transaction) the connection
+  /// reconnects and runs it again, once, so that callers see a server restart only while the
+  /// server is down.
   bool broken() const;
-  /// Connects again after broken() (forgetting the prepared statements), keeping the schema.
-  /// kUnavailable when the server cannot be reached yet. REQUIRES: transaction_depth() == 0.
+  /// Connects again (forgetting the prepared statements), keeping the schema. kUnavailable when
+  /// the server cannot be reached yet. REQUIRES: transaction_depth() == 0.
   [[nodiscard]] Status Reconnect();
 
   /// Called by the outermost write Transaction just before its COMMIT, on this connection (the
@@ -101,16 +109,23 @@ class Connection {
   friend class Statement;
   friend class Transaction;
 
-  Connection(pg_conn* conn, std::string conninfo, std::string schema);
+  Connection(pg_conn* conn, std::string schema, bool read_only);
   void Close();
   // Turns a failed result (or a null one) into an Error, noting a retryable failure or a lost
   // connection. Takes ownership of `result` (may be null).
-  Error Failure(pg_result* result, std::string_view what);
+  Error Failure(pg_result* result);
+  // Runs `sql` with the simple protocol, without the reconnect-and-retry.
+  Status ExecuteOnce(std::string_view sql);
+  // The server-side name of `sql` prepared on this session (preparing it if needed).
+  Result<std::string> PreparedName(const std::string& sql);
+  // After a failure: whether the session was lost at a point where running the same statement
+  // again on a new session is safe (no transaction open), having reconnected.
+  bool ReconnectedForRetry();
   Status Configure();
 
   pg_conn* conn_ = nullptr;
-  std::string conninfo_;
   std::string schema_;
+  bool read_only_ = false;
   int64_t write_lock_key_ = 0;
   int transaction_depth_ = 0;
   int changes_ = 0;
@@ -155,11 +170,13 @@ class Statement {
 
  private:
   friend class Connection;
-  Statement(Connection* connection, std::string name) : connection_(connection), name_(std::move(name)) {}
+  Statement(Connection* connection, std::string sql, std::string name)
+      : connection_(connection), sql_(std::move(sql)), name_(std::move(name)) {}
   Status Execute();
   void Clear();
 
   Connection* connection_ = nullptr;
+  std::string sql_;
   std::string name_;
   std::vector<std::optional<std::string>> values_;  // by index - 1
   std::vector<int> formats_;                        // 0 text, 1 binary
@@ -198,8 +215,10 @@ class Transaction {
 
   /// COMMIT (outermost; after the connection's before-commit hook) or RELEASE (nested). On
   /// failure the transaction is rolled back (by the server for a failed COMMIT, else on
-  /// destruction). kUnavailable when the connection was lost: whether an outermost COMMIT took
-  /// effect is then unknown.
+  /// destruction). kUnavailable when the connection was lost: if it was lost during the
+  /// COMMIT itself, whether the transaction took effect is unknown (retryable_failure() is then
+  /// false). A transaction in which a statement failed without a savepoint to undo it cannot
+  /// commit: kAborted, rolled back.
   [[nodiscard]] Status Commit();
 
   int level() const { return level_; }

@@ -110,7 +110,7 @@ class ConnectionPool {
   std::recursive_mutex writer_mutex_;
   Connection writer_;
   std::atomic<std::thread::id> writer_owner_{};
-  int writer_depth_ = 0;                      // guarded by writer_mutex_
+  int writer_depth_ = 0;                       // guarded by writer_mutex_
   std::vector<Invalidatable*> to_invalidate_;  // guarded by writer_mutex_
 
   std::string notify_channel_;

@@ -15,7 +15,9 @@
 #include "server/store/device_trust_store.hpp"
 #include "server/store/idempotency_store.hpp"
 #include "server/store/inventory_store.hpp"
+#include "server/store/lease_store.hpp"
 #include "server/store/resource_store.hpp"
+#include "server/store/sealed_value_store.hpp"
 #include "server/store/session_store.hpp"
 #include "server/store/token_store.hpp"
 #include "server/store/types.hpp"
@@ -56,15 +58,18 @@ std::unique_ptr<IdempotencyStore> MakeIdempotencyStore(ConnectionPool& pool);
 std::unique_ptr<InventoryStore> MakeInventoryStore(ConnectionPool& pool);
 std::unique_ptr<AdminAccountStore> MakeAdminAccountStore(ConnectionPool& pool);
 std::unique_ptr<ConsoleSessionStore> MakeConsoleSessionStore(ConnectionPool& pool);
+std::unique_ptr<LeaseStore> MakeLeaseStore(ConnectionPool& pool);
+std::unique_ptr<SealedValueStore> MakeSealedValueStore(ConnectionPool& pool);
 
 /// The schema, in the numbered migrations' order (migrations.cpp): each part creates the tables
 /// of the ports defined next to it.
-extern const std::string_view kSchemaBase;       // 1: the gc_nocase collation
-extern const std::string_view kSchemaCatalog;    // 2: devices, resources, audit, inventories
-extern const std::string_view kSchemaSessions;   // 3: sessions, events, challenges, tokens,
-                                                 //    idempotency
-extern const std::string_view kSchemaIdentity;   // 4: credentials, user credentials, device
-                                                 //    trust, admin accounts, console sessions
+extern const std::string_view kSchemaBase;      // 1: the gc_nocase collation
+extern const std::string_view kSchemaCatalog;   // 2: devices, resources, audit, inventories
+extern const std::string_view kSchemaSessions;  // 3: sessions, events, challenges, tokens,
+                                                //    idempotency
+extern const std::string_view kSchemaIdentity;  // 4: credentials, user credentials, device
+                                                //    trust, admin accounts, console sessions
+extern const std::string_view kSchemaShared;    // 5: leases, sealed values
 
 using store::CheckLimit;
 using store::JoinTimes;

@@ -19,7 +19,9 @@
 #include "server/store/device_trust_store.hpp"
 #include "server/store/idempotency_store.hpp"
 #include "server/store/inventory_store.hpp"
+#include "server/store/lease_store.hpp"
 #include "server/store/resource_store.hpp"
+#include "server/store/sealed_value_store.hpp"
 #include "server/store/session_store.hpp"
 #include "server/store/token_store.hpp"
 #include "server/store/types.hpp"
@@ -48,6 +50,8 @@ std::unique_ptr<IdempotencyStore> MakeIdempotencyStore(ConnectionPool& pool);
 std::unique_ptr<InventoryStore> MakeInventoryStore(ConnectionPool& pool);
 std::unique_ptr<AdminAccountStore> MakeAdminAccountStore(ConnectionPool& pool);
 std::unique_ptr<ConsoleSessionStore> MakeConsoleSessionStore(ConnectionPool& pool);
+std::unique_ptr<LeaseStore> MakeLeaseStore(ConnectionPool& pool);
+std::unique_ptr<SealedValueStore> MakeSealedValueStore(ConnectionPool& pool);
 
 using store::CheckLimit;
 using store::JoinTimes;
