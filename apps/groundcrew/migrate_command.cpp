@@ -57,8 +57,8 @@ bool IsPostgresUri(std::string_view uri) {
 // The secrets the data directory must hold: a directory groundcrewd has run on has them all,
 // and LoadOrCreateSecrets must only read here (the source is left as it is).
 Status CheckSecretsPresent(const service::SecretPaths& paths) {
-  for (const fs::path& file : {paths.token_keys(), paths.ca_key(), paths.ca_certificate(),
-                               paths.nonce_key()}) {
+  for (const fs::path& file :
+       {paths.token_keys(), paths.ca_key(), paths.ca_certificate(), paths.nonce_key()}) {
     std::error_code ec;
     if (!fs::is_regular_file(file, ec)) {
       return MakeError(ErrorCode::kFailedPrecondition,

@@ -1,5 +1,3 @@
-#include "server/store_copy/store_copy.hpp"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -10,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "server/store_copy/store_copy.hpp"
+#include "server/store_postgres/internal/connection.hpp"
 #include "server/store_postgres/postgres_store.hpp"
 #include "server/store_sqlite/migrations.hpp"
 #include "server/store_sqlite/sqlite_store.hpp"
@@ -19,8 +19,8 @@
 namespace groundcrew::store::copy {
 namespace {
 
-using ::testing::HasSubstr;
 using test_support::PostgresCluster;
+using ::testing::HasSubstr;
 
 core::Timestamp At(int64_t seconds) { return core::Timestamp{std::chrono::seconds{seconds}}; }
 
@@ -134,36 +134,40 @@ void Fill(Store& store) {
                                           .name = "admin",
                                           .role = CredentialRole::kAdmin,
                                           .token_sha256 = std::string(64, 'a'),
-                                          .created_date_time = At(1'700'000'000)}));
+                                          .created_date_time = At(1'700'000'000),
+                                          .revoked_date_time = std::nullopt}));
   ASSERT_TRUE(store.credentials().Create({.id = "c2",
                                           .name = "Reader",
                                           .role = CredentialRole::kReader,
                                           .token_sha256 = std::string(64, 'b'),
-                                          .created_date_time = At(1'700'000'001)}));
+                                          .created_date_time = At(1'700'000'001),
+                                          .revoked_date_time = std::nullopt}));
   ASSERT_TRUE(store.credentials().Revoke("c2", At(1'700'000'002)));
 
-  ASSERT_TRUE(store.user_credentials().Put({.user_id = "u1",
-                                            .password_hash = "$argon2id$v=19$...",
-                                            .totp_secret = kBinary,
-                                            .totp_last_step = 42,
-                                            .recent_failures = {At(1'700'000'070),
-                                                                At(1'700'000'071)},
-                                            .locked_until = At(1'700'000'900),
-                                            .updated_date_time = At(1'700'000'072)},
-                                           std::nullopt));
+  ASSERT_TRUE(
+      store.user_credentials().Put({.user_id = "u1",
+                                    .password_hash = "$argon2id$v=19$...",
+                                    .totp_secret = kBinary,
+                                    .totp_last_step = 42,
+                                    .recent_failures = {At(1'700'000'070), At(1'700'000'071)},
+                                    .locked_until = At(1'700'000'900),
+                                    .updated_date_time = At(1'700'000'072)},
+                                   std::nullopt));
 
   ASSERT_TRUE(store.tokens().Record({.id = "jti-1",
                                      .audience = "device",
                                      .subject = "ztd-1",
                                      .device_id = "ztd-1",
                                      .issued_date_time = At(1'700'000'000),
-                                     .expiration_date_time = At(2'000'000'000)}));
+                                     .expiration_date_time = At(2'000'000'000),
+                                     .revoked_date_time = std::nullopt}));
   ASSERT_TRUE(store.tokens().Record({.id = "jti-2",
                                      .audience = "user",
                                      .subject = "u1",
                                      .device_id = "",
                                      .issued_date_time = At(1'700'000'000),
-                                     .expiration_date_time = At(2'000'000'000)}));
+                                     .expiration_date_time = At(2'000'000'000),
+                                     .revoked_date_time = std::nullopt}));
   ASSERT_TRUE(store.tokens().Revoke("jti-2", At(1'700'000'500)));
 
   ASSERT_TRUE(store.idempotency().Put({.credential_id = "admin",
@@ -399,12 +403,13 @@ TEST_F(CopyTest, CopiesEveryTableAndReadsBackThroughThePorts) {
 }
 
 TEST_F(CopyTest, TheHashesDependOnlyOnTheContent) {
-  {
-    auto source = OpenSqlite();
-    ASSERT_NE(source, nullptr);
-    ASSERT_NO_FATAL_FAILURE(Fill(*source));
-  }
+  // The first copy reads while the SQLite store is open (its last commits still in the WAL),
+  // the second after it closed.
+  auto source = OpenSqlite();
+  ASSERT_NE(source, nullptr);
+  ASSERT_NO_FATAL_FAILURE(Fill(*source));
   auto first = CopySqliteToPostgres(sqlite_path_, Target());
+  source.reset();
   auto second = CopySqliteToPostgres(sqlite_path_, Target());
   ASSERT_TRUE(first && second);
   ASSERT_EQ(first->tables.size(), second->tables.size());
@@ -438,7 +443,8 @@ TEST_F(CopyTest, RefusesATargetThatHoldsData) {
                                        .subject = "x",
                                        .device_id = "",
                                        .issued_date_time = At(1),
-                                       .expiration_date_time = At(2)}));
+                                       .expiration_date_time = At(2),
+                                       .revoked_date_time = std::nullopt}));
   }
   auto refused = CopySqliteToPostgres(sqlite_path_, other);
   ASSERT_FALSE(refused);
@@ -483,6 +489,61 @@ TEST_F(CopyTest, RefusesASourceAtAnOlderSchemaAndLeavesItAlone) {
   EXPECT_EQ(refused.error().field, "source");
   EXPECT_THAT(refused.error().message, HasSubstr("start this version of groundcrewd"));
   EXPECT_EQ(UserVersion(sqlite_path_), old_version);
+}
+
+// Runs `sql` on the SQLite file without the adapter.
+void ExecuteSqlite(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+TEST_F(CopyTest, RefusesSchemasOutOfStep) {
+  { ASSERT_NE(OpenSqlite(), nullptr); }
+  ExecuteSqlite(sqlite_path_, "ALTER TABLE audit_log ADD COLUMN extra TEXT");
+  auto refused = CopySqliteToPostgres(sqlite_path_, Target());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInternal);
+  EXPECT_THAT(refused.error().message, HasSubstr("audit_log.extra"));
+
+  ExecuteSqlite(sqlite_path_, "CREATE TABLE stray (x INTEGER)");
+  refused = CopySqliteToPostgres(sqlite_path_, Target());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInternal);
+  EXPECT_THAT(refused.error().message, HasSubstr("table stray"));
+}
+
+TEST_F(CopyTest, AContentThatDiffersAfterTheCopyIsRolledBack) {
+  {
+    auto source = OpenSqlite();
+    ASSERT_NE(source, nullptr);
+    ASSERT_NO_FATAL_FAILURE(Fill(*source));
+  }
+  // A trigger in the target changes what is inserted into audit_log.
+  const postgres::Options target = Target();
+  ASSERT_NE(OpenPostgres(target), nullptr);
+  {
+    auto db = postgres::internal::Connection::Open(target.conninfo, target.schema);
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE(db->Execute(
+        "CREATE FUNCTION tamper() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN NEW.detail := NEW.detail || ' '; RETURN NEW; END $$; "
+        "CREATE TRIGGER tamper BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION tamper()"));
+  }
+  auto refused = CopySqliteToPostgres(sqlite_path_, target);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInternal);
+  EXPECT_THAT(refused.error().message, HasSubstr("table audit_log differs"));
+
+  auto copy = OpenPostgres(target);
+  ASSERT_NE(copy, nullptr);
+  auto devices = copy->devices().List(DeviceFilter{}, PageRequest{.after = "", .limit = 10});
+  ASSERT_TRUE(devices);
+  EXPECT_TRUE(devices->items.empty());
+  auto generation = copy->resources().Generation();
+  ASSERT_TRUE(generation);
+  EXPECT_EQ(*generation, 0);  // the seeded row is back
 }
 
 TEST_F(CopyTest, RefusesAMissingSource) {

@@ -58,8 +58,8 @@ char Tag(Kind kind) {
 }
 
 struct Column {
-  std::string name;       // PostgreSQL's
-  std::string source;     // the SQLite expression read for it
+  std::string name;    // PostgreSQL's
+  std::string source;  // the SQLite expression read for it
   Kind kind = Kind::kText;
   bool identity_always = false;
 };
@@ -184,8 +184,8 @@ class Source {
  private:
   explicit Source(sqlite3* db) : db_(db) {}
   Error Failure(std::string_view sql) {
-    return SourceError(ErrorCode::kUnavailable,
-                       fmt::format("reading the SQLite database ({}): {}", sql, sqlite3_errmsg(db_)));
+    return SourceError(ErrorCode::kUnavailable, fmt::format("reading the SQLite database ({}): {}",
+                                                            sql, sqlite3_errmsg(db_)));
   }
   sqlite3* db_ = nullptr;
 };
@@ -264,12 +264,12 @@ Result<std::set<std::string>> SourceColumns(Source& source, const std::string& t
 // The highest value an AUTOINCREMENT table has handed out (sqlite_sequence), 0 when none.
 Result<int64_t> SourceSequence(Source& source, const std::string& table) {
   bool has_sequences = false;
-  GC_RETURN_IF_ERROR(source.Query(
-      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'",
-      [&](sqlite3_stmt*) -> Status {
-        has_sequences = true;
-        return Ok{};
-      }));
+  GC_RETURN_IF_ERROR(
+      source.Query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'",
+                   [&](sqlite3_stmt*) -> Status {
+                     has_sequences = true;
+                     return Ok{};
+                   }));
   int64_t seq = 0;
   if (!has_sequences) return seq;
   GC_RETURN_IF_ERROR(source.Query(
@@ -289,10 +289,10 @@ Error TargetError(const Error& error, std::string_view context) {
 }
 
 Error OutOfStep(std::string message) {
-  return MakeError(ErrorCode::kInternal,
-                   "the SQLite and PostgreSQL schemas are out of step (a groundcrew bug): " +
-                       std::move(message),
-                   "target");
+  return MakeError(
+      ErrorCode::kInternal,
+      "the SQLite and PostgreSQL schemas are out of step (a groundcrew bug): " + std::move(message),
+      "target");
 }
 
 // Runs `sql` with `params` (text) on `db`, calling `row` with each row.
@@ -367,32 +367,33 @@ Result<TablePlan> PlanTable(pg::Connection& db, const std::string& schema, Sourc
   TablePlan plan{.name = table, .columns = {}};
   std::set<std::string> pg_columns;
   const std::array params{schema, table};
-  GC_RETURN_IF_ERROR(PgQuery(
-      db,
-      "SELECT column_name::text, data_type::text, is_identity::text, "
-      "coalesce(identity_generation::text, '') FROM information_schema.columns "
-      "WHERE table_schema = $1::text AND table_name = $2::text ORDER BY ordinal_position",
-      params, [&](const pg::Statement& row) {
-        Column column;
-        column.name = row.Text(0);
-        const std::string type = row.Text(1);
-        column.kind = type == "bytea"                                                ? Kind::kBytes
-                      : (type == "bigint" || type == "integer" || type == "smallint") ? Kind::kInteger
-                                                                                      : Kind::kText;
-        column.identity_always = row.Text(2) == "YES" && row.Text(3) == "ALWAYS";
-        pg_columns.insert(column.name);
-        if (sqlite_columns.contains(column.name)) {
-          column.source = Quote(column.name);
-        } else {
-          for (const auto& renamed : kRenamedColumns) {
-            if (renamed.table == table && renamed.column == column.name) {
-              column.source = std::string(renamed.sqlite_source);
-            }
-          }
-        }
-        // A column with no source is left to its default.
-        if (!column.source.empty()) plan.columns.push_back(std::move(column));
-      }));
+  GC_RETURN_IF_ERROR(
+      PgQuery(db,
+              "SELECT column_name::text, data_type::text, is_identity::text, "
+              "coalesce(identity_generation::text, '') FROM information_schema.columns "
+              "WHERE table_schema = $1::text AND table_name = $2::text ORDER BY ordinal_position",
+              params, [&](const pg::Statement& row) {
+                Column column;
+                column.name = row.Text(0);
+                const std::string type = row.Text(1);
+                column.kind = type == "bytea" ? Kind::kBytes
+                              : (type == "bigint" || type == "integer" || type == "smallint")
+                                  ? Kind::kInteger
+                                  : Kind::kText;
+                column.identity_always = row.Text(2) == "YES" && row.Text(3) == "ALWAYS";
+                pg_columns.insert(column.name);
+                if (sqlite_columns.contains(column.name)) {
+                  column.source = Quote(column.name);
+                } else {
+                  for (const auto& renamed : kRenamedColumns) {
+                    if (renamed.table == table && renamed.column == column.name) {
+                      column.source = std::string(renamed.sqlite_source);
+                    }
+                  }
+                }
+                // A column with no source is left to its default.
+                if (!column.source.empty()) plan.columns.push_back(std::move(column));
+              }));
   for (const auto& name : sqlite_columns) {
     if (!pg_columns.contains(name)) {
       return OutOfStep(fmt::format("SQLite's {}.{} has no PostgreSQL column", table, name));
@@ -482,8 +483,7 @@ Result<TableHash> CopyTable(Source& source, pg::Connection& db, const std::strin
 }
 
 // The table's count and hash as PostgreSQL holds it now (in this transaction).
-Result<TableHash> TargetHash(pg::Connection& db, const std::string& schema,
-                             const TablePlan& plan) {
+Result<TableHash> TargetHash(pg::Connection& db, const std::string& schema, const TablePlan& plan) {
   std::string select = "SELECT ";
   for (size_t i = 0; i < plan.columns.size(); ++i) {
     select += (i ? ", " : "") + Quote(plan.columns[i].name);
@@ -503,8 +503,8 @@ Result<TableHash> TargetHash(pg::Connection& db, const std::string& schema,
       if (statement->IsNull(column)) {
         encoder.Null();
       } else {
-        encoder.Value(kind, kind == Kind::kBytes ? statement->Blob(column)
-                                                 : statement->Text(column));
+        encoder.Value(kind,
+                      kind == Kind::kBytes ? statement->Blob(column) : statement->Text(column));
       }
     }
     digests.push_back(encoder.Finish());
