@@ -188,6 +188,26 @@ void Fill(Store& store) {
                                              .locked_until = std::nullopt,
                                              .created_date_time = At(1'700'000'000),
                                              .last_sign_in_date_time = At(1'700'000'300)}));
+  ASSERT_TRUE(store.device_trust().Put({.device_id = "ztd-1",
+                                        .directory_device_id = "dir-1",
+                                        .trust_type = core::TrustType::kAzureAd,
+                                        .display_name = "CON-1",
+                                        .joined_date_time = At(1'700'000'200),
+                                        .certificate_serial = std::string(32, 'f'),
+                                        .certificate_expiration_date_time = At(1'800'000'000),
+                                        .enrolled_date_time = std::nullopt,
+                                        .resealed_date_time = std::nullopt,
+                                        .primary_user_id = "u1",
+                                        .updated_date_time = At(1'700'000'201)},
+                                       std::nullopt));
+  ASSERT_TRUE(store.challenges().Create({.id = "ch-1",
+                                         .purpose = "mfa",
+                                         .subject = "u1",
+                                         .device_id = "ztd-1",
+                                         .data = kBinary,
+                                         .attempts = 2,
+                                         .expires_date_time = At(2'000'000'000)}));
+  ASSERT_TRUE(store.sealed_values().Put("token-keys", kBinary, 0));
   ASSERT_TRUE(store.console_sessions().Create({.token_sha256 = std::string(64, 'c'),
                                                .admin_name = "alice",
                                                .csrf_token = "csrf",
@@ -323,6 +343,20 @@ void ExpectSameEverythingElse(Store& a, Store& b) {
   EXPECT_EQ((*account)->value.role, CredentialRole::kTechnician);
   EXPECT_EQ((*account)->value.totp_secret, kBinary);
   EXPECT_EQ((*account)->value.last_sign_in_date_time, At(1'700'000'300));
+  auto trust = b.device_trust().Find("ztd-1");
+  ASSERT_TRUE(trust && trust->has_value());
+  EXPECT_EQ((*trust)->value.trust_type, core::TrustType::kAzureAd);
+  EXPECT_EQ((*trust)->value.certificate_expiration_date_time, At(1'800'000'000));
+  EXPECT_FALSE((*trust)->value.enrolled_date_time.has_value());
+  auto challenge = b.challenges().Find("ch-1", At(1'800'000'000));
+  ASSERT_TRUE(challenge && challenge->has_value());
+  EXPECT_EQ((*challenge)->data, kBinary);
+  EXPECT_EQ((*challenge)->attempts, 2);
+  auto sealed = b.sealed_values().Get("token-keys");
+  ASSERT_TRUE(sealed && sealed->has_value());
+  EXPECT_EQ((*sealed)->value, kBinary);
+  EXPECT_EQ((*sealed)->version, 1);
+
   auto console = b.console_sessions().FindByTokenSha256(std::string(64, 'c'));
   ASSERT_TRUE(console && console->has_value());
   EXPECT_EQ((*console)->admin_name, "alice");
