@@ -279,6 +279,7 @@ class PostgresSessionStore final : public SessionStore {
     SessionEvent appended = event;
     appended.sequence = insert->Int(0);
     insert->Reset();
+    pool_.AnnounceEvents();  // live streams on every instance wake when this commits
     if (Status s = transaction->Commit(); !s) return s.error();
     return appended;
   }
