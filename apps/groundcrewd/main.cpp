@@ -6,20 +6,20 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "common/clock.hpp"
 #include "common/durable_file.hpp"
@@ -36,11 +36,11 @@
 #include "server/http/http_server.hpp"
 #include "server/http/metrics.hpp"
 #include "server/service/data_dir.hpp"
+#include "server/service/leader_jobs.hpp"
 #include "server/service/secrets.hpp"
 #include "server/service/services.hpp"
-#include "server/store/observed_store.hpp"
-#include "server/service/leader_jobs.hpp"
 #include "server/service/stored_secrets.hpp"
+#include "server/store/observed_store.hpp"
 #include "server/store_postgres/postgres_store.hpp"
 #include "server/store_sqlite/sqlite_store.hpp"
 
@@ -140,11 +140,9 @@ class LeaderLoop {
  public:
   LeaderLoop(groundcrew::service::LeaderJobs jobs, groundcrew::service::TokenService& tokens,
              JsonLog& log, std::atomic<bool>& is_leader)
-      : jobs_(std::move(jobs)),
-        tokens_(tokens),
-        log_(log),
-        is_leader_(is_leader),
-        thread_([this] { Run(); }) {}
+      : jobs_(std::move(jobs)), tokens_(tokens), log_(log), is_leader_(is_leader), thread_([this] {
+          Run();
+        }) {}
   LeaderLoop(const LeaderLoop&) = delete;
   LeaderLoop& operator=(const LeaderLoop&) = delete;
   ~LeaderLoop() {
@@ -181,10 +179,10 @@ class LeaderLoop {
       return;
     }
     if (round->leader != is_leader_.exchange(round->leader)) {
-      log_.Write(JsonLog::Level::kInfo,
-                 round->leader ? "leading: this instance sweeps and rotates keys"
-                               : "no longer leading",
-                 {{"instance", jobs_.holder()}});
+      log_.Write(
+          JsonLog::Level::kInfo,
+          round->leader ? "leading: this instance sweeps and rotates keys" : "no longer leading",
+          {{"instance", jobs_.holder()}});
     }
     for (const std::string& failed : round->failed) {
       log_.Write(JsonLog::Level::kWarn, "a leader job failed", {{"job", failed}});
@@ -197,7 +195,7 @@ class LeaderLoop {
   std::atomic<bool>& is_leader_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool stop_ = false;  // guarded by mutex_
+  bool stop_ = false;   // guarded by mutex_
   std::thread thread_;  // last: starts once the rest is ready
 };
 
@@ -339,12 +337,12 @@ int main(int argc, char** argv) {
   std::optional<groundcrew::daemon::DataDirLock> data_dir_lock;
   if (!postgres) {
     if (!fs::exists(data_dir.database())) {
-      return Fail(log, groundcrew::MakeError(groundcrew::ErrorCode::kFailedPrecondition,
-                                             "no tenant in " + config->data_dir +
-                                                 ": run `groundcrew init --data-dir " +
-                                                 config->data_dir +
-                                                 " --organization NAME --domain DOMAIN` first",
-                                             "data-dir"));
+      return Fail(
+          log, groundcrew::MakeError(groundcrew::ErrorCode::kFailedPrecondition,
+                                     "no tenant in " + config->data_dir +
+                                         ": run `groundcrew init --data-dir " + config->data_dir +
+                                         " --organization NAME --domain DOMAIN` first",
+                                     "data-dir"));
     }
     auto lock = groundcrew::daemon::DataDirLock::Take(data_dir.root);
     if (!lock) return Fail(log, lock.error());
@@ -354,10 +352,10 @@ int main(int argc, char** argv) {
     fs::create_directories(data_dir.content(), ec);
     fs::create_directories(data_dir.diagnostics(), ec);
     if (!fs::is_directory(data_dir.root)) {
-      return Fail(log, groundcrew::MakeError(groundcrew::ErrorCode::kFailedPrecondition,
-                                             "the shared data directory " + config->data_dir +
-                                                 " cannot be created",
-                                             "data-dir"));
+      return Fail(log, groundcrew::MakeError(
+                           groundcrew::ErrorCode::kFailedPrecondition,
+                           "the shared data directory " + config->data_dir + " cannot be created",
+                           "data-dir"));
     }
   }
   if (auto writable = groundcrew::daemon::CheckWritable(data_dir.root); !writable) {
@@ -555,22 +553,22 @@ int main(int argc, char** argv) {
     return Fail(log, added.error());
   }
   // /healthz answers while the process serves (liveness); /readyz while it can also write.
-  (void)router.Add(
-      "GET", "/readyz",
-      [&data_dir, &services, postgres](const groundcrew::server::Request&,
-                                       const groundcrew::server::PathParams&) {
-        groundcrew::Status ready = groundcrew::daemon::CheckReady(data_dir.root);
-        // A shared database must answer too (it may be restarting or failing over).
-        if (ready && postgres) {
-          if (auto read = services.store.sessions().LastEventSequence(); !read) {
-            ready = read.error();
-          }
-        }
-        if (ready) return groundcrew::server::JsonResponse(200, R"({"status":"ready"})");
-        return groundcrew::server::JsonResponse(
-            503, boost::json::serialize(boost::json::object{{"status", "notReady"},
-                                                            {"reason", ready.error().message}}));
-      });
+  (void)router.Add("GET", "/readyz",
+                   [&data_dir, &services, postgres](const groundcrew::server::Request&,
+                                                    const groundcrew::server::PathParams&) {
+                     groundcrew::Status ready = groundcrew::daemon::CheckReady(data_dir.root);
+                     // A shared database must answer too (it may be restarting or failing over).
+                     if (ready && postgres) {
+                       if (auto read = services.store.sessions().LastEventSequence(); !read) {
+                         ready = read.error();
+                       }
+                     }
+                     if (ready)
+                       return groundcrew::server::JsonResponse(200, R"({"status":"ready"})");
+                     return groundcrew::server::JsonResponse(
+                         503, boost::json::serialize(boost::json::object{
+                                  {"status", "notReady"}, {"reason", ready.error().message}}));
+                   });
   // /metrics: the server's request metrics (the built-in route's) followed by store timings.
   // With a metrics token, only a scraper that presents it reads them.
   groundcrew::server::HttpServer* server_metrics = nullptr;  // set once the server exists
@@ -714,11 +712,10 @@ int main(int argc, char** argv) {
   if (postgres) {
     // A job's count of what it removed is not needed: only whether it failed.
     const auto job = [](std::string name, auto run) {
-      return groundcrew::service::LeaderJob{
-          std::move(name), [run]() -> groundcrew::Status {
-            GC_RETURN_IF_ERROR(run());
-            return groundcrew::Ok{};
-          }};
+      return groundcrew::service::LeaderJob{std::move(name), [run]() -> groundcrew::Status {
+                                              GC_RETURN_IF_ERROR(run());
+                                              return groundcrew::Ok{};
+                                            }};
     };
     std::vector<groundcrew::service::LeaderJob> jobs = {
         job("rotateKeys", [&services] { return services.tokens.RotateIfDue(); }),
@@ -738,7 +735,7 @@ int main(int argc, char** argv) {
   sigwait(&signals, &received);
   log.Write(JsonLog::Level::kInfo, "stopping",
             {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
-  leader_loop.reset();  // resigns the lease: another instance leads at once
+  leader_loop.reset();                // resigns the lease: another instance leads at once
   services.deployment.StopWaiting();  // long polls for events answer now
   server.Stop();
   database->OnEventsFromElsewhere({});  // the services go before the store

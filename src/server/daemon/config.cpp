@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <boost/json/parse.hpp>
 #include <algorithm>
+#include <boost/json/parse.hpp>
 #include <cctype>
 #include <charconv>
 #include <climits>
@@ -79,8 +79,7 @@ constexpr IntSetting kIntSettings[] = {
      &ConfigLayer::lockout_duration_minutes},
     {"maxConnections", "GROUNDCREW_MAX_CONNECTIONS", &ConfigLayer::max_connections},
     {"maxEventStreams", "GROUNDCREW_MAX_EVENT_STREAMS", &ConfigLayer::max_event_streams},
-    {"databaseConnections", "GROUNDCREW_DATABASE_CONNECTIONS",
-     &ConfigLayer::database_connections},
+    {"databaseConnections", "GROUNDCREW_DATABASE_CONNECTIONS", &ConfigLayer::database_connections},
 };
 
 }  // namespace

@@ -223,9 +223,8 @@ TEST(ConfigTest, TheDatabaseIsSqliteByDefaultAndPostgresWhenGivenALocation) {
   EXPECT_EQ(from_file->database_connections, 8);
   EXPECT_EQ(from_file->secrets_key_file, "/etc/groundcrew/key");
 
-  Result<ConfigLayer> env =
-      ReadEnvironment({{"GROUNDCREW_DATABASE", "postgres://gc:pw@db2/g"},
-                       {"GROUNDCREW_SECRETS_KEY_FILE", "/k"}});
+  Result<ConfigLayer> env = ReadEnvironment(
+      {{"GROUNDCREW_DATABASE", "postgres://gc:pw@db2/g"}, {"GROUNDCREW_SECRETS_KEY_FILE", "/k"}});
   ASSERT_TRUE(env);
   EXPECT_EQ(Resolve(*file, *env, {})->database, "postgres://gc:pw@db2/g");
 }

@@ -24,8 +24,8 @@ struct LeaderJob {
 
 /// What one call did.
 struct LeaderRound {
-  bool leader = false;               ///< this instance holds the lease (and ran the jobs)
-  std::vector<std::string> failed;   ///< jobs that returned an error, by name
+  bool leader = false;              ///< this instance holds the lease (and ran the jobs)
+  std::vector<std::string> failed;  ///< jobs that returned an error, by name
 };
 
 class LeaderJobs {

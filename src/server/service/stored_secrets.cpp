@@ -54,8 +54,8 @@ struct Opened {
 };
 
 // The opened value of `name`, nullopt when there is none.
-Result<std::optional<Opened>> Open(store::SealedValueStore& values,
-                                   const identity::SealingKey& key, std::string_view name) {
+Result<std::optional<Opened>> Open(store::SealedValueStore& values, const identity::SealingKey& key,
+                                   std::string_view name) {
   Result<std::optional<store::Versioned<std::string>>> stored = values.Get(name);
   if (!stored) return stored.error();
   if (!*stored) return std::optional<Opened>();
@@ -163,8 +163,8 @@ Status CreateSecretsKey(const fs::path& file) {
 
 Status StoredKeyRing::Save(const identity::KeyRing& keys) {
   std::lock_guard lock(mutex_);
-  Result<int64_t> saved = values_.Put(kKeyRing, SealNamed(key_, kKeyRing, keys.Serialize()),
-                                      version_);
+  Result<int64_t> saved =
+      values_.Put(kKeyRing, SealNamed(key_, kKeyRing, keys.Serialize()), version_);
   if (!saved) return saved.error();
   version_ = *saved;
   return Ok{};
@@ -209,9 +209,8 @@ Result<Secrets> LoadOrCreateStoredSecrets(store::SealedValueStore& values,
   Result<std::string> certificate = ca->CertificatePem();
   if (!certificate) return certificate.error();
 
-  Result<Opened> nonce_key = OpenOrCreate(values, key, kNonceKey, []() -> Result<std::string> {
-    return identity::NewNonceKey();
-  });
+  Result<Opened> nonce_key = OpenOrCreate(
+      values, key, kNonceKey, []() -> Result<std::string> { return identity::NewNonceKey(); });
   if (!nonce_key) return nonce_key.error();
   if (nonce_key->bytes.size() != identity::kNonceKeyBytes) {
     return Damaged(kNonceKey, MakeError(ErrorCode::kInvalidArgument,

@@ -4,10 +4,10 @@
 #include <poll.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <string_view>
-#include <chrono>
 #include <thread>
 #include <utility>
 #include <vector>
