@@ -3,18 +3,23 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "common/clock.hpp"
 #include "common/durable_file.hpp"
@@ -31,9 +36,12 @@
 #include "server/http/http_server.hpp"
 #include "server/http/metrics.hpp"
 #include "server/service/data_dir.hpp"
+#include "server/service/leader_jobs.hpp"
 #include "server/service/secrets.hpp"
 #include "server/service/services.hpp"
+#include "server/service/stored_secrets.hpp"
 #include "server/store/observed_store.hpp"
+#include "server/store_postgres/postgres_store.hpp"
 #include "server/store_sqlite/sqlite_store.hpp"
 
 extern char** environ;
@@ -118,10 +126,85 @@ groundcrew::Result<std::pair<std::string, std::string>> IssueServerCertificate(
   return std::pair{certificate.string(), key.string()};
 }
 
+// This instance's name among those sharing a database: host, port and a random part (a
+// restarted instance is another holder).
+std::string InstanceName(std::uint16_t port) {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return fmt::format("{}:{}:{}", host, port, groundcrew::identity::RandomToken(6));
+}
+
+// Runs LeaderJobs every interval on a thread of its own, and reloads the key ring on every
+// instance; logs what changes (leadership, failed jobs). Stops (and resigns) on destruction.
+class LeaderLoop {
+ public:
+  LeaderLoop(groundcrew::service::LeaderJobs jobs, groundcrew::service::TokenService& tokens,
+             JsonLog& log, std::atomic<bool>& is_leader)
+      : jobs_(std::move(jobs)), tokens_(tokens), log_(log), is_leader_(is_leader), thread_([this] {
+          Run();
+        }) {}
+  LeaderLoop(const LeaderLoop&) = delete;
+  LeaderLoop& operator=(const LeaderLoop&) = delete;
+  ~LeaderLoop() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+    if (is_leader_) (void)jobs_.Resign();
+    is_leader_ = false;
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+      lock.unlock();
+      Round();
+      lock.lock();
+      wake_.wait_for(lock, jobs_.interval(), [this] { return stop_; });
+    }
+  }
+
+  void Round() {
+    if (auto reloaded = tokens_.Reload(); !reloaded) {
+      log_.Write(JsonLog::Level::kWarn, "cannot read the token key ring",
+                 {{"error", reloaded.error().message}});
+    }
+    auto round = jobs_.RunIfLeader();
+    if (!round) {
+      log_.Write(JsonLog::Level::kWarn, "cannot take or renew the leader lease",
+                 {{"error", round.error().message}});
+      return;
+    }
+    if (round->leader != is_leader_.exchange(round->leader)) {
+      log_.Write(
+          JsonLog::Level::kInfo,
+          round->leader ? "leading: this instance sweeps and rotates keys" : "no longer leading",
+          {{"instance", jobs_.holder()}});
+    }
+    for (const std::string& failed : round->failed) {
+      log_.Write(JsonLog::Level::kWarn, "a leader job failed", {{"job", failed}});
+    }
+  }
+
+  groundcrew::service::LeaderJobs jobs_;
+  groundcrew::service::TokenService& tokens_;
+  JsonLog& log_;
+  std::atomic<bool>& is_leader_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;   // guarded by mutex_
+  std::thread thread_;  // last: starts once the rest is ready
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"groundcrewd: the groundcrew service (admin API over HTTP, SQLite storage)"};
+  CLI::App app{
+      "groundcrewd: the groundcrew service (admin and device APIs over HTTP; SQLite, or "
+      "PostgreSQL shared by several instances)"};
   app.set_version_flag("--version", "groundcrewd " GROUNDCREW_VERSION);
   std::string config_path;
   groundcrew::daemon::ConfigLayer flags;
@@ -130,10 +213,25 @@ int main(int argc, char** argv) {
                  "threads, maxBodyBytes, portFile, logLevel, tlsCert, "
                  "tlsKey, tlsNames, lockoutThreshold, "
                  "lockoutWindowMinutes, lockoutDurationMinutes, maxConnections, "
-                 "maxEventStreams)");
+                 "maxEventStreams, database, databaseSchema, databaseConnections, "
+                 "secretsKeyFile)");
   app.add_option("--data-dir", flags.data_dir,
-                 "data directory made by `groundcrew init` "
+                 "data directory made by `groundcrew init`; with --database, the folder every "
+                 "instance shares for app content and diagnostics "
                  "[GROUNDCREW_DATA_DIR, default ./var]");
+  app.add_option("--database", flags.database,
+                 "a PostgreSQL database that several instances share, as "
+                 "postgresql://user@host/dbname (docs/scale-out.md); default: the embedded "
+                 "SQLite database in the data directory [GROUNDCREW_DATABASE; prefer it or the "
+                 "config file for a password: a command line is visible to every local user]")
+      ->type_name("URI");
+  app.add_option("--database-connections", flags.database_connections,
+                 "with --database: connections for reads, next to the one for writes "
+                 "[GROUNDCREW_DATABASE_CONNECTIONS, default 4]");
+  app.add_option("--secrets-key-file", flags.secrets_key_file,
+                 "with --database: the key (64 hex digits, mode 0600) that seals the service's "
+                 "secrets in the database [GROUNDCREW_SECRETS_KEY_FILE]")
+      ->type_name("FILE");
   app.add_option("--listen", flags.listen,
                  "address:port to serve on; port 0 picks a free port "
                  "[GROUNDCREW_LISTEN, default 127.0.0.1:8080]");
@@ -200,6 +298,13 @@ int main(int argc, char** argv) {
                "64 MiB, about 64 ms here), so that a fleet of thousands of simulated users can "
                "sign in on a small machine")
       ->group("Testing");
+  int leader_interval_seconds = 30;
+  app.add_option("--leader-interval-seconds", leader_interval_seconds,
+                 "with --database: how often the leader sweeps and rotates keys, and every "
+                 "instance takes a rotated key ring (the leader's lease lasts three times this)")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str()
+      ->group("Testing");
   bool no_rate_limits = false;
   app.add_flag("--no-sign-in-rate-limits", no_rate_limits,
                "FOR LOAD TESTS ONLY: no rate limit on sign-ins per device and per address, nor "
@@ -225,16 +330,34 @@ int main(int argc, char** argv) {
   // Whatever groundcrewd creates is its own: the database holds TOTP seeds and network keys.
   ::umask(0077);
   const groundcrew::service::DataDir data_dir{config->data_dir};
-  if (!fs::exists(data_dir.database())) {
-    return Fail(log, groundcrew::MakeError(
-                         groundcrew::ErrorCode::kFailedPrecondition,
-                         "no tenant in " + config->data_dir + ": run `groundcrew init --data-dir " +
-                             config->data_dir + " --organization NAME --domain DOMAIN` first",
-                         "data-dir"));
+  const bool postgres = config->uses_postgres();
+  // SQLite: one groundcrewd per data directory, which holds the database and the secrets.
+  // PostgreSQL: the data directory holds only app content and diagnostics archives, shared by
+  // every instance (docs/scale-out.md): no lock, and the tenant is in the database.
+  std::optional<groundcrew::daemon::DataDirLock> data_dir_lock;
+  if (!postgres) {
+    if (!fs::exists(data_dir.database())) {
+      return Fail(
+          log, groundcrew::MakeError(groundcrew::ErrorCode::kFailedPrecondition,
+                                     "no tenant in " + config->data_dir +
+                                         ": run `groundcrew init --data-dir " + config->data_dir +
+                                         " --organization NAME --domain DOMAIN` first",
+                                     "data-dir"));
+    }
+    auto lock = groundcrew::daemon::DataDirLock::Take(data_dir.root);
+    if (!lock) return Fail(log, lock.error());
+    data_dir_lock.emplace(std::move(*lock));
+  } else {
+    std::error_code ec;
+    fs::create_directories(data_dir.content(), ec);
+    fs::create_directories(data_dir.diagnostics(), ec);
+    if (!fs::is_directory(data_dir.root)) {
+      return Fail(log, groundcrew::MakeError(
+                           groundcrew::ErrorCode::kFailedPrecondition,
+                           "the shared data directory " + config->data_dir + " cannot be created",
+                           "data-dir"));
+    }
   }
-  // One groundcrewd per data directory, which it must be able to write; files 0600.
-  auto data_dir_lock = groundcrew::daemon::DataDirLock::Take(data_dir.root);
-  if (!data_dir_lock) return Fail(log, data_dir_lock.error());
   if (auto writable = groundcrew::daemon::CheckWritable(data_dir.root); !writable) {
     return Fail(log, writable.error());
   }
@@ -247,13 +370,38 @@ int main(int argc, char** argv) {
   }
   auto listen_address = groundcrew::daemon::ResolveListenAddress(config->address);
   if (!listen_address) return Fail(log, listen_address.error());
-  auto database =
-      groundcrew::store::sqlite::SqliteStore::Open({.path = data_dir.database().string()});
-  if (!database) return Fail(log, database.error());
+  std::unique_ptr<groundcrew::store::Store> database;
+  const groundcrew::store::sqlite::SqliteStore* sqlite = nullptr;  // for its pool's metrics
+  if (postgres) {
+    auto opened = groundcrew::store::postgres::PostgresStore::Open(
+        {.conninfo = config->database,
+         .schema = config->database_schema,
+         .read_connections = config->database_connections});
+    if (!opened) return Fail(log, opened.error());
+    database = std::move(*opened);
+    auto tenant =
+        database->resources().FindByName(groundcrew::store::ResourceKind::kTenant, "tenant");
+    if (!tenant) return Fail(log, tenant.error());
+    if (!*tenant) {
+      return Fail(log, groundcrew::MakeError(
+                           groundcrew::ErrorCode::kFailedPrecondition,
+                           "no tenant in the database " +
+                               groundcrew::daemon::RedactedDatabase(config->database) +
+                               ": copy one there with `groundcrew migrate --from DATA_DIR --to "
+                               "postgresql://...` (docs/scale-out.md)",
+                           "database"));
+    }
+  } else {
+    auto opened =
+        groundcrew::store::sqlite::SqliteStore::Open({.path = data_dir.database().string()});
+    if (!opened) return Fail(log, opened.error());
+    sqlite = opened->get();
+    database = std::move(*opened);
+  }
   // Every store call is timed for /metrics.
   groundcrew::server::OperationMetrics store_metrics("store");
   std::unique_ptr<groundcrew::store::Store> store = groundcrew::store::Observe(
-      **database, [&store_metrics](std::string_view operation, double seconds, bool ok) {
+      *database, [&store_metrics](std::string_view operation, double seconds, bool ok) {
         store_metrics.Record(operation, seconds, ok);
       });
 
@@ -262,8 +410,28 @@ int main(int argc, char** argv) {
     log.Write(JsonLog::Level::kWarn, "the clock is read from a file: for tests only",
               {{"testClock", test_clock_path}});
   }
-  const groundcrew::service::SecretPaths secret_paths{data_dir.secrets()};
-  auto secrets = groundcrew::service::LoadOrCreateSecrets(secret_paths, "groundcrew", clock());
+  // The secrets: files in the data directory (SQLite), or sealed in the shared database under
+  // the operator's secrets key (PostgreSQL). In the TLS certificate's folder, groundcrewd
+  // writes the certificate it issues itself (--tls-names): per instance.
+  groundcrew::service::SecretPaths secret_paths{data_dir.secrets()};
+  std::optional<groundcrew::service::StoredKeyRing> stored_ring;
+  groundcrew::Result<groundcrew::service::Secrets> secrets =
+      groundcrew::MakeError(groundcrew::ErrorCode::kInternal, "secrets not loaded");
+  if (postgres) {
+    auto key = groundcrew::service::ReadSecretsKey(config->secrets_key_file);
+    if (!key) return Fail(log, key.error());
+    stored_ring.emplace(database->sealed_values(), *key);
+    secrets = groundcrew::service::LoadOrCreateStoredSecrets(database->sealed_values(), *key,
+                                                             "groundcrew", clock(), *stored_ring);
+    std::string instance_dir = (fs::temp_directory_path() / "groundcrewd-XXXXXX").string();
+    if (::mkdtemp(instance_dir.data()) == nullptr) {
+      return Fail(log, groundcrew::MakeError(groundcrew::ErrorCode::kUnavailable,
+                                             "cannot create a private temporary folder"));
+    }
+    secret_paths.directory = instance_dir;
+  } else {
+    secrets = groundcrew::service::LoadOrCreateSecrets(secret_paths, "groundcrew", clock());
+  }
   if (!secrets) return Fail(log, secrets.error());
   // What the operator counts besides requests (/metrics) and logs at info.
   groundcrew::daemon::CounterFamilies counters;
@@ -330,13 +498,26 @@ int main(int argc, char** argv) {
     log.Write(JsonLog::Level::kWarn,
               "passwords are hashed at the minimum argon2id cost: for load tests only", {});
   }
-  groundcrew::service::Services services(
-      *store, groundcrew::service::ContentStore(data_dir.content()), data_dir.diagnostics(), clock,
-      std::move(*secrets),
+  // Several instances: only the leader rotates keys and sweeps (LeaderJobs, below); the others
+  // take a rotated key ring from the database when a token they meet needs it.
+  groundcrew::service::SaveKeys save_keys =
       [secret_paths](const groundcrew::identity::KeyRing& keys) {
         return groundcrew::service::SaveKeyRing(secret_paths, keys);
-      },
-      identity);
+      };
+  groundcrew::service::ReloadKeys reload_keys;
+  if (postgres) {
+    identity.tokens.housekeeping_on_issue = false;
+    identity.trust.housekeeping_on_proof = false;
+    save_keys = [&stored_ring](const groundcrew::identity::KeyRing& keys) {
+      return stored_ring->Save(keys);
+    };
+    reload_keys = [&stored_ring] { return stored_ring->Reload(); };
+  }
+  groundcrew::service::Services services(
+      *store, groundcrew::service::ContentStore(data_dir.content()), data_dir.diagnostics(), clock,
+      std::move(*secrets), std::move(save_keys), identity, std::move(reload_keys));
+  // Events other instances store wake this one's live streams and long polls too.
+  database->OnEventsFromElsewhere([&services] { services.deployment.EventsStoredElsewhere(); });
   // Diagnostics archives are kept 28 days: what expired while the service was down goes now.
   if (auto purged = services.diagnostics.Purge(); !purged) {
     return Fail(log, purged.error());
@@ -372,22 +553,29 @@ int main(int argc, char** argv) {
     return Fail(log, added.error());
   }
   // /healthz answers while the process serves (liveness); /readyz while it can also write.
-  (void)router.Add(
-      "GET", "/readyz",
-      [&data_dir](const groundcrew::server::Request&, const groundcrew::server::PathParams&) {
-        const groundcrew::Status ready = groundcrew::daemon::CheckReady(data_dir.root);
-        if (ready) return groundcrew::server::JsonResponse(200, R"({"status":"ready"})");
-        return groundcrew::server::JsonResponse(
-            503, boost::json::serialize(boost::json::object{{"status", "notReady"},
-                                                            {"reason", ready.error().message}}));
-      });
+  (void)router.Add("GET", "/readyz",
+                   [&data_dir, &services, postgres](const groundcrew::server::Request&,
+                                                    const groundcrew::server::PathParams&) {
+                     groundcrew::Status ready = groundcrew::daemon::CheckReady(data_dir.root);
+                     // A shared database must answer too (it may be restarting or failing over).
+                     if (ready && postgres) {
+                       if (auto read = services.store.sessions().LastEventSequence(); !read) {
+                         ready = read.error();
+                       }
+                     }
+                     if (ready)
+                       return groundcrew::server::JsonResponse(200, R"({"status":"ready"})");
+                     return groundcrew::server::JsonResponse(
+                         503, boost::json::serialize(boost::json::object{
+                                  {"status", "notReady"}, {"reason", ready.error().message}}));
+                   });
   // /metrics: the server's request metrics (the built-in route's) followed by store timings.
   // With a metrics token, only a scraper that presents it reads them.
   groundcrew::server::HttpServer* server_metrics = nullptr;  // set once the server exists
-  const groundcrew::store::sqlite::SqliteStore& sqlite = **database;
+  std::atomic<bool> is_leader{false};                        // with a shared database
   (void)router.Add(
       "GET", "/metrics",
-      [&server_metrics, &store_metrics, &counters, &sqlite, &services,
+      [&server_metrics, &store_metrics, &counters, sqlite, &services, &is_leader, postgres,
        token = config->metrics_token](const groundcrew::server::Request& request,
                                       const groundcrew::server::PathParams&) {
         if (!token.empty() && !groundcrew::identity::SameSecret(
@@ -400,7 +588,8 @@ int main(int argc, char** argv) {
           refused.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"groundcrew-metrics\"");
           return refused;
         }
-        const groundcrew::store::sqlite::PoolWaits waits = sqlite.waits();
+        const groundcrew::store::sqlite::PoolWaits waits =
+            sqlite != nullptr ? sqlite->waits() : groundcrew::store::sqlite::PoolWaits{};
         using groundcrew::daemon::PrometheusValue;
         groundcrew::server::Response response;
         response.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -418,7 +607,12 @@ int main(int argc, char** argv) {
                         PrometheusValue("groundcrew_store_reader_wait_seconds_total", "counter",
                                         "Time spent waiting for a free database reader.",
                                         waits.reader_wait_seconds) +
-                        SignInMetricsText(services);
+                        SignInMetricsText(services) +
+                        (postgres ? PrometheusValue("groundcrew_leader", "gauge",
+                                                    "1 when this instance holds the leader lease "
+                                                    "(sweeps, key rotation).",
+                                                    is_leader ? 1.0 : 0.0)
+                                  : std::string());
         return response;
       });
 
@@ -509,14 +703,42 @@ int main(int argc, char** argv) {
              {"address", config->address},
              {"port", server.port()},
              {"dataDir", config->data_dir},
+             {"database", groundcrew::daemon::RedactedDatabase(config->database)},
              {"threads", config->threads}});
+
+  // Several instances: the housekeeping runs on the leader (the holder of the "leader" lease),
+  // and every instance takes a key ring the leader rotated.
+  std::optional<LeaderLoop> leader_loop;
+  if (postgres) {
+    // A job's count of what it removed is not needed: only whether it failed.
+    const auto job = [](std::string name, auto run) {
+      return groundcrew::service::LeaderJob{std::move(name), [run]() -> groundcrew::Status {
+                                              GC_RETURN_IF_ERROR(run());
+                                              return groundcrew::Ok{};
+                                            }};
+    };
+    std::vector<groundcrew::service::LeaderJob> jobs = {
+        job("rotateKeys", [&services] { return services.tokens.RotateIfDue(); }),
+        job("sweepTokens", [&services] { return services.tokens.PurgeExpired(); }),
+        job("sweepNonces",
+            [&services, &clock] { return services.store.challenges().DeleteExpired(clock()); }),
+        job("sweepConsoleSessions", [&services] { return services.admins.PurgeExpired(); }),
+        job("purgeDiagnostics", [&services] { return services.diagnostics.Purge(); }),
+    };
+    leader_loop.emplace(groundcrew::service::LeaderJobs(
+                            services.store.leases(), clock, InstanceName(server.port()),
+                            std::chrono::seconds(leader_interval_seconds), std::move(jobs)),
+                        services.tokens, log, is_leader);
+  }
 
   int received = 0;
   sigwait(&signals, &received);
   log.Write(JsonLog::Level::kInfo, "stopping",
             {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
+  leader_loop.reset();                // resigns the lease: another instance leads at once
   services.deployment.StopWaiting();  // long polls for events answer now
   server.Stop();
+  database->OnEventsFromElsewhere({});  // the services go before the store
   log.Write(JsonLog::Level::kInfo, "stopped");
   return 0;
 }

@@ -36,6 +36,17 @@ bool SameSecret(std::string_view presented, std::string_view expected) {
   return sodium_memcmp(presented.data(), expected.data(), expected.size()) == 0;
 }
 
+std::string RandomHex(std::size_t bytes) {
+  EnsureInitialized();
+  std::vector<unsigned char> raw(bytes);
+  randombytes_buf(raw.data(), raw.size());
+  std::string text(bytes * 2 + 1, '\0');
+  sodium_bin2hex(text.data(), text.size(), raw.data(), raw.size());
+  text.pop_back();
+  sodium_memzero(raw.data(), raw.size());
+  return text;
+}
+
 std::string RandomUuid() {
   EnsureInitialized();
   std::array<std::uint8_t, 16> b;

@@ -16,4 +16,7 @@ bool SameSecret(std::string_view presented, std::string_view expected);
 /// A random RFC 9562 version 4 UUID, lower-case: "0f8e...-4...-[89ab]...-...".
 std::string RandomUuid();
 
+/// `bytes` random bytes as lower-case hex digits (keys an operator keeps in a file).
+std::string RandomHex(std::size_t bytes);
+
 }  // namespace groundcrew::identity

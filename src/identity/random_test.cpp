@@ -36,6 +36,13 @@ TEST(RandomUuid, IsVersion4) {
 namespace groundcrew::identity {
 namespace {
 
+TEST(RandomHex, IsLowerCaseHexOfTheLengthAskedAndDistinct) {
+  const std::string a = RandomHex(32);
+  EXPECT_EQ(a.size(), 64u);
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(a, RandomHex(32));
+}
+
 TEST(SameSecretTest, EqualOnlyForTheSameBytes) {
   EXPECT_TRUE(SameSecret("abc", "abc"));
   EXPECT_TRUE(SameSecret("", ""));

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
+#include <cctype>
 #include <charconv>
 #include <climits>
 #include <cstdint>
@@ -36,7 +38,31 @@ void Overlay(Config& config, const ConfigLayer& layer, std::string& listen) {
   }
   if (layer.max_connections) config.max_connections = *layer.max_connections;
   if (layer.max_event_streams) config.max_event_streams = *layer.max_event_streams;
+  if (layer.database) config.database = *layer.database;
+  if (layer.database_schema) config.database_schema = *layer.database_schema;
+  if (layer.database_connections) config.database_connections = *layer.database_connections;
+  if (layer.secrets_key_file) config.secrets_key_file = *layer.secrets_key_file;
 }
+
+// The text settings, by their file key and environment variable (none: file and flag only).
+struct TextSetting {
+  const char* key;
+  const char* variable;
+  std::optional<std::string> ConfigLayer::*member;
+};
+constexpr TextSetting kTextSettings[] = {
+    {"dataDir", "GROUNDCREW_DATA_DIR", &ConfigLayer::data_dir},
+    {"listen", "GROUNDCREW_LISTEN", &ConfigLayer::listen},
+    {"portFile", nullptr, &ConfigLayer::port_file},
+    {"logLevel", "GROUNDCREW_LOG_LEVEL", &ConfigLayer::log_level},
+    {"tlsCert", "GROUNDCREW_TLS_CERT", &ConfigLayer::tls_cert},
+    {"tlsKey", "GROUNDCREW_TLS_KEY", &ConfigLayer::tls_key},
+    {"tlsNames", "GROUNDCREW_TLS_NAMES", &ConfigLayer::tls_names},
+    {"metricsToken", "GROUNDCREW_METRICS_TOKEN", &ConfigLayer::metrics_token},
+    {"database", "GROUNDCREW_DATABASE", &ConfigLayer::database},
+    {"databaseSchema", "GROUNDCREW_DATABASE_SCHEMA", &ConfigLayer::database_schema},
+    {"secretsKeyFile", "GROUNDCREW_SECRETS_KEY_FILE", &ConfigLayer::secrets_key_file},
+};
 
 // The integer settings, by their file key and environment variable.
 struct IntSetting {
@@ -53,6 +79,7 @@ constexpr IntSetting kIntSettings[] = {
      &ConfigLayer::lockout_duration_minutes},
     {"maxConnections", "GROUNDCREW_MAX_CONNECTIONS", &ConfigLayer::max_connections},
     {"maxEventStreams", "GROUNDCREW_MAX_EVENT_STREAMS", &ConfigLayer::max_event_streams},
+    {"databaseConnections", "GROUNDCREW_DATABASE_CONNECTIONS", &ConfigLayer::database_connections},
 };
 
 }  // namespace
@@ -83,18 +110,13 @@ Result<ConfigLayer> ReadConfigFile(const std::string& path) {
     for (const IntSetting& setting : kIntSettings) {
       if (key == setting.key) int_setting = &setting;
     }
-    if (key == "dataDir" || key == "listen" || key == "portFile" || key == "logLevel" ||
-        key == "tlsCert" || key == "tlsKey" || key == "tlsNames" || key == "metricsToken") {
+    const TextSetting* text_setting = nullptr;
+    for (const TextSetting& setting : kTextSettings) {
+      if (key == setting.key) text_setting = &setting;
+    }
+    if (text_setting != nullptr) {
       if (!value.is_string()) return bad("a string");
-      std::string text_value(value.as_string());
-      (key == "dataDir"        ? layer.data_dir
-       : key == "listen"       ? layer.listen
-       : key == "portFile"     ? layer.port_file
-       : key == "tlsCert"      ? layer.tls_cert
-       : key == "tlsKey"       ? layer.tls_key
-       : key == "tlsNames"     ? layer.tls_names
-       : key == "metricsToken" ? layer.metrics_token
-                               : layer.log_level) = std::move(text_value);
+      layer.*(text_setting->member) = std::string(value.as_string());
     } else if (int_setting != nullptr) {
       if (!value.is_int64() || value.as_int64() < INT32_MIN || value.as_int64() > INT32_MAX) {
         return bad("a whole number");
@@ -109,7 +131,8 @@ Result<ConfigLayer> ReadConfigFile(const std::string& path) {
                                    "maxBodyBytes, portFile, logLevel, tlsCert, tlsKey, tlsNames, "
                                    "lockoutThreshold, lockoutWindowMinutes, "
                                    "lockoutDurationMinutes, metricsToken, maxConnections, "
-                                   "maxEventStreams)",
+                                   "maxEventStreams, database, databaseSchema, "
+                                   "databaseConnections, secretsKeyFile)",
                                    path, key),
                        key);
     }
@@ -123,13 +146,10 @@ Result<ConfigLayer> ReadEnvironment(const std::map<std::string, std::string>& en
     auto it = environment.find(name);
     return it == environment.end() ? nullptr : &it->second;
   };
-  if (auto* v = get("GROUNDCREW_DATA_DIR")) layer.data_dir = *v;
-  if (auto* v = get("GROUNDCREW_LISTEN")) layer.listen = *v;
-  if (auto* v = get("GROUNDCREW_LOG_LEVEL")) layer.log_level = *v;
-  if (auto* v = get("GROUNDCREW_TLS_CERT")) layer.tls_cert = *v;
-  if (auto* v = get("GROUNDCREW_TLS_KEY")) layer.tls_key = *v;
-  if (auto* v = get("GROUNDCREW_TLS_NAMES")) layer.tls_names = *v;
-  if (auto* v = get("GROUNDCREW_METRICS_TOKEN")) layer.metrics_token = *v;
+  for (const TextSetting& setting : kTextSettings) {
+    if (setting.variable == nullptr) continue;
+    if (auto* v = get(setting.variable)) layer.*(setting.member) = *v;
+  }
   for (const IntSetting& setting : kIntSettings) {
     if (auto* v = get(setting.variable)) {
       int number = 0;
@@ -211,6 +231,34 @@ Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
                      "1000000",
                      "maxConnections");
   }
+  if (config.uses_postgres()) {
+    if (!config.database.starts_with("postgresql://") &&
+        !config.database.starts_with("postgres://")) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "database: must be a postgresql:// URI such as "
+                       "postgresql://groundcrew@db.example.com/groundcrew (or empty for the "
+                       "embedded SQLite database in dataDir)",
+                       "database");
+    }
+    if (config.secrets_key_file.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "secretsKeyFile: a PostgreSQL database needs the key that seals the "
+                       "service's secrets in it: give --secrets-key-file, "
+                       "GROUNDCREW_SECRETS_KEY_FILE or secretsKeyFile (docs/scale-out.md)",
+                       "secretsKeyFile");
+    }
+  }
+  const std::string& schema = config.database_schema;
+  if (schema.empty() || schema.size() > 63 || std::isdigit(static_cast<unsigned char>(schema[0])) ||
+      !std::all_of(schema.begin(), schema.end(), [](char c) {
+        return std::islower(static_cast<unsigned char>(c)) ||
+               std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+      })) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "databaseSchema: must be 1 to 63 lower-case letters, digits or '_', not "
+                     "starting with a digit",
+                     "databaseSchema");
+  }
   struct Bound {
     int value;
     int max;
@@ -223,6 +271,7 @@ Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
            Bound{config.lockout_duration_minutes, 10080,
                  "lockoutDurationMinutes: must be from 1 to 10080"},
            Bound{config.max_event_streams, 100'000, "maxEventStreams: must be from 1 to 100000"},
+           Bound{config.database_connections, 64, "databaseConnections: must be from 1 to 64"},
        }) {
     if (bound.value < 1 || bound.value > bound.max) {
       const std::string message = bound.message;
@@ -230,6 +279,25 @@ Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
     }
   }
   return config;
+}
+
+std::string RedactedDatabase(std::string_view database) {
+  if (database.empty()) return "sqlite";
+  // scheme://[user[:password]@]host...: drop ":password" and any query (it may carry one too).
+  const size_t scheme_end = database.find("://");
+  if (scheme_end == std::string_view::npos) return "postgresql (unparsed)";
+  std::string_view rest = database.substr(scheme_end + 3);
+  rest = rest.substr(0, rest.find('?'));
+  std::string redacted(database.substr(0, scheme_end + 3));
+  const size_t at = rest.rfind('@');
+  if (at != std::string_view::npos) {
+    const std::string_view user_info = rest.substr(0, at);
+    redacted += user_info.substr(0, user_info.find(':'));
+    redacted += '@';
+    rest = rest.substr(at + 1);
+  }
+  redacted += rest;
+  return redacted;
 }
 
 }  // namespace groundcrew::daemon

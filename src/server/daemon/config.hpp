@@ -40,14 +40,35 @@ struct Config {
   /// Live event streams (GET /v1/deploymentEvents/stream) open at once; one more gets 503.
   /// maxEventStreams / GROUNDCREW_MAX_EVENT_STREAMS / --max-event-streams.
   int max_event_streams = 256;
+  /// Where the data lives. Empty: the embedded SQLite database in dataDir (the default, one
+  /// instance). A "postgresql://" (or "postgres://") URI: a PostgreSQL database that several
+  /// instances share (docs/scale-out.md); dataDir then holds only app content and diagnostics
+  /// archives, and must be a folder every instance shares. SECRET when it holds a password:
+  /// never logged (see RedactedDatabase). database / GROUNDCREW_DATABASE / --database.
+  std::string database;
+  /// The PostgreSQL schema of groundcrew's tables: databaseSchema / GROUNDCREW_DATABASE_SCHEMA.
+  std::string database_schema = "groundcrew";
+  /// PostgreSQL connections for reads, next to the one for writes (1..64):
+  /// databaseConnections / GROUNDCREW_DATABASE_CONNECTIONS / --database-connections.
+  int database_connections = 4;
+  /// With PostgreSQL: the file holding the key (64 hex digits, mode 0600) that seals the
+  /// service's secrets stored in the database (token signing keys, the tenant CA's key, the
+  /// nonce key). secretsKeyFile / GROUNDCREW_SECRETS_KEY_FILE / --secrets-key-file.
+  std::string secrets_key_file;
+
+  bool uses_postgres() const { return !database.empty(); }
 };
+
+/// The database setting without its password (for logs): "postgresql://user@host:5432/db",
+/// "sqlite" when empty.
+std::string RedactedDatabase(std::string_view database);
 
 /// The settings given at one level; unset ones do not override lower levels.
 struct ConfigLayer {
   std::optional<std::string> data_dir, listen, port_file, log_level, tls_cert, tls_key, tls_names,
-      metrics_token;
+      metrics_token, database, database_schema, secrets_key_file;
   std::optional<int> threads, lockout_threshold, lockout_window_minutes, lockout_duration_minutes,
-      max_connections, max_event_streams;
+      max_connections, max_event_streams, database_connections;
   std::optional<std::size_t> max_body_bytes;
 };
 
@@ -56,9 +77,10 @@ struct ConfigLayer {
 [[nodiscard]] Result<ConfigLayer> ReadConfigFile(const std::string& path);
 
 /// Reads GROUNDCREW_DATA_DIR, GROUNDCREW_LISTEN, GROUNDCREW_THREADS, GROUNDCREW_MAX_BODY_BYTES,
-/// GROUNDCREW_LOG_LEVEL, GROUNDCREW_TLS_CERT, GROUNDCREW_TLS_KEY, GROUNDCREW_TLS_NAMES and
-/// GROUNDCREW_LOCKOUT_{THRESHOLD,WINDOW_MINUTES,DURATION_MINUTES}, GROUNDCREW_MAX_CONNECTIONS and
-/// GROUNDCREW_MAX_EVENT_STREAMS from `environment`.
+/// GROUNDCREW_LOG_LEVEL, GROUNDCREW_TLS_CERT, GROUNDCREW_TLS_KEY, GROUNDCREW_TLS_NAMES,
+/// GROUNDCREW_LOCKOUT_{THRESHOLD,WINDOW_MINUTES,DURATION_MINUTES}, GROUNDCREW_MAX_CONNECTIONS,
+/// GROUNDCREW_MAX_EVENT_STREAMS, GROUNDCREW_DATABASE, GROUNDCREW_DATABASE_SCHEMA,
+/// GROUNDCREW_DATABASE_CONNECTIONS and GROUNDCREW_SECRETS_KEY_FILE from `environment`.
 /// kInvalidArgument names the variable.
 [[nodiscard]] Result<ConfigLayer> ReadEnvironment(
     const std::map<std::string, std::string>& environment);
@@ -69,9 +91,10 @@ struct ConfigLayer {
 /// names the missing one: "tlsKey" or "tlsCert"; an empty value counts as not set, so a
 /// higher layer can turn TLS off with empty values), tlsNames together with tlsCert, or lockout
 /// settings below 1 (or above 1000 failures, 1440 minutes of window, 10080 of duration), or
-/// maxConnections outside 0..1000000 (0: derived from the descriptor limit), or maxEventStreams
-/// outside 1..100000. The
-/// files are read by the server.
+/// maxConnections outside 0..1000000 (0: derived from the descriptor limit), maxEventStreams
+/// outside 1..100000, a database that is not a postgresql:// URI, a databaseSchema that is not
+/// lower-case letters, digits and '_', databaseConnections outside 1..64, or a PostgreSQL
+/// database without secretsKeyFile. The files are read by the server.
 [[nodiscard]] Result<Config> Resolve(const ConfigLayer& file, const ConfigLayer& environment,
                                      const ConfigLayer& flags);
 

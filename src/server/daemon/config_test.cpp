@@ -206,5 +206,56 @@ TEST(ConfigTest, TlsNeedsBothTheCertificateAndTheKey) {
   EXPECT_EQ(Resolve({}, {}, empty_key).error().field, "tlsKey");
 }
 
+TEST(ConfigTest, TheDatabaseIsSqliteByDefaultAndPostgresWhenGivenALocation) {
+  Result<Config> sqlite = Resolve({}, {}, {});
+  ASSERT_TRUE(sqlite);
+  EXPECT_FALSE(sqlite->uses_postgres());
+  EXPECT_EQ(sqlite->database_schema, "groundcrew");
+
+  Result<ConfigLayer> file = ReadConfigFile(WriteFile(
+      "gc-config-db", R"({"database": "postgresql://gc@db/groundcrew", "databaseSchema": "depot",
+                          "databaseConnections": 8, "secretsKeyFile": "/etc/groundcrew/key"})"));
+  ASSERT_TRUE(file) << file.error().message;
+  Result<Config> from_file = Resolve(*file, {}, {});
+  ASSERT_TRUE(from_file) << from_file.error().message;
+  EXPECT_TRUE(from_file->uses_postgres());
+  EXPECT_EQ(from_file->database_schema, "depot");
+  EXPECT_EQ(from_file->database_connections, 8);
+  EXPECT_EQ(from_file->secrets_key_file, "/etc/groundcrew/key");
+
+  Result<ConfigLayer> env = ReadEnvironment(
+      {{"GROUNDCREW_DATABASE", "postgres://gc:pw@db2/g"}, {"GROUNDCREW_SECRETS_KEY_FILE", "/k"}});
+  ASSERT_TRUE(env);
+  EXPECT_EQ(Resolve(*file, *env, {})->database, "postgres://gc:pw@db2/g");
+}
+
+TEST(ConfigTest, ABadDatabaseSettingIsRefusedNamingIt) {
+  ConfigLayer flags;
+  flags.database = "mysql://db/groundcrew";
+  flags.secrets_key_file = "/k";
+  EXPECT_EQ(Resolve({}, {}, flags).error().field, "database");
+  flags.database = "postgresql://db/groundcrew";
+  flags.secrets_key_file = std::nullopt;
+  EXPECT_EQ(Resolve({}, {}, flags).error().field, "secretsKeyFile");
+  flags.secrets_key_file = "/k";
+  flags.database_schema = "Bad-Name";
+  EXPECT_EQ(Resolve({}, {}, flags).error().field, "databaseSchema");
+  flags.database_schema = std::nullopt;
+  flags.database_connections = 0;
+  EXPECT_EQ(Resolve({}, {}, flags).error().field, "databaseConnections");
+  Result<ConfigLayer> env = ReadEnvironment({{"GROUNDCREW_DATABASE_CONNECTIONS", "many"}});
+  ASSERT_FALSE(env);
+  EXPECT_EQ(env.error().field, "GROUNDCREW_DATABASE_CONNECTIONS");
+}
+
+TEST(ConfigTest, TheDatabaseIsLoggedWithoutItsPassword) {
+  EXPECT_EQ(RedactedDatabase(""), "sqlite");
+  EXPECT_EQ(RedactedDatabase("postgresql://gc:s3cret@db.example.com:5432/groundcrew"),
+            "postgresql://gc@db.example.com:5432/groundcrew");
+  EXPECT_EQ(RedactedDatabase("postgresql://db/g?password=s3cret&sslmode=require"),
+            "postgresql://db/g");
+  EXPECT_EQ(RedactedDatabase("postgresql://gc@db/g"), "postgresql://gc@db/g");
+}
+
 }  // namespace
 }  // namespace groundcrew::daemon

@@ -492,6 +492,10 @@ void DeploymentService::Appended(int64_t sequence) {
   appended_.notify_all();
 }
 
+void DeploymentService::EventsStoredElsewhere() {
+  if (Result<int64_t> last = store_.sessions().LastEventSequence(); last) Appended(*last);
+}
+
 EventSubscription DeploymentService::SubscribeToEvents(std::function<void()> listener) {
   std::lock_guard lock(wait_mutex_);
   const std::uint64_t id = next_listener_++;

@@ -182,9 +182,15 @@ class DeploymentService {
   /// Calls `listener` whenever AppendEvents stored events (the same notice that wakes the long
   /// polls of Events), on that request's thread and under a lock: it must be quick, must not
   /// block and must not call into this service (it schedules a read: Events with no wait). Events
-  /// written by another process are not noticed: readers also look again now and then, as
-  /// Events does. Until the subscription is destroyed, which must happen before this service is.
+  /// written by another process are noticed when EventsStoredElsewhere() is called; readers also
+  /// look again now and then, as Events does. Until the subscription is destroyed, which must
+  /// happen before this service is.
   [[nodiscard]] EventSubscription SubscribeToEvents(std::function<void()> listener);
+
+  /// Another instance sharing the store committed events (store::Store::OnEventsFromElsewhere):
+  /// wakes the long polls and the subscribers as AppendEvents does here. Reads the newest
+  /// sequence from the store; a failure to read it is ignored (the readers look again anyway).
+  void EventsStoredElsewhere();
 
   const DeploymentOptions& options() const { return options_; }
 

@@ -145,7 +145,8 @@ Result<json::object> DeviceTrustService::Prove(std::string_view serial_number,
   }
   // Single use: the first successful proof records the nonce until it expires; a replay (or the
   // loser of two racing proofs) finds it taken.
-  if (proofs_.fetch_add(1, std::memory_order_relaxed) % kPurgeEvery == 0) {
+  if (options_.housekeeping_on_proof &&
+      proofs_.fetch_add(1, std::memory_order_relaxed) % kPurgeEvery == 0) {
     (void)store_.challenges().DeleteExpired(now);  // housekeeping; failure changes nothing
   }
   store::Challenge used;

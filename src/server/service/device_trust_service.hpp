@@ -41,6 +41,9 @@ struct DeviceTrustOptions {
   /// SECRET: the key nonces are signed with (identity::kNonceKeyBytes); Services passes
   /// Secrets::nonce_key. Empty: a fresh key for this process only.
   std::string nonce_key;
+  /// Whether proofs also sweep the records of expired nonces (every 256 proofs). True for one
+  /// instance; false when several share the store and only the leader sweeps (LeaderJobs).
+  bool housekeeping_on_proof = true;
 };
 
 /// An authenticated device: the registration id its token names.

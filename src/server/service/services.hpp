@@ -36,7 +36,7 @@ struct Services {
   /// `diagnostics_root`: where devices' diagnostics archives are kept (DataDir::diagnostics()).
   Services(store::Store& store_in, ContentStore content_in, std::filesystem::path diagnostics_root,
            Clock clock_in, Secrets secrets_in, SaveKeys save_keys = {},
-           IdentityOptions options = {})
+           IdentityOptions options = {}, ReloadKeys reload_keys = {})
       : store(store_in),
         clock(std::move(clock_in)),
         secrets(std::move(secrets_in)),
@@ -46,7 +46,8 @@ struct Services {
         apply(store, catalog, devices, content, clock),  // `content` is only bound here
         content(std::move(content_in)),
         diagnostics(store, std::move(diagnostics_root), clock),
-        tokens(store, clock, secrets.keys, std::move(save_keys), options.tokens),
+        tokens(store, clock, secrets.keys, std::move(save_keys), options.tokens,
+               std::move(reload_keys)),
         trust(store, catalog, devices, tokens, secrets.ca, secrets.ca_certificate_pem, clock,
               WithNonceKey(options.trust, secrets)),
         sign_in(store, catalog, tokens, clock, options.sign_in),

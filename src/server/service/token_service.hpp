@@ -25,16 +25,24 @@ struct TokenOptions {
   /// A signing key older than this is replaced (the ring's retention must be >= the longest
   /// lifetime, which KeyRing's 48-hour default is).
   std::chrono::seconds rotation_period{std::chrono::hours(24 * 30)};
+  /// Whether issuing a token also does the housekeeping: rotating the key when due and, every
+  /// 256 issues, deleting expired token records. True for one instance; false when several
+  /// instances share the store, where only the leader does it (LeaderJobs).
+  bool housekeeping_on_issue = true;
 };
 
 /// Where a rotated key ring is saved; an error makes the rotation fail (the old key keeps
-/// signing). Empty: the ring lives in memory only (tests).
+/// signing), except kAborted: another instance saved a ring first, which is then reloaded.
+/// Empty: the ring lives in memory only (tests).
 using SaveKeys = std::function<Status(const identity::KeyRing&)>;
+/// The stored key ring when another instance may have changed it (instances sharing a store):
+/// nullopt when unchanged since the last load. Empty: the ring is this instance's alone.
+using ReloadKeys = std::function<Result<std::optional<identity::KeyRing>>()>;
 
 class TokenService {
  public:
   TokenService(store::Store& store, Clock clock, identity::KeyRing keys, SaveKeys save,
-               TokenOptions options = {});
+               TokenOptions options = {}, ReloadKeys reload = {});
 
   /// A device token for `device_id` (subject and device), valid for options().device_lifetime.
   [[nodiscard]] Result<identity::IssuedToken> IssueDeviceToken(std::string_view device_id);
@@ -57,6 +65,13 @@ class TokenService {
   [[nodiscard]] Status RotateIfDue();
   /// Replaces the signing key now.
   [[nodiscard]] Status Rotate();
+  /// Takes the stored ring if another instance changed it (a rotation). Without ReloadKeys, Ok.
+  /// Authenticate calls it (at most once a second) when a token does not verify, so a token
+  /// signed with a key another instance just made is accepted.
+  [[nodiscard]] Status Reload();
+  /// Deletes the records of tokens expired by now (they fail on their expiry alone). The number
+  /// deleted.
+  [[nodiscard]] Result<int64_t> PurgeExpired();
 
   const TokenOptions& options() const { return options_; }
   /// The key id that signs now.
@@ -71,7 +86,9 @@ class TokenService {
   TokenOptions options_;
   static constexpr int kPurgeEvery = 256;  // issues between sweeps of expired token records
   std::atomic<int> issued_{0};
-  mutable std::shared_mutex mutex_;  // guards keys_
+  ReloadKeys reload_;
+  std::atomic<int64_t> last_reload_{0};  // steady-clock milliseconds of the last Reload
+  mutable std::shared_mutex mutex_;      // guards keys_
   identity::KeyRing keys_;
 };
 

@@ -466,6 +466,9 @@ class ObservedStore final : public Store {
   Status Transact(const std::function<Status()>& use_case) override {
     return Timed(observer_, "Transact", [&] { return inner_.Transact(use_case); });
   }
+  void OnEventsFromElsewhere(std::function<void()> wake) override {
+    inner_.OnEventsFromElsewhere(std::move(wake));
+  }
 
  private:
   Store& inner_;

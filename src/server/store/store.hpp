@@ -56,6 +56,12 @@ class Store {
   /// do not block on writes, see the database as last committed; a read that starts after the
   /// commit returned sees it.
   [[nodiscard]] virtual Status Transact(const std::function<Status()>& use_case) = 0;
+
+  /// Calls `wake` (on a thread of the adapter's) soon after another process commits deployment
+  /// events to this database, so that this process's live streams show them at once. Adapters
+  /// whose database has one writer (SQLite: groundcrewd) never call it. Set once, before the
+  /// store serves; `wake` must be quick and must outlive the store's use.
+  virtual void OnEventsFromElsewhere(std::function<void()> wake) { (void)wake; }
 };
 
 }  // namespace groundcrew::store

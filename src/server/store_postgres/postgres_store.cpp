@@ -5,6 +5,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <mutex>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -26,9 +29,10 @@ using internal::Transaction;
 constexpr int kTransactAttempts = 5;
 constexpr std::chrono::milliseconds kRetryPause{20};
 
-// Hears the other instances' commits (NOTIFY on the pool's channel) and empties this store's
-// caches when one arrives. While its session is lost the caches are not used; it reconnects
-// every second until the server is back.
+// Hears the instances' commits (NOTIFY on the pool's channel): empties this store's caches on
+// 'caches', wakes the live streams on 'events'. While its session is lost the caches are not
+// used; it reconnects every second until the server is back, then wakes the streams (events
+// may have been missed).
 class Listener {
  public:
   Listener(ConnectionPool& pool, Connection connection)
@@ -40,10 +44,21 @@ class Listener {
     thread_.join();
   }
 
+  void OnEvents(std::function<void()> wake) {
+    std::lock_guard lock(wake_mutex_);
+    wake_events_ = std::move(wake);
+  }
+
  private:
+  void WakeEvents() {
+    std::lock_guard lock(wake_mutex_);
+    if (wake_events_) wake_events_();
+  }
+
   bool Subscribe() {
     if (!connection_.Execute("LISTEN " + pool_.notify_channel())) return false;
     pool_.SetCachesUsable(true);
+    WakeEvents();
     return true;
   }
 
@@ -59,17 +74,23 @@ class Listener {
       pollfd socket{.fd = PQsocket(connection_.handle()), .events = POLLIN, .revents = 0};
       if (::poll(&socket, 1, 200) <= 0) continue;
       if (PQconsumeInput(connection_.handle()) == 0) continue;  // broken: handled above
-      bool heard = false;
+      bool caches = false;
+      bool events = false;
       while (PGnotify* notify = PQnotifies(connection_.handle())) {
-        heard = true;
+        const std::string_view payload = notify->extra != nullptr ? notify->extra : "";
+        caches = caches || payload == ConnectionPool::kCachesPayload;
+        events = events || payload == ConnectionPool::kEventsPayload;
         PQfreemem(notify);
       }
-      if (heard) pool_.InvalidateCaches();
+      if (caches) pool_.InvalidateCaches();
+      if (events) WakeEvents();
     }
   }
 
   ConnectionPool& pool_;
   Connection connection_;
+  std::mutex wake_mutex_;
+  std::function<void()> wake_events_;  // guarded by wake_mutex_
   std::atomic<bool> stop_{false};
   std::thread thread_;  // last: starts once the rest is ready
 };
@@ -110,6 +131,10 @@ class PostgresStoreImpl final : public PostgresStore {
   ConsoleSessionStore& console_sessions() override { return *console_sessions_; }
   LeaseStore& leases() override { return *leases_; }
   SealedValueStore& sealed_values() override { return *sealed_values_; }
+
+  void OnEventsFromElsewhere(std::function<void()> wake) override {
+    listener_.OnEvents(std::move(wake));
+  }
 
   Status Transact(const std::function<Status()>& use_case) override {
     if (pool_.HoldsWriter()) return RunOnce(use_case);  // nested: a savepoint, no retry

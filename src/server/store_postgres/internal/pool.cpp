@@ -15,8 +15,13 @@ ConnectionPool::ConnectionPool(Connection writer, std::vector<Connection> reader
   // Sent inside the transaction, a NOTIFY is delivered to the listeners when it commits, and
   // not at all when it rolls back.
   writer_.SetBeforeCommit([this](Connection& connection) -> Status {
-    if (to_invalidate_.empty()) return Ok{};
-    return connection.Execute("NOTIFY " + notify_channel_);
+    std::string notify;
+    if (!to_invalidate_.empty()) {
+      notify += "NOTIFY " + notify_channel_ + ", '" + kCachesPayload + "';";
+    }
+    if (announce_events_) notify += "NOTIFY " + notify_channel_ + ", '" + kEventsPayload + "';";
+    if (notify.empty()) return Ok{};
+    return connection.Execute(notify);
   });
 }
 
@@ -34,6 +39,7 @@ ConnectionPool::WriteGuard::~WriteGuard() {
     // The outermost guard: the transaction of this write has ended.
     for (Invalidatable* cache : pool_.to_invalidate_) cache->Invalidate();
     pool_.to_invalidate_.clear();
+    pool_.announce_events_ = false;
     pool_.writer_owner_.store(std::thread::id(), std::memory_order_relaxed);
   }
   pool_.writer_mutex_.unlock();

@@ -32,9 +32,10 @@ using store::Invalidatable;
 ///
 /// Caches (CommittedCache) registered with AfterWrite are invalidated when this instance's
 /// write ends, like SQLite's; and, for the other instances, the write sends
-/// `NOTIFY <notify_channel()>` before its COMMIT: their listener (PostgresStore) calls
+/// `NOTIFY <notify_channel()>, 'caches'` before its COMMIT: their listener (PostgresStore) calls
 /// InvalidateCaches() when it arrives. While the listener is not connected, caches_usable() is
-/// false and the ports read through.
+/// false and the ports read through. A write that stores deployment events likewise announces
+/// them (AnnounceEvents: payload 'events'), so that live streams on every instance wake.
 ///
 /// Thread-safety: every member may be called from any thread at once. Leases and guards belong
 /// to the thread that took them and must be released on it, in reverse order.
@@ -85,6 +86,14 @@ class ConnectionPool {
   /// the pool and was registered with Register.
   void AfterWrite(Invalidatable& cache);
 
+  /// Notifies the other instances, when the calling thread's write commits, that it stored
+  /// deployment events. REQUIRES: the calling thread holds the writer.
+  void AnnounceEvents() { announce_events_ = true; }
+
+  /// The notification payloads.
+  static constexpr const char* kCachesPayload = "caches";
+  static constexpr const char* kEventsPayload = "events";
+
   /// Makes `cache` one that InvalidateCaches() empties. Called once per cache at construction.
   void Register(Invalidatable& cache);
 
@@ -112,6 +121,7 @@ class ConnectionPool {
   std::atomic<std::thread::id> writer_owner_{};
   int writer_depth_ = 0;                       // guarded by writer_mutex_
   std::vector<Invalidatable*> to_invalidate_;  // guarded by writer_mutex_
+  bool announce_events_ = false;               // guarded by writer_mutex_
 
   std::string notify_channel_;
   std::mutex caches_mutex_;

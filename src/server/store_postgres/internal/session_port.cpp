@@ -279,6 +279,7 @@ class PostgresSessionStore final : public SessionStore {
     SessionEvent appended = event;
     appended.sequence = insert->Int(0);
     insert->Reset();
+    pool_.AnnounceEvents();  // live streams on every instance wake when this commits
     if (Status s = transaction->Commit(); !s) return s.error();
     return appended;
   }
@@ -374,7 +375,7 @@ class PostgresSessionStore final : public SessionStore {
     std::vector<DeploymentSession> latest;
     if (device_ids.empty()) return latest;
     // Placeholders in a power of two from 16 (padded with the first id again), so that each
-    // connection compiles and keeps at most 7 texts of the statement.
+    // session prepares and keeps at most 7 texts of the statement.
     const size_t count = std::bit_ceil(std::max<size_t>(device_ids.size(), 16));
     std::string placeholders;
     for (size_t i = 1; i <= count; ++i) placeholders += fmt::format("{}${}", i == 1 ? "" : ", ", i);
