@@ -18,37 +18,17 @@
 
 #include "cli/report.hpp"
 #include "common/clock.hpp"
+#include "server/daemon/config.hpp"
 #include "server/service/data_dir.hpp"
 #include "server/service/secrets.hpp"
+#include "server/service/stored_secrets.hpp"
 #include "server/store_copy/store_copy.hpp"
 #include "server/store_postgres/postgres_store.hpp"
-#if __has_include("server/service/stored_secrets.hpp")
-#include "server/service/stored_secrets.hpp"
-#define GC_MIGRATE_HAS_STORED_SECRETS 1
-#endif
 
 namespace groundcrew::apps {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The URI without its password (nor its query, which may carry one), for everything printed:
-// "postgresql://user@host:5432/db". The same rule as daemon::RedactedDatabase.
-std::string Redacted(std::string_view uri) {
-  const size_t scheme_end = uri.find("://");
-  if (scheme_end == std::string_view::npos) return "postgresql (unparsed)";
-  std::string_view rest = uri.substr(scheme_end + 3);
-  rest = rest.substr(0, rest.find('?'));
-  std::string redacted(uri.substr(0, scheme_end + 3));
-  if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
-    const std::string_view user_info = rest.substr(0, at);
-    redacted += user_info.substr(0, user_info.find(':'));
-    redacted += '@';
-    rest = rest.substr(at + 1);
-  }
-  redacted += rest;
-  return redacted;
-}
 
 bool IsPostgresUri(std::string_view uri) {
   return uri.starts_with("postgresql://") || uri.starts_with("postgres://");
@@ -86,8 +66,10 @@ void AddMigrateCommand(CLI::App& app, int& exit_code) {
       "Copy an installation from its data directory's SQLite database into PostgreSQL, for\n"
       "several groundcrewd instances sharing it (docs/scale-out.md): every table, checked by\n"
       "row counts and content hashes on both sides, in one transaction; then the service's\n"
-      "secrets, sealed with the secrets key. Stop groundcrewd first; the data directory is\n"
-      "only read. Refuses a PostgreSQL schema that already holds data.\n"
+      "secrets, sealed with the secrets key. Stop groundcrewd first and run this as its user\n"
+      "(the data directory's owner); the data directory is only read. Refuses a PostgreSQL\n"
+      "schema that already holds data. A password is better kept out of the command line:\n"
+      "libpq reads PGPASSWORD and ~/.pgpass.\n"
       "Exit codes: 0 copied, 1 refused or failed.");
   migrate->add_option("--from", options->from, "the data directory groundcrewd runs with")
       ->type_name("DATA_DIR")
@@ -113,7 +95,7 @@ void AddMigrateCommand(CLI::App& app, int& exit_code) {
     const std::string key_file = options->secrets_key_file.empty()
                                      ? (data_dir.root / "secrets.key").string()
                                      : options->secrets_key_file;
-    const std::string shown_uri = Redacted(options->to);
+    const std::string shown_uri = daemon::RedactedDatabase(options->to);  // never the password
 
     // Everything that can refuse does so before the target is touched.
     if (!IsPostgresUri(options->to)) {
@@ -134,7 +116,6 @@ void AddMigrateCommand(CLI::App& app, int& exit_code) {
       return fail(error);
     }
     bool key_created = false;
-#ifdef GC_MIGRATE_HAS_STORED_SECRETS
     std::error_code ec;
     if (!fs::exists(key_file, ec)) {
       if (Status s = service::CreateSecretsKey(key_file); !s) {
@@ -150,7 +131,6 @@ void AddMigrateCommand(CLI::App& app, int& exit_code) {
       error.field = "--secrets-key-file";
       return fail(error);
     }
-#endif
 
     // The tables.
     const store::postgres::Options target{
@@ -171,7 +151,6 @@ void AddMigrateCommand(CLI::App& app, int& exit_code) {
     std::cout << "\nEvery table's row count and content hash were checked on both sides.\n";
 
     // The secrets: sealed under the key, into the database.
-#ifdef GC_MIGRATE_HAS_STORED_SECRETS
     const std::string drop_hint = fmt::format(
         " (the tables were copied: to start over, drop the schema, DROP SCHEMA {} CASCADE, and "
         "run migrate again)",
@@ -196,11 +175,6 @@ void AddMigrateCommand(CLI::App& app, int& exit_code) {
         "Stored the service's secrets (token signing keys, tenant CA, nonce key) in the "
         "database, sealed with the key in {}.\n",
         key_file);
-#else
-    (void)key_created;
-    std::cout << "The service's secrets were NOT moved: this build of groundcrew cannot store "
-                 "them in PostgreSQL yet.\n";
-#endif
 
     std::cout << fmt::format(
         "\nNext (docs/scale-out.md):\n"
@@ -208,9 +182,10 @@ void AddMigrateCommand(CLI::App& app, int& exit_code) {
         "     (SHARED below).\n"
         "  2. Give every instance the secrets key file {1} (mode 0600, owned by groundcrewd's\n"
         "     user), and keep a copy offline: the secrets in the database open only with it.\n"
-        "  3. Start each instance (with the URI's password, or set it in GROUNDCREW_DATABASE):\n"
-        "       {3}groundcrewd --database {2} \\\n"
-        "         --secrets-key-file {1} --data-dir SHARED\n"
+        "  3. Start each instance on the database (its password, if any, belongs in the\n"
+        "     variable or the config file, not on a command line), stopping this one for good:\n"
+        "       GROUNDCREW_DATABASE={2} {3}\\\n"
+        "         groundcrewd --secrets-key-file {1} --data-dir SHARED ...\n"
         "Keep {0} as it is until the instances serve: it is the way back.\n",
         data_dir.root.string(), key_file, shown_uri,
         options->schema == "groundcrew"
