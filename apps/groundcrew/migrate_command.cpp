@@ -19,6 +19,7 @@
 #include "cli/report.hpp"
 #include "common/clock.hpp"
 #include "server/daemon/config.hpp"
+#include "server/daemon/startup.hpp"
 #include "server/service/data_dir.hpp"
 #include "server/service/secrets.hpp"
 #include "server/service/stored_secrets.hpp"
@@ -107,6 +108,14 @@ void AddMigrateCommand(CLI::App& app, int& exit_code) {
       error.field = "--from";
       return fail(error);
     }
+    // groundcrewd's own lock, held to the end: refused while it serves the directory, and it
+    // cannot start there meanwhile (a write after the copy's snapshot would be lost).
+    auto lock = daemon::DataDirLock::Take(data_dir.root);
+    if (!lock) {
+      Error error = lock.error();
+      error.field = "--from";
+      return fail(error);
+    }
     const service::SecretPaths secret_paths{data_dir.secrets()};
     if (Status s = CheckSecretsPresent(secret_paths); !s) return fail(s.error());
     auto secrets = service::LoadOrCreateSecrets(secret_paths, "groundcrew", SystemClock()());
@@ -182,8 +191,9 @@ void AddMigrateCommand(CLI::App& app, int& exit_code) {
         "     (SHARED below).\n"
         "  2. Give every instance the secrets key file {1} (mode 0600, owned by groundcrewd's\n"
         "     user), and keep a copy offline: the secrets in the database open only with it.\n"
-        "  3. Start each instance on the database (its password, if any, belongs in the\n"
-        "     variable or the config file, not on a command line), stopping this one for good:\n"
+        "  3. Start each instance on the database, the groundcrewd of {0} staying stopped (the\n"
+        "     URI's password, if any, belongs in the variable or the config file, not on a\n"
+        "     command line):\n"
         "       GROUNDCREW_DATABASE={2} {3}\\\n"
         "         groundcrewd --secrets-key-file {1} --data-dir SHARED ...\n"
         "Keep {0} as it is until the instances serve: it is the way back.\n",

@@ -6,6 +6,7 @@
 # - `groundcrew init` makes an installation; `groundcrew migrate` copies it (exit 0), creates
 #   the secrets key file (mode 0600), prints the tables and never the URI's password;
 # - the secrets are in the database (three sealed values) and the data directory is unchanged;
+# - a data directory whose groundcrewd lock is held is refused (exit 1, naming --from);
 # - a second migrate into the same schema is refused (exit 1, naming --to and a table); a bad
 #   --to, a missing --from and a key file others may read exit 1 naming their flag; a missing
 #   --to is a usage error (exit 2);
@@ -54,8 +55,12 @@ psql() { "$pg_bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d gc -XAtq "$@"; }
 "$groundcrew" init --data-dir "$work/var" --organization Contoso --domain contoso.com \
   >"$work/init.out" || { echo "groundcrew init failed" >&2; exit 1; }
 admin_token=$(grep -o 'gcadm_[A-Za-z0-9_-]*' "$work/init.out")
-# SQLite may leave an empty -wal and -shm beside the database it read: not a change.
-files() { (cd "$1" && find . -type f ! -name '*-wal' ! -name '*-shm' -exec sha256sum {} + | sort); }
+# SQLite may leave an empty -wal and -shm beside the database it read, and migrate takes
+# groundcrewd's lock (groundcrewd.lock): not changes.
+files() {
+  (cd "$1" && find . -type f ! -name '*-wal' ! -name '*-shm' ! -name groundcrewd.lock \
+    -exec sha256sum {} + | sort)
+}
 before=$(files "$work/var")
 uri="postgresql://postgres:pw-s3cret@127.0.0.1:$port/gc"
 status=0
@@ -97,6 +102,18 @@ printf '%064d\n' 0 >"$work/open.key"
 chmod 644 "$work/open.key"
 expect_exit "a key file others may read" 1 "--secrets-key-file: " \
   --from "$work/var" --to "$uri" --secrets-key-file "$work/open.key"
+# A process holding groundcrewd's lock on the data directory stands for a running groundcrewd.
+(
+  exec 9>>"$work/var/groundcrewd.lock"
+  flock 9
+  exec sleep 30
+) &
+holder=$!
+for _ in $(seq 50); do flock -n "$work/var/groundcrewd.lock" true || break; sleep 0.1; done
+expect_exit "a data directory groundcrewd serves" 1 "--from: another groundcrewd" \
+  --from "$work/var" --to "${uri%/gc}/other" --secrets-key-file "$work/secrets.key"
+kill "$holder"
+wait "$holder" 2>/dev/null
 expect_exit "no --to" 2 "--to" --from "$work/var"
 expect_exit "an unreachable server" 1 "--to: " --from "$work/var" \
   --to "postgresql://postgres:pw-s3cret@127.0.0.1:1/gc" --secrets-key-file "$work/secrets.key"
@@ -121,4 +138,5 @@ if [ -n "$groundcrewd" ]; then
   grep -q "pw-s3cret" "$work/groundcrewd.log" && fail "groundcrewd logged the password"
 fi
 
+[ -n "${SHOW:-}" ] && cat "$work/migrate.out"
 [ "$failures" -eq 0 ]

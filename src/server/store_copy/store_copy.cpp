@@ -300,11 +300,11 @@ template <class Row>
 Status PgQuery(pg::Connection& db, std::string_view sql, std::span<const std::string> params,
                Row&& row) {
   auto statement = db.Prepare(sql);
-  if (!statement) return TargetError(statement.error(), "reading the PostgreSQL catalog");
+  if (!statement) return TargetError(statement.error(), "querying the PostgreSQL schema");
   for (size_t i = 0; i < params.size(); ++i) statement->Bind(static_cast<int>(i) + 1, params[i]);
   for (;;) {
     auto stepped = statement->Step();
-    if (!stepped) return TargetError(stepped.error(), "reading the PostgreSQL catalog");
+    if (!stepped) return TargetError(stepped.error(), "querying the PostgreSQL schema");
     if (!*stepped) return Ok{};
     row(*statement);
   }
