@@ -454,6 +454,74 @@ TEST_F(CopyTest, TheHashesDependOnlyOnTheContent) {
   }
 }
 
+TEST_F(CopyTest, CopiesInBatchesAndKeepsTheHighestSequenceEverUsed) {
+  // More rows than one INSERT carries (several full batches and a last partial one); the newest
+  // events are then deleted, so that the highest sequence SQLite handed out is above every row.
+  constexpr int kEntries = 1234;
+  int64_t highest_event = 0;
+  {
+    auto source = OpenSqlite();
+    ASSERT_NE(source, nullptr);
+    const core::AutopilotDeviceIdentity devices[] = {Device(1), Device(2)};
+    ASSERT_TRUE(source->devices().Insert(devices));
+    ASSERT_TRUE(source->Transact([&]() -> Status {
+      for (int i = 0; i < kEntries; ++i) {
+        GC_RETURN_IF_ERROR(source->audit().Append({.at = At(1'700'000'000 + i),
+                                                   .actor = "admin",
+                                                   .action = "import",
+                                                   .resource_kind = "autopilotDevices",
+                                                   .resource_id = std::to_string(i),
+                                                   .resource_name = "",
+                                                   .detail = "{}"}));
+      }
+      return Ok{};
+    }));
+    for (int device = 1; device <= 2; ++device) {
+      const std::string id = "ztd-" + std::to_string(device);
+      ASSERT_TRUE(source->sessions().CreateSession({.id = "s" + std::to_string(device),
+                                                    .device_id = id,
+                                                    .flow = "technician",
+                                                    .user_principal_name = "",
+                                                    .deployment_state = "inProgress",
+                                                    .started_date_time = At(1'700'000'050),
+                                                    .finished_date_time = std::nullopt}));
+      auto event = source->sessions().AppendEvent({.session_id = "s" + std::to_string(device),
+                                                   .idempotency_key = "k",
+                                                   .at = At(1'700'000'051),
+                                                   .kind = "phaseStarted",
+                                                   .detail = "{}"});
+      ASSERT_TRUE(event);
+      highest_event = event->sequence;
+    }
+    auto device = source->devices().Get(core::ZtdId{"ztd-2"});
+    ASSERT_TRUE(device);
+    ASSERT_TRUE(source->devices().Delete(core::ZtdId{"ztd-2"}, device->version));
+  }
+  const postgres::Options target = Target();
+  auto report = CopySqliteToPostgres(sqlite_path_, target);
+  ASSERT_TRUE(report) << report.error().message;
+  for (const auto& copied : report->tables) {
+    if (copied.table == "audit_log") {
+      EXPECT_EQ(copied.rows, kEntries);
+    } else if (copied.table == "session_events") {
+      EXPECT_EQ(copied.rows, 1);
+    }
+  }
+  auto copy = OpenPostgres(target);
+  ASSERT_NE(copy, nullptr);
+  auto last = copy->audit().List(PageRequest{.after = std::to_string(kEntries - 2), .limit = 10});
+  ASSERT_TRUE(last);
+  ASSERT_EQ(last->items.size(), 2u);
+  EXPECT_EQ(last->items[1].resource_id, std::to_string(kEntries - 1));
+  auto event = copy->sessions().AppendEvent({.session_id = "s1",
+                                             .idempotency_key = "after",
+                                             .at = At(1'700'000'052),
+                                             .kind = "phaseStarted",
+                                             .detail = "{}"});
+  ASSERT_TRUE(event) << event.error().message;
+  EXPECT_GT(event->sequence, highest_event);
+}
+
 TEST_F(CopyTest, RefusesATargetThatHoldsData) {
   {
     auto source = OpenSqlite();
