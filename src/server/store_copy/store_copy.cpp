@@ -530,6 +530,8 @@ Status AdvanceSequences(Source& source, pg::Connection& db, const std::string& s
     GC_RETURN_IF_ERROR(PgQuery(
         db, fmt::format("SELECT coalesce(max({}), 0) FROM {}", Quote(column.name), qualified), {},
         [&](const pg::Statement& row) { highest = row.Int(0); }));
+    // sqlite_sequence counts the table's AUTOINCREMENT key, the column copied under its own
+    // name; a column taken from the bare rowid (creation_order) has no such record.
     if (column.source != "rowid") {
       GC_ASSIGN_OR_RETURN(const int64_t used, SourceSequence(source, plan.name));
       highest = std::max(highest, used);
