@@ -312,6 +312,15 @@ int main(int argc, char** argv) {
       ->group("Testing");
   CLI11_PARSE(app, argc, argv);
 
+  // SIGINT/SIGTERM are taken by sigwait at the end, never delivered asynchronously: block them
+  // before any thread starts (the PostgreSQL store's listener is one) so every thread inherits
+  // the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
   JsonLog startup_log(JsonLog::Level::kInfo);
   groundcrew::daemon::ConfigLayer file;
   if (!config_path.empty()) {
@@ -622,14 +631,6 @@ int main(int argc, char** argv) {
       !added) {
     return Fail(log, added.error());
   }
-
-  // SIGINT/SIGTERM are taken by sigwait below, never delivered asynchronously: block them
-  // before any thread starts so every thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   groundcrew::server::HttpServerOptions options;
   options.address = *listen_address;
