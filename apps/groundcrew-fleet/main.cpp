@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -158,6 +159,8 @@ class SpawnedService {
       const pid_t pid = ::fork();
       if (pid < 0) return "cannot start groundcrewd";
       if (pid == 0) {
+        // Gone with the fleet, even when the fleet is killed.
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
         const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd >= 0) ::dup2(fd, 2);
         if (!how.database.empty()) {
