@@ -11,13 +11,16 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,9 +58,12 @@ std::uint16_t FreePort() {
 
 // HAProxy in front of the instances, as docs/fleet.md shows it, with checks and timeouts short
 // enough for a test: a killed instance is out of the rotation within about half a second.
-std::string HaproxyConfig(std::uint16_t port, const std::vector<std::uint16_t>& servers) {
+std::string HaproxyConfig(std::uint16_t port, const std::vector<std::uint16_t>& servers,
+                          const fs::path& stats_socket) {
   std::string config = R"(global
   maxconn 4096
+  stats socket )" + stats_socket.string() +
+                       R"( mode 600 level user
 
 defaults
   mode http
@@ -94,6 +100,53 @@ backend groundcrewd
               " check\n";
   }
   return config;
+}
+
+// HAProxy's statistics ("show stat" on its admin socket): "proxy/server" -> column -> value.
+std::map<std::string, std::map<std::string, std::string>> HaproxyStats(const fs::path& socket) {
+  std::map<std::string, std::map<std::string, std::string>> stats;
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return stats;
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socket.c_str());
+  std::string text;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::send(fd, "show stat\n", 10, MSG_NOSIGNAL) == 10) {
+    char buffer[8192];
+    for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
+      text.append(buffer, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  auto split = [](const std::string& line) {
+    std::vector<std::string> cells;
+    std::stringstream in(line);
+    for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
+    return cells;
+  };
+  std::stringstream lines(text);
+  std::string line;
+  std::vector<std::string> names;
+  while (std::getline(lines, line)) {
+    if (line.starts_with("# ")) {
+      names = split(line.substr(2));
+      continue;
+    }
+    const std::vector<std::string> cells = split(line);
+    if (cells.size() < 2 || names.empty()) continue;
+    auto& row = stats[cells[0] + "/" + cells[1]];
+    for (size_t i = 0; i < cells.size() && i < names.size(); ++i) row[names[i]] = cells[i];
+  }
+  return stats;
+}
+
+long long Number(const std::string& text) {
+  try {
+    return text.empty() ? 0 : std::stoll(text);
+  } catch (const std::exception&) {
+    return 0;
+  }
 }
 
 json::object ReadJson(const fs::path& path) {
@@ -210,8 +263,9 @@ TEST_F(ScaleOutTest, AnInstanceKilledBehindHaproxyLosesNoFlowAndNoEvent) {
 
   const std::uint16_t lb_port = FreePort();
   ASSERT_NE(lb_port, 0);
-  const std::string config =
-      dir_.Write("haproxy.cfg", HaproxyConfig(lb_port, {first->port(), second->port()}));
+  const fs::path stats_socket = dir_.path() / "haproxy.sock";
+  const std::string config = dir_.Write(
+      "haproxy.cfg", HaproxyConfig(lb_port, {first->port(), second->port()}, stats_socket));
   CommandResult checked = RunCommand({kHaproxy, "-c", "-q", "-f", config});
   ASSERT_EQ(checked.exit_code, 0) << checked.out << checked.err;
   Process haproxy({kHaproxy, "-db", "-f", config});
@@ -251,6 +305,10 @@ TEST_F(ScaleOutTest, AnInstanceKilledBehindHaproxyLosesNoFlowAndNoEvent) {
       << fleet.err() << fleet.out();
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   const std::string before_kill = fleet.err();
+  // Both instances were serving devices when one is killed.
+  auto stats = HaproxyStats(stats_socket);
+  EXPECT_GT(Number(stats["groundcrewd/gc1"]["hrsp_2xx"]), 100) << "gc1 served nothing";
+  EXPECT_GT(Number(stats["groundcrewd/gc2"]["hrsp_2xx"]), 100) << "gc2 served nothing";
   second->Kill();
   EXPECT_EQ(before_kill.find("technician: done"), std::string::npos)
       << "the technician flows ended before the kill: " << before_kill;
@@ -258,6 +316,13 @@ TEST_F(ScaleOutTest, AnInstanceKilledBehindHaproxyLosesNoFlowAndNoEvent) {
   ASSERT_TRUE(WaitUntil([&] { return !fleet.Running(); }, std::chrono::seconds(85))) << fleet.err();
   EXPECT_EQ(fleet.Wait(), 0) << fleet.out() << fleet.err();
   PrintErrors(fleet.out());
+  stats = HaproxyStats(stats_socket);
+  EXPECT_EQ(stats["groundcrewd/gc2"]["status"], "DOWN");
+  std::cerr << "[ haproxy    ] gc1 answered " << stats["groundcrewd/gc1"]["hrsp_2xx"]
+            << " 2xx, gc2 " << stats["groundcrewd/gc2"]["hrsp_2xx"] << "; retries "
+            << stats["groundcrewd/BACKEND"]["wretr"] << ", redispatches "
+            << stats["groundcrewd/BACKEND"]["wredis"] << ", answered to clients "
+            << stats["groundcrew/FRONTEND"]["hrsp_5xx"] << " 5xx\n";
   const json::object report = ReadJson(report_path);
   ASSERT_FALSE(report.empty()) << fleet.out() << fleet.err();
   EXPECT_TRUE(report.at("ok").as_bool()) << fleet.out();
