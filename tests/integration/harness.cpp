@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -82,7 +83,41 @@ bool Daemon::Start() { return StartOn(0); }
 
 bool Daemon::Restart() { return StartOn(port_); }
 
+bool UsesPostgres() {
+  const char* backend = std::getenv("GROUNDCREW_TEST_DATABASE");
+  return backend != nullptr && std::string_view(backend) == "postgresql";
+}
+
+// On PostgreSQL (GROUNDCREW_TEST_DATABASE=postgresql): the first start copies the data
+// directory `groundcrew init` made into a fresh schema of the shared throwaway cluster with
+// `groundcrew migrate`, as an operator moving to PostgreSQL does; every start then serves from
+// that schema, the data directory keeping only content and diagnostics.
+bool Daemon::MoveToPostgres() {
+  if (!postgres_args_.empty()) return true;
+  std::string error;
+  test_support::PostgresCluster* cluster = test_support::PostgresCluster::Shared(error);
+  if (cluster == nullptr) {
+    ADD_FAILURE() << "the test PostgreSQL cluster did not start: " << error;
+    return false;
+  }
+  static std::atomic<int> counter{0};
+  const std::string schema = "it" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+  const std::string uri =
+      "postgresql://postgres@127.0.0.1:" + std::to_string(cluster->port()) + "/groundcrew_test";
+  const std::string key = (data_dir_.parent_path() / (schema + ".key")).string();
+  CommandResult migrated = RunCommand({GroundcrewPath(), "migrate", "--from", data_dir_.string(),
+                                       "--to", uri, "--schema", schema, "--secrets-key-file", key});
+  if (migrated.exit_code != 0) {
+    ADD_FAILURE() << "groundcrew migrate failed: " << migrated.out << migrated.err;
+    return false;
+  }
+  postgres_args_ = {"--database", uri, "--secrets-key-file", key};
+  postgres_environment_ = {{"GROUNDCREW_DATABASE_SCHEMA", schema}};
+  return true;
+}
+
 bool Daemon::StartOn(std::uint16_t port) {
+  if (UsesPostgres() && !MoveToPostgres()) return false;
   const fs::path port_file = data_dir_ / "port";
   fs::remove(port_file);
   static std::atomic<int> counter{0};
@@ -98,7 +133,8 @@ bool Daemon::StartOn(std::uint16_t port) {
                                    "--threads",
                                    "2"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
-  pid_ = Spawn(argv, {}, "/dev/null", "/dev/null", log);
+  argv.insert(argv.end(), postgres_args_.begin(), postgres_args_.end());
+  pid_ = Spawn(argv, postgres_environment_, "/dev/null", "/dev/null", log);
   log_path_ = log;
   if (pid_ < 0) return false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);

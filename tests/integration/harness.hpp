@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/postgres_cluster.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/terminal_session.hpp"
 
@@ -36,7 +37,11 @@ HttpResult Http(std::uint16_t port, const std::string& method, const std::string
                 const std::string& body = "",
                 const std::map<std::string, std::string>& headers = {});
 
-/// groundcrewd over a data directory.
+/// Whether this run serves from PostgreSQL (GROUNDCREW_TEST_DATABASE=postgresql: the CTest
+/// entries integration_postgresql_*) rather than the data directory's SQLite database.
+bool UsesPostgres();
+
+/// groundcrewd over a data directory (on PostgreSQL when UsesPostgres(): see Daemon::Start).
 class Daemon {
  public:
   /// `extra_args` are added to groundcrewd's command line (e.g. "--test-clock", FILE).
@@ -44,7 +49,9 @@ class Daemon {
       : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {}
   ~Daemon();
 
-  /// Starts it on a free port and waits until it accepts connections (false after 20 s).
+  /// Starts it on a free port and waits until it accepts connections (false after 20 s). With
+  /// UsesPostgres(), the first start moves the data directory's installation into a fresh schema
+  /// of a throwaway PostgreSQL cluster with `groundcrew migrate`.
   bool Start();
   /// Starts it again (after Stop or Kill) on the port it had, so that clients configured with
   /// its URL reach it again.
@@ -61,9 +68,12 @@ class Daemon {
 
  private:
   bool StartOn(std::uint16_t port);  // 0: a free port
+  bool MoveToPostgres();
 
   std::filesystem::path data_dir_;
   std::vector<std::string> extra_args_;
+  std::vector<std::string> postgres_args_;  // --database and its key, once moved
+  std::map<std::string, std::string> postgres_environment_;
   std::filesystem::path log_path_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
