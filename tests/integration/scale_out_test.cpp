@@ -17,9 +17,11 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -173,6 +175,13 @@ class ScaleOutTest : public ::testing::Test {
  protected:
   void SetUp() override {
     started_ = Clock::now();
+    // These tests make their own PostgreSQL installations: the harness must not move the
+    // instances' (empty) data directories into the shared cluster as it does when the whole
+    // suite runs on PostgreSQL (GROUNDCREW_TEST_DATABASE=postgresql).
+    if (const char* backend = std::getenv("GROUNDCREW_TEST_DATABASE")) {
+      saved_backend_ = backend;
+      ::unsetenv("GROUNDCREW_TEST_DATABASE");
+    }
     std::string error;
     cluster_ = PostgresCluster::Start(error);
     ASSERT_NE(cluster_, nullptr) << error;
@@ -181,6 +190,7 @@ class ScaleOutTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    if (saved_backend_) ::setenv("GROUNDCREW_TEST_DATABASE", saved_backend_->c_str(), 1);
     std::cerr << "[ ScaleOutTest ] took "
               << std::chrono::duration<double>(Clock::now() - started_).count() << " s\n";
   }
@@ -247,6 +257,7 @@ class ScaleOutTest : public ::testing::Test {
   }
 
   Clock::time_point started_;
+  std::optional<std::string> saved_backend_;
   TempDir dir_;
   std::unique_ptr<PostgresCluster> cluster_;
   std::string uri_;
