@@ -20,6 +20,9 @@ declare -A allowed=(
   [server/store]="server/store core common"
   [server/store_sqlite]="server/store_sqlite server/store core common"
   [server/store_postgres]="server/store_postgres server/store core common"
+  # The copy between the adapters (groundcrew migrate) uses both connection layers; identity:
+  # SHA-256 for its content check.
+  [server/store_copy]="server/store_copy server/store_sqlite server/store_postgres server/store identity core common"
   [server/http]="server/http core common"
   [server/service]="server/service server/store $shared"
   [server/api]="server/api server/http server/service server/store $shared"

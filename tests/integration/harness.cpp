@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -94,25 +95,41 @@ bool UsesPostgres() {
 // that schema, the data directory keeping only content and diagnostics.
 bool Daemon::MoveToPostgres() {
   if (!postgres_args_.empty()) return true;
+  // One schema per data directory: a test that starts a new Daemon on the same directory (a
+  // restart) finds the installation where the first one moved it.
+  struct Moved {
+    std::vector<std::string> args;
+    std::map<std::string, std::string> environment;
+  };
+  static std::mutex mutex;
+  static std::map<std::string, Moved> moved;
+  std::lock_guard lock(mutex);
+  if (auto it = moved.find(data_dir_.string()); it != moved.end()) {
+    postgres_args_ = it->second.args;
+    postgres_environment_ = it->second.environment;
+    return true;
+  }
   std::string error;
   test_support::PostgresCluster* cluster = test_support::PostgresCluster::Shared(error);
   if (cluster == nullptr) {
     ADD_FAILURE() << "the test PostgreSQL cluster did not start: " << error;
     return false;
   }
-  static std::atomic<int> counter{0};
+  static int counter = 0;
   const std::string schema = "it" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
-  const std::string uri =
-      "postgresql://postgres@127.0.0.1:" + std::to_string(cluster->port()) + "/groundcrew_test";
+  const std::string uri = "postgresql://postgres@127.0.0.1:" + std::to_string(cluster->port()) +
+                          "/groundcrew_test";
   const std::string key = (data_dir_.parent_path() / (schema + ".key")).string();
-  CommandResult migrated = RunCommand({GroundcrewPath(), "migrate", "--from", data_dir_.string(),
-                                       "--to", uri, "--schema", schema, "--secrets-key-file", key});
+  CommandResult migrated =
+      RunCommand({GroundcrewPath(), "migrate", "--from", data_dir_.string(), "--to", uri,
+                  "--schema", schema, "--secrets-key-file", key});
   if (migrated.exit_code != 0) {
     ADD_FAILURE() << "groundcrew migrate failed: " << migrated.out << migrated.err;
     return false;
   }
   postgres_args_ = {"--database", uri, "--secrets-key-file", key};
   postgres_environment_ = {{"GROUNDCREW_DATABASE_SCHEMA", schema}};
+  moved[data_dir_.string()] = {postgres_args_, postgres_environment_};
   return true;
 }
 
