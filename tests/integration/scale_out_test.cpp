@@ -430,7 +430,11 @@ TEST_F(ScaleOutTest, PostgresRestartedDuringAFleetRunEveryFlowFinishes) {
   EXPECT_EQ(report.at("technicianSucceeded").as_int64(), 150) << fleet.out();
   EXPECT_EQ(report.at("userSucceeded").as_int64(), 150) << fleet.out();
   EXPECT_EQ(report.at("reportsComplete").as_int64(), 150) << fleet.out();
+  // Devices were spread over both instances: both came back from the restart by themselves.
   EXPECT_EQ(report.at("servers").as_array().size(), 2u);
+  EXPECT_NE(fleet.out().find("2 instances, devices spread over them: 127.0.0.1:"),
+            std::string::npos)
+      << fleet.out();
   // The run's schema is gone with the run.
   EXPECT_EQ(Sql("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'fleet\\_%'"), "0");
 }
