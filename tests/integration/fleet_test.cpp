@@ -10,6 +10,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/integration/harness.hpp"
@@ -133,6 +134,32 @@ TEST(Fleet, RefusesAServiceOffThisMachine) {
       {FleetPath(), "--server", "http://192.0.2.1:8080", "--token", "gcadm_x", "--devices", "1"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("not a loopback address"), std::string::npos) << run.err;
+}
+
+TEST(Fleet, RefusesBadCombinationsOfWhereTheServiceComesFromNamingTheFlag) {
+  const std::string db = "postgresql://postgres@127.0.0.1:1/groundcrew";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--spawn", "--server", "http://127.0.0.1:1"}, "--spawn and --server exclude each other"},
+      {{"--spawn-instances", "2", "--database", db, "--server", "http://127.0.0.1:1"},
+       "--spawn-instances and --server exclude each other"},
+      {{"--spawn", "--spawn-instances", "2", "--database", db}, "exclude each other"},
+      {{"--spawn-instances", "2"}, "--spawn-instances needs --database"},
+      {{"--spawn-instances", "0", "--database", db}, "--spawn-instances: give 1 to 16"},
+      {{"--spawn", "--database", db}, "--database is for --spawn-instances"},
+      {{"--spawn-instances", "2", "--database", "mysql://x@127.0.0.1/x"},
+       "--database: give a postgresql:// URI"},
+      {{"--server", "http://127.0.0.1:1,http://localhost:2", "--token", "gcadm_x"},
+       "--server: localhost is not an IPv4 or IPv6 address"},
+      {{"--server", "http://127.0.0.1:1", "--server", "http://127.0.0.1:x", "--token", "gcadm_x"},
+       "--server: the port of http://127.0.0.1:x"},
+  };
+  for (const auto& [args, message] : cases) {
+    std::vector<std::string> argv{FleetPath()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    CommandResult run = RunCommand(argv);
+    EXPECT_EQ(run.exit_code, 2) << args.front() << " " << run.err;
+    EXPECT_NE(run.err.find(message), std::string::npos) << message << ": " << run.err;
+  }
 }
 
 TEST(Fleet, RefusesAShapeOutsideItsLimitsNamingTheField) {
