@@ -12,8 +12,8 @@
 #include "device/fleet/stats.hpp"
 #include "device/fleet/tenant.hpp"
 
-// groundcrew-fleet's run: N simulated devices against one service (one or several instances), in
-// stages —
+// groundcrew-fleet's run: N simulated devices against one service (one instance or several
+// sharing a database), in stages —
 //   tenant    POST /v1/apply of the generated tenant; every user's password and authenticator
 //   import    the devices' registration rows, in files of 10,000 rows
 //   technician every device's technician flow and reseal, all at once (spread over --ramp)
@@ -93,8 +93,7 @@ struct FleetReport {
 [[nodiscard]] Result<FleetReport> RunFleet(const FleetOptions& options);
 
 /// The report as JSON ({"devices", "servers", "eventsAcknowledged", "stages", "requestsMs",
-/// "counters", ...}) and as
-/// text for a terminal.
+/// "counters", ...}) and as text for a terminal.
 boost::json::object ToJson(const FleetReport& report, const FleetOptions& options);
 std::string ToText(const FleetReport& report, const FleetOptions& options);
 
