@@ -210,6 +210,8 @@ class SpawnedService {
   // "" when the schema is gone.
   std::string DropSchema() {
     PGconn* connection = ::PQconnectdb(database_.c_str());
+    // Not the server's notices ("drop cascades to ..."): the run's output stays the report.
+    ::PQsetNoticeProcessor(connection, [](void*, const char*) {}, nullptr);
     std::string failed;
     if (::PQstatus(connection) != CONNECTION_OK) {
       failed = ::PQerrorMessage(connection);
