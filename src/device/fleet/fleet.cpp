@@ -9,6 +9,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -20,6 +21,7 @@
 #include "device/fleet/sim_device.hpp"
 #include "device/flow/device_answers.hpp"
 #include "device/flow/registration_row.hpp"
+#include "identity/random.hpp"
 #include "identity/totp.hpp"
 
 namespace groundcrew::fleet {
@@ -78,13 +80,33 @@ bool RunStage(asio::io_context& io, int n, int width, Steady::time_point deadlin
 }
 
 // A call of the admin API, timed under "admin <kind>". Views as HttpPool::Request's: callers
-// pass named objects or literals.
+// pass named objects or literals. A request that may be sent again — a read, a PUT, or a write
+// with an `idempotency_key` (which the service stores with its first answer) — is, unchanged,
+// when its connection fails or it is answered 502 or 503 (an instance went away behind a load
+// balancer), for up to 30 s.
 awaitable<Result<json::value>> Admin(HttpPool& http, Stats& stats, std::string_view token,
                                      std::string_view kind, std::string_view method,
                                      std::string_view target, std::string_view body,
-                                     std::string_view content_type = {}) {
-  const auto sent = Steady::now();
-  Result<HttpAnswer> answer = co_await http.Request(method, target, body, token, content_type);
+                                     std::string_view content_type = {},
+                                     std::string_view idempotency_key = {}) {
+  const bool replayable = method == "GET" || method == "PUT" || !idempotency_key.empty();
+  const auto give_up = Steady::now() + std::chrono::seconds(30);
+  Result<HttpAnswer> answer = MakeError(ErrorCode::kInternal, "not sent");
+  auto sent = Steady::now();
+  for (int retry = 0;; ++retry) {
+    if (retry > 0) {
+      asio::steady_timer pause(co_await asio::this_coro::executor,
+                               std::chrono::milliseconds(250LL << std::min(retry - 1, 4)));
+      boost::system::error_code ignored;
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    sent = Steady::now();
+    answer = co_await http.Request(method, target, body, token, content_type, idempotency_key);
+    const bool unavailable = !answer || answer->status == 502 || answer->status == 503;
+    if (!unavailable || !replayable || Steady::now() > give_up) break;
+    stats.Count(fmt::format("error/admin {}/{}", kind,
+                            answer ? std::to_string(answer->status) : std::string("transport")));
+  }
   if (!answer) {
     stats.Count(fmt::format("error/admin {}/transport", kind));
     co_return answer.error();
@@ -170,17 +192,69 @@ bool FleetReport::ok() const {
          (!user_flow || user_succeeded == devices) && failures.empty();
 }
 
+Result<Endpoint> ParseServerUrl(std::string_view url) {
+  constexpr std::string_view kPrefix = "http://";
+  const size_t colon = url.rfind(':');
+  if (!url.starts_with(kPrefix) || colon == std::string_view::npos || colon < kPrefix.size()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("server: give http://ADDRESS:PORT, not \"{}\"", url), "server");
+  }
+  Endpoint endpoint;
+  endpoint.host = std::string(url.substr(kPrefix.size(), colon - kPrefix.size()));
+  if (endpoint.host.starts_with('[') && endpoint.host.ends_with(']')) {
+    endpoint.host = endpoint.host.substr(1, endpoint.host.size() - 2);
+  }
+  std::string_view port = url.substr(colon + 1);
+  while (port.ends_with('/')) port.remove_suffix(1);
+  int value = 0;
+  for (char c : port) {
+    if (!std::isdigit(static_cast<unsigned char>(c)) || value > 65535) {
+      value = -1;
+      break;
+    }
+    value = value * 10 + (c - '0');
+  }
+  if (port.empty() || value <= 0 || value > 65535) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("server: the port of {} is not a number from 1 to 65535", url),
+                     "server");
+  }
+  boost::system::error_code ec;
+  asio::ip::make_address(endpoint.host, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("server: {} is not an IPv4 or IPv6 address (the fleet resolves "
+                                 "no names)",
+                                 endpoint.host),
+                     "server");
+  }
+  endpoint.port = static_cast<std::uint16_t>(value);
+  return endpoint;
+}
+
 Result<FleetReport> RunFleet(const FleetOptions& options) {
   if (Status checked = Check(options.shape); !checked) return checked.error();
-  if (options.port == 0) {
-    return MakeError(ErrorCode::kInvalidArgument, "server: give the service's port", "server");
+  if (options.servers.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "server: give the service's address", "server");
   }
-  if (!options.allow_remote && !IsLoopback(options.host)) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("server: {} is not a loopback address; the fleet only loads "
-                                 "services on this machine unless --allow-remote is given",
-                                 options.host),
-                     "server");
+  for (const Endpoint& server : options.servers) {
+    if (server.port == 0) {
+      return MakeError(ErrorCode::kInvalidArgument, "server: give the service's port", "server");
+    }
+    boost::system::error_code ec;
+    asio::ip::make_address(server.host, ec);
+    if (ec) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("server: {} is not an IPv4 or IPv6 address", server.host),
+                       "server");
+    }
+    if (!options.allow_remote && !IsLoopback(server.host)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("server: {} is not a loopback address; the fleet only loads "
+                                   "services on this machine unless --allow-remote is given",
+                                   server.host),
+                       "server");
+    }
   }
   if (options.install_concurrency < 1) {
     return MakeError(ErrorCode::kInvalidArgument, "concurrency: must be at least 1", "concurrency");
@@ -192,7 +266,12 @@ Result<FleetReport> RunFleet(const FleetOptions& options) {
   };
 
   asio::io_context io;
-  HttpPool http(io, options.host, options.port, options.connections, std::chrono::seconds(30));
+  std::vector<std::unique_ptr<HttpPool>> pools;
+  for (const Endpoint& server : options.servers) {
+    pools.push_back(std::make_unique<HttpPool>(io, server.host, server.port, options.connections,
+                                               std::chrono::seconds(30)));
+  }
+  HttpPool& http = *pools.front();  // the admin's
   FleetReport report;
   report.devices = n;
   report.user_flow = options.user_flow;
@@ -201,17 +280,20 @@ Result<FleetReport> RunFleet(const FleetOptions& options) {
   sim_options.seed = options.shape.seed;
   sim_options.facts = SimulatedFacts();
   executor::SimExecutor sim(std::move(sim_options));
-  FleetContext context{io, http, stats, sim, options.install_concurrency, options.think_time};
+  FleetContext context{io, stats, sim, options.install_concurrency, options.think_time};
   std::vector<std::unique_ptr<SimDevice>> devices;
   devices.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
-    devices.push_back(std::make_unique<SimDevice>(context, IdentityOf(options.shape, i)));
+    HttpPool& pool = *pools[static_cast<std::size_t>(i) % pools.size()];
+    devices.push_back(std::make_unique<SimDevice>(context, pool, IdentityOf(options.shape, i)));
   }
   const int admin_width = static_cast<int>(options.connections);
   std::optional<Error> setup_error;
   auto admin = [&](std::string_view kind, std::string_view method, std::string_view target,
-                   std::string_view body, std::string_view type = {}) {
-    return Admin(http, stats, options.admin_token, kind, method, target, body, type);
+                   std::string_view body, std::string_view type = {},
+                   std::string_view idempotency_key = {}) {
+    return Admin(http, stats, options.admin_token, kind, method, target, body, type,
+                 idempotency_key);
   };
 
   // Each stage: timed, with the requests and events it made and what the service used.
@@ -252,7 +334,9 @@ Result<FleetReport> RunFleet(const FleetOptions& options) {
   std::map<std::string, std::string> user_ids;  // upn -> id
   bool ok = stage("tenant", 1, 1, [&](int) -> awaitable<void> {
     const std::string document = json::serialize(TenantDocument(options.shape));
-    Result<json::value> applied = co_await admin("POST /v1/apply", "POST", "/v1/apply", document);
+    const std::string key = identity::RandomUuid();
+    Result<json::value> applied =
+        co_await admin("POST /v1/apply", "POST", "/v1/apply", document, "", key);
     if (!applied) {
       setup_error = applied.error();
       co_return;
@@ -305,9 +389,10 @@ Result<FleetReport> RunFleet(const FleetOptions& options) {
            }
            csv += csv.empty() ? *row : row->substr(row->find('\n') + 1);
          }
+         const std::string key = identity::RandomUuid();
          Result<json::value> imported =
              co_await admin("POST /v1/autopilotDevices/import", "POST",
-                            "/v1/autopilotDevices/import", csv, "text/csv");
+                            "/v1/autopilotDevices/import", csv, "text/csv", key);
          if (!imported && !setup_error) setup_error = imported.error();
        });
   if (setup_error) {
@@ -343,7 +428,9 @@ Result<FleetReport> RunFleet(const FleetOptions& options) {
     ok = stage("between", 1, 1, [&](int) -> awaitable<void> {
       const std::string document =
           json::serialize(TenantDocument(options.shape, options.delta_apps));
-      Result<json::value> applied = co_await admin("POST /v1/apply", "POST", "/v1/apply", document);
+      const std::string key = identity::RandomUuid();
+      Result<json::value> applied =
+          co_await admin("POST /v1/apply", "POST", "/v1/apply", document, "", key);
       if (!applied) setup_error = applied.error();
     });
   }
@@ -388,7 +475,12 @@ Result<FleetReport> RunFleet(const FleetOptions& options) {
   if (setup_error && report.failures.size() < kMaxFailuresListed) {
     report.failures.push_back("setup: " + setup_error->message);
   }
-  stats.Count("connections", static_cast<long long>(http.connections_opened()));
+  std::size_t connections = 0;
+  for (const auto& pool : pools) connections += pool->connections_opened();
+  stats.Count("connections", static_cast<long long>(connections));
+  for (const auto& device : devices) {
+    report.events_acknowledged += device->technician().events_sent + device->user().events_sent;
+  }
   return report;
 }
 

@@ -12,7 +12,8 @@
 #include "device/fleet/stats.hpp"
 #include "device/fleet/tenant.hpp"
 
-// groundcrew-fleet's run: N simulated devices against one service, in stages —
+// groundcrew-fleet's run: N simulated devices against one service (one instance or several
+// sharing a database), in stages —
 //   tenant    POST /v1/apply of the generated tenant; every user's password and authenticator
 //   import    the devices' registration rows, in files of 10,000 rows
 //   technician every device's technician flow and reseal, all at once (spread over --ramp)
@@ -23,16 +24,27 @@
 // end, or when `deadline` passes (the devices still running count as failed).
 namespace groundcrew::fleet {
 
-struct FleetOptions {
-  TenantShape shape;
-  /// The service: an address literal and port. Only loopback addresses unless
-  /// allow_remote (checked by RunFleet).
+/// One instance of the service (or a load balancer in front of several): an address literal
+/// and a port.
+struct Endpoint {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
+};
+
+/// Reads "http://ADDRESS:PORT" (an IPv6 address in brackets); kInvalidArgument (field
+/// "server") naming what is wrong.
+[[nodiscard]] Result<Endpoint> ParseServerUrl(std::string_view url);
+
+struct FleetOptions {
+  TenantShape shape;
+  /// The service's instances, all sharing one database: device i talks to servers[i % N]; the
+  /// tenant's setup, the admin's change between the flows and the reports' check go to the
+  /// first. Only loopback addresses unless allow_remote (checked by RunFleet).
+  std::vector<Endpoint> servers;
   bool allow_remote = false;
-  std::string admin_token;                  ///< an admin credential (`groundcrew init` prints one)
-  std::size_t connections = 64;             ///< HTTP connections at most, shared by all devices
-  int install_concurrency = 4;              ///< items one device installs at once
+  std::string admin_token;       ///< an admin credential (`groundcrew init` prints one)
+  std::size_t connections = 64;  ///< HTTP connections at most to each server, shared by devices
+  int install_concurrency = 4;   ///< items one device installs at once
   std::chrono::milliseconds think_time{0};  ///< before typing at sign-in: 0..think_time
   std::chrono::milliseconds ramp{0};        ///< device i starts at i/N of the ramp
   int delta_apps = 1;
@@ -62,6 +74,9 @@ struct FleetReport {
   int technician_succeeded = 0;
   int user_succeeded = 0;
   int reports_complete = 0;
+  /// Events the service acknowledged (the answers of POST .../events that came back 2xx), each
+  /// counted once however often its batch was sent.
+  long long events_acknowledged = 0;
   bool timed_out = false;
   double service_peak_rss_bytes = -1;
   std::vector<StageReport> stages;
@@ -77,8 +92,8 @@ struct FleetReport {
 /// reached or refuses the tenant (the report of a run that started says what failed instead).
 [[nodiscard]] Result<FleetReport> RunFleet(const FleetOptions& options);
 
-/// The report as JSON ({"devices", "succeeded", "stages", "requests", "phases", ...}) and as
-/// text for a terminal.
+/// The report as JSON ({"devices", "servers", "eventsAcknowledged", "stages", "requestsMs",
+/// "counters", ...}) and as text for a terminal.
 boost::json::object ToJson(const FleetReport& report, const FleetOptions& options);
 std::string ToText(const FleetReport& report, const FleetOptions& options);
 

@@ -95,11 +95,9 @@ HttpPool::~HttpPool() = default;
 
 std::size_t HttpPool::connections_opened() const { return impl_->opened; }
 
-asio::awaitable<Result<HttpAnswer>> HttpPool::Request(std::string_view method,
-                                                      std::string_view target,
-                                                      std::string_view body,
-                                                      std::string_view bearer,
-                                                      std::string_view content_type) {
+asio::awaitable<Result<HttpAnswer>> HttpPool::Request(
+    std::string_view method, std::string_view target, std::string_view body,
+    std::string_view bearer, std::string_view content_type, std::string_view idempotency_key) {
   const auto asked = std::chrono::steady_clock::now();
   std::unique_ptr<Connection> c = co_await impl_->Borrow();
   const auto queued = std::chrono::steady_clock::now() - asked;
@@ -118,6 +116,7 @@ asio::awaitable<Result<HttpAnswer>> HttpPool::Request(std::string_view method,
   if (!bearer.empty()) {
     request.set(http::field::authorization, fmt::format("Bearer {}", bearer));
   }
+  if (!idempotency_key.empty()) request.set("Idempotency-Key", idempotency_key);
   if (!body.empty()) {
     request.set(http::field::content_type,
                 content_type.empty() ? std::string_view("application/json") : content_type);

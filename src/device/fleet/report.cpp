@@ -29,6 +29,12 @@ std::vector<std::pair<std::string, long long>> CountersUnder(const Stats& stats,
   return out;
 }
 
+std::string Address(const Endpoint& server) {
+  return server.host.find(':') != std::string::npos
+             ? fmt::format("[{}]:{}", server.host, server.port)
+             : fmt::format("{}:{}", server.host, server.port);
+}
+
 const StageReport* FindStage(const FleetReport& report, std::string_view name) {
   for (const StageReport& s : report.stages) {
     if (s.name == name) return &s;
@@ -63,8 +69,11 @@ json::object ToJson(const FleetReport& report, const FleetOptions& options) {
   json::array failures;
   for (const std::string& f : report.failures) failures.push_back(json::string(f));
   const TenantShape& shape = options.shape;
+  json::array servers;
+  for (const Endpoint& server : options.servers) servers.push_back(json::string(Address(server)));
   return {{"ok", report.ok()},
           {"devices", report.devices},
+          {"servers", std::move(servers)},
           {"shape", json::object{{"deviceApps", shape.device_apps},
                                  {"userApps", shape.user_apps},
                                  {"devicePolicies", shape.device_policies},
@@ -81,6 +90,7 @@ json::object ToJson(const FleetReport& report, const FleetOptions& options) {
           {"technicianSucceeded", report.technician_succeeded},
           {"userSucceeded", report.user_succeeded},
           {"reportsComplete", report.reports_complete},
+          {"eventsAcknowledged", report.events_acknowledged},
           {"timedOut", report.timed_out},
           {"servicePeakRssBytes", report.service_peak_rss_bytes},
           {"stages", std::move(stages)},
@@ -104,6 +114,11 @@ std::string ToText(const FleetReport& report, const FleetOptions& options) {
       options.shape.device_policies, options.shape.user_policies,
       options.shape.install_time.count(), options.shape.jitter * 100, options.shape.failure_rate,
       options.install_concurrency, options.connections);
+  if (options.servers.size() > 1) {
+    out += fmt::format("{} instances, devices spread over them:", options.servers.size());
+    for (const Endpoint& server : options.servers) out += " " + Address(server);
+    out += "\n\n";
+  }
   out +=
       fmt::format("{:<12} {:>9} {:>9} {:>10} {:>9} {:>10} {:>11} {:>9} {:>9}\n", "stage", "seconds",
                   "requests", "req/s", "events", "events/s", "service cpu", "rss MiB", "fleet cpu");
@@ -141,10 +156,10 @@ std::string ToText(const FleetReport& report, const FleetOptions& options) {
   const StageReport* user = FindStage(report, "user");
   out += fmt::format(
       "\ntechnician flows succeeded: {}/{}; user flows succeeded: {}/{}; reports complete: "
-      "{}/{}{}\n",
+      "{}/{}{}\nevents acknowledged: {}\n",
       report.technician_succeeded, report.devices, report.user_succeeded,
       user != nullptr ? report.devices : 0, report.reports_complete, report.devices,
-      report.timed_out ? " (DEADLINE PASSED)" : "");
+      report.timed_out ? " (DEADLINE PASSED)" : "", report.events_acknowledged);
   if (report.service_peak_rss_bytes >= 0) {
     out += fmt::format("service peak RSS: {:.0f} MiB\n", report.service_peak_rss_bytes / 1048576);
   }

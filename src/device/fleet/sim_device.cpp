@@ -12,6 +12,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <random>
+#include <utility>
 
 #include "common/base64.hpp"
 #include "core/compliance/compliance.hpp"
@@ -53,8 +54,24 @@ Error Why(std::string_view what, const Result<Answer>& answer) {
 
 }  // namespace
 
-SimDevice::SimDevice(FleetContext& fleet, SimIdentity identity)
-    : fleet_(fleet), identity_(std::move(identity)), key_(identity_.key_seed) {}
+SimDevice::SimDevice(FleetContext& fleet, HttpPool& http, SimIdentity identity)
+    : fleet_(fleet),
+      http_(http),
+      identity_(std::move(identity)),
+      jitter_state_(std::hash<std::string>{}(identity_.serial_number)),
+      key_(identity_.key_seed) {}
+
+milliseconds SimDevice::Backoff(int retry) {
+  // 250 ms doubling up to 4 s, each drawn uniformly from its upper half: devices that lost
+  // their instance at the same moment come back spread out.
+  const long long ceiling = 250LL << std::min(retry - 1, 4);
+  std::uint64_t z = (jitter_state_ += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  return milliseconds(ceiling / 2 +
+                      static_cast<long long>(z % static_cast<std::uint64_t>(ceiling / 2 + 1)));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Requests
@@ -63,17 +80,19 @@ awaitable<Result<SimDevice::Answer>> SimDevice::Call(std::string_view kind, std:
                                                      std::string_view target,
                                                      const json::value& body,
                                                      std::string_view bearer) {
+  // Serialized once: a request sent again is the same bytes (the same idempotency keys).
   const std::string payload = body.is_null() ? std::string() : json::serialize(body);
   const auto give_up = Steady::now() + fleet_.give_up_after;
-  for (;;) {
+  for (int retry = 1;; ++retry) {
     const auto sent = Steady::now();
-    Result<HttpAnswer> answer = co_await fleet_.http.Request(method, target, payload, bearer);
+    Result<HttpAnswer> answer = co_await http_.Request(method, target, payload, bearer);
     const auto answered = Steady::now();
     if (!answer) {
-      // The service is unreachable or overloaded: the agent waits and tries again; so do we.
+      // The instance is unreachable, or it went away before answering: the agent waits and
+      // tries again; so do we (a load balancer sends the retry to an instance that is up).
       fleet_.stats.Count(fmt::format("error/{}/transport", kind));
       if (answered > give_up) co_return answer.error();
-      co_await Sleep(milliseconds(500));
+      co_await Sleep(Backoff(retry));
       continue;
     }
     fleet_.stats.Add(fmt::format("request/{}", kind),
@@ -86,9 +105,12 @@ awaitable<Result<SimDevice::Answer>> SimDevice::Call(std::string_view kind, std:
       if (ec) out.body = nullptr;
     }
     if (answer->status >= 500 || answer->status == 429) {
+      // Busy (503, 429), or no instance answered (502 from a load balancer), or the database
+      // went away for a moment: nothing was done, or what was done is found again by the
+      // request's idempotency keys.
       fleet_.stats.Count(fmt::format("error/{}/{}", kind, answer->status));
       if (answered > give_up) co_return Refused(kind, out.status, out.body);
-      co_await Sleep(milliseconds(500));
+      co_await Sleep(Backoff(retry));
       continue;
     }
     co_return out;
@@ -97,23 +119,32 @@ awaitable<Result<SimDevice::Answer>> SimDevice::Call(std::string_view kind, std:
 
 awaitable<Status> SimDevice::ProveKey() {
   const json::value who = json::object{{"serialNumber", identity_.serial_number}};
-  Result<Answer> nonce = co_await Call("POST /agent/nonce", "POST", "/v1/agent/nonce", who, {});
-  if (!nonce) co_return nonce.error();
-  if (!nonce->ok()) co_return Refused("nonce", nonce->status, nonce->body);
-  const std::string text = device::JsonText(nonce->body, "nonce");
-  Result<identity::Signature> signature = key_.Sign(identity::ProofMessage(
-      text, identity_.serial_number, device::JsonText(nonce->body, "audience")));
-  if (!signature) co_return signature.error();
-  const json::value proof = json::object{
-      {"serialNumber", identity_.serial_number},
-      {"nonce", text},
-      {"signature", base64::Encode(std::string(signature->begin(), signature->end()))}};
-  Result<Answer> token = co_await Call("POST /agent/token", "POST", "/v1/agent/token", proof, {});
-  if (!token) co_return token.error();
-  if (!token->ok()) co_return Refused("token", token->status, token->body);
-  device_token_ = device::JsonText(token->body, "token");
-  device_id_ = device::JsonText(token->body, "deviceId");
-  co_return Ok{};
+  for (int proof_attempt = 1;; ++proof_attempt) {
+    Result<Answer> nonce = co_await Call("POST /agent/nonce", "POST", "/v1/agent/nonce", who, {});
+    if (!nonce) co_return nonce.error();
+    if (!nonce->ok()) co_return Refused("nonce", nonce->status, nonce->body);
+    const std::string text = device::JsonText(nonce->body, "nonce");
+    Result<identity::Signature> signature = key_.Sign(identity::ProofMessage(
+        text, identity_.serial_number, device::JsonText(nonce->body, "audience")));
+    if (!signature) co_return signature.error();
+    const json::value proof = json::object{
+        {"serialNumber", identity_.serial_number},
+        {"nonce", text},
+        {"signature", base64::Encode(std::string(signature->begin(), signature->end()))}};
+    Result<Answer> token = co_await Call("POST /agent/token", "POST", "/v1/agent/token", proof, {});
+    if (!token) co_return token.error();
+    if (token->status == 401 && proof_attempt < 3 &&
+        device::ServiceError(token->status, token->body).field == "nonce") {
+      // The nonce was used: by this very proof, when the instance that took it went away
+      // before its answer arrived and the proof was sent again. Start over with a new nonce.
+      fleet_.stats.Count("retry/proofWithNewNonce");
+      continue;
+    }
+    if (!token->ok()) co_return Refused("token", token->status, token->body);
+    device_token_ = device::JsonText(token->body, "token");
+    device_id_ = device::JsonText(token->body, "deviceId");
+    co_return Ok{};
+  }
 }
 
 awaitable<Result<SimDevice::Answer>> SimDevice::Device(std::string_view kind,
@@ -550,6 +581,8 @@ awaitable<Status> SimDevice::User() {
   Steady::time_point sign_in_started{};
   Steady::time_point signed_in{};
   int mfa_tries = 0;
+  int signed_in_again = 0;  // after a lost MFA answer (the challenge was gone)
+  bool sign_in_again = false;
   std::mt19937_64 rng(std::hash<std::string>{}(identity_.serial_number));
   Queue(Flow::kUser, device::ComplianceAtStart());
   for (;;) {
@@ -568,7 +601,7 @@ awaitable<Status> SimDevice::User() {
         step = Apply(core::UserEvent(core::PageConfirmed{}));
         break;
       case Screen::kSignIn: {
-        if (user_.sign_in_problem) {
+        if (user_.sign_in_problem && !std::exchange(sign_in_again, false)) {
           co_return MakeError(ErrorCode::kPermissionDenied, user_.sign_in_problem->message,
                               "signIn");
         }
@@ -621,6 +654,16 @@ awaitable<Status> SimDevice::User() {
         } else if (verified.kind == device::SignInAnswer::Kind::kCodeRefused && mfa_tries < 3) {
           fleet_.stats.Count("mfa/codeRefused");
           step = Apply(core::UserEvent(core::MfaCodeRefused{}));
+        } else if (verified.kind == device::SignInAnswer::Kind::kRefused &&
+                   verified.problem.error == core::SignInError::kInvalidCredentials &&
+                   answer->status != 403 && signed_in_again < 2) {
+          // The challenge is gone: the instance that took the code went away before its answer
+          // arrived, and the code sent again found the challenge used. As the agent does: sign
+          // in again (the next code: this one was accepted once already).
+          ++signed_in_again;
+          sign_in_again = true;
+          fleet_.stats.Count("retry/signInAgain");
+          step = Apply(core::UserEvent(core::SignInRefused{verified.problem}));
         } else {
           co_return Refused("mfa", answer->status, answer->body);
         }

@@ -34,13 +34,13 @@ namespace groundcrew::fleet {
 /// What every device of a run shares. All of it must outlive the devices.
 struct FleetContext {
   boost::asio::io_context& io;
-  HttpPool& http;
   Stats& stats;
   executor::SimExecutor& sim;
   /// Items one device installs at once (the agent's --concurrency).
   int concurrency = 4;
   /// How long the user takes on the sign-in page before typing (uniformly 0..think_time),
-  /// and how long a transport failure is retried before the device gives up.
+  /// and how long a request that found the service unreachable or unavailable is sent again
+  /// before the device gives up.
   std::chrono::milliseconds think_time{0};
   std::chrono::milliseconds give_up_after{std::chrono::seconds(60)};
 };
@@ -56,9 +56,20 @@ struct FlowResult {
   std::map<std::string, std::set<std::string>> items;
 };
 
+// Surviving the loss of an instance (or of the database for a moment), as the agent does:
+// - a request whose connection fails or is cut before the answer, or that is answered 5xx or
+//   429, is sent again, unchanged, after a growing pause (0.25 s doubling to 4 s, with jitter)
+//   until FleetContext::give_up_after. Unchanged means with the same idempotency keys: a batch
+//   of events is sent again with the keys of its events, which the service stores once;
+// - a device proof whose token answer was lost finds its nonce used when sent again (401
+//   naming "nonce"): the device starts the proof over with a new nonce, as the agent does on
+//   its next call;
+// - an MFA code whose answer was lost finds its challenge gone (401 naming "challengeId"):
+//   the user signs in again (at most twice), as the agent asks them to, with the next code.
 class SimDevice {
  public:
-  SimDevice(FleetContext& fleet, SimIdentity identity);
+  /// `http` is the pool of the instance this device talks to.
+  SimDevice(FleetContext& fleet, HttpPool& http, SimIdentity identity);
 
   /// The technician flow up to and including reseal. Never throws; the outcome is in
   /// technician().
@@ -123,8 +134,13 @@ class SimDevice {
   };
   Attempt Draw(const core::PlanItem& item, int attempt) const;
 
+  /// The pause before sending a request again for the `retry`th time (1, 2, ...).
+  std::chrono::milliseconds Backoff(int retry);
+
   FleetContext& fleet_;
+  HttpPool& http_;
   SimIdentity identity_;
+  std::uint64_t jitter_state_;  // draws the backoff's jitter (splitmix64)
   identity::SeededDeviceKey key_;
   std::string device_id_;
   std::string device_token_;
