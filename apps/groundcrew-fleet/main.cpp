@@ -211,7 +211,8 @@ class SpawnedService {
   std::string DropSchema() {
     PGconn* connection = ::PQconnectdb(database_.c_str());
     // Not the server's notices ("drop cascades to ..."): the run's output stays the report.
-    ::PQsetNoticeProcessor(connection, [](void*, const char*) {}, nullptr);
+    ::PQsetNoticeProcessor(
+        connection, [](void*, const char*) {}, nullptr);
     std::string failed;
     if (::PQstatus(connection) != CONNECTION_OK) {
       failed = ::PQerrorMessage(connection);

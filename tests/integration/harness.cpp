@@ -117,12 +117,11 @@ bool Daemon::MoveToPostgres() {
   }
   static int counter = 0;
   const std::string schema = "it" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
-  const std::string uri = "postgresql://postgres@127.0.0.1:" + std::to_string(cluster->port()) +
-                          "/groundcrew_test";
+  const std::string uri =
+      "postgresql://postgres@127.0.0.1:" + std::to_string(cluster->port()) + "/groundcrew_test";
   const std::string key = (data_dir_.parent_path() / (schema + ".key")).string();
-  CommandResult migrated =
-      RunCommand({GroundcrewPath(), "migrate", "--from", data_dir_.string(), "--to", uri,
-                  "--schema", schema, "--secrets-key-file", key});
+  CommandResult migrated = RunCommand({GroundcrewPath(), "migrate", "--from", data_dir_.string(),
+                                       "--to", uri, "--schema", schema, "--secrets-key-file", key});
   if (migrated.exit_code != 0) {
     ADD_FAILURE() << "groundcrew migrate failed: " << migrated.out << migrated.err;
     return false;
