@@ -28,17 +28,21 @@ namespace {
 
 using test_support::PostgresCluster;
 
-// A fresh schema per test in the shared throwaway cluster (started by the first test). A
-// cluster that does not start fails the test: PostgreSQL is installed by scripts/bootstrap.
-std::shared_ptr<PostgresStore> OpenFresh() {
+// A fresh schema name per call, for the shared throwaway cluster.
+std::string FreshSchema() {
+  static std::atomic<int> counter{0};
+  return "t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+}
+
+// A store on `schema` in the shared throwaway cluster (started by the first test). A cluster
+// that does not start fails the test: PostgreSQL is installed by scripts/bootstrap.
+std::shared_ptr<PostgresStore> OpenOn(const std::string& schema) {
   std::string error;
   PostgresCluster* cluster = PostgresCluster::Shared(error);
   if (cluster == nullptr) {
     ADD_FAILURE() << "the test PostgreSQL cluster did not start: " << error;
     return nullptr;
   }
-  static std::atomic<int> counter{0};
-  const std::string schema = "t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
   auto store = PostgresStore::Open(
       {.conninfo = cluster->conninfo(), .schema = schema, .read_connections = 2});
   if (!store) {
@@ -47,6 +51,9 @@ std::shared_ptr<PostgresStore> OpenFresh() {
   }
   return std::shared_ptr<PostgresStore>(std::move(*store));
 }
+
+// A fresh schema per test.
+std::shared_ptr<PostgresStore> OpenFresh() { return OpenOn(FreshSchema()); }
 
 conformance::DeviceStoreHandle PostgresDevices() {
   auto store = OpenFresh();
@@ -97,6 +104,18 @@ GC_INSTANTIATE_STORE_SUITE(ConsoleSessionStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(LeaseStoreConformance);
 GC_INSTANTIATE_STORE_SUITE(SealedValueStoreConformance);
 #undef GC_INSTANTIATE_STORE_SUITE
+
+// Two stores on one schema (as two groundcrewd instances sharing the database): each lease, and
+// each replacement of a sealed value's version, goes to exactly one.
+TEST(PostgresStoreTest, InstancesSharingASchemaRaceForLeasesAndSealedValuesWithOneWinner) {
+  const std::string schema = FreshSchema();
+  std::shared_ptr<PostgresStore> a = OpenOn(schema);
+  ASSERT_NE(a, nullptr);
+  std::shared_ptr<PostgresStore> b = OpenOn(schema);
+  ASSERT_NE(b, nullptr);
+  conformance::ExpectOneWinnerPerLease(*a, *b);
+  conformance::ExpectOneWinnerPerVersion(*a, *b);
+}
 
 }  // namespace
 }  // namespace groundcrew::store::postgres

@@ -136,5 +136,38 @@ TEST(ObservedStoreTest, NamesTheCallsOfTheInventoryPort) {
   EXPECT_EQ(calls, expected);
 }
 
+TEST(ObservedStoreTest, NamesTheCallsOfTheLeaseAndSealedValuePorts) {
+  auto inner = sqlite::SqliteStore::Open({.path = ":memory:"});
+  ASSERT_TRUE(inner) << inner.error().message;
+  std::map<std::string, std::pair<int, int>> calls;  // operation -> (ok, failed)
+  std::unique_ptr<Store> store = Observe(**inner, [&](std::string_view operation, double, bool ok) {
+    auto& [succeeded, failed] = calls[std::string(operation)];
+    (ok ? succeeded : failed) += 1;
+  });
+  const core::Timestamp now{std::chrono::seconds{1'700'000'000}};
+
+  EXPECT_TRUE(
+      *store->leases().TryAcquire("sweep.tokens", "instance-a", now, std::chrono::seconds{60}));
+  EXPECT_FALSE(
+      *store->leases().TryAcquire("sweep.tokens", "instance-b", now, std::chrono::seconds{60}));
+  EXPECT_EQ((*store->leases().Get("sweep.tokens"))->holder, "instance-a");
+  EXPECT_TRUE(store->leases().Release("sweep.tokens", "instance-a"));
+
+  EXPECT_EQ(*store->sealed_values().Put("nonceKey", "sealed", 0), 1);
+  EXPECT_EQ(store->sealed_values().Put("nonceKey", "sealed", 0).error().code,
+            ErrorCode::kAlreadyExists);
+  EXPECT_EQ((*store->sealed_values().Get("nonceKey"))->value, "sealed");
+  EXPECT_EQ(*store->sealed_values().Names(), std::vector<std::string>{"nonceKey"});
+  // Forwarded: the real store has the value, and the lease is free.
+  EXPECT_EQ((*(*inner)->sealed_values().Get("nonceKey"))->version, 1);
+  EXPECT_FALSE((*inner)->leases().Get("sweep.tokens")->has_value());
+
+  const std::map<std::string, std::pair<int, int>> expected = {
+      {"leases.TryAcquire", {2, 0}}, {"leases.Get", {1, 0}},       {"leases.Release", {1, 0}},
+      {"sealedValues.Put", {1, 1}},  {"sealedValues.Get", {1, 0}}, {"sealedValues.Names", {1, 0}},
+  };
+  EXPECT_EQ(calls, expected);
+}
+
 }  // namespace
 }  // namespace groundcrew::store

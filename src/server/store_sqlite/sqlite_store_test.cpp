@@ -592,6 +592,23 @@ TEST(SqliteStoreTest, CredentialsOfASchema9DatabaseSurviveMigration10) {
   fs::remove_all(dir);
 }
 
+// Two stores on one file (as two groundcrewd processes sharing it): each lease, and each
+// replacement of a sealed value's version, goes to exactly one.
+TEST(SqliteStoreTest, StoresSharingAFileRaceForLeasesAndSealedValuesWithOneWinner) {
+  const fs::path dir = fs::temp_directory_path() / ("gc-shared-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "groundcrew.db").string();
+  {
+    auto a = SqliteStore::Open({.path = path});
+    ASSERT_TRUE(a.has_value()) << a.error().message;
+    auto b = SqliteStore::Open({.path = path});
+    ASSERT_TRUE(b.has_value()) << b.error().message;
+    conformance::ExpectOneWinnerPerLease(**a, **b);
+    conformance::ExpectOneWinnerPerVersion(**a, **b);
+  }
+  fs::remove_all(dir);
+}
+
 TEST(SqliteStoreTest, UnopenablePathIsUnavailable) {
   auto store = SqliteStore::Open({.path = "/nonexistent-dir/sub/groundcrew.db"});
   ASSERT_FALSE(store.has_value());

@@ -143,38 +143,7 @@ TEST_P(LeaseStoreConformance, RefusesEmptyNamesAndHoldersAndTtls) {
 }
 
 TEST_P(LeaseStoreConformance, OfTwoRacingForAFreeLeaseExactlyOneWins) {
-  LeaseStore& leases = store().leases();
-  constexpr int kLeases = 40;
-  const std::array<std::string, 2> holders = {"instance-a", "instance-b"};
-  // wins[h][i]: whether holder h got lease i.
-  std::array<std::vector<char>, 2> wins = {std::vector<char>(kLeases, 0),
-                                           std::vector<char>(kLeases, 0)};
-  std::atomic<int> errors{0};
-  std::latch start(2);
-  std::vector<std::thread> threads;
-  for (int h = 0; h < 2; ++h) {
-    threads.emplace_back([&, h] {
-      start.arrive_and_wait();
-      for (int i = 0; i < kLeases; ++i) {
-        Result<bool> taken =
-            leases.TryAcquire("race." + std::to_string(i), holders[h], At(kNow), 60s);
-        if (!taken) {
-          ++errors;
-        } else if (*taken) {
-          wins[h][i] = 1;
-        }
-      }
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
-  ASSERT_EQ(errors.load(), 0);
-  for (int i = 0; i < kLeases; ++i) {
-    SCOPED_TRACE("lease " + std::to_string(i));
-    EXPECT_EQ(wins[0][i] + wins[1][i], 1);
-    std::optional<Lease> held = Stored(leases, "race." + std::to_string(i));
-    ASSERT_TRUE(held.has_value());
-    EXPECT_EQ(held->holder, holders[wins[0][i] ? 0 : 1]);
-  }
+  ExpectOneWinnerPerLease(store(), store());
 }
 
 TEST_P(LeaseStoreConformance, AnAcquireInsideARolledBackTransactionLeavesItFree) {
@@ -191,4 +160,42 @@ TEST_P(LeaseStoreConformance, AnAcquireInsideARolledBackTransactionLeavesItFree)
 }
 
 }  // namespace
+
+void ExpectOneWinnerPerLease(Store& a, Store& b) {
+  constexpr int kLeases = 40;
+  const std::array<Store*, 2> stores = {&a, &b};
+  const std::array<std::string, 2> holders = {"instance-a", "instance-b"};
+  // wins[h][i]: whether holder h got lease i.
+  std::array<std::vector<char>, 2> wins = {std::vector<char>(kLeases, 0),
+                                           std::vector<char>(kLeases, 0)};
+  std::atomic<int> errors{0};
+  std::latch start(2);
+  std::vector<std::thread> threads;
+  for (int h = 0; h < 2; ++h) {
+    threads.emplace_back([&, h] {
+      start.arrive_and_wait();
+      for (int i = 0; i < kLeases; ++i) {
+        Result<bool> taken =
+            stores[h]->leases().TryAcquire("race." + std::to_string(i), holders[h], At(kNow), 60s);
+        if (!taken) {
+          ++errors;
+        } else if (*taken) {
+          wins[h][i] = 1;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  ASSERT_EQ(errors.load(), 0);
+  for (int i = 0; i < kLeases; ++i) {
+    SCOPED_TRACE("lease " + std::to_string(i));
+    EXPECT_EQ(wins[0][i] + wins[1][i], 1);
+    for (Store* store : stores) {
+      std::optional<Lease> held = Stored(store->leases(), "race." + std::to_string(i));
+      ASSERT_TRUE(held.has_value());
+      EXPECT_EQ(held->holder, holders[wins[0][i] ? 0 : 1]);
+    }
+  }
+}
+
 }  // namespace groundcrew::store::conformance

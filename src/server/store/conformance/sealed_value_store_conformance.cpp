@@ -133,40 +133,7 @@ TEST_P(SealedValueStoreConformance, RefusesEmptyNamesAndNegativeVersions) {
 }
 
 TEST_P(SealedValueStoreConformance, OfTwoWritersOfOneVersionExactlyOneWins) {
-  SealedValueStore& values = store().sealed_values();
-  constexpr int kValues = 20;
-  for (int i = 0; i < kValues; ++i) {
-    ASSERT_TRUE(values.Put("key." + std::to_string(i), kKeyRing, 0).has_value());
-  }
-  const std::array<std::string, 2> written = {std::string("from-a\0", 7), "from-b"};
-  std::array<std::vector<char>, 2> wins = {std::vector<char>(kValues, 0),
-                                           std::vector<char>(kValues, 0)};
-  std::atomic<int> unexpected{0};
-  std::latch start(2);
-  std::vector<std::thread> threads;
-  for (int w = 0; w < 2; ++w) {
-    threads.emplace_back([&, w] {
-      start.arrive_and_wait();
-      for (int i = 0; i < kValues; ++i) {
-        Result<int64_t> put = values.Put("key." + std::to_string(i), written[w], 1);
-        if (put.has_value() && *put == 2) {
-          wins[w][i] = 1;
-        } else if (put.has_value() || put.error().code != ErrorCode::kAborted) {
-          ++unexpected;
-        }
-      }
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
-  ASSERT_EQ(unexpected.load(), 0);
-  for (int i = 0; i < kValues; ++i) {
-    SCOPED_TRACE("value " + std::to_string(i));
-    EXPECT_EQ(wins[0][i] + wins[1][i], 1);
-    std::optional<Versioned<std::string>> stored = Stored(values, "key." + std::to_string(i));
-    ASSERT_TRUE(stored.has_value());
-    EXPECT_EQ(stored->version, 2);
-    EXPECT_EQ(stored->value, written[wins[0][i] ? 0 : 1]);
-  }
+  ExpectOneWinnerPerVersion(store(), store());
 }
 
 TEST_P(SealedValueStoreConformance, APutInsideARolledBackTransactionLeavesNothing) {
@@ -189,4 +156,46 @@ TEST_P(SealedValueStoreConformance, APutInsideARolledBackTransactionLeavesNothin
 }
 
 }  // namespace
+
+void ExpectOneWinnerPerVersion(Store& a, Store& b) {
+  constexpr int kValues = 20;
+  for (int i = 0; i < kValues; ++i) {
+    ASSERT_TRUE(a.sealed_values().Put("key." + std::to_string(i), kKeyRing, 0).has_value());
+  }
+  const std::array<Store*, 2> stores = {&a, &b};
+  const std::array<std::string, 2> written = {std::string("from-a\0", 7), "from-b"};
+  std::array<std::vector<char>, 2> wins = {std::vector<char>(kValues, 0),
+                                           std::vector<char>(kValues, 0)};
+  std::atomic<int> unexpected{0};
+  std::latch start(2);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 2; ++w) {
+    threads.emplace_back([&, w] {
+      start.arrive_and_wait();
+      for (int i = 0; i < kValues; ++i) {
+        Result<int64_t> put =
+            stores[w]->sealed_values().Put("key." + std::to_string(i), written[w], 1);
+        if (put.has_value() && *put == 2) {
+          wins[w][i] = 1;
+        } else if (put.has_value() || put.error().code != ErrorCode::kAborted) {
+          ++unexpected;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  ASSERT_EQ(unexpected.load(), 0);
+  for (int i = 0; i < kValues; ++i) {
+    SCOPED_TRACE("value " + std::to_string(i));
+    EXPECT_EQ(wins[0][i] + wins[1][i], 1);
+    for (Store* store : stores) {
+      std::optional<Versioned<std::string>> stored =
+          Stored(store->sealed_values(), "key." + std::to_string(i));
+      ASSERT_TRUE(stored.has_value());
+      EXPECT_EQ(stored->version, 2);
+      EXPECT_EQ(stored->value, written[wins[0][i] ? 0 : 1]);
+    }
+  }
+}
+
 }  // namespace groundcrew::store::conformance
