@@ -21,6 +21,7 @@
 #include "server/store/conformance/token_store_conformance.hpp"
 #include "server/store/conformance/transact_conformance.hpp"
 #include "server/store/conformance/user_credential_store_conformance.hpp"
+#include "server/store_postgres/internal/connection.hpp"
 #include "tests/support/postgres_cluster.hpp"
 
 namespace groundcrew::store::postgres {
@@ -115,6 +116,71 @@ TEST(PostgresStoreTest, InstancesSharingASchemaRaceForLeasesAndSealedValuesWithO
   ASSERT_NE(b, nullptr);
   conformance::ExpectOneWinnerPerLease(*a, *b);
   conformance::ExpectOneWinnerPerVersion(*a, *b);
+}
+
+// The writer's session lost in the middle of a use case (a database restart, a failover, an
+// administrator's pg_terminate_backend): Transact reconnects and runs the use case again, and
+// only the run that committed leaves anything behind.
+TEST(PostgresStoreTest, TransactRunsTheUseCaseAgainWhenItsSessionIsLostBeforeCommit) {
+  const std::string schema = FreshSchema();
+  std::shared_ptr<PostgresStore> store = OpenOn(schema);
+  ASSERT_NE(store, nullptr);
+  std::string error;
+  PostgresCluster* cluster = PostgresCluster::Shared(error);
+  ASSERT_NE(cluster, nullptr) << error;
+  auto killer = internal::Connection::Open(cluster->conninfo(), schema);
+  ASSERT_TRUE(killer.has_value()) << killer.error().message;
+
+  int runs = 0;
+  Status done = store->Transact([&]() -> Status {
+    ++runs;
+    AuditEntry entry;
+    entry.at = core::Timestamp{std::chrono::seconds{1'700'000'000}};
+    entry.actor = "admin";
+    entry.action = "create";
+    entry.resource_kind = "groups";
+    entry.resource_id = "g1";
+    entry.resource_name = "Run " + std::to_string(runs);
+    entry.detail = "{}";
+    GC_RETURN_IF_ERROR(store->audit().Append(entry));
+    if (runs == 1) {
+      // The writer is the session of this schema waiting inside its transaction.
+      auto kill = killer->Prepare(
+          "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE state = 'idle in "
+          "transaction' AND application_name = 'groundcrewd' AND pid <> pg_backend_pid()");
+      if (!kill) return kill.error();
+      GC_RETURN_IF_ERROR(kill->Step());
+      EXPECT_EQ(kill->Int(0), 1) << "one writer session to end";
+      // The next statement finds the session gone.
+      GC_RETURN_IF_ERROR(store->audit().Append(entry));
+    }
+    return Ok{};
+  });
+  ASSERT_TRUE(done.has_value()) << done.error().message;
+  EXPECT_EQ(runs, 2);
+  auto log = store->audit().List({}, {});
+  ASSERT_TRUE(log.has_value()) << log.error().message;
+  ASSERT_EQ(log->items.size(), 1u);  // the lost run left nothing
+  EXPECT_EQ(log->items[0].resource_name, "Run 2");
+}
+
+// A lost session outside any transaction costs the caller nothing: the read runs again on a new
+// one.
+TEST(PostgresStoreTest, AReadAfterTheServerEndedEverySessionReconnects) {
+  const std::string schema = FreshSchema();
+  std::shared_ptr<PostgresStore> store = OpenOn(schema);
+  ASSERT_NE(store, nullptr);
+  std::string error;
+  PostgresCluster* cluster = PostgresCluster::Shared(error);
+  ASSERT_NE(cluster, nullptr) << error;
+  auto killer = internal::Connection::Open(cluster->conninfo(), schema);
+  ASSERT_TRUE(killer.has_value());
+  ASSERT_TRUE(killer
+                  ->Execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                            "application_name = 'groundcrewd' AND pid <> pg_backend_pid()")
+                  .has_value());
+  EXPECT_TRUE(store->audit().List({}, {}).has_value());
+  EXPECT_TRUE(store->sessions().LastEventSequence().has_value());
 }
 
 }  // namespace
