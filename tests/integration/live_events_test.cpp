@@ -223,6 +223,32 @@ TEST_F(LiveEventsTest, AFlowsEventsArriveLiveInOrderAndAResumedStreamGetsOnlyLat
       << metrics.body;
 }
 
+// Several instances on one PostgreSQL database (docs/scale-out.md): a console connected to one
+// instance sees the events a device reports to another, as they are stored.
+TEST_F(LiveEventsTest, AStreamOnOneInstanceShowsTheEventsAnotherInstanceStores) {
+  if (!UsesPostgres()) {
+    GTEST_SKIP() << "needs a database several instances share: runs in CTest's "
+                    "integration_postgresql_live_events";
+  }
+  Daemon other(data_dir_);  // the same installation, moved to PostgreSQL once by daemon_
+  ASSERT_TRUE(other.Start()) << other.log();
+  EventStreamClient stream(other.port(), "/v1/deploymentEvents/stream?after=0", Bearer());
+  ASSERT_NE(stream.head().find("HTTP/1.1 200"), std::string::npos) << stream.head();
+
+  std::unique_ptr<Process> agent = StartAgent({{"technician", true}});  // reports to daemon_
+  ASSERT_TRUE(WaitUntil([&] { return fs::exists(Markers() / "hold.running"); }))
+      << agent->out() << agent->err();
+  ASSERT_FALSE(stream.ReadEvents(1, 10s).empty())
+      << "the other instance's stream showed none of the held flow's events";
+  Touch(Markers() / "hold.release");
+  ASSERT_EQ(agent->Wait(), 0) << agent->out() << agent->err();
+  const HttpResult listed =
+      Http(other.port(), "GET", "/v1/deploymentEvents?limit=1000", "", Bearer());
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const std::size_t stored = json::parse(listed.body).at("value").as_array().size();
+  EXPECT_EQ(stream.ReadEvents(stored, 10s).size(), stored);
+}
+
 TEST_F(LiveEventsTest, StreamsNeedACredentialAKnownDeviceAndASequence) {
   HttpResult anonymous = Http(daemon_->port(), "GET", "/v1/deploymentEvents/stream");
   EXPECT_EQ(anonymous.status, 401) << anonymous.body;
