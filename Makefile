@@ -107,6 +107,13 @@ FLEET_ARGS ?= --devices 1000
 bench-fleet: build
 	@$(BUILD)/bin/groundcrew-fleet --spawn $(FLEET_ARGS)
 
+# SQLite, PostgreSQL with one instance and with two, side by side in one run: the service
+# benchmarks against groundcrewd and a fleet of DEVICES (default 10,000) through both flows,
+# on a throwaway PostgreSQL cluster the script starts (docs/performance.md, "Several instances").
+.PHONY: bench-scale-out
+bench-scale-out: build
+	@scripts/bench-scale-out $(BUILD)
+
 # Coverage-guided fuzzing of the parsers (clang + libFuzzer, ASan + UBSan), FUZZ_SECONDS each.
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 60

@@ -5,9 +5,14 @@
 //       over HTTP against the real groundcrewd;
 //   (b) DeviceService::Plan in-process, and GET /v1/plan over HTTP;
 //   (c) admin GETs over HTTP against a bare Beast "hello" and an HttpServer "hello", in the
-//       same run, with an in-process load generator sharing the machine with the server.
+//       same run, with an in-process load generator sharing the machine with the server; and
+//       the same GETs against the real groundcrewd.
+// With --database postgresql://... the groundcrewd part runs on PostgreSQL instead (the
+// installation moved there with `groundcrew migrate`), on --instances instances sharing it:
+// docs/performance.md, "Several instances".
 // Prints the median and the range over the runs; --json writes every value.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -15,12 +20,15 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -35,6 +43,9 @@
 
 #ifndef GC_GROUNDCREWD_PATH
 #define GC_GROUNDCREWD_PATH ""
+#endif
+#ifndef GC_GROUNDCREW_PATH
+#define GC_GROUNDCREW_PATH ""
 #endif
 
 namespace groundcrew::bench {
@@ -53,9 +64,29 @@ struct Config {
   int server_threads = 2;
   int plan_calls = 2000;
   std::string groundcrewd = GC_GROUNDCREWD_PATH;
+  std::string groundcrew = GC_GROUNDCREW_PATH;  ///< for `groundcrew migrate`
   bool skip_daemon = false;
+  bool daemon_only = false;
+  std::string database;  ///< a postgresql:// URI: groundcrewd serves from it
+  int instances = 1;     ///< groundcrewd instances sharing `database`
   std::string json_path;
 };
+
+// LoadResults of loads run side by side (one per instance) as one: answers and failures
+// summed, the longest period, every latency.
+LoadResult Combined(std::vector<LoadResult> loads) {
+  LoadResult all;
+  for (LoadResult& load : loads) {
+    all.ok += load.ok;
+    all.failed += load.failed;
+    all.reconnects += load.reconnects;
+    all.seconds = std::max(all.seconds, load.seconds);
+    all.latency_us.insert(all.latency_us.end(), load.latency_us.begin(), load.latency_us.end());
+    if (all.first_error.empty()) all.first_error = load.first_error;
+  }
+  std::sort(all.latency_us.begin(), all.latency_us.end());
+  return all;
+}
 
 std::vector<HttpCall> PlanCalls(const Config& config, const std::string& token) {
   std::vector<HttpCall> calls;
@@ -90,6 +121,27 @@ LoadResult Load(const Config& config, std::uint16_t port, std::vector<HttpCall> 
                               load.first_error)};
   }
   return load;
+}
+
+// Load() against several instances at once, the connections shared out among them.
+LoadResult LoadAcross(const Config& config, const std::vector<std::uint16_t>& ports,
+                      const std::vector<HttpCall>& calls, const std::string& what) {
+  if (ports.size() == 1) return Load(config, ports[0], calls, what);
+  Config each = config;
+  each.connections = std::max(1, config.connections / static_cast<int>(ports.size()));
+  std::vector<std::future<LoadResult>> running;
+  for (std::uint16_t port : ports) {
+    running.push_back(std::async(std::launch::async, [&, port] {
+      return Load(each, port, calls, fmt::format("{} on port {}", what, port));
+    }));
+  }
+  std::vector<LoadResult> loads;
+  for (auto& load : running) loads.push_back(load.get());
+  LoadResult all = Combined(std::move(loads));
+  std::cerr << fmt::format("  {} across {} instances: {:.0f} req/s, p50 {:.0f} µs, p99 {:.0f} µs\n",
+                           what, ports.size(), all.RequestsPerSecond(), all.LatencyQuantileUs(0.5),
+                           all.LatencyQuantileUs(0.99));
+  return all;
 }
 
 // (a) and (b) in-process, then (c) over the same store.
@@ -275,8 +327,35 @@ void RunDaemon(const Config& config, const std::string& csv, Results& results) {
     BuildTenant(root, config.shape, tenant);
     token = tenant.token;
   }
-  DaemonProcess daemon(config.groundcrewd, root);
-  if (!daemon.Start(64 * 1024 * 1024)) throw Failure{"groundcrewd did not start: " + daemon.log()};
+  // On PostgreSQL: the installation moved into a fresh schema, as an operator does, then every
+  // instance serves from it and shares the data directory.
+  std::vector<std::string> daemon_args;
+  if (!config.database.empty()) {
+    static int moved = 0;
+    const std::string schema = fmt::format("bench_{}_{}", ::getpid(), ++moved);
+    const fs::path key = temp.path() / "secrets.key";
+    const fs::path out = temp.path() / "migrate.out";
+    const std::string migrate = fmt::format(
+        "'{}' migrate --from '{}' --to '{}' --schema {} --secrets-key-file '{}' > '{}' 2>&1",
+        config.groundcrew, root.string(), config.database, schema, key.string(), out.string());
+    if (std::system(migrate.c_str()) != 0) {
+      std::ostringstream said;
+      said << std::ifstream(out).rdbuf();
+      throw Failure{"groundcrew migrate failed: " + said.str()};
+    }
+    ::setenv("GROUNDCREW_DATABASE_SCHEMA", schema.c_str(), 1);  // the instances inherit it
+    daemon_args = {"--database", config.database, "--secrets-key-file", key.string()};
+  }
+  std::vector<std::unique_ptr<DaemonProcess>> daemons;
+  std::vector<std::uint16_t> ports;
+  for (int i = 0; i < (config.database.empty() ? 1 : config.instances); ++i) {
+    daemons.push_back(std::make_unique<DaemonProcess>(config.groundcrewd, root));
+    if (!daemons.back()->Start(64 * 1024 * 1024, daemon_args)) {
+      throw Failure{"groundcrewd did not start: " + daemons.back()->log()};
+    }
+    ports.push_back(daemons.back()->port());
+  }
+  DaemonProcess& daemon = *daemons.front();
 
   HttpCall import = Authorized("POST", "/v1/autopilotDevices/import", token);
   import.headers.emplace_back("Content-Type", "text/csv");
@@ -298,6 +377,7 @@ void RunDaemon(const Config& config, const std::string& csv, Results& results) {
               reply.seconds);
 
   // Every device's profile status through the API: pages of 1000, time on the wire only.
+  std::vector<HttpCall> device_calls;  // every 97th device, for (c)
   double list_seconds = 0;
   int64_t listed = 0;
   std::string after;
@@ -313,6 +393,10 @@ void RunDaemon(const Config& config, const std::string& csv, Results& results) {
       if (device.at("deploymentProfileAssignmentStatus") != "assignedInSync") {
         throw Failure{"HTTP list: a device has no deployment profile"};
       }
+      if (listed % 97 == 0 && device_calls.size() < 1000) {
+        device_calls.push_back(Authorized(
+            "GET", "/v1/autopilotDevices/" + std::string(device.at("id").as_string()), token));
+      }
       ++listed;
     }
     const json::value* next = body.if_contains("nextAfter");
@@ -324,6 +408,51 @@ void RunDaemon(const Config& config, const std::string& csv, Results& results) {
               list_seconds);
   results.Add("import_e2e_http_s", "import + resolve all (HTTP, end to end)", "s", "< 5",
               reply.seconds + list_seconds);
+
+  // (c) against groundcrewd itself (every instance at once): the same admin GETs.
+  std::vector<HttpCall> users;
+  {
+    const HttpReply listed = SendOnce(
+        daemon.port(), Authorized("GET", "/v1/users?limit=1000", token), std::chrono::seconds(60));
+    if (listed.status != 200) throw Failure{"HTTP users: " + listed.body.substr(0, 300)};
+    const json::value parsed = json::parse(listed.body);
+    const json::value* value =
+        parsed.is_object() ? parsed.as_object().if_contains("value") : nullptr;
+    if (value == nullptr || !value->is_array()) {
+      throw Failure{"HTTP users: no \"value\" array in " + listed.body.substr(0, 300)};
+    }
+    for (const json::value& user : value->as_array()) {
+      const json::value* id = user.is_object() ? user.as_object().if_contains("id") : nullptr;
+      if (id == nullptr || !id->is_string()) {
+        throw Failure{"HTTP users: a user without an id: " + json::serialize(user).substr(0, 300)};
+      }
+      users.push_back(Authorized("GET", "/v1/users/" + std::string(id->as_string()), token));
+    }
+  }
+  // The machine's ceiling in the same run, for the ratio.
+  double bare_rps = 0;
+  {
+    BareHelloServer bare(config.server_threads);
+    bare_rps = Load(config, bare.port(), {HttpCall{"GET", "/hello", {}, ""}}, "bare Beast hello")
+                   .RequestsPerSecond();
+    results.Add("daemon_bare_rps", "GET bare Beast hello (same run)", "req/s", "(ceiling)",
+                bare_rps);
+  }
+  const LoadResult user_load = LoadAcross(config, ports, users, "GET /v1/users/{id}, groundcrewd");
+  results.Add("daemon_user_rps", "GET /v1/users/{id}, groundcrewd", "req/s", "",
+              user_load.RequestsPerSecond());
+  results.Add("daemon_ratio_user_vs_bare", "ratio GET /v1/users/{id}, groundcrewd : bare Beast",
+              "x", "", user_load.RequestsPerSecond() / bare_rps);
+  AddLatency(results, "daemon_user", "GET /v1/users/{id}, groundcrewd", user_load, "", "");
+  const LoadResult device_load =
+      LoadAcross(config, ports, device_calls, "GET /v1/autopilotDevices/{id}, groundcrewd");
+  results.Add("daemon_device_rps", "GET /v1/autopilotDevices/{id}, groundcrewd", "req/s", "",
+              device_load.RequestsPerSecond());
+  results.Add("daemon_ratio_device_vs_bare",
+              "ratio GET /v1/autopilotDevices/{id}, groundcrewd : bare Beast", "x", "",
+              device_load.RequestsPerSecond() / bare_rps);
+  AddLatency(results, "daemon_device", "GET /v1/autopilotDevices/{id}, groundcrewd", device_load,
+             "", "");
 
   LoadOptions plan_options;
   plan_options.port = daemon.port();
@@ -337,8 +466,10 @@ void RunDaemon(const Config& config, const std::string& csv, Results& results) {
   AddLatency(results, "plan_http_daemon", "plan: GET /v1/plan, groundcrewd", plan_load, "", "");
   results.Add("daemon_peak_rss_mib", "groundcrewd peak RSS after the above", "MiB",
               "< 1024 at 1M devices", static_cast<double>(daemon.PeakRssKib()) / 1024.0);
-  if (const int code = daemon.Stop(); code != 0) {
-    throw Failure{fmt::format("groundcrewd exited with {}: {}", code, daemon.log())};
+  for (auto& instance : daemons) {
+    if (const int code = instance->Stop(); code != 0) {
+      throw Failure{fmt::format("groundcrewd exited with {}: {}", code, instance->log())};
+    }
   }
 }
 
@@ -359,10 +490,30 @@ int Main(int argc, char** argv) {
   app.add_option("--groundcrewd", config.groundcrewd, "the groundcrewd binary")
       ->capture_default_str();
   app.add_flag("--skip-daemon", config.skip_daemon, "skip the measurements against groundcrewd");
+  app.add_flag("--daemon-only", config.daemon_only,
+               "only the measurements against groundcrewd (not the in-process ones)");
+  app.add_option("--database", config.database,
+                 "groundcrewd serves from this PostgreSQL database (a fresh schema per run, "
+                 "filled by `groundcrew migrate`)")
+      ->type_name("URI");
+  app.add_option("--instances", config.instances,
+                 "with --database: groundcrewd instances sharing it, loaded side by side")
+      ->check(CLI::Range(1, 8))
+      ->capture_default_str();
+  app.add_option("--groundcrew", config.groundcrew, "the groundcrew binary (for migrate)")
+      ->capture_default_str();
   app.add_option("--json", config.json_path, "also write every value to this file");
   CLI11_PARSE(app, argc, argv);
   if (config.runs < 1 || config.rows < 1 || config.shape.groups < 200 || config.plan_calls < 1) {
     std::cerr << "--runs, --rows and --plan-calls must be positive, --groups at least 200\n";
+    return 2;
+  }
+  if (config.skip_daemon && config.daemon_only) {
+    std::cerr << "--skip-daemon and --daemon-only exclude each other\n";
+    return 2;
+  }
+  if (!config.database.empty() && config.skip_daemon) {
+    std::cerr << "--database measures groundcrewd: it excludes --skip-daemon\n";
     return 2;
   }
   if (!config.skip_daemon && !fs::exists(config.groundcrewd)) {
@@ -376,8 +527,10 @@ int Main(int argc, char** argv) {
   try {
     const std::string csv = RegistrationCsv(config.rows, config.shape);
     for (int run = 1; run <= config.runs; ++run) {
-      std::cerr << fmt::format("run {}/{}: in-process\n", run, config.runs);
-      RunInProcess(config, csv, results);
+      if (!config.daemon_only) {
+        std::cerr << fmt::format("run {}/{}: in-process\n", run, config.runs);
+        RunInProcess(config, csv, results);
+      }
       if (!config.skip_daemon) {
         std::cerr << fmt::format("run {}/{}: groundcrewd\n", run, config.runs);
         RunDaemon(config, csv, results);
@@ -408,6 +561,8 @@ int Main(int argc, char** argv) {
                           {"durationMs", config.duration_ms},
                           {"serverThreads", config.server_threads},
                           {"planCalls", config.plan_calls},
+                          {"database", config.database.empty() ? "sqlite" : "postgresql"},
+                          {"instances", config.database.empty() ? 1 : config.instances},
                           {"loadAverageBefore", load_before},
                           {"loadAverageAfter", LoadAverage()}};
     std::ofstream(config.json_path) << json::serialize(document) << "\n";

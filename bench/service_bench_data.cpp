@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <cerrno>
@@ -228,7 +229,9 @@ DaemonProcess::~DaemonProcess() {
 bool DaemonProcess::Start(std::size_t max_body_bytes, const std::vector<std::string>& extra_args) {
   const fs::path port_file = data_dir_ / "port";
   fs::remove(port_file);
-  log_path_ = data_dir_.parent_path() / "groundcrewd.log";
+  // One log per start: several daemons may share a data directory (PostgreSQL).
+  static std::atomic<int> started{0};
+  log_path_ = data_dir_.parent_path() / ("groundcrewd-" + std::to_string(++started) + ".log");
   const std::vector<std::string> argv = {binary_.string(),
                                          "--data-dir",
                                          data_dir_.string(),
