@@ -132,6 +132,14 @@ if [ -n "$groundcrewd" ]; then
       --server "http://127.0.0.1:$(cat "$work/port")" credentials list 2>&1) ||
       fail "credentials list against groundcrewd on the database failed:"$'\n'"$listing"
     grep -q "admin" <<<"$listing" || fail "the migrated credential is not listed:"$'\n'"$listing"
+    # Every admin token lost: recover one straight into the database; the instance accepts it.
+    recovered=$("$groundcrew" credentials recover --database "$uri" --name rescued \
+      --output "$work/rescued.token" 2>&1) || fail "credentials recover --database failed:"$'\n'"$recovered"
+    grep -q "pw-s3cret" <<<"$recovered" && fail "credentials recover printed the password"
+    listing=$(GROUNDCREW_TOKEN=$(cat "$work/rescued.token") XDG_CONFIG_HOME="$work/config" \
+      "$groundcrew" --server "http://127.0.0.1:$(cat "$work/port")" credentials list 2>&1) ||
+      fail "the recovered token is refused:"$'\n'"$listing"
+    grep -q "rescued" <<<"$listing" || fail "the recovered credential is not listed:"$'\n'"$listing"
   else
     fail "groundcrewd did not start on the database:"$'\n'"$(cat "$work/groundcrewd.log")"
   fi

@@ -21,7 +21,9 @@
 #include "cli/credential_commands.hpp"
 #include "cli/report.hpp"
 #include "common/clock.hpp"
+#include "server/daemon/config.hpp"
 #include "server/service/data_dir.hpp"
+#include "server/store_postgres/postgres_store.hpp"
 #include "server/store_sqlite/sqlite_store.hpp"
 #include "wire/model_json.hpp"
 
@@ -106,6 +108,8 @@ std::string DefaultName(core::Timestamp now) {
 void AddRecoverCommand(CLI::App& app, int& exit_code) {
   struct Options {
     std::string data_dir;
+    std::string database;
+    std::string schema = "groundcrew";
     std::string name;
     std::string output;
     bool json = false;
@@ -119,8 +123,22 @@ void AddRecoverCommand(CLI::App& app, int& exit_code) {
       "owner); groundcrewd may be running and accepts the token at once. The token goes out\n"
       "as with `credentials create`; the audit log names the local user.\n"
       "Exit codes: 0 created, 1 refused or failed, 2 the token would go to a terminal.");
-  recover->add_option("--data-dir", options->data_dir, "the data directory groundcrewd runs with")
-      ->required();
+  CLI::Option* data_dir = recover->add_option("--data-dir", options->data_dir,
+                                              "the data directory groundcrewd runs with (SQLite)");
+  CLI::Option* database =
+      recover
+          ->add_option("--database", options->database,
+                       "instead: the PostgreSQL database the instances share, as "
+                       "postgresql://user@host/dbname [GROUNDCREW_DATABASE]")
+          ->envname("GROUNDCREW_DATABASE")
+          ->type_name("URI");
+  recover
+      ->add_option(
+          "--database-schema", options->schema,
+          "with --database: the schema of groundcrew's tables [GROUNDCREW_DATABASE_SCHEMA]")
+      ->envname("GROUNDCREW_DATABASE_SCHEMA")
+      ->capture_default_str();
+  data_dir->excludes(database);
   recover->add_option("--name", options->name,
                       "the new credential's name (default recovered-<UTC time>)");
   recover
@@ -135,9 +153,17 @@ void AddRecoverCommand(CLI::App& app, int& exit_code) {
     cli::Console console{std::cout, std::cerr, cli::Style{}, cli::Style{}, false};
     // Errors name the options, as the user typed them.
     auto fail = [&](Error error) {
-      if (error.field == "data-dir" || error.field == "name") error.field = "--" + error.field;
+      if (error.field == "data-dir" || error.field == "name" || error.field == "database") {
+        error.field = "--" + error.field;
+      }
       exit_code = cli::ReportError(error, 1, options->json, std::cout, std::cerr);
     };
+    if (options->data_dir.empty() && options->database.empty()) {
+      std::cerr << "groundcrew credentials recover: give --data-dir (SQLite) or --database "
+                   "(PostgreSQL)\n";
+      exit_code = 2;
+      return;
+    }
     // Everything that can refuse does so before a credential exists.
     auto output = cli::TokenOutput::Prepare(options->output, ::isatty(STDOUT_FILENO) == 1);
     if (!output) {
@@ -150,7 +176,20 @@ void AddRecoverCommand(CLI::App& app, int& exit_code) {
     request.name = options->name.empty() ? DefaultName(clock()) : options->name;
     request.actor = LocalActor();
     Result<service::IssuedCredential> issued = MakeError(ErrorCode::kInternal, "not run");
-    {
+    const std::string where =
+        options->database.empty() ? options->data_dir : daemon::RedactedDatabase(options->database);
+    if (!options->database.empty()) {
+      if (!options->database.starts_with("postgresql://") &&
+          !options->database.starts_with("postgres://")) {
+        return fail(MakeError(ErrorCode::kInvalidArgument,
+                              "must be a postgresql:// URI such as postgresql://user@host/dbname",
+                              "database"));
+      }
+      auto store = store::postgres::PostgresStore::Open(
+          {.conninfo = options->database, .schema = options->schema, .read_connections = 1});
+      if (!store) return fail(store.error());
+      issued = service::RecoverAdminCredentialIn(**store, request, clock, where);
+    } else {
       auto acting = ActingAsOwner::Begin(options->data_dir);
       if (!acting) return fail(acting.error());
       issued = service::RecoverAdminCredential(
@@ -178,7 +217,7 @@ void AddRecoverCommand(CLI::App& app, int& exit_code) {
         "Created admin credential \"{}\" in {}; its token was written to {} (shown only "
         "once).\nSign in with it (groundcrew login), then revoke the lost credential "
         "(groundcrew credentials revoke NAME).\n",
-        request.name, options->data_dir, output->Where());
+        request.name, where, output->Where());
     exit_code = 0;
   });
 }

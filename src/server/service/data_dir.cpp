@@ -102,17 +102,30 @@ Result<IssuedCredential> RecoverAdminCredential(
   const DataDir dir{request.data_dir};
   Result<std::unique_ptr<store::Store>> store = open_store(dir.database().string());
   if (!store) return store.error();
+  Result<IssuedCredential> issued =
+      RecoverAdminCredentialIn(**store, request, clock, dir.root.string());
+  if (!issued && issued.error().field == "database") {
+    Error error = issued.error();
+    error.field = "data-dir";
+    return error;
+  }
+  return issued;
+}
+
+Result<IssuedCredential> RecoverAdminCredentialIn(store::Store& store,
+                                                  const RecoverRequest& request, const Clock& clock,
+                                                  std::string_view where) {
   Result<std::optional<store::ResourceRecord>> tenant =
-      (*store)->resources().FindByName(store::ResourceKind::kTenant, "tenant");
+      store.resources().FindByName(store::ResourceKind::kTenant, "tenant");
   if (!tenant) return tenant.error();
   if (!*tenant) {
     return MakeError(ErrorCode::kFailedPrecondition,
                      fmt::format("{} holds no tenant: `groundcrew init` creates one (with its "
                                  "first admin credential)",
-                                 dir.root.string()),
-                     "data-dir");
+                                 where),
+                     "database");
   }
-  return IssueCredential(**store, Actor{request.actor, store::CredentialRole::kAdmin}, request.name,
+  return IssueCredential(store, Actor{request.actor, store::CredentialRole::kAdmin}, request.name,
                          store::CredentialRole::kAdmin, clock(), "recover");
 }
 

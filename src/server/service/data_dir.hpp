@@ -65,4 +65,12 @@ struct RecoverRequest {
     const RecoverRequest& request, const Clock& clock,
     const std::function<Result<std::unique_ptr<store::Store>>(const std::string&)>& open_store);
 
+/// The same, into an installation's store already open (a PostgreSQL database several
+/// instances share: `groundcrew credentials recover --database`); `where` names it in messages.
+/// kFailedPrecondition (field "database") when it holds no tenant; the store's errors.
+[[nodiscard]] Result<IssuedCredential> RecoverAdminCredentialIn(store::Store& store,
+                                                                const RecoverRequest& request,
+                                                                const Clock& clock,
+                                                                std::string_view where);
+
 }  // namespace groundcrew::service
