@@ -73,6 +73,10 @@ defaults
   timeout client  60s
   timeout server  30s
   timeout http-keep-alive 30s
+  # A health check's answer may take this long (without it, HAProxy waits only `inter`): a busy
+  # instance (a slow machine, a sanitizer build) is not taken for a dead one. A killed one
+  # refuses connections and is down after `fall` checks at once.
+  timeout check 3s
   retries 3
   option redispatch 1
   retry-on conn-failure empty-response response-timeout
