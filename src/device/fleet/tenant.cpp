@@ -70,20 +70,21 @@ Status Check(const TenantShape& s) {
 
 json::object TenantDocument(const TenantShape& shape, int extra_device_apps) {
   json::array users;
-  json::array members;
   users.reserve(static_cast<std::size_t>(shape.devices));
-  members.reserve(static_cast<std::size_t>(shape.devices));
   for (int i = 0; i < shape.devices; ++i) {
     const std::string upn = IdentityOf(shape, i).user_principal_name;
     users.push_back({{"userPrincipalName", upn},
                      {"displayName", fmt::format("Fleet user {}", i)},
+                     {"department", "Fleet"},
                      {"usageLocation", "US"}});
-    members.push_back(json::string(upn));
   }
+  // Both groups are dynamic: an assigned group lists at most 1,000 members, and a fleet has up
+  // to a million users.
   json::array groups{json::object{{"displayName", kDeviceGroup},
                                   {"membershipRule",
                                    R"((device.devicePhysicalIds -any (_ -startsWith "[ZTDId]")))"}},
-                     json::object{{"displayName", kUserGroup}, {"members", std::move(members)}}};
+                     json::object{{"displayName", kUserGroup},
+                                  {"membershipRule", R"((user.department -eq "Fleet"))"}}};
 
   json::array apps;
   for (int i = 0; i < shape.device_apps + extra_device_apps; ++i) {
