@@ -41,23 +41,6 @@ using test_support::PostgresCluster;
 constexpr const char* kHaproxy = "/usr/sbin/haproxy";
 constexpr const char* kPsql = "/usr/bin/psql";
 
-// A port nothing listens on now (the kernel's choice for port 0).
-std::uint16_t FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  std::uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 // HAProxy in front of the instances, as docs/fleet.md shows it, with checks and timeouts short
 // enough for a test: a killed instance is out of the rotation within about half a second.
 std::string HaproxyConfig(std::uint16_t port, const std::vector<std::uint16_t>& servers,
@@ -276,7 +259,7 @@ TEST_F(ScaleOutTest, AnInstanceKilledBehindHaproxyLosesNoFlowAndNoEvent) {
   std::unique_ptr<Daemon> second = Instance();  // started after: the port file is shared
   ASSERT_TRUE(second->Start()) << second->log();
 
-  const std::uint16_t lb_port = FreePort();
+  const auto lb_port = static_cast<std::uint16_t>(test_support::FreeLoopbackPort());
   ASSERT_NE(lb_port, 0);
   const fs::path stats_socket = dir_.path() / "haproxy.sock";
   const std::string config = dir_.Write(

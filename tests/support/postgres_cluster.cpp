@@ -15,23 +15,6 @@ namespace {
 
 const std::string kBin = "/usr/lib/postgresql/15/bin/";
 
-// A port nothing listens on now (the kernel's choice for port 0).
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 // `argv` as the cluster's owner: the postgres user when we are root.
 std::vector<std::string> AsOwner(std::vector<std::string> argv) {
   if (::geteuid() != 0) return argv;
@@ -48,6 +31,22 @@ bool Run(const std::vector<std::string>& argv, std::string& error) {
 }
 
 }  // namespace
+
+int FreeLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
 
 std::unique_ptr<PostgresCluster> PostgresCluster::Start(std::string& error) {
   std::unique_ptr<PostgresCluster> cluster(new PostgresCluster());
@@ -82,7 +81,7 @@ std::unique_ptr<PostgresCluster> PostgresCluster::Start(std::string& error) {
     return nullptr;
   }
   for (int attempt = 0; attempt < 3; ++attempt) {
-    cluster->port_ = FreePort();
+    cluster->port_ = FreeLoopbackPort();
     if (cluster->PgCtl("start", error)) break;
     cluster->port_ = 0;
   }

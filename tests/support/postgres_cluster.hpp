@@ -13,6 +13,10 @@
 // to an existing server's database) that server is used instead and nothing is started.
 namespace groundcrew::test_support {
 
+/// A loopback TCP port nothing listens on now (the kernel's choice for port 0); 0 when none.
+/// Another process may take it before the caller binds it: callers retry.
+int FreeLoopbackPort();
+
 class PostgresCluster {
  public:
   /// Starts a cluster (about 2 s; fsync off: a test database need not survive a power cut).
